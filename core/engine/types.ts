@@ -96,7 +96,7 @@ export interface EarnResult {
   redemptionValue: number;
   /** floor(Σ eligible_i x cat_i x base x tier x promo_i / 100) before caps */
   pointsBeforeCaps: number;
-  /** sale points granted after caps (0 for an anonymous basket) */
+  /** sale points after caps; for an anonymous basket the quote of what a member would earn (the caller grants nothing) */
   points: number;
   withheldByCaps: number;
   /** fixed bonuses this sale triggers, separate ledger entries, never multiplied */

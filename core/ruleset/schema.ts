@@ -125,6 +125,14 @@ export const RuleSet = z
       .object({ insufficientBalance: z.enum(['allowNegative', 'deductFromRefund']).default('allowNegative') })
       .prefault({}),
     expiry: Expiry.default({ policy: 'rollingMonths', months: 12 }),
+    cards: z
+      .object({
+        /** check digit of printed member barcodes; a failing code is a misread, never looked up */
+        barcodeCheck: z.enum(['ean13', 'mod10', 'mod11', 'none']).default('ean13'),
+        /** validity window of a signed mobile member QR code */
+        qrWindowSeconds: z.number().int().min(15).max(3600).default(60),
+      })
+      .prefault({}),
     winBack: z
       .object({ multiplier: Multiplier.default('2'), days: z.number().int().positive().default(30) })
       .prefault({}),

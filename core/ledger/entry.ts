@@ -1,0 +1,78 @@
+/**
+ * Ledger entries: the append-only record every balance, lot and tier is derived from.
+ * Points on an entry are never negative (DOMAIN.md 1); the kind says which way they go.
+ */
+export const CREDIT_KINDS = ['earn', 'bonus', 'restore', 'adjust_credit'] as const;
+export const DEBIT_KINDS = ['redeem', 'reward', 'reverse', 'expire', 'adjust_debit'] as const;
+export const MARKER_KINDS = ['tier', 'offer', 'stamp_return'] as const;
+
+export type CreditKind = (typeof CREDIT_KINDS)[number];
+export type DebitKind = (typeof DEBIT_KINDS)[number];
+export type EntryKind = CreditKind | DebitKind | (typeof MARKER_KINDS)[number];
+
+export const ENTRY_KINDS: readonly EntryKind[] = [...CREDIT_KINDS, ...DEBIT_KINDS, ...MARKER_KINDS];
+
+/** Kind-specific facts the reducer needs; everything else about a sale lives in the sale row. */
+export interface EntryData {
+  /** earn: stamps added (0/1); bonus: which bonus */
+  stamp?: number;
+  bonus?: 'birthday' | 'stamp' | 'enrolment' | 'referral';
+  /** earn: the rule-set version the points were computed with */
+  ruleVersion?: number;
+  /** reverse: the earn entry whose lot is reversed first */
+  lotId?: string;
+  /** expire: lots expiring before this local date are removed */
+  before?: string;
+  /** tier: the change */
+  fromTier?: string;
+  toTier?: string;
+  reason?: 'threshold' | 'instant' | 'review' | 'hq';
+  /** offer: win-back until (local date, inclusive) */
+  winBackUntil?: string;
+  /** reward: coupon issued */
+  couponCode?: string;
+  staffId?: string;
+  note?: string;
+}
+
+export interface LedgerEntry {
+  tillId: string;
+  /** gapless per till: 1, 2, 3 ... */
+  seq: number;
+  memberNo: string;
+  kind: EntryKind;
+  points: number;
+  /** change of rolling qualifying spend in fen (earn +, reverse -) */
+  spend: number;
+  occurredAt: string;
+  /** local date in the programme's time zone */
+  localDate: string;
+  /** local date the lot created by a credit expires after (inclusive); null = never */
+  expiresOn: string | null;
+  saleId: string | null;
+  returnId: string | null;
+  data: EntryData;
+  prevHash: string;
+  hash: string;
+}
+
+export type UnsignedEntry = Omit<LedgerEntry, 'hash'>;
+
+export function isCredit(kind: EntryKind): kind is CreditKind {
+  return (CREDIT_KINDS as readonly string[]).includes(kind);
+}
+
+export function isDebit(kind: EntryKind): kind is DebitKind {
+  return (DEBIT_KINDS as readonly string[]).includes(kind);
+}
+
+/** Signed effect on the balance. */
+export function signedPoints(e: Pick<LedgerEntry, 'kind' | 'points'>): number {
+  if (isCredit(e.kind)) return e.points;
+  if (isDebit(e.kind)) return -e.points;
+  return 0;
+}
+
+export function lotIdOf(e: Pick<LedgerEntry, 'tillId' | 'seq'>): string {
+  return `${e.tillId}:${e.seq}`;
+}

@@ -1,0 +1,217 @@
+/**
+ * A member's derived state, folded from ledger entries. The till caches it; a test rebuilds
+ * it from the ledger and compares. Everything here is a pure function of the entries in
+ * order, so the cache and the rebuild cannot disagree unless an entry is missing.
+ */
+import { addMonthsClamped } from '../time.js';
+import { type LedgerEntry, isCredit, isDebit, lotIdOf } from './entry.js';
+
+export interface Lot {
+  id: string;
+  earnedOn: string;
+  /** last local date the points can be used; null = never expires */
+  expiresOn: string | null;
+  remaining: number;
+}
+
+export interface MemberState {
+  memberNo: string;
+  balance: number;
+  tier: string;
+  /** open lots, ordered by consumption priority (earliest expiry first) */
+  lots: Lot[];
+  /** points owed after a debit exceeded the lots (a return with too low a balance) */
+  debt: number;
+  /** qualifying spend by local date, kept for the rolling 12-month window */
+  spend: { on: string; amount: number }[];
+  stamps: number;
+  birthdayGiftYear: number | null;
+  /** sale points granted on `earnedDay.on` (for the daily cap) */
+  earnedDay: { on: string; points: number } | null;
+  winBackUntil: string | null;
+  /** local date the current tier was reached (reviews only judge a tier held a whole period) */
+  tierSince: string | null;
+  /** the last review date applied */
+  reviewedThrough: string | null;
+  lastSaleOn: string | null;
+  lastSeq: string | null;
+}
+
+export function emptyState(memberNo: string, tier: string): MemberState {
+  return {
+    memberNo,
+    balance: 0,
+    tier,
+    lots: [],
+    debt: 0,
+    spend: [],
+    stamps: 0,
+    birthdayGiftYear: null,
+    earnedDay: null,
+    winBackUntil: null,
+    tierSince: null,
+    reviewedThrough: null,
+    lastSaleOn: null,
+    lastSeq: null,
+  };
+}
+
+function lotOrder(a: Lot, b: Lot): number {
+  // FIFO by expiry (DOMAIN.md 4); never-expiring lots last; then by age, then id for determinism.
+  const ae = a.expiresOn ?? '9999-99-99';
+  const be = b.expiresOn ?? '9999-99-99';
+  if (ae !== be) return ae < be ? -1 : 1;
+  if (a.earnedOn !== b.earnedOn) return a.earnedOn < b.earnedOn ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function consume(lots: Lot[], points: number, firstLotId?: string): { lots: Lot[]; shortfall: number } {
+  const next = lots.map((l) => ({ ...l }));
+  let left = points;
+  const take = (l: Lot): void => {
+    const t = Math.min(l.remaining, left);
+    l.remaining -= t;
+    left -= t;
+  };
+  if (firstLotId) {
+    const own = next.find((l) => l.id === firstLotId);
+    if (own) take(own);
+  }
+  for (const l of next) {
+    if (left === 0) break;
+    take(l);
+  }
+  return { lots: next.filter((l) => l.remaining > 0), shortfall: left };
+}
+
+/** Rolling window: spend on dates after `asOf` minus 12 months counts. */
+export function rollingSpend(state: MemberState, asOf: string): number {
+  const from = addMonthsClamped(asOf, -12);
+  return state.spend.reduce((s, e) => (e.on > from && e.on <= asOf ? s + e.amount : s), 0);
+}
+
+export class LedgerStateError extends Error {
+  readonly code = 'ledger_state';
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerStateError';
+  }
+}
+
+/** Folds one entry into the state. Throws only when the entry contradicts the state (a defect). */
+export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
+  if (e.memberNo !== state.memberNo) throw new LedgerStateError(`entry for ${e.memberNo} applied to ${state.memberNo}`);
+  const s: MemberState = { ...state, lastSeq: lotIdOf(e) };
+
+  if (e.spend !== 0) {
+    const spend = [...s.spend, { on: e.localDate, amount: e.spend }];
+    // Keep 13 months: enough for any rolling-window question about the recent past.
+    const keepAfter = addMonthsClamped(e.localDate, -13);
+    s.spend = spend.filter((x) => x.on > keepAfter);
+  }
+
+  if (isCredit(e.kind)) {
+    s.balance += e.points;
+    let add = e.points;
+    if (s.debt > 0) {
+      const pay = Math.min(s.debt, add);
+      s.debt -= pay;
+      add -= pay;
+    }
+    if (add > 0) {
+      s.lots = [...s.lots, { id: lotIdOf(e), earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add }].sort(
+        lotOrder,
+      );
+    }
+  } else if (isDebit(e.kind)) {
+    s.balance -= e.points;
+    if (e.kind === 'expire') {
+      const before = e.data.before ?? e.localDate;
+      const expiring = s.lots.filter((l) => l.expiresOn !== null && l.expiresOn < before);
+      const sum = expiring.reduce((a, l) => a + l.remaining, 0);
+      if (sum !== e.points) {
+        throw new LedgerStateError(`expire entry ${lotIdOf(e)} removes ${e.points} but ${sum} are due`);
+      }
+      s.lots = s.lots.filter((l) => !(l.expiresOn !== null && l.expiresOn < before));
+    } else {
+      const r = consume(s.lots, e.points, e.kind === 'reverse' ? e.data.lotId : undefined);
+      s.lots = r.lots;
+      s.debt += r.shortfall;
+    }
+  }
+
+  switch (e.kind) {
+    case 'earn': {
+      s.lastSaleOn = e.localDate;
+      s.stamps += e.data.stamp ?? 0;
+      const day = s.earnedDay && s.earnedDay.on === e.localDate ? s.earnedDay.points : 0;
+      s.earnedDay = { on: e.localDate, points: day + e.points };
+      break;
+    }
+    case 'bonus':
+      if (e.data.bonus === 'birthday') s.birthdayGiftYear = Number(e.localDate.slice(0, 4));
+      break;
+    case 'stamp_return':
+      s.stamps -= e.data.stamp ?? 0;
+      break;
+    case 'tier':
+      if (!e.data.toTier) throw new LedgerStateError(`tier entry ${lotIdOf(e)} has no target tier`);
+      if (e.data.toTier !== s.tier) s.tierSince = e.localDate;
+      s.tier = e.data.toTier;
+      if (e.data.reason === 'review') s.reviewedThrough = e.data.before ?? e.localDate;
+      break;
+    case 'offer':
+      s.winBackUntil = e.data.winBackUntil ?? null;
+      break;
+    case 'restore':
+    case 'adjust_credit':
+    case 'redeem':
+    case 'reward':
+    case 'reverse':
+    case 'expire':
+    case 'adjust_debit':
+      break;
+    default: {
+      const never: never = e.kind;
+      throw new LedgerStateError(`unknown entry kind ${String(never)}`);
+    }
+  }
+  return s;
+}
+
+export function foldEntries(memberNo: string, firstTier: string, entries: Iterable<LedgerEntry>): MemberState {
+  let s = emptyState(memberNo, firstTier);
+  for (const e of entries) s = applyEntry(s, e);
+  return s;
+}
+
+/** Points whose lots expired before `today` and are still on the books. */
+export function expiredDue(state: MemberState, today: string): number {
+  return state.lots.reduce((a, l) => (l.expiresOn !== null && l.expiresOn < today ? a + l.remaining : a), 0);
+}
+
+/** The balance a person may be shown on `today`: never including expired points (DOMAIN.md 7). */
+export function visibleBalance(state: MemberState, today: string): number {
+  return state.balance - expiredDue(state, today);
+}
+
+/** Points that may be spent today: unexpired, unlocked lots, less any debt. */
+export function spendablePoints(state: MemberState, today: string, lockedAfter: string | null): number {
+  const open = state.lots.reduce((a, l) => {
+    if (l.expiresOn !== null && l.expiresOn < today) return a;
+    if (lockedAfter !== null && l.earnedOn > lockedAfter) return a;
+    return a + l.remaining;
+  }, 0);
+  return Math.max(0, open - state.debt);
+}
+
+/** Lots expiring within [today, until], summed per expiry date, soonest first. */
+export function expiringBetween(state: MemberState, today: string, until: string): { on: string; points: number }[] {
+  const byDate = new Map<string, number>();
+  for (const l of state.lots) {
+    if (l.expiresOn !== null && l.expiresOn >= today && l.expiresOn <= until) {
+      byDate.set(l.expiresOn, (byDate.get(l.expiresOn) ?? 0) + l.remaining);
+    }
+  }
+  return [...byDate.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([on, points]) => ({ on, points }));
+}

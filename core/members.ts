@@ -1,0 +1,36 @@
+/** Member-facing value rules: phone numbers, masking (DOMAIN.md 2). */
+
+const CN_MOBILE = /^1[3-9]\d{9}$/;
+
+/** "+86 138-1234-5678" -> "13812345678"; null when it is not a mainland mobile number. */
+export function normalisePhone(raw: string): string | null {
+  let digits = raw.replace(/[\s\-()]/g, '');
+  if (digits.startsWith('+86')) digits = digits.slice(3);
+  else if (digits.startsWith('0086')) digits = digits.slice(4);
+  else if (digits.length === 13 && digits.startsWith('86')) digits = digits.slice(2);
+  return CN_MOBILE.test(digits) ? digits : null;
+}
+
+/** "13812345678" -> "138****5678" */
+export function maskPhone(phone: string): string {
+  if (phone.length < 7) return '*'.repeat(phone.length);
+  return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
+}
+
+/** "张三丰" -> "张**", "Li Wei" -> "L*****": keeps the first character only. */
+export function maskName(name: string): string {
+  const chars = [...name.trim()];
+  if (chars.length === 0) return '';
+  return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
+}
+
+/** "MM-DD" (year optional on input: "1990-05-17" or "05-17"). */
+export function normaliseBirthday(raw: string): string | null {
+  const m = /^(?:\d{4}-)?(\d{2})-(\d{2})$/.exec(raw);
+  if (!m) return null;
+  const month = Number(m[1]);
+  const day = Number(m[2]);
+  const days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (!days || day < 1 || day > days) return null;
+  return `${m[1]}-${m[2]}`;
+}

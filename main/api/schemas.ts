@@ -1,0 +1,123 @@
+/**
+ * The POS integration API's one schema source (CONTRACTS.md). Request validation, the
+ * TypeScript types and /v1/openapi.json all derive from these definitions.
+ */
+import { z } from 'zod';
+
+const Fen = z.number().int().nonnegative().max(1e12).describe('money in fen (integer minor units)');
+const Points = z.number().int().nonnegative().max(1e12);
+const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.:\-/]+$/, 'letters, digits and . : - / _ only');
+const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 instant');
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
+  .meta({ id: 'Error' });
+
+export const BasketLine = z
+  .object({
+    sku: z.string().min(1).max(64),
+    name: z.string().max(200).optional(),
+    category: z.string().min(1).max(64),
+    quantity: z
+      .number()
+      .positive()
+      .max(100000)
+      .refine((q) => Math.abs(Math.round(q * 1000) - q * 1000) < 1e-6, 'at most three decimals'),
+    unitPrice: Fen,
+    discount: Fen.default(0),
+  })
+  .meta({ id: 'BasketLine' });
+
+export const Tender = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.enum(['cash', 'card', 'other']), amount: Fen }),
+    z.object({ type: z.literal('points'), points: Points }),
+  ])
+  .meta({ id: 'Tender' });
+
+const basketFields = {
+  memberNo: z.string().min(1).max(32).optional(),
+  memberCode: z.string().min(1).max(256).optional().describe('a scanned card code, NFC UID or member QR'),
+  lines: z.array(BasketLine).min(1).max(1000),
+  basketDiscount: Fen.default(0),
+  tenders: z.array(Tender).max(20).default([]),
+  occurredAt: Instant.optional(),
+  staffId: Id.optional(),
+};
+
+export const QuoteRequest = z
+  .object({ saleId: Id.optional(), ...basketFields, redeemPoints: Points.optional() })
+  .meta({ id: 'QuoteRequest' });
+
+export const SaleRequest = z.object({ saleId: Id, ...basketFields }).meta({ id: 'SaleRequest' });
+
+export const ReturnRequest = z
+  .object({
+    returnId: Id,
+    originalSaleId: Id,
+    lines: z
+      .array(z.object({ sku: z.string().min(1).max(64), quantity: BasketLine.shape.quantity }))
+      .min(1)
+      .max(1000),
+    occurredAt: Instant.optional(),
+    staffId: Id.optional(),
+  })
+  .meta({ id: 'ReturnRequest' });
+
+export const IdentifyRequest = z
+  .union([
+    z.object({ code: z.string().min(1).max(256), source: z.enum(['barcode', 'nfc', 'qr']).optional() }),
+    z.object({ phone: z.string().min(1).max(32) }),
+  ])
+  .meta({ id: 'IdentifyRequest' });
+
+export const EnrolRequest = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    phone: z.string().min(1).max(32),
+    birthday: z.string().max(10).optional().describe('MM-DD or YYYY-MM-DD'),
+    gender: z.enum(['female', 'male', 'other']).optional(),
+    ageBand: z.string().max(16).optional(),
+    preferredChannel: z.enum(['sms', 'email', 'none']).default('none'),
+    interests: z.array(z.string().min(1).max(32)).max(20).default([]),
+    consent: z.object({
+      marketing: z.boolean(),
+      text: z.string().min(1).max(64).describe('the version of the consent text the member agreed to'),
+    }),
+    cardCode: z.string().min(1).max(256).optional(),
+    referrerMemberNo: z.string().min(1).max(32).optional(),
+    staffId: Id.optional(),
+  })
+  .meta({ id: 'EnrolRequest' });
+
+export const ExpiringSoon = z.array(z.object({ on: z.string(), points: Points }));
+
+export const MemberSummary = z
+  .object({
+    memberNo: z.string(),
+    name: z.string().describe('masked'),
+    phone: z.string().describe('masked'),
+    tier: z.string(),
+    tierName: z.object({ zh: z.string(), en: z.string() }),
+    class: z.string().nullable(),
+    status: z.enum(['active', 'blocked']),
+    balance: z.number().int(),
+    spendable: z.number().int(),
+    balanceAsOf: z.string().nullable().describe('null when the till is sure; the last sync time otherwise'),
+    expiringSoon: ExpiringSoon,
+    rollingSpend: Fen,
+    nextTier: z.object({ tier: z.string().nullable(), remaining: Fen }),
+    stamps: z.number().int(),
+  })
+  .meta({ id: 'MemberSummary' });
+
+export type QuoteRequest = z.output<typeof QuoteRequest>;
+export type SaleRequest = z.output<typeof SaleRequest>;
+export type ReturnRequest = z.output<typeof ReturnRequest>;
+export type IdentifyRequest = z.output<typeof IdentifyRequest>;
+export type EnrolRequest = z.output<typeof EnrolRequest>;
+export type MemberSummary = z.output<typeof MemberSummary>;

@@ -1,0 +1,150 @@
+/**
+ * The single writer of the ledger. Appends entries with the till's gapless sequence and hash
+ * chain, and folds each into the member's cached state in the same transaction, so the cache
+ * can never be ahead of or behind the ledger. Callers must already be inside db.transaction.
+ */
+import type { EntryData, EntryKind, LedgerEntry } from '../../core/ledger/entry.js';
+import { GENESIS_HASH, signEntry } from '../../core/ledger/hash.js';
+import { applyEntry, emptyState, type MemberState } from '../../core/ledger/state.js';
+import type { Db } from './open.js';
+
+export interface NewEntry {
+  memberNo: string;
+  kind: EntryKind;
+  points: number;
+  spend?: number;
+  occurredAt: string;
+  localDate: string;
+  expiresOn?: string | null;
+  saleId?: string | null;
+  returnId?: string | null;
+  data?: EntryData;
+}
+
+interface LedgerRow {
+  seq: number;
+  till_id: string;
+  member_no: string;
+  kind: string;
+  points: number;
+  spend: number;
+  occurred_at: string;
+  local_date: string;
+  expires_on: string | null;
+  sale_id: string | null;
+  return_id: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function rowToEntry(r: LedgerRow): LedgerEntry {
+  return {
+    tillId: r.till_id,
+    seq: r.seq,
+    memberNo: r.member_no,
+    kind: r.kind as EntryKind,
+    points: r.points,
+    spend: r.spend,
+    occurredAt: r.occurred_at,
+    localDate: r.local_date,
+    expiresOn: r.expires_on,
+    saleId: r.sale_id,
+    returnId: r.return_id,
+    data: JSON.parse(r.data) as EntryData,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export class LedgerStore {
+  private readonly insert;
+  private readonly head;
+  private readonly getState;
+  private readonly putState;
+  private readonly delLots;
+  private readonly putLot;
+  private readonly byMember;
+  private readonly range;
+
+  constructor(
+    private readonly db: Db,
+    private readonly tillId: string,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO ledger (seq, till_id, member_no, kind, points, spend, occurred_at, local_date, expires_on,
+         sale_id, return_id, data, prev_hash, hash)
+       VALUES (@seq, @tillId, @memberNo, @kind, @points, @spend, @occurredAt, @localDate, @expiresOn,
+         @saleId, @returnId, @data, @prevHash, @hash)`,
+    );
+    this.head = db.prepare('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1');
+    this.getState = db.prepare('SELECT state FROM member_state WHERE member_no = ?');
+    this.putState = db.prepare(
+      `INSERT INTO member_state (member_no, balance, tier, state) VALUES (?, ?, ?, ?)
+       ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state`,
+    );
+    this.delLots = db.prepare('DELETE FROM lots WHERE member_no = ?');
+    this.putLot = db.prepare(
+      'INSERT INTO lots (member_no, lot_id, earned_on, expires_on, remaining) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.byMember = db.prepare('SELECT * FROM ledger WHERE member_no = ? ORDER BY seq');
+    this.range = db.prepare('SELECT * FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?');
+  }
+
+  headOf(): { seq: number; hash: string } {
+    const h = this.head.get() as { seq: number; hash: string } | undefined;
+    return h ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  state(memberNo: string, firstTier: string): MemberState {
+    const row = this.getState.get(memberNo) as { state: string } | undefined;
+    return row ? (JSON.parse(row.state) as MemberState) : emptyState(memberNo, firstTier);
+  }
+
+  /** Appends and folds; returns the signed entries and the member's new state. */
+  append(state: MemberState, entries: readonly NewEntry[]): { entries: LedgerEntry[]; state: MemberState } {
+    if (!this.db.inTransaction) throw new Error('ledger append outside a transaction');
+    let { seq, hash } = this.headOf();
+    let s = state;
+    const written: LedgerEntry[] = [];
+    for (const n of entries) {
+      if (n.memberNo !== s.memberNo) throw new Error('one append call serves one member');
+      seq += 1;
+      const e = signEntry({
+        tillId: this.tillId,
+        seq,
+        memberNo: n.memberNo,
+        kind: n.kind,
+        points: n.points,
+        spend: n.spend ?? 0,
+        occurredAt: n.occurredAt,
+        localDate: n.localDate,
+        expiresOn: n.expiresOn ?? null,
+        saleId: n.saleId ?? null,
+        returnId: n.returnId ?? null,
+        data: n.data ?? {},
+        prevHash: hash,
+      });
+      this.insert.run({ ...e, data: JSON.stringify(e.data) });
+      s = applyEntry(s, e);
+      hash = e.hash;
+      written.push(e);
+    }
+    if (written.length > 0) this.saveState(s);
+    return { entries: written, state: s };
+  }
+
+  saveState(s: MemberState): void {
+    this.putState.run(s.memberNo, s.balance, s.tier, JSON.stringify(s));
+    this.delLots.run(s.memberNo);
+    for (const l of s.lots) this.putLot.run(s.memberNo, l.id, l.earnedOn, l.expiresOn, l.remaining);
+  }
+
+  entriesOf(memberNo: string): LedgerEntry[] {
+    return (this.byMember.all(memberNo) as LedgerRow[]).map(rowToEntry);
+  }
+
+  entriesAfter(seq: number, limit: number): LedgerEntry[] {
+    return (this.range.all(seq, limit) as LedgerRow[]).map(rowToEntry);
+  }
+}

@@ -1,0 +1,164 @@
+/** Members and their cards. Personal fields go through the FieldCipher, never stored plain. */
+import type { FieldCipher } from './crypto.js';
+import type { Db } from './open.js';
+
+export interface NewMember {
+  memberNo: string;
+  name: string;
+  phone: string;
+  birthday: string | null;
+  gender: string | null;
+  ageBand: string | null;
+  preferredChannel: 'sms' | 'email' | 'none';
+  interests: string[];
+  consentMarketing: boolean;
+  consentText: string;
+  consentAt: string;
+  referrerMemberNo: string | null;
+  enrolledStore: string;
+  enrolledTill: string;
+  enrolledBy: string | null;
+}
+
+export interface MemberRecord extends NewMember {
+  class: string | null;
+  status: 'active' | 'blocked';
+  createdAt: string;
+}
+
+export interface CardRecord {
+  code: string;
+  kind: 'barcode' | 'nfc' | 'qr';
+  memberNo: string;
+  status: 'active' | 'blocked';
+}
+
+interface MemberRow {
+  member_no: string;
+  name_enc: Buffer;
+  phone_enc: Buffer;
+  birthday_enc: Buffer | null;
+  gender: string | null;
+  age_band: string | null;
+  preferred_channel: 'sms' | 'email' | 'none';
+  interests: string;
+  consent_marketing: number;
+  consent_text: string;
+  consent_at: string;
+  referrer_member_no: string | null;
+  enrolled_store: string;
+  enrolled_till: string;
+  enrolled_by: string | null;
+  class: string | null;
+  status: 'active' | 'blocked';
+  created_at: string;
+}
+
+export class MemberStore {
+  private readonly q;
+
+  constructor(
+    db: Db,
+    private readonly cipher: FieldCipher,
+  ) {
+    this.q = {
+      insert: db.prepare(
+        `INSERT INTO members (member_no, phone_hash, name_enc, phone_enc, birthday_enc, gender, age_band,
+           preferred_channel, interests, consent_marketing, consent_text, consent_at, referrer_member_no,
+           enrolled_store, enrolled_till, enrolled_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      byNo: db.prepare('SELECT * FROM members WHERE member_no = ?'),
+      byPhone: db.prepare('SELECT * FROM members WHERE phone_hash = ?'),
+      card: db.prepare('SELECT code, kind, member_no AS memberNo, status FROM cards WHERE code = ?'),
+      cardsOf: db.prepare('SELECT code, kind, member_no AS memberNo, status FROM cards WHERE member_no = ?'),
+      linkCard: db.prepare('INSERT INTO cards (code, kind, member_no, created_at) VALUES (?, ?, ?, ?)'),
+      blockCard: db.prepare(
+        "UPDATE cards SET status = 'blocked', blocked_at = ?, blocked_by = ? WHERE code = ? AND status = 'active'",
+      ),
+      count: db.prepare('SELECT count(*) AS n FROM members'),
+    };
+  }
+
+  insert(m: NewMember): void {
+    const c = this.cipher;
+    this.q.insert.run(
+      m.memberNo,
+      c.phoneHash(m.phone),
+      c.encrypt(m.name),
+      c.encrypt(m.phone),
+      m.birthday === null ? null : c.encrypt(m.birthday),
+      m.gender,
+      m.ageBand,
+      m.preferredChannel,
+      JSON.stringify(m.interests),
+      m.consentMarketing ? 1 : 0,
+      m.consentText,
+      m.consentAt,
+      m.referrerMemberNo,
+      m.enrolledStore,
+      m.enrolledTill,
+      m.enrolledBy,
+      m.consentAt,
+      m.consentAt,
+    );
+  }
+
+  get(memberNo: string): MemberRecord | null {
+    const r = this.q.byNo.get(memberNo) as MemberRow | undefined;
+    return r ? this.toRecord(r) : null;
+  }
+
+  byPhone(phone: string): MemberRecord | null {
+    const r = this.q.byPhone.get(this.cipher.phoneHash(phone)) as MemberRow | undefined;
+    return r ? this.toRecord(r) : null;
+  }
+
+  phoneTaken(phone: string): boolean {
+    return this.q.byPhone.get(this.cipher.phoneHash(phone)) !== undefined;
+  }
+
+  card(code: string): CardRecord | null {
+    return (this.q.card.get(code) as CardRecord | undefined) ?? null;
+  }
+
+  cardsOf(memberNo: string): CardRecord[] {
+    return this.q.cardsOf.all(memberNo) as CardRecord[];
+  }
+
+  linkCard(code: string, kind: CardRecord['kind'], memberNo: string, at: string): void {
+    this.q.linkCard.run(code, kind, memberNo, at);
+  }
+
+  blockCard(code: string, at: string, staffId: string | null): boolean {
+    return this.q.blockCard.run(at, staffId, code).changes === 1;
+  }
+
+  count(): number {
+    return (this.q.count.get() as { n: number }).n;
+  }
+
+  private toRecord(r: MemberRow): MemberRecord {
+    const c = this.cipher;
+    return {
+      memberNo: r.member_no,
+      name: c.decrypt(r.name_enc),
+      phone: c.decrypt(r.phone_enc),
+      birthday: r.birthday_enc ? c.decrypt(r.birthday_enc) : null,
+      gender: r.gender,
+      ageBand: r.age_band,
+      preferredChannel: r.preferred_channel,
+      interests: JSON.parse(r.interests) as string[],
+      consentMarketing: r.consent_marketing === 1,
+      consentText: r.consent_text,
+      consentAt: r.consent_at,
+      referrerMemberNo: r.referrer_member_no,
+      enrolledStore: r.enrolled_store,
+      enrolledTill: r.enrolled_till,
+      enrolledBy: r.enrolled_by,
+      class: r.class,
+      status: r.status,
+      createdAt: r.created_at,
+    };
+  }
+}

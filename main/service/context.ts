@@ -1,0 +1,33 @@
+/** What every till operation needs, wired once by createTill (the composition root). */
+import type { FieldCipher } from '../db/crypto.js';
+import type { LedgerStore } from '../db/ledger.js';
+import type { MemberStore } from '../db/members.js';
+import type { Db } from '../db/open.js';
+import type { RuleSetStore } from '../db/rulesets.js';
+import type { SaleStore } from '../db/sales.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './log.js';
+
+export interface TillIdentity {
+  tillId: string;
+  storeId: string;
+  /** numeric till code used in member numbers enrolled here (5 digits) */
+  tillCode: string;
+}
+
+export interface TillContext {
+  db: Db;
+  identity: TillIdentity;
+  ledger: LedgerStore;
+  members: MemberStore;
+  rules: RuleSetStore;
+  sales: SaleStore;
+  cipher: FieldCipher;
+  events: EventBus;
+  log: Logger;
+  /** key that verifies signed member QR codes (from head office; generated when standalone) */
+  qrKey: Buffer;
+  now: () => Date;
+  /** the last time head office confirmed this till's state; null = never (standalone) */
+  lastSyncAt: () => string | null;
+}

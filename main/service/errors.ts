@@ -1,0 +1,98 @@
+/**
+ * Errors the till answers with. Every refusal has a stable snake_case code (CONTRACTS.md
+ * error format) and a 4xx status; anything else reaching the API edge is a defect (500).
+ */
+export type TillErrorCode =
+  | 'bad_request'
+  | 'malformed_json'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unknown_member'
+  | 'unknown_card'
+  | 'unknown_sale'
+  | 'member_blocked'
+  | 'card_blocked'
+  | 'card_in_use'
+  | 'phone_in_use'
+  | 'invalid_phone'
+  | 'invalid_birthday'
+  | 'consent_required'
+  | 'misread_check_digit'
+  | 'unrecognised_code'
+  | 'invalid_uid'
+  | 'empty_code'
+  | 'qr_malformed'
+  | 'qr_expired'
+  | 'qr_forged'
+  | 'member_required'
+  | 'idempotency_conflict'
+  | 'below_minimum_redemption'
+  | 'not_whole_redemption_units'
+  | 'exceeds_basket_share'
+  | 'insufficient_points'
+  | 'offline_redemption_limit'
+  | 'invalid_basket'
+  | 'return_exceeds_sale'
+  | 'unknown_sku'
+  | 'unknown_tier'
+  | 'storage_full'
+  | 'storage_unavailable';
+
+const STATUS: Record<TillErrorCode, number> = {
+  bad_request: 400,
+  malformed_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unknown_member: 404,
+  unknown_card: 404,
+  unknown_sale: 404,
+  member_blocked: 422,
+  card_blocked: 422,
+  card_in_use: 409,
+  phone_in_use: 409,
+  invalid_phone: 400,
+  invalid_birthday: 400,
+  consent_required: 400,
+  misread_check_digit: 422,
+  unrecognised_code: 422,
+  invalid_uid: 422,
+  empty_code: 400,
+  qr_malformed: 422,
+  qr_expired: 422,
+  qr_forged: 422,
+  member_required: 422,
+  idempotency_conflict: 409,
+  below_minimum_redemption: 422,
+  not_whole_redemption_units: 422,
+  exceeds_basket_share: 422,
+  insufficient_points: 422,
+  offline_redemption_limit: 422,
+  invalid_basket: 422,
+  return_exceeds_sale: 422,
+  unknown_sku: 422,
+  unknown_tier: 422,
+  // The till cannot take the write; the POS should keep the sale and retry (nothing was lost).
+  storage_full: 507,
+  storage_unavailable: 503,
+};
+
+export class TillError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: TillErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'TillError';
+    this.status = STATUS[code];
+  }
+}

@@ -1,0 +1,234 @@
+/** Identify, enrol and summarise members (CONTRACTS.md /v1/members*). */
+import { classifyCode } from '../../core/cards/classify.js';
+import { ean13CheckDigit } from '../../core/cards/checkdigit.js';
+import { verifyMemberQr } from '../../core/cards/memberqr.js';
+import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
+import { expiryDate } from '../../core/ledger/expiry.js';
+import {
+  expiringBetween,
+  rollingSpend,
+  spendablePoints,
+  visibleBalance,
+  type MemberState,
+} from '../../core/ledger/state.js';
+import { maskName, maskPhone, normaliseBirthday, normalisePhone } from '../../core/members.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import { addDays, localDate } from '../../core/time.js';
+import type { CardRecord, MemberRecord } from '../db/members.js';
+import type { EnrolRequest, IdentifyRequest, MemberSummary } from '../api/schemas.js';
+import type { TillContext } from './context.js';
+import { TillError } from './errors.js';
+import { settleMember } from './settle.js';
+
+/** Days ahead the member screen and receipt warn about expiring points (DOMAIN.md 7). */
+export const EXPIRING_SOON_DAYS = 60;
+
+export function lockedAfter(rs: RuleSet, today: string): string | null {
+  return rs.redemption.pointsLockDays > 0 ? addDays(today, -rs.redemption.pointsLockDays) : null;
+}
+
+export function summarise(
+  ctx: TillContext,
+  rs: RuleSet,
+  m: MemberRecord,
+  s: MemberState,
+  today: string,
+): MemberSummary {
+  const spend = rollingSpend(s, today);
+  const next = progressToNextTier(rs, { tier: s.tier, rollingSpend: spend });
+  const def = tierDef(rs, s.tier);
+  return {
+    memberNo: m.memberNo,
+    name: maskName(m.name),
+    phone: maskPhone(m.phone),
+    tier: s.tier,
+    tierName: def.name,
+    class: m.class,
+    status: m.status,
+    balance: visibleBalance(s, today),
+    spendable: spendablePoints(s, today, lockedAfter(rs, today)),
+    balanceAsOf: ctx.lastSyncAt(),
+    expiringSoon: expiringBetween(s, today, addDays(today, EXPIRING_SOON_DAYS)),
+    rollingSpend: spend,
+    nextTier: { tier: next.next, remaining: next.remaining },
+    stamps: s.stamps,
+  };
+}
+
+/** Resolves a scanned code to an active member; every refusal is typed and nothing is guessed. */
+export function memberByCode(
+  ctx: TillContext,
+  rs: RuleSet,
+  raw: string,
+  source?: 'barcode' | 'nfc' | 'qr',
+): { member: MemberRecord; card: CardRecord | null } {
+  const c = classifyCode(raw, { barcodeCheck: rs.cards.barcodeCheck, ...(source ? { source } : {}) });
+  if (!c.ok) throw new TillError(c.code, c.message, 'code');
+  let memberNo: string;
+  let card: CardRecord | null = null;
+  switch (c.kind) {
+    case 'qr': {
+      const v = verifyMemberQr(ctx.qrKey, c.text, ctx.now().getTime(), { windowSeconds: rs.cards.qrWindowSeconds });
+      if (!v.ok) throw new TillError(v.code, `member QR refused: ${v.code}`, 'code');
+      memberNo = v.memberNo;
+      break;
+    }
+    case 'barcode':
+    case 'nfc': {
+      const code = c.kind === 'barcode' ? c.code : c.uid;
+      card = ctx.members.card(code);
+      if (!card) throw new TillError('unknown_card', 'no member holds this card', 'code');
+      if (card.status === 'blocked')
+        throw new TillError('card_blocked', 'this card is blocked (lost or stolen)', 'code');
+      memberNo = card.memberNo;
+      break;
+    }
+    default: {
+      const never: never = c;
+      throw new Error(`unhandled code kind ${JSON.stringify(never)}`);
+    }
+  }
+  const member = ctx.members.get(memberNo);
+  if (!member) throw new TillError('unknown_member', 'no such member', 'code');
+  if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'code');
+  return { member, card };
+}
+
+export function memberByPhone(ctx: TillContext, raw: string): MemberRecord {
+  const phone = normalisePhone(raw);
+  if (!phone) throw new TillError('invalid_phone', 'not a mainland China mobile number', 'phone');
+  const member = ctx.members.byPhone(phone);
+  if (!member) throw new TillError('unknown_member', 'no member with this mobile number', 'phone');
+  if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'phone');
+  return member;
+}
+
+export function identify(ctx: TillContext, req: IdentifyRequest): MemberSummary {
+  const now = ctx.now().toISOString();
+  const rs = ctx.rules.at(now);
+  const member = 'code' in req ? memberByCode(ctx, rs, req.code, req.source).member : memberByPhone(ctx, req.phone);
+  const today = localDate(now, rs.timeZone).date;
+  // Identification is the member's "first activity": settle expiry and reviews so the balance shown is true.
+  const state = ctx.db.transaction(() =>
+    settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today }),
+  )();
+  ctx.events.publish({ type: 'member', memberNo: member.memberNo, via: 'code' in req ? 'code' : 'phone' });
+  return summarise(ctx, rs, member, state, today);
+}
+
+/**
+ * Member numbers are EAN-13 in the in-store range (prefix 2), so a printed card needs no
+ * separate code: 2 + 5-digit till code + 6-digit counter + check digit. The till code makes
+ * numbers issued offline at different tills distinct.
+ */
+function nextMemberNo(ctx: TillContext): string {
+  const row = ctx.db.prepare("SELECT value FROM meta WHERE key = 'member_counter'").get() as
+    { value: string } | undefined;
+  const n = Number(row?.value ?? '0') + 1;
+  if (n > 999_999) throw new Error('member number range of this till exhausted');
+  ctx.db
+    .prepare(
+      "INSERT INTO meta (key, value) VALUES ('member_counter', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .run(String(n));
+  const first12 = `2${ctx.identity.tillCode}${String(n).padStart(6, '0')}`;
+  return `${first12}${ean13CheckDigit(first12)}`;
+}
+
+export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSummary; bonusPoints: number } {
+  const phone = normalisePhone(req.phone);
+  if (!phone) throw new TillError('invalid_phone', 'not a mainland China mobile number', 'phone');
+  let birthday: string | null = null;
+  if (req.birthday !== undefined) {
+    birthday = normaliseBirthday(req.birthday);
+    if (!birthday) throw new TillError('invalid_birthday', 'birthday must be MM-DD or YYYY-MM-DD', 'birthday');
+  }
+  // DOMAIN.md 10: personal data only with recorded consent. `marketing` may be false (the member
+  // joins without marketing messages), but the consent text version is always recorded.
+  const now = ctx.now().toISOString();
+  const rs = ctx.rules.at(now);
+  const today = localDate(now, rs.timeZone).date;
+  let card: { code: string; kind: CardRecord['kind'] } | null = null;
+  if (req.cardCode !== undefined) {
+    const c = classifyCode(req.cardCode, { barcodeCheck: rs.cards.barcodeCheck });
+    if (!c.ok) throw new TillError(c.code, c.message, 'cardCode');
+    if (c.kind === 'qr') throw new TillError('unrecognised_code', 'a member QR cannot be linked as a card', 'cardCode');
+    card = c.kind === 'barcode' ? { code: c.code, kind: 'barcode' } : { code: c.uid, kind: 'nfc' };
+  }
+
+  return ctx.db.transaction(() => {
+    if (ctx.members.phoneTaken(phone))
+      throw new TillError('phone_in_use', 'a member already has this mobile number', 'phone');
+    if (card && ctx.members.card(card.code))
+      throw new TillError('card_in_use', 'this card already belongs to a member', 'cardCode');
+    let referrer: MemberRecord | null = null;
+    if (req.referrerMemberNo !== undefined) {
+      referrer = ctx.members.get(req.referrerMemberNo);
+      if (!referrer) throw new TillError('unknown_member', 'no such referring member', 'referrerMemberNo');
+    }
+    const memberNo = nextMemberNo(ctx);
+    const record = {
+      memberNo,
+      name: req.name,
+      phone,
+      birthday,
+      gender: req.gender ?? null,
+      ageBand: req.ageBand ?? null,
+      preferredChannel: req.preferredChannel,
+      interests: req.interests,
+      consentMarketing: req.consent.marketing,
+      consentText: req.consent.text,
+      consentAt: now,
+      referrerMemberNo: referrer?.memberNo ?? null,
+      enrolledStore: ctx.identity.storeId,
+      enrolledTill: ctx.identity.tillId,
+      enrolledBy: req.staffId ?? null,
+    };
+    ctx.members.insert(record);
+    ctx.members.linkCard(memberNo, 'barcode', memberNo, now);
+    if (card) ctx.members.linkCard(card.code, card.kind, memberNo, now);
+
+    const first = lowestTier(rs).code;
+    let state = ctx.ledger.state(memberNo, first);
+    const expiresOn = expiryDate(rs, today);
+    const at = { occurredAt: now, localDate: today, expiresOn };
+    let bonusPoints = 0;
+    const staff = req.staffId ? { staffId: req.staffId } : {};
+    // The cached state row exists from enrolment on, so a member with no sales still rebuilds.
+    state = ctx.ledger.append(state, [
+      {
+        memberNo,
+        kind: 'tier',
+        points: 0,
+        ...at,
+        data: { fromTier: first, toTier: first, reason: 'threshold', ...staff },
+      },
+    ]).state;
+    if (rs.bonuses.enrolment > 0) {
+      state = ctx.ledger.append(state, [
+        { memberNo, kind: 'bonus', points: rs.bonuses.enrolment, ...at, data: { bonus: 'enrolment', ...staff } },
+      ]).state;
+      bonusPoints += rs.bonuses.enrolment;
+    }
+    if (referrer && rs.bonuses.referral > 0) {
+      state = ctx.ledger.append(state, [
+        { memberNo, kind: 'bonus', points: rs.bonuses.referral, ...at, data: { bonus: 'referral', ...staff } },
+      ]).state;
+      bonusPoints += rs.bonuses.referral;
+      const rState = settleMember(ctx, rs, referrer.memberNo, { occurredAt: now, localDate: today });
+      ctx.ledger.append(rState, [
+        {
+          memberNo: referrer.memberNo,
+          kind: 'bonus',
+          points: rs.bonuses.referral,
+          ...at,
+          data: { bonus: 'referral', note: `referred ${memberNo}`, ...staff },
+        },
+      ]);
+    }
+    ctx.log.log('info', 'member_enrolled', { memberNo, store: ctx.identity.storeId, staffId: req.staffId ?? null });
+    const saved = ctx.members.get(memberNo);
+    if (!saved) throw new Error('enrolled member vanished');
+    return { summary: summarise(ctx, rs, saved, state, today), bonusPoints };
+  })();
+}

@@ -1,0 +1,182 @@
+/**
+ * Returns against an earlier sale (DOMAIN.md 6). The keep-floor arithmetic is the engine's;
+ * this file decides which entries carry it and commits them with the return record.
+ */
+import { computeReturn } from '../../core/engine/returns.js';
+import type { LineResult } from '../../core/engine/types.js';
+import { lotIdOf } from '../../core/ledger/entry.js';
+import { expiryDate } from '../../core/ledger/expiry.js';
+import { visibleBalance } from '../../core/ledger/state.js';
+import { localDate } from '../../core/time.js';
+import type { NewEntry } from '../db/ledger.js';
+import type { ReturnRequest } from '../api/schemas.js';
+import type { TillContext } from './context.js';
+import { TillError } from './errors.js';
+import { requestHash, type SaleResult } from './sales.js';
+import { settleMember } from './settle.js';
+
+export interface ReturnResult {
+  returnId: string;
+  originalSaleId: string;
+  memberNo: string | null;
+  pointsReversed: number;
+  pointsRestored: number;
+  /** points the balance could not cover; with `deductFromRefund` their money value is kept from the refund */
+  pointsShort: number;
+  refundDeduction: number;
+  returnedAmount: number;
+  balance: number | null;
+  tier: string | null;
+  returned: Record<string, number>;
+  fullyReturned: boolean;
+  entries: number[];
+  occurredAt: string;
+}
+
+interface SaleComputation {
+  lines: LineResult[];
+  earned: number;
+  pointsRedeemed: number;
+  stampEarned: number;
+}
+
+export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: ReturnResult; replayed: boolean } {
+  const hash = requestHash(req);
+  const recordedAt = ctx.now().toISOString();
+  const at = req.occurredAt ?? recordedAt;
+  const out = ctx.db.transaction(() => {
+    const existing = ctx.sales.returnById(req.returnId);
+    if (existing) {
+      if (existing.requestHash !== hash) {
+        throw new TillError(
+          'idempotency_conflict',
+          `return ${req.returnId} was already recorded with a different body`,
+          'returnId',
+        );
+      }
+      return { result: existing.result as ReturnResult, replayed: true };
+    }
+    const sale = ctx.sales.sale(req.originalSaleId);
+    if (!sale) throw new TillError('unknown_sale', `no sale ${req.originalSaleId} on this till`, 'originalSaleId');
+    const comp = sale.computation as SaleComputation;
+    const previouslyReturned: Record<string, number> = {};
+    for (const r of ctx.sales.returnsOf(sale.saleId)) {
+      for (const [sku, q] of Object.entries((r.result as ReturnResult).returned)) {
+        previouslyReturned[sku] = (previouslyReturned[sku] ?? 0) + q;
+      }
+    }
+    const r = computeReturn({
+      lines: comp.lines,
+      earned: comp.earned,
+      pointsRedeemed: comp.pointsRedeemed,
+      previouslyReturned,
+      returning: req.lines,
+    });
+
+    // The rule set of the original sale governs its reversal; today's governs dates.
+    const saleRs = ctx.rules.version(sale.ruleVersion) ?? ctx.rules.at(sale.occurredAt);
+    const rs = ctx.rules.at(at);
+    const today = localDate(at, rs.timeZone).date;
+    let entries: number[] = [];
+    let balance: number | null = null;
+    let tier: string | null = null;
+    let pointsShort = 0;
+    let reversed = r.pointsReversed;
+    if (sale.memberNo) {
+      let state = settleMember(ctx, rs, sale.memberNo, { occurredAt: at, localDate: today });
+      if (rs.returns.insufficientBalance === 'deductFromRefund') {
+        const coverable = Math.max(0, state.balance + r.pointsRestored);
+        pointsShort = Math.max(0, reversed - coverable);
+        reversed -= pointsShort;
+      }
+      const saleResult = sale.result as SaleResult;
+      const earnSeq = saleResult.entries.find((seq) => {
+        const e = ctx.ledger.entriesOf(sale.memberNo ?? '').find((x) => x.seq === seq);
+        return e?.kind === 'earn';
+      });
+      const common = {
+        memberNo: sale.memberNo,
+        occurredAt: at,
+        localDate: today,
+        saleId: sale.saleId,
+        returnId: req.returnId,
+      };
+      const staff = req.staffId ? { staffId: req.staffId } : {};
+      const batch: NewEntry[] = [];
+      // Restore first, so points given back can cover a reversal on a low balance.
+      if (r.pointsRestored > 0) {
+        // Decision: given-back points expire as if earned on the original sale's date.
+        const saleDay = localDate(sale.occurredAt, saleRs.timeZone).date;
+        batch.push({
+          ...common,
+          kind: 'restore',
+          points: r.pointsRestored,
+          expiresOn: expiryDate(saleRs, saleDay),
+          data: { ...staff },
+        });
+      }
+      if (reversed > 0 || r.returnedQualifying > 0) {
+        batch.push({
+          ...common,
+          kind: 'reverse',
+          points: reversed,
+          spend: -r.returnedQualifying,
+          data: { ...(earnSeq ? { lotId: lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) } : {}), ...staff },
+        });
+      }
+      // A stamp was earned for spend the customer no longer keeps below the threshold: take it back.
+      const threshold = saleRs.stampCard?.threshold;
+      if (comp.stampEarned > 0 && threshold !== undefined) {
+        const eligibleBefore = comp.lines.reduce((a, l) => a + l.eligible, 0);
+        const prevReturns = ctx.sales.returnsOf(sale.saleId).length;
+        const remainingShare = r.fullyReturned ? 0 : eligibleBefore - r.returnedAmount;
+        if (prevReturns === 0 || !r.fullyReturned) {
+          if (remainingShare < threshold && !stampAlreadyTaken(ctx, sale.memberNo, sale.saleId)) {
+            batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
+          }
+        }
+      }
+      if (batch.length) {
+        const w = ctx.ledger.append(state, batch);
+        state = w.state;
+        entries = w.entries.map((e) => e.seq);
+      }
+      balance = visibleBalance(state, today);
+      tier = state.tier;
+    }
+    const result: ReturnResult = {
+      returnId: req.returnId,
+      originalSaleId: sale.saleId,
+      memberNo: sale.memberNo,
+      pointsReversed: reversed,
+      pointsRestored: r.pointsRestored,
+      pointsShort,
+      refundDeduction: Math.ceil((pointsShort * 100) / rs.redemption.pointsPerCurrencyUnit),
+      returnedAmount: r.returnedAmount,
+      balance,
+      tier,
+      returned: r.returned,
+      fullyReturned: r.fullyReturned,
+      entries,
+      occurredAt: at,
+    };
+    ctx.sales.putReturn(
+      { returnId: req.returnId, originalSaleId: sale.saleId, requestHash: hash, request: req, result, occurredAt: at },
+      recordedAt,
+    );
+    return { result, replayed: false };
+  })();
+  if (!out.replayed) {
+    ctx.log.log('info', 'return_recorded', {
+      returnId: req.returnId,
+      saleId: req.originalSaleId,
+      reversed: out.result.pointsReversed,
+    });
+    ctx.events.publish({ type: 'return', returnId: req.returnId, saleId: req.originalSaleId });
+  }
+  return out;
+}
+
+function stampAlreadyTaken(ctx: TillContext, memberNo: string, saleId: string): boolean {
+  return ctx.ledger.entriesOf(memberNo).some((e) => e.kind === 'stamp_return' && e.saleId === saleId);
+}

@@ -1,0 +1,306 @@
+/**
+ * Quote and record sales (CONTRACTS.md /v1/baskets/quote, /v1/sales). Both run the same
+ * computation; a quote writes nothing, a sale commits the ledger entries, the cache and the
+ * idempotency record in one synchronous transaction before it answers.
+ */
+import { computeEarn } from '../../core/engine/earn.js';
+import { checkRedemption, redemptionLimits } from '../../core/engine/redeem.js';
+import { lowestTier, tierAfterSale } from '../../core/engine/tiers.js';
+import type { EarnResult, MemberContext } from '../../core/engine/types.js';
+import { expiryDate } from '../../core/ledger/expiry.js';
+import { canonicalJson } from '../../core/ledger/hash.js';
+import {
+  emptyState,
+  rollingSpend,
+  spendablePoints,
+  visibleBalance,
+  type MemberState,
+} from '../../core/ledger/state.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import { localDate } from '../../core/time.js';
+import { createHash } from 'node:crypto';
+import type { NewEntry } from '../db/ledger.js';
+import type { MemberRecord } from '../db/members.js';
+import type { QuoteRequest, SaleRequest } from '../api/schemas.js';
+import type { TillContext } from './context.js';
+import { TillError } from './errors.js';
+import { lockedAfter, memberByCode } from './members.js';
+import { settleMember } from './settle.js';
+
+export interface SaleResult {
+  saleId: string;
+  memberNo: string | null;
+  ruleVersion: number;
+  total: number;
+  pointsEarned: number;
+  bonusPoints: number;
+  pointsRedeemed: number;
+  redemptionValue: number;
+  balance: number | null;
+  tier: string | null;
+  tierChanged: boolean;
+  previousTier: string | null;
+  withheldByCaps: number;
+  breakdown: EarnResult['breakdown'];
+  breakdownText: EarnResult['breakdownText'];
+  entries: number[];
+  receiptId: string;
+  occurredAt: string;
+}
+
+export interface QuoteResult {
+  memberNo: string | null;
+  ruleVersion: number;
+  total: number;
+  qualifyingSpend: number;
+  pointsEarned: number;
+  bonusPoints: number;
+  pointsRedeemed: number;
+  redemptionValue: number;
+  maxRedeemablePoints: number;
+  maxRedemptionValue: number;
+  minimumRedemption: number;
+  redemptionStep: number;
+  balance: number | null;
+  withheldByCaps: number;
+  breakdown: EarnResult['breakdown'];
+  breakdownText: EarnResult['breakdownText'];
+  /** set when the requested redemption would be refused at sale time */
+  redemptionProblem: { code: string; message: string } | null;
+}
+
+function resolveMember(
+  ctx: TillContext,
+  rs: RuleSet,
+  req: { memberNo?: string; memberCode?: string },
+): MemberRecord | null {
+  if (req.memberNo !== undefined) {
+    const m = ctx.members.get(req.memberNo);
+    if (!m) throw new TillError('unknown_member', 'no such member', 'memberNo');
+    if (m.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
+    if (req.memberCode !== undefined) {
+      const byCode = memberByCode(ctx, rs, req.memberCode).member;
+      if (byCode.memberNo !== m.memberNo)
+        throw new TillError('bad_request', 'memberNo and memberCode name different members', 'memberCode');
+    }
+    return m;
+  }
+  if (req.memberCode !== undefined) return memberByCode(ctx, rs, req.memberCode).member;
+  return null;
+}
+
+function memberContext(m: MemberRecord, s: MemberState, today: string): MemberContext {
+  return {
+    memberNo: m.memberNo,
+    tier: s.tier,
+    birthday: m.birthday,
+    winBackUntil: s.winBackUntil,
+    earnedToday: s.earnedDay && s.earnedDay.on === today ? s.earnedDay.points : 0,
+    stamps: s.stamps,
+    birthdayGiftYear: s.birthdayGiftYear,
+  };
+}
+
+function pointsTendered(tenders: SaleRequest['tenders']): number {
+  return tenders.reduce((a, t) => (t.type === 'points' ? a + t.points : a), 0);
+}
+
+function earn(
+  rs: RuleSet,
+  req: QuoteRequest | SaleRequest,
+  member: MemberContext | null,
+  points: number,
+  at: string,
+): EarnResult {
+  return computeEarn(rs, {
+    lines: req.lines.map((l) => ({ ...l, discount: l.discount })),
+    basketDiscount: req.basketDiscount,
+    pointsRedeemed: points,
+    occurredAt: at,
+    member,
+  });
+}
+
+export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
+  const at = req.occurredAt ?? ctx.now().toISOString();
+  const rs = ctx.rules.at(at);
+  const today = localDate(at, rs.timeZone).date;
+  const member = resolveMember(ctx, rs, req);
+  const redeem = (req.redeemPoints ?? 0) + pointsTendered(req.tenders);
+  if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'redeemPoints');
+  // A quote changes nothing: settle in memory by reading the cached state and judging expiry by date.
+  const state = member ? ctx.ledger.state(member.memberNo, lowestTier(rs).code) : emptyState('', lowestTier(rs).code);
+  const mctx = member ? memberContext(member, state, today) : null;
+  // Price the basket once without redemption to learn the basket total the share applies to.
+  const base = earn(rs, req, mctx, 0, at);
+  const available = member ? spendablePoints(state, today, lockedAfter(rs, today)) : 0;
+  const limits = redemptionLimits(rs, { tier: state.tier, basketTotal: base.total, available });
+  let problem: QuoteResult['redemptionProblem'] = null;
+  let result = base;
+  if (redeem > 0) {
+    try {
+      checkRedemption(rs, { tier: state.tier, basketTotal: base.total, available, points: redeem });
+      result = earn(rs, req, mctx, redeem, at);
+    } catch (e) {
+      if (!(e instanceof Error && 'code' in e)) throw e;
+      problem = { code: String(e.code), message: e.message };
+    }
+  }
+  const bonusPoints = result.bonuses.reduce((a, b) => a + b.points, 0);
+  ctx.events.publish({ type: 'quote', memberNo: member?.memberNo ?? null, total: result.total, points: result.points });
+  return {
+    memberNo: member?.memberNo ?? null,
+    ruleVersion: rs.version,
+    total: result.total,
+    qualifyingSpend: result.qualifyingSpend,
+    pointsEarned: result.points,
+    bonusPoints,
+    pointsRedeemed: problem ? 0 : redeem,
+    redemptionValue: problem ? 0 : result.redemptionValue,
+    maxRedeemablePoints: limits.maxPoints,
+    maxRedemptionValue: limits.maxValue,
+    minimumRedemption: limits.minimumPoints,
+    redemptionStep: limits.step,
+    balance: member ? visibleBalance(state, today) : null,
+    withheldByCaps: result.withheldByCaps,
+    breakdown: result.breakdown,
+    breakdownText: result.breakdownText,
+    redemptionProblem: problem,
+  };
+}
+
+export function requestHash(req: unknown): string {
+  return createHash('sha256').update(canonicalJson(req)).digest('hex');
+}
+
+export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleResult; replayed: boolean } {
+  const hash = requestHash(req);
+  const recordedAt = ctx.now().toISOString();
+  const at = req.occurredAt ?? recordedAt;
+  const out = ctx.db.transaction(() => {
+    const existing = ctx.sales.sale(req.saleId);
+    if (existing) {
+      if (existing.requestHash !== hash) {
+        throw new TillError(
+          'idempotency_conflict',
+          `sale ${req.saleId} was already recorded with a different body`,
+          'saleId',
+        );
+      }
+      return { result: existing.result as SaleResult, replayed: true };
+    }
+    const rs = ctx.rules.at(at);
+    const today = localDate(at, rs.timeZone).date;
+    const member = resolveMember(ctx, rs, req);
+    const redeem = pointsTendered(req.tenders);
+    if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'tenders');
+
+    let entries: number[] = [];
+    let computation: EarnResult;
+    let state: MemberState | null = null;
+    let tierChange: { from: string; to: string } | null = null;
+    let bonusPoints = 0;
+    if (member) {
+      state = settleMember(ctx, rs, member.memberNo, { occurredAt: at, localDate: today });
+      const mctx = memberContext(member, state, today);
+      if (redeem > 0) {
+        const base = earn(rs, req, mctx, 0, at);
+        const available = spendablePoints(state, today, lockedAfter(rs, today));
+        checkRedemption(rs, { tier: state.tier, basketTotal: base.total, available, points: redeem });
+      }
+      computation = earn(rs, req, mctx, redeem, at);
+      const expiresOn = expiryDate(rs, today);
+      const common = { memberNo: member.memberNo, occurredAt: at, localDate: today, saleId: req.saleId };
+      const staff = req.staffId ? { staffId: req.staffId } : {};
+      const batch: NewEntry[] = [];
+      if (redeem > 0) batch.push({ ...common, kind: 'redeem', points: redeem, data: { ...staff } });
+      batch.push({
+        ...common,
+        kind: 'earn',
+        points: computation.points,
+        spend: computation.qualifyingSpend,
+        expiresOn,
+        data: { stamp: computation.stampEarned, ruleVersion: rs.version, ...staff },
+      });
+      for (const b of computation.bonuses) {
+        batch.push({ ...common, kind: 'bonus', points: b.points, expiresOn, data: { bonus: b.bonus, ...staff } });
+        bonusPoints += b.points;
+      }
+      const written = ctx.ledger.append(state, batch);
+      state = written.state;
+      entries = written.entries.map((e) => e.seq);
+      // DOMAIN.md 5: the crossing sale earned at the old tier; the new tier applies from the next sale.
+      const t = tierAfterSale(rs, {
+        tier: state.tier,
+        rollingSpendAfter: rollingSpend(state, today),
+        saleQualifying: computation.qualifyingSpend,
+      });
+      if (t.changed && t.reason) {
+        tierChange = { from: state.tier, to: t.tier };
+        const w = ctx.ledger.append(state, [
+          { ...common, kind: 'tier', points: 0, data: { fromTier: state.tier, toTier: t.tier, reason: t.reason } },
+        ]);
+        state = w.state;
+        entries.push(...w.entries.map((e) => e.seq));
+      }
+    } else {
+      computation = earn(rs, req, null, 0, at);
+    }
+
+    const result: SaleResult = {
+      saleId: req.saleId,
+      memberNo: member?.memberNo ?? null,
+      ruleVersion: rs.version,
+      total: computation.total,
+      pointsEarned: member ? computation.points : 0,
+      bonusPoints,
+      pointsRedeemed: redeem,
+      redemptionValue: computation.redemptionValue,
+      balance: state ? visibleBalance(state, today) : null,
+      tier: state?.tier ?? null,
+      tierChanged: tierChange !== null,
+      previousTier: tierChange?.from ?? null,
+      withheldByCaps: member ? computation.withheldByCaps : 0,
+      breakdown: computation.breakdown,
+      breakdownText: computation.breakdownText,
+      entries,
+      receiptId: req.saleId,
+      occurredAt: at,
+    };
+    ctx.sales.putSale(
+      {
+        saleId: req.saleId,
+        memberNo: member?.memberNo ?? null,
+        requestHash: hash,
+        request: req,
+        result,
+        computation: {
+          lines: computation.lines,
+          earned: result.pointsEarned,
+          pointsRedeemed: redeem,
+          stampEarned: computation.stampEarned,
+        },
+        ruleVersion: rs.version,
+        total: computation.total,
+        occurredAt: at,
+      },
+      recordedAt,
+      req.staffId ?? null,
+    );
+    return { result, replayed: false };
+  })();
+  if (!out.replayed) {
+    ctx.log.log('info', 'sale_recorded', {
+      saleId: req.saleId,
+      memberNo: out.result.memberNo,
+      points: out.result.pointsEarned,
+    });
+    ctx.events.publish({
+      type: 'sale',
+      saleId: req.saleId,
+      memberNo: out.result.memberNo,
+      pointsEarned: out.result.pointsEarned,
+    });
+  }
+  return out;
+}
