@@ -121,3 +121,94 @@ export type ReturnRequest = z.output<typeof ReturnRequest>;
 export type IdentifyRequest = z.output<typeof IdentifyRequest>;
 export type EnrolRequest = z.output<typeof EnrolRequest>;
 export type MemberSummary = z.output<typeof MemberSummary>;
+
+const Breakdown = z
+  .array(z.looseObject({ kind: z.string() }))
+  .describe('the computation step by step: base, excluded, pointsTender, category, tier, promotion, cap, bonus, stamp');
+const BreakdownText = z.object({ zh: z.string(), en: z.string() }).describe('a cashier-readable summary');
+
+export const QuoteResponse = z
+  .object({
+    memberNo: z.string().nullable(),
+    ruleVersion: z.number().int(),
+    total: Fen,
+    qualifyingSpend: Fen,
+    pointsEarned: Points.describe('for an anonymous basket: what a member would earn'),
+    bonusPoints: Points,
+    pointsRedeemed: Points,
+    redemptionValue: Fen,
+    maxRedeemablePoints: Points,
+    maxRedemptionValue: Fen,
+    minimumRedemption: Points,
+    redemptionStep: Points,
+    balance: z.number().int().nullable(),
+    withheldByCaps: Points,
+    breakdown: Breakdown,
+    breakdownText: BreakdownText,
+    redemptionProblem: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'QuoteResponse' });
+
+export const SaleResponse = z
+  .object({
+    saleId: z.string(),
+    memberNo: z.string().nullable(),
+    ruleVersion: z.number().int(),
+    total: Fen,
+    pointsEarned: Points,
+    bonusPoints: Points,
+    pointsRedeemed: Points,
+    redemptionValue: Fen,
+    balance: z.number().int().nullable(),
+    tier: z.string().nullable(),
+    tierChanged: z.boolean(),
+    previousTier: z.string().nullable(),
+    withheldByCaps: Points,
+    breakdown: Breakdown,
+    breakdownText: BreakdownText,
+    entries: z.array(z.number().int()).describe('ledger sequence numbers written'),
+    receiptId: z.string(),
+    occurredAt: z.string(),
+  })
+  .meta({ id: 'SaleResponse' });
+
+export const ReturnResponse = z
+  .object({
+    returnId: z.string(),
+    originalSaleId: z.string(),
+    memberNo: z.string().nullable(),
+    pointsReversed: Points,
+    pointsRestored: Points,
+    pointsShort: Points.describe('points the balance could not cover (deductFromRefund policy)'),
+    refundDeduction: Fen.describe('money to keep from the refund for pointsShort'),
+    returnedAmount: Fen,
+    balance: z.number().int().nullable(),
+    tier: z.string().nullable(),
+    returned: z.record(z.string(), z.number().int()).describe('quantity in thousandths per sku'),
+    fullyReturned: z.boolean(),
+    entries: z.array(z.number().int()),
+    occurredAt: z.string(),
+  })
+  .meta({ id: 'ReturnResponse' });
+
+export const EnrolResponse = MemberSummary.extend({ bonusPoints: Points }).meta({ id: 'EnrolResponse' });
+
+export const HealthResponse = z
+  .object({
+    tillId: z.string(),
+    storeId: z.string(),
+    version: z.string(),
+    online: z.boolean(),
+    mode: z.enum(['standalone', 'connected']),
+    lastSyncAt: z.string().nullable(),
+    entriesWaiting: z.number().int(),
+    ruleVersion: z.number().int(),
+    members: z.number().int(),
+    sales: z.number().int(),
+  })
+  .meta({ id: 'HealthResponse' });
+
+export type QuoteResponse = z.output<typeof QuoteResponse>;
+export type SaleResponse = z.output<typeof SaleResponse>;
+export type ReturnResponse = z.output<typeof ReturnResponse>;
+export type HealthResponse = z.output<typeof HealthResponse>;

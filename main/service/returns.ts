@@ -9,29 +9,13 @@ import { expiryDate } from '../../core/ledger/expiry.js';
 import { visibleBalance } from '../../core/ledger/state.js';
 import { localDate } from '../../core/time.js';
 import type { NewEntry } from '../db/ledger.js';
-import type { ReturnRequest } from '../api/schemas.js';
+import type { ReturnRequest, ReturnResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { requestHash, type SaleResult } from './sales.js';
 import { settleMember } from './settle.js';
 
-export interface ReturnResult {
-  returnId: string;
-  originalSaleId: string;
-  memberNo: string | null;
-  pointsReversed: number;
-  pointsRestored: number;
-  /** points the balance could not cover; with `deductFromRefund` their money value is kept from the refund */
-  pointsShort: number;
-  refundDeduction: number;
-  returnedAmount: number;
-  balance: number | null;
-  tier: string | null;
-  returned: Record<string, number>;
-  fullyReturned: boolean;
-  entries: number[];
-  occurredAt: string;
-}
+export type ReturnResult = ReturnResponse;
 
 interface SaleComputation {
   lines: LineResult[];

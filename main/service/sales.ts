@@ -21,53 +21,14 @@ import { localDate } from '../../core/time.js';
 import { createHash } from 'node:crypto';
 import type { NewEntry } from '../db/ledger.js';
 import type { MemberRecord } from '../db/members.js';
-import type { QuoteRequest, SaleRequest } from '../api/schemas.js';
+import type { QuoteRequest, QuoteResponse, SaleRequest, SaleResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { lockedAfter, memberByCode } from './members.js';
 import { settleMember } from './settle.js';
 
-export interface SaleResult {
-  saleId: string;
-  memberNo: string | null;
-  ruleVersion: number;
-  total: number;
-  pointsEarned: number;
-  bonusPoints: number;
-  pointsRedeemed: number;
-  redemptionValue: number;
-  balance: number | null;
-  tier: string | null;
-  tierChanged: boolean;
-  previousTier: string | null;
-  withheldByCaps: number;
-  breakdown: EarnResult['breakdown'];
-  breakdownText: EarnResult['breakdownText'];
-  entries: number[];
-  receiptId: string;
-  occurredAt: string;
-}
-
-export interface QuoteResult {
-  memberNo: string | null;
-  ruleVersion: number;
-  total: number;
-  qualifyingSpend: number;
-  pointsEarned: number;
-  bonusPoints: number;
-  pointsRedeemed: number;
-  redemptionValue: number;
-  maxRedeemablePoints: number;
-  maxRedemptionValue: number;
-  minimumRedemption: number;
-  redemptionStep: number;
-  balance: number | null;
-  withheldByCaps: number;
-  breakdown: EarnResult['breakdown'];
-  breakdownText: EarnResult['breakdownText'];
-  /** set when the requested redemption would be refused at sale time */
-  redemptionProblem: { code: string; message: string } | null;
-}
+export type SaleResult = SaleResponse;
+export type QuoteResult = QuoteResponse;
 
 function resolveMember(
   ctx: TillContext,

@@ -1,0 +1,57 @@
+/** /v1/openapi.json, generated from the route table's zod schemas (the one schema source). */
+import { z } from 'zod';
+import { ErrorBody } from './schemas.js';
+import type { Route } from './routes.js';
+import { TILL_VERSION } from '../service/version.js';
+
+function schemaOf(s: z.ZodType, io: 'input' | 'output'): unknown {
+  return z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
+}
+
+export function openApiDocument(table: readonly Route[]): unknown {
+  const error = { description: 'error', content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } };
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of table) {
+    paths[r.path] ??= {};
+    (paths[r.path] as Record<string, unknown>)[r.method.toLowerCase()] = {
+      summary: r.summary,
+      security: [{ posApiKey: [] }],
+      ...(r.request
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.request, 'input') } } } }
+        : {}),
+      responses: {
+        [String(r.successStatus)]: {
+          description: 'success',
+          content: { 'application/json': { schema: schemaOf(r.response, 'output') } },
+        },
+        '400': error,
+        '401': error,
+        '404': error,
+        '409': error,
+        '422': error,
+      },
+    };
+  }
+  paths['/v1/events'] = {
+    get: {
+      summary: 'Server-sent events: card, member, sale, return, quote, sync, device',
+      security: [{ posApiKey: [] }],
+      responses: { '200': { description: 'text/event-stream' } },
+    },
+  };
+  paths['/v1/openapi.json'] = {
+    get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Till loyalty: POS integration API',
+      version: TILL_VERSION,
+      description:
+        'Money is integer fen, points are integers. Errors: {"error":{"code","message","field?"}} with a 4xx status; a 5xx is a defect. saleId and returnId are idempotency keys.',
+    },
+    servers: [{ url: 'http://127.0.0.1:7420' }],
+    components: { securitySchemes: { posApiKey: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+}

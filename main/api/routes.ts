@@ -1,0 +1,105 @@
+/**
+ * The POS integration API's route table. Each route names its request and response schema,
+ * so validation and the OpenAPI document come from the same place.
+ */
+import type { z } from 'zod';
+import { identify, enrol } from '../service/members.js';
+import { quote, recordSale } from '../service/sales.js';
+import { recordReturn } from '../service/returns.js';
+import type { TillContext } from '../service/context.js';
+import {
+  EnrolRequest,
+  EnrolResponse,
+  HealthResponse,
+  IdentifyRequest,
+  MemberSummary,
+  QuoteRequest,
+  QuoteResponse,
+  ReturnRequest,
+  ReturnResponse,
+  SaleRequest,
+  SaleResponse,
+} from './schemas.js';
+import { health } from '../service/health.js';
+
+export interface RouteAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  summary: string;
+  request?: z.ZodType;
+  response: z.ZodType;
+  successStatus: number;
+  handle(ctx: TillContext, body: unknown): RouteAnswer;
+}
+
+export function routes(opts: { hqUrl: string | null }): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/health',
+      summary: 'Till and store ids, version, online/offline, last sync, entries waiting to upload',
+      response: HealthResponse,
+      successStatus: 200,
+      handle: (ctx) => ({ status: 200, body: health(ctx, opts.hqUrl) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/members/identify',
+      summary: 'Identify a member by scanned code (barcode, NFC UID, member QR) or mobile number',
+      request: IdentifyRequest,
+      response: MemberSummary,
+      successStatus: 200,
+      handle: (ctx, body) => ({ status: 200, body: identify(ctx, IdentifyRequest.parse(body)) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/members',
+      summary: 'Enrol a member with recorded consent; optionally link a scanned card',
+      request: EnrolRequest,
+      response: EnrolResponse,
+      successStatus: 201,
+      handle: (ctx, body) => {
+        const r = enrol(ctx, EnrolRequest.parse(body));
+        return { status: 201, body: { ...r.summary, bonusPoints: r.bonusPoints } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/baskets/quote',
+      summary: 'Points a basket would earn, with breakdown, and what may be redeemed. Changes nothing.',
+      request: QuoteRequest,
+      response: QuoteResponse,
+      successStatus: 200,
+      handle: (ctx, body) => ({ status: 200, body: quote(ctx, QuoteRequest.parse(body)) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/sales',
+      summary: 'Record a completed sale (idempotent by saleId; 409 idempotency_conflict on a different body)',
+      request: SaleRequest,
+      response: SaleResponse,
+      successStatus: 201,
+      handle: (ctx, body) => {
+        const r = recordSale(ctx, SaleRequest.parse(body));
+        return { status: r.replayed ? 200 : 201, body: r.result };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/returns',
+      summary: 'Record a return against an earlier sale (idempotent by returnId)',
+      request: ReturnRequest,
+      response: ReturnResponse,
+      successStatus: 201,
+      handle: (ctx, body) => {
+        const r = recordReturn(ctx, ReturnRequest.parse(body));
+        return { status: r.replayed ? 200 : 201, body: r.result };
+      },
+    },
+  ];
+}

@@ -1,0 +1,22 @@
+/** `npm run till`: the headless till service. */
+import { configFromEnv } from './config.js';
+import { createTill } from './till.js';
+
+async function main(): Promise<void> {
+  const config = configFromEnv();
+  const till = await createTill(config);
+  process.stdout.write(
+    `till ${till.ctx.identity.tillId} (store ${till.ctx.identity.storeId}) listening on ${till.url}/  data: ${config.dataDir}\n` +
+      `POS API key: ${config.posApiKey ? 'from TILL_POS_API_KEY' : `in ${till.posApiKeyFile}`}\n`,
+  );
+  const stop = (): void => {
+    void till.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`till failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

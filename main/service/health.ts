@@ -1,0 +1,27 @@
+/** /v1/health: what store IT and the POS need to know at a glance. */
+import type { HealthResponse } from '../api/schemas.js';
+import { getMeta } from './identity.js';
+import type { TillContext } from './context.js';
+import { TILL_VERSION } from './version.js';
+
+export function health(ctx: TillContext, hqUrl: string | null): HealthResponse {
+  const head = ctx.ledger.headOf();
+  const acked = Number(getMeta(ctx.db, 'hq_ack_seq') ?? '0');
+  const lastSyncAt = ctx.lastSyncAt();
+  const now = ctx.now().toISOString();
+  const rs = ctx.rules.at(now);
+  const offlineAfterMs = rs.redemption.offlineAfterMinutes * 60_000;
+  const online = hqUrl !== null && lastSyncAt !== null && Date.parse(now) - Date.parse(lastSyncAt) < offlineAfterMs;
+  return {
+    tillId: ctx.identity.tillId,
+    storeId: ctx.identity.storeId,
+    version: TILL_VERSION,
+    online,
+    mode: hqUrl ? 'connected' : 'standalone',
+    lastSyncAt,
+    entriesWaiting: Math.max(0, head.seq - acked),
+    ruleVersion: rs.version,
+    members: ctx.members.count(),
+    sales: ctx.sales.count(),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * First-run setup of the till's identity and secrets, kept in the data folder. Secrets are
+ * written to owner-only files and never logged; the POS API key's file path is printed instead.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../db/open.js';
+import type { TillIdentity } from './context.js';
+import type { TillConfig } from './config.js';
+
+function meta(db: Db, key: string): string | null {
+  const r = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return r?.value ?? null;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
+}
+
+export function getMeta(db: Db, key: string): string | null {
+  return meta(db, key);
+}
+
+function remembered(db: Db, key: string, configured: string | null, make: () => string): string {
+  const stored = meta(db, key);
+  const value = configured ?? stored ?? make();
+  if (value !== stored) setMeta(db, key, value);
+  return value;
+}
+
+export function resolveIdentity(db: Db, config: TillConfig): TillIdentity {
+  const tillId = remembered(db, 'till_id', config.tillId, () => `till-${randomBytes(3).toString('hex')}`);
+  const storeId = remembered(db, 'store_id', config.storeId, () => 'store-1');
+  // Member numbers embed this code; derived from the till id so re-provisioning keeps it stable.
+  const tillCode = remembered(db, 'till_code', null, () => {
+    const n = createHash('sha256').update(tillId).digest().readUInt32BE(0) % 100_000;
+    return String(n).padStart(5, '0');
+  });
+  return { tillId, storeId, tillCode };
+}
+
+/** The POS key: from TILL_POS_API_KEY, or generated once into <dataDir>/pos-api-key (0600). */
+export function resolvePosApiKey(
+  dataDir: string,
+  configured: string | null,
+): { key: string; file: string; created: boolean } {
+  const file = join(dataDir, 'pos-api-key');
+  if (configured) return { key: configured, file, created: false };
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), file, created: false };
+  const key = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return { key, file, created: true };
+}
+
+export function resolveQrKey(db: Db): Buffer {
+  return Buffer.from(
+    remembered(db, 'qr_key', null, () => randomBytes(32).toString('base64')),
+    'base64',
+  );
+}
