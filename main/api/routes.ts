@@ -19,7 +19,13 @@ import {
   ReturnResponse,
   SaleRequest,
   SaleResponse,
+  RewardRedeemRequest,
+  RewardRedeemResponse,
+  CouponUseRequest,
+  CouponResponse,
+  RewardCatalogue,
 } from './schemas.js';
+import { redeemReward, rewardCatalogue, useCoupon } from '../service/rewards.js';
 import { health } from '../service/health.js';
 
 export interface RouteAnswer {
@@ -100,6 +106,32 @@ export function routes(opts: { hqUrl: string | null }): Route[] {
         const r = recordReturn(ctx, ReturnRequest.parse(body));
         return { status: r.replayed ? 200 : 201, body: r.result };
       },
+    },
+    {
+      method: 'GET',
+      path: '/v1/rewards',
+      summary: 'The reward catalogue of the rule set in force',
+      response: RewardCatalogue,
+      successStatus: 200,
+      handle: (ctx) => ({ status: 200, body: rewardCatalogue(ctx) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/rewards/redeem',
+      summary: "Spend a member's points on a catalogue reward; returns a single-use coupon",
+      request: RewardRedeemRequest,
+      response: RewardRedeemResponse,
+      successStatus: 201,
+      handle: (ctx, body) => ({ status: 201, body: redeemReward(ctx, RewardRedeemRequest.parse(body)) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/coupons/use',
+      summary: 'Use a coupon once (409 coupon_used the second time, everywhere)',
+      request: CouponUseRequest,
+      response: CouponResponse,
+      successStatus: 200,
+      handle: (ctx, body) => ({ status: 200, body: useCoupon(ctx, CouponUseRequest.parse(body)) }),
     },
   ];
 }

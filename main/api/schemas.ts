@@ -212,3 +212,46 @@ export type QuoteResponse = z.output<typeof QuoteResponse>;
 export type SaleResponse = z.output<typeof SaleResponse>;
 export type ReturnResponse = z.output<typeof ReturnResponse>;
 export type HealthResponse = z.output<typeof HealthResponse>;
+
+export const RewardRedeemRequest = z
+  .object({
+    memberNo: z.string().min(1).max(32),
+    rewardId: z.string().min(1).max(40),
+    staffId: Id.optional(),
+  })
+  .meta({ id: 'RewardRedeemRequest' });
+
+export const CouponResponse = z
+  .object({
+    code: z.string(),
+    memberNo: z.string(),
+    rewardId: z.string(),
+    value: Fen,
+    validFrom: z.string(),
+    validTo: z.string(),
+    issuedSeq: z.number().int(),
+    usedAt: z.string().nullable(),
+    usedSaleId: z.string().nullable(),
+  })
+  .meta({ id: 'Coupon' });
+
+export const RewardRedeemResponse = z
+  .object({ coupon: CouponResponse, pointsSpent: Points, balance: z.number().int() })
+  .meta({ id: 'RewardRedeemResponse' });
+
+export const CouponUseRequest = z
+  .object({ code: z.string().min(1).max(40), saleId: Id.optional() })
+  .meta({ id: 'CouponUseRequest' });
+
+export const RewardCatalogue = z
+  .array(
+    z.object({
+      id: z.string(),
+      name: z.object({ zh: z.string(), en: z.string() }),
+      points: Points,
+      kind: z.enum(['voucher', 'coupon', 'service']),
+      value: Fen,
+      validDays: z.number().int(),
+    }),
+  )
+  .meta({ id: 'RewardCatalogue' });

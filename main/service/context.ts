@@ -1,4 +1,5 @@
 /** What every till operation needs, wired once by createTill (the composition root). */
+import type { CouponStore } from '../db/coupons.js';
 import type { FieldCipher } from '../db/crypto.js';
 import type { LedgerStore } from '../db/ledger.js';
 import type { MemberStore } from '../db/members.js';
@@ -22,6 +23,7 @@ export interface TillContext {
   members: MemberStore;
   rules: RuleSetStore;
   sales: SaleStore;
+  coupons: CouponStore;
   cipher: FieldCipher;
   events: EventBus;
   log: Logger;

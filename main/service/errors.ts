@@ -39,6 +39,11 @@ export type TillErrorCode =
   | 'return_exceeds_sale'
   | 'unknown_sku'
   | 'unknown_tier'
+  | 'unknown_reward'
+  | 'unknown_coupon'
+  | 'coupon_used'
+  | 'coupon_expired'
+  | 'coupon_not_yet_valid'
   | 'storage_full'
   | 'storage_unavailable';
 
@@ -79,6 +84,11 @@ const STATUS: Record<TillErrorCode, number> = {
   return_exceeds_sale: 422,
   unknown_sku: 422,
   unknown_tier: 422,
+  unknown_reward: 404,
+  unknown_coupon: 404,
+  coupon_used: 409,
+  coupon_expired: 422,
+  coupon_not_yet_valid: 422,
   // The till cannot take the write; the POS should keep the sale and retry (nothing was lost).
   storage_full: 507,
   storage_unavailable: 503,

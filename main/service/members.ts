@@ -1,6 +1,6 @@
 /** Identify, enrol and summarise members (CONTRACTS.md /v1/members*). */
 import { classifyCode } from '../../core/cards/classify.js';
-import { ean13CheckDigit } from '../../core/cards/checkdigit.js';
+import { ean13CheckDigit, ean13Valid } from '../../core/cards/checkdigit.js';
 import { verifyMemberQr } from '../../core/cards/memberqr.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
@@ -62,7 +62,12 @@ export function memberByCode(
   raw: string,
   source?: 'barcode' | 'nfc' | 'qr',
 ): { member: MemberRecord; card: CardRecord | null } {
-  const c = classifyCode(raw, { barcodeCheck: rs.cards.barcodeCheck, ...(source ? { source } : {}) });
+  // Member numbers are always EAN-13 (see nextMemberNo), whatever scheme the chain's own cards use.
+  const trimmed = raw.trim();
+  const ownNumber = /^2\d{12}$/.test(trimmed) && ean13Valid(trimmed) && source !== 'nfc';
+  const c = ownNumber
+    ? ({ ok: true, kind: 'barcode', code: trimmed } as const)
+    : classifyCode(raw, { barcodeCheck: rs.cards.barcodeCheck, ...(source ? { source } : {}) });
   if (!c.ok) throw new TillError(c.code, c.message, 'code');
   let memberNo: string;
   let card: CardRecord | null = null;

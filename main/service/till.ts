@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
+import { CouponStore } from '../db/coupons.js';
 import { FieldCipher, loadOrCreateKeys } from '../db/crypto.js';
 import { LedgerStore } from '../db/ledger.js';
 import { MemberStore } from '../db/members.js';
@@ -52,6 +53,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     members: new MemberStore(db, cipher),
     rules,
     sales: new SaleStore(db),
+    coupons: new CouponStore(db),
     cipher,
     events: new EventBus(),
     log,
