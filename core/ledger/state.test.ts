@@ -1,0 +1,163 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_SET } from '../ruleset/default.js';
+import { parseRuleSet } from '../ruleset/schema.js';
+import { DEFAULT_RULE_SET_INPUT } from '../ruleset/default.js';
+import { type EntryKind, type LedgerEntry, signedPoints } from './entry.js';
+import { expiryDate } from './expiry.js';
+import { GENESIS_HASH, signEntry, verifyChain } from './hash.js';
+import { expiredDue, expiringBetween, foldEntries, rollingSpend, spendablePoints, visibleBalance } from './state.js';
+
+function chain(
+  specs: { kind: EntryKind; points: number; on: string; expiresOn?: string | null; spend?: number; data?: object }[],
+): LedgerEntry[] {
+  let prev = GENESIS_HASH;
+  return specs.map((s, i) => {
+    const e = signEntry({
+      tillId: 't1',
+      seq: i + 1,
+      memberNo: 'M1',
+      kind: s.kind,
+      points: s.points,
+      spend: s.spend ?? 0,
+      occurredAt: `${s.on}T04:00:00Z`,
+      localDate: s.on,
+      expiresOn: s.expiresOn ?? null,
+      saleId: null,
+      returnId: null,
+      data: s.data ?? {},
+      prevHash: prev,
+    });
+    prev = e.hash;
+    return e;
+  });
+}
+
+describe('expiry dates (DOMAIN.md 7)', () => {
+  it('rollingMonths: the same date N months later, or the month end', () => {
+    expect(expiryDate(DEFAULT_RULE_SET, '2025-12-31')).toBe('2026-12-31');
+    expect(expiryDate(DEFAULT_RULE_SET, '2024-02-29')).toBe('2025-02-28');
+    const six = parseRuleSet({ ...DEFAULT_RULE_SET_INPUT, expiry: { policy: 'rollingMonths', months: 6 } });
+    expect(expiryDate(six, '2026-08-31')).toBe('2027-02-28');
+  });
+
+  it('endOfNextYear: 31 December of the following year', () => {
+    const rs = parseRuleSet({ ...DEFAULT_RULE_SET_INPUT, expiry: { policy: 'endOfNextYear' } });
+    expect(expiryDate(rs, '2025-01-01')).toBe('2026-12-31');
+    expect(expiryDate(rs, '2025-12-31')).toBe('2026-12-31');
+  });
+});
+
+describe('member state reducer', () => {
+  it('consumes lots FIFO by expiry and drops expired points from what is shown', () => {
+    const es = chain([
+      { kind: 'earn', points: 100, on: '2025-12-31', expiresOn: '2026-12-31' },
+      { kind: 'earn', points: 50, on: '2026-01-15', expiresOn: '2027-01-15' },
+      { kind: 'redeem', points: 30, on: '2026-06-01' },
+    ]);
+    const s = foldEntries('M1', 'ordinary', es);
+    expect(s.balance).toBe(120);
+    expect(s.lots.map((l) => l.remaining)).toEqual([70, 50]);
+    // across the year boundary: usable through 31 Dec, gone on 1 Jan
+    expect(visibleBalance(s, '2026-12-31')).toBe(120);
+    expect(expiredDue(s, '2027-01-01')).toBe(70);
+    expect(visibleBalance(s, '2027-01-01')).toBe(50);
+    expect(expiringBetween(s, '2026-11-23', '2027-01-22')).toEqual([
+      { on: '2026-12-31', points: 70 },
+      { on: '2027-01-15', points: 50 },
+    ]);
+    const after = foldEntries('M1', 'ordinary', [
+      ...es,
+      ...chain([{ kind: 'expire', points: 70, on: '2027-01-01', data: { before: '2027-01-01' } }]).map((e) => ({
+        ...e,
+        seq: 4,
+      })),
+    ]);
+    expect(after.balance).toBe(50);
+    expect(after.lots).toHaveLength(1);
+  });
+
+  it('a reversal larger than the lots leaves a debt that later earnings pay first', () => {
+    const s = foldEntries(
+      'M1',
+      'ordinary',
+      chain([
+        { kind: 'earn', points: 100, on: '2026-01-01', expiresOn: '2027-01-01' },
+        { kind: 'redeem', points: 100, on: '2026-01-02' },
+        { kind: 'reverse', points: 40, on: '2026-01-03' },
+        { kind: 'earn', points: 25, on: '2026-01-04', expiresOn: '2027-01-04' },
+      ]),
+    );
+    expect(s.balance).toBe(-15);
+    expect(s.debt).toBe(15);
+    expect(s.lots).toEqual([]);
+    expect(spendablePoints(s, '2026-01-05', null)).toBe(0);
+  });
+
+  it('locks points earned within pointsLockDays', () => {
+    const s = foldEntries('M1', 'ordinary', chain([{ kind: 'earn', points: 80, on: '2026-03-10', expiresOn: null }]));
+    expect(spendablePoints(s, '2026-03-10', '2026-03-07')).toBe(0);
+    expect(spendablePoints(s, '2026-03-13', '2026-03-10')).toBe(80);
+  });
+
+  it('rolling spend counts the last 12 months only', () => {
+    const s = foldEntries(
+      'M1',
+      'ordinary',
+      chain([
+        { kind: 'earn', points: 0, on: '2025-03-01', spend: 1000 },
+        { kind: 'earn', points: 0, on: '2025-11-01', spend: 2000 },
+        { kind: 'reverse', points: 0, on: '2025-12-01', spend: -500 },
+      ]),
+    );
+    expect(rollingSpend(s, '2026-02-28')).toBe(2500);
+    expect(rollingSpend(s, '2026-03-01')).toBe(1500);
+  });
+
+  it('property: balance equals the signed sum of the entries, and lots minus debt equal the balance', () => {
+    const kind = fc.constantFrom<EntryKind>('earn', 'bonus', 'redeem', 'reverse', 'restore', 'reward');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(kind, fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 300 })), { maxLength: 40 }),
+        (ops) => {
+          const es = chain(
+            ops.map(([k, p, d]) => {
+              const on = `2026-${String(1 + (d % 12)).padStart(2, '0')}-10`;
+              return {
+                kind: k,
+                points: p,
+                on,
+                expiresOn: k === 'earn' || k === 'bonus' || k === 'restore' ? '2030-01-01' : null,
+              };
+            }),
+          );
+          const s = foldEntries('M1', 'ordinary', es);
+          expect(s.balance).toBe(es.reduce((a, e) => a + signedPoints(e), 0));
+          expect(s.lots.reduce((a, l) => a + l.remaining, 0) - s.debt).toBe(s.balance);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('hash chain', () => {
+  const es = chain([
+    { kind: 'earn', points: 10, on: '2026-01-01' },
+    { kind: 'earn', points: 20, on: '2026-01-02' },
+    { kind: 'redeem', points: 5, on: '2026-01-03' },
+  ]);
+
+  it('verifies an intact chain', () => {
+    expect(verifyChain(es).ok).toBe(true);
+  });
+
+  it('detects a changed amount, a gap and a re-signed entry that breaks the link', () => {
+    const changed = es.map((e, i) => (i === 1 ? { ...e, points: 2000 } : e));
+    expect(verifyChain(changed)).toEqual({ ok: false, seq: 2, reason: 'hash' });
+    expect(verifyChain([es[0]!, es[2]!])).toEqual({ ok: false, seq: 3, reason: 'gap' });
+    const { hash: _h, ...unsigned } = es[1]!;
+    const resigned = es.map((e, i) => (i === 1 ? signEntry({ ...unsigned, points: 2000 }) : e));
+    expect(verifyChain(resigned)).toEqual({ ok: false, seq: 3, reason: 'prev_hash' });
+  });
+});
