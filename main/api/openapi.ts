@@ -8,6 +8,12 @@ function schemaOf(s: z.ZodType, io: 'input' | 'output'): unknown {
   return z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
 }
 
+function pathParameters(path: string): { parameters?: unknown[] } {
+  const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  if (names.length === 0) return {};
+  return { parameters: names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })) };
+}
+
 export function openApiDocument(table: readonly Route[]): unknown {
   const error = { description: 'error', content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } };
   const paths: Record<string, Record<string, unknown>> = {};
@@ -15,6 +21,7 @@ export function openApiDocument(table: readonly Route[]): unknown {
     paths[r.path] ??= {};
     (paths[r.path] as Record<string, unknown>)[r.method.toLowerCase()] = {
       summary: r.summary,
+      ...pathParameters(r.path),
       security: [{ posApiKey: [] }],
       ...(r.request
         ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.request, 'input') } } } }

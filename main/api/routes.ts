@@ -30,7 +30,16 @@ import { health } from '../service/health.js';
 
 export interface RouteAnswer {
   status: number;
+  /** JSON unless `contentType` is set, then a Buffer or string sent as is */
   body: unknown;
+  contentType?: string;
+}
+
+export interface RouteInput {
+  body: unknown;
+  /** `{name}` segments of the route's path */
+  params: Record<string, string>;
+  query: URLSearchParams;
 }
 
 export interface Route {
@@ -40,11 +49,14 @@ export interface Route {
   request?: z.ZodType;
   response: z.ZodType;
   successStatus: number;
-  handle(ctx: TillContext, body: unknown): RouteAnswer;
+  /** query parameters, for the OpenAPI document */
+  query?: z.ZodType;
+  handle(ctx: TillContext, body: unknown, input: RouteInput): RouteAnswer | Promise<RouteAnswer>;
 }
 
-export function routes(opts: { hqUrl: string | null }): Route[] {
+export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] }): Route[] {
   return [
+    ...(opts.extra ?? []),
     {
       method: 'GET',
       path: '/v1/health',

@@ -28,10 +28,48 @@ function authorised(req: IncomingMessage, keyDigest: Buffer): boolean {
   return m !== null && timingSafeEqual(digest(m[1] ?? ''), keyDigest);
 }
 
-export function createApiServer(ctx: TillContext, opts: { posApiKey: string; hqUrl: string | null }): ApiServer {
-  const table = routes({ hqUrl: opts.hqUrl });
-  const byKey = new Map<string, Route>(table.map((r) => [`${r.method} ${r.path}`, r]));
-  const paths = new Set(table.map((r) => r.path));
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((seg) => {
+      const m = /^\{(\w+)\}$/.exec(seg);
+      if (!m) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1] ?? '');
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+function match(table: readonly CompiledRoute[], method: string, path: string) {
+  let pathKnown = false;
+  for (const c of table) {
+    const m = c.pattern.exec(path);
+    if (!m) continue;
+    pathKnown = true;
+    if (c.route.method !== method) continue;
+    const params: Record<string, string> = {};
+    c.names.forEach((n, i) => {
+      params[n] = decodeURIComponent(m[i + 1] ?? '');
+    });
+    return { route: c.route, params, pathKnown };
+  }
+  return { route: null, params: {}, pathKnown };
+}
+
+export function createApiServer(
+  ctx: TillContext,
+  opts: { posApiKey: string; hqUrl: string | null; extraRoutes?: readonly Route[] },
+): ApiServer {
+  const table = routes({ hqUrl: opts.hqUrl, extra: opts.extraRoutes ?? [] });
+  const compiled = table.map(compile);
   const keyDigest = digest(opts.posApiKey);
   let openapi: string | null = null;
   const streams = new Set<ServerResponse>();
@@ -54,15 +92,21 @@ export function createApiServer(ctx: TillContext, opts: { posApiKey: string; hqU
         openEventStream(res);
         return;
       }
-      const route = byKey.get(routeName);
+      const { route, params, pathKnown } = match(compiled, req.method ?? '', url.pathname);
       if (!route) {
-        if (paths.has(url.pathname)) throw new TillError('method_not_allowed', `${req.method} is not allowed here`);
+        if (pathKnown) throw new TillError('method_not_allowed', `${req.method} is not allowed here`);
         throw new TillError('not_found', `no such endpoint: ${url.pathname}`);
       }
       let body: unknown = undefined;
       if (route.request) body = parseJsonBody(req, await readBody(req));
-      const answer = route.handle(ctx, body);
-      sendJson(res, answer.status, answer.body);
+      const answer = await route.handle(ctx, body, { body, params, query: url.searchParams });
+      if (answer.contentType) {
+        const raw = typeof answer.body === 'string' ? Buffer.from(answer.body) : (answer.body as Buffer);
+        res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': raw.length });
+        res.end(raw);
+      } else {
+        sendJson(res, answer.status, answer.body);
+      }
     } catch (e) {
       const a = errorAnswer(e, ctx.log, routeName);
       if (a.status >= 400 && a.status < 500) {
