@@ -33,6 +33,8 @@ export interface EntryData {
   couponCode?: string;
   staffId?: string;
   note?: string;
+  /** redeem/reward: made while the till was offline (DOMAIN.md 4 offline daily limit) */
+  offline?: boolean;
 }
 
 export interface LedgerEntry {

@@ -1,8 +1,10 @@
 /** What every till operation needs, wired once by createTill (the composition root). */
 import type { CouponStore } from '../db/coupons.js';
 import type { FieldCipher } from '../db/crypto.js';
+import type { HqStateStore } from '../db/hqstate.js';
 import type { LedgerStore } from '../db/ledger.js';
 import type { MemberStore } from '../db/members.js';
+import type { OutboxStore } from '../db/outbox.js';
 import type { Db } from '../db/open.js';
 import type { RuleSetStore } from '../db/rulesets.js';
 import type { SaleStore } from '../db/sales.js';
@@ -24,6 +26,12 @@ export interface TillContext {
   rules: RuleSetStore;
   sales: SaleStore;
   coupons: CouponStore;
+  outbox: OutboxStore;
+  hqState: HqStateStore;
+  /** true when a head office is configured and has answered within offlineAfterMinutes */
+  isOnline: () => boolean;
+  /** false for a standalone till: offline limits then never apply */
+  connected: boolean;
   cipher: FieldCipher;
   events: EventBus;
   log: Logger;

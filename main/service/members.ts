@@ -4,13 +4,7 @@ import { ean13CheckDigit, ean13Valid } from '../../core/cards/checkdigit.js';
 import { verifyMemberQr } from '../../core/cards/memberqr.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
-import {
-  expiringBetween,
-  rollingSpend,
-  spendablePoints,
-  visibleBalance,
-  type MemberState,
-} from '../../core/ledger/state.js';
+import { expiringBetween, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import { maskName, maskPhone, normaliseBirthday, normalisePhone } from '../../core/members.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { addDays, localDate } from '../../core/time.js';
@@ -19,6 +13,7 @@ import type { EnrolRequest, IdentifyRequest, MemberSummary } from '../api/schema
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { settleMember } from './settle.js';
+import { memberView } from './view.js';
 
 /** Days ahead the member screen and receipt warn about expiring points (DOMAIN.md 7). */
 export const EXPIRING_SOON_DAYS = 60;
@@ -35,24 +30,31 @@ export function summarise(
   today: string,
 ): MemberSummary {
   const spend = rollingSpend(s, today);
-  const next = progressToNextTier(rs, { tier: s.tier, rollingSpend: spend });
-  const def = tierDef(rs, s.tier);
+  const view = memberView(ctx, rs, s, today, lockedAfter(rs, today));
+  const next = progressToNextTier(rs, { tier: view.tier, rollingSpend: spend });
+  const def = tierDef(rs, view.tier);
   return {
     memberNo: m.memberNo,
     name: maskName(m.name),
     phone: maskPhone(m.phone),
-    tier: s.tier,
+    tier: view.tier,
     tierName: def.name,
     class: m.class,
     status: m.status,
-    balance: visibleBalance(s, today),
-    spendable: spendablePoints(s, today, lockedAfter(rs, today)),
-    balanceAsOf: ctx.lastSyncAt(),
+    balance: view.balance,
+    spendable: view.spendable,
+    balanceAsOf: balanceAsOf(ctx),
     expiringSoon: expiringBetween(s, today, addDays(today, EXPIRING_SOON_DAYS)),
     rollingSpend: spend,
     nextTier: { tier: next.next, remaining: next.remaining },
     stamps: s.stamps,
   };
+}
+
+/** null when the till is sure of the balance (standalone, or heard from head office lately). */
+export function balanceAsOf(ctx: TillContext): string | null {
+  if (!ctx.connected || ctx.isOnline()) return null;
+  return ctx.lastSyncAt() ?? 'never';
 }
 
 /** Resolves a scanned code to an active member; every refusal is typed and nothing is guessed. */
@@ -231,6 +233,7 @@ export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSum
         },
       ]);
     }
+    ctx.outbox.add('member', memberNo, now);
     ctx.log.log('info', 'member_enrolled', { memberNo, store: ctx.identity.storeId, staffId: req.staffId ?? null });
     const saved = ctx.members.get(memberNo);
     if (!saved) throw new Error('enrolled member vanished');

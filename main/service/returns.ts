@@ -148,6 +148,7 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
       { returnId: req.returnId, originalSaleId: sale.saleId, requestHash: hash, request: req, result, occurredAt: at },
       recordedAt,
     );
+    ctx.outbox.add('return', req.returnId, recordedAt);
     return { result, replayed: false };
   })();
   if (!out.replayed) {

@@ -4,18 +4,12 @@
  * idempotency record in one synchronous transaction before it answers.
  */
 import { computeEarn } from '../../core/engine/earn.js';
-import { checkRedemption, redemptionLimits } from '../../core/engine/redeem.js';
+import { checkOfflineRedemption, checkRedemption, redemptionLimits } from '../../core/engine/redeem.js';
 import { lowestTier, tierAfterSale } from '../../core/engine/tiers.js';
-import type { EarnResult, MemberContext } from '../../core/engine/types.js';
+import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
-import {
-  emptyState,
-  rollingSpend,
-  spendablePoints,
-  visibleBalance,
-  type MemberState,
-} from '../../core/ledger/state.js';
+import { emptyState, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { localDate } from '../../core/time.js';
 import { createHash } from 'node:crypto';
@@ -26,6 +20,7 @@ import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { lockedAfter, memberByCode } from './members.js';
 import { settleMember } from './settle.js';
+import { memberView, type MemberView } from './view.js';
 
 export type SaleResult = SaleResponse;
 export type QuoteResult = QuoteResponse;
@@ -50,10 +45,10 @@ function resolveMember(
   return null;
 }
 
-function memberContext(m: MemberRecord, s: MemberState, today: string): MemberContext {
+function memberContext(m: MemberRecord, s: MemberState, today: string, tier: string): MemberContext {
   return {
     memberNo: m.memberNo,
-    tier: s.tier,
+    tier,
     birthday: m.birthday,
     winBackUntil: s.winBackUntil,
     earnedToday: s.earnedDay && s.earnedDay.on === today ? s.earnedDay.points : 0,
@@ -91,16 +86,18 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
   if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'redeemPoints');
   // A quote changes nothing: settle in memory by reading the cached state and judging expiry by date.
   const state = member ? ctx.ledger.state(member.memberNo, lowestTier(rs).code) : emptyState('', lowestTier(rs).code);
-  const mctx = member ? memberContext(member, state, today) : null;
+  const view = memberView(ctx, rs, state, today, lockedAfter(rs, today));
+  const mctx = member ? memberContext(member, state, today, view.tier) : null;
   // Price the basket once without redemption to learn the basket total the share applies to.
   const base = earn(rs, req, mctx, 0, at);
-  const available = member ? spendablePoints(state, today, lockedAfter(rs, today)) : 0;
-  const limits = redemptionLimits(rs, { tier: state.tier, basketTotal: base.total, available });
+  const available = member ? view.spendable : 0;
+  const limits = redemptionLimits(rs, { tier: view.tier, basketTotal: base.total, available });
   let problem: QuoteResult['redemptionProblem'] = null;
   let result = base;
   if (redeem > 0) {
     try {
-      checkRedemption(rs, { tier: state.tier, basketTotal: base.total, available, points: redeem });
+      checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available, points: redeem });
+      checkOffline(ctx, rs, state, view, today, redeem);
       result = earn(rs, req, mctx, redeem, at);
     } catch (e) {
       if (!(e instanceof Error && 'code' in e)) throw e;
@@ -122,12 +119,43 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
     maxRedemptionValue: limits.maxValue,
     minimumRedemption: limits.minimumPoints,
     redemptionStep: limits.step,
-    balance: member ? visibleBalance(state, today) : null,
+    balance: member ? view.balance : null,
     withheldByCaps: result.withheldByCaps,
     breakdown: result.breakdown,
     breakdownText: result.breakdownText,
     redemptionProblem: problem,
   };
+}
+
+/**
+ * DOMAIN.md 4, offline: a connected till that has not heard from head office lately redeems at
+ * most the balance head office last confirmed minus what it spent since, and at most
+ * offlineRedemptionDailyMax points a day per member.
+ */
+function checkOffline(
+  ctx: TillContext,
+  rs: RuleSet,
+  state: MemberState,
+  view: MemberView,
+  today: string,
+  points: number,
+): void {
+  if (!ctx.connected || ctx.isOnline()) return;
+  const redeemedTodayOffline = ctx.ledger
+    .entriesOf(state.memberNo)
+    .filter((e) => (e.kind === 'redeem' || e.kind === 'reward') && e.localDate === today && e.data.offline === true)
+    .reduce((a, e) => a + e.points, 0);
+  try {
+    checkOfflineRedemption(rs, {
+      points,
+      confirmedBalance: view.confirmed?.balance ?? 0,
+      spentSinceConfirmed: view.spentSinceConfirmed,
+      redeemedTodayOffline,
+    });
+  } catch (e) {
+    if (e instanceof RuleViolation) throw new TillError('offline_redemption_limit', e.message, 'tenders');
+    throw e;
+  }
 }
 
 export function requestHash(req: unknown): string {
@@ -163,18 +191,28 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
     let bonusPoints = 0;
     if (member) {
       state = settleMember(ctx, rs, member.memberNo, { occurredAt: at, localDate: today });
-      const mctx = memberContext(member, state, today);
+      const view = memberView(ctx, rs, state, today, lockedAfter(rs, today));
+      const mctx = memberContext(member, state, today, view.tier);
       if (redeem > 0) {
         const base = earn(rs, req, mctx, 0, at);
-        const available = spendablePoints(state, today, lockedAfter(rs, today));
-        checkRedemption(rs, { tier: state.tier, basketTotal: base.total, available, points: redeem });
+        const available = view.spendable;
+        checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available, points: redeem });
+        checkOffline(ctx, rs, state, view, today, redeem);
       }
+      const offline = redeem > 0 && ctx.connected && !ctx.isOnline();
       computation = earn(rs, req, mctx, redeem, at);
       const expiresOn = expiryDate(rs, today);
       const common = { memberNo: member.memberNo, occurredAt: at, localDate: today, saleId: req.saleId };
       const staff = req.staffId ? { staffId: req.staffId } : {};
       const batch: NewEntry[] = [];
-      if (redeem > 0) batch.push({ ...common, kind: 'redeem', points: redeem, data: { ...staff } });
+      if (redeem > 0) {
+        batch.push({
+          ...common,
+          kind: 'redeem',
+          points: redeem,
+          data: { ...staff, ...(offline ? { offline: true } : {}) },
+        });
+      }
       batch.push({
         ...common,
         kind: 'earn',
@@ -217,8 +255,8 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
       bonusPoints,
       pointsRedeemed: redeem,
       redemptionValue: computation.redemptionValue,
-      balance: state ? visibleBalance(state, today) : null,
-      tier: state?.tier ?? null,
+      balance: state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)).balance : null,
+      tier: state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)).tier : null,
       tierChanged: tierChange !== null,
       previousTier: tierChange?.from ?? null,
       withheldByCaps: member ? computation.withheldByCaps : 0,
@@ -248,6 +286,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
       recordedAt,
       req.staffId ?? null,
     );
+    ctx.outbox.add('sale', req.saleId, recordedAt);
     return { result, replayed: false };
   })();
   if (!out.replayed) {

@@ -10,6 +10,8 @@ import { CouponStore } from '../db/coupons.js';
 import { FieldCipher, loadOrCreateKeys } from '../db/crypto.js';
 import { LedgerStore } from '../db/ledger.js';
 import { MemberStore } from '../db/members.js';
+import { OutboxStore } from '../db/outbox.js';
+import { HqStateStore } from '../db/hqstate.js';
 import { openDatabase } from '../db/open.js';
 import { RuleSetStore } from '../db/rulesets.js';
 import { SaleStore } from '../db/sales.js';
@@ -54,6 +56,17 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     rules,
     sales: new SaleStore(db),
     coupons: new CouponStore(db),
+    outbox: new OutboxStore(db),
+    hqState: new HqStateStore(db),
+    connected: config.hqUrl !== null,
+    isOnline: () => {
+      const last = getMeta(db, 'last_sync_at');
+      if (config.hqUrl === null || last === null) return false;
+      const rs = rules.at(new Date().toISOString());
+      return (
+        (opts.now ?? (() => new Date()))().getTime() - Date.parse(last) < rs.redemption.offlineAfterMinutes * 60_000
+      );
+    },
     cipher,
     events: new EventBus(),
     log,

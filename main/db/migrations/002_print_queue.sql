@@ -1,0 +1,1 @@
+-- reserved for the print queue (issue 6)

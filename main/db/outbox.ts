@@ -1,0 +1,49 @@
+/** The sync outbox: written inside the same transaction as the ledger entries it belongs with. */
+import type { Db } from './open.js';
+
+export type OutboxKind = 'member' | 'sale' | 'return' | 'card';
+
+export interface OutboxRow {
+  id: number;
+  kind: OutboxKind;
+  ref: string;
+  ledgerSeq: number;
+}
+
+export class OutboxStore {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      put: db.prepare(
+        `INSERT INTO outbox (kind, ref, ledger_seq, created_at)
+         VALUES (?, ?, (SELECT coalesce(max(seq), 0) FROM ledger), ?)`,
+      ),
+      after: db.prepare(
+        `SELECT id, kind, ref, ledger_seq AS ledgerSeq FROM outbox
+         WHERE id > ? AND ledger_seq <= ? ORDER BY id LIMIT ?`,
+      ),
+      lastBefore: db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox WHERE ledger_seq < ?'),
+      pending: db.prepare('SELECT count(*) AS n FROM outbox WHERE id > ?'),
+    };
+  }
+
+  /** Call after the transaction's ledger entries are appended, inside the same transaction. */
+  add(kind: OutboxKind, ref: string, at: string): void {
+    if (!this.db.inTransaction) throw new Error('outbox write outside a transaction');
+    this.q.put.run(kind, ref, at);
+  }
+
+  after(id: number, throughSeq: number, limit: number): OutboxRow[] {
+    return this.q.after.all(id, throughSeq, limit) as OutboxRow[];
+  }
+
+  /** The outbox position to resume from when head office asks for entries from `seq` again. */
+  lastIdBefore(seq: number): number {
+    return (this.q.lastBefore.get(seq) as { id: number }).id;
+  }
+
+  pendingAfter(id: number): number {
+    return (this.q.pending.get(id) as { n: number }).n;
+  }
+}
