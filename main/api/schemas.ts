@@ -201,7 +201,11 @@ export const HealthResponse = z
     online: z.boolean(),
     mode: z.enum(['standalone', 'connected']),
     lastSyncAt: z.string().nullable(),
-    entriesWaiting: z.number().int(),
+    entriesWaiting: z.number().int().describe('ledger entries and records not yet acknowledged by head office'),
+    syncProblem: z
+      .object({ code: z.string(), message: z.string(), at: z.string() })
+      .nullable()
+      .describe('why the last sync attempt failed; null when it succeeded or the till is standalone'),
     ruleVersion: z.number().int(),
     members: z.number().int(),
     sales: z.number().int(),

@@ -77,6 +77,8 @@ export class MemberStore {
         "UPDATE cards SET status = 'blocked', blocked_at = ?, blocked_by = ? WHERE code = ? AND status = 'active'",
       ),
       count: db.prepare('SELECT count(*) AS n FROM members'),
+      cardStatus: db.prepare('UPDATE cards SET status = ?, changed_at = ? WHERE code = ?'),
+      memberStatus: db.prepare('UPDATE members SET status = ?, updated_at = ? WHERE member_no = ?'),
     };
   }
 
@@ -132,6 +134,19 @@ export class MemberStore {
 
   blockCard(code: string, at: string, staffId: string | null): boolean {
     return this.q.blockCard.run(at, staffId, code).changes === 1;
+  }
+
+  /** Head office's word on a card (change feed): blocked elsewhere is blocked here too. */
+  upsertCard(code: string, kind: CardRecord['kind'], memberNo: string, status: CardRecord['status'], at: string): void {
+    if (this.card(code)) this.q.cardStatus.run(status, at, code);
+    else {
+      this.q.linkCard.run(code, kind, memberNo, at);
+      if (status !== 'active') this.q.cardStatus.run(status, at, code);
+    }
+  }
+
+  setStatus(memberNo: string, status: MemberRecord['status'], at: string): void {
+    this.q.memberStatus.run(status, at, memberNo);
   }
 
   count(): number {

@@ -9,6 +9,9 @@ export interface TillConfig {
   tillId: string | null;
   storeId: string | null;
   hqUrl: string | null;
+  /** the till's credential issued by head office (`add-till`) */
+  tillSecret: string | null;
+  syncIntervalMs: number;
   posApiKey: string | null;
   devices: 'auto' | 'simulated';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -39,6 +42,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
     tillId: env.TILL_ID ?? null,
     storeId: env.TILL_STORE_ID ?? null,
     hqUrl: env.TILL_HQ_URL ?? null,
+    tillSecret: env.TILL_SECRET ?? null,
+    syncIntervalMs: Number(env.TILL_SYNC_INTERVAL_MS ?? 5000),
     posApiKey: env.TILL_POS_API_KEY ?? null,
     devices,
     logLevel,

@@ -8,6 +8,7 @@ import type { OutboxStore } from '../db/outbox.js';
 import type { Db } from '../db/open.js';
 import type { RuleSetStore } from '../db/rulesets.js';
 import type { SaleStore } from '../db/sales.js';
+import type { SyncStatus } from '../sync/service.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './log.js';
 
@@ -32,6 +33,8 @@ export interface TillContext {
   isOnline: () => boolean;
   /** false for a standalone till: offline limits then never apply */
   connected: boolean;
+  /** the sync loop's state; null when standalone */
+  syncStatus: () => SyncStatus | null;
   cipher: FieldCipher;
   events: EventBus;
   log: Logger;

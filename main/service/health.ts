@@ -10,8 +10,8 @@ export function health(ctx: TillContext, hqUrl: string | null): HealthResponse {
   const lastSyncAt = ctx.lastSyncAt();
   const now = ctx.now().toISOString();
   const rs = ctx.rules.at(now);
-  const offlineAfterMs = rs.redemption.offlineAfterMinutes * 60_000;
-  const online = hqUrl !== null && lastSyncAt !== null && Date.parse(now) - Date.parse(lastSyncAt) < offlineAfterMs;
+  const online = ctx.isOnline();
+  const sync = ctx.syncStatus();
   return {
     tillId: ctx.identity.tillId,
     storeId: ctx.identity.storeId,
@@ -19,7 +19,8 @@ export function health(ctx: TillContext, hqUrl: string | null): HealthResponse {
     online,
     mode: hqUrl ? 'connected' : 'standalone',
     lastSyncAt,
-    entriesWaiting: Math.max(0, head.seq - acked),
+    entriesWaiting: sync ? sync.waiting : Math.max(0, head.seq - acked),
+    syncProblem: sync?.problem ?? null,
     ruleVersion: rs.version,
     members: ctx.members.count(),
     sales: ctx.sales.count(),

@@ -15,11 +15,12 @@ import { HqStateStore } from '../db/hqstate.js';
 import { openDatabase } from '../db/open.js';
 import { RuleSetStore } from '../db/rulesets.js';
 import { SaleStore } from '../db/sales.js';
-import type { TillConfig } from './config.js';
+import { ConfigError, type TillConfig } from './config.js';
 import type { TillContext } from './context.js';
 import { EventBus } from './events.js';
 import { getMeta, resolveIdentity, resolvePosApiKey, resolveQrKey } from './identity.js';
 import { createLogger, type Logger } from './log.js';
+import { SyncService } from '../sync/service.js';
 
 export interface Till {
   ctx: TillContext;
@@ -27,6 +28,8 @@ export interface Till {
   url: string;
   posApiKey: string;
   posApiKeyFile: string;
+  /** null for a standalone till */
+  sync: SyncService | null;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     outbox: new OutboxStore(db),
     hqState: new HqStateStore(db),
     connected: config.hqUrl !== null,
+    syncStatus: () => null,
     isOnline: () => {
       const last = getMeta(db, 'last_sync_at');
       if (config.hqUrl === null || last === null) return false;
@@ -74,8 +78,22 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     now: opts.now ?? (() => new Date()),
     lastSyncAt: () => getMeta(db, 'last_sync_at'),
   };
+  let sync: SyncService | null = null;
+  if (config.hqUrl) {
+    if (!config.tillId || !config.tillSecret) {
+      throw new ConfigError('TILL_HQ_URL needs TILL_ID and TILL_SECRET (from `npm run headoffice -- add-till`)');
+    }
+    sync = new SyncService(ctx, {
+      hqUrl: config.hqUrl,
+      tillId: config.tillId,
+      secret: config.tillSecret,
+      intervalMs: config.syncIntervalMs,
+    });
+    ctx.syncStatus = () => sync?.status() ?? null;
+  }
   const api = createApiServer(ctx, { posApiKey: pos.key, hqUrl: config.hqUrl });
   const url = await api.listen(config.port, config.host);
+  sync?.start();
   log.log('info', 'till_started', { tillId: identity.tillId, storeId: identity.storeId, url });
   return {
     ctx,
@@ -83,7 +101,9 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     url,
     posApiKey: pos.key,
     posApiKeyFile: pos.file,
+    sync,
     async close() {
+      await sync?.stop();
       await api.close();
       db.close();
     },

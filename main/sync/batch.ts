@@ -1,0 +1,153 @@
+/**
+ * Builds the next upload batch: the ledger entries after what head office acknowledged,
+ * bounded by count and size, with the outbox records written alongside them.
+ */
+import type { LedgerEntry } from '../../core/ledger/entry.js';
+import { GENESIS_HASH } from '../../core/ledger/hash.js';
+import type { MemberUpsert, ReturnRecord, SaleRecord, UploadBatchInput } from '../../core/sync/protocol.js';
+import type { TillContext } from '../service/context.js';
+import type { SaleResult } from '../service/sales.js';
+import type { ReturnResult } from '../service/returns.js';
+
+export interface BatchLimits {
+  maxEntries: number;
+  /** rough bound on the uncompressed JSON size */
+  maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: BatchLimits = { maxEntries: 500, maxBytes: 1_000_000 };
+
+export interface PreparedBatch {
+  batch: UploadBatchInput;
+  lastOutboxId: number;
+  /** nothing to send */
+  empty: boolean;
+}
+
+function prevHashOf(ctx: TillContext, seq: number): string {
+  if (seq <= 0) return GENESIS_HASH;
+  const e = ctx.ledger.entriesAfter(seq - 1, 1)[0];
+  if (!e || e.seq !== seq) throw new Error(`ledger entry ${seq} missing`);
+  return e.hash;
+}
+
+function memberRecord(ctx: TillContext, memberNo: string): MemberUpsert | null {
+  const m = ctx.members.get(memberNo);
+  if (!m) return null;
+  return {
+    memberNo: m.memberNo,
+    name: m.name,
+    phone: m.phone,
+    birthday: m.birthday,
+    gender: m.gender,
+    ageBand: m.ageBand,
+    preferredChannel: m.preferredChannel,
+    interests: m.interests,
+    consentMarketing: m.consentMarketing,
+    consentText: m.consentText,
+    consentAt: m.consentAt,
+    enrolledStore: m.enrolledStore,
+    enrolledTill: m.enrolledTill,
+    enrolledBy: m.enrolledBy,
+    referrerMemberNo: m.referrerMemberNo,
+    status: m.status,
+    cards: ctx.members.cardsOf(memberNo).map((c) => ({ code: c.code, kind: c.kind, status: c.status })),
+  };
+}
+
+function saleRecord(ctx: TillContext, saleId: string): SaleRecord | null {
+  const s = ctx.sales.sale(saleId);
+  if (!s) return null;
+  const r = s.result as SaleResult;
+  return {
+    saleId: s.saleId,
+    memberNo: s.memberNo,
+    ruleVersion: s.ruleVersion,
+    request: s.request as Record<string, unknown>,
+    pointsEarned: r.pointsEarned,
+    bonusPoints: r.bonusPoints,
+    pointsRedeemed: r.pointsRedeemed,
+    total: s.total,
+    occurredAt: s.occurredAt,
+  };
+}
+
+function returnRecord(ctx: TillContext, returnId: string): ReturnRecord | null {
+  const r = ctx.sales.returnById(returnId);
+  if (!r) return null;
+  const res = r.result as ReturnResult;
+  return {
+    returnId: r.returnId,
+    originalSaleId: r.originalSaleId,
+    request: r.request as Record<string, unknown>,
+    pointsReversed: res.pointsReversed,
+    pointsRestored: res.pointsRestored,
+    occurredAt: r.occurredAt,
+  };
+}
+
+export function prepareBatch(
+  ctx: TillContext,
+  ack: { seq: number; outboxId: number },
+  limits: BatchLimits = DEFAULT_LIMITS,
+): PreparedBatch {
+  const head = ctx.ledger.headOf().seq;
+  const entries: LedgerEntry[] = [];
+  let bytes = 0;
+  for (const e of ctx.ledger.entriesAfter(ack.seq, limits.maxEntries)) {
+    const size = JSON.stringify(e).length;
+    if (entries.length > 0 && bytes + size > limits.maxBytes) break;
+    entries.push(e);
+    bytes += size;
+  }
+  const through = entries.length ? (entries[entries.length - 1] as LedgerEntry).seq : ack.seq;
+  // Records written with these entries (or, with no entries pending, all that are left).
+  const rows = ctx.outbox.after(ack.outboxId, entries.length ? through : head, limits.maxEntries);
+  const members: MemberUpsert[] = [];
+  const sales: SaleRecord[] = [];
+  const returns: ReturnRecord[] = [];
+  const seenMembers = new Set<string>();
+  for (const row of rows) {
+    switch (row.kind) {
+      case 'member':
+      case 'card': {
+        if (seenMembers.has(row.ref)) break;
+        seenMembers.add(row.ref);
+        const m = memberRecord(ctx, row.ref);
+        if (m) members.push(m);
+        break;
+      }
+      case 'sale': {
+        const s = saleRecord(ctx, row.ref);
+        if (s) sales.push(s);
+        break;
+      }
+      case 'return': {
+        const r = returnRecord(ctx, row.ref);
+        if (r) returns.push(r);
+        break;
+      }
+      default: {
+        const never: never = row.kind;
+        throw new Error(`unknown outbox kind ${String(never)}`);
+      }
+    }
+  }
+  const lastOutboxId = rows.length ? (rows[rows.length - 1]?.id ?? ack.outboxId) : ack.outboxId;
+  return {
+    batch: {
+      tillId: ctx.identity.tillId,
+      storeId: ctx.identity.storeId,
+      firstSeq: ack.seq + 1,
+      lastSeq: through,
+      prevHash: prevHashOf(ctx, ack.seq),
+      // EntryData is a closed TS type; the protocol keeps unknown data keys (they are hashed).
+      entries: entries as UploadBatchInput['entries'],
+      members,
+      sales,
+      returns,
+    },
+    lastOutboxId,
+    empty: entries.length === 0 && rows.length === 0,
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * The till's sync loop: upload the ledger in batches until head office has everything, pull
+ * the change feed, repeat. Failures back off exponentially with full jitter; all progress
+ * (acknowledged sequence, outbox position, feed cursor) is durable, so a restart resumes.
+ * Runs outside any transaction: each network answer is applied in its own transaction.
+ */
+import { BatchAck, ChangesResponse, SequenceGap, SYNC_PATHS } from '../../core/sync/protocol.js';
+import type { TillContext } from '../service/context.js';
+import { getMeta, setMeta } from '../service/identity.js';
+import { prepareBatch, DEFAULT_LIMITS, type BatchLimits } from './batch.js';
+import { HqClient, HqUnreachableError } from './client.js';
+import { applyChanges } from './feed.js';
+
+export interface SyncOptions {
+  hqUrl: string;
+  tillId: string;
+  secret: string;
+  /** idle poll for changes */
+  intervalMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  limits?: BatchLimits;
+  random?: () => number;
+}
+
+export type SyncProblem = null | {
+  code: 'hq_unreachable' | 'unauthorized' | 'chain_refused' | 'hq_error';
+  message: string;
+  at: string;
+};
+
+export interface SyncStatus {
+  running: boolean;
+  ackSeq: number;
+  headSeq: number;
+  waiting: number;
+  lastSyncAt: string | null;
+  lastAttemptAt: string | null;
+  problem: SyncProblem;
+  failures: number;
+}
+
+export class SyncService {
+  private readonly client: HqClient;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private inFlight: Promise<void> | null = null;
+  private failures = 0;
+  private problem: SyncProblem = null;
+  private lastAttemptAt: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly ctx: TillContext,
+    private readonly opts: SyncOptions,
+  ) {
+    this.client = new HqClient(opts.hqUrl, { tillId: opts.tillId, secret: opts.secret }, () => ctx.now().getTime());
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    // A new sale wakes the uploader at once instead of waiting for the idle poll.
+    this.unsubscribe = this.ctx.events.subscribe(({ event }) => {
+      if ((event.type === 'sale' || event.type === 'return') && this.failures === 0) this.schedule(50);
+    });
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  status(): SyncStatus {
+    const ackSeq = this.ackSeq();
+    const headSeq = this.ctx.ledger.headOf().seq;
+    return {
+      running: this.running,
+      ackSeq,
+      headSeq,
+      waiting: Math.max(0, headSeq - ackSeq) + this.ctx.outbox.pendingAfter(this.ackOutbox()),
+      lastSyncAt: getMeta(this.ctx.db, 'last_sync_at'),
+      lastAttemptAt: this.lastAttemptAt,
+      problem: this.problem,
+      failures: this.failures,
+    };
+  }
+
+  /** One full cycle now (tests and the settings screen's "sync now"). */
+  async syncNow(): Promise<SyncStatus> {
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    this.inFlight = this.cycle();
+    try {
+      await this.inFlight;
+    } finally {
+      this.inFlight = null;
+    }
+    return this.status();
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.inFlight) {
+        this.schedule(ms + 50);
+        return;
+      }
+      this.inFlight = this.cycle().finally(() => {
+        this.inFlight = null;
+        this.schedule(this.failures === 0 ? (this.opts.intervalMs ?? 5_000) : this.backoffMs());
+      });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  /** Full jitter: a random wait in [min, cap], cap doubling per failure, so tills do not stampede. */
+  private backoffMs(): number {
+    const min = this.opts.minBackoffMs ?? 1_000;
+    const max = this.opts.maxBackoffMs ?? 60_000;
+    const cap = Math.min(max, min * 2 ** Math.min(this.failures, 20));
+    return Math.round(min + (this.opts.random ?? Math.random)() * (cap - min));
+  }
+
+  private ackSeq(): number {
+    return Number(getMeta(this.ctx.db, 'hq_ack_seq') ?? '0');
+  }
+
+  private ackOutbox(): number {
+    return Number(getMeta(this.ctx.db, 'hq_ack_outbox') ?? '0');
+  }
+
+  private async cycle(): Promise<void> {
+    this.lastAttemptAt = this.ctx.now().toISOString();
+    try {
+      await this.uploadAll();
+      await this.pullAll();
+      this.failures = 0;
+      this.problem = null;
+      setMeta(this.ctx.db, 'last_sync_at', this.ctx.now().toISOString());
+    } catch (e) {
+      this.failures += 1;
+      this.problem = this.describe(e);
+      this.ctx.log.log('warn', 'sync_failed', {
+        code: this.problem?.code,
+        failures: this.failures,
+        message: this.problem?.message,
+      });
+    }
+    const s = this.status();
+    this.ctx.events.publish({
+      type: 'sync',
+      online: this.ctx.isOnline(),
+      waiting: s.waiting,
+      lastSyncAt: s.lastSyncAt,
+    });
+  }
+
+  private describe(e: unknown): SyncProblem {
+    const at = this.ctx.now().toISOString();
+    if (e instanceof SyncRefused) return { code: e.code, message: e.message, at };
+    if (e instanceof HqUnreachableError) return { code: 'hq_unreachable', message: e.message, at };
+    return { code: 'hq_error', message: e instanceof Error ? e.message : String(e), at };
+  }
+
+  private async uploadAll(): Promise<void> {
+    for (let round = 0; round < 10_000; round++) {
+      const ack = { seq: this.ackSeq(), outboxId: this.ackOutbox() };
+      const prepared = prepareBatch(this.ctx, ack, this.opts.limits ?? DEFAULT_LIMITS);
+      if (prepared.empty) return;
+      const res = await this.client.post(SYNC_PATHS.batches, prepared.batch);
+      if (res.status === 200) {
+        const okAck = BatchAck.parse(res.body);
+        this.ctx.db.transaction(() => {
+          setMeta(this.ctx.db, 'hq_ack_seq', String(Math.max(okAck.ackSeq, prepared.batch.lastSeq)));
+          setMeta(this.ctx.db, 'hq_ack_outbox', String(prepared.lastOutboxId));
+        })();
+        continue;
+      }
+      if (res.status === 409) {
+        const gap = SequenceGap.safeParse(res.body);
+        if (gap.success) {
+          // Head office holds less than we thought (restored from backup?): resend from where it is.
+          const from = gap.data.expectedSeq;
+          this.ctx.log.log('warn', 'sync_resend', { from, ackSeq: ack.seq });
+          this.ctx.db.transaction(() => {
+            setMeta(this.ctx.db, 'hq_ack_seq', String(from - 1));
+            setMeta(this.ctx.db, 'hq_ack_outbox', String(this.ctx.outbox.lastIdBefore(from)));
+          })();
+          continue;
+        }
+      }
+      if (res.status === 401) throw new SyncRefused('unauthorized', "head office refused this till's credential");
+      if (res.status === 422) {
+        this.ctx.log.log('error', 'sync_chain_refused', { body: JSON.stringify(res.body).slice(0, 300) });
+        throw new SyncRefused('chain_refused', "head office refused this till's ledger chain; call support");
+      }
+      throw new SyncRefused('hq_error', `head office answered ${res.status}`);
+    }
+  }
+
+  private async pullAll(): Promise<void> {
+    for (let page = 0; page < 1_000; page++) {
+      const after = Number(getMeta(this.ctx.db, 'hq_change_cursor') ?? '0');
+      const res = await this.client.get(`${SYNC_PATHS.changes}?after=${after}&limit=500`);
+      if (res.status === 401) throw new SyncRefused('unauthorized', "head office refused this till's credential");
+      if (res.status !== 200)
+        throw new SyncRefused('hq_error', `head office answered ${res.status} to the change feed`);
+      const feed = ChangesResponse.parse(res.body);
+      if (feed.changes.length === 0) return;
+      applyChanges(this.ctx, feed.changes, feed.cursor);
+      if (feed.cursor <= after) return;
+    }
+  }
+}
+
+export class SyncRefused extends Error {
+  constructor(
+    readonly code: 'unauthorized' | 'chain_refused' | 'hq_error',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SyncRefused';
+  }
+}
