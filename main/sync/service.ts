@@ -43,6 +43,7 @@ export interface SyncStatus {
 export class SyncService {
   private readonly client: HqClient;
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
   private running = false;
   private inFlight: Promise<void> | null = null;
   private failures = 0;
@@ -104,7 +105,11 @@ export class SyncService {
 
   private schedule(ms: number): void {
     if (!this.running) return;
+    const due = Date.now() + ms;
+    // Keep an earlier wake-up: a stream of sales must not keep postponing the upload.
+    if (this.timer && this.timerDue <= due) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.inFlight) {

@@ -1,0 +1,137 @@
+/** Real processes for the sync suites: a head office and tills, each a `node --import tsx` child on 127.0.0.1. */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface Proc {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function start(script: string, env: Record<string, string>, url: string, args: string[] = []): Proc {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    child,
+    url,
+    output: () => out,
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+export async function startHq(dataDir: string, port: number, token: string): Promise<Proc> {
+  const url = `http://127.0.0.1:${port}`;
+  const p = start('headoffice/cli.ts', { HQ_DATA_DIR: dataDir, HQ_PORT: String(port), HQ_OPERATOR_TOKEN: token }, url, [
+    'serve',
+  ]);
+  await waitFor('head office', async () => (await fetch(`${url}/v1/health`)).ok, 30_000);
+  return p;
+}
+
+export function addTill(dataDir: string, store: string, till: string): Record<string, string> {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-till', '--store', store, '--till', till],
+    {
+      cwd: ROOT,
+      env: { ...process.env, HQ_DATA_DIR: dataDir },
+    },
+  ).toString();
+  const env: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const m = /^(TILL_ID|TILL_STORE_ID|TILL_SECRET)=(.+)$/.exec(line.trim());
+    if (m) env[m[1] as string] = m[2] as string;
+  }
+  return env;
+}
+
+export async function startTillProc(dataDir: string, port: number, env: Record<string, string>): Promise<Proc> {
+  const url = `http://127.0.0.1:${port}`;
+  const p = start(
+    'main/service/cli.ts',
+    {
+      TILL_DATA_DIR: dataDir,
+      TILL_PORT: String(port),
+      TILL_POS_API_KEY: 'pos-key',
+      TILL_SYNC_INTERVAL_MS: '200',
+      ...env,
+    },
+    url,
+  );
+  await waitFor(
+    'till',
+    async () => (await fetch(`${url}/v1/health`, { headers: { authorization: 'Bearer pos-key' } })).ok,
+    30_000,
+  );
+  return p;
+}
+
+export async function pos(
+  url: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+export async function operator(
+  url: string,
+  token: string,
+  path: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
