@@ -55,7 +55,8 @@ export class SyncService {
     private readonly ctx: TillContext,
     private readonly opts: SyncOptions,
   ) {
-    this.client = new HqClient(opts.hqUrl, { tillId: opts.tillId, secret: opts.secret }, () => ctx.now().getTime());
+    // Request signatures use the wall clock: head office checks them against its own.
+    this.client = new HqClient(opts.hqUrl, { tillId: opts.tillId, secret: opts.secret }, () => Date.now());
   }
 
   start(): void {

@@ -1,0 +1,175 @@
+/**
+ * DOMAIN.md 4 offline rules and rule-set publication, with a real head-office process and
+ * in-process tills whose business clock the test moves (request signatures keep the wall clock).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
+import { configFromEnv } from '../../main/service/config.js';
+import { createTill, type Till } from '../../main/service/till.js';
+import { addTill, freePort, operator, startHq, type Proc } from './procs.js';
+
+const TOKEN = 'operator-token-offline';
+let root: string;
+let hqDir: string;
+let hqPort: number;
+let hq: Proc;
+const tills: Till[] = [];
+
+class Clock {
+  t = Date.now();
+  now = (): Date => new Date(this.t);
+  advanceMinutes(m: number): void {
+    this.t += m * 60_000;
+  }
+}
+
+async function inProcessTill(store: string, id: string, clock: Clock): Promise<Till> {
+  const env = addTill(hqDir, store, id);
+  const t = await createTill(
+    {
+      ...configFromEnv({}),
+      dataDir: mkdtempSync(join(root, `${id}-`)),
+      port: 0,
+      posApiKey: 'pos-key',
+      hqUrl: `http://127.0.0.1:${hqPort}`,
+      tillId: env.TILL_ID ?? id,
+      storeId: env.TILL_STORE_ID ?? store,
+      tillSecret: env.TILL_SECRET ?? '',
+      // The test drives sync by hand.
+      syncIntervalMs: 3_600_000,
+    },
+    { quiet: true, now: clock.now },
+  );
+  await t.sync?.stop();
+  tills.push(t);
+  return t;
+}
+
+async function post(t: Till, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${t.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+const basket = (price: number) => [{ sku: 'goods', category: 'grocery', quantity: 1, unitPrice: price }];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'sync-offline-'));
+  hqDir = join(root, 'hq');
+  hqPort = await freePort();
+  hq = await startHq(hqDir, hqPort, TOKEN);
+}, 60_000);
+
+afterAll(async () => {
+  for (const t of tills) await t.close();
+  await hq?.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('offline redemption and double spending (DOMAIN.md 4)', () => {
+  it('two offline tills may each spend the confirmed balance; head office goes negative and lists the case', async () => {
+    const clock = new Clock();
+    const a = await inProcessTill('store-a', 'till-oa', clock);
+    const b = await inProcessTill('store-b', 'till-ob', clock);
+    const m = await post(a, '/v1/members', {
+      name: '周六',
+      phone: '13900000009',
+      consent: { marketing: true, text: 'v1' },
+    });
+    const memberNo = m.json.memberNo as string;
+    expect((await post(a, '/v1/sales', { saleId: 'OA-1', memberNo, lines: basket(100_000) })).json.balance).toBe(1000);
+    const m2 = await post(a, '/v1/members', {
+      name: '钱七',
+      phone: '13900000011',
+      consent: { marketing: true, text: 'v1' },
+    });
+    const rich = m2.json.memberNo as string;
+    expect((await post(a, '/v1/sales', { saleId: 'OA-R', memberNo: rich, lines: basket(500_000) })).json.balance).toBe(
+      5000,
+    );
+    await a.sync?.syncNow();
+    await b.sync?.syncNow();
+    await a.sync?.syncNow();
+
+    await hq.kill('SIGKILL');
+    clock.advanceMinutes(20);
+    const health = await fetch(`${a.url}/v1/health`, { headers: { authorization: 'Bearer pos-key' } });
+    expect(((await health.json()) as { online: boolean }).online).toBe(false);
+
+    const tender = (saleId: string, points: number, who = memberNo) => ({
+      saleId,
+      memberNo: who,
+      lines: basket(10_000),
+      tenders: [
+        { type: 'points', points },
+        { type: 'cash', amount: 10_000 - points / 100 },
+      ],
+    });
+    // Each till: confirmed 1000 - spent 0 >= 800.
+    const spendA = await post(a, '/v1/sales', tender('OA-2', 800));
+    expect(spendA.status).toBe(201);
+    const spendB = await post(b, '/v1/sales', tender('OB-1', 800));
+    expect(spendB.status).toBe(201);
+    // Offline, a member may redeem at most offlineRedemptionDailyMax (2,000) points a day at a till,
+    // even with 5,000 confirmed.
+    expect((await post(a, '/v1/sales', tender('OA-R1', 2000, rich))).status).toBe(201);
+    const more = await post(a, '/v1/sales', tender('OA-R2', 100, rich));
+    expect(more.status).toBe(422);
+    expect((more.json.error as { code: string }).code).toBe('offline_redemption_limit');
+    // The till's balance view shows it is not sure.
+    const who = await post(a, '/v1/members/identify', { code: memberNo });
+    expect(who.json.balanceAsOf).not.toBeNull();
+
+    hq = await startHq(hqDir, hqPort, TOKEN);
+    await a.sync?.syncNow();
+    await b.sync?.syncNow();
+    const member = await operator(hq.url, TOKEN, `/v1/members/${memberNo}`);
+    // 1000 earned, 2 x 800 spent, 2 x 92 earned on the ¥100 baskets paid ¥8 in points (eligible ¥92).
+    expect(member.json.balance).toBe(1000 - 1600 + 92 + 92);
+    const summary = await operator(hq.url, TOKEN, '/v1/reports/summary');
+    const cases = summary.json.doubleSpendCases as { memberNo: string; tills: string[] }[];
+    const c = cases.find((x) => x.memberNo === memberNo);
+    expect(c).toBeDefined();
+    expect([...(c?.tills ?? [])].sort()).toEqual(['till-oa', 'till-ob']);
+  }, 120_000);
+
+  it('a rule set published at head office reaches the tills and applies from its effective time', async () => {
+    const clock = new Clock();
+    const a = await inProcessTill('store-r', 'till-r1', clock);
+    const m = await post(a, '/v1/members', {
+      name: 'Wu',
+      phone: '13900000010',
+      consent: { marketing: true, text: 'v1' },
+    });
+    const memberNo = m.json.memberNo as string;
+    const effective = new Date(clock.t + 60 * 60_000).toISOString();
+    const v2 = {
+      ...DEFAULT_RULE_SET_INPUT,
+      version: 2,
+      effectiveFrom: effective,
+      earn: { ...DEFAULT_RULE_SET_INPUT.earn, baseRate: '2' },
+    };
+    const file = join(root, 'v2.json');
+    writeFileSync(file, JSON.stringify(v2));
+    const r = await fetch(`${hq.url}/v1/rulesets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(v2),
+    });
+    expect(r.status).toBeLessThan(300);
+    await a.sync?.syncNow();
+    const before = await post(a, '/v1/sales', { saleId: 'R-1', memberNo, lines: basket(10_000) });
+    expect(before.json.ruleVersion).toBe(1);
+    expect(before.json.pointsEarned).toBe(100);
+    clock.advanceMinutes(61);
+    const after = await post(a, '/v1/sales', { saleId: 'R-2', memberNo, lines: basket(10_000) });
+    expect(after.json.ruleVersion).toBe(2);
+    expect(after.json.pointsEarned).toBe(200);
+  }, 60_000);
+});
