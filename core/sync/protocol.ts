@@ -1,0 +1,241 @@
+/**
+ * The till <-> head office sync protocol (ARCHITECTURE.md "Data"; CONTRACTS.md "Head office").
+ * One schema source: the till's uploader, head office's ingest and the tests all validate
+ * with these definitions, so the two ends cannot drift apart silently.
+ *
+ * Transport facts that are not JSON shapes live here too (paths, limits, header names), so
+ * the uploader imports them instead of copying numbers.
+ */
+import { z } from 'zod';
+import { CREDIT_KINDS, DEBIT_KINDS, MARKER_KINDS, type LedgerEntry } from '../ledger/entry.js';
+import { RuleSet } from '../ruleset/schema.js';
+
+export const SYNC_PATHS = { batches: '/v1/sync/batches', changes: '/v1/sync/changes' } as const;
+/** Request bodies above this many bytes (on the wire, and again after gunzip) get 413. */
+export const MAX_BODY_BYTES = 20 * 1024 * 1024;
+/** A signed request whose X-Till-Timestamp is further than this from head office's clock is refused. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+export const TIMESTAMP_HEADER = 'x-till-timestamp';
+export const CHANGES_DEFAULT_LIMIT = 500;
+export const CHANGES_MAX_LIMIT = 1000;
+/** Upper bound on each array of a batch; a till uploads in chunks well below it. */
+export const MAX_BATCH_ITEMS = 10_000;
+
+/** Till and store ids: ASCII only, so byte order and JS string order agree (head office sorts by them). */
+export const TillId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only');
+const MemberNo = z.string().min(1).max(32);
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
+const Seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const Points = z.number().int().min(0).max(1e12);
+const Fen = z.number().int().min(0).max(1e12);
+const Instant = z.iso.datetime({ offset: true });
+const LocalDateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const RecordId = z.string().min(1).max(128);
+
+export const EntryKind = z.enum([...CREDIT_KINDS, ...DEBIT_KINDS, ...MARKER_KINDS]);
+
+/**
+ * Loose: a key a newer till adds to `data` is kept verbatim, because the entry's hash covers
+ * it; stripping it would make a genuine entry look tampered.
+ */
+export const EntryData = z.looseObject({
+  stamp: z.number().int().optional(),
+  bonus: z.enum(['birthday', 'stamp', 'enrolment', 'referral']).optional(),
+  ruleVersion: z.number().int().positive().optional(),
+  lotId: z.string().optional(),
+  before: LocalDateStr.optional(),
+  fromTier: z.string().optional(),
+  toTier: z.string().optional(),
+  reason: z.enum(['threshold', 'instant', 'review', 'hq']).optional(),
+  winBackUntil: LocalDateStr.optional(),
+  couponCode: z.string().optional(),
+  staffId: z.string().optional(),
+  note: z.string().optional(),
+});
+
+/** Strict: an unknown top-level key would change the hash head office recomputes, so it is refused outright. */
+export const LedgerEntrySchema = z
+  .strictObject({
+    tillId: TillId,
+    seq: Seq,
+    memberNo: MemberNo,
+    kind: EntryKind,
+    points: Points,
+    spend: z.number().int().min(-1e12).max(1e12),
+    occurredAt: Instant,
+    localDate: LocalDateStr,
+    expiresOn: LocalDateStr.nullable(),
+    saleId: RecordId.nullable(),
+    returnId: RecordId.nullable(),
+    data: EntryData,
+    prevHash: Hash,
+    hash: Hash,
+  })
+  .refine((e) => e.kind !== 'tier' || typeof e.data.toTier === 'string', {
+    message: 'a tier entry needs data.toTier',
+    path: ['data', 'toTier'],
+  });
+
+// Compile-time guard: what the schema accepts is a LedgerEntry the core reducer can fold.
+const _entryFits = (e: z.output<typeof LedgerEntrySchema>): LedgerEntry => e;
+void _entryFits;
+
+export const CardItem = z.object({
+  code: z.string().min(1).max(256),
+  kind: z.enum(['barcode', 'nfc', 'qr']),
+  status: z.enum(['active', 'blocked']),
+  /** when the till changed the status; needed for head office to accept an unblock */
+  changedAt: Instant.optional(),
+});
+
+const memberFields = {
+  memberNo: MemberNo,
+  name: z.string().min(1).max(64),
+  phone: z.string().min(1).max(32),
+  /** "MM-DD" */
+  birthday: z
+    .string()
+    .regex(/^\d{2}-\d{2}$/, 'must be MM-DD')
+    .nullable(),
+  gender: z.string().max(16).nullable(),
+  ageBand: z.string().max(16).nullable().optional(),
+  preferredChannel: z.enum(['sms', 'email', 'none']),
+  interests: z.array(z.string().min(1).max(32)).max(50),
+  consentMarketing: z.boolean(),
+  consentText: z.string().min(1).max(64),
+  consentAt: Instant,
+  enrolledStore: TillId,
+  enrolledTill: TillId,
+  enrolledBy: z.string().max(64).nullable(),
+  referrerMemberNo: MemberNo.nullable().optional(),
+  status: z.enum(['active', 'blocked']).optional(),
+  /** when the till last changed these fields; an older upsert than head office holds is ignored */
+  updatedAt: Instant.optional(),
+};
+
+/** Personal data travels in clear inside TLS or loopback; head office encrypts it at rest. */
+export const MemberUpsert = z.object({ ...memberFields, cards: z.array(CardItem).max(20) });
+
+export const SaleRecord = z.object({
+  saleId: RecordId,
+  memberNo: MemberNo.nullable(),
+  ruleVersion: z.number().int().positive(),
+  /** the till's validated sale request (CONTRACTS.md sale body); head office recomputes from it */
+  request: z.record(z.string(), z.unknown()),
+  pointsEarned: Points,
+  bonusPoints: Points,
+  pointsRedeemed: Points,
+  total: Fen,
+  occurredAt: Instant,
+});
+
+export const ReturnRecord = z.object({
+  returnId: RecordId,
+  originalSaleId: RecordId,
+  request: z.record(z.string(), z.unknown()),
+  pointsReversed: Points,
+  pointsRestored: Points,
+  occurredAt: Instant,
+});
+
+/**
+ * POST /v1/sync/batches. `entries` are exactly seq firstSeq..lastSeq of the till's chain
+ * (empty when lastSeq = firstSeq - 1: a batch of records only). `prevHash` is the hash of
+ * entry firstSeq - 1 (GENESIS_HASH for firstSeq 1).
+ */
+export const UploadBatch = z
+  .object({
+    tillId: TillId,
+    storeId: TillId,
+    firstSeq: Seq,
+    lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    prevHash: Hash,
+    entries: z.array(LedgerEntrySchema).max(MAX_BATCH_ITEMS),
+    members: z.array(MemberUpsert).max(MAX_BATCH_ITEMS).default([]),
+    sales: z.array(SaleRecord).max(MAX_BATCH_ITEMS).default([]),
+    returns: z.array(ReturnRecord).max(MAX_BATCH_ITEMS).default([]),
+  })
+  .superRefine((b, ctx) => {
+    if (b.lastSeq < b.firstSeq - 1) {
+      ctx.addIssue({ code: 'custom', path: ['lastSeq'], message: 'must be at least firstSeq - 1' });
+      return;
+    }
+    if (b.entries.length !== b.lastSeq - b.firstSeq + 1) {
+      ctx.addIssue({ code: 'custom', path: ['entries'], message: 'must hold exactly seq firstSeq..lastSeq' });
+      return;
+    }
+    b.entries.forEach((e, i) => {
+      if (e.seq !== b.firstSeq + i)
+        ctx.addIssue({ code: 'custom', path: ['entries', i, 'seq'], message: `expected seq ${b.firstSeq + i}` });
+      if (e.tillId !== b.tillId)
+        ctx.addIssue({ code: 'custom', path: ['entries', i, 'tillId'], message: 'must equal the batch tillId' });
+    });
+  });
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+
+/** 200 answer to an upload. `ackSeq`/`headHash`: the till's chain as head office now holds it. */
+export const BatchAck = z.object({
+  status: z.enum(['applied', 'duplicate']),
+  ackSeq: z.number().int().min(0),
+  headHash: Hash,
+});
+
+/** 409: the batch starts after a hole; resend from `expectedSeq`. */
+export const SequenceGap = ErrorBody.extend({ expectedSeq: Seq });
+
+const Cursor = z.number().int().min(1);
+export const MemberFeed = z.object({ ...memberFields, status: z.enum(['active', 'blocked']) });
+export const MemberStateFeed = z.object({
+  balance: z.number().int(),
+  tier: z.string(),
+  class: z.enum(['A', 'B', 'C', 'D']).nullable(),
+});
+
+export const Change = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('member'), cursor: Cursor, member: MemberFeed, state: MemberStateFeed.nullable() }),
+  z.object({
+    type: z.literal('card'),
+    cursor: Cursor,
+    code: z.string(),
+    kind: CardItem.shape.kind,
+    memberNo: MemberNo,
+    status: CardItem.shape.status,
+  }),
+  z.object({
+    type: z.literal('balance'),
+    cursor: Cursor,
+    memberNo: MemberNo,
+    /** the ledger balance over every till's entries head office holds (may be negative) */
+    balance: z.number().int(),
+    /** `balance` less points in lots past their expiry date on confirmedAt's local day: the safe base for offline limits */
+    available: z.number().int(),
+    tier: z.string(),
+    confirmedAt: Instant,
+    /** per till, the highest seq of this member's entries the balance includes */
+    includes: z.record(z.string(), z.number().int()),
+  }),
+  z.object({ type: z.literal('ruleset'), cursor: Cursor, ruleSet: RuleSet }),
+]);
+
+/** GET /v1/sync/changes?after=<cursor>&limit=<n>; `cursor` is the one to pass as `after` next time. */
+export const ChangesResponse = z.object({ changes: z.array(Change), cursor: z.number().int().min(0) });
+
+export type UploadBatchInput = z.input<typeof UploadBatch>;
+/** What a till builds and sends: its own LedgerEntry objects need no index signature. */
+export type UploadBatchBody = Omit<UploadBatchInput, 'entries'> & { entries: LedgerEntry[] };
+export type UploadBatch = z.output<typeof UploadBatch>;
+export type MemberUpsert = z.output<typeof MemberUpsert>;
+export type CardItem = z.output<typeof CardItem>;
+export type SaleRecord = z.output<typeof SaleRecord>;
+export type ReturnRecord = z.output<typeof ReturnRecord>;
+export type BatchAck = z.output<typeof BatchAck>;
+export type MemberFeed = z.output<typeof MemberFeed>;
+export type Change = z.output<typeof Change>;
+export type ChangesResponse = z.output<typeof ChangesResponse>;

@@ -1,0 +1,121 @@
+/** The `npm run headoffice` commands as store IT runs them (CONTRACTS.md), in real child processes. */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
+import { createHeadOffice } from './server.js';
+import { TillSim, at, upload } from './test-helpers.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = join(ROOT, 'headoffice', 'cli.ts');
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hq-cli-'));
+  env = { ...process.env, HQ_DATA_DIR: join(dir, 'data') };
+  delete env.HQ_DATABASE_URL;
+  delete env.HQ_OPERATOR_TOKEN;
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[], extra: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(TSX, [CLI, ...args], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('add-till', () => {
+  it('prints the three lines a till needs, and the secret works', async () => {
+    const r = run(['add-till', '--store', 'S1', '--till', 'T1']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('TILL_ID=T1');
+    expect(lines[1]).toBe('TILL_STORE_ID=S1');
+    expect(lines[2]).toMatch(/^TILL_SECRET=[0-9a-f]{64}$/);
+    if (process.platform !== 'win32') expect(statSync(join(dir, 'data', 'keys.json')).mode & 0o777).toBe(0o600);
+
+    const hq = await createHeadOffice({ dataDir: join(dir, 'data'), port: 0, operatorToken: 'x', logToStderr: false });
+    try {
+      const till = new TillSim('T1', 'S1', (lines[2] as string).slice('TILL_SECRET='.length));
+      till.enrol('M1', at(0));
+      const t = { hq, dataDir: join(dir, 'data'), close: async () => {} };
+      expect((await upload(t, till, till.batch(1))).status).toBe(200);
+    } finally {
+      await hq.close();
+    }
+  });
+
+  it('refuses an existing till, a bad id and missing flags', () => {
+    expect(run(['add-till', '--store', 'S1', '--till', 'T1']).code).toBe(0);
+    const again = run(['add-till', '--store', 'S1', '--till', 'T1']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect(run(['add-till', '--store', 'S 1', '--till', 'T2']).code).toBe(1);
+    expect(run(['add-till', '--store', 'S1']).code).toBe(2);
+  });
+});
+
+describe('configuration', () => {
+  it('refuses to start on PostgreSQL with one clear line', () => {
+    const r = run(['add-till', '--store', 'S1', '--till', 'T1'], { HQ_DATABASE_URL: 'postgres://hq@db/hq' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('PostgreSQL is not yet supported');
+  });
+
+  it('publishes a rule-set file', () => {
+    const file = join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify({ ...DEFAULT_RULE_SET_INPUT, version: 2 }));
+    const r = run(['publish-rules', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('version 2 published');
+    writeFileSync(file, JSON.stringify({ ...DEFAULT_RULE_SET_INPUT, version: 3, tiers: [] }));
+    const bad = run(['publish-rules', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('tiers');
+  });
+});
+
+describe('serve', () => {
+  async function serveOnce(): Promise<{ stdout: string; url: string }> {
+    const child = spawn(TSX, [CLI], { env: { ...env, HQ_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line: ${stdout}`)), 20_000);
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          const m = /listening on (http:\/\/\S+)/.exec(stdout);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1] as string);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${stdout}`)));
+      });
+      const health = await fetch(`${url}/v1/health`);
+      expect(health.status).toBe(200);
+      return { stdout, url };
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+
+  it('binds to loopback and prints a generated operator token only on first start', async () => {
+    const first = await serveOnce();
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.stdout).toMatch(/^HQ_OPERATOR_TOKEN=\S{20,}$/m);
+    const second = await serveOnce();
+    expect(second.stdout).not.toContain('HQ_OPERATOR_TOKEN=');
+  });
+});

@@ -1,0 +1,38 @@
+/** Head office configuration from the environment (CONTRACTS.md, "Starting things"). */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface HqConfig {
+  dataDir: string;
+  port: number;
+  host: string;
+  operatorToken: string | null;
+  databaseUrl: string | null;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config_error';
+}
+
+export const POSTGRES_UNSUPPORTED =
+  'HQ_DATABASE_URL is set, but PostgreSQL is not yet supported by this head office; unset it to use the embedded SQLite database.';
+
+export function defaultDataDir(): string {
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? homedir(), 'till-loyalty-hq');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'till-loyalty-hq');
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'till-loyalty-hq');
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HqConfig {
+  const port = Number(env.HQ_PORT ?? 7430);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`HQ_PORT is not a port: ${env.HQ_PORT}`);
+  return {
+    dataDir: env.HQ_DATA_DIR || defaultDataDir(),
+    port,
+    // Loopback unless an operator sets HQ_HOST on purpose (then put TLS in front of it).
+    host: env.HQ_HOST || '127.0.0.1',
+    operatorToken: env.HQ_OPERATOR_TOKEN || null,
+    databaseUrl: env.HQ_DATABASE_URL || null,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Head office's keys (HQ_DATA_DIR/keys.json, owner-only): one AES-256-GCM key for personal
+ * fields and till secrets at rest, one HMAC key for lookup hashes. The database alone is
+ * useless without the key file, so a copied database does not leak members or let anyone
+ * sign as a till.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+
+export interface HqKeys {
+  dataKey: Buffer;
+  lookupKey: Buffer;
+}
+
+const ENVELOPE_VERSION = 1;
+
+function readKeys(file: string): HqKeys {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { dataKey?: string; lookupKey?: string };
+  const dataKey = Buffer.from(raw.dataKey ?? '', 'base64');
+  const lookupKey = Buffer.from(raw.lookupKey ?? '', 'base64');
+  if (dataKey.length !== 32 || lookupKey.length !== 32) throw new Error(`${file} does not hold two 32-byte keys`);
+  return { dataKey, lookupKey };
+}
+
+/** Creates the file on first use ('wx': two processes starting at once cannot both write one). */
+export function loadOrCreateKeys(file: string): HqKeys {
+  const keys = { dataKey: randomBytes(32), lookupKey: randomBytes(32) };
+  try {
+    writeFileSync(
+      file,
+      JSON.stringify({ dataKey: keys.dataKey.toString('base64'), lookupKey: keys.lookupKey.toString('base64') }),
+      { mode: 0o600, flag: 'wx' },
+    );
+    return keys;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  // Someone widened the permissions (a backup restore, a copy): narrow them again.
+  if (process.platform !== 'win32') chmodSync(file, 0o600);
+  return readKeys(file);
+}
+
+export class HqCipher {
+  constructor(private readonly keys: HqKeys) {}
+
+  encrypt(plain: string): Buffer {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.keys.dataKey, iv);
+    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return Buffer.concat([Buffer.from([ENVELOPE_VERSION]), iv, c.getAuthTag(), body]);
+  }
+
+  decrypt(blob: Buffer): string {
+    if (blob[0] !== ENVELOPE_VERSION) throw new Error('unknown envelope version');
+    const d = createDecipheriv('aes-256-gcm', this.keys.dataKey, blob.subarray(1, 13));
+    d.setAuthTag(blob.subarray(13, 29));
+    return Buffer.concat([d.update(blob.subarray(29)), d.final()]).toString('utf8');
+  }
+
+  /** Keyed hash: equal inputs match, but the hash reveals nothing without the key. */
+  mac(purpose: string, value: string): Buffer {
+    return createHmac('sha256', this.keys.lookupKey).update(`${purpose}:${value}`).digest();
+  }
+}

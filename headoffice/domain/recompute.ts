@@ -1,0 +1,134 @@
+/**
+ * Head office recomputes every uploaded sale with the same engine (DOMAIN.md: "a point
+ * computed differently on two machines is a defect").
+ *
+ * Context: the till computed with ITS OWN view of the member (its own chain folded up to the
+ * sale), not with head office's merged view. Head office rebuilds exactly that view from the
+ * till's entries of the member with a lower seq, so tier, stamps, win-back, birthday-gift year
+ * and the daily cap's "earned today" are all reconstructed exactly and every sale is compared,
+ * capped or not. (That the daily cap is per till view while offline is a policy limit of
+ * offline operation, not a mismatch.)
+ *
+ * Birthday bonuses need the member's birthday; when head office has no member record yet,
+ * bonus points are not compared (the note says so).
+ */
+import { z } from 'zod';
+import { computeEarn } from '../../core/engine/earn.js';
+import { lowestTier } from '../../core/engine/tiers.js';
+import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
+import type { LedgerEntry } from '../../core/ledger/entry.js';
+import type { MemberState } from '../../core/ledger/state.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { SaleRecord } from '../../core/sync/protocol.js';
+import { localDate } from '../../core/time.js';
+
+/** Only what the engine needs from the till's sale request; extra fields a newer till sends are ignored. */
+const SaleInputs = z.object({
+  lines: z
+    .array(
+      z.object({
+        sku: z.string(),
+        name: z.string().optional(),
+        category: z.string(),
+        quantity: z.number(),
+        unitPrice: z.number().int(),
+        discount: z.number().int().default(0),
+      }),
+    )
+    .min(1),
+  basketDiscount: z.number().int().default(0),
+  tenders: z.array(z.looseObject({ type: z.string(), points: z.number().int().optional() })).default([]),
+});
+
+export interface SaleCheckInput {
+  sale: SaleRecord;
+  ruleSet: RuleSet | null;
+  /** the till's entries written by this sale (not by its returns), in seq order */
+  saleEntries: readonly LedgerEntry[];
+  /** the till's own state of the member just before the sale's first entry */
+  tillView: MemberState | null;
+  /** the member's "MM-DD" birthday or null; undefined when head office has no member record */
+  birthday: string | null | undefined;
+}
+
+export interface SaleCheck {
+  recomputedPoints: number | null;
+  recomputedBonus: number | null;
+  mismatch: boolean;
+  /** 'ok', 'anonymous', 'pending', or what differed */
+  note: string;
+}
+
+function context(rs: RuleSet, input: SaleCheckInput, memberNo: string): MemberContext {
+  const s = input.tillView;
+  const today = localDate(input.sale.occurredAt, rs.timeZone).date;
+  return {
+    memberNo,
+    tier: s?.tier ?? lowestTier(rs).code,
+    birthday: input.birthday ?? null,
+    winBackUntil: s?.winBackUntil ?? null,
+    earnedToday: s?.earnedDay && s.earnedDay.on === today ? s.earnedDay.points : 0,
+    stamps: s?.stamps ?? 0,
+    birthdayGiftYear: s?.birthdayGiftYear ?? null,
+  };
+}
+
+export function checkSale(input: SaleCheckInput): SaleCheck {
+  const { sale, ruleSet: rs } = input;
+  if (!rs) return { recomputedPoints: null, recomputedBonus: null, mismatch: true, note: 'unknown_rule_version' };
+  if (sale.memberNo !== null && input.saleEntries.length === 0) {
+    // The entries travel in a later batch; the sale is checked when they arrive.
+    return { recomputedPoints: null, recomputedBonus: null, mismatch: false, note: 'pending' };
+  }
+  const parsed = SaleInputs.safeParse(sale.request);
+  if (!parsed.success) {
+    return { recomputedPoints: null, recomputedBonus: null, mismatch: true, note: 'unparseable_request' };
+  }
+  const req = parsed.data;
+  const redeemed = req.tenders.reduce((a, t) => (t.type === 'points' ? a + (t.points ?? 0) : a), 0);
+  let r: EarnResult;
+  try {
+    r = computeEarn(rs, {
+      lines: req.lines,
+      basketDiscount: req.basketDiscount,
+      pointsRedeemed: redeemed,
+      occurredAt: sale.occurredAt,
+      member: sale.memberNo === null ? null : context(rs, input, sale.memberNo),
+    });
+  } catch (e) {
+    // Whatever the engine refuses is a finding about this sale, never a reason to refuse the
+    // till's whole batch (it would resend it forever).
+    const note = e instanceof RuleViolation ? `engine_refused:${e.code}` : `engine_error:${String(e)}`.slice(0, 200);
+    return { recomputedPoints: null, recomputedBonus: null, mismatch: true, note };
+  }
+
+  const diffs: string[] = [];
+  const differ = (what: string, till: number, hq: number): void => {
+    if (till !== hq) diffs.push(`${what} till=${till} hq=${hq}`);
+  };
+  differ('total', sale.total, r.total);
+  differ('pointsRedeemed', sale.pointsRedeemed, redeemed);
+  if (sale.memberNo === null) {
+    // An anonymous sale grants nothing; the engine's figure is only what a member would have had.
+    differ('pointsEarned', sale.pointsEarned, 0);
+    return {
+      recomputedPoints: 0,
+      recomputedBonus: 0,
+      mismatch: diffs.length > 0,
+      note: diffs.join('; ') || 'anonymous',
+    };
+  }
+  const bonus = r.bonuses.reduce((a, b) => a + b.points, 0);
+  differ('pointsEarned', sale.pointsEarned, r.points);
+  const earn = input.saleEntries.find((e) => e.kind === 'earn');
+  differ('earnEntry', earn?.points ?? -1, r.points);
+  let note = '';
+  if (input.birthday === undefined) note = 'bonus not compared: member record not received';
+  else differ('bonusPoints', sale.bonusPoints, bonus);
+  return {
+    recomputedPoints: r.points,
+    recomputedBonus: bonus,
+    mismatch: diffs.length > 0,
+    note: diffs.join('; ') || note || 'ok',
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Segments computed at head office (DOMAIN.md 8).
+ *
+ * Decisions where DOMAIN.md is silent:
+ * - "active member" = at least one sale in the rolling 12 months (the same window the class
+ *   ranking uses); classes rank members with positive rolling spend, everyone else is D.
+ * - class boundaries use ceil(20/50/80 % of the ranked count), so a lone member is A;
+ *   equal spend is ordered by member number to stay deterministic.
+ * - a member with no sale yet is 'new' for 90 days after enrolment, then at risk, then dormant.
+ */
+import { daysBetween } from '../../core/time.js';
+
+export type MemberClass = 'A' | 'B' | 'C' | 'D';
+export type Lifecycle = 'new' | 'active' | 'at_risk' | 'dormant';
+
+export const NEW_DAYS = 90;
+export const AT_RISK_DAYS = 90;
+export const DORMANT_DAYS = 180;
+
+export function lifecycle(
+  today: string,
+  m: { firstSaleOn: string | null; lastSaleOn: string | null; enrolledOn: string | null },
+): Lifecycle {
+  const last = m.lastSaleOn ?? m.enrolledOn;
+  const idle = last === null ? Infinity : daysBetween(last, today);
+  if (idle >= DORMANT_DAYS) return 'dormant';
+  if (idle >= AT_RISK_DAYS) return 'at_risk';
+  if (m.firstSaleOn === null || daysBetween(m.firstSaleOn, today) < NEW_DAYS) return 'new';
+  return 'active';
+}
+
+export function assignClasses(
+  members: readonly { memberNo: string; rollingSpend: number }[],
+): Map<string, MemberClass> {
+  const ranked = members
+    .filter((m) => m.rollingSpend > 0)
+    .sort((a, b) => b.rollingSpend - a.rollingSpend || (a.memberNo < b.memberNo ? -1 : 1));
+  const n = ranked.length;
+  const a = Math.ceil(n * 0.2);
+  const b = Math.ceil(n * 0.5);
+  const c = Math.ceil(n * 0.8);
+  const out = new Map<string, MemberClass>();
+  ranked.forEach((m, i) => out.set(m.memberNo, i < a ? 'A' : i < b ? 'B' : i < c ? 'C' : 'D'));
+  for (const m of members) if (!out.has(m.memberNo)) out.set(m.memberNo, 'D');
+  return out;
+}

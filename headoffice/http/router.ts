@@ -1,0 +1,61 @@
+/** A small route table: method + path pattern with `{name}` segments. No framework needed for a dozen routes. */
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './errors.js';
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  url: URL;
+  /** the request target exactly as received (signatures cover it) */
+  target: string;
+  params: Record<string, string>;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<Reply>;
+
+interface Route {
+  method: string;
+  parts: string[];
+  handler: Handler;
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(method: string, pattern: string, handler: Handler): this {
+    this.routes.push({ method, parts: pattern.split('/'), handler });
+    return this;
+  }
+
+  /** The handler and path parameters; 404 for an unknown path, 405 for a known path with another method. */
+  match(method: string, path: string): { handler: Handler; params: Record<string, string> } {
+    const segs = path.split('/');
+    let pathKnown = false;
+    for (const r of this.routes) {
+      if (r.parts.length !== segs.length) continue;
+      const params: Record<string, string> = {};
+      const ok = r.parts.every((p, i) => {
+        const s = segs[i] as string;
+        if (p.startsWith('{') && p.endsWith('}')) {
+          if (s === '') return false;
+          try {
+            params[p.slice(1, -1)] = decodeURIComponent(s);
+          } catch {
+            return false;
+          }
+          return true;
+        }
+        return p === s;
+      });
+      if (!ok) continue;
+      pathKnown = true;
+      if (r.method === method) return { handler: r.handler, params };
+    }
+    if (pathKnown) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
+    throw new HttpError(404, 'not_found', `no such endpoint: ${path}`);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Issuing a till's identity (`add-till`): a 32-byte random secret, printed once as hex for the
+ * till's TILL_SECRET and kept encrypted at head office (the HMAC needs the secret itself).
+ */
+import { randomBytes } from 'node:crypto';
+import { TillId } from '../core/sync/protocol.js';
+import type { HqStore } from './store/types.js';
+
+export class ProvisionError extends Error {
+  readonly code = 'bad_id';
+}
+
+export interface IssuedTill {
+  tillId: string;
+  storeId: string;
+  secret: string;
+}
+
+export async function addTill(store: HqStore, storeId: string, tillId: string, now = new Date()): Promise<IssuedTill> {
+  for (const [what, id] of [
+    ['store', storeId],
+    ['till', tillId],
+  ] as const) {
+    if (!TillId.safeParse(id).success) {
+      throw new ProvisionError(`${what} id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(id)}`);
+    }
+  }
+  const secret = randomBytes(32).toString('hex');
+  await store.addTill(storeId, tillId, secret, now);
+  return { tillId, storeId, secret };
+}
+
+/** The lines `add-till` prints, ready to paste into the till's environment. */
+export function envLines(t: IssuedTill): string {
+  return `TILL_ID=${t.tillId}\nTILL_STORE_ID=${t.storeId}\nTILL_SECRET=${t.secret}\n`;
+}

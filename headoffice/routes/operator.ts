@@ -1,0 +1,75 @@
+/** Operator endpoints (bearer token): member directory, tills, reports, rule sets, segments. */
+import { InvalidRuleSetError, parseRuleSet, type RuleSet } from '../../core/ruleset/schema.js';
+import { readJson } from '../http/body.js';
+import { HttpError } from '../http/errors.js';
+import type { RequestContext, Router } from '../http/router.js';
+import type { AppDeps } from './deps.js';
+
+function parseRules(input: unknown): RuleSet {
+  try {
+    return parseRuleSet(input);
+  } catch (e) {
+    if (!(e instanceof InvalidRuleSetError)) throw e;
+    throw new HttpError(400, 'invalid_rule_set', e.message, { issues: e.issues }, e.issues[0]?.path);
+  }
+}
+
+export function operatorRoutes(router: Router, app: AppDeps): void {
+  const guarded =
+    (fn: (ctx: RequestContext) => Promise<{ status: number; body: unknown }>) => async (ctx: RequestContext) => {
+      // Before reading any body: an unauthenticated caller gets nothing, not even parsing.
+      app.operator.check(ctx.req);
+      return fn(ctx);
+    };
+
+  router.add(
+    'GET',
+    '/v1/members/{memberNo}',
+    guarded(async ({ params }) => {
+      const memberNo = params.memberNo ?? '';
+      const view = await app.store.member(memberNo, app.now());
+      if (!view) throw new HttpError(404, 'unknown_member', `no member ${memberNo}`);
+      return { status: 200, body: view };
+    }),
+  );
+
+  router.add(
+    'GET',
+    '/v1/tills',
+    guarded(async () => ({ status: 200, body: { tills: await app.store.tills() } })),
+  );
+
+  router.add(
+    'GET',
+    '/v1/reports/summary',
+    guarded(async () => ({ status: 200, body: await app.store.summary(app.now()) })),
+  );
+
+  router.add(
+    'POST',
+    '/v1/segments/refresh',
+    guarded(async () => ({ status: 200, body: { changed: await app.store.refreshSegments(app.now()) } })),
+  );
+
+  router.add(
+    'POST',
+    '/v1/rulesets',
+    guarded(async ({ req }) => {
+      const rs = parseRules(await readJson(req));
+      const out = await app.store.publishRuleSet(rs, app.now());
+      switch (out.kind) {
+        case 'published':
+          app.log.log('info', 'ruleset_published', { version: out.version });
+          return { status: 201, body: { status: 'published', version: out.version, cursor: out.cursor } };
+        case 'unchanged':
+          return { status: 200, body: { status: 'unchanged', version: out.version } };
+        case 'conflict':
+          throw new HttpError(409, out.code, out.message, {}, 'version');
+        default: {
+          const never: never = out;
+          throw new Error(`unknown publish outcome ${JSON.stringify(never)}`);
+        }
+      }
+    }),
+  );
+}

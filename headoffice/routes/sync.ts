@@ -1,0 +1,78 @@
+/** The till-facing endpoints: batch upload and change feed (core/sync/protocol.ts). */
+import {
+  CHANGES_DEFAULT_LIMIT,
+  CHANGES_MAX_LIMIT,
+  SYNC_PATHS,
+  UploadBatch,
+  type BatchAck,
+} from '../../core/sync/protocol.js';
+import { authenticateTill } from '../auth/till.js';
+import { decodeBody, parseJson, readRawBody } from '../http/body.js';
+import { HttpError, invalid } from '../http/errors.js';
+import type { Router } from '../http/router.js';
+import type { AppDeps } from './deps.js';
+
+function intParam(url: URL, name: string, dflt: number, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return dflt;
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new HttpError(400, 'bad_query', `${name} must be an integer from ${min} to ${max}`, {}, name);
+  }
+  return n;
+}
+
+export function syncRoutes(router: Router, app: AppDeps): void {
+  router.add('POST', SYNC_PATHS.batches, async ({ req, target }) => {
+    // Authenticate the bytes on the wire before inflating or parsing anything.
+    const raw = await readRawBody(req);
+    const till = await authenticateTill(app, req, target, raw);
+    const parsed = UploadBatch.safeParse(parseJson(await decodeBody(raw, req.headers['content-encoding'])));
+    if (!parsed.success) throw invalid('invalid_batch', parsed.error);
+    const b = parsed.data;
+    if (b.tillId !== till.tillId) {
+      throw new HttpError(
+        403,
+        'till_mismatch',
+        `authenticated as till ${till.tillId}, uploading for ${b.tillId}`,
+        {},
+        'tillId',
+      );
+    }
+    if (b.storeId !== till.storeId) {
+      throw new HttpError(403, 'store_mismatch', `till ${till.tillId} belongs to store ${till.storeId}`, {}, 'storeId');
+    }
+    const out = await app.store.ingest(till, b, app.now());
+    switch (out.kind) {
+      case 'ok': {
+        if (out.status === 'applied') {
+          app.log.log('info', 'batch_applied', {
+            tillId: till.tillId,
+            ackSeq: out.ackSeq,
+            entries: out.appliedEntries,
+          });
+        }
+        const body: BatchAck = { status: out.status, ackSeq: out.ackSeq, headHash: out.headHash };
+        return { status: 200, body };
+      }
+      case 'gap':
+        throw new HttpError(409, 'sequence_gap', `batch starts at ${b.firstSeq}; resend from ${out.expectedSeq}`, {
+          expectedSeq: out.expectedSeq,
+        });
+      case 'chain_broken':
+        app.log.log('warn', 'chain_broken', { tillId: till.tillId, seq: out.seq, reason: out.reason });
+        throw new HttpError(422, 'chain_broken', `entry ${out.seq}: ${out.reason}`, { seq: out.seq });
+      default: {
+        const never: never = out;
+        throw new Error(`unknown ingest outcome ${JSON.stringify(never)}`);
+      }
+    }
+  });
+
+  router.add('GET', SYNC_PATHS.changes, async ({ req, url, target }) => {
+    const till = await authenticateTill(app, req, target, Buffer.alloc(0));
+    const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
+    return { status: 200, body: await app.store.changes(till.tillId, after, limit, app.now()) };
+  });
+}

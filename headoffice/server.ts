@@ -1,0 +1,140 @@
+/**
+ * The head-office server (node:http, no framework): wires the store, the auth and the routes,
+ * and turns every refusal into the CONTRACTS.md error body. A 5xx only ever means a defect.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OperatorAuth } from './auth/operator.js';
+import { BodyTooLargeError } from './http/body.js';
+import { HttpError } from './http/errors.js';
+import { Router, type Reply } from './http/router.js';
+import { createLogger, type Logger } from './log.js';
+import { LOG_FILE, openHeadOfficeStore } from './open.js';
+import type { AppDeps } from './routes/deps.js';
+import { operatorRoutes } from './routes/operator.js';
+import { syncRoutes } from './routes/sync.js';
+import type { HqStore } from './store/types.js';
+
+export interface HeadOfficeOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  /** HQ_OPERATOR_TOKEN; when absent one is generated on first start and returned once */
+  operatorToken?: string | null;
+  now?: () => Date;
+  /** log lines on stderr too (always in HQ_DATA_DIR/headoffice.log) */
+  logToStderr?: boolean;
+}
+
+export interface HeadOffice {
+  url: string;
+  port: number;
+  /** the operator token generated on this start, to print once; null when none was generated */
+  generatedOperatorToken: string | null;
+  store: HqStore;
+  close(): Promise<void>;
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+const SEGMENT_REFRESH_MS = 24 * 60 * 60 * 1000;
+
+function errorReply(e: HttpError): Reply {
+  const error = { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) };
+  return { status: e.status, body: { error, ...e.extra } };
+}
+
+function send(res: ServerResponse, reply: Reply, close: boolean): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(body);
+}
+
+function buildRouter(app: AppDeps): Router {
+  const router = new Router();
+  router.add('GET', '/v1/health', async () => ({
+    status: 200,
+    body: { ok: true, version: app.version, storage: app.store.kind },
+  }));
+  syncRoutes(router, app);
+  operatorRoutes(router, app);
+  return router;
+}
+
+async function handle(router: Router, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const target = req.url ?? '/';
+  let reply: Reply;
+  let close = false;
+  try {
+    const url = new URL(target, 'http://headoffice.invalid');
+    const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
+    reply = await handler({ req, url, target, params });
+  } catch (e) {
+    if (e instanceof HttpError) {
+      reply = errorReply(e);
+      close = e instanceof BodyTooLargeError && e.closeConnection;
+    } else {
+      log.log('error', 'internal_error', { method: req.method, path: target.split('?')[0], error: String(e) });
+      reply = { status: 500, body: { error: { code: 'internal_error', message: 'head office failed; see its log' } } };
+    }
+  }
+  send(res, reply, close);
+}
+
+export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOffice> {
+  const now = opts.now ?? (() => new Date());
+  const log = createLogger({ file: join(opts.dataDir, LOG_FILE), stderr: opts.logToStderr ?? true });
+  const store = await openHeadOfficeStore(opts.dataDir, log, now());
+  const { auth, generated } = await OperatorAuth.setup(store, opts.operatorToken);
+  const app: AppDeps = { store, log, now, operator: auth, version: VERSION };
+  const router = buildRouter(app);
+  await store.refreshSegments(now());
+  const timer = setInterval(() => {
+    store.refreshSegments(now()).catch((e: unknown) => log.log('error', 'segments_failed', { error: String(e) }));
+  }, SEGMENT_REFRESH_MS);
+  timer.unref();
+
+  const server = createServer((req, res) => {
+    void handle(router, log, req, res);
+  });
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  log.log('info', 'headoffice_started', { host: addr.address, port: addr.port, version: VERSION });
+  return {
+    url: `http://${host}:${addr.port}`,
+    port: addr.port,
+    generatedOperatorToken: generated,
+    store,
+    async close() {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/** Appending to the change feed; every writer calls this inside its own transaction. */
+import type { Change } from '../../core/sync/protocol.js';
+import { q, type Db } from './sqlite-db.js';
+
+export type ChangeType = Change['type'];
+
+export function appendChange(db: Db, type: ChangeType, ref: string, payload: unknown, now: Date): number {
+  const r = q(db, 'INSERT INTO changes (type, ref, payload, created_at) VALUES (?, ?, ?, ?)').run(
+    type,
+    ref,
+    JSON.stringify(payload),
+    now.toISOString(),
+  );
+  return Number(r.lastInsertRowid);
+}

@@ -1,0 +1,86 @@
+/**
+ * Opening head office's SQLite database: WAL with synchronous=FULL, so an acknowledged batch
+ * survives a power cut, and the till's migration runner over head office's own migrations.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { EntryData, EntryKind } from '../../core/ledger/entry.js';
+import { loadMigrations, migrate } from '../../main/db/migrate.js';
+import type { HqEntry } from '../domain/order.js';
+
+export type Db = Database.Database;
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export function openDb(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // The CLI (add-till, publish-rules) may write while the server runs.
+  db.pragma('busy_timeout = 5000');
+  migrate(db, loadMigrations(MIGRATIONS_DIR));
+  return db;
+}
+
+const caches = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** Prepared once per connection and SQL text. */
+export function q(db: Db, sql: string): Database.Statement {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new Map();
+    caches.set(db, cache);
+  }
+  let st = cache.get(sql);
+  if (!st) {
+    st = db.prepare(sql);
+    cache.set(sql, st);
+  }
+  return st;
+}
+
+export interface LedgerRow {
+  till_id: string;
+  seq: number;
+  member_no: string;
+  kind: string;
+  points: number;
+  spend: number;
+  occurred_at: string;
+  local_date: string;
+  expires_on: string | null;
+  sale_id: string | null;
+  return_id: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+  sort_ms: number;
+}
+
+export function rowToEntry(r: LedgerRow): HqEntry {
+  return {
+    tillId: r.till_id,
+    seq: r.seq,
+    memberNo: r.member_no,
+    kind: r.kind as EntryKind,
+    points: r.points,
+    spend: r.spend,
+    occurredAt: r.occurred_at,
+    localDate: r.local_date,
+    expiresOn: r.expires_on,
+    saleId: r.sale_id,
+    returnId: r.return_id,
+    data: JSON.parse(r.data) as EntryData,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    sortMs: r.sort_ms,
+  };
+}
+
+/** The entry as the till sent it, without head office's merge key. */
+export function plainEntry(e: HqEntry): Omit<HqEntry, 'sortMs'> {
+  const { sortMs: _sortMs, ...rest } = e;
+  return rest;
+}

@@ -1,0 +1,88 @@
+/**
+ * The change feed tills pull. Rows name what changed; the current member record, card and
+ * rule set are read when a till asks, so personal data is never copied out of `members`.
+ * A balance change carries its snapshot, because "confirmed at" is the point of it.
+ */
+import { lowestTier } from '../../core/engine/tiers.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
+import type { HqCipher } from '../crypto.js';
+import type { ChangeType } from './sqlite-changes.js';
+import { readMemberFeed } from './sqlite-members.js';
+import { q, type Db } from './sqlite-db.js';
+
+interface ChangeRow {
+  cursor: number;
+  type: ChangeType;
+  ref: string;
+  payload: string;
+}
+
+interface CardRow {
+  code: string;
+  kind: 'barcode' | 'nfc' | 'qr';
+  member_no: string;
+  status: 'active' | 'blocked';
+}
+
+function toChange(
+  db: Db,
+  cipher: HqCipher,
+  ruleSet: (v: number) => RuleSet | null,
+  firstTier: string,
+  r: ChangeRow,
+): Change | null {
+  switch (r.type) {
+    case 'member': {
+      const m = readMemberFeed(db, cipher, r.ref);
+      if (!m) return null;
+      const st = q(db, 'SELECT balance, tier FROM member_state WHERE member_no = ?').get(r.ref) as
+        { balance: number; tier: string } | undefined;
+      return {
+        type: 'member',
+        cursor: r.cursor,
+        member: m.feed,
+        state: { balance: st?.balance ?? 0, tier: st?.tier ?? firstTier, class: m.class },
+      };
+    }
+    case 'card': {
+      const c = q(db, 'SELECT code, kind, member_no, status FROM cards WHERE code = ?').get(r.ref) as
+        CardRow | undefined;
+      if (!c) return null;
+      return { type: 'card', cursor: r.cursor, code: c.code, kind: c.kind, memberNo: c.member_no, status: c.status };
+    }
+    case 'balance': {
+      const p = JSON.parse(r.payload) as Omit<Extract<Change, { type: 'balance' }>, 'type' | 'cursor'>;
+      return { type: 'balance', cursor: r.cursor, ...p };
+    }
+    case 'ruleset': {
+      const rs = ruleSet(Number(r.ref));
+      return rs ? { type: 'ruleset', cursor: r.cursor, ruleSet: rs } : null;
+    }
+    default: {
+      const never: never = r.type;
+      throw new Error(`unknown change type ${String(never)}`);
+    }
+  }
+}
+
+export function readChanges(
+  db: Db,
+  cipher: HqCipher,
+  ruleSets: { version(v: number): RuleSet | null; latest(): RuleSet },
+  after: number,
+  limit: number,
+): ChangesResponse {
+  const rows = q(db, 'SELECT cursor, type, ref, payload FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?').all(
+    after,
+    limit,
+  ) as ChangeRow[];
+  const firstTier = lowestTier(ruleSets.latest()).code;
+  const changes: Change[] = [];
+  for (const r of rows) {
+    const c = toChange(db, cipher, (v) => ruleSets.version(v), firstTier, r);
+    if (c) changes.push(c);
+  }
+  const last = rows[rows.length - 1];
+  return { changes, cursor: last ? last.cursor : after };
+}

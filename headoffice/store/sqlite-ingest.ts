@@ -1,0 +1,134 @@
+/**
+ * Applies one till batch in one synchronous transaction (nothing awaits inside, so no other
+ * request can interleave): sequence and chain checks first, then every write. A refused batch
+ * writes nothing except the till's broken-chain flag.
+ *
+ * Sequence rules, with ack = the till's last seq head office holds:
+ * - firstSeq > ack + 1              -> gap; the till resends from ack + 1
+ * - prevHash != stored hash of firstSeq - 1, or the chain does not verify,
+ *   or an entry at seq <= ack differs from the stored one -> chain broken (422, till flagged)
+ * - otherwise entries at seq <= ack are the same ones again; the rest (the tail) is applied.
+ */
+import { GENESIS_HASH, verifyChain } from '../../core/ledger/hash.js';
+import { lowestTier } from '../../core/engine/tiers.js';
+import type { UploadBatch } from '../../core/sync/protocol.js';
+import { localDate } from '../../core/time.js';
+import type { HqCipher } from '../crypto.js';
+import { withSortKeys } from '../domain/order.js';
+import type { Logger } from '../log.js';
+import { foldTouchedMembers } from './sqlite-memberstate.js';
+import { upsertMembers } from './sqlite-members.js';
+import type { RuleSetCache } from './sqlite-rulesets.js';
+import { recheckPending, recordReturns, recordSales } from './sqlite-sales.js';
+import { q, type Db } from './sqlite-db.js';
+import type { IngestOutcome } from './types.js';
+
+export interface IngestDeps {
+  db: Db;
+  cipher: HqCipher;
+  rules: RuleSetCache;
+  log: Logger;
+}
+
+interface TillRow {
+  ack_seq: number;
+  head_hash: string;
+  head_sort_ms: number;
+}
+
+function storedHash(db: Db, tillId: string, seq: number): string | null {
+  if (seq === 0) return GENESIS_HASH;
+  const r = q(db, 'SELECT hash FROM ledger WHERE till_id = ? AND seq = ?').get(tillId, seq) as
+    { hash: string } | undefined;
+  return r?.hash ?? null;
+}
+
+type Refusal = Extract<IngestOutcome, { kind: 'gap' | 'chain_broken' }>;
+
+function checkChain(db: Db, tillId: string, till: TillRow, b: UploadBatch): Refusal | null {
+  if (b.firstSeq > till.ack_seq + 1) return { kind: 'gap', expectedSeq: till.ack_seq + 1 };
+  if (storedHash(db, tillId, b.firstSeq - 1) !== b.prevHash) {
+    return { kind: 'chain_broken', seq: b.firstSeq, reason: 'prev_hash differs from the stored chain' };
+  }
+  const v = verifyChain(b.entries, b.firstSeq - 1, b.prevHash);
+  if (!v.ok) return { kind: 'chain_broken', seq: v.seq, reason: `chain check failed: ${v.reason}` };
+  const overlapEnd = Math.min(b.lastSeq, till.ack_seq);
+  if (overlapEnd >= b.firstSeq) {
+    const stored = q(db, 'SELECT seq, hash FROM ledger WHERE till_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').all(
+      tillId,
+      b.firstSeq,
+      overlapEnd,
+    ) as { seq: number; hash: string }[];
+    for (const s of stored) {
+      const e = b.entries[s.seq - b.firstSeq];
+      if (!e || e.hash !== s.hash) return { kind: 'chain_broken', seq: s.seq, reason: 'differs from the entry stored' };
+    }
+  }
+  return null;
+}
+
+function run(d: IngestDeps, till: { tillId: string; storeId: string }, b: UploadBatch, now: Date): IngestOutcome {
+  const { db } = d;
+  const at = now.toISOString();
+  const row = q(db, 'SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?').get(till.tillId) as
+    TillRow | undefined;
+  if (!row) throw new Error(`authenticated till ${till.tillId} has no row`);
+  const refusal = checkChain(db, till.tillId, row, b);
+  if (refusal?.kind === 'chain_broken') {
+    q(db, "UPDATE tills SET chain_status = 'broken', chain_error = ? WHERE till_id = ?").run(
+      `seq ${refusal.seq}: ${refusal.reason} (at ${at})`,
+      till.tillId,
+    );
+  }
+  if (refusal) return refusal;
+
+  const tail = withSortKeys(
+    b.entries.filter((e) => e.seq > row.ack_seq),
+    row.head_sort_ms,
+  );
+  const insert = q(
+    db,
+    `INSERT INTO ledger (till_id, seq, member_no, kind, points, spend, occurred_at, local_date, expires_on, sale_id,
+       return_id, data, prev_hash, hash, sort_ms, received_at)
+     VALUES (@tillId, @seq, @memberNo, @kind, @points, @spend, @occurredAt, @localDate, @expiresOn, @saleId,
+       @returnId, @data, @prevHash, @hash, @sortMs, @at)`,
+  );
+  for (const e of tail) insert.run({ ...e, data: JSON.stringify(e.data), at });
+  const head = tail[tail.length - 1];
+  const ackSeq = head?.seq ?? row.ack_seq;
+  const headHash = head?.hash ?? row.head_hash;
+  q(db, 'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ?, last_upload_at = ? WHERE till_id = ?').run(
+    ackSeq,
+    headHash,
+    head?.sortMs ?? row.head_sort_ms,
+    at,
+    till.tillId,
+  );
+
+  // Members first: the feed then shows a member before its balance, and recompute finds birthdays.
+  const upserted = upsertMembers(db, d.cipher, till.tillId, b.members, now);
+  for (const c of upserted.conflicts) d.log.log('warn', 'card_conflict', { tillId: till.tillId, ...c });
+  if (tail.length > 0) {
+    const rs = d.rules.latest();
+    foldTouchedMembers(db, tail, { firstTier: lowestTier(rs).code, today: localDate(now, rs.timeZone).date }, now);
+  }
+  const sales = recordSales(d, till, b.sales, now);
+  const rechecked = recheckPending(d, till.tillId, new Set(tail.flatMap((e) => (e.saleId ? [e.saleId] : []))));
+  const returns = recordReturns(d, till.tillId, b.returns, now);
+  for (const saleId of [...sales.mismatches, ...rechecked]) {
+    d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
+  }
+
+  const changed = tail.length > 0 || upserted.members + upserted.cards + sales.inserted + returns > 0;
+  const status = (b.entries.length > 0 ? tail.length > 0 : changed) ? 'applied' : 'duplicate';
+  return { kind: 'ok', status, ackSeq, headHash, appliedEntries: tail.length };
+}
+
+export function ingestBatch(
+  d: IngestDeps,
+  till: { tillId: string; storeId: string },
+  b: UploadBatch,
+  now: Date,
+): IngestOutcome {
+  return d.db.transaction(() => run(d, till, b, now))();
+}

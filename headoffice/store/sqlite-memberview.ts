@@ -1,0 +1,79 @@
+/** The operator's view of one member (GET /v1/members/{memberNo}). */
+import { lowestTier } from '../../core/engine/tiers.js';
+import {
+  emptyState,
+  expiringBetween,
+  rollingSpend,
+  visibleBalance,
+  type MemberState,
+} from '../../core/ledger/state.js';
+import { maskName, maskPhone } from '../../core/members.js';
+import { addDays, localDate } from '../../core/time.js';
+import type { HqCipher } from '../crypto.js';
+import { lifecycle, type MemberClass } from '../domain/segments.js';
+import type { RuleSetCache } from './sqlite-rulesets.js';
+import { plainEntry, q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
+import type { MemberView } from './types.js';
+
+/** Days ahead the member view lists expiring points (as the till's member screen, DOMAIN.md 7). */
+export const EXPIRING_SOON_DAYS = 60;
+
+interface Row {
+  name_enc: Buffer;
+  phone_enc: Buffer;
+  status: 'active' | 'blocked';
+  enrolled_store: string;
+  consent_at: string;
+  class: MemberClass | null;
+}
+
+export function memberView(
+  db: Db,
+  cipher: HqCipher,
+  rules: RuleSetCache,
+  memberNo: string,
+  now: Date,
+): MemberView | null {
+  const m = q(
+    db,
+    'SELECT name_enc, phone_enc, status, enrolled_store, consent_at, class FROM members WHERE member_no = ?',
+  ).get(memberNo) as Row | undefined;
+  const st = q(db, 'SELECT state FROM member_state WHERE member_no = ?').get(memberNo) as { state: string } | undefined;
+  if (!m && !st) return null;
+  const rs = rules.latest();
+  const today = localDate(now, rs.timeZone).date;
+  const state: MemberState = st ? (JSON.parse(st.state) as MemberState) : emptyState(memberNo, lowestTier(rs).code);
+  const ledger = (
+    q(db, 'SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq').all(memberNo) as LedgerRow[]
+  ).map((r) => plainEntry(rowToEntry(r)));
+  const firstSale = ledger.find((e) => e.kind === 'earn' && e.saleId !== null);
+  const enrolledOn = m ? localDate(m.consent_at, rs.timeZone).date : (ledger[0]?.localDate ?? null);
+  const cards = q(db, 'SELECT code, kind, status FROM cards WHERE member_no = ? ORDER BY code').all(memberNo) as {
+    code: string;
+    kind: string;
+    status: string;
+  }[];
+  return {
+    memberNo,
+    known: m !== undefined,
+    name: m ? maskName(cipher.decrypt(m.name_enc)) : null,
+    phone: m ? maskPhone(cipher.decrypt(m.phone_enc)) : null,
+    status: m?.status ?? 'active',
+    enrolledStore: m?.enrolled_store ?? null,
+    enrolledAt: m?.consent_at ?? null,
+    tier: state.tier,
+    class: m?.class ?? null,
+    lifecycle: lifecycle(today, {
+      firstSaleOn: firstSale?.localDate ?? null,
+      lastSaleOn: state.lastSaleOn,
+      enrolledOn,
+    }),
+    balance: visibleBalance(state, today),
+    ledgerBalance: state.balance,
+    debt: state.debt,
+    rollingSpend: rollingSpend(state, today),
+    expiringSoon: expiringBetween(state, today, addDays(today, EXPIRING_SOON_DAYS)),
+    cards,
+    ledger,
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Programme measures (DOMAIN.md 9), computed on request from the
+ * tables; member states are folded already, so this is one pass over members.
+ *
+ * Definitions (DOMAIN.md is silent on them):
+ * - issued = earn + bonus + adjust_credit - reverse (points taken back by returns);
+ *   redeemed = redeem + reward - restore (points given back by returns); expired = expire.
+ * - liability = the positive shown balances (expired points excluded) valued at the latest
+ *   rule set's pointsPerCurrencyUnit, floor to the fen; a negative balance (a double spend)
+ *   is a receivable, not negative liability, so it is reported apart.
+ * - sales figures are over every sale head office holds.
+ */
+import { lowestTier } from '../../core/engine/tiers.js';
+import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
+import { addMonthsClamped, localDate } from '../../core/time.js';
+import { lifecycle, type Lifecycle } from '../domain/segments.js';
+import type { RuleSetCache } from './sqlite-rulesets.js';
+import { q, type Db } from './sqlite-db.js';
+import type { DoubleSpendCase, SummaryReport } from './types.js';
+
+export function memberStates(db: Db): MemberState[] {
+  return (q(db, 'SELECT state FROM member_state').all() as { state: string }[]).map(
+    (r) => JSON.parse(r.state) as MemberState,
+  );
+}
+
+function count(keys: Iterable<string>, start: Record<string, number> = {}): Record<string, number> {
+  const out = { ...start };
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
+function ratio(a: number, b: number): number | null {
+  return b === 0 ? null : Math.round((a / b) * 10_000) / 10_000;
+}
+
+function memberMeasures(db: Db, rules: RuleSetCache, today: string) {
+  const rs = rules.latest();
+  const all = memberStates(db);
+  const byNo = new Map(all.map((s) => [s.memberNo, s]));
+  const enrolled = q(db, 'SELECT member_no, consent_at FROM members').all() as {
+    member_no: string;
+    consent_at: string;
+  }[];
+  const enrolledOn = new Map(enrolled.map((m) => [m.member_no, localDate(m.consent_at, rs.timeZone).date]));
+  const firstSale = new Map(
+    (
+      q(
+        db,
+        "SELECT member_no, min(local_date) AS d FROM ledger WHERE kind = 'earn' AND sale_id IS NOT NULL GROUP BY member_no",
+      ).all() as { member_no: string; d: string }[]
+    ).map((r) => [r.member_no, r.d]),
+  );
+  const everyone = new Set([...byNo.keys(), ...enrolledOn.keys()]);
+  const yearAgo = addMonthsClamped(today, -12);
+  const cycles: Lifecycle[] = [];
+  let active = 0;
+  for (const no of everyone) {
+    const s = byNo.get(no);
+    const lastSaleOn = s?.lastSaleOn ?? null;
+    if (lastSaleOn !== null && lastSaleOn > yearAgo) active += 1;
+    cycles.push(
+      lifecycle(today, { firstSaleOn: firstSale.get(no) ?? null, lastSaleOn, enrolledOn: enrolledOn.get(no) ?? null }),
+    );
+  }
+  const shown = all.map((s) => visibleBalance(s, today));
+  const outstanding = shown.reduce((a, b) => (b > 0 ? a + b : a), 0);
+  const negative = all.filter((s) => s.balance < 0);
+  const firstTier = lowestTier(rs).code;
+  const tiers = count([...everyone].map((no) => byNo.get(no)?.tier ?? firstTier));
+  const classes = count(
+    (q(db, 'SELECT class FROM members').all() as { class: string | null }[]).map((r) => r.class ?? 'unclassified'),
+  );
+  return {
+    members: {
+      enrolled: enrolled.length,
+      active,
+      withLedger: all.length,
+      lifecycle: count(cycles, { new: 0, active: 0, at_risk: 0, dormant: 0 }) as Record<Lifecycle, number>,
+      tiers,
+      classes,
+    },
+    outstanding,
+    negativeBalances: { members: negative.length, points: negative.reduce((a, s) => a - s.balance, 0) },
+    liabilityFen: Math.floor((outstanding * 100) / rs.redemption.pointsPerCurrencyUnit),
+  };
+}
+
+function salesMeasures(db: Db, activeMembers: number): SummaryReport['sales'] {
+  const t = q(
+    db,
+    `SELECT count(*) AS n, coalesce(sum(total), 0) AS total, coalesce(sum(member_no IS NOT NULL), 0) AS mn,
+       coalesce(sum(CASE WHEN member_no IS NOT NULL THEN total ELSE 0 END), 0) AS mtotal,
+       coalesce(sum(mismatch), 0) AS mismatches
+     FROM sales`,
+  ).get() as { n: number; total: number; mn: number; mtotal: number; mismatches: number };
+  const buyers = q(
+    db,
+    'SELECT count(*) AS buyers, coalesce(sum(n >= 2), 0) AS repeaters FROM (SELECT count(*) AS n FROM sales WHERE member_no IS NOT NULL GROUP BY member_no)',
+  ).get() as { buyers: number; repeaters: number };
+  return {
+    count: t.n,
+    total: t.total,
+    memberCount: t.mn,
+    memberTotal: t.mtotal,
+    memberShare: ratio(t.mtotal, t.total),
+    averageSpendPerActiveMember: activeMembers === 0 ? null : Math.floor(t.mtotal / activeMembers),
+    purchaseFrequency: ratio(t.mn, buyers.buyers),
+    repurchaseRate: ratio(buyers.repeaters, buyers.buyers),
+    mismatches: t.mismatches,
+  };
+}
+
+function storeMeasures(db: Db): SummaryReport['stores'] {
+  const rows = q(
+    db,
+    `SELECT s.store_id AS storeId,
+       (SELECT count(*) FROM members m WHERE m.enrolled_store = s.store_id) AS enrolments,
+       (SELECT count(*) FROM sales x WHERE x.store_id = s.store_id) AS sales,
+       (SELECT coalesce(sum(total), 0) FROM sales x WHERE x.store_id = s.store_id) AS salesTotal,
+       (SELECT count(*) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL) AS memberSales,
+       (SELECT coalesce(sum(total), 0) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL)
+         AS memberSalesTotal
+     FROM (SELECT store_id FROM stores UNION SELECT enrolled_store FROM members) s ORDER BY s.store_id`,
+  ).all();
+  return rows as SummaryReport['stores'];
+}
+
+interface CaseRow {
+  id: number;
+  member_no: string;
+  tills: string;
+  points: number;
+  balance_after: number;
+  status: string;
+  detected_at: string;
+}
+
+export function cases(db: Db): DoubleSpendCase[] {
+  return (q(db, 'SELECT * FROM cases ORDER BY id').all() as CaseRow[]).map((c) => ({
+    id: c.id,
+    memberNo: c.member_no,
+    tills: JSON.parse(c.tills) as string[],
+    points: c.points,
+    balanceAfter: c.balance_after,
+    status: c.status,
+    detectedAt: c.detected_at,
+  }));
+}
+
+export function summary(db: Db, rules: RuleSetCache, now: Date): SummaryReport {
+  return db.transaction((): SummaryReport => {
+    const today = localDate(now, rules.latest().timeZone).date;
+    const byKind = Object.fromEntries(
+      (
+        q(db, 'SELECT kind, sum(points) AS p FROM ledger GROUP BY kind ORDER BY kind').all() as {
+          kind: string;
+          p: number;
+        }[]
+      ).map((r) => [r.kind, r.p]),
+    );
+    const k = (kind: string): number => byKind[kind] ?? 0;
+    const issued = k('earn') + k('bonus') + k('adjust_credit') - k('reverse');
+    const redeemed = k('redeem') + k('reward') - k('restore');
+    const expired = k('expire');
+    const m = memberMeasures(db, rules, today);
+    const tills = q(
+      db,
+      "SELECT count(*) AS total, coalesce(sum(chain_status = 'broken'), 0) AS broken FROM tills",
+    ).get() as {
+      total: number;
+      broken: number;
+    };
+    return {
+      asOf: now.toISOString(),
+      today,
+      members: m.members,
+      points: {
+        byKind,
+        issued,
+        redeemed,
+        expired,
+        outstanding: m.outstanding,
+        negativeBalances: m.negativeBalances,
+        liabilityFen: m.liabilityFen,
+        redemptionRate: ratio(redeemed, issued),
+        breakageRate: ratio(expired, issued),
+      },
+      sales: salesMeasures(db, m.members.active),
+      stores: storeMeasures(db),
+      staff: (
+        q(
+          db,
+          'SELECT enrolled_by AS staffId, count(*) AS enrolments FROM members WHERE enrolled_by IS NOT NULL GROUP BY enrolled_by ORDER BY enrolled_by',
+        ).all() as { staffId: string; enrolments: number }[]
+      ).map((r) => ({ staffId: r.staffId, enrolments: r.enrolments })),
+      tills,
+      doubleSpendCases: cases(db),
+    };
+  })();
+}

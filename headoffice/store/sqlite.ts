@@ -1,0 +1,126 @@
+/**
+ * The SQLite HqStore: head office's embedded database (HQ_DATA_DIR/headoffice.sqlite).
+ * better-sqlite3 is synchronous, so each operation is one db.transaction and the async
+ * interface only wraps the result; nothing can interleave inside an operation.
+ */
+import { join } from 'node:path';
+import { GENESIS_HASH } from '../../core/ledger/hash.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
+import { HqCipher, type HqKeys } from '../crypto.js';
+import type { Logger } from '../log.js';
+import { readChanges } from './sqlite-feed.js';
+import { ingestBatch } from './sqlite-ingest.js';
+import { memberView } from './sqlite-memberview.js';
+import { refreshSegments } from './sqlite-segments.js';
+import { summary } from './sqlite-summary.js';
+import { tillViews } from './sqlite-tills.js';
+import { RuleSetCache, publishRuleSet, seedRuleSet } from './sqlite-rulesets.js';
+import { openDb, q, type Db } from './sqlite-db.js';
+import {
+  TillExistsError,
+  type HqStore,
+  type IngestOutcome,
+  type MemberView,
+  type PublishOutcome,
+  type SummaryReport,
+  type TillAuthRecord,
+  type TillView,
+} from './types.js';
+
+export const DB_FILE = 'headoffice.sqlite';
+
+export class SqliteHqStore implements HqStore {
+  readonly kind = 'sqlite' as const;
+  private readonly cipher: HqCipher;
+  private readonly rules: RuleSetCache;
+
+  constructor(
+    readonly db: Db,
+    keys: HqKeys,
+    private readonly log: Logger,
+  ) {
+    this.cipher = new HqCipher(keys);
+    this.rules = new RuleSetCache(db);
+  }
+
+  async seedRuleSet(rs: RuleSet, now: Date): Promise<boolean> {
+    return seedRuleSet(this.db, rs, now);
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const r = q(this.db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return r?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    q(
+      this.db,
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
+  }
+
+  async addTill(storeId: string, tillId: string, secret: string, now: Date): Promise<void> {
+    const at = now.toISOString();
+    this.db.transaction(() => {
+      if (q(this.db, 'SELECT 1 FROM tills WHERE till_id = ?').get(tillId)) throw new TillExistsError(tillId);
+      q(this.db, 'INSERT OR IGNORE INTO stores (store_id, created_at) VALUES (?, ?)').run(storeId, at);
+      q(this.db, 'INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        tillId,
+        storeId,
+        this.cipher.encrypt(secret),
+        GENESIS_HASH,
+        at,
+      );
+    })();
+  }
+
+  async tillAuth(tillId: string): Promise<TillAuthRecord | null> {
+    const r = q(this.db, 'SELECT store_id, secret_enc FROM tills WHERE till_id = ?').get(tillId) as
+      { store_id: string; secret_enc: Buffer } | undefined;
+    return r ? { tillId, storeId: r.store_id, secret: this.cipher.decrypt(r.secret_enc) } : null;
+  }
+
+  async recordBadSignature(tillId: string): Promise<void> {
+    q(this.db, 'UPDATE tills SET bad_signatures = bad_signatures + 1 WHERE till_id = ?').run(tillId);
+  }
+
+  async ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome> {
+    return ingestBatch({ db: this.db, cipher: this.cipher, rules: this.rules, log: this.log }, till, batch, now);
+  }
+
+  async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
+    return this.db.transaction(() => {
+      q(this.db, 'UPDATE tills SET last_feed_at = ? WHERE till_id = ?').run(now.toISOString(), tillId);
+      return readChanges(this.db, this.cipher, this.rules, after, limit);
+    })();
+  }
+
+  async publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome> {
+    return publishRuleSet(this.db, rs, now);
+  }
+
+  async member(memberNo: string, now: Date): Promise<MemberView | null> {
+    return this.db.transaction(() => memberView(this.db, this.cipher, this.rules, memberNo, now))();
+  }
+
+  async tills(): Promise<TillView[]> {
+    return tillViews(this.db);
+  }
+
+  async summary(now: Date): Promise<SummaryReport> {
+    return summary(this.db, this.rules, now);
+  }
+
+  async refreshSegments(now: Date): Promise<number> {
+    return refreshSegments(this.db, this.rules, now);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export function openSqliteStore(dataDir: string, keys: HqKeys, log: Logger): SqliteHqStore {
+  return new SqliteHqStore(openDb(join(dataDir, DB_FILE)), keys, log);
+}

@@ -1,0 +1,152 @@
+/**
+ * Head office's storage boundary. Every operation is one coarse, async call that an
+ * implementation runs in one transaction of its own: SQLite (sqlite.ts) runs it synchronously
+ * inside db.transaction; a PostgreSQL implementation (HQ_DATABASE_URL, not built yet) would run
+ * the same steps between BEGIN and COMMIT, locking the till's row for ingest, and reuse the
+ * pure decisions in headoffice/domain/ (merge order, fold, recompute, segments).
+ */
+import type { LedgerEntry } from '../../core/ledger/entry.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
+import type { Lifecycle, MemberClass } from '../domain/segments.js';
+
+export interface TillAuthRecord {
+  tillId: string;
+  storeId: string;
+  secret: string;
+}
+
+export type IngestOutcome =
+  | { kind: 'ok'; status: 'applied' | 'duplicate'; ackSeq: number; headHash: string; appliedEntries: number }
+  | { kind: 'gap'; expectedSeq: number }
+  | { kind: 'chain_broken'; seq: number; reason: string };
+
+export type PublishOutcome =
+  | { kind: 'published'; version: number; cursor: number }
+  | { kind: 'unchanged'; version: number }
+  | { kind: 'conflict'; code: 'version_conflict' | 'stale_version'; message: string };
+
+export interface MemberView {
+  memberNo: string;
+  /** false when head office holds entries for the member but no member record yet */
+  known: boolean;
+  /** masked (DOMAIN.md 2) */
+  name: string | null;
+  phone: string | null;
+  status: 'active' | 'blocked';
+  enrolledStore: string | null;
+  enrolledAt: string | null;
+  tier: string;
+  class: MemberClass | null;
+  lifecycle: Lifecycle;
+  /** what may be shown: never including expired points (DOMAIN.md 7) */
+  balance: number;
+  /** Σ signed points over every till's entries */
+  ledgerBalance: number;
+  debt: number;
+  rollingSpend: number;
+  expiringSoon: { on: string; points: number }[];
+  cards: { code: string; kind: string; status: string }[];
+  /** in head office's merge order */
+  ledger: LedgerEntry[];
+}
+
+export interface TillView {
+  tillId: string;
+  storeId: string;
+  lastUploadAt: string | null;
+  lastFeedAt: string | null;
+  ackSeq: number;
+  headHash: string;
+  chainStatus: 'ok' | 'broken';
+  chainError: string | null;
+  badSignatures: number;
+  mismatches: number;
+  sales: number;
+}
+
+export interface DoubleSpendCase {
+  id: number;
+  memberNo: string;
+  tills: string[];
+  points: number;
+  balanceAfter: number;
+  status: string;
+  detectedAt: string;
+}
+
+export interface SummaryReport {
+  asOf: string;
+  today: string;
+  members: {
+    enrolled: number;
+    active: number;
+    withLedger: number;
+    lifecycle: Record<Lifecycle, number>;
+    tiers: Record<string, number>;
+    classes: Record<string, number>;
+  };
+  points: {
+    byKind: Record<string, number>;
+    issued: number;
+    redeemed: number;
+    expired: number;
+    outstanding: number;
+    negativeBalances: { members: number; points: number };
+    liabilityFen: number;
+    redemptionRate: number | null;
+    breakageRate: number | null;
+  };
+  sales: {
+    count: number;
+    total: number;
+    memberCount: number;
+    memberTotal: number;
+    memberShare: number | null;
+    averageSpendPerActiveMember: number | null;
+    purchaseFrequency: number | null;
+    repurchaseRate: number | null;
+    mismatches: number;
+  };
+  stores: {
+    storeId: string;
+    enrolments: number;
+    sales: number;
+    salesTotal: number;
+    memberSales: number;
+    memberSalesTotal: number;
+  }[];
+  staff: { staffId: string; enrolments: number }[];
+  tills: { total: number; broken: number };
+  doubleSpendCases: DoubleSpendCase[];
+}
+
+export interface HqStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Installs `rs` when no rule set exists yet; true when it did. */
+  seedRuleSet(rs: RuleSet, now: Date): Promise<boolean>;
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+  /** Creates the store if new; throws TillExistsError when the till exists. */
+  addTill(storeId: string, tillId: string, secret: string, now: Date): Promise<void>;
+  tillAuth(tillId: string): Promise<TillAuthRecord | null>;
+  recordBadSignature(tillId: string): Promise<void>;
+  /** Applies an authenticated, schema-valid batch atomically. */
+  ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome>;
+  changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse>;
+  publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome>;
+  member(memberNo: string, now: Date): Promise<MemberView | null>;
+  tills(): Promise<TillView[]>;
+  summary(now: Date): Promise<SummaryReport>;
+  /** Recomputes A/B/C/D classes; emits a member change for each class that moved. Returns how many moved. */
+  refreshSegments(now: Date): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class TillExistsError extends Error {
+  readonly code = 'till_exists';
+  constructor(tillId: string) {
+    super(`till ${tillId} already exists`);
+    this.name = 'TillExistsError';
+  }
+}
