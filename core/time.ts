@@ -31,8 +31,21 @@ export interface LocalDate {
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
+// Offsets change on minute boundaries at most, so a date computed for one minute holds for all of it.
+const dateCache = new Map<string, LocalDate>();
+
 export function localDate(instant: Date | string, timeZone: string): LocalDate {
   const d = typeof instant === 'string' ? new Date(instant) : instant;
+  const key = `${timeZone}|${Math.floor(d.getTime() / 60_000)}`;
+  const hit = dateCache.get(key);
+  if (hit) return hit;
+  const value = computeLocalDate(d, timeZone);
+  if (dateCache.size > 10_000) dateCache.clear();
+  dateCache.set(key, value);
+  return value;
+}
+
+function computeLocalDate(d: Date, timeZone: string): LocalDate {
   const parts = formatter(timeZone).formatToParts(d);
   const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
   const year = Number(get('year'));

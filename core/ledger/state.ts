@@ -104,7 +104,12 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
   const s: MemberState = { ...state, lastSeq: lotIdOf(e) };
 
   if (e.spend !== 0) {
-    const spend = [...s.spend, { on: e.localDate, amount: e.spend }];
+    // One item per local date: a busy member's state stays small.
+    const last = s.spend[s.spend.length - 1];
+    const spend =
+      last && last.on === e.localDate
+        ? [...s.spend.slice(0, -1), { on: last.on, amount: last.amount + e.spend }]
+        : [...s.spend, { on: e.localDate, amount: e.spend }];
     // Keep 13 months: enough for any rolling-window question about the recent past.
     const keepAfter = addMonthsClamped(e.localDate, -13);
     s.spend = spend.filter((x) => x.on > keepAfter);

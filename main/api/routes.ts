@@ -7,6 +7,7 @@ import { identify, enrol } from '../service/members.js';
 import { quote, recordSale } from '../service/sales.js';
 import { recordReturn } from '../service/returns.js';
 import type { TillContext } from '../service/context.js';
+import type { Principal } from './staff.js';
 import {
   EnrolRequest,
   EnrolResponse,
@@ -40,6 +41,8 @@ export interface RouteInput {
   /** `{name}` segments of the route's path */
   params: Record<string, string>;
   query: URLSearchParams;
+  /** who is calling: the POS (API key) or a signed-in staff member (main/api/staff.ts) */
+  principal?: Principal;
 }
 
 export interface Route {
@@ -51,6 +54,8 @@ export interface Route {
   successStatus: number;
   /** query parameters, for the OpenAPI document */
   query?: z.ZodType;
+  /** true: answered without credentials (staff sign-in only) */
+  public?: boolean;
   handle(ctx: TillContext, body: unknown, input: RouteInput): RouteAnswer | Promise<RouteAnswer>;
 }
 

@@ -3,6 +3,7 @@
  * TypeScript types and /v1/openapi.json all derive from these definitions.
  */
 import { z } from 'zod';
+import { PRINTER_STATES } from '../../native/printers/status.js';
 
 const Fen = z.number().int().nonnegative().max(1e12).describe('money in fen (integer minor units)');
 const Points = z.number().int().nonnegative().max(1e12);
@@ -112,6 +113,9 @@ export const MemberSummary = z
     rollingSpend: Fen,
     nextTier: z.object({ tier: z.string().nullable(), remaining: Fen }),
     stamps: z.number().int(),
+    lifecycle: z
+      .enum(['new', 'active', 'at_risk', 'dormant'])
+      .describe("DOMAIN.md 8, from this till's own sales and the enrolment date"),
   })
   .meta({ id: 'MemberSummary' });
 
@@ -193,6 +197,43 @@ export const ReturnResponse = z
 
 export const EnrolResponse = MemberSummary.extend({ bonusPoints: Points }).meta({ id: 'EnrolResponse' });
 
+export const PrinterHealth = z
+  .object({
+    configured: z.boolean().describe('TILL_PRINTER is set to a printer'),
+    target: z.string().nullable().describe('where the printer is, e.g. tcp://10.0.0.5:9100'),
+    state: z
+      .enum(PRINTER_STATES)
+      .describe('none | ready | unknown (write-only link) | absent | offline | paper_out | cover_open | error'),
+    paperLow: z.boolean().describe('the paper near-end sensor fired'),
+    queuedJobs: z.number().int().describe('receipts waiting to print'),
+    lastError: z.string().nullable(),
+    checkedAt: z.string().nullable().describe('when the printer state was last read'),
+    lastPrintedAt: z.string().nullable(),
+  })
+  .meta({ id: 'PrinterHealth' });
+
+export const DeviceStatus = z
+  .object({
+    id: z.string().describe('e.g. serial:/dev/ttyUSB0, hid:0c2e:0b61, nfc-serial:/dev/ttyACM0, pcsc, keyboard'),
+    kind: z.enum(['serial', 'nfc-serial', 'hid', 'pcsc', 'keyboard', 'simulated']),
+    reads: z.enum(['barcode', 'nfc']),
+    origin: z
+      .enum(['configured', 'detected', 'simulated'])
+      .describe('TILL_SCANNERS, auto-detected, or TILL_DEVICES=simulated'),
+    description: z.string(),
+    state: z
+      .enum(['opening', 'ready', 'disconnected', 'unavailable', 'ui', 'stopped'])
+      .describe(
+        'ready; disconnected (unplugged or not found: retried with backoff); unavailable (cannot work here, not retried); ui (keyboard wedge, read by the cashier UI)',
+      ),
+    detail: z.string().nullable().describe('why it is not ready, or what is attached (PC/SC readers)'),
+    since: z.string().describe('when the state last changed'),
+    readCount: z.number().int(),
+    lastReadAt: z.string().nullable(),
+    reconnects: z.number().int().describe('times it came back after being lost'),
+  })
+  .meta({ id: 'DeviceStatus' });
+
 export const HealthResponse = z
   .object({
     tillId: z.string(),
@@ -209,6 +250,8 @@ export const HealthResponse = z
     ruleVersion: z.number().int(),
     members: z.number().int(),
     sales: z.number().int(),
+    printer: PrinterHealth,
+    devices: z.array(DeviceStatus).describe('card readers and their state (main/devices)'),
   })
   .meta({ id: 'HealthResponse' });
 
@@ -216,6 +259,8 @@ export type QuoteResponse = z.output<typeof QuoteResponse>;
 export type SaleResponse = z.output<typeof SaleResponse>;
 export type ReturnResponse = z.output<typeof ReturnResponse>;
 export type HealthResponse = z.output<typeof HealthResponse>;
+export type PrinterHealth = z.output<typeof PrinterHealth>;
+export type DeviceStatus = z.output<typeof DeviceStatus>;
 
 export const RewardRedeemRequest = z
   .object({

@@ -2,7 +2,6 @@
  * The till's loopback HTTP server: the POS integration API (CONTRACTS.md) with API-key auth,
  * the contract's error format, server-sent events and the generated OpenAPI document.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TillContext } from '../service/context.js';
@@ -10,6 +9,8 @@ import { TillError } from '../service/errors.js';
 import { errorAnswer, parseJsonBody, readBody, sendJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { routes, type Route } from './routes.js';
+import { PosKey, tokenDigest, type Principal, type StaffAuth } from './staff.js';
+import { serveStatic } from './static.js';
 
 export interface ApiServer {
   server: Server;
@@ -17,15 +18,26 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-/** Constant-time comparison of the presented bearer token with the POS key. */
-function authorised(req: IncomingMessage, keyDigest: Buffer): boolean {
-  const h = req.headers.authorization ?? '';
-  const m = /^Bearer (.+)$/.exec(h);
-  return m !== null && timingSafeEqual(digest(m[1] ?? ''), keyDigest);
+/**
+ * Who is calling: the POS (its API key) or a signed-in staff member (a session token), both
+ * as `Authorization: Bearer <token>`; the key is compared in constant time via SHA-256 digests
+ * and sessions are looked up by the token's digest. GET /v1/events also takes a single-use
+ * `?ticket=` (EventSource cannot send headers). null = not authorised.
+ */
+function authorise(req: IncomingMessage, url: URL, posKey: PosKey, staff: StaffAuth | undefined): Principal | null {
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (m) {
+    const presented = tokenDigest(m[1] ?? '');
+    if (posKey.matches(presented)) return { kind: 'pos' };
+    const session = staff?.sessionByDigest(presented);
+    return session ? { kind: 'staff', session } : null;
+  }
+  const ticket = url.searchParams.get('ticket');
+  if (ticket && staff && req.method === 'GET' && url.pathname === '/v1/events') {
+    const session = staff.redeemTicket(ticket);
+    if (session) return { kind: 'staff', session };
+  }
+  return null;
 }
 
 interface CompiledRoute {
@@ -66,11 +78,21 @@ function match(table: readonly CompiledRoute[], method: string, path: string) {
 
 export function createApiServer(
   ctx: TillContext,
-  opts: { posApiKey: string; hqUrl: string | null; extraRoutes?: readonly Route[] },
+  opts: {
+    posApiKey: string;
+    hqUrl: string | null;
+    extraRoutes?: readonly Route[];
+    /** staff sessions for the cashier UI; without it only the POS key is accepted */
+    staff?: StaffAuth;
+    /** the POS key holder when it can be rotated at run time (overrides posApiKey) */
+    posKey?: PosKey;
+    /** the built cashier UI, served at `/`; null/absent: no UI (404 as before) */
+    staticDir?: string | null;
+  },
 ): ApiServer {
   const table = routes({ hqUrl: opts.hqUrl, extra: opts.extraRoutes ?? [] });
   const compiled = table.map(compile);
-  const keyDigest = digest(opts.posApiKey);
+  const posKey = opts.posKey ?? new PosKey(opts.posApiKey, '', true);
   let openapi: string | null = null;
   const streams = new Set<ServerResponse>();
 
@@ -84,22 +106,56 @@ export function createApiServer(
         res.end(openapi);
         return;
       }
-      if (!url.pathname.startsWith('/v1/')) throw new TillError('not_found', `no such endpoint: ${url.pathname}`);
-      if (!authorised(req, keyDigest)) {
-        throw new TillError('unauthorized', 'present the POS API key as Authorization: Bearer <key>');
+      if (!url.pathname.startsWith('/v1/')) {
+        if (opts.staticDir) {
+          await serveStatic(req, res, opts.staticDir);
+          return;
+        }
+        throw new TillError('not_found', `no such endpoint: ${url.pathname}`);
       }
-      if (req.method === 'GET' && url.pathname === '/v1/events') {
-        openEventStream(res);
+      const principal = authorise(req, url, posKey, opts.staff);
+      const { route, params, pathKnown } = match(compiled, req.method ?? '', url.pathname);
+      if (!principal && !route?.public) {
+        throw new TillError(
+          'unauthorized',
+          'present the POS API key or a staff session as Authorization: Bearer <token>',
+        );
+      }
+      if (principal && req.method === 'GET' && url.pathname === '/v1/events') {
+        openEventStream(res, principal);
         return;
       }
-      const { route, params, pathKnown } = match(compiled, req.method ?? '', url.pathname);
       if (!route) {
         if (pathKnown) throw new TillError('method_not_allowed', `${req.method} is not allowed here`);
         throw new TillError('not_found', `no such endpoint: ${url.pathname}`);
       }
       let body: unknown = undefined;
       if (route.request) body = parseJsonBody(req, await readBody(req));
-      const answer = await route.handle(ctx, body, { body, params, query: url.searchParams });
+      const approval = req.headers['x-supervisor-approval'];
+      const admission =
+        principal && opts.staff
+          ? opts.staff.admit(
+              principal,
+              req.method ?? '',
+              url.pathname,
+              body,
+              typeof approval === 'string' ? approval : undefined,
+            )
+          : { body, done: () => {} };
+      body = admission.body;
+      let answer;
+      try {
+        answer = await route.handle(ctx, body, {
+          body,
+          params,
+          query: url.searchParams,
+          ...(principal ? { principal } : {}),
+        });
+      } catch (e) {
+        admission.done(false);
+        throw e;
+      }
+      admission.done(true);
       if (answer.contentType) {
         const raw = typeof answer.body === 'string' ? Buffer.from(answer.body) : (answer.body as Buffer);
         res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': raw.length });
@@ -119,7 +175,14 @@ export function createApiServer(
     }
   }
 
-  function openEventStream(res: ServerResponse): void {
+  function openEventStream(res: ServerResponse, principal: Principal): void {
+    const session = principal.kind === 'staff' ? principal.session : null;
+    // A staff stream ends with its session (sign-out, expiry); the UI then signs in again.
+    const live = (): boolean => {
+      if (!session || opts.staff?.alive(session)) return true;
+      res.end();
+      return false;
+    };
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -128,9 +191,11 @@ export function createApiServer(
     res.write(': connected\n\n');
     streams.add(res);
     const unsubscribe = ctx.events.subscribe(({ id, event }) => {
-      res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (live()) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     });
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    const ping = setInterval(() => {
+      if (live()) res.write(': ping\n\n');
+    }, 15_000);
     res.on('close', () => {
       clearInterval(ping);
       unsubscribe();

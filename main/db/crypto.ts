@@ -4,7 +4,8 @@
  * owner-only permissions, never in the repo or the logs.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileDurably } from './atomic.js';
 
 export interface TillKeys {
   dataKey: Buffer;
@@ -13,18 +14,38 @@ export interface TillKeys {
 
 const VERSION = 1;
 
-export function loadOrCreateKeys(file: string): TillKeys {
+export class KeysError extends Error {
+  readonly code = 'keys_unusable';
+}
+
+/**
+ * Loads the personal-data keys, or creates them on first run. New keys are never made for a
+ * database that already holds members: their personal data would become unreadable and their
+ * phone numbers unfindable, so the till refuses to start and says to restore keys.json.
+ */
+export function loadOrCreateKeys(file: string, opts: { databaseHasMembers: boolean }): TillKeys {
   if (existsSync(file)) {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as { dataKey: string; lookupKey: string };
-    return { dataKey: Buffer.from(raw.dataKey, 'base64'), lookupKey: Buffer.from(raw.lookupKey, 'base64') };
+    let raw: { dataKey?: unknown; lookupKey?: unknown };
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
+    } catch {
+      throw new KeysError(`${file} is damaged; restore it from the backup taken with the database`);
+    }
+    const dataKey = typeof raw.dataKey === 'string' ? Buffer.from(raw.dataKey, 'base64') : Buffer.alloc(0);
+    const lookupKey = typeof raw.lookupKey === 'string' ? Buffer.from(raw.lookupKey, 'base64') : Buffer.alloc(0);
+    if (dataKey.length !== 32 || lookupKey.length !== 32) {
+      throw new KeysError(`${file} does not hold two 32-byte keys; restore it from the backup taken with the database`);
+    }
+    return { dataKey, lookupKey };
+  }
+  if (opts.databaseHasMembers) {
+    throw new KeysError(`${file} is missing but the database holds members; restore keys.json from backup`);
   }
   const keys = { dataKey: randomBytes(32), lookupKey: randomBytes(32) };
-  writeFileSync(
+  writeFileDurably(
     file,
     JSON.stringify({ dataKey: keys.dataKey.toString('base64'), lookupKey: keys.lookupKey.toString('base64') }),
-    { mode: 0o600, flag: 'wx' },
   );
-  chmodSync(file, 0o600);
   return keys;
 }
 

@@ -4,6 +4,7 @@ import type { Db } from './open.js';
 export interface HqMemberState {
   memberNo: string;
   balance: number;
+  available: number;
   tier: string;
   class: string | null;
   confirmedAt: string;
@@ -16,13 +17,14 @@ export class HqStateStore {
   constructor(db: Db) {
     this.q = {
       get: db.prepare(
-        `SELECT member_no AS memberNo, balance, tier, class, confirmed_at AS confirmedAt, included_seq AS includedSeq
+        `SELECT member_no AS memberNo, balance, available, tier, class, confirmed_at AS confirmedAt, included_seq AS includedSeq
          FROM hq_member_state WHERE member_no = ?`,
       ),
       put: db.prepare(
-        `INSERT INTO hq_member_state (member_no, balance, tier, class, confirmed_at, included_seq)
-         VALUES (@memberNo, @balance, @tier, @class, @confirmedAt, @includedSeq)
-         ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier,
+        `INSERT INTO hq_member_state (member_no, balance, available, tier, class, confirmed_at, included_seq)
+         VALUES (@memberNo, @balance, @available, @tier, @class, @confirmedAt, @includedSeq)
+         ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, available = excluded.available,
+           tier = excluded.tier,
            class = coalesce(excluded.class, hq_member_state.class), confirmed_at = excluded.confirmed_at,
            included_seq = excluded.included_seq
          WHERE excluded.confirmed_at >= hq_member_state.confirmed_at`,

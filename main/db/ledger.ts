@@ -63,9 +63,11 @@ export class LedgerStore {
   private readonly getState;
   private readonly putState;
   private readonly delLots;
+  private readonly delLot;
   private readonly putLot;
   private readonly byMember;
   private readonly range;
+  private readonly bySaleKind;
 
   constructor(
     private readonly db: Db,
@@ -84,11 +86,14 @@ export class LedgerStore {
        ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state`,
     );
     this.delLots = db.prepare('DELETE FROM lots WHERE member_no = ?');
+    this.delLot = db.prepare('DELETE FROM lots WHERE member_no = ? AND lot_id = ?');
     this.putLot = db.prepare(
-      'INSERT INTO lots (member_no, lot_id, earned_on, expires_on, remaining) VALUES (?, ?, ?, ?, ?)',
+      `INSERT INTO lots (member_no, lot_id, earned_on, expires_on, remaining) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (member_no, lot_id) DO UPDATE SET remaining = excluded.remaining`,
     );
     this.byMember = db.prepare('SELECT * FROM ledger WHERE member_no = ? ORDER BY seq');
     this.range = db.prepare('SELECT * FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.bySaleKind = db.prepare('SELECT * FROM ledger WHERE sale_id = ? AND kind = ? ORDER BY seq LIMIT 1');
   }
 
   headOf(): { seq: number; hash: string } {
@@ -130,14 +135,33 @@ export class LedgerStore {
       hash = e.hash;
       written.push(e);
     }
-    if (written.length > 0) this.saveState(s);
+    if (written.length > 0) this.saveState(s, state);
     return { entries: written, state: s };
   }
 
-  saveState(s: MemberState): void {
+  /**
+   * Writes the cached state. With the previous state given, only the lots that changed are
+   * written: a long-standing member has many lots and a sale touches one or two.
+   */
+  saveState(s: MemberState, previous?: MemberState): void {
     this.putState.run(s.memberNo, s.balance, s.tier, JSON.stringify(s));
-    this.delLots.run(s.memberNo);
-    for (const l of s.lots) this.putLot.run(s.memberNo, l.id, l.earnedOn, l.expiresOn, l.remaining);
+    if (!previous) {
+      this.delLots.run(s.memberNo);
+      for (const l of s.lots) this.putLot.run(s.memberNo, l.id, l.earnedOn, l.expiresOn, l.remaining);
+      return;
+    }
+    const before = new Map(previous.lots.map((l) => [l.id, l.remaining]));
+    for (const l of s.lots) {
+      if (before.get(l.id) !== l.remaining) this.putLot.run(s.memberNo, l.id, l.earnedOn, l.expiresOn, l.remaining);
+      before.delete(l.id);
+    }
+    for (const gone of before.keys()) this.delLot.run(s.memberNo, gone);
+  }
+
+  /** The entry of a given kind a sale wrote, via the sale index rather than the member's whole ledger. */
+  saleEntry(saleId: string, kind: LedgerEntry['kind']): LedgerEntry | null {
+    const r = this.bySaleKind.get(saleId, kind) as LedgerRow | undefined;
+    return r ? rowToEntry(r) : null;
   }
 
   entriesOf(memberNo: string): LedgerEntry[] {

@@ -26,6 +26,9 @@ export interface MemberRecord extends NewMember {
   createdAt: string;
 }
 
+/** What a sale needs of a member: no name or phone decrypted on the hot path. */
+export type MemberBrief = Pick<MemberRecord, 'memberNo' | 'status' | 'birthday'>;
+
 export interface CardRecord {
   code: string;
   kind: 'barcode' | 'nfc' | 'qr';
@@ -69,6 +72,7 @@ export class MemberStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       byNo: db.prepare('SELECT * FROM members WHERE member_no = ?'),
+      brief: db.prepare('SELECT member_no, status, birthday_enc FROM members WHERE member_no = ?'),
       byPhone: db.prepare('SELECT * FROM members WHERE phone_hash = ?'),
       card: db.prepare('SELECT code, kind, member_no AS memberNo, status FROM cards WHERE code = ?'),
       cardsOf: db.prepare('SELECT code, kind, member_no AS memberNo, status FROM cards WHERE member_no = ?'),
@@ -109,6 +113,16 @@ export class MemberStore {
   get(memberNo: string): MemberRecord | null {
     const r = this.q.byNo.get(memberNo) as MemberRow | undefined;
     return r ? this.toRecord(r) : null;
+  }
+
+  brief(memberNo: string): MemberBrief | null {
+    const r = this.q.brief.get(memberNo) as Pick<MemberRow, 'member_no' | 'status' | 'birthday_enc'> | undefined;
+    if (!r) return null;
+    return {
+      memberNo: r.member_no,
+      status: r.status,
+      birthday: r.birthday_enc ? this.cipher.decrypt(r.birthday_enc) : null,
+    };
   }
 
   byPhone(phone: string): MemberRecord | null {

@@ -13,6 +13,15 @@ export function openDatabase(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  // With recursive triggers the rows a REPLACE conflict deletes fire DELETE triggers, so
+  // `INSERT OR REPLACE INTO ledger` cannot overwrite an entry past the append-only trigger.
+  db.pragma('recursive_triggers = ON');
+  try {
+    migrate(db);
+  } catch (e) {
+    // A refused database (e.g. from a newer till) is not left open and locked.
+    db.close();
+    throw e;
+  }
   return db;
 }

@@ -12,11 +12,9 @@ export class RuleSetStore {
         `INSERT INTO rule_sets (programme, version, effective_from, effective_ms, body, received_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
-      at: db.prepare(
-        'SELECT version, body FROM rule_sets WHERE effective_ms <= ? ORDER BY effective_ms DESC, version DESC LIMIT 1',
-      ),
+      at: db.prepare('SELECT version, body FROM rule_sets WHERE effective_ms <= ? ORDER BY version DESC LIMIT 1'),
       byVersion: db.prepare('SELECT body FROM rule_sets WHERE version = ?'),
-      latest: db.prepare('SELECT version, body FROM rule_sets ORDER BY version DESC LIMIT 1'),
+      earliest: db.prepare('SELECT version, body FROM rule_sets ORDER BY effective_ms, version LIMIT 1'),
       count: db.prepare('SELECT count(*) AS n FROM rule_sets'),
     };
   }
@@ -41,7 +39,7 @@ export class RuleSetStore {
 
   /** The rule set in force at `instant`; before the first one, the earliest. */
   at(instant: string): RuleSet {
-    const row = (this.q.at.get(Date.parse(instant)) ?? this.q.latest.get()) as
+    const row = (this.q.at.get(Date.parse(instant)) ?? this.q.earliest.get()) as
       { version: number; body: string } | undefined;
     if (!row) throw new Error('no rule set installed');
     return this.parse(row.version, row.body);

@@ -1,9 +1,10 @@
 /** `npm run till`: the headless till service. */
-import { configFromEnv } from './config.js';
+import { configFromEnv, defaultUiDir } from './config.js';
 import { createTill } from './till.js';
 
 async function main(): Promise<void> {
   const config = configFromEnv();
+  config.uiDir ??= defaultUiDir();
   const till = await createTill(config);
   process.stdout.write(
     `till ${till.ctx.identity.tillId} (store ${till.ctx.identity.storeId}) listening on ${till.url}/  data: ${config.dataDir}\n` +

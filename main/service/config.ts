@@ -1,6 +1,9 @@
 /** Till configuration from the environment (CONTRACTS.md, "Starting things"). */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parsePrinterUrl, PrinterConfigError, type PrinterConfig } from '../../native/printers/config.js';
+import { fileURLToPath } from 'node:url';
+import { parseScanners, ScannerSpecError, type ScannerSpec } from '../devices/spec.js';
 
 export interface TillConfig {
   dataDir: string;
@@ -14,13 +17,30 @@ export interface TillConfig {
   syncIntervalMs: number;
   posApiKey: string | null;
   devices: 'auto' | 'simulated';
+  /** TILL_SCANNERS, parsed (main/devices/spec.ts); absent = keyboard wedge only */
+  scanners?: ScannerSpec[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** the built cashier UI served at `/` (TILL_UI_DIR); absent or null: no UI */
+  uiDir?: string | null;
+  /** first run: the admin created when the till has none (TILL_ADMIN_PIN, TILL_ADMIN_ID, TILL_ADMIN_NAME) */
+  firstAdmin?: { staffId: string; name: string; pin: string } | null;
+  /** TILL_PRINTER, parsed (native/printers/config.ts); absent = none */
+  printer?: PrinterConfig;
+  /** TILL_STORE_NAME: the store's name printed at the top of receipts; absent = the store id */
+  storeName?: string | null;
+  /** TILL_RECEIPT_LANG: zh-CN (default) or en */
+  receiptLang?: 'zh-CN' | 'en';
 }
 
 function defaultDataDir(): string {
   if (process.platform === 'win32') return join(process.env.APPDATA ?? homedir(), 'till-loyalty');
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'till-loyalty');
   return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'till-loyalty');
+}
+
+/** The built cashier UI next to the sources: renderer/dist (npm run build:renderer). */
+export function defaultUiDir(): string {
+  return fileURLToPath(new URL('../../renderer/dist', import.meta.url));
 }
 
 export class ConfigError extends Error {
@@ -34,6 +54,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
   const devices = env.TILL_DEVICES ?? 'auto';
   if (devices !== 'auto' && devices !== 'simulated') throw new ConfigError(`TILL_DEVICES must be auto or simulated`);
   const logLevel = (env.TILL_LOG_LEVEL ?? 'info') as TillConfig['logLevel'];
+  let scanners: ScannerSpec[];
+  try {
+    scanners = parseScanners(env.TILL_SCANNERS ?? 'keyboard');
+  } catch (e) {
+    if (e instanceof ScannerSpecError) throw new ConfigError(`TILL_SCANNERS: ${e.message}`);
+    throw e;
+  }
+  let printer: PrinterConfig;
+  try {
+    printer = parsePrinterUrl(env.TILL_PRINTER);
+  } catch (e) {
+    if (e instanceof PrinterConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+  const receiptLang = env.TILL_RECEIPT_LANG ?? 'zh-CN';
+  if (receiptLang !== 'zh-CN' && receiptLang !== 'en') throw new ConfigError('TILL_RECEIPT_LANG must be zh-CN or en');
   return {
     dataDir: env.TILL_DATA_DIR ?? defaultDataDir(),
     port,
@@ -46,6 +82,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
     syncIntervalMs: Number(env.TILL_SYNC_INTERVAL_MS ?? 5000),
     posApiKey: env.TILL_POS_API_KEY ?? null,
     devices,
+    scanners,
     logLevel,
+    // The headless till (cli.ts) and the Electron shell default this to defaultUiDir().
+    uiDir: env.TILL_UI_DIR || null,
+    firstAdmin: env.TILL_ADMIN_PIN
+      ? { staffId: env.TILL_ADMIN_ID ?? '0001', name: env.TILL_ADMIN_NAME ?? '管理员', pin: env.TILL_ADMIN_PIN }
+      : null,
+    printer,
+    storeName: env.TILL_STORE_NAME?.trim() || null,
+    receiptLang,
   };
 }

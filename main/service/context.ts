@@ -1,4 +1,5 @@
 /** What every till operation needs, wired once by createTill (the composition root). */
+import type { PrinterHealth } from '../api/schemas.js';
 import type { CouponStore } from '../db/coupons.js';
 import type { FieldCipher } from '../db/crypto.js';
 import type { HqStateStore } from '../db/hqstate.js';
@@ -17,6 +18,14 @@ export interface TillIdentity {
   storeId: string;
   /** numeric till code used in member numbers enrolled here (5 digits) */
   tillCode: string;
+}
+
+/** Receipt printing (main/receipts), as the rest of the till sees it. */
+export interface ReceiptHooks {
+  /** A sale committed (never called for an idempotent replay): queue its receipt. Never throws. */
+  saleCommitted(saleId: string, memberNo: string | null): void;
+  /** The printer and its queue, for /v1/health. */
+  printerHealth(): PrinterHealth;
 }
 
 export interface TillContext {
@@ -43,4 +52,6 @@ export interface TillContext {
   now: () => Date;
   /** the last time head office confirmed this till's state; null = never (standalone) */
   lastSyncAt: () => string | null;
+  /** set by createTill once the print service exists; absent in tools without printing */
+  receipts?: ReceiptHooks;
 }

@@ -45,7 +45,12 @@ export type TillErrorCode =
   | 'coupon_expired'
   | 'coupon_not_yet_valid'
   | 'storage_full'
-  | 'storage_unavailable';
+  | 'storage_unavailable'
+  | 'invalid_credentials'
+  | 'staff_locked'
+  | 'forbidden'
+  | 'supervisor_required'
+  | 'pos_key_from_environment';
 
 const STATUS: Record<TillErrorCode, number> = {
   bad_request: 400,
@@ -92,6 +97,12 @@ const STATUS: Record<TillErrorCode, number> = {
   // The till cannot take the write; the POS should keep the sale and retry (nothing was lost).
   storage_full: 507,
   storage_unavailable: 503,
+  // Staff sign-in and supervisor approval (main/api/staff.ts).
+  invalid_credentials: 401,
+  staff_locked: 429,
+  forbidden: 403,
+  supervisor_required: 403,
+  pos_key_from_environment: 409,
 };
 
 export class TillError extends Error {

@@ -4,6 +4,24 @@ import { getMeta } from './identity.js';
 import type { TillContext } from './context.js';
 import { TILL_VERSION } from './version.js';
 
+const NO_PRINTER: HealthResponse['printer'] = {
+  configured: false,
+  target: null,
+  state: 'none',
+  paperLow: false,
+  queuedJobs: 0,
+  lastError: null,
+  checkedAt: null,
+  lastPrintedAt: null,
+};
+
+/** Card readers' states, registered by the device manager (main/devices) of each till. */
+const deviceStatus = new WeakMap<TillContext, () => HealthResponse['devices']>();
+
+export function registerDeviceStatus(ctx: TillContext, source: () => HealthResponse['devices']): void {
+  deviceStatus.set(ctx, source);
+}
+
 export function health(ctx: TillContext, hqUrl: string | null): HealthResponse {
   const head = ctx.ledger.headOf();
   const acked = Number(getMeta(ctx.db, 'hq_ack_seq') ?? '0');
@@ -24,5 +42,7 @@ export function health(ctx: TillContext, hqUrl: string | null): HealthResponse {
     ruleVersion: rs.version,
     members: ctx.members.count(),
     sales: ctx.sales.count(),
+    printer: ctx.receipts?.printerHealth() ?? NO_PRINTER,
+    devices: deviceStatus.get(ctx)?.() ?? [],
   };
 }

@@ -3,7 +3,8 @@
  * written to owner-only files and never logged; the POS API key's file path is printed instead.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileDurably } from '../db/atomic.js';
 import { join } from 'node:path';
 import type { Db } from '../db/open.js';
 import type { TillIdentity } from './context.js';
@@ -52,8 +53,7 @@ export function resolvePosApiKey(
   if (configured) return { key: configured, file, created: false };
   if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), file, created: false };
   const key = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  writeFileDurably(file, `${key}\n`);
   return { key, file, created: true };
 }
 

@@ -7,7 +7,7 @@ import { expiryDate } from '../../core/ledger/expiry.js';
 import { expiringBetween, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import { maskName, maskPhone, normaliseBirthday, normalisePhone } from '../../core/members.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import { addDays, localDate } from '../../core/time.js';
+import { addDays, daysBetween, localDate } from '../../core/time.js';
 import type { CardRecord, MemberRecord } from '../db/members.js';
 import type { EnrolRequest, IdentifyRequest, MemberSummary } from '../api/schemas.js';
 import type { TillContext } from './context.js';
@@ -48,7 +48,25 @@ export function summarise(
     rollingSpend: spend,
     nextTier: { tier: next.next, remaining: next.remaining },
     stamps: s.stamps,
+    lifecycle: lifecycle(today, s.lastSaleOn, localDate(m.createdAt, rs.timeZone).date),
   };
+}
+
+/**
+ * DOMAIN.md 8 lifecycle as this till can judge it (head office computes it over every store):
+ * dormant after 180 days without a sale, at risk after 90, new within 90 days of enrolment,
+ * otherwise active. A member with no sale yet counts from the enrolment date.
+ */
+export function lifecycle(
+  today: string,
+  lastSaleOn: string | null,
+  enrolledOn: string,
+): 'new' | 'active' | 'at_risk' | 'dormant' {
+  const idle = daysBetween(lastSaleOn ?? enrolledOn, today);
+  if (idle >= 180) return 'dormant';
+  if (idle >= 90) return 'at_risk';
+  if (daysBetween(enrolledOn, today) < 90) return 'new';
+  return 'active';
 }
 
 /** null when the till is sure of the balance (standalone, or heard from head office lately). */
@@ -131,15 +149,22 @@ export function identify(ctx: TillContext, req: IdentifyRequest): MemberSummary 
 function nextMemberNo(ctx: TillContext): string {
   const row = ctx.db.prepare("SELECT value FROM meta WHERE key = 'member_counter'").get() as
     { value: string } | undefined;
-  const n = Number(row?.value ?? '0') + 1;
-  if (n > 999_999) throw new Error('member number range of this till exhausted');
+  let n = Number(row?.value ?? '0');
+  let memberNo: string;
+  // A number already in use as a card (a pre-printed card in the in-store range linked at an
+  // earlier enrolment) is skipped: issuing it would collide with that card forever.
+  do {
+    n += 1;
+    if (n > 999_999) throw new Error('member number range of this till exhausted');
+    const first12 = `2${ctx.identity.tillCode}${String(n).padStart(6, '0')}`;
+    memberNo = `${first12}${ean13CheckDigit(first12)}`;
+  } while (ctx.members.card(memberNo) || ctx.members.get(memberNo));
   ctx.db
     .prepare(
       "INSERT INTO meta (key, value) VALUES ('member_counter', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .run(String(n));
-  const first12 = `2${ctx.identity.tillCode}${String(n).padStart(6, '0')}`;
-  return `${first12}${ean13CheckDigit(first12)}`;
+  return memberNo;
 }
 
 export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSummary; bonusPoints: number } {
@@ -193,7 +218,8 @@ export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSum
     };
     ctx.members.insert(record);
     ctx.members.linkCard(memberNo, 'barcode', memberNo, now);
-    if (card) ctx.members.linkCard(card.code, card.kind, memberNo, now);
+    // The scanned card may carry the very number just issued: it is then already linked.
+    if (card && card.code !== memberNo) ctx.members.linkCard(card.code, card.kind, memberNo, now);
 
     const first = lowestTier(rs).code;
     let state = ctx.ledger.state(memberNo, first);

@@ -12,7 +12,7 @@ import type { NewEntry } from '../db/ledger.js';
 import type { ReturnRequest, ReturnResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
-import { requestHash, type SaleResult } from './sales.js';
+import { requestHash } from './sales.js';
 import { settleMember } from './settle.js';
 
 export type ReturnResult = ReturnResponse;
@@ -73,11 +73,7 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
         pointsShort = Math.max(0, reversed - coverable);
         reversed -= pointsShort;
       }
-      const saleResult = sale.result as SaleResult;
-      const earnSeq = saleResult.entries.find((seq) => {
-        const e = ctx.ledger.entriesOf(sale.memberNo ?? '').find((x) => x.seq === seq);
-        return e?.kind === 'earn';
-      });
+      const earnSeq = ctx.ledger.saleEntry(sale.saleId, 'earn')?.seq;
       const common = {
         memberNo: sale.memberNo,
         occurredAt: at,
@@ -115,7 +111,7 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
         const prevReturns = ctx.sales.returnsOf(sale.saleId).length;
         const remainingShare = r.fullyReturned ? 0 : eligibleBefore - r.returnedAmount;
         if (prevReturns === 0 || !r.fullyReturned) {
-          if (remainingShare < threshold && !stampAlreadyTaken(ctx, sale.memberNo, sale.saleId)) {
+          if (remainingShare < threshold && !stampAlreadyTaken(ctx, sale.saleId)) {
             batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
           }
         }
@@ -162,6 +158,6 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
   return out;
 }
 
-function stampAlreadyTaken(ctx: TillContext, memberNo: string, saleId: string): boolean {
-  return ctx.ledger.entriesOf(memberNo).some((e) => e.kind === 'stamp_return' && e.saleId === saleId);
+function stampAlreadyTaken(ctx: TillContext, saleId: string): boolean {
+  return ctx.ledger.saleEntry(saleId, 'stamp_return') !== null;
 }

@@ -14,12 +14,13 @@ import type { RuleSet } from '../../core/ruleset/schema.js';
 import { localDate } from '../../core/time.js';
 import { createHash } from 'node:crypto';
 import type { NewEntry } from '../db/ledger.js';
-import type { MemberRecord } from '../db/members.js';
+import type { MemberBrief } from '../db/members.js';
 import type { QuoteRequest, QuoteResponse, SaleRequest, SaleResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
+import { QUOTE_EVENT_LINES } from './events.js';
 import { lockedAfter, memberByCode } from './members.js';
-import { settleMember } from './settle.js';
+import { reviewedTier, settleMember } from './settle.js';
 import { memberView, type MemberView } from './view.js';
 
 export type SaleResult = SaleResponse;
@@ -29,9 +30,9 @@ function resolveMember(
   ctx: TillContext,
   rs: RuleSet,
   req: { memberNo?: string; memberCode?: string },
-): MemberRecord | null {
+): MemberBrief | null {
   if (req.memberNo !== undefined) {
-    const m = ctx.members.get(req.memberNo);
+    const m = ctx.members.brief(req.memberNo);
     if (!m) throw new TillError('unknown_member', 'no such member', 'memberNo');
     if (m.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
     if (req.memberCode !== undefined) {
@@ -45,7 +46,7 @@ function resolveMember(
   return null;
 }
 
-function memberContext(m: MemberRecord, s: MemberState, today: string, tier: string): MemberContext {
+function memberContext(m: MemberBrief, s: MemberState, today: string, tier: string): MemberContext {
   return {
     memberNo: m.memberNo,
     tier,
@@ -84,8 +85,10 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
   const member = resolveMember(ctx, rs, req);
   const redeem = (req.redeemPoints ?? 0) + pointsTendered(req.tenders);
   if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'redeemPoints');
-  // A quote changes nothing: settle in memory by reading the cached state and judging expiry by date.
-  const state = member ? ctx.ledger.state(member.memberNo, lowestTier(rs).code) : emptyState('', lowestTier(rs).code);
+  // A quote changes nothing: settle in memory by reading the cached state, judging expiry by
+  // date and applying due tier reviews without recording them.
+  const cached = member ? ctx.ledger.state(member.memberNo, lowestTier(rs).code) : emptyState('', lowestTier(rs).code);
+  const state = member ? { ...cached, tier: reviewedTier(rs, cached, today) } : cached;
   const view = memberView(ctx, rs, state, today, lockedAfter(rs, today));
   const mctx = member ? memberContext(member, state, today, view.tier) : null;
   // Price the basket once without redemption to learn the basket total the share applies to.
@@ -105,7 +108,26 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
     }
   }
   const bonusPoints = result.bonuses.reduce((a, b) => a + b.points, 0);
-  ctx.events.publish({ type: 'quote', memberNo: member?.memberNo ?? null, total: result.total, points: result.points });
+  ctx.events.publish({
+    type: 'quote',
+    memberNo: member?.memberNo ?? null,
+    total: result.total,
+    points: result.points,
+    saleId: req.saleId ?? null,
+    bonusPoints,
+    pointsRedeemed: problem ? 0 : redeem,
+    redemptionValue: problem ? 0 : result.redemptionValue,
+    breakdownText: result.breakdownText,
+    lines: result.lines.slice(0, QUOTE_EVENT_LINES).map((l, i) => ({
+      sku: l.sku,
+      name: req.lines[i]?.name ?? null,
+      category: l.category,
+      quantity: l.quantityMilli / 1000,
+      net: l.net,
+      excluded: l.excluded,
+    })),
+    lineCount: result.lines.length,
+  });
   return {
     memberNo: member?.memberNo ?? null,
     ruleVersion: rs.version,
@@ -148,7 +170,7 @@ function checkOffline(
   try {
     checkOfflineRedemption(rs, {
       points,
-      confirmedBalance: view.confirmed?.balance ?? 0,
+      confirmedBalance: view.confirmed?.available ?? 0,
       spentSinceConfirmed: view.spentSinceConfirmed,
       redeemedTodayOffline,
     });
@@ -246,6 +268,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
       computation = earn(rs, req, null, 0, at);
     }
 
+    const finalView = state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)) : null;
     const result: SaleResult = {
       saleId: req.saleId,
       memberNo: member?.memberNo ?? null,
@@ -255,8 +278,8 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
       bonusPoints,
       pointsRedeemed: redeem,
       redemptionValue: computation.redemptionValue,
-      balance: state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)).balance : null,
-      tier: state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)).tier : null,
+      balance: finalView?.balance ?? null,
+      tier: finalView?.tier ?? null,
       tierChanged: tierChange !== null,
       previousTier: tierChange?.from ?? null,
       withheldByCaps: member ? computation.withheldByCaps : 0,
@@ -301,6 +324,8 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
       memberNo: out.result.memberNo,
       pointsEarned: out.result.pointsEarned,
     });
+    // After the commit, never inside it: queue the member's receipt (main/receipts).
+    ctx.receipts?.saleCommitted(req.saleId, out.result.memberNo);
   }
   return out;
 }

@@ -30,6 +30,21 @@ export function dueReviews(rs: RuleSet, s: MemberState, today: string): string[]
   return out;
 }
 
+/**
+ * The tier the member will hold once the due reviews are applied, computed without writing
+ * anything (what settleMember will record), so a quote earns at the tier the sale will use.
+ */
+export function reviewedTier(rs: RuleSet, s: MemberState, today: string): string {
+  const first = lowestTier(rs).code;
+  let tier = s.tier;
+  if (tier === first) return tier;
+  for (const review of dueReviews(rs, s, today)) {
+    tier = tierAtReview(rs, { tier, rollingSpend: rollingSpend(s, review) }).tier;
+    if (tier === first) break;
+  }
+  return tier;
+}
+
 export function settleMember(
   ctx: TillContext,
   rs: RuleSet,

@@ -6,6 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
+import { DeviceManager, type DeviceManagerOptions } from '../devices/manager.js';
+import { deviceRoutes } from '../devices/routes.js';
+import { receiptRoutes } from '../receipts/routes.js';
+import { PrintService, type PrintServiceOptions } from '../receipts/service.js';
+import { PosKey, StaffAuth } from '../api/staff.js';
+import { staffRoutes } from '../api/staff-routes.js';
 import { CouponStore } from '../db/coupons.js';
 import { FieldCipher, loadOrCreateKeys } from '../db/crypto.js';
 import { LedgerStore } from '../db/ledger.js';
@@ -30,6 +36,10 @@ export interface Till {
   posApiKeyFile: string;
   /** null for a standalone till */
   sync: SyncService | null;
+  /** the receipt printer and its queue (main/receipts) */
+  receipts: PrintService;
+  /** the card readers (main/devices) */
+  devices: DeviceManager;
   close(): Promise<void>;
 }
 
@@ -38,6 +48,10 @@ export interface TillOptions {
   logger?: Logger;
   /** quiet: no stderr log lines (tests) */
   quiet?: boolean;
+  /** print queue timing and a printer transport override (tests, simulators) */
+  receipts?: Omit<PrintServiceOptions, 'printer' | 'storeName' | 'lang'>;
+  /** card reader backends, backoff and debounce (tests, simulators, benchmarks) */
+  devices?: DeviceManagerOptions;
 }
 
 export async function createTill(config: TillConfig, opts: TillOptions = {}): Promise<Till> {
@@ -47,7 +61,11 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     createLogger({ level: config.logLevel, file: join(config.dataDir, 'till.log'), stderr: !opts.quiet });
   const db = openDatabase(join(config.dataDir, 'till.db'));
   const identity = resolveIdentity(db, config);
-  const cipher = new FieldCipher(loadOrCreateKeys(join(config.dataDir, 'keys.json')));
+  const cipher = new FieldCipher(
+    loadOrCreateKeys(join(config.dataDir, 'keys.json'), {
+      databaseHasMembers: (db.prepare('SELECT count(*) AS n FROM members').get() as { n: number }).n > 0,
+    }),
+  );
   const rules = new RuleSetStore(db);
   if (rules.isEmpty()) rules.put(DEFAULT_RULE_SET_INPUT, new Date().toISOString());
   const pos = resolvePosApiKey(config.dataDir, config.posApiKey);
@@ -91,9 +109,36 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     });
     ctx.syncStatus = () => sync?.status() ?? null;
   }
-  const api = createApiServer(ctx, { posApiKey: pos.key, hqUrl: config.hqUrl });
+  // Receipts: the print queue and its worker; sales queue their receipt through ctx.receipts.
+  const receipts = new PrintService(ctx, {
+    ...opts.receipts,
+    printer: config.printer ?? { kind: 'none' },
+    storeName: config.storeName ?? null,
+    lang: config.receiptLang ?? 'zh-CN',
+  });
+  ctx.receipts = receipts;
+  // The cashier UI: staff sessions, its routes and the built renderer (main/api/staff.ts, static.ts).
+  const staff = new StaffAuth(ctx);
+  staff.ensureFirstAdmin(config.firstAdmin ?? null);
+  const posKey = new PosKey(pos.key, pos.file, config.posApiKey !== null);
+  // Card readers (main/devices): opened once the API listens, closed before the database.
+  const devices = new DeviceManager(
+    ctx,
+    { devices: config.devices, scanners: config.scanners, host: config.host },
+    opts.devices,
+  );
+  const api = createApiServer(ctx, {
+    posApiKey: pos.key,
+    hqUrl: config.hqUrl,
+    extraRoutes: [...staffRoutes(staff, posKey), ...receiptRoutes(receipts), ...deviceRoutes(devices)],
+    staff,
+    posKey,
+    staticDir: config.uiDir ?? null,
+  });
   const url = await api.listen(config.port, config.host);
   sync?.start();
+  receipts.start();
+  devices.start();
   log.log('info', 'till_started', { tillId: identity.tillId, storeId: identity.storeId, url });
   return {
     ctx,
@@ -102,10 +147,15 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     posApiKey: pos.key,
     posApiKeyFile: pos.file,
     sync,
+    receipts,
+    devices,
     async close() {
+      await devices.stop();
       await sync?.stop();
       await api.close();
+      await receipts.stop();
       db.close();
+      log.close?.();
     },
   };
 }

@@ -15,7 +15,7 @@ export interface MemberView {
   spendable: number;
   tier: string;
   /** head office's last confirmation, or null */
-  confirmed: { balance: number; at: string; includedSeq: number } | null;
+  confirmed: { balance: number; available: number; at: string; includedSeq: number } | null;
   /** points this till spent (redeem/reward) since that confirmation */
   spentSinceConfirmed: number;
 }
@@ -61,7 +61,7 @@ export function memberView(
     balance,
     spendable: Math.max(0, hq.balance + delta - heldBack),
     tier: tierOrLocal(rs, hq.tier, state.tier),
-    confirmed: { balance: hq.balance, at: hq.confirmedAt, includedSeq: hq.includedSeq },
+    confirmed: { balance: hq.balance, available: hq.available, at: hq.confirmedAt, includedSeq: hq.includedSeq },
     spentSinceConfirmed: spent,
   };
 }

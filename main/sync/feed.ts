@@ -53,6 +53,7 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
           ctx.hqState.put({
             memberNo: c.memberNo,
             balance: c.balance,
+            available: c.available,
             tier: c.tier,
             class: null,
             confirmedAt: c.confirmedAt,

@@ -10,7 +10,7 @@ import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import type { RuleSetInput } from '../../core/ruleset/schema.js';
 import { addDays, localDate } from '../../core/time.js';
 import type { EnrolRequest } from '../../main/api/schemas.js';
-import type { TillConfig } from '../../main/service/config.js';
+import { configFromEnv, type TillConfig } from '../../main/service/config.js';
 import { enrol } from '../../main/service/members.js';
 import { createTill, type Till } from '../../main/service/till.js';
 
@@ -54,6 +54,9 @@ export interface TestTill {
   get(path: string, opts?: RequestOptions): Promise<ApiAnswer>;
   /** A raw request for the odd cases (wrong content type, malformed body). */
   raw(path: string, init: RequestInit): Promise<ApiAnswer>;
+  /** Stops the till (server and database) but keeps its data folder, e.g. to inspect the files. */
+  stop(): Promise<void>;
+  /** Stops the till if running and removes its data folder. */
   close(): Promise<void>;
 }
 
@@ -88,29 +91,39 @@ async function answer(res: Response): Promise<ApiAnswer> {
   return { status: res.status, body, headers: res.headers };
 }
 
-export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
-  const dir = mkdtempSync(join(tmpdir(), 'till-test-'));
-  const clock = new TestClock(opts.now ?? '2025-03-05T02:00:00Z');
-  const config: TillConfig = {
-    dataDir: dir,
+/** The configuration startTill uses: loopback, port 0, the fixed POS key, standalone, simulated devices. */
+export function testConfig(dataDir: string, overrides: Partial<TillConfig> = {}): TillConfig {
+  return {
+    ...configFromEnv({}),
+    dataDir,
     port: 0,
     host: '127.0.0.1',
-    tillId: opts.tillId ?? 'till-test-1',
+    tillId: 'till-test-1',
     storeId: 'store-test',
     hqUrl: null,
-    tillSecret: null,
-    syncIntervalMs: 5000,
     posApiKey: POS_KEY,
     devices: 'simulated',
     logLevel: 'error',
+    ...overrides,
   };
+}
+
+export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
+  const dir = mkdtempSync(join(tmpdir(), 'till-test-'));
+  const clock = new TestClock(opts.now ?? '2025-03-05T02:00:00Z');
+  const config = testConfig(dir, { tillId: opts.tillId ?? 'till-test-1' });
   const till = await createTill(config, { now: clock.now, quiet: true });
   if (opts.ruleSet) installRuleSet(till.ctx, { version: 2, ...opts.ruleSet });
   const headers = (o?: RequestOptions): Record<string, string> => {
     const key = o?.key === undefined ? POS_KEY : o.key;
     return key === null ? {} : { authorization: `Bearer ${key}` };
   };
-  let closed = false;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await till.close();
+  };
   return {
     till,
     ctx: till.ctx,
@@ -133,10 +146,9 @@ export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
     async raw(path, init) {
       return answer(await fetch(`${till.url}${path}`, init));
     },
+    stop,
     async close() {
-      if (closed) return;
-      closed = true;
-      await till.close();
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -4,7 +4,7 @@
 -- are uploaded straight from the ledger by sequence.
 
 CREATE TABLE outbox (
-  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         INTEGER PRIMARY KEY,
   kind       TEXT    NOT NULL CHECK (kind IN ('member', 'sale', 'return', 'card')),
   ref        TEXT    NOT NULL,
   ledger_seq INTEGER NOT NULL,
@@ -16,6 +16,8 @@ CREATE TABLE outbox (
 CREATE TABLE hq_member_state (
   member_no    TEXT PRIMARY KEY,
   balance      INTEGER NOT NULL,
+  -- the balance less points in lots past their expiry date: what may be spent offline
+  available    INTEGER NOT NULL,
   tier         TEXT    NOT NULL,
   class        TEXT,
   confirmed_at TEXT    NOT NULL,

@@ -1,0 +1,15 @@
+import { openPtyPair } from './native/printers/pty.js';
+import { startSerialPrinter } from './native/printers/simulator.js';
+import { SerialTransport } from './native/printers/serial.js';
+import { Printer } from './native/printers/printer.js';
+const pair = await openPtyPair({ link: '/tmp/pty-printer-test' });
+console.log(pair);
+const sim = await startSerialPrinter(pair.b);
+const p = new Printer(new SerialTransport(pair.a, 19200), { status: true, statusTimeoutMs: 500 });
+console.log(await p.status());
+sim.core.condition.paperOut = true;
+console.log(await p.status());
+sim.core.condition.paperOut = false;
+console.log(await p.print(Buffer.from('\x1b@hello\n\x1dVB\x00', 'binary')));
+console.log(sim.core.receipts);
+await p.dispose(); await sim.close(); await pair.close();
