@@ -11,8 +11,9 @@ import { identifyScale } from './identify-scale.js';
 import { headerLine, type Benchmark } from './lib.js';
 import { quote100Lines } from './quote-100-lines.js';
 import { saleCommit } from './sale-commit.js';
+import { backlogDrain, hqIngest } from './sync.js';
 
-const ALL: readonly Benchmark[] = [saleCommit, identifyScale, quote100Lines];
+const ALL: readonly Benchmark[] = [saleCommit, identifyScale, quote100Lines, hqIngest, backlogDrain];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,0 +1,144 @@
+/**
+ * Issue 3 benchmarks.
+ *   hq_ingest      head office ingest (signed gzip batches over loopback HTTP, chain check, merge,
+ *                  recompute, change feed) in entries/s vs a bare SQLite insert of the same rows
+ *                  with the same pragmas, in the same run (goal: at least half the bare rate).
+ *   backlog_drain  time for a till's backlog of 100,000 entries to reach head office.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { SaleRequest } from '../main/api/schemas.js';
+import { configFromEnv } from '../main/service/config.js';
+import { enrol } from '../main/service/members.js';
+import { recordSale } from '../main/service/sales.js';
+import { createTill, type Till } from '../main/service/till.js';
+import { EnrolRequest } from '../main/api/schemas.js';
+import { createHeadOffice, type HeadOffice } from '../headoffice/server.js';
+import { addTill } from '../headoffice/provision.js';
+import { nowMs, type Benchmark } from './lib.js';
+
+interface Rig {
+  hq: HeadOffice;
+  till: Till;
+}
+
+/** A head office and a connected till whose sync loop the benchmark starts itself. */
+async function rig(dir: string, tillId: string): Promise<Rig> {
+  const hq = await createHeadOffice({
+    dataDir: join(dir, 'hq'),
+    port: 0,
+    host: '127.0.0.1',
+    operatorToken: 'bench',
+    logToStderr: false,
+  });
+  const issued = await addTill(hq.store, 'store-bench', tillId);
+  const till = await createTill(
+    {
+      ...configFromEnv({}),
+      dataDir: join(dir, tillId),
+      port: 0,
+      posApiKey: 'k',
+      hqUrl: hq.url,
+      tillId,
+      storeId: 'store-bench',
+      tillSecret: issued.secret,
+      syncIntervalMs: 3_600_000,
+    },
+    { quiet: true },
+  );
+  await till.sync?.stop();
+  return { hq, till };
+}
+
+/** Fills the till's ledger with `entries` sale entries over `members` members, quickly (durability off while filling). */
+function fill(till: Till, entries: number, members: number): void {
+  const ctx = till.ctx;
+  ctx.db.pragma('synchronous = OFF');
+  const nos: string[] = [];
+  for (let i = 0; i < members; i++) {
+    nos.push(
+      enrol(
+        ctx,
+        EnrolRequest.parse({
+          name: `会员${i}`,
+          phone: `136${String(i).padStart(8, '0')}`,
+          consent: { marketing: false, text: 'v1' },
+        }),
+      ).summary.memberNo,
+    );
+  }
+  const lines = [{ sku: 'rice', category: 'grocery', quantity: 1, unitPrice: 4990 }];
+  // Each enrolment wrote one entry; each member sale writes one.
+  for (let i = 0; ctx.ledger.headOf().seq < entries; i++) {
+    recordSale(ctx, SaleRequest.parse({ saleId: `F-${i}`, memberNo: nos[i % nos.length], lines }));
+  }
+  ctx.db.pragma('synchronous = FULL');
+}
+
+async function drain(till: Till): Promise<number> {
+  const t0 = nowMs();
+  for (;;) {
+    const s = await till.sync?.syncNow();
+    if (!s) throw new Error('no sync');
+    if (s.problem) throw new Error(`sync failed: ${s.problem.code} ${s.problem.message}`);
+    if (s.waiting === 0) return nowMs() - t0;
+  }
+}
+
+function bareInsertRate(dir: string, rows: readonly Record<string, unknown>[]): number {
+  const db = new Database(join(dir, 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE ledger (till_id TEXT, seq INTEGER, member_no TEXT, kind TEXT, points INTEGER, spend INTEGER,
+    occurred_at TEXT, local_date TEXT, expires_on TEXT, sale_id TEXT, return_id TEXT, data TEXT, prev_hash TEXT, hash TEXT,
+    PRIMARY KEY (till_id, seq)) STRICT`);
+  const ins = db.prepare(`INSERT INTO ledger VALUES (@tillId, @seq, @memberNo, @kind, @points, @spend, @occurredAt,
+    @localDate, @expiresOn, @saleId, @returnId, @data, @prevHash, @hash)`);
+  const batch = db.transaction((chunk: readonly Record<string, unknown>[]) => {
+    for (const r of chunk) ins.run({ ...r, data: JSON.stringify(r.data) });
+  });
+  const t0 = nowMs();
+  for (let i = 0; i < rows.length; i += 500) batch(rows.slice(i, i + 500));
+  const elapsed = nowMs() - t0;
+  db.close();
+  return (rows.length / elapsed) * 1000;
+}
+
+export const hqIngest: Benchmark = {
+  name: 'hq_ingest',
+  async run({ dir }) {
+    const { hq, till } = await rig(dir, 'till-ingest');
+    try {
+      const N = 20_000;
+      fill(till, N, 500);
+      const entries = till.ctx.ledger.entriesAfter(0, N + 10);
+      const ms = await drain(till);
+      const ingestRate = (entries.length / ms) * 1000;
+      const bareRate = bareInsertRate(dir, entries as unknown as Record<string, unknown>[]);
+      const share = ingestRate / bareRate;
+      return `hq_ingest: ${Math.round(ingestRate)} entries/s through signed gzip batches over HTTP (with sale records, merge, recompute) vs bare insert ${Math.round(bareRate)} rows/s (WAL, synchronous=FULL, 500 per transaction) = ${(share * 100).toFixed(0)}% of bare (goal >= 50%, ${share >= 0.5 ? 'met' : 'MISSED'}; ${entries.length} entries)`;
+    } finally {
+      await till.close();
+      await hq.close();
+    }
+  },
+};
+
+export const backlogDrain: Benchmark = {
+  name: 'backlog_drain',
+  async run({ dir }) {
+    const { hq, till } = await rig(dir, 'till-backlog');
+    try {
+      const N = 100_000;
+      const t0 = nowMs();
+      fill(till, N, 2_000);
+      const fillMs = nowMs() - t0;
+      const ms = await drain(till);
+      const n = till.ctx.ledger.headOf().seq;
+      return `backlog_drain: ${n} entries (+${till.ctx.sales.count()} sale records) reached head office in ${(ms / 1000).toFixed(1)} s = ${Math.round((n / ms) * 1000)} entries/s (backlog built in ${(fillMs / 1000).toFixed(1)} s)`;
+    } finally {
+      await till.close();
+      await hq.close();
+    }
+  },
+};
