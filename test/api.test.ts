@@ -114,6 +114,18 @@ describe('members: enrol and identify', () => {
     expect(r.body.memberNo).toBe(memberNo);
   });
 
+  // DEFECT (core/members.ts normalisePhone, not fixed here): a number typed through a Chinese
+  // IME in full-width digits is refused as invalid_phone, although card codes typed the same
+  // way are folded to ASCII (core/cards/classify.ts). Suggested fix: fold U+FF10..U+FF19 first.
+  it.fails('identifies by a phone typed in full-width digits', async () => {
+    const phone = '13612345678';
+    const existing = await t.post('/v1/members/identify', { phone });
+    const memberNo = existing.status === 200 ? (existing.body.memberNo as string) : await enrolMember({ phone });
+    const r = await t.post('/v1/members/identify', { phone: '１３６１２３４５６７８' });
+    expect(r.status).toBe(200);
+    expect(r.body.memberNo).toBe(memberNo);
+  });
+
   it('identifies by a linked NFC card however the reader prints the UID', async () => {
     const memberNo = await enrolMember({ cardCode: '04:A2:2B:1C:3D:4E:80' });
     for (const code of ['04a22b1c3d4e80', '04 A2 2B 1C 3D 4E 80', '04-a2-2b-1c-3d-4e-80']) {
@@ -437,7 +449,23 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it.fails('lists the receipt endpoints CONTRACTS.md names (not implemented yet)', () => {
+  it('lists only endpoints the till really serves', async () => {
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (path === '/v1/events') continue; // a stream that stays open
+      for (const method of Object.keys(methods).filter((m) => ['get', 'post', 'put', 'delete'].includes(m))) {
+        const url = path.replace(/\{[^}]+\}/g, 'NO-SUCH-ID');
+        const r = await t.raw(url, {
+          method: method.toUpperCase(),
+          headers: { authorization: `Bearer ${POS_KEY}`, 'content-type': 'application/json' },
+          ...(method === 'get' ? {} : { body: '{}' }),
+        });
+        expect(r.status, `${method} ${path}`).toBeLessThan(500);
+        expect(r.status === 405 || r.body?.error?.code === 'not_found', `${method} ${path}: ${r.status}`).toBe(false);
+      }
+    }
+  });
+
+  it('lists the receipt endpoints CONTRACTS.md names', () => {
     expect(doc.paths['/v1/sales/{saleId}/receipt/print']?.post).toBeDefined();
     expect(doc.paths['/v1/sales/{saleId}/receipt']?.get).toBeDefined();
   });
@@ -693,6 +721,12 @@ describe('fuzz: random bodies to every POST endpoint never produce a 5xx', () =>
   let member: string;
 
   beforeAll(async () => {
+    // Every POST endpoint the OpenAPI document lists (path parameters filled with a real sale).
+    const doc = (await t.raw('/v1/openapi.json', {})).body as { paths: Record<string, Record<string, unknown>> };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      const url = path.replace(/\{[^}]+\}/g, 'FUZZ-SALE');
+      if (methods.post && !POSTS.includes(url)) POSTS.push(url);
+    }
     member = await memberWithPoints(500);
     const r = await t.post('/v1/sales', { saleId: 'FUZZ-SALE', memberNo: member, lines: [food('A', 1000, 2)] });
     expect(r.status).toBe(201);
@@ -705,7 +739,8 @@ describe('fuzz: random bodies to every POST endpoint never produce a 5xx', () =>
 
   it('arbitrary JSON values', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...POSTS), fc.jsonValue(), async (path, body) => {
+      fc.asyncProperty(fc.nat(), fc.jsonValue(), async (i, body) => {
+        const path = POSTS[i % POSTS.length] as string;
         check(path, await t.post(path, body));
       }),
       { numRuns: 150 },
@@ -768,13 +803,17 @@ describe('fuzz: random bodies to every POST endpoint never produce a 5xx', () =>
         field,
       ),
       staffId: field,
+      rewardId: fc.oneof(fc.constantFrom('voucher-2', 'coupon-10', 'free-service'), field),
+      pin: field,
+      format: fc.oneof(fc.constantFrom('text', 'escpos', 'png'), field),
     },
     { requiredKeys: [] },
   );
 
   it('structured bodies with plausible and hostile field values', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...POSTS), bodyArb, async (path, raw) => {
+      fc.asyncProperty(fc.nat(), bodyArb, async (i, raw) => {
+        const path = POSTS[i % POSTS.length] as string;
         const body = JSON.parse(JSON.stringify(raw, (_k, v: unknown) => (v === 'MEMBER' ? member : v))) as unknown;
         check(path, await t.post(path, body));
       }),

@@ -10,7 +10,12 @@
  *   (d) returns never reverse more than a sale earned nor restore more than it redeemed;
  *   (e) no redemption took a balance below zero (it was refused instead);
  *   (f) a replayed sale or return answered the same and changed nothing;
- *   (g) the hash chain verifies and sequence numbers are 1..n without gaps.
+ *   (g) the hash chain verifies and sequence numbers are 1..n without gaps;
+ *   (h) and, along the way, a quote promises exactly what the sale then earns and redeems,
+ *       and a points tender within the quote's maximum is never refused.
+ *
+ * A failing history can be replayed: LEDGER_REPLAY='["default", <start ms>, [<actions>]]'.
+ * LEDGER_RUNS=<n> runs more histories per programme.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -366,9 +371,8 @@ class Harness {
       taken[line] = (taken[line] ?? 0) + milli;
       returning.push({ line, milli });
     }
-    // Skus are returned in line order, so only whole earlier lines of the same sku may be skipped:
-    // keep it simple and return what is asked for by sku; the mirror above agrees with the engine
-    // as long as the total per sku does not exceed what remains of that sku.
+    // Returned by sku: the per-line amounts never exceed what remains of each line, so their
+    // sum per sku never exceeds what remains of the sku.
     if (returning.length > 0) this.recordReturnOf(s, returning);
   }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseFromFutureError, loadMigrations, migrate } from '../main/db/migrate.js';
 import { openDatabase, type Db } from '../main/db/open.js';
+import { rebuildMemberStates, verifyCache, verifyTillChain } from '../main/db/rebuild.js';
 import { createTill } from '../main/service/till.js';
 import { enrolRequest, startTill, testConfig, type TestTill } from './helpers/till.js';
 
@@ -266,5 +267,75 @@ describe('personal data at rest', () => {
     // The key file is readable by its owner only.
     const { statSync } = await import('node:fs');
     expect(statSync(join(t1.dir, 'keys.json')).mode & 0o077).toBe(0);
+  });
+});
+
+describe('rebuilding the cache from the ledger (main/db/rebuild.ts)', () => {
+  async function tillWithHistory(): Promise<{ t: TestTill; m: string }> {
+    const t = await till();
+    const m = (await t.post('/v1/members', enrolRequest())).body.memberNo as string;
+    const line = (unitPrice: number): unknown[] => [{ sku: 'A', category: 'food', quantity: 1, unitPrice }];
+    await t.post('/v1/sales', { saleId: 'C1', memberNo: m, lines: line(50_000) });
+    t.clock.advanceDays(1);
+    await t.post('/v1/sales', {
+      saleId: 'C2',
+      memberNo: m,
+      lines: line(20_000),
+      tenders: [{ type: 'points', points: 300 }],
+    });
+    await t.post('/v1/returns', { returnId: 'C2R', originalSaleId: 'C2', lines: [{ sku: 'A', quantity: 1 }] });
+    return { t, m };
+  }
+
+  it('finds nothing to correct in a healthy till, and every kind of drift in a damaged one', async () => {
+    const { t, m } = await tillWithHistory();
+    const { db, ledger } = t.ctx;
+    expect(verifyCache(db, ledger, 'ordinary')).toEqual([]);
+    const rebuilt = rebuildMemberStates(db, ledger, 'ordinary').get(m);
+    // 500 earned, 300 redeemed, 197 earned on C2 (19,700 eligible), then C2 returned: 197
+    // reversed and the 300 restored.
+    expect(rebuilt).toMatchObject({ balance: 500, tier: 'ordinary' });
+
+    db.prepare('UPDATE member_state SET balance = balance + 1 WHERE member_no = ?').run(m);
+    expect(verifyCache(db, ledger, 'ordinary').map((d) => d.kind)).toEqual(['balance']);
+    db.prepare('UPDATE member_state SET balance = balance - 1 WHERE member_no = ?').run(m);
+
+    db.prepare('UPDATE lots SET remaining = remaining + 5 WHERE member_no = ?').run(m);
+    expect(verifyCache(db, ledger, 'ordinary').map((d) => d.kind)).toEqual(['lots']);
+    db.prepare('UPDATE lots SET remaining = remaining - 5 WHERE member_no = ?').run(m);
+
+    db.prepare("UPDATE member_state SET tier = 'gold' WHERE member_no = ?").run(m);
+    expect(verifyCache(db, ledger, 'ordinary').map((d) => d.kind)).toEqual(['tier']);
+    db.prepare("UPDATE member_state SET tier = 'ordinary' WHERE member_no = ?").run(m);
+    expect(verifyCache(db, ledger, 'ordinary')).toEqual([]);
+
+    const row = db.prepare('SELECT * FROM member_state WHERE member_no = ?').get(m);
+    db.prepare('DELETE FROM member_state WHERE member_no = ?').run(m);
+    expect(verifyCache(db, ledger, 'ordinary').map((d) => d.kind)).toContain('missing_state');
+    db.prepare(
+      'INSERT INTO member_state (member_no, balance, tier, state) VALUES (@member_no, @balance, @tier, @state)',
+    ).run(row);
+    db.prepare(
+      "INSERT INTO member_state (member_no, balance, tier, state) VALUES ('ghost', 0, 'ordinary', '{}')",
+    ).run();
+    expect(verifyCache(db, ledger, 'ordinary')).toEqual([
+      expect.objectContaining({ kind: 'orphan_state', memberNo: 'ghost' }),
+    ]);
+  });
+
+  it('verifies the hash chain and names the first broken entry', async () => {
+    const { t } = await tillWithHistory();
+    const { db } = t.ctx;
+    const ok = verifyTillChain(db);
+    expect(ok).toMatchObject({ ok: true, tills: ['till-test-1'] });
+    expect(ok.entries).toBe((db.prepare('SELECT max(seq) AS n FROM ledger').get() as { n: number }).n);
+    // Tamper past the triggers (as someone with the file could) and the chain says where.
+    db.exec('DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;');
+    db.prepare('UPDATE ledger SET points = points + 1 WHERE seq = 2').run();
+    expect(verifyTillChain(db)).toMatchObject({ ok: false, seq: 2, reason: 'hash' });
+    db.prepare('UPDATE ledger SET points = points - 1 WHERE seq = 2').run();
+    expect(verifyTillChain(db).ok).toBe(true);
+    db.prepare('DELETE FROM ledger WHERE seq = 3').run();
+    expect(verifyTillChain(db)).toMatchObject({ ok: false, seq: 4, reason: 'gap' });
   });
 });

@@ -366,6 +366,7 @@ describe('expiry across a year boundary (Asia/Shanghai)', () => {
     const m = (await t.post('/v1/members', enrolRequest())).body.memberNo as string;
     await t.post('/v1/sales', { saleId: 'E1', memberNo: m, lines: [food('A', 10_000)] });
     // Local 2026-01-01 00:30: a year later than the UTC date says.
+    t.clock.set('2025-12-31T16:30:00Z');
     await t.post('/v1/sales', {
       saleId: 'E2',
       memberNo: m,
@@ -509,6 +510,89 @@ describe('the daily cap and sales that reach the till late', () => {
     // 03-05 11:00: the day's cap is used up, so ¥1,000 earns nothing.
     const b = await saleAt(t, ['2025-03-05', '11:00'], { saleId: 'B', memberNo: m, lines: [food('C', 100_000)] });
     expect(b).toMatchObject({ pointsEarned: 0, withheldByCaps: 1200 });
+  });
+});
+
+describe('stamp card and returns', () => {
+  it('takes a stamp back once the spend the customer keeps falls below the threshold', async () => {
+    const t = await till({
+      now: shanghaiAt('2025-03-05', '10:00'),
+      ruleSet: { version: 2, stampCard: { threshold: 5000, stampsForReward: 3, rewardPoints: 200 } },
+    });
+    const m = (await t.post('/v1/members', enrolRequest())).body.memberNo as string;
+    const stamps = async (): Promise<unknown> => (await t.post('/v1/members/identify', { code: m })).body.stamps;
+    const ret = async (returnId: string, saleId: string, quantity: number): Promise<void> => {
+      const r = await t.post('/v1/returns', { returnId, originalSaleId: saleId, lines: [{ sku: 'A', quantity }] });
+      expect(r.status).toBe(201);
+    };
+    // S1: 2 × ¥30 = 6,000 eligible >= 5,000: a stamp.
+    await t.post('/v1/sales', { saleId: 'S1', memberNo: m, lines: [food('A', 3000, 2)] });
+    expect(await stamps()).toBe(1);
+    // 0.1 back: 5,700 kept, still >= 5,000. Then the rest: nothing kept, the stamp goes.
+    await ret('S1-R1', 'S1', 0.1);
+    expect(await stamps()).toBe(1);
+    await ret('S1-R2', 'S1', 1.9);
+    expect(await stamps()).toBe(0);
+    // S2: 3 × ¥30 = 9,000. One back: 6,000 kept. Another: 3,000 kept < 5,000, the stamp goes,
+    // though this return alone was only 3,000.
+    await t.post('/v1/sales', { saleId: 'S2', memberNo: m, lines: [food('A', 3000, 3)] });
+    expect(await stamps()).toBe(1);
+    await ret('S2-R1', 'S2', 1);
+    expect(await stamps()).toBe(1);
+    await ret('S2-R2', 'S2', 1);
+    expect(await stamps()).toBe(0);
+    await ret('S2-R3', 'S2', 1);
+    expect(await stamps()).toBe(0);
+    const taken = t.ctx.ledger.entriesOf(m).filter((e) => e.kind === 'stamp_return');
+    expect(taken.map((e) => e.saleId)).toEqual(['S1', 'S2']);
+    // Three qualifying sales fill the card: the third brings the 200-point reward.
+    for (const id of ['S3', 'S4']) await t.post('/v1/sales', { saleId: id, memberNo: m, lines: [food('A', 5000)] });
+    const third = await t.post('/v1/sales', { saleId: 'S5', memberNo: m, lines: [food('A', 5000)] });
+    expect(third.body).toMatchObject({ pointsEarned: 50, bonusPoints: 200 });
+    expect((third.body.breakdownText as { en: string }).en).toBe('base 50 = 50; stamp reward +200; stamp 3/3');
+  });
+});
+
+describe('sales and returns dated in the future', () => {
+  it('are refused, so a wrong POS clock cannot expire points or apply reviews early', async () => {
+    const t = await till({ now: shanghaiAt('2025-03-05', '10:00') });
+    const m = (await t.post('/v1/members', enrolRequest())).body.memberNo as string;
+    await saleAt(t, ['2025-03-05', '10:00'], { saleId: 'NOW', memberNo: m, lines: [food('A', 100_000)] });
+    const ledger = count(t.ctx, 'ledger');
+    // Dated 2030: settling the member at that date would expire today's 1,000 points for good.
+    const future = await t.post('/v1/sales', {
+      saleId: 'FUTURE',
+      memberNo: m,
+      lines: [food('B', 100)],
+      occurredAt: '2030-01-01T00:00:00Z',
+    });
+    expect(future.status).toBe(422);
+    expect(future.body.error).toMatchObject({ code: 'occurred_in_future', field: 'occurredAt' });
+    // Local 10:05 sent as UTC ("Z"): 8 hours ahead, the classic time-zone slip.
+    const slip = await t.post('/v1/sales', {
+      saleId: 'SLIP',
+      memberNo: m,
+      lines: [food('B', 100)],
+      occurredAt: '2025-03-05T10:05:00Z',
+    });
+    expect(slip.body.error?.code).toBe('occurred_in_future');
+    const ret = await t.post('/v1/returns', {
+      returnId: 'RF',
+      originalSaleId: 'NOW',
+      lines: [{ sku: 'A', quantity: 1 }],
+      occurredAt: '2027-01-01T00:00:00Z',
+    });
+    expect(ret.body.error?.code).toBe('occurred_in_future');
+    expect(count(t.ctx, 'ledger')).toBe(ledger);
+    expect(await identifyAt(t, shanghaiAt('2025-03-05', '10:01'), m)).toMatchObject({ balance: 1000 });
+    // A POS clock a few minutes ahead is ordinary skew and accepted.
+    const skew = await t.post('/v1/sales', {
+      saleId: 'SKEW',
+      memberNo: m,
+      lines: [food('B', 100)],
+      occurredAt: shanghaiAt('2025-03-05', '10:06'),
+    });
+    expect(skew.status).toBe(201);
   });
 });
 

@@ -39,6 +39,7 @@ export type TillErrorCode =
   | 'return_exceeds_sale'
   | 'unknown_sku'
   | 'unknown_tier'
+  | 'occurred_in_future'
   | 'unknown_reward'
   | 'unknown_coupon'
   | 'coupon_used'
@@ -89,6 +90,7 @@ const STATUS: Record<TillErrorCode, number> = {
   return_exceeds_sale: 422,
   unknown_sku: 422,
   unknown_tier: 422,
+  occurred_in_future: 422,
   unknown_reward: 404,
   unknown_coupon: 404,
   coupon_used: 409,

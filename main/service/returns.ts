@@ -12,7 +12,7 @@ import type { NewEntry } from '../db/ledger.js';
 import type { ReturnRequest, ReturnResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
-import { requestHash } from './sales.js';
+import { refuseFutureInstant, requestHash } from './sales.js';
 import { settleMember } from './settle.js';
 
 export type ReturnResult = ReturnResponse;
@@ -40,6 +40,7 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
       }
       return { result: existing.result as ReturnResult, replayed: true };
     }
+    refuseFutureInstant(ctx, at);
     const sale = ctx.sales.sale(req.originalSaleId);
     if (!sale) throw new TillError('unknown_sale', `no sale ${req.originalSaleId} on this till`, 'originalSaleId');
     const comp = sale.computation as SaleComputation;
@@ -107,13 +108,18 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
       // A stamp was earned for spend the customer no longer keeps below the threshold: take it back.
       const threshold = saleRs.stampCard?.threshold;
       if (comp.stampEarned > 0 && threshold !== undefined) {
+        // The eligible spend the customer keeps after this and every earlier return:
+        // floor(Σ eligible_i × remaining_i / qty_i), the engine's keep-share with "earned" = Σ eligible.
         const eligibleBefore = comp.lines.reduce((a, l) => a + l.eligible, 0);
-        const prevReturns = ctx.sales.returnsOf(sale.saleId).length;
-        const remainingShare = r.fullyReturned ? 0 : eligibleBefore - r.returnedAmount;
-        if (prevReturns === 0 || !r.fullyReturned) {
-          if (remainingShare < threshold && !stampAlreadyTaken(ctx, sale.saleId)) {
-            batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
-          }
+        const remainingEligible = computeReturn({
+          lines: comp.lines,
+          earned: eligibleBefore,
+          pointsRedeemed: 0,
+          previouslyReturned,
+          returning: req.lines,
+        }).pointsKept;
+        if (remainingEligible < threshold && !stampAlreadyTaken(ctx, sale.saleId)) {
+          batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
         }
       }
       if (batch.length) {

@@ -180,6 +180,25 @@ function checkOffline(
   }
 }
 
+/** How far ahead of the till's clock a POS may date a sale or a return (clock skew between machines). */
+export const MAX_FUTURE_SKEW_MS = 10 * 60_000;
+
+/**
+ * Refuses an occurredAt in the future. Recording it would settle the member at that future
+ * date: points expire and tier reviews apply early, by entries that can never be taken back.
+ * A POS sending local time marked as UTC ("Z") is the usual cause.
+ */
+export function refuseFutureInstant(ctx: TillContext, at: string): void {
+  const now = ctx.now();
+  if (Date.parse(at) - now.getTime() > MAX_FUTURE_SKEW_MS) {
+    throw new TillError(
+      'occurred_in_future',
+      `occurredAt ${at} is later than the till's clock (${now.toISOString()}); check the POS clock and time zone`,
+      'occurredAt',
+    );
+  }
+}
+
 export function requestHash(req: unknown): string {
   return createHash('sha256').update(canonicalJson(req)).digest('hex');
 }
@@ -200,6 +219,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
       }
       return { result: existing.result as SaleResult, replayed: true };
     }
+    refuseFutureInstant(ctx, at);
     const rs = ctx.rules.at(at);
     const today = localDate(at, rs.timeZone).date;
     const member = resolveMember(ctx, rs, req);
