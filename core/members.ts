@@ -1,10 +1,12 @@
 /** Member-facing value rules: phone numbers, masking (DOMAIN.md 2). */
+import { foldFullWidth } from './text.js';
 
 const CN_MOBILE = /^1[3-9]\d{9}$/;
 
 /** "+86 138-1234-5678" -> "13812345678"; null when it is not a mainland mobile number. */
 export function normalisePhone(raw: string): string | null {
-  let digits = raw.replace(/[\s\-()]/g, '');
+  // Full-width digits and signs come from a Chinese IME; they are the same number.
+  let digits = foldFullWidth(raw).replace(/[\s\-()]/g, '');
   if (digits.startsWith('+86')) digits = digits.slice(3);
   else if (digits.startsWith('0086')) digits = digits.slice(4);
   else if (digits.length === 13 && digits.startsWith('86')) digits = digits.slice(2);

@@ -44,6 +44,7 @@ import { cardError, type CardError } from './errors.js';
 import { MEMBER_QR_PREFIX } from './memberqr.js';
 import { preprocessScan, stripAffixes, trimTerminators, type Affixes } from './symbology.js';
 import { DEFAULT_UID_PROFILE, normaliseUid, type UidProfile } from './uid.js';
+import { foldFullWidth } from '../text.js';
 
 export type CodeSource = 'barcode' | 'nfc' | 'qr';
 
@@ -84,18 +85,6 @@ const DIGIT_GROUPS = /^[0-9]+(?:[ -]+[0-9]+)*(?:[ -]*[Xx])?$/;
 
 function unrecognised(message = 'not a member card, NFC UID or member QR'): CardError<'unrecognised_code'> {
   return cardError('unrecognised_code', message);
-}
-
-/** Full-width forms U+FF01..U+FF5E -> ASCII, ideographic space -> space. */
-function foldFullWidth(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xff01 && c <= 0xff5e) out += String.fromCharCode(c - 0xfee0);
-    else if (c === 0x3000) out += ' ';
-    else out += s.charAt(i);
-  }
-  return out;
 }
 
 function trimSpaces(s: string): string {

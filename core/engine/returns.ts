@@ -113,7 +113,8 @@ export function computeReturn(input: ReturnInput): ReturnResult {
 
   if (input.returning.length === 0) throw new RuleViolation('invalid_basket', 'nothing to return');
   const after = [...before];
-  const returned: Record<string, number> = {};
+  // Null-prototype records: a sku may be any string, "__proto__" included.
+  const returned: Record<string, number> = Object.create(null) as Record<string, number>;
   input.returning.forEach((r, i) => {
     if (!skus.has(r.sku)) throw new RuleViolation('unknown_sku', `returning[${i}]: sku ${r.sku} is not on the sale`);
     const milli = parseQuantity(r.quantity, `returning[${i}]`);
@@ -144,7 +145,7 @@ export function computeReturn(input: ReturnInput): ReturnResult {
   const amount = (w: (l: LineResult) => number, rem: number[]): number =>
     toSafeNumber(weighted(lines, rem, den, w) / den);
 
-  const remaining: Record<string, number> = {};
+  const remaining: Record<string, number> = Object.create(null) as Record<string, number>;
   lines.forEach((l, i) => {
     remaining[l.sku] = (remaining[l.sku] ?? 0) + (after[i] ?? 0);
   });

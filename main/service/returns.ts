@@ -44,7 +44,7 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
     const sale = ctx.sales.sale(req.originalSaleId);
     if (!sale) throw new TillError('unknown_sale', `no sale ${req.originalSaleId} on this till`, 'originalSaleId');
     const comp = sale.computation as SaleComputation;
-    const previouslyReturned: Record<string, number> = {};
+    const previouslyReturned: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const r of ctx.sales.returnsOf(sale.saleId)) {
       for (const [sku, q] of Object.entries((r.result as ReturnResult).returned)) {
         previouslyReturned[sku] = (previouslyReturned[sku] ?? 0) + q;
