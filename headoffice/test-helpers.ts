@@ -15,7 +15,7 @@ import type { EntryData, EntryKind, LedgerEntry } from '../core/ledger/entry.js'
 import { signedPoints } from '../core/ledger/entry.js';
 import { expiryDate } from '../core/ledger/expiry.js';
 import { GENESIS_HASH, signEntry } from '../core/ledger/hash.js';
-import { expiredDue, foldEntries, type MemberState } from '../core/ledger/state.js';
+import { earnedOn, expiredDue, foldEntries, type MemberState } from '../core/ledger/state.js';
 import { DEFAULT_RULE_SET } from '../core/ruleset/default.js';
 import type { RuleSet } from '../core/ruleset/schema.js';
 import type { MemberUpsert, ReturnRecord, SaleRecord, UploadBatchBody } from '../core/sync/protocol.js';
@@ -181,7 +181,7 @@ export class TillSim implements TillCredentials {
         tier: s.tier,
         birthday: this.birthdays.get(memberNo) ?? null,
         winBackUntil: s.winBackUntil,
-        earnedToday: s.earnedDay?.on === day ? s.earnedDay.points : 0,
+        earnedToday: earnedOn(s, day),
         stamps: s.stamps,
         birthdayGiftYear: s.birthdayGiftYear,
       },

@@ -114,9 +114,7 @@ describe('members: enrol and identify', () => {
     expect(r.body.memberNo).toBe(memberNo);
   });
 
-  // DEFECT (core/members.ts normalisePhone, not fixed here): a number typed through a Chinese
-  // IME in full-width digits is refused as invalid_phone, although card codes typed the same
-  // way are folded to ASCII (core/cards/classify.ts). Suggested fix: fold U+FF10..U+FF19 first.
+  // A number typed through a Chinese IME in full-width digits is the same number.
   it('identifies by a phone typed in full-width digits', async () => {
     const phone = '13612345678';
     const existing = await t.post('/v1/members/identify', { phone });

@@ -3,7 +3,7 @@
  * it from the ledger and compares. Everything here is a pure function of the entries in
  * order, so the cache and the rebuild cannot disagree unless an entry is missing.
  */
-import { addMonthsClamped } from '../time.js';
+import { addDays, addMonthsClamped } from '../time.js';
 import { type LedgerEntry, isCredit, isDebit, lotIdOf } from './entry.js';
 
 export interface Lot {
@@ -26,8 +26,8 @@ export interface MemberState {
   spend: { on: string; amount: number }[];
   stamps: number;
   birthdayGiftYear: number | null;
-  /** sale points granted on `earnedDay.on` (for the daily cap) */
-  earnedDay: { on: string; points: number } | null;
+  /** sale points granted per local day over the last EARNED_DAYS_KEPT days (for the daily cap) */
+  earnedDays: { on: string; points: number }[];
   winBackUntil: string | null;
   /** local date the current tier was reached (reviews only judge a tier held a whole period) */
   tierSince: string | null;
@@ -47,7 +47,7 @@ export function emptyState(memberNo: string, tier: string): MemberState {
     spend: [],
     stamps: 0,
     birthdayGiftYear: null,
-    earnedDay: null,
+    earnedDays: [],
     winBackUntil: null,
     tierSince: null,
     reviewedThrough: null,
@@ -82,6 +82,30 @@ function consume(lots: Lot[], points: number, firstLotId?: string): { lots: Lot[
     take(l);
   }
   return { lots: next.filter((l) => l.remaining > 0), shortfall: left };
+}
+
+/**
+ * Days of earnings kept for the daily cap. A POS may deliver a sale late (dated an earlier day);
+ * within this window it still counts against that day's cap. Older days are dropped.
+ */
+export const EARNED_DAYS_KEPT = 35;
+
+function addEarned(
+  days: readonly { on: string; points: number }[],
+  on: string,
+  points: number,
+): { on: string; points: number }[] {
+  const next = days.some((d) => d.on === on)
+    ? days.map((d) => (d.on === on ? { on, points: d.points + points } : d))
+    : [...days, { on, points }].sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
+  const latest = next[next.length - 1]?.on ?? on;
+  const keepAfter = addDays(latest, -EARNED_DAYS_KEPT);
+  return next.filter((d) => d.on > keepAfter);
+}
+
+/** Sale points already granted on a local day (DOMAIN.md 3.7 daily cap). */
+export function earnedOn(state: MemberState, day: string): number {
+  return state.earnedDays.find((d) => d.on === day)?.points ?? 0;
 }
 
 /** Rolling window: spend on dates after `asOf` minus 12 months counts. */
@@ -149,8 +173,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     case 'earn': {
       s.lastSaleOn = e.localDate;
       s.stamps += e.data.stamp ?? 0;
-      const day = s.earnedDay && s.earnedDay.on === e.localDate ? s.earnedDay.points : 0;
-      s.earnedDay = { on: e.localDate, points: day + e.points };
+      s.earnedDays = addEarned(s.earnedDays, e.localDate, e.points);
       break;
     }
     case 'bonus':
@@ -161,7 +184,9 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       break;
     case 'tier':
       if (!e.data.toTier) throw new LedgerStateError(`tier entry ${lotIdOf(e)} has no target tier`);
-      if (e.data.toTier !== s.tier) s.tierSince = e.localDate;
+      // A review's tier begins on the review date, however late the member was next seen.
+      if (e.data.toTier !== s.tier)
+        s.tierSince = e.data.reason === 'review' ? (e.data.before ?? e.localDate) : e.localDate;
       s.tier = e.data.toTier;
       if (e.data.reason === 'review') s.reviewedThrough = e.data.before ?? e.localDate;
       break;

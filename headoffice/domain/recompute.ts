@@ -17,7 +17,7 @@ import { computeEarn } from '../../core/engine/earn.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import type { LedgerEntry } from '../../core/ledger/entry.js';
-import type { MemberState } from '../../core/ledger/state.js';
+import { earnedOn, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { SaleRecord } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
@@ -67,7 +67,7 @@ function context(rs: RuleSet, input: SaleCheckInput, memberNo: string): MemberCo
     tier: s?.tier ?? lowestTier(rs).code,
     birthday: input.birthday ?? null,
     winBackUntil: s?.winBackUntil ?? null,
-    earnedToday: s?.earnedDay && s.earnedDay.on === today ? s.earnedDay.points : 0,
+    earnedToday: s ? earnedOn(s, today) : 0,
     stamps: s?.stamps ?? 0,
     birthdayGiftYear: s?.birthdayGiftYear ?? null,
   };

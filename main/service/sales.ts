@@ -9,7 +9,7 @@ import { lowestTier, tierAfterSale } from '../../core/engine/tiers.js';
 import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
-import { emptyState, rollingSpend, type MemberState } from '../../core/ledger/state.js';
+import { earnedOn, emptyState, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { localDate } from '../../core/time.js';
 import { createHash } from 'node:crypto';
@@ -52,7 +52,7 @@ function memberContext(m: MemberBrief, s: MemberState, today: string, tier: stri
     tier,
     birthday: m.birthday,
     winBackUntil: s.winBackUntil,
-    earnedToday: s.earnedDay && s.earnedDay.on === today ? s.earnedDay.points : 0,
+    earnedToday: earnedOn(s, today),
     stamps: s.stamps,
     birthdayGiftYear: s.birthdayGiftYear,
   };
