@@ -12,8 +12,11 @@ import { headerLine, type Benchmark } from './lib.js';
 import { quote100Lines } from './quote-100-lines.js';
 import { saleCommit } from './sale-commit.js';
 import { backlogDrain, hqIngest } from './sync.js';
+import { benchReceipts } from './receipts.js';
 
-const ALL: readonly Benchmark[] = [saleCommit, identifyScale, quote100Lines, hqIngest, backlogDrain];
+const receipts: Benchmark = { name: 'receipts', run: () => benchReceipts() };
+
+const ALL: readonly Benchmark[] = [saleCommit, identifyScale, quote100Lines, hqIngest, backlogDrain, receipts];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -11,7 +11,7 @@ import receiptline from 'receiptline';
 import type { PaperWidth, PrinterEncoding } from '../../native/printers/config.js';
 import { PAPER } from '../../native/printers/config.js';
 import type { Localised, ReceiptLang, ReceiptModel } from './model.js';
-import { displayWidth, escapeLine, escapeProperty, fitWidth, groupDigits, money, printable } from './text.js';
+import { displayWidth, escapeLine, escapeProperty, fitWidth, groupDigits, money, printable, wrap } from './text.js';
 
 export type LayoutTarget = 'printer' | 'image' | 'text';
 
@@ -131,6 +131,11 @@ class Doc {
     this.lines.push(align === 'left' ? `|${body} |` : align === 'right' ? `| ${body}|` : body);
   }
 
+  /** A paragraph, word-wrapped here (receiptline would break inside "×1.5"). */
+  para(s: string, indent = 0): void {
+    for (const line of wrap(printable(s, this.o.encoding), this.cols - indent)) this.text(line, 'left', '', indent);
+  }
+
   rule(): void {
     this.width('auto');
     this.lines.push('-');
@@ -202,7 +207,7 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
       d.row(p(L.earned), `+${groupDigits(m.earn.points + m.earn.bonusPoints)}`, fancy ? '"' : '');
       if (m.earn.bonusPoints > 0) d.row(p(L.bonus), `+${groupDigits(m.earn.bonusPoints)}`, '', 2);
       if (m.earn.withheldByCaps > 0) d.row(p(L.withheld), groupDigits(m.earn.withheldByCaps), '', 2);
-      d.text(p(m.earn.breakdown));
+      d.para(p(m.earn.breakdown));
     }
     if (m.redeem) {
       d.row(p(L.redeemed), `-${groupDigits(m.redeem.points)}`);
@@ -239,7 +244,7 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
       const bar = displayWidth(dots) <= paper.columns - d.valueCols - 1 ? dots : '';
       d.rule();
       d.row(`${p(L.stamps)} ${bar}`.trim(), `${s.onCard}/${s.of}`);
-      d.text(
+      d.para(
         lang === 'en'
           ? `${s.of} stamps earn ${groupDigits(s.rewardPoints)} points${s.earnedNow ? `; ${L.stampNow.en}` : ''}`
           : `集满 ${s.of} 点奖励 ${groupDigits(s.rewardPoints)} 积分${s.earnedNow ? `，${L.stampNow.zh}` : ''}`,
@@ -263,8 +268,8 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
   // Footer: the programme's rules in one breath, and the sale reference to scan at a return.
   d.rule();
   if (m.member) {
-    d.text(expiryRule(m, lang));
-    d.text(
+    d.para(expiryRule(m, lang));
+    d.para(
       lang === 'en'
         ? `${m.programme.baseRate} point per ￥1; ${groupDigits(m.programme.pointsPerCurrencyUnit)} points = ￥1.00 off`
         : `每消费 ￥1 积 ${m.programme.baseRate} 分，${groupDigits(m.programme.pointsPerCurrencyUnit)} 积分抵 ￥1.00`,

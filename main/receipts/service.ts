@@ -29,6 +29,8 @@ export interface PrintServiceOptions {
   retryMinMs?: number;
   retryMaxMs?: number;
   statusTimeoutMs?: number;
+  /** how long the printer may take to answer after a job (default 5 s) */
+  confirmTimeoutMs?: number;
   /** how often an idle printer is asked for its status, so the screen shows paper out before a sale (0 = never) */
   idlePollMs?: number;
   /** pending receipts older than this are given up: nobody waits a day for a receipt */
@@ -83,6 +85,7 @@ export class PrintService implements ReceiptHooks {
       retryMinMs: opts.retryMinMs ?? 1000,
       retryMaxMs: opts.retryMaxMs ?? 30_000,
       statusTimeoutMs: opts.statusTimeoutMs ?? 1500,
+      confirmTimeoutMs: opts.confirmTimeoutMs ?? 5000,
       idlePollMs: opts.idlePollMs ?? 30_000,
       maxJobAgeMs: opts.maxJobAgeMs ?? 24 * 3600_000,
       recoverWindowMs: opts.recoverWindowMs ?? 10 * 60_000,
@@ -94,6 +97,7 @@ export class PrintService implements ReceiptHooks {
         : new Printer(opts.transport ?? createTransport(c as ConfiguredPrinter), {
             status: c.status,
             statusTimeoutMs: this.o.statusTimeoutMs,
+            confirmTimeoutMs: this.o.confirmTimeoutMs,
           });
     this.view = {
       state: c.kind === 'none' ? 'none' : 'unknown',

@@ -68,6 +68,40 @@ export function printable(s: string, encoding: PrinterEncoding): string {
   return out;
 }
 
+/**
+ * Word-wraps to `cols` printer columns: breaks after spaces and CJK punctuation, keeps
+ * "×1.5" or "￥0.00" whole where it can, and hard-breaks only a word longer than a line.
+ */
+export function wrap(s: string, cols: number): string[] {
+  const words = s.split(/(?<=[\s，；、。：,;])/u).filter((w) => w !== '');
+  const lines: string[] = [];
+  let line = '';
+  const push = (): void => {
+    if (line.trim() !== '') lines.push(line.trimEnd());
+    line = '';
+  };
+  for (const word of words) {
+    if (displayWidth(line + word.trimEnd()) <= cols) {
+      line += word;
+      continue;
+    }
+    push();
+    let rest = word.trimStart();
+    while (displayWidth(rest.trimEnd()) > cols) {
+      let head = '';
+      for (const ch of rest) {
+        if (displayWidth(head + ch) > cols) break;
+        head += ch;
+      }
+      lines.push(head);
+      rest = rest.slice(head.length);
+    }
+    line = rest;
+  }
+  push();
+  return lines;
+}
+
 /** Escapes ReceiptLine's special characters so user text is printed as written. */
 export function escapeLine(s: string): string {
   return s.replace(/[\\|{}\-=~_"`^]/g, (c) => `\\${c}`);

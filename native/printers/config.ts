@@ -124,7 +124,8 @@ function parseTcp(rest: string): PrinterConfig {
     portText = v6[2];
   } else {
     const parts = authority.split(':');
-    if (parts.length > 2) throw new PrinterConfigError('bad_host', `write IPv6 addresses in brackets: tcp://[${authority}]`);
+    if (parts.length > 2)
+      throw new PrinterConfigError('bad_host', `write IPv6 addresses in brackets: tcp://[${authority}]`);
     host = parts[0] ?? '';
     portText = parts[1];
   }

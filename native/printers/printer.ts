@@ -68,6 +68,8 @@ export interface PrinterOptions {
   /** ask DLE EOT (bidirectional links only) */
   status: boolean;
   statusTimeoutMs?: number;
+  /** how long the answer after a job may take (the printer takes the whole job in first) */
+  confirmTimeoutMs?: number;
 }
 
 export type PrintOutcome =
@@ -87,6 +89,7 @@ function failedStatus(e: unknown): StatusReading {
 export class Printer {
   readonly target: string;
   private readonly statusTimeoutMs: number;
+  private readonly confirmTimeoutMs: number;
 
   constructor(
     readonly transport: PrinterTransport,
@@ -94,6 +97,7 @@ export class Printer {
   ) {
     this.target = transport.target;
     this.statusTimeoutMs = opts.statusTimeoutMs ?? 1500;
+    this.confirmTimeoutMs = opts.confirmTimeoutMs ?? Math.max(this.statusTimeoutMs, 5000);
   }
 
   private get asks(): boolean {
@@ -146,7 +150,7 @@ export class Printer {
       let after: StatusReading;
       try {
         // Generous: the answer comes once the printer has taken in the whole job.
-        after = await readStatus(session, Math.max(this.statusTimeoutMs, 5000));
+        after = await readStatus(session, this.confirmTimeoutMs);
       } catch (e) {
         return { ok: false, status: failedStatus(e), stage: 'confirm', error: (e as Error).message };
       }

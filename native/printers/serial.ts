@@ -29,7 +29,8 @@ export interface PortOptions {
 class SerialSession implements PrinterSession {
   private readonly inbox = new Inbox();
   private readonly onData = (d: Buffer): void => this.inbox.push(d);
-  private readonly onClose = (): void => this.inbox.fail(new PrinterIoError('disconnected', `${this.target}: port closed`));
+  private readonly onClose = (): void =>
+    this.inbox.fail(new PrinterIoError('disconnected', `${this.target}: port closed`));
   private readonly onError = (e: Error): void =>
     this.inbox.fail(new PrinterIoError('disconnected', `${this.target}: ${e.message}`, { cause: e }));
 
@@ -64,7 +65,11 @@ class SerialSession implements PrinterSession {
     });
   }
 
-  async query(request: Uint8Array, timeoutMs: number, accept: (b: number) => boolean = anyByte): Promise<number | null> {
+  async query(
+    request: Uint8Array,
+    timeoutMs: number,
+    accept: (b: number) => boolean = anyByte,
+  ): Promise<number | null> {
     this.inbox.clear();
     const answer = this.inbox.next(timeoutMs, accept);
     try {

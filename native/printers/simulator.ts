@@ -184,7 +184,11 @@ export async function startTcpPrinter(port = 0, core = new PrinterCore()): Promi
 }
 
 /** A printer on a serial device path (the far end of a pty pair, a USB-serial loopback). */
-export async function startSerialPrinter(path: string, baudRate = 19200, core = new PrinterCore()): Promise<SimulatedPrinter> {
+export async function startSerialPrinter(
+  path: string,
+  baudRate = 19200,
+  core = new PrinterCore(),
+): Promise<SimulatedPrinter> {
   const port = new SerialPort({ path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   let dropAt: number | null = null;

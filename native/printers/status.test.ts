@@ -11,7 +11,9 @@ describe('DLE EOT status bytes', () => {
       paperLow: false,
     });
     // offline, stopped at paper end, paper sensor: end
-    expect(interpretStatus({ printer: 0x1a, offlineCause: 0x32, errorCause: null, paper: 0x72 }).state).toBe('paper_out');
+    expect(interpretStatus({ printer: 0x1a, offlineCause: 0x32, errorCause: null, paper: 0x72 }).state).toBe(
+      'paper_out',
+    );
     // offline, cover open
     expect(interpretStatus({ printer: 0x1a, offlineCause: 0x16, errorCause: null, paper: 0x12 }).state).toBe(
       'cover_open',

@@ -49,7 +49,11 @@ class SocketSession implements PrinterSession {
     });
   }
 
-  async query(request: Uint8Array, timeoutMs: number, accept: (b: number) => boolean = anyByte): Promise<number | null> {
+  async query(
+    request: Uint8Array,
+    timeoutMs: number,
+    accept: (b: number) => boolean = anyByte,
+  ): Promise<number | null> {
     this.inbox.clear();
     const answer = this.inbox.next(timeoutMs, accept);
     try {
