@@ -15,6 +15,8 @@ export interface TillConfig {
   /** the till's credential issued by head office (`add-till`) */
   tillSecret: string | null;
   syncIntervalMs: number;
+  /** ceiling of the retry backoff when head office is unreachable */
+  syncMaxBackoffMs: number;
   posApiKey: string | null;
   devices: 'auto' | 'simulated';
   /** TILL_SCANNERS, parsed (main/devices/spec.ts); absent = keyboard wedge only */
@@ -80,6 +82,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
     hqUrl: env.TILL_HQ_URL ?? null,
     tillSecret: env.TILL_SECRET ?? null,
     syncIntervalMs: Number(env.TILL_SYNC_INTERVAL_MS ?? 5000),
+    syncMaxBackoffMs: Number(env.TILL_SYNC_MAX_BACKOFF_MS ?? 60_000),
     posApiKey: env.TILL_POS_API_KEY ?? null,
     devices,
     scanners,

@@ -106,6 +106,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
       tillId: config.tillId,
       secret: config.tillSecret,
       intervalMs: config.syncIntervalMs,
+      maxBackoffMs: config.syncMaxBackoffMs,
     });
     ctx.syncStatus = () => sync?.status() ?? null;
   }
