@@ -13,10 +13,13 @@ import { quote100Lines } from './quote-100-lines.js';
 import { saleCommit } from './sale-commit.js';
 import { backlogDrain, hqIngest } from './sync.js';
 import { benchReceipts } from './receipts.js';
+import { benchDevices } from './devices.js';
 
 const receipts: Benchmark = { name: 'receipts', run: () => benchReceipts() };
 
-const ALL: readonly Benchmark[] = [saleCommit, identifyScale, quote100Lines, hqIngest, backlogDrain, receipts];
+const devices: Benchmark = { name: 'devices', run: async () => (await benchDevices()).join('\n') };
+
+const ALL: readonly Benchmark[] = [saleCommit, identifyScale, quote100Lines, hqIngest, backlogDrain, receipts, devices];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -206,6 +206,15 @@ export class DeviceManager {
     return this.handleRead(e, e.driver.toRead(code));
   }
 
+  /**
+   * Delivers a read as if device `id` had produced it; null when there is no such device.
+   * For fuzzing and benchmarks, which drive the parsers themselves.
+   */
+  deliver(id: string, r: CardRead): ReadOutcome | null {
+    const e = this.entries.get(id);
+    return e && !this.stopped ? this.handleRead(e, r) : null;
+  }
+
   // ---------------------------------------------------------------- devices
 
   private driverFor(s: Exclude<ScannerSpec, { kind: 'keyboard' }>): ReaderDriver {
@@ -466,7 +475,9 @@ export class DeviceManager {
     }
 
     const now = this.clock();
-    const key = `${r.kind}\u0000${code}`;
+    // A damaged read neither suppresses nor is suppressed by a good read of the same text:
+    // the cashier scans again after a misread, and that scan must count.
+    const key = `${r.kind}\u0000${r.error ?? ''}\u0000${code}`;
     const last = this.recent.get(key);
     this.recent.set(key, now);
     if (this.recent.size > 256) {

@@ -48,7 +48,9 @@ export class SimulatedPcsc implements PcscDeps {
 
   load(): Promise<() => PcscLike> {
     if (!this.installed) {
-      return Promise.reject(new DeviceUnavailableError('pcsc unavailable: nfc-pcsc is not installed (simulated)', true));
+      return Promise.reject(
+        new DeviceUnavailableError('pcsc unavailable: nfc-pcsc is not installed (simulated)', true),
+      );
     }
     return Promise.resolve(() => {
       this.constructions++;

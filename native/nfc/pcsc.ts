@@ -31,7 +31,8 @@ import {
 /** PC/SC part 3 GET DATA, P1 = 00: the card's UID, then SW1 SW2 = 90 00. */
 export const GET_UID_APDU: Readonly<Buffer> = Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]);
 
-export type UidResponse = { ok: true; uid: string } | { ok: false; error: 'nfc_read_failed' | 'invalid_uid'; reason: string };
+export type UidResponse =
+  { ok: true; uid: string } | { ok: false; error: 'nfc_read_failed' | 'invalid_uid'; reason: string };
 
 /** The reader's answer to GET_UID_APDU -> the canonical UID. Never throws. */
 export function parseGetUidResponse(resp: Uint8Array): UidResponse {
@@ -42,7 +43,11 @@ export function parseGetUidResponse(resp: Uint8Array): UidResponse {
   const sw2 = resp[resp.length - 1] as number;
   if (sw1 !== 0x90 || sw2 !== 0x00) {
     const sw = ((sw1 << 8) | sw2).toString(16).padStart(4, '0').toUpperCase();
-    return { ok: false, error: 'nfc_read_failed', reason: `reader answered ${sw} (6A81: card does not support GET UID)` };
+    return {
+      ok: false,
+      error: 'nfc_read_failed',
+      reason: `reader answered ${sw} (6A81: card does not support GET UID)`,
+    };
   }
   const uid = normaliseUid(Buffer.from(resp.subarray(0, resp.length - 2)).toString('hex'), {
     format: 'hex',
@@ -118,7 +123,8 @@ export function loadNfcPcsc(): Promise<() => PcscLike> {
     }
     const def = mod.default as { NFC?: unknown } | undefined;
     const NFC = (mod.NFC ?? def?.NFC ?? mod.default) as (new () => PcscLike) | undefined;
-    if (typeof NFC !== 'function') throw new DeviceUnavailableError('pcsc unavailable: nfc-pcsc has no NFC class', true);
+    if (typeof NFC !== 'function')
+      throw new DeviceUnavailableError('pcsc unavailable: nfc-pcsc has no NFC class', true);
     return () => new NFC();
   })();
   return nfcPcsc;

@@ -30,7 +30,11 @@ describe('Framer, line mode', () => {
 
   it('drops noise bytes between codes and counts them', () => {
     const f = new Framer();
-    const frames = feed(f, [Buffer.from([0x00, 0xff, 0x80, 0x1b, 0x7f]), '2000001000014\r\n', Buffer.from([0xfe, 0x00])]);
+    const frames = feed(f, [
+      Buffer.from([0x00, 0xff, 0x80, 0x1b, 0x7f]),
+      '2000001000014\r\n',
+      Buffer.from([0xfe, 0x00]),
+    ]);
     expect(frames).toEqual([{ text: '2000001000014', at: 1 }]);
     expect(f.stats.noiseBytes).toBe(7);
   });
@@ -120,6 +124,7 @@ describe('Framer fuzzing', () => {
         for (const fr of frames) {
           expect(fr.text.length).toBeGreaterThan(0);
           expect(fr.text.length).toBeLessThanOrEqual(32);
+          // eslint-disable-next-line no-control-regex -- GS (FNC1) is a legitimate code byte
           expect(/^[\x20-\x7e\x1d]+$/.test(fr.text)).toBe(true);
         }
       }),

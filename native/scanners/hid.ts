@@ -15,6 +15,7 @@
  * let applications open keyboards at all (use the reader's HID POS or serial mode there);
  * macOS needs the Input Monitoring permission and still types.
  */
+import type * as NodeHid from 'node-hid';
 import type { Affixes } from '../../core/cards/symbology.js';
 import type { UidProfile } from '../../core/cards/uid.js';
 import { profileName } from '../nfc/uidline.js';
@@ -70,7 +71,7 @@ let nodeHid: { type: HidDriverType | 'default'; backend: Promise<HidBackend> } |
 export function loadNodeHid(type?: HidDriverType): Promise<HidBackend> {
   if (nodeHid) return nodeHid.backend;
   const backend = (async (): Promise<HidBackend> => {
-    let hid: typeof import('node-hid');
+    let hid: typeof NodeHid;
     try {
       hid = await import('node-hid');
       if (type && process.platform === 'linux') hid.setDriverType(type);

@@ -42,10 +42,7 @@ function isAimModifier(b: number): boolean {
 }
 
 /** Parses one input report. Never throws. */
-export function parseHidPosReport(
-  report: Uint8Array,
-  reportId: number = HID_POS_SCANNED_DATA_REPORT_ID,
-): HidPosReport {
+export function parseHidPosReport(report: Uint8Array, reportId: number = HID_POS_SCANNED_DATA_REPORT_ID): HidPosReport {
   if (report.length === 0) return { type: 'ignored', reason: 'empty report' };
   if (report[0] !== reportId) return { type: 'ignored', reason: `report ID ${report[0]} is not scanned data` };
   if (report.length < MIN_REPORT) return { type: 'damaged', reason: `report of ${report.length} bytes is too short` };

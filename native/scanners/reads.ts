@@ -13,11 +13,7 @@ export interface ReadShaping {
 }
 
 /** A frame -> a read: affixes removed; for NFC readers the UID normalised (core/cards) or refused. */
-export function frameToRead(
-  f: Frame,
-  kind: CardKind,
-  opts: ReadShaping,
-): CardRead {
+export function frameToRead(f: Frame, kind: CardKind, opts: ReadShaping): CardRead {
   if (f.error) return { kind, text: f.text, error: f.error, at: f.at };
   const text = opts.affixes ? stripAffixes(f.text, opts.affixes) : f.text;
   if (kind === 'barcode') return { kind, text, at: f.at };

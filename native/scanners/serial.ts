@@ -3,6 +3,7 @@
  * serialport. The port is reached through a `SerialOpener`, so tests and simulators can put
  * serialport's own mock binding (SerialPortMock) or anything port-shaped behind it.
  */
+import type * as SerialPortModule from 'serialport';
 import type { Affixes } from '../../core/cards/symbology.js';
 import type { UidProfile } from '../../core/cards/uid.js';
 import { profileName } from '../nfc/uidline.js';
@@ -39,7 +40,7 @@ export type SerialOpener = (o: SerialOpenOptions) => Promise<SerialPortLike>;
 
 /** The real thing: serialport with its native binding, loaded on first use. */
 export const openSerialPort: SerialOpener = async (o) => {
-  let mod: typeof import('serialport');
+  let mod: typeof SerialPortModule;
   try {
     mod = await import('serialport');
   } catch (e) {
@@ -113,7 +114,7 @@ export class SerialReaderDriver implements ReaderDriver {
       });
     } catch (e) {
       if (e instanceof DeviceUnavailableError) throw e;
-      throw new DeviceUnavailableError(`cannot open ${this.opts.path}: ${errorMessage(e)}`);
+      throw new DeviceUnavailableError(`cannot open ${this.opts.path}: ${errorMessage(e).replace(/^Error: /, '')}`);
     }
     this.port = port;
     this.framer.reset();

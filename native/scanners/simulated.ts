@@ -7,7 +7,14 @@
 import type { UidProfile } from '../../core/cards/uid.js';
 import { profileName } from '../nfc/uidline.js';
 import { frameToRead } from './reads.js';
-import { DeviceUnavailableError, monotonicMs, type CardKind, type CardRead, type ReaderDriver, type ReaderSink } from './types.js';
+import {
+  DeviceUnavailableError,
+  monotonicMs,
+  type CardKind,
+  type CardRead,
+  type ReaderDriver,
+  type ReaderSink,
+} from './types.js';
 
 export class SimulatedReader implements ReaderDriver {
   readonly description: string;

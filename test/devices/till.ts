@@ -56,7 +56,11 @@ export class EventRecorder {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${JSON.stringify(this.events.slice(-12))}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; events: ${JSON.stringify(this.events.slice(-12))}`,
+          ),
+        );
       }, timeoutMs);
       const done = (e: TillEvent): void => {
         clearTimeout(timer);
@@ -94,7 +98,10 @@ export async function startDeviceTill(o: {
   deviceOptions?: DeviceManagerOptions;
 }): Promise<DeviceTill> {
   const dir = mkdtempSync(join(tmpdir(), 'till-devices-'));
-  const env: NodeJS.ProcessEnv = { TILL_DEVICES: o.devices, ...(o.scanners !== undefined ? { TILL_SCANNERS: o.scanners } : {}) };
+  const env: NodeJS.ProcessEnv = {
+    TILL_DEVICES: o.devices,
+    ...(o.scanners !== undefined ? { TILL_SCANNERS: o.scanners } : {}),
+  };
   const config = {
     ...configFromEnv(env),
     dataDir: dir,
@@ -109,7 +116,7 @@ export async function startDeviceTill(o: {
   });
   const events = new EventRecorder(till);
   const call = async (path: string, init: RequestInit): Promise<Answer> => {
-    const res = await fetch(`${till.url}${path}`, init);
+    const res = await fetch(`${till.url}${path}`, { signal: AbortSignal.timeout(10_000), ...init });
     const text = await res.text();
     let body: unknown = text;
     try {
