@@ -22,6 +22,28 @@ export default tseslint.config(
     },
   },
   {
+    // The cashier UI (React): browser code only; it reads the till through HTTP, never its modules.
+    files: ['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '**/main/*', '**/native/*', '**/headoffice/*'],
+              message: 'renderer/ runs in the browser: talk to the till over HTTP (renderer/src/lib/api.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A sandboxed preload must be CommonJS; `import x = require()` is how TypeScript writes that.
+    files: ['main/electron/preload.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -8,6 +8,7 @@ export default defineConfig({
       'native/**/*.test.ts',
       'headoffice/**/*.test.ts',
       'test/**/*.test.ts',
+      'renderer/src/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

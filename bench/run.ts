@@ -14,12 +14,24 @@ import { saleCommit } from './sale-commit.js';
 import { backlogDrain, hqIngest } from './sync.js';
 import { benchReceipts } from './receipts.js';
 import { benchDevices } from './devices.js';
+import { benchScanToMember } from './scan-to-member.js';
 
 const receipts: Benchmark = { name: 'receipts', run: () => benchReceipts() };
 
 const devices: Benchmark = { name: 'devices', run: async () => (await benchDevices()).join('\n') };
 
-const ALL: readonly Benchmark[] = [saleCommit, identifyScale, quote100Lines, hqIngest, backlogDrain, receipts, devices];
+const scanToMember: Benchmark = { name: 'scan_to_member', run: () => benchScanToMember() };
+
+const ALL: readonly Benchmark[] = [
+  saleCommit,
+  identifyScale,
+  quote100Lines,
+  hqIngest,
+  backlogDrain,
+  receipts,
+  devices,
+  scanToMember,
+];
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');

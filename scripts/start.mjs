@@ -24,8 +24,12 @@ let child;
 if (electron && existsSync(shellEntry)) {
   child = spawn(electron, [shellEntry], { stdio: 'inherit', cwd: root });
 } else {
-  const why = electron ? 'the Electron shell is not built (npm run build:electron)' : 'the Electron binary is not installed';
-  process.stdout.write(`Electron unavailable (${why}): starting the headless till; open the printed address in a browser.\n`);
+  const why = electron
+    ? 'the Electron shell is not built (npm run build:electron)'
+    : 'the Electron binary is not installed';
+  process.stdout.write(
+    `Electron unavailable (${why}): starting the headless till; open the printed address in a browser.\n`,
+  );
   child = spawn(process.execPath, ['--import', 'tsx', join(root, 'main', 'service', 'cli.ts')], {
     stdio: 'inherit',
     cwd: root,

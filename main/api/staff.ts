@@ -427,13 +427,6 @@ export class StaffAuth {
       },
     };
   }
-
-  /** The supervisor an approved unblock is attributed to (the cashier's own id otherwise). */
-  actingStaff(p: Principal, body: unknown): string | null {
-    if (p.kind !== 'staff') return null;
-    const id = (body as { staffId?: unknown } | null)?.staffId;
-    return typeof id === 'string' ? id : p.session.staffId;
-  }
 }
 
 /** Routes whose request carries `staffId`: it is set from the session, never from the client. */

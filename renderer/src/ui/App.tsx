@@ -1,0 +1,474 @@
+/**
+ * The cashier UI: sign-in, then the till screens with the status bar. Scans from keyboard-wedge
+ * readers (any screen, any focus) and `card` events from the till's own readers go to the
+ * screen that wants them (enrolment links a card, returns takes a receipt number, lookup finds
+ * a member) and otherwise identify the member at checkout. POS activity (member identified,
+ * basket quoted, sale recorded) arrives on the event stream and shows here live.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { LANGS, translate, type Lang } from '../i18n/index.js';
+import {
+  Api,
+  ApiError,
+  type Approval,
+  type ApprovalAction,
+  type HealthResponse,
+  type MemberSummary,
+  type Programme,
+  type SessionInfo,
+} from '../lib/api.js';
+import { EventStream, type QuoteEvent, type TillEvent } from '../lib/events.js';
+import type { PrinterHealth } from '../lib/types.js';
+import { DEFAULT_WEDGE_OPTIONS, type WedgeOptions } from '../wedge/detector.js';
+import { startWedge, type WedgeAdapter } from '../wedge/adapter.js';
+import { Banner, errorText } from './common.js';
+import { Checkout, type IdentifyRequest, type MemberState } from './Checkout.js';
+import { AppContext, makeT, type AppContextValue } from './context.js';
+import { Enrol } from './Enrol.js';
+import { Lookup } from './Lookup.js';
+import { SupervisorDialog } from './Redeem.js';
+import { Returns } from './Returns.js';
+import { Settings, type LastScan } from './Settings.js';
+import { SignIn } from './SignIn.js';
+import { StatusBar, type DeviceState } from './StatusBar.js';
+
+type View = 'checkout' | 'lookup' | 'enrol' | 'returns' | 'settings';
+const VIEWS: readonly View[] = ['checkout', 'lookup', 'enrol', 'returns', 'settings'];
+
+const LANG_KEY = 'till.lang';
+const WEDGE_KEY = 'till.wedge';
+
+function savedLang(): Lang {
+  const l = localStorage.getItem(LANG_KEY);
+  return l === 'en' || l === 'zh-CN' ? l : 'zh-CN';
+}
+
+function savedWedge(): Pick<WedgeOptions, 'maxGapMs' | 'minLength'> {
+  try {
+    const v = JSON.parse(localStorage.getItem(WEDGE_KEY) ?? 'null') as {
+      maxGapMs?: unknown;
+      minLength?: unknown;
+    } | null;
+    if (v && typeof v.maxGapMs === 'number' && typeof v.minLength === 'number')
+      return { maxGapMs: v.maxGapMs, minLength: v.minLength };
+  } catch {
+    // fall back to the defaults
+  }
+  return { maxGapMs: DEFAULT_WEDGE_OPTIONS.maxGapMs, minLength: DEFAULT_WEDGE_OPTIONS.minLength };
+}
+
+/** Identifications this screen made itself, so their `member` events are not shown twice. */
+class OwnMarks {
+  private readonly marks = new Map<string, number[]>();
+
+  add(memberNo: string): void {
+    this.marks.set(memberNo, [...(this.marks.get(memberNo) ?? []), Date.now()]);
+  }
+
+  /** Consumes one recent mark for this member; false when there is none. */
+  take(memberNo: string): boolean {
+    const fresh = (this.marks.get(memberNo) ?? []).filter((t) => Date.now() - t < 3000);
+    const hit = fresh.shift() !== undefined;
+    if (fresh.length) this.marks.set(memberNo, fresh);
+    else this.marks.delete(memberNo);
+    return hit;
+  }
+}
+
+export function App() {
+  const api = useMemo(() => new Api(), []);
+  const [lang, setLangState] = useState<Lang>(savedLang);
+  const [session, setSession] = useState<SessionInfo | null>(null);
+  const [checking, setChecking] = useState(api.signedIn);
+  const [notice, setNotice] = useState(false);
+
+  const setLang = useCallback((l: Lang) => {
+    localStorage.setItem(LANG_KEY, l);
+    setLangState(l);
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = translate(lang, 'app.title');
+  }, [lang]);
+
+  useEffect(() => {
+    api.onSignedOut = () => {
+      setSession(null);
+      setNotice(true);
+    };
+    if (api.signedIn) {
+      api
+        .session()
+        .then(setSession, () => setSession(null))
+        .finally(() => setChecking(false));
+    }
+  }, [api]);
+
+  if (checking) return <p className="loading">{translate(lang, 'app.loading')}</p>;
+  if (!session) {
+    return (
+      <SignIn
+        api={api}
+        lang={lang}
+        setLang={setLang}
+        notice={notice}
+        onSignedIn={(s) => {
+          setNotice(false);
+          setSession(s);
+        }}
+      />
+    );
+  }
+  return (
+    <Till
+      key={session.staff.staffId}
+      api={api}
+      lang={lang}
+      setLang={setLang}
+      session={session}
+      onSignOut={() => {
+        void api.signOut().finally(() => setSession(null));
+      }}
+    />
+  );
+}
+
+function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: SessionInfo; onSignOut(): void }) {
+  const { api, lang } = props;
+  const t = useMemo(() => makeT(lang), [lang]);
+  const [programme, setProgramme] = useState<Programme | null>(null);
+  const [bootError, setBootError] = useState<unknown>(null);
+  const [view, setView] = useState<View>('checkout');
+  const [memberState, setMemberState] = useState<MemberState>({ member: null, error: null, busy: false });
+  const [posQuote, setPosQuote] = useState<QuoteEvent | null>(null);
+  const [health, setHealth] = useState<HealthResponse | null>(null);
+  const [live, setLive] = useState(false);
+  const [devices, setDevices] = useState<DeviceState[]>([]);
+  const [printer, setPrinter] = useState<PrinterHealth | null>(null);
+  const [approval, setApproval] = useState<{ action: ApprovalAction; resolve(a: Approval | null): void } | null>(null);
+  const [enrolCard, setEnrolCard] = useState('');
+  const [scanFor, setScanFor] = useState<{ view: View; code: string; n: number } | null>(null);
+  const [lastScan, setLastScan] = useState<LastScan | null>(null);
+  const [wedge, setWedge] = useState(savedWedge);
+
+  const memberNoRef = useRef<string | null>(null);
+  memberNoRef.current = memberState.member?.memberNo ?? null;
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const ownQuotes = useRef(new Set<string>());
+  const ownIdentified = useRef(new OwnMarks());
+  const identifySeq = useRef(0);
+  const wedgeRef = useRef<WedgeAdapter | null>(null);
+
+  useEffect(() => {
+    api.programme().then(setProgramme, setBootError);
+  }, [api]);
+
+  const showMember = useCallback((m: MemberSummary) => setMemberState({ member: m, error: null, busy: false }), []);
+
+  const identify = useCallback(
+    async (req: IdentifyRequest) => {
+      const seq = ++identifySeq.current;
+      setMemberState((s) => ({ ...s, busy: true, error: null }));
+      try {
+        const m = await api.identify(req);
+        ownIdentified.current.add(m.memberNo);
+        if (seq === identifySeq.current) showMember(m);
+      } catch (e) {
+        if (seq === identifySeq.current) setMemberState({ member: null, error: e, busy: false });
+      }
+    },
+    [api, showMember],
+  );
+
+  const refreshMember = useCallback(
+    async (memberNo: string | null = memberNoRef.current) => {
+      if (!memberNo) return;
+      try {
+        const m = await api.member(memberNo);
+        if (memberNoRef.current === null || memberNoRef.current === memberNo) showMember(m);
+      } catch {
+        // keep what is shown
+      }
+    },
+    [api, showMember],
+  );
+
+  /** A scanned code (keyboard wedge or a reader's `card` event) goes where it is wanted. */
+  const onScan = useCallback(
+    (code: string, source?: 'barcode' | 'nfc' | 'qr') => {
+      if (approval) return; // a dialog asking for a PIN is open: scans wait
+      const v = viewRef.current;
+      if (v === 'enrol') {
+        setEnrolCard(code);
+        return;
+      }
+      if (v === 'returns' || v === 'lookup') {
+        setScanFor((s) => ({ view: v, code, n: (s?.n ?? 0) + 1 }));
+        return;
+      }
+      if (v !== 'settings') setView('checkout');
+      void identify(source ? { code, source } : { code });
+    },
+    [approval, identify],
+  );
+  const onScanRef = useRef(onScan);
+  onScanRef.current = onScan;
+
+  // The keyboard wedge: window-level, capture phase, whatever has the focus.
+  useEffect(() => {
+    const w = startWedge((code, info) => {
+      setLastScan({ code, durationMs: info.durationMs, terminator: info.terminator });
+      onScanRef.current(code);
+    }, savedWedge());
+    wedgeRef.current = w;
+    return () => w.stop();
+  }, []);
+
+  const onEvent = useCallback(
+    (e: TillEvent) => {
+      switch (e.type) {
+        case 'card': {
+          // A reader of the till's own (main/devices). At checkout the till identifies the
+          // card itself and a `member` event follows; other screens take the code.
+          const v = viewRef.current;
+          if (v === 'enrol' || v === 'returns' || v === 'lookup') {
+            if (!e.error || e.error === 'unknown_card' || e.error === 'unknown_member')
+              onScanRef.current(e.code, e.kind);
+          } else if (e.error) {
+            setView('checkout');
+            setMemberState({ member: null, error: new ApiError(422, e.error, e.error), busy: false });
+          }
+          break;
+        }
+        case 'member': {
+          // Identified by the POS or a reader of the till's (or by this screen: each of its own
+          // identifications publishes one event, which is skipped; it may arrive before the answer).
+          if (ownIdentified.current.take(e.memberNo)) break;
+          setTimeout(() => {
+            if (ownIdentified.current.take(e.memberNo) || e.memberNo === memberNoRef.current) return;
+            void api.member(e.memberNo).then(showMember, () => {});
+          }, 150);
+          break;
+        }
+        case 'quote':
+          if (e.saleId !== null && ownQuotes.current.has(e.saleId)) break;
+          setPosQuote(e);
+          if (e.memberNo && e.memberNo !== memberNoRef.current) void api.member(e.memberNo).then(showMember, () => {});
+          break;
+        case 'sale':
+          if (e.memberNo && e.memberNo === memberNoRef.current) void refreshMember(e.memberNo);
+          setPosQuote((q) => (q && (q.saleId === null || q.saleId === e.saleId) ? null : q));
+          break;
+        case 'return':
+          void refreshMember();
+          break;
+        case 'sync':
+          setHealth((h) => (h ? { ...h, online: e.online, entriesWaiting: e.waiting, lastSyncAt: e.lastSyncAt } : h));
+          break;
+        case 'device':
+          setDevices((ds) => {
+            const i = ds.findIndex((d) => d.device === e.device);
+            if (i < 0) return [...ds, { device: e.device, state: e.state }];
+            return ds.map((d, j) => (j === i ? { ...d, state: e.state } : d));
+          });
+          break;
+        case 'printer':
+          setPrinter({ state: e.state, paperLow: e.paperLow, queuedJobs: e.queuedJobs, lastError: e.lastError });
+          break;
+        default:
+          break;
+      }
+    },
+    [api, refreshMember, showMember],
+  );
+  const onEventRef = useRef(onEvent);
+  onEventRef.current = onEvent;
+
+  useEffect(() => {
+    const s = new EventStream(api, (e) => onEventRef.current(e), setLive);
+    s.start();
+    return () => s.stop();
+  }, [api]);
+
+  // Status: health now and every 10 s.
+  useEffect(() => {
+    let stop = false;
+    const poll = () =>
+      api.health().then(
+        (h) => {
+          if (stop) return;
+          setHealth(h);
+          if (h.printer) setPrinter(h.printer);
+          if (h.devices)
+            setDevices(h.devices.map((d) => ({ device: d.id, state: d.state, description: d.description })));
+        },
+        () => {},
+      );
+    void poll();
+    const timer = setInterval(poll, 10_000);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [api]);
+
+  // Keep the session from going idle while someone works at the till.
+  useEffect(() => {
+    let last = Date.now();
+    const touch = () => {
+      if (Date.now() - last < 60_000) return;
+      last = Date.now();
+      void api.session().catch(() => {});
+    };
+    window.addEventListener('pointerdown', touch, { capture: true });
+    window.addEventListener('keydown', touch, { capture: true });
+    return () => {
+      window.removeEventListener('pointerdown', touch, { capture: true });
+      window.removeEventListener('keydown', touch, { capture: true });
+    };
+  }, [api]);
+
+  // Alt+1..5 switch screens from the keyboard.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const i = Number(e.key) - 1;
+      const v = VIEWS[i];
+      if (v) {
+        e.preventDefault();
+        setView(v);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const requestApproval = useCallback(
+    (action: ApprovalAction) => new Promise<Approval | null>((resolve) => setApproval({ action, resolve })),
+    [],
+  );
+
+  if (bootError) {
+    return (
+      <main className="boot">
+        <Banner kind="error">{errorText(t, bootError)}</Banner>
+      </main>
+    );
+  }
+  if (!programme) return <p className="loading">{t('app.loading')}</p>;
+
+  const ctx: AppContextValue = {
+    api,
+    lang,
+    t,
+    setLang: props.setLang,
+    staff: props.session.staff,
+    programme,
+    requestApproval,
+  };
+  const other = LANGS.find((l) => l !== lang) ?? 'en';
+
+  return (
+    <AppContext.Provider value={ctx}>
+      <div className="app">
+        <header className="topbar">
+          <h1>{t('app.title')}</h1>
+          <nav role="tablist" aria-label={t('app.title')}>
+            {VIEWS.map((v, i) => (
+              <button
+                type="button"
+                role="tab"
+                key={v}
+                aria-selected={view === v}
+                className={view === v ? 'active' : ''}
+                onClick={() => setView(v)}
+                data-testid={`nav-${v}`}
+                title={`Alt+${i + 1}`}
+              >
+                {t(`nav.${v}`)}
+              </button>
+            ))}
+          </nav>
+          <div className="topbar-right">
+            <button type="button" className="link" onClick={() => props.setLang(other)} data-testid="lang-toggle">
+              {translate(other, 'app.langName')}
+            </button>
+            <button type="button" onClick={props.onSignOut} data-testid="sign-out">
+              {t('nav.signOut')}
+            </button>
+          </div>
+        </header>
+        <main className="content">
+          {view === 'checkout' ? (
+            <Checkout
+              memberState={memberState}
+              onIdentify={(r) => void identify(r)}
+              onClearMember={() => {
+                identifySeq.current++;
+                setMemberState({ member: null, error: null, busy: false });
+                setPosQuote(null);
+              }}
+              onMemberUpdated={() => void refreshMember()}
+              posQuote={posQuote}
+              ownQuote={(id) => ownQuotes.current.add(id)}
+            />
+          ) : null}
+          {view === 'lookup' ? (
+            <Lookup
+              scanned={scanFor?.view === 'lookup' ? scanFor : null}
+              onIdentified={(no) => ownIdentified.current.add(no)}
+              onUseAtCheckout={(m) => {
+                showMember(m);
+                setView('checkout');
+              }}
+            />
+          ) : null}
+          {view === 'enrol' ? (
+            <Enrol
+              cardCode={enrolCard}
+              onClearCard={() => setEnrolCard('')}
+              onUseAtCheckout={(m) => {
+                setEnrolCard('');
+                showMember(m);
+                setView('checkout');
+              }}
+            />
+          ) : null}
+          {view === 'returns' ? (
+            <Returns
+              scanned={scanFor?.view === 'returns' ? scanFor : null}
+              onMemberChanged={(no) => {
+                if (no && no === memberNoRef.current) void refreshMember(no);
+              }}
+            />
+          ) : null}
+          {view === 'settings' ? (
+            <Settings
+              health={health}
+              devices={devices}
+              wedge={wedge}
+              onWedge={(o) => {
+                localStorage.setItem(WEDGE_KEY, JSON.stringify(o));
+                setWedge(o);
+                wedgeRef.current?.configure(o);
+              }}
+              lastScan={lastScan}
+            />
+          ) : null}
+        </main>
+        <StatusBar health={health} live={live} devices={devices} printer={printer} />
+        {approval ? (
+          <SupervisorDialog
+            action={approval.action}
+            onDone={(a) => {
+              approval.resolve(a);
+              setApproval(null);
+            }}
+          />
+        ) : null}
+      </div>
+    </AppContext.Provider>
+  );
+}

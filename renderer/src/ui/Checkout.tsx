@@ -1,0 +1,577 @@
+/**
+ * The checkout screen: identify the member (scan anywhere, or type a mobile / member number),
+ * see them masked with tier, progress, balance, expiring points, class and lifecycle; follow
+ * the basket the POS is quoting live; or key in a sale where the store has no integrated POS.
+ */
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { money, dateTime, localDay, points as fmtPoints } from '../lib/format.js';
+import { newSaleId, type MemberSummary, type QuoteResponse, type SaleResponse } from '../lib/api.js';
+import type { QuoteEvent } from '../lib/events.js';
+import { checkAmount, checkRedeemPoints, classifyLookup } from '../lib/validate.js';
+import { Badge, Banner, errorText, fieldError, TextField, type FieldError } from './common.js';
+import { needsSupervisor, useApp } from './context.js';
+import { ApiError } from '../lib/api.js';
+import { isMessageKey } from '../i18n/index.js';
+import { RedeemDialog } from './Redeem.js';
+
+export type IdentifyRequest = { code: string; source?: 'barcode' | 'nfc' | 'qr' } | { phone: string };
+
+export interface MemberState {
+  member: MemberSummary | null;
+  error: unknown;
+  busy: boolean;
+}
+
+/** A category's name in the current language; categories the UI does not know show their code. */
+export function categoryLabel(t: ReturnType<typeof useApp>['t'], c: string): string {
+  const key = `category.${c}`;
+  return isMessageKey(key) ? t(key) : c;
+}
+
+export function IdentifyBar(props: { onIdentify(req: IdentifyRequest): void; busy: boolean }) {
+  const { t } = useApp();
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<FieldError | null>(null);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const c = classifyLookup(value);
+    setError(fieldError(c));
+    if (!c.ok) return;
+    props.onIdentify(c.value);
+    setValue('');
+  };
+  return (
+    <form className="identify" onSubmit={submit} noValidate data-testid="identify-form">
+      <TextField
+        name="identify"
+        label={t('identify.label')}
+        value={value}
+        onChange={(v) => {
+          setValue(v);
+          setError(null);
+        }}
+        error={error}
+        placeholder={t('identify.placeholder')}
+        hint={t('identify.hint')}
+        autoFocus
+      />
+      <button type="submit" className="primary" disabled={props.busy} data-testid="identify-submit">
+        {t('identify.submit')}
+      </button>
+    </form>
+  );
+}
+
+export function MemberPanel(props: { state: MemberState; onClear(): void; onRedeem(): void }) {
+  const { t, lang, programme } = useApp();
+  const { member, error, busy } = props.state;
+  if (busy && !member) {
+    return (
+      <section className="panel member" aria-busy="true">
+        <p className="muted">{t('identify.searching')}</p>
+      </section>
+    );
+  }
+  const problem = error ? (
+    <Banner kind="error" testId="member-error">
+      {errorText(t, error)}
+    </Banner>
+  ) : null;
+  if (!member) {
+    return (
+      <section className="panel member member-empty" data-testid="member-panel">
+        {problem}
+        <h2>{t('member.none')}</h2>
+        <p className="muted">{t('member.noneHint')}</p>
+      </section>
+    );
+  }
+  const tiers = programme.tiers;
+  const i = tiers.findIndex((x) => x.code === member.tier);
+  const cur = tiers[i];
+  const next = member.nextTier.tier ? tiers.find((x) => x.code === member.nextTier.tier) : undefined;
+  const span = cur && next ? next.threshold - cur.threshold : 0;
+  const progress = span > 0 ? Math.min(1, Math.max(0, (span - member.nextTier.remaining) / span)) : 1;
+  const tierName = (code: string) => {
+    const def = tiers.find((x) => x.code === code);
+    return def ? (lang === 'zh-CN' ? def.name.zh : def.name.en) : code;
+  };
+  return (
+    <section className="panel member" data-testid="member-panel" aria-live="polite">
+      {problem}
+      <div className="member-head">
+        <div>
+          <div className="member-name" data-testid="member-name">
+            {member.name}
+          </div>
+          <div className="member-sub">
+            <span>
+              {t('member.memberNo')} <b data-testid="member-no">{member.memberNo}</b>
+            </span>
+            <span>
+              {t('member.phone')} <b data-testid="member-phone">{member.phone}</b>
+            </span>
+          </div>
+        </div>
+        <div className="badges">
+          <Badge kind={`tier-${member.tier}`} testId="member-tier">
+            {lang === 'zh-CN' ? member.tierName.zh : member.tierName.en}
+          </Badge>
+          <Badge kind="class" testId="member-class">
+            {member.class ? t('member.class', { class: member.class }) : t('member.classNone')}
+          </Badge>
+          <Badge kind={`life-${member.lifecycle}`} testId="member-lifecycle">
+            {t(`member.lifecycle.${member.lifecycle}`)}
+          </Badge>
+          {member.status === 'blocked' ? <Badge kind="blocked">{t('member.blocked')}</Badge> : null}
+        </div>
+      </div>
+      <div className="balance">
+        <div>
+          <div className="label">{t('member.balance')}</div>
+          <div className="big" data-testid="member-balance">
+            {fmtPoints(member.balance, lang)}
+          </div>
+        </div>
+        <div>
+          <div className="label">{t('member.spendable')}</div>
+          <div className="mid" data-testid="member-spendable">
+            {fmtPoints(member.spendable, lang)}
+          </div>
+        </div>
+      </div>
+      {member.balanceAsOf ? (
+        <p className="asof" data-testid="member-asof">
+          {member.balanceAsOf === 'never'
+            ? t('member.asOfNever')
+            : t('member.asOf', { time: dateTime(member.balanceAsOf, programme.timeZone, lang) })}
+        </p>
+      ) : null}
+      <div className="progress-block">
+        {next ? (
+          <>
+            <div
+              className="progress"
+              role="progressbar"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(progress * 100)}
+            >
+              <div className="progress-fill" style={{ width: `${Math.round(progress * 100)}%` }} />
+            </div>
+            <p data-testid="member-next-tier">
+              {t('member.nextTier', { amount: money(member.nextTier.remaining), tier: tierName(next.code) })}
+            </p>
+          </>
+        ) : (
+          <p>{t('member.topTier')}</p>
+        )}
+      </div>
+      <div className="expiring" data-testid="member-expiring">
+        <h3>{t('member.expiring')}</h3>
+        {member.expiringSoon.length === 0 ? (
+          <p className="muted">{t('member.noExpiring')}</p>
+        ) : (
+          <ul>
+            {member.expiringSoon.map((x) => (
+              <li key={x.on}>
+                {t('member.expiringItem', { points: fmtPoints(x.points, lang), date: localDay(x.on, lang) })}
+              </li>
+            ))}
+          </ul>
+        )}
+        {member.stamps > 0 ? <p className="muted">{t('member.stamps', { n: member.stamps })}</p> : null}
+      </div>
+      <div className="actions">
+        <button type="button" className="primary" onClick={props.onRedeem} data-testid="redeem-open">
+          {t('member.redeem')}
+        </button>
+        <button type="button" onClick={props.onClear} data-testid="member-clear">
+          {t('member.clear')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+export function PosBasket(props: { quote: QuoteEvent | null; member: MemberSummary | null }) {
+  const { t, lang } = useApp();
+  const q = props.quote;
+  if (!q) {
+    return (
+      <div className="basket-empty" data-testid="pos-basket-empty">
+        <p className="big-muted">{t('basket.waiting')}</p>
+        <p className="muted">{t('basket.waitingHint')}</p>
+      </div>
+    );
+  }
+  return (
+    <div className="pos-basket" data-testid="pos-basket">
+      {q.memberNo === null ? <p className="muted">{t('basket.anonymous')}</p> : null}
+      {q.memberNo !== null && props.member && q.memberNo !== props.member.memberNo ? (
+        <Banner kind="warn">{t('basket.forOther', { memberNo: q.memberNo })}</Banner>
+      ) : null}
+      <table className="lines">
+        <tbody>
+          {q.lines.map((l, i) => (
+            <tr key={`${l.sku}-${i}`} className={l.excluded ? 'excluded' : undefined}>
+              <td>
+                {l.name ?? l.sku}
+                {l.excluded ? <span className="tag">{t('basket.excluded')}</span> : null}
+              </td>
+              <td className="num">×{l.quantity}</td>
+              <td className="num">{money(l.net)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {q.lineCount > q.lines.length ? (
+        <p className="muted">{t('basket.moreLines', { n: q.lineCount - q.lines.length })}</p>
+      ) : null}
+      <dl className="totals">
+        <dt>{t('basket.total')}</dt>
+        <dd data-testid="basket-total">{money(q.total)}</dd>
+        <dt>{t('basket.earn')}</dt>
+        <dd data-testid="basket-points">
+          {fmtPoints(q.points, lang)}
+          {q.bonusPoints > 0 ? <span className="muted"> · {t('basket.bonus', { points: q.bonusPoints })}</span> : null}
+        </dd>
+        {q.pointsRedeemed > 0 ? (
+          <>
+            <dt>{t('basket.redeemed')}</dt>
+            <dd>
+              {fmtPoints(q.pointsRedeemed, lang)} · {t('basket.redeemedValue', { amount: money(q.redemptionValue) })}
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <details open className="breakdown">
+        <summary>{t('basket.breakdown')}</summary>
+        <p data-testid="basket-breakdown">{lang === 'zh-CN' ? q.breakdownText.zh : q.breakdownText.en}</p>
+      </details>
+    </div>
+  );
+}
+
+interface KeyedLine {
+  category: string;
+  amount: string;
+}
+
+export function SaleResult(props: { result: SaleResponse; onClose(): void }) {
+  const { api, t, lang, programme } = useApp();
+  const r = props.result;
+  const [printNote, setPrintNote] = useState<string | null>(null);
+  const print = () => {
+    api.printReceipt(r.saleId, lang).then(
+      () => setPrintNote(t('printer.sent')),
+      (e: unknown) => setPrintNote(errorText(t, e)),
+    );
+  };
+  const name = (code: string | null) => {
+    const d = programme.tiers.find((x) => x.code === code);
+    return d ? (lang === 'zh-CN' ? d.name.zh : d.name.en) : (code ?? '');
+  };
+  return (
+    <Banner kind="ok" testId="sale-result">
+      <strong>{t('keyed.recorded', { saleId: r.saleId })}</strong>
+      <span>
+        {' '}
+        · {t('result.earned')} <b data-testid="result-earned">{fmtPoints(r.pointsEarned + r.bonusPoints, lang)}</b>
+      </span>
+      {r.pointsRedeemed > 0 ? (
+        <span>
+          {' '}
+          · {t('result.redeemed')} <b>{fmtPoints(r.pointsRedeemed, lang)}</b>
+        </span>
+      ) : null}
+      {r.balance !== null ? (
+        <span>
+          {' '}
+          · {t('result.balance')} <b>{fmtPoints(r.balance, lang)}</b>
+        </span>
+      ) : null}
+      {r.tierChanged ? <div>{t('result.upgrade', { from: name(r.previousTier), to: name(r.tier) })}</div> : null}
+      <div className="actions">
+        <button type="button" onClick={print} data-testid="print-receipt">
+          {t('printer.print')}
+        </button>
+        <button type="button" className="link" onClick={props.onClose}>
+          {t('app.close')}
+        </button>
+        {printNote ? <span data-testid="print-note">{printNote}</span> : null}
+      </div>
+    </Banner>
+  );
+}
+
+function problemError(
+  t: ReturnType<typeof useApp>['t'],
+  p: { code: string; message: string } | null,
+): FieldError | null {
+  if (!p) return null;
+  const key = `error.${p.code}`;
+  return {
+    key: 'error.generic',
+    text: isMessageKey(key) ? t(key, { message: p.message }) : t('error.generic', { message: p.message }),
+  };
+}
+
+export function KeyedSale(props: {
+  member: MemberSummary | null;
+  ownQuote(saleId: string): void;
+  onRecorded(r: SaleResponse): void;
+}) {
+  const { api, t, lang, staff, programme, requestApproval } = useApp();
+  const categories = programme.categories;
+  const [lines, setLines] = useState<KeyedLine[]>([{ category: categories[0] ?? 'general', amount: '' }]);
+  const [redeem, setRedeem] = useState('');
+  const [errors, setErrors] = useState<Record<string, FieldError | null>>({});
+  const [quote, setQuote] = useState<QuoteResponse | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const draft = useRef(newSaleId(programme.tillId));
+  const memberNo = props.member?.memberNo;
+
+  const parsedLines = lines.map((l) => ({ l, c: checkAmount(l.amount) }));
+  const allValid = parsedLines.every((x) => x.c.ok);
+  const saleLines = () =>
+    parsedLines.map(({ l, c }, i) => ({
+      sku: `keyed-${l.category}-${i + 1}`,
+      name: categoryLabel(t, l.category),
+      category: l.category,
+      quantity: 1,
+      unitPrice: c.ok ? c.value : 0,
+    }));
+  const redeemRule = { min: programme.minimumPoints, step: programme.pointsPerCurrencyUnit, max: null };
+  const preview = checkRedeemPoints(redeem, redeemRule);
+  const previewPoints = preview.ok && memberNo ? preview.value : 0;
+  const key = JSON.stringify([lines, memberNo, previewPoints]);
+
+  // A live preview of the points as the cashier types (a quote changes nothing).
+  useEffect(() => {
+    if (!allValid) {
+      setQuote(null);
+      return;
+    }
+    const timer = setTimeout(() => {
+      props.ownQuote(draft.current);
+      api
+        .quote({
+          saleId: draft.current,
+          ...(memberNo ? { memberNo } : {}),
+          lines: saleLines(),
+          ...(previewPoints > 0 ? { redeemPoints: previewPoints } : {}),
+        })
+        .then(setQuote)
+        .catch(() => setQuote(null));
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [key]);
+
+  const maxRedeem = quote && props.member ? Math.min(quote.maxRedeemablePoints, props.member.spendable) : 0;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFailure(null);
+    const next: Record<string, FieldError | null> = {};
+    parsedLines.forEach(({ c }, i) => (next[`amount-${i}`] = fieldError(c)));
+    const r = checkRedeemPoints(redeem, { ...redeemRule, max: props.member ? maxRedeem : 0 });
+    next.redeem = fieldError(r);
+    setErrors(next);
+    if (!allValid || !r.ok) return;
+    const pts = r.value;
+    let approval: string | undefined;
+    if (pts > 0 && props.member && needsSupervisor(staff, programme, pts)) {
+      const a = await requestApproval({ kind: 'redeem_points', memberNo: props.member.memberNo, points: pts });
+      if (!a) return;
+      approval = a.approval;
+    }
+    setBusy(true);
+    try {
+      const saleId = draft.current;
+      const res = await api.sale(
+        {
+          saleId,
+          ...(memberNo ? { memberNo } : {}),
+          lines: saleLines(),
+          ...(pts > 0 ? { tenders: [{ type: 'points' as const, points: pts }] } : {}),
+        },
+        approval,
+      );
+      props.onRecorded(res);
+      draft.current = newSaleId(programme.tillId);
+      setLines([{ category: categories[0] ?? 'general', amount: '' }]);
+      setRedeem('');
+      setQuote(null);
+    } catch (err) {
+      if (err instanceof ApiError && err.field === 'tenders')
+        setErrors((x) => ({ ...x, redeem: { key: 'error.generic', text: errorText(t, err) } }));
+      else setFailure(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const cash = quote ? Math.max(0, quote.total - quote.redemptionValue) : 0;
+  return (
+    <form className="keyed" onSubmit={(e) => void submit(e)} noValidate data-testid="keyed-form">
+      {!props.member ? <p className="muted">{t('keyed.noMember')}</p> : null}
+      {lines.map((l, i) => (
+        <div className="keyed-line" key={i}>
+          <div className="field">
+            <label htmlFor={`keyed-cat-${i}`}>{t('keyed.category')}</label>
+            <select
+              id={`keyed-cat-${i}`}
+              name={`category-${i}`}
+              value={l.category}
+              onChange={(e) => setLines((ls) => ls.map((x, j) => (j === i ? { ...x, category: e.target.value } : x)))}
+            >
+              {categories.map((c) => (
+                <option key={c} value={c}>
+                  {categoryLabel(t, c)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <TextField
+            name={`amount-${i}`}
+            label={t('keyed.amount')}
+            value={l.amount}
+            inputMode="decimal"
+            onChange={(v) => {
+              setLines((ls) => ls.map((x, j) => (j === i ? { ...x, amount: v } : x)));
+              setErrors((x) => ({ ...x, [`amount-${i}`]: null }));
+            }}
+            error={errors[`amount-${i}`] ?? null}
+          />
+          {lines.length > 1 ? (
+            <button
+              type="button"
+              className="link"
+              onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}
+              aria-label={t('keyed.removeLine')}
+            >
+              ×
+            </button>
+          ) : null}
+        </div>
+      ))}
+      <button
+        type="button"
+        onClick={() => setLines((ls) => [...ls, { category: categories[0] ?? 'general', amount: '' }])}
+        data-testid="keyed-add-line"
+      >
+        {t('keyed.addLine')}
+      </button>
+      {props.member ? (
+        <TextField
+          name="redeem"
+          label={t('keyed.redeemPoints')}
+          value={redeem}
+          inputMode="numeric"
+          onChange={(v) => {
+            setRedeem(v);
+            setErrors((x) => ({ ...x, redeem: null }));
+          }}
+          error={errors.redeem ?? problemError(t, quote?.redemptionProblem ?? null)}
+          hint={t('keyed.redeemHint', {
+            min: programme.minimumPoints,
+            step: programme.pointsPerCurrencyUnit,
+            max: fmtPoints(maxRedeem, lang),
+          })}
+        />
+      ) : null}
+      {quote ? (
+        <dl className="totals" data-testid="keyed-quote">
+          <dt>{t('basket.total')}</dt>
+          <dd data-testid="keyed-total">{money(quote.total)}</dd>
+          {quote.pointsRedeemed > 0 ? (
+            <>
+              <dt>{t('basket.redeemed')}</dt>
+              <dd>
+                {fmtPoints(quote.pointsRedeemed, lang)} ·{' '}
+                {t('basket.redeemedValue', { amount: money(quote.redemptionValue) })}
+              </dd>
+            </>
+          ) : null}
+          <dt>{t('keyed.quote')}</dt>
+          <dd>{t('keyed.cash', { amount: money(cash) })}</dd>
+          <dt>{t('basket.earn')}</dt>
+          <dd data-testid="keyed-points">{fmtPoints(quote.pointsEarned + quote.bonusPoints, lang)}</dd>
+        </dl>
+      ) : null}
+      {failure ? (
+        <Banner kind="error" testId="keyed-error">
+          {errorText(t, failure)}
+        </Banner>
+      ) : null}
+      <button type="submit" className="primary wide" disabled={busy} data-testid="keyed-submit">
+        {busy ? t('keyed.recording') : t('keyed.record')}
+      </button>
+    </form>
+  );
+}
+
+export function Checkout(props: {
+  memberState: MemberState;
+  onIdentify(req: IdentifyRequest): void;
+  onClearMember(): void;
+  onMemberUpdated(): void;
+  posQuote: QuoteEvent | null;
+  ownQuote(saleId: string): void;
+}) {
+  const { t } = useApp();
+  const [mode, setMode] = useState<'pos' | 'keyed'>('pos');
+  const [redeemOpen, setRedeemOpen] = useState(false);
+  const [result, setResult] = useState<SaleResponse | null>(null);
+  const member = props.memberState.member;
+  return (
+    <div className="checkout">
+      <IdentifyBar onIdentify={props.onIdentify} busy={props.memberState.busy} />
+      <div className="columns">
+        <MemberPanel state={props.memberState} onClear={props.onClearMember} onRedeem={() => setRedeemOpen(true)} />
+        <section className="panel basket">
+          <div className="tabs" role="tablist">
+            <button
+              type="button"
+              role="tab"
+              aria-selected={mode === 'pos'}
+              className={mode === 'pos' ? 'active' : ''}
+              onClick={() => setMode('pos')}
+              data-testid="mode-pos"
+            >
+              {t('basket.pos')}
+            </button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={mode === 'keyed'}
+              className={mode === 'keyed' ? 'active' : ''}
+              onClick={() => setMode('keyed')}
+              data-testid="mode-keyed"
+            >
+              {t('basket.keyed')}
+            </button>
+          </div>
+          {result ? <SaleResult result={result} onClose={() => setResult(null)} /> : null}
+          {mode === 'pos' ? (
+            <PosBasket quote={props.posQuote} member={member} />
+          ) : (
+            <KeyedSale
+              member={member}
+              ownQuote={props.ownQuote}
+              onRecorded={(r) => {
+                setResult(r);
+                props.onMemberUpdated();
+              }}
+            />
+          )}
+        </section>
+      </div>
+      {redeemOpen && member ? (
+        <RedeemDialog member={member} onClose={() => setRedeemOpen(false)} onRedeemed={() => props.onMemberUpdated()} />
+      ) : null}
+    </div>
+  );
+}

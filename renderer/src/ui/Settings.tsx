@@ -1,0 +1,196 @@
+/** Settings: language, this till, the keyboard-wedge timing (with a scan test), devices, and the POS key (admin only). */
+import { useState } from 'react';
+import { LANGS, translate } from '../i18n/index.js';
+import type { HealthResponse } from '../lib/api.js';
+import type { WedgeOptions } from '../wedge/detector.js';
+import { Banner, errorText, TextField, type FieldError } from './common.js';
+import { useApp } from './context.js';
+import { deviceState, type DeviceState } from './StatusBar.js';
+
+export interface LastScan {
+  code: string;
+  durationMs: number;
+  terminator: string;
+}
+
+export function Settings(props: {
+  health: HealthResponse | null;
+  devices: DeviceState[];
+  wedge: Pick<WedgeOptions, 'maxGapMs' | 'minLength'>;
+  onWedge(o: Pick<WedgeOptions, 'maxGapMs' | 'minLength'>): void;
+  lastScan: LastScan | null;
+}) {
+  const { api, t, lang, setLang, staff, programme } = useApp();
+  const [gap, setGap] = useState(String(props.wedge.maxGapMs));
+  const [len, setLen] = useState(String(props.wedge.minLength));
+  const [errs, setErrs] = useState<{ gap: FieldError | null; len: FieldError | null }>({ gap: null, len: null });
+  const [saved, setSaved] = useState(false);
+  const [key, setKey] = useState<{ key: string; file: string; fromEnvironment: boolean } | null>(null);
+  const [keyNote, setKeyNote] = useState<string | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
+
+  const saveWedge = () => {
+    const g = Number(gap);
+    const l = Number(len);
+    const gapOk = Number.isInteger(g) && g >= 5 && g <= 200;
+    const lenOk = Number.isInteger(l) && l >= 3 && l <= 64;
+    setErrs({
+      gap: gapOk ? null : { key: 'error.generic', text: '5 – 200' },
+      len: lenOk ? null : { key: 'error.generic', text: '3 – 64' },
+    });
+    if (!gapOk || !lenOk) return;
+    props.onWedge({ maxGapMs: g, minLength: l });
+    setSaved(true);
+  };
+
+  const showKey = async () => {
+    setFailure(null);
+    if (key) {
+      setKey(null);
+      return;
+    }
+    try {
+      setKey(await api.posKey());
+    } catch (e) {
+      setFailure(e);
+    }
+  };
+
+  const rotate = async () => {
+    setFailure(null);
+    if (!window.confirm(t('settings.posKeyConfirm'))) return;
+    try {
+      setKey(await api.rotatePosKey());
+      setKeyNote(t('settings.posKeyRotated'));
+    } catch (e) {
+      setFailure(e);
+    }
+  };
+
+  const h = props.health;
+  return (
+    <div className="settings">
+      <section className="panel">
+        <h2>{t('settings.language')}</h2>
+        <div className="actions">
+          {LANGS.map((l) => (
+            <button
+              type="button"
+              key={l}
+              className={l === lang ? 'primary' : ''}
+              aria-pressed={l === lang}
+              onClick={() => setLang(l)}
+              data-testid={`settings-lang-${l}`}
+            >
+              {translate(l, 'app.langName')}
+            </button>
+          ))}
+        </div>
+      </section>
+      <section className="panel">
+        <h2>{t('settings.till')}</h2>
+        <dl className="facts">
+          <dt>{t('settings.tillId')}</dt>
+          <dd>{programme.tillId}</dd>
+          <dt>{t('settings.storeId')}</dt>
+          <dd>{programme.storeId}</dd>
+          <dt>{t('settings.version')}</dt>
+          <dd>{h?.version ?? '…'}</dd>
+          <dt>{t('settings.ruleVersion')}</dt>
+          <dd>{programme.ruleVersion}</dd>
+          <dt>{t('settings.timeZone')}</dt>
+          <dd>{programme.timeZone}</dd>
+        </dl>
+      </section>
+      <section className="panel">
+        <h2>{t('settings.scanner')}</h2>
+        <p className="muted small">{t('settings.scannerHint')}</p>
+        <div className="grid-form">
+          <TextField
+            name="maxGap"
+            label={t('settings.maxGap')}
+            value={gap}
+            onChange={(v) => {
+              setGap(v);
+              setSaved(false);
+            }}
+            error={errs.gap}
+            inputMode="numeric"
+          />
+          <TextField
+            name="minLength"
+            label={t('settings.minLength')}
+            value={len}
+            onChange={(v) => {
+              setLen(v);
+              setSaved(false);
+            }}
+            error={errs.len}
+            inputMode="numeric"
+          />
+        </div>
+        <div className="actions">
+          <button type="button" className="primary" onClick={saveWedge}>
+            {t('settings.save')}
+          </button>
+          {saved ? <span className="ok">{t('settings.saved')}</span> : null}
+        </div>
+        <h3>{t('settings.test')}</h3>
+        <p data-testid="settings-last-scan">
+          {props.lastScan
+            ? t('settings.lastScan', {
+                code: props.lastScan.code,
+                ms: Math.round(props.lastScan.durationMs),
+                terminator: props.lastScan.terminator,
+              })
+            : t('settings.noScan')}
+        </p>
+      </section>
+      <section className="panel">
+        <h2>{t('settings.devices')}</h2>
+        {props.devices.length === 0 ? (
+          <p className="muted">{t('settings.noDevices')}</p>
+        ) : (
+          <ul>
+            {props.devices.map((d) => (
+              <li key={d.device}>
+                {d.description ? `${d.description} (${d.device})` : d.device}: {deviceState(t, d.state)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="panel" data-testid="settings-pos-key">
+        <h2>{t('settings.posKey')}</h2>
+        {staff.role !== 'admin' ? (
+          <p className="muted">{t('settings.adminOnly')}</p>
+        ) : (
+          <>
+            {failure ? <Banner kind="error">{errorText(t, failure)}</Banner> : null}
+            {keyNote ? <Banner kind="ok">{keyNote}</Banner> : null}
+            {key ? (
+              <>
+                <p>
+                  <code className="secret" data-testid="pos-key">
+                    {key.key}
+                  </code>
+                </p>
+                <p className="muted small">
+                  {key.fromEnvironment ? t('settings.posKeyFromEnv') : t('settings.posKeyFile', { file: key.file })}
+                </p>
+              </>
+            ) : null}
+            <div className="actions">
+              <button type="button" onClick={() => void showKey()} data-testid="pos-key-show">
+                {key ? t('settings.posKeyHide') : t('settings.posKeyShow')}
+              </button>
+              <button type="button" onClick={() => void rotate()} disabled={key?.fromEnvironment === true}>
+                {t('settings.posKeyRotate')}
+              </button>
+            </div>
+          </>
+        )}
+      </section>
+    </div>
+  );
+}

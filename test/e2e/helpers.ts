@@ -1,0 +1,150 @@
+/**
+ * End-to-end plumbing: the renderer built once with Vite's build() API, a real till service
+ * (createTill: real SQLite in a temp folder, HTTP on 127.0.0.1 port 0) serving that build,
+ * staff to sign in with, and Debian's Chromium driven by playwright-core.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
+import type { RuleSetInput } from '../../core/ruleset/schema.js';
+import { StaffDirectory } from '../../main/api/staff.js';
+import { configFromEnv } from '../../main/service/config.js';
+import { createTill, type Till } from '../../main/service/till.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+export const POS_KEY = 'e2e-pos-key-0123456789abcdef';
+
+export const STAFF = {
+  cashier: { staffId: '1001', name: '李收银', role: 'cashier', pin: '1234' },
+  supervisor: { staffId: '2001', name: '王主管', role: 'supervisor', pin: '5678' },
+  admin: { staffId: '9001', name: '张店长', role: 'admin', pin: '246810' },
+} as const;
+
+let built: Promise<string> | null = null;
+
+/**
+ * Builds the renderer once per process into a temp folder (the repo's renderer/dist is left
+ * alone) and returns the folder.
+ */
+export function buildRenderer(): Promise<string> {
+  built ??= (async () => {
+    const { build } = await import('vite');
+    const outDir = mkdtempSync(join(tmpdir(), 'till-ui-'));
+    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+    await build({
+      configFile: join(ROOT, 'renderer', 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
+    if (!existsSync(join(outDir, 'index.html'))) throw new Error('the renderer build wrote no index.html');
+    return outDir;
+  })();
+  return built;
+}
+
+export interface UiTill {
+  till: Till;
+  url: string;
+  dir: string;
+  /** POST with the POS key, as the host POS would */
+  pos(path: string, body: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  close(): Promise<void>;
+}
+
+export async function startUiTill(opts: { ruleSet?: Partial<RuleSetInput> } = {}): Promise<UiTill> {
+  const uiDir = await buildRenderer();
+  const dir = mkdtempSync(join(tmpdir(), 'till-e2e-'));
+  const till = await createTill(
+    {
+      // Every setting at its default, then what this test till needs.
+      ...configFromEnv({}),
+      dataDir: dir,
+      port: 0,
+      host: '127.0.0.1',
+      tillId: 'till-e2e-1',
+      storeId: 'store-e2e',
+      hqUrl: null,
+      posApiKey: POS_KEY,
+      devices: 'simulated',
+      logLevel: 'error',
+      uiDir,
+    },
+    { quiet: true },
+  );
+  till.ctx.rules.put(
+    {
+      ...DEFAULT_RULE_SET_INPUT,
+      version: 2,
+      effectiveFrom: '2020-01-01T00:00:00+08:00',
+      ...opts.ruleSet,
+    },
+    new Date().toISOString(),
+  );
+  const staff = new StaffDirectory(till.ctx.db);
+  for (const s of Object.values(STAFF)) staff.add(s);
+  return {
+    till,
+    url: till.url,
+    dir,
+    async pos(path, body) {
+      const res = await fetch(`${till.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${POS_KEY}` },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    async close() {
+      await till.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}
+
+export async function signIn(page: Page, who: { staffId: string; pin: string }): Promise<void> {
+  await page.getByTestId('signin').waitFor();
+  await page.fill('#signin-staff', who.staffId);
+  await page.fill('#signin-pin', who.pin);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('statusbar').waitFor();
+}
+
+/** Types a code as a keyboard-wedge scanner does: 5 ms a key, then Enter. */
+export async function wedgeScan(page: Page, code: string): Promise<void> {
+  await page.keyboard.type(code, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
