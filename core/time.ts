@@ -77,19 +77,39 @@ function ymd(year: number, month: number, day: number): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+/**
+ * Date arithmetic is pure and the reducer asks the same questions over and over (every entry
+ * trims its member's windows relative to its own date), so answers are remembered. Bounded:
+ * cleared when full, like the local date cache.
+ */
+const shiftCache = new Map<string, string>();
+
+function remembered(key: string, compute: () => string): string {
+  const hit = shiftCache.get(key);
+  if (hit !== undefined) return hit;
+  const value = compute();
+  if (shiftCache.size > 10_000) shiftCache.clear();
+  shiftCache.set(key, value);
+  return value;
+}
+
 /** Same day N months later, or that month's last day where it has none (DOMAIN.md 7). */
 export function addMonthsClamped(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const total = y * 12 + (m - 1) + months;
-  const ny = Math.floor(total / 12);
-  const nm = (total % 12) + 1;
-  return ymd(ny, nm, Math.min(d, daysInMonth(ny, nm)));
+  return remembered(`${date}|m${months}`, () => {
+    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+    const total = y * 12 + (m - 1) + months;
+    const ny = Math.floor(total / 12);
+    const nm = (total % 12) + 1;
+    return ymd(ny, nm, Math.min(d, daysInMonth(ny, nm)));
+  });
 }
 
 export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const t = new Date(Date.UTC(y, m - 1, d + days));
-  return ymd(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate());
+  return remembered(`${date}|d${days}`, () => {
+    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+    const t = new Date(Date.UTC(y, m - 1, d + days));
+    return ymd(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate());
+  });
 }
 
 /** Whole days from a to b (b - a) for YYYY-MM-DD strings. */

@@ -65,23 +65,49 @@ function lotOrder(a: Lot, b: Lot): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function consume(lots: Lot[], points: number, firstLotId?: string): { lots: Lot[]; shortfall: number } {
-  const next = lots.map((l) => ({ ...l }));
+/**
+ * Takes `points` from the lots: the lot `firstLotId` first (a reversal takes back its own
+ * earn's lot), then FIFO. Lots left untouched are shared with the input, never copied or
+ * changed: states are values, no caller mutates a lot.
+ */
+function consume(lots: readonly Lot[], points: number, firstLotId?: string): { lots: Lot[]; shortfall: number } {
   let left = points;
-  const take = (l: Lot): void => {
-    const t = Math.min(l.remaining, left);
-    l.remaining -= t;
-    left -= t;
-  };
-  if (firstLotId) {
-    const own = next.find((l) => l.id === firstLotId);
-    if (own) take(own);
+  const own = firstLotId ? lots.findIndex((l) => l.id === firstLotId) : -1;
+  let ownTaken = 0;
+  if (own >= 0) {
+    ownTaken = Math.min((lots[own] as Lot).remaining, left);
+    left -= ownTaken;
   }
-  for (const l of next) {
-    if (left === 0) break;
-    take(l);
+  const next: Lot[] = [];
+  for (let i = 0; i < lots.length; i++) {
+    const l = lots[i] as Lot;
+    let remaining = i === own ? l.remaining - ownTaken : l.remaining;
+    if (left !== 0) {
+      const t = Math.min(remaining, left);
+      remaining -= t;
+      left -= t;
+    }
+    if (remaining > 0) next.push(remaining === l.remaining ? l : { ...l, remaining });
   }
-  return { lots: next.filter((l) => l.remaining > 0), shortfall: left };
+  return { lots: next, shortfall: left };
+}
+
+/**
+ * Where a sort by lotOrder would put a new lot: `lots` is always in lotOrder (MemberState),
+ * so a binary search finds the place, after any equal lot as the stable sort does. A new
+ * lot usually expires last: then it is one comparison.
+ */
+function withLot(lots: readonly Lot[], lot: Lot): Lot[] {
+  const n = lots.length;
+  if (n === 0 || lotOrder(lots[n - 1] as Lot, lot) <= 0) return [...lots, lot];
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lotOrder(lots[mid] as Lot, lot) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return [...lots.slice(0, lo), lot, ...lots.slice(lo)];
 }
 
 /**
@@ -148,9 +174,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       add -= pay;
     }
     if (add > 0) {
-      s.lots = [...s.lots, { id: lotIdOf(e), earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add }].sort(
-        lotOrder,
-      );
+      s.lots = withLot(s.lots, { id: lotIdOf(e), earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add });
     }
   } else if (isDebit(e.kind)) {
     s.balance -= e.points;

@@ -8,18 +8,25 @@
  * - prevHash != stored hash of firstSeq - 1, or the chain does not verify,
  *   or an entry at seq <= ack differs from the stored one -> chain broken (422, till flagged)
  * - otherwise entries at seq <= ack are the same ones again; the rest (the tail) is applied.
+ *
+ * Applying the tail: ledger rows, member records, then each touched member's state folded on
+ * (sqlite-memberstate.ts), then the batch's sale records checked against the till's own view
+ * (sqlite-sales.ts, sqlite-tillview.ts). What is derived incrementally comes from the ingest
+ * caches (sqlite-cache.ts); when the transaction rolls back they are dropped.
  */
 import { GENESIS_HASH, verifyChain } from '../../core/ledger/hash.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
-import { withSortKeys } from '../domain/order.js';
+import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
 import { foldTouchedMembers } from './sqlite-memberstate.js';
 import { upsertMembers } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
-import { recheckPending, recordReturns, recordSales } from './sqlite-sales.js';
+import { recheckPending, recordReturns, recordSales, saleBatch } from './sqlite-sales.js';
+import { advanceTillViews, type BatchChain } from './sqlite-tillview.js';
+import { dropIngestCaches, ingestCaches } from './sqlite-cache.js';
 import { q, type Db } from './sqlite-db.js';
 import type { IngestOutcome } from './types.js';
 
@@ -90,10 +97,28 @@ function run(d: IngestDeps, till: { tillId: string; storeId: string }, b: Upload
     db,
     `INSERT INTO ledger (till_id, seq, member_no, kind, points, spend, occurred_at, local_date, expires_on, sale_id,
        return_id, data, prev_hash, hash, sort_ms, received_at)
-     VALUES (@tillId, @seq, @memberNo, @kind, @points, @spend, @occurredAt, @localDate, @expiresOn, @saleId,
-       @returnId, @data, @prevHash, @hash, @sortMs, @at)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  for (const e of tail) insert.run({ ...e, data: JSON.stringify(e.data), at });
+  for (const e of tail) {
+    insert.run(
+      e.tillId,
+      e.seq,
+      e.memberNo,
+      e.kind,
+      e.points,
+      e.spend,
+      e.occurredAt,
+      e.localDate,
+      e.expiresOn,
+      e.saleId,
+      e.returnId,
+      JSON.stringify(e.data),
+      e.prevHash,
+      e.hash,
+      e.sortMs,
+      at,
+    );
+  }
   const head = tail[tail.length - 1];
   const ackSeq = head?.seq ?? row.ack_seq;
   const headHash = head?.hash ?? row.head_hash;
@@ -108,12 +133,36 @@ function run(d: IngestDeps, till: { tillId: string; storeId: string }, b: Upload
   // Members first: the feed then shows a member before its balance, and recompute finds birthdays.
   const upserted = upsertMembers(db, d.cipher, till.tillId, b.members, now);
   for (const c of upserted.conflicts) d.log.log('warn', 'card_conflict', { tillId: till.tillId, ...c });
+  const caches = ingestCaches(db);
+  const tailByMember = new Map<string, HqEntry[]>();
+  for (const e of tail) {
+    const list = tailByMember.get(e.memberNo);
+    if (list) list.push(e);
+    else tailByMember.set(e.memberNo, [e]);
+  }
+  let prevMax = new Map<string, number>();
   if (tail.length > 0) {
     const rs = d.rules.latest();
-    foldTouchedMembers(db, tail, { firstTier: lowestTier(rs).code, today: localDate(now, rs.timeZone).date }, now);
+    prevMax = foldTouchedMembers(
+      db,
+      caches,
+      tailByMember,
+      row.ack_seq,
+      { firstTier: lowestTier(rs).code, today: localDate(now, rs.timeZone).date },
+      now,
+    );
   }
-  const sales = recordSales(d, till, b.sales, now);
-  const rechecked = recheckPending(d, till.tillId, new Set(tail.flatMap((e) => (e.saleId ? [e.saleId] : []))));
+  const chain: BatchChain = { tillId: till.tillId, ackBefore: row.ack_seq, ackAfter: ackSeq, tailByMember, prevMax };
+  const batch = saleBatch(db, caches, chain, tail, b.sales);
+  const sales = recordSales(d, batch, till, b.sales, now);
+  const rechecked = recheckPending(
+    d,
+    batch,
+    till.tillId,
+    new Set(tail.flatMap((e) => (e.saleId ? [e.saleId] : []))),
+    sales.settled,
+  );
+  advanceTillViews(db, caches, chain);
   const returns = recordReturns(d, till.tillId, b.returns, now);
   for (const saleId of [...sales.mismatches, ...rechecked]) {
     d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
@@ -130,5 +179,11 @@ export function ingestBatch(
   b: UploadBatch,
   now: Date,
 ): IngestOutcome {
-  return d.db.transaction(() => run(d, till, b, now))();
+  try {
+    return d.db.transaction(() => run(d, till, b, now))();
+  } catch (e) {
+    // The transaction rolled back: what the caches learnt inside it may not exist.
+    dropIngestCaches(d.db);
+    throw e;
+  }
 }

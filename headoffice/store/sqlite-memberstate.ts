@@ -6,11 +6,16 @@
  * incrementally; one that lands in the middle (a till reconnecting with older sales) makes
  * head office fold that member again from the ledger, so the result never depends on upload
  * order.
+ *
+ * The incremental path reads the member's state from the in-process cache (sqlite-cache.ts)
+ * when it holds it, so the common batch neither parses stored states nor scans histories:
+ * `includes` (highest seq per till) is kept in member_state next to the state.
  */
-import { emptyState, visibleBalance, type MemberState } from '../../core/ledger/state.js';
+import { emptyState, visibleBalance, type Lot, type MemberState } from '../../core/ledger/state.js';
 import { addDays } from '../../core/time.js';
 import { foldHq, type Overdraft } from '../domain/fold.js';
-import { compareKeys, type HqEntry } from '../domain/order.js';
+import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
+import type { CachedMember, IngestCaches } from './sqlite-cache.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
 
@@ -26,6 +31,7 @@ interface StateRow {
   last_sort_ms: number;
   last_till: string;
   last_seq: number;
+  includes: string | null;
 }
 
 function recordCase(db: Db, o: Overdraft, now: Date): void {
@@ -55,83 +61,185 @@ function recordCase(db: Db, o: Overdraft, now: Date): void {
   );
 }
 
-function foldMember(db: Db, memberNo: string, news: HqEntry[], firstTier: string, now: Date): MemberState {
-  const row = q(db, 'SELECT state, last_sort_ms, last_till, last_seq FROM member_state WHERE member_no = ?').get(
-    memberNo,
-  ) as StateRow | undefined;
-  const onOverdraft = (o: Overdraft): void => recordCase(db, o, now);
+/**
+ * JSON.stringify(state), written so that a long-standing member's lots (most of the state,
+ * and shared unchanged from one state to the next by the reducer) are serialised once each:
+ * the state is serialised with a placeholder where its lots go, and the lots' remembered
+ * texts are spliced in. `"lots":0` can only be the key: a quote inside a JSON string is
+ * escaped, and no other object in the state has a `lots` key.
+ */
+const lotJson = new WeakMap<Lot, string>();
+
+export function stateJson(state: MemberState): string {
+  let lots = '';
+  for (const l of state.lots) {
+    let j = lotJson.get(l);
+    if (j === undefined) {
+      j = JSON.stringify(l);
+      lotJson.set(l, j);
+    }
+    lots = lots === '' ? j : `${lots},${j}`;
+  }
+  const rest = JSON.stringify({ ...state, lots: 0 });
+  const at = rest.indexOf('"lots":0');
+  return `${rest.slice(0, at)}"lots":[${lots}]${rest.slice(at + '"lots":0'.length)}`;
+}
+
+/** Till ids in BINARY order (they are ASCII), as the balance change lists them. */
+function sortedIncludes(pairs: Iterable<[string, number]>): Record<string, number> {
+  return Object.fromEntries([...pairs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The member's `includes` from the ledger; `before`: leaving out a till's entries above a seq. */
+function includesFromLedger(
+  db: Db,
+  memberNo: string,
+  before?: { tillId: string; seq: number },
+): Record<string, number> {
+  const rows = q(
+    db,
+    `SELECT till_id, max(seq) AS seq FROM ledger WHERE member_no = ? AND NOT (till_id = ? AND seq > ?)
+     GROUP BY till_id`,
+  ).all(memberNo, before?.tillId ?? '', before?.seq ?? 0) as { till_id: string; seq: number }[];
+  return sortedIncludes(rows.map((r) => [r.till_id, r.seq]));
+}
+
+function includesOf(entries: readonly HqEntry[]): Record<string, number> {
+  const m = new Map<string, number>();
+  for (const e of entries) m.set(e.tillId, Math.max(m.get(e.tillId) ?? 0, e.seq));
+  return sortedIncludes(m);
+}
+
+/**
+ * The member's stored state (cache first), or null when head office has folded nothing for
+ * the member. `batch`: the till and its last seq before the batch being folded, whose entries
+ * are in the ledger already but not in the stored state.
+ */
+function storedMember(
+  db: Db,
+  caches: IngestCaches,
+  memberNo: string,
+  batch: { tillId: string; seq: number },
+): CachedMember | null {
+  const hit = caches.members.get(memberNo);
+  if (hit) return hit;
+  const row = q(
+    db,
+    'SELECT state, last_sort_ms, last_till, last_seq, includes FROM member_state WHERE member_no = ?',
+  ).get(memberNo) as StateRow | undefined;
+  if (!row) return null;
+  return {
+    state: JSON.parse(row.state) as MemberState,
+    last: { sortMs: row.last_sort_ms, tillId: row.last_till, seq: row.last_seq },
+    includes:
+      row.includes === null
+        ? includesFromLedger(db, memberNo, batch)
+        : sortedIncludes(Object.entries(JSON.parse(row.includes) as Record<string, number>)),
+  };
+}
+
+/**
+ * Folds `news` (one till's new entries of the member, in seq order, already in the ledger)
+ * into the member's state and stores it.
+ */
+function foldMember(
+  db: Db,
+  caches: IngestCaches,
+  memberNo: string,
+  news: readonly HqEntry[],
+  ackBefore: number,
+  firstTier: string,
+  now: Date,
+): { stored: CachedMember | null; next: CachedMember } {
   const first = news[0] as HqEntry;
-  let state: MemberState;
-  let last: HqEntry;
-  if (!row) {
-    state = foldHq(emptyState(memberNo, firstTier), news, onOverdraft);
-    last = news[news.length - 1] as HqEntry;
-  } else if (compareKeys(first, { sortMs: row.last_sort_ms, tillId: row.last_till, seq: row.last_seq }) > 0) {
-    state = foldHq(JSON.parse(row.state) as MemberState, news, onOverdraft);
-    last = news[news.length - 1] as HqEntry;
+  const stored = storedMember(db, caches, memberNo, { tillId: first.tillId, seq: ackBefore });
+  const onOverdraft = (o: Overdraft): void => recordCase(db, o, now);
+  const lastNew = news[news.length - 1] as HqEntry;
+  let next: CachedMember;
+  if (!stored) {
+    next = {
+      state: foldHq(emptyState(memberNo, firstTier), news, onOverdraft),
+      last: lastNew,
+      // No state yet means no earlier entries; read anyway, it is one short index range.
+      includes: includesFromLedger(db, memberNo),
+    };
+  } else if (compareKeys(first, stored.last) > 0) {
+    // Every new entry is the till's and has a higher seq than any of the till's held before.
+    const till = lastNew.tillId;
+    next = {
+      state: foldHq(stored.state, news, onOverdraft),
+      last: lastNew,
+      includes: Object.hasOwn(stored.includes, till)
+        ? { ...stored.includes, [till]: Math.max(stored.includes[till] as number, lastNew.seq) }
+        : sortedIncludes([...Object.entries(stored.includes), [till, lastNew.seq]]),
+    };
   } else {
     const all = (
       q(db, 'SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq').all(memberNo) as LedgerRow[]
     ).map(rowToEntry);
-    state = foldHq(emptyState(memberNo, firstTier), all, onOverdraft);
-    last = all[all.length - 1] as HqEntry;
+    next = {
+      state: foldHq(emptyState(memberNo, firstTier), all, onOverdraft),
+      last: all[all.length - 1] as HqEntry,
+      includes: includesOf(all),
+    };
   }
+  const last: MergeKey = { sortMs: next.last.sortMs, tillId: next.last.tillId, seq: next.last.seq };
   q(
     db,
-    `INSERT INTO member_state (member_no, balance, tier, state, last_sort_ms, last_till, last_seq, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO member_state (member_no, balance, tier, state, last_sort_ms, last_till, last_seq, updated_at, includes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state,
        last_sort_ms = excluded.last_sort_ms, last_till = excluded.last_till, last_seq = excluded.last_seq,
-       updated_at = excluded.updated_at`,
+       updated_at = excluded.updated_at, includes = excluded.includes`,
   ).run(
     memberNo,
-    state.balance,
-    state.tier,
-    JSON.stringify(state),
+    next.state.balance,
+    next.state.tier,
+    stateJson(next.state),
     last.sortMs,
     last.tillId,
     last.seq,
     now.toISOString(),
+    JSON.stringify(next.includes),
   );
-  return state;
+  const cached: CachedMember = { state: next.state, last, includes: next.includes };
+  caches.members.set(memberNo, cached);
+  return { stored, next: cached };
 }
 
-/** Folds the new entries of every member they touch; emits one balance change per member. */
+/**
+ * Folds a batch's new entries (one till's, grouped by member in seq order) into every member
+ * they touch; emits one balance change per member. Returns, for each member head office held
+ * a state for, the till's highest seq for the member before the batch (0 when none).
+ */
 export function foldTouchedMembers(
   db: Db,
-  tail: readonly HqEntry[],
+  caches: IngestCaches,
+  byMember: ReadonlyMap<string, readonly HqEntry[]>,
+  ackBefore: number,
   programme: { firstTier: string; today: string },
   now: Date,
-): void {
-  const byMember = new Map<string, HqEntry[]>();
-  for (const e of tail) {
-    const list = byMember.get(e.memberNo);
-    if (list) list.push(e);
-    else byMember.set(e.memberNo, [e]);
-  }
+): Map<string, number> {
+  const prevMax = new Map<string, number>();
+  const confirmedAt = now.toISOString();
   for (const [memberNo, news] of byMember) {
-    const state = foldMember(db, memberNo, news, programme.firstTier, now);
-    const includes = Object.fromEntries(
-      (
-        q(db, 'SELECT till_id, max(seq) AS seq FROM ledger WHERE member_no = ? GROUP BY till_id').all(memberNo) as {
-          till_id: string;
-          seq: number;
-        }[]
-      ).map((r) => [r.till_id, r.seq]),
-    );
+    const { stored, next: m } = foldMember(db, caches, memberNo, news, ackBefore, programme.firstTier, now);
+    const till = (news[0] as HqEntry).tillId;
+    if (stored) prevMax.set(memberNo, Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
     appendChange(
       db,
       'balance',
       memberNo,
       {
         memberNo,
-        balance: state.balance,
-        available: visibleBalance(state, programme.today),
-        tier: state.tier,
-        confirmedAt: now.toISOString(),
-        includes,
+        balance: m.state.balance,
+        available: visibleBalance(m.state, programme.today),
+        tier: m.state.tier,
+        confirmedAt,
+        includes: m.includes,
       },
       now,
     );
   }
+  return prevMax;
 }

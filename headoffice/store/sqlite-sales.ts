@@ -4,14 +4,15 @@
  * is unique per till, not across the chain. A resent record is ignored.
  */
 import { lowestTier } from '../../core/engine/tiers.js';
-import { emptyState } from '../../core/ledger/state.js';
 import type { ReturnRecord, SaleRecord } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
-import { foldHq } from '../domain/fold.js';
 import { checkSale, type SaleCheck } from '../domain/recompute.js';
+import type { HqEntry } from '../domain/order.js';
+import type { IngestCaches } from './sqlite-cache.js';
 import { memberBirthday } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
+import { tillViewBefore, type BatchChain } from './sqlite-tillview.js';
 
 export interface SalesDeps {
   db: Db;
@@ -19,46 +20,108 @@ export interface SalesDeps {
   rules: RuleSetCache;
 }
 
-function check(d: SalesDeps, tillId: string, sale: SaleRecord): SaleCheck {
-  const { db } = d;
+/**
+ * What one batch's sale checks share: the chain it extends (for the till's view), its new
+ * entries by sale, the entries of its sales head office held before it (one read for the
+ * batch), and birthdays read once per member.
+ */
+export interface SaleBatch {
+  caches: IngestCaches;
+  chain: BatchChain;
+  bySale: ReadonlyMap<string, readonly HqEntry[]>;
+  held: ReadonlyMap<string, readonly HqEntry[]>;
+  birthdays: Map<string, string | null | undefined>;
+}
+
+function groupBySale(entries: Iterable<HqEntry>): Map<string, HqEntry[]> {
+  const out = new Map<string, HqEntry[]>();
+  for (const e of entries) {
+    if (e.saleId === null) continue;
+    const list = out.get(e.saleId);
+    if (list) list.push(e);
+    else out.set(e.saleId, [e]);
+  }
+  return out;
+}
+
+export function saleBatch(
+  db: Db,
+  caches: IngestCaches,
+  chain: BatchChain,
+  tail: readonly HqEntry[],
+  records: readonly SaleRecord[],
+): SaleBatch {
+  const bySale = groupBySale(tail);
+  // Every sale this batch may check: its records, and pending ones its entries complete.
+  const ids = new Set([...records.map((r) => r.saleId), ...bySale.keys()]);
+  const held =
+    ids.size === 0 || chain.ackBefore === 0
+      ? new Map<string, HqEntry[]>()
+      : groupBySale(
+          (
+            q(
+              db,
+              `SELECT * FROM ledger INDEXED BY ledger_till_sale
+               WHERE till_id = ? AND sale_id IN (SELECT value FROM json_each(?)) AND seq <= ? ORDER BY seq`,
+            ).all(chain.tillId, JSON.stringify([...ids]), chain.ackBefore) as LedgerRow[]
+          ).map(rowToEntry),
+        );
+  return { caches, chain, bySale, held, birthdays: new Map() };
+}
+
+function birthdayOf(d: SalesDeps, batch: SaleBatch, memberNo: string): string | null | undefined {
+  // Member records do not change while a batch's sales are checked (they are upserted first).
+  if (batch.birthdays.has(memberNo)) return batch.birthdays.get(memberNo);
+  const b = memberBirthday(d.db, d.cipher, memberNo);
+  batch.birthdays.set(memberNo, b);
+  return b;
+}
+
+/** The till's entries written by the sale for the member (not by its returns), in seq order. */
+function saleEntries(batch: SaleBatch, saleId: string, memberNo: string): HqEntry[] {
+  const out: HqEntry[] = [];
+  // Held entries all have lower seqs than the batch's.
+  for (const list of [batch.held.get(saleId), batch.bySale.get(saleId)]) {
+    for (const e of list ?? []) if (e.memberNo === memberNo && e.returnId === null) out.push(e);
+  }
+  return out;
+}
+
+function check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord): SaleCheck {
   const rs = d.rules.version(sale.ruleVersion);
-  const saleEntries =
-    sale.memberNo === null
-      ? []
-      : (
-          q(
-            db,
-            `SELECT * FROM ledger WHERE till_id = ? AND sale_id = ? AND member_no = ? AND return_id IS NULL
-             ORDER BY seq`,
-          ).all(tillId, sale.saleId, sale.memberNo) as LedgerRow[]
-        ).map(rowToEntry);
-  const first = saleEntries[0];
+  const entries = sale.memberNo === null ? [] : saleEntries(batch, sale.saleId, sale.memberNo);
+  const first = entries[0];
   let tillView = null;
   if (sale.memberNo !== null && first && rs) {
     // The till's own chain for this member before the sale: exactly what the till computed with.
-    const before = (
-      q(db, 'SELECT * FROM ledger WHERE till_id = ? AND member_no = ? AND seq < ? ORDER BY seq').all(
-        tillId,
-        sale.memberNo,
-        first.seq,
-      ) as LedgerRow[]
-    ).map(rowToEntry);
-    tillView = foldHq(emptyState(sale.memberNo, lowestTier(rs).code), before);
+    tillView = tillViewBefore(d.db, batch.caches, batch.chain, sale.memberNo, lowestTier(rs).code, first.seq);
   }
-  const birthday = sale.memberNo === null ? null : memberBirthday(db, d.cipher, sale.memberNo);
-  return checkSale({ sale, ruleSet: rs, saleEntries, tillView, birthday });
+  const birthday = sale.memberNo === null ? null : birthdayOf(d, batch, sale.memberNo);
+  return checkSale({ sale, ruleSet: rs, saleEntries: entries, tillView, birthday });
 }
 
 export function recordSales(
   d: SalesDeps,
+  batch: SaleBatch,
   till: { tillId: string; storeId: string },
   sales: readonly SaleRecord[],
   now: Date,
-): { inserted: number; mismatches: string[] } {
-  const out = { inserted: 0, mismatches: [] as string[] };
+): { inserted: number; mismatches: string[]; settled: Set<string> } {
+  const out = { inserted: 0, mismatches: [] as string[], settled: new Set<string>() };
+  if (sales.length === 0) return out;
+  const at = now.toISOString();
+  // Sales head office holds already (a resent record is ignored), read for the whole batch at once.
+  const known = new Set(
+    (
+      q(d.db, 'SELECT sale_id FROM sales WHERE till_id = ? AND sale_id IN (SELECT value FROM json_each(?))').all(
+        till.tillId,
+        JSON.stringify(sales.map((s) => s.saleId)),
+      ) as { sale_id: string }[]
+    ).map((r) => r.sale_id),
+  );
   for (const s of sales) {
-    if (q(d.db, 'SELECT 1 FROM sales WHERE till_id = ? AND sale_id = ?').get(till.tillId, s.saleId)) continue;
-    const c = check(d, till.tillId, s);
+    if (known.has(s.saleId)) continue;
+    const c = check(d, batch, s);
     q(
       d.db,
       `INSERT INTO sales (till_id, sale_id, store_id, member_no, rule_version, request, points_earned, bonus_points,
@@ -80,9 +143,11 @@ export function recordSales(
       c.recomputedBonus,
       c.mismatch ? 1 : 0,
       c.note,
-      now.toISOString(),
+      at,
     );
+    known.add(s.saleId);
     out.inserted += 1;
+    if (c.note !== 'pending') out.settled.add(s.saleId);
     if (c.mismatch) out.mismatches.push(s.saleId);
   }
   return out;
@@ -100,16 +165,26 @@ interface PendingRow {
   occurred_at: string;
 }
 
-/** Sales that arrived before their entries are checked once the entries are in. */
-export function recheckPending(d: SalesDeps, tillId: string, saleIds: ReadonlySet<string>): string[] {
+/**
+ * Sales that arrived before their entries are checked once the entries are in. `settled`:
+ * sales this batch recorded with a final check already (not pending), so not looked up again.
+ */
+export function recheckPending(
+  d: SalesDeps,
+  batch: SaleBatch,
+  tillId: string,
+  saleIds: ReadonlySet<string>,
+  settled: ReadonlySet<string>,
+): string[] {
   const mismatches: string[] = [];
   for (const saleId of saleIds) {
+    if (settled.has(saleId)) continue;
     const r = q(d.db, "SELECT * FROM sales WHERE till_id = ? AND sale_id = ? AND check_note = 'pending'").get(
       tillId,
       saleId,
     ) as PendingRow | undefined;
     if (!r) continue;
-    const c = check(d, tillId, {
+    const c = check(d, batch, {
       saleId: r.sale_id,
       memberNo: r.member_no,
       ruleVersion: r.rule_version,

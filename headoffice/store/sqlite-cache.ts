@@ -1,0 +1,122 @@
+/**
+ * In-process caches of derived state that ingest would otherwise rebuild from the database
+ * on every batch: each member's merged state (member_state.state parsed) and each till's own
+ * view of a member (what sale recompute needs). Both are pure functions of the append-only
+ * ledger, so a cached value stays true as long as the rows it was derived from do.
+ *
+ * A cached value is trusted only while this connection is the only writer:
+ * - another connection (the CLI, a second process) committing to the file changes
+ *   `PRAGMA data_version`, and the caches of this connection are dropped at the next batch;
+ * - a batch whose transaction rolls back drops them too (sqlite-ingest.ts), because values
+ *   computed inside it may describe rows that were never committed.
+ * A miss only costs the slower path (parse the stored state, fold the till's chain), never a
+ * different answer.
+ */
+import type { MemberState } from '../../core/ledger/state.js';
+import type { MergeKey } from '../domain/order.js';
+import { q, type Db } from './sqlite-db.js';
+
+/**
+ * Keeps the recently used entries, bounded by entry count: two generations of half the
+ * capacity each. Reads and writes go to the young one (a hit in the old one moves there);
+ * when the young one is full it becomes the old one and the old one is dropped. Cheaper per
+ * access than exact LRU order, and as good for a working set of members.
+ */
+export class RecentCache<K, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
+  private readonly half: number;
+
+  constructor(capacity: number) {
+    this.half = Math.max(1, Math.floor(capacity / 2));
+  }
+
+  get(key: K): V | undefined {
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    const o = this.old.get(key);
+    if (o !== undefined) this.set(key, o);
+    return o;
+  }
+
+  set(key: K, value: V): void {
+    this.old.delete(key);
+    this.young.set(key, value);
+    if (this.young.size >= this.half) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+  }
+
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+}
+
+/** member_state of one member as stored: the state, the merge key of the last entry folded, `includes`. */
+export interface CachedMember {
+  state: MemberState;
+  last: MergeKey;
+  /** highest seq per till among the member's entries (the balance change's `includes`) */
+  includes: Record<string, number>;
+}
+
+/** A till's own chain for a member folded through seq `through` (every entry with seq <= through). */
+export interface CachedTillView {
+  through: number;
+  state: MemberState;
+}
+
+/**
+ * DECISION: bounds. A member state is a few KB (lots of the last expiry period); 20,000 of
+ * each kind keep every member an active head office touches within minutes in memory, at
+ * well under a few hundred MB. Beyond that, a member is read back from member_state, and a
+ * till view is rebuilt from the till's chain once and then kept incrementally again.
+ */
+export const MEMBER_CACHE_SIZE = 20_000;
+export const TILL_VIEW_CACHE_SIZE = 20_000;
+
+export interface IngestCaches {
+  members: RecentCache<string, CachedMember>;
+  /** by till and member, then by the first tier the view was folded from */
+  tillViews: RecentCache<string, Map<string, CachedTillView>>;
+}
+
+interface Entry extends IngestCaches {
+  dataVersion: number;
+}
+
+const byDb = new WeakMap<Db, Entry>();
+
+function dataVersion(db: Db): number {
+  return (q(db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
+}
+
+/** The caches of this connection, emptied first if another connection wrote since they were filled. */
+export function ingestCaches(db: Db): IngestCaches {
+  const v = dataVersion(db);
+  let c = byDb.get(db);
+  if (!c) {
+    c = {
+      dataVersion: v,
+      members: new RecentCache(MEMBER_CACHE_SIZE),
+      tillViews: new RecentCache(TILL_VIEW_CACHE_SIZE),
+    };
+    byDb.set(db, c);
+  } else if (c.dataVersion !== v) {
+    c.members.clear();
+    c.tillViews.clear();
+    c.dataVersion = v;
+  }
+  return c;
+}
+
+/** After a rollback: nothing derived inside the failed transaction may survive it. */
+export function dropIngestCaches(db: Db): void {
+  byDb.delete(db);
+}
