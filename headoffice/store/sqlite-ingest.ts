@@ -180,7 +180,9 @@ export function ingestBatch(
   now: Date,
 ): IngestOutcome {
   try {
-    return d.db.transaction(() => run(d, till, b, now))();
+    // IMMEDIATE: take the write lock up front. A deferred transaction that reads, then writes after
+    // another process (an operator CLI) committed, fails at once with SQLITE_BUSY instead of waiting.
+    return d.db.transaction(() => run(d, till, b, now)).immediate();
   } catch (e) {
     // The transaction rolled back: what the caches learnt inside it may not exist.
     dropIngestCaches(d.db);

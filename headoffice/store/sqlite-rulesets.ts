@@ -53,24 +53,28 @@ export function seedRuleSet(db: Db, rs: RuleSet, now: Date): boolean {
 }
 
 export function publishRuleSet(db: Db, rs: RuleSet, now: Date): PublishOutcome {
-  return db.transaction((): PublishOutcome => {
-    const same = q(db, 'SELECT body FROM rule_sets WHERE version = ?').get(rs.version) as { body: string } | undefined;
-    if (same) {
-      if (canonicalJson(JSON.parse(same.body)) === canonicalJson(rs)) return { kind: 'unchanged', version: rs.version };
-      return {
-        kind: 'conflict',
-        code: 'version_conflict',
-        message: `version ${rs.version} is already published with a different body; publish a new version`,
-      };
-    }
-    const max = (q(db, 'SELECT max(version) AS v FROM rule_sets').get() as { v: number | null }).v ?? 0;
-    if (rs.version < max) {
-      return {
-        kind: 'conflict',
-        code: 'stale_version',
-        message: `version ${rs.version} is below the latest published version ${max}`,
-      };
-    }
-    return { kind: 'published', version: rs.version, cursor: insert(db, rs, now) };
-  })();
+  return db
+    .transaction((): PublishOutcome => {
+      const same = q(db, 'SELECT body FROM rule_sets WHERE version = ?').get(rs.version) as
+        { body: string } | undefined;
+      if (same) {
+        if (canonicalJson(JSON.parse(same.body)) === canonicalJson(rs))
+          return { kind: 'unchanged', version: rs.version };
+        return {
+          kind: 'conflict',
+          code: 'version_conflict',
+          message: `version ${rs.version} is already published with a different body; publish a new version`,
+        };
+      }
+      const max = (q(db, 'SELECT max(version) AS v FROM rule_sets').get() as { v: number | null }).v ?? 0;
+      if (rs.version < max) {
+        return {
+          kind: 'conflict',
+          code: 'stale_version',
+          message: `version ${rs.version} is below the latest published version ${max}`,
+        };
+      }
+      return { kind: 'published', version: rs.version, cursor: insert(db, rs, now) };
+    })
+    .immediate();
 }

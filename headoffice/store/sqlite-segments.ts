@@ -12,24 +12,26 @@ import { memberStates } from './sqlite-summary.js';
 
 /** Recomputes A/B/C/D for members head office has a record of; returns how many changed. */
 export function refreshSegments(db: Db, rules: RuleSetCache, now: Date): number {
-  return db.transaction(() => {
-    const today = localDate(now, rules.latest().timeZone).date;
-    const spend = new Map(memberStates(db).map((s) => [s.memberNo, rollingSpend(s, today)]));
-    const members = q(db, 'SELECT member_no, class FROM members').all() as {
-      member_no: string;
-      class: string | null;
-    }[];
-    const classes = assignClasses(
-      members.map((m) => ({ memberNo: m.member_no, rollingSpend: spend.get(m.member_no) ?? 0 })),
-    );
-    let moved = 0;
-    for (const m of members) {
-      const c = classes.get(m.member_no) ?? 'D';
-      if (c === m.class) continue;
-      q(db, 'UPDATE members SET class = ? WHERE member_no = ?').run(c, m.member_no);
-      appendChange(db, 'member', m.member_no, { memberNo: m.member_no }, now);
-      moved += 1;
-    }
-    return moved;
-  })();
+  return db
+    .transaction(() => {
+      const today = localDate(now, rules.latest().timeZone).date;
+      const spend = new Map(memberStates(db).map((s) => [s.memberNo, rollingSpend(s, today)]));
+      const members = q(db, 'SELECT member_no, class FROM members').all() as {
+        member_no: string;
+        class: string | null;
+      }[];
+      const classes = assignClasses(
+        members.map((m) => ({ memberNo: m.member_no, rollingSpend: spend.get(m.member_no) ?? 0 })),
+      );
+      let moved = 0;
+      for (const m of members) {
+        const c = classes.get(m.member_no) ?? 'D';
+        if (c === m.class) continue;
+        q(db, 'UPDATE members SET class = ? WHERE member_no = ?').run(c, m.member_no);
+        appendChange(db, 'member', m.member_no, { memberNo: m.member_no }, now);
+        moved += 1;
+      }
+      return moved;
+    })
+    .immediate();
 }

@@ -62,17 +62,16 @@ export class SqliteHqStore implements HqStore {
 
   async addTill(storeId: string, tillId: string, secret: string, now: Date): Promise<void> {
     const at = now.toISOString();
-    this.db.transaction(() => {
-      if (q(this.db, 'SELECT 1 FROM tills WHERE till_id = ?').get(tillId)) throw new TillExistsError(tillId);
-      q(this.db, 'INSERT OR IGNORE INTO stores (store_id, created_at) VALUES (?, ?)').run(storeId, at);
-      q(this.db, 'INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
-        tillId,
-        storeId,
-        this.cipher.encrypt(secret),
-        GENESIS_HASH,
-        at,
-      );
-    })();
+    this.db
+      .transaction(() => {
+        if (q(this.db, 'SELECT 1 FROM tills WHERE till_id = ?').get(tillId)) throw new TillExistsError(tillId);
+        q(this.db, 'INSERT OR IGNORE INTO stores (store_id, created_at) VALUES (?, ?)').run(storeId, at);
+        q(
+          this.db,
+          'INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+        ).run(tillId, storeId, this.cipher.encrypt(secret), GENESIS_HASH, at);
+      })
+      .immediate();
   }
 
   async tillAuth(tillId: string): Promise<TillAuthRecord | null> {
@@ -90,10 +89,12 @@ export class SqliteHqStore implements HqStore {
   }
 
   async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
-    return this.db.transaction(() => {
-      q(this.db, 'UPDATE tills SET last_feed_at = ? WHERE till_id = ?').run(now.toISOString(), tillId);
-      return readChanges(this.db, this.cipher, this.rules, after, limit);
-    })();
+    return this.db
+      .transaction(() => {
+        q(this.db, 'UPDATE tills SET last_feed_at = ? WHERE till_id = ?').run(now.toISOString(), tillId);
+        return readChanges(this.db, this.cipher, this.rules, after, limit);
+      })
+      .immediate();
   }
 
   async publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome> {

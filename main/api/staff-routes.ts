@@ -287,9 +287,11 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
         if (!card) throw new TillError('unknown_card', 'no member holds this card', 'code');
         const now = ctx.now().toISOString();
         const by = actingStaffId(body, input);
-        ctx.db.transaction(() => {
-          if (ctx.members.blockCard(code, now, by)) ctx.outbox.add('card', card.memberNo, now);
-        })();
+        ctx.db
+          .transaction(() => {
+            if (ctx.members.blockCard(code, now, by)) ctx.outbox.add('card', card.memberNo, now);
+          })
+          .immediate();
         ctx.log.log('info', 'card_blocked', { memberNo: card.memberNo, staffId: by });
         return { status: 200, body: { code, kind: card.kind, status: 'blocked' } };
       },
@@ -308,10 +310,12 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
         if (!card) throw new TillError('unknown_card', 'no member holds this card', 'code');
         const now = ctx.now().toISOString();
         const by = actingStaffId(body, input);
-        ctx.db.transaction(() => {
-          ctx.members.upsertCard(code, card.kind, card.memberNo, 'active', now);
-          ctx.outbox.add('card', card.memberNo, now);
-        })();
+        ctx.db
+          .transaction(() => {
+            ctx.members.upsertCard(code, card.kind, card.memberNo, 'active', now);
+            ctx.outbox.add('card', card.memberNo, now);
+          })
+          .immediate();
         ctx.log.log('info', 'card_unblocked', {
           memberNo: card.memberNo,
           staffId: by,
@@ -338,12 +342,14 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
         const card =
           c.kind === 'barcode' ? { code: c.code, kind: 'barcode' as const } : { code: c.uid, kind: 'nfc' as const };
         const now = ctx.now().toISOString();
-        ctx.db.transaction(() => {
-          if (ctx.members.card(card.code))
-            throw new TillError('card_in_use', 'this card already belongs to a member', 'code');
-          ctx.members.linkCard(card.code, card.kind, m.memberNo, now);
-          ctx.outbox.add('card', m.memberNo, now);
-        })();
+        ctx.db
+          .transaction(() => {
+            if (ctx.members.card(card.code))
+              throw new TillError('card_in_use', 'this card already belongs to a member', 'code');
+            ctx.members.linkCard(card.code, card.kind, m.memberNo, now);
+            ctx.outbox.add('card', m.memberNo, now);
+          })
+          .immediate();
         ctx.log.log('info', 'card_linked', { memberNo: m.memberNo, staffId: actingStaffId(body, input) });
         return { status: 201, body: { code: card.code, kind: card.kind, status: 'active' } };
       },

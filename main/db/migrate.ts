@@ -42,6 +42,6 @@ export function migrate(db: Database.Database, migrations: Migration[] = loadMig
   db.transaction(() => {
     for (const m of migrations.slice(current)) db.exec(m.sql);
     db.pragma(`user_version = ${latest}`);
-  })();
+  }).immediate();
   return latest;
 }

@@ -134,9 +134,9 @@ export function identify(ctx: TillContext, req: IdentifyRequest): MemberSummary 
   const member = 'code' in req ? memberByCode(ctx, rs, req.code, req.source).member : memberByPhone(ctx, req.phone);
   const today = localDate(now, rs.timeZone).date;
   // Identification is the member's "first activity": settle expiry and reviews so the balance shown is true.
-  const state = ctx.db.transaction(() =>
-    settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today }),
-  )();
+  const state = ctx.db
+    .transaction(() => settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today }))
+    .immediate();
   ctx.events.publish({ type: 'member', memberNo: member.memberNo, via: 'code' in req ? 'code' : 'phone' });
   return summarise(ctx, rs, member, state, today);
 }
@@ -188,81 +188,83 @@ export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSum
     card = c.kind === 'barcode' ? { code: c.code, kind: 'barcode' } : { code: c.uid, kind: 'nfc' };
   }
 
-  return ctx.db.transaction(() => {
-    if (ctx.members.phoneTaken(phone))
-      throw new TillError('phone_in_use', 'a member already has this mobile number', 'phone');
-    if (card && ctx.members.card(card.code))
-      throw new TillError('card_in_use', 'this card already belongs to a member', 'cardCode');
-    let referrer: MemberRecord | null = null;
-    if (req.referrerMemberNo !== undefined) {
-      referrer = ctx.members.get(req.referrerMemberNo);
-      if (!referrer) throw new TillError('unknown_member', 'no such referring member', 'referrerMemberNo');
-    }
-    const memberNo = nextMemberNo(ctx);
-    const record = {
-      memberNo,
-      name: req.name,
-      phone,
-      birthday,
-      gender: req.gender ?? null,
-      ageBand: req.ageBand ?? null,
-      preferredChannel: req.preferredChannel,
-      interests: req.interests,
-      consentMarketing: req.consent.marketing,
-      consentText: req.consent.text,
-      consentAt: now,
-      referrerMemberNo: referrer?.memberNo ?? null,
-      enrolledStore: ctx.identity.storeId,
-      enrolledTill: ctx.identity.tillId,
-      enrolledBy: req.staffId ?? null,
-    };
-    ctx.members.insert(record);
-    ctx.members.linkCard(memberNo, 'barcode', memberNo, now);
-    // The scanned card may carry the very number just issued: it is then already linked.
-    if (card && card.code !== memberNo) ctx.members.linkCard(card.code, card.kind, memberNo, now);
-
-    const first = lowestTier(rs).code;
-    let state = ctx.ledger.state(memberNo, first);
-    const expiresOn = expiryDate(rs, today);
-    const at = { occurredAt: now, localDate: today, expiresOn };
-    let bonusPoints = 0;
-    const staff = req.staffId ? { staffId: req.staffId } : {};
-    // The cached state row exists from enrolment on, so a member with no sales still rebuilds.
-    state = ctx.ledger.append(state, [
-      {
+  return ctx.db
+    .transaction(() => {
+      if (ctx.members.phoneTaken(phone))
+        throw new TillError('phone_in_use', 'a member already has this mobile number', 'phone');
+      if (card && ctx.members.card(card.code))
+        throw new TillError('card_in_use', 'this card already belongs to a member', 'cardCode');
+      let referrer: MemberRecord | null = null;
+      if (req.referrerMemberNo !== undefined) {
+        referrer = ctx.members.get(req.referrerMemberNo);
+        if (!referrer) throw new TillError('unknown_member', 'no such referring member', 'referrerMemberNo');
+      }
+      const memberNo = nextMemberNo(ctx);
+      const record = {
         memberNo,
-        kind: 'tier',
-        points: 0,
-        ...at,
-        data: { fromTier: first, toTier: first, reason: 'threshold', ...staff },
-      },
-    ]).state;
-    if (rs.bonuses.enrolment > 0) {
+        name: req.name,
+        phone,
+        birthday,
+        gender: req.gender ?? null,
+        ageBand: req.ageBand ?? null,
+        preferredChannel: req.preferredChannel,
+        interests: req.interests,
+        consentMarketing: req.consent.marketing,
+        consentText: req.consent.text,
+        consentAt: now,
+        referrerMemberNo: referrer?.memberNo ?? null,
+        enrolledStore: ctx.identity.storeId,
+        enrolledTill: ctx.identity.tillId,
+        enrolledBy: req.staffId ?? null,
+      };
+      ctx.members.insert(record);
+      ctx.members.linkCard(memberNo, 'barcode', memberNo, now);
+      // The scanned card may carry the very number just issued: it is then already linked.
+      if (card && card.code !== memberNo) ctx.members.linkCard(card.code, card.kind, memberNo, now);
+
+      const first = lowestTier(rs).code;
+      let state = ctx.ledger.state(memberNo, first);
+      const expiresOn = expiryDate(rs, today);
+      const at = { occurredAt: now, localDate: today, expiresOn };
+      let bonusPoints = 0;
+      const staff = req.staffId ? { staffId: req.staffId } : {};
+      // The cached state row exists from enrolment on, so a member with no sales still rebuilds.
       state = ctx.ledger.append(state, [
-        { memberNo, kind: 'bonus', points: rs.bonuses.enrolment, ...at, data: { bonus: 'enrolment', ...staff } },
-      ]).state;
-      bonusPoints += rs.bonuses.enrolment;
-    }
-    if (referrer && rs.bonuses.referral > 0) {
-      state = ctx.ledger.append(state, [
-        { memberNo, kind: 'bonus', points: rs.bonuses.referral, ...at, data: { bonus: 'referral', ...staff } },
-      ]).state;
-      bonusPoints += rs.bonuses.referral;
-      const rState = settleMember(ctx, rs, referrer.memberNo, { occurredAt: now, localDate: today });
-      ctx.ledger.append(rState, [
         {
-          memberNo: referrer.memberNo,
-          kind: 'bonus',
-          points: rs.bonuses.referral,
+          memberNo,
+          kind: 'tier',
+          points: 0,
           ...at,
-          data: { bonus: 'referral', note: `referred ${memberNo}`, ...staff },
+          data: { fromTier: first, toTier: first, reason: 'threshold', ...staff },
         },
-      ]);
-    }
-    ctx.outbox.add('member', memberNo, now);
-    ctx.log.log('info', 'member_enrolled', { memberNo, store: ctx.identity.storeId, staffId: req.staffId ?? null });
-    const saved = ctx.members.get(memberNo);
-    if (!saved) throw new Error('enrolled member vanished');
-    return { summary: summarise(ctx, rs, saved, state, today), bonusPoints };
-  })();
+      ]).state;
+      if (rs.bonuses.enrolment > 0) {
+        state = ctx.ledger.append(state, [
+          { memberNo, kind: 'bonus', points: rs.bonuses.enrolment, ...at, data: { bonus: 'enrolment', ...staff } },
+        ]).state;
+        bonusPoints += rs.bonuses.enrolment;
+      }
+      if (referrer && rs.bonuses.referral > 0) {
+        state = ctx.ledger.append(state, [
+          { memberNo, kind: 'bonus', points: rs.bonuses.referral, ...at, data: { bonus: 'referral', ...staff } },
+        ]).state;
+        bonusPoints += rs.bonuses.referral;
+        const rState = settleMember(ctx, rs, referrer.memberNo, { occurredAt: now, localDate: today });
+        ctx.ledger.append(rState, [
+          {
+            memberNo: referrer.memberNo,
+            kind: 'bonus',
+            points: rs.bonuses.referral,
+            ...at,
+            data: { bonus: 'referral', note: `referred ${memberNo}`, ...staff },
+          },
+        ]);
+      }
+      ctx.outbox.add('member', memberNo, now);
+      ctx.log.log('info', 'member_enrolled', { memberNo, store: ctx.identity.storeId, staffId: req.staffId ?? null });
+      const saved = ctx.members.get(memberNo);
+      if (!saved) throw new Error('enrolled member vanished');
+      return { summary: summarise(ctx, rs, saved, state, today), bonusPoints };
+    })
+    .immediate();
 }

@@ -28,131 +28,140 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
   const hash = requestHash(req);
   const recordedAt = ctx.now().toISOString();
   const at = req.occurredAt ?? recordedAt;
-  const out = ctx.db.transaction(() => {
-    const existing = ctx.sales.returnById(req.returnId);
-    if (existing) {
-      if (existing.requestHash !== hash) {
-        throw new TillError(
-          'idempotency_conflict',
-          `return ${req.returnId} was already recorded with a different body`,
-          'returnId',
-        );
+  const out = ctx.db
+    .transaction(() => {
+      const existing = ctx.sales.returnById(req.returnId);
+      if (existing) {
+        if (existing.requestHash !== hash) {
+          throw new TillError(
+            'idempotency_conflict',
+            `return ${req.returnId} was already recorded with a different body`,
+            'returnId',
+          );
+        }
+        return { result: existing.result as ReturnResult, replayed: true };
       }
-      return { result: existing.result as ReturnResult, replayed: true };
-    }
-    refuseFutureInstant(ctx, at);
-    const sale = ctx.sales.sale(req.originalSaleId);
-    if (!sale) throw new TillError('unknown_sale', `no sale ${req.originalSaleId} on this till`, 'originalSaleId');
-    const comp = sale.computation as SaleComputation;
-    const previouslyReturned: Record<string, number> = Object.create(null) as Record<string, number>;
-    for (const r of ctx.sales.returnsOf(sale.saleId)) {
-      for (const [sku, q] of Object.entries((r.result as ReturnResult).returned)) {
-        previouslyReturned[sku] = (previouslyReturned[sku] ?? 0) + q;
-      }
-    }
-    const r = computeReturn({
-      lines: comp.lines,
-      earned: comp.earned,
-      pointsRedeemed: comp.pointsRedeemed,
-      previouslyReturned,
-      returning: req.lines,
-    });
-
-    // The rule set of the original sale governs its reversal; today's governs dates.
-    const saleRs = ctx.rules.version(sale.ruleVersion) ?? ctx.rules.at(sale.occurredAt);
-    const rs = ctx.rules.at(at);
-    const today = localDate(at, rs.timeZone).date;
-    let entries: number[] = [];
-    let balance: number | null = null;
-    let tier: string | null = null;
-    let pointsShort = 0;
-    let reversed = r.pointsReversed;
-    if (sale.memberNo) {
-      let state = settleMember(ctx, rs, sale.memberNo, { occurredAt: at, localDate: today });
-      if (rs.returns.insufficientBalance === 'deductFromRefund') {
-        const coverable = Math.max(0, state.balance + r.pointsRestored);
-        pointsShort = Math.max(0, reversed - coverable);
-        reversed -= pointsShort;
-      }
-      const earnSeq = ctx.ledger.saleEntry(sale.saleId, 'earn')?.seq;
-      const common = {
-        memberNo: sale.memberNo,
-        occurredAt: at,
-        localDate: today,
-        saleId: sale.saleId,
-        returnId: req.returnId,
-      };
-      const staff = req.staffId ? { staffId: req.staffId } : {};
-      const batch: NewEntry[] = [];
-      // Restore first, so points given back can cover a reversal on a low balance.
-      if (r.pointsRestored > 0) {
-        // Decision: given-back points expire as if earned on the original sale's date.
-        const saleDay = localDate(sale.occurredAt, saleRs.timeZone).date;
-        batch.push({
-          ...common,
-          kind: 'restore',
-          points: r.pointsRestored,
-          expiresOn: expiryDate(saleRs, saleDay),
-          data: { ...staff },
-        });
-      }
-      if (reversed > 0 || r.returnedQualifying > 0) {
-        batch.push({
-          ...common,
-          kind: 'reverse',
-          points: reversed,
-          spend: -r.returnedQualifying,
-          data: { ...(earnSeq ? { lotId: lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) } : {}), ...staff },
-        });
-      }
-      // A stamp was earned for spend the customer no longer keeps below the threshold: take it back.
-      const threshold = saleRs.stampCard?.threshold;
-      if (comp.stampEarned > 0 && threshold !== undefined) {
-        // The eligible spend the customer keeps after this and every earlier return:
-        // floor(Σ eligible_i × remaining_i / qty_i), the engine's keep-share with "earned" = Σ eligible.
-        const eligibleBefore = comp.lines.reduce((a, l) => a + l.eligible, 0);
-        const remainingEligible = computeReturn({
-          lines: comp.lines,
-          earned: eligibleBefore,
-          pointsRedeemed: 0,
-          previouslyReturned,
-          returning: req.lines,
-        }).pointsKept;
-        if (remainingEligible < threshold && !stampAlreadyTaken(ctx, sale.saleId)) {
-          batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
+      refuseFutureInstant(ctx, at);
+      const sale = ctx.sales.sale(req.originalSaleId);
+      if (!sale) throw new TillError('unknown_sale', `no sale ${req.originalSaleId} on this till`, 'originalSaleId');
+      const comp = sale.computation as SaleComputation;
+      const previouslyReturned: Record<string, number> = Object.create(null) as Record<string, number>;
+      for (const r of ctx.sales.returnsOf(sale.saleId)) {
+        for (const [sku, q] of Object.entries((r.result as ReturnResult).returned)) {
+          previouslyReturned[sku] = (previouslyReturned[sku] ?? 0) + q;
         }
       }
-      if (batch.length) {
-        const w = ctx.ledger.append(state, batch);
-        state = w.state;
-        entries = w.entries.map((e) => e.seq);
+      const r = computeReturn({
+        lines: comp.lines,
+        earned: comp.earned,
+        pointsRedeemed: comp.pointsRedeemed,
+        previouslyReturned,
+        returning: req.lines,
+      });
+
+      // The rule set of the original sale governs its reversal; today's governs dates.
+      const saleRs = ctx.rules.version(sale.ruleVersion) ?? ctx.rules.at(sale.occurredAt);
+      const rs = ctx.rules.at(at);
+      const today = localDate(at, rs.timeZone).date;
+      let entries: number[] = [];
+      let balance: number | null = null;
+      let tier: string | null = null;
+      let pointsShort = 0;
+      let reversed = r.pointsReversed;
+      if (sale.memberNo) {
+        let state = settleMember(ctx, rs, sale.memberNo, { occurredAt: at, localDate: today });
+        if (rs.returns.insufficientBalance === 'deductFromRefund') {
+          const coverable = Math.max(0, state.balance + r.pointsRestored);
+          pointsShort = Math.max(0, reversed - coverable);
+          reversed -= pointsShort;
+        }
+        const earnSeq = ctx.ledger.saleEntry(sale.saleId, 'earn')?.seq;
+        const common = {
+          memberNo: sale.memberNo,
+          occurredAt: at,
+          localDate: today,
+          saleId: sale.saleId,
+          returnId: req.returnId,
+        };
+        const staff = req.staffId ? { staffId: req.staffId } : {};
+        const batch: NewEntry[] = [];
+        // Restore first, so points given back can cover a reversal on a low balance.
+        if (r.pointsRestored > 0) {
+          // Decision: given-back points expire as if earned on the original sale's date.
+          const saleDay = localDate(sale.occurredAt, saleRs.timeZone).date;
+          batch.push({
+            ...common,
+            kind: 'restore',
+            points: r.pointsRestored,
+            expiresOn: expiryDate(saleRs, saleDay),
+            data: { ...staff },
+          });
+        }
+        if (reversed > 0 || r.returnedQualifying > 0) {
+          batch.push({
+            ...common,
+            kind: 'reverse',
+            points: reversed,
+            spend: -r.returnedQualifying,
+            data: { ...(earnSeq ? { lotId: lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) } : {}), ...staff },
+          });
+        }
+        // A stamp was earned for spend the customer no longer keeps below the threshold: take it back.
+        const threshold = saleRs.stampCard?.threshold;
+        if (comp.stampEarned > 0 && threshold !== undefined) {
+          // The eligible spend the customer keeps after this and every earlier return:
+          // floor(Σ eligible_i × remaining_i / qty_i), the engine's keep-share with "earned" = Σ eligible.
+          const eligibleBefore = comp.lines.reduce((a, l) => a + l.eligible, 0);
+          const remainingEligible = computeReturn({
+            lines: comp.lines,
+            earned: eligibleBefore,
+            pointsRedeemed: 0,
+            previouslyReturned,
+            returning: req.lines,
+          }).pointsKept;
+          if (remainingEligible < threshold && !stampAlreadyTaken(ctx, sale.saleId)) {
+            batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
+          }
+        }
+        if (batch.length) {
+          const w = ctx.ledger.append(state, batch);
+          state = w.state;
+          entries = w.entries.map((e) => e.seq);
+        }
+        balance = visibleBalance(state, today);
+        tier = state.tier;
       }
-      balance = visibleBalance(state, today);
-      tier = state.tier;
-    }
-    const result: ReturnResult = {
-      returnId: req.returnId,
-      originalSaleId: sale.saleId,
-      memberNo: sale.memberNo,
-      pointsReversed: reversed,
-      pointsRestored: r.pointsRestored,
-      pointsShort,
-      refundDeduction: Math.ceil((pointsShort * 100) / rs.redemption.pointsPerCurrencyUnit),
-      returnedAmount: r.returnedAmount,
-      balance,
-      tier,
-      returned: r.returned,
-      fullyReturned: r.fullyReturned,
-      entries,
-      occurredAt: at,
-    };
-    ctx.sales.putReturn(
-      { returnId: req.returnId, originalSaleId: sale.saleId, requestHash: hash, request: req, result, occurredAt: at },
-      recordedAt,
-    );
-    ctx.outbox.add('return', req.returnId, recordedAt);
-    return { result, replayed: false };
-  })();
+      const result: ReturnResult = {
+        returnId: req.returnId,
+        originalSaleId: sale.saleId,
+        memberNo: sale.memberNo,
+        pointsReversed: reversed,
+        pointsRestored: r.pointsRestored,
+        pointsShort,
+        refundDeduction: Math.ceil((pointsShort * 100) / rs.redemption.pointsPerCurrencyUnit),
+        returnedAmount: r.returnedAmount,
+        balance,
+        tier,
+        returned: r.returned,
+        fullyReturned: r.fullyReturned,
+        entries,
+        occurredAt: at,
+      };
+      ctx.sales.putReturn(
+        {
+          returnId: req.returnId,
+          originalSaleId: sale.saleId,
+          requestHash: hash,
+          request: req,
+          result,
+          occurredAt: at,
+        },
+        recordedAt,
+      );
+      ctx.outbox.add('return', req.returnId, recordedAt);
+      return { result, replayed: false };
+    })
+    .immediate();
   if (!out.replayed) {
     ctx.log.log('info', 'return_recorded', {
       returnId: req.returnId,

@@ -33,39 +33,41 @@ export function redeemReward(
   const reward = rewardFor(rs, req.rewardId);
   if (!reward) throw new TillError('unknown_reward', `no reward ${req.rewardId} in the catalogue`, 'rewardId');
   const today = localDate(now, rs.timeZone).date;
-  const out = ctx.db.transaction(() => {
-    const member = ctx.members.get(req.memberNo);
-    if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
-    if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
-    const state = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
-    if (spendablePoints(state, today, lockedAfter(rs, today)) < reward.points) {
-      throw new TillError('insufficient_points', `this reward needs ${reward.points} points`, 'rewardId');
-    }
-    const code = couponCode();
-    const w = ctx.ledger.append(state, [
-      {
+  const out = ctx.db
+    .transaction(() => {
+      const member = ctx.members.get(req.memberNo);
+      if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
+      if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
+      const state = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
+      if (spendablePoints(state, today, lockedAfter(rs, today)) < reward.points) {
+        throw new TillError('insufficient_points', `this reward needs ${reward.points} points`, 'rewardId');
+      }
+      const code = couponCode();
+      const w = ctx.ledger.append(state, [
+        {
+          memberNo: member.memberNo,
+          kind: 'reward',
+          points: reward.points,
+          occurredAt: now,
+          localDate: today,
+          data: { couponCode: code, ...(req.staffId ? { staffId: req.staffId } : {}) },
+        },
+      ]);
+      const seq = w.entries[0]?.seq ?? 0;
+      const validity = couponValidity(rs, reward, now);
+      ctx.coupons.put({
+        code,
         memberNo: member.memberNo,
-        kind: 'reward',
-        points: reward.points,
-        occurredAt: now,
-        localDate: today,
-        data: { couponCode: code, ...(req.staffId ? { staffId: req.staffId } : {}) },
-      },
-    ]);
-    const seq = w.entries[0]?.seq ?? 0;
-    const validity = couponValidity(rs, reward, now);
-    ctx.coupons.put({
-      code,
-      memberNo: member.memberNo,
-      rewardId: reward.id,
-      value: reward.value,
-      ...validity,
-      issuedSeq: seq,
-    });
-    const coupon = ctx.coupons.get(code);
-    if (!coupon) throw new Error('coupon vanished');
-    return { coupon, pointsSpent: reward.points, balance: visibleBalance(w.state, today) };
-  })();
+        rewardId: reward.id,
+        value: reward.value,
+        ...validity,
+        issuedSeq: seq,
+      });
+      const coupon = ctx.coupons.get(code);
+      if (!coupon) throw new Error('coupon vanished');
+      return { coupon, pointsSpent: reward.points, balance: visibleBalance(w.state, today) };
+    })
+    .immediate();
   ctx.log.log('info', 'reward_redeemed', {
     memberNo: req.memberNo,
     rewardId: req.rewardId,
@@ -77,33 +79,35 @@ export function redeemReward(
 export function useCoupon(ctx: TillContext, req: { code: string; saleId?: string | undefined }): Coupon {
   const now = ctx.now().toISOString();
   const rs = ctx.rules.at(now);
-  return ctx.db.transaction(() => {
-    const c = ctx.coupons.get(req.code.trim().toUpperCase());
-    if (!c) throw new TillError('unknown_coupon', 'no such coupon', 'code');
-    const state = isCouponUsable(c, now, rs.timeZone);
-    switch (state) {
-      case 'ok':
-        break;
-      case 'used':
-        throw new TillError(
-          'coupon_used',
-          `coupon already used${c.usedSaleId ? ` on sale ${c.usedSaleId}` : ''}`,
-          'code',
-        );
-      case 'expired':
-        throw new TillError('coupon_expired', `coupon expired after ${c.validTo}`, 'code');
-      case 'not_yet_valid':
-        throw new TillError('coupon_not_yet_valid', `coupon valid from ${c.validFrom}`, 'code');
-      default: {
-        const never: never = state;
-        throw new Error(`unknown coupon state ${String(never)}`);
+  return ctx.db
+    .transaction(() => {
+      const c = ctx.coupons.get(req.code.trim().toUpperCase());
+      if (!c) throw new TillError('unknown_coupon', 'no such coupon', 'code');
+      const state = isCouponUsable(c, now, rs.timeZone);
+      switch (state) {
+        case 'ok':
+          break;
+        case 'used':
+          throw new TillError(
+            'coupon_used',
+            `coupon already used${c.usedSaleId ? ` on sale ${c.usedSaleId}` : ''}`,
+            'code',
+          );
+        case 'expired':
+          throw new TillError('coupon_expired', `coupon expired after ${c.validTo}`, 'code');
+        case 'not_yet_valid':
+          throw new TillError('coupon_not_yet_valid', `coupon valid from ${c.validFrom}`, 'code');
+        default: {
+          const never: never = state;
+          throw new Error(`unknown coupon state ${String(never)}`);
+        }
       }
-    }
-    if (!ctx.coupons.markUsed(c.code, now, req.saleId ?? null)) {
-      throw new TillError('coupon_used', 'coupon already used', 'code');
-    }
-    const used = ctx.coupons.get(c.code);
-    if (!used) throw new Error('coupon vanished');
-    return used;
-  })();
+      if (!ctx.coupons.markUsed(c.code, now, req.saleId ?? null)) {
+        throw new TillError('coupon_used', 'coupon already used', 'code');
+      }
+      const used = ctx.coupons.get(c.code);
+      if (!used) throw new Error('coupon vanished');
+      return used;
+    })
+    .immediate();
 }

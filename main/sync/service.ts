@@ -182,10 +182,12 @@ export class SyncService {
       const res = await this.client.post(SYNC_PATHS.batches, prepared.batch);
       if (res.status === 200) {
         const okAck = BatchAck.parse(res.body);
-        this.ctx.db.transaction(() => {
-          setMeta(this.ctx.db, 'hq_ack_seq', String(Math.max(okAck.ackSeq, prepared.batch.lastSeq)));
-          setMeta(this.ctx.db, 'hq_ack_outbox', String(prepared.lastOutboxId));
-        })();
+        this.ctx.db
+          .transaction(() => {
+            setMeta(this.ctx.db, 'hq_ack_seq', String(Math.max(okAck.ackSeq, prepared.batch.lastSeq)));
+            setMeta(this.ctx.db, 'hq_ack_outbox', String(prepared.lastOutboxId));
+          })
+          .immediate();
         continue;
       }
       if (res.status === 409) {
@@ -194,10 +196,12 @@ export class SyncService {
           // Head office holds less than we thought (restored from backup?): resend from where it is.
           const from = gap.data.expectedSeq;
           this.ctx.log.log('warn', 'sync_resend', { from, ackSeq: ack.seq });
-          this.ctx.db.transaction(() => {
-            setMeta(this.ctx.db, 'hq_ack_seq', String(from - 1));
-            setMeta(this.ctx.db, 'hq_ack_outbox', String(this.ctx.outbox.lastIdBefore(from)));
-          })();
+          this.ctx.db
+            .transaction(() => {
+              setMeta(this.ctx.db, 'hq_ack_seq', String(from - 1));
+              setMeta(this.ctx.db, 'hq_ack_outbox', String(this.ctx.outbox.lastIdBefore(from)));
+            })
+            .immediate();
           continue;
         }
       }
