@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { EntryData, EntryKind } from '../../core/ledger/entry.js';
+import { rowToEntry as tillRowToEntry, type LedgerRow as TillLedgerRow } from '../../core/ledger/row.js';
 import { loadMigrations, migrate } from '../../main/db/migrate.js';
 import type { HqEntry } from '../domain/order.js';
 
@@ -41,42 +41,12 @@ export function q(db: Db, sql: string): Database.Statement {
   return st;
 }
 
-export interface LedgerRow {
-  till_id: string;
-  seq: number;
-  member_no: string;
-  kind: string;
-  points: number;
-  spend: number;
-  occurred_at: string;
-  local_date: string;
-  expires_on: string | null;
-  sale_id: string | null;
-  return_id: string | null;
-  data: string;
-  prev_hash: string;
-  hash: string;
+export interface LedgerRow extends TillLedgerRow {
   sort_ms: number;
 }
 
 export function rowToEntry(r: LedgerRow): HqEntry {
-  return {
-    tillId: r.till_id,
-    seq: r.seq,
-    memberNo: r.member_no,
-    kind: r.kind as EntryKind,
-    points: r.points,
-    spend: r.spend,
-    occurredAt: r.occurred_at,
-    localDate: r.local_date,
-    expiresOn: r.expires_on,
-    saleId: r.sale_id,
-    returnId: r.return_id,
-    data: JSON.parse(r.data) as EntryData,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-    sortMs: r.sort_ms,
-  };
+  return { ...tillRowToEntry(r), sortMs: r.sort_ms };
 }
 
 /** The entry as the till sent it, without head office's merge key. */

@@ -1,20 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../service/config.js';
-import { createTill, type Till } from '../service/till.js';
+import { startTill, type TestTill } from '../../test/helpers/till.js';
 
-let dir: string;
-let till: Till;
+let t: TestTill;
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${till.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${till.posApiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+  const r = await t.post(path, body);
+  return { status: r.status, json: r.body as Record<string, unknown> };
 }
 
 function sale(saleId: string, memberNo: string, n: number): unknown {
@@ -32,13 +23,11 @@ function sale(saleId: string, memberNo: string, n: number): unknown {
 }
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'till-full-'));
-  till = await createTill({ ...configFromEnv({}), dataDir: dir, port: 0, posApiKey: 'k' }, { quiet: true });
+  t = await startTill();
 });
 
 afterEach(async () => {
-  await till.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t.close();
 });
 
 describe('a full disk', () => {
@@ -51,7 +40,7 @@ describe('a full disk', () => {
     const memberNo = m.json.memberNo as string;
     const first = await post('/v1/sales', sale('S1', memberNo, 3));
     expect(first.status).toBe(201);
-    const db = till.ctx.db;
+    const db = t.ctx.db;
     db.pragma('wal_checkpoint(TRUNCATE)');
     const ledgerBefore = (db.prepare('SELECT count(*) AS n FROM ledger').get() as { n: number }).n;
     // SQLite's own size limit makes the next growth fail exactly as a full disk does (SQLITE_FULL).

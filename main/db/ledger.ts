@@ -4,6 +4,7 @@
  * can never be ahead of or behind the ledger. Callers must already be inside db.transaction.
  */
 import type { EntryData, EntryKind, LedgerEntry } from '../../core/ledger/entry.js';
+import { rowToEntry, type LedgerRow } from '../../core/ledger/row.js';
 import { GENESIS_HASH, signEntry } from '../../core/ledger/hash.js';
 import { applyEntry, emptyState, type MemberState } from '../../core/ledger/state.js';
 import type { Db } from './open.js';
@@ -21,41 +22,7 @@ export interface NewEntry {
   data?: EntryData;
 }
 
-interface LedgerRow {
-  seq: number;
-  till_id: string;
-  member_no: string;
-  kind: string;
-  points: number;
-  spend: number;
-  occurred_at: string;
-  local_date: string;
-  expires_on: string | null;
-  sale_id: string | null;
-  return_id: string | null;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
-
-export function rowToEntry(r: LedgerRow): LedgerEntry {
-  return {
-    tillId: r.till_id,
-    seq: r.seq,
-    memberNo: r.member_no,
-    kind: r.kind as EntryKind,
-    points: r.points,
-    spend: r.spend,
-    occurredAt: r.occurred_at,
-    localDate: r.local_date,
-    expiresOn: r.expires_on,
-    saleId: r.sale_id,
-    returnId: r.return_id,
-    data: JSON.parse(r.data) as EntryData,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-}
+export { rowToEntry };
 
 export class LedgerStore {
   private readonly insert;

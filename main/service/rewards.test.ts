@@ -1,35 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configFromEnv } from './config.js';
-import { createTill, type Till } from './till.js';
+import { startTill, type TestTill } from '../../test/helpers/till.js';
 
-let dir: string;
-let till: Till;
-let now = new Date('2026-03-10T04:00:00Z');
+let t: TestTill;
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${till.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${till.posApiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+  const r = await t.post(path, body);
+  return { status: r.status, json: r.body as Record<string, unknown> };
 }
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'till-rewards-'));
-  now = new Date('2026-03-10T04:00:00Z');
-  till = await createTill(
-    { ...configFromEnv({}), dataDir: dir, port: 0, posApiKey: 'test-key' },
-    { quiet: true, now: () => now },
-  );
+  t = await startTill({ now: '2026-03-10T04:00:00Z' });
 });
 
 afterEach(async () => {
-  await till.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t.close();
 });
 
 describe('reward catalogue and coupons', () => {
@@ -84,7 +68,7 @@ describe('reward catalogue and coupons', () => {
     });
     const r = await post('/v1/rewards/redeem', { memberNo, rewardId: 'voucher-2' });
     const code = (r.json.coupon as { code: string }).code;
-    now = new Date('2026-07-01T04:00:00Z');
+    t.clock.set('2026-07-01T04:00:00Z');
     const late = await post('/v1/coupons/use', { code });
     expect(late.status).toBe(422);
     expect((late.json.error as { code: string }).code).toBe('coupon_expired');
