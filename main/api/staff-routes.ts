@@ -14,6 +14,10 @@ import { TillError } from '../service/errors.js';
 import { summarise } from '../service/members.js';
 import type { Route, RouteInput } from './routes.js';
 import { MemberSummary } from './schemas.js';
+
+const RedemptionLockView = z
+  .object({ lock: z.object({ since: z.string(), count: z.number().int() }).nullable() })
+  .meta({ id: 'RedemptionLock' });
 import { PIN_PATTERN, ROLES, STAFF_ID_PATTERN, type PosKey, type Role, type Session, type StaffAuth } from './staff.js';
 
 const StaffId = z.string().regex(STAFF_ID_PATTERN, '1-32 letters or digits');
@@ -402,6 +406,29 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
             lines,
           },
         };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/staff/redemption-lock',
+      summary: 'Whether redemption is locked on this till (DOMAIN.md 4: too many redemptions in a minute)',
+      response: RedemptionLockView,
+      successStatus: 200,
+      handle: (ctx, _body, input) => {
+        staffOnly(input);
+        return { status: 200, body: { lock: ctx.redemptions.lock() } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/staff/redemption-lock/clear',
+      summary: 'A supervisor or admin clears the redemption lock',
+      response: RedemptionLockView,
+      successStatus: 200,
+      handle: (ctx, _body, input) => {
+        const s = staffOnly(input, ['supervisor', 'admin']);
+        ctx.redemptions.clear(s.staffId);
+        return { status: 200, body: { lock: null } };
       },
     },
     {

@@ -11,6 +11,7 @@ import type { RuleSetStore } from '../db/rulesets.js';
 import type { SaleStore } from '../db/sales.js';
 import type { SyncStatus } from '../sync/service.js';
 import type { EventBus } from './events.js';
+import type { RedemptionGuard } from './redemption-guard.js';
 import type { Logger } from './log.js';
 
 export interface TillIdentity {
@@ -37,6 +38,7 @@ export interface TillContext {
   sales: SaleStore;
   coupons: CouponStore;
   outbox: OutboxStore;
+  redemptions: RedemptionGuard;
   hqState: HqStateStore;
   /** true when a head office is configured and has answered within offlineAfterMinutes */
   isOnline: () => boolean;

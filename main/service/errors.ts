@@ -45,6 +45,7 @@ export type TillErrorCode =
   | 'coupon_used'
   | 'coupon_expired'
   | 'coupon_not_yet_valid'
+  | 'redemption_locked'
   | 'storage_full'
   | 'storage_unavailable'
   | 'invalid_credentials'
@@ -96,6 +97,7 @@ const STATUS: Record<TillErrorCode, number> = {
   coupon_used: 409,
   coupon_expired: 422,
   coupon_not_yet_valid: 422,
+  redemption_locked: 423,
   // The till cannot take the write; the POS should keep the sale and retry (nothing was lost).
   storage_full: 507,
   storage_unavailable: 503,

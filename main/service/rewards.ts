@@ -11,6 +11,7 @@ import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { lockedAfter } from './members.js';
 import { settleMember } from './settle.js';
+import { guarded } from './sales.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -33,41 +34,45 @@ export function redeemReward(
   const reward = rewardFor(rs, req.rewardId);
   if (!reward) throw new TillError('unknown_reward', `no reward ${req.rewardId} in the catalogue`, 'rewardId');
   const today = localDate(now, rs.timeZone).date;
-  const out = ctx.db
-    .transaction(() => {
-      const member = ctx.members.get(req.memberNo);
-      if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
-      if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
-      const state = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
-      if (spendablePoints(state, today, lockedAfter(rs, today)) < reward.points) {
-        throw new TillError('insufficient_points', `this reward needs ${reward.points} points`, 'rewardId');
-      }
-      const code = couponCode();
-      const w = ctx.ledger.append(state, [
-        {
+  const out = guarded(ctx, () =>
+    ctx.db
+      .transaction(() => {
+        const member = ctx.members.get(req.memberNo);
+        if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
+        if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
+        const state = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
+        if (spendablePoints(state, today, lockedAfter(rs, today)) < reward.points) {
+          throw new TillError('insufficient_points', `this reward needs ${reward.points} points`, 'rewardId');
+        }
+        ctx.redemptions.admit(rs);
+        const code = couponCode();
+        const w = ctx.ledger.append(state, [
+          {
+            memberNo: member.memberNo,
+            kind: 'reward',
+            points: reward.points,
+            occurredAt: now,
+            localDate: today,
+            data: { couponCode: code, ...(req.staffId ? { staffId: req.staffId } : {}) },
+          },
+        ]);
+        const seq = w.entries[0]?.seq ?? 0;
+        const validity = couponValidity(rs, reward, now);
+        ctx.coupons.put({
+          code,
           memberNo: member.memberNo,
-          kind: 'reward',
-          points: reward.points,
-          occurredAt: now,
-          localDate: today,
-          data: { couponCode: code, ...(req.staffId ? { staffId: req.staffId } : {}) },
-        },
-      ]);
-      const seq = w.entries[0]?.seq ?? 0;
-      const validity = couponValidity(rs, reward, now);
-      ctx.coupons.put({
-        code,
-        memberNo: member.memberNo,
-        rewardId: reward.id,
-        value: reward.value,
-        ...validity,
-        issuedSeq: seq,
-      });
-      const coupon = ctx.coupons.get(code);
-      if (!coupon) throw new Error('coupon vanished');
-      return { coupon, pointsSpent: reward.points, balance: visibleBalance(w.state, today) };
-    })
-    .immediate();
+          rewardId: reward.id,
+          value: reward.value,
+          ...validity,
+          issuedSeq: seq,
+        });
+        const coupon = ctx.coupons.get(code);
+        if (!coupon) throw new Error('coupon vanished');
+        return { coupon, pointsSpent: reward.points, balance: visibleBalance(w.state, today) };
+      })
+      .immediate(),
+  );
+  ctx.redemptions.noted();
   ctx.log.log('info', 'reward_redeemed', {
     memberNo: req.memberNo,
     rewardId: req.rewardId,

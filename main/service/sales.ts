@@ -22,6 +22,7 @@ import { QUOTE_EVENT_LINES } from './events.js';
 import { lockedAfter, memberByCode } from './members.js';
 import { reviewedTier, settleMember } from './settle.js';
 import { memberView, type MemberView } from './view.js';
+import { RedemptionLockNeeded } from './redemption-guard.js';
 
 export type SaleResult = SaleResponse;
 export type QuoteResult = QuoteResponse;
@@ -199,6 +200,16 @@ export function refuseFutureInstant(ctx: TillContext, at: string): void {
   }
 }
 
+/** Runs a redemption's transaction; engages the till's redemption lock when the guard asked for it. */
+export function guarded<T>(ctx: TillContext, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof RedemptionLockNeeded) ctx.redemptions.engage(e.count);
+    throw e;
+  }
+}
+
 export function requestHash(req: unknown): string {
   return createHash('sha256').update(canonicalJson(req)).digest('hex');
 }
@@ -207,133 +218,137 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
   const hash = requestHash(req);
   const recordedAt = ctx.now().toISOString();
   const at = req.occurredAt ?? recordedAt;
-  const out = ctx.db
-    .transaction(() => {
-      const existing = ctx.sales.sale(req.saleId);
-      if (existing) {
-        if (existing.requestHash !== hash) {
-          throw new TillError(
-            'idempotency_conflict',
-            `sale ${req.saleId} was already recorded with a different body`,
-            'saleId',
-          );
+  const out = guarded(ctx, () =>
+    ctx.db
+      .transaction(() => {
+        const existing = ctx.sales.sale(req.saleId);
+        if (existing) {
+          if (existing.requestHash !== hash) {
+            throw new TillError(
+              'idempotency_conflict',
+              `sale ${req.saleId} was already recorded with a different body`,
+              'saleId',
+            );
+          }
+          return { result: existing.result as SaleResult, replayed: true };
         }
-        return { result: existing.result as SaleResult, replayed: true };
-      }
-      refuseFutureInstant(ctx, at);
-      const rs = ctx.rules.at(at);
-      const today = localDate(at, rs.timeZone).date;
-      const member = resolveMember(ctx, rs, req);
-      const redeem = pointsTendered(req.tenders);
-      if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'tenders');
+        refuseFutureInstant(ctx, at);
+        const rs = ctx.rules.at(at);
+        const today = localDate(at, rs.timeZone).date;
+        const member = resolveMember(ctx, rs, req);
+        const redeem = pointsTendered(req.tenders);
+        if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'tenders');
 
-      let entries: number[] = [];
-      let computation: EarnResult;
-      let state: MemberState | null = null;
-      let tierChange: { from: string; to: string } | null = null;
-      let bonusPoints = 0;
-      if (member) {
-        state = settleMember(ctx, rs, member.memberNo, { occurredAt: at, localDate: today });
-        const view = memberView(ctx, rs, state, today, lockedAfter(rs, today));
-        const mctx = memberContext(member, state, today, view.tier);
-        if (redeem > 0) {
-          const base = earn(rs, req, mctx, 0, at);
-          const available = view.spendable;
-          checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available, points: redeem });
-          checkOffline(ctx, rs, state, view, today, redeem);
-        }
-        const offline = redeem > 0 && ctx.connected && !ctx.isOnline();
-        computation = earn(rs, req, mctx, redeem, at);
-        const expiresOn = expiryDate(rs, today);
-        const common = { memberNo: member.memberNo, occurredAt: at, localDate: today, saleId: req.saleId };
-        const staff = req.staffId ? { staffId: req.staffId } : {};
-        const batch: NewEntry[] = [];
-        if (redeem > 0) {
+        let entries: number[] = [];
+        let computation: EarnResult;
+        let state: MemberState | null = null;
+        let tierChange: { from: string; to: string } | null = null;
+        let bonusPoints = 0;
+        if (member) {
+          state = settleMember(ctx, rs, member.memberNo, { occurredAt: at, localDate: today });
+          const view = memberView(ctx, rs, state, today, lockedAfter(rs, today));
+          const mctx = memberContext(member, state, today, view.tier);
+          if (redeem > 0) {
+            const base = earn(rs, req, mctx, 0, at);
+            const available = view.spendable;
+            checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available, points: redeem });
+            checkOffline(ctx, rs, state, view, today, redeem);
+            ctx.redemptions.admit(rs);
+          }
+          const offline = redeem > 0 && ctx.connected && !ctx.isOnline();
+          computation = earn(rs, req, mctx, redeem, at);
+          const expiresOn = expiryDate(rs, today);
+          const common = { memberNo: member.memberNo, occurredAt: at, localDate: today, saleId: req.saleId };
+          const staff = req.staffId ? { staffId: req.staffId } : {};
+          const batch: NewEntry[] = [];
+          if (redeem > 0) {
+            batch.push({
+              ...common,
+              kind: 'redeem',
+              points: redeem,
+              data: { ...staff, ...(offline ? { offline: true } : {}) },
+            });
+          }
           batch.push({
             ...common,
-            kind: 'redeem',
-            points: redeem,
-            data: { ...staff, ...(offline ? { offline: true } : {}) },
+            kind: 'earn',
+            points: computation.points,
+            spend: computation.qualifyingSpend,
+            expiresOn,
+            data: { stamp: computation.stampEarned, ruleVersion: rs.version, ...staff },
           });
+          for (const b of computation.bonuses) {
+            batch.push({ ...common, kind: 'bonus', points: b.points, expiresOn, data: { bonus: b.bonus, ...staff } });
+            bonusPoints += b.points;
+          }
+          const written = ctx.ledger.append(state, batch);
+          state = written.state;
+          entries = written.entries.map((e) => e.seq);
+          // DOMAIN.md 5: the crossing sale earned at the old tier; the new tier applies from the next sale.
+          const t = tierAfterSale(rs, {
+            tier: state.tier,
+            rollingSpendAfter: rollingSpend(state, today),
+            saleQualifying: computation.qualifyingSpend,
+          });
+          if (t.changed && t.reason) {
+            tierChange = { from: state.tier, to: t.tier };
+            const w = ctx.ledger.append(state, [
+              { ...common, kind: 'tier', points: 0, data: { fromTier: state.tier, toTier: t.tier, reason: t.reason } },
+            ]);
+            state = w.state;
+            entries.push(...w.entries.map((e) => e.seq));
+          }
+        } else {
+          computation = earn(rs, req, null, 0, at);
         }
-        batch.push({
-          ...common,
-          kind: 'earn',
-          points: computation.points,
-          spend: computation.qualifyingSpend,
-          expiresOn,
-          data: { stamp: computation.stampEarned, ruleVersion: rs.version, ...staff },
-        });
-        for (const b of computation.bonuses) {
-          batch.push({ ...common, kind: 'bonus', points: b.points, expiresOn, data: { bonus: b.bonus, ...staff } });
-          bonusPoints += b.points;
-        }
-        const written = ctx.ledger.append(state, batch);
-        state = written.state;
-        entries = written.entries.map((e) => e.seq);
-        // DOMAIN.md 5: the crossing sale earned at the old tier; the new tier applies from the next sale.
-        const t = tierAfterSale(rs, {
-          tier: state.tier,
-          rollingSpendAfter: rollingSpend(state, today),
-          saleQualifying: computation.qualifyingSpend,
-        });
-        if (t.changed && t.reason) {
-          tierChange = { from: state.tier, to: t.tier };
-          const w = ctx.ledger.append(state, [
-            { ...common, kind: 'tier', points: 0, data: { fromTier: state.tier, toTier: t.tier, reason: t.reason } },
-          ]);
-          state = w.state;
-          entries.push(...w.entries.map((e) => e.seq));
-        }
-      } else {
-        computation = earn(rs, req, null, 0, at);
-      }
 
-      const finalView = state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)) : null;
-      const result: SaleResult = {
-        saleId: req.saleId,
-        memberNo: member?.memberNo ?? null,
-        ruleVersion: rs.version,
-        total: computation.total,
-        pointsEarned: member ? computation.points : 0,
-        bonusPoints,
-        pointsRedeemed: redeem,
-        redemptionValue: computation.redemptionValue,
-        balance: finalView?.balance ?? null,
-        tier: finalView?.tier ?? null,
-        tierChanged: tierChange !== null,
-        previousTier: tierChange?.from ?? null,
-        withheldByCaps: member ? computation.withheldByCaps : 0,
-        breakdown: computation.breakdown,
-        breakdownText: computation.breakdownText,
-        entries,
-        receiptId: req.saleId,
-        occurredAt: at,
-      };
-      ctx.sales.putSale(
-        {
+        const finalView = state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)) : null;
+        const result: SaleResult = {
           saleId: req.saleId,
           memberNo: member?.memberNo ?? null,
-          requestHash: hash,
-          request: req,
-          result,
-          computation: {
-            lines: computation.lines,
-            earned: result.pointsEarned,
-            pointsRedeemed: redeem,
-            stampEarned: computation.stampEarned,
-          },
           ruleVersion: rs.version,
           total: computation.total,
+          pointsEarned: member ? computation.points : 0,
+          bonusPoints,
+          pointsRedeemed: redeem,
+          redemptionValue: computation.redemptionValue,
+          balance: finalView?.balance ?? null,
+          tier: finalView?.tier ?? null,
+          tierChanged: tierChange !== null,
+          previousTier: tierChange?.from ?? null,
+          withheldByCaps: member ? computation.withheldByCaps : 0,
+          breakdown: computation.breakdown,
+          breakdownText: computation.breakdownText,
+          entries,
+          receiptId: req.saleId,
           occurredAt: at,
-        },
-        recordedAt,
-        req.staffId ?? null,
-      );
-      ctx.outbox.add('sale', req.saleId, recordedAt);
-      return { result, replayed: false };
-    })
-    .immediate();
+        };
+        ctx.sales.putSale(
+          {
+            saleId: req.saleId,
+            memberNo: member?.memberNo ?? null,
+            requestHash: hash,
+            request: req,
+            result,
+            computation: {
+              lines: computation.lines,
+              earned: result.pointsEarned,
+              pointsRedeemed: redeem,
+              stampEarned: computation.stampEarned,
+            },
+            ruleVersion: rs.version,
+            total: computation.total,
+            occurredAt: at,
+          },
+          recordedAt,
+          req.staffId ?? null,
+        );
+        ctx.outbox.add('sale', req.saleId, recordedAt);
+        return { result, replayed: false };
+      })
+      .immediate(),
+  );
+  if (!out.replayed && out.result.pointsRedeemed > 0) ctx.redemptions.noted();
   if (!out.replayed) {
     ctx.log.log('info', 'sale_recorded', {
       saleId: req.saleId,

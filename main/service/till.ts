@@ -26,6 +26,7 @@ import type { TillContext } from './context.js';
 import { EventBus } from './events.js';
 import { getMeta, resolveIdentity, resolvePosApiKey, resolveQrKey } from './identity.js';
 import { createLogger, type Logger } from './log.js';
+import { RedemptionGuard } from './redemption-guard.js';
 import { SyncService } from '../sync/service.js';
 
 export interface Till {
@@ -69,6 +70,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
   const rules = new RuleSetStore(db);
   if (rules.isEmpty()) rules.put(DEFAULT_RULE_SET_INPUT, new Date().toISOString());
   const pos = resolvePosApiKey(config.dataDir, config.posApiKey);
+  const events = new EventBus();
   const ctx: TillContext = {
     db,
     identity,
@@ -78,6 +80,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     sales: new SaleStore(db),
     coupons: new CouponStore(db),
     outbox: new OutboxStore(db),
+    redemptions: new RedemptionGuard(db, log, events),
     hqState: new HqStateStore(db),
     connected: config.hqUrl !== null,
     syncStatus: () => null,
@@ -90,7 +93,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
       );
     },
     cipher,
-    events: new EventBus(),
+    events,
     log,
     qrKey: resolveQrKey(db),
     now: opts.now ?? (() => new Date()),
