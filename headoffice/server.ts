@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OperatorAuth } from './auth/operator.js';
+import { serveDashboard } from './dashboard/page.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';
@@ -81,6 +82,7 @@ async function handle(router: Router, log: Logger, req: IncomingMessage, res: Se
   let close = false;
   try {
     const url = new URL(target, 'http://headoffice.invalid');
+    if (serveDashboard(req, res, url.pathname)) return;
     const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
     reply = await handler({ req, url, target, params });
   } catch (e) {
