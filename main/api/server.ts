@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TillContext } from '../service/context.js';
+import type { TillEvent } from '../../core/events.js';
 import { TillError } from '../service/errors.js';
 import { errorAnswer, parseJsonBody, readBody, sendJson } from './http.js';
 import { openApiDocument } from './openapi.js';
@@ -122,7 +123,9 @@ export function createApiServer(
         );
       }
       if (principal && req.method === 'GET' && url.pathname === '/v1/events') {
-        openEventStream(res, principal);
+        const lastId = req.headers['last-event-id'] ?? url.searchParams.get('after');
+        const after = typeof lastId === 'string' && /^\d{1,15}$/.test(lastId) ? Number(lastId) : null;
+        openEventStream(res, principal, after);
         return;
       }
       if (!route) {
@@ -175,7 +178,7 @@ export function createApiServer(
     }
   }
 
-  function openEventStream(res: ServerResponse, principal: Principal): void {
+  function openEventStream(res: ServerResponse, principal: Principal, after: number | null): void {
     const session = principal.kind === 'staff' ? principal.session : null;
     // A staff stream ends with its session (sign-out, expiry); the UI then signs in again.
     const live = (): boolean => {
@@ -190,9 +193,13 @@ export function createApiServer(
     });
     res.write(': connected\n\n');
     streams.add(res);
-    const unsubscribe = ctx.events.subscribe(({ id, event }) => {
+    const send = ({ id, event }: { id: number; event: TillEvent }): void => {
       if (live()) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    });
+    };
+    // A reconnecting stream gets what it missed; replay and subscribe run in one tick, so nothing
+    // published in between is lost or sent twice.
+    if (after !== null) for (const m of ctx.events.since(after)) send(m);
+    const unsubscribe = ctx.events.subscribe(send);
     const ping = setInterval(() => {
       if (live()) res.write(': ping\n\n');
     }, 15_000);

@@ -11,6 +11,7 @@
  * status answer (noise, or a printer that does not speak DLE EOT).
  */
 
+import { PRINTER_STATES, type PrinterState } from '../../core/events.js';
 export const DLE_EOT = {
   printer: Buffer.from([0x10, 0x04, 0x01]),
   offlineCause: Buffer.from([0x10, 0x04, 0x02]),
@@ -23,17 +24,7 @@ export const DLE_EOT = {
  * a write-only link (device file) or status switched off; `absent`: cannot connect or open;
  * `offline`: connected but the printer is offline or does not answer.
  */
-export const PRINTER_STATES = [
-  'none',
-  'ready',
-  'unknown',
-  'absent',
-  'offline',
-  'paper_out',
-  'cover_open',
-  'error',
-] as const;
-export type PrinterState = (typeof PRINTER_STATES)[number];
+export { PRINTER_STATES, type PrinterState };
 
 export interface PrinterStatus {
   state: PrinterState;

@@ -3,40 +3,10 @@
  * Authorization header, so each connection first fetches a single-use ticket with the staff
  * session; after an error the stream is rebuilt with a new ticket, with a growing pause.
  */
+import type { TillEvent } from '../../../core/events.js';
 import type { Api } from './api.js';
 
-export interface QuoteEventLine {
-  sku: string;
-  name: string | null;
-  category: string;
-  quantity: number;
-  net: number;
-  excluded: boolean;
-}
-
-export interface QuoteEvent {
-  type: 'quote';
-  memberNo: string | null;
-  total: number;
-  points: number;
-  saleId: string | null;
-  bonusPoints: number;
-  pointsRedeemed: number;
-  redemptionValue: number;
-  breakdownText: { zh: string; en: string };
-  lines: QuoteEventLine[];
-  lineCount: number;
-}
-
-export type TillEvent =
-  | { type: 'card'; source: string; code: string; kind?: 'barcode' | 'nfc' | 'qr'; error?: string }
-  | { type: 'member'; memberNo: string; via: string }
-  | { type: 'sale'; saleId: string; memberNo: string | null; pointsEarned: number }
-  | { type: 'return'; returnId: string; saleId: string }
-  | QuoteEvent
-  | { type: 'sync'; online: boolean; waiting: number; lastSyncAt: string | null }
-  | { type: 'device'; device: string; state: string; detail?: string | null }
-  | { type: 'printer'; state: string; paperLow: boolean; queuedJobs: number; lastError: string | null };
+export type { QuoteEvent, QuoteEventLine, TillEvent } from '../../../core/events.js';
 
 const TYPES: readonly TillEvent['type'][] = ['card', 'member', 'sale', 'return', 'quote', 'sync', 'device', 'printer'];
 
@@ -45,6 +15,8 @@ export class EventStream {
   private stopped = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
+  /** the last event id seen, so a reconnect asks the till for what it missed */
+  private lastId: string | null = null;
 
   constructor(
     private readonly api: Api,
@@ -74,7 +46,8 @@ export class EventStream {
       return;
     }
     if (this.stopped) return;
-    const es = new EventSource(`${this.api.base}/v1/events?ticket=${encodeURIComponent(ticket)}`);
+    const after = this.lastId === null ? '' : `&after=${encodeURIComponent(this.lastId)}`;
+    const es = new EventSource(`${this.api.base}/v1/events?ticket=${encodeURIComponent(ticket)}${after}`);
     this.source = es;
     es.onopen = () => {
       this.failures = 0;
@@ -89,6 +62,7 @@ export class EventStream {
     };
     for (const type of TYPES) {
       es.addEventListener(type, (m: MessageEvent<string>) => {
+        if (m.lastEventId) this.lastId = m.lastEventId;
         try {
           this.onEvent(JSON.parse(m.data) as TillEvent);
         } catch {
