@@ -124,7 +124,8 @@ const PosKeyView = z
 /** The consent text version recorded at enrolment (docs/cashier-ui.md). */
 export const CONSENT_TEXT_VERSION = 'privacy-2026-01';
 
-function staffOnly(input: RouteInput, roles: readonly Role[] = ROLES): Session {
+/** The signed-in staff member, if they have one of `roles`; else a 403. */
+export function staffOnly(input: RouteInput, roles: readonly Role[] = ROLES): Session {
   const p = input.principal;
   if (!p || p.kind !== 'staff') throw new TillError('forbidden', 'this endpoint is for signed-in staff');
   if (!roles.includes(p.session.role)) {

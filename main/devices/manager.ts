@@ -92,6 +92,8 @@ export interface DeviceManagerConfig {
   host?: string | undefined;
 }
 
+const DEFAULT_SCANNERS: readonly ScannerSpec[] = [{ kind: 'keyboard', id: 'keyboard' }];
+
 export const SIMULATED_SCANNER = 'simulated:scanner';
 export const SIMULATED_NFC = 'simulated:nfc';
 
@@ -125,11 +127,13 @@ export class DeviceManager {
   private readonly recent = new Map<string, number>();
   private hidBackend: Promise<HidBackend> | null = null;
   /** a keyboard-mode HID reader is configured (Linux: node-hid's libusb backend) */
-  private readonly hidKeyboard: boolean;
+  private hidKeyboard = false;
   private detectTimer: ReturnType<typeof setInterval> | null = null;
   private detecting = false;
   private started = false;
   private stopped = false;
+  /** reconfigure() calls, one after the other */
+  private reconfiguring: Promise<void> = Promise.resolve();
 
   constructor(ctx: TillContext, config: DeviceManagerConfig, opts: DeviceManagerOptions = {}) {
     this.ctx = ctx;
@@ -138,21 +142,7 @@ export class DeviceManager {
     this.loopbackOnly = isLoopbackHost(config.host ?? '127.0.0.1');
     this.clock = opts.clock ?? monotonicMs;
     this.debounceMs = opts.debounceMs ?? 1500;
-    const specs = config.scanners ?? [{ kind: 'keyboard', id: 'keyboard' }];
-    this.hidKeyboard = specs.some((s) => s.kind === 'hid' && s.mode === 'keyboard');
-    if (this.simulated) {
-      this.add(new SimulatedReader(SIMULATED_SCANNER, 'barcode'), 'simulated', 'simulated');
-      this.add(new SimulatedReader(SIMULATED_NFC, 'nfc', opts.simulatedUidProfile), 'simulated', 'simulated');
-      for (const s of specs) if (s.kind === 'keyboard') this.addKeyboard();
-    } else {
-      for (const s of specs) {
-        if (s.kind === 'keyboard') this.addKeyboard();
-        else {
-          const e = this.add(this.driverFor(s), s.kind, 'configured');
-          if (s.kind === 'hid') e.hid = { vendorId: s.vendorId, productId: s.productId, serialNumber: s.serialNumber };
-        }
-      }
-    }
+    this.configure(config.scanners ?? DEFAULT_SCANNERS);
     registerDeviceStatus(ctx, () => this.status());
   }
 
@@ -175,15 +165,26 @@ export class DeviceManager {
     this.stopped = true;
     if (this.detectTimer) clearInterval(this.detectTimer);
     this.detectTimer = null;
-    await Promise.all(
-      [...this.entries.values()].map(async (e) => {
-        if (e.timer) clearTimeout(e.timer);
-        e.timer = null;
-        e.gen++;
-        if (e.driver) await e.driver.close().catch(() => undefined);
-        if (e.status.state !== 'ui') e.status = { ...e.status, state: 'stopped', since: this.nowIso() };
-      }),
-    );
+    await this.closeAll(false);
+  }
+
+  /**
+   * Replaces the configured readers (the settings screen): closes every current device, then
+   * sets up and, if the manager was started, opens `specs`. The till keeps running; detected
+   * HID scanners are found again by the next detection pass.
+   */
+  reconfigure(specs: readonly ScannerSpec[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.stopped) return;
+      await this.closeAll(true);
+      if (this.stopped) return;
+      this.entries.clear();
+      this.recent.clear();
+      this.configure(specs);
+      if (this.started) for (const e of this.entries.values()) void this.openEntry(e);
+    };
+    this.reconfiguring = this.reconfiguring.then(run, run);
+    return this.reconfiguring;
   }
 
   status(): DeviceStatus[] {
@@ -216,6 +217,41 @@ export class DeviceManager {
   }
 
   // ---------------------------------------------------------------- devices
+
+  /** Sets up (does not open) the devices of `specs`, plus the simulators when simulated. */
+  private configure(specs: readonly ScannerSpec[]): void {
+    const hidKeyboard = specs.some((s) => s.kind === 'hid' && s.mode === 'keyboard');
+    // node-hid's backend depends on it (hid()): load it again if that changed.
+    if (hidKeyboard !== this.hidKeyboard && !this.opts.hid) this.hidBackend = null;
+    this.hidKeyboard = hidKeyboard;
+    if (this.simulated) {
+      this.add(new SimulatedReader(SIMULATED_SCANNER, 'barcode'), 'simulated', 'simulated');
+      this.add(new SimulatedReader(SIMULATED_NFC, 'nfc', this.opts.simulatedUidProfile), 'simulated', 'simulated');
+      for (const s of specs) if (s.kind === 'keyboard') this.addKeyboard();
+    } else {
+      for (const s of specs) {
+        if (s.kind === 'keyboard') this.addKeyboard();
+        else {
+          const e = this.add(this.driverFor(s), s.kind, 'configured');
+          if (s.kind === 'hid') e.hid = { vendorId: s.vendorId, productId: s.productId, serialNumber: s.serialNumber };
+        }
+      }
+    }
+  }
+
+  /** Closes every device; `announce`: publish their end as `device` events (they are going away). */
+  private async closeAll(announce: boolean): Promise<void> {
+    await Promise.all(
+      [...this.entries.values()].map(async (e) => {
+        if (e.timer) clearTimeout(e.timer);
+        e.timer = null;
+        e.gen++;
+        if (e.driver) await e.driver.close().catch(() => undefined);
+        if (announce) this.setState(e, 'stopped', 'reconfigured');
+        else if (e.status.state !== 'ui') e.status = { ...e.status, state: 'stopped', since: this.nowIso() };
+      }),
+    );
+  }
 
   private driverFor(s: Exclude<ScannerSpec, { kind: 'keyboard' }>): ReaderDriver {
     switch (s.kind) {

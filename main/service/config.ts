@@ -21,6 +21,8 @@ export interface TillConfig {
   devices: 'auto' | 'simulated';
   /** TILL_SCANNERS, parsed (main/devices/spec.ts); absent = keyboard wedge only */
   scanners?: ScannerSpec[];
+  /** TILL_SCANNERS as given, when it is set: it then overrides the reader settings saved from the cashier UI */
+  scannersSpec?: string | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** the built cashier UI served at `/` (TILL_UI_DIR); absent or null: no UI */
   uiDir?: string | null;
@@ -57,6 +59,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
   if (devices !== 'auto' && devices !== 'simulated') throw new ConfigError(`TILL_DEVICES must be auto or simulated`);
   const logLevel = (env.TILL_LOG_LEVEL ?? 'info') as TillConfig['logLevel'];
   let scanners: ScannerSpec[];
+  const scannersSpec = env.TILL_SCANNERS?.trim() ? env.TILL_SCANNERS : null;
   try {
     scanners = parseScanners(env.TILL_SCANNERS ?? 'keyboard');
   } catch (e) {
@@ -86,6 +89,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
     posApiKey: env.TILL_POS_API_KEY ?? null,
     devices,
     scanners,
+    scannersSpec,
     logLevel,
     // The headless till (cli.ts) and the Electron shell default this to defaultUiDir().
     uiDir: env.TILL_UI_DIR || null,

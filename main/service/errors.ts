@@ -52,7 +52,8 @@ export type TillErrorCode =
   | 'staff_locked'
   | 'forbidden'
   | 'supervisor_required'
-  | 'pos_key_from_environment';
+  | 'pos_key_from_environment'
+  | 'scanners_from_environment';
 
 const STATUS: Record<TillErrorCode, number> = {
   bad_request: 400,
@@ -107,6 +108,7 @@ const STATUS: Record<TillErrorCode, number> = {
   forbidden: 403,
   supervisor_required: 403,
   pos_key_from_environment: 409,
+  scanners_from_environment: 409,
 };
 
 export class TillError extends Error {

@@ -8,6 +8,7 @@ import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
 import { DeviceManager, type DeviceManagerOptions } from '../devices/manager.js';
 import { deviceRoutes } from '../devices/routes.js';
+import { deviceSettingsRoutes, resolveScanners } from '../devices/settings-routes.js';
 import { receiptRoutes } from '../receipts/routes.js';
 import { PrintService, type PrintServiceOptions } from '../receipts/service.js';
 import { PosKey, StaffAuth } from '../api/staff.js';
@@ -126,15 +127,22 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
   staff.ensureFirstAdmin(config.firstAdmin ?? null);
   const posKey = new PosKey(pos.key, pos.file, config.posApiKey !== null);
   // Card readers (main/devices): opened once the API listens, closed before the database.
+  // TILL_SCANNERS, else the list saved from the settings screen, else the keyboard.
+  const scanners = resolveScanners(db, config, (message) => log.log('error', 'device_settings_invalid', { message }));
   const devices = new DeviceManager(
     ctx,
-    { devices: config.devices, scanners: config.scanners, host: config.host },
+    { devices: config.devices, scanners: scanners.specs, host: config.host },
     opts.devices,
   );
   const api = createApiServer(ctx, {
     posApiKey: pos.key,
     hqUrl: config.hqUrl,
-    extraRoutes: [...staffRoutes(staff, posKey), ...receiptRoutes(receipts), ...deviceRoutes(devices)],
+    extraRoutes: [
+      ...staffRoutes(staff, posKey),
+      ...receiptRoutes(receipts),
+      ...deviceRoutes(devices),
+      ...deviceSettingsRoutes(devices, scanners),
+    ],
     staff,
     posKey,
     staticDir: config.uiDir ?? null,

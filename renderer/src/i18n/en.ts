@@ -228,6 +228,15 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'settings.posKeyRotated': 'Key replaced: configure the POS with the new key.',
   'settings.posKeyFromEnv': 'The key comes from TILL_POS_API_KEY; change it there.',
   'settings.posKeyFile': 'Kept in {file}',
+  'settings.readers': 'Card readers',
+  'settings.readersLabel': 'Readers (one per line)',
+  'settings.readersHelp':
+    'Examples: serial:/dev/ttyUSB0?baud=9600, hid:0c2e:0b61, nfc-serial:/dev/ttyACM0, pcsc, keyboard',
+  'settings.readersFromEnv': 'Set by the environment (TILL_SCANNERS); change it there.',
+  'settings.readersLoad': 'Edit readers',
+  'settings.readersSaved': 'Saved: the readers were reopened.',
+  'error.scanners_from_environment':
+    'The readers are set by the environment (TILL_SCANNERS) and cannot be changed here.',
   'settings.adminOnly': 'Admins only.',
 
   'status.online': 'Online',

@@ -228,6 +228,13 @@ export const zh = {
   'settings.posKeyRotated': '密钥已更换，请将新密钥配置到 POS。',
   'settings.posKeyFromEnv': '密钥由环境变量 TILL_POS_API_KEY 设置，请在那里更改。',
   'settings.posKeyFile': '保存在 {file}',
+  'settings.readers': '读卡器',
+  'settings.readersLabel': '读卡器（每行一个）',
+  'settings.readersHelp': '示例：serial:/dev/ttyUSB0?baud=9600、hid:0c2e:0b61、nfc-serial:/dev/ttyACM0、pcsc、keyboard',
+  'settings.readersFromEnv': '由环境变量 TILL_SCANNERS 设置，请在那里修改。',
+  'settings.readersLoad': '编辑读卡器',
+  'settings.readersSaved': '已保存，读卡器已重新打开。',
+  'error.scanners_from_environment': '读卡器由环境变量 TILL_SCANNERS 设置，无法在此修改。',
   'settings.adminOnly': '仅管理员可查看。',
 
   'status.online': '在线',

@@ -100,6 +100,13 @@ export interface Approval {
   expiresAt: string;
 }
 
+/** The card-reader settings (admin only): the list in TILL_SCANNERS syntax. */
+export interface DeviceSettings {
+  scanners: string;
+  fromEnvironment: boolean;
+  devices: HealthResponse['devices'];
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -290,6 +297,14 @@ export class Api {
 
   rotatePosKey(): Promise<{ key: string; file: string; fromEnvironment: boolean }> {
     return this.call('POST', '/v1/staff/pos-key/rotate');
+  }
+
+  deviceSettings(): Promise<DeviceSettings> {
+    return this.call('GET', '/v1/staff/devices/settings');
+  }
+
+  saveDeviceSettings(scanners: string): Promise<DeviceSettings> {
+    return this.call('POST', '/v1/staff/devices/settings', { scanners });
   }
 }
 

@@ -1,9 +1,9 @@
 /** Settings: language, this till, the keyboard-wedge timing (with a scan test), devices, and the POS key (admin only). */
 import { useState } from 'react';
 import { LANGS, translate } from '../i18n/index.js';
-import type { HealthResponse } from '../lib/api.js';
 import type { WedgeOptions } from '../wedge/detector.js';
-import { Banner, errorText, TextField, type FieldError } from './common.js';
+import { ApiError, type HealthResponse } from '../lib/api.js';
+import { Banner, errorText, Field, TextField, type FieldError } from './common.js';
 import { useApp } from './context.js';
 import { deviceState, type DeviceState } from './StatusBar.js';
 
@@ -28,6 +28,33 @@ export function Settings(props: {
   const [key, setKey] = useState<{ key: string; file: string; fromEnvironment: boolean } | null>(null);
   const [keyNote, setKeyNote] = useState<string | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
+  const [readers, setReaders] = useState<{ text: string; fromEnvironment: boolean } | null>(null);
+  const [readersError, setReadersError] = useState<string | null>(null);
+  const [readersSaved, setReadersSaved] = useState(false);
+
+  const loadReaders = async () => {
+    setReadersError(null);
+    try {
+      const r = await api.deviceSettings();
+      setReaders({ text: r.scanners.split(',').join('\n'), fromEnvironment: r.fromEnvironment });
+    } catch (e) {
+      setReadersError(errorText(t, e));
+    }
+  };
+
+  const saveReaders = async () => {
+    if (!readers) return;
+    setReadersError(null);
+    setReadersSaved(false);
+    try {
+      const r = await api.saveDeviceSettings(readers.text);
+      setReaders({ text: r.scanners.split(',').join('\n'), fromEnvironment: r.fromEnvironment });
+      setReadersSaved(true);
+    } catch (e) {
+      // The parser's message names the entry at fault: show it as is, next to the field.
+      setReadersError(e instanceof ApiError && e.field === 'scanners' ? e.message : errorText(t, e));
+    }
+  };
 
   const saveWedge = () => {
     const g = Number(gap);
@@ -158,6 +185,60 @@ export function Settings(props: {
               </li>
             ))}
           </ul>
+        )}
+      </section>
+      <section className="panel" data-testid="settings-readers">
+        <h2>{t('settings.readers')}</h2>
+        {staff.role !== 'admin' ? (
+          <p className="muted">{t('settings.adminOnly')}</p>
+        ) : readers === null ? (
+          <>
+            {readersError ? <Banner kind="error">{readersError}</Banner> : null}
+            <div className="actions">
+              <button type="button" onClick={() => void loadReaders()} data-testid="readers-edit">
+                {t('settings.readersLoad')}
+              </button>
+            </div>
+          </>
+        ) : (
+          <>
+            <Field
+              label={t('settings.readersLabel')}
+              error={readersError}
+              hint={readers.fromEnvironment ? t('settings.readersFromEnv') : t('settings.readersHelp')}
+              name="scanners"
+            >
+              {({ id, describedBy, invalid }) => (
+                <textarea
+                  id={id}
+                  name="scanners"
+                  rows={4}
+                  value={readers.text}
+                  onChange={(e) => {
+                    setReaders({ ...readers, text: e.target.value });
+                    setReadersSaved(false);
+                  }}
+                  aria-invalid={invalid}
+                  aria-describedby={describedBy}
+                  readOnly={readers.fromEnvironment}
+                  spellCheck={false}
+                  data-testid="readers-spec"
+                />
+              )}
+            </Field>
+            <div className="actions">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void saveReaders()}
+                disabled={readers.fromEnvironment}
+                data-testid="readers-save"
+              >
+                {t('settings.save')}
+              </button>
+              {readersSaved ? <span className="ok">{t('settings.readersSaved')}</span> : null}
+            </div>
+          </>
         )}
       </section>
       <section className="panel" data-testid="settings-pos-key">
