@@ -124,6 +124,15 @@ const PosKeyView = z
 /** The consent text version recorded at enrolment (docs/cashier-ui.md). */
 export const CONSENT_TEXT_VERSION = 'privacy-2026-01';
 
+/** A staff request naming a card: the card must exist; who acts and when. */
+function cardRequest(ctx: TillContext, body: unknown, input: RouteInput) {
+  staffOnly(input);
+  const { code } = CardCode.parse(body);
+  const card = ctx.members.card(code);
+  if (!card) throw new TillError('unknown_card', 'no member holds this card', 'code');
+  return { code, card, now: ctx.now().toISOString(), by: actingStaffId(body, input) };
+}
+
 /** The signed-in staff member, if they have one of `roles`; else a 403. */
 export function staffOnly(input: RouteInput, roles: readonly Role[] = ROLES): Session {
   const p = input.principal;
@@ -286,12 +295,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
       response: Card,
       successStatus: 200,
       handle: (ctx, body, input) => {
-        staffOnly(input);
-        const { code } = CardCode.parse(body);
-        const card = ctx.members.card(code);
-        if (!card) throw new TillError('unknown_card', 'no member holds this card', 'code');
-        const now = ctx.now().toISOString();
-        const by = actingStaffId(body, input);
+        const { code, card, now, by } = cardRequest(ctx, body, input);
         ctx.db
           .transaction(() => {
             if (ctx.members.blockCard(code, now, by)) ctx.outbox.add('card', card.memberNo, now);
@@ -309,12 +313,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
       response: Card,
       successStatus: 200,
       handle: (ctx, body, input) => {
-        staffOnly(input);
-        const { code } = CardCode.parse(body);
-        const card = ctx.members.card(code);
-        if (!card) throw new TillError('unknown_card', 'no member holds this card', 'code');
-        const now = ctx.now().toISOString();
-        const by = actingStaffId(body, input);
+        const { code, card, now, by } = cardRequest(ctx, body, input);
         ctx.db
           .transaction(() => {
             ctx.members.upsertCard(code, card.kind, card.memberNo, 'active', now);

@@ -65,20 +65,8 @@ class SerialSession implements PrinterSession {
     });
   }
 
-  async query(
-    request: Uint8Array,
-    timeoutMs: number,
-    accept: (b: number) => boolean = anyByte,
-  ): Promise<number | null> {
-    this.inbox.clear();
-    const answer = this.inbox.next(timeoutMs, accept);
-    try {
-      await this.write(request);
-    } catch (e) {
-      answer.catch(() => undefined);
-      throw e;
-    }
-    return answer;
+  query(request: Uint8Array, timeoutMs: number, accept: (b: number) => boolean = anyByte): Promise<number | null> {
+    return this.inbox.ask(() => this.write(request), timeoutMs, accept);
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,22 @@ export interface PrinterTransport {
  * transports: answers are matched to the question asked last, older bytes are dropped first.
  */
 export class Inbox {
+  /**
+   * Asks the printer one question: listens before sending, so an answer that arrives while the
+   * request is still being written is not missed.
+   */
+  async ask(send: () => Promise<void>, timeoutMs: number, accept: (b: number) => boolean): Promise<number | null> {
+    this.clear();
+    const answer = this.next(timeoutMs, accept);
+    try {
+      await send();
+    } catch (e) {
+      answer.catch(() => undefined);
+      throw e;
+    }
+    return answer;
+  }
+
   private bytes: number[] = [];
   private waiter: {
     accept: (b: number) => boolean;
