@@ -86,9 +86,9 @@ async function hqWith(tills: TillSim[]): Promise<{ t: TestHq; signers: TillCrede
   return { t, signers };
 }
 
-function snapshot(t: TestHq) {
-  const c = rowCounts(t);
-  return { states: memberStates(t), counts: [c.ledger, c.sales, c.members, c.cards, c.member_state] };
+async function snapshot(t: TestHq) {
+  const c = await rowCounts(t);
+  return { states: await memberStates(t), counts: [c.ledger, c.sales, c.members, c.cards, c.member_state] };
 }
 
 describe('convergence', () => {
@@ -123,8 +123,8 @@ describe('convergence', () => {
             expect((await upload(mixed.t, mixed.signers[i] as TillCredentials, till.batch(1))).status).toBe(200);
           }
 
-          const want = snapshot(ref.t);
-          expect(snapshot(mixed.t)).toEqual(want);
+          const want = await snapshot(ref.t);
+          expect(await snapshot(mixed.t)).toEqual(want);
           for (const s of want.states) expect(s.balance).toBe(ledgerSum(tills, s.member_no));
         } finally {
           await ref.t.close();

@@ -127,7 +127,10 @@ function play(till: TillSim, ops: [Op, number][]): void {
   }
 }
 
-function tables(t: TestHq): { sales: unknown[]; states: unknown[]; includes: unknown[]; cases: unknown[] } {
+async function tables(
+  t: TestHq,
+): Promise<{ sales: unknown[]; states: unknown[]; includes: unknown[]; cases: unknown[] }> {
+  await t.hq.store.settle();
   const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
   try {
     const read = (sql: string): unknown[] => db.prepare(sql).all();
@@ -204,8 +207,8 @@ describe('incremental ingest', () => {
               sent[ti] = to;
             }
             for (const till of tills) expect((await upload(mixed, till, till.batch(1))).status).toBe(200);
-            const got = tables(mixed);
-            const want = tables(ref);
+            const got = await tables(mixed);
+            const want = await tables(ref);
             expect({ ...got, includes: [] }).toEqual({ ...want, includes: [] });
             // Rows written before `includes` existed get it when their member is next folded.
             expect(want.includes).toEqual(expect.arrayContaining(got.includes));

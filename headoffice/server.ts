@@ -65,11 +65,22 @@ function send(res: ServerResponse, reply: Reply, close: boolean): void {
   res.end(body);
 }
 
+/**
+ * Batches acknowledged to tills and not applied yet: normally none, or a backlog draining.
+ * Why applying fails is in the log, not in this unauthenticated answer.
+ */
+async function inboxHealth(
+  app: AppDeps,
+): Promise<{ batches: number; entries: number; oldestReceivedAt: string | null; failing: boolean }> {
+  const { applyError, ...rest } = await app.store.backlog();
+  return { ...rest, failing: applyError !== null };
+}
+
 function buildRouter(app: AppDeps): Router {
   const router = new Router();
   router.add('GET', '/v1/health', async () => ({
     status: 200,
-    body: { ok: true, version: app.version, storage: app.store.kind },
+    body: { ok: true, version: app.version, storage: app.store.kind, inbox: await inboxHealth(app) },
   }));
   syncRoutes(router, app);
   operatorRoutes(router, app);

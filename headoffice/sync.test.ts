@@ -66,7 +66,7 @@ describe('merging two tills', () => {
     const a = await till('A');
     expect(a).toMatchObject({ storeId: 'S1', ackSeq: A.headSeq, chainStatus: 'ok', badSignatures: 0, mismatches: 0 });
     expect(a.lastUploadAt).not.toBeNull();
-    expect(rowCounts(t).ledger).toBe(A.headSeq + B.headSeq);
+    expect((await rowCounts(t)).ledger).toBe(A.headSeq + B.headSeq);
   });
 
   it('answers a repeated batch with duplicate and changes nothing', async () => {
@@ -74,11 +74,11 @@ describe('merging two tills', () => {
     const [first] = A.batches(4);
     const r1 = await upload(t, A, first);
     expect(r1.body).toMatchObject({ status: 'applied', ackSeq: 4, headHash: A.entries[3]?.hash });
-    const before = rowCounts(t);
+    const before = await rowCounts(t);
     const r2 = await upload(t, A, first);
     expect(r2.status).toBe(200);
     expect(r2.body).toEqual({ status: 'duplicate', ackSeq: 4, headHash: A.entries[3]?.hash });
-    expect(rowCounts(t)).toEqual(before);
+    expect(await rowCounts(t)).toEqual(before);
   });
 
   it('refuses a batch after a hole with 409 and the seq to resend from', async () => {
@@ -86,7 +86,7 @@ describe('merging two tills', () => {
     const r = await upload(t, A, A.batch(3, 5));
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ error: { code: 'sequence_gap' }, expectedSeq: 1 });
-    expect(rowCounts(t).ledger).toBe(0);
+    expect((await rowCounts(t)).ledger).toBe(0);
   });
 
   it('applies only the new tail of an overlapping batch', async () => {
@@ -94,7 +94,7 @@ describe('merging two tills', () => {
     await upload(t, A, A.batch(1, 3));
     const r = await upload(t, A, A.batch(2, A.headSeq));
     expect(r.body).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
-    expect(rowCounts(t).ledger).toBe(A.headSeq);
+    expect((await rowCounts(t)).ledger).toBe(A.headSeq);
     const again = await upload(t, A, A.batch(1, A.headSeq));
     expect(again.body.status).toBe('duplicate');
   });
@@ -135,7 +135,7 @@ describe('tamper evidence', () => {
     const r = await upload(t, A, { ...b, entries: forged });
     expect(r.status).toBe(422);
     expect(r.body.error.code).toBe('chain_broken');
-    expect(rowCounts(t).ledger).toBe(0);
+    expect((await rowCounts(t)).ledger).toBe(0);
     const a = await till('A');
     expect(a.chainStatus).toBe('broken');
     expect(a.chainError).toContain('seq 2');
@@ -188,7 +188,7 @@ describe('till authentication', () => {
     const r = await upload(t, { tillId: 'A', secret: B.secret }, A.batch(1));
     expect(r.status).toBe(401);
     expect(r.body.error.code).toBe('unauthorized');
-    expect(rowCounts(t).ledger).toBe(0);
+    expect((await rowCounts(t)).ledger).toBe(0);
     expect((await till('A')).badSignatures).toBe(1);
     expect((await till('B')).badSignatures).toBe(0);
   });

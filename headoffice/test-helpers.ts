@@ -311,7 +311,8 @@ export async function operator(t: TestHq, method: string, path: string, body?: u
 }
 
 /** Row counts of every table, read through a second, read-only connection to the real file. */
-export function rowCounts(t: TestHq): Record<string, number> {
+export async function rowCounts(t: TestHq): Promise<Record<string, number>> {
+  await t.hq.store.settle();
   const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
   try {
     const tables = (
@@ -328,7 +329,10 @@ export function rowCounts(t: TestHq): Record<string, number> {
 }
 
 /** member_state rows as stored, for comparing two head offices. */
-export function memberStates(t: TestHq): { member_no: string; balance: number; tier: string; state: string }[] {
+export async function memberStates(
+  t: TestHq,
+): Promise<{ member_no: string; balance: number; tier: string; state: string }[]> {
+  await t.hq.store.settle();
   const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
   try {
     return db.prepare('SELECT member_no, balance, tier, state FROM member_state ORDER BY member_no').all() as {

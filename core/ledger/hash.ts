@@ -8,19 +8,50 @@ import type { LedgerEntry, UnsignedEntry } from './entry.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with object keys sorted at every level, so the same entry hashes the same everywhere. */
+/** JSON.stringify of each key, remembered: entries repeat the same few keys millions of times. */
+const keyJson = new Map<string, string>();
+function quotedKey(k: string): string {
+  let j = keyJson.get(k);
+  if (j === undefined) {
+    j = JSON.stringify(k);
+    if (keyJson.size < 10_000) keyJson.set(k, j);
+  }
+  return j;
+}
+
+/**
+ * JSON with object keys sorted at every level, so the same entry hashes the same everywhere.
+ * Exactly the text of the plain recursive definition (sorted keys, undefined members left
+ * out, JSON.stringify for every leaf); written as loops because every ledger entry is hashed
+ * on the till and again at head office.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // As Array.prototype.join: an undefined element (or one JSON cannot show) adds nothing.
+      out += canonicalJson(value[i]) ?? '';
+    }
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${quotedKey(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 export function entryHash(e: UnsignedEntry): string {
-  return createHash('sha256').update(e.prevHash).update('\n').update(canonicalJson(e)).digest('hex');
+  return createHash('sha256')
+    .update(`${e.prevHash}\n${canonicalJson(e)}`)
+    .digest('hex');
 }
 
 export function signEntry(e: UnsignedEntry): LedgerEntry {

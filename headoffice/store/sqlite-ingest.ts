@@ -1,7 +1,9 @@
 /**
- * Applies one till batch in one synchronous transaction (nothing awaits inside, so no other
- * request can interleave): sequence and chain checks first, then every write. A refused batch
- * writes nothing except the till's broken-chain flag.
+ * Checks a till batch against the ledger and applies it, inside the caller's synchronous
+ * transaction (nothing awaits inside, so no other request can interleave): sequence and chain
+ * checks first, then every write. A refused batch writes nothing except the till's
+ * broken-chain flag. Batches that simply continue the chain reach applyBatch through the
+ * inbox (sqlite-inbox.ts) instead.
  *
  * Sequence rules, with ack = the till's last seq head office holds:
  * - firstSeq > ack + 1              -> gap; the till resends from ack + 1
@@ -26,7 +28,7 @@ import { upsertMembers } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { recheckPending, recordReturns, recordSales, saleBatch } from './sqlite-sales.js';
 import { advanceTillViews, type BatchChain } from './sqlite-tillview.js';
-import { dropIngestCaches, ingestCaches } from './sqlite-cache.js';
+import { ingestCaches } from './sqlite-cache.js';
 import { q, type Db } from './sqlite-db.js';
 import type { IngestOutcome } from './types.js';
 
@@ -37,7 +39,7 @@ export interface IngestDeps {
   log: Logger;
 }
 
-interface TillRow {
+export interface TillRow {
   ack_seq: number;
   head_hash: string;
   head_sort_ms: number;
@@ -74,21 +76,26 @@ function checkChain(db: Db, tillId: string, till: TillRow, b: UploadBatch): Refu
   return null;
 }
 
-function run(d: IngestDeps, till: { tillId: string; storeId: string }, b: UploadBatch, now: Date): IngestOutcome {
+export function tillRow(db: Db, tillId: string): TillRow {
+  const row = q(db, 'SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?').get(tillId) as
+    TillRow | undefined;
+  if (!row) throw new Error(`authenticated till ${tillId} has no row`);
+  return row;
+}
+
+/**
+ * Applies the entries of `b` above what head office holds of the till (`row`), with the
+ * batch's records. Its chain must have been checked.
+ */
+export function applyBatch(
+  d: IngestDeps,
+  till: { tillId: string; storeId: string },
+  row: TillRow,
+  b: UploadBatch,
+  now: Date,
+): Extract<IngestOutcome, { kind: 'ok' }> {
   const { db } = d;
   const at = now.toISOString();
-  const row = q(db, 'SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?').get(till.tillId) as
-    TillRow | undefined;
-  if (!row) throw new Error(`authenticated till ${till.tillId} has no row`);
-  const refusal = checkChain(db, till.tillId, row, b);
-  if (refusal?.kind === 'chain_broken') {
-    q(db, "UPDATE tills SET chain_status = 'broken', chain_error = ? WHERE till_id = ?").run(
-      `seq ${refusal.seq}: ${refusal.reason} (at ${at})`,
-      till.tillId,
-    );
-  }
-  if (refusal) return refusal;
-
   const tail = withSortKeys(
     b.entries.filter((e) => e.seq > row.ack_seq),
     row.head_sort_ms,
@@ -173,19 +180,22 @@ function run(d: IngestDeps, till: { tillId: string; storeId: string }, b: Upload
   return { kind: 'ok', status, ackSeq, headHash, appliedEntries: tail.length };
 }
 
-export function ingestBatch(
+/** The full path: sequence and chain checks against the ledger, then apply. */
+export function checkAndApply(
   d: IngestDeps,
   till: { tillId: string; storeId: string },
   b: UploadBatch,
   now: Date,
 ): IngestOutcome {
-  try {
-    // IMMEDIATE: take the write lock up front. A deferred transaction that reads, then writes after
-    // another process (an operator CLI) committed, fails at once with SQLITE_BUSY instead of waiting.
-    return d.db.transaction(() => run(d, till, b, now)).immediate();
-  } catch (e) {
-    // The transaction rolled back: what the caches learnt inside it may not exist.
-    dropIngestCaches(d.db);
-    throw e;
+  const { db } = d;
+  const row = tillRow(db, till.tillId);
+  const refusal = checkChain(db, till.tillId, row, b);
+  if (refusal?.kind === 'chain_broken') {
+    q(db, "UPDATE tills SET chain_status = 'broken', chain_error = ? WHERE till_id = ?").run(
+      `seq ${refusal.seq}: ${refusal.reason} (at ${now.toISOString()})`,
+      till.tillId,
+    );
   }
+  if (refusal) return refusal;
+  return applyBatch(d, till, row, b, now);
 }

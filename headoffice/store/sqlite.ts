@@ -10,7 +10,8 @@ import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
 import { HqCipher, type HqKeys } from '../crypto.js';
 import type { Logger } from '../log.js';
 import { readChanges } from './sqlite-feed.js';
-import { ingestBatch } from './sqlite-ingest.js';
+import { applyInbox, inboxBacklog, inTransaction, ingestBatch, type InboxBacklog } from './sqlite-inbox.js';
+import type { IngestDeps } from './sqlite-ingest.js';
 import { memberView } from './sqlite-memberview.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
@@ -30,10 +31,22 @@ import {
 
 export const DB_FILE = 'headoffice.sqlite';
 
+/**
+ * DECISION: accepted batches are applied in the background in transactions of about this many
+ * entries (a few tens of milliseconds each, so requests queue behind one only briefly), after
+ * waiting this long for more of a burst to arrive: a till draining a backlog sends batch after
+ * batch, and applying them together writes each member's state once.
+ */
+export const APPLY_CHUNK_ENTRIES = 5_000;
+export const APPLY_DELAY_MS = 20;
+
 export class SqliteHqStore implements HqStore {
   readonly kind = 'sqlite' as const;
   private readonly cipher: HqCipher;
   private readonly rules: RuleSetCache;
+  private readonly deps: IngestDeps;
+  private applyTimer: NodeJS.Timeout | null = null;
+  private lastApplyError: string | null = null;
 
   constructor(
     readonly db: Db,
@@ -42,6 +55,49 @@ export class SqliteHqStore implements HqStore {
   ) {
     this.cipher = new HqCipher(keys);
     this.rules = new RuleSetCache(db);
+    this.deps = { db, cipher: this.cipher, rules: this.rules, log };
+    // What a previous run accepted and did not apply.
+    this.applySoon();
+  }
+
+  private applySoon(): void {
+    if (this.applyTimer || !this.db.open) return;
+    this.applyTimer = setTimeout(() => {
+      this.applyTimer = null;
+      if (this.db.open && this.applyStep(APPLY_CHUNK_ENTRIES) > 0) this.applySoon();
+    }, APPLY_DELAY_MS);
+    this.applyTimer.unref();
+  }
+
+  /** One transaction of waiting batches; 0 when none are waiting or applying failed (logged). */
+  private applyStep(maxEntries: number): number {
+    try {
+      const n = inTransaction(this.db, () => applyInbox(this.deps, maxEntries));
+      this.lastApplyError = null;
+      return n;
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      // Logged once per distinct failure: each ingest and read retries it.
+      if (error !== this.lastApplyError) this.log.log('error', 'inbox_apply_failed', { error });
+      this.lastApplyError = error;
+      return 0;
+    }
+  }
+
+  /**
+   * Applies every accepted batch before a read. When applying fails the read still answers,
+   * from what is applied, and health says what is waiting and why.
+   */
+  private applyAll(): void {
+    while (this.applyStep(APPLY_CHUNK_ENTRIES) > 0);
+  }
+
+  async settle(): Promise<void> {
+    this.applyAll();
+  }
+
+  async backlog(): Promise<InboxBacklog & { applyError: string | null }> {
+    return { ...inboxBacklog(this.db), applyError: this.lastApplyError };
   }
 
   async seedRuleSet(rs: RuleSet, now: Date): Promise<boolean> {
@@ -85,10 +141,13 @@ export class SqliteHqStore implements HqStore {
   }
 
   async ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome> {
-    return ingestBatch({ db: this.db, cipher: this.cipher, rules: this.rules, log: this.log }, till, batch, now);
+    const out = ingestBatch(this.deps, till, batch, now);
+    this.applySoon();
+    return out;
   }
 
   async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
+    this.applyAll();
     return this.db
       .transaction(() => {
         q(this.db, 'UPDATE tills SET last_feed_at = ? WHERE till_id = ?').run(now.toISOString(), tillId);
@@ -98,26 +157,33 @@ export class SqliteHqStore implements HqStore {
   }
 
   async publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome> {
+    this.applyAll();
     return publishRuleSet(this.db, rs, now);
   }
 
   async member(memberNo: string, now: Date): Promise<MemberView | null> {
+    this.applyAll();
     return this.db.transaction(() => memberView(this.db, this.cipher, this.rules, memberNo, now))();
   }
 
   async tills(): Promise<TillView[]> {
+    this.applyAll();
     return tillViews(this.db);
   }
 
   async summary(now: Date): Promise<SummaryReport> {
+    this.applyAll();
     return summary(this.db, this.rules, now);
   }
 
   async refreshSegments(now: Date): Promise<number> {
+    this.applyAll();
     return refreshSegments(this.db, this.rules, now);
   }
 
   async close(): Promise<void> {
+    if (this.applyTimer) clearTimeout(this.applyTimer);
+    this.applyTimer = null;
     if (this.db.open) this.db.close();
   }
 }

@@ -131,7 +131,10 @@ export interface HqStore {
   addTill(storeId: string, tillId: string, secret: string, now: Date): Promise<void>;
   tillAuth(tillId: string): Promise<TillAuthRecord | null>;
   recordBadSignature(tillId: string): Promise<void>;
-  /** Applies an authenticated, schema-valid batch atomically. */
+  /**
+   * Takes an authenticated, schema-valid batch atomically: durable once this resolves, and
+   * every read after it sees it applied (the SQLite store may apply it just after answering).
+   */
   ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome>;
   changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse>;
   publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome>;
@@ -140,6 +143,10 @@ export interface HqStore {
   summary(now: Date): Promise<SummaryReport>;
   /** Recomputes A/B/C/D classes; emits a member change for each class that moved. Returns how many moved. */
   refreshSegments(now: Date): Promise<number>;
+  /** Applies every batch accepted and not applied yet (reads do so themselves). */
+  settle(): Promise<void>;
+  /** Accepted batches waiting to be applied, and why applying them last failed. */
+  backlog(): Promise<{ batches: number; entries: number; oldestReceivedAt: string | null; applyError: string | null }>;
   close(): Promise<void>;
 }
 

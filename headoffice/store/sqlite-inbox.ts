@@ -1,0 +1,176 @@
+/**
+ * Accept now, apply soon. A batch that simply continues its till's chain (the common case by
+ * far) is chain-checked, stored whole in `inbox` and acknowledged in one short transaction;
+ * folding it into the ledger, the member states, the sale checks and the change feed happens
+ * after, in larger transactions that take several of the till's batches at once, so a member
+ * who appears in many batches of a backlog has their state written once instead of once per
+ * batch.
+ *
+ * Nobody can observe the difference: every read of head office's state (change feed, member,
+ * tills, reports, segments, publishing) applies what is waiting first, and so does any batch
+ * that does not simply continue the chain (a resend, a gap, a broken chain, records only),
+ * before it is checked against the ledger. What is acknowledged is durable either way: a
+ * restart applies the rows left in the inbox.
+ */
+import { verifyChain } from '../../core/ledger/hash.js';
+import type { UploadBatch } from '../../core/sync/protocol.js';
+import { dropIngestCaches } from './sqlite-cache.js';
+import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './sqlite-ingest.js';
+import { q, type Db } from './sqlite-db.js';
+import type { IngestOutcome } from './types.js';
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** The till's chain head counting accepted batches not yet applied. */
+function acceptedHead(db: Db, tillId: string): Head {
+  const waiting = q(db, 'SELECT last_seq, last_hash FROM inbox WHERE till_id = ? ORDER BY id DESC LIMIT 1').get(
+    tillId,
+  ) as { last_seq: number; last_hash: string } | undefined;
+  if (waiting) return { seq: waiting.last_seq, hash: waiting.last_hash };
+  const row = tillRow(db, tillId);
+  return { seq: row.ack_seq, hash: row.head_hash };
+}
+
+/**
+ * Accepts `b` into the inbox when it holds entries that continue the till's chain exactly and
+ * verify; null otherwise (the caller applies the inbox and takes the full path). Call inside
+ * a write transaction.
+ */
+export function acceptBatch(db: Db, tillId: string, b: UploadBatch, now: Date): IngestOutcome | null {
+  if (b.entries.length === 0) return null;
+  const head = acceptedHead(db, tillId);
+  if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
+  const v = verifyChain(b.entries, head.seq, head.hash);
+  if (!v.ok) return null;
+  const at = now.toISOString();
+  q(
+    db,
+    `INSERT INTO inbox (till_id, first_seq, last_seq, last_hash, entries, body, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(tillId, b.firstSeq, b.lastSeq, v.head, b.entries.length, JSON.stringify(b), at);
+  q(db, 'UPDATE tills SET last_upload_at = ? WHERE till_id = ?').run(at, tillId);
+  return { kind: 'ok', status: 'applied', ackSeq: b.lastSeq, headHash: v.head, appliedEntries: b.entries.length };
+}
+
+interface InboxRow {
+  id: number;
+  till_id: string;
+  first_seq: number;
+  entries: number;
+  body: string;
+  received_at: string;
+}
+
+/** One till's consecutive batches as the single batch they add up to. */
+function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]): UploadBatch {
+  const first = batches[0] as UploadBatch;
+  if (batches.length === 1) return first;
+  return {
+    tillId,
+    storeId,
+    firstSeq: first.firstSeq,
+    lastSeq: (batches[batches.length - 1] as UploadBatch).lastSeq,
+    prevHash: first.prevHash,
+    entries: batches.flatMap((b) => b.entries),
+    members: batches.flatMap((b) => b.members),
+    sales: batches.flatMap((b) => b.sales),
+    returns: batches.flatMap((b) => b.returns),
+  };
+}
+
+/**
+ * Applies waiting batches in the order they were accepted, at least one and then as many as
+ * fit in `maxEntries`, each run of one till's batches as one. Call inside a write
+ * transaction. Returns how many batches it applied.
+ */
+export function applyInbox(d: IngestDeps, maxEntries: number): number {
+  const { db } = d;
+  const rows: InboxRow[] = [];
+  let total = 0;
+  for (const r of q(db, 'SELECT id, till_id, first_seq, entries, body, received_at FROM inbox ORDER BY id').iterate()) {
+    const row = r as InboxRow;
+    if (rows.length > 0 && total + row.entries > maxEntries) break;
+    rows.push(row);
+    total += row.entries;
+  }
+  for (let i = 0; i < rows.length;) {
+    const tillId = (rows[i] as InboxRow).till_id;
+    let j = i;
+    while (j < rows.length && (rows[j] as InboxRow).till_id === tillId) j++;
+    const run = rows.slice(i, j);
+    const till = tillRow(db, tillId);
+    const first = run[0] as InboxRow;
+    const last = run[run.length - 1] as InboxRow;
+    // Accepted batches continue the applied chain by construction; anything else is a bug to stop on.
+    if (first.first_seq !== till.ack_seq + 1) {
+      throw new Error(
+        `inbox batch ${first.id} of till ${tillId} starts at ${first.first_seq}, applied ${till.ack_seq}`,
+      );
+    }
+    const storeId = (q(db, 'SELECT store_id FROM tills WHERE till_id = ?').get(tillId) as { store_id: string })
+      .store_id;
+    const batch = joined(
+      tillId,
+      storeId,
+      run.map((r) => JSON.parse(r.body) as UploadBatch),
+    );
+    applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at));
+    q(db, 'DELETE FROM inbox WHERE id BETWEEN ? AND ?').run(first.id, last.id);
+    i = j;
+  }
+  return rows.length;
+}
+
+export interface InboxBacklog {
+  batches: number;
+  entries: number;
+  oldestReceivedAt: string | null;
+}
+
+export function inboxBacklog(db: Db): InboxBacklog {
+  const r = q(
+    db,
+    'SELECT count(*) AS n, coalesce(sum(entries), 0) AS e, min(received_at) AS oldest FROM inbox',
+  ).get() as {
+    n: number;
+    e: number;
+    oldest: string | null;
+  };
+  return { batches: r.n, entries: r.e, oldestReceivedAt: r.oldest };
+}
+
+/**
+ * Ingests one authenticated, schema-valid batch in one IMMEDIATE transaction: accepted into
+ * the inbox when it continues the chain, otherwise checked and applied against the ledger
+ * once everything waiting is applied.
+ */
+export function ingestBatch(
+  d: IngestDeps,
+  till: { tillId: string; storeId: string },
+  b: UploadBatch,
+  now: Date,
+): IngestOutcome {
+  return inTransaction(d.db, () => {
+    const accepted = acceptBatch(d.db, till.tillId, b, now);
+    if (accepted) return accepted;
+    while (applyInbox(d, Number.POSITIVE_INFINITY) > 0);
+    return checkAndApply(d, till, b, now);
+  });
+}
+
+/**
+ * IMMEDIATE: take the write lock up front. A deferred transaction that reads, then writes after
+ * another process (an operator CLI) committed, fails at once with SQLITE_BUSY instead of waiting.
+ */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate();
+  } catch (e) {
+    // The transaction rolled back: what the caches learnt inside it may not exist.
+    dropIngestCaches(db);
+    throw e;
+  }
+}
