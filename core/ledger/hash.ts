@@ -3,7 +3,7 @@
  * and the previous entry's hash, so head office can verify a till's whole history.
  * node:crypto's hash is deterministic computation, not I/O, so it is allowed in core/.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { LedgerEntry, UnsignedEntry } from './entry.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,22 +36,28 @@ export function canonicalJson(value: unknown): string {
     }
     return `${out}]`;
   }
-  const obj = value as Record<string, unknown>;
+  return objectJson(value as Record<string, unknown>);
+}
+
+/** `skip`: a key left out, so a signed entry's text is had without copying it first. */
+function objectJson(obj: Record<string, unknown>, skip?: string): string {
   const keys = Object.keys(obj).sort();
   let out = '{';
   for (const k of keys) {
     const v = obj[k];
-    if (v === undefined) continue;
+    if (v === undefined || k === skip) continue;
     if (out.length > 1) out += ',';
     out += `${quotedKey(k)}:${canonicalJson(v)}`;
   }
   return `${out}}`;
 }
 
+function chainHash(prevHash: string, json: string): string {
+  return digest('sha256', `${prevHash}\n${json}`, 'hex');
+}
+
 export function entryHash(e: UnsignedEntry): string {
-  return createHash('sha256')
-    .update(`${e.prevHash}\n${canonicalJson(e)}`)
-    .digest('hex');
+  return chainHash(e.prevHash, canonicalJson(e));
 }
 
 export function signEntry(e: UnsignedEntry): LedgerEntry {
@@ -67,9 +73,10 @@ export function verifyChain(entries: readonly LedgerEntry[], afterSeq = 0, prevH
   for (const e of entries) {
     if (e.seq !== expectSeq) return { ok: false, seq: e.seq, reason: 'gap' };
     if (e.prevHash !== prev) return { ok: false, seq: e.seq, reason: 'prev_hash' };
-    const { hash, ...unsigned } = e;
-    if (entryHash(unsigned) !== hash) return { ok: false, seq: e.seq, reason: 'hash' };
-    prev = hash;
+    if (chainHash(e.prevHash, objectJson(e as unknown as Record<string, unknown>, 'hash')) !== e.hash) {
+      return { ok: false, seq: e.seq, reason: 'hash' };
+    }
+    prev = e.hash;
     expectSeq += 1;
   }
   return { ok: true, head: prev };

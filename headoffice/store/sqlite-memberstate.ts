@@ -209,8 +209,8 @@ function foldMember(
 
 /**
  * Folds a batch's new entries (one till's, grouped by member in seq order) into every member
- * they touch; emits one balance change per member. Returns, for each member head office held
- * a state for, the till's highest seq for the member before the batch (0 when none).
+ * they touch; emits one balance change per member. Returns, for each member of the batch, the
+ * till's highest seq for the member before the batch (0 when none).
  */
 export function foldTouchedMembers(
   db: Db,
@@ -225,7 +225,8 @@ export function foldTouchedMembers(
   for (const [memberNo, news] of byMember) {
     const { stored, next: m } = foldMember(db, caches, memberNo, news, ackBefore, programme.firstTier, now);
     const till = (news[0] as HqEntry).tillId;
-    if (stored) prevMax.set(memberNo, Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
+    // No stored state means no entries before this batch at all (states are written with entries).
+    prevMax.set(memberNo, stored && Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
     appendChange(
       db,
       'balance',

@@ -28,10 +28,7 @@ export interface BatchChain {
   ackAfter: number;
   /** this batch's new entries of each member, in seq order */
   tailByMember: ReadonlyMap<string, readonly HqEntry[]>;
-  /**
-   * for members of the tail whose state head office held before the batch: the highest seq
-   * of this till's entries for the member before the batch (0 when none)
-   */
+  /** for each member of the tail: the highest seq of this till's entries for the member before the batch (0 when none) */
   prevMax: ReadonlyMap<string, number>;
 }
 

@@ -32,13 +32,16 @@ import {
 export const DB_FILE = 'headoffice.sqlite';
 
 /**
- * DECISION: accepted batches are applied in the background in transactions of about this many
- * entries (a few tens of milliseconds each, so requests queue behind one only briefly), after
- * waiting this long for more of a burst to arrive: a till draining a backlog sends batch after
- * batch, and applying them together writes each member's state once.
+ * DECISION: accepted batches are applied in the background once no batch has arrived for
+ * APPLY_DELAY_MS, or at the latest APPLY_MAX_WAIT_MS after the first one waiting: a till
+ * draining a backlog sends batch after batch, and applying them together writes each member's
+ * state once. Each background transaction takes about APPLY_CHUNK_ENTRIES entries (a few
+ * hundred milliseconds at most), so requests queue behind one only briefly. Reads never wait
+ * for the timer: they apply what is waiting themselves.
  */
 export const APPLY_CHUNK_ENTRIES = 5_000;
-export const APPLY_DELAY_MS = 20;
+export const APPLY_DELAY_MS = 50;
+export const APPLY_MAX_WAIT_MS = 1_000;
 
 export class SqliteHqStore implements HqStore {
   readonly kind = 'sqlite' as const;
@@ -46,6 +49,7 @@ export class SqliteHqStore implements HqStore {
   private readonly rules: RuleSetCache;
   private readonly deps: IngestDeps;
   private applyTimer: NodeJS.Timeout | null = null;
+  private waitingSince = 0;
   private lastApplyError: string | null = null;
 
   constructor(
@@ -61,7 +65,14 @@ export class SqliteHqStore implements HqStore {
   }
 
   private applySoon(): void {
-    if (this.applyTimer || !this.db.open) return;
+    if (!this.db.open) return;
+    const now = Date.now();
+    if (this.applyTimer) {
+      if (now - this.waitingSince >= APPLY_MAX_WAIT_MS) return;
+      clearTimeout(this.applyTimer);
+    } else {
+      this.waitingSince = now;
+    }
     this.applyTimer = setTimeout(() => {
       this.applyTimer = null;
       if (this.db.open && this.applyStep(APPLY_CHUNK_ENTRIES) > 0) this.applySoon();

@@ -49,6 +49,10 @@ export class SaleStore {
   constructor(db: Db) {
     this.q = {
       sale: db.prepare('SELECT * FROM sales WHERE sale_id = ?'),
+      // Without the computation (the breakdown, most of the row), which head office recomputes.
+      saleRecord: db.prepare(
+        'SELECT sale_id, member_no, request, result, rule_version, total, occurred_at FROM sales WHERE sale_id = ?',
+      ),
       putSale: db.prepare(
         `INSERT INTO sales (sale_id, member_no, request_hash, request, result, computation, rule_version, total,
            occurred_at, recorded_at, staff_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -73,6 +77,21 @@ export class SaleStore {
       request: JSON.parse(r.request),
       result: JSON.parse(r.result),
       computation: JSON.parse(r.computation),
+      ruleVersion: r.rule_version,
+      total: r.total,
+      occurredAt: r.occurred_at,
+    };
+  }
+
+  /** What a sale's upload record needs: the stored sale without its computation. */
+  saleRecord(saleId: string): Omit<StoredSale, 'requestHash' | 'computation'> | null {
+    const r = this.q.saleRecord.get(saleId) as Omit<SaleRow, 'request_hash' | 'computation'> | undefined;
+    if (!r) return null;
+    return {
+      saleId: r.sale_id,
+      memberNo: r.member_no,
+      request: JSON.parse(r.request),
+      result: JSON.parse(r.result),
       ruleVersion: r.rule_version,
       total: r.total,
       occurredAt: r.occurred_at,

@@ -56,7 +56,7 @@ function memberRecord(ctx: TillContext, memberNo: string): MemberUpsert | null {
 }
 
 function saleRecord(ctx: TillContext, saleId: string): SaleRecord | null {
-  const s = ctx.sales.sale(saleId);
+  const s = ctx.sales.saleRecord(saleId);
   if (!s) return null;
   const r = s.result as SaleResult;
   return {
