@@ -3,9 +3,13 @@
  *   serve (default)                       the server on HQ_HOST:HQ_PORT (127.0.0.1:7430)
  *   add-till --store <id> --till <id>     issue a till identity; prints TILL_ID/TILL_STORE_ID/TILL_SECRET
  *   publish-rules <file.json>             validate and publish a rule set version
+ *   export-member --member <no> --operator <id> --reason <text> [--out <file>]
+ *                                         everything held about a member, as JSON (DOMAIN.md 10)
+ *   erase-member --member <no> --operator <id> --reason <text>
+ *                                         erase a member's personal data here and on every till
  * Data lives in HQ_DATA_DIR. Exit codes: 0 ok, 1 refused or failed, 2 usage.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidRuleSetError, parseRuleSet } from '../core/ruleset/schema.js';
 import { ConfigError, POSTGRES_UNSUPPORTED, configFromEnv, type HqConfig } from './config.js';
@@ -13,11 +17,17 @@ import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { ProvisionError, addTill, envLines } from './provision.js';
 import { createHeadOffice } from './server.js';
-import { TillExistsError } from './store/types.js';
+import { OperatorRequestBody } from './routes/operator.js';
+import { TillExistsError, type OperatorRequest } from './store/types.js';
 
-const USAGE = `usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | publish-rules <file.json>]\n`;
+const USAGE =
+  'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | publish-rules <file.json>\n' +
+  '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
+  '       | erase-member --member <no> --operator <id> --reason <text>]\n';
 
 class UsageError extends Error {}
+/** A refusal worth one line (an unknown member), not a stack. */
+class CliError extends Error {}
 
 function flag(args: string[], name: string): string {
   const i = args.indexOf(name);
@@ -77,6 +87,57 @@ async function publishRules(cfg: HqConfig, args: string[]): Promise<void> {
   }
 }
 
+function operatorRequest(args: string[]): OperatorRequest {
+  const parsed = OperatorRequestBody.safeParse({
+    operatorId: flag(args, '--operator'),
+    reason: flag(args, '--reason'),
+  });
+  if (!parsed.success) throw new UsageError('--operator and --reason need non-empty values');
+  return parsed.data;
+}
+
+async function exportMemberCommand(cfg: HqConfig, args: string[]): Promise<void> {
+  const memberNo = flag(args, '--member');
+  const who = operatorRequest(args);
+  const out = args.includes('--out') ? flag(args, '--out') : null;
+  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  try {
+    const data = await store.exportMember(memberNo, who, new Date());
+    if (!data) throw new CliError(`no member ${memberNo}`);
+    const text = `${JSON.stringify(data, null, 2)}\n`;
+    // The export holds personal data: a file only its owner can read.
+    if (out) writeFileSync(out, text, { mode: 0o600 });
+    else process.stdout.write(text);
+  } finally {
+    await store.close();
+  }
+}
+
+async function eraseMemberCommand(cfg: HqConfig, args: string[]): Promise<void> {
+  const memberNo = flag(args, '--member');
+  const who = operatorRequest(args);
+  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  try {
+    const out = await store.eraseMember(memberNo, who, new Date());
+    switch (out.kind) {
+      case 'erased':
+        process.stdout.write(`member ${memberNo} erased at ${out.erasedAt}; ${out.cardsBlocked} card(s) blocked\n`);
+        return;
+      case 'already_erased':
+        process.stdout.write(`member ${memberNo} was already erased at ${out.erasedAt}\n`);
+        return;
+      case 'unknown':
+        throw new CliError(`no member ${memberNo}`);
+      default: {
+        const never: never = out;
+        throw new Error(`unknown erase outcome ${JSON.stringify(never)}`);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const cfg = configFromEnv();
   if (cfg.databaseUrl) {
@@ -92,6 +153,10 @@ async function main(argv: string[]): Promise<void> {
       return addTillCommand(cfg, args);
     case 'publish-rules':
       return publishRules(cfg, args);
+    case 'export-member':
+      return exportMemberCommand(cfg, args);
+    case 'erase-member':
+      return eraseMemberCommand(cfg, args);
     case '--help':
     case 'help':
       process.stdout.write(USAGE);
@@ -107,7 +172,8 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     process.exitCode = 2;
     return;
   }
-  const known = e instanceof TillExistsError || e instanceof ProvisionError || e instanceof ConfigError;
+  const known =
+    e instanceof TillExistsError || e instanceof ProvisionError || e instanceof ConfigError || e instanceof CliError;
   const message = e instanceof InvalidRuleSetError || known || e instanceof SyntaxError ? e.message : String(e);
   process.stderr.write(`headoffice: ${message}\n`);
   process.exitCode = 1;

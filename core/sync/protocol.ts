@@ -222,6 +222,8 @@ export const Change = z.discriminatedUnion('type', [
     includes: z.record(z.string(), z.number().int()),
   }),
   z.object({ type: z.literal('ruleset'), cursor: Cursor, ruleSet: RuleSet }),
+  /** the member's personal data was erased at head office (DOMAIN.md 10): erase it here too */
+  z.object({ type: z.literal('erasure'), cursor: Cursor, memberNo: MemberNo, erasedAt: Instant }),
 ]);
 
 /** GET /v1/sync/changes?after=<cursor>&limit=<n>; `cursor` is the one to pass as `after` next time. */

@@ -1,7 +1,12 @@
-/** Operator endpoints (bearer token): member directory, tills, reports, rule sets, segments. */
+/**
+ * Operator endpoints (bearer token): member directory, member export and erasure, tills,
+ * reports, rule sets, segments.
+ */
+import { z } from 'zod';
 import { InvalidRuleSetError, parseRuleSet, type RuleSet } from '../../core/ruleset/schema.js';
+import type { OperatorRequest } from '../store/types.js';
 import { readJson } from '../http/body.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, invalid } from '../http/errors.js';
 import type { RequestContext, Router } from '../http/router.js';
 import type { AppDeps } from './deps.js';
 
@@ -12,6 +17,18 @@ function parseRules(input: unknown): RuleSet {
     if (!(e instanceof InvalidRuleSetError)) throw e;
     throw new HttpError(400, 'invalid_rule_set', e.message, { issues: e.issues }, e.issues[0]?.path);
   }
+}
+
+/** A manual action on a member names who asks and why (DOMAIN.md 10); both are kept. */
+export const OperatorRequestBody = z.strictObject({
+  operatorId: z.string().trim().min(1).max(64),
+  reason: z.string().trim().min(1).max(500),
+});
+
+async function operatorRequest(req: RequestContext['req']): Promise<OperatorRequest> {
+  const parsed = OperatorRequestBody.safeParse(await readJson(req));
+  if (!parsed.success) throw invalid('invalid_request', parsed.error);
+  return parsed.data;
 }
 
 export function operatorRoutes(router: Router, app: AppDeps): void {
@@ -30,6 +47,46 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
       const view = await app.store.member(memberNo, app.now());
       if (!view) throw new HttpError(404, 'unknown_member', `no member ${memberNo}`);
       return { status: 200, body: view };
+    }),
+  );
+
+  router.add(
+    'POST',
+    '/v1/members/{memberNo}/export',
+    guarded(async ({ req, params }) => {
+      const memberNo = params.memberNo ?? '';
+      const who = await operatorRequest(req);
+      const out = await app.store.exportMember(memberNo, who, app.now());
+      if (!out) throw new HttpError(404, 'unknown_member', `no member ${memberNo}`);
+      // No personal data in the log: who, which member, why.
+      app.log.log('info', 'member_exported', { memberNo, operatorId: who.operatorId });
+      return { status: 200, body: out };
+    }),
+  );
+
+  router.add(
+    'POST',
+    '/v1/members/{memberNo}/erase',
+    guarded(async ({ req, params }) => {
+      const memberNo = params.memberNo ?? '';
+      const who = await operatorRequest(req);
+      const out = await app.store.eraseMember(memberNo, who, app.now());
+      switch (out.kind) {
+        case 'erased':
+          app.log.log('info', 'member_erased', { memberNo, operatorId: who.operatorId, cards: out.cardsBlocked });
+          return {
+            status: 200,
+            body: { status: 'erased', memberNo, erasedAt: out.erasedAt, cardsBlocked: out.cardsBlocked },
+          };
+        case 'already_erased':
+          return { status: 200, body: { status: 'already_erased', memberNo, erasedAt: out.erasedAt, cardsBlocked: 0 } };
+        case 'unknown':
+          throw new HttpError(404, 'unknown_member', `no member ${memberNo}`);
+        default: {
+          const never: never = out;
+          throw new Error(`unknown erase outcome ${JSON.stringify(never)}`);
+        }
+      }
     }),
   );
 

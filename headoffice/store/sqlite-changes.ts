@@ -2,7 +2,8 @@
 import type { Change } from '../../core/sync/protocol.js';
 import { q, type Db } from './sqlite-db.js';
 
-export type ChangeType = Change['type'];
+/** 'erasure' is not a row type: a member change of an erased member is sent as one (sqlite-feed.ts). */
+export type ChangeType = Exclude<Change['type'], 'erasure'>;
 
 export function appendChange(db: Db, type: ChangeType, ref: string, payload: unknown, now: Date): number {
   const r = q(db, 'INSERT INTO changes (type, ref, payload, created_at) VALUES (?, ?, ?, ?)').run(

@@ -36,6 +36,8 @@ function toChange(
     case 'member': {
       const m = readMemberFeed(db, cipher, r.ref);
       if (!m) return null;
+      // Every change of an erased member, older ones included, now says only that.
+      if ('erasedAt' in m) return { type: 'erasure', cursor: r.cursor, memberNo: r.ref, erasedAt: m.erasedAt };
       const st = q(db, 'SELECT balance, tier FROM member_state WHERE member_no = ?').get(r.ref) as
         { balance: number; tier: string } | undefined;
       return {

@@ -10,6 +10,7 @@
  *   out and logged. Blocking always applies (fail safe); an unblock applies only when the
  *   till dates it (`changedAt`) after the block head office holds, so a stale upload cannot
  *   reactivate a card reported stolen.
+ * - An erased member's record (sqlite-privacy.ts) is never overwritten by an upload.
  */
 import { canonicalJson } from '../../core/ledger/hash.js';
 import type { MemberFeed, MemberUpsert } from '../../core/sync/protocol.js';
@@ -38,6 +39,7 @@ interface MemberRow {
   class: MemberClass | null;
   fields_mac: Buffer;
   till_updated_at: string | null;
+  erased_at: string | null;
 }
 
 export interface UpsertResult {
@@ -51,8 +53,11 @@ function ms(iso: string): number {
 }
 
 function upsertMember(db: Db, cipher: HqCipher, tillId: string, m: MemberUpsert, now: Date): boolean {
-  const ex = q(db, 'SELECT status, fields_mac, till_updated_at FROM members WHERE member_no = ?').get(m.memberNo) as
-    Pick<MemberRow, 'status' | 'fields_mac' | 'till_updated_at'> | undefined;
+  const ex = q(db, 'SELECT status, fields_mac, till_updated_at, erased_at FROM members WHERE member_no = ?').get(
+    m.memberNo,
+  ) as Pick<MemberRow, 'status' | 'fields_mac' | 'till_updated_at' | 'erased_at'> | undefined;
+  // Erased: a till that had not heard yet must not bring the personal data back.
+  if (ex?.erased_at) return false;
   const { cards: _cards, updatedAt, ...fields } = m;
   const status = m.status ?? ex?.status ?? 'active';
   const mac = cipher.mac('member', canonicalJson({ ...fields, status }));
@@ -152,14 +157,18 @@ export function upsertMembers(
   return out;
 }
 
-/** The member as the feed sends it (clear text, for the till's TLS/loopback channel), or null. */
+/**
+ * The member as the feed sends it (clear text, for the till's TLS/loopback channel), null
+ * when head office has no record, `erased` once the personal data is gone.
+ */
 export function readMemberFeed(
   db: Db,
   cipher: HqCipher,
   memberNo: string,
-): { feed: MemberFeed; class: MemberClass | null } | null {
+): { feed: MemberFeed; class: MemberClass | null } | { erasedAt: string } | null {
   const r = q(db, 'SELECT * FROM members WHERE member_no = ?').get(memberNo) as MemberRow | undefined;
   if (!r) return null;
+  if (r.erased_at) return { erasedAt: r.erased_at };
   const feed: MemberFeed = {
     memberNo: r.member_no,
     name: cipher.decrypt(r.name_enc),

@@ -25,6 +25,7 @@ interface Row {
   enrolled_store: string;
   consent_at: string;
   class: MemberClass | null;
+  erased_at: string | null;
 }
 
 export function memberView(
@@ -36,7 +37,7 @@ export function memberView(
 ): MemberView | null {
   const m = q(
     db,
-    'SELECT name_enc, phone_enc, status, enrolled_store, consent_at, class FROM members WHERE member_no = ?',
+    'SELECT name_enc, phone_enc, status, enrolled_store, consent_at, class, erased_at FROM members WHERE member_no = ?',
   ).get(memberNo) as Row | undefined;
   const st = q(db, 'SELECT state FROM member_state WHERE member_no = ?').get(memberNo) as { state: string } | undefined;
   if (!m && !st) return null;
@@ -56,11 +57,12 @@ export function memberView(
   return {
     memberNo,
     known: m !== undefined,
-    name: m ? maskName(cipher.decrypt(m.name_enc)) : null,
-    phone: m ? maskPhone(cipher.decrypt(m.phone_enc)) : null,
+    erasedAt: m?.erased_at ?? null,
+    name: m && !m.erased_at ? maskName(cipher.decrypt(m.name_enc)) : null,
+    phone: m && !m.erased_at ? maskPhone(cipher.decrypt(m.phone_enc)) : null,
     status: m?.status ?? 'active',
-    enrolledStore: m?.enrolled_store ?? null,
-    enrolledAt: m?.consent_at ?? null,
+    enrolledStore: m?.erased_at ? null : (m?.enrolled_store ?? null),
+    enrolledAt: m?.erased_at ? null : (m?.consent_at ?? null),
     tier: state.tier,
     class: m?.class ?? null,
     lifecycle: lifecycle(today, {

@@ -13,6 +13,7 @@ import { readChanges } from './sqlite-feed.js';
 import { applyInbox, inboxBacklog, inTransaction, ingestBatch, type InboxBacklog } from './sqlite-inbox.js';
 import type { IngestDeps } from './sqlite-ingest.js';
 import { memberView } from './sqlite-memberview.js';
+import { eraseMember, exportMember } from './sqlite-privacy.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
 import { tillViews } from './sqlite-tills.js';
@@ -20,7 +21,10 @@ import { RuleSetCache, publishRuleSet, seedRuleSet } from './sqlite-rulesets.js'
 import { openDb, q, type Db } from './sqlite-db.js';
 import {
   TillExistsError,
+  type EraseOutcome,
   type HqStore,
+  type MemberExport,
+  type OperatorRequest,
   type IngestOutcome,
   type MemberView,
   type PublishOutcome,
@@ -190,6 +194,17 @@ export class SqliteHqStore implements HqStore {
   async refreshSegments(now: Date): Promise<number> {
     this.applyAll();
     return refreshSegments(this.db, this.rules, now);
+  }
+
+  async eraseMember(memberNo: string, who: OperatorRequest, now: Date): Promise<EraseOutcome> {
+    // Applied first, so a record waiting in the inbox cannot bring the data back after.
+    this.applyAll();
+    return this.db.transaction(() => eraseMember(this.db, this.cipher, memberNo, who, now)).immediate();
+  }
+
+  async exportMember(memberNo: string, who: OperatorRequest, now: Date): Promise<MemberExport | null> {
+    this.applyAll();
+    return this.db.transaction(() => exportMember(this.db, this.cipher, this.rules, memberNo, who, now)).immediate();
   }
 
   async close(): Promise<void> {

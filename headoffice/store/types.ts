@@ -7,7 +7,7 @@
  */
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
+import type { ChangesResponse, MemberFeed, UploadBatch } from '../../core/sync/protocol.js';
 import type { Lifecycle, MemberClass } from '../domain/segments.js';
 
 export interface TillAuthRecord {
@@ -30,6 +30,8 @@ export interface MemberView {
   memberNo: string;
   /** false when head office holds entries for the member but no member record yet */
   known: boolean;
+  /** set once the member's personal data was erased (name and phone are then null) */
+  erasedAt: string | null;
   /** masked (DOMAIN.md 2) */
   name: string | null;
   phone: string | null;
@@ -49,6 +51,46 @@ export interface MemberView {
   cards: { code: string; kind: string; status: string }[];
   /** in head office's merge order */
   ledger: LedgerEntry[];
+}
+
+/** Who asks for a manual action on a member, and why (DOMAIN.md 10: attributed and kept). */
+export interface OperatorRequest {
+  operatorId: string;
+  reason: string;
+}
+
+export type EraseOutcome =
+  | { kind: 'erased'; erasedAt: string; cardsBlocked: number }
+  | { kind: 'already_erased'; erasedAt: string }
+  | { kind: 'unknown' };
+
+/** Everything head office holds about one member (DOMAIN.md 10), personal fields in clear. */
+export interface MemberExport extends Omit<MemberView, 'name' | 'phone'> {
+  exportedAt: string;
+  /** null once erased, or when no till has uploaded the member's record */
+  personal: Omit<MemberFeed, 'memberNo' | 'status' | 'updatedAt'> | null;
+  sales: {
+    tillId: string;
+    saleId: string;
+    storeId: string;
+    occurredAt: string;
+    total: number;
+    pointsEarned: number;
+    bonusPoints: number;
+    pointsRedeemed: number;
+    ruleVersion: number;
+    request: Record<string, unknown>;
+  }[];
+  returns: {
+    tillId: string;
+    returnId: string;
+    originalSaleId: string;
+    occurredAt: string;
+    pointsReversed: number;
+    pointsRestored: number;
+    request: Record<string, unknown>;
+  }[];
+  operatorActions: { at: string; action: 'export' | 'erase'; operatorId: string; reason: string }[];
 }
 
 export interface TillView {
@@ -143,6 +185,10 @@ export interface HqStore {
   summary(now: Date): Promise<SummaryReport>;
   /** Recomputes A/B/C/D classes; emits a member change for each class that moved. Returns how many moved. */
   refreshSegments(now: Date): Promise<number>;
+  /** Erases the member's personal data here and, through the change feed, on every till. */
+  eraseMember(memberNo: string, who: OperatorRequest, now: Date): Promise<EraseOutcome>;
+  /** Everything held about the member; the export itself is recorded as an operator action. */
+  exportMember(memberNo: string, who: OperatorRequest, now: Date): Promise<MemberExport | null>;
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */

@@ -68,6 +68,11 @@ export class FieldCipher {
     return Buffer.concat([d.update(blob.subarray(29)), d.final()]).toString('utf8');
   }
 
+  /** Stands in for an erased member's phone hash: unique, and no phone number hashes to it. */
+  erasedHash(memberNo: string): Buffer {
+    return createHmac('sha256', this.keys.lookupKey).update(`erased:${memberNo}`).digest();
+  }
+
   phoneHash(normalisedPhone: string): Buffer {
     return createHmac('sha256', this.keys.lookupKey).update(`phone:${normalisedPhone}`).digest();
   }

@@ -24,6 +24,8 @@ export interface MemberRecord extends NewMember {
   class: string | null;
   status: 'active' | 'blocked';
   createdAt: string;
+  /** set once head office erased the member's personal data (name and phone are then empty) */
+  erasedAt: string | null;
 }
 
 /** What a sale needs of a member: no name or phone decrypted on the hot path. */
@@ -55,6 +57,7 @@ interface MemberRow {
   class: string | null;
   status: 'active' | 'blocked';
   created_at: string;
+  erased_at: string | null;
 }
 
 export class MemberStore {
@@ -83,6 +86,14 @@ export class MemberStore {
       count: db.prepare('SELECT count(*) AS n FROM members'),
       cardStatus: db.prepare('UPDATE cards SET status = ?, changed_at = ? WHERE code = ?'),
       memberStatus: db.prepare('UPDATE members SET status = ?, updated_at = ? WHERE member_no = ?'),
+      erase: db.prepare(
+        `UPDATE members SET phone_hash = ?, name_enc = ?, phone_enc = ?, birthday_enc = NULL, gender = NULL,
+           age_band = NULL, preferred_channel = 'none', interests = '[]', consent_marketing = 0, status = 'blocked',
+           erased_at = ?, updated_at = ? WHERE member_no = ? AND erased_at IS NULL`,
+      ),
+      blockCardsOf: db.prepare(
+        "UPDATE cards SET status = 'blocked', changed_at = ? WHERE member_no = ? AND status = 'active'",
+      ),
     };
   }
 
@@ -163,6 +174,18 @@ export class MemberStore {
     this.q.memberStatus.run(status, at, memberNo);
   }
 
+  /**
+   * Head office erased the member (DOMAIN.md 10): personal fields overwritten, the phone free
+   * to enrol again, member and cards blocked; the ledger keeps the member number. False when
+   * the till does not hold the member or already erased it.
+   */
+  erase(memberNo: string, erasedAt: string, at: string): boolean {
+    const blank = this.cipher.encrypt('');
+    const done = this.q.erase.run(this.cipher.erasedHash(memberNo), blank, blank, erasedAt, at, memberNo).changes === 1;
+    if (done) this.q.blockCardsOf.run(at, memberNo);
+    return done;
+  }
+
   count(): number {
     return (this.q.count.get() as { n: number }).n;
   }
@@ -188,6 +211,7 @@ export class MemberStore {
       class: r.class,
       status: r.status,
       createdAt: r.created_at,
+      erasedAt: r.erased_at,
     };
   }
 }

@@ -33,7 +33,8 @@ function prevHashOf(ctx: TillContext, seq: number): string {
 
 function memberRecord(ctx: TillContext, memberNo: string): MemberUpsert | null {
   const m = ctx.members.get(memberNo);
-  if (!m) return null;
+  // Erased at head office: nothing personal goes back up.
+  if (!m || m.erasedAt) return null;
   return {
     memberNo: m.memberNo,
     name: m.name,

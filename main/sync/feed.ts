@@ -66,6 +66,12 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
             ctx.rules.put(c.ruleSet, now);
             applied++;
             break;
+          case 'erasure':
+            if (ctx.members.erase(c.memberNo, c.erasedAt, now)) {
+              ctx.log.log('info', 'member_erased', { memberNo: c.memberNo });
+              applied++;
+            }
+            break;
           default: {
             const never: never = c;
             throw new Error(`unknown change ${JSON.stringify(never)}`);

@@ -1,0 +1,181 @@
+/**
+ * A member's right to their data (DOMAIN.md 10): export everything head office holds about
+ * them, and erasure, which removes the personal fields everywhere (here, and on every till
+ * through the change feed) and keeps the ledger under the member number so the books balance.
+ *
+ * Decisions:
+ * - Erasure closes the membership: the record becomes a tombstone (status blocked, personal
+ *   fields overwritten, phone no longer findable), every card is blocked, and later uploads of
+ *   the member's record from tills that had not heard are ignored. Points already in the
+ *   ledger stay there (a liability until they expire), as do sales, which name the member only
+ *   by number.
+ * - Both are manual actions: each is attributed to the operator id given and the reason, and
+ *   kept in `operator_actions` (listed in the export itself).
+ */
+import type { HqCipher } from '../crypto.js';
+import type { RuleSetCache } from './sqlite-rulesets.js';
+import { appendChange } from './sqlite-changes.js';
+import { q, type Db } from './sqlite-db.js';
+import { readMemberFeed } from './sqlite-members.js';
+import { memberView } from './sqlite-memberview.js';
+import type { EraseOutcome, MemberExport, OperatorRequest } from './types.js';
+
+function recordAction(db: Db, action: 'export' | 'erase', memberNo: string, who: OperatorRequest, at: string): void {
+  q(db, 'INSERT INTO operator_actions (at, action, member_no, operator_id, reason) VALUES (?, ?, ?, ?, ?)').run(
+    at,
+    action,
+    memberNo,
+    who.operatorId,
+    who.reason,
+  );
+}
+
+function held(db: Db, memberNo: string): { erasedAt: string | null } | null {
+  const m = q(db, 'SELECT erased_at FROM members WHERE member_no = ?').get(memberNo) as
+    { erased_at: string | null } | undefined;
+  if (m) return { erasedAt: m.erased_at };
+  const inLedger = q(db, 'SELECT 1 FROM ledger WHERE member_no = ? LIMIT 1').get(memberNo);
+  return inLedger ? { erasedAt: null } : null;
+}
+
+export function eraseMember(db: Db, cipher: HqCipher, memberNo: string, who: OperatorRequest, now: Date): EraseOutcome {
+  const h = held(db, memberNo);
+  if (!h) return { kind: 'unknown' };
+  if (h.erasedAt) return { kind: 'already_erased', erasedAt: h.erasedAt };
+  const at = now.toISOString();
+  const blank = cipher.encrypt('');
+  const tombstone = {
+    memberNo,
+    // Unique per member and matching no phone number: the number can be enrolled again.
+    phoneHash: cipher.mac('erased', memberNo),
+    blank,
+    at,
+  };
+  q(
+    db,
+    `INSERT INTO members (member_no, phone_hash, name_enc, phone_enc, preferred_channel, interests, consent_marketing,
+       consent_text, consent_at, enrolled_store, enrolled_till, status, fields_mac, source_till, created_at,
+       updated_at, erased_at)
+     VALUES (@memberNo, @phoneHash, @blank, @blank, 'none', '[]', 0, 'erased', @at, '', '', 'blocked', @phoneHash,
+       'headoffice', @at, @at, @at)
+     ON CONFLICT (member_no) DO UPDATE SET phone_hash = excluded.phone_hash, name_enc = excluded.name_enc,
+       phone_enc = excluded.phone_enc, birthday_enc = NULL, gender = NULL, age_band = NULL,
+       preferred_channel = 'none', interests = '[]', consent_marketing = 0, status = 'blocked',
+       fields_mac = excluded.fields_mac, updated_at = excluded.updated_at, erased_at = excluded.erased_at`,
+  ).run(tombstone);
+  const cards = q(db, "SELECT code FROM cards WHERE member_no = ? AND status = 'active'").all(memberNo) as {
+    code: string;
+  }[];
+  for (const c of cards) {
+    q(db, "UPDATE cards SET status = 'blocked', changed_at = ?, source_till = 'headoffice' WHERE code = ?").run(
+      at,
+      c.code,
+    );
+    appendChange(db, 'card', c.code, { code: c.code }, now);
+  }
+  appendChange(db, 'member', memberNo, { memberNo }, now);
+  recordAction(db, 'erase', memberNo, who, at);
+  return { kind: 'erased', erasedAt: at, cardsBlocked: cards.length };
+}
+
+interface SaleRow {
+  till_id: string;
+  sale_id: string;
+  store_id: string;
+  rule_version: number;
+  request: string;
+  points_earned: number;
+  bonus_points: number;
+  points_redeemed: number;
+  total: number;
+  occurred_at: string;
+}
+
+interface ReturnRow {
+  till_id: string;
+  return_id: string;
+  original_sale_id: string;
+  request: string;
+  points_reversed: number;
+  points_restored: number;
+  occurred_at: string;
+}
+
+export function exportMember(
+  db: Db,
+  cipher: HqCipher,
+  rules: RuleSetCache,
+  memberNo: string,
+  who: OperatorRequest,
+  now: Date,
+): MemberExport | null {
+  const view = memberView(db, cipher, rules, memberNo, now);
+  if (!view) return null;
+  const at = now.toISOString();
+  const found = readMemberFeed(db, cipher, memberNo);
+  const record = found && 'feed' in found ? found : null;
+  // Every member sale writes an earn entry, so the member's ledger names all their sales.
+  const saleKeys = new Map<string, { tillId: string; saleId: string }>();
+  for (const e of view.ledger) {
+    if (e.saleId !== null) saleKeys.set(`${e.tillId}\n${e.saleId}`, { tillId: e.tillId, saleId: e.saleId });
+  }
+  const sales: MemberExport['sales'] = [];
+  const returns: MemberExport['returns'] = [];
+  for (const k of saleKeys.values()) {
+    const s = q(
+      db,
+      `SELECT till_id, sale_id, store_id, rule_version, request, points_earned, bonus_points, points_redeemed, total,
+         occurred_at FROM sales WHERE till_id = ? AND sale_id = ?`,
+    ).get(k.tillId, k.saleId) as SaleRow | undefined;
+    if (s) {
+      sales.push({
+        tillId: s.till_id,
+        saleId: s.sale_id,
+        storeId: s.store_id,
+        occurredAt: s.occurred_at,
+        total: s.total,
+        pointsEarned: s.points_earned,
+        bonusPoints: s.bonus_points,
+        pointsRedeemed: s.points_redeemed,
+        ruleVersion: s.rule_version,
+        request: JSON.parse(s.request) as Record<string, unknown>,
+      });
+    }
+    const rs = q(
+      db,
+      `SELECT till_id, return_id, original_sale_id, request, points_reversed, points_restored, occurred_at
+       FROM returns WHERE till_id = ? AND original_sale_id = ? ORDER BY return_id`,
+    ).all(k.tillId, k.saleId) as ReturnRow[];
+    for (const r of rs) {
+      returns.push({
+        tillId: r.till_id,
+        returnId: r.return_id,
+        originalSaleId: r.original_sale_id,
+        occurredAt: r.occurred_at,
+        pointsReversed: r.points_reversed,
+        pointsRestored: r.points_restored,
+        request: JSON.parse(r.request) as Record<string, unknown>,
+      });
+    }
+  }
+  sales.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
+  recordAction(db, 'export', memberNo, who, at);
+  const actions = q(
+    db,
+    'SELECT at, action, operator_id AS operatorId, reason FROM operator_actions WHERE member_no = ? ORDER BY id',
+  ).all(memberNo) as MemberExport['operatorActions'];
+  const { name: _masked, phone: _maskedPhone, ...summary } = view;
+  return {
+    exportedAt: at,
+    personal: record
+      ? (() => {
+          const { memberNo: _no, status: _status, updatedAt: _u, ...personal } = record.feed;
+          return personal;
+        })()
+      : null,
+    ...summary,
+    sales,
+    returns,
+    operatorActions: actions,
+  };
+}
