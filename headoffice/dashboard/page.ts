@@ -117,7 +117,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       name: '名称', count: '数量', store: '门店', enrolments: '入会', sales: '销售笔数', memberSales: '会员销售笔数',
       memberSalesTotal: '会员销售额', till: '收银机', lastUpload: '最后上传', ackSeq: '已确认序号', chain: '链状态',
       badSignatures: '签名错误', ok: '正常', broken: '断裂', none: '无', member: '会员', tillsCol: '收银机',
-      points: '积分', balanceAfter: '之后余额', statusCol: '状态', detectedAt: '发现时间', balance: '可用积分',
+      points: '积分', balanceAfter: '之后余额', statusCol: '状态', detectedAt: '发现时间', resolutionCol: '处理结果', erased: '已注销 (个人信息已删除)', balance: '可用积分',
       ledgerBalance: '账本余额', debt: '欠分', tier: '等级', cls: '分类', life: '生命周期', memberStatus: '会员状态',
       rollingSpend: '滚动消费', enrolledStore: '入会门店', cards: '卡', ledger: '积分流水', seq: '序号', kind: '类型',
       occurredAt: '时间', expiresOn: '到期日', sale: '销售单', loading: '加载中…', loaded: '已加载',
@@ -135,7 +135,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       store: 'Store', enrolments: 'Enrolments', sales: 'Sales', memberSales: 'Member sales',
       memberSalesTotal: 'Member sales total', till: 'Till', lastUpload: 'Last upload', ackSeq: 'Acknowledged seq',
       chain: 'Chain', badSignatures: 'Bad signatures', ok: 'ok', broken: 'BROKEN', none: 'none', member: 'Member',
-      tillsCol: 'Tills', points: 'Points', balanceAfter: 'Balance after', statusCol: 'Status', detectedAt: 'Detected',
+      tillsCol: 'Tills', points: 'Points', balanceAfter: 'Balance after', statusCol: 'Status', detectedAt: 'Detected', resolutionCol: 'Resolution', erased: 'Erased (personal data removed)',
       balance: 'Balance', ledgerBalance: 'Ledger balance', debt: 'Debt', tier: 'Tier', cls: 'Class',
       life: 'Lifecycle', memberStatus: 'Status', rollingSpend: 'Rolling spend', enrolledStore: 'Enrolled at',
       cards: 'Cards', ledger: 'Ledger', seq: 'Seq', kind: 'Kind', occurredAt: 'Occurred', expiresOn: 'Expires',
@@ -228,8 +228,9 @@ export const DASHBOARD_JS = String.raw`'use strict';
       ['tillsCol', function (r) { return r.tills.join(', '); }],
       ['points', function (r) { return num(r.points); }, true],
       ['balanceAfter', function (r) { return num(r.balanceAfter); }, true, function (r) { return r.balanceAfter < 0 ? 'bad' : ''; }],
-      ['statusCol', function (r) { return r.status; }],
-      ['detectedAt', function (r) { return when(r.detectedAt); }]
+      ['statusCol', function (r) { return r.status; }, false, function (r) { return r.status === 'open' ? 'bad' : ''; }],
+      ['detectedAt', function (r) { return when(r.detectedAt); }],
+      ['resolutionCol', function (r) { return r.closedBy ? r.closedBy + ' ' + when(r.closedAt) + ': ' + r.resolution : ''; }]
     ], s.doubleSpendCases || []);
   }
   function renderTills(list) {
@@ -258,7 +259,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
     m.appendChild(card('tier', v.tier));
     m.appendChild(card('cls', v['class'] || '—'));
     m.appendChild(card('life', t('lc_' + v.lifecycle)));
-    m.appendChild(card('memberStatus', v.status));
+    m.appendChild(card('memberStatus', v.erasedAt ? t('erased') + ' ' + when(v.erasedAt) : v.status));
     m.appendChild(card('rollingSpend', yuan(v.rollingSpend)));
     m.appendChild(card('enrolledStore', v.enrolledStore || '—'));
     box.appendChild(m);

@@ -91,6 +91,45 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
   );
 
   router.add(
+    'POST',
+    '/v1/cases/{id}/close',
+    guarded(async ({ req, params }) => {
+      const raw = params.id ?? '';
+      const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(id)) throw new HttpError(404, 'unknown_case', `no case ${raw}`);
+      const who = await operatorRequest(req);
+      const out = await app.store.closeCase(id, who, app.now());
+      if (out.kind === 'unknown') throw new HttpError(404, 'unknown_case', `no case ${raw}`);
+      if (out.kind === 'closed') app.log.log('info', 'case_closed', { id, operatorId: who.operatorId });
+      const { kind, ...rest } = out;
+      return { status: 200, body: { id, status: kind, ...rest } };
+    }),
+  );
+
+  router.add(
+    'POST',
+    '/v1/tills/{tillId}/chain/clear',
+    guarded(async ({ req, params }) => {
+      const tillId = params.tillId ?? '';
+      const who = await operatorRequest(req);
+      const out = await app.store.clearChain(tillId, who, app.now());
+      switch (out.kind) {
+        case 'unknown':
+          throw new HttpError(404, 'unknown_till', `no till ${tillId}`);
+        case 'not_broken':
+          return { status: 200, body: { tillId, status: 'not_broken', previousError: null } };
+        case 'cleared':
+          app.log.log('info', 'chain_cleared', { tillId, operatorId: who.operatorId });
+          return { status: 200, body: { tillId, status: 'cleared', previousError: out.previousError } };
+        default: {
+          const never: never = out;
+          throw new Error(`unknown clear outcome ${JSON.stringify(never)}`);
+        }
+      }
+    }),
+  );
+
+  router.add(
     'GET',
     '/v1/tills',
     guarded(async () => ({ status: 200, body: { tills: await app.store.tills() } })),

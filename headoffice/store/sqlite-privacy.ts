@@ -14,21 +14,12 @@
  */
 import type { HqCipher } from '../crypto.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
+import { recordAction } from './sqlite-actions.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, type Db } from './sqlite-db.js';
 import { readMemberFeed } from './sqlite-members.js';
 import { memberView } from './sqlite-memberview.js';
 import type { EraseOutcome, MemberExport, OperatorRequest } from './types.js';
-
-function recordAction(db: Db, action: 'export' | 'erase', memberNo: string, who: OperatorRequest, at: string): void {
-  q(db, 'INSERT INTO operator_actions (at, action, member_no, operator_id, reason) VALUES (?, ?, ?, ?, ?)').run(
-    at,
-    action,
-    memberNo,
-    who.operatorId,
-    who.reason,
-  );
-}
 
 function held(db: Db, memberNo: string): { erasedAt: string | null } | null {
   const m = q(db, 'SELECT erased_at FROM members WHERE member_no = ?').get(memberNo) as
@@ -162,7 +153,8 @@ export function exportMember(
   recordAction(db, 'export', memberNo, who, at);
   const actions = q(
     db,
-    'SELECT at, action, operator_id AS operatorId, reason FROM operator_actions WHERE member_no = ? ORDER BY id',
+    `SELECT at, action, operator_id AS operatorId, reason FROM operator_actions
+     WHERE subject = ? AND action IN ('export', 'erase') ORDER BY id`,
   ).all(memberNo) as MemberExport['operatorActions'];
   const { name: _masked, phone: _maskedPhone, ...summary } = view;
   return {

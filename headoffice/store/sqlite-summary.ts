@@ -134,6 +134,9 @@ interface CaseRow {
   balance_after: number;
   status: string;
   detected_at: string;
+  closed_at: string | null;
+  closed_by: string | null;
+  resolution: string | null;
 }
 
 export function cases(db: Db): DoubleSpendCase[] {
@@ -145,6 +148,9 @@ export function cases(db: Db): DoubleSpendCase[] {
     balanceAfter: c.balance_after,
     status: c.status,
     detectedAt: c.detected_at,
+    closedAt: c.closed_at,
+    closedBy: c.closed_by,
+    resolution: c.resolution,
   }));
 }
 

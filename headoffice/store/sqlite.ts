@@ -14,6 +14,7 @@ import { applyInbox, inboxBacklog, inTransaction, ingestBatch, type InboxBacklog
 import type { IngestDeps } from './sqlite-ingest.js';
 import { memberView } from './sqlite-memberview.js';
 import { eraseMember, exportMember } from './sqlite-privacy.js';
+import { clearChain, closeCase } from './sqlite-actions.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
 import { tillViews } from './sqlite-tills.js';
@@ -21,6 +22,8 @@ import { RuleSetCache, publishRuleSet, seedRuleSet } from './sqlite-rulesets.js'
 import { openDb, q, type Db } from './sqlite-db.js';
 import {
   TillExistsError,
+  type CaseCloseOutcome,
+  type ChainClearOutcome,
   type EraseOutcome,
   type HqStore,
   type MemberExport,
@@ -205,6 +208,16 @@ export class SqliteHqStore implements HqStore {
   async exportMember(memberNo: string, who: OperatorRequest, now: Date): Promise<MemberExport | null> {
     this.applyAll();
     return this.db.transaction(() => exportMember(this.db, this.cipher, this.rules, memberNo, who, now)).immediate();
+  }
+
+  async closeCase(id: number, who: OperatorRequest, now: Date): Promise<CaseCloseOutcome> {
+    return this.db.transaction(() => closeCase(this.db, id, who, now)).immediate();
+  }
+
+  async clearChain(tillId: string, who: OperatorRequest, now: Date): Promise<ChainClearOutcome> {
+    // Applied first: a waiting batch cannot flag the chain once more behind the operator's back.
+    this.applyAll();
+    return this.db.transaction(() => clearChain(this.db, tillId, who, now)).immediate();
   }
 
   async close(): Promise<void> {

@@ -113,9 +113,19 @@ export interface DoubleSpendCase {
   tills: string[];
   points: number;
   balanceAfter: number;
+  /** 'open' until an operator closes it after review */
   status: string;
   detectedAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+  resolution: string | null;
 }
+
+export type CaseCloseOutcome =
+  { kind: 'closed' | 'already_closed'; closedAt: string; closedBy: string; resolution: string } | { kind: 'unknown' };
+
+export type ChainClearOutcome =
+  { kind: 'cleared'; previousError: string | null } | { kind: 'not_broken' } | { kind: 'unknown' };
 
 export interface SummaryReport {
   asOf: string;
@@ -189,6 +199,10 @@ export interface HqStore {
   eraseMember(memberNo: string, who: OperatorRequest, now: Date): Promise<EraseOutcome>;
   /** Everything held about the member; the export itself is recorded as an operator action. */
   exportMember(memberNo: string, who: OperatorRequest, now: Date): Promise<MemberExport | null>;
+  /** Closes a reviewed double-spend case. */
+  closeCase(id: number, who: OperatorRequest, now: Date): Promise<CaseCloseOutcome>;
+  /** Clears a till's broken-chain flag after review (what it said is kept with the action). */
+  clearChain(tillId: string, who: OperatorRequest, now: Date): Promise<ChainClearOutcome>;
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */

@@ -1,0 +1,66 @@
+/**
+ * Manual actions at head office (DOMAIN.md 10: attributed to who asked, with the reason, and
+ * kept): closing a reviewed double-spend case and clearing a till's broken-chain flag here;
+ * member export and erasure in sqlite-privacy.ts. Each writes its `operator_actions` row in the
+ * same transaction as the change it records.
+ */
+import { q, type Db } from './sqlite-db.js';
+import type { CaseCloseOutcome, ChainClearOutcome, OperatorRequest } from './types.js';
+
+export type OperatorAction = 'export' | 'erase' | 'close_case' | 'clear_chain';
+
+export function recordAction(
+  db: Db,
+  action: OperatorAction,
+  subject: string,
+  who: OperatorRequest,
+  at: string,
+  detail: string | null = null,
+): void {
+  q(
+    db,
+    'INSERT INTO operator_actions (at, action, subject, operator_id, reason, detail) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(at, action, subject, who.operatorId, who.reason, detail);
+}
+
+/**
+ * Closes a double-spend case after review. The points stay where the ledger put them (the
+ * balance may stay negative until the member earns it back); closing records the decision.
+ */
+export function closeCase(db: Db, id: number, who: OperatorRequest, now: Date): CaseCloseOutcome {
+  const c = q(db, 'SELECT status, closed_at, closed_by, resolution FROM cases WHERE id = ?').get(id) as
+    { status: string; closed_at: string | null; closed_by: string | null; resolution: string | null } | undefined;
+  if (!c) return { kind: 'unknown' };
+  if (c.status === 'closed') {
+    return {
+      kind: 'already_closed',
+      closedAt: c.closed_at ?? '',
+      closedBy: c.closed_by ?? '',
+      resolution: c.resolution ?? '',
+    };
+  }
+  const at = now.toISOString();
+  q(db, "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?").run(
+    at,
+    who.operatorId,
+    who.reason,
+    id,
+  );
+  recordAction(db, 'close_case', String(id), who, at);
+  return { kind: 'closed', closedAt: at, closedBy: who.operatorId, resolution: who.reason };
+}
+
+/**
+ * Clears a till's broken-chain flag once someone has looked into it. The flag never stopped
+ * honest batches; what it said is kept in the action's detail.
+ */
+export function clearChain(db: Db, tillId: string, who: OperatorRequest, now: Date): ChainClearOutcome {
+  const t = q(db, 'SELECT chain_status, chain_error FROM tills WHERE till_id = ?').get(tillId) as
+    { chain_status: 'ok' | 'broken'; chain_error: string | null } | undefined;
+  if (!t) return { kind: 'unknown' };
+  if (t.chain_status === 'ok') return { kind: 'not_broken' };
+  const at = now.toISOString();
+  q(db, "UPDATE tills SET chain_status = 'ok', chain_error = NULL WHERE till_id = ?").run(tillId);
+  recordAction(db, 'clear_chain', tillId, who, at, t.chain_error);
+  return { kind: 'cleared', previousError: t.chain_error };
+}
