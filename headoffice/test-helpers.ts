@@ -23,35 +23,62 @@ import { SYNC_PATHS } from '../core/sync/protocol.js';
 import { signRequest, type TillCredentials } from '../core/sync/sign.js';
 import { localDate } from '../core/time.js';
 import { addTill } from './provision.js';
-import { createHeadOffice, type HeadOffice } from './server.js';
+import { createHeadOffice, type HeadOffice, type HeadOfficeOptions } from './server.js';
 import { DB_FILE } from './store/sqlite.js';
 
 export const OPERATOR_TOKEN = 'test-operator-token';
 
 export interface TestHq {
+  /** the running head office; after restart() a new one on the same data dir (url and port may differ) */
   hq: HeadOffice;
   dataDir: string;
+  /**
+   * Closes the running head office without deleting its data dir, runs `between` (if given)
+   * while none runs, e.g. to edit the database file, and starts a new one with the same options.
+   */
+  restart(between?: () => void | Promise<void>): Promise<void>;
+  /** Closes head office and deletes its data dir. */
   close(): Promise<void>;
 }
 
 export async function startHq(): Promise<TestHq> {
   const dir = mkdtempSync(join(tmpdir(), 'hq-test-'));
   const dataDir = join(dir, 'data');
-  const hq = await createHeadOffice({
+  const opts: HeadOfficeOptions = {
     dataDir,
     port: 0,
     host: '127.0.0.1',
     operatorToken: OPERATOR_TOKEN,
     logToStderr: false,
-  });
-  return {
-    hq,
+  };
+  // null while none runs: between a restart's close and start, or when starting again failed
+  let running: HeadOffice | null = await createHeadOffice(opts);
+  const t: TestHq = {
+    hq: running,
     dataDir,
+    async restart(between) {
+      if (running) {
+        const old = running;
+        running = null;
+        await old.close();
+      }
+      await between?.();
+      running = await createHeadOffice(opts);
+      t.hq = running;
+    },
     async close() {
-      await hq.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        if (running) {
+          const old = running;
+          running = null;
+          await old.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
+  return t;
 }
 
 export async function provision(t: TestHq, storeId: string, tillId: string, rs?: RuleSet): Promise<TillSim> {
@@ -277,7 +304,7 @@ async function answer(res: Response): Promise<Answer> {
 
 /** POSTs a batch as a till does: gzip, signed over the gzipped bytes. */
 export async function upload(
-  t: TestHq,
+  t: Pick<TestHq, 'hq'>,
   signer: TillCredentials,
   body: unknown,
   opts: { gzip?: boolean; raw?: Buffer; nowMs?: number } = {},
@@ -295,12 +322,17 @@ export async function upload(
   );
 }
 
-export async function changes(t: TestHq, signer: TillCredentials, after: number, limit = 1000): Promise<Answer> {
+export async function changes(
+  t: Pick<TestHq, 'hq'>,
+  signer: TillCredentials,
+  after: number,
+  limit = 1000,
+): Promise<Answer> {
   const path = `${SYNC_PATHS.changes}?after=${after}&limit=${limit}`;
   return answer(await fetch(`${t.hq.url}${path}`, { headers: signRequest(signer, 'GET', path, '', Date.now()) }));
 }
 
-export async function operator(t: TestHq, method: string, path: string, body?: unknown): Promise<Answer> {
+export async function operator(t: Pick<TestHq, 'hq'>, method: string, path: string, body?: unknown): Promise<Answer> {
   return answer(
     await fetch(`${t.hq.url}${path}`, {
       method,

@@ -1,0 +1,613 @@
+/**
+ * The inbox (store/sqlite-inbox.ts): a batch that continues its till's chain is acknowledged
+ * as soon as it is stored, and applied later. Whatever happens in between (a restart, a
+ * resend, a gap, a forged batch, a row that cannot be applied), nothing acknowledged is lost
+ * and nothing is applied twice: every test ends by counting ledger rows and comparing each
+ * member's balance with the sum of the tills' own chains.
+ *
+ * setTimeout is faked in most tests, so the background apply (APPLY_DELAY_MS after an upload)
+ * runs only when a test advances the clock: accepted batches stay in the inbox, whatever the
+ * machine's load, until a read, a batch that does not continue the chain, a restart or the
+ * clock applies them. Date is not faked (requests are signed with the real time).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { signedPoints, type LedgerEntry } from '../core/ledger/entry.js';
+import { signEntry } from '../core/ledger/hash.js';
+import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
+import { createLogger } from './log.js';
+import { LOG_FILE, openHeadOfficeStore } from './open.js';
+import { APPLY_DELAY_MS, DB_FILE } from './store/sqlite.js';
+import {
+  at,
+  changes,
+  ledgerSum,
+  memberStates,
+  operator,
+  provision,
+  rowCounts,
+  startHq,
+  upload,
+  type TestHq,
+  type TillSim,
+} from './test-helpers.js';
+
+const MEMBERS = ['M1', 'M2', 'M3'];
+const WHO = { operatorId: 'ops-test', reason: 'inbox test' };
+
+let t: TestHq;
+let A: TillSim;
+let B: TillSim;
+
+/** Two tills selling to the same members: A writes 14 entries, B 9. */
+function history(): void {
+  A.enrol('M1', at(0));
+  A.sale('M1', 12_345, at(1));
+  A.bonus('M1', 50, at(2));
+  B.enrol('M2', at(3));
+  B.sale('M1', 5_000, at(4));
+  A.enrol('M3', at(5));
+  A.sale('M2', 80_000, at(6));
+  B.sale('M3', 999, at(7));
+  A.redeem('M1', 100, at(8));
+  B.bonus('M2', 30, at(9));
+  A.sale('M1', 20_000, at(10), { redeem: 100 });
+  B.redeem('M3', 5, at(11));
+  A.bonus('M3', 20, at(12));
+  A.sale('M3', 40_000, at(13));
+  B.sale('M2', 3_000, at(14));
+  A.bonus('M2', 10, at(15));
+  A.redeem('M2', 40, at(16));
+  B.bonus('M1', 15, at(17));
+  A.bonus('M1', 5, at(18));
+  A.bonus('M3', 5, at(19));
+}
+
+/** The background apply, when setTimeout is faked: what the store's timer would do by now. */
+function tick(): void {
+  vi.advanceTimersByTime(APPLY_DELAY_MS);
+}
+
+function readOnly<T>(fn: (db: Database.Database) => T): T {
+  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function readWrite<T>(fn: (db: Database.Database) => T): T {
+  const db = new Database(join(t.dataDir, DB_FILE));
+  db.pragma('busy_timeout = 5000');
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Inbox rows as stored, through a second connection: applies nothing (unlike rowCounts). */
+function inbox(): { tillId: string; firstSeq: number; lastSeq: number }[] {
+  return readOnly(
+    (db) =>
+      db
+        .prepare('SELECT till_id AS tillId, first_seq AS firstSeq, last_seq AS lastSeq FROM inbox ORDER BY id')
+        .all() as {
+        tillId: string;
+        firstSeq: number;
+        lastSeq: number;
+      }[],
+  );
+}
+
+/** Ledger rows as stored, applying nothing. */
+function ledgerRows(): number {
+  return readOnly((db) => (db.prepare('SELECT count(*) AS n FROM ledger').get() as { n: number }).n);
+}
+
+async function health(): Promise<{
+  status: number;
+  inbox: { batches: number; entries: number; oldestReceivedAt: string | null; failing: boolean };
+}> {
+  const res = await fetch(`${t.hq.url}/v1/health`);
+  const body = (await res.json()) as { inbox: never };
+  return { status: res.status, inbox: body.inbox };
+}
+
+/** The member's balance counting only seqs up to `through[till]` of each till's chain. */
+function sumThrough(through: Map<TillSim, number>, memberNo: string): number {
+  let sum = 0;
+  for (const [till, seq] of through) {
+    for (const e of till.entries) if (e.seq <= seq && e.memberNo === memberNo) sum += signedPoints(e);
+  }
+  return sum;
+}
+
+function logEvents(event: string): Record<string, unknown>[] {
+  return readFileSync(join(t.dataDir, LOG_FILE), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.event === event);
+}
+
+async function ok(till: TillSim, body: unknown): Promise<{ status: string; ackSeq: number; headHash: string }> {
+  const r = await upload(t, till, body);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
+}
+
+async function tillView(id: string) {
+  const r = await operator(t, 'GET', '/v1/tills');
+  expect(r.status).toBe(200);
+  return r.body.tills.find((x: { tillId: string }) => x.tillId === id);
+}
+
+/**
+ * Nothing lost, nothing doubled: head office holds exactly seqs 1..through[till] of each
+ * till, the inbox is empty, and every member's balance, over HTTP and as stored, is the sum of
+ * those entries.
+ */
+async function expectHolds(through: Map<TillSim, number> = new Map([...[A, B]].map((x) => [x, x.headSeq]))) {
+  for (const [till, seq] of through) expect((await tillView(till.tillId)).ackSeq).toBe(seq);
+  const counts = await rowCounts(t);
+  expect(counts.inbox).toBe(0);
+  expect(counts.ledger).toBe([...through.values()].reduce((a, n) => a + n, 0));
+  const stored = new Map((await memberStates(t)).map((s) => [s.member_no, s.balance]));
+  for (const m of MEMBERS) {
+    const want = sumThrough(through, m);
+    const whole = [...through].every(([till, seq]) => seq === till.headSeq);
+    if (whole) expect(want).toBe(ledgerSum([...through.keys()], m));
+    const r = await operator(t, 'GET', `/v1/members/${m}`);
+    expect(r.status).toBe(200);
+    expect(r.body.ledgerBalance, m).toBe(want);
+    expect(r.body.balance, m).toBe(want);
+    expect(stored.get(m), m).toBe(want);
+    const held = [...through].flatMap(([till, seq]) => till.entries.filter((e) => e.seq <= seq && e.memberNo === m));
+    expect(r.body.ledger).toHaveLength(held.length);
+  }
+}
+
+async function setUp(): Promise<void> {
+  t = await startHq();
+  A = await provision(t, 'S1', 'A');
+  B = await provision(t, 'S2', 'B');
+  history();
+}
+
+describe('accepted batches held back (background apply only when the clock is advanced)', () => {
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await setUp();
+  });
+
+  afterEach(async () => {
+    try {
+      await t.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('survives a restart before they are applied, and applies them once after it', async () => {
+    const as = A.batches(3);
+    const bs = B.batches(4);
+    // Interleaved, each continuing its till's accepted head: acknowledged with the head counting them.
+    const sent: { tillId: string; firstSeq: number; lastSeq: number }[] = [];
+    for (let i = 0; i < Math.max(as.length, bs.length); i++) {
+      const a = as[i];
+      const b = bs[i];
+      if (a) {
+        const ack = await ok(A, a);
+        expect(ack).toEqual({ status: 'applied', ackSeq: a.lastSeq, headHash: A.entries[a.lastSeq - 1]?.hash });
+        sent.push({ tillId: 'A', firstSeq: a.firstSeq, lastSeq: a.lastSeq });
+      }
+      if (b) {
+        expect((await ok(B, b)).ackSeq).toBe(b.lastSeq);
+        sent.push({ tillId: 'B', firstSeq: b.firstSeq, lastSeq: b.lastSeq });
+      }
+    }
+    expect(inbox()).toEqual(sent);
+    expect(ledgerRows()).toBe(0);
+
+    await t.restart(() => {
+      // Closed: what the first run acknowledged is in the file, and none of it is applied.
+      expect(inbox()).toEqual(sent);
+      expect(ledgerRows()).toBe(0);
+    });
+    expect((await health()).inbox).toMatchObject({ batches: 0, entries: 0, failing: false });
+    await expectHolds();
+
+    // The tills resend everything (they could not know): nothing is applied twice.
+    expect((await ok(A, A.batch(1))).status).toBe('duplicate');
+    expect((await ok(B, B.batch(2))).status).toBe('duplicate');
+    await expectHolds();
+
+    // And the chains go on from where the restart left them.
+    A.sale('M2', 10_000, at(30));
+    expect(await ok(A, A.batch(A.headSeq))).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
+    await t.restart();
+    await expectHolds();
+  });
+
+  it('has a store opened on a left-over inbox apply it without any read', async () => {
+    for (const b of A.batches(5)) await ok(A, b);
+    await ok(B, B.batch(1));
+    await t.restart(async () => {
+      expect(inbox()).toHaveLength(4);
+      vi.useRealTimers();
+      // As the CLI opens it: no server, no read; the store's own timer applies the backlog.
+      const store = await openHeadOfficeStore(t.dataDir, createLogger({ file: null, stderr: false }));
+      try {
+        expect((await store.backlog()).batches).toBe(4);
+        const deadline = Date.now() + 5_000;
+        while ((await store.backlog()).batches > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        expect(await store.backlog()).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, applyError: null });
+      } finally {
+        await store.close();
+      }
+      expect(ledgerRows()).toBe(A.headSeq + B.headSeq);
+    });
+    await expectHolds();
+  });
+
+  it('answers a resend overlapping accepted, unapplied batches as duplicate or applied, doubling nothing', async () => {
+    const [a1, a2, a3, a4, a5, a6] = A.batches(2);
+    if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6) throw new Error('history gives A at least 12 entries');
+    await ok(A, a1);
+    tick();
+    expect(ledgerRows()).toBe(a1.lastSeq);
+    await ok(A, a2);
+    await ok(A, a3);
+    await ok(B, B.batch(1, 4));
+    expect(inbox()).toHaveLength(3);
+
+    // The last accepted batch again: nothing new, acknowledged at the accepted head.
+    expect(await ok(A, a3)).toEqual({
+      status: 'duplicate',
+      ackSeq: a3.lastSeq,
+      headHash: A.entries[a3.lastSeq - 1]?.hash,
+    });
+    // An earlier one: still the head counting every accepted batch.
+    expect(await ok(A, a2)).toMatchObject({ status: 'duplicate', ackSeq: a3.lastSeq });
+    expect(inbox()).toHaveLength(0);
+    await expectHolds(
+      new Map([
+        [A, a3.lastSeq],
+        [B, 4],
+      ]),
+    );
+
+    // Overlapping accepted rows and carrying new entries: only the new tail is applied.
+    await ok(A, a4);
+    await ok(B, B.batch(5, 6));
+    expect(inbox()).toHaveLength(2);
+    expect(await ok(A, A.batch(a3.firstSeq, a5.lastSeq))).toEqual({
+      status: 'applied',
+      ackSeq: a5.lastSeq,
+      headHash: A.entries[a5.lastSeq - 1]?.hash,
+    });
+    // B's accepted batch starts where B's applied chain ends: resent with more, it applies the rest once.
+    await ok(A, a6);
+    expect(await ok(B, B.batch(5))).toMatchObject({ status: 'applied', ackSeq: B.headSeq });
+    expect(inbox()).toHaveLength(0);
+    // Records only (a member's card blocked) while A's batch waits: applied after it, once.
+    A.append('M1', 'bonus', 7, at(40));
+    await ok(A, A.batch(a6.lastSeq + 1));
+    expect(inbox()).toHaveLength(1);
+    const m1 = A.batch(1).members?.[0];
+    if (!m1) throw new Error('M1 was enrolled in batch 1');
+    const blocked = { ...m1, cards: [{ code: 'M1', kind: 'barcode' as const, status: 'blocked' as const }] };
+    const recordsOnly = { ...A.batch(A.headSeq + 1, A.headSeq), members: [blocked] };
+    expect(await ok(A, recordsOnly)).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
+    expect(await ok(A, recordsOnly)).toMatchObject({ status: 'duplicate', ackSeq: A.headSeq });
+    expect((await operator(t, 'GET', '/v1/members/M1')).body.cards).toEqual([
+      { code: 'M1', kind: 'barcode', status: 'blocked' },
+    ]);
+
+    expect((await ok(A, A.batch(1))).status).toBe('duplicate');
+    expect((await ok(B, B.batch(1))).status).toBe('duplicate');
+    await expectHolds();
+    const counts = await rowCounts(t);
+    expect(counts.sales).toBe(new Set([...A.entries, ...B.entries].flatMap((e) => (e.saleId ? [e.saleId] : []))).size);
+    expect(counts.members).toBe(MEMBERS.length);
+  });
+
+  it('answers a gap while the inbox holds rows with 409 and the seq after the accepted head', async () => {
+    const [a1, a2, a3, a4, a5] = A.batches(3);
+    if (!a1 || !a2 || !a3 || !a4 || !a5) throw new Error('history gives A 14 entries');
+    await ok(A, a1);
+    tick();
+    await ok(A, a2);
+    await ok(A, a3);
+    await ok(B, B.batch(1, 2));
+    expect(inbox()).toHaveLength(3);
+
+    const gap = await upload(t, A, a5);
+    expect(gap.status).toBe(409);
+    expect(gap.body).toMatchObject({ error: { code: 'sequence_gap' }, expectedSeq: a3.lastSeq + 1 });
+    // B's view is its own: its gap counts its accepted batch, not A's.
+    await ok(B, B.batch(3, 4));
+    expect(inbox()).toHaveLength(1);
+    expect((await upload(t, B, B.batch(7))).body).toMatchObject({ expectedSeq: 5 });
+    // Refusing the gap lost nothing accepted and applied nothing of the refused batch.
+    await expectHolds(
+      new Map([
+        [A, a3.lastSeq],
+        [B, 4],
+      ]),
+    );
+
+    // The till resends from what it was told.
+    expect(await ok(A, a4)).toMatchObject({ status: 'applied', ackSeq: a4.lastSeq });
+    expect(await ok(A, a5)).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
+    await ok(B, B.batch(5));
+    await expectHolds();
+  });
+
+  it('refuses a forged batch after accepted rows with 422, flags the till, and still applies the accepted rows', async () => {
+    const [a1, a2, a3, a4, a5] = A.batches(3);
+    if (!a1 || !a2 || !a3 || !a4 || !a5) throw new Error('history gives A 14 entries');
+    await ok(A, a1);
+    tick();
+    await ok(A, a2);
+    await ok(B, B.batch(1, 3));
+    await ok(A, a3);
+    expect(inbox()).toHaveLength(3);
+
+    // Continues the accepted head exactly, but one entry's points changed without a new hash.
+    const forged = { ...a4, entries: a4.entries.map((e, i) => (i === 1 ? { ...e, points: e.points + 1000 } : e)) };
+    const r = await upload(t, A, forged);
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ error: { code: 'chain_broken' }, seq: a4.firstSeq + 1 });
+    const a = await tillView('A');
+    expect(a).toMatchObject({ chainStatus: 'broken', ackSeq: a3.lastSeq });
+    expect(a.chainError).toContain(`seq ${a4.firstSeq + 1}`);
+    expect((await tillView('B')).chainStatus).toBe('ok');
+    await expectHolds(
+      new Map([
+        [A, a3.lastSeq],
+        [B, 3],
+      ]),
+    );
+
+    // A rewrite of an accepted, unapplied batch, re-signed so that it verifies on its own.
+    await ok(A, a4);
+    expect(inbox()).toHaveLength(1);
+    const rewritten: LedgerEntry[] = [];
+    for (const e of a4.entries) {
+      const { hash: _hash, ...rest } = e;
+      const prevHash = rewritten[rewritten.length - 1]?.hash ?? e.prevHash;
+      rewritten.push(signEntry({ ...rest, prevHash, points: e.seq === a4.firstSeq ? e.points + 1 : e.points }));
+    }
+    const r2 = await upload(t, A, { ...a4, entries: rewritten });
+    expect(r2.status).toBe(422);
+    expect(r2.body.seq).toBe(a4.firstSeq);
+    await expectHolds(
+      new Map([
+        [A, a4.lastSeq],
+        [B, 3],
+      ]),
+    );
+
+    // The flag stays for review; honest batches are still taken.
+    expect(await ok(A, a5)).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
+    await ok(B, B.batch(4));
+    await expectHolds();
+    expect((await tillView('A')).chainStatus).toBe('broken');
+  });
+
+  it('keeps a row it cannot apply, says so in health and the log, and answers reads from what is applied', async () => {
+    const [a1, a2, a3, a4] = A.batches(4);
+    if (!a1 || !a2 || !a3 || !a4) throw new Error('history gives A 14 entries');
+    await ok(A, a1);
+    await ok(B, B.batch(1, 4));
+    tick();
+    expect(ledgerRows()).toBe(a1.lastSeq + 4);
+    await ok(A, a2);
+    // The row as stored, then a corruption no code path writes: the body is no batch any more.
+    const original = readWrite((db) => {
+      const row = db.prepare('SELECT id, body FROM inbox').get() as { id: number; body: string };
+      db.prepare("UPDATE inbox SET body = 'x' WHERE id = ?").run(row.id);
+      return row;
+    });
+    expect((await health()).inbox).toMatchObject({ batches: 1, entries: a2.entries.length, failing: false });
+
+    tick();
+    const h = await health();
+    expect(h.status).toBe(200);
+    expect(h.inbox).toMatchObject({ batches: 1, entries: a2.entries.length, failing: true });
+    expect(h.inbox.oldestReceivedAt).toEqual(expect.any(String));
+    const applied = new Map([
+      [A, a1.lastSeq],
+      [B, 4],
+    ]);
+    // Reads answer from what is applied; each retries applying and fails the same way.
+    for (const m of MEMBERS) {
+      const r = await operator(t, 'GET', `/v1/members/${m}`);
+      expect(r.status).toBe(200);
+      expect(r.body.ledgerBalance).toBe(sumThrough(applied, m));
+    }
+    expect((await tillView('A')).ackSeq).toBe(a1.lastSeq);
+    expect((await operator(t, 'GET', '/v1/reports/summary')).status).toBe(200);
+    expect((await changes(t, B, 0)).status).toBe(200);
+    expect(await rowCounts(t)).toMatchObject({ ledger: a1.lastSeq + 4, inbox: 1 });
+    // Logged once, not once per retry.
+    const failed = logEvents('inbox_apply_failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ level: 'error', error: expect.any(String) });
+    expect((await health()).inbox.failing).toBe(true);
+
+    // Repaired, the kept row is applied by the next read, once.
+    readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = ?').run(original.body, original.id));
+    expect((await tillView('A')).ackSeq).toBe(a2.lastSeq);
+    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    await expectHolds(
+      new Map([
+        [A, a2.lastSeq],
+        [B, 4],
+      ]),
+    );
+    await ok(A, a3);
+    await ok(A, a4);
+    await ok(B, B.batch(5));
+    await expectHolds();
+    expect(logEvents('inbox_apply_failed')).toHaveLength(1);
+  });
+
+  it('fails to apply a row corrupted while head office was down, after the restart, losing nothing applied', async () => {
+    const [a1, a2, a3, a4] = A.batches(4);
+    if (!a1 || !a2 || !a3 || !a4) throw new Error('history gives A 14 entries');
+    await ok(A, a1);
+    tick();
+    await ok(A, a2);
+    await ok(B, B.batch(1, 5));
+    await ok(A, a3);
+    let original = '';
+    await t.restart(() => {
+      expect(inbox()).toHaveLength(3);
+      readWrite((db) => {
+        original = (
+          db.prepare('SELECT body FROM inbox WHERE id = (SELECT min(id) FROM inbox)').get() as { body: string }
+        ).body;
+        db.prepare("UPDATE inbox SET body = '{' WHERE id = (SELECT min(id) FROM inbox)").run();
+      });
+    });
+    // Starting tried (and failed) to apply: the rows wait, health says so, reads answer.
+    expect((await health()).inbox).toMatchObject({ batches: 3, failing: true });
+    expect(logEvents('inbox_apply_failed')).toHaveLength(1);
+    const r = await operator(t, 'GET', '/v1/members/M1');
+    expect(r.status).toBe(200);
+    expect(r.body.ledgerBalance).toBe(sumThrough(new Map([[A, a1.lastSeq]]), 'M1'));
+    expect(await rowCounts(t)).toMatchObject({ ledger: a1.lastSeq, inbox: 3 });
+
+    // A batch that continues the chain is still accepted, and kept behind the failing row.
+    expect(await ok(A, a4)).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
+    expect((await health()).inbox).toMatchObject({ batches: 4, failing: true });
+
+    await t.restart(() => {
+      readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = (SELECT min(id) FROM inbox)').run(original));
+    });
+    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    await expectHolds(
+      new Map([
+        [A, A.headSeq],
+        [B, 5],
+      ]),
+    );
+  });
+
+  it('has every read apply what waits first, and answer with it', async () => {
+    const reads: [string, (held: number) => Promise<void>][] = [
+      [
+        'member',
+        async (held) => {
+          const r = await operator(t, 'GET', '/v1/members/M1');
+          expect(r.body.ledgerBalance).toBe(sumThrough(new Map([[A, held]]), 'M1'));
+        },
+      ],
+      ['tills', async (held) => expect((await tillView('A')).ackSeq).toBe(held)],
+      [
+        'changes',
+        async (held) => {
+          const r = await changes(t, B, 0);
+          expect(r.status).toBe(200);
+          const last = r.body.changes.filter((c: { type: string; memberNo?: string }) => c.type === 'balance').at(-1);
+          expect(last.balance).toBe(sumThrough(new Map([[A, held]]), last.memberNo));
+        },
+      ],
+      ['summary', async () => expect((await operator(t, 'GET', '/v1/reports/summary')).status).toBe(200)],
+      ['segments', async () => expect((await operator(t, 'POST', '/v1/segments/refresh')).status).toBe(200)],
+      [
+        'publish',
+        async () => {
+          const rs = { ...DEFAULT_RULE_SET_INPUT, version: 2 };
+          expect((await operator(t, 'POST', '/v1/rulesets', rs)).status).toBe(201);
+        },
+      ],
+      [
+        'export',
+        async (held) => {
+          const r = await operator(t, 'POST', '/v1/members/M2/export', WHO);
+          expect(r.status).toBe(200);
+          expect(r.body.ledger).toHaveLength(A.entries.filter((e) => e.seq <= held && e.memberNo === 'M2').length);
+        },
+      ],
+      // Last: an erased member's record stays erased whatever waits (headoffice/privacy.test.ts).
+      ['erase', async () => expect((await operator(t, 'POST', '/v1/members/M3/erase', WHO)).status).toBe(200)],
+    ];
+    A.bonus('M2', 1, at(40));
+    A.bonus('M2', 2, at(41));
+    const batches = A.batches(2);
+    expect(batches.length).toBeGreaterThanOrEqual(reads.length);
+    for (const [i, [name, read]] of reads.entries()) {
+      const b = batches[i];
+      if (!b) throw new Error('one batch per read');
+      await ok(A, b);
+      expect(inbox(), name).toHaveLength(1);
+      await read(b.lastSeq);
+      expect(inbox(), name).toHaveLength(0);
+      expect(ledgerRows(), name).toBe(b.lastSeq);
+    }
+  });
+
+  it('counts waiting batches and entries in GET /v1/health, without auth', async () => {
+    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    const before = new Date().toISOString();
+    await ok(A, A.batch(1, 5));
+    const after = new Date().toISOString();
+    await ok(A, A.batch(6, 7));
+    await ok(B, B.batch(1, 3));
+    const h = await health();
+    expect(h.status).toBe(200);
+    expect(h.inbox).toMatchObject({ batches: 3, entries: 10, failing: false });
+    const oldest = h.inbox.oldestReceivedAt as string;
+    expect(oldest >= before && oldest <= after).toBe(true);
+    // Health itself applies nothing.
+    expect(inbox()).toHaveLength(3);
+
+    tick();
+    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    await expectHolds(
+      new Map([
+        [A, 7],
+        [B, 3],
+      ]),
+    );
+  });
+});
+
+describe('accepted batches with the real clock', () => {
+  beforeEach(setUp);
+
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('applies them in the background shortly after, with no read', async () => {
+    for (const b of A.batches(2)) await ok(A, b);
+    for (const b of B.batches(3)) await ok(B, b);
+    const deadline = Date.now() + 5_000;
+    let h = await health();
+    while (h.inbox.batches > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      h = await health();
+    }
+    expect(h.inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    expect(ledgerRows()).toBe(A.headSeq + B.headSeq);
+    await expectHolds();
+  });
+
+  it('loses and doubles nothing when restarted at once after acknowledging', async () => {
+    for (const b of A.batches(3)) await ok(A, b);
+    await ok(B, B.batch(1));
+    // Whether the timer fired before the close or not, the outcome is the same.
+    await t.restart();
+    await expectHolds();
+  });
+});
