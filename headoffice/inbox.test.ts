@@ -110,7 +110,7 @@ function ledgerRows(): number {
 
 async function health(): Promise<{
   status: number;
-  inbox: { batches: number; entries: number; oldestReceivedAt: string | null; failing: boolean };
+  inbox: { batches: number; entries: number; oldestReceivedAt: string | null; failing: boolean; stuckTills: string[] };
 }> {
   const res = await fetch(`${t.hq.url}/v1/health`);
   const body = (await res.json()) as { inbox: never };
@@ -247,7 +247,13 @@ describe('accepted batches held back (background apply only when the clock is ad
         while ((await store.backlog()).batches > 0 && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 5));
         }
-        expect(await store.backlog()).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, applyError: null });
+        expect(await store.backlog()).toEqual({
+          batches: 0,
+          entries: 0,
+          oldestReceivedAt: null,
+          applyError: null,
+          stuckTills: [],
+        });
       } finally {
         await store.close();
       }
@@ -443,19 +449,30 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect(failed[0]).toMatchObject({ level: 'error', error: expect.any(String) });
     expect((await health()).inbox.failing).toBe(true);
 
+    // Till B goes on meanwhile: its new batch is applied, a resend is a duplicate, not an error.
+    await ok(B, B.batch(5));
+    expect((await tillView('B')).ackSeq).toBe(B.headSeq);
+    expect((await ok(B, B.batch(1))).status).toBe('duplicate');
+    expect((await health()).inbox).toMatchObject({ batches: 1, stuckTills: ['A'] });
+
     // Repaired, the kept row is applied by the next read, once.
     readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = ?').run(original.body, original.id));
     expect((await tillView('A')).ackSeq).toBe(a2.lastSeq);
-    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    expect((await health()).inbox).toEqual({
+      batches: 0,
+      entries: 0,
+      oldestReceivedAt: null,
+      failing: false,
+      stuckTills: [],
+    });
     await expectHolds(
       new Map([
         [A, a2.lastSeq],
-        [B, 4],
+        [B, B.headSeq],
       ]),
     );
     await ok(A, a3);
     await ok(A, a4);
-    await ok(B, B.batch(5));
     await expectHolds();
     expect(logEvents('inbox_apply_failed')).toHaveLength(1);
   });
@@ -478,22 +495,44 @@ describe('accepted batches held back (background apply only when the clock is ad
         db.prepare("UPDATE inbox SET body = '{' WHERE id = (SELECT min(id) FROM inbox)").run();
       });
     });
-    // Starting tried (and failed) to apply: the rows wait, health says so, reads answer.
-    expect((await health()).inbox).toMatchObject({ batches: 3, failing: true });
-    expect(logEvents('inbox_apply_failed')).toHaveLength(1);
+    // Starting tried (and failed) to apply A's rows: they wait, health says so, reads answer,
+    // and till B, which has nothing to do with it, is applied all the same.
+    expect((await health()).inbox).toMatchObject({ batches: 2, failing: true, stuckTills: ['A'] });
+    expect(logEvents('inbox_apply_failed')).toEqual([expect.objectContaining({ tillId: 'A', firstSeq: a2.firstSeq })]);
     const r = await operator(t, 'GET', '/v1/members/M1');
     expect(r.status).toBe(200);
-    expect(r.body.ledgerBalance).toBe(sumThrough(new Map([[A, a1.lastSeq]]), 'M1'));
-    expect(await rowCounts(t)).toMatchObject({ ledger: a1.lastSeq, inbox: 3 });
+    expect(r.body.ledgerBalance).toBe(
+      sumThrough(
+        new Map([
+          [A, a1.lastSeq],
+          [B, 5],
+        ]),
+        'M1',
+      ),
+    );
+    expect(await rowCounts(t)).toMatchObject({ ledger: a1.lastSeq + 5, inbox: 2 });
+    expect((await tillView('B')).ackSeq).toBe(5);
 
-    // A batch that continues the chain is still accepted, and kept behind the failing row.
-    expect(await ok(A, a4)).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
-    expect((await health()).inbox).toMatchObject({ batches: 4, failing: true });
+    // Till A's uploads are refused as unavailable meanwhile (it keeps them and retries); nothing piles up.
+    for (const body of [a4, a2]) {
+      const refused = await upload(t, A, body);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('inbox_stuck');
+    }
+    expect((await health()).inbox).toMatchObject({ batches: 2, failing: true });
+    expect(logEvents('inbox_apply_failed')).toHaveLength(1);
 
     await t.restart(() => {
       readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = (SELECT min(id) FROM inbox)').run(original));
     });
-    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    expect((await health()).inbox).toEqual({
+      batches: 0,
+      entries: 0,
+      oldestReceivedAt: null,
+      failing: false,
+      stuckTills: [],
+    });
+    await ok(A, a4);
     await expectHolds(
       new Map([
         [A, A.headSeq],
@@ -557,7 +596,13 @@ describe('accepted batches held back (background apply only when the clock is ad
   });
 
   it('counts waiting batches and entries in GET /v1/health, without auth', async () => {
-    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    expect((await health()).inbox).toEqual({
+      batches: 0,
+      entries: 0,
+      oldestReceivedAt: null,
+      failing: false,
+      stuckTills: [],
+    });
     const before = new Date().toISOString();
     await ok(A, A.batch(1, 5));
     const after = new Date().toISOString();
@@ -572,7 +617,13 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect(inbox()).toHaveLength(3);
 
     tick();
-    expect((await health()).inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    expect((await health()).inbox).toEqual({
+      batches: 0,
+      entries: 0,
+      oldestReceivedAt: null,
+      failing: false,
+      stuckTills: [],
+    });
     await expectHolds(
       new Map([
         [A, 7],
@@ -598,7 +649,7 @@ describe('accepted batches with the real clock', () => {
       await new Promise((r) => setTimeout(r, 5));
       h = await health();
     }
-    expect(h.inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false });
+    expect(h.inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false, stuckTills: [] });
     expect(ledgerRows()).toBe(A.headSeq + B.headSeq);
     await expectHolds();
   });

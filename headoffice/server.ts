@@ -71,7 +71,13 @@ function send(res: ServerResponse, reply: Reply, close: boolean): void {
  */
 async function inboxHealth(
   app: AppDeps,
-): Promise<{ batches: number; entries: number; oldestReceivedAt: string | null; failing: boolean }> {
+): Promise<{
+  batches: number;
+  entries: number;
+  oldestReceivedAt: string | null;
+  failing: boolean;
+  stuckTills: string[];
+}> {
   const { applyError, ...rest } = await app.store.backlog();
   return { ...rest, failing: applyError !== null };
 }

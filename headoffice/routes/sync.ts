@@ -62,6 +62,9 @@ export function syncRoutes(router: Router, app: AppDeps): void {
       case 'chain_broken':
         app.log.log('warn', 'chain_broken', { tillId: till.tillId, seq: out.seq, reason: out.reason });
         throw new HttpError(422, 'chain_broken', `entry ${out.seq}: ${out.reason}`, { seq: out.seq });
+      case 'unavailable':
+        // Logged where applying failed (inbox_apply_failed); the till backs off and resends.
+        throw new HttpError(503, 'inbox_stuck', out.reason);
       default: {
         const never: never = out;
         throw new Error(`unknown ingest outcome ${JSON.stringify(never)}`);

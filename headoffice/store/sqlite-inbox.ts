@@ -81,47 +81,80 @@ function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]
   };
 }
 
-/**
- * Applies waiting batches in the order they were accepted, at least one and then as many as
- * fit in `maxEntries`, each run of one till's batches as one. Call inside a write
- * transaction. Returns how many batches it applied.
- */
-export function applyInbox(d: IngestDeps, maxEntries: number): number {
-  const { db } = d;
+function waitingRows(db: Db, maxEntries: number, take: (tillId: string) => boolean): InboxRow[] {
   const rows: InboxRow[] = [];
   let total = 0;
   for (const r of q(db, 'SELECT id, till_id, first_seq, entries, body, received_at FROM inbox ORDER BY id').iterate()) {
     const row = r as InboxRow;
+    if (!take(row.till_id)) continue;
     if (rows.length > 0 && total + row.entries > maxEntries) break;
     rows.push(row);
     total += row.entries;
   }
+  return rows;
+}
+
+/** One till's consecutive waiting batches applied as one batch, and taken out of the inbox. */
+function applyRun(d: IngestDeps, tillId: string, run: readonly InboxRow[]): void {
+  const { db } = d;
+  const till = tillRow(db, tillId);
+  const first = run[0] as InboxRow;
+  const last = run[run.length - 1] as InboxRow;
+  // Accepted batches continue the applied chain by construction; anything else is a bug to stop on.
+  if (first.first_seq !== till.ack_seq + 1) {
+    throw new Error(`inbox batch ${first.id} of till ${tillId} starts at ${first.first_seq}, applied ${till.ack_seq}`);
+  }
+  const storeId = (q(db, 'SELECT store_id FROM tills WHERE till_id = ?').get(tillId) as { store_id: string }).store_id;
+  const batch = joined(
+    tillId,
+    storeId,
+    run.map((r) => JSON.parse(r.body) as UploadBatch),
+  );
+  // The run's rows carry the last batch's arrival time (received_at says when head office had it all).
+  applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at));
+  q(db, 'DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(run.map((r) => r.id)));
+}
+
+/**
+ * Applies waiting batches in the order they were accepted, at least one and then as many as
+ * fit in `maxEntries`, each run of one till's batches as one. Call inside a write
+ * transaction. Returns how many batches it applied.
+ *
+ * Each run has a savepoint of its own: a till whose batches cannot be applied (a defect, a
+ * damaged row) is set aside in `d.stuck`, logged once per distinct error, and every other
+ * till goes on. A stuck till is tried again when nothing else is waiting, so a read or the
+ * next upload retries it; its own uploads are refused meanwhile (ingestBatch).
+ */
+export function applyInbox(d: IngestDeps, maxEntries: number): number {
+  const { db } = d;
+  let rows = waitingRows(db, maxEntries, (t) => !d.stuck.has(t));
+  if (rows.length === 0 && d.stuck.size > 0) rows = waitingRows(db, maxEntries, (t) => d.stuck.has(t));
+  let applied = 0;
+  // A till that failed in this pass: its later batches cannot follow the one left behind.
+  const failed = new Set<string>();
   for (let i = 0; i < rows.length;) {
     const tillId = (rows[i] as InboxRow).till_id;
     let j = i;
     while (j < rows.length && (rows[j] as InboxRow).till_id === tillId) j++;
     const run = rows.slice(i, j);
-    const till = tillRow(db, tillId);
-    const first = run[0] as InboxRow;
-    const last = run[run.length - 1] as InboxRow;
-    // Accepted batches continue the applied chain by construction; anything else is a bug to stop on.
-    if (first.first_seq !== till.ack_seq + 1) {
-      throw new Error(
-        `inbox batch ${first.id} of till ${tillId} starts at ${first.first_seq}, applied ${till.ack_seq}`,
-      );
-    }
-    const storeId = (q(db, 'SELECT store_id FROM tills WHERE till_id = ?').get(tillId) as { store_id: string })
-      .store_id;
-    const batch = joined(
-      tillId,
-      storeId,
-      run.map((r) => JSON.parse(r.body) as UploadBatch),
-    );
-    applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at));
-    q(db, 'DELETE FROM inbox WHERE id BETWEEN ? AND ?').run(first.id, last.id);
     i = j;
+    if (failed.has(tillId)) continue;
+    try {
+      db.transaction(() => applyRun(d, tillId, run))();
+      applied += run.length;
+      d.stuck.delete(tillId);
+    } catch (e) {
+      // The savepoint rolled back: nothing derived inside it may stay cached.
+      dropIngestCaches(db);
+      failed.add(tillId);
+      const error = e instanceof Error ? e.message : String(e);
+      if (d.stuck.get(tillId) !== error) {
+        d.log.log('error', 'inbox_apply_failed', { tillId, firstSeq: (run[0] as InboxRow).first_seq, error });
+      }
+      d.stuck.set(tillId, error);
+    }
   }
-  return rows.length;
+  return applied;
 }
 
 export interface InboxBacklog {
@@ -145,7 +178,8 @@ export function inboxBacklog(db: Db): InboxBacklog {
 /**
  * Ingests one authenticated, schema-valid batch in one IMMEDIATE transaction: accepted into
  * the inbox when it continues the chain, otherwise checked and applied against the ledger
- * once everything waiting is applied.
+ * once everything waiting is applied; refused as unavailable while the till's own earlier
+ * batches cannot be applied.
  */
 export function ingestBatch(
   d: IngestDeps,
@@ -154,9 +188,17 @@ export function ingestBatch(
   now: Date,
 ): IngestOutcome {
   return inTransaction(d.db, () => {
-    const accepted = acceptBatch(d.db, till.tillId, b, now);
-    if (accepted) return accepted;
+    if (!d.stuck.has(till.tillId)) {
+      const accepted = acceptBatch(d.db, till.tillId, b, now);
+      if (accepted) return accepted;
+    }
     while (applyInbox(d, Number.POSITIVE_INFINITY) > 0);
+    // The till's own accepted batches could not be applied: nothing can be checked against
+    // its chain, and piling more on would only grow what waits. The till keeps its outbox and
+    // retries with backoff.
+    if (q(d.db, 'SELECT 1 FROM inbox WHERE till_id = ? LIMIT 1').get(till.tillId)) {
+      return { kind: 'unavailable', reason: 'batches this till sent earlier are waiting to be applied' };
+    }
     return checkAndApply(d, till, b, now);
   });
 }

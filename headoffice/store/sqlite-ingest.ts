@@ -37,6 +37,8 @@ export interface IngestDeps {
   cipher: HqCipher;
   rules: RuleSetCache;
   log: Logger;
+  /** tills whose waiting batches failed to apply, with the error (sqlite-inbox.ts) */
+  stuck: Map<string, string>;
 }
 
 export interface TillRow {

@@ -66,7 +66,7 @@ export class SqliteHqStore implements HqStore {
   ) {
     this.cipher = new HqCipher(keys);
     this.rules = new RuleSetCache(db);
-    this.deps = { db, cipher: this.cipher, rules: this.rules, log };
+    this.deps = { db, cipher: this.cipher, rules: this.rules, log, stuck: new Map() };
     // What a previous run accepted and did not apply.
     this.applySoon();
   }
@@ -114,8 +114,13 @@ export class SqliteHqStore implements HqStore {
     this.applyAll();
   }
 
-  async backlog(): Promise<InboxBacklog & { applyError: string | null }> {
-    return { ...inboxBacklog(this.db), applyError: this.lastApplyError };
+  async backlog(): Promise<InboxBacklog & { applyError: string | null; stuckTills: string[] }> {
+    const stuck = [...this.deps.stuck.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    return {
+      ...inboxBacklog(this.db),
+      applyError: this.lastApplyError ?? (stuck.length > 0 ? stuck.map(([t, e]) => `${t}: ${e}`).join('; ') : null),
+      stuckTills: stuck.map(([t]) => t),
+    };
   }
 
   async seedRuleSet(rs: RuleSet, now: Date): Promise<boolean> {

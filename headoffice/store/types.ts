@@ -19,7 +19,9 @@ export interface TillAuthRecord {
 export type IngestOutcome =
   | { kind: 'ok'; status: 'applied' | 'duplicate'; ackSeq: number; headHash: string; appliedEntries: number }
   | { kind: 'gap'; expectedSeq: number }
-  | { kind: 'chain_broken'; seq: number; reason: string };
+  | { kind: 'chain_broken'; seq: number; reason: string }
+  /** the till's earlier batches are accepted but cannot be applied yet; try again later */
+  | { kind: 'unavailable'; reason: string };
 
 export type PublishOutcome =
   | { kind: 'published'; version: number; cursor: number }
@@ -206,7 +208,14 @@ export interface HqStore {
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */
-  backlog(): Promise<{ batches: number; entries: number; oldestReceivedAt: string | null; applyError: string | null }>;
+  backlog(): Promise<{
+    batches: number;
+    entries: number;
+    oldestReceivedAt: string | null;
+    applyError: string | null;
+    /** tills whose waiting batches failed to apply */
+    stuckTills: string[];
+  }>;
   close(): Promise<void>;
 }
 
