@@ -194,4 +194,3 @@ export const backlogDrain: Benchmark = {
     }
   },
 };
-export const __internals = { rig, fill, batchesOf };
