@@ -69,9 +69,7 @@ function send(res: ServerResponse, reply: Reply, close: boolean): void {
  * Batches acknowledged to tills and not applied yet: normally none, or a backlog draining.
  * Why applying fails is in the log, not in this unauthenticated answer.
  */
-async function inboxHealth(
-  app: AppDeps,
-): Promise<{
+async function inboxHealth(app: AppDeps): Promise<{
   batches: number;
   entries: number;
   oldestReceivedAt: string | null;
