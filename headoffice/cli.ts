@@ -17,7 +17,7 @@ import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { ProvisionError, addTill, envLines } from './provision.js';
 import { createHeadOffice } from './server.js';
-import { OperatorRequestBody } from './routes/operator.js';
+import { OperatorRequestBody } from './api-schemas.js';
 import { TillExistsError, type OperatorRequest } from './store/types.js';
 
 const USAGE =

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OperatorAuth } from './auth/operator.js';
 import { serveDashboard } from './dashboard/page.js';
+import { headOfficeOpenApi } from './openapi.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';
@@ -80,8 +81,14 @@ async function inboxHealth(app: AppDeps): Promise<{
   return { ...rest, failing: applyError !== null };
 }
 
-function buildRouter(app: AppDeps): Router {
+/** Exported for the OpenAPI completeness test; registering routes touches nothing of `app`. */
+export function buildRouter(app: AppDeps): Router {
   const router = new Router();
+  let doc: unknown = null;
+  router.add('GET', '/v1/openapi.json', async () => {
+    doc ??= headOfficeOpenApi(app.version);
+    return { status: 200, body: doc };
+  });
   router.add('GET', '/v1/health', async () => ({
     status: 200,
     body: { ok: true, version: app.version, storage: app.store.kind, inbox: await inboxHealth(app) },

@@ -31,6 +31,11 @@ export class Router {
     return this;
   }
 
+  /** Every route as [METHOD, pattern], for the OpenAPI document's completeness test. */
+  list(): [string, string][] {
+    return this.routes.map((r) => [r.method, r.parts.join('/')]);
+  }
+
   /** The handler and path parameters; 404 for an unknown path, 405 for a known path with another method. */
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } {
     const segs = path.split('/');

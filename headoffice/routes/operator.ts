@@ -2,8 +2,8 @@
  * Operator endpoints (bearer token): member directory, member export and erasure, tills,
  * reports, rule sets, segments.
  */
-import { z } from 'zod';
 import { InvalidRuleSetError, parseRuleSet, type RuleSet } from '../../core/ruleset/schema.js';
+import { OperatorRequestBody } from '../api-schemas.js';
 import type { OperatorRequest } from '../store/types.js';
 import { readJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
@@ -18,12 +18,6 @@ function parseRules(input: unknown): RuleSet {
     throw new HttpError(400, 'invalid_rule_set', e.message, { issues: e.issues }, e.issues[0]?.path);
   }
 }
-
-/** A manual action on a member names who asks and why (DOMAIN.md 10); both are kept. */
-export const OperatorRequestBody = z.strictObject({
-  operatorId: z.string().trim().min(1).max(64),
-  reason: z.string().trim().min(1).max(500),
-});
 
 async function operatorRequest(req: RequestContext['req']): Promise<OperatorRequest> {
   const parsed = OperatorRequestBody.safeParse(await readJson(req));

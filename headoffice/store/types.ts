@@ -7,8 +7,26 @@
  */
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import type { ChangesResponse, MemberFeed, UploadBatch } from '../../core/sync/protocol.js';
-import type { Lifecycle, MemberClass } from '../domain/segments.js';
+import type { z } from 'zod';
+import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
+import type {
+  DoubleSpendCaseSchema,
+  MemberExportSchema,
+  MemberViewSchema,
+  OperatorRequestBody,
+  SummaryReportSchema,
+  TillViewSchema,
+} from '../api-schemas.js';
+
+// The ledger as the core type (the schema's loose `data` reads wider than EntryData).
+export type MemberView = Omit<z.output<typeof MemberViewSchema>, 'ledger'> & { ledger: LedgerEntry[] };
+export type TillView = z.output<typeof TillViewSchema>;
+export type DoubleSpendCase = z.output<typeof DoubleSpendCaseSchema>;
+export type SummaryReport = z.output<typeof SummaryReportSchema>;
+/** Everything head office holds about one member (DOMAIN.md 10), personal fields in clear. */
+export type MemberExport = Omit<z.output<typeof MemberExportSchema>, 'ledger'> & { ledger: LedgerEntry[] };
+/** Who asks for a manual action, and why (DOMAIN.md 10: attributed and kept). */
+export type OperatorRequest = z.output<typeof OperatorRequestBody>;
 
 export interface TillAuthRecord {
   tillId: string;
@@ -28,152 +46,16 @@ export type PublishOutcome =
   | { kind: 'unchanged'; version: number }
   | { kind: 'conflict'; code: 'version_conflict' | 'stale_version'; message: string };
 
-export interface MemberView {
-  memberNo: string;
-  /** false when head office holds entries for the member but no member record yet */
-  known: boolean;
-  /** set once the member's personal data was erased (name and phone are then null) */
-  erasedAt: string | null;
-  /** masked (DOMAIN.md 2) */
-  name: string | null;
-  phone: string | null;
-  status: 'active' | 'blocked';
-  enrolledStore: string | null;
-  enrolledAt: string | null;
-  tier: string;
-  class: MemberClass | null;
-  lifecycle: Lifecycle;
-  /** what may be shown: never including expired points (DOMAIN.md 7) */
-  balance: number;
-  /** Σ signed points over every till's entries */
-  ledgerBalance: number;
-  debt: number;
-  rollingSpend: number;
-  expiringSoon: { on: string; points: number }[];
-  cards: { code: string; kind: string; status: string }[];
-  /** in head office's merge order */
-  ledger: LedgerEntry[];
-}
-
-/** Who asks for a manual action on a member, and why (DOMAIN.md 10: attributed and kept). */
-export interface OperatorRequest {
-  operatorId: string;
-  reason: string;
-}
-
 export type EraseOutcome =
   | { kind: 'erased'; erasedAt: string; cardsBlocked: number }
   | { kind: 'already_erased'; erasedAt: string }
   | { kind: 'unknown' };
-
-/** Everything head office holds about one member (DOMAIN.md 10), personal fields in clear. */
-export interface MemberExport extends Omit<MemberView, 'name' | 'phone'> {
-  exportedAt: string;
-  /** null once erased, or when no till has uploaded the member's record */
-  personal: Omit<MemberFeed, 'memberNo' | 'status' | 'updatedAt'> | null;
-  sales: {
-    tillId: string;
-    saleId: string;
-    storeId: string;
-    occurredAt: string;
-    total: number;
-    pointsEarned: number;
-    bonusPoints: number;
-    pointsRedeemed: number;
-    ruleVersion: number;
-    request: Record<string, unknown>;
-  }[];
-  returns: {
-    tillId: string;
-    returnId: string;
-    originalSaleId: string;
-    occurredAt: string;
-    pointsReversed: number;
-    pointsRestored: number;
-    request: Record<string, unknown>;
-  }[];
-  operatorActions: { at: string; action: 'export' | 'erase'; operatorId: string; reason: string }[];
-}
-
-export interface TillView {
-  tillId: string;
-  storeId: string;
-  lastUploadAt: string | null;
-  lastFeedAt: string | null;
-  ackSeq: number;
-  headHash: string;
-  chainStatus: 'ok' | 'broken';
-  chainError: string | null;
-  badSignatures: number;
-  mismatches: number;
-  sales: number;
-}
-
-export interface DoubleSpendCase {
-  id: number;
-  memberNo: string;
-  tills: string[];
-  points: number;
-  balanceAfter: number;
-  /** 'open' until an operator closes it after review */
-  status: string;
-  detectedAt: string;
-  closedAt: string | null;
-  closedBy: string | null;
-  resolution: string | null;
-}
 
 export type CaseCloseOutcome =
   { kind: 'closed' | 'already_closed'; closedAt: string; closedBy: string; resolution: string } | { kind: 'unknown' };
 
 export type ChainClearOutcome =
   { kind: 'cleared'; previousError: string | null } | { kind: 'not_broken' } | { kind: 'unknown' };
-
-export interface SummaryReport {
-  asOf: string;
-  today: string;
-  members: {
-    enrolled: number;
-    active: number;
-    withLedger: number;
-    lifecycle: Record<Lifecycle, number>;
-    tiers: Record<string, number>;
-    classes: Record<string, number>;
-  };
-  points: {
-    byKind: Record<string, number>;
-    issued: number;
-    redeemed: number;
-    expired: number;
-    outstanding: number;
-    negativeBalances: { members: number; points: number };
-    liabilityFen: number;
-    redemptionRate: number | null;
-    breakageRate: number | null;
-  };
-  sales: {
-    count: number;
-    total: number;
-    memberCount: number;
-    memberTotal: number;
-    memberShare: number | null;
-    averageSpendPerActiveMember: number | null;
-    purchaseFrequency: number | null;
-    repurchaseRate: number | null;
-    mismatches: number;
-  };
-  stores: {
-    storeId: string;
-    enrolments: number;
-    sales: number;
-    salesTotal: number;
-    memberSales: number;
-    memberSalesTotal: number;
-  }[];
-  staff: { staffId: string; enrolments: number }[];
-  tills: { total: number; broken: number };
-  doubleSpendCases: DoubleSpendCase[];
-}
 
 export interface HqStore {
   readonly kind: 'sqlite' | 'postgres';

@@ -1,0 +1,217 @@
+/**
+ * Head office's operator API answers and requests as zod schemas: the one source for their
+ * TypeScript types (store/types.ts), request validation and the OpenAPI document
+ * (openapi.ts). The till-facing sync protocol has its own source, core/sync/protocol.ts.
+ */
+import { z } from 'zod';
+import { LedgerEntrySchema, MemberFeed } from '../core/sync/protocol.js';
+
+const Lifecycle = z.enum(['new', 'active', 'at_risk', 'dormant']);
+const MemberClass = z.enum(['A', 'B', 'C', 'D']);
+const Instant = z.string().describe('ISO 8601 instant');
+
+/** A manual action on a member, case or till names who asks and why (DOMAIN.md 10); both are kept. */
+export const OperatorRequestBody = z
+  .strictObject({
+    operatorId: z.string().trim().min(1).max(64),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .meta({ id: 'OperatorRequest' });
+
+export const MemberViewSchema = z
+  .object({
+    memberNo: z.string(),
+    /** false when head office holds entries for the member but no member record yet */
+    known: z.boolean(),
+    erasedAt: Instant.nullable().describe('set once the personal data was erased (name and phone are then null)'),
+    name: z.string().nullable().describe('masked (DOMAIN.md 2)'),
+    phone: z.string().nullable().describe('masked (DOMAIN.md 2)'),
+    status: z.enum(['active', 'blocked']),
+    enrolledStore: z.string().nullable(),
+    enrolledAt: Instant.nullable(),
+    tier: z.string(),
+    class: MemberClass.nullable(),
+    lifecycle: Lifecycle,
+    balance: z.number().int().describe('what may be shown: never including expired points (DOMAIN.md 7)'),
+    ledgerBalance: z.number().int().describe("the sum of signed points over every till's entries"),
+    debt: z.number().int(),
+    rollingSpend: z.number().int(),
+    expiringSoon: z.array(z.object({ on: z.string(), points: z.number().int() })),
+    cards: z.array(z.object({ code: z.string(), kind: z.string(), status: z.string() })),
+    ledger: z.array(LedgerEntrySchema).describe("in head office's merge order"),
+  })
+  .meta({ id: 'MemberView' });
+
+export const TillViewSchema = z
+  .object({
+    tillId: z.string(),
+    storeId: z.string(),
+    lastUploadAt: Instant.nullable(),
+    lastFeedAt: Instant.nullable(),
+    ackSeq: z.number().int(),
+    headHash: z.string(),
+    chainStatus: z.enum(['ok', 'broken']),
+    chainError: z.string().nullable(),
+    badSignatures: z.number().int(),
+    mismatches: z.number().int(),
+    sales: z.number().int(),
+  })
+  .meta({ id: 'TillView' });
+
+export const DoubleSpendCaseSchema = z
+  .object({
+    id: z.number().int(),
+    memberNo: z.string(),
+    tills: z.array(z.string()),
+    points: z.number().int(),
+    balanceAfter: z.number().int(),
+    status: z.string().describe("'open' until an operator closes it after review"),
+    detectedAt: Instant,
+    closedAt: Instant.nullable(),
+    closedBy: z.string().nullable(),
+    resolution: z.string().nullable(),
+  })
+  .meta({ id: 'DoubleSpendCase' });
+
+const nullableRate = z.number().nullable();
+
+export const SummaryReportSchema = z
+  .object({
+    asOf: Instant,
+    today: z.string(),
+    members: z.object({
+      enrolled: z.number().int(),
+      active: z.number().int(),
+      withLedger: z.number().int(),
+      lifecycle: z.record(Lifecycle, z.number().int()),
+      tiers: z.record(z.string(), z.number().int()),
+      classes: z.record(z.string(), z.number().int()),
+    }),
+    points: z.object({
+      byKind: z.record(z.string(), z.number().int()),
+      issued: z.number().int(),
+      redeemed: z.number().int(),
+      expired: z.number().int(),
+      outstanding: z.number().int(),
+      negativeBalances: z.object({ members: z.number().int(), points: z.number().int() }),
+      liabilityFen: z.number().int(),
+      redemptionRate: nullableRate,
+      breakageRate: nullableRate,
+    }),
+    sales: z.object({
+      count: z.number().int(),
+      total: z.number().int(),
+      memberCount: z.number().int(),
+      memberTotal: z.number().int(),
+      memberShare: nullableRate,
+      averageSpendPerActiveMember: nullableRate,
+      purchaseFrequency: nullableRate,
+      repurchaseRate: nullableRate,
+      mismatches: z.number().int(),
+    }),
+    stores: z.array(
+      z.object({
+        storeId: z.string(),
+        enrolments: z.number().int(),
+        sales: z.number().int(),
+        salesTotal: z.number().int(),
+        memberSales: z.number().int(),
+        memberSalesTotal: z.number().int(),
+      }),
+    ),
+    staff: z.array(z.object({ staffId: z.string(), enrolments: z.number().int() })),
+    tills: z.object({ total: z.number().int(), broken: z.number().int() }),
+    doubleSpendCases: z.array(DoubleSpendCaseSchema),
+  })
+  .meta({ id: 'SummaryReport' });
+
+const ExportSale = z.object({
+  tillId: z.string(),
+  saleId: z.string(),
+  storeId: z.string(),
+  occurredAt: Instant,
+  total: z.number().int(),
+  pointsEarned: z.number().int(),
+  bonusPoints: z.number().int(),
+  pointsRedeemed: z.number().int(),
+  ruleVersion: z.number().int(),
+  request: z.record(z.string(), z.unknown()),
+});
+
+const ExportReturn = z.object({
+  tillId: z.string(),
+  returnId: z.string(),
+  originalSaleId: z.string(),
+  occurredAt: Instant,
+  pointsReversed: z.number().int(),
+  pointsRestored: z.number().int(),
+  request: z.record(z.string(), z.unknown()),
+});
+
+export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: true })
+  .extend({
+    exportedAt: Instant,
+    personal: MemberFeed.omit({ memberNo: true, status: true, updatedAt: true })
+      .nullable()
+      .describe("null once erased, or when no till has uploaded the member's record"),
+    sales: z.array(ExportSale),
+    returns: z.array(ExportReturn),
+    operatorActions: z.array(
+      z.object({ at: Instant, action: z.enum(['export', 'erase']), operatorId: z.string(), reason: z.string() }),
+    ),
+  })
+  .meta({ id: 'MemberExport' });
+
+export const EraseAnswer = z
+  .object({
+    status: z.enum(['erased', 'already_erased']),
+    memberNo: z.string(),
+    erasedAt: Instant,
+    cardsBlocked: z.number().int(),
+  })
+  .meta({ id: 'EraseAnswer' });
+
+export const CaseCloseAnswer = z
+  .object({
+    id: z.number().int(),
+    status: z.enum(['closed', 'already_closed']),
+    closedAt: Instant,
+    closedBy: z.string(),
+    resolution: z.string(),
+  })
+  .meta({ id: 'CaseCloseAnswer' });
+
+export const ChainClearAnswer = z
+  .object({
+    tillId: z.string(),
+    status: z.enum(['cleared', 'not_broken']),
+    previousError: z.string().nullable(),
+  })
+  .meta({ id: 'ChainClearAnswer' });
+
+export const InboxHealth = z.object({
+  batches: z.number().int(),
+  entries: z.number().int(),
+  oldestReceivedAt: Instant.nullable(),
+  failing: z.boolean(),
+  stuckTills: z.array(z.string()),
+});
+
+export const HealthAnswer = z
+  .object({
+    ok: z.boolean(),
+    version: z.string(),
+    storage: z.enum(['sqlite', 'postgres']),
+    inbox: InboxHealth.describe(
+      'batches acknowledged to tills and not applied yet: normally none, or a backlog draining',
+    ),
+  })
+  .meta({ id: 'HeadOfficeHealth' });
+
+export const TillsAnswer = z.object({ tills: z.array(TillViewSchema) });
+export const SegmentsAnswer = z.object({ changed: z.number().int() });
+export const PublishAnswer = z.object({
+  status: z.enum(['published', 'unchanged']),
+  version: z.number().int(),
+  cursor: z.number().int().optional(),
+});

@@ -1,0 +1,250 @@
+/**
+ * GET /v1/openapi.json at head office: the till-facing sync protocol (core/sync/protocol.ts)
+ * and the operator API (api-schemas.ts), generated from their zod schemas. Every route the
+ * router serves has an entry here (headoffice/openapi.test.ts holds the two together).
+ */
+import type { z } from 'zod';
+import { pathParameters, schemaOf, type Json } from '../core/openapi.js';
+import { RuleSet } from '../core/ruleset/schema.js';
+import {
+  BatchAck,
+  ChangesResponse,
+  CHANGES_DEFAULT_LIMIT,
+  CHANGES_MAX_LIMIT,
+  ErrorBody,
+  SequenceGap,
+  SYNC_PATHS,
+  UploadBatch,
+} from '../core/sync/protocol.js';
+import {
+  CaseCloseAnswer,
+  ChainClearAnswer,
+  EraseAnswer,
+  HealthAnswer,
+  MemberExportSchema,
+  MemberViewSchema,
+  OperatorRequestBody,
+  PublishAnswer,
+  SegmentsAnswer,
+  SummaryReportSchema,
+  TillsAnswer,
+} from './api-schemas.js';
+
+type Auth = 'till' | 'operator' | 'none';
+
+interface Op {
+  method: 'GET' | 'POST';
+  path: string;
+  summary: string;
+  auth: Auth;
+  request?: z.ZodType;
+  response: z.ZodType;
+  status?: number;
+  /** error statuses besides 400/401 (and 404 with path parameters) */
+  errors?: Record<string, z.ZodType>;
+  query?: { name: string; description: string; schema: Json }[];
+}
+
+const OPS: readonly Op[] = [
+  {
+    method: 'GET',
+    path: '/v1/health',
+    summary: 'Liveness, version, storage, and batches accepted but not applied yet',
+    auth: 'none',
+    response: HealthAnswer,
+  },
+  {
+    method: 'POST',
+    path: SYNC_PATHS.batches,
+    summary:
+      "Upload the next batch of a till's ledger (gzip JSON, signed). Applied atomically if it continues the chain; a batch already held is a duplicate",
+    auth: 'till',
+    request: UploadBatch,
+    response: BatchAck,
+    errors: {
+      '403': ErrorBody,
+      '409': SequenceGap,
+      '413': ErrorBody,
+      '415': ErrorBody,
+      '422': ErrorBody,
+      '503': ErrorBody,
+    },
+  },
+  {
+    method: 'GET',
+    path: SYNC_PATHS.changes,
+    summary: 'The change feed after a cursor: members, cards, balances, rule sets, erasures',
+    auth: 'till',
+    response: ChangesResponse,
+    query: [
+      {
+        name: 'after',
+        description: 'the cursor of the last change applied (0 at first)',
+        schema: { type: 'integer', minimum: 0 },
+      },
+      {
+        name: 'limit',
+        description: `at most this many changes (default ${CHANGES_DEFAULT_LIMIT})`,
+        schema: { type: 'integer', minimum: 1, maximum: CHANGES_MAX_LIMIT },
+      },
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/v1/members/{memberNo}',
+    summary: 'A member: balance, tier, class, lifecycle, cards and ledger over every till (name and phone masked)',
+    auth: 'operator',
+    response: MemberViewSchema,
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberNo}/export',
+    summary: 'Everything held about a member, personal fields in clear (DOMAIN.md 10); recorded with who and why',
+    auth: 'operator',
+    request: OperatorRequestBody,
+    response: MemberExportSchema,
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberNo}/erase',
+    summary: "Erase a member's personal data here and on every till; the ledger stays (DOMAIN.md 10)",
+    auth: 'operator',
+    request: OperatorRequestBody,
+    response: EraseAnswer,
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{id}/close',
+    summary: 'Close a reviewed double-spend case',
+    auth: 'operator',
+    request: OperatorRequestBody,
+    response: CaseCloseAnswer,
+  },
+  {
+    method: 'POST',
+    path: '/v1/tills/{tillId}/chain/clear',
+    summary: "Clear a till's broken-chain flag after review",
+    auth: 'operator',
+    request: OperatorRequestBody,
+    response: ChainClearAnswer,
+  },
+  {
+    method: 'GET',
+    path: '/v1/tills',
+    summary: 'Per till: last upload and feed, acknowledged sequence, chain status, bad signatures, mismatches',
+    auth: 'operator',
+    response: TillsAnswer,
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/summary',
+    summary: 'The programme measures of DOMAIN.md 9, tills and double-spend cases',
+    auth: 'operator',
+    response: SummaryReportSchema,
+  },
+  {
+    method: 'POST',
+    path: '/v1/segments/refresh',
+    summary: 'Recompute A/B/C/D classes now (also done hourly)',
+    auth: 'operator',
+    response: SegmentsAnswer,
+  },
+  {
+    method: 'POST',
+    path: '/v1/rulesets',
+    summary: 'Publish a rule-set version; tills apply it from its effectiveFrom',
+    auth: 'operator',
+    request: RuleSet,
+    response: PublishAnswer,
+    status: 201,
+    errors: { '409': ErrorBody },
+  },
+];
+
+const SECURITY: Record<Auth, unknown[]> = {
+  till: [{ tillSignature: [], tillTimestamp: [] }],
+  operator: [{ operatorToken: [] }],
+  none: [],
+};
+
+export function headOfficeOpenApi(version: string): Json {
+  const schemas: Json = {};
+  const error = (s: z.ZodType = ErrorBody) => ({
+    description: 'error',
+    content: { 'application/json': { schema: schemaOf(s, 'output', schemas) } },
+  });
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPS) {
+    const params = pathParameters(op.path).parameters ?? [];
+    const query = (op.query ?? []).map((q) => ({ in: 'query', required: false, ...q }));
+    const errors: Record<string, unknown> = { '400': error() };
+    if (op.auth !== 'none') errors['401'] = error();
+    if (params.length > 0) errors['404'] = error();
+    for (const [status, s] of Object.entries(op.errors ?? {})) errors[status] = error(s);
+    paths[op.path] ??= {};
+    (paths[op.path] as Record<string, unknown>)[op.method.toLowerCase()] = {
+      summary: op.summary,
+      ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
+      security: SECURITY[op.auth],
+      ...(op.request
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schemaOf(op.request, 'input', schemas) } },
+            },
+          }
+        : {}),
+      responses: {
+        [String(op.status ?? 200)]: {
+          description: 'success',
+          content: { 'application/json': { schema: schemaOf(op.response, 'output', schemas) } },
+        },
+        ...(op.method === 'GET' && op.auth === 'none' ? {} : errors),
+      },
+    };
+  }
+  paths['/v1/openapi.json'] = {
+    get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } },
+  };
+  for (const p of ['/', '/dashboard']) {
+    paths[p] = {
+      get: {
+        summary: "The operator's web dashboard (HTML; it asks for the operator token itself)",
+        security: [],
+        responses: { '200': { description: 'text/html' } },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Till loyalty: head office API',
+      version,
+      description:
+        'Money is integer fen, points are integers. Errors: {"error":{"code","message","field?"}} with a 4xx ' +
+        'status (503 inbox_stuck when a till must retry later); a 500 is a defect. Till requests are signed: ' +
+        'Authorization: Till <tillId>:<hex HMAC-SHA256(secret, METHOD\\nTARGET\\nTIMESTAMP\\nsha256hex(BODY))> ' +
+        'with X-Till-Timestamp (headoffice/README.md).',
+    },
+    servers: [{ url: 'http://127.0.0.1:7430' }],
+    components: {
+      schemas,
+      securitySchemes: {
+        operatorToken: { type: 'http', scheme: 'bearer', description: 'HQ_OPERATOR_TOKEN' },
+        tillSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'Till <tillId>:<signature>',
+        },
+        tillTimestamp: { type: 'apiKey', in: 'header', name: 'X-Till-Timestamp' },
+      },
+    },
+    paths,
+  };
+}
+
+/** [METHOD, path] of every documented operation, for the completeness test. */
+export function documentedRoutes(): [string, string][] {
+  return OPS.map((o) => [o.method, o.path]);
+}
