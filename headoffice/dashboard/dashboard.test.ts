@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { at, OPERATOR_TOKEN, provision, startHq, upload, uploadAll, type TestHq } from '../test-helpers.js';
+import { at, OPERATOR_TOKEN, operator, provision, startHq, upload, uploadAll, type TestHq } from '../test-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -108,5 +108,63 @@ describe.skipIf(!existsSync(CHROMIUM))(`dashboard in a browser (needs ${CHROMIUM
     } finally {
       await browser.close();
     }
+  }, 60_000);
+
+  it('closes a case, clears a chain flag, exports and erases a member, each with the operator id and a reason', async () => {
+    const C = await provision(t, 'S3', 'C');
+    const D = await provision(t, 'S4', 'D');
+    C.enrol('M9', at(10), { name: '吴十' });
+    C.sale('M9', 100_000, at(11));
+    C.redeem('M9', 800, at(20));
+    D.redeem('M9', 800, at(21));
+    await uploadAll(t, C, 100);
+    await uploadAll(t, D, 100);
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    try {
+      const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1400 } });
+      const page = await context.newPage();
+      const dialogs: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.type());
+        void (d.type() === 'prompt' ? d.accept('已与会员核实 / checked with the member') : d.accept());
+      });
+      await page.goto(`${t.hq.url}/`);
+      await page.getByTestId('token').fill(OPERATOR_TOKEN);
+      await page.getByTestId('load').click();
+      const close = page.locator('[data-testid^=close-case-]').first();
+      await close.waitFor();
+      // Without an operator id nothing is sent.
+      await close.click();
+      await page.getByText('请先填写操作员编号').waitFor();
+      await page.getByTestId('operatorId').fill('ops-ui');
+      await close.click();
+      await page.locator('[data-testid=cases]').getByText('ops-ui', { exact: false }).waitFor();
+      expect(await page.locator('[data-testid^=close-case-]').count()).toBe(0);
+
+      await page.getByTestId('clear-chain-B').click();
+      await page.locator('[data-testid=tills] tr[data-till=B]:not(.broken)').waitFor();
+
+      await page.getByTestId('memberNo').fill('M9');
+      await page.getByTestId('memberNo').press('Enter');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-member').click()]);
+      const file = await download.path();
+      const { readFileSync } = await import('node:fs');
+      expect(JSON.parse(readFileSync(file, 'utf8')).personal.name).toBe('吴十');
+
+      await page.getByTestId('erase-member').click();
+      await page.getByTestId('member').getByText('已注销', { exact: false }).waitFor();
+      expect(await page.getByTestId('erase-member').count()).toBe(0);
+      expect(dialogs).toEqual(['prompt', 'prompt', 'prompt', 'confirm', 'prompt']);
+    } finally {
+      await browser.close();
+    }
+    const member = await operator(t, 'GET', '/v1/members/M9');
+    expect(member.body).toMatchObject({ name: null, status: 'blocked' });
+    const summary = await operator(t, 'GET', '/v1/reports/summary');
+    expect(summary.body.doubleSpendCases[0]).toMatchObject({ status: 'closed', closedBy: 'ops-ui' });
   }, 60_000);
 });

@@ -3,6 +3,8 @@
  * module. The page holds no data; the script asks the operator endpoints with the token the
  * operator typed (kept in sessionStorage, never in the URL). CSP: everything from 'self' only,
  * no inline script or style, so the script can never be swapped for injected markup.
+ * Review actions (close a case, clear a till's chain flag, export or erase a member) ask for a
+ * reason and send it with the operator id typed at the top; head office keeps both.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -35,6 +37,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <form id="auth" autocomplete="off">
   <label for="token" data-i18n="token">操作员令牌</label>
   <input id="token" type="password" data-testid="token" autocomplete="off" spellcheck="false">
+  <label for="operatorId" data-i18n="operatorId">操作员编号</label>
+  <input id="operatorId" data-testid="operatorId" autocomplete="off" spellcheck="false">
   <button type="submit" id="load" data-testid="load" data-i18n="load">加载</button>
   <button type="button" id="forget" data-i18n="forget">清除令牌</button>
   <span id="status" role="status" data-testid="status"></span>
@@ -98,6 +102,8 @@ th { background: #f0f2f6; font-weight: 600; }
 tr.broken td { background: #fde8e8; }
 .bad { color: #c62828; font-weight: 700; }
 .muted { color: #6b7385; font-size: 12px; }
+td button { padding: 2px 8px; font-size: 12px; }
+button.danger { border-color: #c62828; background: #c62828; color: #fff; }
 #status { font-size: 13px; }
 #status.err { color: #c62828; }
 `;
@@ -105,6 +111,7 @@ tr.broken td { background: #fde8e8; }
 export const DASHBOARD_JS = String.raw`'use strict';
 (function () {
   var KEY = 'hqOperatorToken';
+  var OP_KEY = 'hqOperatorId';
   var LANG_KEY = 'hqDashboardLang';
   var T = {
     'zh-CN': {
@@ -117,7 +124,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       name: '名称', count: '数量', store: '门店', enrolments: '入会', sales: '销售笔数', memberSales: '会员销售笔数',
       memberSalesTotal: '会员销售额', till: '收银机', lastUpload: '最后上传', ackSeq: '已确认序号', chain: '链状态',
       badSignatures: '签名错误', ok: '正常', broken: '断裂', none: '无', member: '会员', tillsCol: '收银机',
-      points: '积分', balanceAfter: '之后余额', statusCol: '状态', detectedAt: '发现时间', resolutionCol: '处理结果', erased: '已注销 (个人信息已删除)', balance: '可用积分',
+      points: '积分', balanceAfter: '之后余额', statusCol: '状态', detectedAt: '发现时间', resolutionCol: '处理结果', erased: '已注销 (个人信息已删除)', operatorId: '操作员编号', actionCol: '操作', closeCase: '结案', clearChain: '清除标记', exportMember: '导出会员数据', eraseMember: '删除个人信息', askReason: '请填写原因 (将被记录)', needOperator: '请先填写操作员编号', confirmErase: '确定删除该会员的全部个人信息? 此操作不可撤销, 积分流水将保留。', done: '已完成', balance: '可用积分',
       ledgerBalance: '账本余额', debt: '欠分', tier: '等级', cls: '分类', life: '生命周期', memberStatus: '会员状态',
       rollingSpend: '滚动消费', enrolledStore: '入会门店', cards: '卡', ledger: '积分流水', seq: '序号', kind: '类型',
       occurredAt: '时间', expiresOn: '到期日', sale: '销售单', loading: '加载中…', loaded: '已加载',
@@ -135,7 +142,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       store: 'Store', enrolments: 'Enrolments', sales: 'Sales', memberSales: 'Member sales',
       memberSalesTotal: 'Member sales total', till: 'Till', lastUpload: 'Last upload', ackSeq: 'Acknowledged seq',
       chain: 'Chain', badSignatures: 'Bad signatures', ok: 'ok', broken: 'BROKEN', none: 'none', member: 'Member',
-      tillsCol: 'Tills', points: 'Points', balanceAfter: 'Balance after', statusCol: 'Status', detectedAt: 'Detected', resolutionCol: 'Resolution', erased: 'Erased (personal data removed)',
+      tillsCol: 'Tills', points: 'Points', balanceAfter: 'Balance after', statusCol: 'Status', detectedAt: 'Detected', resolutionCol: 'Resolution', erased: 'Erased (personal data removed)', operatorId: 'Operator id', actionCol: 'Action', closeCase: 'Close', clearChain: 'Clear flag', exportMember: 'Export member data', eraseMember: 'Erase personal data', askReason: 'Reason (it is kept)', needOperator: 'Enter your operator id first', confirmErase: 'Erase all personal data of this member? This cannot be undone; the ledger stays.', done: 'Done',
       balance: 'Balance', ledgerBalance: 'Ledger balance', debt: 'Debt', tier: 'Tier', cls: 'Class',
       life: 'Lifecycle', memberStatus: 'Status', rollingSpend: 'Rolling spend', enrolledStore: 'Enrolled at',
       cards: 'Cards', ledger: 'Ledger', seq: 'Seq', kind: 'Kind', occurredAt: 'Occurred', expiresOn: 'Expires',
@@ -172,7 +179,9 @@ export const DASHBOARD_JS = String.raw`'use strict';
       var tr = el('tr');
       if (rowCls) tr.className = rowCls(r) || '';
       cols.forEach(function (c) {
-        var td = el('td', c[1](r), c[2] ? 'n' : '');
+        var v = c[1](r);
+        var td = v instanceof Node ? el('td', null, c[2] ? 'n' : '') : el('td', v, c[2] ? 'n' : '');
+        if (v instanceof Node) td.appendChild(v);
         if (c[3]) { var x = c[3](r); if (x) td.classList.add(x); }
         tr.appendChild(td);
       });
@@ -182,14 +191,32 @@ export const DASHBOARD_JS = String.raw`'use strict';
   function pairs(obj) { return Object.keys(obj || {}).map(function (k) { return [k, obj[k]]; }); }
   function setStatus(text, err) { var s = $('status'); s.textContent = text; s.className = err ? 'err' : ''; }
   function token() { return sessionStorage.getItem(KEY) || ''; }
-  function api(path) {
-    return fetch(path, { headers: { Authorization: 'Bearer ' + token() }, cache: 'no-store', referrerPolicy: 'no-referrer' })
+  function api(path, body) {
+    var init = { headers: { Authorization: 'Bearer ' + token() }, cache: 'no-store', referrerPolicy: 'no-referrer' };
+    if (body !== undefined) { init.method = 'POST'; init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+    return fetch(path, init)
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (b) {
           if (!r.ok) { var e = new Error((b && b.error && b.error.code) || String(r.status)); e.status = r.status; throw e; }
           return b;
         });
       });
+  }
+  function operatorId() { return ($('operatorId').value || '').trim(); }
+  /** Asks for the reason and sends {operatorId, reason}; null when the operator backs out. */
+  function act(path, confirmText) {
+    if (!operatorId()) { setStatus(t('needOperator'), true); $('operatorId').focus(); return null; }
+    if (confirmText && !window.confirm(confirmText)) return null;
+    var reason = (window.prompt(t('askReason')) || '').trim();
+    if (!reason) return null;
+    sessionStorage.setItem(OP_KEY, operatorId());
+    return api(path, { operatorId: operatorId(), reason: reason }).then(function (b) {
+      setStatus(t('done'), false); return b;
+    }, function (e) { setStatus(explain(e), true); throw e; });
+  }
+  function button(label, testid, onClick, cls) {
+    var b = el('button', t(label), cls); b.type = 'button'; b.setAttribute('data-testid', testid);
+    b.addEventListener('click', onClick); return b;
   }
   function card(k, v) { var c = el('div', null, 'card'); c.appendChild(el('div', t(k), 'k')); c.appendChild(el('div', v, 'v')); return c; }
   function renderSummary(s) {
@@ -230,7 +257,13 @@ export const DASHBOARD_JS = String.raw`'use strict';
       ['balanceAfter', function (r) { return num(r.balanceAfter); }, true, function (r) { return r.balanceAfter < 0 ? 'bad' : ''; }],
       ['statusCol', function (r) { return r.status; }, false, function (r) { return r.status === 'open' ? 'bad' : ''; }],
       ['detectedAt', function (r) { return when(r.detectedAt); }],
-      ['resolutionCol', function (r) { return r.closedBy ? r.closedBy + ' ' + when(r.closedAt) + ': ' + r.resolution : ''; }]
+      ['resolutionCol', function (r) { return r.closedBy ? r.closedBy + ' ' + when(r.closedAt) + ': ' + r.resolution : ''; }],
+      ['actionCol', function (r) {
+        if (r.status !== 'open') return '';
+        return button('closeCase', 'close-case-' + r.id, function () {
+          var p = act('/v1/cases/' + r.id + '/close'); if (p) p.then(load, function () {});
+        });
+      }]
     ], s.doubleSpendCases || []);
   }
   function renderTills(list) {
@@ -243,7 +276,13 @@ export const DASHBOARD_JS = String.raw`'use strict';
         false, function (r) { return r.chainStatus === 'broken' ? 'bad' : ''; }],
       ['badSignatures', function (r) { return num(r.badSignatures); }, true, function (r) { return r.badSignatures > 0 ? 'bad' : ''; }],
       ['mismatches', function (r) { return num(r.mismatches); }, true, function (r) { return r.mismatches > 0 ? 'bad' : ''; }],
-      ['sales', function (r) { return num(r.sales); }, true]
+      ['sales', function (r) { return num(r.sales); }, true],
+      ['actionCol', function (r) {
+        if (r.chainStatus !== 'broken') return '';
+        return button('clearChain', 'clear-chain-' + r.tillId, function () {
+          var p = act('/v1/tills/' + encodeURIComponent(r.tillId) + '/chain/clear'); if (p) p.then(load, function () {});
+        });
+      }]
     ], list, function (r) { return r.chainStatus === 'broken' ? 'broken' : ''; });
     $('tills').querySelectorAll('tbody tr').forEach(function (tr, i) { if (list[i]) tr.setAttribute('data-till', list[i].tillId); });
   }
@@ -263,6 +302,27 @@ export const DASHBOARD_JS = String.raw`'use strict';
     m.appendChild(card('rollingSpend', yuan(v.rollingSpend)));
     m.appendChild(card('enrolledStore', v.enrolledStore || '—'));
     box.appendChild(m);
+    var actions = el('p');
+    var path = '/v1/members/' + encodeURIComponent(v.memberNo);
+    actions.appendChild(button('exportMember', 'export-member', function () {
+      var p = act(path + '/export');
+      if (p) p.then(function (data) {
+        // A file the operator saves; the personal data never goes into the page.
+        var a = document.createElement('a');
+        a.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+        a.download = 'member-' + v.memberNo + '.json';
+        document.body.appendChild(a); a.click(); a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+      }, function () {});
+    }));
+    if (!v.erasedAt) {
+      actions.appendChild(document.createTextNode(' '));
+      actions.appendChild(button('eraseMember', 'erase-member', function () {
+        var p = act(path + '/erase', t('confirmErase'));
+        if (p) p.then(function () { lookup(v.memberNo); load(); }, function () {});
+      }, 'danger'));
+    }
+    box.appendChild(actions);
     if (v.expiringSoon && v.expiringSoon.length) {
       box.appendChild(el('h3', t('expiringSoon')));
       var es = box.appendChild(el('table'));
@@ -310,6 +370,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
   }
   document.addEventListener('DOMContentLoaded', function () {
     $('token').value = token();
+    $('operatorId').value = sessionStorage.getItem(OP_KEY) || '';
     $('auth').addEventListener('submit', function (ev) {
       ev.preventDefault();
       var v = $('token').value.trim();
@@ -317,7 +378,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       load();
     });
     $('forget').addEventListener('click', function () {
-      sessionStorage.removeItem(KEY); $('token').value = ''; $('main').hidden = true;
+      sessionStorage.removeItem(KEY); sessionStorage.removeItem(OP_KEY); $('token').value = ''; $('operatorId').value = ''; $('main').hidden = true;
       last = { summary: null, tills: null, member: null, memberError: null }; setStatus('', false);
     });
     $('lookupForm').addEventListener('submit', function (ev) { ev.preventDefault(); lookup($('memberNo').value.trim()); });
