@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { OperatorAuth } from './auth/operator.js';
 import { serveDashboard } from './dashboard/page.js';
 import { headOfficeOpenApi } from './openapi.js';
+import { isStorageFull } from './store/sqlite-db.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';
@@ -111,6 +112,15 @@ async function handle(router: Router, log: Logger, req: IncomingMessage, res: Se
     if (e instanceof HttpError) {
       reply = errorReply(e);
       close = e instanceof BodyTooLargeError && e.closeConnection;
+    } else if (isStorageFull(e)) {
+      // Nothing of the request was committed (one transaction); the till keeps its batch and retries.
+      log.log('error', 'storage_full', { method: req.method, path: target.split('?')[0], error: String(e) });
+      reply = {
+        status: 507,
+        body: {
+          error: { code: 'storage_full', message: 'head office cannot write: disk full. Nothing was recorded; retry.' },
+        },
+      };
     } else {
       log.log('error', 'internal_error', { method: req.method, path: target.split('?')[0], error: String(e) });
       reply = { status: 500, body: { error: { code: 'internal_error', message: 'head office failed; see its log' } } };

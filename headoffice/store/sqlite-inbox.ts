@@ -16,7 +16,7 @@ import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import { dropIngestCaches } from './sqlite-cache.js';
 import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './sqlite-ingest.js';
-import { q, type Db } from './sqlite-db.js';
+import { isStorageFull, q, type Db } from './sqlite-db.js';
 import type { IngestOutcome } from './types.js';
 
 interface Head {
@@ -146,6 +146,8 @@ export function applyInbox(d: IngestDeps, maxEntries: number): number {
     } catch (e) {
       // The savepoint rolled back: nothing derived inside it may stay cached.
       dropIngestCaches(db);
+      // A full disk stops everyone, not this till: the whole pass fails and is retried.
+      if (isStorageFull(e)) throw e;
       failed.add(tillId);
       const error = e instanceof Error ? e.message : String(e);
       if (d.stuck.get(tillId) !== error) {

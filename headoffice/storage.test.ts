@@ -1,0 +1,74 @@
+/**
+ * A full disk at head office: the upload that cannot be written is refused with 507
+ * storage_full and leaves nothing behind, what was acknowledged before stays, and once there
+ * is room again the till's resends bring everything in exactly once.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SqliteHqStore } from './store/sqlite.js';
+import {
+  at,
+  ledgerSum,
+  operator,
+  provision,
+  rowCounts,
+  startHq,
+  upload,
+  type TestHq,
+  type TillSim,
+} from './test-helpers.js';
+
+let t: TestHq;
+let A: TillSim;
+
+beforeEach(async () => {
+  t = await startHq();
+  A = await provision(t, 'S1', 'A');
+});
+
+afterEach(async () => {
+  await t.close();
+});
+
+describe('a full disk at head office', () => {
+  it('answers 507, keeps what it acknowledged, and takes the resends once there is room', async () => {
+    for (let m = 0; m < 20; m++) A.enrol(`M${m}`, at(m));
+    for (let i = 0; i < 400; i++) A.sale(`M${i % 20}`, 1_000 + i, at(30 + i));
+    const batches = A.batches(25);
+    expect((await upload(t, A, batches[0])).status).toBe(200);
+    await t.hq.store.settle();
+
+    const db = (t.hq.store as SqliteHqStore).db;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    let acked = 1;
+    let refused: { status: number; body: { error: { code: string } } } | null = null;
+    for (let i = 1; i < batches.length && !refused; i++) {
+      const r = await upload(t, A, batches[i]);
+      if (r.status === 200) acked = i + 1;
+      else refused = r;
+      // Applying what was accepted needs room too; a read makes it try now.
+      const read = await operator(t, 'GET', '/v1/tills');
+      if (read.status !== 200 && !refused) refused = read;
+    }
+    expect(refused?.status).toBe(507);
+    expect(refused?.body.error.code).toBe('storage_full');
+    // Accepted batches that could not be applied for want of room are waiting, and health says so.
+    const health = (await (await fetch(`${t.hq.url}/v1/health`)).json()) as {
+      inbox: { batches: number; failing: boolean };
+    };
+    if (health.inbox.batches > 0) expect(health.inbox.failing).toBe(true);
+
+    db.pragma('max_page_count = 1073741823');
+    // The till resends from what head office says it holds; everything lands once.
+    for (const b of batches) expect((await upload(t, A, b)).status).toBe(200);
+    await t.hq.store.settle();
+    expect(acked).toBeGreaterThanOrEqual(1);
+    expect((await rowCounts(t)).ledger).toBe(A.headSeq);
+    for (let m = 0; m < 20; m++) {
+      const v = await operator(t, 'GET', `/v1/members/M${m}`);
+      expect(v.body.ledgerBalance).toBe(ledgerSum([A], `M${m}`));
+      expect(v.body.ledger).toHaveLength(A.entries.filter((e) => e.memberNo === `M${m}`).length);
+    }
+    expect((await (await fetch(`${t.hq.url}/v1/health`)).json()).inbox).toMatchObject({ batches: 0, failing: false });
+  });
+});
