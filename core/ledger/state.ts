@@ -116,17 +116,62 @@ function withLot(lots: readonly Lot[], lot: Lot): Lot[] {
  */
 export const EARNED_DAYS_KEPT = 35;
 
+/**
+ * The reducer trims every entry's windows relative to the entry's own date, and a member's
+ * entries come day after day: the last answer of each window is kept at hand (the same pure
+ * date arithmetic, without building a cache key per entry).
+ */
+let spendKeptFor = '';
+let spendKeepAfter = '';
+
+function spendKeepAfterOf(localDate: string): string {
+  if (localDate !== spendKeptFor) {
+    spendKeepAfter = addMonthsClamped(localDate, -13);
+    spendKeptFor = localDate;
+  }
+  return spendKeepAfter;
+}
+
+let earnedKeptFor = '';
+let earnedKeepAfter = '';
+
+function earnedKeepAfterOf(latest: string): string {
+  if (latest !== earnedKeptFor) {
+    earnedKeepAfter = addDays(latest, -EARNED_DAYS_KEPT);
+    earnedKeptFor = latest;
+  }
+  return earnedKeepAfter;
+}
+
 function addEarned(
   days: readonly { on: string; points: number }[],
   on: string,
   points: number,
 ): { on: string; points: number }[] {
-  const next = days.some((d) => d.on === on)
-    ? days.map((d) => (d.on === on ? { on, points: d.points + points } : d))
-    : [...days, { on, points }].sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
-  const latest = next[next.length - 1]?.on ?? on;
-  const keepAfter = addDays(latest, -EARNED_DAYS_KEPT);
-  return next.filter((d) => d.on > keepAfter);
+  let at = -1;
+  for (let i = 0; i < days.length; i++) {
+    if ((days[i] as { on: string }).on === on) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) {
+    const next = [...days, { on, points }].sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
+    const keepAfter = earnedKeepAfterOf((next[next.length - 1] as { on: string }).on);
+    return next.filter((d) => d.on > keepAfter);
+  }
+  // The day is there already: it takes the points, in place of the old item (days.map).
+  const keepAfter = earnedKeepAfterOf((days[days.length - 1] as { on: string }).on);
+  const next: { on: string; points: number }[] = [];
+  for (let i = 0; i < days.length; i++) {
+    const d = days[i] as { on: string; points: number };
+    if (d.on === on) {
+      if (on > keepAfter) next.push({ on, points: d.points + points });
+    } else if (d.on > keepAfter) {
+      next.push(d);
+    }
+  }
+  return next;
 }
 
 /** Sale points already granted on a local day (DOMAIN.md 3.7 daily cap). */
@@ -151,18 +196,25 @@ export class LedgerStateError extends Error {
 /** Folds one entry into the state. Throws only when the entry contradicts the state (a defect). */
 export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
   if (e.memberNo !== state.memberNo) throw new LedgerStateError(`entry for ${e.memberNo} applied to ${state.memberNo}`);
-  const s: MemberState = { ...state, lastSeq: lotIdOf(e) };
+  const id = lotIdOf(e);
+  const s: MemberState = { ...state, lastSeq: id };
 
   if (e.spend !== 0) {
     // One item per local date: a busy member's state stays small.
-    const last = s.spend[s.spend.length - 1];
-    const spend =
-      last && last.on === e.localDate
-        ? [...s.spend.slice(0, -1), { on: last.on, amount: last.amount + e.spend }]
-        : [...s.spend, { on: e.localDate, amount: e.spend }];
+    const prev = s.spend;
+    const last = prev[prev.length - 1];
+    const same = last !== undefined && last.on === e.localDate;
     // Keep 13 months: enough for any rolling-window question about the recent past.
-    const keepAfter = addMonthsClamped(e.localDate, -13);
-    s.spend = spend.filter((x) => x.on > keepAfter);
+    const keepAfter = spendKeepAfterOf(e.localDate);
+    const spend: { on: string; amount: number }[] = [];
+    const kept = same ? prev.length - 1 : prev.length;
+    for (let i = 0; i < kept; i++) {
+      const x = prev[i] as { on: string; amount: number };
+      if (x.on > keepAfter) spend.push(x);
+    }
+    const item = same ? { on: last.on, amount: last.amount + e.spend } : { on: e.localDate, amount: e.spend };
+    if (item.on > keepAfter) spend.push(item);
+    s.spend = spend;
   }
 
   if (isCredit(e.kind)) {
@@ -174,7 +226,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       add -= pay;
     }
     if (add > 0) {
-      s.lots = withLot(s.lots, { id: lotIdOf(e), earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add });
+      s.lots = withLot(s.lots, { id, earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add });
     }
   } else if (isDebit(e.kind)) {
     s.balance -= e.points;

@@ -27,13 +27,19 @@ export interface Overdraft {
   balanceAfter: number;
 }
 
+/**
+ * The entries folded into `start` in the order given. `before`, when passed, receives the
+ * state just before each entry (its i-th item is the state the i-th entry was applied to).
+ */
 export function foldHq(
   start: MemberState,
   entries: Iterable<HqEntry>,
   onOverdraft?: (o: Overdraft) => void,
+  before?: MemberState[],
 ): MemberState {
   let s = start;
   for (const e of entries) {
+    before?.push(s);
     s = applyHq(s, e);
     if ((e.kind === 'redeem' || e.kind === 'reward') && e.points > 0 && s.balance < 0) {
       onOverdraft?.({ entry: e, balanceAfter: s.balance });

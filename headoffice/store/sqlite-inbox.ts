@@ -60,7 +60,6 @@ interface InboxRow {
   till_id: string;
   first_seq: number;
   entries: number;
-  body: string;
   received_at: string;
 }
 
@@ -84,7 +83,8 @@ function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]
 function waitingRows(db: Db, maxEntries: number, take: (tillId: string) => boolean): InboxRow[] {
   const rows: InboxRow[] = [];
   let total = 0;
-  for (const r of q(db, 'SELECT id, till_id, first_seq, entries, body, received_at FROM inbox ORDER BY id').iterate()) {
+  // Bodies are read when their run is applied: not for rows left for later, nor all at once.
+  for (const r of q(db, 'SELECT id, till_id, first_seq, entries, received_at FROM inbox ORDER BY id').iterate()) {
     const row = r as InboxRow;
     if (!take(row.till_id)) continue;
     if (rows.length > 0 && total + row.entries > maxEntries) break;
@@ -108,7 +108,10 @@ function applyRun(d: IngestDeps, tillId: string, run: readonly InboxRow[]): void
   const batch = joined(
     tillId,
     storeId,
-    run.map((r) => JSON.parse(r.body) as UploadBatch),
+    run.map((r) => {
+      const { body } = q(db, 'SELECT body FROM inbox WHERE id = ?').get(r.id) as { body: string };
+      return JSON.parse(body) as UploadBatch;
+    }),
   );
   // The run's rows carry the last batch's arrival time (received_at says when head office had it all).
   applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at));

@@ -27,7 +27,7 @@ import { foldTouchedMembers } from './sqlite-memberstate.js';
 import { upsertMembers } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { recheckPending, recordReturns, recordSales, saleBatch } from './sqlite-sales.js';
-import { advanceTillViews, type BatchChain } from './sqlite-tillview.js';
+import { advanceTillViews, type BatchChain, type SoleTillMember } from './sqlite-tillview.js';
 import { ingestCaches } from './sqlite-cache.js';
 import { q, type Db } from './sqlite-db.js';
 import type { IngestOutcome } from './types.js';
@@ -149,10 +149,10 @@ export function applyBatch(
     if (list) list.push(e);
     else tailByMember.set(e.memberNo, [e]);
   }
-  let prevMax = new Map<string, number>();
+  let folded = { prevMax: new Map<string, number>(), sole: new Map<string, SoleTillMember>() };
   if (tail.length > 0) {
     const rs = d.rules.latest();
-    prevMax = foldTouchedMembers(
+    folded = foldTouchedMembers(
       db,
       caches,
       tailByMember,
@@ -161,7 +161,14 @@ export function applyBatch(
       now,
     );
   }
-  const chain: BatchChain = { tillId: till.tillId, ackBefore: row.ack_seq, ackAfter: ackSeq, tailByMember, prevMax };
+  const chain: BatchChain = {
+    tillId: till.tillId,
+    ackBefore: row.ack_seq,
+    ackAfter: ackSeq,
+    tailByMember,
+    prevMax: folded.prevMax,
+    sole: folded.sole,
+  };
   const batch = saleBatch(db, caches, chain, tail, b.sales);
   const sales = recordSales(d, batch, till, b.sales, now);
   const rechecked = recheckPending(

@@ -18,6 +18,7 @@ import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
 import type { CachedMember, IngestCaches } from './sqlite-cache.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
+import { onlyTill, sharedViewTier, type SoleTillMember } from './sqlite-tillview.js';
 
 /**
  * DECISION: a redemption that overdraws a member counts as a double spend when another till
@@ -140,7 +141,9 @@ function storedMember(
 
 /**
  * Folds `news` (one till's new entries of the member, in seq order, already in the ledger)
- * into the member's state and stores it.
+ * into the member's state and stores it. `sole`: set when every entry of the member head
+ * office holds is the till's (sqlite-tillview.ts), keeping the state before each new entry
+ * when the fold starts from the till's view.
  */
 function foldMember(
   db: Db,
@@ -150,24 +153,36 @@ function foldMember(
   ackBefore: number,
   firstTier: string,
   now: Date,
-): { stored: CachedMember | null; next: CachedMember } {
+): { stored: CachedMember | null; next: CachedMember; sole: SoleTillMember | null } {
   const first = news[0] as HqEntry;
-  const stored = storedMember(db, caches, memberNo, { tillId: first.tillId, seq: ackBefore });
+  const till = first.tillId;
+  const stored = storedMember(db, caches, memberNo, { tillId: till, seq: ackBefore });
   const onOverdraft = (o: Overdraft): void => recordCase(db, o, now);
   const lastNew = news[news.length - 1] as HqEntry;
   let next: CachedMember;
+  // Set when the fold starts from the till's own view (with this first tier) through ackBefore:
+  // the states before each new entry are then the till's views there (sqlite-tillview.ts).
+  let viewTier: string | null = null;
+  let before: MemberState[] | undefined;
   if (!stored) {
+    // Nothing held of the member: the fold starts where a view with this first tier does.
+    viewTier = firstTier;
+    before = [];
     next = {
-      state: foldHq(emptyState(memberNo, firstTier), news, onOverdraft),
+      state: foldHq(emptyState(memberNo, firstTier), news, onOverdraft, before),
       last: lastNew,
       // No state yet means no earlier entries; read anyway, it is one short index range.
       includes: includesFromLedger(db, memberNo),
     };
   } else if (compareKeys(first, stored.last) > 0) {
     // Every new entry is the till's and has a higher seq than any of the till's held before.
-    const till = lastNew.tillId;
+    // Not for a member with other tills' entries: the merged state holds them, the view does not.
+    if (onlyTill(stored.includes, till)) {
+      viewTier = sharedViewTier(caches, till, memberNo, stored.state);
+      if (viewTier !== null) before = [];
+    }
     next = {
-      state: foldHq(stored.state, news, onOverdraft),
+      state: foldHq(stored.state, news, onOverdraft, before),
       last: lastNew,
       includes: Object.hasOwn(stored.includes, till)
         ? { ...stored.includes, [till]: Math.max(stored.includes[till] as number, lastNew.seq) }
@@ -204,13 +219,17 @@ function foldMember(
   );
   const cached: CachedMember = { state: next.state, last, includes: next.includes };
   caches.members.set(memberNo, cached);
-  return { stored, next: cached };
+  const sole = onlyTill(next.includes, till)
+    ? { state: next.state, firstTier: viewTier, news: before ? news : [], before: before ?? [] }
+    : null;
+  return { stored, next: cached, sole };
 }
 
 /**
  * Folds a batch's new entries (one till's, grouped by member in seq order) into every member
  * they touch; emits one balance change per member. Returns, for each member of the batch, the
- * till's highest seq for the member before the batch (0 when none).
+ * till's highest seq for the member before the batch (0 when none), and the members all of
+ * whose entries are the till's (sqlite-tillview.ts).
  */
 export function foldTouchedMembers(
   db: Db,
@@ -219,11 +238,13 @@ export function foldTouchedMembers(
   ackBefore: number,
   programme: { firstTier: string; today: string },
   now: Date,
-): Map<string, number> {
+): { prevMax: Map<string, number>; sole: Map<string, SoleTillMember> } {
   const prevMax = new Map<string, number>();
+  const soles = new Map<string, SoleTillMember>();
   const confirmedAt = now.toISOString();
   for (const [memberNo, news] of byMember) {
-    const { stored, next: m } = foldMember(db, caches, memberNo, news, ackBefore, programme.firstTier, now);
+    const { stored, next: m, sole } = foldMember(db, caches, memberNo, news, ackBefore, programme.firstTier, now);
+    if (sole) soles.set(memberNo, sole);
     const till = (news[0] as HqEntry).tillId;
     // No stored state means no entries before this batch at all (states are written with entries).
     prevMax.set(memberNo, stored && Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
@@ -242,5 +263,5 @@ export function foldTouchedMembers(
       now,
     );
   }
-  return prevMax;
+  return { prevMax, sole: soles };
 }

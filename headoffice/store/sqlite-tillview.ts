@@ -12,7 +12,19 @@
  * otherwise from the ledger through the member's index. A sale that asks for a point before the
  * one kept (its record arrived after later entries) gets the view folded from the chain's
  * start, as it always could.
+ *
+ * A member whose entries at head office are all this till's (most members: they shop where
+ * they enrolled) is not folded twice. The batch's entries of the member are folded on the
+ * merged state in seq order (sqlite-memberstate.ts), exactly as on the till's view, so when
+ * the two are equal before the batch they are equal before every entry of it: the merged
+ * fold keeps the state before each entry and a sale's view is read from there. That they are
+ * equal is known, never assumed: head office held no entry of the member (both start empty,
+ * with the same first tier), or the view kept for the till is the very object the member's
+ * stored state is. advanceTillViews makes it that object only at the end of a batch after
+ * which both are the same fold of the same entries, or were found equal value by value; any
+ * later entry of the member, from any till, replaces the stored state with a new object.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import { foldHq } from '../domain/fold.js';
 import type { HqEntry } from '../domain/order.js';
@@ -30,6 +42,58 @@ export interface BatchChain {
   tailByMember: ReadonlyMap<string, readonly HqEntry[]>;
   /** for each member of the tail: the highest seq of this till's entries for the member before the batch (0 when none) */
   prevMax: ReadonlyMap<string, number>;
+  /** members of the tail whose entries at head office are, with this batch, all this till's */
+  sole: ReadonlyMap<string, SoleTillMember>;
+}
+
+/** A member of the batch all of whose entries head office holds are the till's. */
+export interface SoleTillMember {
+  /** the member's merged state after the batch */
+  state: MemberState;
+  /**
+   * The first tier of the till's view that the merged states of this batch equal (the view
+   * through ackBefore equalled the state the batch was folded on); null when not known.
+   */
+  firstTier: string | null;
+  /** with firstTier: the member's entries in the batch (seq order), and the merged state just before each */
+  news: readonly HqEntry[];
+  before: readonly MemberState[];
+}
+
+/** Whether every till in a member's `includes` is `tillId`. */
+export function onlyTill(includes: Record<string, number>, tillId: string): boolean {
+  for (const t in includes) if (t !== tillId) return false;
+  return true;
+}
+
+/**
+ * The first tier of a view kept for the till and member that is `state` itself (linked at the
+ * end of an earlier batch: see advanceTillViews), null when none is.
+ */
+export function sharedViewTier(
+  caches: IngestCaches,
+  tillId: string,
+  memberNo: string,
+  state: MemberState,
+): string | null {
+  const views = caches.tillViews.get(viewKey(tillId, memberNo));
+  if (!views) return null;
+  for (const [firstTier, v] of views) if (v.state === state) return firstTier;
+  return null;
+}
+
+/** Index of the entry with `seq` in `entries` (ascending seqs), -1 when absent. */
+function indexOfSeq(entries: readonly HqEntry[], seq: number): number {
+  let lo = 0;
+  let hi = entries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = (entries[mid] as HqEntry).seq;
+    if (s === seq) return mid;
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 function chainRows(db: Db, tillId: string, memberNo: string, afterSeq: number, beforeSeq: number): HqEntry[] {
@@ -68,6 +132,12 @@ export function tillViewBefore(
   firstTier: string,
   seq: number,
 ): MemberState {
+  const sole = c.sole.get(memberNo);
+  if (sole && sole.firstTier === firstTier) {
+    // The merged state just before the entry is the till's view there (see the top of the file).
+    const i = indexOfSeq(sole.news, seq);
+    if (i >= 0) return sole.before[i] as MemberState;
+  }
   const key = viewKey(c.tillId, memberNo);
   let views = caches.tillViews.get(key);
   const kept = views?.get(firstTier);
@@ -87,17 +157,34 @@ export function tillViewBefore(
   return state;
 }
 
-/** After a batch: the kept views of the members it touched are folded through it. */
+/**
+ * After a batch: the kept views of the members it touched are folded through it. The view of
+ * a member whose merged state is the view becomes that state itself (no fold), and so does a
+ * view of a sole till's member found equal to the merged state value by value, so that the
+ * member's next batches need no fold of the view.
+ */
 export function advanceTillViews(db: Db, caches: IngestCaches, c: BatchChain): void {
   for (const memberNo of c.tailByMember.keys()) {
-    const views = caches.tillViews.get(viewKey(c.tillId, memberNo));
+    const key = viewKey(c.tillId, memberNo);
+    const sole = c.sole.get(memberNo);
+    let views = caches.tillViews.get(key);
+    let linked = sole?.firstTier ?? null;
+    if (sole && linked !== null) {
+      if (!views) {
+        views = new Map<string, CachedTillView>();
+        caches.tillViews.set(key, views);
+      }
+      views.set(linked, { through: c.ackAfter, state: sole.state });
+    }
     if (!views) continue;
     for (const [firstTier, v] of views) {
       if (v.through >= c.ackAfter) continue;
-      views.set(firstTier, {
-        through: c.ackAfter,
-        state: foldHq(v.state, between(db, c, memberNo, v.through, c.ackAfter + 1)),
-      });
+      let state = foldHq(v.state, between(db, c, memberNo, v.through, c.ackAfter + 1));
+      if (sole && linked === null && isDeepStrictEqual(state, sole.state)) {
+        state = sole.state;
+        linked = firstTier;
+      }
+      views.set(firstTier, { through: c.ackAfter, state });
     }
   }
 }
