@@ -113,8 +113,10 @@ function applyRun(d: IngestDeps, tillId: string, run: readonly InboxRow[]): void
       return JSON.parse(body) as UploadBatch;
     }),
   );
-  // The run's rows carry the last batch's arrival time (received_at says when head office had it all).
-  applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at));
+  // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
+  const arrivals = run.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
+  const receivedAt = (seq: number): string => arrivals.find((a) => seq <= a.lastSeq)?.at ?? last.received_at;
+  applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at), receivedAt);
   q(db, 'DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(run.map((r) => r.id)));
 }
 

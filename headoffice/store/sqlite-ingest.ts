@@ -95,6 +95,8 @@ export function applyBatch(
   row: TillRow,
   b: UploadBatch,
   now: Date,
+  /** when head office received the entry with this seq, when that differs from `now` (inbox runs) */
+  receivedAt?: (seq: number) => string,
 ): Extract<IngestOutcome, { kind: 'ok' }> {
   const { db } = d;
   const at = now.toISOString();
@@ -125,7 +127,7 @@ export function applyBatch(
       e.prevHash,
       e.hash,
       e.sortMs,
-      at,
+      receivedAt ? receivedAt(e.seq) : at,
     );
   }
   const head = tail[tail.length - 1];
