@@ -134,6 +134,9 @@ function logEvents(event: string): Record<string, unknown>[] {
     .filter((l) => l.event === event);
 }
 
+/** What health says of an inbox with nothing waiting. */
+const EMPTY_INBOX = { batches: 0, entries: 0, oldestReceivedAt: null, failing: false, stuckTills: [] };
+
 async function ok(till: TillSim, body: unknown): Promise<{ status: string; ackSeq: number; headHash: string }> {
   const r = await upload(t, till, body);
   expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -458,13 +461,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     // Repaired, the kept row is applied by the next read, once.
     readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = ?').run(original.body, original.id));
     expect((await tillView('A')).ackSeq).toBe(a2.lastSeq);
-    expect((await health()).inbox).toEqual({
-      batches: 0,
-      entries: 0,
-      oldestReceivedAt: null,
-      failing: false,
-      stuckTills: [],
-    });
+    expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await expectHolds(
       new Map([
         [A, a2.lastSeq],
@@ -525,13 +522,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     await t.restart(() => {
       readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = (SELECT min(id) FROM inbox)').run(original));
     });
-    expect((await health()).inbox).toEqual({
-      batches: 0,
-      entries: 0,
-      oldestReceivedAt: null,
-      failing: false,
-      stuckTills: [],
-    });
+    expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await ok(A, a4);
     await expectHolds(
       new Map([
@@ -596,13 +587,7 @@ describe('accepted batches held back (background apply only when the clock is ad
   });
 
   it('counts waiting batches and entries in GET /v1/health, without auth', async () => {
-    expect((await health()).inbox).toEqual({
-      batches: 0,
-      entries: 0,
-      oldestReceivedAt: null,
-      failing: false,
-      stuckTills: [],
-    });
+    expect((await health()).inbox).toEqual(EMPTY_INBOX);
     const before = new Date().toISOString();
     await ok(A, A.batch(1, 5));
     const after = new Date().toISOString();
@@ -617,13 +602,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect(inbox()).toHaveLength(3);
 
     tick();
-    expect((await health()).inbox).toEqual({
-      batches: 0,
-      entries: 0,
-      oldestReceivedAt: null,
-      failing: false,
-      stuckTills: [],
-    });
+    expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await expectHolds(
       new Map([
         [A, 7],
@@ -649,7 +628,7 @@ describe('accepted batches with the real clock', () => {
       await new Promise((r) => setTimeout(r, 5));
       h = await health();
     }
-    expect(h.inbox).toEqual({ batches: 0, entries: 0, oldestReceivedAt: null, failing: false, stuckTills: [] });
+    expect(h.inbox).toEqual(EMPTY_INBOX);
     expect(ledgerRows()).toBe(A.headSeq + B.headSeq);
     await expectHolds();
   });

@@ -21,6 +21,37 @@ import { stateJson } from './store/sqlite-memberstate.js';
 import { DB_FILE, type SqliteHqStore } from './store/sqlite.js';
 import { at, operator, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
+/**
+ * Uploads the till's entries from `from` in one batch of `c.size`, its sale records with it
+ * (records 0), alone and first where no entry of theirs is held yet (1), or one batch late
+ * (2); `forget` drops head office's caches first. Returns the last seq sent.
+ */
+async function uploadCut(
+  t: TestHq,
+  till: TillSim,
+  from: number,
+  c: { size: number; records: number; forget: number },
+): Promise<number> {
+  const to = Math.min(till.headSeq, from + c.size - 1);
+  const body = till.batch(from, to);
+  const records = body.sales ?? [];
+  // Records of sales with no entry held yet may go first, alone: they wait as pending.
+  // (One whose first entries are held already is checked on arrival, with what is held.)
+  const ahead =
+    c.records === 1 ? records.filter((r) => till.entries.every((e) => e.saleId !== r.saleId || e.seq >= from)) : [];
+  if (ahead.length > 0) {
+    expect((await upload(t, till, { ...till.batch(from, from - 1), sales: ahead })).status).toBe(200);
+  }
+  if (c.forget > 0) forget(t, c.forget === 2);
+  const withBody = c.records === 2 ? [] : records.filter((r) => !ahead.includes(r));
+  expect((await upload(t, till, { ...body, sales: withBody })).status).toBe(200);
+  if (c.records === 2) {
+    // The records after their entries: the till's view is needed behind the one kept.
+    expect((await upload(t, till, { ...till.batch(to + 1, to), sales: records })).status).toBe(200);
+  }
+  return to;
+}
+
 describe('stateJson', () => {
   const text = fc.string({ unit: fc.constantFrom('a', '"', '\\', ':', '0', 'l', 'o', 't', 's', ',', '{', '}', '中') });
   const lot = fc.record({
@@ -191,25 +222,7 @@ describe('incremental ingest', () => {
               const till = tills[ti] as TillSim;
               const from = (sent[ti] as number) + 1;
               if (from > till.headSeq) continue;
-              const to = Math.min(till.headSeq, from + c.size - 1);
-              const body = till.batch(from, to);
-              const records = body.sales ?? [];
-              // Records of sales with no entry held yet may go first, alone: they wait as pending.
-              // (One whose first entries are held already is checked on arrival, with what is held.)
-              const ahead =
-                c.records === 1
-                  ? records.filter((r) => till.entries.every((e) => e.saleId !== r.saleId || e.seq >= from))
-                  : [];
-              if (ahead.length > 0) {
-                expect((await upload(mixed, till, { ...till.batch(from, from - 1), sales: ahead })).status).toBe(200);
-              }
-              if (c.forget > 0) forget(mixed, c.forget === 2);
-              const withBody = c.records === 2 ? [] : records.filter((r) => !ahead.includes(r));
-              expect((await upload(mixed, till, { ...body, sales: withBody })).status).toBe(200);
-              if (c.records === 2) {
-                // The records after their entries: the till's view is needed behind the one kept.
-                expect((await upload(mixed, till, { ...till.batch(to + 1, to), sales: records })).status).toBe(200);
-              }
+              const to = await uploadCut(mixed, till, from, c);
               sent[ti] = to;
             }
             for (const till of tills) expect((await upload(mixed, till, till.batch(1))).status).toBe(200);
@@ -331,22 +344,7 @@ describe('members whose entries are all one till’s', () => {
               const till = tills[ti] as TillSim;
               const from = (sent[ti] as number) + 1;
               if (from > till.headSeq) continue;
-              const to = Math.min(till.headSeq, from + c.size - 1);
-              const body = till.batch(from, to);
-              const records = body.sales ?? [];
-              const ahead =
-                c.records === 1
-                  ? records.filter((r) => till.entries.every((e) => e.saleId !== r.saleId || e.seq >= from))
-                  : [];
-              if (ahead.length > 0) {
-                expect((await upload(t, till, { ...till.batch(from, from - 1), sales: ahead })).status).toBe(200);
-              }
-              if (c.forget > 0) forget(t, c.forget === 2);
-              const withBody = c.records === 2 ? [] : records.filter((r) => !ahead.includes(r));
-              expect((await upload(t, till, { ...body, sales: withBody })).status).toBe(200);
-              if (c.records === 2) {
-                expect((await upload(t, till, { ...till.batch(to + 1, to), sales: records })).status).toBe(200);
-              }
+              const to = await uploadCut(t, till, from, c);
               if (c.settle) await t.hq.store.settle();
               sent[ti] = to;
             }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { OperatorAuth } from './auth/operator.js';
 import { serveDashboard } from './dashboard/page.js';
 import { headOfficeOpenApi } from './openapi.js';
-import { isStorageFull } from './store/sqlite-db.js';
+import { isStorageFull } from '../main/db/errors.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';

@@ -54,9 +54,3 @@ export function plainEntry(e: HqEntry): Omit<HqEntry, 'sortMs'> {
   const { sortMs: _sortMs, ...rest } = e;
   return rest;
 }
-
-/** better-sqlite3's error for a full disk or a failed write: the disk's fault, not a batch's. */
-export function isStorageFull(e: unknown): boolean {
-  const code = e instanceof Error && e.name === 'SqliteError' ? (e as { code?: unknown }).code : undefined;
-  return code === 'SQLITE_FULL' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'));
-}

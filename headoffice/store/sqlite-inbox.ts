@@ -16,7 +16,8 @@ import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import { dropIngestCaches } from './sqlite-cache.js';
 import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './sqlite-ingest.js';
-import { isStorageFull, q, type Db } from './sqlite-db.js';
+import { isStorageFull } from '../../main/db/errors.js';
+import { q, type Db } from './sqlite-db.js';
 import type { IngestOutcome } from './types.js';
 
 interface Head {

@@ -18,6 +18,7 @@ import { recordAction } from './sqlite-actions.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, type Db } from './sqlite-db.js';
 import { readMemberFeed } from './sqlite-members.js';
+import type { RecordedSaleRow } from './sqlite-sales.js';
 import { memberView } from './sqlite-memberview.js';
 import type { EraseOutcome, MemberExport, OperatorRequest } from './types.js';
 
@@ -69,18 +70,7 @@ export function eraseMember(db: Db, cipher: HqCipher, memberNo: string, who: Ope
   return { kind: 'erased', erasedAt: at, cardsBlocked: cards.length };
 }
 
-interface SaleRow {
-  till_id: string;
-  sale_id: string;
-  store_id: string;
-  rule_version: number;
-  request: string;
-  points_earned: number;
-  bonus_points: number;
-  points_redeemed: number;
-  total: number;
-  occurred_at: string;
-}
+type SaleRow = Omit<RecordedSaleRow, 'member_no'>;
 
 interface ReturnRow {
   till_id: string;

@@ -153,8 +153,11 @@ export function recordSales(
   return out;
 }
 
-interface PendingRow {
+/** A `sales` row as the till recorded the sale (without head office's check columns). */
+export interface RecordedSaleRow {
+  till_id: string;
   sale_id: string;
+  store_id: string;
   member_no: string | null;
   rule_version: number;
   request: string;
@@ -164,6 +167,8 @@ interface PendingRow {
   total: number;
   occurred_at: string;
 }
+
+type PendingRow = Omit<RecordedSaleRow, 'till_id' | 'store_id'>;
 
 /**
  * Sales that arrived before their entries are checked once the entries are in. `settled`:

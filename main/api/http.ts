@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { RuleViolation } from '../../core/engine/types.js';
 import { TillError } from '../service/errors.js';
 import type { Logger } from '../service/log.js';
+import { isSqliteError, isStorageFull } from '../db/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -63,10 +64,6 @@ function fieldOf(path: readonly PropertyKey[]): string | undefined {
   return path.length ? path.map(String).join('.') : undefined;
 }
 
-function isSqliteError(e: unknown): e is Error & { code: string } {
-  return e instanceof Error && e.name === 'SqliteError' && typeof (e as { code?: unknown }).code === 'string';
-}
-
 /** Every failure becomes the contract's error body; only true defects become 500. */
 export function errorAnswer(e: unknown, log: Logger, route: string): ErrorAnswer {
   if (e instanceof TillError) {
@@ -87,8 +84,8 @@ export function errorAnswer(e: unknown, log: Logger, route: string): ErrorAnswer
   if (e instanceof RuleViolation) {
     return { status: 422, body: { error: { code: e.code, message: e.message } } };
   }
-  if (isSqliteError(e) && (e.code === 'SQLITE_FULL' || e.code === 'SQLITE_IOERR_WRITE' || e.code === 'SQLITE_IOERR')) {
-    log.log('error', 'storage_full', { route, sqlite: e.code });
+  if (isStorageFull(e)) {
+    log.log('error', 'storage_full', { route, sqlite: (e as { code: string }).code });
     return {
       status: 507,
       body: {

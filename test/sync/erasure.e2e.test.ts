@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../main/service/config.js';
-import { createTill, type Till } from '../../main/service/till.js';
-import { addTill, freePort, operator, pos, startHq, type Proc } from './procs.js';
+import type { Till } from '../../main/service/till.js';
+import { freePort, inProcessTill, operator, pos, startHq, type Proc } from './procs.js';
 
 const TOKEN = 'operator-token-erasure';
 let root: string;
@@ -18,23 +17,8 @@ let hqUrl: string;
 let hq: Proc;
 const tills: Till[] = [];
 
-async function inProcessTill(store: string, id: string): Promise<Till> {
-  const env = addTill(hqDir, store, id);
-  const t = await createTill(
-    {
-      ...configFromEnv({}),
-      dataDir: mkdtempSync(join(root, `${id}-`)),
-      port: 0,
-      posApiKey: 'pos-key',
-      hqUrl,
-      tillId: env.TILL_ID ?? id,
-      storeId: env.TILL_STORE_ID ?? store,
-      tillSecret: env.TILL_SECRET ?? '',
-      syncIntervalMs: 3_600_000,
-    },
-    { quiet: true },
-  );
-  await t.sync?.stop();
+async function tillAt(store: string, id: string): Promise<Till> {
+  const t = await inProcessTill({ root, hqDir, hqUrl, store, id });
   tills.push(t);
   return t;
 }
@@ -71,8 +55,8 @@ afterAll(async () => {
 
 describe('erasure (DOMAIN.md 10)', () => {
   it('reaches both tills in one sync; ledger and balance stay; the phone can enrol again', async () => {
-    const a = await inProcessTill('store-ea', 'till-ea');
-    const b = await inProcessTill('store-eb', 'till-eb');
+    const a = await tillAt('store-ea', 'till-ea');
+    const b = await tillAt('store-eb', 'till-eb');
     const enrolled = await pos(a.url, '/v1/members', {
       name: '孙八',
       phone: '13700000042',

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
-import { configFromEnv } from '../../main/service/config.js';
-import { createTill, type Till } from '../../main/service/till.js';
-import { addTill, freePort, operator, startHq, type Proc } from './procs.js';
+import type { Till } from '../../main/service/till.js';
+import { freePort, inProcessTill, operator, startHq, type Proc } from './procs.js';
 
 const TOKEN = 'operator-token-offline';
 let root: string;
@@ -26,24 +25,8 @@ class Clock {
   }
 }
 
-async function inProcessTill(store: string, id: string, clock: Clock): Promise<Till> {
-  const env = addTill(hqDir, store, id);
-  const t = await createTill(
-    {
-      ...configFromEnv({}),
-      dataDir: mkdtempSync(join(root, `${id}-`)),
-      port: 0,
-      posApiKey: 'pos-key',
-      hqUrl: `http://127.0.0.1:${hqPort}`,
-      tillId: env.TILL_ID ?? id,
-      storeId: env.TILL_STORE_ID ?? store,
-      tillSecret: env.TILL_SECRET ?? '',
-      // The test drives sync by hand.
-      syncIntervalMs: 3_600_000,
-    },
-    { quiet: true, now: clock.now },
-  );
-  await t.sync?.stop();
+async function tillAt(store: string, id: string, clock: Clock): Promise<Till> {
+  const t = await inProcessTill({ root, hqDir, hqUrl: `http://127.0.0.1:${hqPort}`, store, id, now: clock.now });
   tills.push(t);
   return t;
 }
@@ -75,8 +58,8 @@ afterAll(async () => {
 describe('offline redemption and double spending (DOMAIN.md 4)', () => {
   it('two offline tills may each spend the confirmed balance; head office goes negative and lists the case', async () => {
     const clock = new Clock();
-    const a = await inProcessTill('store-a', 'till-oa', clock);
-    const b = await inProcessTill('store-b', 'till-ob', clock);
+    const a = await tillAt('store-a', 'till-oa', clock);
+    const b = await tillAt('store-b', 'till-ob', clock);
     const m = await post(a, '/v1/members', {
       name: '周六',
       phone: '13900000009',
@@ -141,7 +124,7 @@ describe('offline redemption and double spending (DOMAIN.md 4)', () => {
 
   it('a rule set published at head office reaches the tills and applies from its effective time', async () => {
     const clock = new Clock();
-    const a = await inProcessTill('store-r', 'till-r1', clock);
+    const a = await tillAt('store-r', 'till-r1', clock);
     const m = await post(a, '/v1/members', {
       name: 'Wu',
       phone: '13900000010',

@@ -1,8 +1,11 @@
 /** Real processes for the sync suites: a head office and tills, each a `node --import tsx` child on 127.0.0.1. */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configFromEnv } from '../../main/service/config.js';
+import { createTill, type Till } from '../../main/service/till.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -134,4 +137,36 @@ export async function operator(
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+/**
+ * A till in this process, provisioned at the head office in `hqDir`, with its own data folder
+ * under `root` and the sync loop stopped: the test drives sync by hand (`till.sync.syncNow()`).
+ * `now` moves the till's business clock; request signatures keep the wall clock.
+ */
+export async function inProcessTill(o: {
+  root: string;
+  hqDir: string;
+  hqUrl: string;
+  store: string;
+  id: string;
+  now?: () => Date;
+}): Promise<Till> {
+  const env = addTill(o.hqDir, o.store, o.id);
+  const t = await createTill(
+    {
+      ...configFromEnv({}),
+      dataDir: mkdtempSync(join(o.root, `${o.id}-`)),
+      port: 0,
+      posApiKey: 'pos-key',
+      hqUrl: o.hqUrl,
+      tillId: env.TILL_ID ?? o.id,
+      storeId: env.TILL_STORE_ID ?? o.store,
+      tillSecret: env.TILL_SECRET ?? '',
+      syncIntervalMs: 3_600_000,
+    },
+    { quiet: true, ...(o.now ? { now: o.now } : {}) },
+  );
+  await t.sync?.stop();
+  return t;
 }
