@@ -5,7 +5,7 @@ import { signedPoints } from '../core/ledger/entry.js';
 import { emptyState } from '../core/ledger/state.js';
 import { applyHq, foldHq } from './domain/fold.js';
 import { compareKeys, withSortKeys, type HqEntry } from './domain/order.js';
-import { assignClasses, lifecycle } from './domain/segments.js';
+import { assignClasses, lifecycle } from '../core/segments.js';
 import { TillSim, at } from './test-helpers.js';
 
 describe('merge order', () => {

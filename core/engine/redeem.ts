@@ -119,6 +119,21 @@ export function checkOfflineRedemption(
   }
 }
 
+/**
+ * The most an offline till may still redeem for a member (DOMAIN.md 4): what head office last
+ * confirmed less what this till spent since, and what is left of today's offline maximum.
+ * Quotes and the reward screen offer no more than this, so a sale is never refused at a
+ * limit its quote did not show.
+ */
+export function offlineAllowance(
+  ruleSet: RuleSet,
+  args: { confirmedBalance: number; spentSinceConfirmed: number; redeemedTodayOffline: number },
+): number {
+  const byBalance = args.confirmedBalance - args.spentSinceConfirmed;
+  const byDay = ruleSet.redemption.offlineRedemptionDailyMax - args.redeemedTodayOffline;
+  return Math.max(0, Math.min(byBalance, byDay));
+}
+
 /** null rather than a throw: an unknown reward id is a catalogue lookup miss for the caller to report. */
 export function rewardFor(ruleSet: RuleSet, rewardId: string): Reward | null {
   return ruleSet.rewards.find((r) => r.id === rewardId) ?? null;

@@ -4,7 +4,7 @@
  */
 export const CREDIT_KINDS = ['earn', 'bonus', 'restore', 'adjust_credit'] as const;
 export const DEBIT_KINDS = ['redeem', 'reward', 'reverse', 'expire', 'adjust_debit'] as const;
-export const MARKER_KINDS = ['tier', 'offer', 'stamp_return'] as const;
+export const MARKER_KINDS = ['tier', 'offer', 'stamp_return', 'coupon_use', 'service_use'] as const;
 
 export type CreditKind = (typeof CREDIT_KINDS)[number];
 export type DebitKind = (typeof DEBIT_KINDS)[number];
@@ -21,17 +21,45 @@ export interface EntryData {
   ruleVersion?: number;
   /** reverse: the earn entry whose lot is reversed first */
   lotId?: string;
+  /**
+   * reverse: the local date of the original sale. Its spend reduction belongs to that date's
+   * window (DOMAIN.md 12), never to the return's own date.
+   */
+  spendOn?: string;
+  /**
+   * earn: the local date the till recorded a sale dated an earlier day (a late sale, DOMAIN.md
+   * 12); its points count against that day's late budget as well as against the sale's own day.
+   */
+  recordedOn?: string;
   /** expire: lots expiring before this local date are removed */
   before?: string;
   /** tier: the change */
   fromTier?: string;
   toTier?: string;
   reason?: 'threshold' | 'instant' | 'review' | 'hq';
+  /**
+   * tier: the position of toTier in the programme's tier list. An upgrade with a rank never
+   * lowers a tier reached elsewhere (two stores may both upgrade a member offline, or head
+   * office may have upgraded on the merged spend first).
+   */
+  rank?: number;
   /** offer: win-back until (local date, inclusive) */
   winBackUntil?: string;
-  /** reward: coupon issued */
+  /** reward: coupon issued; coupon_use: the coupon used */
   couponCode?: string;
+  /** reward: what the coupon is (so every till knows it after a sync, DOMAIN.md 12) */
+  rewardId?: string;
+  couponValue?: number;
+  validFrom?: string;
+  validTo?: string;
+  /** coupon_use: the POS sale the coupon paid on, when given */
+  usedOnSale?: string;
+  /** service_use: the free service claimed (a tier benefit, DOMAIN.md 5) */
+  service?: string;
+  /** head office entries: the operator who decided, or "eod" for the end-of-day run */
+  operator?: string;
   staffId?: string;
+  /** adjustments and offers: the reason given (DOMAIN.md 10: every manual action is attributed and kept) */
   note?: string;
   /** redeem/reward: made while the till was offline (DOMAIN.md 4 offline daily limit) */
   offline?: boolean;

@@ -29,12 +29,38 @@ export interface MemberState {
   /** sale points granted per local day over the last EARNED_DAYS_KEPT days (for the daily cap) */
   earnedDays: { on: string; points: number }[];
   winBackUntil: string | null;
+  /**
+   * Position of `tier` in the programme's list, when a ranked tier entry set it (see
+   * EntryData.rank); absent on states folded only from entries without ranks.
+   */
+  tierRank?: number;
+  /** late-sale points per local day of recording (DOMAIN.md 12 late budget), same window as earnedDays */
+  lateDays?: { on: string; points: number }[];
+  /** the member's coupons by code (DOMAIN.md 12: known chain-wide), pruned 35 days after validTo */
+  coupons?: Record<string, MemberCoupon>;
+  /** free services claimed per year: "2026:car-wash" -> count (DOMAIN.md 5 tier benefit) */
+  servicesUsed?: Record<string, number>;
+  /** local date of the member's first sale (DOMAIN.md 8 "new") */
+  firstSaleOn?: string | null;
   /** local date the current tier was reached (reviews only judge a tier held a whole period) */
   tierSince: string | null;
   /** the last review date applied */
   reviewedThrough: string | null;
   lastSaleOn: string | null;
   lastSeq: string | null;
+}
+
+export interface MemberCoupon {
+  rewardId: string;
+  value: number;
+  validFrom: string;
+  validTo: string;
+  /** the reward entry that issued it, "till:seq" */
+  issuedBy: string;
+  usedAt: string | null;
+  usedSaleId: string | null;
+  /** the coupon_use entry that used it, "till:seq" */
+  usedBy: string | null;
 }
 
 export function emptyState(memberNo: string, tier: string): MemberState {
@@ -67,12 +93,20 @@ function lotOrder(a: Lot, b: Lot): number {
 
 /**
  * Takes `points` from the lots: the lot `firstLotId` first (a reversal takes back its own
- * earn's lot), then FIFO. Lots left untouched are shared with the input, never copied or
- * changed: states are values, no caller mutates a lot.
+ * earn's lot), then FIFO. Lots past their expiry on `today` cannot pay: they wait for the
+ * expire entry (head office's end-of-day run, or a standalone till's next activity), which then
+ * finds exactly the points it removes. Lots left untouched are shared with the input, never
+ * copied or changed: states are values, no caller mutates a lot.
  */
-function consume(lots: readonly Lot[], points: number, firstLotId?: string): { lots: Lot[]; shortfall: number } {
+function consume(
+  lots: readonly Lot[],
+  points: number,
+  today: string,
+  firstLotId?: string,
+): { lots: Lot[]; shortfall: number } {
   let left = points;
-  const own = firstLotId ? lots.findIndex((l) => l.id === firstLotId) : -1;
+  const live = (l: Lot): boolean => l.expiresOn === null || l.expiresOn >= today;
+  const own = firstLotId ? lots.findIndex((l) => l.id === firstLotId && live(l)) : -1;
   let ownTaken = 0;
   if (own >= 0) {
     ownTaken = Math.min((lots[own] as Lot).remaining, left);
@@ -82,7 +116,7 @@ function consume(lots: readonly Lot[], points: number, firstLotId?: string): { l
   for (let i = 0; i < lots.length; i++) {
     const l = lots[i] as Lot;
     let remaining = i === own ? l.remaining - ownTaken : l.remaining;
-    if (left !== 0) {
+    if (left !== 0 && live(l)) {
       const t = Math.min(remaining, left);
       remaining -= t;
       left -= t;
@@ -174,9 +208,55 @@ function addEarned(
   return next;
 }
 
+/**
+ * One item per local date, in date order: a busy member's state stays small. `on` may be an
+ * earlier date than the entry's own (a return's reduction belongs to its sale's date), so the
+ * item is found or inserted in place; 13 months before the entry's date are kept, enough for
+ * any rolling-window question about the recent past.
+ */
+function addSpend(
+  prev: readonly { on: string; amount: number }[],
+  on: string,
+  amount: number,
+  entryDate: string,
+): { on: string; amount: number }[] {
+  const keepAfter = spendKeepAfterOf(entryDate);
+  const out: { on: string; amount: number }[] = [];
+  let placed = false;
+  for (let i = 0; i < prev.length; i++) {
+    const x = prev[i] as { on: string; amount: number };
+    if (!placed && x.on >= on) {
+      placed = true;
+      if (x.on === on) {
+        if (on > keepAfter) out.push({ on, amount: x.amount + amount });
+        continue;
+      }
+      if (on > keepAfter) out.push({ on, amount });
+    }
+    if (x.on > keepAfter) out.push(x);
+  }
+  if (!placed && on > keepAfter) out.push({ on, amount });
+  return out;
+}
+
 /** Sale points already granted on a local day (DOMAIN.md 3.7 daily cap). */
 export function earnedOn(state: MemberState, day: string): number {
   return state.earnedDays.find((d) => d.on === day)?.points ?? 0;
+}
+
+/** Late-sale points already counted against the late budget of a day of recording (DOMAIN.md 12). */
+export function lateEarnedOn(state: MemberState, day: string): number {
+  return state.lateDays?.find((d) => d.on === day)?.points ?? 0;
+}
+
+/**
+ * What counts as "already earned" for a sale dated `saleDay` and recorded on `recordedOn`: its
+ * own day's points, or, for a late sale, the larger of that and the late budget used on the day
+ * of recording. The engine's daily cap then leaves min(cap - own day, cap - late budget).
+ */
+export function capUsed(state: MemberState, saleDay: string, recordedOn: string): number {
+  const own = earnedOn(state, saleDay);
+  return recordedOn > saleDay ? Math.max(own, lateEarnedOn(state, recordedOn)) : own;
 }
 
 /** Rolling window: spend on dates after `asOf` minus 12 months counts. */
@@ -199,23 +279,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
   const id = lotIdOf(e);
   const s: MemberState = { ...state, lastSeq: id };
 
-  if (e.spend !== 0) {
-    // One item per local date: a busy member's state stays small.
-    const prev = s.spend;
-    const last = prev[prev.length - 1];
-    const same = last !== undefined && last.on === e.localDate;
-    // Keep 13 months: enough for any rolling-window question about the recent past.
-    const keepAfter = spendKeepAfterOf(e.localDate);
-    const spend: { on: string; amount: number }[] = [];
-    const kept = same ? prev.length - 1 : prev.length;
-    for (let i = 0; i < kept; i++) {
-      const x = prev[i] as { on: string; amount: number };
-      if (x.on > keepAfter) spend.push(x);
-    }
-    const item = same ? { on: last.on, amount: last.amount + e.spend } : { on: e.localDate, amount: e.spend };
-    if (item.on > keepAfter) spend.push(item);
-    s.spend = spend;
-  }
+  if (e.spend !== 0) s.spend = addSpend(s.spend, e.data.spendOn ?? e.localDate, e.spend, e.localDate);
 
   if (isCredit(e.kind)) {
     s.balance += e.points;
@@ -239,7 +303,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       }
       s.lots = s.lots.filter((l) => !(l.expiresOn !== null && l.expiresOn < before));
     } else {
-      const r = consume(s.lots, e.points, e.kind === 'reverse' ? e.data.lotId : undefined);
+      const r = consume(s.lots, e.points, e.localDate, e.kind === 'reverse' ? e.data.lotId : undefined);
       s.lots = r.lots;
       s.debt += r.shortfall;
     }
@@ -247,9 +311,13 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
 
   switch (e.kind) {
     case 'earn': {
-      s.lastSaleOn = e.localDate;
+      if (s.lastSaleOn === null || e.localDate > s.lastSaleOn) s.lastSaleOn = e.localDate;
+      if (e.saleId !== null && (s.firstSaleOn == null || e.localDate < s.firstSaleOn)) s.firstSaleOn = e.localDate;
       s.stamps += e.data.stamp ?? 0;
       s.earnedDays = addEarned(s.earnedDays, e.localDate, e.points);
+      if (e.data.recordedOn !== undefined && e.data.recordedOn > e.localDate) {
+        s.lateDays = addEarned(s.lateDays ?? [], e.data.recordedOn, e.points);
+      }
       break;
     }
     case 'bonus':
@@ -258,21 +326,64 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     case 'stamp_return':
       s.stamps -= e.data.stamp ?? 0;
       break;
-    case 'tier':
+    case 'tier': {
       if (!e.data.toTier) throw new LedgerStateError(`tier entry ${lotIdOf(e)} has no target tier`);
+      const review = e.data.reason === 'review';
+      if (review) {
+        const on = e.data.before ?? e.localDate;
+        if (s.reviewedThrough === null || on > s.reviewedThrough) s.reviewedThrough = on;
+        // A review judges the tier held on its date: a tier reached after that date stays.
+        if (s.tierSince !== null && s.tierSince > on) break;
+      }
+      // An upgrade decided on a smaller view than this state's never lowers a tier reached elsewhere.
+      const rank = e.data.rank;
+      if (!review && rank !== undefined && s.tierRank !== undefined && rank <= s.tierRank) break;
       // A review's tier begins on the review date, however late the member was next seen.
-      if (e.data.toTier !== s.tier)
-        s.tierSince = e.data.reason === 'review' ? (e.data.before ?? e.localDate) : e.localDate;
+      if (e.data.toTier !== s.tier) s.tierSince = review ? (e.data.before ?? e.localDate) : e.localDate;
       s.tier = e.data.toTier;
-      if (e.data.reason === 'review') s.reviewedThrough = e.data.before ?? e.localDate;
+      if (rank !== undefined) s.tierRank = rank;
+      else delete s.tierRank;
       break;
+    }
+    case 'reward':
+      if (e.data.couponCode !== undefined && e.data.validTo !== undefined) {
+        s.coupons = withCoupon(s.coupons, e.localDate, e.data.couponCode, {
+          rewardId: e.data.rewardId ?? '',
+          value: e.data.couponValue ?? 0,
+          validFrom: e.data.validFrom ?? e.localDate,
+          validTo: e.data.validTo,
+          issuedBy: id,
+          usedAt: null,
+          usedSaleId: null,
+          usedBy: null,
+        });
+      }
+      break;
+    case 'coupon_use': {
+      const code = e.data.couponCode;
+      const c = code === undefined ? undefined : s.coupons?.[code];
+      // The first use in fold order holds; a second (two stores offline) is listed by head office.
+      if (code !== undefined && c !== undefined && c.usedBy === null) {
+        s.coupons = withCoupon(s.coupons, e.localDate, code, {
+          ...c,
+          usedAt: e.occurredAt,
+          usedSaleId: e.data.usedOnSale ?? null,
+          usedBy: id,
+        });
+      }
+      break;
+    }
+    case 'service_use': {
+      const key = `${e.localDate.slice(0, 4)}:${e.data.service ?? ''}`;
+      s.servicesUsed = { ...s.servicesUsed, [key]: (s.servicesUsed?.[key] ?? 0) + 1 };
+      break;
+    }
     case 'offer':
       s.winBackUntil = e.data.winBackUntil ?? null;
       break;
     case 'restore':
     case 'adjust_credit':
     case 'redeem':
-    case 'reward':
     case 'reverse':
     case 'expire':
     case 'adjust_debit':
@@ -283,6 +394,32 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     }
   }
   return s;
+}
+
+/** Days after validTo a coupon stays in the state (so "expired" and "used" can still be told apart). */
+export const COUPON_KEPT_DAYS = 35;
+
+function withCoupon(
+  coupons: Record<string, MemberCoupon> | undefined,
+  today: string,
+  code: string,
+  c: MemberCoupon,
+): Record<string, MemberCoupon> {
+  const keepFrom = addDays(today, -COUPON_KEPT_DAYS);
+  const out: Record<string, MemberCoupon> = {};
+  for (const [k, v] of Object.entries(coupons ?? {})) if (v.validTo >= keepFrom) out[k] = v;
+  out[code] = c;
+  return out;
+}
+
+/**
+ * A coupon_use entry for a coupon already used: a second use (two stores offline, DOMAIN.md 12).
+ * Head office lists it for review.
+ */
+export function isSecondCouponUse(state: MemberState, e: LedgerEntry): boolean {
+  if (e.kind !== 'coupon_use' || e.data.couponCode === undefined) return false;
+  const c = state.coupons?.[e.data.couponCode];
+  return c !== undefined && c.usedBy !== null;
 }
 
 export function foldEntries(memberNo: string, firstTier: string, entries: Iterable<LedgerEntry>): MemberState {

@@ -134,8 +134,15 @@ export const RuleSet = z
       })
       .prefault({}),
     winBack: z
-      .object({ multiplier: Multiplier.default('2'), days: z.number().int().positive().default(30) })
+      .object({
+        multiplier: Multiplier.default('2'),
+        days: z.number().int().positive().default(30),
+        /** head office's end-of-day run grants the offer to members who became dormant (DOMAIN.md 8) */
+        autoGrant: z.boolean().default(false),
+      })
       .prefault({}),
+    /** a sale dated more than this many days before it is recorded is refused (DOMAIN.md 12) */
+    lateSaleMaxDays: z.number().int().min(0).max(35).default(30),
   })
   .superRefine((rs, ctx) => {
     const codes = new Set<string>();

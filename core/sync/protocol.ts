@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { CREDIT_KINDS, DEBIT_KINDS, MARKER_KINDS, type LedgerEntry } from '../ledger/entry.js';
+import type { MemberState } from '../ledger/state.js';
 import { RuleSet } from '../ruleset/schema.js';
 
 export const SYNC_PATHS = { batches: '/v1/sync/batches', changes: '/v1/sync/changes' } as const;
@@ -51,6 +52,9 @@ export const EntryData = z.looseObject({
   fromTier: z.string().optional(),
   toTier: z.string().optional(),
   reason: z.enum(['threshold', 'instant', 'review', 'hq']).optional(),
+  rank: z.number().int().min(0).optional(),
+  spendOn: LocalDateStr.optional(),
+  recordedOn: LocalDateStr.optional(),
   winBackUntil: LocalDateStr.optional(),
   couponCode: z.string().optional(),
   staffId: z.string().optional(),
@@ -120,6 +124,13 @@ const memberFields = {
 /** Personal data travels in clear inside TLS or loopback; head office encrypts it at rest. */
 export const MemberUpsert = z.object({ ...memberFields, cards: z.array(CardItem).max(20) });
 
+/** The confirmed state a sale was computed against (DOMAIN.md 12): the till's feed cursor then. */
+export const SaleBasis = z.object({
+  cursor: z.number().int().min(0),
+  /** the highest of the till's own seqs head office's confirmation of the member included */
+  confirmedThrough: z.number().int().min(0),
+});
+
 export const SaleRecord = z.object({
   saleId: RecordId,
   memberNo: MemberNo.nullable(),
@@ -131,6 +142,11 @@ export const SaleRecord = z.object({
   pointsRedeemed: Points,
   total: Fen,
   occurredAt: Instant,
+  /** when the till recorded it (a late sale's budget is that day's, DOMAIN.md 12) */
+  recordedAt: Instant.optional(),
+  basis: SaleBasis.nullable().optional(),
+  /** the engine's per-line result, so a return at another store can take the sale back */
+  computation: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const ReturnRecord = z.object({
@@ -191,6 +207,56 @@ export const BatchAck = z.object({
 export const SequenceGap = ErrorBody.extend({ expectedSeq: Seq });
 
 const Cursor = z.number().int().min(1);
+
+const DayPoints = z.array(z.object({ on: LocalDateStr, points: z.number().int() }));
+
+/** core/ledger/state.ts MemberState, as head office sends it down the feed. */
+export const MemberStateSchema = z.object({
+  memberNo: MemberNo,
+  balance: z.number().int(),
+  tier: z.string(),
+  lots: z.array(
+    z.object({
+      id: z.string(),
+      earnedOn: LocalDateStr,
+      expiresOn: LocalDateStr.nullable(),
+      remaining: z.number().int(),
+    }),
+  ),
+  debt: z.number().int(),
+  spend: z.array(z.object({ on: LocalDateStr, amount: z.number().int() })),
+  stamps: z.number().int(),
+  birthdayGiftYear: z.number().int().nullable(),
+  earnedDays: DayPoints,
+  winBackUntil: LocalDateStr.nullable(),
+  tierRank: z.number().int().optional(),
+  lateDays: DayPoints.optional(),
+  coupons: z
+    .record(
+      z.string(),
+      z.object({
+        rewardId: z.string(),
+        value: z.number().int(),
+        validFrom: LocalDateStr,
+        validTo: LocalDateStr,
+        issuedBy: z.string(),
+        usedAt: z.string().nullable(),
+        usedSaleId: z.string().nullable(),
+        usedBy: z.string().nullable(),
+      }),
+    )
+    .optional(),
+  servicesUsed: z.record(z.string(), z.number().int()).optional(),
+  firstSaleOn: LocalDateStr.nullable().optional(),
+  tierSince: LocalDateStr.nullable(),
+  reviewedThrough: LocalDateStr.nullable(),
+  lastSaleOn: LocalDateStr.nullable(),
+  lastSeq: z.string().nullable(),
+});
+
+// Compile-time guard: what the feed carries is a MemberState the till can fold on.
+const _stateFits = (s: z.output<typeof MemberStateSchema>): MemberState => s;
+void _stateFits;
 export const MemberFeed = z.object({ ...memberFields, status: z.enum(['active', 'blocked']) });
 export const MemberStateFeed = z.object({
   balance: z.number().int(),
@@ -220,6 +286,8 @@ export const Change = z.discriminatedUnion('type', [
     confirmedAt: Instant,
     /** per till, the highest seq of this member's entries the balance includes */
     includes: z.record(z.string(), z.number().int()),
+    /** head office's merged state of the member (core MemberState): what every till decides on */
+    state: MemberStateSchema.optional(),
   }),
   z.object({ type: z.literal('ruleset'), cursor: Cursor, ruleSet: RuleSet }),
   /** the member's personal data was erased at head office (DOMAIN.md 10): erase it here too */

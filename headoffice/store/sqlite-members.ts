@@ -15,7 +15,7 @@
 import { canonicalJson } from '../../core/ledger/hash.js';
 import type { MemberFeed, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
-import type { MemberClass } from '../domain/segments.js';
+import type { MemberClass } from '../../core/segments.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, type Db } from './sqlite-db.js';
 

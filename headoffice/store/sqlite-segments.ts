@@ -4,7 +4,7 @@
  */
 import { rollingSpend } from '../../core/ledger/state.js';
 import { localDate } from '../../core/time.js';
-import { assignClasses } from '../domain/segments.js';
+import { assignClasses } from '../../core/segments.js';
 import { appendChange } from './sqlite-changes.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { q, type Db } from './sqlite-db.js';

@@ -13,7 +13,7 @@
 import { lowestTier } from '../../core/engine/tiers.js';
 import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
-import { lifecycle, type Lifecycle } from '../domain/segments.js';
+import { lifecycle, type Lifecycle } from '../../core/segments.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { q, type Db } from './sqlite-db.js';
 import type { DoubleSpendCase, SummaryReport } from './types.js';

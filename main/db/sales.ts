@@ -22,6 +22,11 @@ export interface StoredReturn {
   occurredAt: string;
 }
 
+export interface SaleBasis {
+  recordedAt: string;
+  basis: { cursor: number; confirmedThrough: number } | null;
+}
+
 interface SaleRow {
   sale_id: string;
   member_no: string | null;
@@ -49,13 +54,13 @@ export class SaleStore {
   constructor(db: Db) {
     this.q = {
       sale: db.prepare('SELECT * FROM sales WHERE sale_id = ?'),
-      // Without the computation (the breakdown, most of the row), which head office recomputes.
       saleRecord: db.prepare(
-        'SELECT sale_id, member_no, request, result, rule_version, total, occurred_at FROM sales WHERE sale_id = ?',
+        `SELECT sale_id, member_no, request, result, computation, rule_version, total, occurred_at, recorded_at, basis
+         FROM sales WHERE sale_id = ?`,
       ),
       putSale: db.prepare(
         `INSERT INTO sales (sale_id, member_no, request_hash, request, result, computation, rule_version, total,
-           occurred_at, recorded_at, staff_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           occurred_at, recorded_at, staff_id, basis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       ret: db.prepare('SELECT * FROM returns WHERE return_id = ?'),
       retsOf: db.prepare('SELECT * FROM returns WHERE original_sale_id = ? ORDER BY rowid'),
@@ -83,22 +88,34 @@ export class SaleStore {
     };
   }
 
-  /** What a sale's upload record needs: the stored sale without its computation. */
-  saleRecord(saleId: string): Omit<StoredSale, 'requestHash' | 'computation'> | null {
-    const r = this.q.saleRecord.get(saleId) as Omit<SaleRow, 'request_hash' | 'computation'> | undefined;
+  /**
+   * What a sale's upload record needs: with the computation (a return at another store needs its
+   * lines), the day it was recorded and the confirmed state it was computed against.
+   */
+  saleRecord(saleId: string): (Omit<StoredSale, 'requestHash'> & SaleBasis) | null {
+    const r = this.q.saleRecord.get(saleId) as
+      (Omit<SaleRow, 'request_hash'> & { recorded_at: string; basis: string | null }) | undefined;
     if (!r) return null;
     return {
       saleId: r.sale_id,
       memberNo: r.member_no,
       request: JSON.parse(r.request),
       result: JSON.parse(r.result),
+      computation: JSON.parse(r.computation),
       ruleVersion: r.rule_version,
       total: r.total,
       occurredAt: r.occurred_at,
+      recordedAt: r.recorded_at,
+      basis: r.basis === null ? null : (JSON.parse(r.basis) as { cursor: number; confirmedThrough: number }),
     };
   }
 
-  putSale(s: StoredSale, recordedAt: string, staffId: string | null): void {
+  putSale(
+    s: StoredSale,
+    recordedAt: string,
+    staffId: string | null,
+    basis: { cursor: number; confirmedThrough: number } | null = null,
+  ): void {
     this.q.putSale.run(
       s.saleId,
       s.memberNo,
@@ -111,6 +128,7 @@ export class SaleStore {
       s.occurredAt,
       recordedAt,
       staffId,
+      basis === null ? null : JSON.stringify(basis),
     );
   }
 

@@ -40,6 +40,8 @@ export type TillErrorCode =
   | 'unknown_sku'
   | 'unknown_tier'
   | 'occurred_in_future'
+  | 'occurred_too_long_ago'
+  | 'original_sale_elsewhere'
   | 'unknown_reward'
   | 'unknown_coupon'
   | 'coupon_used'
@@ -93,6 +95,8 @@ const STATUS: Record<TillErrorCode, number> = {
   unknown_sku: 422,
   unknown_tier: 422,
   occurred_in_future: 422,
+  occurred_too_long_ago: 422,
+  original_sale_elsewhere: 409,
   unknown_reward: 404,
   unknown_coupon: 404,
   coupon_used: 409,

@@ -7,7 +7,8 @@ import { expiryDate } from '../../core/ledger/expiry.js';
 import { expiringBetween, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import { maskName, maskPhone, normaliseBirthday, normalisePhone } from '../../core/members.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import { addDays, daysBetween, localDate } from '../../core/time.js';
+import { addDays, localDate } from '../../core/time.js';
+import { lifecycle } from '../../core/segments.js';
 import type { CardRecord, MemberRecord } from '../db/members.js';
 import type { EnrolRequest, IdentifyRequest, MemberSummary } from '../api/schemas.js';
 import type { TillContext } from './context.js';
@@ -29,8 +30,9 @@ export function summarise(
   s: MemberState,
   today: string,
 ): MemberSummary {
-  const spend = rollingSpend(s, today);
   const view = memberView(ctx, rs, s, today, lockedAfter(rs, today));
+  const v = view.state;
+  const spend = rollingSpend(v, today);
   const next = progressToNextTier(rs, { tier: view.tier, rollingSpend: spend });
   const def = tierDef(rs, view.tier);
   return {
@@ -44,29 +46,16 @@ export function summarise(
     balance: view.balance,
     spendable: view.spendable,
     balanceAsOf: balanceAsOf(ctx),
-    expiringSoon: expiringBetween(s, today, addDays(today, EXPIRING_SOON_DAYS)),
+    expiringSoon: expiringBetween(v, today, addDays(today, EXPIRING_SOON_DAYS)),
     rollingSpend: spend,
     nextTier: { tier: next.next, remaining: next.remaining },
-    stamps: s.stamps,
-    lifecycle: lifecycle(today, s.lastSaleOn, localDate(m.createdAt, rs.timeZone).date),
+    stamps: v.stamps,
+    lifecycle: lifecycle(today, {
+      firstSaleOn: v.firstSaleOn ?? null,
+      lastSaleOn: v.lastSaleOn,
+      enrolledOn: localDate(m.createdAt, rs.timeZone).date,
+    }),
   };
-}
-
-/**
- * DOMAIN.md 8 lifecycle as this till can judge it (head office computes it over every store):
- * dormant after 180 days without a sale, at risk after 90, new within 90 days of enrolment,
- * otherwise active. A member with no sale yet counts from the enrolment date.
- */
-export function lifecycle(
-  today: string,
-  lastSaleOn: string | null,
-  enrolledOn: string,
-): 'new' | 'active' | 'at_risk' | 'dormant' {
-  const idle = daysBetween(lastSaleOn ?? enrolledOn, today);
-  if (idle >= 180) return 'dormant';
-  if (idle >= 90) return 'at_risk';
-  if (daysBetween(enrolledOn, today) < 90) return 'new';
-  return 'active';
 }
 
 /** null when the till is sure of the balance (standalone, or heard from head office lately). */
@@ -235,7 +224,7 @@ export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSum
           kind: 'tier',
           points: 0,
           ...at,
-          data: { fromTier: first, toTier: first, reason: 'threshold', ...staff },
+          data: { fromTier: first, toTier: first, reason: 'threshold', rank: 0, ...staff },
         },
       ]).state;
       if (rs.bonuses.enrolment > 0) {

@@ -6,7 +6,6 @@ import { computeReturn } from '../../core/engine/returns.js';
 import type { LineResult } from '../../core/engine/types.js';
 import { lotIdOf } from '../../core/ledger/entry.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
-import { visibleBalance } from '../../core/ledger/state.js';
 import { localDate } from '../../core/time.js';
 import type { NewEntry } from '../db/ledger.js';
 import type { ReturnRequest, ReturnResponse } from '../api/schemas.js';
@@ -14,6 +13,8 @@ import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { refuseFutureInstant, requestHash } from './sales.js';
 import { settleMember } from './settle.js';
+import { lockedAfter } from './members.js';
+import { advanceView, memberView } from './view.js';
 
 export type ReturnResult = ReturnResponse;
 
@@ -69,9 +70,12 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
       let pointsShort = 0;
       let reversed = r.pointsReversed;
       if (sale.memberNo) {
+        const locked = lockedAfter(rs, today);
         let state = settleMember(ctx, rs, sale.memberNo, { occurredAt: at, localDate: today });
+        // The member's points at every store cover a reversal (DOMAIN.md 12), not this till's alone.
+        let view = memberView(ctx, rs, state, today, locked);
         if (rs.returns.insufficientBalance === 'deductFromRefund') {
-          const coverable = Math.max(0, state.balance + r.pointsRestored);
+          const coverable = Math.max(0, view.balance + r.pointsRestored);
           pointsShort = Math.max(0, reversed - coverable);
           reversed -= pointsShort;
         }
@@ -103,7 +107,12 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
             kind: 'reverse',
             points: reversed,
             spend: -r.returnedQualifying,
-            data: { ...(earnSeq ? { lotId: lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) } : {}), ...staff },
+            data: {
+              ...(earnSeq ? { lotId: lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) } : {}),
+              // The spend leaves the window of the sale's own day (DOMAIN.md 12).
+              spendOn: localDate(sale.occurredAt, saleRs.timeZone).date,
+              ...staff,
+            },
           });
         }
         // A stamp was earned for spend the customer no longer keeps below the threshold: take it back.
@@ -127,9 +136,10 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
           const w = ctx.ledger.append(state, batch);
           state = w.state;
           entries = w.entries.map((e) => e.seq);
+          view = advanceView(rs, view, state, w.entries, today, locked);
         }
-        balance = visibleBalance(state, today);
-        tier = state.tier;
+        balance = view.balance;
+        tier = view.tier;
       }
       const result: ReturnResult = {
         returnId: req.returnId,

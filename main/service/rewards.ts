@@ -4,14 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { couponValidity, isCouponUsable, rewardFor } from '../../core/engine/redeem.js';
-import { spendablePoints, visibleBalance } from '../../core/ledger/state.js';
+import { lowestTier } from '../../core/engine/tiers.js';
 import { localDate } from '../../core/time.js';
 import type { Coupon } from '../db/coupons.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { lockedAfter } from './members.js';
 import { settleMember } from './settle.js';
-import { guarded } from './sales.js';
+import { checkOffline, guarded, offlineLimits } from './sales.js';
+import { advanceView, memberView } from './view.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -40,24 +41,39 @@ export function redeemReward(
         const member = ctx.members.get(req.memberNo);
         if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
         if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
-        const state = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
-        if (spendablePoints(state, today, lockedAfter(rs, today)) < reward.points) {
+        const own = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
+        const locked = lockedAfter(rs, today);
+        const view = memberView(ctx, rs, own, today, locked);
+        // The merged view: points earned at every store pay for a reward (DOMAIN.md 12).
+        if (view.spendable < reward.points) {
           throw new TillError('insufficient_points', `this reward needs ${reward.points} points`, 'rewardId');
         }
+        // Offline, a reward is a redemption like a points tender: the same limits apply (DOMAIN.md 4).
+        const offline = offlineLimits(ctx, rs, view, today);
+        checkOffline(rs, offline, reward.points);
         ctx.redemptions.admit(rs);
         const code = couponCode();
-        const w = ctx.ledger.append(state, [
+        const validity = couponValidity(rs, reward, now);
+        const w = ctx.ledger.append(own, [
           {
             memberNo: member.memberNo,
             kind: 'reward',
             points: reward.points,
             occurredAt: now,
             localDate: today,
-            data: { couponCode: code, ...(req.staffId ? { staffId: req.staffId } : {}) },
+            data: {
+              couponCode: code,
+              rewardId: reward.id,
+              couponValue: reward.value,
+              validFrom: validity.validFrom,
+              validTo: validity.validTo,
+              ...(offline ? { offline: true } : {}),
+              ...(req.staffId ? { staffId: req.staffId } : {}),
+            },
           },
         ]);
+        const after = advanceView(rs, view, w.state, w.entries, today, locked);
         const seq = w.entries[0]?.seq ?? 0;
-        const validity = couponValidity(rs, reward, now);
         ctx.coupons.put({
           code,
           memberNo: member.memberNo,
@@ -68,7 +84,7 @@ export function redeemReward(
         });
         const coupon = ctx.coupons.get(code);
         if (!coupon) throw new Error('coupon vanished');
-        return { coupon, pointsSpent: reward.points, balance: visibleBalance(w.state, today) };
+        return { coupon, pointsSpent: reward.points, balance: after.balance };
       })
       .immediate(),
   );
@@ -81,23 +97,38 @@ export function redeemReward(
   return out;
 }
 
-export function useCoupon(ctx: TillContext, req: { code: string; saleId?: string | undefined }): Coupon {
+/**
+ * Uses a coupon once, anywhere in the chain (DOMAIN.md 12): its state is the member's merged
+ * view, so a coupon used at another store is refused here after the next sync. The use is a
+ * `coupon_use` ledger entry: it travels to head office with the till's chain, and two offline
+ * uses of one coupon are listed there for review like a double spend.
+ */
+export function useCoupon(
+  ctx: TillContext,
+  req: { code: string; saleId?: string | undefined; staffId?: string | undefined },
+): Coupon {
   const now = ctx.now().toISOString();
   const rs = ctx.rules.at(now);
-  return ctx.db
+  const today = localDate(now, rs.timeZone).date;
+  const out = ctx.db
     .transaction(() => {
-      const c = ctx.coupons.get(req.code.trim().toUpperCase());
-      if (!c) throw new TillError('unknown_coupon', 'no such coupon', 'code');
+      const code = req.code.trim().toUpperCase();
+      const indexed = ctx.coupons.get(code);
+      if (!indexed) throw new TillError('unknown_coupon', 'no such coupon', 'code');
+      const own = ctx.ledger.state(indexed.memberNo, lowestTier(rs).code);
+      const view = memberView(ctx, rs, own, today, lockedAfter(rs, today));
+      const known = view.state.coupons?.[code];
+      // A coupon issued before coupons travelled in the ledger is known only to this table.
+      const c = known
+        ? { ...indexed, validFrom: known.validFrom, validTo: known.validTo, usedAt: known.usedAt ?? indexed.usedAt }
+        : indexed;
+      const usedSaleId = known?.usedSaleId ?? indexed.usedSaleId;
       const state = isCouponUsable(c, now, rs.timeZone);
       switch (state) {
         case 'ok':
           break;
         case 'used':
-          throw new TillError(
-            'coupon_used',
-            `coupon already used${c.usedSaleId ? ` on sale ${c.usedSaleId}` : ''}`,
-            'code',
-          );
+          throw new TillError('coupon_used', `coupon already used${usedSaleId ? ` on sale ${usedSaleId}` : ''}`, 'code');
         case 'expired':
           throw new TillError('coupon_expired', `coupon expired after ${c.validTo}`, 'code');
         case 'not_yet_valid':
@@ -107,12 +138,31 @@ export function useCoupon(ctx: TillContext, req: { code: string; saleId?: string
           throw new Error(`unknown coupon state ${String(never)}`);
         }
       }
-      if (!ctx.coupons.markUsed(c.code, now, req.saleId ?? null)) {
+      if (!ctx.coupons.markUsed(code, now, req.saleId ?? null)) {
         throw new TillError('coupon_used', 'coupon already used', 'code');
       }
-      const used = ctx.coupons.get(c.code);
+      if (known) {
+        ctx.ledger.append(own, [
+          {
+            memberNo: indexed.memberNo,
+            kind: 'coupon_use',
+            points: 0,
+            occurredAt: now,
+            localDate: today,
+            // Not the entry's saleId: that names the sale whose points an entry carries.
+            data: {
+              couponCode: code,
+              ...(req.saleId ? { usedOnSale: req.saleId } : {}),
+              ...(req.staffId ? { staffId: req.staffId } : {}),
+            },
+          },
+        ]);
+      }
+      const used = ctx.coupons.get(code);
       if (!used) throw new Error('coupon vanished');
       return used;
     })
     .immediate();
+  ctx.log.log('info', 'coupon_used', { code: out.code, memberNo: out.memberNo, saleId: req.saleId ?? null });
+  return out;
 }

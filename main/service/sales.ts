@@ -4,14 +4,20 @@
  * idempotency record in one synchronous transaction before it answers.
  */
 import { computeEarn } from '../../core/engine/earn.js';
-import { checkOfflineRedemption, checkRedemption, redemptionLimits } from '../../core/engine/redeem.js';
-import { lowestTier, tierAfterSale } from '../../core/engine/tiers.js';
+import {
+  checkOfflineRedemption,
+  checkRedemption,
+  offlineAllowance,
+  redemptionLimits,
+} from '../../core/engine/redeem.js';
+import { memberContextFor } from '../../core/engine/decide.js';
+import { lowestTier, tierAfterSale, tierIndex } from '../../core/engine/tiers.js';
 import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
-import { earnedOn, emptyState, rollingSpend, type MemberState } from '../../core/ledger/state.js';
+import { emptyState, rollingSpend } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import { localDate } from '../../core/time.js';
+import { daysBetween, localDate } from '../../core/time.js';
 import { createHash } from 'node:crypto';
 import type { NewEntry } from '../db/ledger.js';
 import type { MemberBrief } from '../db/members.js';
@@ -20,8 +26,9 @@ import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { QUOTE_EVENT_LINES } from './events.js';
 import { lockedAfter, memberByCode } from './members.js';
-import { reviewedTier, settleMember } from './settle.js';
-import { memberView, type MemberView } from './view.js';
+import { settleMember } from './settle.js';
+import { advanceView, memberView, type MemberView } from './view.js';
+import { getMeta } from './identity.js';
 import { RedemptionLockNeeded } from './redemption-guard.js';
 
 export type SaleResult = SaleResponse;
@@ -47,16 +54,14 @@ function resolveMember(
   return null;
 }
 
-function memberContext(m: MemberBrief, s: MemberState, today: string, tier: string): MemberContext {
-  return {
-    memberNo: m.memberNo,
-    tier,
-    birthday: m.birthday,
-    winBackUntil: s.winBackUntil,
-    earnedToday: earnedOn(s, today),
-    stamps: s.stamps,
-    birthdayGiftYear: s.birthdayGiftYear,
-  };
+function memberContext(
+  rs: RuleSet,
+  m: MemberBrief,
+  view: MemberView,
+  saleDay: string,
+  recordedOn: string,
+): MemberContext {
+  return memberContextFor(rs, view.state, { birthday: m.birthday, saleDay, recordedOn });
 }
 
 function pointsTendered(tenders: SaleRequest['tenders']): number {
@@ -86,22 +91,24 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
   const member = resolveMember(ctx, rs, req);
   const redeem = (req.redeemPoints ?? 0) + pointsTendered(req.tenders);
   if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'redeemPoints');
-  // A quote changes nothing: settle in memory by reading the cached state, judging expiry by
-  // date and applying due tier reviews without recording them.
-  const cached = member ? ctx.ledger.state(member.memberNo, lowestTier(rs).code) : emptyState('', lowestTier(rs).code);
-  const state = member ? { ...cached, tier: reviewedTier(rs, cached, today) } : cached;
-  const view = memberView(ctx, rs, state, today, lockedAfter(rs, today));
-  const mctx = member ? memberContext(member, state, today, view.tier) : null;
+  // A quote changes nothing: it reads the view as the sale will (expiry judged by date, due
+  // reviews applied in memory) without recording anything.
+  const recordedOn = localDate(ctx.now(), rs.timeZone).date;
+  const own = member ? ctx.ledger.state(member.memberNo, lowestTier(rs).code) : emptyState('', lowestTier(rs).code);
+  const view = member ? memberView(ctx, rs, own, today, lockedAfter(rs, today)) : null;
+  const mctx = member && view ? memberContext(rs, member, view, today, recordedOn) : null;
   // Price the basket once without redemption to learn the basket total the share applies to.
   const base = earn(rs, req, mctx, 0, at);
-  const available = member ? view.spendable : 0;
-  const limits = redemptionLimits(rs, { tier: view.tier, basketTotal: base.total, available });
+  const tier = view?.tier ?? lowestTier(rs).code;
+  const offline = view ? offlineLimits(ctx, rs, view, today) : null;
+  const available = view ? Math.min(view.spendable, offline?.allowance ?? Infinity) : 0;
+  const limits = redemptionLimits(rs, { tier, basketTotal: base.total, available });
   let problem: QuoteResult['redemptionProblem'] = null;
   let result = base;
   if (redeem > 0) {
     try {
-      checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available, points: redeem });
-      checkOffline(ctx, rs, state, view, today, redeem);
+      checkRedemption(rs, { tier, basketTotal: base.total, available: view?.spendable ?? 0, points: redeem });
+      if (offline) checkOffline(rs, offline, redeem);
       result = earn(rs, req, mctx, redeem, at);
     } catch (e) {
       if (!(e instanceof Error && 'code' in e)) throw e;
@@ -142,7 +149,7 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
     maxRedemptionValue: limits.maxValue,
     minimumRedemption: limits.minimumPoints,
     redemptionStep: limits.step,
-    balance: member ? view.balance : null,
+    balance: view ? view.balance : null,
     withheldByCaps: result.withheldByCaps,
     breakdown: result.breakdown,
     breakdownText: result.breakdownText,
@@ -150,35 +157,65 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
   };
 }
 
+/** What an offline till may still redeem for a member, and why (DOMAIN.md 4); null when online or standalone. */
+interface OfflineLimits {
+  confirmedBalance: number;
+  spentSinceConfirmed: number;
+  redeemedTodayOffline: number;
+  allowance: number;
+}
+
+export function offlineLimits(ctx: TillContext, rs: RuleSet, view: MemberView, today: string): OfflineLimits | null {
+  if (!ctx.connected || ctx.isOnline()) return null;
+  let spent = 0;
+  let today_ = 0;
+  for (const e of view.unconfirmed()) {
+    if (e.kind !== 'redeem' && e.kind !== 'reward') continue;
+    spent += e.points;
+    if (e.localDate === today && e.data.offline === true) today_ += e.points;
+  }
+  const args = {
+    confirmedBalance: view.confirmed?.available ?? 0,
+    spentSinceConfirmed: spent,
+    redeemedTodayOffline: today_,
+  };
+  return { ...args, allowance: offlineAllowance(rs, args) };
+}
+
 /**
  * DOMAIN.md 4, offline: a connected till that has not heard from head office lately redeems at
  * most the balance head office last confirmed minus what it spent since, and at most
  * offlineRedemptionDailyMax points a day per member.
  */
-function checkOffline(
-  ctx: TillContext,
-  rs: RuleSet,
-  state: MemberState,
-  view: MemberView,
-  today: string,
-  points: number,
-): void {
-  if (!ctx.connected || ctx.isOnline()) return;
-  const redeemedTodayOffline = ctx.ledger
-    .entriesOf(state.memberNo)
-    .filter((e) => (e.kind === 'redeem' || e.kind === 'reward') && e.localDate === today && e.data.offline === true)
-    .reduce((a, e) => a + e.points, 0);
+export function checkOffline(rs: RuleSet, limits: OfflineLimits | null, points: number): void {
+  if (!limits) return;
   try {
-    checkOfflineRedemption(rs, {
-      points,
-      confirmedBalance: view.confirmed?.available ?? 0,
-      spentSinceConfirmed: view.spentSinceConfirmed,
-      redeemedTodayOffline,
-    });
+    checkOfflineRedemption(rs, { points, ...limits });
   } catch (e) {
     if (e instanceof RuleViolation) throw new TillError('offline_redemption_limit', e.message, 'tenders');
     throw e;
   }
+}
+
+/**
+ * Refuses a sale dated more than lateSaleMaxDays before the day it is recorded (DOMAIN.md 12):
+ * backdating must not reach days whose caps and expiry are long settled.
+ */
+export function refuseTooLate(rs: RuleSet, saleDay: string, recordedOn: string): void {
+  const late = daysBetween(saleDay, recordedOn);
+  if (late > rs.lateSaleMaxDays) {
+    throw new TillError(
+      'occurred_too_long_ago',
+      `occurredAt is ${late} days before today; at most ${rs.lateSaleMaxDays} days late are accepted`,
+      'occurredAt',
+    );
+  }
+}
+
+/** The confirmed state a decision was made against (DOMAIN.md 12), recorded with the sale. */
+export function basisOf(ctx: TillContext, view: MemberView | null): { cursor: number; confirmedThrough: number } {
+  if (view?.confirmed) return { cursor: view.confirmed.cursor, confirmedThrough: view.confirmed.includedSeq };
+  return { cursor: Number(getMeta(ctx.db, 'hq_change_cursor') ?? 0), confirmedThrough: 0 };
 }
 
 /** How far ahead of the till's clock a POS may date a sale or a return (clock skew between machines). */
@@ -235,27 +272,31 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
         refuseFutureInstant(ctx, at);
         const rs = ctx.rules.at(at);
         const today = localDate(at, rs.timeZone).date;
+        const recordedOn = localDate(recordedAt, rs.timeZone).date;
+        refuseTooLate(rs, today, recordedOn);
         const member = resolveMember(ctx, rs, req);
         const redeem = pointsTendered(req.tenders);
         if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'tenders');
 
         let entries: number[] = [];
         let computation: EarnResult;
-        let state: MemberState | null = null;
+        let view: MemberView | null = null;
         let tierChange: { from: string; to: string } | null = null;
         let bonusPoints = 0;
+        let basis = basisOf(ctx, null);
         if (member) {
-          state = settleMember(ctx, rs, member.memberNo, { occurredAt: at, localDate: today });
-          const view = memberView(ctx, rs, state, today, lockedAfter(rs, today));
-          const mctx = memberContext(member, state, today, view.tier);
+          const locked = lockedAfter(rs, today);
+          let own = settleMember(ctx, rs, member.memberNo, { occurredAt: at, localDate: today });
+          view = memberView(ctx, rs, own, today, locked);
+          basis = basisOf(ctx, view);
+          const mctx = memberContext(rs, member, view, today, recordedOn);
+          const offline = redeem > 0 ? offlineLimits(ctx, rs, view, today) : null;
           if (redeem > 0) {
             const base = earn(rs, req, mctx, 0, at);
-            const available = view.spendable;
-            checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available, points: redeem });
-            checkOffline(ctx, rs, state, view, today, redeem);
+            checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available: view.spendable, points: redeem });
+            checkOffline(rs, offline, redeem);
             ctx.redemptions.admit(rs);
           }
-          const offline = redeem > 0 && ctx.connected && !ctx.isOnline();
           computation = earn(rs, req, mctx, redeem, at);
           const expiresOn = expiryDate(rs, today);
           const common = { memberNo: member.memberNo, occurredAt: at, localDate: today, saleId: req.saleId };
@@ -275,34 +316,47 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
             points: computation.points,
             spend: computation.qualifyingSpend,
             expiresOn,
-            data: { stamp: computation.stampEarned, ruleVersion: rs.version, ...staff },
+            data: {
+              stamp: computation.stampEarned,
+              ruleVersion: rs.version,
+              ...(recordedOn > today ? { recordedOn } : {}),
+              ...staff,
+            },
           });
           for (const b of computation.bonuses) {
             batch.push({ ...common, kind: 'bonus', points: b.points, expiresOn, data: { bonus: b.bonus, ...staff } });
             bonusPoints += b.points;
           }
-          const written = ctx.ledger.append(state, batch);
-          state = written.state;
+          const written = ctx.ledger.append(own, batch);
+          own = written.state;
           entries = written.entries.map((e) => e.seq);
-          // DOMAIN.md 5: the crossing sale earned at the old tier; the new tier applies from the next sale.
+          view = advanceView(rs, view, own, written.entries, today, locked);
+          // DOMAIN.md 5: the crossing sale earned at the old tier; the new tier applies from the next
+          // sale. Judged on the merged view: spend at every store counts (DOMAIN.md 12).
           const t = tierAfterSale(rs, {
-            tier: state.tier,
-            rollingSpendAfter: rollingSpend(state, today),
+            tier: mctx.tier,
+            rollingSpendAfter: rollingSpend(view.state, today),
             saleQualifying: computation.qualifyingSpend,
           });
           if (t.changed && t.reason) {
-            tierChange = { from: state.tier, to: t.tier };
-            const w = ctx.ledger.append(state, [
-              { ...common, kind: 'tier', points: 0, data: { fromTier: state.tier, toTier: t.tier, reason: t.reason } },
+            tierChange = { from: mctx.tier, to: t.tier };
+            const w = ctx.ledger.append(own, [
+              {
+                ...common,
+                kind: 'tier',
+                points: 0,
+                data: { fromTier: mctx.tier, toTier: t.tier, reason: t.reason, rank: tierIndex(rs, t.tier) },
+              },
             ]);
-            state = w.state;
+            own = w.state;
+            view = advanceView(rs, view, own, w.entries, today, locked);
             entries.push(...w.entries.map((e) => e.seq));
           }
         } else {
           computation = earn(rs, req, null, 0, at);
         }
 
-        const finalView = state ? memberView(ctx, rs, state, today, lockedAfter(rs, today)) : null;
+        const finalView = view;
         const result: SaleResult = {
           saleId: req.saleId,
           memberNo: member?.memberNo ?? null,
@@ -342,6 +396,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           },
           recordedAt,
           req.staffId ?? null,
+          basis,
         );
         ctx.outbox.add('sale', req.saleId, recordedAt);
         return { result, replayed: false };

@@ -1,49 +1,22 @@
 /**
- * Brings a member's state up to a date before anything is computed for them: expired lots
- * become an expire entry, and tier reviews that fell due become tier entries (DOMAIN.md 5, 7:
- * "applied by a ledger entry on the first activity ... after the date"). Runs inside the
+ * Brings a member's own state up to a date before anything is computed for them.
+ *
+ * A standalone till is its own system of record: expired lots become an expire entry and tier
+ * reviews that fell due become tier entries (DOMAIN.md 5, 7: "applied by a ledger entry on the
+ * first activity ... after the date"). A till connected to head office records neither: head
+ * office decides expiry and reviews for the member across the chain in its end-of-day run
+ * (DOMAIN.md 12), and until its entries arrive the till judges by date (a balance never shows
+ * expired points, a sale earns at the reviewed tier: core/engine/decide.ts). Runs inside the
  * caller's transaction.
  */
-import { lowestTier, nextReviewOnOrAfter, tierAtReview } from '../../core/engine/tiers.js';
-import { expiredDue, rollingSpend, type MemberState } from '../../core/ledger/state.js';
+import { reviewSteps } from '../../core/engine/decide.js';
+import { lowestTier, tierIndex } from '../../core/engine/tiers.js';
+import { expiredDue, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import { addDays } from '../../core/time.js';
 import type { NewEntry } from '../db/ledger.js';
 import type { TillContext } from './context.js';
 
-/** The review dates strictly before `today` that this member has not been through yet. */
-export function dueReviews(rs: RuleSet, s: MemberState, today: string): string[] {
-  let r: string;
-  if (s.tierSince && (!s.reviewedThrough || s.tierSince > s.reviewedThrough)) {
-    // A review judges a tier held for a whole period: the part-period it was reached in is skipped.
-    r = nextReviewOnOrAfter(rs, addDays(nextReviewOnOrAfter(rs, s.tierSince), 1));
-  } else if (s.reviewedThrough) {
-    r = nextReviewOnOrAfter(rs, addDays(s.reviewedThrough, 1));
-  } else {
-    return [];
-  }
-  const out: string[] = [];
-  while (r < today && out.length < 400) {
-    out.push(r);
-    r = nextReviewOnOrAfter(rs, addDays(r, 1));
-  }
-  return out;
-}
-
-/**
- * The tier the member will hold once the due reviews are applied, computed without writing
- * anything (what settleMember will record), so a quote earns at the tier the sale will use.
- */
-export function reviewedTier(rs: RuleSet, s: MemberState, today: string): string {
-  const first = lowestTier(rs).code;
-  let tier = s.tier;
-  if (tier === first) return tier;
-  for (const review of dueReviews(rs, s, today)) {
-    tier = tierAtReview(rs, { tier, rollingSpend: rollingSpend(s, review) }).tier;
-    if (tier === first) break;
-  }
-  return tier;
-}
+export { dueReviews, reviewedTier } from '../../core/engine/decide.js';
 
 export function settleMember(
   ctx: TillContext,
@@ -52,6 +25,7 @@ export function settleMember(
   at: { occurredAt: string; localDate: string },
 ): MemberState {
   let s = ctx.ledger.state(memberNo, lowestTier(rs).code);
+  if (ctx.connected) return s;
   const entries: NewEntry[] = [];
   const due = expiredDue(s, at.localDate);
   if (due > 0) {
@@ -64,23 +38,16 @@ export function settleMember(
       data: { before: at.localDate },
     });
   }
-  if (entries.length) s = ctx.ledger.append(s, entries).state;
-
-  if (s.tier !== lowestTier(rs).code) {
-    for (const review of dueReviews(rs, s, at.localDate)) {
-      const r = tierAtReview(rs, { tier: s.tier, rollingSpend: rollingSpend(s, review) });
-      s = ctx.ledger.append(s, [
-        {
-          memberNo,
-          kind: 'tier',
-          points: 0,
-          occurredAt: at.occurredAt,
-          localDate: at.localDate,
-          data: { fromTier: s.tier, toTier: r.tier, reason: 'review', before: review },
-        },
-      ]).state;
-      if (s.tier === lowestTier(rs).code) break;
-    }
+  for (const step of reviewSteps(rs, s, at.localDate)) {
+    entries.push({
+      memberNo,
+      kind: 'tier',
+      points: 0,
+      occurredAt: at.occurredAt,
+      localDate: at.localDate,
+      data: { fromTier: step.from, toTier: step.to, reason: 'review', before: step.review, rank: tierIndex(rs, step.to) },
+    });
   }
+  if (entries.length) s = ctx.ledger.append(s, entries).state;
   return s;
 }

@@ -1,67 +1,96 @@
 /**
- * The member's balance and tier as the till can best know them. A till's cached state covers
- * only its own ledger; once head office has confirmed a member (change feed), the truth is
- * head office's balance plus this till's entries head office had not yet seen. Without a
- * confirmation (standalone till, or a member only this till knows) the local state is the truth.
+ * The member as this till decides on them (DOMAIN.md 12): head office's last confirmed merged
+ * state plus this till's entries head office had not folded in yet. Without a confirmation
+ * (standalone till, or a member only this till knows) the till's own state is the whole truth.
+ * Every decision (earn context, cap left, birthday gift, spendable points, rewards, coupons,
+ * returns, progress) reads `state` from here, never the till's own state alone.
  */
-import { tierIndex } from '../../core/engine/tiers.js';
-import { type EntryKind, signedPoints } from '../../core/ledger/entry.js';
+import { reviewedTier } from '../../core/engine/decide.js';
+import type { LedgerEntry } from '../../core/ledger/entry.js';
+import { applyMerged, mergedView } from '../../core/ledger/merged.js';
 import { spendablePoints, visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { TillContext } from './context.js';
 
 export interface MemberView {
+  /** the merged state decisions are made on */
+  state: MemberState;
+  /** visible balance: never including expired points */
   balance: number;
   spendable: number;
+  /** the tier after the reviews that fell due (head office records them; the till only applies them) */
   tier: string;
   /** head office's last confirmation, or null */
-  confirmed: { balance: number; available: number; at: string; includedSeq: number } | null;
-  /** points this till spent (redeem/reward) since that confirmation */
-  spentSinceConfirmed: number;
+  confirmed: { balance: number; available: number; at: string; includedSeq: number; cursor: number } | null;
+  /** this till's entries for the member head office has not confirmed (all of them without a confirmation) */
+  unconfirmed: () => LedgerEntry[];
 }
 
-function tierOrLocal(rs: RuleSet, hqTier: string, local: string): string {
-  try {
-    return tierIndex(rs, hqTier) > tierIndex(rs, local) ? hqTier : local;
-  } catch {
-    return local;
-  }
+function summary(
+  rs: RuleSet,
+  state: MemberState,
+  today: string,
+  lockedAfter: string | null,
+): Pick<MemberView, 'balance' | 'spendable' | 'tier'> {
+  return {
+    balance: visibleBalance(state, today),
+    spendable: spendablePoints(state, today, lockedAfter),
+    tier: reviewedTier(rs, state, today),
+  };
 }
 
 export function memberView(
   ctx: TillContext,
   rs: RuleSet,
-  state: MemberState,
+  own: MemberState,
   today: string,
   lockedAfter: string | null,
 ): MemberView {
-  const localVisible = visibleBalance(state, today);
-  const localSpendable = spendablePoints(state, today, lockedAfter);
-  const hq = ctx.hqState.get(state.memberNo);
-  if (!hq) {
+  const hq = ctx.hqState.get(own.memberNo);
+  if (!hq || hq.state === null) {
     return {
-      balance: localVisible,
-      spendable: localSpendable,
-      tier: state.tier,
+      state: own,
+      ...summary(rs, own, today, lockedAfter),
       confirmed: null,
-      spentSinceConfirmed: 0,
+      unconfirmed: () => ctx.hqState.localSince(own.memberNo, 0),
     };
   }
-  let delta = 0;
-  let spent = 0;
-  for (const e of ctx.hqState.localSince(state.memberNo, hq.includedSeq)) {
-    const kind = e.kind as EntryKind;
-    delta += signedPoints({ kind, points: e.points });
-    if (kind === 'redeem' || kind === 'reward') spent += e.points;
-  }
-  // Points this till holds back locally (expired, locked) stay held back in the merged view.
-  const heldBack = Math.max(0, localVisible - localSpendable) + (state.balance - localVisible);
-  const balance = hq.balance + delta - (state.balance - localVisible);
+  const since = ctx.hqState.localSince(own.memberNo, hq.includedSeq);
+  const state = mergedView(hq.state, since, own);
   return {
-    balance,
-    spendable: Math.max(0, hq.balance + delta - heldBack),
-    tier: tierOrLocal(rs, hq.tier, state.tier),
-    confirmed: { balance: hq.balance, available: hq.available, at: hq.confirmedAt, includedSeq: hq.includedSeq },
-    spentSinceConfirmed: spent,
+    state,
+    ...summary(rs, state, today, lockedAfter),
+    confirmed: {
+      balance: hq.balance,
+      available: hq.available,
+      at: hq.confirmedAt,
+      includedSeq: hq.includedSeq,
+      cursor: hq.cursor,
+    },
+    unconfirmed: () => since,
+  };
+}
+
+/**
+ * The view after this till appended `entries` (already folded into `own`): the same entries
+ * folded onto the merged state, without reading anything again.
+ */
+export function advanceView(
+  rs: RuleSet,
+  view: MemberView,
+  own: MemberState,
+  entries: readonly LedgerEntry[],
+  today: string,
+  lockedAfter: string | null,
+): MemberView {
+  if (view.confirmed === null) return { ...view, state: own, ...summary(rs, own, today, lockedAfter) };
+  let state = view.state;
+  for (const e of entries) state = applyMerged(state, e);
+  const before = view.unconfirmed();
+  return {
+    ...view,
+    state,
+    ...summary(rs, state, today, lockedAfter),
+    unconfirmed: () => [...before, ...entries],
   };
 }

@@ -59,7 +59,11 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
               class: null,
               confirmedAt: c.confirmedAt,
               includedSeq: c.includes[ctx.identity.tillId] ?? 0,
+              state: c.state ?? null,
+              cursor: c.cursor,
             });
+            // Coupons are known chain-wide (DOMAIN.md 12): index every coupon of the member by code.
+            for (const [code, k] of Object.entries(c.state?.coupons ?? {})) ctx.coupons.known(code, c.memberNo, k);
             applied++;
             break;
           case 'ruleset':

@@ -1,14 +1,16 @@
 /**
- * Segments computed at head office (DOMAIN.md 8).
+ * Segments and lifecycle (DOMAIN.md 8): one definition, used by the till and head office alike
+ * (DOMAIN.md 12).
  *
  * Decisions where DOMAIN.md is silent:
  * - "active member" = at least one sale in the rolling 12 months (the same window the class
  *   ranking uses); classes rank members with positive rolling spend, everyone else is D.
  * - class boundaries use ceil(20/50/80 % of the ranked count), so a lone member is A;
  *   equal spend is ordered by member number to stay deterministic.
- * - a member with no sale yet is 'new' for 90 days after enrolment, then at risk, then dormant.
+ * - "new" = first sale within the last 90 days; a member with no sale yet is 'new' for 90 days
+ *   after enrolment, then at risk, then dormant (idle time counts from enrolment).
  */
-import { daysBetween } from '../../core/time.js';
+import { daysBetween } from './time.js';
 
 export type MemberClass = 'A' | 'B' | 'C' | 'D';
 export type Lifecycle = 'new' | 'active' | 'at_risk' | 'dormant';
