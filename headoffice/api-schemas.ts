@@ -61,10 +61,17 @@ export const TillViewSchema = z
 export const DoubleSpendCaseSchema = z
   .object({
     id: z.number().int(),
+    kind: z
+      .enum(['double_spend', 'coupon_reuse', 'expiry_conflict'])
+      .describe(
+        'double_spend: two stores spent the same points offline; coupon_reuse: one coupon used twice offline; ' +
+          'expiry_conflict: head office expired points a late offline entry had already spent (DOMAIN.md 12)',
+      ),
     memberNo: z.string(),
     tills: z.array(z.string()),
     points: z.number().int(),
     balanceAfter: z.number().int(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
     status: z.string().describe("'open' until an operator closes it after review"),
     detectedAt: Instant,
     closedAt: Instant.nullable(),

@@ -1,30 +1,26 @@
 /**
- * Head office's fold: the till's reducer (core/ledger/state.ts applyEntry) over the merged
- * entries of all tills, with one tolerance the merge makes necessary.
- *
- * An `expire` entry states how many points left the till's own lots. Head office's merged
- * state also holds other tills' lots, and redemptions consumed lots across tills in a
- * different order, so the reducer's exact-sum check can fail for an honest entry. Then the
- * entry is applied as a plain FIFO debit of the same points (lots are ordered by expiry, so
- * the expiring ones go first; a shortfall becomes debt). The balance stays exactly the sum of
- * all signed points; only the lot split is head office's best reconstruction.
+ * Head office's fold: the shared merged reducer (core/ledger/merged.ts applyMerged) over the
+ * merged entries of all tills and head office's own, reporting what a reviewer must see.
  */
-import { LedgerStateError, applyEntry, type MemberState } from '../../core/ledger/state.js';
+import { applyMerged, expiryConflicts } from '../../core/ledger/merged.js';
+import { isSecondCouponUse, type MemberState } from '../../core/ledger/state.js';
 import type { HqEntry } from './order.js';
 
-export function applyHq(s: MemberState, e: HqEntry): MemberState {
-  try {
-    return applyEntry(s, e);
-  } catch (err) {
-    if (err instanceof LedgerStateError && e.kind === 'expire') return applyEntry(s, { ...e, kind: 'adjust_debit' });
-    throw err;
-  }
-}
+export const applyHq = applyMerged;
 
 /** A redemption that took the balance below zero: the candidate double spend (DOMAIN.md 4). */
 export interface Overdraft {
   entry: HqEntry;
   balanceAfter: number;
+}
+
+/** What the fold reports as it meets it. */
+export interface FoldHooks {
+  overdraft?: (o: Overdraft) => void;
+  /** a coupon used a second time (two stores offline, DOMAIN.md 12) */
+  couponReuse?: (entry: HqEntry, firstUse: string) => void;
+  /** an expire entry that met lots a late entry had already consumed (core/ledger/merged.ts) */
+  expiryConflict?: (entry: HqEntry) => void;
 }
 
 /**
@@ -34,15 +30,20 @@ export interface Overdraft {
 export function foldHq(
   start: MemberState,
   entries: Iterable<HqEntry>,
-  onOverdraft?: (o: Overdraft) => void,
+  hooks?: FoldHooks | ((o: Overdraft) => void),
   before?: MemberState[],
 ): MemberState {
+  const h: FoldHooks = typeof hooks === 'function' ? { overdraft: hooks } : (hooks ?? {});
   let s = start;
   for (const e of entries) {
     before?.push(s);
-    s = applyHq(s, e);
+    if (h.couponReuse && isSecondCouponUse(s, e)) {
+      h.couponReuse(e, s.coupons?.[e.data.couponCode as string]?.usedBy ?? '');
+    }
+    if (h.expiryConflict && e.kind === 'expire' && expiryConflicts(s, e)) h.expiryConflict(e);
+    s = applyMerged(s, e);
     if ((e.kind === 'redeem' || e.kind === 'reward') && e.points > 0 && s.balance < 0) {
-      onOverdraft?.({ entry: e, balanceAfter: s.balance });
+      h.overdraft?.({ entry: e, balanceAfter: s.balance });
     }
   }
   return s;

@@ -2,22 +2,24 @@
  * Head office recomputes every uploaded sale with the same engine (DOMAIN.md: "a point
  * computed differently on two machines is a defect").
  *
- * Context: the till computed with ITS OWN view of the member (its own chain folded up to the
- * sale), not with head office's merged view. Head office rebuilds exactly that view from the
- * till's entries of the member with a lower seq, so tier, stamps, win-back, birthday-gift year
- * and the daily cap's "earned today" are all reconstructed exactly and every sale is compared,
- * capped or not. (That the daily cap is per till view while offline is a policy limit of
- * offline operation, not a mismatch.)
+ * Context: the till computed with its view of the member (DOMAIN.md 12): the merged state head
+ * office had confirmed to it (the feed cursor the sale records as its basis) plus the till's own
+ * entries for the member not yet confirmed, up to the sale. Head office rebuilds exactly that
+ * view (sqlite-sales.ts: the balance change the till had received, plus the till's chain after
+ * it) and derives the context with the till's own function (core/engine/decide.ts
+ * memberContextFor): reviewed tier, stamps, win-back, birthday-gift year, the daily cap used and
+ * the late budget. A sale is flagged only when no state the till could have held justifies it.
  *
  * Birthday bonuses need the member's birthday; when head office has no member record yet,
  * bonus points are not compared (the note says so).
  */
 import { z } from 'zod';
 import { computeEarn } from '../../core/engine/earn.js';
+import { memberContextFor } from '../../core/engine/decide.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import type { LedgerEntry } from '../../core/ledger/entry.js';
-import { earnedOn, type MemberState } from '../../core/ledger/state.js';
+import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { SaleRecord } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
@@ -45,7 +47,7 @@ export interface SaleCheckInput {
   ruleSet: RuleSet | null;
   /** the till's entries written by this sale (not by its returns), in seq order */
   saleEntries: readonly LedgerEntry[];
-  /** the till's own state of the member just before the sale's first entry */
+  /** the till's view of the member just before the sale's first entry (DOMAIN.md 12) */
   tillView: MemberState | null;
   /** the member's "MM-DD" birthday or null; undefined when head office has no member record */
   birthday: string | null | undefined;
@@ -60,17 +62,10 @@ export interface SaleCheck {
 }
 
 function context(rs: RuleSet, input: SaleCheckInput, memberNo: string): MemberContext {
-  const s = input.tillView;
-  const today = localDate(input.sale.occurredAt, rs.timeZone).date;
-  return {
-    memberNo,
-    tier: s?.tier ?? lowestTier(rs).code,
-    birthday: input.birthday ?? null,
-    winBackUntil: s?.winBackUntil ?? null,
-    earnedToday: s ? earnedOn(s, today) : 0,
-    stamps: s?.stamps ?? 0,
-    birthdayGiftYear: s?.birthdayGiftYear ?? null,
-  };
+  const view = input.tillView ?? emptyState(memberNo, lowestTier(rs).code);
+  const saleDay = localDate(input.sale.occurredAt, rs.timeZone).date;
+  const recordedOn = localDate(input.sale.recordedAt ?? input.sale.occurredAt, rs.timeZone).date;
+  return memberContextFor(rs, view, { birthday: input.birthday ?? null, saleDay, recordedOn });
 }
 
 export function checkSale(input: SaleCheckInput): SaleCheck {

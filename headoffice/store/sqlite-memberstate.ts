@@ -13,7 +13,7 @@
  */
 import { emptyState, visibleBalance, type Lot, type MemberState } from '../../core/ledger/state.js';
 import { addDays } from '../../core/time.js';
-import { foldHq, type Overdraft } from '../domain/fold.js';
+import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
 import type { CachedMember, IngestCaches } from './sqlite-cache.js';
 import { appendChange } from './sqlite-changes.js';
@@ -60,6 +60,40 @@ function recordCase(db: Db, o: Overdraft, now: Date): void {
     e.seq,
     now.toISOString(),
   );
+}
+
+/**
+ * A coupon used a second time, or an expiry that met spent points: listed for review beside
+ * double spends (DOMAIN.md 12). The trigger entry makes a case unique, so a refold adds nothing.
+ */
+function recordOtherCase(
+  db: Db,
+  kind: 'coupon_reuse' | 'expiry_conflict',
+  e: HqEntry,
+  detail: Record<string, unknown>,
+  now: Date,
+): void {
+  const tills = [...new Set([e.tillId, ...((detail.tills as string[] | undefined) ?? [])])].sort();
+  q(
+    db,
+    `INSERT OR IGNORE INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at, kind, detail)
+     VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+  ).run(e.memberNo, JSON.stringify(tills), e.points, e.tillId, e.seq, now.toISOString(), kind, JSON.stringify(detail));
+}
+
+export function caseHooks(db: Db, now: Date): FoldHooks {
+  return {
+    overdraft: (o: Overdraft): void => recordCase(db, o, now),
+    couponReuse: (e, firstUse) =>
+      recordOtherCase(
+        db,
+        'coupon_reuse',
+        e,
+        { couponCode: e.data.couponCode, firstUse, tills: [firstUse.split(':')[0] ?? ''] },
+        now,
+      ),
+    expiryConflict: (e) => recordOtherCase(db, 'expiry_conflict', e, { before: e.data.before ?? e.localDate }, now),
+  };
 }
 
 /**
@@ -157,7 +191,7 @@ function foldMember(
   const first = news[0] as HqEntry;
   const till = first.tillId;
   const stored = storedMember(db, caches, memberNo, { tillId: till, seq: ackBefore });
-  const onOverdraft = (o: Overdraft): void => recordCase(db, o, now);
+  const onOverdraft = caseHooks(db, now);
   const lastNew = news[news.length - 1] as HqEntry;
   let next: CachedMember;
   // Set when the fold starts from the till's own view (with this first tier) through ackBefore:
@@ -259,6 +293,7 @@ export function foldTouchedMembers(
         tier: m.state.tier,
         confirmedAt,
         includes: m.includes,
+        state: m.state,
       },
       now,
     );

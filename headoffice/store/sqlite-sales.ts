@@ -12,7 +12,24 @@ import type { IngestCaches } from './sqlite-cache.js';
 import { memberBirthday } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
-import { tillViewBefore, type BatchChain } from './sqlite-tillview.js';
+import { tillViewAfter, tillViewBefore, type BatchChain } from './sqlite-tillview.js';
+import type { MemberState } from '../../core/ledger/state.js';
+
+/** The member's merged state as the balance change at or before `cursor` confirmed it to tills. */
+function confirmedAt(
+  db: Db,
+  memberNo: string,
+  cursor: number,
+): { state: MemberState; includes: Record<string, number> } | null {
+  const r = q(
+    db,
+    `SELECT payload FROM changes INDEXED BY changes_ref WHERE ref = ? AND cursor <= ? AND type = 'balance'
+     ORDER BY cursor DESC LIMIT 1`,
+  ).get(memberNo, cursor) as { payload: string } | undefined;
+  if (!r) return null;
+  const p = JSON.parse(r.payload) as { state?: MemberState; includes: Record<string, number> };
+  return p.state ? { state: p.state, includes: p.includes } : null;
+}
 
 export interface SalesDeps {
   db: Db;
@@ -93,8 +110,12 @@ function check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord): SaleCheck {
   const first = entries[0];
   let tillView = null;
   if (sale.memberNo !== null && first && rs) {
-    // The till's own chain for this member before the sale: exactly what the till computed with.
-    tillView = tillViewBefore(d.db, batch.caches, batch.chain, sale.memberNo, lowestTier(rs).code, first.seq);
+    // What the till computed with: the confirmed state it had received (DOMAIN.md 12), plus its
+    // own chain for the member after that, up to the sale; without one, its own chain alone.
+    const snap = sale.basis && sale.basis.cursor > 0 ? confirmedAt(d.db, sale.memberNo, sale.basis.cursor) : null;
+    tillView = snap
+      ? tillViewAfter(d.db, batch.chain, sale.memberNo, snap.state, snap.includes[batch.chain.tillId] ?? 0, first.seq)
+      : tillViewBefore(d.db, batch.caches, batch.chain, sale.memberNo, lowestTier(rs).code, first.seq);
   }
   const birthday = sale.memberNo === null ? null : birthdayOf(d, batch, sale.memberNo);
   return checkSale({ sale, ruleSet: rs, saleEntries: entries, tillView, birthday });
@@ -125,8 +146,9 @@ export function recordSales(
     q(
       d.db,
       `INSERT INTO sales (till_id, sale_id, store_id, member_no, rule_version, request, points_earned, bonus_points,
-         points_redeemed, total, occurred_at, recomputed_points, recomputed_bonus, mismatch, check_note, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         points_redeemed, total, occurred_at, recomputed_points, recomputed_bonus, mismatch, check_note, received_at,
+         recorded_at, basis, computation)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       till.tillId,
       s.saleId,
@@ -144,6 +166,9 @@ export function recordSales(
       c.mismatch ? 1 : 0,
       c.note,
       at,
+      s.recordedAt ?? null,
+      s.basis ? JSON.stringify(s.basis) : null,
+      s.computation ? JSON.stringify(s.computation) : null,
     );
     known.add(s.saleId);
     out.inserted += 1;
@@ -166,6 +191,8 @@ export interface RecordedSaleRow {
   points_redeemed: number;
   total: number;
   occurred_at: string;
+  recorded_at: string | null;
+  basis: string | null;
 }
 
 type PendingRow = Omit<RecordedSaleRow, 'till_id' | 'store_id'>;
@@ -199,6 +226,8 @@ export function recheckPending(
       pointsRedeemed: r.points_redeemed,
       total: r.total,
       occurredAt: r.occurred_at,
+      ...(r.recorded_at ? { recordedAt: r.recorded_at } : {}),
+      basis: r.basis === null ? null : (JSON.parse(r.basis) as SaleRecord['basis']),
     });
     q(
       d.db,

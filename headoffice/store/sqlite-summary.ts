@@ -137,15 +137,19 @@ interface CaseRow {
   closed_at: string | null;
   closed_by: string | null;
   resolution: string | null;
+  kind: 'double_spend' | 'coupon_reuse' | 'expiry_conflict';
+  detail: string | null;
 }
 
 export function cases(db: Db): DoubleSpendCase[] {
   return (q(db, 'SELECT * FROM cases ORDER BY id').all() as CaseRow[]).map((c) => ({
     id: c.id,
+    kind: c.kind,
     memberNo: c.member_no,
     tills: JSON.parse(c.tills) as string[],
     points: c.points,
     balanceAfter: c.balance_after,
+    detail: c.detail === null ? null : (JSON.parse(c.detail) as Record<string, unknown>),
     status: c.status,
     detectedAt: c.detected_at,
     closedAt: c.closed_at,

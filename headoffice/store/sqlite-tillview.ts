@@ -158,6 +158,21 @@ export function tillViewBefore(
 }
 
 /**
+ * The till's view when it had a confirmed state (DOMAIN.md 12): `confirmed` plus the till's
+ * entries for the member with confirmedThrough < seq < `seq`, folded as the till folds them.
+ */
+export function tillViewAfter(
+  db: Db,
+  c: BatchChain,
+  memberNo: string,
+  confirmed: MemberState,
+  confirmedThrough: number,
+  seq: number,
+): MemberState {
+  return foldHq(confirmed, between(db, c, memberNo, confirmedThrough, seq));
+}
+
+/**
  * After a batch: the kept views of the members it touched are folded through it. The view of
  * a member whose merged state is the view becomes that state itself (no fold), and so does a
  * view of a sole till's member found equal to the merged state value by value, so that the

@@ -70,6 +70,9 @@ function saleRecord(ctx: TillContext, saleId: string): SaleRecord | null {
     pointsRedeemed: r.pointsRedeemed,
     total: s.total,
     occurredAt: s.occurredAt,
+    recordedAt: s.recordedAt,
+    basis: s.basis,
+    computation: s.computation as Record<string, unknown>,
   };
 }
 
