@@ -606,7 +606,7 @@ describe('rule-set versions', () => {
     expect(await wed('V1', '2025-03-05')).toMatchObject({ ruleVersion: 1, pointsEarned: 100 });
     expect(await wed('V2', '2025-03-12')).toMatchObject({ ruleVersion: 2, pointsEarned: 200 });
     expect(await wed('V4', '2025-06-04')).toMatchObject({ ruleVersion: 4, pointsEarned: 100 });
-    // A POS clock set years back: before every version, the earliest applies.
+    // A POS clock set years back is refused (DOMAIN.md 12: late sales at most lateSaleMaxDays).
     t.clock.set(shanghaiAt('2025-06-04', '11:00'));
     const old = await t.post('/v1/sales', {
       saleId: 'V0',
@@ -614,7 +614,8 @@ describe('rule-set versions', () => {
       lines: [food('A', 10_000)],
       occurredAt: shanghaiAt('2019-06-05', '10:00'),
     });
-    expect(old.body).toMatchObject({ ruleVersion: 1, pointsEarned: 100 });
+    expect(old.status).toBe(422);
+    expect(old.body.error.code).toBe('occurred_too_long_ago');
     // The member-day sale comes back under v4: v2 computed it, so exactly its 200 are reversed.
     const r = await t.post('/v1/returns', {
       returnId: 'V2R',

@@ -22,7 +22,11 @@ export function applyMerged(s: MemberState, e: LedgerEntry): MemberState {
   try {
     return applyEntry(s, e);
   } catch (err) {
-    if (err instanceof LedgerStateError && e.kind === 'expire') return applyEntry(s, { ...e, kind: 'adjust_debit' });
+    // As a debit dated before every lot's expiry, so it takes the expired lots first (FIFO by
+    // expiry), as the expire entry meant to, and only then live ones.
+    if (err instanceof LedgerStateError && e.kind === 'expire') {
+      return applyEntry(s, { ...e, kind: 'adjust_debit', localDate: '0000-01-01' });
+    }
     throw err;
   }
 }

@@ -208,9 +208,12 @@ describe('lots, against the plain model (copy every lot, re-sort on every credit
           l.remaining -= t;
           left -= t;
         };
-        const own = e.kind === 'reverse' && e.data.lotId ? next.find((l) => l.id === e.data.lotId) : undefined;
+        // An expired lot cannot pay; it waits for its expire entry.
+        const live = (l: Lot): boolean => l.expiresOn === null || l.expiresOn >= e.localDate;
+        const own =
+          e.kind === 'reverse' && e.data.lotId ? next.find((l) => l.id === e.data.lotId && live(l)) : undefined;
         if (own) take(own);
-        for (const l of next) if (left > 0) take(l);
+        for (const l of next) if (left > 0 && live(l)) take(l);
         lots = next.filter((l) => l.remaining > 0);
         debt += left;
       }

@@ -37,7 +37,8 @@ describe('rule set schema', () => {
     ]);
     expect(rs.expiry).toEqual({ policy: 'rollingMonths', months: 12 });
     expect(rs.timeZone).toBe('Asia/Shanghai');
-    expect(rs.winBack).toEqual({ multiplier: '2', days: 30 });
+    expect(rs.winBack).toEqual({ multiplier: '2', days: 30, autoGrant: false });
+    expect(rs.lateSaleMaxDays).toBe(30);
   });
 
   it('fills every default from a minimal rule set', () => {
