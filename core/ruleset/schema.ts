@@ -31,6 +31,11 @@ export const TierDef = z.object({
   /** better redemption ratio: "0.2" = 100 points buy ¥1.20 */
   redemptionBonus: Multiplier.default('0'),
   freeServices: z.array(z.string()).default([]),
+  /**
+   * How often a member of this tier may claim each of `freeServices` per calendar year (local
+   * time, the ledger's `servicesUsed["<year>:<service>"]`); docs/decisions.md "Tier benefits".
+   */
+  freeServiceAllowance: z.number().int().min(1).max(1000).default(1),
 });
 
 export const Promotion = z.object({

@@ -1,0 +1,94 @@
+/**
+ * Free services, a tier benefit (DOMAIN.md 5), with a yearly allowance (docs/decisions.md
+ * "Tier benefits"): a member whose tier lists a service in `freeServices` may claim it
+ * `freeServiceAllowance` times per calendar year. Each claim is a `service_use` ledger marker;
+ * the reducer counts them in `servicesUsed["<year>:<service>"]`, where the year is that of the
+ * entry's local date. The till and head office judge on the same merged state, so the
+ * allowance is chain-wide once tills have synced.
+ *
+ * The tier is the one the member holds today after due reviews (core/engine/decide.ts
+ * `reviewedTier`); the caller passes it in.
+ */
+import type { MemberState } from '../ledger/state.js';
+import type { RuleSet, TierDef } from '../ruleset/schema.js';
+
+/** The reducer's key for a service's claims in a year: "2026:gift-wrap". */
+export function serviceKey(year: string, service: string): string {
+  return `${year}:${service}`;
+}
+
+/** The calendar year of a local date "YYYY-MM-DD", as the reducer reads it. */
+export function yearOf(localDate: string): string {
+  return localDate.slice(0, 4);
+}
+
+export type ServiceClaimCheck =
+  | { ok: true; used: number; allowance: number }
+  | { ok: false; code: 'service_not_offered'; message: string }
+  | { ok: false; code: 'service_allowance_used'; message: string; used: number; allowance: number };
+
+export interface ServiceStanding {
+  service: string;
+  allowance: number;
+  used: number;
+  remaining: number;
+}
+
+function tierOf(rs: RuleSet, tier: string): TierDef | undefined {
+  // A retired tier (no longer in the rule set) offers nothing.
+  return rs.tiers.find((t) => t.code === tier);
+}
+
+function usedIn(state: Pick<MemberState, 'servicesUsed'>, year: string, service: string): number {
+  return state.servicesUsed?.[serviceKey(year, service)] ?? 0;
+}
+
+/** Every service the tier offers, with this year's claims and what is left. */
+export function serviceStandings(
+  rs: RuleSet,
+  args: { tier: string; state: Pick<MemberState, 'servicesUsed'>; today: string },
+): ServiceStanding[] {
+  const def = tierOf(rs, args.tier);
+  if (!def) return [];
+  const year = yearOf(args.today);
+  return [...new Set(def.freeServices)].map((service) => {
+    const used = usedIn(args.state, year, service);
+    return {
+      service,
+      allowance: def.freeServiceAllowance,
+      used,
+      remaining: Math.max(0, def.freeServiceAllowance - used),
+    };
+  });
+}
+
+/** The services a member may still claim this year (remaining > 0). */
+export function servicesAvailable(
+  rs: RuleSet,
+  args: { tier: string; state: Pick<MemberState, 'servicesUsed'>; today: string },
+): { service: string; remaining: number }[] {
+  return serviceStandings(rs, args)
+    .filter((s) => s.remaining > 0)
+    .map((s) => ({ service: s.service, remaining: s.remaining }));
+}
+
+/** Whether one more claim of `service` is allowed today. */
+export function checkServiceClaim(
+  rs: RuleSet,
+  args: { tier: string; state: Pick<MemberState, 'servicesUsed'>; today: string; service: string },
+): ServiceClaimCheck {
+  const standing = serviceStandings(rs, args).find((s) => s.service === args.service);
+  if (!standing) {
+    return { ok: false, code: 'service_not_offered', message: `tier ${args.tier} does not offer ${args.service}` };
+  }
+  if (standing.remaining <= 0) {
+    return {
+      ok: false,
+      code: 'service_allowance_used',
+      message: `${args.service} already claimed ${standing.used} of ${standing.allowance} times in ${yearOf(args.today)}`,
+      used: standing.used,
+      allowance: standing.allowance,
+    };
+  }
+  return { ok: true, used: standing.used, allowance: standing.allowance };
+}
