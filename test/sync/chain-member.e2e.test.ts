@@ -1,0 +1,291 @@
+/**
+ * One member across the chain (DOMAIN.md 12), end to end: a real head-office process and
+ * in-process tills in two stores whose business clocks the test moves. Each test is a defect a
+ * new user met when every till decided from its own ledger alone; after a sync, two tills must
+ * decide exactly as one till would.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
+import type { Till } from '../../main/service/till.js';
+import { freePort, inProcessTill, operator, startHq, type Proc } from './procs.js';
+
+const TOKEN = 'operator-token-chain';
+let root: string;
+let hqDir: string;
+let hqPort: number;
+let hq: Proc;
+const tills: Till[] = [];
+let phoneSeq = 0;
+
+/** A business clock in Asia/Shanghai the test sets and moves; signatures keep the wall clock. */
+class Clock {
+  t = Date.now();
+  now = (): Date => new Date(this.t);
+  set(iso: string): void {
+    this.t = Date.parse(iso);
+  }
+  advanceDays(d: number): void {
+    this.t += d * 86_400_000;
+  }
+}
+
+type Res = { status: number; json: Record<string, unknown> };
+
+async function call(t: Till, method: string, path: string, body?: unknown): Promise<Res> {
+  const r = await fetch(`${t.url}${path}`, {
+    method,
+    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+const post = (t: Till, path: string, body: unknown): Promise<Res> => call(t, 'POST', path, body);
+
+const basket = (price: number, sku = 'goods') => [{ sku, category: 'grocery', quantity: 1, unitPrice: price }];
+const errorCode = (r: Res): string | undefined => (r.json.error as { code?: string } | undefined)?.code;
+
+/** Two tills in two stores on one clock. */
+async function pair(name: string, clock: Clock): Promise<[Till, Till]> {
+  const hqUrl = `http://127.0.0.1:${hqPort}`;
+  const a = await inProcessTill({ root, hqDir, hqUrl, store: `${name}-a`, id: `${name}-a1`, now: clock.now });
+  const b = await inProcessTill({ root, hqDir, hqUrl, store: `${name}-b`, id: `${name}-b1`, now: clock.now });
+  tills.push(a, b);
+  return [a, b];
+}
+
+/** Every till uploads, then every till pulls: all of them then hold head office's merged state. */
+async function syncAll(...ts: Till[]): Promise<void> {
+  for (const t of ts) await t.sync?.syncNow();
+  for (const t of ts) await t.sync?.syncNow();
+}
+
+async function enrol(t: Till, extra: Record<string, unknown> = {}): Promise<string> {
+  phoneSeq += 1;
+  const r = await post(t, '/v1/members', {
+    name: '会员',
+    phone: `1370000${String(phoneSeq).padStart(4, '0')}`,
+    consent: { marketing: true, text: 'v1' },
+    ...extra,
+  });
+  expect(r.status).toBe(201);
+  return r.json.memberNo as string;
+}
+
+let saleSeq = 0;
+async function sale(t: Till, memberNo: string, price: number, extra: Record<string, unknown> = {}): Promise<Res> {
+  saleSeq += 1;
+  const r = await post(t, '/v1/sales', { saleId: `S-${saleSeq}`, memberNo, lines: basket(price), ...extra });
+  expect(r.status, JSON.stringify(r.json)).toBe(201);
+  return r;
+}
+
+async function publish(rules: Record<string, unknown>): Promise<void> {
+  const r = await fetch(`${hq.url}/v1/rulesets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...DEFAULT_RULE_SET_INPUT, ...rules }),
+  });
+  expect(r.status).toBeLessThan(300);
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'chain-member-'));
+  hqDir = join(root, 'hq');
+  hqPort = await freePort();
+  hq = await startHq(hqDir, hqPort, TOKEN);
+}, 60_000);
+
+afterAll(async () => {
+  for (const t of tills) await t.close();
+  await hq?.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('one member across the chain (DOMAIN.md 12)', () => {
+  it('spend at two stores reaches Silver: the next ¥100 earns 120 at either store, and head office agrees', async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('tier', clock);
+    const m = await enrol(a);
+    await syncAll(a, b);
+    expect((await sale(a, m, 300_000)).json.pointsEarned).toBe(3000);
+    await syncAll(a, b);
+    clock.advanceDays(1);
+    const crossing = await sale(b, m, 300_000);
+    // The crossing sale earns at the old tier; the member is Silver from the next sale.
+    expect(crossing.json).toMatchObject({ pointsEarned: 3000, tierChanged: true, tier: 'silver' });
+    await syncAll(a, b);
+    expect((await sale(a, m, 10_000)).json).toMatchObject({ pointsEarned: 120, tier: 'silver' });
+    await syncAll(a, b);
+    const member = await operator(hq.url, TOKEN, `/v1/members/${m}`);
+    // (Its rolling spend is judged on head office's own today; the tills' clocks ran a day ahead.)
+    expect(member.json).toMatchObject({ tier: 'silver', balance: 6120 });
+    // Head office recomputed every sale on the state each till decided on: no mismatch.
+    const tillsView = await operator(hq.url, TOKEN, '/v1/tills');
+    const mine = (tillsView.json.tills as { tillId: string; mismatches: number }[]).filter((t) =>
+      t.tillId.startsWith('tier-'),
+    );
+    expect(mine.map((t) => t.mismatches)).toEqual([0, 0]);
+  }, 60_000);
+
+  it('the daily cap counts the points of every store', async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('cap', clock);
+    const m = await enrol(a);
+    await syncAll(a, b);
+    expect((await sale(a, m, 500_000)).json.pointsEarned).toBe(5000);
+    await syncAll(a, b);
+    const more = await sale(b, m, 120_000);
+    expect(more.json).toMatchObject({ pointsEarned: 0, withheldByCaps: 1440 });
+  }, 60_000);
+
+  it('a coupon issued at one store is used at another, once', async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('coupon', clock);
+    const m = await enrol(a);
+    await sale(a, m, 200_000);
+    await syncAll(a, b);
+    const issued = await post(a, '/v1/rewards/redeem', { memberNo: m, rewardId: 'coupon-10' });
+    expect(issued.status, JSON.stringify(issued.json)).toBe(201);
+    const code = (issued.json.coupon as { code: string }).code;
+    await syncAll(a, b);
+    const used = await post(b, '/v1/coupons/use', { code });
+    expect(used.status).toBe(200);
+    await syncAll(a, b);
+    const again = await post(a, '/v1/coupons/use', { code });
+    expect(again.status).toBe(409);
+    expect(errorCode(again)).toBe('coupon_used');
+  }, 60_000);
+
+  it('points earned at both stores pay for a reward, not only a points tender', async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('reward', clock);
+    const m = await enrol(a);
+    await sale(a, m, 300_000);
+    await syncAll(a, b);
+    clock.advanceDays(1);
+    await sale(b, m, 210_000);
+    await syncAll(a, b);
+    const r = await post(a, '/v1/rewards/redeem', { memberNo: m, rewardId: 'free-service' });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    expect(r.json.balance).toBe(3000 + 2100 - 5000);
+  }, 60_000);
+
+  it('points expired elsewhere are neither shown nor spendable', async () => {
+    const clock = new Clock();
+    clock.set('2025-11-20T10:00:00+08:00');
+    const [a, b] = await pair('expiry', clock);
+    const m = await enrol(a);
+    await syncAll(a, b);
+    await sale(b, m, 100_000);
+    await syncAll(a, b);
+    // Earned on 2025-11-20, valid through 2026-11-20 (rollingMonths 12).
+    clock.set('2026-11-22T10:00:00+08:00');
+    const who = await post(a, '/v1/members/identify', { code: m });
+    expect(who.json).toMatchObject({ balance: 0, spendable: 0 });
+    const tender = await post(a, '/v1/sales', {
+      saleId: 'EXP-1',
+      memberNo: m,
+      lines: basket(10_000),
+      tenders: [{ type: 'points', points: 500 }],
+    });
+    expect(tender.status).toBe(422);
+    expect(errorCode(tender)).toBe('insufficient_points');
+  }, 60_000);
+
+  it('a return at one store reverses from the member’s whole balance, not from what that store holds', async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('ret', clock);
+    await publish({
+      version: 2,
+      effectiveFrom: '2020-01-01T00:00:00+08:00',
+      returns: { insufficientBalance: 'deductFromRefund' },
+    });
+    await syncAll(a, b);
+    const m = await enrol(a);
+    await sale(a, m, 100_000); // +1000 at A
+    await sale(a, m, 200_000, { tenders: [{ type: 'points', points: 900 }] }); // A spends 900 of them
+    await syncAll(a, b);
+    await sale(b, m, 300_000); // +3000 at B
+    await syncAll(a, b);
+    const saleA = `S-${saleSeq - 2}`;
+    const r = await post(a, '/v1/returns', {
+      returnId: 'RET-1',
+      originalSaleId: saleA,
+      lines: [{ sku: 'goods', quantity: 1 }],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    expect(r.json).toMatchObject({ pointsReversed: 1000, pointsShort: 0, refundDeduction: 0 });
+  }, 60_000);
+
+  it('the birthday gift is granted once a year across stores', async () => {
+    const clock = new Clock();
+    clock.set('2026-03-09T10:00:00+08:00');
+    const [a, b] = await pair('bday', clock);
+    const m = await enrol(a, { birthday: '03-10' });
+    await sale(a, m, 500_000); // reaches Silver, whose gift is 100 points
+    await syncAll(a, b);
+    clock.advanceDays(1);
+    expect((await sale(a, m, 10_000)).json.bonusPoints).toBe(100);
+    await syncAll(a, b);
+    expect((await sale(b, m, 10_000)).json.bonusPoints).toBe(0);
+  }, 60_000);
+
+  it('a tier reached at another store is reviewed like any other: one step down per review without spend', async () => {
+    const clock = new Clock();
+    clock.set('2026-01-15T10:00:00+08:00');
+    const [a, b] = await pair('review', clock);
+    const m = await enrol(b);
+    await sale(b, m, 1_000_000); // Gold on rolling spend
+    await syncAll(a, b);
+    expect((await sale(a, m, 10_000)).json.tier).toBe('gold');
+    // Reviews 2026-06-30 .. 2026-12-31 keep Gold (the sale is in the window); 2027-03-31 drops one step.
+    clock.set('2027-05-01T10:00:00+08:00');
+    const quote = await post(a, '/v1/baskets/quote', { memberNo: m, lines: basket(10_000) });
+    expect(quote.json.pointsEarned).toBe(120);
+    clock.set('2027-07-05T10:00:00+08:00');
+    const later = await post(a, '/v1/baskets/quote', { memberNo: m, lines: basket(10_000) });
+    expect(later.json.pointsEarned).toBe(100);
+  }, 60_000);
+
+  it('a full return takes its spend from the sale’s own day, so the rolling window never goes negative', async () => {
+    const clock = new Clock();
+    clock.set('2026-01-10T10:00:00+08:00');
+    const [a] = await pair('window', clock);
+    const m = await enrol(a);
+    await sale(a, m, 50_000);
+    const saleId = `S-${saleSeq}`;
+    clock.set('2026-02-10T10:00:00+08:00');
+    const r = await post(a, '/v1/returns', {
+      returnId: 'W-R',
+      originalSaleId: saleId,
+      lines: [{ sku: 'goods', quantity: 1 }],
+    });
+    expect(r.status).toBe(201);
+    clock.set('2027-01-20T10:00:00+08:00');
+    await sale(a, m, 10_000);
+    const who = await post(a, '/v1/members/identify', { code: m });
+    expect(who.json.rollingSpend).toBe(10_000);
+  }, 60_000);
+
+  it('offline, a quote offers no more than the offline limits allow, and rewards obey them too', async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('offq', clock);
+    const m = await enrol(a);
+    await sale(a, m, 500_000); // 5,000 points
+    await syncAll(a, b);
+    await hq.kill('SIGKILL');
+    try {
+      clock.t += 20 * 60_000;
+      const q = await post(a, '/v1/baskets/quote', { memberNo: m, lines: basket(2_000_000) });
+      expect(q.json.maxRedeemablePoints).toBe(2000);
+      const reward = await post(a, '/v1/rewards/redeem', { memberNo: m, rewardId: 'free-service' });
+      expect(reward.status).toBe(422);
+      expect(errorCode(reward)).toBe('offline_redemption_limit');
+    } finally {
+      hq = await startHq(hqDir, hqPort, TOKEN);
+    }
+  }, 60_000);
+});
