@@ -59,6 +59,11 @@ export interface EntryData {
   /** head office entries: the operator who decided, or "eod" for the end-of-day run */
   operator?: string;
   staffId?: string;
+  /**
+   * adjust_credit/adjust_debit: the signed-in staff member who keyed an adjustment another
+   * (the supervisor in `staffId`) approved with their PIN (DOMAIN.md 10: attributed and kept)
+   */
+  cashierId?: string;
   /** adjustments and offers: the reason given (DOMAIN.md 10: every manual action is attributed and kept) */
   note?: string;
   /** redeem/reward: made while the till was offline (DOMAIN.md 4 offline daily limit) */

@@ -12,6 +12,7 @@ import { localDate } from '../../core/time.js';
 import type { TillContext } from '../service/context.js';
 import { TillError } from '../service/errors.js';
 import { summarise } from '../service/members.js';
+import { adjustmentRoutes } from './adjust-routes.js';
 import type { Route, RouteInput } from './routes.js';
 import { MemberSummary } from './schemas.js';
 
@@ -165,6 +166,7 @@ function memberOrThrow(ctx: TillContext, memberNo: string) {
 
 export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
   return [
+    ...adjustmentRoutes(staff),
     {
       method: 'POST',
       path: '/v1/staff/sessions',

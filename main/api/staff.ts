@@ -316,6 +316,20 @@ export class StaffAuth {
     return s && this.alive(s) ? s : null;
   }
 
+  /**
+   * A supervisor's (or admin's) PIN: the same lockout as sign-in, then the role. Used by
+   * `approve` and by requests that carry the PIN themselves (a manual adjustment).
+   */
+  supervisorByPin(supervisorId: string, pin: string, field: string): StaffMember {
+    const who = this.checkPin(supervisorId, pin, 'approval');
+    if (!who) throw new TillError('invalid_credentials', 'wrong staff number or PIN', 'pin');
+    if (who.role !== 'supervisor' && who.role !== 'admin') {
+      this.ctx.log.log('warn', 'approval_refused_role', { staffId: who.staffId, role: who.role });
+      throw new TillError('forbidden', 'only a supervisor or an admin can approve this', field);
+    }
+    return who;
+  }
+
   /** A supervisor (or admin) approves one action on this session's screen with their PIN. */
   approve(
     s: Session,
@@ -323,12 +337,7 @@ export class StaffAuth {
     pin: string,
     action: ApprovalAction,
   ): { approval: string; supervisor: Approval['supervisor']; expiresAt: number } {
-    const who = this.checkPin(supervisorId, pin, 'approval');
-    if (!who) throw new TillError('invalid_credentials', 'wrong staff number or PIN', 'pin');
-    if (who.role !== 'supervisor' && who.role !== 'admin') {
-      this.ctx.log.log('warn', 'approval_refused_role', { staffId: who.staffId, role: who.role });
-      throw new TillError('forbidden', 'only a supervisor or an admin can approve this', 'supervisorId');
-    }
+    const who = this.supervisorByPin(supervisorId, pin, 'supervisorId');
     const approval = newToken();
     const now = this.o.now();
     for (const [k, a] of this.approvals) if (a.expiresAt <= now) this.approvals.delete(k);
