@@ -128,7 +128,11 @@ export function useCoupon(
         case 'ok':
           break;
         case 'used':
-          throw new TillError('coupon_used', `coupon already used${usedSaleId ? ` on sale ${usedSaleId}` : ''}`, 'code');
+          throw new TillError(
+            'coupon_used',
+            `coupon already used${usedSaleId ? ` on sale ${usedSaleId}` : ''}`,
+            'code',
+          );
         case 'expired':
           throw new TillError('coupon_expired', `coupon expired after ${c.validTo}`, 'code');
         case 'not_yet_valid':

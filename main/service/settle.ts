@@ -45,7 +45,13 @@ export function settleMember(
       points: 0,
       occurredAt: at.occurredAt,
       localDate: at.localDate,
-      data: { fromTier: step.from, toTier: step.to, reason: 'review', before: step.review, rank: tierIndex(rs, step.to) },
+      data: {
+        fromTier: step.from,
+        toTier: step.to,
+        reason: 'review',
+        before: step.review,
+        rank: tierIndex(rs, step.to),
+      },
     });
   }
   if (entries.length) s = ctx.ledger.append(s, entries).state;
