@@ -256,3 +256,18 @@ describe('a debit never takes the member below zero', () => {
     expect(ok.body.balance).toBe(0);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the adjustment endpoint with its request and answer', async () => {
+    const doc = (await t.get('/v1/openapi.json')).body;
+    const op = doc.paths['/v1/staff/adjustments']?.post;
+    expect(op?.responses?.['201']).toBeDefined();
+    expect(op?.responses?.['403']).toBeDefined();
+    const req = doc.components.schemas.AdjustmentRequest;
+    expect(Object.keys(req.properties).sort()).toEqual(
+      ['direction', 'memberNo', 'points', 'reason', 'supervisorPin', 'supervisorStaffId'].sort(),
+    );
+    expect(req.required.sort()).toEqual(['direction', 'memberNo', 'points', 'reason']);
+    expect(doc.components.schemas.AdjustmentResponse).toBeDefined();
+  });
+});

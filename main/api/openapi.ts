@@ -32,6 +32,8 @@ export function openApiDocument(table: readonly Route[]): unknown {
         },
         '400': error,
         '401': error,
+        // A staff session's own refusals: forbidden (role), supervisor_required.
+        '403': error,
         '404': error,
         '409': error,
         '422': error,

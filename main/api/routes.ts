@@ -25,8 +25,11 @@ import {
   CouponUseRequest,
   CouponResponse,
   RewardCatalogue,
+  ServiceClaimRequest,
+  ServiceClaimResponse,
 } from './schemas.js';
 import { redeemReward, rewardCatalogue, useCoupon } from '../service/rewards.js';
+import { claimService } from '../service/free-services.js';
 import { health } from '../service/health.js';
 
 export interface RouteAnswer {
@@ -149,6 +152,22 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
       response: CouponResponse,
       successStatus: 200,
       handle: (ctx, body) => ({ status: 200, body: useCoupon(ctx, CouponUseRequest.parse(body)) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/members/{memberNo}/services/claim',
+      summary:
+        "Claim a free service the member's tier offers (yearly allowance; 422 service_not_offered, service_allowance_used)",
+      request: ServiceClaimRequest,
+      response: ServiceClaimResponse,
+      successStatus: 201,
+      handle: (ctx, body, input) => {
+        const req = ServiceClaimRequest.parse(body);
+        // A staff session acts under its own number (the gate stamps only fixed paths).
+        const staffId = input.principal?.kind === 'staff' ? input.principal.session.staffId : req.staffId;
+        const memberNo = input.params.memberNo ?? '';
+        return { status: 201, body: claimService(ctx, { memberNo, service: req.service, staffId }) };
+      },
     },
   ];
 }

@@ -116,6 +116,9 @@ export const MemberSummary = z
     lifecycle: z
       .enum(['new', 'active', 'at_risk', 'dormant'])
       .describe("DOMAIN.md 8, from this till's own sales and the enrolment date"),
+    servicesAvailable: z
+      .array(z.object({ service: z.string(), remaining: z.number().int() }))
+      .describe("free services the member's tier offers that are still claimable this calendar year"),
   })
   .meta({ id: 'MemberSummary' });
 
@@ -150,6 +153,14 @@ export const QuoteResponse = z
     breakdown: Breakdown,
     breakdownText: BreakdownText,
     redemptionProblem: z.object({ code: z.string(), message: z.string() }).nullable(),
+    memberDiscount: z
+      .object({
+        percent: z.number().describe("the member's tier's memberDiscountPercent; 0 without a member"),
+        amount: Fen.describe('floor(total × percent / 100)'),
+      })
+      .describe(
+        'offered, not applied: the POS applies it as part of basketDiscount, so points are earned on what the customer pays',
+      ),
   })
   .meta({ id: 'QuoteResponse' });
 
@@ -173,6 +184,11 @@ export const SaleResponse = z
     entries: z.array(z.number().int()).describe('ledger sequence numbers written'),
     receiptId: z.string(),
     occurredAt: z.string(),
+    memberDiscountPercent: z
+      .number()
+      .describe(
+        "the member discount percentage the member's tier offered on this sale (the POS applies it); 0 without a member",
+      ),
   })
   .meta({ id: 'SaleResponse' });
 
@@ -304,3 +320,24 @@ export const RewardCatalogue = z
     }),
   )
   .meta({ id: 'RewardCatalogue' });
+
+export const ServiceClaimRequest = z
+  .object({
+    service: z.string().min(1).max(40).describe("one of the tier's freeServices"),
+    staffId: Id.optional(),
+  })
+  .meta({ id: 'ServiceClaimRequest' });
+
+export const ServiceClaimResponse = z
+  .object({
+    memberNo: z.string(),
+    service: z.string(),
+    tier: z.string(),
+    year: z.string().describe('the calendar year (store time) the claim counts in'),
+    used: z.number().int().describe('claims of this service this year, this one included'),
+    allowance: z.number().int(),
+    remaining: z.number().int(),
+    entry: z.number().int().describe('ledger sequence number written'),
+    occurredAt: z.string(),
+  })
+  .meta({ id: 'ServiceClaimResponse' });

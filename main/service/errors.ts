@@ -48,6 +48,8 @@ export type TillErrorCode =
   | 'coupon_expired'
   | 'coupon_not_yet_valid'
   | 'redemption_locked'
+  | 'service_not_offered'
+  | 'service_allowance_used'
   | 'storage_full'
   | 'storage_unavailable'
   | 'invalid_credentials'
@@ -103,6 +105,9 @@ const STATUS: Record<TillErrorCode, number> = {
   coupon_expired: 422,
   coupon_not_yet_valid: 422,
   redemption_locked: 423,
+  // Free services, a tier benefit (core/engine/free-services.ts).
+  service_not_offered: 422,
+  service_allowance_used: 422,
   // The till cannot take the write; the POS should keep the sale and retry (nothing was lost).
   storage_full: 507,
   storage_unavailable: 503,

@@ -2,6 +2,7 @@
 import { classifyCode } from '../../core/cards/classify.js';
 import { ean13CheckDigit, ean13Valid } from '../../core/cards/checkdigit.js';
 import { verifyMemberQr } from '../../core/cards/memberqr.js';
+import { servicesAvailable } from '../../core/engine/free-services.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { expiringBetween, rollingSpend, type MemberState } from '../../core/ledger/state.js';
@@ -55,6 +56,7 @@ export function summarise(
       lastSaleOn: v.lastSaleOn,
       enrolledOn: localDate(m.createdAt, rs.timeZone).date,
     }),
+    servicesAvailable: servicesAvailable(rs, { tier: view.tier, state: v, today }),
   };
 }
 

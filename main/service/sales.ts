@@ -11,6 +11,7 @@ import {
   redemptionLimits,
 } from '../../core/engine/redeem.js';
 import { memberContextFor } from '../../core/engine/decide.js';
+import { memberDiscountFor, NO_MEMBER_DISCOUNT, tierDiscountPercent } from '../../core/engine/discount.js';
 import { lowestTier, tierAfterSale, tierIndex } from '../../core/engine/tiers.js';
 import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
@@ -154,6 +155,8 @@ export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
     breakdown: result.breakdown,
     breakdownText: result.breakdownText,
     redemptionProblem: problem,
+    // DOMAIN.md 5: offered on the basket as sent, before points; the POS applies it.
+    memberDiscount: view ? memberDiscountFor(rs, view.tier, base.total) : NO_MEMBER_DISCOUNT,
   };
 }
 
@@ -376,6 +379,8 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           entries,
           receiptId: req.saleId,
           occurredAt: at,
+          // The tier the sale was priced at (before any upgrade it caused) offered the discount.
+          memberDiscountPercent: member ? tierDiscountPercent(rs, tierChange?.from ?? finalView?.tier ?? '') : 0,
         };
         ctx.sales.putSale(
           {

@@ -1,0 +1,81 @@
+/**
+ * Claiming a free service, a tier benefit with a yearly allowance (DOMAIN.md 5;
+ * core/engine/free-services.ts; docs/decisions.md "Tier benefits").
+ *
+ * One synchronous IMMEDIATE transaction: settle the member (a standalone till applies due
+ * reviews first, so a member downgraded at the quarter's end no longer claims the old tier's
+ * services), read the merged view (DOMAIN.md 12: claims at every store count once synced),
+ * check the reviewed tier offers the service and this year's claims are below the allowance,
+ * then append one `service_use` marker. The marker travels to head office with the chain.
+ */
+import { checkServiceClaim, serviceKey, yearOf } from '../../core/engine/free-services.js';
+import { localDate } from '../../core/time.js';
+import type { TillContext } from './context.js';
+import { TillError } from './errors.js';
+import { lockedAfter } from './members.js';
+import { settleMember } from './settle.js';
+import { advanceView, memberView } from './view.js';
+
+export interface ServiceClaimResult {
+  memberNo: string;
+  service: string;
+  tier: string;
+  year: string;
+  used: number;
+  allowance: number;
+  remaining: number;
+  entry: number;
+  occurredAt: string;
+}
+
+export function claimService(
+  ctx: TillContext,
+  req: { memberNo: string; service: string; staffId?: string | undefined },
+): ServiceClaimResult {
+  const now = ctx.now().toISOString();
+  const rs = ctx.rules.at(now);
+  const today = localDate(now, rs.timeZone).date;
+  const year = yearOf(today);
+  const out = ctx.db
+    .transaction(() => {
+      const member = ctx.members.get(req.memberNo);
+      if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
+      if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
+      const own = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
+      const locked = lockedAfter(rs, today);
+      const view = memberView(ctx, rs, own, today, locked);
+      const check = checkServiceClaim(rs, { tier: view.tier, state: view.state, today, service: req.service });
+      if (!check.ok) throw new TillError(check.code, check.message, 'service');
+      const w = ctx.ledger.append(own, [
+        {
+          memberNo: member.memberNo,
+          kind: 'service_use',
+          points: 0,
+          occurredAt: now,
+          localDate: today,
+          data: { service: req.service, ...(req.staffId ? { staffId: req.staffId } : {}) },
+        },
+      ]);
+      const after = advanceView(rs, view, w.state, w.entries, today, locked);
+      const used = after.state.servicesUsed?.[serviceKey(year, req.service)] ?? check.used + 1;
+      return { tier: view.tier, used, allowance: check.allowance, entry: w.entries[0]?.seq ?? 0 };
+    })
+    .immediate();
+  ctx.log.log('info', 'service_claimed', {
+    memberNo: req.memberNo,
+    service: req.service,
+    seq: out.entry,
+    staffId: req.staffId ?? null,
+  });
+  return {
+    memberNo: req.memberNo,
+    service: req.service,
+    tier: out.tier,
+    year,
+    used: out.used,
+    allowance: out.allowance,
+    remaining: Math.max(0, out.allowance - out.used),
+    entry: out.entry,
+    occurredAt: now,
+  };
+}
