@@ -9,9 +9,15 @@
 import { z } from 'zod';
 import { CREDIT_KINDS, DEBIT_KINDS, MARKER_KINDS, type LedgerEntry } from '../ledger/entry.js';
 import type { MemberState } from '../ledger/state.js';
+import type { LineResult } from '../engine/types.js';
 import { RuleSet } from '../ruleset/schema.js';
 
-export const SYNC_PATHS = { batches: '/v1/sync/batches', changes: '/v1/sync/changes' } as const;
+export const SYNC_PATHS = {
+  batches: '/v1/sync/batches',
+  changes: '/v1/sync/changes',
+  /** one sale as head office holds it, for a return at another store (DOMAIN.md 12) */
+  sale: '/v1/sync/sales/{saleId}',
+} as const;
 /** Request bodies above this many bytes (on the wire, and again after gunzip) get 413. */
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** A signed request whose X-Till-Timestamp is further than this from head office's clock is refused. */
@@ -152,6 +158,8 @@ export const SaleRecord = z.object({
 export const ReturnRecord = z.object({
   returnId: RecordId,
   originalSaleId: RecordId,
+  /** the till that rang the original sale up; absent = the uploading till's own sale */
+  originalTillId: TillId.optional(),
   request: z.record(z.string(), z.unknown()),
   pointsReversed: Points,
   pointsRestored: Points,
@@ -191,6 +199,73 @@ export const UploadBatch = z
         ctx.addIssue({ code: 'custom', path: ['entries', i, 'tillId'], message: 'must equal the batch tillId' });
     });
   });
+
+/** core/engine/types.ts LineResult: one line of a sale as the engine computed it. */
+export const SaleLine = z.object({
+  sku: z.string(),
+  category: z.string(),
+  quantityMilli: z.number().int().positive(),
+  unitPrice: z.number().int(),
+  gross: z.number().int(),
+  discount: z.number().int(),
+  net: z.number().int(),
+  pointsTender: z.number().int(),
+  excluded: z.boolean(),
+  eligible: z.number().int(),
+  categoryMultiplierMilli: z.number().int(),
+  promotionId: z.string().nullable(),
+  promoMultiplierMilli: z.number().int(),
+});
+
+// Compile-time guard: a line head office sends back is one the till's return arithmetic takes.
+const _lineFits = (l: z.output<typeof SaleLine>): LineResult => l;
+void _lineFits;
+
+/** What a till keeps of a sale's computation: enough to take any part of it back (DOMAIN.md 6). */
+export const SaleComputation = z.object({
+  lines: z.array(SaleLine).min(1),
+  /** sale points actually granted */
+  earned: Points,
+  pointsRedeemed: Points,
+  stampEarned: z.number().int().min(0),
+});
+
+/** Quantity in thousandths per sku. */
+const ReturnedQuantities = z.record(z.string(), z.number().int().min(0));
+
+/**
+ * GET /v1/sync/sales/{saleId}[?till=<tillId>][&store=<storeId>]: a sale as head office holds
+ * it, so a till of another store can take a return against it (DOMAIN.md 12).
+ */
+export const OriginalSale = z.object({
+  tillId: TillId,
+  storeId: TillId,
+  saleId: RecordId,
+  memberNo: MemberNo.nullable(),
+  ruleVersion: z.number().int().positive(),
+  occurredAt: Instant,
+  request: z.record(z.string(), z.unknown()),
+  computation: SaleComputation,
+  pointsEarned: Points,
+  pointsRedeemed: Points,
+  /** the ledger id (`till:seq`) of the sale's earn entry: the lot a return reverses first; null without one */
+  earnEntryId: z.string().nullable(),
+  /** thousandths per sku already returned, over every till's returns of this sale head office holds */
+  returned: ReturnedQuantities,
+  /** those returns one by one, so a till can leave out its own (it counts them from its database) */
+  returns: z.array(z.object({ tillId: TillId, returnId: RecordId, returned: ReturnedQuantities })),
+  /** a return of this sale already took its stamp back */
+  stampReturned: z.boolean(),
+});
+
+/** The target of a sale lookup; `narrow` picks one till's or one store's sale of that number. */
+export function salePath(saleId: string, narrow: { tillId?: string; storeId?: string } = {}): string {
+  const q = new URLSearchParams();
+  if (narrow.tillId !== undefined) q.set('till', narrow.tillId);
+  if (narrow.storeId !== undefined) q.set('store', narrow.storeId);
+  const query = q.toString();
+  return `${SYNC_PATHS.sale.replace('{saleId}', encodeURIComponent(saleId))}${query ? `?${query}` : ''}`;
+}
 
 export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
@@ -305,6 +380,8 @@ export type MemberUpsert = z.output<typeof MemberUpsert>;
 export type CardItem = z.output<typeof CardItem>;
 export type SaleRecord = z.output<typeof SaleRecord>;
 export type ReturnRecord = z.output<typeof ReturnRecord>;
+export type OriginalSale = z.output<typeof OriginalSale>;
+export type SaleComputation = z.output<typeof SaleComputation>;
 export type BatchAck = z.output<typeof BatchAck>;
 export type MemberFeed = z.output<typeof MemberFeed>;
 export type Change = z.output<typeof Change>;
