@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { identify, enrol } from '../service/members.js';
 import { quote, recordSale } from '../service/sales.js';
-import { recordReturn } from '../service/returns.js';
+import { takeReturn } from '../service/returns.js';
 import type { TillContext } from '../service/context.js';
 import type { Principal } from './staff.js';
 import {
@@ -118,12 +118,14 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/returns',
-      summary: 'Record a return against an earlier sale (idempotent by returnId)',
+      summary:
+        'Record a return against an earlier sale of any store (idempotent by returnId); a sale of another store ' +
+        'is fetched from head office, and cannot be returned offline (409 original_sale_elsewhere)',
       request: ReturnRequest,
       response: ReturnResponse,
       successStatus: 201,
-      handle: (ctx, body) => {
-        const r = recordReturn(ctx, ReturnRequest.parse(body));
+      handle: async (ctx, body) => {
+        const r = await takeReturn(ctx, ReturnRequest.parse(body));
         return { status: r.replayed ? 200 : 201, body: r.result };
       },
     },

@@ -9,6 +9,7 @@ import type { OutboxStore } from '../db/outbox.js';
 import type { Db } from '../db/open.js';
 import type { RuleSetStore } from '../db/rulesets.js';
 import type { SaleStore } from '../db/sales.js';
+import type { HqAnswer } from '../sync/client.js';
 import type { SyncStatus } from '../sync/service.js';
 import type { EventBus } from './events.js';
 import type { RedemptionGuard } from './redemption-guard.js';
@@ -29,6 +30,14 @@ export interface ReceiptHooks {
   printerHealth(): PrinterHealth;
 }
 
+/** Head office's copy of sales rung up at other tills (DOMAIN.md 12: a return at any store). */
+export interface HqSales {
+  /** GET /v1/sync/sales/{saleId}, signed; throws HqUnreachableError when head office does not answer */
+  lookup(saleId: string, narrow?: { tillId?: string }): Promise<HqAnswer>;
+  /** pulls the change feed now, so the member's merged state holds the sale; never throws */
+  refresh(): Promise<void>;
+}
+
 export interface TillContext {
   db: Db;
   identity: TillIdentity;
@@ -46,6 +55,8 @@ export interface TillContext {
   connected: boolean;
   /** the sync loop's state; null when standalone */
   syncStatus: () => SyncStatus | null;
+  /** set by createTill when a head office is configured; absent when standalone */
+  hqSales?: HqSales;
   cipher: FieldCipher;
   events: EventBus;
   log: Logger;

@@ -1,181 +1,91 @@
 /**
- * Returns against an earlier sale (DOMAIN.md 6). The keep-floor arithmetic is the engine's;
- * this file decides which entries carry it and commits them with the return record.
+ * Returns against an earlier sale (DOMAIN.md 6), at the sale's own till or at any other
+ * (DOMAIN.md 12). The keep-floor arithmetic is the engine's; this file decides which entries
+ * carry it and commits them with the return record.
  */
 import { computeReturn } from '../../core/engine/returns.js';
-import type { LineResult } from '../../core/engine/types.js';
+import type { ReturnResult as ReturnFigures } from '../../core/engine/returns.js';
 import { lotIdOf } from '../../core/ledger/entry.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { OriginalSale, SaleComputation } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
+import { foreignSales } from '../db/foreign-sales.js';
 import type { NewEntry } from '../db/ledger.js';
+import type { StoredSale } from '../db/sales.js';
 import type { ReturnRequest, ReturnResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { refuseFutureInstant, requestHash } from './sales.js';
 import { settleMember } from './settle.js';
 import { lockedAfter } from './members.js';
+import { originalFromHq } from './returns-elsewhere.js';
 import { advanceView, memberView } from './view.js';
 
 export type ReturnResult = ReturnResponse;
 
-interface SaleComputation {
-  lines: LineResult[];
-  earned: number;
-  pointsRedeemed: number;
-  stampEarned: number;
+/** The sale a return takes back, wherever it was rung up. */
+interface ReturnTarget {
+  saleId: string;
+  memberNo: string | null;
+  ruleVersion: number;
+  occurredAt: string;
+  comp: SaleComputation;
+  /** the till that rang it up; null = this till */
+  tillId: string | null;
+  /** the ledger id of the sale's earn entry: the lot the reversal takes first */
+  earnLotId: string | null;
+  /** thousandths per sku taken back by earlier returns, at this till and every other one known */
+  previouslyReturned: Record<string, number>;
+  /** an earlier return took the sale's stamp back */
+  stampTaken: boolean;
 }
 
-export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: ReturnResult; replayed: boolean } {
+interface MemberOutcome {
+  entries: number[];
+  balance: number | null;
+  tier: string | null;
+  reversed: number;
+  pointsShort: number;
+}
+
+/**
+ * The POS's return: asks head office first when the sale may be another till's (or other
+ * tills may have taken returns of it), then records the return in one transaction.
+ */
+export async function takeReturn(
+  ctx: TillContext,
+  req: ReturnRequest,
+): Promise<{ result: ReturnResult; replayed: boolean }> {
+  const hq = await originalFromHq(ctx, req);
+  return recordReturn(ctx, req, hq);
+}
+
+/**
+ * Records a return in one transaction. `hq`: head office's copy of the original sale (with
+ * every till's returns of it), fetched before; null = the till knows only its own records.
+ */
+export function recordReturn(
+  ctx: TillContext,
+  req: ReturnRequest,
+  hq: OriginalSale | null = null,
+): { result: ReturnResult; replayed: boolean } {
   const hash = requestHash(req);
   const recordedAt = ctx.now().toISOString();
   const at = req.occurredAt ?? recordedAt;
   const out = ctx.db
     .transaction(() => {
-      const existing = ctx.sales.returnById(req.returnId);
-      if (existing) {
-        if (existing.requestHash !== hash) {
-          throw new TillError(
-            'idempotency_conflict',
-            `return ${req.returnId} was already recorded with a different body`,
-            'returnId',
-          );
-        }
-        return { result: existing.result as ReturnResult, replayed: true };
-      }
+      const replay = replayOf(ctx, req, hash);
+      if (replay) return { result: replay, replayed: true };
       refuseFutureInstant(ctx, at);
-      const sale = ctx.sales.sale(req.originalSaleId);
-      if (!sale) throw new TillError('unknown_sale', `no sale ${req.originalSaleId} on this till`, 'originalSaleId');
-      const comp = sale.computation as SaleComputation;
-      const previouslyReturned: Record<string, number> = Object.create(null) as Record<string, number>;
-      for (const r of ctx.sales.returnsOf(sale.saleId)) {
-        for (const [sku, q] of Object.entries((r.result as ReturnResult).returned)) {
-          previouslyReturned[sku] = (previouslyReturned[sku] ?? 0) + q;
-        }
-      }
-      const r = computeReturn({
-        lines: comp.lines,
-        earned: comp.earned,
-        pointsRedeemed: comp.pointsRedeemed,
-        previouslyReturned,
-        returning: req.lines,
-      });
-
-      // The rule set of the original sale governs its reversal; today's governs dates.
-      const saleRs = ctx.rules.version(sale.ruleVersion) ?? ctx.rules.at(sale.occurredAt);
-      const rs = ctx.rules.at(at);
-      const today = localDate(at, rs.timeZone).date;
-      let entries: number[] = [];
-      let balance: number | null = null;
-      let tier: string | null = null;
-      let pointsShort = 0;
-      let reversed = r.pointsReversed;
-      if (sale.memberNo) {
-        const locked = lockedAfter(rs, today);
-        let state = settleMember(ctx, rs, sale.memberNo, { occurredAt: at, localDate: today });
-        // The member's points at every store cover a reversal (DOMAIN.md 12), not this till's alone.
-        let view = memberView(ctx, rs, state, today, locked);
-        if (rs.returns.insufficientBalance === 'deductFromRefund') {
-          const coverable = Math.max(0, view.balance + r.pointsRestored);
-          pointsShort = Math.max(0, reversed - coverable);
-          reversed -= pointsShort;
-        }
-        const earnSeq = ctx.ledger.saleEntry(sale.saleId, 'earn')?.seq;
-        const common = {
-          memberNo: sale.memberNo,
-          occurredAt: at,
-          localDate: today,
-          saleId: sale.saleId,
-          returnId: req.returnId,
-        };
-        const staff = req.staffId ? { staffId: req.staffId } : {};
-        const batch: NewEntry[] = [];
-        // Restore first, so points given back can cover a reversal on a low balance.
-        if (r.pointsRestored > 0) {
-          // Decision: given-back points expire as if earned on the original sale's date.
-          const saleDay = localDate(sale.occurredAt, saleRs.timeZone).date;
-          batch.push({
-            ...common,
-            kind: 'restore',
-            points: r.pointsRestored,
-            expiresOn: expiryDate(saleRs, saleDay),
-            data: { ...staff },
-          });
-        }
-        if (reversed > 0 || r.returnedQualifying > 0) {
-          batch.push({
-            ...common,
-            kind: 'reverse',
-            points: reversed,
-            spend: -r.returnedQualifying,
-            data: {
-              ...(earnSeq ? { lotId: lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) } : {}),
-              // The spend leaves the window of the sale's own day (DOMAIN.md 12).
-              spendOn: localDate(sale.occurredAt, saleRs.timeZone).date,
-              ...staff,
-            },
-          });
-        }
-        // A stamp was earned for spend the customer no longer keeps below the threshold: take it back.
-        const threshold = saleRs.stampCard?.threshold;
-        if (comp.stampEarned > 0 && threshold !== undefined) {
-          // The eligible spend the customer keeps after this and every earlier return:
-          // floor(Σ eligible_i × remaining_i / qty_i), the engine's keep-share with "earned" = Σ eligible.
-          const eligibleBefore = comp.lines.reduce((a, l) => a + l.eligible, 0);
-          const remainingEligible = computeReturn({
-            lines: comp.lines,
-            earned: eligibleBefore,
-            pointsRedeemed: 0,
-            previouslyReturned,
-            returning: req.lines,
-          }).pointsKept;
-          if (remainingEligible < threshold && !stampAlreadyTaken(ctx, sale.saleId)) {
-            batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
-          }
-        }
-        if (batch.length) {
-          const w = ctx.ledger.append(state, batch);
-          state = w.state;
-          entries = w.entries.map((e) => e.seq);
-          view = advanceView(rs, view, state, w.entries, today, locked);
-        }
-        balance = view.balance;
-        tier = view.tier;
-      }
-      const result: ReturnResult = {
-        returnId: req.returnId,
-        originalSaleId: sale.saleId,
-        memberNo: sale.memberNo,
-        pointsReversed: reversed,
-        pointsRestored: r.pointsRestored,
-        pointsShort,
-        refundDeduction: Math.ceil((pointsShort * 100) / rs.redemption.pointsPerCurrencyUnit),
-        returnedAmount: r.returnedAmount,
-        balance,
-        tier,
-        returned: r.returned,
-        fullyReturned: r.fullyReturned,
-        entries,
-        occurredAt: at,
-      };
-      ctx.sales.putReturn(
-        {
-          returnId: req.returnId,
-          originalSaleId: sale.saleId,
-          requestHash: hash,
-          request: req,
-          result,
-          occurredAt: at,
-        },
-        recordedAt,
-      );
-      ctx.outbox.add('return', req.returnId, recordedAt);
-      return { result, replayed: false };
+      return { result: writeReturn(ctx, req, hq, { hash, at, recordedAt }), replayed: false };
     })
     .immediate();
   if (!out.replayed) {
     ctx.log.log('info', 'return_recorded', {
       returnId: req.returnId,
       saleId: req.originalSaleId,
+      originalTillId: foreignSales(ctx.db).originOf(req.returnId),
       reversed: out.result.pointsReversed,
     });
     ctx.events.publish({ type: 'return', returnId: req.returnId, saleId: req.originalSaleId });
@@ -183,6 +93,243 @@ export function recordReturn(ctx: TillContext, req: ReturnRequest): { result: Re
   return out;
 }
 
-function stampAlreadyTaken(ctx: TillContext, saleId: string): boolean {
-  return ctx.ledger.saleEntry(saleId, 'stamp_return') !== null;
+/** A new return: its entries, its record (marked with the sale's till) and its outbox row. */
+function writeReturn(
+  ctx: TillContext,
+  req: ReturnRequest,
+  hq: OriginalSale | null,
+  w: { hash: string; at: string; recordedAt: string },
+): ReturnResult {
+  const target = returnTarget(ctx, req.originalSaleId, hq);
+  const r = computeReturn({
+    lines: target.comp.lines,
+    earned: target.comp.earned,
+    pointsRedeemed: target.comp.pointsRedeemed,
+    previouslyReturned: target.previouslyReturned,
+    returning: req.lines,
+  });
+  const rs = ctx.rules.at(w.at);
+  const m = target.memberNo ? memberEntries(ctx, req, target, r, rs, w.at) : noMember(r);
+  const result = returnResult(req, target, r, m, rs, w.at);
+  const stored = { returnId: req.returnId, originalSaleId: target.saleId, requestHash: w.hash, request: req };
+  ctx.sales.putReturn({ ...stored, result, occurredAt: w.at }, w.recordedAt);
+  if (target.tillId !== null && hq) {
+    foreignSales(ctx.db).markReturn(req.returnId, target.tillId);
+    foreignSales(ctx.db).put(hq, w.recordedAt);
+  }
+  ctx.outbox.add('return', req.returnId, w.recordedAt);
+  return result;
+}
+
+/** The first answer for a returnId already recorded; a different body under it is a conflict. */
+function replayOf(ctx: TillContext, req: ReturnRequest, hash: string): ReturnResult | null {
+  const existing = ctx.sales.returnById(req.returnId);
+  if (!existing) return null;
+  if (existing.requestHash !== hash) {
+    throw new TillError(
+      'idempotency_conflict',
+      `return ${req.returnId} was already recorded with a different body`,
+      'returnId',
+    );
+  }
+  return existing.result as ReturnResult;
+}
+
+/** This till's sale of that number first (receipt numbers are per till), else head office's copy. */
+function returnTarget(ctx: TillContext, saleId: string, hq: OriginalSale | null): ReturnTarget {
+  const own = ctx.sales.sale(saleId);
+  if (own) return ownTarget(ctx, own, hq?.tillId === ctx.identity.tillId ? hq : null);
+  if (hq && hq.saleId === saleId) return foreignTarget(ctx, hq);
+  throw new TillError('unknown_sale', `no sale ${saleId} on this till`, 'originalSaleId');
+}
+
+function ownTarget(ctx: TillContext, sale: StoredSale, hq: OriginalSale | null): ReturnTarget {
+  const mine = foreignSales(ctx.db).returnsOf(sale.saleId, null);
+  const earnSeq = ctx.ledger.saleEntry(sale.saleId, 'earn')?.seq;
+  return {
+    saleId: sale.saleId,
+    memberNo: sale.memberNo,
+    ruleVersion: sale.ruleVersion,
+    occurredAt: sale.occurredAt,
+    comp: sale.computation as SaleComputation,
+    tillId: null,
+    earnLotId: earnSeq ? lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) : null,
+    previouslyReturned: sumReturned(ctx, mine, hq),
+    stampTaken: stampTaken(ctx, sale.saleId, mine, hq),
+  };
+}
+
+function foreignTarget(ctx: TillContext, hq: OriginalSale): ReturnTarget {
+  const mine = foreignSales(ctx.db).returnsOf(hq.saleId, hq.tillId);
+  return {
+    saleId: hq.saleId,
+    memberNo: hq.memberNo,
+    ruleVersion: hq.ruleVersion,
+    occurredAt: hq.occurredAt,
+    comp: hq.computation,
+    tillId: hq.tillId,
+    earnLotId: hq.earnEntryId,
+    previouslyReturned: sumReturned(ctx, mine, hq),
+    stampTaken: stampTaken(ctx, hq.saleId, mine, hq),
+  };
+}
+
+/** A stamp is taken back once per sale, by whichever till's return gets there first. */
+function stampTaken(
+  ctx: TillContext,
+  saleId: string,
+  mine: readonly { returnId: string }[],
+  hq: OriginalSale | null,
+): boolean {
+  if (hq?.stampReturned) return true;
+  return foreignSales(ctx.db).stampTaken(
+    saleId,
+    mine.map((r) => r.returnId),
+  );
+}
+
+/**
+ * This till's returns of the sale from its own database (head office may not have them yet),
+ * plus every other till's from head office's answer.
+ */
+function sumReturned(
+  ctx: TillContext,
+  mine: readonly { result: unknown }[],
+  hq: OriginalSale | null,
+): Record<string, number> {
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
+  const add = (q: Record<string, number>): void => {
+    for (const [sku, milli] of Object.entries(q)) out[sku] = (out[sku] ?? 0) + milli;
+  };
+  for (const r of mine) add((r.result as ReturnResult).returned);
+  for (const r of hq?.returns ?? []) if (r.tillId !== ctx.identity.tillId) add(r.returned);
+  return out;
+}
+
+function noMember(r: ReturnFigures): MemberOutcome {
+  return { entries: [], balance: null, tier: null, reversed: r.pointsReversed, pointsShort: 0 };
+}
+
+/** The member's entries for the return, decided on their merged view (DOMAIN.md 12). */
+function memberEntries(
+  ctx: TillContext,
+  req: ReturnRequest,
+  target: ReturnTarget,
+  r: ReturnFigures,
+  rs: RuleSet,
+  at: string,
+): MemberOutcome {
+  const memberNo = target.memberNo as string;
+  const today = localDate(at, rs.timeZone).date;
+  const locked = lockedAfter(rs, today);
+  let state = settleMember(ctx, rs, memberNo, { occurredAt: at, localDate: today });
+  // The member's points at every store cover a reversal (DOMAIN.md 12), not this till's alone.
+  let view = memberView(ctx, rs, state, today, locked);
+  let reversed = r.pointsReversed;
+  let pointsShort = 0;
+  if (rs.returns.insufficientBalance === 'deductFromRefund') {
+    const coverable = Math.max(0, view.balance + r.pointsRestored);
+    pointsShort = Math.max(0, reversed - coverable);
+    reversed -= pointsShort;
+  }
+  const batch = returnEntries(ctx, req, target, r, reversed, at, today);
+  let entries: number[] = [];
+  if (batch.length) {
+    const w = ctx.ledger.append(state, batch);
+    state = w.state;
+    entries = w.entries.map((e) => e.seq);
+    view = advanceView(rs, view, state, w.entries, today, locked);
+  }
+  return { entries, balance: view.balance, tier: view.tier, reversed, pointsShort };
+}
+
+/** Restore, reverse and stamp-return entries, in that order. */
+function returnEntries(
+  ctx: TillContext,
+  req: ReturnRequest,
+  target: ReturnTarget,
+  r: ReturnFigures,
+  reversed: number,
+  at: string,
+  today: string,
+): NewEntry[] {
+  // The rule set of the original sale governs its reversal; today's governs dates.
+  const saleRs = ctx.rules.version(target.ruleVersion) ?? ctx.rules.at(target.occurredAt);
+  const saleDay = localDate(target.occurredAt, saleRs.timeZone).date;
+  const common = {
+    memberNo: target.memberNo as string,
+    occurredAt: at,
+    localDate: today,
+    saleId: target.saleId,
+    returnId: req.returnId,
+  };
+  const staff = req.staffId ? { staffId: req.staffId } : {};
+  const batch: NewEntry[] = [];
+  // Restore first, so points given back can cover a reversal on a low balance.
+  if (r.pointsRestored > 0) {
+    // Decision: given-back points expire as if earned on the original sale's date.
+    batch.push({
+      ...common,
+      kind: 'restore',
+      points: r.pointsRestored,
+      expiresOn: expiryDate(saleRs, saleDay),
+      data: { ...staff },
+    });
+  }
+  if (reversed > 0 || r.returnedQualifying > 0) {
+    batch.push({
+      ...common,
+      kind: 'reverse',
+      points: reversed,
+      spend: -r.returnedQualifying,
+      // The spend leaves the window of the sale's own day (DOMAIN.md 12).
+      data: { ...(target.earnLotId ? { lotId: target.earnLotId } : {}), spendOn: saleDay, ...staff },
+    });
+  }
+  if (takesStampBack(target, req, saleRs.stampCard?.threshold)) {
+    batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
+  }
+  return batch;
+}
+
+/** A stamp was earned for spend the customer no longer keeps above the threshold: take it back once. */
+function takesStampBack(target: ReturnTarget, req: ReturnRequest, threshold: number | undefined): boolean {
+  const comp = target.comp;
+  if (comp.stampEarned <= 0 || threshold === undefined || target.stampTaken) return false;
+  // The eligible spend the customer keeps after this and every earlier return:
+  // floor(Σ eligible_i × remaining_i / qty_i), the engine's keep-share with "earned" = Σ eligible.
+  const remainingEligible = computeReturn({
+    lines: comp.lines,
+    earned: comp.lines.reduce((a, l) => a + l.eligible, 0),
+    pointsRedeemed: 0,
+    previouslyReturned: target.previouslyReturned,
+    returning: req.lines,
+  }).pointsKept;
+  return remainingEligible < threshold;
+}
+
+function returnResult(
+  req: ReturnRequest,
+  target: ReturnTarget,
+  r: ReturnFigures,
+  m: MemberOutcome,
+  rs: RuleSet,
+  at: string,
+): ReturnResult {
+  return {
+    returnId: req.returnId,
+    originalSaleId: target.saleId,
+    memberNo: target.memberNo,
+    pointsReversed: m.reversed,
+    pointsRestored: r.pointsRestored,
+    pointsShort: m.pointsShort,
+    refundDeduction: Math.ceil((m.pointsShort * 100) / rs.redemption.pointsPerCurrencyUnit),
+    returnedAmount: r.returnedAmount,
+    balance: m.balance,
+    tier: m.tier,
+    returned: r.returned,
+    fullyReturned: r.fullyReturned,
+    entries: m.entries,
+    occurredAt: at,
+  };
 }

@@ -113,6 +113,8 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
       maxBackoffMs: config.syncMaxBackoffMs,
     });
     ctx.syncStatus = () => sync?.status() ?? null;
+    const svc = sync;
+    ctx.hqSales = { lookup: (saleId, narrow) => svc.lookupSale(saleId, narrow), refresh: () => svc.refreshFeed() };
   }
   // Receipts: the print queue and its worker; sales queue their receipt through ctx.receipts.
   const receipts = new PrintService(ctx, {

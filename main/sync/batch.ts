@@ -5,6 +5,7 @@
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { GENESIS_HASH } from '../../core/ledger/hash.js';
 import type { MemberUpsert, ReturnRecord, SaleRecord, UploadBatchInput } from '../../core/sync/protocol.js';
+import { foreignSales } from '../db/foreign-sales.js';
 import type { TillContext } from '../service/context.js';
 import type { SaleResult } from '../service/sales.js';
 import type { ReturnResult } from '../service/returns.js';
@@ -80,9 +81,12 @@ function returnRecord(ctx: TillContext, returnId: string): ReturnRecord | null {
   const r = ctx.sales.returnById(returnId);
   if (!r) return null;
   const res = r.result as ReturnResult;
+  // A return of another till's sale names that till, so head office adds up the sale's returns.
+  const originalTillId = foreignSales(ctx.db).originOf(returnId);
   return {
     returnId: r.returnId,
     originalSaleId: r.originalSaleId,
+    ...(originalTillId === null ? {} : { originalTillId }),
     request: r.request as Record<string, unknown>,
     pointsReversed: res.pointsReversed,
     pointsRestored: res.pointsRestored,

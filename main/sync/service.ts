@@ -4,11 +4,11 @@
  * (acknowledged sequence, outbox position, feed cursor) is durable, so a restart resumes.
  * Runs outside any transaction: each network answer is applied in its own transaction.
  */
-import { BatchAck, ChangesResponse, SequenceGap, SYNC_PATHS } from '../../core/sync/protocol.js';
+import { BatchAck, ChangesResponse, SequenceGap, SYNC_PATHS, salePath } from '../../core/sync/protocol.js';
 import type { TillContext } from '../service/context.js';
 import { getMeta, setMeta } from '../service/identity.js';
 import { prepareBatch, DEFAULT_LIMITS, type BatchLimits } from './batch.js';
-import { HqClient, HqUnreachableError } from './client.js';
+import { HqClient, HqUnreachableError, type HqAnswer } from './client.js';
 import { applyChanges } from './feed.js';
 
 export interface SyncOptions {
@@ -40,8 +40,12 @@ export interface SyncStatus {
   failures: number;
 }
 
+/** A sale lookup answers a customer waiting at the counter: it gives up sooner than an upload. */
+const LOOKUP_TIMEOUT_MS = 5_000;
+
 export class SyncService {
   private readonly client: HqClient;
+  private readonly lookupClient: HqClient;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
   private running = false;
@@ -57,6 +61,35 @@ export class SyncService {
   ) {
     // Request signatures use the wall clock: head office checks them against its own.
     this.client = new HqClient(opts.hqUrl, { tillId: opts.tillId, secret: opts.secret }, () => Date.now());
+    this.lookupClient = new HqClient(
+      opts.hqUrl,
+      { tillId: opts.tillId, secret: opts.secret },
+      () => Date.now(),
+      LOOKUP_TIMEOUT_MS,
+    );
+  }
+
+  /** Head office's copy of a sale (DOMAIN.md 12: a return at another store). Throws HqUnreachableError. */
+  async lookupSale(saleId: string, narrow: { tillId?: string } = {}): Promise<HqAnswer> {
+    return this.lookupClient.get(salePath(saleId, narrow));
+  }
+
+  /**
+   * Pulls the change feed now, so a member's merged state holds what head office just answered
+   * about. Waits for a cycle in flight instead of running beside it (the feed is applied in
+   * cursor order); a failure only leaves the till's view as it was, so it is logged, not thrown.
+   */
+  async refreshFeed(): Promise<void> {
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    const pull = this.pullAll();
+    this.inFlight = pull;
+    try {
+      await pull;
+    } catch (e) {
+      this.ctx.log.log('warn', 'feed_refresh_failed', { message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      if (this.inFlight === pull) this.inFlight = null;
+    }
   }
 
   start(): void {
