@@ -12,6 +12,7 @@ import {
   CHANGES_DEFAULT_LIMIT,
   CHANGES_MAX_LIMIT,
   ErrorBody,
+  OriginalSale,
   SequenceGap,
   SYNC_PATHS,
   UploadBatch,
@@ -87,6 +88,21 @@ const OPS: readonly Op[] = [
         description: `at most this many changes (default ${CHANGES_DEFAULT_LIMIT})`,
         schema: { type: 'integer', minimum: 1, maximum: CHANGES_MAX_LIMIT },
       },
+    ],
+  },
+  {
+    method: 'GET',
+    path: SYNC_PATHS.sale,
+    summary:
+      'A sale by POS receipt number, for a return at another store: its computation, its earn entry and every ' +
+      "till's returns of it so far. 404 unknown_sale; 409 ambiguous_sale when several tills hold that number " +
+      '(narrow with till or store); 422 sale_without_computation for a sale from a till too old to send it',
+    auth: 'till',
+    response: OriginalSale,
+    errors: { '409': ErrorBody, '422': ErrorBody },
+    query: [
+      { name: 'till', description: "only this till's sale of that number", schema: { type: 'string' } },
+      { name: 'store', description: "only this store's sale of that number", schema: { type: 'string' } },
     ],
   },
   {

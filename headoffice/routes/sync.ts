@@ -1,16 +1,19 @@
-/** The till-facing endpoints: batch upload and change feed (core/sync/protocol.ts). */
+/** The till-facing endpoints: batch upload, change feed and sale lookup (core/sync/protocol.ts). */
 import {
   CHANGES_DEFAULT_LIMIT,
   CHANGES_MAX_LIMIT,
   SYNC_PATHS,
   UploadBatch,
+  TillId,
   type BatchAck,
+  type OriginalSale,
 } from '../../core/sync/protocol.js';
 import { authenticateTill } from '../auth/till.js';
 import { decodeBody, parseJson, readRawBody } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import type { AppDeps } from './deps.js';
+import type { SaleNarrowing } from '../store/types.js';
 
 function intParam(url: URL, name: string, dflt: number, min: number, max: number): number {
   const raw = url.searchParams.get(name);
@@ -77,5 +80,61 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
     return { status: 200, body: await app.store.changes(till.tillId, after, limit, app.now()) };
+  });
+
+  saleLookupRoute(router, app);
+}
+
+/** `till` and `store` query parameters of a sale lookup, each optional. */
+function narrowing(url: URL): SaleNarrowing {
+  const out: SaleNarrowing = {};
+  for (const [param, key] of [
+    ['till', 'tillId'],
+    ['store', 'storeId'],
+  ] as const) {
+    const raw = url.searchParams.get(param);
+    if (raw === null) continue;
+    if (!TillId.safeParse(raw).success)
+      throw new HttpError(400, 'bad_query', `${param} is not a till or store id`, {}, param);
+    out[key] = raw;
+  }
+  return out;
+}
+
+/**
+ * GET /v1/sync/sales/{saleId}: the sale a till of another store takes a return against
+ * (DOMAIN.md 12), with every till's returns of it so far.
+ */
+function saleLookupRoute(router: Router, app: AppDeps): void {
+  router.add('GET', SYNC_PATHS.sale, async ({ req, url, target, params }) => {
+    await authenticateTill(app, req, target, Buffer.alloc(0));
+    const saleId = params.saleId ?? '';
+    const out = await app.store.originalSale(saleId, narrowing(url));
+    switch (out.kind) {
+      case 'found': {
+        const body: OriginalSale = out.sale;
+        return { status: 200, body };
+      }
+      case 'unknown':
+        throw new HttpError(404, 'unknown_sale', `head office holds no sale ${saleId} (of that till or store)`);
+      case 'ambiguous':
+        throw new HttpError(
+          409,
+          'ambiguous_sale',
+          `tills ${out.tills.join(', ')} each hold a sale ${saleId}; name the till or store`,
+          { tills: out.tills },
+        );
+      case 'no_computation':
+        throw new HttpError(
+          422,
+          'sale_without_computation',
+          `sale ${saleId} was recorded by till ${out.tillId} without its per-line computation (an older version): ` +
+            'only that till can take it back',
+        );
+      default: {
+        const never: never = out;
+        throw new Error(`unknown lookup outcome ${JSON.stringify(never)}`);
+      }
+    }
   });
 }

@@ -3,8 +3,10 @@
  * recomputation (domain/recompute.ts). Records are keyed by (till, id): a POS receipt number
  * is unique per till, not across the chain. A resent record is ignored.
  */
+import { parseQuantity } from '../../core/engine/basket.js';
 import { lowestTier } from '../../core/engine/tiers.js';
-import type { ReturnRecord, SaleRecord } from '../../core/sync/protocol.js';
+import { lotIdOf } from '../../core/ledger/entry.js';
+import { SaleComputation, type OriginalSale, type ReturnRecord, type SaleRecord } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import { checkSale, type SaleCheck } from '../domain/recompute.js';
 import type { HqEntry } from '../domain/order.js';
@@ -14,6 +16,7 @@ import type { RuleSetCache } from './sqlite-rulesets.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
 import { tillViewAfter, tillViewBefore, type BatchChain } from './sqlite-tillview.js';
 import type { MemberState } from '../../core/ledger/state.js';
+import type { OriginalSaleOutcome, SaleNarrowing } from './types.js';
 
 /** The member's merged state as the balance change at or before `cursor` confirmed it to tills. */
 function confirmedAt(
@@ -244,12 +247,13 @@ export function recordReturns(d: SalesDeps, tillId: string, returns: readonly Re
   for (const r of returns) {
     const res = q(
       d.db,
-      `INSERT OR IGNORE INTO returns (till_id, return_id, original_sale_id, request, points_reversed, points_restored,
-         occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO returns (till_id, return_id, original_sale_id, original_till_id, request, points_reversed,
+         points_restored, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       tillId,
       r.returnId,
       r.originalSaleId,
+      r.originalTillId ?? tillId,
       JSON.stringify(r.request),
       r.pointsReversed,
       r.pointsRestored,
@@ -259,4 +263,114 @@ export function recordReturns(d: SalesDeps, tillId: string, returns: readonly Re
     inserted += res.changes;
   }
   return inserted;
+}
+
+interface OriginalSaleRow {
+  till_id: string;
+  store_id: string;
+  sale_id: string;
+  member_no: string | null;
+  rule_version: number;
+  request: string;
+  computation: string | null;
+  points_earned: number;
+  points_redeemed: number;
+  occurred_at: string;
+}
+
+/**
+ * Quantities (thousandths per sku) a return's request took back. The till validated the lines;
+ * a line that does not read as one (a damaged or hostile record) counts nothing rather than
+ * making the sale impossible to look up.
+ */
+function returnedBy(request: string): Record<string, number> {
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
+  const lines = (JSON.parse(request) as { lines?: unknown }).lines;
+  if (!Array.isArray(lines)) return out;
+  lines.forEach((l: { sku?: unknown; quantity?: unknown }, i) => {
+    if (typeof l?.sku !== 'string') return;
+    try {
+      out[l.sku] = (out[l.sku] ?? 0) + parseQuantity(l.quantity, `lines[${i}]`);
+    } catch {
+      // counted as nothing (see above)
+    }
+  });
+  return out;
+}
+
+/** Every till's returns of one till's sale, and whether one of them took the sale's stamp back. */
+function returnsOfSale(
+  db: Db,
+  tillId: string,
+  saleId: string,
+): Pick<OriginalSale, 'returned' | 'returns' | 'stampReturned'> {
+  const rows = q(
+    db,
+    `SELECT till_id, return_id, request FROM returns INDEXED BY returns_original
+     WHERE original_till_id = ? AND original_sale_id = ? ORDER BY till_id, return_id`,
+  ).all(tillId, saleId) as { till_id: string; return_id: string; request: string }[];
+  const returned: Record<string, number> = Object.create(null) as Record<string, number>;
+  let stampReturned = false;
+  const returns = rows.map((r) => {
+    const q1 = returnedBy(r.request);
+    for (const [sku, milli] of Object.entries(q1)) returned[sku] = (returned[sku] ?? 0) + milli;
+    stampReturned ||=
+      q(
+        db,
+        `SELECT 1 FROM ledger INDEXED BY ledger_till_sale
+         WHERE till_id = ? AND sale_id = ? AND return_id = ? AND kind = 'stamp_return' LIMIT 1`,
+      ).get(r.till_id, saleId, r.return_id) !== undefined;
+    return { tillId: r.till_id, returnId: r.return_id, returned: q1 };
+  });
+  return { returned, returns, stampReturned };
+}
+
+function earnEntryId(db: Db, tillId: string, saleId: string): string | null {
+  const r = q(
+    db,
+    `SELECT seq FROM ledger INDEXED BY ledger_till_sale
+     WHERE till_id = ? AND sale_id = ? AND kind = 'earn' AND return_id IS NULL ORDER BY seq LIMIT 1`,
+  ).get(tillId, saleId) as { seq: number } | undefined;
+  return r ? lotIdOf({ tillId, seq: r.seq }) : null;
+}
+
+/**
+ * One sale by its POS receipt number, for a return at another store (DOMAIN.md 12). A receipt
+ * number is unique per till only: several tills' sales of that number are `ambiguous` unless
+ * `narrow` picks one.
+ */
+export function originalSale(db: Db, saleId: string, narrow: SaleNarrowing): OriginalSaleOutcome {
+  const rows = q(
+    db,
+    `SELECT till_id, store_id, sale_id, member_no, rule_version, request, computation, points_earned,
+       points_redeemed, occurred_at
+     FROM sales INDEXED BY sales_sale WHERE sale_id = ? ORDER BY till_id`,
+  ).all(saleId) as OriginalSaleRow[];
+  const found = rows.filter(
+    (r) =>
+      (narrow.tillId === undefined || r.till_id === narrow.tillId) &&
+      (narrow.storeId === undefined || r.store_id === narrow.storeId),
+  );
+  const r = found[0];
+  if (!r) return { kind: 'unknown' };
+  if (found.length > 1) return { kind: 'ambiguous', tills: found.map((x) => x.till_id) };
+  const comp = r.computation === null ? null : SaleComputation.safeParse(JSON.parse(r.computation));
+  if (!comp?.success) return { kind: 'no_computation', tillId: r.till_id };
+  return {
+    kind: 'found',
+    sale: {
+      tillId: r.till_id,
+      storeId: r.store_id,
+      saleId: r.sale_id,
+      memberNo: r.member_no,
+      ruleVersion: r.rule_version,
+      occurredAt: r.occurred_at,
+      request: JSON.parse(r.request) as Record<string, unknown>,
+      computation: comp.data,
+      pointsEarned: r.points_earned,
+      pointsRedeemed: r.points_redeemed,
+      earnEntryId: earnEntryId(db, r.till_id, r.sale_id),
+      ...returnsOfSale(db, r.till_id, r.sale_id),
+    },
+  };
 }

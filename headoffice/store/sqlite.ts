@@ -18,6 +18,7 @@ import { clearChain, closeCase } from './sqlite-actions.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
 import { tillViews } from './sqlite-tills.js';
+import { originalSale } from './sqlite-sales.js';
 import { RuleSetCache, publishRuleSet, seedRuleSet } from './sqlite-rulesets.js';
 import { openDb, q, type Db } from './sqlite-db.js';
 import {
@@ -28,6 +29,8 @@ import {
   type HqStore,
   type MemberExport,
   type OperatorRequest,
+  type OriginalSaleOutcome,
+  type SaleNarrowing,
   type IngestOutcome,
   type MemberView,
   type PublishOutcome,
@@ -177,6 +180,12 @@ export class SqliteHqStore implements HqStore {
         return readChanges(this.db, this.cipher, this.rules, after, limit);
       })
       .immediate();
+  }
+
+  async originalSale(saleId: string, narrow: SaleNarrowing): Promise<OriginalSaleOutcome> {
+    // Applied first: a sale or a return acknowledged a moment ago is part of the answer.
+    this.applyAll();
+    return this.db.transaction(() => originalSale(this.db, saleId, narrow))();
   }
 
   async publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome> {

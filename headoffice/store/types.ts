@@ -8,7 +8,7 @@
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { z } from 'zod';
-import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
+import type { ChangesResponse, OriginalSale, UploadBatch } from '../../core/sync/protocol.js';
 import type {
   DoubleSpendCaseSchema,
   MemberExportSchema,
@@ -57,6 +57,20 @@ export type CaseCloseOutcome =
 export type ChainClearOutcome =
   { kind: 'cleared'; previousError: string | null } | { kind: 'not_broken' } | { kind: 'unknown' };
 
+/** Which till's or store's sale of a receipt number a lookup means (either, both or none). */
+export interface SaleNarrowing {
+  tillId?: string;
+  storeId?: string;
+}
+
+export type OriginalSaleOutcome =
+  | { kind: 'found'; sale: OriginalSale }
+  | { kind: 'unknown' }
+  /** several tills hold a sale of that number; the lookup must name the till or store */
+  | { kind: 'ambiguous'; tills: string[] }
+  /** recorded by a till that did not send its per-line computation: only its own store can take it back */
+  | { kind: 'no_computation'; tillId: string };
+
 export interface HqStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Installs `rs` when no rule set exists yet; true when it did. */
@@ -73,6 +87,8 @@ export interface HqStore {
    */
   ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome>;
   changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse>;
+  /** A sale by receipt number with every till's returns of it, for a return at another store (DOMAIN.md 12). */
+  originalSale(saleId: string, narrow: SaleNarrowing): Promise<OriginalSaleOutcome>;
   publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome>;
   member(memberNo: string, now: Date): Promise<MemberView | null>;
   tills(): Promise<TillView[]>;

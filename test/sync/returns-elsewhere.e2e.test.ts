@@ -1,0 +1,288 @@
+/**
+ * DOMAIN.md 12 "a return may be taken at any store", end to end: a real head-office process
+ * and in-process tills of two stores whose business clocks the test moves and whose sync the
+ * test drives (request signatures keep the wall clock). Every figure of a return taken at
+ * another store is held to the same return taken at the sale's own till (DOMAIN.md 6 keep-floor).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lotIdOf } from '../../core/ledger/entry.js';
+import type { Till } from '../../main/service/till.js';
+import { freePort, inProcessTill, operator, startHq, type Proc } from './procs.js';
+
+const TOKEN = 'operator-token-returns-elsewhere';
+let root: string;
+let hqDir: string;
+let hqPort: number;
+let hq: Proc;
+const tills: Till[] = [];
+
+class Clock {
+  t = Date.now();
+  now = (): Date => new Date(this.t);
+  advanceMinutes(m: number): void {
+    this.t += m * 60_000;
+  }
+}
+
+type Json = Record<string, unknown>;
+
+async function tillAt(store: string, id: string, clock = new Clock()): Promise<Till> {
+  const t = await inProcessTill({ root, hqDir, hqUrl: `http://127.0.0.1:${hqPort}`, store, id, now: clock.now });
+  tills.push(t);
+  return t;
+}
+
+async function post(t: Till, path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  const r = await fetch(`${t.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: (await r.json()) as Json };
+}
+
+/** Two skus whose shares do not divide evenly, so every return floors. */
+const LINES = [
+  { sku: 'A', category: 'grocery', quantity: 3, unitPrice: 3_333 },
+  { sku: 'B', category: 'grocery', quantity: 1, unitPrice: 1_001 },
+];
+const TOTAL = 3 * 3_333 + 1_001;
+
+/** Paid partly with 500 points, so a return also gives points back. */
+function saleBody(saleId: string, memberNo: string): Json {
+  return {
+    saleId,
+    memberNo,
+    lines: LINES,
+    tenders: [
+      { type: 'points', points: 500 },
+      { type: 'cash', amount: TOTAL - 500 },
+    ],
+  };
+}
+
+const FIGURES = ['pointsReversed', 'pointsRestored', 'pointsShort', 'returnedAmount', 'returned', 'fullyReturned'];
+const figures = (r: Json): Json => Object.fromEntries(FIGURES.map((k) => [k, r[k]]));
+
+async function syncAll(...ts: Till[]): Promise<void> {
+  // Twice round: each till's uploads reach the others' feeds.
+  for (let i = 0; i < 2; i++) for (const t of ts) await t.sync?.syncNow();
+}
+
+async function balanceAt(t: Till, memberNo: string): Promise<number> {
+  const r = await post(t, '/v1/members/identify', { code: memberNo });
+  expect(r.status).toBe(200);
+  return r.json.balance as number;
+}
+
+function rows(t: Till): Json {
+  const n = (table: string): number =>
+    (t.ctx.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return {
+    ledger: n('ledger'),
+    returns: n('returns'),
+    outbox: n('outbox'),
+    foreignSales: n('foreign_sales'),
+  };
+}
+
+async function enrolAndFund(t: Till, phone: string): Promise<{ memberNo: string; funded: number }> {
+  const m = await post(t, '/v1/members', { name: '孙八', phone, consent: { marketing: true, text: 'v1' } });
+  expect(m.status).toBe(201);
+  const memberNo = m.json.memberNo as string;
+  const fund = await post(t, '/v1/sales', {
+    saleId: `FUND-${phone}`,
+    memberNo,
+    lines: [{ sku: 'F', category: 'grocery', quantity: 1, unitPrice: 100_000 }],
+  });
+  expect(fund.status).toBe(201);
+  // Online from here: head office confirmed the points the sales below spend.
+  await syncAll(t);
+  return { memberNo, funded: fund.json.balance as number };
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'sync-returns-'));
+  hqDir = join(root, 'hq');
+  hqPort = await freePort();
+  hq = await startHq(hqDir, hqPort, TOKEN);
+}, 60_000);
+
+afterAll(async () => {
+  for (const t of tills) await t.close();
+  await hq?.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('a return at any store (DOMAIN.md 12)', () => {
+  it('a sale of store A returned at store B takes back what a return at A would, and the tills agree after sync', async () => {
+    const a = await tillAt('store-a', 'till-a1');
+    const b = await tillAt('store-b', 'till-b1');
+    const { memberNo, funded } = await enrolAndFund(a, '13900000101');
+    // S-1 is returned at B (and once at A); its twin S-2 only ever at A, as the reference.
+    const s1 = await post(a, '/v1/sales', saleBody('S-1', memberNo));
+    const s2 = await post(a, '/v1/sales', saleBody('S-2', memberNo));
+    expect(s1.status, JSON.stringify(s1.json)).toBe(201);
+    expect(s2.json.pointsEarned).toBe(s1.json.pointsEarned);
+    const earned = s1.json.pointsEarned as number;
+    const beforeReturns = s2.json.balance as number;
+    expect(beforeReturns).toBe(funded - 1000 + 2 * earned);
+    await syncAll(a, b);
+
+    // First partial return: one A, at B against S-1 and at A against S-2.
+    const one = [{ sku: 'A', quantity: 1 }];
+    const atB = await post(b, '/v1/returns', { returnId: 'B-R1', originalSaleId: 'S-1', lines: one });
+    expect(atB.status, JSON.stringify(atB.json)).toBe(201);
+    const atA = await post(a, '/v1/returns', { returnId: 'A-R1', originalSaleId: 'S-2', lines: one });
+    expect(atA.status).toBe(201);
+    expect(figures(atB.json)).toEqual(figures(atA.json));
+    expect(atB.json.pointsReversed).toBeGreaterThan(0);
+    expect(atB.json.pointsRestored).toBeGreaterThan(0);
+    // B decided on the member's merged balance: A's sales are in it, A's return is not yet.
+    expect(atB.json.balance).toBe(
+      beforeReturns - (atB.json.pointsReversed as number) + (atB.json.pointsRestored as number),
+    );
+
+    // The reverse entry takes A's earn lot first, and the spend leaves the sale's own day.
+    const earnSeq = a.ctx.ledger.saleEntry('S-1', 'earn')?.seq ?? 0;
+    const reverse = b.ctx.db
+      .prepare("SELECT data, sale_id FROM ledger WHERE return_id = 'B-R1' AND kind = 'reverse'")
+      .get() as { data: string; sale_id: string };
+    expect(reverse.sale_id).toBe('S-1');
+    expect(JSON.parse(reverse.data)).toMatchObject({
+      lotId: lotIdOf({ tillId: 'till-a1', seq: earnSeq }),
+      spendOn: a.ctx.ledger.saleEntry('S-1', 'earn')?.localDate,
+    });
+
+    // Second partial return, back at A: it counts B's return, exactly as A's own first one for S-2.
+    await syncAll(b, a);
+    const tooMuch = await post(a, '/v1/returns', {
+      returnId: 'A-RX',
+      originalSaleId: 'S-1',
+      lines: [{ sku: 'A', quantity: 3 }],
+    });
+    expect(tooMuch.status).toBe(422);
+    expect((tooMuch.json.error as Json).code).toBe('return_exceeds_sale');
+    const secondA1 = await post(a, '/v1/returns', { returnId: 'A-R2', originalSaleId: 'S-1', lines: one });
+    const secondA2 = await post(a, '/v1/returns', { returnId: 'A-R3', originalSaleId: 'S-2', lines: one });
+    expect(secondA1.status, JSON.stringify(secondA1.json)).toBe(201);
+    expect(figures(secondA1.json)).toEqual(figures(secondA2.json));
+
+    // The rest at B (S-1) and at A (S-2): the returns add up to exactly what each sale earned and spent.
+    await syncAll(a, b);
+    const rest = [
+      { sku: 'A', quantity: 1 },
+      { sku: 'B', quantity: 1 },
+    ];
+    const lastB = await post(b, '/v1/returns', { returnId: 'B-R2', originalSaleId: 'S-1', lines: rest });
+    const lastA = await post(a, '/v1/returns', { returnId: 'A-R4', originalSaleId: 'S-2', lines: rest });
+    expect(lastB.status, JSON.stringify(lastB.json)).toBe(201);
+    expect(figures(lastB.json)).toEqual(figures(lastA.json));
+    expect(lastB.json.fullyReturned).toBe(true);
+    const sum = (k: string, ...rs: { json: Json }[]): number => rs.reduce((x, r) => x + (r.json[k] as number), 0);
+    expect(sum('pointsReversed', atB, secondA1, lastB)).toBe(earned);
+    expect(sum('pointsRestored', atB, secondA1, lastB)).toBe(500);
+    // Nothing is left of S-1 to return, at either store.
+    const more = await post(b, '/v1/returns', { returnId: 'B-R3', originalSaleId: 'S-1', lines: one });
+    expect(more.status).toBe(422);
+    expect((more.json.error as Json).code).toBe('return_exceeds_sale');
+
+    // After sync: both tills and head office hold the balance before the two sales.
+    await syncAll(a, b);
+    const hqBalance = (await operator(hq.url, TOKEN, `/v1/members/${memberNo}`)).json.balance;
+    expect(hqBalance).toBe(funded);
+    expect(await balanceAt(a, memberNo)).toBe(funded);
+    expect(await balanceAt(b, memberNo)).toBe(funded);
+    expect(b.sync?.status().problem).toBeNull();
+  }, 120_000);
+
+  it('a replay of the same returnId answers the first answer without head office; another body conflicts', async () => {
+    const clock = new Clock();
+    const a = await tillAt('store-c', 'till-c1');
+    const d = await tillAt('store-d', 'till-d1', clock);
+    const { memberNo } = await enrolAndFund(a, '13900000102');
+    expect((await post(a, '/v1/sales', saleBody('C-1', memberNo))).status).toBe(201);
+    await syncAll(a, d);
+    const body = { returnId: 'D-R1', originalSaleId: 'C-1', lines: [{ sku: 'B', quantity: 1 }] };
+    const first = await post(d, '/v1/returns', body);
+    expect(first.status).toBe(201);
+    // Offline now: the replay needs nothing from head office.
+    clock.advanceMinutes(20);
+    const before = rows(d);
+    const again = await post(d, '/v1/returns', body);
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(first.json);
+    const other = await post(d, '/v1/returns', { ...body, lines: [{ sku: 'A', quantity: 1 }] });
+    expect(other.status).toBe(409);
+    expect((other.json.error as Json).code).toBe('idempotency_conflict');
+    expect(rows(d)).toEqual(before);
+    // The return reached head office naming the sale's till.
+    clock.t = Date.now();
+    await syncAll(d, a);
+    const member = (await operator(hq.url, TOKEN, `/v1/members/${memberNo}`)).json;
+    const ledger = member.ledger as { tillId: string; returnId: string | null }[];
+    expect(ledger.some((e) => e.tillId === 'till-d1' && e.returnId === 'D-R1')).toBe(true);
+  }, 120_000);
+
+  it('offline, a sale of another store cannot be returned (409 original_sale_elsewhere) and nothing is written', async () => {
+    const clock = new Clock();
+    const a = await tillAt('store-e', 'till-e1');
+    const f = await tillAt('store-f', 'till-f1', clock);
+    const { memberNo } = await enrolAndFund(a, '13900000103');
+    expect((await post(a, '/v1/sales', saleBody('E-1', memberNo))).status).toBe(201);
+    await syncAll(a, f);
+    // Online, an unknown number is unknown everywhere.
+    const unknown = await post(f, '/v1/returns', {
+      returnId: 'F-R0',
+      originalSaleId: 'NOPE',
+      lines: [{ sku: 'A', quantity: 1 }],
+    });
+    expect(unknown.status).toBe(404);
+    expect((unknown.json.error as Json).code).toBe('unknown_sale');
+
+    clock.advanceMinutes(20);
+    const health = await fetch(`${f.url}/v1/health`, { headers: { authorization: 'Bearer pos-key' } });
+    expect(((await health.json()) as { online: boolean }).online).toBe(false);
+    const before = rows(f);
+    const r = await post(f, '/v1/returns', {
+      returnId: 'F-R1',
+      originalSaleId: 'E-1',
+      lines: [{ sku: 'A', quantity: 1 }],
+    });
+    expect(r.status).toBe(409);
+    expect(r.json.error).toMatchObject({ code: 'original_sale_elsewhere', field: 'originalSaleId' });
+    expect((r.json.error as Json).message).toMatch(/offline/);
+    expect(rows(f)).toEqual(before);
+  }, 120_000);
+
+  // Last: it stops head office.
+  it('head office unreachable while the till counts as online: 409 original_sale_elsewhere, a local return still works', async () => {
+    const a = await tillAt('store-g', 'till-g1');
+    const h = await tillAt('store-h', 'till-h1');
+    const { memberNo } = await enrolAndFund(a, '13900000104');
+    expect((await post(a, '/v1/sales', saleBody('G-1', memberNo))).status).toBe(201);
+    expect((await post(a, '/v1/sales', saleBody('G-2', memberNo))).status).toBe(201);
+    await syncAll(a, h);
+    await hq.kill('SIGKILL');
+    const before = rows(h);
+    const r = await post(h, '/v1/returns', {
+      returnId: 'H-R1',
+      originalSaleId: 'G-1',
+      lines: [{ sku: 'A', quantity: 1 }],
+    });
+    expect(r.status).toBe(409);
+    expect(r.json.error).toMatchObject({ code: 'original_sale_elsewhere' });
+    expect((r.json.error as Json).message).toMatch(/could not be reached/);
+    expect(rows(h)).toEqual(before);
+    // The sale's own till decides on what it knows.
+    const own = await post(a, '/v1/returns', {
+      returnId: 'G-R1',
+      originalSaleId: 'G-2',
+      lines: [{ sku: 'A', quantity: 1 }],
+    });
+    expect(own.status).toBe(201);
+  }, 120_000);
+});
