@@ -11,6 +11,7 @@ import { identifyScale } from './identify-scale.js';
 import { headerLine, type Benchmark } from './lib.js';
 import { quote100Lines } from './quote-100-lines.js';
 import { saleCommit } from './sale-commit.js';
+import { memberHistory, mergedSale } from './merged-view.js';
 import { backlogDrain, hqIngest } from './sync.js';
 import { benchReceipts } from './receipts.js';
 import { benchDevices } from './devices.js';
@@ -24,6 +25,8 @@ const scanToMember: Benchmark = { name: 'scan_to_member', run: () => benchScanTo
 
 const ALL: readonly Benchmark[] = [
   saleCommit,
+  mergedSale,
+  memberHistory,
   identifyScale,
   quote100Lines,
   hqIngest,

@@ -277,8 +277,8 @@ describe('a Gold member on a member day', () => {
     expect(r2.status).toBe(201);
     expect(r2.body).toMatchObject({ pointsReversed: 235, pointsRestored: 346, balance: 697, fullyReturned: true });
     expect(lots(t, m)).toEqual([
-      { earnedOn: '2025-03-14', expiresOn: '2026-03-12', remaining: 54 },
-      { earnedOn: '2025-03-14', expiresOn: '2026-03-12', remaining: 346 },
+      // Both restores of the day joined one lot (core/ledger/state.ts lotKey): 54 + 346.
+      { earnedOn: '2025-03-14', expiresOn: '2026-03-12', remaining: 400 },
       { earnedOn: '2025-03-13', expiresOn: '2026-03-13', remaining: 297 },
     ]);
     const g4Entries = t.ctx.ledger.entriesOf(m).filter((e) => e.saleId === 'G4');

@@ -7,6 +7,7 @@ import { type EntryKind, type LedgerEntry, signedPoints } from './entry.js';
 import { expiryDate } from './expiry.js';
 import { GENESIS_HASH, signEntry, verifyChain } from './hash.js';
 import {
+  lotKey,
   LedgerStateError,
   expiredDue,
   expiringBetween,
@@ -189,11 +190,16 @@ describe('lots, against the plain model (copy every lot, re-sort on every credit
         debt -= pay;
         add -= pay;
         if (add > 0) {
-          lots = [
-            ...lots,
-            { id: `${e.tillId}:${e.seq}`, earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add },
-          ];
-          lots.sort(order);
+          // One lot per (earned, expires) day pair: a day's credits join its lot.
+          const same = lots.find((l) => l.earnedOn === e.localDate && l.expiresOn === e.expiresOn);
+          if (same) same.remaining += add;
+          else {
+            lots = [
+              ...lots,
+              { id: lotKey(e.localDate, e.expiresOn), earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add },
+            ];
+            lots.sort(order);
+          }
         }
       } else if (e.kind === 'expire') {
         const before = e.data.before ?? e.localDate;
@@ -251,7 +257,10 @@ describe('lots, against the plain model (copy every lot, re-sort on every credit
           const specs: { kind: EntryKind; points: number; on: string; expiresOn?: string | null; data?: object }[] = [];
           for (const [i, o] of ops.entries()) {
             const data: Record<string, string> = {};
-            if (o.kind === 'reverse' && i > 0) data.lotId = `t1:${1 + (o.lot % i)}`;
+            if (o.kind === 'reverse' && i > 0) {
+              const j = specs[o.lot % i] as { on: string; expiresOn?: string | null };
+              data.lotId = lotKey(j.on, j.expiresOn ?? null);
+            }
             let points = o.points;
             if (o.kind === 'expire') {
               data.before = o.on;

@@ -82,17 +82,8 @@ export function emptyState(memberNo: string, tier: string): MemberState {
   };
 }
 
-function lotOrder(a: Lot, b: Lot): number {
-  // FIFO by expiry (DOMAIN.md 4); never-expiring lots last; then by age, then id for determinism.
-  const ae = a.expiresOn ?? '9999-99-99';
-  const be = b.expiresOn ?? '9999-99-99';
-  if (ae !== be) return ae < be ? -1 : 1;
-  if (a.earnedOn !== b.earnedOn) return a.earnedOn < b.earnedOn ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 /**
- * Takes `points` from the lots: the lot `firstLotId` first (a reversal takes back its own
+ * Takes `points` from the lots: the lot `first` names first (a reversal takes back its own
  * earn's lot), then FIFO. Lots past their expiry on `today` cannot pay: they wait for the
  * expire entry (head office's end-of-day run, or a standalone till's next activity), which then
  * finds exactly the points it removes. Lots left untouched are shared with the input, never
@@ -102,11 +93,13 @@ function consume(
   lots: readonly Lot[],
   points: number,
   today: string,
-  firstLotId?: string,
+  first?: { lotId?: string | undefined; earnedOn?: string | undefined },
 ): { lots: Lot[]; shortfall: number } {
   let left = points;
   const live = (l: Lot): boolean => l.expiresOn === null || l.expiresOn >= today;
-  const own = firstLotId ? lots.findIndex((l) => l.id === firstLotId && live(l)) : -1;
+  // The lot named, or (its credit having joined its day's lot) the lot of the sale's day.
+  let own = first?.lotId ? lots.findIndex((l) => l.id === first.lotId && live(l)) : -1;
+  if (own < 0 && first?.earnedOn) own = lots.findIndex((l) => l.earnedOn === first.earnedOn && live(l));
   let ownTaken = 0;
   if (own >= 0) {
     ownTaken = Math.min((lots[own] as Lot).remaining, left);
@@ -127,19 +120,42 @@ function consume(
 }
 
 /**
- * Where a sort by lotOrder would put a new lot: `lots` is always in lotOrder (MemberState),
- * so a binary search finds the place, after any equal lot as the stable sort does. A new
+ * A lot's identity: the day its points were earned and the day they expire. Points alike in
+ * both are alike in every way anything can observe (expiry, the spending lock, FIFO order), so
+ * each day's credits form one lot: a member's state grows with the days they earned on, not
+ * with their number of sales (DOMAIN.md 12: a member's history must not slow the counter).
+ */
+export function lotKey(earnedOn: string, expiresOn: string | null): string {
+  return `${earnedOn}>${expiresOn ?? 'never'}`;
+}
+
+function keyOrder(a: Pick<Lot, 'earnedOn' | 'expiresOn'>, b: Pick<Lot, 'earnedOn' | 'expiresOn'>): number {
+  const ae = a.expiresOn ?? '9999-99-99';
+  const be = b.expiresOn ?? '9999-99-99';
+  if (ae !== be) return ae < be ? -1 : 1;
+  return a.earnedOn < b.earnedOn ? -1 : a.earnedOn > b.earnedOn ? 1 : 0;
+}
+
+/**
+ * Adds a credit to the lot of its day, or inserts a new lot where a sort by lotOrder would put
+ * it: `lots` is always in lotOrder (MemberState), so a binary search finds the place. A new
  * lot usually expires last: then it is one comparison.
  */
 function withLot(lots: readonly Lot[], lot: Lot): Lot[] {
   const n = lots.length;
-  if (n === 0 || lotOrder(lots[n - 1] as Lot, lot) <= 0) return [...lots, lot];
+  if (n === 0 || keyOrder(lots[n - 1] as Lot, lot) < 0) return [...lots, lot];
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (lotOrder(lots[mid] as Lot, lot) <= 0) lo = mid + 1;
+    if (keyOrder(lots[mid] as Lot, lot) < 0) lo = mid + 1;
     else hi = mid;
+  }
+  const same = lots[lo];
+  if (same !== undefined && keyOrder(same, lot) === 0) {
+    const next = lots.slice();
+    next[lo] = { ...same, remaining: same.remaining + lot.remaining };
+    return next;
   }
   return [...lots.slice(0, lo), lot, ...lots.slice(lo)];
 }
@@ -290,7 +306,12 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       add -= pay;
     }
     if (add > 0) {
-      s.lots = withLot(s.lots, { id, earnedOn: e.localDate, expiresOn: e.expiresOn, remaining: add });
+      s.lots = withLot(s.lots, {
+        id: lotKey(e.localDate, e.expiresOn),
+        earnedOn: e.localDate,
+        expiresOn: e.expiresOn,
+        remaining: add,
+      });
     }
   } else if (isDebit(e.kind)) {
     s.balance -= e.points;
@@ -303,7 +324,12 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       }
       s.lots = s.lots.filter((l) => !(l.expiresOn !== null && l.expiresOn < before));
     } else {
-      const r = consume(s.lots, e.points, e.localDate, e.kind === 'reverse' ? e.data.lotId : undefined);
+      const r = consume(
+        s.lots,
+        e.points,
+        e.localDate,
+        e.kind === 'reverse' ? { lotId: e.data.lotId, earnedOn: e.data.spendOn } : undefined,
+      );
       s.lots = r.lots;
       s.debt += r.shortfall;
     }

@@ -11,7 +11,8 @@
  * when it holds it, so the common batch neither parses stored states nor scans histories:
  * `includes` (highest seq per till) is kept in member_state next to the state.
  */
-import { emptyState, visibleBalance, type Lot, type MemberState } from '../../core/ledger/state.js';
+import { stateJson } from '../../core/ledger/json.js';
+import { emptyState, visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addDays } from '../../core/time.js';
 import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
@@ -96,29 +97,7 @@ export function caseHooks(db: Db, now: Date): FoldHooks {
   };
 }
 
-/**
- * JSON.stringify(state), written so that a long-standing member's lots (most of the state,
- * and shared unchanged from one state to the next by the reducer) are serialised once each:
- * the state is serialised with a placeholder where its lots go, and the lots' remembered
- * texts are spliced in. `"lots":0` can only be the key: a quote inside a JSON string is
- * escaped, and no other object in the state has a `lots` key.
- */
-const lotJson = new WeakMap<Lot, string>();
-
-export function stateJson(state: MemberState): string {
-  let lots = '';
-  for (const l of state.lots) {
-    let j = lotJson.get(l);
-    if (j === undefined) {
-      j = JSON.stringify(l);
-      lotJson.set(l, j);
-    }
-    lots = lots === '' ? j : `${lots},${j}`;
-  }
-  const rest = JSON.stringify({ ...state, lots: 0 });
-  const at = rest.indexOf('"lots":0');
-  return `${rest.slice(0, at)}"lots":[${lots}]${rest.slice(at + '"lots":0'.length)}`;
-}
+export { stateJson };
 
 /** Till ids in BINARY order (they are ASCII), as the balance change lists them. */
 function sortedIncludes(pairs: Iterable<[string, number]>): Record<string, number> {

@@ -2,6 +2,7 @@
 import { rowToEntry, type LedgerRow } from '../../core/ledger/row.js';
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import type { MemberState } from '../../core/ledger/state.js';
+import { StateTexts } from '../../core/ledger/json.js';
 import type { Db } from './open.js';
 
 export interface HqMemberState {
@@ -25,6 +26,8 @@ interface Row extends Omit<HqMemberState, 'state'> {
 
 export class HqStateStore {
   private readonly q;
+  /** parsed confirmations while their stored text is unchanged */
+  private readonly texts = new StateTexts();
 
   constructor(db: Db) {
     this.q = {
@@ -50,7 +53,7 @@ export class HqStateStore {
   get(memberNo: string): HqMemberState | null {
     const r = this.q.get.get(memberNo) as Row | undefined;
     if (!r) return null;
-    return { ...r, state: r.state === null ? null : (JSON.parse(r.state) as MemberState) };
+    return { ...r, state: r.state === null ? null : this.texts.parse(memberNo, r.state) };
   }
 
   put(s: HqMemberState): void {

@@ -6,6 +6,7 @@
 import type { EntryData, EntryKind, LedgerEntry } from '../../core/ledger/entry.js';
 import { rowToEntry, type LedgerRow } from '../../core/ledger/row.js';
 import { GENESIS_HASH, signEntry } from '../../core/ledger/hash.js';
+import { StateTexts, stateJson } from '../../core/ledger/json.js';
 import { applyEntry, emptyState, type MemberState } from '../../core/ledger/state.js';
 import type { Db } from './open.js';
 
@@ -35,6 +36,8 @@ export class LedgerStore {
   private readonly byMember;
   private readonly range;
   private readonly bySaleKind;
+  /** parsed member states while their stored text is unchanged (a long history parses once) */
+  private readonly texts = new StateTexts();
 
   constructor(
     private readonly db: Db,
@@ -70,7 +73,7 @@ export class LedgerStore {
 
   state(memberNo: string, firstTier: string): MemberState {
     const row = this.getState.get(memberNo) as { state: string } | undefined;
-    return row ? (JSON.parse(row.state) as MemberState) : emptyState(memberNo, firstTier);
+    return row ? this.texts.parse(memberNo, row.state) : emptyState(memberNo, firstTier);
   }
 
   /** Appends and folds; returns the signed entries and the member's new state. */
@@ -111,7 +114,9 @@ export class LedgerStore {
    * written: a long-standing member has many lots and a sale touches one or two.
    */
   saveState(s: MemberState, previous?: MemberState): void {
-    this.putState.run(s.memberNo, s.balance, s.tier, JSON.stringify(s));
+    const text = stateJson(s);
+    this.putState.run(s.memberNo, s.balance, s.tier, text);
+    this.texts.remember(s.memberNo, text, s);
     if (!previous) {
       this.delLots.run(s.memberNo);
       for (const l of s.lots) this.putLot.run(s.memberNo, l.id, l.earnedOn, l.expiresOn, l.remaining);
