@@ -288,4 +288,17 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
       hq = await startHq(hqDir, hqPort, TOKEN);
     }
   }, 60_000);
+
+  it('lifecycle has one definition: "new" is a first sale within the last 90 days, at the till and at head office', async () => {
+    const clock = new Clock();
+    clock.set('2026-06-01T10:00:00+08:00');
+    const [a, b] = await pair('life', clock);
+    const m = await enrol(a);
+    clock.set('2026-09-20T10:00:00+08:00'); // enrolled 111 days ago, first sale today
+    await sale(a, m, 10_000);
+    await syncAll(a, b);
+    expect((await post(b, '/v1/members/identify', { code: m })).json.lifecycle).toBe('new');
+    clock.set('2026-12-25T10:00:00+08:00'); // 96 days after the only sale: at risk, not new
+    expect((await post(b, '/v1/members/identify', { code: m })).json.lifecycle).toBe('at_risk');
+  }, 60_000);
 });
