@@ -10,8 +10,16 @@ import type { Db } from '../db/open.js';
 import type { TillIdentity } from './context.js';
 import type { TillConfig } from './config.js';
 
+/** One prepared read per database: a sale reads the feed cursor (its basis) on every commit. */
+const metaReads = new WeakMap<Db, ReturnType<Db['prepare']>>();
+
 function meta(db: Db, key: string): string | null {
-  const r = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  let read = metaReads.get(db);
+  if (!read) {
+    read = db.prepare('SELECT value FROM meta WHERE key = ?');
+    metaReads.set(db, read);
+  }
+  const r = read.get(key) as { value: string } | undefined;
   return r?.value ?? null;
 }
 
