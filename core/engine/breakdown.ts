@@ -5,6 +5,7 @@
  */
 import { formatMilli, toSafeNumber } from '../decimal.js';
 import { formatYuan } from '../money.js';
+import type { LocalisedText } from '../ruleset/names.js';
 import type { TierDef } from '../ruleset/schema.js';
 import type { ActivePromotion } from './promotions.js';
 import type { BreakdownItem, FixedBonus, LineResult } from './types.js';
@@ -23,6 +24,8 @@ export interface BreakdownInput {
   points: number;
   bonuses: readonly FixedBonus[];
   stamp: { stamps: number; of: number } | null;
+  /** display names of category codes (core/ruleset/names.ts): the text is read to members */
+  categoryName: (code: string) => LocalisedText;
 }
 
 const times = (milli: bigint | number): string => `×${formatMilli(BigInt(milli))}`;
@@ -42,13 +45,16 @@ export function buildBreakdown(b: BreakdownInput): { items: BreakdownItem[]; tex
   en.push(`base ${basePoints}`);
   zh.push(`基础 ${basePoints}`);
 
-  const excluded = b.lines.filter((l) => l.excluded);
+  const names = (codes: readonly string[], lang: 'zh' | 'en'): string =>
+    codes.map((c) => b.categoryName(c)[lang]).join('/');
+  // Excluded goods worth nothing (fully discounted) change nothing: no "excluded ¥0.00" line.
+  const excluded = b.lines.filter((l) => l.excluded && l.net > 0);
   if (excluded.length > 0) {
     const amount = excluded.reduce((a, l) => a + l.net, 0);
     const categories = [...new Set(excluded.map((l) => l.category))];
     items.push({ kind: 'excluded', amount, categories });
-    en.push(`excluded ${formatYuan(amount)} (${categories.join('/')})`);
-    zh.push(`不积分 ${formatYuan(amount)}（${categories.join('/')}）`);
+    en.push(`excluded ${formatYuan(amount)} (${names(categories, 'en')})`);
+    zh.push(`不积分 ${formatYuan(amount)}（${names(categories, 'zh')}）`);
   }
 
   if (b.redemptionValue > 0) {
@@ -67,8 +73,8 @@ export function buildBreakdown(b: BreakdownInput): { items: BreakdownItem[]; tex
   }
   for (const [category, c] of categoryAmounts) {
     items.push({ kind: 'category', category, ...c });
-    en.push(`${category} ${times(c.multiplierMilli)}`);
-    zh.push(`${category} ${times(c.multiplierMilli)}`);
+    en.push(`${b.categoryName(category).en} ${times(c.multiplierMilli)}`);
+    zh.push(`${b.categoryName(category).zh} ${times(c.multiplierMilli)}`);
   }
 
   items.push({ kind: 'tier', tier: b.tier.code, multiplierMilli: Number(b.tierMilli) });
@@ -81,8 +87,8 @@ export function buildBreakdown(b: BreakdownInput): { items: BreakdownItem[]; tex
   for (const p of b.promotions) {
     const categories = p.categories === null ? null : [...p.categories];
     items.push({ kind: 'promotion', promotionId: p.id, multiplierMilli: Number(p.multiplierMilli), categories });
-    en.push(`${p.name.en} ${times(p.multiplierMilli)}${categories ? ` (${categories.join('/')})` : ''}`);
-    zh.push(`${p.name.zh} ${times(p.multiplierMilli)}${categories ? `（${categories.join('/')}）` : ''}`);
+    en.push(`${p.name.en} ${times(p.multiplierMilli)}${categories ? ` (${names(categories, 'en')})` : ''}`);
+    zh.push(`${p.name.zh} ${times(p.multiplierMilli)}${categories ? `（${names(categories, 'zh')}）` : ''}`);
   }
 
   let enText = `${en.join(', ')} = ${b.pointsBeforeCaps}`;

@@ -80,7 +80,7 @@ describe('computeEarn: the worked example', () => {
     expect(r.breakdownText.en).toBe(
       'base 123, excluded ¥28.19 (tobacco), paid by points ¥5.00, Gold ×1.5, member day ×2 = 371',
     );
-    expect(r.breakdownText.zh).toBe('基础 123，不积分 ¥28.19（tobacco），积分抵现 ¥5.00，金卡 ×1.5，会员日 ×2 = 371');
+    expect(r.breakdownText.zh).toBe('基础 123，不积分 ¥28.19（烟草），积分抵现 ¥5.00，金卡 ×1.5，会员日 ×2 = 371');
   });
 
   it('is not member day on the UTC Tuesday evening before it', () => {
@@ -228,7 +228,7 @@ describe('computeEarn: promotions', () => {
     expect(r.points).toBe(50);
     expect(r.lines.map((l) => l.promotionId)).toEqual(['drinks-x3', 'holiday']);
     expect(r.breakdownText.en).toBe('base 20, holiday ×2, drinks triple ×3 (drinks) = 50');
-    expect(r.breakdownText.zh).toBe('基础 20，节日 ×2，饮品三倍 ×3（drinks） = 50');
+    expect(r.breakdownText.zh).toBe('基础 20，节日 ×2，饮品三倍 ×3（饮料） = 50');
   });
 
   it('activates at exactly minSpend of eligible spend, after the points tender', () => {

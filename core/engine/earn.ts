@@ -24,6 +24,7 @@ import type { RuleSet, TierDef } from '../ruleset/schema.js';
 import { localDate } from '../time.js';
 import { priceLines } from './basket.js';
 import { buildBreakdown } from './breakdown.js';
+import { categoryName } from '../ruleset/names.js';
 import { activePromotions, birthdayMonth, promotionFor, type ActivePromotion } from './promotions.js';
 import { redemptionValue } from './redeem.js';
 import { lowestTier, tierDef } from './tiers.js';
@@ -166,6 +167,7 @@ export function computeEarn(ruleSet: RuleSet, input: EarnInput): EarnResult {
     points,
     bonuses,
     stamp,
+    categoryName: (code) => categoryName(ruleSet, code),
   });
 
   return {

@@ -148,6 +148,14 @@ export const RuleSet = z
       .prefault({}),
     /** a sale dated more than this many days before it is recorded is refused (DOMAIN.md 12) */
     lateSaleMaxDays: z.number().int().min(0).max(35).default(30),
+    /**
+     * Display names of category codes ({"tobacco": {"zh": "烟草", "en": "Tobacco"}}) for screens
+     * and receipts; codes not named here use the built-in names (core/ruleset/names.ts).
+     * Optional without a default so rule sets published before it parse to the same value.
+     */
+    categoryNames: z.record(z.string().min(1), LocalisedName).optional(),
+    /** Display names of stores by store id, printed on receipts when a till has no TILL_STORE_NAME. */
+    storeNames: z.record(z.string().min(1), LocalisedName).optional(),
   })
   .superRefine((rs, ctx) => {
     const codes = new Set<string>();
