@@ -267,7 +267,7 @@ describe('baskets, sales and returns', () => {
       memberNo: m,
       lines: [food('A', 1250, 2), food('B', 999, 1.5, 100)],
       basketDiscount: 300,
-      tenders: [{ type: 'cash', amount: 3598 }],
+      tenders: [{ type: 'cash', amount: 3599 }],
       staffId: 'cashier-7',
     };
     const first = await t.post('/v1/sales', body);

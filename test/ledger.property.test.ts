@@ -290,7 +290,9 @@ class Harness {
       ...(memberNo ? { memberNo } : {}),
       lines,
       basketDiscount,
-      tenders: points > 0 ? [{ type: 'points', points }] : [{ type: 'cash', amount: 1 }],
+      // Points alone are the loyalty part of the payment; a money tender would have to add up
+      // to the amount due (issue 14), which these random baskets do not aim at.
+      tenders: points > 0 ? [{ type: 'points', points }] : [],
     };
     const before = footprint(this.t);
     // What the quote promises for this very basket, a moment before the sale.

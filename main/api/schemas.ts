@@ -54,7 +54,18 @@ export const QuoteRequest = z
   .object({ saleId: Id.optional(), ...basketFields, redeemPoints: Points.optional() })
   .meta({ id: 'QuoteRequest' });
 
-export const SaleRequest = z.object({ saleId: Id, ...basketFields }).meta({ id: 'SaleRequest' });
+export const SaleRequest = z
+  .object({
+    saleId: Id,
+    ...basketFields,
+    partialTenders: z
+      .boolean()
+      .optional()
+      .describe(
+        'true when the money tenders sent are only part of the payment (the POS takes the rest outside this API): they may then add up to less than the amount due, never more. Without it, tenders that include money must add up to the amount due exactly (points at their redemption value, 422 tenders_do_not_add_up otherwise); no tenders, or points alone, are not summed',
+      ),
+  })
+  .meta({ id: 'SaleRequest' });
 
 export const ReturnRequest = z
   .object({
@@ -90,6 +101,12 @@ export const EnrolRequest = z
       text: z.string().min(1).max(64).describe('the version of the consent text the member agreed to'),
     }),
     cardCode: z.string().min(1).max(256).optional(),
+    cardSource: z
+      .enum(['barcode', 'nfc', 'qr'])
+      .optional()
+      .describe(
+        'what read cardCode: nfc = a UID from an NFC reader (an all-digit UID such as 04998877665544 is then a UID, not a barcode); without it the code is classified by its shape',
+      ),
     referrerMemberNo: z.string().min(1).max(32).optional(),
     staffId: Id.optional(),
   })
@@ -263,6 +280,25 @@ export const HealthResponse = z
       .object({ code: z.string(), message: z.string(), at: z.string() })
       .nullable()
       .describe('why the last sync attempt failed; null when it succeeded or the till is standalone'),
+    oldestWaitingAt: z
+      .string()
+      .nullable()
+      .describe(
+        'when the oldest entry or record still waiting for head office was recorded; null when nothing waits or standalone',
+      ),
+    oldestWaitingSeconds: z
+      .number()
+      .int()
+      .nullable()
+      .describe("how long the oldest waiting entry has waited, by the till's clock"),
+    redemptionLock: z
+      .object({ since: z.string(), count: z.number().int() })
+      .nullable()
+      .describe('redemption is locked on this till (too many in a minute) until a supervisor clears it'),
+    storeName: z
+      .object({ zh: z.string(), en: z.string() })
+      .nullable()
+      .describe("the store's name (TILL_STORE_NAME, else the rule set's storeNames); null when neither names it"),
     ruleVersion: z.number().int(),
     members: z.number().int(),
     sales: z.number().int(),

@@ -3,7 +3,7 @@ import type { ReceiptModel } from './model.js';
 
 export function sampleModel(over: Partial<ReceiptModel> = {}): ReceiptModel {
   return {
-    store: { name: '幸福里便利店 静安店', storeId: 'SH-001', tillId: 'T03' },
+    store: { name: { zh: '幸福里便利店 静安店', en: '幸福里便利店 静安店' }, storeId: 'SH-001', tillId: 'T03' },
     sale: {
       saleId: 'POS-20260310-0042',
       occurredAt: '2026-03-10T04:05:00.000Z',
@@ -23,8 +23,8 @@ export function sampleModel(over: Partial<ReceiptModel> = {}): ReceiptModel {
       points: 1_932,
       bonusPoints: 100,
       breakdown: {
-        zh: '基础 1288，不积分 ￥0.00（tobacco），银卡 ×1.5 = 1932；集点奖励 +100；集点 10/10',
-        en: 'base 1288, excluded ￥0.00 (tobacco), Silver ×1.5 = 1932; stamp reward +100; stamp 10/10',
+        zh: '基础 1288，不积分 ￥30.00（烟草），银卡 ×1.5 = 1932；集点奖励 +100；集点 10/10',
+        en: 'base 1288, excluded ￥30.00 (tobacco), Silver ×1.5 = 1932; stamp reward +100; stamp 10/10',
       },
       withheldByCaps: 0,
     },

@@ -177,7 +177,8 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
   const fancy = o.target !== 'text';
 
   // Header: store name big, then where and when.
-  const storeName = m.store.name ?? `${p(L.store)} ${m.store.storeId}`;
+  // The store's name, never its id, when anyone named it (issue 14); the id is all there is otherwise.
+  const storeName = m.store.name ? p(m.store.name) : `${p(L.store)} ${m.store.storeId}`;
   const nameFits2x = displayWidth(printable(storeName, o.encoding)) * 2 <= paper.columns;
   if (fancy) {
     d.text(fitWidth(storeName, nameFits2x ? paper.columns / 2 : paper.columns), 'center', nameFits2x ? '^^^' : '^^');
@@ -188,7 +189,7 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
   d.rule();
   d.row(p(L.receipt), m.sale.saleId);
   d.row(p(L.time), m.sale.local);
-  d.row(`${p(L.store)} / ${p(L.till)}`, `${m.store.storeId} / ${m.store.tillId}`);
+  d.row(p(L.till), m.store.tillId);
   if (m.sale.staffId) d.row(p(L.cashier), m.sale.staffId);
   d.row(p(L.total), money(m.sale.total));
   d.rule();

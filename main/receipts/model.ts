@@ -5,6 +5,7 @@
  * the layout picks zh-CN or English.
  */
 import { lowestTier, tierDef } from '../../core/engine/tiers.js';
+import { storeName } from '../../core/ruleset/names.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { localDate } from '../../core/time.js';
 import type { MemberSummary, SaleRequest } from '../api/schemas.js';
@@ -32,7 +33,8 @@ export interface ReceiptCoupon {
 }
 
 export interface ReceiptModel {
-  store: { name: string | null; storeId: string; tillId: string };
+  /** the store's name in both languages (TILL_STORE_NAME, else the rule set's storeNames); null: unnamed */
+  store: { name: Localised | null; storeId: string; tillId: string };
   sale: { saleId: string; occurredAt: string; local: string; total: number; staffId: string | null };
   /** local time the receipt was rendered */
   printedAt: string;
@@ -59,6 +61,7 @@ export interface ReceiptModel {
 }
 
 export interface ReceiptOptions {
+  /** TILL_STORE_NAME; the rule set's name for the store when null */
   storeName: string | null;
   reprint?: boolean;
 }
@@ -154,7 +157,11 @@ export function buildReceiptModel(ctx: TillContext, saleId: string, opts: Receip
   const computation = (stored.computation ?? {}) as StoredComputation;
 
   return {
-    store: { name: opts.storeName, storeId: ctx.identity.storeId, tillId: ctx.identity.tillId },
+    store: {
+      name: opts.storeName ? { zh: opts.storeName, en: opts.storeName } : storeName(rs, ctx.identity.storeId),
+      storeId: ctx.identity.storeId,
+      tillId: ctx.identity.tillId,
+    },
     sale: {
       saleId: stored.saleId,
       occurredAt: stored.occurredAt,

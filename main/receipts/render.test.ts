@@ -149,7 +149,7 @@ describe('receipt variants', () => {
         fc.constantFrom(...CASES),
         (name, store, balance, { width, lang }) => {
           const m = sampleModel({
-            store: { name: store, storeId: 'S1', tillId: 'T1' },
+            store: { name: { zh: store, en: store }, storeId: 'S1', tillId: 'T1' },
             member: { memberNoMasked: '2000*****6786', name, phone: '138****5678', tier: { zh: '金卡', en: 'Gold' } },
             balance: { points: balance, asOf: null },
           });

@@ -1,7 +1,7 @@
 /**
  * The receipt endpoints of the POS API (CONTRACTS.md):
  *
- *   POST /v1/sales/{saleId}/receipt/print   queue a (re)print -> 202 {jobId, ...}
+ *   POST /v1/sales/{saleId}/receipt/print   print on request, one slip per sale -> 202 {jobId, kind, ...}
  *   GET  /v1/sales/{saleId}/receipt         ?format=text|escpos|png &lang=zh-CN|en &width=58|80
  *
  * A sale this till never recorded is 404 unknown_sale; a bad format, language or width is
@@ -35,6 +35,12 @@ export const PrintAccepted = z
     jobId: z.number().int(),
     saleId: z.string(),
     status: z.literal('queued'),
+    kind: z
+      .enum(['sale', 'reprint'])
+      .describe("sale: the sale's own receipt (first slip); reprint: a further copy, printed marked as a reprint"),
+    alreadyQueued: z
+      .boolean()
+      .describe("true when the sale's own receipt was already waiting to print: nothing was added (one slip per sale)"),
     queuedJobs: z.number().int().describe('receipts waiting to print, this one included'),
     printer: z.object({ state: z.string(), target: z.string().nullable() }),
   })
@@ -56,14 +62,15 @@ export function receiptRoutes(service: PrintService): Route[] {
     {
       method: 'POST',
       path: '/v1/sales/{saleId}/receipt/print',
-      summary: 'Print (or reprint) the loyalty receipt of a recorded sale; queued, printed when the printer can',
+      summary:
+        'Print the loyalty receipt of a recorded sale: its own receipt if still waiting (nothing added) or never queued, else a reprint; printed when the printer can',
       query: PrintQuery,
       response: PrintAccepted,
       successStatus: 202,
       handle: (_ctx, _body, input): RouteAnswer => {
         const q = PrintQuery.parse(queryObject(input.query));
         try {
-          const job = service.reprint(input.params.saleId ?? '', q.lang);
+          const { job, alreadyQueued } = service.print(input.params.saleId ?? '', q.lang);
           const h = service.printerHealth();
           return {
             status: 202,
@@ -71,6 +78,8 @@ export function receiptRoutes(service: PrintService): Route[] {
               jobId: job.jobId,
               saleId: job.saleId,
               status: 'queued',
+              kind: job.kind,
+              alreadyQueued,
               queuedJobs: h.queuedJobs,
               printer: { state: h.state, target: h.target },
             },

@@ -164,6 +164,10 @@ export class PrintService implements ReceiptHooks {
     }
   }
 
+  configuredStoreName(): string | null {
+    return this.o.storeName;
+  }
+
   printerHealth(): PrinterHealth {
     return {
       configured: this.printer !== null,
@@ -178,6 +182,29 @@ export class PrintService implements ReceiptHooks {
   }
 
   // API
+
+  /**
+   * A receipt printed on request, one slip per sale (issue 14): while the sale's own receipt
+   * waits in the queue that job is the answer and nothing is added; a sale that never had one
+   * (anonymous sales are not queued by themselves) prints its first slip, unmarked; a sale whose
+   * own receipt already printed (or was given up) gets a reprint, marked as such.
+   * Throws unknown_sale for a sale this till never recorded, NoPrinterError without a printer.
+   */
+  print(saleId: string, lang?: ReceiptLang): { job: PrintJob; alreadyQueued: boolean } {
+    if (!this.ctx.sales.sale(saleId)) {
+      throw new TillError('unknown_sale', `no sale ${saleId} was recorded at this till`, 'saleId');
+    }
+    if (!this.printer) throw new NoPrinterError();
+    const own = this.queue.jobsOfSale(saleId).find((j) => j.kind === 'sale');
+    if (own?.status === 'pending') return { job: own, alreadyQueued: true };
+    if (own) return { job: this.reprint(saleId, lang), alreadyQueued: false };
+    const job = this.queue.enqueue(saleId, 'sale', lang ?? this.o.lang, this.ctx.now().toISOString());
+    if (!job) throw new Error('receipt job was not queued');
+    this.ctx.log.log('info', 'receipt_queued', { saleId, jobId: job.jobId, onRequest: true });
+    this.changed();
+    this.kick();
+    return { job, alreadyQueued: false };
+  }
 
   /** Queues a reprint. Throws unknown_sale for a sale this till never recorded, NoPrinterError without a printer. */
   reprint(saleId: string, lang?: ReceiptLang): PrintJob {

@@ -28,6 +28,8 @@ export interface ReceiptHooks {
   saleCommitted(saleId: string, memberNo: string | null): void;
   /** The printer and its queue, for /v1/health. */
   printerHealth(): PrinterHealth;
+  /** TILL_STORE_NAME as configured (receipts print it); null when unset. */
+  configuredStoreName?(): string | null;
 }
 
 /** Head office's copy of sales rung up at other tills (DOMAIN.md 12: a return at any store). */

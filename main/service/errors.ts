@@ -36,6 +36,7 @@ export type TillErrorCode =
   | 'insufficient_points'
   | 'offline_redemption_limit'
   | 'invalid_basket'
+  | 'tenders_do_not_add_up'
   | 'return_exceeds_sale'
   | 'unknown_sku'
   | 'unknown_tier'
@@ -93,6 +94,7 @@ const STATUS: Record<TillErrorCode, number> = {
   insufficient_points: 422,
   offline_redemption_limit: 422,
   invalid_basket: 422,
+  tenders_do_not_add_up: 422,
   return_exceeds_sale: 422,
   unknown_sku: 422,
   unknown_tier: 422,

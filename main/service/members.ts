@@ -173,7 +173,9 @@ export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSum
   const today = localDate(now, rs.timeZone).date;
   let card: { code: string; kind: CardRecord['kind'] } | null = null;
   if (req.cardCode !== undefined) {
-    const c = classifyCode(req.cardCode, { barcodeCheck: rs.cards.barcodeCheck });
+    // The reader that produced the code knows what it is; its shape alone cannot tell an
+    // all-digit NFC UID from a barcode (issue 14).
+    const c = classifyCode(req.cardCode, { barcodeCheck: rs.cards.barcodeCheck, source: req.cardSource });
     if (!c.ok) throw new TillError(c.code, c.message, 'cardCode');
     if (c.kind === 'qr') throw new TillError('unrecognised_code', 'a member QR cannot be linked as a card', 'cardCode');
     card = c.kind === 'barcode' ? { code: c.code, kind: 'barcode' } : { code: c.uid, kind: 'nfc' };

@@ -69,6 +69,51 @@ function pointsTendered(tenders: SaleRequest['tenders']): number {
   return tenders.reduce((a, t) => (t.type === 'points' ? a + t.points : a), 0);
 }
 
+/**
+ * Issue 14, docs/pos-api.md "Tenders": once the POS sends a money tender, its tenders are the
+ * whole payment and must pay exactly the amount due (money plus the points' redemption value),
+ * so a sale cannot be recorded with a payment nobody took. No tenders, or points alone, is a POS
+ * that reports only the loyalty part of the payment: not summed. `partialTenders` marks money
+ * tenders that are only part of the payment (the rest is taken outside the API): they may fall
+ * short of the amount due, never exceed it.
+ */
+export function checkTenders(req: SaleRequest, computation: Pick<EarnResult, 'total' | 'redemptionValue'>): void {
+  if (req.tenders.every((t) => t.type === 'points')) return;
+  const money = req.tenders.reduce((a, t) => (t.type === 'points' ? a : a + t.amount), 0);
+  const paid = money + computation.redemptionValue;
+  const due = computation.total;
+  if (paid === due || (req.partialTenders === true && paid < due)) return;
+  const yuan = (fen: number): string => `¥${(fen / 100).toFixed(2)}`;
+  throw new TillError(
+    'tenders_do_not_add_up',
+    `the tenders pay ${yuan(paid)} (points count at their value, ${yuan(computation.redemptionValue)}) but the amount due is ${yuan(due)}` +
+      (req.partialTenders === true
+        ? '; partial tenders may not pay more than is due'
+        : '; send every tender, or partialTenders: true when part is paid outside this API'),
+    'tenders',
+  );
+}
+
+/**
+ * A sale without a member earns nothing, so its answer says that (and what a member would have
+ * earned, the invitation to join) instead of a breakdown that adds up to points nobody got.
+ */
+export function anonymousBreakdown(wouldEarn: number): {
+  items: { kind: 'noMember'; memberWouldEarn: number }[];
+  text: { zh: string; en: string };
+} {
+  return {
+    items: [{ kind: 'noMember', memberWouldEarn: wouldEarn }],
+    text:
+      wouldEarn > 0
+        ? {
+            zh: `非会员消费，不积分（会员可得 ${wouldEarn} 积分）`,
+            en: `no member on this sale: no points (a member would have earned ${wouldEarn})`,
+          }
+        : { zh: '非会员消费，不积分', en: 'no member on this sale: no points' },
+  };
+}
+
 function earn(
   rs: RuleSet,
   req: QuoteRequest | SaleRequest,
@@ -296,11 +341,17 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           const offline = redeem > 0 ? offlineLimits(ctx, rs, view, today) : null;
           if (redeem > 0) {
             const base = earn(rs, req, mctx, 0, at);
-            checkRedemption(rs, { tier: view.tier, basketTotal: base.total, available: view.spendable, points: redeem });
+            checkRedemption(rs, {
+              tier: view.tier,
+              basketTotal: base.total,
+              available: view.spendable,
+              points: redeem,
+            });
             checkOffline(rs, offline, redeem);
             ctx.redemptions.admit(rs);
           }
           computation = earn(rs, req, mctx, redeem, at);
+          checkTenders(req, computation);
           const expiresOn = expiryDate(rs, today);
           const common = { memberNo: member.memberNo, occurredAt: at, localDate: today, saleId: req.saleId };
           const staff = req.staffId ? { staffId: req.staffId } : {};
@@ -357,7 +408,9 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           }
         } else {
           computation = earn(rs, req, null, 0, at);
+          checkTenders(req, computation);
         }
+        const anonymous = member ? null : anonymousBreakdown(computation.points);
 
         const finalView = view;
         const result: SaleResult = {
@@ -374,8 +427,8 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           tierChanged: tierChange !== null,
           previousTier: tierChange?.from ?? null,
           withheldByCaps: member ? computation.withheldByCaps : 0,
-          breakdown: computation.breakdown,
-          breakdownText: computation.breakdownText,
+          breakdown: anonymous?.items ?? computation.breakdown,
+          breakdownText: anonymous?.text ?? computation.breakdownText,
           entries,
           receiptId: req.saleId,
           occurredAt: at,
