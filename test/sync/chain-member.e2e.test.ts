@@ -4,62 +4,25 @@
  * new user met when every till decided from its own ledger alone; after a sync, two tills must
  * decide exactly as one till would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import type { Till } from '../../main/service/till.js';
-import { freePort, inProcessTill, operator, startHq, type Proc } from './procs.js';
+import { Clock, operator, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
 
 const TOKEN = 'operator-token-chain';
-let root: string;
-let hqDir: string;
-let hqPort: number;
-let hq: Proc;
-const tills: Till[] = [];
+const f = useHqProcess('chain-member', TOKEN);
 let phoneSeq = 0;
 
-/** A business clock in Asia/Shanghai the test sets and moves; signatures keep the wall clock. */
-class Clock {
-  t = Date.now();
-  now = (): Date => new Date(this.t);
-  set(iso: string): void {
-    this.t = Date.parse(iso);
-  }
-  advanceDays(d: number): void {
-    this.t += d * 86_400_000;
-  }
-}
-
-type Res = { status: number; json: Record<string, unknown> };
-
-async function call(t: Till, method: string, path: string, body?: unknown): Promise<Res> {
-  const r = await fetch(`${t.url}${path}`, {
-    method,
-    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
-}
-const post = (t: Till, path: string, body: unknown): Promise<Res> => call(t, 'POST', path, body);
+type Res = { status: number; json: Json };
+const post = tillPost;
+const syncAll = syncTills;
 
 const basket = (price: number, sku = 'goods') => [{ sku, category: 'grocery', quantity: 1, unitPrice: price }];
 const errorCode = (r: Res): string | undefined => (r.json.error as { code?: string } | undefined)?.code;
 
 /** Two tills in two stores on one clock. */
 async function pair(name: string, clock: Clock): Promise<[Till, Till]> {
-  const hqUrl = `http://127.0.0.1:${hqPort}`;
-  const a = await inProcessTill({ root, hqDir, hqUrl, store: `${name}-a`, id: `${name}-a1`, now: clock.now });
-  const b = await inProcessTill({ root, hqDir, hqUrl, store: `${name}-b`, id: `${name}-b1`, now: clock.now });
-  tills.push(a, b);
-  return [a, b];
-}
-
-/** Every till uploads, then every till pulls: all of them then hold head office's merged state. */
-async function syncAll(...ts: Till[]): Promise<void> {
-  for (const t of ts) await t.sync?.syncNow();
-  for (const t of ts) await t.sync?.syncNow();
+  return [await f.tillAt(`${name}-a`, `${name}-a1`, clock), await f.tillAt(`${name}-b`, `${name}-b1`, clock)];
 }
 
 async function enrol(t: Till, extra: Record<string, unknown> = {}): Promise<string> {
@@ -83,26 +46,13 @@ async function sale(t: Till, memberNo: string, price: number, extra: Record<stri
 }
 
 async function publish(rules: Record<string, unknown>): Promise<void> {
-  const r = await fetch(`${hq.url}/v1/rulesets`, {
+  const r = await fetch(`${f.hq.url}/v1/rulesets`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ ...DEFAULT_RULE_SET_INPUT, ...rules }),
   });
   expect(r.status).toBeLessThan(300);
 }
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'chain-member-'));
-  hqDir = join(root, 'hq');
-  hqPort = await freePort();
-  hq = await startHq(hqDir, hqPort, TOKEN);
-}, 60_000);
-
-afterAll(async () => {
-  for (const t of tills) await t.close();
-  await hq?.kill('SIGKILL');
-  rmSync(root, { recursive: true, force: true });
-});
 
 describe('one member across the chain (DOMAIN.md 12)', () => {
   it('spend at two stores reaches Silver: the next ¥100 earns 120 at either store, and head office agrees', async () => {
@@ -119,11 +69,11 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
     await syncAll(a, b);
     expect((await sale(a, m, 10_000)).json).toMatchObject({ pointsEarned: 120, tier: 'silver' });
     await syncAll(a, b);
-    const member = await operator(hq.url, TOKEN, `/v1/members/${m}`);
+    const member = await operator(f.hq.url, TOKEN, `/v1/members/${m}`);
     // (Its rolling spend is judged on head office's own today; the tills' clocks ran a day ahead.)
     expect(member.json).toMatchObject({ tier: 'silver', balance: 6120 });
     // Head office recomputed every sale on the state each till decided on: no mismatch.
-    const tillsView = await operator(hq.url, TOKEN, '/v1/tills');
+    const tillsView = await operator(f.hq.url, TOKEN, '/v1/tills');
     const mine = (tillsView.json.tills as { tillId: string; mismatches: number }[]).filter((t) =>
       t.tillId.startsWith('tier-'),
     );
@@ -276,7 +226,7 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
     const m = await enrol(a);
     await sale(a, m, 500_000); // 5,000 points
     await syncAll(a, b);
-    await hq.kill('SIGKILL');
+    await f.hq.kill('SIGKILL');
     try {
       clock.t += 20 * 60_000;
       const q = await post(a, '/v1/baskets/quote', { memberNo: m, lines: basket(2_000_000) });
@@ -285,7 +235,7 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
       expect(reward.status).toBe(422);
       expect(errorCode(reward)).toBe('offline_redemption_limit');
     } finally {
-      hq = await startHq(hqDir, hqPort, TOKEN);
+      await f.restart();
     }
   }, 60_000);
 

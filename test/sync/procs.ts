@@ -1,6 +1,8 @@
 /** Real processes for the sync suites: a head office and tills, each a `node --import tsx` child on 127.0.0.1. */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll } from 'vitest';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,4 +171,88 @@ export async function inProcessTill(o: {
   );
   await t.sync?.stop();
   return t;
+}
+
+/** A business clock a test moves (request signatures keep the wall clock). */
+export class Clock {
+  t = Date.now();
+  now = (): Date => new Date(this.t);
+  set(iso: string): void {
+    this.t = Date.parse(iso);
+  }
+  advanceMinutes(m: number): void {
+    this.t += m * 60_000;
+  }
+  advanceDays(d: number): void {
+    this.t += d * 86_400_000;
+  }
+}
+
+export type Json = Record<string, unknown>;
+
+/** A POS request to an in-process till, with the test's POS key. */
+export async function tillPost(t: Till, path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  const r = await fetch(`${t.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: (await r.json()) as Json };
+}
+
+/** Every till uploads, then every till pulls: each till's uploads reach the others' feeds. */
+export async function syncTills(...ts: Till[]): Promise<void> {
+  for (let i = 0; i < 2; i++) for (const t of ts) await t.sync?.syncNow();
+}
+
+/**
+ * A real head-office process for one suite (started before its tests, killed after) and the
+ * in-process tills the suite provisions at it, closed with it. `hq` may be replaced by a
+ * restart (`restart()`), so read it from the fixture each time.
+ */
+export interface HqFixture {
+  root: string;
+  hqDir: string;
+  hqPort: number;
+  hq: Proc;
+  tillAt(store: string, id: string, clock?: Clock): Promise<Till>;
+  restart(): Promise<void>;
+}
+
+export function useHqProcess(prefix: string, token: string): HqFixture {
+  const tills: Till[] = [];
+  const f = {
+    root: '',
+    hqDir: '',
+    hqPort: 0,
+    hq: null as unknown as Proc,
+    async tillAt(store: string, id: string, clock = new Clock()): Promise<Till> {
+      const t = await inProcessTill({
+        root: f.root,
+        hqDir: f.hqDir,
+        hqUrl: `http://127.0.0.1:${f.hqPort}`,
+        store,
+        id,
+        now: clock.now,
+      });
+      tills.push(t);
+      return t;
+    },
+    async restart(): Promise<void> {
+      await f.hq.kill('SIGKILL');
+      f.hq = await startHq(f.hqDir, f.hqPort, token);
+    },
+  };
+  beforeAll(async () => {
+    f.root = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    f.hqDir = join(f.root, 'hq');
+    f.hqPort = await freePort();
+    f.hq = await startHq(f.hqDir, f.hqPort, token);
+  }, 60_000);
+  afterAll(async () => {
+    for (const t of tills) await t.close();
+    await f.hq?.kill('SIGKILL');
+    rmSync(f.root, { recursive: true, force: true });
+  });
+  return f;
 }

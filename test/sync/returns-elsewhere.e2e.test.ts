@@ -4,45 +4,15 @@
  * test drives (request signatures keep the wall clock). Every figure of a return taken at
  * another store is held to the same return taken at the sale's own till (DOMAIN.md 6 keep-floor).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lotIdOf } from '../../core/ledger/entry.js';
 import type { Till } from '../../main/service/till.js';
-import { freePort, inProcessTill, operator, startHq, type Proc } from './procs.js';
+import { Clock, operator, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
 
 const TOKEN = 'operator-token-returns-elsewhere';
-let root: string;
-let hqDir: string;
-let hqPort: number;
-let hq: Proc;
-const tills: Till[] = [];
-
-class Clock {
-  t = Date.now();
-  now = (): Date => new Date(this.t);
-  advanceMinutes(m: number): void {
-    this.t += m * 60_000;
-  }
-}
-
-type Json = Record<string, unknown>;
-
-async function tillAt(store: string, id: string, clock = new Clock()): Promise<Till> {
-  const t = await inProcessTill({ root, hqDir, hqUrl: `http://127.0.0.1:${hqPort}`, store, id, now: clock.now });
-  tills.push(t);
-  return t;
-}
-
-async function post(t: Till, path: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`${t.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: (await r.json()) as Json };
-}
+const fx = useHqProcess('sync-returns', TOKEN);
+const post = tillPost;
+const tillAt = fx.tillAt;
 
 /** Two skus whose shares do not divide evenly, so every return floors. */
 const LINES = [
@@ -67,10 +37,7 @@ function saleBody(saleId: string, memberNo: string): Json {
 const FIGURES = ['pointsReversed', 'pointsRestored', 'pointsShort', 'returnedAmount', 'returned', 'fullyReturned'];
 const figures = (r: Json): Json => Object.fromEntries(FIGURES.map((k) => [k, r[k]]));
 
-async function syncAll(...ts: Till[]): Promise<void> {
-  // Twice round: each till's uploads reach the others' feeds.
-  for (let i = 0; i < 2; i++) for (const t of ts) await t.sync?.syncNow();
-}
+const syncAll = syncTills;
 
 async function balanceAt(t: Till, memberNo: string): Promise<number> {
   const r = await post(t, '/v1/members/identify', { code: memberNo });
@@ -103,19 +70,6 @@ async function enrolAndFund(t: Till, phone: string): Promise<{ memberNo: string;
   await syncAll(t);
   return { memberNo, funded: fund.json.balance as number };
 }
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sync-returns-'));
-  hqDir = join(root, 'hq');
-  hqPort = await freePort();
-  hq = await startHq(hqDir, hqPort, TOKEN);
-}, 60_000);
-
-afterAll(async () => {
-  for (const t of tills) await t.close();
-  await hq?.kill('SIGKILL');
-  rmSync(root, { recursive: true, force: true });
-});
 
 describe('a return at any store (DOMAIN.md 12)', () => {
   it('a sale of store A returned at store B takes back what a return at A would, and the tills agree after sync', async () => {
@@ -192,7 +146,7 @@ describe('a return at any store (DOMAIN.md 12)', () => {
 
     // After sync: both tills and head office hold the balance before the two sales.
     await syncAll(a, b);
-    const hqBalance = (await operator(hq.url, TOKEN, `/v1/members/${memberNo}`)).json.balance;
+    const hqBalance = (await operator(fx.hq.url, TOKEN, `/v1/members/${memberNo}`)).json.balance;
     expect(hqBalance).toBe(funded);
     expect(await balanceAt(a, memberNo)).toBe(funded);
     expect(await balanceAt(b, memberNo)).toBe(funded);
@@ -222,7 +176,7 @@ describe('a return at any store (DOMAIN.md 12)', () => {
     // The return reached head office naming the sale's till.
     clock.t = Date.now();
     await syncAll(d, a);
-    const member = (await operator(hq.url, TOKEN, `/v1/members/${memberNo}`)).json;
+    const member = (await operator(fx.hq.url, TOKEN, `/v1/members/${memberNo}`)).json;
     const ledger = member.ledger as { tillId: string; returnId: string | null }[];
     expect(ledger.some((e) => e.tillId === 'till-d1' && e.returnId === 'D-R1')).toBe(true);
   }, 120_000);
@@ -266,7 +220,7 @@ describe('a return at any store (DOMAIN.md 12)', () => {
     expect((await post(a, '/v1/sales', saleBody('G-1', memberNo))).status).toBe(201);
     expect((await post(a, '/v1/sales', saleBody('G-2', memberNo))).status).toBe(201);
     await syncAll(a, h);
-    await hq.kill('SIGKILL');
+    await fx.hq.kill('SIGKILL');
     const before = rows(h);
     const r = await post(h, '/v1/returns', {
       returnId: 'H-R1',
