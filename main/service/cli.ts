@@ -3,6 +3,18 @@ import { StaffDirectory } from '../api/staff.js';
 import { configFromEnv, defaultUiDir } from './config.js';
 import { createTill } from './till.js';
 
+/**
+ * The staff command writes the data folder it is given, so the hint names the folder this till
+ * runs on: without TILL_DATA_DIR it would add the admin to the default folder (issue 14).
+ */
+function noStaffHint(dataDir: string): string {
+  const dir = /^[\w./:@-]+$/.test(dataDir) ? dataDir : `'${dataDir.replace(/'/g, `'\\''`)}'`;
+  return (
+    `No staff yet: add an admin with \`TILL_DATA_DIR=${dir} npm run staff -- add --id 0001 --name <name> --role admin\`` +
+    ' or restart with TILL_ADMIN_PIN set (docs/cashier-ui.md)'
+  );
+}
+
 async function main(): Promise<void> {
   const config = configFromEnv();
   config.uiDir ??= defaultUiDir();
@@ -11,11 +23,7 @@ async function main(): Promise<void> {
     `till ${till.ctx.identity.tillId} (store ${till.ctx.identity.storeId}) listening on ${till.url}/  data: ${config.dataDir}\n` +
       `POS API key: ${config.posApiKey ? 'from TILL_POS_API_KEY' : `in ${till.posApiKeyFile}`}\n`,
   );
-  if (new StaffDirectory(till.ctx.db).count() === 0) {
-    process.stdout.write(
-      'No staff yet: add an admin with `npm run staff -- add --id 0001 --name <name> --role admin` or restart with TILL_ADMIN_PIN set (docs/cashier-ui.md)\n',
-    );
-  }
+  if (new StaffDirectory(till.ctx.db).count() === 0) process.stdout.write(`${noStaffHint(config.dataDir)}\n`);
   const stop = (): void => {
     void till.close().then(() => process.exit(0));
   };
