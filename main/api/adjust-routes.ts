@@ -49,7 +49,7 @@ export const AdjustmentResponse = z
 type AdjustmentBody = z.output<typeof AdjustmentRequest>;
 
 /** The approving supervisor's staff id, or a refusal. */
-function approver(staff: StaffAuth, s: Session, req: AdjustmentBody): string {
+function approver(staff: StaffAuth, s: Session, req: AdjustmentBody, client: string | undefined): string {
   const id = req.supervisorStaffId;
   const pin = req.supervisorPin;
   if (id === undefined && pin === undefined) {
@@ -61,7 +61,7 @@ function approver(staff: StaffAuth, s: Session, req: AdjustmentBody): string {
     throw new TillError('validation_failed', 'give the supervisor staff number and PIN together', missing);
   }
   try {
-    return staff.supervisorByPin(id, pin, 'supervisorStaffId').staffId;
+    return staff.supervisorByPin(id, pin, 'supervisorStaffId', client).staffId;
   } catch (e) {
     // Name this request's own field, so the screen marks the PIN box.
     if (e instanceof TillError && e.field === 'pin') throw new TillError(e.code, e.message, 'supervisorPin');
@@ -82,7 +82,7 @@ export function adjustmentRoutes(staff: StaffAuth): Route[] {
       handle: (ctx: TillContext, body, input) => {
         const s = staffOnly(input);
         const req = AdjustmentRequest.parse(body);
-        const approvedBy = approver(staff, s, req);
+        const approvedBy = approver(staff, s, req, input.client);
         const r = adjustPoints(ctx, {
           memberNo: req.memberNo,
           points: req.points,

@@ -46,6 +46,8 @@ export interface RouteInput {
   query: URLSearchParams;
   /** who is calling: the POS (API key) or a signed-in staff member (main/api/staff.ts) */
   principal?: Principal;
+  /** where the request comes from, for the sign-in delay: SCREEN (the till's window) or `addr:<remote address>` */
+  client?: string;
 }
 
 export interface Route {

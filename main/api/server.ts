@@ -2,14 +2,17 @@
  * The till's loopback HTTP server: the POS integration API (CONTRACTS.md) with API-key auth,
  * the contract's error format, server-sent events and the generated OpenAPI document.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TillContext } from '../service/context.js';
 import type { TillEvent } from '../../core/events.js';
 import { TillError } from '../service/errors.js';
+import { HostAllowList } from './hosts.js';
 import { errorAnswer, parseJsonBody, readBody, sendJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { routes, type Route } from './routes.js';
+import { SCREEN } from './signin-delay.js';
 import { PosKey, tokenDigest, type Principal, type StaffAuth } from './staff.js';
 import { serveStatic } from './static.js';
 
@@ -41,6 +44,34 @@ function authorise(req: IncomingMessage, url: URL, posKey: PosKey, staff: StaffA
   return null;
 }
 
+/**
+ * A `%`-escape that does not decode (`/v1/members/%E0%A4%A`) is the caller's mistake: a typed
+ * 400 before authentication, never a URIError reaching the 500 path with its stack in the log.
+ * Every later decode (route parameters, static files) sees a path that decodes.
+ */
+function refuseMalformedPath(pathname: string): void {
+  try {
+    decodeURIComponent(pathname);
+  } catch {
+    throw new TillError('malformed_path', 'the path has a malformed %-escape');
+  }
+}
+
+/** The screen header the Electron shell adds to its window's requests (window.ts). */
+export const SCREEN_HEADER = 'x-till-screen';
+
+/**
+ * Where a request comes from, for the sign-in delay (signin-delay.ts): SCREEN when it carries the
+ * shell's per-run secret, else the remote address (IPv4-mapped IPv6 folded to IPv4).
+ */
+function clientOf(req: IncomingMessage, screenSecret: Buffer | null): string {
+  const presented = req.headers[SCREEN_HEADER];
+  if (screenSecret && typeof presented === 'string') {
+    if (timingSafeEqual(tokenDigest(presented), screenSecret)) return SCREEN;
+  }
+  return `addr:${(req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '')}`;
+}
+
 interface CompiledRoute {
   route: Route;
   pattern: RegExp;
@@ -70,7 +101,7 @@ function match(table: readonly CompiledRoute[], method: string, path: string) {
     if (c.route.method !== method) continue;
     const params: Record<string, string> = {};
     c.names.forEach((n, i) => {
-      params[n] = decodeURIComponent(m[i + 1] ?? '');
+      params[n] = decodeURIComponent(m[i + 1] ?? ''); // the whole path was checked by refuseMalformedPath
     });
     return { route: c.route, params, pathKnown };
   }
@@ -89,6 +120,10 @@ export function createApiServer(
     posKey?: PosKey;
     /** the built cashier UI, served at `/`; null/absent: no UI (404 as before) */
     staticDir?: string | null;
+    /** Host names answered besides loopback (TILL_ALLOWED_HOSTS; main/api/hosts.ts) */
+    allowedHosts?: readonly string[];
+    /** the Electron shell's per-run secret marking its own window's requests (sign-in delay) */
+    screenSecret?: string | null;
   },
 ): ApiServer {
   const table = routes({ hqUrl: opts.hqUrl, extra: opts.extraRoutes ?? [] });
@@ -96,11 +131,25 @@ export function createApiServer(
   const posKey = opts.posKey ?? new PosKey(opts.posApiKey, '', true);
   let openapi: string | null = null;
   const streams = new Set<ServerResponse>();
+  const hosts = new HostAllowList(opts.allowedHosts ?? []);
+  const screenSecret = opts.screenSecret ? tokenDigest(opts.screenSecret) : null;
+
+  /** Before anything else: a Host that is not the till's own (DNS rebinding), then a path that does not decode. */
+  function frontDoor(req: IncomingMessage, url: URL): void {
+    if (!hosts.allows(req.headers.host)) {
+      throw new TillError(
+        'host_not_allowed',
+        'this till answers only to its own address; add the name to TILL_ALLOWED_HOSTS to reach it by another',
+      );
+    }
+    refuseMalformedPath(url.pathname);
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://till.local');
     const routeName = `${req.method} ${url.pathname}`;
     try {
+      frontDoor(req, url);
       if (req.method === 'GET' && url.pathname === '/v1/openapi.json') {
         openapi ??= JSON.stringify(openApiDocument(table));
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -152,6 +201,7 @@ export function createApiServer(
           body,
           params,
           query: url.searchParams,
+          client: clientOf(req, screenSecret),
           ...(principal ? { principal } : {}),
         });
       } catch (e) {
@@ -180,12 +230,14 @@ export function createApiServer(
 
   function openEventStream(res: ServerResponse, principal: Principal, after: number | null): void {
     const session = principal.kind === 'staff' ? principal.session : null;
-    // A staff stream ends with its session (sign-out, expiry); the UI then signs in again.
+    // A staff stream ends with its session (sign-out, expiry, deactivation, demotion); the UI
+    // then signs in again. A POS stream ends when the key it was opened with is rotated.
     const live = (): boolean => {
       if (!session || opts.staff?.alive(session)) return true;
       res.end();
       return false;
     };
+    const stopOnRotate = principal.kind === 'pos' ? posKey.onRotate(() => res.end()) : () => false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -194,18 +246,20 @@ export function createApiServer(
     res.write(': connected\n\n');
     streams.add(res);
     const send = ({ id, event }: { id: number; event: TillEvent }): void => {
-      if (live()) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (!res.writableEnded && live())
+        res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     };
     // A reconnecting stream gets what it missed; replay and subscribe run in one tick, so nothing
     // published in between is lost or sent twice.
     if (after !== null) for (const m of ctx.events.since(after)) send(m);
     const unsubscribe = ctx.events.subscribe(send);
     const ping = setInterval(() => {
-      if (live()) res.write(': ping\n\n');
+      if (!res.writableEnded && live()) res.write(': ping\n\n');
     }, 15_000);
     res.on('close', () => {
       clearInterval(ping);
       unsubscribe();
+      stopOnRotate();
       streams.delete(res);
     });
   }
@@ -222,6 +276,7 @@ export function createApiServer(
         server.once('error', reject);
         server.listen(port, host, () => {
           const a = server.address() as AddressInfo;
+          hosts.bind(a.port, host);
           resolve(`http://${host}:${a.port}`);
         });
       });

@@ -119,8 +119,15 @@ const Card = z.object({
 });
 const Cards = z.array(Card).meta({ id: 'Cards' });
 const PosKeyView = z
-  .object({ key: z.string(), file: z.string(), fromEnvironment: z.boolean() })
+  .object({
+    fingerprint: z.string().describe('first 8 hex digits of the SHA-256 of the key in force'),
+    file: z.string(),
+    fromEnvironment: z.boolean(),
+  })
   .meta({ id: 'PosKeyView' });
+const RotatedPosKey = PosKeyView.extend({
+  key: z.string().describe('the new key, shown this once: give it to the POS'),
+}).meta({ id: 'RotatedPosKey' });
 
 /** The consent text version recorded at enrolment (docs/cashier-ui.md). */
 export const CONSENT_TEXT_VERSION = 'privacy-2026-01';
@@ -175,9 +182,9 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
       request: SignInRequest,
       response: SignInResponse,
       successStatus: 201,
-      handle: (_ctx, body) => {
+      handle: (_ctx, body, input) => {
         const req = SignInRequest.parse(body);
-        const { token, session } = staff.signIn(req.staffId, req.pin);
+        const { token, session } = staff.signIn(req.staffId, req.pin, input.client);
         return { status: 201, body: { token, ...sessionBody(staff, session) } };
       },
     },
@@ -210,7 +217,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
       handle: (_ctx, body, input) => {
         const s = staffOnly(input);
         const req = ApprovalRequest.parse(body);
-        const a = staff.approve(s, req.supervisorId, req.pin, req.action);
+        const a = staff.approve(s, req.supervisorId, req.pin, req.action, input.client);
         return {
           status: 201,
           body: { approval: a.approval, supervisor: a.supervisor, expiresAt: new Date(a.expiresAt).toISOString() },
@@ -436,28 +443,32 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/pos-key',
-      summary: 'The POS API key (admin only)',
+      summary: "The POS API key's fingerprint and where it is kept (admin only; the key itself is never shown again)",
       response: PosKeyView,
       successStatus: 200,
       handle: (_ctx, _body, input) => {
         staffOnly(input, ['admin']);
         return {
           status: 200,
-          body: { key: posKey.current(), file: posKey.file, fromEnvironment: posKey.fromEnvironment },
+          body: { fingerprint: posKey.fingerprint(), file: posKey.file, fromEnvironment: posKey.fromEnvironment },
         };
       },
     },
     {
       method: 'POST',
       path: '/v1/staff/pos-key/rotate',
-      summary: 'Replace the POS API key (admin only); the POS must be given the new key',
-      response: PosKeyView,
+      summary:
+        'Replace the POS API key (admin only): the old key and its event streams stop at once; the answer shows the new key once',
+      response: RotatedPosKey,
       successStatus: 200,
       handle: (ctx, _body, input) => {
         const s = staffOnly(input, ['admin']);
         const key = posKey.rotate();
-        ctx.log.log('warn', 'pos_key_rotated', { staffId: s.staffId });
-        return { status: 200, body: { key, file: posKey.file, fromEnvironment: false } };
+        ctx.log.log('warn', 'pos_key_rotated', { staffId: s.staffId, fingerprint: posKey.fingerprint() });
+        return {
+          status: 200,
+          body: { key, fingerprint: posKey.fingerprint(), file: posKey.file, fromEnvironment: false },
+        };
       },
     },
   ];

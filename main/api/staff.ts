@@ -6,9 +6,12 @@
  * - A session is a random bearer token. Only its SHA-256 digest is kept (in memory: a restarted
  *   till signs everyone out). It ends after `idleMinutes` without a request, after
  *   `sessionMinutes` in any case, or at sign-out.
- * - `maxFailures` wrong PINs in a row for one staff number lock that number for
- *   `lockoutMinutes`. Unknown staff numbers count too and cost the same scrypt, so the answer
- *   and its timing do not reveal which numbers exist.
+ * - Wrong PINs slow down the client that types them (main/api/signin-delay.ts): a delay per
+ *   (client, staff number) and one per staff number over every client but the till's own screen,
+ *   never a lockout of the screen. Unknown staff numbers count too and cost the same scrypt, so
+ *   the answer and its timing do not reveal which numbers exist.
+ * - A session lives only while its staff member does: deactivating or demoting them (the staff
+ *   CLI writes the same database) ends it at the next request or event.
  * - Supervisor approvals (DOMAIN.md 4 anti-fraud): a supervisor or admin types their PIN on the
  *   cashier's screen for one named action (redeem N points for member M, a catalogue reward, a
  *   card unblock). The approval is single-use, bound to the cashier's session and the action,
@@ -25,6 +28,7 @@ import { hashPin, verifyPin } from '../db/crypto.js';
 import type { Db } from '../db/open.js';
 import type { TillContext } from '../service/context.js';
 import { TillError } from '../service/errors.js';
+import { SignInThrottle, type DelayPolicy } from './signin-delay.js';
 
 export const ROLES = ['cashier', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -158,8 +162,8 @@ export interface StaffAuthOptions {
   now?: () => number;
   sessionMinutes?: number;
   idleMinutes?: number;
-  maxFailures?: number;
-  lockoutMinutes?: number;
+  /** sign-in delay policies (tests shorten them) */
+  delays?: { pair?: DelayPolicy; staff?: DelayPolicy };
   approvalSeconds?: number;
   ticketSeconds?: number;
 }
@@ -167,8 +171,7 @@ export interface StaffAuthOptions {
 export const STAFF_AUTH_DEFAULTS = {
   sessionMinutes: 12 * 60,
   idleMinutes: 30,
-  maxFailures: 5,
-  lockoutMinutes: 5,
+  delays: {},
   approvalSeconds: 120,
   ticketSeconds: 30,
 } as const;
@@ -191,7 +194,7 @@ export interface Admission {
 export class StaffAuth {
   readonly directory: StaffDirectory;
   private readonly sessions = new Map<string, Session>();
-  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+  private readonly throttle: SignInThrottle;
   private readonly approvals = new Map<string, Approval>();
   private readonly tickets = new Map<string, { sessionId: string; expiresAt: number }>();
   private readonly o: Required<StaffAuthOptions>;
@@ -202,6 +205,7 @@ export class StaffAuth {
   ) {
     this.directory = new StaffDirectory(ctx.db);
     this.o = { now: () => Date.now(), ...STAFF_AUTH_DEFAULTS, ...opts };
+    this.throttle = new SignInThrottle(this.o.delays);
   }
 
   /**
@@ -217,39 +221,34 @@ export class StaffAuth {
     return first.staffId;
   }
 
-  private checkPin(staffId: string, pin: string, purpose: 'sign_in' | 'approval'): ReturnType<StaffDirectory['check']> {
+  /**
+   * Checks a PIN typed at `client` (a remote address, or SCREEN for the till's own window). A
+   * client still inside its sign-in delay is refused before any PIN is checked.
+   */
+  private checkPin(
+    staffId: string,
+    pin: string,
+    purpose: 'sign_in' | 'approval',
+    client: string,
+  ): ReturnType<StaffDirectory['check']> {
     const now = this.o.now();
-    const f = this.failures.get(staffId);
-    if (f && f.lockedUntil > now) {
-      const seconds = Math.ceil((f.lockedUntil - now) / 1000);
-      this.ctx.log.log('warn', 'staff_locked_attempt', { staffId, purpose });
-      throw new TillError('staff_locked', `too many wrong PINs: try again in ${seconds} s`, 'pin');
+    const wait = this.throttle.waitMs(client, staffId, now);
+    if (wait > 0) {
+      this.ctx.log.log('warn', 'staff_signin_delayed', { staffId, purpose, client, waitMs: wait });
+      throw new TillError('staff_locked', `too many wrong PINs: try again in ${Math.ceil(wait / 1000)} s`, 'pin');
     }
     const who = PIN_PATTERN.test(pin) ? this.directory.check(staffId, pin) : null;
     if (!who) {
-      const count = (f?.count ?? 0) + 1;
-      const locked = count >= this.o.maxFailures;
-      this.failures.set(staffId, {
-        count: locked ? 0 : count,
-        lockedUntil: locked ? now + this.o.lockoutMinutes * 60_000 : 0,
-      });
-      if (this.failures.size > 10_000) this.pruneFailures(now);
-      this.ctx.log.log('warn', 'staff_pin_refused', { staffId, purpose, failures: count, locked });
-      if (locked) {
-        throw new TillError('staff_locked', `too many wrong PINs: locked for ${this.o.lockoutMinutes} min`, 'pin');
-      }
+      const failures = this.throttle.failed(client, staffId, now);
+      this.ctx.log.log('warn', 'staff_pin_refused', { staffId, purpose, client, failures });
       throw new TillError('invalid_credentials', 'wrong staff number or PIN', 'pin');
     }
-    this.failures.delete(staffId);
+    this.throttle.succeeded(client, staffId);
     return who;
   }
 
-  private pruneFailures(now: number): void {
-    for (const [k, v] of this.failures) if (v.lockedUntil <= now) this.failures.delete(k);
-  }
-
-  signIn(staffId: string, pin: string): { token: string; session: Session } {
-    const who = this.checkPin(staffId, pin, 'sign_in');
+  signIn(staffId: string, pin: string, client = 'unknown'): { token: string; session: Session } {
+    const who = this.checkPin(staffId, pin, 'sign_in', client);
     if (!who) throw new TillError('invalid_credentials', 'wrong staff number or PIN', 'pin');
     const token = newToken();
     const now = this.o.now();
@@ -278,12 +277,30 @@ export class StaffAuth {
     return s;
   }
 
-  /** Whether a session is still valid (not ended, not expired, not idle too long). */
+  /**
+   * Whether a session is still valid: not ended, not expired, not idle too long, and its staff
+   * member still active in the same role. The staff row is read each time because the staff CLI
+   * changes it from another process; a primary-key read costs microseconds.
+   */
   alive(s: Session): boolean {
     const now = this.o.now();
     const ok = this.sessions.get(s.id) === s && now < s.expiresAt && now - s.lastSeenAt < this.o.idleMinutes * 60_000;
-    if (!ok) this.sessions.delete(s.id);
-    return ok;
+    if (!ok) {
+      this.sessions.delete(s.id);
+      return false;
+    }
+    if (!this.stillHolds(s.staffId, s.role)) {
+      this.ctx.log.log('info', 'staff_session_ended', { staffId: s.staffId, reason: 'staff_changed' });
+      this.signOut(s);
+      return false;
+    }
+    return true;
+  }
+
+  /** The staff member is active and still has `role` (a demotion or deactivation ends what they hold). */
+  private stillHolds(staffId: string, role: Role): boolean {
+    const now = this.directory.get(staffId);
+    return now !== null && now.active && now.role === role;
   }
 
   idleDeadline(s: Session): number {
@@ -320,8 +337,8 @@ export class StaffAuth {
    * A supervisor's (or admin's) PIN: the same lockout as sign-in, then the role. Used by
    * `approve` and by requests that carry the PIN themselves (a manual adjustment).
    */
-  supervisorByPin(supervisorId: string, pin: string, field: string): StaffMember {
-    const who = this.checkPin(supervisorId, pin, 'approval');
+  supervisorByPin(supervisorId: string, pin: string, field: string, client = 'unknown'): StaffMember {
+    const who = this.checkPin(supervisorId, pin, 'approval', client);
     if (!who) throw new TillError('invalid_credentials', 'wrong staff number or PIN', 'pin');
     if (who.role !== 'supervisor' && who.role !== 'admin') {
       this.ctx.log.log('warn', 'approval_refused_role', { staffId: who.staffId, role: who.role });
@@ -336,8 +353,9 @@ export class StaffAuth {
     supervisorId: string,
     pin: string,
     action: ApprovalAction,
+    client = 'unknown',
   ): { approval: string; supervisor: Approval['supervisor']; expiresAt: number } {
-    const who = this.supervisorByPin(supervisorId, pin, 'supervisorId');
+    const who = this.supervisorByPin(supervisorId, pin, 'supervisorId', client);
     const approval = newToken();
     const now = this.o.now();
     for (const [k, a] of this.approvals) if (a.expiresAt <= now) this.approvals.delete(k);
@@ -406,7 +424,9 @@ export class StaffAuth {
       }
       approvalKey = tokenDigest(approvalHeader).toString('hex');
       const a = this.approvals.get(approvalKey);
-      if (!a || a.inUse || a.sessionId !== s.id || a.expiresAt <= this.o.now() || !covers(a.action, need)) {
+      const valid = a && !a.inUse && a.sessionId === s.id && a.expiresAt > this.o.now() && covers(a.action, need);
+      // An approval is only as good as its supervisor: one deactivated or demoted since approves nothing.
+      if (!a || !valid || !this.stillHolds(a.supervisor.staffId, a.supervisor.role)) {
         throw new TillError(
           'supervisor_required',
           'the supervisor approval is missing, used, expired or for another action',
@@ -487,27 +507,38 @@ function supervisorMessage(a: ApprovalAction): string {
 /**
  * The POS API key, changeable at run time (admin settings: rotate). A key from
  * TILL_POS_API_KEY belongs to the environment and cannot be rotated from the till.
+ *
+ * Only the key's digest is kept: nothing in the till can hand the key in force to a browser
+ * session. An admin sees its fingerprint; a new key is shown once, in the rotation's answer, so
+ * the POS can be given it (a hijacked admin session can break the POS, never borrow its key
+ * quietly). Rotation ends every event stream opened with the old key (`onRotate`).
  */
 export class PosKey {
-  private key: string;
   private keyDigest: Buffer;
+  private readonly rotated = new Set<() => void>();
 
   constructor(
     key: string,
     readonly file: string,
     readonly fromEnvironment: boolean,
   ) {
-    this.key = key;
     this.keyDigest = tokenDigest(key);
   }
 
-  current(): string {
-    return this.key;
+  /** The first 8 hex digits of the key's SHA-256: `printf %s "$KEY" | sha256sum` begins with them. */
+  fingerprint(): string {
+    return this.keyDigest.subarray(0, 4).toString('hex');
   }
 
   /** Constant-time comparison of a presented token's digest with the key's. */
   matches(presentedDigest: Buffer): boolean {
     return timingSafeEqual(presentedDigest, this.keyDigest);
+  }
+
+  /** Called after every rotation; returns the unsubscribe function. */
+  onRotate(listener: () => void): () => void {
+    this.rotated.add(listener);
+    return () => this.rotated.delete(listener);
   }
 
   rotate(): string {
@@ -517,8 +548,8 @@ export class PosKey {
     const key = randomBytes(24).toString('base64url');
     writeFileSync(this.file, `${key}\n`, { mode: 0o600 });
     chmodSync(this.file, 0o600);
-    this.key = key;
     this.keyDigest = tokenDigest(key);
+    for (const listener of [...this.rotated]) listener();
     return key;
   }
 }

@@ -80,7 +80,8 @@ describe('static UI', () => {
     '/%E0%A4%A',
   ])('does not leave the folder: %s', async (path) => {
     const r = await get(path);
-    expect(r.status === 404 || r.body.includes('<title>till</title>')).toBe(true);
+    // 400 for a %-escape that does not decode (malformed_path, answered before the UI is reached)
+    expect(r.status === 404 || r.status === 400 || r.body.includes('<title>till</title>')).toBe(true);
     expect(r.body).not.toContain('secret');
   });
 

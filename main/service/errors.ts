@@ -55,6 +55,8 @@ export type TillErrorCode =
   | 'storage_unavailable'
   | 'invalid_credentials'
   | 'staff_locked'
+  | 'host_not_allowed'
+  | 'malformed_path'
   | 'forbidden'
   | 'supervisor_required'
   | 'pos_key_from_environment'
@@ -116,6 +118,9 @@ const STATUS: Record<TillErrorCode, number> = {
   // Staff sign-in and supervisor approval (main/api/staff.ts).
   invalid_credentials: 401,
   staff_locked: 429,
+  // The trust boundary at the front door (main/api/hosts.ts, server.ts): checked before anything else.
+  host_not_allowed: 421,
+  malformed_path: 400,
   forbidden: 403,
   supervisor_required: 403,
   pos_key_from_environment: 409,
