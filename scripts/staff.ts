@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROLES, StaffDirectory, type Role } from '../main/api/staff.js';
 import { openDatabase } from '../main/db/open.js';
+import { prepareDataDir } from '../main/db/files.js';
 import { configFromEnv } from '../main/service/config.js';
 
 function args(argv: readonly string[]): { command: string; flags: Record<string, string> } {
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = configFromEnv();
+  prepareDataDir(config.dataDir);
   const db = openDatabase(join(config.dataDir, 'till.db'));
   try {
     const dir = new StaffDirectory(db);

@@ -10,6 +10,8 @@ import { writeFileDurably } from './atomic.js';
 export interface TillKeys {
   dataKey: Buffer;
   lookupKey: Buffer;
+  /** verifies signed member QR codes (core/cards); kept here, not in the database, since issue 11 */
+  qrKey: Buffer;
 }
 
 const VERSION = 1;
@@ -18,34 +20,69 @@ export class KeysError extends Error {
   readonly code = 'keys_unusable';
 }
 
+interface StoredKeys {
+  dataKey: Buffer;
+  lookupKey: Buffer;
+  qrKey: Buffer | null;
+}
+
+function key32(raw: unknown): Buffer {
+  return typeof raw === 'string' ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
+}
+
+function readKeys(file: string): StoredKeys {
+  let raw: { dataKey?: unknown; lookupKey?: unknown; qrKey?: unknown };
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
+  } catch {
+    throw new KeysError(`${file} is damaged; restore it from the backup taken with the database`);
+  }
+  const dataKey = key32(raw.dataKey);
+  const lookupKey = key32(raw.lookupKey);
+  if (dataKey.length !== 32 || lookupKey.length !== 32) {
+    throw new KeysError(`${file} does not hold two 32-byte keys; restore it from the backup taken with the database`);
+  }
+  const qrKey = raw.qrKey === undefined ? null : key32(raw.qrKey);
+  if (qrKey && qrKey.length !== 32) throw new KeysError(`${file}: qrKey is not a 32-byte key`);
+  return { dataKey, lookupKey, qrKey };
+}
+
+function writeKeys(file: string, k: TillKeys): void {
+  writeFileDurably(
+    file,
+    JSON.stringify({
+      dataKey: k.dataKey.toString('base64'),
+      lookupKey: k.lookupKey.toString('base64'),
+      qrKey: k.qrKey.toString('base64'),
+    }),
+  );
+}
+
 /**
- * Loads the personal-data keys, or creates them on first run. New keys are never made for a
+ * Loads the till's keys, or creates them on first run. New keys are never made for a
  * database that already holds members: their personal data would become unreadable and their
  * phone numbers unfindable, so the till refuses to start and says to restore keys.json.
+ *
+ * `legacyQrKey`: the member-QR key an older till kept in the database (meta `qr_key`). A key
+ * file without `qrKey` takes it (QR codes issued before stay valid), or a new one when there is
+ * none; the caller then deletes it from the database.
  */
-export function loadOrCreateKeys(file: string, opts: { databaseHasMembers: boolean }): TillKeys {
+export function loadOrCreateKeys(
+  file: string,
+  opts: { databaseHasMembers: boolean; legacyQrKey?: Buffer | null },
+): TillKeys {
   if (existsSync(file)) {
-    let raw: { dataKey?: unknown; lookupKey?: unknown };
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
-    } catch {
-      throw new KeysError(`${file} is damaged; restore it from the backup taken with the database`);
-    }
-    const dataKey = typeof raw.dataKey === 'string' ? Buffer.from(raw.dataKey, 'base64') : Buffer.alloc(0);
-    const lookupKey = typeof raw.lookupKey === 'string' ? Buffer.from(raw.lookupKey, 'base64') : Buffer.alloc(0);
-    if (dataKey.length !== 32 || lookupKey.length !== 32) {
-      throw new KeysError(`${file} does not hold two 32-byte keys; restore it from the backup taken with the database`);
-    }
-    return { dataKey, lookupKey };
+    const stored = readKeys(file);
+    if (stored.qrKey) return { ...stored, qrKey: stored.qrKey };
+    const keys = { ...stored, qrKey: opts.legacyQrKey ?? randomBytes(32) };
+    writeKeys(file, keys);
+    return keys;
   }
   if (opts.databaseHasMembers) {
     throw new KeysError(`${file} is missing but the database holds members; restore keys.json from backup`);
   }
-  const keys = { dataKey: randomBytes(32), lookupKey: randomBytes(32) };
-  writeFileDurably(
-    file,
-    JSON.stringify({ dataKey: keys.dataKey.toString('base64'), lookupKey: keys.lookupKey.toString('base64') }),
-  );
+  const keys = { dataKey: randomBytes(32), lookupKey: randomBytes(32), qrKey: opts.legacyQrKey ?? randomBytes(32) };
+  writeKeys(file, keys);
   return keys;
 }
 

@@ -31,4 +31,17 @@ describe('personal-data keys', () => {
     writeFileSync(file, JSON.stringify({ dataKey: 'c2hvcnQ=', lookupKey: 'c2hvcnQ=' }));
     expect(() => loadOrCreateKeys(file, { databaseHasMembers: false })).toThrow(/32-byte/);
   });
+
+  it('hold the member-QR key: a legacy key from the database is taken in, else a new one is made', () => {
+    const file = join(dir, 'keys.json');
+    const legacy = Buffer.alloc(32, 9);
+    const a = loadOrCreateKeys(file, { databaseHasMembers: false, legacyQrKey: legacy });
+    expect(a.qrKey.equals(legacy)).toBe(true);
+    const b = loadOrCreateKeys(file, { databaseHasMembers: true, legacyQrKey: Buffer.alloc(32, 1) });
+    expect(b.qrKey.equals(legacy)).toBe(true);
+    const other = join(dir, 'other.json');
+    expect(loadOrCreateKeys(other, { databaseHasMembers: false }).qrKey).toHaveLength(32);
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), qrKey: 'c2hvcnQ=' }));
+    expect(() => loadOrCreateKeys(file, { databaseHasMembers: true })).toThrow(/qrKey/);
+  });
 });

@@ -1,15 +1,20 @@
 /**
  * Opens the till's database: WAL with synchronous=FULL, so a sale acknowledged to the POS
- * is on disk before the answer leaves (ARCHITECTURE.md, Data).
+ * is on disk before the answer leaves (ARCHITECTURE.md, Data). The file is the owner's alone
+ * (0600, and its -wal/-shm with it: files.ts).
  */
+import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { createOwnerOnly, FILE_MODE } from './files.js';
 import { migrate } from './migrate.js';
 
 export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
+  if (file !== ':memory:') createOwnerOnly(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  narrowSidecars(file);
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -24,4 +29,16 @@ export function openDatabase(file: string): Db {
     throw e;
   }
   return db;
+}
+
+/** -wal/-shm left by an older till keep their old mode until narrowed; new ones follow the database. */
+function narrowSidecars(file: string): void {
+  if (file === ':memory:' || process.platform === 'win32') return;
+  for (const suffix of ['-wal', '-shm']) {
+    try {
+      chmodSync(`${file}${suffix}`, FILE_MODE);
+    } catch {
+      // not there (yet): SQLite creates it with the database file's mode
+    }
+  }
 }

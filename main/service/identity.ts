@@ -65,9 +65,23 @@ export function resolvePosApiKey(
   return { key, file, created: true };
 }
 
-export function resolveQrKey(db: Db): Buffer {
-  return Buffer.from(
-    remembered(db, 'qr_key', null, () => randomBytes(32).toString('base64')),
-    'base64',
-  );
+/**
+ * The member-QR key a till before issue 11 kept in the database (meta `qr_key`), or null. It now
+ * lives in keys.json with the other keys (main/db/crypto.ts); see forgetLegacyQrKey.
+ */
+export function legacyQrKey(db: Db): Buffer | null {
+  const stored = meta(db, 'qr_key');
+  return stored === null ? null : Buffer.from(stored, 'base64');
+}
+
+/**
+ * Once keys.json holds the QR key, the database's copy goes, and its bytes with it: VACUUM
+ * rewrites the file without the deleted row's remains and the checkpoint empties the WAL that
+ * held the old pages. Runs once per till (the row is gone afterwards).
+ */
+export function forgetLegacyQrKey(db: Db): void {
+  if (meta(db, 'qr_key') === null) return;
+  db.prepare("DELETE FROM meta WHERE key = 'qr_key'").run();
+  db.exec('VACUUM');
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
