@@ -6,13 +6,22 @@
  * navigation and new windows refused, every permission request refused (window.ts).
  */
 import { app, BrowserWindow, session, type WebContents } from 'electron';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../api/static.js';
 import { configFromEnv } from '../service/config.js';
 import { createTill, type Till } from '../service/till.js';
-import { checkPermission, denyNavigation, denyPermission, denyWindowOpen, windowOptions, withCsp } from './window.js';
+import {
+  checkPermission,
+  denyNavigation,
+  denyPermission,
+  denyWindowOpen,
+  windowOptions,
+  withCsp,
+  withScreenHeader,
+} from './window.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let till: Till | null = null;
@@ -34,7 +43,9 @@ function harden(contents: WebContents): void {
 async function start(): Promise<void> {
   const config = configFromEnv();
   config.uiDir ??= uiDir();
-  till = await createTill(config);
+  // This window's mark for the till (sign-in delay): new each run, never leaves this process.
+  const screenSecret = randomBytes(32).toString('base64url');
+  till = await createTill(config, { screenSecret });
 
   const s = session.defaultSession;
   s.setPermissionRequestHandler(denyPermission);
@@ -42,12 +53,16 @@ async function start(): Promise<void> {
   s.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: withCsp(details.responseHeaders, CONTENT_SECURITY_POLICY) });
   });
+  s.webRequest.onBeforeSendHeaders({ urls: [`${till.url}/*`] }, (details, callback) => {
+    callback({ requestHeaders: withScreenHeader(details.requestHeaders, screenSecret) });
+  });
 
   win = new BrowserWindow(
     windowOptions({
       preload: join(here, 'preload.cjs'),
       serviceUrl: till.url,
       kiosk: process.env.TILL_KIOSK === '1',
+      packaged: app.isPackaged,
     }),
   );
   win.once('ready-to-show', () => win?.show());

@@ -14,12 +14,14 @@ import {
   isServiceUrl,
   windowOptions,
   withCsp,
+  withScreenHeader,
 } from './window.js';
 
 const opts = windowOptions({
   preload: '/app/dist/main/electron/preload.cjs',
   serviceUrl: 'http://127.0.0.1:7420',
   kiosk: false,
+  packaged: false,
 });
 const prefs = opts.webPreferences ?? {};
 
@@ -50,11 +52,27 @@ describe('window webPreferences (Electron security checklist)', () => {
   });
 
   it('kiosk mode is full screen without devtools', () => {
-    const k = windowOptions({ preload: '/p.cjs', serviceUrl: 'http://127.0.0.1:7420/', kiosk: true });
+    const k = windowOptions({ preload: '/p.cjs', serviceUrl: 'http://127.0.0.1:7420/', kiosk: true, packaged: false });
     expect(k.kiosk).toBe(true);
     expect(k.fullscreen).toBe(true);
     expect(k.webPreferences?.devTools).toBe(false);
     expect(opts.kiosk).toBe(false);
+  });
+
+  it('a packaged (installed) till never opens DevTools, kiosk or not', () => {
+    const installed = windowOptions({
+      preload: '/p.cjs',
+      serviceUrl: 'http://127.0.0.1:7420/',
+      kiosk: false,
+      packaged: true,
+    });
+    expect(installed.webPreferences?.devTools).toBe(false);
+    expect(prefs.devTools).toBe(true);
+  });
+
+  it("marks the window's own requests with the per-run screen secret, replacing one sent before", () => {
+    const h = withScreenHeader({ Accept: 'application/json', 'x-till-screen': 'forged' }, 's3cret');
+    expect(h).toEqual({ Accept: 'application/json', 'X-Till-Screen': 's3cret' });
   });
 
   it('denies navigation, new windows and permissions', () => {
@@ -85,7 +103,12 @@ describe('window webPreferences (Electron security checklist)', () => {
     expect(isServiceUrl('http://127.0.0.1:7420/')).toBe(true);
     expect(isServiceUrl('https://example.com/')).toBe(false);
     expect(isServiceUrl('file:///etc/passwd')).toBe(false);
-    const remote = windowOptions({ preload: '/p.cjs', serviceUrl: 'http://10.0.0.5:7420', kiosk: false });
+    const remote = windowOptions({
+      preload: '/p.cjs',
+      serviceUrl: 'http://10.0.0.5:7420',
+      kiosk: false,
+      packaged: false,
+    });
     expect(remote.webPreferences?.additionalArguments).toEqual([]);
   });
 
@@ -99,6 +122,9 @@ describe('window webPreferences (Electron security checklist)', () => {
       'app.requestSingleInstanceLock()',
       'app.enableSandbox()',
       "process.env.TILL_KIOSK === '1'",
+      'packaged: app.isPackaged',
+      'withScreenHeader(details.requestHeaders, screenSecret)',
+      'createTill(config, { screenSecret })',
       'withCsp(details.responseHeaders, CONTENT_SECURITY_POLICY)',
     ]) {
       expect(main).toContain(s);

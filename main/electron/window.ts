@@ -22,6 +22,8 @@ export function windowOptions(opts: {
   preload: string;
   serviceUrl: string;
   kiosk: boolean;
+  /** app.isPackaged: an installed till never opens DevTools (they would drive the API as the signed-in staff) */
+  packaged: boolean;
 }): BrowserWindowConstructorOptions {
   const serviceUrl = new URL(opts.serviceUrl).origin + '/';
   return {
@@ -51,7 +53,7 @@ export function windowOptions(opts: {
       navigateOnDragDrop: false,
       safeDialogs: true,
       spellcheck: false,
-      devTools: !opts.kiosk,
+      devTools: !opts.kiosk && !opts.packaged,
     },
   };
 }
@@ -88,5 +90,20 @@ export function withCsp(
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() !== 'content-security-policy') out[k] = v;
   out['Content-Security-Policy'] = [csp];
+  return out;
+}
+
+/** The header the till service recognises as its own window (main/api/server.ts SCREEN_HEADER). */
+export const SCREEN_HEADER = 'X-Till-Screen';
+
+/**
+ * onBeforeSendHeaders for the service's origin: marks the window's requests with the shell's
+ * per-run secret, so wrong PINs typed elsewhere never delay sign-in on this screen
+ * (main/api/signin-delay.ts). The page cannot read or set it: it is added below the page.
+ */
+export function withScreenHeader(headers: Record<string, string>, secret: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== SCREEN_HEADER.toLowerCase()) out[k] = v;
+  out[SCREEN_HEADER] = secret;
   return out;
 }

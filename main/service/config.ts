@@ -12,6 +12,10 @@ export interface TillConfig {
   tillId: string | null;
   storeId: string | null;
   hqUrl: string | null;
+  /** TILL_HQ_CA_FILE: a PEM file of the certificate authorities trusted for head office's TLS; absent = the system's */
+  hqCaFile?: string | null;
+  /** TILL_ALLOWED_HOSTS: Host names the till answers besides loopback (main/api/hosts.ts) */
+  allowedHosts?: string[];
   /** the till's credential issued by head office (`add-till`) */
   tillSecret: string | null;
   syncIntervalMs: number;
@@ -51,6 +55,43 @@ export class ConfigError extends Error {
   readonly code = 'config_error';
 }
 
+function isLoopbackName(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * TILL_HQ_URL carries sales, member changes and the till's signed requests: `https://`, except
+ * on the till's own machine (a head office on loopback, tests, a local TLS-terminating proxy).
+ */
+export function checkHqUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`TILL_HQ_URL is not a URL: ${value}`);
+  }
+  if (u.protocol === 'https:') return value;
+  if (u.protocol === 'http:' && isLoopbackName(u.hostname)) return value;
+  throw new ConfigError(
+    `TILL_HQ_URL must start with https:// (plain http:// only to a head office on this machine): ${u.protocol}//${u.host}`,
+  );
+}
+
+/** TILL_ALLOWED_HOSTS: comma-separated `name` or `name:port`, no schemes, no wildcards. */
+export function parseAllowedHosts(value: string | undefined): string[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  for (const e of entries) {
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+|[0-9A-Fa-f:]+)(:\d{1,5})?$/.test(e) || e.includes('*')) {
+      throw new ConfigError(`TILL_ALLOWED_HOSTS: "${e}" is not a host name (name or name:port, comma-separated)`);
+    }
+  }
+  return entries;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig {
   const port = Number(env.TILL_PORT ?? 7420);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -82,7 +123,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
     host: env.TILL_HOST ?? '127.0.0.1',
     tillId: env.TILL_ID ?? null,
     storeId: env.TILL_STORE_ID ?? null,
-    hqUrl: env.TILL_HQ_URL ?? null,
+    hqUrl: env.TILL_HQ_URL ? checkHqUrl(env.TILL_HQ_URL) : null,
+    hqCaFile: env.TILL_HQ_CA_FILE || null,
+    allowedHosts: parseAllowedHosts(env.TILL_ALLOWED_HOSTS),
     tillSecret: env.TILL_SECRET ?? null,
     syncIntervalMs: Number(env.TILL_SYNC_INTERVAL_MS ?? 5000),
     syncMaxBackoffMs: Number(env.TILL_SYNC_MAX_BACKOFF_MS ?? 60_000),

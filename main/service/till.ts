@@ -2,7 +2,7 @@
  * The composition root (ARCHITECTURE.md): createTill wires the database, the ledger, the
  * stores and the API server. Everything the till does is reachable from here.
  */
-import { mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
@@ -19,13 +19,14 @@ import { LedgerStore } from '../db/ledger.js';
 import { MemberStore } from '../db/members.js';
 import { OutboxStore } from '../db/outbox.js';
 import { HqStateStore } from '../db/hqstate.js';
-import { openDatabase } from '../db/open.js';
+import { createOwnerOnly, prepareDataDir } from '../db/files.js';
+import { openDatabase, type Db } from '../db/open.js';
 import { RuleSetStore } from '../db/rulesets.js';
 import { SaleStore } from '../db/sales.js';
-import { ConfigError, type TillConfig } from './config.js';
+import { checkHqUrl, ConfigError, type TillConfig } from './config.js';
 import type { TillContext } from './context.js';
 import { EventBus } from './events.js';
-import { getMeta, resolveIdentity, resolvePosApiKey, resolveQrKey } from './identity.js';
+import { forgetLegacyQrKey, getMeta, legacyQrKey, resolveIdentity, resolvePosApiKey } from './identity.js';
 import { createLogger, type Logger } from './log.js';
 import { RedemptionGuard } from './redemption-guard.js';
 import { SyncService } from '../sync/service.js';
@@ -54,20 +55,41 @@ export interface TillOptions {
   receipts?: Omit<PrintServiceOptions, 'printer' | 'storeName' | 'lang'>;
   /** card reader backends, backoff and debounce (tests, simulators, benchmarks) */
   devices?: DeviceManagerOptions;
+  /** the Electron shell's per-run secret: its window's requests carry it (sign-in delay, main/api/signin-delay.ts) */
+  screenSecret?: string;
+}
+
+/** keys.json, with the member-QR key moved out of the database of an older till (issue 11). */
+function openKeys(db: Db, dataDir: string): { cipher: FieldCipher; qrKey: Buffer } {
+  const keys = loadOrCreateKeys(join(dataDir, 'keys.json'), {
+    databaseHasMembers: (db.prepare('SELECT count(*) AS n FROM members').get() as { n: number }).n > 0,
+    legacyQrKey: legacyQrKey(db),
+  });
+  forgetLegacyQrKey(db);
+  return { cipher: new FieldCipher(keys), qrKey: keys.qrKey };
+}
+
+/** TILL_HQ_CA_FILE's certificates, read once at start: a missing file is a configuration error, not a sync failure. */
+function readCa(file: string | null | undefined): string | null {
+  if (!file) return null;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`TILL_HQ_CA_FILE cannot be read (${file}): ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export async function createTill(config: TillConfig, opts: TillOptions = {}): Promise<Till> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  if (config.hqUrl) checkHqUrl(config.hqUrl);
+  const hqCa = readCa(config.hqCaFile);
+  prepareDataDir(config.dataDir);
+  createOwnerOnly(join(config.dataDir, 'till.log'));
   const log =
     opts.logger ??
     createLogger({ level: config.logLevel, file: join(config.dataDir, 'till.log'), stderr: !opts.quiet });
   const db = openDatabase(join(config.dataDir, 'till.db'));
   const identity = resolveIdentity(db, config);
-  const cipher = new FieldCipher(
-    loadOrCreateKeys(join(config.dataDir, 'keys.json'), {
-      databaseHasMembers: (db.prepare('SELECT count(*) AS n FROM members').get() as { n: number }).n > 0,
-    }),
-  );
+  const { cipher, qrKey } = openKeys(db, config.dataDir);
   const rules = new RuleSetStore(db);
   if (rules.isEmpty()) rules.put(DEFAULT_RULE_SET_INPUT, new Date().toISOString());
   const pos = resolvePosApiKey(config.dataDir, config.posApiKey);
@@ -96,7 +118,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     cipher,
     events,
     log,
-    qrKey: resolveQrKey(db),
+    qrKey,
     now: opts.now ?? (() => new Date()),
     lastSyncAt: () => getMeta(db, 'last_sync_at'),
   };
@@ -109,6 +131,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
       hqUrl: config.hqUrl,
       tillId: config.tillId,
       secret: config.tillSecret,
+      hqCa,
       intervalMs: config.syncIntervalMs,
       maxBackoffMs: config.syncMaxBackoffMs,
     });
@@ -148,6 +171,8 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     staff,
     posKey,
     staticDir: config.uiDir ?? null,
+    allowedHosts: config.allowedHosts ?? [],
+    screenSecret: opts.screenSecret ?? null,
   });
   const url = await api.listen(config.port, config.host);
   sync?.start();

@@ -8,13 +8,15 @@ import { BatchAck, ChangesResponse, SequenceGap, SYNC_PATHS, salePath } from '..
 import type { TillContext } from '../service/context.js';
 import { getMeta, setMeta } from '../service/identity.js';
 import { prepareBatch, DEFAULT_LIMITS, type BatchLimits } from './batch.js';
-import { HqClient, HqUnreachableError, type HqAnswer } from './client.js';
+import { HqClient, HqUnreachableError, hqDispatcher, type HqAnswer } from './client.js';
 import { applyChanges } from './feed.js';
 
 export interface SyncOptions {
   hqUrl: string;
   tillId: string;
   secret: string;
+  /** PEM of the certificate authorities trusted for head office (TILL_HQ_CA_FILE); absent = the system's */
+  hqCa?: string | null;
   /** idle poll for changes */
   intervalMs?: number;
   minBackoffMs?: number;
@@ -60,13 +62,10 @@ export class SyncService {
     private readonly opts: SyncOptions,
   ) {
     // Request signatures use the wall clock: head office checks them against its own.
-    this.client = new HqClient(opts.hqUrl, { tillId: opts.tillId, secret: opts.secret }, () => Date.now());
-    this.lookupClient = new HqClient(
-      opts.hqUrl,
-      { tillId: opts.tillId, secret: opts.secret },
-      () => Date.now(),
-      LOOKUP_TIMEOUT_MS,
-    );
+    const tls = hqDispatcher(opts.hqCa);
+    const creds = { tillId: opts.tillId, secret: opts.secret };
+    this.client = new HqClient(opts.hqUrl, creds, () => Date.now(), undefined, tls);
+    this.lookupClient = new HqClient(opts.hqUrl, creds, () => Date.now(), LOOKUP_TIMEOUT_MS, tls);
   }
 
   /** Head office's copy of a sale (DOMAIN.md 12: a return at another store). Throws HqUnreachableError. */
