@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setMeta } from '../main/service/identity.js';
 import { createTill, type Till } from '../main/service/till.js';
-import { POS_KEY, startTill, testConfig, type TestTill } from './helpers/till.js';
+import { installRuleSet, POS_KEY, startTill, testConfig, type TestTill } from './helpers/till.js';
 
 let t: TestTill;
 beforeAll(async () => {
@@ -189,5 +189,25 @@ describe('/v1/health for the status bar', () => {
 
     setMeta(till.ctx.db, 'redemption_lock', JSON.stringify({ since: recordedAt, count: 101 }));
     expect((await health()).redemptionLock).toEqual({ since: recordedAt, count: 101 });
+  });
+});
+
+describe('GET /v1/categories', () => {
+  it("lists the rule set's categories with display names, the rule set's own names first", async () => {
+    installRuleSet(t.ctx, {
+      version: 3,
+      earn: { categoryMultipliers: { 'own-brand': '2' } },
+      categoryNames: { 'own-brand': { zh: '自有品牌', en: 'own brand' } },
+    });
+    const r = await t.get('/v1/categories');
+    expect(r.status).toBe(200);
+    const byCode = new Map((r.body as { code: string }[]).map((c) => [c.code, c]));
+    expect(byCode.get('own-brand')).toEqual({
+      code: 'own-brand',
+      name: { zh: '自有品牌', en: 'own brand' },
+      excluded: false,
+      multiplier: '2',
+    });
+    expect(byCode.get('tobacco')).toMatchObject({ name: { zh: '烟草' }, excluded: true });
   });
 });

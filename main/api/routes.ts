@@ -27,10 +27,12 @@ import {
   RewardCatalogue,
   ServiceClaimRequest,
   ServiceClaimResponse,
+  CategoryList,
 } from './schemas.js';
 import { redeemReward, rewardCatalogue, useCoupon } from '../service/rewards.js';
 import { claimService } from '../service/free-services.js';
 import { health } from '../service/health.js';
+import { categoriesOf } from '../../core/ruleset/names.js';
 
 export interface RouteAnswer {
   status: number;
@@ -138,6 +140,22 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
       response: RewardCatalogue,
       successStatus: 200,
       handle: (ctx) => ({ status: 200, body: rewardCatalogue(ctx) }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/categories',
+      summary: 'Categories of the rule set in force with their zh-CN and English names (for keyed sales and screens)',
+      response: CategoryList,
+      successStatus: 200,
+      handle: (ctx) => {
+        const rs = ctx.rules.at(ctx.now().toISOString());
+        const body = categoriesOf(rs).map((c) => ({
+          ...c,
+          excluded: rs.earn.excludedCategories.includes(c.code),
+          multiplier: rs.earn.categoryMultipliers[c.code] ?? '1',
+        }));
+        return { status: 200, body };
+      },
     },
     {
       method: 'POST',

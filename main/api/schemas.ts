@@ -357,6 +357,20 @@ export const RewardCatalogue = z
   )
   .meta({ id: 'RewardCatalogue' });
 
+export const CategoryList = z
+  .array(
+    z.object({
+      code: z.string(),
+      name: z.object({ zh: z.string(), en: z.string() }),
+      excluded: z.boolean().describe('earns no points'),
+      multiplier: z.string().describe('the category multiplier, "1" when none'),
+    }),
+  )
+  .describe(
+    'categories the rule set in force names or uses, with their display names (rule set categoryNames, else built-in)',
+  )
+  .meta({ id: 'CategoryList' });
+
 export const ServiceClaimRequest = z
   .object({
     service: z.string().min(1).max(40).describe("one of the tier's freeServices"),
