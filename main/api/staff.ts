@@ -378,23 +378,32 @@ export class StaffAuth {
     return { approval, supervisor, expiresAt };
   }
 
-  /** What a staff member's request needs a supervisor for, or null. Bodies that do not validate pass: the route refuses them. */
+  /**
+   * What a staff member's request needs a supervisor for, or null. A redemption counts with the
+   * member's redemptions at this till over the last hour (RedemptionGuard.recentPoints), so a
+   * large one split into small ones still needs a supervisor. Bodies that do not validate pass:
+   * the route refuses them.
+   */
   overrideNeeded(method: string, path: string, body: unknown): ApprovalAction | null {
     if (method !== 'POST') return null;
-    const rs = this.ctx.rules.at(this.ctx.now().toISOString());
-    const threshold = rs.redemption.supervisorThreshold;
+    const now = this.ctx.now();
+    const threshold = this.ctx.rules.at(now.toISOString()).redemption.supervisorThreshold;
+    const above = (memberNo: string, points: number): boolean =>
+      points + this.ctx.redemptions.recentPoints(memberNo, now) > threshold;
     if (path === '/v1/sales') {
       const r = SaleRequest.safeParse(body);
       if (!r.success) return null;
       const points = r.data.tenders.reduce((a, t) => (t.type === 'points' ? a + t.points : a), 0);
-      if (points <= threshold) return null;
-      return { kind: 'redeem_points', memberNo: r.data.memberNo ?? r.data.memberCode ?? '', points };
+      const memberNo = r.data.memberNo ?? r.data.memberCode ?? '';
+      const known = r.data.memberNo ?? this.ctx.members.card(memberNo)?.memberNo ?? memberNo;
+      if (points === 0 || !above(known, points)) return null;
+      return { kind: 'redeem_points', memberNo, points };
     }
     if (path === '/v1/rewards/redeem') {
       const r = RewardRedeemRequest.safeParse(body);
       if (!r.success) return null;
-      const reward = rs.rewards.find((x) => x.id === r.data.rewardId);
-      if (!reward || reward.points <= threshold) return null;
+      const reward = this.ctx.rules.at(now.toISOString()).rewards.find((x) => x.id === r.data.rewardId);
+      if (!reward || !above(r.data.memberNo, reward.points)) return null;
       return { kind: 'redeem_reward', memberNo: r.data.memberNo, rewardId: reward.id };
     }
     if (path === '/v1/staff/cards/unblock') {

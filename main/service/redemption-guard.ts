@@ -2,6 +2,12 @@
  * DOMAIN.md 4 anti-fraud: more than `maxRedemptionsPerMinute` redemptions on one till locks
  * redemption on that till until a supervisor clears it. The lock is durable (a restart does not
  * clear it); the one-minute window is in memory, counted on the wall clock when redemptions commit.
+ *
+ * `recentPoints` serves the supervisor threshold (main/api/staff.ts): a member's redemptions at
+ * this till over the last hour count with the one asked for, so ten redemptions just below the
+ * threshold need a supervisor as one above it would (issue 11). Read from the ledger, so a
+ * restart forgets nothing; a sale counts from when the till recorded it, not the date the POS
+ * gives it (which may lie in the past).
  */
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { Db } from '../db/open.js';
@@ -11,6 +17,9 @@ import { getMeta, setMeta } from './identity.js';
 import type { Logger } from './log.js';
 
 const LOCK_KEY = 'redemption_lock';
+
+/** How far back a member's redemptions at this till count towards the supervisor threshold. */
+export const THRESHOLD_WINDOW_MS = 60 * 60_000;
 
 export interface RedemptionLock {
   since: string;
@@ -26,6 +35,18 @@ export class RedemptionGuard {
     private readonly events: EventBus,
     private readonly wallClock: () => number = Date.now,
   ) {}
+
+  /** Points `memberNo` redeemed at this till (points tenders and rewards) since `now − 1 hour`. */
+  recentPoints(memberNo: string, now: Date): number {
+    const since = new Date(now.getTime() - THRESHOLD_WINDOW_MS).toISOString();
+    const row = this.db
+      .prepare(
+        `SELECT coalesce(sum(l.points), 0) AS points FROM ledger l LEFT JOIN sales s ON s.sale_id = l.sale_id
+         WHERE l.member_no = ? AND l.kind IN ('redeem', 'reward') AND coalesce(s.recorded_at, l.occurred_at) >= ?`,
+      )
+      .get(memberNo, since) as { points: number };
+    return row.points;
+  }
 
   lock(): RedemptionLock | null {
     const raw = getMeta(this.db, LOCK_KEY);
