@@ -107,6 +107,14 @@ export interface DeviceSettings {
   devices: HealthResponse['devices'];
 }
 
+export interface PosKeyView {
+  fingerprint: string;
+  file: string;
+  fromEnvironment: boolean;
+  /** only in a rotation's answer */
+  key?: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -291,11 +299,13 @@ export class Api {
     return this.call('POST', '/v1/staff/events/ticket');
   }
 
-  posKey(): Promise<{ key: string; file: string; fromEnvironment: boolean }> {
+  /** The key's fingerprint only: the till never shows the key in force again (docs/cashier-ui.md). */
+  posKey(): Promise<PosKeyView> {
     return this.call('GET', '/v1/staff/pos-key');
   }
 
-  rotatePosKey(): Promise<{ key: string; file: string; fromEnvironment: boolean }> {
+  /** A new key, shown in this answer only. */
+  rotatePosKey(): Promise<PosKeyView & { key: string }> {
     return this.call('POST', '/v1/staff/pos-key/rotate');
   }
 

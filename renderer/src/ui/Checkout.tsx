@@ -5,11 +5,18 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { money, dateTime, localDay, points as fmtPoints } from '../lib/format.js';
-import { newSaleId, type MemberSummary, type QuoteResponse, type SaleResponse } from '../lib/api.js';
+import {
+  newSaleId,
+  type Approval,
+  type ApprovalAction,
+  type MemberSummary,
+  type QuoteResponse,
+  type SaleResponse,
+} from '../lib/api.js';
 import type { QuoteEvent } from '../lib/events.js';
 import { checkAmount, checkRedeemPoints, classifyLookup } from '../lib/validate.js';
 import { Badge, Banner, errorText, fieldError, TextField, type FieldError } from './common.js';
-import { needsSupervisor, useApp } from './context.js';
+import { needsSupervisor, useApp, withApprovalIfAsked } from './context.js';
 import { ApiError } from '../lib/api.js';
 import { isMessageKey } from '../i18n/index.js';
 import { RedeemDialog } from './Redeem.js';
@@ -381,24 +388,24 @@ export function KeyedSale(props: {
     setErrors(next);
     if (!allValid || !r.ok) return;
     const pts = r.value;
-    let approval: string | undefined;
+    const action: ApprovalAction = { kind: 'redeem_points', memberNo: props.member?.memberNo ?? '', points: pts };
+    let approval: Approval | null = null;
     if (pts > 0 && props.member && needsSupervisor(staff, programme, pts)) {
-      const a = await requestApproval({ kind: 'redeem_points', memberNo: props.member.memberNo, points: pts });
-      if (!a) return;
-      approval = a.approval;
+      approval = await requestApproval(action);
+      if (!approval) return;
     }
     setBusy(true);
     try {
       const saleId = draft.current;
-      const res = await api.sale(
-        {
-          saleId,
-          ...(memberNo ? { memberNo } : {}),
-          lines: saleLines(),
-          ...(pts > 0 ? { tenders: [{ type: 'points' as const, points: pts }] } : {}),
-        },
-        approval,
-      );
+      const sale = {
+        saleId,
+        ...(memberNo ? { memberNo } : {}),
+        lines: saleLines(),
+        ...(pts > 0 ? { tenders: [{ type: 'points' as const, points: pts }] } : {}),
+      };
+      const done = await withApprovalIfAsked(requestApproval, action, approval, (a) => api.sale(sale, a?.approval));
+      if (!done) return;
+      const res = done.out;
       props.onRecorded(res);
       draft.current = newSaleId(programme.tillId);
       setLines([{ category: categories[0] ?? 'general', amount: '' }]);

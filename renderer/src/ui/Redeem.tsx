@@ -11,7 +11,7 @@ import {
 } from '../lib/api.js';
 import { checkPin, checkStaffId } from '../lib/validate.js';
 import { Badge, Banner, Dialog, errorText, fieldError, Keypad, TextField, type FieldError } from './common.js';
-import { needsSupervisor, useApp } from './context.js';
+import { needsSupervisor, useApp, withApprovalIfAsked } from './context.js';
 
 export function RedeemDialog(props: { member: MemberSummary; onClose(): void; onRedeemed(): void }) {
   const { api, t, lang, staff, programme, requestApproval } = useApp();
@@ -38,8 +38,13 @@ export function RedeemDialog(props: { member: MemberSummary; onClose(): void; on
     }
     setBusy(r.id);
     try {
-      const out = await api.redeemReward(props.member.memberNo, r.id, approval?.approval);
-      setDone({ ...out, by: approval });
+      const memberNo = props.member.memberNo;
+      const action: ApprovalAction = { kind: 'redeem_reward', memberNo, rewardId: r.id };
+      const done = await withApprovalIfAsked(requestApproval, action, approval, (a) =>
+        api.redeemReward(memberNo, r.id, a?.approval),
+      );
+      if (!done) return;
+      setDone({ ...done.out, by: done.approval });
       props.onRedeemed();
     } catch (e) {
       setFailure(e);

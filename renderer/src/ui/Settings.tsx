@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { LANGS, translate } from '../i18n/index.js';
 import type { WedgeOptions } from '../wedge/detector.js';
-import { ApiError, type HealthResponse } from '../lib/api.js';
+import { ApiError, type HealthResponse, type PosKeyView } from '../lib/api.js';
 import { Banner, errorText, Field, TextField, type FieldError } from './common.js';
 import { useApp } from './context.js';
 import { deviceState, type DeviceState } from './StatusBar.js';
@@ -25,7 +25,7 @@ export function Settings(props: {
   const [len, setLen] = useState(String(props.wedge.minLength));
   const [errs, setErrs] = useState<{ gap: FieldError | null; len: FieldError | null }>({ gap: null, len: null });
   const [saved, setSaved] = useState(false);
-  const [key, setKey] = useState<{ key: string; file: string; fromEnvironment: boolean } | null>(null);
+  const [key, setKey] = useState<PosKeyView | null>(null);
   const [keyNote, setKeyNote] = useState<string | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
   const [readers, setReaders] = useState<{ text: string; fromEnvironment: boolean } | null>(null);
@@ -73,7 +73,9 @@ export function Settings(props: {
   const showKey = async () => {
     setFailure(null);
     if (key) {
+      // Hiding forgets a new key shown after a rotation too: it is never shown again.
       setKey(null);
+      setKeyNote(null);
       return;
     }
     try {
@@ -251,10 +253,15 @@ export function Settings(props: {
             {keyNote ? <Banner kind="ok">{keyNote}</Banner> : null}
             {key ? (
               <>
+                {key.key ? (
+                  <p>
+                    <code className="secret" data-testid="pos-key">
+                      {key.key}
+                    </code>
+                  </p>
+                ) : null}
                 <p>
-                  <code className="secret" data-testid="pos-key">
-                    {key.key}
-                  </code>
+                  {t('settings.posKeyFingerprint')} <code data-testid="pos-key-fingerprint">{key.fingerprint}</code>
                 </p>
                 <p className="muted small">
                   {key.fromEnvironment ? t('settings.posKeyFromEnv') : t('settings.posKeyFile', { file: key.file })}

@@ -1,7 +1,7 @@
 /** What every screen needs: the API, the language, the signed-in staff member and the programme. */
 import { createContext, useContext } from 'react';
 import { translate, type Lang, type MessageKey, type Params } from '../i18n/index.js';
-import type { Api, Approval, ApprovalAction, Programme, StaffInfo } from '../lib/api.js';
+import { ApiError, type Api, type Approval, type ApprovalAction, type Programme, type StaffInfo } from '../lib/api.js';
 
 export type T = (key: MessageKey, params?: Params) => string;
 
@@ -31,4 +31,24 @@ export function makeT(lang: Lang): T {
 /** Whether the signed-in staff member must ask a supervisor before redeeming this many points. */
 export function needsSupervisor(staff: StaffInfo, programme: Programme, points: number): boolean {
   return staff.role === 'cashier' && points > programme.supervisorThreshold;
+}
+
+/**
+ * Runs `call`; when the server asks for a supervisor the screen could not foresee (the member's
+ * redemptions at this till over the last hour add up above the threshold), asks for one and
+ * retries once with the approval. null: the supervisor dialog was cancelled.
+ */
+export async function withApprovalIfAsked<T>(
+  requestApproval: AppContextValue['requestApproval'],
+  action: ApprovalAction,
+  approval: Approval | null,
+  call: (approval: Approval | null) => Promise<T>,
+): Promise<{ out: T; approval: Approval | null } | null> {
+  try {
+    return { out: await call(approval), approval };
+  } catch (e) {
+    if (approval || !(e instanceof ApiError) || e.code !== 'supervisor_required') throw e;
+    const asked = await requestApproval(action);
+    return asked ? { out: await call(asked), approval: asked } : null;
+  }
 }
