@@ -18,6 +18,22 @@ export const OperatorRequestBody = z
   })
   .meta({ id: 'OperatorRequest' });
 
+/** An operator's points adjustment (DOMAIN.md 10): written as a head-office ledger entry. */
+export const AdjustmentRequest = OperatorRequestBody.extend({
+  points: z.number().int().positive().max(100_000_000),
+  direction: z.enum(['credit', 'debit']).describe('debit: refused when it would take the shown balance below zero'),
+}).meta({ id: 'AdjustmentRequest' });
+
+/** A win-back offer granted by hand (DOMAIN.md 8); `days` defaults to the rule set's winBack.days. */
+export const WinBackRequest = OperatorRequestBody.extend({
+  days: z.number().int().min(1).max(366).optional(),
+}).meta({ id: 'WinBackRequest' });
+
+/** The end-of-day run; `date` (a local date, not after today) runs it for an earlier day. */
+export const EodRequest = z
+  .strictObject({ date: z.iso.date().optional().describe('local date (YYYY-MM-DD); default: today') })
+  .meta({ id: 'EodRequest' });
+
 export const MemberViewSchema = z
   .object({
     memberNo: z.string(),
@@ -222,3 +238,32 @@ export const PublishAnswer = z.object({
   version: z.number().int(),
   cursor: z.number().int().optional(),
 });
+
+export const AdjustmentAnswer = z
+  .object({
+    memberNo: z.string(),
+    entry: LedgerEntrySchema.describe("the adjust_credit / adjust_debit entry of head office's chain (till hq)"),
+    balance: z.number().int().describe('the shown balance after it'),
+    ledgerBalance: z.number().int(),
+  })
+  .meta({ id: 'AdjustmentAnswer' });
+
+export const WinBackAnswer = z
+  .object({
+    memberNo: z.string(),
+    winBackUntil: z.string().describe('last local date the offer applies (inclusive)'),
+    entry: LedgerEntrySchema.describe("the offer entry of head office's chain (till hq)"),
+  })
+  .meta({ id: 'WinBackAnswer' });
+
+export const EodAnswer = z
+  .object({
+    date: z.string().describe('the local date the run decided for'),
+    members: z.number().int().describe('members with a state, each looked at'),
+    entries: z.number().int().describe('entries head office wrote (0 when the day had been run already)'),
+    expired: z.object({ members: z.number().int(), points: z.number().int() }),
+    reviews: z.object({ held: z.number().int(), downgrades: z.number().int() }),
+    offers: z.number().int().describe('win-back offers granted to dormant members (rule set winBack.autoGrant)'),
+    classesChanged: z.number().int(),
+  })
+  .meta({ id: 'EodAnswer' });

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
+import { parseRuleSet } from '../core/ruleset/schema.js';
 import type { TillCredentials } from '../core/sync/sign.js';
 import { addTill } from './provision.js';
 import { APPLY_DELAY_MS, DB_FILE } from './store/sqlite.js';
@@ -103,8 +105,23 @@ const actions: fc.Arbitrary<Action[]> = fc.array(
   { maxLength: 25, size: '+1' },
 );
 
+/**
+ * Tier thresholds no member here reaches: head office then decides nothing of its own
+ * (store/sqlite-decisions.ts). Its entries are dated when it decides, so two head offices can
+ * never hold the same ones; this property is about the tills' entries. Sales are still
+ * recomputed with the version they were made with (1).
+ */
+const NO_UPGRADES = parseRuleSet({
+  ...DEFAULT_RULE_SET_INPUT,
+  version: 2,
+  tiers: DEFAULT_RULE_SET_INPUT.tiers.map((tier, i) =>
+    i === 0 ? tier : { ...tier, threshold: tier.threshold * 1000 },
+  ),
+});
+
 async function hqWith(tills: TillSim[]): Promise<{ t: TestHq; signers: TillCredentials[] }> {
   const t = await startHq();
+  expect((await t.hq.store.publishRuleSet(NO_UPGRADES, new Date())).kind).toBe('published');
   const signers: TillCredentials[] = [];
   for (const till of tills) {
     const issued = await addTill(t.hq.store, till.storeId, till.tillId);

@@ -15,8 +15,10 @@ import { DEFAULT_RULE_SET, DEFAULT_RULE_SET_INPUT } from '../core/ruleset/defaul
 import { localDate } from '../core/time.js';
 import { foldHq } from './domain/fold.js';
 import { compareKeys, withSortKeys, type HqEntry } from './domain/order.js';
+import { HQ_TILL_ID } from './domain/decisions.js';
 import { checkSale } from './domain/recompute.js';
 import { RecentCache, dropIngestCaches } from './store/sqlite-cache.js';
+import { rowToEntry, type LedgerRow } from './store/sqlite-db.js';
 import { stateJson } from './store/sqlite-memberstate.js';
 import { DB_FILE, type SqliteHqStore } from './store/sqlite.js';
 import { at, operator, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
@@ -180,6 +182,16 @@ async function tables(
       includes: read('SELECT member_no, includes FROM member_state WHERE includes IS NOT NULL ORDER BY member_no'),
       cases: read('SELECT member_no, tills, points, trigger_till, trigger_seq FROM cases ORDER BY id'),
     };
+  } finally {
+    db.close();
+  }
+}
+
+/** The entries of head office's own chain (store/sqlite-decisions.ts), with their merge keys. */
+function headOfficeEntries(t: TestHq): HqEntry[] {
+  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
+  try {
+    return (db.prepare('SELECT * FROM ledger WHERE till_id = ?').all(HQ_TILL_ID) as LedgerRow[]).map(rowToEntry);
   } finally {
     db.close();
   }
@@ -385,7 +397,10 @@ describe('members whose entries are all one till’s', () => {
               );
             expect(got.sales).toEqual(wantSales);
 
-            const merged = tills.flatMap((till) => withSortKeys(till.entries, 0)).sort(compareKeys);
+            // Head office's own entries (upgrades on the spend of both tills) are part of the merged ledger.
+            const merged = [...tills.flatMap((till) => withSortKeys(till.entries, 0)), ...headOfficeEntries(t)].sort(
+              compareKeys,
+            );
             const wantStates = [...new Set(merged.map((e) => e.memberNo))].sort().map((m) => {
               const state = foldHq(
                 emptyState(m, renamed ? 'basic' : firstTier),

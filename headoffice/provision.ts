@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TillId } from '../core/sync/protocol.js';
+import { HQ_STORE_ID, HQ_TILL_ID } from './domain/decisions.js';
 import type { HqStore } from './store/types.js';
 
 export class ProvisionError extends Error {
@@ -24,6 +25,10 @@ export async function addTill(store: HqStore, storeId: string, tillId: string, n
     if (!TillId.safeParse(id).success) {
       throw new ProvisionError(`${what} id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(id)}`);
     }
+  }
+  // Head office's own chain is till `hq` of store `hq` (store/sqlite-decisions.ts): no till may join it.
+  if (tillId === HQ_TILL_ID || storeId === HQ_STORE_ID) {
+    throw new ProvisionError(`'${HQ_TILL_ID}' is reserved for head office's own chain; choose another id`);
   }
   const secret = randomBytes(32).toString('hex');
   await store.addTill(storeId, tillId, secret, now);

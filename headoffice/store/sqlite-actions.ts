@@ -7,7 +7,8 @@
 import { q, type Db } from './sqlite-db.js';
 import type { CaseCloseOutcome, ChainClearOutcome, OperatorRequest } from './types.js';
 
-export type OperatorAction = 'export' | 'erase' | 'close_case' | 'clear_chain';
+/** adjust / win_back: head-office ledger entries an operator asked for (sqlite-adjust.ts) */
+export type OperatorAction = 'export' | 'erase' | 'close_case' | 'clear_chain' | 'adjust' | 'win_back';
 
 export function recordAction(
   db: Db,

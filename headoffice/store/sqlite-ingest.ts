@@ -12,7 +12,8 @@
  * - otherwise entries at seq <= ack are the same ones again; the rest (the tail) is applied.
  *
  * Applying the tail: ledger rows, member records, then each touched member's state folded on
- * (sqlite-memberstate.ts), then the batch's sale records checked against the till's own view
+ * (sqlite-memberstate.ts) and upgraded by head office where the merged spend calls for it
+ * (sqlite-decisions.ts), then the batch's sale records checked against the till's own view
  * (sqlite-sales.ts, sqlite-tillview.ts). What is derived incrementally comes from the ingest
  * caches (sqlite-cache.ts); when the transaction rolls back they are dropped.
  */
@@ -23,6 +24,8 @@ import { localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
+import { upgradeTouchedMembers } from './sqlite-decisions.js';
+import { insertLedgerEntries } from './sqlite-ledger.js';
 import { foldTouchedMembers } from './sqlite-memberstate.js';
 import { upsertMembers } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
@@ -104,32 +107,7 @@ export function applyBatch(
     b.entries.filter((e) => e.seq > row.ack_seq),
     row.head_sort_ms,
   );
-  const insert = q(
-    db,
-    `INSERT INTO ledger (till_id, seq, member_no, kind, points, spend, occurred_at, local_date, expires_on, sale_id,
-       return_id, data, prev_hash, hash, sort_ms, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const e of tail) {
-    insert.run(
-      e.tillId,
-      e.seq,
-      e.memberNo,
-      e.kind,
-      e.points,
-      e.spend,
-      e.occurredAt,
-      e.localDate,
-      e.expiresOn,
-      e.saleId,
-      e.returnId,
-      JSON.stringify(e.data),
-      e.prevHash,
-      e.hash,
-      e.sortMs,
-      receivedAt ? receivedAt(e.seq) : at,
-    );
-  }
+  insertLedgerEntries(db, tail, receivedAt ?? (() => at));
   const head = tail[tail.length - 1];
   const ackSeq = head?.seq ?? row.ack_seq;
   const headHash = head?.hash ?? row.head_hash;
@@ -154,14 +132,10 @@ export function applyBatch(
   let folded = { prevMax: new Map<string, number>(), sole: new Map<string, SoleTillMember>() };
   if (tail.length > 0) {
     const rs = d.rules.latest();
-    folded = foldTouchedMembers(
-      db,
-      caches,
-      tailByMember,
-      row.ack_seq,
-      { firstTier: lowestTier(rs).code, today: localDate(now, rs.timeZone).date },
-      now,
-    );
+    const today = localDate(now, rs.timeZone).date;
+    folded = foldTouchedMembers(db, caches, tailByMember, row.ack_seq, { firstTier: lowestTier(rs).code, today }, now);
+    // Spend that only adds up across stores: head office upgrades on the merged state (DOMAIN.md 12).
+    upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today);
   }
   const chain: BatchChain = {
     tillId: till.tillId,

@@ -10,6 +10,7 @@
  *   is a receivable, not negative liability, so it is reported apart.
  * - sales figures are over every sale head office holds.
  */
+import { HQ_STORE_ID, HQ_TILL_ID } from '../domain/decisions.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
@@ -112,6 +113,7 @@ function salesMeasures(db: Db, activeMembers: number): SummaryReport['sales'] {
 }
 
 function storeMeasures(db: Db): SummaryReport['stores'] {
+  // Head office's own chain sits in a store of its own (domain/decisions.ts): not a shop.
   const rows = q(
     db,
     `SELECT s.store_id AS storeId,
@@ -121,8 +123,9 @@ function storeMeasures(db: Db): SummaryReport['stores'] {
        (SELECT count(*) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL) AS memberSales,
        (SELECT coalesce(sum(total), 0) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL)
          AS memberSalesTotal
-     FROM (SELECT store_id FROM stores UNION SELECT enrolled_store FROM members) s ORDER BY s.store_id`,
-  ).all();
+     FROM (SELECT store_id FROM stores WHERE store_id <> ? UNION SELECT enrolled_store FROM members) s
+     ORDER BY s.store_id`,
+  ).all(HQ_STORE_ID);
   return rows as SummaryReport['stores'];
 }
 
@@ -176,8 +179,8 @@ export function summary(db: Db, rules: RuleSetCache, now: Date): SummaryReport {
     const m = memberMeasures(db, rules, today);
     const tills = q(
       db,
-      "SELECT count(*) AS total, coalesce(sum(chain_status = 'broken'), 0) AS broken FROM tills",
-    ).get() as {
+      "SELECT count(*) AS total, coalesce(sum(chain_status = 'broken'), 0) AS broken FROM tills WHERE till_id <> ?",
+    ).get(HQ_TILL_ID) as {
       total: number;
       broken: number;
     };

@@ -1,4 +1,5 @@
 /** GET /v1/tills: each till's chain position, health and recompute findings. */
+import { HQ_TILL_ID } from '../domain/decisions.js';
 import { q, type Db } from './sqlite-db.js';
 import type { TillView } from './types.js';
 
@@ -17,12 +18,13 @@ interface TillRow {
 }
 
 export function tillViews(db: Db): TillView[] {
+  // Head office's own chain (domain/decisions.ts) is no till: nothing uploads or pulls as it.
   const rows = q(
     db,
     `SELECT t.*, (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id AND s.mismatch = 1) AS mismatches,
        (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id) AS sales
-     FROM tills t ORDER BY t.till_id`,
-  ).all() as TillRow[];
+     FROM tills t WHERE t.till_id <> ? ORDER BY t.till_id`,
+  ).all(HQ_TILL_ID) as TillRow[];
   return rows.map((r) => ({
     tillId: r.till_id,
     storeId: r.store_id,

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { GENESIS_HASH } from '../../core/ledger/hash.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
+import { localDate } from '../../core/time.js';
 import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
 import { HqCipher, type HqKeys } from '../crypto.js';
 import type { Logger } from '../log.js';
@@ -15,6 +16,9 @@ import type { IngestDeps } from './sqlite-ingest.js';
 import { memberView } from './sqlite-memberview.js';
 import { eraseMember, exportMember } from './sqlite-privacy.js';
 import { clearChain, closeCase } from './sqlite-actions.js';
+import { adjustPoints, grantWinBack } from './sqlite-adjust.js';
+import { HQ_TILL_ID } from './sqlite-decisions.js';
+import { runEndOfDay } from './sqlite-eod.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
 import { tillViews } from './sqlite-tills.js';
@@ -22,7 +26,10 @@ import { originalSale } from './sqlite-sales.js';
 import { RuleSetCache, publishRuleSet, seedRuleSet } from './sqlite-rulesets.js';
 import { openDb, q, type Db } from './sqlite-db.js';
 import {
+  FutureDateError,
   TillExistsError,
+  type AdjustOutcome,
+  type AdjustmentRequest,
   type CaseCloseOutcome,
   type ChainClearOutcome,
   type EraseOutcome,
@@ -37,6 +44,9 @@ import {
   type SummaryReport,
   type TillAuthRecord,
   type TillView,
+  type EodReport,
+  type WinBackOutcome,
+  type WinBackRequest,
 } from './types.js';
 
 export const DB_FILE = 'headoffice.sqlite';
@@ -157,6 +167,8 @@ export class SqliteHqStore implements HqStore {
   }
 
   async tillAuth(tillId: string): Promise<TillAuthRecord | null> {
+    // Head office's own chain has no secret: nobody can upload as it.
+    if (tillId === HQ_TILL_ID) return null;
     const r = q(this.db, 'SELECT store_id, secret_enc FROM tills WHERE till_id = ?').get(tillId) as
       { store_id: string; secret_enc: Buffer } | undefined;
     return r ? { tillId, storeId: r.store_id, secret: this.cipher.decrypt(r.secret_enc) } : null;
@@ -232,6 +244,30 @@ export class SqliteHqStore implements HqStore {
     // Applied first: a waiting batch cannot flag the chain once more behind the operator's back.
     this.applyAll();
     return this.db.transaction(() => clearChain(this.db, tillId, who, now)).immediate();
+  }
+
+  async today(now: Date): Promise<string> {
+    return localDate(now, this.rules.latest().timeZone).date;
+  }
+
+  async runEndOfDay(now: Date, date?: string): Promise<EodReport> {
+    const today = await this.today(now);
+    const day = date ?? today;
+    if (day > today) throw new FutureDateError(day, today);
+    // Decided on every entry acknowledged to a till: what waits in the inbox is applied first.
+    this.applyAll();
+    return inTransaction(this.db, () => runEndOfDay(this.db, this.rules, day, now));
+  }
+
+  async adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome> {
+    // Applied first: a debit is judged on every entry head office has acknowledged.
+    this.applyAll();
+    return inTransaction(this.db, () => adjustPoints(this.db, this.rules, memberNo, req, now));
+  }
+
+  async grantWinBack(memberNo: string, req: WinBackRequest, now: Date): Promise<WinBackOutcome> {
+    this.applyAll();
+    return inTransaction(this.db, () => grantWinBack(this.db, this.rules, memberNo, req, now));
   }
 
   async close(): Promise<void> {

@@ -10,12 +10,15 @@ import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { z } from 'zod';
 import type { ChangesResponse, OriginalSale, UploadBatch } from '../../core/sync/protocol.js';
 import type {
+  AdjustmentRequest as AdjustmentRequestSchema,
   DoubleSpendCaseSchema,
+  EodAnswer,
   MemberExportSchema,
   MemberViewSchema,
   OperatorRequestBody,
   SummaryReportSchema,
   TillViewSchema,
+  WinBackRequest as WinBackRequestSchema,
 } from '../api-schemas.js';
 
 // The ledger as the core type (the schema's loose `data` reads wider than EntryData).
@@ -27,6 +30,10 @@ export type SummaryReport = z.output<typeof SummaryReportSchema>;
 export type MemberExport = Omit<z.output<typeof MemberExportSchema>, 'ledger'> & { ledger: LedgerEntry[] };
 /** Who asks for a manual action, and why (DOMAIN.md 10: attributed and kept). */
 export type OperatorRequest = z.output<typeof OperatorRequestBody>;
+export type AdjustmentRequest = z.output<typeof AdjustmentRequestSchema>;
+export type WinBackRequest = z.output<typeof WinBackRequestSchema>;
+/** What one end-of-day run decided (store/sqlite-eod.ts). */
+export type EodReport = z.output<typeof EodAnswer>;
 
 export interface TillAuthRecord {
   tillId: string;
@@ -71,6 +78,14 @@ export type OriginalSaleOutcome =
   /** recorded by a till that did not send its per-line computation: only its own store can take it back */
   | { kind: 'no_computation'; tillId: string };
 
+export type AdjustOutcome =
+  | { kind: 'adjusted'; entry: LedgerEntry; balance: number; ledgerBalance: number }
+  /** a debit above the shown balance: nothing written */
+  | { kind: 'insufficient'; available: number }
+  | { kind: 'unknown' };
+
+export type WinBackOutcome = { kind: 'granted'; entry: LedgerEntry; winBackUntil: string } | { kind: 'unknown' };
+
 export interface HqStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Installs `rs` when no rule set exists yet; true when it did. */
@@ -103,6 +118,18 @@ export interface HqStore {
   closeCase(id: number, who: OperatorRequest, now: Date): Promise<CaseCloseOutcome>;
   /** Clears a till's broken-chain flag after review (what it said is kept with the action). */
   clearChain(tillId: string, who: OperatorRequest, now: Date): Promise<ChainClearOutcome>;
+  /** Today's local date in the current rule set's time zone (the end-of-day run's default date). */
+  today(now: Date): Promise<string>;
+  /**
+   * Head office's end-of-day run for `date` (default today; never after today): expiry, due
+   * tier reviews, win-back offers, then classes. Applies waiting batches first. Running a day
+   * again writes nothing new.
+   */
+  runEndOfDay(now: Date, date?: string): Promise<EodReport>;
+  /** An operator's points adjustment, as a head-office ledger entry (a debit never below zero). */
+  adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome>;
+  /** A win-back offer granted by an operator, as a head-office ledger entry. */
+  grantWinBack(memberNo: string, req: WinBackRequest, now: Date): Promise<WinBackOutcome>;
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */
@@ -122,5 +149,17 @@ export class TillExistsError extends Error {
   constructor(tillId: string) {
     super(`till ${tillId} already exists`);
     this.name = 'TillExistsError';
+  }
+}
+
+/** meta key: the latest local date an end-of-day run decided for (the server's timer catches up from it). */
+export const EOD_META_KEY = 'eod_last_date';
+
+/** An end-of-day run asked for a day that has not begun: it would expire and review early. */
+export class FutureDateError extends Error {
+  readonly code = 'date_in_future';
+  constructor(date: string, today: string) {
+    super(`${date} is after today (${today}) in the programme's time zone`);
+    this.name = 'FutureDateError';
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * Operators' decisions on one member (DOMAIN.md 10: attributed and kept): a points adjustment
+ * and a win-back offer granted by hand. Each is an entry of head office's chain
+ * (sqlite-decisions.ts) naming the operator and the reason in its data, and an
+ * `operator_actions` row pointing at that entry, written in the same transaction.
+ */
+import type { LedgerEntry } from '../../core/ledger/entry.js';
+import { visibleBalance } from '../../core/ledger/state.js';
+import { localDate } from '../../core/time.js';
+import { adjustment, offerDecision, winBackUntil, type Decision } from '../domain/decisions.js';
+import type { HqEntry } from '../domain/order.js';
+import { plainEntry, q, type Db } from './sqlite-db.js';
+import { HQ_TILL_ID, appendDecisions, storedState } from './sqlite-decisions.js';
+import { recordAction, type OperatorAction } from './sqlite-actions.js';
+import type { RuleSetCache } from './sqlite-rulesets.js';
+import type { AdjustOutcome, AdjustmentRequest, WinBackOutcome, WinBackRequest } from './types.js';
+
+/** A member head office knows: a record, or entries folded into a state (as GET /v1/members). */
+function known(db: Db, memberNo: string): boolean {
+  return (
+    q(db, 'SELECT 1 FROM members WHERE member_no = ?').get(memberNo) !== undefined ||
+    q(db, 'SELECT 1 FROM member_state WHERE member_no = ?').get(memberNo) !== undefined
+  );
+}
+
+/** Writes the operator's decision and the action that asked for it; returns the entry. */
+function decide(
+  db: Db,
+  rules: RuleSetCache,
+  d: Decision,
+  action: { kind: OperatorAction; operatorId: string; reason: string },
+  now: Date,
+): LedgerEntry {
+  const [written] = appendDecisions(db, [d], { now, rs: rules.latest() });
+  const entry = plainEntry(written as HqEntry);
+  // Points to the entry, which holds the rest (the reason is the action's own column).
+  const detail = {
+    entry: `${HQ_TILL_ID}:${entry.seq}`,
+    kind: entry.kind,
+    points: entry.points,
+    winBackUntil: entry.data.winBackUntil,
+  };
+  recordAction(db, action.kind, d.memberNo, action, now.toISOString(), JSON.stringify(detail));
+  return entry;
+}
+
+/** A credit, or a debit that leaves the shown balance at zero or above (else `insufficient`). */
+export function adjustPoints(
+  db: Db,
+  rules: RuleSetCache,
+  memberNo: string,
+  req: AdjustmentRequest,
+  now: Date,
+): AdjustOutcome {
+  if (!known(db, memberNo)) return { kind: 'unknown' };
+  const rs = rules.latest();
+  const today = localDate(now, rs.timeZone).date;
+  const before = storedState(db, memberNo);
+  const available = before ? visibleBalance(before, today) : 0;
+  if (req.direction === 'debit' && req.points > available) return { kind: 'insufficient', available };
+  const entry = decide(db, rules, adjustment(rs, memberNo, today, req), { kind: 'adjust', ...req }, now);
+  const after = storedState(db, memberNo);
+  return {
+    kind: 'adjusted',
+    entry,
+    balance: after ? visibleBalance(after, today) : 0,
+    ledgerBalance: after?.balance ?? 0,
+  };
+}
+
+/** An offer from today for `days` days (the rule set's winBack.days unless given). */
+export function grantWinBack(
+  db: Db,
+  rules: RuleSetCache,
+  memberNo: string,
+  req: WinBackRequest,
+  now: Date,
+): WinBackOutcome {
+  if (!known(db, memberNo)) return { kind: 'unknown' };
+  const rs = rules.latest();
+  const until = winBackUntil(localDate(now, rs.timeZone).date, req.days ?? rs.winBack.days);
+  const d = offerDecision(memberNo, until, req.operatorId, req.reason);
+  const entry = decide(db, rules, d, { kind: 'win_back', ...req }, now);
+  return { kind: 'granted', entry, winBackUntil: until };
+}

@@ -1,0 +1,166 @@
+/**
+ * Head office's own chain (DOMAIN.md 12): what head office decides (headoffice/domain/decisions.ts)
+ * is written as ledger entries of the reserved till `hq`, numbered and hash-chained exactly like
+ * a till's (core/ledger/hash.ts), so the one chain check verifies them too. They are folded into
+ * the member's merged state by the same path tills' entries take (foldTouchedMembers), which
+ * appends the balance change carrying the state: that is how every till hears of them.
+ *
+ * Everything here runs inside the caller's synchronous transaction: a decision and the state it
+ * changes commit together or not at all (and a rollback drops the ingest caches, as for tills).
+ *
+ * Cache invariants kept (sqlite-cache.ts, sqlite-tillview.ts): the fold stores a new state
+ * object for the member and adds `hq` to its `includes`, so no till's view of the member can be
+ * taken for the merged state any more (the view is the till's chain alone), and the member's
+ * cached state is the stored one. Head office's chain has no sales, so no till view of `hq`
+ * is ever kept.
+ */
+import { lowestTier } from '../../core/engine/tiers.js';
+import { signEntry } from '../../core/ledger/hash.js';
+import type { LedgerEntry } from '../../core/ledger/entry.js';
+import type { MemberState } from '../../core/ledger/state.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import { localDate } from '../../core/time.js';
+import { HQ_STORE_ID, HQ_TILL_ID, upgradeOnSpend, type Decision } from '../domain/decisions.js';
+import { withSortKeys, type HqEntry } from '../domain/order.js';
+import { ingestCaches } from './sqlite-cache.js';
+import { q, type Db } from './sqlite-db.js';
+import { insertLedgerEntries } from './sqlite-ledger.js';
+import { foldTouchedMembers } from './sqlite-memberstate.js';
+
+export { HQ_STORE_ID, HQ_TILL_ID };
+
+interface HeadRow {
+  ack_seq: number;
+  head_hash: string;
+  head_sort_ms: number;
+}
+
+export interface DecisionContext {
+  now: Date;
+  /** the rule set decided with: its zone dates the entries, its lowest tier starts a new state */
+  rs: RuleSet;
+  /** the day decided for (the end-of-day run's date); default: today in the rule set's zone */
+  today?: string;
+}
+
+function head(db: Db): HeadRow {
+  const r = q(db, 'SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?').get(HQ_TILL_ID) as
+    HeadRow | undefined;
+  if (!r) throw new Error(`head office's chain (till ${HQ_TILL_ID}) is missing: migration 006 not applied`);
+  return r;
+}
+
+/** The decisions as the next entries of head office's chain, dated when they are written. */
+function chained(decisions: readonly Decision[], h: HeadRow, now: Date, writtenOn: string): LedgerEntry[] {
+  let prevHash = h.head_hash;
+  return decisions.map((d, i) => {
+    const e = signEntry({
+      tillId: HQ_TILL_ID,
+      seq: h.ack_seq + i + 1,
+      memberNo: d.memberNo,
+      kind: d.kind,
+      points: d.points,
+      spend: 0,
+      occurredAt: now.toISOString(),
+      localDate: writtenOn,
+      expiresOn: d.expiresOn,
+      saleId: null,
+      returnId: null,
+      data: d.data,
+      prevHash,
+    });
+    prevHash = e.hash;
+    return e;
+  });
+}
+
+function byMember(entries: readonly HqEntry[]): Map<string, HqEntry[]> {
+  const out = new Map<string, HqEntry[]>();
+  for (const e of entries) {
+    const list = out.get(e.memberNo);
+    if (list) list.push(e);
+    else out.set(e.memberNo, [e]);
+  }
+  return out;
+}
+
+/**
+ * Appends the decisions to head office's chain, in order, and folds them into their members'
+ * states (one balance change per member). The merge key is the running maximum of occurredAt
+ * along the chain, as for a till (domain/order.ts). Returns the entries written.
+ */
+export function appendDecisions(db: Db, decisions: readonly Decision[], ctx: DecisionContext): HqEntry[] {
+  if (decisions.length === 0) return [];
+  const h = head(db);
+  const writtenOn = localDate(ctx.now, ctx.rs.timeZone).date;
+  const entries = withSortKeys(chained(decisions, h, ctx.now, writtenOn), h.head_sort_ms);
+  const at = ctx.now.toISOString();
+  insertLedgerEntries(db, entries, () => at);
+  const last = entries[entries.length - 1] as HqEntry;
+  q(db, 'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ? WHERE till_id = ?').run(
+    last.seq,
+    last.hash,
+    last.sortMs,
+    HQ_TILL_ID,
+  );
+  const programme = { firstTier: lowestTier(ctx.rs).code, today: ctx.today ?? writtenOn };
+  foldTouchedMembers(db, ingestCaches(db), byMember(entries), h.ack_seq, programme, ctx.now);
+  return entries;
+}
+
+interface Stored {
+  state: MemberState;
+  /** highest seq per till among the member's entries; null on a row written before it was kept */
+  includes: Record<string, number> | null;
+}
+
+/** The member's merged state as stored (the ingest cache first), null when head office has none. */
+function stored(db: Db, memberNo: string): Stored | null {
+  const hit = ingestCaches(db).members.get(memberNo);
+  if (hit) return hit;
+  const r = q(db, 'SELECT state, includes FROM member_state WHERE member_no = ?').get(memberNo) as
+    { state: string; includes: string | null } | undefined;
+  if (!r) return null;
+  return {
+    state: JSON.parse(r.state) as MemberState,
+    includes: r.includes === null ? null : (JSON.parse(r.includes) as Record<string, number>),
+  };
+}
+
+export function storedState(db: Db, memberNo: string): MemberState | null {
+  return stored(db, memberNo)?.state ?? null;
+}
+
+/**
+ * Whether the member's spend comes from two tills or more. A member only one till sells to is
+ * that till's to upgrade, at the very sale that crosses (its view holds every entry that adds
+ * spend); head office writing too would only duplicate it whenever a batch ends between the
+ * sale and the till's tier entry, and cost the member the one-till fast path of ingest.
+ */
+function soldByManyTills(s: Stored): boolean {
+  if (s.includes === null) return true;
+  return Object.keys(s.includes).filter((t) => t !== HQ_TILL_ID).length > 1;
+}
+
+/**
+ * After a till's batch is folded: each member it touched, sold to by several tills, whose
+ * merged rolling spend now reaches a higher tier than they hold is upgraded by head office
+ * (DOMAIN.md 5, 12). The till that made the sale upgrades on its own view when that view
+ * crosses; this catches the spend that only adds up across stores. Returns the entries written.
+ */
+export function upgradeTouchedMembers(
+  db: Db,
+  rs: RuleSet,
+  memberNos: Iterable<string>,
+  now: Date,
+  today: string,
+): HqEntry[] {
+  const decisions: Decision[] = [];
+  // In member-number order: the same batch numbers its upgrades the same however it was cut.
+  for (const memberNo of [...memberNos].sort()) {
+    const s = stored(db, memberNo);
+    const d = s && soldByManyTills(s) ? upgradeOnSpend(rs, s.state, today) : null;
+    if (d) decisions.push(d);
+  }
+  return appendDecisions(db, decisions, { now, rs, today });
+}

@@ -1,0 +1,78 @@
+/**
+ * Head office's end-of-day run (DOMAIN.md 5, 7, 8, 12): for every member head office holds a
+ * state of, the lots past expiry leave the books, the tier reviews that fell due are held, and
+ * (when the rule set's winBack.autoGrant is on) a member who became dormant is offered the
+ * win-back; then A/B/C/D classes are refreshed. Each decision is an entry of head office's
+ * chain (sqlite-decisions.ts), reaching every till through the balance change its fold emits.
+ *
+ * Idempotent by construction, not by bookkeeping: every decision is read off the member's
+ * state, which the previous run's entries already changed (no lots left past expiry, the
+ * review date recorded in `reviewedThrough`, an offer running or granted this dormant spell),
+ * so running the same day twice writes nothing. Runs inside the caller's transaction, after
+ * the inbox has been applied (sqlite.ts), so it decides on every entry acknowledged to a till.
+ */
+import { localDate } from '../../core/time.js';
+import { endOfDayDecisions, type Decision, type MemberRecord } from '../domain/decisions.js';
+import { appendDecisions, storedState } from './sqlite-decisions.js';
+import type { RuleSetCache } from './sqlite-rulesets.js';
+import { q, type Db } from './sqlite-db.js';
+import { refreshSegments } from './sqlite-segments.js';
+import { EOD_META_KEY, type EodReport } from './types.js';
+
+interface MemberRow {
+  member_no: string;
+  consent_at: string | null;
+  status: string | null;
+  erased_at: string | null;
+}
+
+function recordOf(r: MemberRow, timeZone: string): MemberRecord | null {
+  if (r.consent_at === null) return null;
+  return {
+    enrolledOn: localDate(r.consent_at, timeZone).date,
+    active: r.status === 'active' && r.erased_at === null,
+  };
+}
+
+function tally(date: string, members: number, decisions: readonly Decision[]): EodReport {
+  const expired = decisions.filter((d) => d.kind === 'expire');
+  const reviews = decisions.filter((d) => d.kind === 'tier' && d.data.reason === 'review');
+  return {
+    date,
+    members,
+    entries: decisions.length,
+    expired: { members: expired.length, points: expired.reduce((a, d) => a + d.points, 0) },
+    reviews: { held: reviews.length, downgrades: reviews.filter((d) => d.data.fromTier !== d.data.toTier).length },
+    offers: decisions.filter((d) => d.kind === 'offer').length,
+    classesChanged: 0,
+  };
+}
+
+function rememberRun(db: Db, date: string): void {
+  q(
+    db,
+    `INSERT INTO meta (key, value) VALUES (?, ?)
+     ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
+  ).run(EOD_META_KEY, date);
+}
+
+/** The run for local date `date` (not after today: the caller checks). */
+export function runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Date): EodReport {
+  const rs = rules.latest();
+  // Member numbers and records first (small rows); each state is read as it is decided on.
+  const rows = q(
+    db,
+    `SELECT s.member_no, m.consent_at, m.status, m.erased_at
+     FROM member_state s LEFT JOIN members m ON m.member_no = s.member_no ORDER BY s.member_no`,
+  ).all() as MemberRow[];
+  const decisions: Decision[] = [];
+  for (const r of rows) {
+    const s = storedState(db, r.member_no);
+    if (s) decisions.push(...endOfDayDecisions(rs, s, date, recordOf(r, rs.timeZone)));
+  }
+  appendDecisions(db, decisions, { now, rs, today: date });
+  const report = tally(date, rows.length, decisions);
+  report.classesChanged = refreshSegments(db, rules, now);
+  rememberRun(db, date);
+  return report;
+}
