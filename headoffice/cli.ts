@@ -7,6 +7,11 @@
  *                                         everything held about a member, as JSON (DOMAIN.md 10)
  *   erase-member --member <no> --operator <id> --reason <text>
  *                                         erase a member's personal data here and on every till
+ *   run-eod [--date YYYY-MM-DD]           head office's end-of-day run now (expiry, reviews, win-back, classes)
+ *   adjust-points --member <no> --points <n> --direction credit|debit --operator <id> --reason <text>
+ *                                         a points adjustment, as a head-office ledger entry
+ *   grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]
+ *                                         a win-back offer, as a head-office ledger entry
  * Data lives in HQ_DATA_DIR. Exit codes: 0 ok, 1 refused or failed, 2 usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,13 +22,16 @@ import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { ProvisionError, addTill, envLines } from './provision.js';
 import { createHeadOffice } from './server.js';
-import { OperatorRequestBody } from './api-schemas.js';
-import { TillExistsError, type OperatorRequest } from './store/types.js';
+import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } from './api-schemas.js';
+import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } from './store/types.js';
 
 const USAGE =
   'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | publish-rules <file.json>\n' +
   '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
-  '       | erase-member --member <no> --operator <id> --reason <text>]\n';
+  '       | erase-member --member <no> --operator <id> --reason <text>\n' +
+  '       | run-eod [--date YYYY-MM-DD]\n' +
+  '       | adjust-points --member <no> --points <n> --direction credit|debit --operator <id> --reason <text>\n' +
+  '       | grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]]\n';
 
 class UsageError extends Error {}
 /** A refusal worth one line (an unknown member), not a stack. */
@@ -138,6 +146,53 @@ async function eraseMemberCommand(cfg: HqConfig, args: string[]): Promise<void> 
   }
 }
 
+/** Opens the store for one command and closes it whatever happens. */
+async function withStore<T>(cfg: HqConfig, fn: (store: HqStore) => Promise<T>): Promise<T> {
+  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runEodCommand(cfg: HqConfig, args: string[]): Promise<void> {
+  const date = args.includes('--date') ? flag(args, '--date') : undefined;
+  if (date !== undefined && !EodRequest.safeParse({ date }).success) throw new UsageError('--date needs YYYY-MM-DD');
+  const r = await withStore(cfg, (store) => store.runEndOfDay(new Date(), date));
+  process.stdout.write(
+    `end of day ${r.date}: ${r.members} member(s), ${r.entries} entr(ies): ${r.expired.points} point(s) expired ` +
+      `for ${r.expired.members}, ${r.reviews.held} review(s) (${r.reviews.downgrades} down), ` +
+      `${r.offers} win-back offer(s), ${r.classesChanged} class change(s)\n`,
+  );
+}
+
+async function adjustPointsCommand(cfg: HqConfig, args: string[]): Promise<void> {
+  const memberNo = flag(args, '--member');
+  const parsed = AdjustmentRequest.safeParse({
+    ...operatorRequest(args),
+    points: Number(flag(args, '--points')),
+    direction: flag(args, '--direction'),
+  });
+  if (!parsed.success) throw new UsageError('--points needs a positive integer and --direction credit or debit');
+  const out = await withStore(cfg, (store) => store.adjustPoints(memberNo, parsed.data, new Date()));
+  if (out.kind === 'unknown') throw new CliError(`no member ${memberNo}`);
+  if (out.kind === 'insufficient') throw new CliError(`member ${memberNo} has only ${out.available} points to debit`);
+  process.stdout.write(
+    `member ${memberNo}: ${out.entry.kind} ${out.entry.points} (entry hq:${out.entry.seq}); balance ${out.balance}\n`,
+  );
+}
+
+async function grantWinBackCommand(cfg: HqConfig, args: string[]): Promise<void> {
+  const memberNo = flag(args, '--member');
+  const days = args.includes('--days') ? Number(flag(args, '--days')) : undefined;
+  const parsed = WinBackRequest.safeParse({ ...operatorRequest(args), ...(days === undefined ? {} : { days }) });
+  if (!parsed.success) throw new UsageError('--days needs a whole number of days (1-366)');
+  const out = await withStore(cfg, (store) => store.grantWinBack(memberNo, parsed.data, new Date()));
+  if (out.kind === 'unknown') throw new CliError(`no member ${memberNo}`);
+  process.stdout.write(`member ${memberNo}: win-back offer until ${out.winBackUntil} (entry hq:${out.entry.seq})\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const cfg = configFromEnv();
   if (cfg.databaseUrl) {
@@ -157,6 +212,12 @@ async function main(argv: string[]): Promise<void> {
       return exportMemberCommand(cfg, args);
     case 'erase-member':
       return eraseMemberCommand(cfg, args);
+    case 'run-eod':
+      return runEodCommand(cfg, args);
+    case 'adjust-points':
+      return adjustPointsCommand(cfg, args);
+    case 'grant-win-back':
+      return grantWinBackCommand(cfg, args);
     case '--help':
     case 'help':
       process.stdout.write(USAGE);
@@ -173,7 +234,11 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     return;
   }
   const known =
-    e instanceof TillExistsError || e instanceof ProvisionError || e instanceof ConfigError || e instanceof CliError;
+    e instanceof TillExistsError ||
+    e instanceof ProvisionError ||
+    e instanceof ConfigError ||
+    e instanceof CliError ||
+    e instanceof FutureDateError;
   const message = e instanceof InvalidRuleSetError || known || e instanceof SyntaxError ? e.message : String(e);
   process.stderr.write(`headoffice: ${message}\n`);
   process.exitCode = 1;

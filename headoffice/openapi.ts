@@ -18,8 +18,12 @@ import {
   UploadBatch,
 } from '../core/sync/protocol.js';
 import {
+  AdjustmentAnswer,
+  AdjustmentRequest,
   CaseCloseAnswer,
   ChainClearAnswer,
+  EodAnswer,
+  EodRequest,
   EraseAnswer,
   HealthAnswer,
   MemberExportSchema,
@@ -29,6 +33,8 @@ import {
   SegmentsAnswer,
   SummaryReportSchema,
   TillsAnswer,
+  WinBackAnswer,
+  WinBackRequest,
 } from './api-schemas.js';
 
 type Auth = 'till' | 'operator' | 'none';
@@ -127,6 +133,37 @@ const OPS: readonly Op[] = [
     auth: 'operator',
     request: OperatorRequestBody,
     response: EraseAnswer,
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberNo}/adjustments',
+    summary:
+      "Credit or debit a member's points by hand: a head-office ledger entry naming the operator and reason; " +
+      'a debit never takes the shown balance below zero (422 insufficient_points)',
+    auth: 'operator',
+    request: AdjustmentRequest,
+    response: AdjustmentAnswer,
+    status: 201,
+    errors: { '422': ErrorBody },
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberNo}/win-back',
+    summary: 'Grant a member the win-back offer from today (DOMAIN.md 8): a head-office ledger entry',
+    auth: 'operator',
+    request: WinBackRequest,
+    response: WinBackAnswer,
+    status: 201,
+  },
+  {
+    method: 'POST',
+    path: '/v1/eod',
+    summary:
+      "Head office's end-of-day run now (also daily after local midnight): expiry, due tier reviews, " +
+      'win-back offers, classes. Running a day again writes nothing; the body may be empty',
+    auth: 'operator',
+    request: EodRequest,
+    response: EodAnswer,
   },
   {
     method: 'POST',

@@ -19,7 +19,7 @@ import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
 import { operatorRoutes } from './routes/operator.js';
 import { syncRoutes } from './routes/sync.js';
-import type { HqStore } from './store/types.js';
+import { EOD_META_KEY, type HqStore } from './store/types.js';
 
 export interface HeadOfficeOptions {
   dataDir: string;
@@ -48,6 +48,34 @@ const VERSION = (
 ).version;
 
 const SEGMENT_REFRESH_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * DECISION: the end-of-day run's timer looks this often whether the programme's local date has
+ * moved past the last run's, so the run starts within minutes after local midnight whatever
+ * the zone, DST or a sleeping machine did to wall-clock arithmetic. A head office that was down
+ * at midnight catches up at the first look after it starts (for today only: expiry and reviews
+ * are judged by date, so one run covers the days missed).
+ */
+export const EOD_CHECK_MS = 5 * 60 * 1000;
+
+/** Starts the daily end-of-day timer (unref'd: it never keeps a process alive); returns its stop. */
+async function startEodTimer(store: HqStore, log: Logger, now: () => Date): Promise<() => void> {
+  // Nothing recorded yet (a new head office): the first run is at the next midnight.
+  let last = (await store.getMeta(EOD_META_KEY)) ?? (await store.today(now()));
+  const tick = async (): Promise<void> => {
+    const today = await store.today(now());
+    if (today <= last) return;
+    const report = await store.runEndOfDay(now());
+    last = report.date;
+    log.log('info', 'eod_run', { ...report, trigger: 'timer' });
+  };
+  const timer = setInterval(() => {
+    // A failed run is logged and tried again at the next look.
+    tick().catch((e: unknown) => log.log('error', 'eod_failed', { error: String(e) }));
+  }, EOD_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 function errorReply(e: HttpError): Reply {
   const error = { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) };
@@ -141,6 +169,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     store.refreshSegments(now()).catch((e: unknown) => log.log('error', 'segments_failed', { error: String(e) }));
   }, SEGMENT_REFRESH_MS);
   timer.unref();
+  const stopEod = await startEodTimer(store, log, now);
 
   const server = createServer((req, res) => {
     void handle(router, log, req, res);
@@ -164,6 +193,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     store,
     async close() {
       clearInterval(timer);
+      stopEod();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

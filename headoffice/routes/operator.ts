@@ -1,11 +1,12 @@
 /**
- * Operator endpoints (bearer token): member directory, member export and erasure, tills,
- * reports, rule sets, segments.
+ * Operator endpoints (bearer token): member directory, member export and erasure, points
+ * adjustments and win-back offers, the end-of-day run, tills, reports, rule sets, segments.
  */
+import type { z } from 'zod';
 import { InvalidRuleSetError, parseRuleSet, type RuleSet } from '../../core/ruleset/schema.js';
-import { OperatorRequestBody } from '../api-schemas.js';
-import type { OperatorRequest } from '../store/types.js';
-import { readJson } from '../http/body.js';
+import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } from '../api-schemas.js';
+import { FutureDateError, type OperatorRequest } from '../store/types.js';
+import { decodeBody, parseJson, readJson, readRawBody } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { RequestContext, Router } from '../http/router.js';
 import type { AppDeps } from './deps.js';
@@ -25,13 +26,85 @@ async function operatorRequest(req: RequestContext['req']): Promise<OperatorRequ
   return parsed.data;
 }
 
+/** The body against `schema`, or 400 invalid_request naming the first bad field. */
+async function requestOf<T>(req: RequestContext['req'], schema: z.ZodType<T>): Promise<T> {
+  const parsed = schema.safeParse(await readJson(req));
+  if (!parsed.success) throw invalid('invalid_request', parsed.error);
+  return parsed.data;
+}
+
+/** The end-of-day run's options: the body may be empty (run for today). */
+async function eodRequest(req: RequestContext['req']): Promise<{ date?: string }> {
+  const raw = await decodeBody(await readRawBody(req), req.headers['content-encoding']);
+  const parsed = EodRequest.safeParse(raw.length === 0 ? {} : parseJson(raw));
+  if (!parsed.success) throw invalid('invalid_request', parsed.error);
+  return parsed.data;
+}
+
+const unknownMember = (memberNo: string): HttpError => new HttpError(404, 'unknown_member', `no member ${memberNo}`);
+
+/** Head office's own decisions (DOMAIN.md 12): the end-of-day run and operators' entries on a member. */
+function decisionRoutes(router: Router, app: AppDeps, guarded: Guard): void {
+  router.add(
+    'POST',
+    '/v1/eod',
+    guarded(async ({ req }) => {
+      const { date } = await eodRequest(req);
+      try {
+        const report = await app.store.runEndOfDay(app.now(), date);
+        app.log.log('info', 'eod_run', { ...report, trigger: 'operator' });
+        return { status: 200, body: report };
+      } catch (e) {
+        if (e instanceof FutureDateError) throw new HttpError(400, 'invalid_request', e.message, {}, 'date');
+        throw e;
+      }
+    }),
+  );
+
+  router.add(
+    'POST',
+    '/v1/members/{memberNo}/adjustments',
+    guarded(async ({ req, params }) => {
+      const memberNo = params.memberNo ?? '';
+      const body = await requestOf(req, AdjustmentRequest);
+      const out = await app.store.adjustPoints(memberNo, body, app.now());
+      if (out.kind === 'unknown') throw unknownMember(memberNo);
+      if (out.kind === 'insufficient') {
+        const message = `the member has ${out.available} points to debit, not ${body.points}`;
+        throw new HttpError(422, 'insufficient_points', message, { available: out.available }, 'points');
+      }
+      const { operatorId, direction, points } = body;
+      app.log.log('info', 'points_adjusted', { memberNo, operatorId, direction, points, seq: out.entry.seq });
+      const { kind: _kind, ...rest } = out;
+      return { status: 201, body: { memberNo, ...rest } };
+    }),
+  );
+
+  router.add(
+    'POST',
+    '/v1/members/{memberNo}/win-back',
+    guarded(async ({ req, params }) => {
+      const memberNo = params.memberNo ?? '';
+      const body = await requestOf(req, WinBackRequest);
+      const out = await app.store.grantWinBack(memberNo, body, app.now());
+      if (out.kind === 'unknown') throw unknownMember(memberNo);
+      app.log.log('info', 'win_back_granted', { memberNo, operatorId: body.operatorId, until: out.winBackUntil });
+      return { status: 201, body: { memberNo, winBackUntil: out.winBackUntil, entry: out.entry } };
+    }),
+  );
+}
+
+type Guard = (
+  fn: (ctx: RequestContext) => Promise<{ status: number; body: unknown }>,
+) => (ctx: RequestContext) => Promise<{ status: number; body: unknown }>;
+
 export function operatorRoutes(router: Router, app: AppDeps): void {
-  const guarded =
-    (fn: (ctx: RequestContext) => Promise<{ status: number; body: unknown }>) => async (ctx: RequestContext) => {
-      // Before reading any body: an unauthenticated caller gets nothing, not even parsing.
-      app.operator.check(ctx.req);
-      return fn(ctx);
-    };
+  const guarded: Guard = (fn) => async (ctx) => {
+    // Before reading any body: an unauthenticated caller gets nothing, not even parsing.
+    app.operator.check(ctx.req);
+    return fn(ctx);
+  };
+  decisionRoutes(router, app, guarded);
 
   router.add(
     'GET',
