@@ -88,6 +88,7 @@ export const DoubleSpendCaseSchema = z
     points: z.number().int(),
     balanceAfter: z.number().int(),
     detail: z.record(z.string(), z.unknown()).nullable(),
+    trigger: z.string().describe('the ledger entry that revealed the case, "till:seq"'),
     status: z.string().describe("'open' until an operator closes it after review"),
     detectedAt: Instant,
     closedAt: Instant.nullable(),

@@ -142,6 +142,8 @@ interface CaseRow {
   resolution: string | null;
   kind: 'double_spend' | 'coupon_reuse' | 'expiry_conflict';
   detail: string | null;
+  trigger_till: string;
+  trigger_seq: number;
 }
 
 export function cases(db: Db): DoubleSpendCase[] {
@@ -153,6 +155,7 @@ export function cases(db: Db): DoubleSpendCase[] {
     points: c.points,
     balanceAfter: c.balance_after,
     detail: c.detail === null ? null : (JSON.parse(c.detail) as Record<string, unknown>),
+    trigger: `${c.trigger_till}:${c.trigger_seq}`,
     status: c.status,
     detectedAt: c.detected_at,
     closedAt: c.closed_at,
