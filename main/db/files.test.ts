@@ -33,7 +33,7 @@ async function enrolAndSell(till: Till): Promise<string> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${till.posApiKey}` },
       body: JSON.stringify(body),
     }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
-  const m = await post('/v1/members', enrolRequest());
+  const m = await post('/v1/members', enrolRequest({ name: '钱多多', phone: '13912344321' }));
   expect(m.status).toBe(201);
   const memberNo = m.body.memberNo as string;
   const lines = [{ sku: 'a', category: 'x', quantity: 1, unitPrice: 1000 }];
@@ -78,6 +78,20 @@ describe('file permissions', () => {
     const db = openDatabase(join(dataDir, 'till.db'));
     db.close();
     if (process.platform !== 'win32') expect(mode(join(dataDir, 'till.db'))).toBe(0o600);
+  });
+});
+
+describe('personal data at rest', () => {
+  it("no member's name or phone is found in clear in any file of the data folder", async () => {
+    const till = await start();
+    await enrolAndSell(till);
+    await till.close();
+    for (const f of readdirSync(dataDir)) {
+      const bytes = readFileSync(join(dataDir, f));
+      for (const needle of ['钱多多', '13912344321', '139 1234 4321']) {
+        expect(bytes.includes(Buffer.from(needle)), `${needle} in ${f}`).toBe(false);
+      }
+    }
   });
 });
 
