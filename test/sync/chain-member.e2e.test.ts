@@ -45,6 +45,15 @@ async function sale(t: Till, memberNo: string, price: number, extra: Record<stri
   return r;
 }
 
+async function operatorPost(path: string, body: unknown): Promise<Res> {
+  const r = await fetch(`${f.hq.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: (await r.json()) as Json };
+}
+
 async function publish(rules: Record<string, unknown>): Promise<void> {
   const r = await fetch(`${f.hq.url}/v1/rulesets`, {
     method: 'POST',
@@ -250,5 +259,58 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
     expect((await post(b, '/v1/members/identify', { code: m })).json.lifecycle).toBe('new');
     clock.set('2026-12-25T10:00:00+08:00'); // 96 days after the only sale: at risk, not new
     expect((await post(b, '/v1/members/identify', { code: m })).json.lifecycle).toBe('at_risk');
+  }, 60_000);
+
+  it("head office's end-of-day run reviews a tier reached at another store and expires its points; both reach every till and the report", async () => {
+    const clock = new Clock();
+    clock.set('2025-06-01T10:00:00+08:00');
+    const [a, b] = await pair('eod', clock);
+    const m = await enrol(b);
+    await sale(b, m, 1_000_000); // Gold at store B; 5,000 points (the daily cap) valid through 2026-06-01
+    await syncAll(a, b);
+    const before = await operator(f.hq.url, TOKEN, '/v1/reports/summary');
+    const expiredBefore = (before.json.points as { expired: number }).expired;
+    // Head office's run for today: reviews 2025-09-30 .. 2026-09-30 (Gold -> Silver -> Ordinary
+    // once the sale left the window), and the lots past their date expire.
+    const today = new Date().toISOString().slice(0, 10);
+    const eod = await operatorPost('/v1/eod', { date: today });
+    expect(eod.status, JSON.stringify(eod.json)).toBeLessThan(300);
+    const member = await operator(f.hq.url, TOKEN, `/v1/members/${m}`);
+    expect(member.json).toMatchObject({ tier: 'ordinary', ledgerBalance: 0 });
+    const kinds = (member.json.ledger as { tillId: string; kind: string; points: number }[]).filter(
+      (e) => e.tillId === 'hq',
+    );
+    expect(kinds.find((e) => e.kind === 'expire')?.points).toBe(5000);
+    expect(kinds.filter((e) => e.kind === 'tier').length).toBeGreaterThanOrEqual(2);
+    const after = await operator(f.hq.url, TOKEN, '/v1/reports/summary');
+    // (The same run expired other suites' members too: at least this member's points are counted.)
+    expect((after.json.points as { expired: number }).expired - expiredBefore).toBeGreaterThanOrEqual(5000);
+    // Store A learns it from the feed: the member is Ordinary with nothing to spend.
+    clock.t = Date.now();
+    await syncAll(a, b);
+    const who = await post(a, '/v1/members/identify', { code: m });
+    expect(who.json).toMatchObject({ tier: 'ordinary', balance: 0 });
+    expect((await post(a, '/v1/baskets/quote', { memberNo: m, lines: basket(10_000) })).json.pointsEarned).toBe(100);
+  }, 60_000);
+
+  it("an operator's adjustment and win-back offer at head office reach the tills; the till's earn uses the offer", async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('ops', clock);
+    const m = await enrol(a);
+    await sale(a, m, 10_000);
+    await syncAll(a, b);
+    const adj = await operatorPost(`/v1/members/${m}/adjustments`, {
+      points: 500,
+      direction: 'credit',
+      reason: 'complaint: damaged goods',
+      operatorId: 'op-1',
+    });
+    expect(adj.status, JSON.stringify(adj.json)).toBe(201);
+    const wb = await operatorPost(`/v1/members/${m}/win-back`, { reason: 'we miss you', operatorId: 'op-1' });
+    expect(wb.status, JSON.stringify(wb.json)).toBe(201);
+    await syncAll(a, b);
+    expect((await post(b, '/v1/members/identify', { code: m })).json.balance).toBe(600);
+    // Win-back ×2 (the default offer), as the largest multiplier.
+    expect((await sale(b, m, 10_000)).json.pointsEarned).toBe(200);
   }, 60_000);
 });
