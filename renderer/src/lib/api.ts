@@ -4,6 +4,7 @@
  * the server's stable code and, when the server names one, the field.
  */
 import type {
+  Category,
   EnrolBody,
   HealthResponse,
   MemberSummary,
@@ -15,7 +16,7 @@ import type {
   SaleResponse,
 } from './types.js';
 
-export type { HealthResponse, MemberSummary, QuoteResponse, ReturnResponse, SaleResponse };
+export type { Category, HealthResponse, MemberSummary, QuoteResponse, ReturnResponse, SaleResponse };
 
 export type Role = 'cashier' | 'supervisor' | 'admin';
 
@@ -89,6 +90,31 @@ export interface Card {
   status: 'active' | 'blocked';
 }
 
+/** POST /v1/staff/adjustments (a cashier's request names the approving supervisor and their PIN) */
+export interface AdjustmentBody {
+  memberNo: string;
+  points: number;
+  direction: 'credit' | 'debit';
+  reason: string;
+  supervisorStaffId?: string;
+  supervisorPin?: string;
+}
+
+export interface AdjustmentResult {
+  memberNo: string;
+  direction: 'credit' | 'debit';
+  points: number;
+  balance: number;
+  spendable: number;
+  staffId: string;
+  cashierId: string | null;
+}
+
+export interface RedemptionLock {
+  since: string;
+  count: number;
+}
+
 export type ApprovalAction =
   | { kind: 'redeem_points'; memberNo: string; points: number }
   | { kind: 'redeem_reward'; memberNo: string; rewardId: string }
@@ -140,8 +166,12 @@ export class Api {
   /** called when the server no longer accepts the session */
   onSignedOut: (() => void) | null = null;
 
-  constructor(readonly base: string = serviceUrl()) {
-    this.token = sessionStorage.getItem(TOKEN_KEY);
+  /** `keep`: the session outlives a reload (sessionStorage); a supervisor's one-request session does not */
+  constructor(
+    readonly base: string = serviceUrl(),
+    private readonly keep = true,
+  ) {
+    this.token = keep ? sessionStorage.getItem(TOKEN_KEY) : null;
   }
 
   get signedIn(): boolean {
@@ -190,13 +220,13 @@ export class Api {
 
   private forget(): void {
     this.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
+    if (this.keep) sessionStorage.removeItem(TOKEN_KEY);
   }
 
   async signIn(staffId: string, pin: string): Promise<SessionInfo> {
     const r = await this.call<SessionInfo & { token: string }>('POST', '/v1/staff/sessions', { staffId, pin });
     this.token = r.token;
-    sessionStorage.setItem(TOKEN_KEY, r.token);
+    if (this.keep) sessionStorage.setItem(TOKEN_KEY, r.token);
     return { staff: r.staff, expiresAt: r.expiresAt, idleMinutes: r.idleMinutes };
   }
 
@@ -269,8 +299,14 @@ export class Api {
     return this.call('POST', '/v1/returns', req);
   }
 
-  /** Queues the sale's loyalty receipt on the till's printer (409 no_printer when there is none). */
-  printReceipt(saleId: string, lang: 'zh-CN' | 'en'): Promise<{ jobId: number | string; status: string }> {
+  /**
+   * Prints the sale's loyalty receipt on the till's printer (409 no_printer when there is none):
+   * `alreadyQueued` when its own receipt was waiting already and nothing was added.
+   */
+  printReceipt(
+    saleId: string,
+    lang: 'zh-CN' | 'en',
+  ): Promise<{ jobId: number | string; status: string; kind: 'sale' | 'reprint'; alreadyQueued: boolean }> {
     return this.call('POST', `/v1/sales/${encodeURIComponent(saleId)}/receipt/print?lang=${lang}`);
   }
 
@@ -307,6 +343,37 @@ export class Api {
   /** A new key, shown in this answer only. */
   rotatePosKey(): Promise<PosKeyView & { key: string }> {
     return this.call('POST', '/v1/staff/pos-key/rotate');
+  }
+
+  categories(): Promise<Category[]> {
+    return this.call('GET', '/v1/categories');
+  }
+
+  redemptionLock(): Promise<{ lock: RedemptionLock | null }> {
+    return this.call('GET', '/v1/staff/redemption-lock');
+  }
+
+  clearRedemptionLock(): Promise<{ lock: null }> {
+    return this.call('POST', '/v1/staff/redemption-lock/clear');
+  }
+
+  adjust(req: AdjustmentBody): Promise<AdjustmentResult> {
+    return this.call('POST', '/v1/staff/adjustments', req);
+  }
+
+  /**
+   * Runs `act` in a supervisor's own session, for what the till lets only a supervisor's session
+   * do (clearing the redemption lock): signed in with the PIN they typed on this screen, used for
+   * this one action and ended at once; the cashier stays signed in throughout.
+   */
+  async asSupervisor<T>(staffId: string, pin: string, act: (supervisor: Api) => Promise<T>): Promise<T> {
+    const s = new Api(this.base, false);
+    await s.signIn(staffId, pin);
+    try {
+      return await act(s);
+    } finally {
+      await s.signOut().catch(() => undefined);
+    }
   }
 
   deviceSettings(): Promise<DeviceSettings> {

@@ -67,6 +67,12 @@ export interface HealthResponse {
   mode: 'standalone' | 'connected';
   lastSyncAt: string | null;
   entriesWaiting: number;
+  /** why the last sync failed: hq_unreachable, unauthorized, chain_refused, hq_error */
+  syncProblem: { code: string; message: string; at: string } | null;
+  oldestWaitingAt: string | null;
+  oldestWaitingSeconds: number | null;
+  redemptionLock: { since: string; count: number } | null;
+  storeName: { zh: string; en: string } | null;
   printer?: PrinterHealth;
   devices?: DeviceStatus[];
 }
@@ -76,13 +82,25 @@ export interface PrinterHealth {
   paperLow: boolean;
   queuedJobs: number;
   lastError: string | null;
+  configured?: boolean;
+  target?: string | null;
 }
 
 export interface DeviceStatus {
   id: string;
+  kind: 'serial' | 'nfc-serial' | 'hid' | 'pcsc' | 'keyboard' | 'simulated';
+  reads: 'barcode' | 'nfc';
   description: string;
   state: string;
   detail: string | null;
+}
+
+/** GET /v1/categories */
+export interface Category {
+  code: string;
+  name: { zh: string; en: string };
+  excluded: boolean;
+  multiplier: string;
 }
 
 export interface BasketLine {
@@ -117,6 +135,8 @@ export interface EnrolBody {
   preferredChannel?: 'sms' | 'email' | 'none';
   consent: { marketing: boolean; text: string };
   cardCode?: string;
+  /** what read the card: an all-digit NFC UID is only a UID when the reader says so */
+  cardSource?: 'barcode' | 'nfc' | 'qr';
 }
 
 export interface ReturnBody {

@@ -6,12 +6,13 @@
  * basket quoted, sale recorded) arrives on the event stream and shows here live.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { LANGS, translate, type Lang } from '../i18n/index.js';
+import { isMessageKey, LANGS, translate, type Lang } from '../i18n/index.js';
 import {
   Api,
   ApiError,
   type Approval,
   type ApprovalAction,
+  type Category,
   type HealthResponse,
   type MemberSummary,
   type Programme,
@@ -21,19 +22,37 @@ import { EventStream, type QuoteEvent, type TillEvent } from '../lib/events.js';
 import type { PrinterHealth } from '../lib/types.js';
 import { DEFAULT_WEDGE_OPTIONS, type WedgeOptions } from '../wedge/detector.js';
 import { startWedge, type WedgeAdapter } from '../wedge/adapter.js';
+import { Alerts } from './Alerts.js';
 import { Banner, errorText } from './common.js';
 import { Checkout, type IdentifyRequest, type MemberState } from './Checkout.js';
-import { AppContext, makeT, type AppContextValue } from './context.js';
-import { Enrol } from './Enrol.js';
+import { AppContext, makeT, type AppContextValue, type T } from './context.js';
+import { Enrol, type EnrolPrefill } from './Enrol.js';
 import { Lookup } from './Lookup.js';
-import { SupervisorDialog } from './Redeem.js';
+import type { DeviceState } from './names.js';
 import { Returns } from './Returns.js';
 import { Settings, type LastScan } from './Settings.js';
 import { SignIn } from './SignIn.js';
-import { StatusBar, type DeviceState } from './StatusBar.js';
+import { StatusBar } from './StatusBar.js';
+import { approvalWhy, SupervisorPinDialog, SupervisorScreen } from './Supervisor.js';
 
-type View = 'checkout' | 'lookup' | 'enrol' | 'returns' | 'settings';
-const VIEWS: readonly View[] = ['checkout', 'lookup', 'enrol', 'returns', 'settings'];
+type View = 'checkout' | 'lookup' | 'enrol' | 'returns' | 'supervisor' | 'settings';
+const VIEWS: readonly View[] = ['checkout', 'lookup', 'enrol', 'returns', 'supervisor', 'settings'];
+
+/** A supervisor's PIN being asked for: what for, what to run with it, and who waits for the outcome. */
+interface PinAsk {
+  why: string;
+  run(staffId: string, pin: string): Promise<unknown>;
+  done(ok: boolean, failure?: unknown): void;
+}
+
+/** The rule set's category names (GET /v1/categories), else the screen's own, else the code. */
+function categoryNamer(categories: readonly Category[], t: T, lang: Lang) {
+  const byCode = new Map(categories.map((c) => [c.code, lang === 'zh-CN' ? c.name.zh : c.name.en]));
+  return (code: string): string => {
+    const key = `category.${code}`;
+    return byCode.get(code) ?? (isMessageKey(key) ? t(key) : code);
+  };
+}
 
 const LANG_KEY = 'till.lang';
 const WEDGE_KEY = 'till.wedge';
@@ -146,9 +165,15 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
   const [live, setLive] = useState(false);
   const [devices, setDevices] = useState<DeviceState[]>([]);
   const [printer, setPrinter] = useState<PrinterHealth | null>(null);
-  const [approval, setApproval] = useState<{ action: ApprovalAction; resolve(a: Approval | null): void } | null>(null);
-  const [enrolCard, setEnrolCard] = useState('');
-  const [scanFor, setScanFor] = useState<{ view: View; code: string; n: number } | null>(null);
+  const [pinAsk, setPinAsk] = useState<PinAsk | null>(null);
+  const [categories, setCategories] = useState<Category[]>([]);
+  const [enrolPrefill, setEnrolPrefill] = useState<EnrolPrefill>({});
+  const [scanFor, setScanFor] = useState<{
+    view: View;
+    code: string;
+    source?: 'barcode' | 'nfc' | 'qr';
+    n: number;
+  } | null>(null);
   const [lastScan, setLastScan] = useState<LastScan | null>(null);
   const [wedge, setWedge] = useState(savedWedge);
 
@@ -163,6 +188,8 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
 
   useEffect(() => {
     api.programme().then(setProgramme, setBootError);
+    // Without the list the screen falls back to its own names: nothing to report.
+    api.categories().then(setCategories, () => {});
   }, [api]);
 
   const showMember = useCallback((m: MemberSummary) => setMemberState({ member: m, error: null, busy: false }), []);
@@ -176,7 +203,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
         ownIdentified.current.add(m.memberNo);
         if (seq === identifySeq.current) showMember(m);
       } catch (e) {
-        if (seq === identifySeq.current) setMemberState({ member: null, error: e, busy: false });
+        if (seq === identifySeq.current) setMemberState({ member: null, error: e, busy: false, tried: req });
       }
     },
     [api, showMember],
@@ -198,20 +225,21 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
   /** A scanned code (keyboard wedge or a reader's `card` event) goes where it is wanted. */
   const onScan = useCallback(
     (code: string, source?: 'barcode' | 'nfc' | 'qr') => {
-      if (approval) return; // a dialog asking for a PIN is open: scans wait
+      if (pinAsk) return; // a dialog asking for a PIN is open: scans wait
       const v = viewRef.current;
       if (v === 'enrol') {
-        setEnrolCard(code);
+        // The source travels with the code: an all-digit UID is a UID only when a reader says so.
+        setEnrolPrefill((p) => ({ ...p, card: source ? { code, source } : { code } }));
         return;
       }
-      if (v === 'returns' || v === 'lookup') {
-        setScanFor((s) => ({ view: v, code, n: (s?.n ?? 0) + 1 }));
+      if (v === 'returns' || v === 'lookup' || v === 'supervisor') {
+        setScanFor((s) => ({ view: v, code, ...(source ? { source } : {}), n: (s?.n ?? 0) + 1 }));
         return;
       }
       if (v !== 'settings') setView('checkout');
       void identify(source ? { code, source } : { code });
     },
-    [approval, identify],
+    [pinAsk, identify],
   );
   const onScanRef = useRef(onScan);
   onScanRef.current = onScan;
@@ -233,12 +261,13 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           // A reader of the till's own (main/devices). At checkout the till identifies the
           // card itself and a `member` event follows; other screens take the code.
           const v = viewRef.current;
-          if (v === 'enrol' || v === 'returns' || v === 'lookup') {
-            if (!e.error || e.error === 'unknown_card' || e.error === 'unknown_member')
+          if (v === 'enrol' || v === 'returns' || v === 'lookup' || v === 'supervisor') {
+            if (!e.error || e.error === 'unknown_card' || e.error === 'unknown_member' || e.error === 'card_blocked')
               onScanRef.current(e.code, e.kind);
           } else if (e.error) {
             setView('checkout');
-            setMemberState({ member: null, error: new ApiError(422, e.error, e.error), busy: false });
+            const tried = { code: e.code, ...(e.kind ? { source: e.kind } : {}) };
+            setMemberState({ member: null, error: new ApiError(422, e.error, e.error), busy: false, tried });
           }
           break;
         }
@@ -266,13 +295,19 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           break;
         case 'sync':
           setHealth((h) => (h ? { ...h, online: e.online, entriesWaiting: e.waiting, lastSyncAt: e.lastSyncAt } : h));
+          // The event has no problem or age: health has both, and the status must not lag.
+          void pollRef.current();
           break;
         case 'device':
-          setDevices((ds) => {
-            const i = ds.findIndex((d) => d.device === e.device);
-            if (i < 0) return [...ds, { device: e.device, state: e.state }];
-            return ds.map((d, j) => (j === i ? { ...d, state: e.state } : d));
-          });
+          // 'redemption' (the lock) and 'printer' are not readers: health and `printer` cover them.
+          if (e.device === 'redemption') void pollRef.current();
+          else if (e.device !== 'printer') {
+            setDevices((ds) => {
+              const i = ds.findIndex((d) => d.device === e.device);
+              if (i < 0) return [...ds, { device: e.device, state: e.state }];
+              return ds.map((d, j) => (j === i ? { ...d, state: e.state } : d));
+            });
+          }
           break;
         case 'printer':
           setPrinter({ state: e.state, paperLow: e.paperLow, queuedJobs: e.queuedJobs, lastError: e.lastError });
@@ -292,7 +327,8 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     return () => s.stop();
   }, [api]);
 
-  // Status: health now and every 10 s.
+  // Status: health now, every 10 s, and when a sync or the lock changes.
+  const pollRef = useRef<() => Promise<void>>(() => Promise.resolve());
   useEffect(() => {
     let stop = false;
     const poll = () =>
@@ -302,10 +338,19 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           setHealth(h);
           if (h.printer) setPrinter(h.printer);
           if (h.devices)
-            setDevices(h.devices.map((d) => ({ device: d.id, state: d.state, description: d.description })));
+            setDevices(
+              h.devices.map((d) => ({
+                device: d.id,
+                state: d.state,
+                kind: d.kind,
+                reads: d.reads,
+                description: d.description,
+              })),
+            );
         },
         () => {},
       );
+    pollRef.current = poll;
     void poll();
     const timer = setInterval(poll, 10_000);
     return () => {
@@ -345,9 +390,31 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const requestApproval = useCallback(
-    (action: ApprovalAction) => new Promise<Approval | null>((resolve) => setApproval({ action, resolve })),
+  const withSupervisor = useCallback(
+    <R,>(why: string, run: (staffId: string, pin: string) => Promise<R>) =>
+      new Promise<R | null>((resolve, reject) => {
+        let result: R | null = null;
+        setPinAsk({
+          why,
+          run: async (id, pin) => {
+            result = await run(id, pin);
+          },
+          done: (ok, failure) => {
+            setPinAsk(null);
+            if (failure !== undefined) reject(failure instanceof Error ? failure : new Error(String(failure)));
+            else resolve(ok ? result : null);
+          },
+        });
+      }),
     [],
+  );
+
+  const requestApproval = useCallback(
+    (action: ApprovalAction): Promise<Approval | null> =>
+      programme
+        ? withSupervisor(approvalWhy(t, lang, programme, action), (id, pin) => api.approve(id, pin, action))
+        : Promise.resolve(null),
+    [api, lang, programme, t, withSupervisor],
   );
 
   if (bootError) {
@@ -367,6 +434,8 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     staff: props.session.staff,
     programme,
     requestApproval,
+    withSupervisor,
+    categoryName: categoryNamer(categories, t, lang),
   };
   const other = LANGS.find((l) => l !== lang) ?? 'en';
 
@@ -400,6 +469,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
             </button>
           </div>
         </header>
+        <Alerts health={health} printer={printer} devices={devices} onLockCleared={() => void pollRef.current()} />
         <main className="content">
           {view === 'checkout' ? (
             <Checkout
@@ -410,6 +480,11 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
                 setMemberState({ member: null, error: null, busy: false });
                 setPosQuote(null);
               }}
+              onEnrol={(prefill) => {
+                setEnrolPrefill(prefill);
+                setView('enrol');
+              }}
+              printer={printer !== null && printer.state !== 'none'}
               onMemberUpdated={() => void refreshMember()}
               posQuote={posQuote}
               ownQuote={(id) => ownQuotes.current.add(id)}
@@ -423,14 +498,18 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
                 showMember(m);
                 setView('checkout');
               }}
+              onEnrol={(prefill) => {
+                setEnrolPrefill(prefill);
+                setView('enrol');
+              }}
             />
           ) : null}
           {view === 'enrol' ? (
             <Enrol
-              cardCode={enrolCard}
-              onClearCard={() => setEnrolCard('')}
+              prefill={enrolPrefill}
+              onClearCard={() => setEnrolPrefill((p) => ({ ...p, card: undefined }))}
               onUseAtCheckout={(m) => {
-                setEnrolCard('');
+                setEnrolPrefill({});
                 showMember(m);
                 setView('checkout');
               }}
@@ -441,6 +520,17 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
               scanned={scanFor?.view === 'returns' ? scanFor : null}
               onMemberChanged={(no) => {
                 if (no && no === memberNoRef.current) void refreshMember(no);
+              }}
+            />
+          ) : null}
+          {view === 'supervisor' ? (
+            <SupervisorScreen
+              lock={health?.redemptionLock ?? null}
+              member={memberState.member}
+              scanned={scanFor?.view === 'supervisor' ? scanFor : null}
+              onChanged={() => void pollRef.current()}
+              onAdjusted={(no) => {
+                if (no === memberNoRef.current) void refreshMember(no);
               }}
             />
           ) : null}
@@ -459,15 +549,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           ) : null}
         </main>
         <StatusBar health={health} live={live} devices={devices} printer={printer} />
-        {approval ? (
-          <SupervisorDialog
-            action={approval.action}
-            onDone={(a) => {
-              approval.resolve(a);
-              setApproval(null);
-            }}
-          />
-        ) : null}
+        {pinAsk ? <SupervisorPinDialog why={pinAsk.why} run={pinAsk.run} onDone={pinAsk.done} /> : null}
       </div>
     </AppContext.Provider>
   );

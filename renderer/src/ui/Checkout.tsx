@@ -16,9 +16,10 @@ import {
 import type { QuoteEvent } from '../lib/events.js';
 import { checkAmount, checkRedeemPoints, classifyLookup } from '../lib/validate.js';
 import { Badge, Banner, errorText, fieldError, TextField, type FieldError } from './common.js';
-import { needsSupervisor, useApp, withApprovalIfAsked } from './context.js';
-import { ApiError } from '../lib/api.js';
-import { isMessageKey } from '../i18n/index.js';
+import { needsSupervisor, useApp, withApprovalIfAsked, type T } from './context.js';
+import { ApiError, type Programme } from '../lib/api.js';
+import { isMessageKey, type Lang } from '../i18n/index.js';
+import type { EnrolPrefill } from './Enrol.js';
 import { RedeemDialog } from './Redeem.js';
 
 export type IdentifyRequest = { code: string; source?: 'barcode' | 'nfc' | 'qr' } | { phone: string };
@@ -27,12 +28,36 @@ export interface MemberState {
   member: MemberSummary | null;
   error: unknown;
   busy: boolean;
+  /** what was looked up when it failed: "not found" then offers to enrol that number or card */
+  tried?: IdentifyRequest;
 }
 
-/** A category's name in the current language; categories the UI does not know show their code. */
-export function categoryLabel(t: ReturnType<typeof useApp>['t'], c: string): string {
-  const key = `category.${c}`;
-  return isMessageKey(key) ? t(key) : c;
+/** Offers to enrol what identified nobody: a mobile number no member has, or a card nobody holds. */
+function EnrolOffer(props: { state: MemberState; onEnrol(prefill: EnrolPrefill): void }) {
+  const { t } = useApp();
+  const { error, tried } = props.state;
+  if (!(error instanceof ApiError) || !tried) return null;
+  if (error.code === 'unknown_member' && 'phone' in tried) {
+    return (
+      <button
+        type="button"
+        className="primary"
+        onClick={() => props.onEnrol({ phone: tried.phone })}
+        data-testid="enrol-offer"
+      >
+        {t('member.enrolPhone')}
+      </button>
+    );
+  }
+  if (error.code === 'unknown_card' && 'code' in tried) {
+    const card = tried.source ? { code: tried.code, source: tried.source } : { code: tried.code };
+    return (
+      <button type="button" className="primary" onClick={() => props.onEnrol({ card })} data-testid="enrol-offer">
+        {t('member.enrolCard')}
+      </button>
+    );
+  }
+  return null;
 }
 
 export function IdentifyBar(props: { onIdentify(req: IdentifyRequest): void; busy: boolean }) {
@@ -69,7 +94,12 @@ export function IdentifyBar(props: { onIdentify(req: IdentifyRequest): void; bus
   );
 }
 
-export function MemberPanel(props: { state: MemberState; onClear(): void; onRedeem(): void }) {
+export function MemberPanel(props: {
+  state: MemberState;
+  onClear(): void;
+  onRedeem(): void;
+  onEnrol(prefill: EnrolPrefill): void;
+}) {
   const { t, lang, programme } = useApp();
   const { member, error, busy } = props.state;
   if (busy && !member) {
@@ -80,9 +110,12 @@ export function MemberPanel(props: { state: MemberState; onClear(): void; onRede
     );
   }
   const problem = error ? (
-    <Banner kind="error" testId="member-error">
-      {errorText(t, error)}
-    </Banner>
+    <>
+      <Banner kind="error" testId="member-error">
+        {errorText(t, error)}
+      </Banner>
+      <EnrolOffer state={props.state} onEnrol={props.onEnrol} />
+    </>
   ) : null;
   if (!member) {
     return (
@@ -265,13 +298,19 @@ interface KeyedLine {
   amount: string;
 }
 
-export function SaleResult(props: { result: SaleResponse; onClose(): void }) {
+/**
+ * After a keyed sale. A member sale's receipt prints by itself (the till queues it), so the
+ * button then offers a reprint; an anonymous sale prints only when asked. Either way the till
+ * answers a press while the sale's own receipt waits with that receipt: one slip per sale.
+ */
+export function SaleResult(props: { result: SaleResponse; printer: boolean; onClose(): void }) {
   const { api, t, lang, programme } = useApp();
   const r = props.result;
-  const [printNote, setPrintNote] = useState<string | null>(null);
+  const autoPrinted = props.printer && r.memberNo !== null;
+  const [printNote, setPrintNote] = useState<string | null>(autoPrinted ? t('printer.autoQueued') : null);
   const print = () => {
     api.printReceipt(r.saleId, lang).then(
-      () => setPrintNote(t('printer.sent')),
+      (job) => setPrintNote(job.alreadyQueued ? t('printer.alreadyQueued') : t('printer.sent')),
       (e: unknown) => setPrintNote(errorText(t, e)),
     );
   };
@@ -301,7 +340,7 @@ export function SaleResult(props: { result: SaleResponse; onClose(): void }) {
       {r.tierChanged ? <div>{t('result.upgrade', { from: name(r.previousTier), to: name(r.tier) })}</div> : null}
       <div className="actions">
         <button type="button" onClick={print} data-testid="print-receipt">
-          {t('printer.print')}
+          {autoPrinted ? t('printer.reprint') : t('printer.print')}
         </button>
         <button type="button" className="link" onClick={props.onClose}>
           {t('app.close')}
@@ -310,6 +349,17 @@ export function SaleResult(props: { result: SaleResponse; onClose(): void }) {
       </div>
     </Banner>
   );
+}
+
+/**
+ * The points-payment hint: the rule alone until an amount is entered (there is no maximum to
+ * tell yet), then the largest amount this sale allows, or that it allows none.
+ */
+function redeemHint(t: T, lang: Lang, programme: Programme, max: number | null): string {
+  const rule = { min: programme.minimumPoints, step: programme.pointsPerCurrencyUnit };
+  if (max === null) return t('keyed.redeemHintMin', rule);
+  if (max < rule.min) return t('keyed.redeemUnavailable', { min: rule.min });
+  return t('keyed.redeemHint', { ...rule, max: fmtPoints(max, lang) });
 }
 
 function problemError(
@@ -329,7 +379,7 @@ export function KeyedSale(props: {
   ownQuote(saleId: string): void;
   onRecorded(r: SaleResponse): void;
 }) {
-  const { api, t, lang, staff, programme, requestApproval } = useApp();
+  const { api, t, lang, staff, programme, requestApproval, categoryName } = useApp();
   const categories = programme.categories;
   const [lines, setLines] = useState<KeyedLine[]>([{ category: categories[0] ?? 'general', amount: '' }]);
   const [redeem, setRedeem] = useState('');
@@ -345,7 +395,7 @@ export function KeyedSale(props: {
   const saleLines = () =>
     parsedLines.map(({ l, c }, i) => ({
       sku: `keyed-${l.category}-${i + 1}`,
-      name: categoryLabel(t, l.category),
+      name: categoryName(l.category),
       category: l.category,
       quantity: 1,
       unitPrice: c.ok ? c.value : 0,
@@ -436,7 +486,7 @@ export function KeyedSale(props: {
             >
               {categories.map((c) => (
                 <option key={c} value={c}>
-                  {categoryLabel(t, c)}
+                  {categoryName(c)}
                 </option>
               ))}
             </select>
@@ -482,11 +532,7 @@ export function KeyedSale(props: {
             setErrors((x) => ({ ...x, redeem: null }));
           }}
           error={errors.redeem ?? problemError(t, quote?.redemptionProblem ?? null)}
-          hint={t('keyed.redeemHint', {
-            min: programme.minimumPoints,
-            step: programme.pointsPerCurrencyUnit,
-            max: fmtPoints(maxRedeem, lang),
-          })}
+          hint={redeemHint(t, lang, programme, quote ? maxRedeem : null)}
         />
       ) : null}
       {quote ? (
@@ -527,6 +573,9 @@ export function Checkout(props: {
   onMemberUpdated(): void;
   posQuote: QuoteEvent | null;
   ownQuote(saleId: string): void;
+  onEnrol(prefill: EnrolPrefill): void;
+  /** a receipt printer is configured: a member sale's receipt then prints by itself */
+  printer: boolean;
 }) {
   const { t } = useApp();
   const [mode, setMode] = useState<'pos' | 'keyed'>('pos');
@@ -537,7 +586,12 @@ export function Checkout(props: {
     <div className="checkout">
       <IdentifyBar onIdentify={props.onIdentify} busy={props.memberState.busy} />
       <div className="columns">
-        <MemberPanel state={props.memberState} onClear={props.onClearMember} onRedeem={() => setRedeemOpen(true)} />
+        <MemberPanel
+          state={props.memberState}
+          onClear={props.onClearMember}
+          onRedeem={() => setRedeemOpen(true)}
+          onEnrol={props.onEnrol}
+        />
         <section className="panel basket">
           <div className="tabs" role="tablist">
             <button
@@ -561,7 +615,7 @@ export function Checkout(props: {
               {t('basket.keyed')}
             </button>
           </div>
-          {result ? <SaleResult result={result} onClose={() => setResult(null)} /> : null}
+          {result ? <SaleResult result={result} printer={props.printer} onClose={() => setResult(null)} /> : null}
           {mode === 'pos' ? (
             <PosBasket quote={props.posQuote} member={member} />
           ) : (

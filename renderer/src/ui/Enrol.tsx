@@ -12,10 +12,18 @@ import { useApp } from './context.js';
 
 type Fields = 'name' | 'phone' | 'birthday' | 'consent' | 'cardCode';
 
-export function Enrol(props: { cardCode: string; onClearCard(): void; onUseAtCheckout(m: MemberSummary): void }) {
+/** What the enrolment starts from: a mobile number nobody holds, a card scanned or tapped. */
+export interface EnrolPrefill {
+  phone?: string;
+  /** `source` as the reader said: an all-digit NFC UID enrols as a UID only when it is given */
+  card?: { code: string; source?: 'barcode' | 'nfc' | 'qr' } | undefined;
+}
+
+export function Enrol(props: { prefill: EnrolPrefill; onClearCard(): void; onUseAtCheckout(m: MemberSummary): void }) {
   const { api, t, lang, programme } = useApp();
+  const card = props.prefill.card;
   const [name, setName] = useState('');
-  const [phone, setPhone] = useState('');
+  const [phone, setPhone] = useState(props.prefill.phone ?? '');
   const [birthday, setBirthday] = useState('');
   const [gender, setGender] = useState<'' | 'female' | 'male' | 'other'>('');
   const [channel, setChannel] = useState<'none' | 'sms' | 'email'>('none');
@@ -71,7 +79,7 @@ export function Enrol(props: { cardCode: string; onClearCard(): void; onUseAtChe
         ...(gender ? { gender } : {}),
         preferredChannel: channel,
         consent: { marketing, text: programme.consentText },
-        ...(props.cardCode ? { cardCode: props.cardCode } : {}),
+        ...(card ? { cardCode: card.code, ...(card.source ? { cardSource: card.source } : {}) } : {}),
       });
       setDone(m);
     } catch (err) {
@@ -170,9 +178,9 @@ export function Enrol(props: { cardCode: string; onClearCard(): void; onUseAtChe
           {({ id, describedBy }) => (
             <div className="card-slot">
               <output id={id} aria-describedby={describedBy} data-testid="enrol-card">
-                {props.cardCode || t('enrol.cardNone')}
+                {card?.code || t('enrol.cardNone')}
               </output>
-              {props.cardCode ? (
+              {card ? (
                 <button type="button" className="link" onClick={props.onClearCard}>
                   {t('app.clear')}
                 </button>

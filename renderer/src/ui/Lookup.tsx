@@ -1,16 +1,20 @@
 /** Member lookup: find a member, see their cards, block a lost card, unblock (supervisor), link a new card. */
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Card, MemberSummary } from '../lib/api.js';
+import { ApiError, type Card, type MemberSummary } from '../lib/api.js';
 import { points as fmtPoints } from '../lib/format.js';
 import { classifyLookup } from '../lib/validate.js';
 import { Badge, Banner, errorText, fieldError, TextField, type FieldError } from './common.js';
 import { useApp } from './context.js';
+import type { IdentifyRequest } from './Checkout.js';
+import type { EnrolPrefill } from './Enrol.js';
 
 export function Lookup(props: {
   /** a scan routed here while this screen is open */
-  scanned: { code: string; n: number } | null;
+  scanned: { code: string; source?: 'barcode' | 'nfc' | 'qr'; n: number } | null;
   onUseAtCheckout(m: MemberSummary): void;
   onIdentified(memberNo: string): void;
+  /** "not found": enrol the mobile number or card that was looked up */
+  onEnrol(prefill: EnrolPrefill): void;
 }) {
   const { api, t, lang, staff, requestApproval } = useApp();
   const [query, setQuery] = useState('');
@@ -20,10 +24,12 @@ export function Lookup(props: {
   const [failure, setFailure] = useState<unknown>(null);
   const [linking, setLinking] = useState(false);
   const [note, setNote] = useState<string | null>(null);
+  const [tried, setTried] = useState<IdentifyRequest | null>(null);
 
-  const load = async (req: { phone: string } | { code: string }) => {
+  const load = async (req: IdentifyRequest) => {
     setFailure(null);
     setNote(null);
+    setTried(req);
     try {
       const m = await api.identify(req);
       props.onIdentified(m.memberNo);
@@ -51,7 +57,8 @@ export function Lookup(props: {
         })
         .catch(setFailure);
     } else {
-      void load({ code });
+      const source = props.scanned.source;
+      void load(source ? { code, source } : { code });
     }
     // Only a new scan triggers this.
   }, [props.scanned?.n]);
@@ -102,6 +109,28 @@ export function Lookup(props: {
         <Banner kind="error" testId="lookup-error">
           {errorText(t, failure)}
         </Banner>
+      ) : null}
+      {failure instanceof ApiError && failure.code === 'unknown_member' && tried && 'phone' in tried ? (
+        <button
+          type="button"
+          className="primary"
+          onClick={() => props.onEnrol({ phone: tried.phone })}
+          data-testid="lookup-enrol-offer"
+        >
+          {t('member.enrolPhone')}
+        </button>
+      ) : null}
+      {failure instanceof ApiError && failure.code === 'unknown_card' && tried && 'code' in tried ? (
+        <button
+          type="button"
+          className="primary"
+          onClick={() =>
+            props.onEnrol({ card: tried.source ? { code: tried.code, source: tried.source } : { code: tried.code } })
+          }
+          data-testid="lookup-enrol-offer"
+        >
+          {t('member.enrolCard')}
+        </button>
       ) : null}
       {note ? <Banner kind="ok">{note}</Banner> : null}
       {member ? (

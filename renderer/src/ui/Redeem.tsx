@@ -1,16 +1,8 @@
-/** Redeeming catalogue rewards, and the supervisor's PIN for what is above the threshold. */
-import { useEffect, useState, type FormEvent } from 'react';
+/** Redeeming catalogue rewards; the supervisor's PIN for what is above the threshold is Supervisor.tsx's dialog. */
+import { useEffect, useState } from 'react';
 import { localDay, money, points as fmtPoints } from '../lib/format.js';
-import {
-  ApiError,
-  type Approval,
-  type ApprovalAction,
-  type Coupon,
-  type MemberSummary,
-  type Reward,
-} from '../lib/api.js';
-import { checkPin, checkStaffId } from '../lib/validate.js';
-import { Badge, Banner, Dialog, errorText, fieldError, Keypad, TextField, type FieldError } from './common.js';
+import { type Approval, type ApprovalAction, type Coupon, type MemberSummary, type Reward } from '../lib/api.js';
+import { Badge, Banner, Dialog, errorText } from './common.js';
 import { needsSupervisor, useApp, withApprovalIfAsked } from './context.js';
 
 export function RedeemDialog(props: { member: MemberSummary; onClose(): void; onRedeemed(): void }) {
@@ -111,100 +103,6 @@ export function RedeemDialog(props: { member: MemberSummary; onClose(): void; on
         })}
       </ul>
       <p className="muted small">{t('redeem.asPayment')}</p>
-    </Dialog>
-  );
-}
-
-export function SupervisorDialog(props: { action: ApprovalAction; onDone(a: Approval | null): void }) {
-  const { api, t, lang, programme } = useApp();
-  const [staffId, setStaffId] = useState('');
-  const [pin, setPin] = useState('');
-  const [focus, setFocus] = useState<'staffId' | 'pin'>('staffId');
-  const [errors, setErrors] = useState<{ staffId: FieldError | null; pin: FieldError | null }>({
-    staffId: null,
-    pin: null,
-  });
-  const [busy, setBusy] = useState(false);
-  const a = props.action;
-  const why =
-    a.kind === 'redeem_points'
-      ? t('supervisor.why.redeem_points', {
-          points: fmtPoints(a.points, lang),
-          threshold: fmtPoints(programme.supervisorThreshold, lang),
-        })
-      : a.kind === 'redeem_reward'
-        ? t('supervisor.why.redeem_reward', { threshold: fmtPoints(programme.supervisorThreshold, lang) })
-        : t('supervisor.why.unblock_card');
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const id = checkStaffId(staffId);
-    const p = checkPin(pin);
-    setErrors({ staffId: fieldError(id), pin: fieldError(p) });
-    if (!id.ok || !p.ok) return;
-    setBusy(true);
-    try {
-      props.onDone(await api.approve(id.value, p.value, props.action));
-    } catch (err) {
-      setPin('');
-      const text = errorText(t, err);
-      const onId = err instanceof ApiError && err.field === 'supervisorId';
-      setErrors({
-        staffId: onId ? { key: 'error.generic', text } : null,
-        pin: onId ? null : { key: 'error.generic', text },
-      });
-    } finally {
-      setBusy(false);
-    }
-  };
-  const edit = (f: (v: string) => string) => (focus === 'staffId' ? setStaffId((v) => f(v)) : setPin((v) => f(v)));
-  return (
-    <Dialog title={t('supervisor.title')} onClose={() => props.onDone(null)} testId="supervisor-dialog">
-      <p>{why}</p>
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <div onFocus={() => setFocus('staffId')}>
-          <TextField
-            name="supervisorId"
-            label={t('supervisor.staffId')}
-            value={staffId}
-            onChange={(v) => {
-              setStaffId(v);
-              setErrors((x) => ({ ...x, staffId: null }));
-            }}
-            error={errors.staffId}
-            inputMode="numeric"
-          />
-        </div>
-        <div onFocus={() => setFocus('pin')}>
-          <TextField
-            name="supervisorPin"
-            label={t('supervisor.pin')}
-            value={pin}
-            onChange={(v) => {
-              setPin(v);
-              setErrors((x) => ({ ...x, pin: null }));
-            }}
-            error={errors.pin}
-            inputMode="numeric"
-            type="password"
-          />
-        </div>
-        <Keypad
-          onDigit={(d) => edit((v) => v + d)}
-          onBackspace={() => edit((v) => v.slice(0, -1))}
-          onClear={() => edit(() => '')}
-          clearLabel={t('keypad.clear')}
-          backspaceLabel={t('keypad.backspace')}
-        />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy} data-testid="supervisor-approve">
-            {t('supervisor.approve')}
-          </button>
-          <button type="button" onClick={() => props.onDone(null)}>
-            {t('app.cancel')}
-          </button>
-        </div>
-      </form>
     </Dialog>
   );
 }

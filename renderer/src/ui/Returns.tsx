@@ -4,14 +4,13 @@ import { newSaleId, type ReturnResponse, type SaleView } from '../lib/api.js';
 import { dateTime, money, points as fmtPoints } from '../lib/format.js';
 import { checkQuantity, checkSaleId } from '../lib/validate.js';
 import { Banner, errorText, fieldError, TextField, type FieldError } from './common.js';
-import { categoryLabel } from './Checkout.js';
 import { useApp } from './context.js';
 
 export function Returns(props: {
   scanned: { code: string; n: number } | null;
   onMemberChanged(memberNo: string | null): void;
 }) {
-  const { api, t, lang, programme } = useApp();
+  const { api, t, lang, programme, categoryName } = useApp();
   const [saleId, setSaleId] = useState('');
   const [idError, setIdError] = useState<FieldError | null>(null);
   const [sale, setSale] = useState<SaleView | null>(null);
@@ -147,7 +146,7 @@ export function Returns(props: {
                 return (
                   <tr key={`${l.sku}-${i}`}>
                     <td>
-                      {l.name ?? l.sku} <span className="muted">{categoryLabel(t, l.category)}</span>
+                      {l.name ?? l.sku} <span className="muted">{categoryName(l.category)}</span>
                       <div className="muted small">{money(l.net)}</div>
                     </td>
                     <td className="num">{l.quantity}</td>

@@ -5,7 +5,7 @@ import type { WedgeOptions } from '../wedge/detector.js';
 import { ApiError, type HealthResponse, type PosKeyView } from '../lib/api.js';
 import { Banner, errorText, Field, TextField, type FieldError } from './common.js';
 import { useApp } from './context.js';
-import { deviceState, type DeviceState } from './StatusBar.js';
+import { deviceNames, deviceState, type DeviceState } from './names.js';
 
 export interface LastScan {
   code: string;
@@ -97,6 +97,7 @@ export function Settings(props: {
   };
 
   const h = props.health;
+  const names = deviceNames(t, props.devices);
   return (
     <div className="settings">
       <section className="panel">
@@ -121,14 +122,24 @@ export function Settings(props: {
         <dl className="facts">
           <dt>{t('settings.tillId')}</dt>
           <dd>{programme.tillId}</dd>
+          {h?.storeName ? (
+            <>
+              <dt>{t('settings.storeName')}</dt>
+              <dd>{lang === 'zh-CN' ? h.storeName.zh : h.storeName.en}</dd>
+            </>
+          ) : null}
           <dt>{t('settings.storeId')}</dt>
-          <dd>{programme.storeId}</dd>
+          <dd>
+            <code>{programme.storeId}</code>
+          </dd>
           <dt>{t('settings.version')}</dt>
           <dd>{h?.version ?? '…'}</dd>
           <dt>{t('settings.ruleVersion')}</dt>
           <dd>{programme.ruleVersion}</dd>
           <dt>{t('settings.timeZone')}</dt>
-          <dd>{programme.timeZone}</dd>
+          <dd>
+            <code>{programme.timeZone}</code>
+          </dd>
         </dl>
       </section>
       <section className="panel">
@@ -180,10 +191,11 @@ export function Settings(props: {
         {props.devices.length === 0 ? (
           <p className="muted">{t('settings.noDevices')}</p>
         ) : (
-          <ul>
+          <ul data-testid="settings-devices">
             {props.devices.map((d) => (
+              // By name and state for everyone; the id is the technical detail IT asks for.
               <li key={d.device}>
-                {d.description ? `${d.description} (${d.device})` : d.device}: {deviceState(t, d.state)}
+                {names.get(d.device)}: {deviceState(t, d.state)} <code className="muted small">{d.device}</code>
               </li>
             ))}
           </ul>

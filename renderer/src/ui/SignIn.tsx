@@ -122,7 +122,7 @@ export function SignIn(props: {
             {t('signin.submit')}
           </button>
         </form>
-        <p className="muted small">{t('signin.firstRun')}</p>
+        <p className="muted small">{t('signin.help')}</p>
       </div>
     </main>
   );

@@ -14,6 +14,13 @@ export interface AppContextValue {
   programme: Programme;
   /** asks a supervisor for their PIN for one action; null when cancelled */
   requestApproval(action: ApprovalAction): Promise<Approval | null>;
+  /** a category's name in the screen's language: the rule set's, else the built-in, else the code */
+  categoryName(code: string): string;
+  /**
+   * Asks a supervisor for their staff number and PIN and runs `run` with them; the dialog stays
+   * open on a wrong PIN. null when cancelled; other refusals reject.
+   */
+  withSupervisor<R>(why: string, run: (staffId: string, pin: string) => Promise<R>): Promise<R | null>;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);
