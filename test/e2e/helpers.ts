@@ -11,8 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import type { RuleSetInput } from '../../core/ruleset/schema.js';
 import { StaffDirectory } from '../../main/api/staff.js';
-import { configFromEnv } from '../../main/service/config.js';
-import { createTill, type Till } from '../../main/service/till.js';
+import { configFromEnv, type TillConfig } from '../../main/service/config.js';
+import { createTill, type Till, type TillOptions } from '../../main/service/till.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -55,7 +55,14 @@ export interface UiTill {
   close(): Promise<void>;
 }
 
-export async function startUiTill(opts: { ruleSet?: Partial<RuleSetInput> } = {}): Promise<UiTill> {
+export async function startUiTill(
+  opts: {
+    ruleSet?: Partial<RuleSetInput>;
+    /** settings beyond the test till's (head office, printer, store name) */
+    config?: Partial<TillConfig>;
+    options?: TillOptions;
+  } = {},
+): Promise<UiTill> {
   const uiDir = await buildRenderer();
   const dir = mkdtempSync(join(tmpdir(), 'till-e2e-'));
   const till = await createTill(
@@ -72,8 +79,9 @@ export async function startUiTill(opts: { ruleSet?: Partial<RuleSetInput> } = {}
       devices: 'simulated',
       logLevel: 'error',
       uiDir,
+      ...opts.config,
     },
-    { quiet: true },
+    { quiet: true, ...opts.options },
   );
   till.ctx.rules.put(
     {
