@@ -17,9 +17,7 @@ import { expiryDate } from '../../core/ledger/expiry.js';
 import { localDate } from '../../core/time.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
-import { lockedAfter } from './members.js';
-import { settleMember } from './settle.js';
-import { advanceView, memberView } from './view.js';
+import { activeMemberView, advanceView } from './view.js';
 
 export interface AdjustmentInput {
   memberNo: string;
@@ -51,12 +49,10 @@ export function adjustPoints(ctx: TillContext, req: AdjustmentInput): Adjustment
   const cashierId = req.keyedBy !== req.approvedBy ? req.keyedBy : null;
   const out = ctx.db
     .transaction(() => {
-      const member = ctx.members.get(req.memberNo);
-      if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
-      if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
-      const own = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
-      const locked = lockedAfter(rs, today);
-      const view = memberView(ctx, rs, own, today, locked);
+      const { member, own, view, locked } = activeMemberView(ctx, rs, req.memberNo, {
+        occurredAt: now,
+        localDate: today,
+      });
       // Points earned at every store count (DOMAIN.md 12); a debit never makes a debt.
       if (req.direction === 'debit' && req.points > view.spendable) {
         throw new TillError(

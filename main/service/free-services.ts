@@ -12,9 +12,7 @@ import { checkServiceClaim, serviceKey, yearOf } from '../../core/engine/free-se
 import { localDate } from '../../core/time.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
-import { lockedAfter } from './members.js';
-import { settleMember } from './settle.js';
-import { advanceView, memberView } from './view.js';
+import { activeMemberView, advanceView } from './view.js';
 
 export interface ServiceClaimResult {
   memberNo: string;
@@ -38,12 +36,10 @@ export function claimService(
   const year = yearOf(today);
   const out = ctx.db
     .transaction(() => {
-      const member = ctx.members.get(req.memberNo);
-      if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
-      if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
-      const own = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
-      const locked = lockedAfter(rs, today);
-      const view = memberView(ctx, rs, own, today, locked);
+      const { member, own, view, locked } = activeMemberView(ctx, rs, req.memberNo, {
+        occurredAt: now,
+        localDate: today,
+      });
       const check = checkServiceClaim(rs, { tier: view.tier, state: view.state, today, service: req.service });
       if (!check.ok) throw new TillError(check.code, check.message, 'service');
       const w = ctx.ledger.append(own, [

@@ -10,9 +10,8 @@ import type { Coupon } from '../db/coupons.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { lockedAfter } from './members.js';
-import { settleMember } from './settle.js';
 import { checkOffline, guarded, offlineLimits } from './sales.js';
-import { advanceView, memberView } from './view.js';
+import { activeMemberView, advanceView, memberView } from './view.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -38,12 +37,10 @@ export function redeemReward(
   const out = guarded(ctx, () =>
     ctx.db
       .transaction(() => {
-        const member = ctx.members.get(req.memberNo);
-        if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
-        if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
-        const own = settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today });
-        const locked = lockedAfter(rs, today);
-        const view = memberView(ctx, rs, own, today, locked);
+        const { member, own, view, locked } = activeMemberView(ctx, rs, req.memberNo, {
+          occurredAt: now,
+          localDate: today,
+        });
         // The merged view: points earned at every store pay for a reward (DOMAIN.md 12).
         if (view.spendable < reward.points) {
           throw new TillError('insufficient_points', `this reward needs ${reward.points} points`, 'rewardId');

@@ -10,7 +10,11 @@ import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { applyMerged, mergedView } from '../../core/ledger/merged.js';
 import { spendablePoints, visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { MemberRecord } from '../db/members.js';
 import type { TillContext } from './context.js';
+import { TillError } from './errors.js';
+import { lockedAfter } from './members.js';
+import { settleMember } from './settle.js';
 
 export interface MemberView {
   /** the merged state decisions are made on */
@@ -93,4 +97,22 @@ export function advanceView(
     ...summary(rs, state, today, lockedAfter),
     unconfirmed: () => [...before, ...entries],
   };
+}
+
+/**
+ * An active member, settled and viewed for a decision at the till (rewards, adjustments, free
+ * services): refuses an unknown or blocked member. Runs inside the caller's transaction.
+ */
+export function activeMemberView(
+  ctx: TillContext,
+  rs: RuleSet,
+  memberNo: string,
+  at: { occurredAt: string; localDate: string },
+): { member: MemberRecord; own: MemberState; view: MemberView; locked: string | null } {
+  const member = ctx.members.get(memberNo);
+  if (!member) throw new TillError('unknown_member', 'no such member', 'memberNo');
+  if (member.status === 'blocked') throw new TillError('member_blocked', 'this member is blocked', 'memberNo');
+  const own = settleMember(ctx, rs, member.memberNo, at);
+  const locked = lockedAfter(rs, at.localDate);
+  return { member, own, view: memberView(ctx, rs, own, at.localDate, locked), locked };
 }
