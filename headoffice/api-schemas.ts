@@ -71,6 +71,17 @@ export const TillViewSchema = z
     badSignatures: z.number().int(),
     mismatches: z.number().int(),
     sales: z.number().int(),
+    /** member records and card changes head office refused from this till (domain/ownership.ts) */
+    refusedChanges: z.number().int(),
+    lastRefusal: z
+      .object({
+        memberNo: z.string(),
+        what: z.enum(['member', 'card']),
+        reason: z.enum(['not_enrolled_here', 'enrolment_is_fixed', 'not_member_store', 'member_not_held']),
+        detail: z.string().nullable(),
+        at: Instant,
+      })
+      .nullable(),
   })
   .meta({ id: 'TillView' });
 

@@ -100,6 +100,8 @@ export const CardItem = z.object({
   status: z.enum(['active', 'blocked']),
   /** when the till changed the status; needed for head office to accept an unblock */
   changedAt: Instant.optional(),
+  /** the staff member who changed it (a block is attributed at head office) */
+  staffId: z.string().max(64).nullable().optional(),
 });
 
 const memberFields = {
@@ -123,7 +125,7 @@ const memberFields = {
   enrolledBy: z.string().max(64).nullable(),
   referrerMemberNo: MemberNo.nullable().optional(),
   status: z.enum(['active', 'blocked']).optional(),
-  /** when the till last changed these fields; an older upsert than head office holds is ignored */
+  /** when the till last changed these fields; head office ignores it and stamps its own time */
   updatedAt: Instant.optional(),
 };
 

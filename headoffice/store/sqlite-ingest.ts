@@ -120,8 +120,10 @@ export function applyBatch(
   );
 
   // Members first: the feed then shows a member before its balance, and recompute finds birthdays.
-  const upserted = upsertMembers(db, d.cipher, till.tillId, b.members, now);
+  const upserted = upsertMembers(db, d.cipher, till, b.members, now);
   for (const c of upserted.conflicts) d.log.log('warn', 'card_conflict', { tillId: till.tillId, ...c });
+  if (upserted.refused > 0)
+    d.log.log('warn', 'member_changes_refused', { tillId: till.tillId, count: upserted.refused });
   const caches = ingestCaches(db);
   const tailByMember = new Map<string, HqEntry[]>();
   for (const e of tail) {

@@ -2,20 +2,25 @@
  * Member records and cards as tills upload them. Personal fields are encrypted at rest.
  *
  * Decisions:
+ * - Who may change what is domain/ownership.ts: a till creates the members it enrols, changes
+ *   personal data only of its own store's members, never moves a member's enrolment, and
+ *   changes cards only of members it holds. Everything else is refused with a reason kept in
+ *   `member_refusals` and counted on the till's row (`refused_changes`), once per distinct
+ *   refused content, so a resent batch does not count twice.
  * - A member upsert identical to what head office holds changes nothing and emits nothing
  *   (fields_mac), so a resent batch is a true no-op.
- * - Otherwise the latest upload wins, unless both sides carry the till's `updatedAt` and the
- *   upload is older.
+ * - Head office dates every change by its own clock; the till's `updatedAt` is ignored.
  * - A card's first holder wins; the same code claimed for another member is a conflict, kept
- *   out and logged. Blocking always applies (fail safe); an unblock applies only when the
- *   till dates it (`changedAt`) after the block head office holds, so a stale upload cannot
- *   reactivate a card reported stolen.
+ *   out and logged. Blocking always applies (fail safe) when the till holds the member; an
+ *   unblock applies only when the till dates it (`changedAt`) after the block head office
+ *   holds, so a stale upload cannot reactivate a card reported stolen.
  * - An erased member's record (sqlite-privacy.ts) is never overwritten by an upload.
  */
 import { canonicalJson } from '../../core/ledger/hash.js';
 import type { MemberFeed, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { MemberClass } from '../../core/segments.js';
+import { isWithheld, judgeMemberChange, type RefusalReason, type Uploader } from '../domain/ownership.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, type Db } from './sqlite-db.js';
 
@@ -45,6 +50,7 @@ interface MemberRow {
 export interface UpsertResult {
   members: number;
   cards: number;
+  refused: number;
   conflicts: { code: string; heldBy: string; claimedBy: string }[];
 }
 
@@ -52,17 +58,43 @@ function ms(iso: string): number {
   return Date.parse(iso);
 }
 
-function upsertMember(db: Db, cipher: HqCipher, tillId: string, m: MemberUpsert, now: Date): boolean {
-  const ex = q(db, 'SELECT status, fields_mac, till_updated_at, erased_at FROM members WHERE member_no = ?').get(
-    m.memberNo,
-  ) as Pick<MemberRow, 'status' | 'fields_mac' | 'till_updated_at' | 'erased_at'> | undefined;
-  // Erased: a till that had not heard yet must not bring the personal data back.
-  if (ex?.erased_at) return false;
-  const { cards: _cards, updatedAt, ...fields } = m;
-  const status = m.status ?? ex?.status ?? 'active';
-  const mac = cipher.mac('member', canonicalJson({ ...fields, status }));
-  if (ex && mac.equals(ex.fields_mac)) return false;
-  if (ex && updatedAt && ex.till_updated_at && ms(updatedAt) < ms(ex.till_updated_at)) return false;
+type HeldMember = Pick<MemberRow, 'status' | 'fields_mac' | 'erased_at' | 'enrolled_store' | 'enrolled_till'>;
+
+function heldMember(db: Db, memberNo: string): HeldMember | undefined {
+  return q(
+    db,
+    'SELECT status, fields_mac, erased_at, enrolled_store, enrolled_till FROM members WHERE member_no = ?',
+  ).get(memberNo) as HeldMember | undefined;
+}
+
+/** Records a refusal once per distinct content; true when it was new (and counted). */
+function refuse(
+  db: Db,
+  cipher: HqCipher,
+  till: Uploader,
+  refusal: { memberNo: string; what: 'member' | 'card'; reason: RefusalReason; detail: string; content: string },
+  now: Date,
+): boolean {
+  const fingerprint = cipher.mac('refusal', refusal.content).subarray(0, 16).toString('hex');
+  const r = q(
+    db,
+    `INSERT OR IGNORE INTO member_refusals (till_id, member_no, what, reason, detail, fingerprint, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(till.tillId, refusal.memberNo, refusal.what, refusal.reason, refusal.detail, fingerprint, now.toISOString());
+  if (r.changes === 0) return false;
+  q(db, 'UPDATE tills SET refused_changes = refused_changes + 1 WHERE till_id = ?').run(till.tillId);
+  return true;
+}
+
+function writeMember(
+  db: Db,
+  cipher: HqCipher,
+  tillId: string,
+  m: MemberUpsert,
+  status: string,
+  mac: Buffer,
+  now: Date,
+): void {
   const at = now.toISOString();
   q(
     db,
@@ -71,13 +103,12 @@ function upsertMember(db: Db, cipher: HqCipher, tillId: string, m: MemberUpsert,
        enrolled_by, referrer_member_no, status, fields_mac, source_till, till_updated_at, created_at, updated_at)
      VALUES (@memberNo, @phoneHash, @nameEnc, @phoneEnc, @birthdayEnc, @gender, @ageBand, @preferredChannel,
        @interests, @consentMarketing, @consentText, @consentAt, @enrolledStore, @enrolledTill, @enrolledBy,
-       @referrerMemberNo, @status, @mac, @tillId, @tillUpdatedAt, @at, @at)
+       @referrerMemberNo, @status, @mac, @tillId, @at, @at, @at)
      ON CONFLICT (member_no) DO UPDATE SET phone_hash = excluded.phone_hash, name_enc = excluded.name_enc,
        phone_enc = excluded.phone_enc, birthday_enc = excluded.birthday_enc, gender = excluded.gender,
        age_band = excluded.age_band, preferred_channel = excluded.preferred_channel, interests = excluded.interests,
        consent_marketing = excluded.consent_marketing, consent_text = excluded.consent_text,
-       consent_at = excluded.consent_at, enrolled_store = excluded.enrolled_store,
-       enrolled_till = excluded.enrolled_till, enrolled_by = excluded.enrolled_by,
+       consent_at = excluded.consent_at, enrolled_by = excluded.enrolled_by,
        referrer_member_no = excluded.referrer_member_no, status = excluded.status, fields_mac = excluded.fields_mac,
        source_till = excluded.source_till, till_updated_at = excluded.till_updated_at,
        updated_at = excluded.updated_at`,
@@ -101,43 +132,98 @@ function upsertMember(db: Db, cipher: HqCipher, tillId: string, m: MemberUpsert,
     status,
     mac,
     tillId,
-    tillUpdatedAt: updatedAt ?? ex?.till_updated_at ?? null,
+    // Head office's clock, never the till's updatedAt (a till could date itself into 2099).
     at,
   });
   appendChange(db, 'member', m.memberNo, { memberNo: m.memberNo }, now);
-  return true;
 }
 
-function upsertCards(db: Db, tillId: string, m: MemberUpsert, now: Date, out: UpsertResult): void {
+function upsertMember(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): void {
+  const ex = heldMember(db, m.memberNo);
+  // Erased: a till that had not heard yet must not bring the personal data back.
+  if (ex?.erased_at) return;
+  // A record the feed gave this till without name and phone: it holds nothing to change.
+  if (ex && isWithheld(m)) return;
+  const { cards: _cards, updatedAt: _updatedAt, ...fields } = m;
+  const status = m.status ?? ex?.status ?? 'active';
+  const mac = cipher.mac('member', canonicalJson({ ...fields, status }));
+  if (ex && mac.equals(ex.fields_mac)) return;
+  const held = ex ? { enrolledStore: ex.enrolled_store, enrolledTill: ex.enrolled_till } : null;
+  const verdict = judgeMemberChange(till, m, held);
+  if (verdict.kind === 'refuse') {
+    const detail = `personal data of a member enrolled at ${held?.enrolledStore ?? m.enrolledStore}`;
+    const content = canonicalJson({ ...fields, status });
+    if (
+      refuse(db, cipher, till, { memberNo: m.memberNo, what: 'member', reason: verdict.reason, detail, content }, now)
+    )
+      out.refused += 1;
+    return;
+  }
+  writeMember(db, cipher, till.tillId, m, status, mac, now);
+  out.members += 1;
+}
+
+/** The till may change the member's cards: a member of its store, or one it served. */
+function holdsMember(db: Db, till: Uploader, memberNo: string): boolean {
+  const m = q(db, 'SELECT enrolled_store FROM members WHERE member_no = ?').get(memberNo) as
+    { enrolled_store: string } | undefined;
+  if (!m) return false;
+  if (m.enrolled_store === till.storeId) return true;
+  return (
+    q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1').get(memberNo, till.tillId) !== undefined
+  );
+}
+
+type CardItem = MemberUpsert['cards'][number];
+
+function writeCard(db: Db, till: Uploader, memberNo: string, c: CardItem, isNew: boolean, now: Date): void {
+  const changedAt = new Date(c.changedAt ?? now).toISOString();
+  if (isNew) {
+    q(
+      db,
+      `INSERT INTO cards (code, kind, member_no, status, changed_at, source_till, changed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(c.code, c.kind, memberNo, c.status, changedAt, till.tillId, c.staffId ?? null);
+  } else {
+    q(db, 'UPDATE cards SET status = ?, changed_at = ?, source_till = ?, changed_by = ? WHERE code = ?').run(
+      c.status,
+      changedAt,
+      till.tillId,
+      c.staffId ?? null,
+      c.code,
+    );
+  }
+  appendChange(db, 'card', c.code, { code: c.code }, now);
+}
+
+function upsertCards(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): void {
+  let holds: boolean | null = null;
   for (const c of m.cards) {
     const ex = q(db, 'SELECT member_no, status, changed_at FROM cards WHERE code = ?').get(c.code) as
       { member_no: string; status: string; changed_at: string } | undefined;
-    const changedAt = new Date(c.changedAt ?? now).toISOString();
-    if (!ex) {
-      q(db, 'INSERT INTO cards (code, kind, member_no, status, changed_at, source_till) VALUES (?, ?, ?, ?, ?, ?)').run(
-        c.code,
-        c.kind,
-        m.memberNo,
-        c.status,
-        changedAt,
-        tillId,
-      );
-    } else if (ex.member_no !== m.memberNo) {
+    if (ex && ex.member_no !== m.memberNo) {
       out.conflicts.push({ code: c.code, heldBy: ex.member_no, claimedBy: m.memberNo });
       continue;
-    } else if (ex.status === c.status) {
-      continue;
-    } else if (c.status === 'active' && !(c.changedAt && ms(c.changedAt) > ms(ex.changed_at))) {
-      continue;
-    } else {
-      q(db, 'UPDATE cards SET status = ?, changed_at = ?, source_till = ? WHERE code = ?').run(
-        c.status,
-        changedAt,
-        tillId,
-        c.code,
-      );
     }
-    appendChange(db, 'card', c.code, { code: c.code }, now);
+    if (ex && ex.status === c.status) continue;
+    if (ex && c.status === 'active' && !(c.changedAt && ms(c.changedAt) > ms(ex.changed_at))) continue;
+    holds ??= holdsMember(db, till, m.memberNo);
+    if (!holds) {
+      const content = canonicalJson({ code: c.code, status: c.status });
+      const detail = `card ${ex ? c.status : 'linked'} for a member this till does not hold`;
+      if (
+        refuse(
+          db,
+          cipher,
+          till,
+          { memberNo: m.memberNo, what: 'card', reason: 'member_not_held', detail, content },
+          now,
+        )
+      )
+        out.refused += 1;
+      continue;
+    }
+    writeCard(db, till, m.memberNo, c, !ex, now);
     out.cards += 1;
   }
 }
@@ -145,14 +231,14 @@ function upsertCards(db: Db, tillId: string, m: MemberUpsert, now: Date, out: Up
 export function upsertMembers(
   db: Db,
   cipher: HqCipher,
-  tillId: string,
+  till: Uploader,
   members: readonly MemberUpsert[],
   now: Date,
 ): UpsertResult {
-  const out: UpsertResult = { members: 0, cards: 0, conflicts: [] };
+  const out: UpsertResult = { members: 0, cards: 0, refused: 0, conflicts: [] };
   for (const m of members) {
-    if (upsertMember(db, cipher, tillId, m, now)) out.members += 1;
-    upsertCards(db, tillId, m, now, out);
+    upsertMember(db, cipher, till, m, now, out);
+    upsertCards(db, cipher, till, m, now, out);
   }
   return out;
 }

@@ -15,6 +15,25 @@ interface TillRow {
   bad_signatures: number;
   mismatches: number;
   sales: number;
+  refused_changes: number;
+}
+
+type LastRefusal = TillView['lastRefusal'];
+
+function lastRefusal(db: Db, tillId: string): LastRefusal {
+  const r = q(
+    db,
+    'SELECT member_no, what, reason, detail, at FROM member_refusals WHERE till_id = ? ORDER BY id DESC LIMIT 1',
+  ).get(tillId) as
+    | {
+        member_no: string;
+        what: 'member' | 'card';
+        reason: NonNullable<LastRefusal>['reason'];
+        detail: string | null;
+        at: string;
+      }
+    | undefined;
+  return r ? { memberNo: r.member_no, what: r.what, reason: r.reason, detail: r.detail, at: r.at } : null;
 }
 
 export function tillViews(db: Db): TillView[] {
@@ -37,5 +56,7 @@ export function tillViews(db: Db): TillView[] {
     badSignatures: r.bad_signatures,
     mismatches: r.mismatches,
     sales: r.sales,
+    refusedChanges: r.refused_changes,
+    lastRefusal: r.refused_changes > 0 ? lastRefusal(db, r.till_id) : null,
   }));
 }
