@@ -18,6 +18,9 @@ export function openDb(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // Deleted rows (applied inbox bodies, erased members) are overwritten with zeros, so the
+  // file keeps no readable remains of what head office let go (issue 11, finding 2).
+  db.pragma('secure_delete = ON');
   // The CLI (add-till, publish-rules) may write while the server runs.
   db.pragma('busy_timeout = 5000');
   migrate(db, loadMigrations(MIGRATIONS_DIR));

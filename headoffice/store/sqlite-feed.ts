@@ -2,12 +2,20 @@
  * The change feed tills pull. Rows name what changed; the current member record, card and
  * rule set are read when a till asks, so personal data is never copied out of `members`.
  * A balance change carries its snapshot, because "confirmed at" is the point of it.
+ *
+ * Need to know (issue 11, finding 2): a member change carries the name and phone only to a
+ * till that needs them: the member is of the till's store, or head office holds ledger
+ * entries of that till for the member (it served them). Every other till gets the member
+ * with the name and phone withheld (domain/ownership.ts WITHHELD_NAME and withheldPhone: a
+ * placeholder unique per member, so the till's phone index takes it), and still learns the
+ * member number, cards, state and status, so the member's card works at every store.
  */
 import { lowestTier } from '../../core/engine/tiers.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { ChangeType } from './sqlite-changes.js';
+import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
 import { readMemberFeed } from './sqlite-members.js';
 import { q, type Db } from './sqlite-db.js';
 
@@ -25,9 +33,17 @@ interface CardRow {
   status: 'active' | 'blocked';
 }
 
+function needsPersonal(db: Db, till: Uploader, memberNo: string, enrolledStore: string): boolean {
+  if (enrolledStore === till.storeId) return true;
+  return (
+    q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1').get(memberNo, till.tillId) !== undefined
+  );
+}
+
 function toChange(
   db: Db,
   cipher: HqCipher,
+  till: Uploader,
   ruleSet: (v: number) => RuleSet | null,
   firstTier: string,
   r: ChangeRow,
@@ -40,10 +56,13 @@ function toChange(
       if ('erasedAt' in m) return { type: 'erasure', cursor: r.cursor, memberNo: r.ref, erasedAt: m.erasedAt };
       const st = q(db, 'SELECT balance, tier FROM member_state WHERE member_no = ?').get(r.ref) as
         { balance: number; tier: string } | undefined;
+      const member = needsPersonal(db, till, r.ref, m.feed.enrolledStore)
+        ? m.feed
+        : { ...m.feed, name: WITHHELD_NAME, phone: withheldPhone(r.ref) };
       return {
         type: 'member',
         cursor: r.cursor,
-        member: m.feed,
+        member,
         state: { balance: st?.balance ?? 0, tier: st?.tier ?? firstTier, class: m.class },
       };
     }
@@ -71,6 +90,7 @@ function toChange(
 export function readChanges(
   db: Db,
   cipher: HqCipher,
+  till: Uploader,
   ruleSets: { version(v: number): RuleSet | null; latest(): RuleSet },
   after: number,
   limit: number,
@@ -82,7 +102,7 @@ export function readChanges(
   const firstTier = lowestTier(ruleSets.latest()).code;
   const changes: Change[] = [];
   for (const r of rows) {
-    const c = toChange(db, cipher, (v) => ruleSets.version(v), firstTier, r);
+    const c = toChange(db, cipher, till, (v) => ruleSets.version(v), firstTier, r);
     if (c) changes.push(c);
   }
   const last = rows[rows.length - 1];

@@ -11,9 +11,14 @@
  * that does not simply continue the chain (a resend, a gap, a broken chain, records only),
  * before it is checked against the ledger. What is acknowledged is durable either way: a
  * restart applies the rows left in the inbox.
+ *
+ * A body holds the members' names and phones, so it is kept encrypted with head office's field
+ * key (`body_enc`, crypto.ts) and deleted in the transaction that applies it; with
+ * `secure_delete` on (sqlite-db.ts) the freed pages are zeroed, not left for a file reader.
  */
 import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
+import type { HqCipher } from '../crypto.js';
 import { dropIngestCaches } from './sqlite-cache.js';
 import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './sqlite-ingest.js';
 import { isStorageFull } from '../../main/db/errors.js';
@@ -40,7 +45,7 @@ function acceptedHead(db: Db, tillId: string): Head {
  * verify; null otherwise (the caller applies the inbox and takes the full path). Call inside
  * a write transaction.
  */
-export function acceptBatch(db: Db, tillId: string, b: UploadBatch, now: Date): IngestOutcome | null {
+export function acceptBatch(db: Db, cipher: HqCipher, tillId: string, b: UploadBatch, now: Date): IngestOutcome | null {
   if (b.entries.length === 0) return null;
   const head = acceptedHead(db, tillId);
   if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
@@ -49,9 +54,9 @@ export function acceptBatch(db: Db, tillId: string, b: UploadBatch, now: Date): 
   const at = now.toISOString();
   q(
     db,
-    `INSERT INTO inbox (till_id, first_seq, last_seq, last_hash, entries, body, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).run(tillId, b.firstSeq, b.lastSeq, v.head, b.entries.length, JSON.stringify(b), at);
+    `INSERT INTO inbox (till_id, first_seq, last_seq, last_hash, entries, body, body_enc, received_at)
+     VALUES (?, ?, ?, ?, ?, '', ?, ?)`,
+  ).run(tillId, b.firstSeq, b.lastSeq, v.head, b.entries.length, cipher.encrypt(JSON.stringify(b)), at);
   q(db, 'UPDATE tills SET last_upload_at = ? WHERE till_id = ?').run(at, tillId);
   return { kind: 'ok', status: 'applied', ackSeq: b.lastSeq, headHash: v.head, appliedEntries: b.entries.length };
 }
@@ -95,6 +100,12 @@ function waitingRows(db: Db, maxEntries: number, take: (tillId: string) => boole
   return rows;
 }
 
+/** A waiting batch's body; rows accepted before bodies were encrypted (migration 008) are clear. */
+function inboxBody(cipher: HqCipher, db: Db, id: number): UploadBatch {
+  const r = q(db, 'SELECT body, body_enc FROM inbox WHERE id = ?').get(id) as { body: string; body_enc: Buffer | null };
+  return JSON.parse(r.body_enc ? cipher.decrypt(r.body_enc) : r.body) as UploadBatch;
+}
+
 /** One till's consecutive waiting batches applied as one batch, and taken out of the inbox. */
 function applyRun(d: IngestDeps, tillId: string, run: readonly InboxRow[]): void {
   const { db } = d;
@@ -109,10 +120,7 @@ function applyRun(d: IngestDeps, tillId: string, run: readonly InboxRow[]): void
   const batch = joined(
     tillId,
     storeId,
-    run.map((r) => {
-      const { body } = q(db, 'SELECT body FROM inbox WHERE id = ?').get(r.id) as { body: string };
-      return JSON.parse(body) as UploadBatch;
-    }),
+    run.map((r) => inboxBody(d.cipher, db, r.id)),
   );
   // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
   const arrivals = run.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
@@ -197,7 +205,7 @@ export function ingestBatch(
 ): IngestOutcome {
   return inTransaction(d.db, () => {
     if (!d.stuck.has(till.tillId)) {
-      const accepted = acceptBatch(d.db, till.tillId, b, now);
+      const accepted = acceptBatch(d.db, d.cipher, till.tillId, b, now);
       if (accepted) return accepted;
     }
     while (applyInbox(d, Number.POSITIVE_INFINITY) > 0);

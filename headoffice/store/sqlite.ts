@@ -189,7 +189,10 @@ export class SqliteHqStore implements HqStore {
     return this.db
       .transaction(() => {
         q(this.db, 'UPDATE tills SET last_feed_at = ? WHERE till_id = ?').run(now.toISOString(), tillId);
-        return readChanges(this.db, this.cipher, this.rules, after, limit);
+        const { store_id: storeId } = q(this.db, 'SELECT store_id FROM tills WHERE till_id = ?').get(tillId) as {
+          store_id: string;
+        };
+        return readChanges(this.db, this.cipher, { tillId, storeId }, this.rules, after, limit);
       })
       .immediate();
   }

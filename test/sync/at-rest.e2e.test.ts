@@ -1,0 +1,75 @@
+/**
+ * Issue 11, finding 2, end to end: a head-office process and two tills of two stores enrol,
+ * sell, block a card and sync; then no file under any data folder (head office's database, its
+ * -wal and -shm, keys, log; the tills' folders) holds a test member's name or phone in clear,
+ * and the till of the other store was never sent them (need to know).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Till } from '../../main/service/till.js';
+import { syncTills, tillPost, useHqProcess } from './procs.js';
+
+const TOKEN = 'operator-token-at-rest';
+const f = useHqProcess('sync-at-rest', TOKEN);
+
+const NAME = '欧阳晓岚';
+const PHONE = '13712340987';
+const basket = (price: number) => [{ sku: 'goods', category: 'grocery', quantity: 1, unitPrice: price }];
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** Every file holding one of `needles` as bytes: UTF-8, and UTF-16 for the name. */
+function filesHolding(dir: string, needles: string[]): string[] {
+  const patterns = needles.flatMap((n) => [Buffer.from(n, 'utf8'), Buffer.from(n, 'utf16le')]);
+  return filesUnder(dir).filter((p) => {
+    const bytes = readFileSync(p);
+    return patterns.some((pat) => bytes.includes(pat));
+  });
+}
+
+async function syncAll(...ts: Till[]): Promise<void> {
+  await syncTills(...ts);
+  for (const t of ts) expect((await t.sync?.syncNow())?.problem ?? null).toBeNull();
+}
+
+describe('personal data at rest at head office (finding 2)', () => {
+  it('after an end-to-end run no file of any data folder holds the name or phone in clear', async () => {
+    const a = await f.tillAt('store-ra', 'till-ra');
+    const b = await f.tillAt('store-rb', 'till-rb');
+    const enrolled = await tillPost(a, '/v1/members', {
+      name: NAME,
+      phone: PHONE,
+      birthday: '02-14',
+      consent: { marketing: true, text: 'v1' },
+      cardCode: '04:A1:B2:C3:D4:E5:F6',
+    });
+    expect(enrolled.status).toBe(201);
+    const memberNo = enrolled.json.memberNo as string;
+    for (let i = 1; i <= 3; i++) {
+      expect((await tillPost(a, '/v1/sales', { saleId: `RA-${i}`, memberNo, lines: basket(10_000 * i) })).status).toBe(
+        201,
+      );
+    }
+    await syncAll(a, b);
+    // Store B serves the member by card and never holds the name or phone.
+    expect(
+      (await tillPost(b, '/v1/sales', { saleId: 'RB-1', memberCode: '04:A1:B2:C3:D4:E5:F6', lines: basket(5_000) }))
+        .status,
+    ).toBe(201);
+    await syncAll(a, b);
+
+    const held = filesHolding(f.root, [NAME, PHONE]);
+    expect(held.map((p) => p.slice(f.root.length + 1))).toEqual([]);
+    expect(b.ctx.members.get(memberNo)).toMatchObject({ name: '*', phone: `*${memberNo}` });
+    expect(a.ctx.members.get(memberNo)).toMatchObject({ name: NAME, phone: PHONE });
+    // The folder holds what the test expects to search: head office's database, its WAL and log.
+    const names = filesUnder(f.hqDir).map((p) => p.slice(f.hqDir.length + 1));
+    expect(names).toEqual(expect.arrayContaining(['headoffice.sqlite', 'headoffice.sqlite-wal', 'keys.json']));
+  });
+});
