@@ -115,7 +115,7 @@ function body(saleId: string, memberNo: string): SaleRequest {
       { sku: 'soap', category: 'personal-care', quantity: 1, unitPrice: 590 },
       { sku: 'cigs', category: 'tobacco', quantity: 1, unitPrice: 2500 },
     ],
-    tenders: [{ type: 'cash', amount: 30_000 }],
+    tenders: [{ type: 'cash', amount: 25_680 }], // what is due: money tenders add up (issue 14)
   });
 }
 

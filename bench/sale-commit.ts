@@ -47,7 +47,12 @@ function saleBody(rand: () => number, saleId: string, memberNo: string): Record<
       discount: rand() < 0.2 ? 100 : 0,
     };
   });
-  return { saleId, memberNo, lines, tenders: [{ type: pick(rand, ['cash', 'card'] as const), amount: 10_000 }] };
+  // The tender pays exactly what is due (issue 14: money tenders must add up): line gross is
+  // quantity × price rounded half up to the fen, less the line's discount.
+  const gross = (l: { quantity: number; unitPrice: number }): number =>
+    Math.floor((Math.round(l.quantity * 1000) * l.unitPrice + 500) / 1000);
+  const due = lines.reduce((a, l) => a + gross(l) - l.discount, 0);
+  return { saleId, memberNo, lines, tenders: [{ type: pick(rand, ['cash', 'card'] as const), amount: due }] };
 }
 
 function durability(db: Database.Database): string {
