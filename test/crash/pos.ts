@@ -246,7 +246,12 @@ export class Pos {
       tenders: [],
       ...(r.chance(0.3) ? { staffId: `staff-${r.int(1, 5)}` } : {}),
     };
-    const gross = body.lines.reduce((a, l) => a + Math.round(l.quantity * l.unitPrice) - l.discount, 0);
+    // Money tenders pay exactly what is due (issue 14): line gross is quantity × price rounded
+    // half up to the fen, in thousandths so a weighed line rounds as the till does.
+    let due = body.lines.reduce(
+      (a, l) => a + Math.floor((Math.round(l.quantity * 1000) * l.unitPrice + 500) / 1000) - l.discount,
+      0,
+    );
     if (m && m.balance >= 100 && r.chance(0.4)) {
       // The POS asks what may be redeemed before it offers points as payment.
       const q = await this.post('/v1/baskets/quote', { memberNo: m.memberNo, lines: body.lines });
@@ -255,9 +260,18 @@ export class Pos {
       if (max >= 100) {
         const points = r.int(1, Math.floor(max / 100)) * 100;
         body.tenders.push({ type: 'points', points });
+        // What the points are worth (a tier's redemption bonus raises it): the rest is paid in money.
+        const p = await this.post('/v1/baskets/quote', {
+          memberNo: m.memberNo,
+          lines: body.lines,
+          redeemPoints: points,
+        });
+        const priced = p.body as { total: number; redemptionValue: number };
+        if (p.status === 200) due = priced.total - priced.redemptionValue;
+        else this.problem('quote', p, body);
       }
     }
-    body.tenders.push({ type: r.pick(['cash', 'card', 'other'] as const), amount: gross });
+    body.tenders.push({ type: r.pick(['cash', 'card', 'other'] as const), amount: due });
     const a = await this.post('/v1/sales', body);
     this.stats.sales += 1;
     if (!this.recorded('sale', a, body)) return;
