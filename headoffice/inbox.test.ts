@@ -419,10 +419,10 @@ describe('accepted batches held back (background apply only when the clock is ad
     tick();
     expect(ledgerRows()).toBe(a1.lastSeq + 4);
     await ok(A, a2);
-    // The row as stored, then a corruption no code path writes: the body is no batch any more.
+    // The row as stored, then a corruption no code path writes: the (encrypted) body no longer opens.
     const original = readWrite((db) => {
-      const row = db.prepare('SELECT id, body FROM inbox').get() as { id: number; body: string };
-      db.prepare("UPDATE inbox SET body = 'x' WHERE id = ?").run(row.id);
+      const row = db.prepare('SELECT id, body_enc FROM inbox').get() as { id: number; body_enc: Buffer };
+      db.prepare("UPDATE inbox SET body_enc = X'00' WHERE id = ?").run(row.id);
       return row;
     });
     expect((await health()).inbox).toMatchObject({ batches: 1, entries: a2.entries.length, failing: false });
@@ -459,7 +459,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect((await health()).inbox).toMatchObject({ batches: 1, stuckTills: ['A'] });
 
     // Repaired, the kept row is applied by the next read, once.
-    readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = ?').run(original.body, original.id));
+    readWrite((db) => db.prepare('UPDATE inbox SET body_enc = ? WHERE id = ?').run(original.body_enc, original.id));
     expect((await tillView('A')).ackSeq).toBe(a2.lastSeq);
     expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await expectHolds(
@@ -482,14 +482,14 @@ describe('accepted batches held back (background apply only when the clock is ad
     await ok(A, a2);
     await ok(B, B.batch(1, 5));
     await ok(A, a3);
-    let original = '';
+    let original: Buffer | null = null;
     await t.restart(() => {
       expect(inbox()).toHaveLength(3);
       readWrite((db) => {
         original = (
-          db.prepare('SELECT body FROM inbox WHERE id = (SELECT min(id) FROM inbox)').get() as { body: string }
-        ).body;
-        db.prepare("UPDATE inbox SET body = '{' WHERE id = (SELECT min(id) FROM inbox)").run();
+          db.prepare('SELECT body_enc FROM inbox WHERE id = (SELECT min(id) FROM inbox)').get() as { body_enc: Buffer }
+        ).body_enc;
+        db.prepare("UPDATE inbox SET body_enc = X'00' WHERE id = (SELECT min(id) FROM inbox)").run();
       });
     });
     // Starting tried (and failed) to apply A's rows: they wait, health says so, reads answer,
@@ -520,7 +520,9 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect(logEvents('inbox_apply_failed')).toHaveLength(1);
 
     await t.restart(() => {
-      readWrite((db) => db.prepare('UPDATE inbox SET body = ? WHERE id = (SELECT min(id) FROM inbox)').run(original));
+      readWrite((db) =>
+        db.prepare('UPDATE inbox SET body_enc = ? WHERE id = (SELECT min(id) FROM inbox)').run(original),
+      );
     });
     expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await ok(A, a4);
