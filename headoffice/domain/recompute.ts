@@ -12,6 +12,13 @@
  *
  * Birthday bonuses need the member's birthday; when head office has no member record yet,
  * bonus points are not compared (the note says so).
+ *
+ * Timing (issue 11, finding 3; DOMAIN.md 12 "Late sales"): the till's own dates are checked
+ * against head office's receipt time, which no till controls. A sale that occurred more than the
+ * rule set's `lateSaleMaxDays` before head office received it is flagged `late_sale` (a till
+ * refuses those itself, so one arriving means a till that does not), and one the till says it
+ * recorded after head office received it is flagged `recorded_in_future` (a till whose clock
+ * was moved to widen its late budget), beyond the clock skew a signature is allowed anyway.
  */
 import { z } from 'zod';
 import { computeEarn } from '../../core/engine/earn.js';
@@ -22,6 +29,7 @@ import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { SaleRecord } from '../../core/sync/protocol.js';
+import { MAX_CLOCK_SKEW_MS } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
 
 /** Only what the engine needs from the till's sale request; extra fields a newer till sends are ignored. */
@@ -51,6 +59,22 @@ export interface SaleCheckInput {
   tillView: MemberState | null;
   /** the member's "MM-DD" birthday or null; undefined when head office has no member record */
   birthday: string | null | undefined;
+  /** when head office received the sale (ISO); absent: timing is not checked */
+  receivedAt?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** `late_sale` / `recorded_in_future` against head office's receipt time (see the header). */
+export function timingFlags(sale: SaleRecord, rs: RuleSet, receivedAt: string | undefined): string[] {
+  if (receivedAt === undefined) return [];
+  const received = Date.parse(receivedAt);
+  const flags: string[] = [];
+  if (received - Date.parse(sale.occurredAt) > rs.lateSaleMaxDays * DAY_MS) flags.push('late_sale');
+  if (sale.recordedAt !== undefined && Date.parse(sale.recordedAt) - received > MAX_CLOCK_SKEW_MS) {
+    flags.push('recorded_in_future');
+  }
+  return flags;
 }
 
 export interface SaleCheck {
@@ -69,6 +93,15 @@ function context(rs: RuleSet, input: SaleCheckInput, memberNo: string): MemberCo
 }
 
 export function checkSale(input: SaleCheckInput): SaleCheck {
+  const c = checkPoints(input);
+  if (!input.ruleSet || c.note === 'pending') return c;
+  const flags = timingFlags(input.sale, input.ruleSet, input.receivedAt);
+  if (flags.length === 0) return c;
+  const note = [...flags, ...(c.mismatch ? [c.note] : [])].join('; ');
+  return { ...c, mismatch: true, note };
+}
+
+function checkPoints(input: SaleCheckInput): SaleCheck {
   const { sale, ruleSet: rs } = input;
   if (!rs) return { recomputedPoints: null, recomputedBonus: null, mismatch: true, note: 'unknown_rule_version' };
   if (sale.memberNo !== null && input.saleEntries.length === 0) {

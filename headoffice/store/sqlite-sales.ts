@@ -107,7 +107,7 @@ function saleEntries(batch: SaleBatch, saleId: string, memberNo: string): HqEntr
   return out;
 }
 
-function check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord): SaleCheck {
+function check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord, receivedAt: string): SaleCheck {
   const rs = d.rules.version(sale.ruleVersion);
   const entries = sale.memberNo === null ? [] : saleEntries(batch, sale.saleId, sale.memberNo);
   const first = entries[0];
@@ -121,7 +121,7 @@ function check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord): SaleCheck {
       : tillViewBefore(d.db, batch.caches, batch.chain, sale.memberNo, lowestTier(rs).code, first.seq);
   }
   const birthday = sale.memberNo === null ? null : birthdayOf(d, batch, sale.memberNo);
-  return checkSale({ sale, ruleSet: rs, saleEntries: entries, tillView, birthday });
+  return checkSale({ sale, ruleSet: rs, saleEntries: entries, tillView, birthday, receivedAt });
 }
 
 export function recordSales(
@@ -145,7 +145,7 @@ export function recordSales(
   );
   for (const s of sales) {
     if (known.has(s.saleId)) continue;
-    const c = check(d, batch, s);
+    const c = check(d, batch, s, at);
     q(
       d.db,
       `INSERT INTO sales (till_id, sale_id, store_id, member_no, rule_version, request, points_earned, bonus_points,
@@ -198,7 +198,7 @@ export interface RecordedSaleRow {
   basis: string | null;
 }
 
-type PendingRow = Omit<RecordedSaleRow, 'till_id' | 'store_id'>;
+type PendingRow = Omit<RecordedSaleRow, 'till_id' | 'store_id'> & { received_at: string };
 
 /**
  * Sales that arrived before their entries are checked once the entries are in. `settled`:
@@ -219,19 +219,24 @@ export function recheckPending(
       saleId,
     ) as PendingRow | undefined;
     if (!r) continue;
-    const c = check(d, batch, {
-      saleId: r.sale_id,
-      memberNo: r.member_no,
-      ruleVersion: r.rule_version,
-      request: JSON.parse(r.request) as Record<string, unknown>,
-      pointsEarned: r.points_earned,
-      bonusPoints: r.bonus_points,
-      pointsRedeemed: r.points_redeemed,
-      total: r.total,
-      occurredAt: r.occurred_at,
-      ...(r.recorded_at ? { recordedAt: r.recorded_at } : {}),
-      basis: r.basis === null ? null : (JSON.parse(r.basis) as SaleRecord['basis']),
-    });
+    const c = check(
+      d,
+      batch,
+      {
+        saleId: r.sale_id,
+        memberNo: r.member_no,
+        ruleVersion: r.rule_version,
+        request: JSON.parse(r.request) as Record<string, unknown>,
+        pointsEarned: r.points_earned,
+        bonusPoints: r.bonus_points,
+        pointsRedeemed: r.points_redeemed,
+        total: r.total,
+        occurredAt: r.occurred_at,
+        ...(r.recorded_at ? { recordedAt: r.recorded_at } : {}),
+        basis: r.basis === null ? null : (JSON.parse(r.basis) as SaleRecord['basis']),
+      },
+      r.received_at,
+    );
     q(
       d.db,
       `UPDATE sales SET recomputed_points = ?, recomputed_bonus = ?, mismatch = ?, check_note = ?

@@ -1,0 +1,54 @@
+/**
+ * Issue 11, finding 3 at head office: a sale dated more than `lateSaleMaxDays` before head
+ * office received it, or recorded (by the till's word) after head office received it, is flagged
+ * in the sale check; a sale a few days late is not.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { operator, provision, startHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
+import { DB_FILE } from './store/sqlite.js';
+
+let t: TestHq;
+let till: TillSim;
+
+beforeEach(async () => {
+  t = await startHq();
+  till = await provision(t, 'S1', 'T1');
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();
+
+async function notes(): Promise<Record<string, { note: string; mismatch: number }>> {
+  await t.hq.store.settle();
+  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT sale_id, check_note, mismatch FROM sales').all() as {
+      sale_id: string;
+      check_note: string;
+      mismatch: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.sale_id, { note: r.check_note, mismatch: r.mismatch }]));
+  } finally {
+    db.close();
+  }
+}
+
+describe('late and future-dated sales (finding 3)', () => {
+  it('flags late_sale beyond lateSaleMaxDays and recorded_in_future, and leaves a 10-day-late sale alone', async () => {
+    till.enrol('M1', daysAgo(900));
+    const backdated = [10, 40, 200, 800].map((d) => till.sale('M1', 50_000, daysAgo(d)));
+    const future = till.sale('M1', 10_000, daysAgo(0));
+    future.recordedAt = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    await uploadAll(t, till, 100);
+    const n = await notes();
+    expect(n[backdated[0]?.saleId ?? '']).toEqual({ note: 'ok', mismatch: 0 });
+    for (const s of backdated.slice(1)) expect(n[s.saleId]).toMatchObject({ note: 'late_sale', mismatch: 1 });
+    expect(n[future.saleId]).toMatchObject({ note: 'recorded_in_future', mismatch: 1 });
+    const row = (await operator(t, 'GET', '/v1/tills')).body.tills[0];
+    expect(row.mismatches).toBe(4);
+  });
+});
