@@ -54,6 +54,22 @@ export const MemberViewSchema = z
     rollingSpend: z.number().int(),
     expiringSoon: z.array(z.object({ on: z.string(), points: z.number().int() })),
     cards: z.array(z.object({ code: z.string(), kind: z.string(), status: z.string() })),
+    coupons: z
+      .array(
+        z.object({
+          code: z.string(),
+          rewardId: z.string(),
+          value: z.number().int(),
+          validFrom: z.string(),
+          validTo: z.string(),
+          issuedBy: z.string().describe('the reward entry that issued it, "till:seq"'),
+          usedAt: Instant.nullable(),
+          usedBy: z.string().nullable().describe('the coupon_use entry that used it, "till:seq"'),
+        }),
+      )
+      .describe('coupons issued at any till, known chain-wide (DOMAIN.md 12)'),
+    stamps: z.number().int(),
+    tierSince: z.string().nullable(),
     ledger: z.array(LedgerEntrySchema).describe("in head office's merge order"),
   })
   .meta({ id: 'MemberView' });

@@ -76,6 +76,18 @@ export function memberView(
     rollingSpend: rollingSpend(state, today),
     expiringSoon: expiringBetween(state, today, addDays(today, EXPIRING_SOON_DAYS)),
     cards,
+    coupons: Object.entries(state.coupons ?? {}).map(([code, c]) => ({
+      code,
+      rewardId: c.rewardId,
+      value: c.value,
+      validFrom: c.validFrom,
+      validTo: c.validTo,
+      issuedBy: c.issuedBy,
+      usedAt: c.usedAt,
+      usedBy: c.usedBy,
+    })),
+    stamps: state.stamps,
+    tierSince: state.tierSince,
     ledger,
   };
 }
