@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OperatorAuth } from './auth/operator.js';
+import { ReplayCache } from './auth/replay.js';
+import { BodyGate } from './http/gate.js';
 import { serveDashboard } from './dashboard/page.js';
 import { headOfficeOpenApi } from './openapi.js';
 import { isStorageFull } from '../main/db/errors.js';
@@ -30,6 +32,8 @@ export interface HeadOfficeOptions {
   now?: () => Date;
   /** log lines on stderr too (always in HQ_DATA_DIR/headoffice.log) */
   logToStderr?: boolean;
+  /** request bodies read at once per client address (http/gate.ts); default 4 */
+  maxBodiesPerClient?: number;
 }
 
 export interface HeadOffice {
@@ -154,7 +158,9 @@ async function handle(router: Router, log: Logger, req: IncomingMessage, res: Se
       reply = { status: 500, body: { error: { code: 'internal_error', message: 'head office failed; see its log' } } };
     }
   }
-  send(res, reply, close);
+  // Refused before its body was read (unauthenticated, too many at once): close rather than
+  // drain, so a stranger's body costs nothing.
+  send(res, reply, close || (reply.status >= 400 && !req.complete));
 }
 
 export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOffice> {
@@ -162,7 +168,15 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const log = createLogger({ file: join(opts.dataDir, LOG_FILE), stderr: opts.logToStderr ?? true });
   const store = await openHeadOfficeStore(opts.dataDir, log, now());
   const { auth, generated } = await OperatorAuth.setup(store, opts.operatorToken);
-  const app: AppDeps = { store, log, now, operator: auth, version: VERSION };
+  const app: AppDeps = {
+    store,
+    log,
+    now,
+    operator: auth,
+    version: VERSION,
+    replays: new ReplayCache(),
+    bodies: new BodyGate(opts.maxBodiesPerClient),
+  };
   const router = buildRouter(app);
   await store.refreshSegments(now());
   const timer = setInterval(() => {

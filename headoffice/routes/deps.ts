@@ -1,5 +1,7 @@
 /** What every route needs, wired once by createHeadOffice. */
 import type { OperatorAuth } from '../auth/operator.js';
+import type { ReplayCache } from '../auth/replay.js';
+import type { BodyGate } from '../http/gate.js';
 import type { Logger } from '../log.js';
 import type { HqStore } from '../store/types.js';
 
@@ -9,4 +11,8 @@ export interface AppDeps {
   now: () => Date;
   operator: OperatorAuth;
   version: string;
+  /** signed sync requests already received (auth/replay.ts) */
+  replays: ReplayCache;
+  /** request bodies in flight per client address (http/gate.ts) */
+  bodies: BodyGate;
 }

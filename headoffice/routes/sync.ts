@@ -8,8 +8,8 @@ import {
   type BatchAck,
   type OriginalSale,
 } from '../../core/sync/protocol.js';
-import { authenticateTill } from '../auth/till.js';
-import { decodeBody, parseJson, readRawBody } from '../http/body.js';
+import { authenticateTill, identifyTill, verifyTill } from '../auth/till.js';
+import { decodeBody, parseJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import type { AppDeps } from './deps.js';
@@ -27,9 +27,11 @@ function intParam(url: URL, name: string, dflt: number, min: number, max: number
 
 export function syncRoutes(router: Router, app: AppDeps): void {
   router.add('POST', SYNC_PATHS.batches, async ({ req, target }) => {
-    // Authenticate the bytes on the wire before inflating or parsing anything.
-    const raw = await readRawBody(req);
-    const till = await authenticateTill(app, req, target, raw);
+    // A known till in time before any byte of the body is read; then the signature over the
+    // bytes on the wire before inflating or parsing anything.
+    const claim = await identifyTill(app, req);
+    const raw = await app.bodies.read(req);
+    const till = await verifyTill(app, req, target, claim, raw);
     const parsed = UploadBatch.safeParse(parseJson(await decodeBody(raw, req.headers['content-encoding'])));
     if (!parsed.success) throw invalid('invalid_batch', parsed.error);
     const b = parsed.data;

@@ -1,0 +1,34 @@
+/**
+ * At most a few request bodies in flight per client address (issue 11, finding 6): a client
+ * opening many uploads at once waits for its own (429 `too_many_bodies`), and cannot make head
+ * office hold ten 20 MB bodies for it. A till uploads one batch at a time, so honest tills never
+ * meet the limit; behind a reverse proxy every till shares the proxy's address, so set the
+ * limit there instead (HeadOfficeOptions.maxBodiesPerClient).
+ */
+import type { IncomingMessage } from 'node:http';
+import { readRawBody } from './body.js';
+import { HttpError } from './errors.js';
+
+export const DEFAULT_BODIES_PER_CLIENT = 4;
+
+export class BodyGate {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly perClient = DEFAULT_BODIES_PER_CLIENT) {}
+
+  async read(req: IncomingMessage): Promise<Buffer> {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const n = this.inFlight.get(client) ?? 0;
+    if (n >= this.perClient) {
+      throw new HttpError(429, 'too_many_bodies', `at most ${this.perClient} uploads at once per client`);
+    }
+    this.inFlight.set(client, n + 1);
+    try {
+      return await readRawBody(req);
+    } finally {
+      const left = (this.inFlight.get(client) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(client);
+      else this.inFlight.set(client, left);
+    }
+  }
+}
