@@ -12,6 +12,8 @@
  *                                         a points adjustment, as a head-office ledger entry
  *   grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]
  *                                         a win-back offer, as a head-office ledger entry
+ *   add-operator --id <id> --role viewer|analyst|admin
+ *                                         a named operator; prints their token once
  * Data lives in HQ_DATA_DIR. Exit codes: 0 ok, 1 refused or failed, 2 usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { ProvisionError, addTill, envLines } from './provision.js';
 import { createHeadOffice } from './server.js';
+import { OPERATOR_ROLES, digest, newOperatorToken, type OperatorRole } from './auth/operator.js';
 import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } from './api-schemas.js';
 import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } from './store/types.js';
 
@@ -31,7 +34,8 @@ const USAGE =
   '       | erase-member --member <no> --operator <id> --reason <text>\n' +
   '       | run-eod [--date YYYY-MM-DD]\n' +
   '       | adjust-points --member <no> --points <n> --direction credit|debit --operator <id> --reason <text>\n' +
-  '       | grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]]\n';
+  '       | grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]\n' +
+  '       | add-operator --id <id> --role viewer|analyst|admin]\n';
 
 class UsageError extends Error {}
 /** A refusal worth one line (an unknown member), not a stack. */
@@ -76,6 +80,27 @@ async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
   try {
     process.stdout.write(envLines(await addTill(store, storeId, tillId)));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A named operator (auth/operator.ts). Whoever can write the data folder can run this, as they
+ * can add-till: the folder is the root of trust. The token is printed once; only its digest is kept.
+ */
+async function addOperatorCommand(cfg: HqConfig, args: string[]): Promise<void> {
+  const id = flag(args, '--id');
+  const role = flag(args, '--role') as OperatorRole;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new UsageError('--id: 1-64 letters, digits, ".", "_" or "-"');
+  if (!OPERATOR_ROLES.includes(role)) throw new UsageError(`--role: one of ${OPERATOR_ROLES.join(', ')}`);
+  const token = newOperatorToken();
+  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  try {
+    const out = await store.addOperator({ id, role, tokenDigest: digest(token), createdBy: 'cli' }, new Date());
+    if (out === 'exists') throw new CliError(`operator ${id} already exists`);
+    process.stdout.write(`OPERATOR_ID=${id}\nOPERATOR_ROLE=${role}\nOPERATOR_TOKEN=${token}\n`);
+    process.stderr.write('The token is shown only this once; head office keeps its SHA-256.\n');
   } finally {
     await store.close();
   }
@@ -218,6 +243,8 @@ async function main(argv: string[]): Promise<void> {
       return adjustPointsCommand(cfg, args);
     case 'grant-win-back':
       return grantWinBackCommand(cfg, args);
+    case 'add-operator':
+      return addOperatorCommand(cfg, args);
     case '--help':
     case 'help':
       process.stdout.write(USAGE);

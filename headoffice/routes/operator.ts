@@ -1,6 +1,8 @@
 /**
  * Operator endpoints (bearer token): member directory, member export and erasure, points
  * adjustments and win-back offers, the end-of-day run, tills, reports, rule sets, segments.
+ * Each route names the role it needs (auth/operator.ts); an action is attributed to the
+ * authenticated operator.
  */
 import type { z } from 'zod';
 import { InvalidRuleSetError, parseRuleSet, type RuleSet } from '../../core/ruleset/schema.js';
@@ -10,6 +12,10 @@ import { decodeBody, parseJson, readJson, readRawBody } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { RequestContext, Router } from '../http/router.js';
 import type { AppDeps } from './deps.js';
+import { attributedId, type OperatorRole, type Principal } from '../auth/operator.js';
+
+/** Who to name in the log for an action without a body id: the operator, or the bootstrap token. */
+const principalId = (who: Principal): string => (who.kind === 'named' ? who.id : 'bootstrap-token');
 
 function parseRules(input: unknown): RuleSet {
   try {
@@ -20,17 +26,19 @@ function parseRules(input: unknown): RuleSet {
   }
 }
 
-async function operatorRequest(req: RequestContext['req']): Promise<OperatorRequest> {
-  const parsed = OperatorRequestBody.safeParse(await readJson(req));
-  if (!parsed.success) throw invalid('invalid_request', parsed.error);
-  return parsed.data;
+async function operatorRequest(req: RequestContext['req'], who: Principal): Promise<OperatorRequest> {
+  return requestOf(req, OperatorRequestBody, who);
 }
 
-/** The body against `schema`, or 400 invalid_request naming the first bad field. */
-async function requestOf<T>(req: RequestContext['req'], schema: z.ZodType<T>): Promise<T> {
+/** The body against `schema` (400 invalid_request naming the first bad field), attributed to `who`. */
+async function requestOf<T extends OperatorRequest>(
+  req: RequestContext['req'],
+  schema: z.ZodType<T>,
+  who: Principal,
+): Promise<T> {
   const parsed = schema.safeParse(await readJson(req));
   if (!parsed.success) throw invalid('invalid_request', parsed.error);
-  return parsed.data;
+  return { ...parsed.data, operatorId: attributedId(who, parsed.data.operatorId) };
 }
 
 /** The end-of-day run's options: the body may be empty (run for today). */
@@ -48,11 +56,11 @@ function decisionRoutes(router: Router, app: AppDeps, guarded: Guard): void {
   router.add(
     'POST',
     '/v1/eod',
-    guarded(async ({ req }) => {
+    guarded('admin', async ({ req }, whoAuth) => {
       const { date } = await eodRequest(req);
       try {
         const report = await app.store.runEndOfDay(app.now(), date);
-        app.log.log('info', 'eod_run', { ...report, trigger: 'operator' });
+        app.log.log('info', 'eod_run', { ...report, trigger: 'operator', operator: principalId(whoAuth) });
         return { status: 200, body: report };
       } catch (e) {
         if (e instanceof FutureDateError) throw new HttpError(400, 'invalid_request', e.message, {}, 'date');
@@ -64,9 +72,9 @@ function decisionRoutes(router: Router, app: AppDeps, guarded: Guard): void {
   router.add(
     'POST',
     '/v1/members/{memberNo}/adjustments',
-    guarded(async ({ req, params }) => {
+    guarded('admin', async ({ req, params }, whoAuth) => {
       const memberNo = params.memberNo ?? '';
-      const body = await requestOf(req, AdjustmentRequest);
+      const body = await requestOf(req, AdjustmentRequest, whoAuth);
       const out = await app.store.adjustPoints(memberNo, body, app.now());
       if (out.kind === 'unknown') throw unknownMember(memberNo);
       if (out.kind === 'insufficient') {
@@ -83,9 +91,9 @@ function decisionRoutes(router: Router, app: AppDeps, guarded: Guard): void {
   router.add(
     'POST',
     '/v1/members/{memberNo}/win-back',
-    guarded(async ({ req, params }) => {
+    guarded('admin', async ({ req, params }, whoAuth) => {
       const memberNo = params.memberNo ?? '';
-      const body = await requestOf(req, WinBackRequest);
+      const body = await requestOf(req, WinBackRequest, whoAuth);
       const out = await app.store.grantWinBack(memberNo, body, app.now());
       if (out.kind === 'unknown') throw unknownMember(memberNo);
       app.log.log('info', 'win_back_granted', { memberNo, operatorId: body.operatorId, until: out.winBackUntil });
@@ -95,21 +103,22 @@ function decisionRoutes(router: Router, app: AppDeps, guarded: Guard): void {
 }
 
 type Guard = (
-  fn: (ctx: RequestContext) => Promise<{ status: number; body: unknown }>,
+  need: OperatorRole,
+  fn: (ctx: RequestContext, who: Principal) => Promise<{ status: number; body: unknown }>,
 ) => (ctx: RequestContext) => Promise<{ status: number; body: unknown }>;
 
 export function operatorRoutes(router: Router, app: AppDeps): void {
-  const guarded: Guard = (fn) => async (ctx) => {
+  const guarded: Guard = (need, fn) => async (ctx) => {
     // Before reading any body: an unauthenticated caller gets nothing, not even parsing.
-    app.operator.check(ctx.req);
-    return fn(ctx);
+    const who = await app.operator.check(ctx.req, need);
+    return fn(ctx, who);
   };
   decisionRoutes(router, app, guarded);
 
   router.add(
     'GET',
     '/v1/members/{memberNo}',
-    guarded(async ({ params }) => {
+    guarded('viewer', async ({ params }) => {
       const memberNo = params.memberNo ?? '';
       const view = await app.store.member(memberNo, app.now());
       if (!view) throw new HttpError(404, 'unknown_member', `no member ${memberNo}`);
@@ -120,9 +129,9 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
   router.add(
     'POST',
     '/v1/members/{memberNo}/export',
-    guarded(async ({ req, params }) => {
+    guarded('analyst', async ({ req, params }, whoAuth) => {
       const memberNo = params.memberNo ?? '';
-      const who = await operatorRequest(req);
+      const who = await operatorRequest(req, whoAuth);
       const out = await app.store.exportMember(memberNo, who, app.now());
       if (!out) throw new HttpError(404, 'unknown_member', `no member ${memberNo}`);
       // No personal data in the log: who, which member, why.
@@ -134,9 +143,9 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
   router.add(
     'POST',
     '/v1/members/{memberNo}/erase',
-    guarded(async ({ req, params }) => {
+    guarded('admin', async ({ req, params }, whoAuth) => {
       const memberNo = params.memberNo ?? '';
-      const who = await operatorRequest(req);
+      const who = await operatorRequest(req, whoAuth);
       const out = await app.store.eraseMember(memberNo, who, app.now());
       switch (out.kind) {
         case 'erased':
@@ -160,11 +169,11 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
   router.add(
     'POST',
     '/v1/cases/{id}/close',
-    guarded(async ({ req, params }) => {
+    guarded('admin', async ({ req, params }, whoAuth) => {
       const raw = params.id ?? '';
       const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(id)) throw new HttpError(404, 'unknown_case', `no case ${raw}`);
-      const who = await operatorRequest(req);
+      const who = await operatorRequest(req, whoAuth);
       const out = await app.store.closeCase(id, who, app.now());
       if (out.kind === 'unknown') throw new HttpError(404, 'unknown_case', `no case ${raw}`);
       if (out.kind === 'closed') app.log.log('info', 'case_closed', { id, operatorId: who.operatorId });
@@ -176,9 +185,9 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
   router.add(
     'POST',
     '/v1/tills/{tillId}/chain/clear',
-    guarded(async ({ req, params }) => {
+    guarded('admin', async ({ req, params }, whoAuth) => {
       const tillId = params.tillId ?? '';
-      const who = await operatorRequest(req);
+      const who = await operatorRequest(req, whoAuth);
       const out = await app.store.clearChain(tillId, who, app.now());
       switch (out.kind) {
         case 'unknown':
@@ -199,30 +208,30 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
   router.add(
     'GET',
     '/v1/tills',
-    guarded(async () => ({ status: 200, body: { tills: await app.store.tills() } })),
+    guarded('viewer', async () => ({ status: 200, body: { tills: await app.store.tills() } })),
   );
 
   router.add(
     'GET',
     '/v1/reports/summary',
-    guarded(async () => ({ status: 200, body: await app.store.summary(app.now()) })),
+    guarded('viewer', async () => ({ status: 200, body: await app.store.summary(app.now()) })),
   );
 
   router.add(
     'POST',
     '/v1/segments/refresh',
-    guarded(async () => ({ status: 200, body: { changed: await app.store.refreshSegments(app.now()) } })),
+    guarded('admin', async () => ({ status: 200, body: { changed: await app.store.refreshSegments(app.now()) } })),
   );
 
   router.add(
     'POST',
     '/v1/rulesets',
-    guarded(async ({ req }) => {
+    guarded('admin', async ({ req }, whoAuth) => {
       const rs = parseRules(await readJson(req));
       const out = await app.store.publishRuleSet(rs, app.now());
       switch (out.kind) {
         case 'published':
-          app.log.log('info', 'ruleset_published', { version: out.version });
+          app.log.log('info', 'ruleset_published', { version: out.version, operator: principalId(whoAuth) });
           return { status: 201, body: { status: 'published', version: out.version, cursor: out.cursor } };
         case 'unchanged':
           return { status: 200, body: { status: 'unchanged', version: out.version } };

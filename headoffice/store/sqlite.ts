@@ -22,6 +22,7 @@ import { runEndOfDay } from './sqlite-eod.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
 import { tillViews } from './sqlite-tills.js';
+import { addOperator, hasAdmin, operatorByDigest } from './sqlite-operators.js';
 import { originalSale } from './sqlite-sales.js';
 import { RuleSetCache, publishRuleSet, seedRuleSet } from './sqlite-rulesets.js';
 import { openDb, q, type Db } from './sqlite-db.js';
@@ -121,6 +122,21 @@ export class SqliteHqStore implements HqStore {
    */
   private applyAll(): void {
     while (this.applyStep(APPLY_CHUNK_ENTRIES) > 0);
+  }
+
+  async addOperator(
+    op: { id: string; role: 'viewer' | 'analyst' | 'admin'; tokenDigest: Buffer; createdBy: string },
+    now: Date,
+  ): Promise<'added' | 'exists'> {
+    return addOperator(this.db, op, now);
+  }
+
+  async operatorByDigest(d: Buffer): Promise<{ id: string; role: 'viewer' | 'analyst' | 'admin' } | null> {
+    return operatorByDigest(this.db, d);
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    return hasAdmin(this.db);
   }
 
   async settle(): Promise<void> {

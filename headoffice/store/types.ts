@@ -130,6 +130,14 @@ export interface HqStore {
   adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome>;
   /** A win-back offer granted by an operator, as a head-office ledger entry. */
   grantWinBack(memberNo: string, req: WinBackRequest, now: Date): Promise<WinBackOutcome>;
+  /** A named operator (auth/operator.ts); 'exists' when the id is taken. */
+  addOperator(
+    op: { id: string; role: 'viewer' | 'analyst' | 'admin'; tokenDigest: Buffer; createdBy: string },
+    now: Date,
+  ): Promise<'added' | 'exists'>;
+  operatorByDigest(digest: Buffer): Promise<{ id: string; role: 'viewer' | 'analyst' | 'admin' } | null>;
+  /** true once a named admin exists: the shared bootstrap token is then refused. */
+  hasAdmin(): Promise<boolean>;
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */

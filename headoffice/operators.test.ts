@@ -1,0 +1,93 @@
+/**
+ * Named operators (issue 11, item 7): `add-operator` (the real CLI, against the running head
+ * office's data folder) prints a token once and keeps its digest; roles limit what a token may
+ * do; an action is attributed to the token's operator, never to another id in the body; the
+ * shared token only bootstraps the first admin.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OPERATOR_TOKEN, at, provision, startHq, uploadAll, type Answer, type TestHq } from './test-helpers.js';
+
+const ROOT = join(import.meta.dirname, '..');
+let t: TestHq;
+
+beforeEach(async () => {
+  t = await startHq();
+  const till = await provision(t, 'S1', 'T1');
+  till.enrol('M1', at(0));
+  till.bonus('M1', 500, at(1));
+  await uploadAll(t, till, 10);
+});
+afterEach(async () => {
+  await t.close();
+});
+
+function addOperator(id: string, role: string): string {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-operator', '--id', id, '--role', role],
+    { cwd: ROOT, env: { ...process.env, HQ_DATA_DIR: t.dataDir }, stdio: ['ignore', 'pipe', 'ignore'] },
+  ).toString();
+  const m = /^OPERATOR_TOKEN=(\S+)$/m.exec(out);
+  if (!m) throw new Error(`no token in ${out}`);
+  return m[1] as string;
+}
+
+async function call(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
+  const res = await fetch(`${t.hq.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const adjust = (operatorId: string) => ({ operatorId, reason: 'goodwill', points: 10, direction: 'credit' });
+
+describe('named operators (item 7)', () => {
+  it('roles: a viewer reads, an analyst also exports, only an admin acts', async () => {
+    const viewer = addOperator('v.zhao', 'viewer');
+    const analyst = addOperator('a.qian', 'analyst');
+    const admin = addOperator('ad.sun', 'admin');
+    expect((await call(viewer, 'GET', '/v1/tills')).status).toBe(200);
+    expect((await call(viewer, 'GET', '/v1/members/M1')).status).toBe(200);
+    const denied = await call(viewer, 'POST', '/v1/members/M1/export', { operatorId: 'v.zhao', reason: 'r' });
+    expect(denied).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect((await call(analyst, 'POST', '/v1/members/M1/export', { operatorId: 'a.qian', reason: 'r' })).status).toBe(
+      200,
+    );
+    expect((await call(analyst, 'POST', '/v1/members/M1/adjustments', adjust('a.qian'))).status).toBe(403);
+    expect((await call(analyst, 'POST', '/v1/members/M1/erase', { operatorId: 'a.qian', reason: 'r' })).status).toBe(
+      403,
+    );
+    expect((await call(analyst, 'POST', '/v1/eod', {})).status).toBe(403);
+    expect((await call(admin, 'POST', '/v1/members/M1/adjustments', adjust('ad.sun'))).status).toBe(201);
+    expect((await call(admin, 'POST', '/v1/eod', {})).status).toBe(200);
+  });
+
+  it('attributes an action to the token, refusing another id in the body', async () => {
+    const admin = addOperator('ad.sun', 'admin');
+    const forged = await call(admin, 'POST', '/v1/members/M1/adjustments', adjust('someone.else'));
+    expect(forged).toMatchObject({ status: 403, body: { error: { code: 'operator_mismatch', field: 'operatorId' } } });
+    const ok = await call(admin, 'POST', '/v1/members/M1/adjustments', adjust('ad.sun'));
+    expect(ok.body.entry.data).toMatchObject({ operator: 'ad.sun' });
+    const exp = await call(admin, 'POST', '/v1/members/M1/export', { operatorId: 'ad.sun', reason: 'asked' });
+    expect(exp.body.operatorActions).toEqual([expect.objectContaining({ action: 'export', operatorId: 'ad.sun' })]);
+  });
+
+  it('the shared token works until the first named admin exists, then never again', async () => {
+    expect((await call(OPERATOR_TOKEN, 'GET', '/v1/tills')).status).toBe(200);
+    addOperator('v.zhao', 'viewer');
+    // A viewer is no admin: the shared token still bootstraps.
+    expect((await call(OPERATOR_TOKEN, 'GET', '/v1/tills')).status).toBe(200);
+    const admin = addOperator('ad.sun', 'admin');
+    expect((await call(OPERATOR_TOKEN, 'GET', '/v1/tills')).status).toBe(401);
+    expect((await call(admin, 'GET', '/v1/tills')).status).toBe(200);
+    expect((await call('not-a-token', 'GET', '/v1/tills')).status).toBe(401);
+    // Kept as a digest: the token itself is in no file of the data folder.
+    for (const f of readdirSync(t.dataDir)) expect(readFileSync(join(t.dataDir, f)).includes(admin)).toBe(false);
+  });
+});
