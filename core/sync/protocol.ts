@@ -168,6 +168,22 @@ export const ReturnRecord = z.object({
   occurredAt: Instant,
 });
 
+/** What a member told staff at the till (DOMAIN.md 9: complaints and feedback recorded at the till). */
+export const FEEDBACK_CATEGORIES = ['service', 'product', 'price', 'points', 'store', 'suggestion', 'other'] as const;
+export const FeedbackKind = z.enum(['complaint', 'suggestion']);
+export const FeedbackRecord = z.object({
+  /** the till's own id for it; head office keys it by (till, feedbackId) so a resend is a no-op */
+  feedbackId: RecordId,
+  kind: FeedbackKind,
+  category: z.enum(FEEDBACK_CATEGORIES),
+  text: z.string().max(2000),
+  memberNo: MemberNo.nullable(),
+  /** the member agreed to be contacted about it */
+  followUp: z.boolean(),
+  staffId: z.string().max(32).nullable(),
+  recordedAt: Instant,
+});
+
 /**
  * POST /v1/sync/batches. `entries` are exactly seq firstSeq..lastSeq of the till's chain
  * (empty when lastSeq = firstSeq - 1: a batch of records only). `prevHash` is the hash of
@@ -184,6 +200,7 @@ export const UploadBatch = z
     members: z.array(MemberUpsert).max(MAX_BATCH_ITEMS).default([]),
     sales: z.array(SaleRecord).max(MAX_BATCH_ITEMS).default([]),
     returns: z.array(ReturnRecord).max(MAX_BATCH_ITEMS).default([]),
+    feedback: z.array(FeedbackRecord).max(MAX_BATCH_ITEMS).default([]),
   })
   .superRefine((b, ctx) => {
     if (b.lastSeq < b.firstSeq - 1) {
@@ -382,6 +399,7 @@ export type MemberUpsert = z.output<typeof MemberUpsert>;
 export type CardItem = z.output<typeof CardItem>;
 export type SaleRecord = z.output<typeof SaleRecord>;
 export type ReturnRecord = z.output<typeof ReturnRecord>;
+export type FeedbackRecord = z.output<typeof FeedbackRecord>;
 export type OriginalSale = z.output<typeof OriginalSale>;
 export type SaleComputation = z.output<typeof SaleComputation>;
 export type BatchAck = z.output<typeof BatchAck>;

@@ -83,6 +83,8 @@ function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]
     members: batches.flatMap((b) => b.members),
     sales: batches.flatMap((b) => b.sales),
     returns: batches.flatMap((b) => b.returns),
+    // bodies accepted before feedback existed have none
+    feedback: batches.flatMap((b) => b.feedback ?? []),
   };
 }
 

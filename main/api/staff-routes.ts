@@ -13,6 +13,7 @@ import type { TillContext } from '../service/context.js';
 import { TillError } from '../service/errors.js';
 import { summarise } from '../service/members.js';
 import { adjustmentRoutes } from './adjust-routes.js';
+import { feedbackRoutes } from './feedback-routes.js';
 import type { Route, RouteInput } from './routes.js';
 import { MemberSummary } from './schemas.js';
 
@@ -174,6 +175,7 @@ function memberOrThrow(ctx: TillContext, memberNo: string) {
 export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
   return [
     ...adjustmentRoutes(staff),
+    ...feedbackRoutes(),
     {
       method: 'POST',
       path: '/v1/staff/sessions',

@@ -1,7 +1,7 @@
 /** The sync outbox: written inside the same transaction as the ledger entries it belongs with. */
 import type { Db } from './open.js';
 
-export type OutboxKind = 'member' | 'sale' | 'return' | 'card';
+export type OutboxKind = 'member' | 'sale' | 'return' | 'card' | 'feedback';
 
 export interface OutboxRow {
   id: number;

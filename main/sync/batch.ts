@@ -4,7 +4,14 @@
  */
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { GENESIS_HASH } from '../../core/ledger/hash.js';
-import type { MemberUpsert, ReturnRecord, SaleRecord, UploadBatchInput } from '../../core/sync/protocol.js';
+import type {
+  FeedbackRecord,
+  MemberUpsert,
+  ReturnRecord,
+  SaleRecord,
+  UploadBatchInput,
+} from '../../core/sync/protocol.js';
+import { feedbackById } from '../db/feedback.js';
 import { foreignSales } from '../db/foreign-sales.js';
 import type { TillContext } from '../service/context.js';
 import type { SaleResult } from '../service/sales.js';
@@ -114,6 +121,7 @@ export function prepareBatch(
   const members: MemberUpsert[] = [];
   const sales: SaleRecord[] = [];
   const returns: ReturnRecord[] = [];
+  const feedback: FeedbackRecord[] = [];
   const seenMembers = new Set<string>();
   for (const row of rows) {
     switch (row.kind) {
@@ -135,6 +143,11 @@ export function prepareBatch(
         if (r) returns.push(r);
         break;
       }
+      case 'feedback': {
+        const f = feedbackById(ctx.db, ctx.cipher, row.ref);
+        if (f) feedback.push(f);
+        break;
+      }
       default: {
         const never: never = row.kind;
         throw new Error(`unknown outbox kind ${String(never)}`);
@@ -154,6 +167,7 @@ export function prepareBatch(
       members,
       sales,
       returns,
+      feedback,
     },
     lastOutboxId,
     empty: entries.length === 0 && rows.length === 0,
