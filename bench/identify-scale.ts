@@ -6,7 +6,7 @@
  * Enrolling a million members through enrol() would take far too long (encryption, ledger,
  * hash chain per member), so the members are bulk-loaded in transactions of 50,000 through
  * the till's own MemberStore.insert / linkCard (so personal fields really are AES-GCM
- * encrypted and phones HMAC-indexed) plus member_state rows of the shape LedgerStore writes.
+ * encrypted and phones HMAC-indexed) plus member_state and lots rows of the shape LedgerStore writes.
  * Every member also has head office's confirmed merged state (hq_member_state, as the change
  * feed writes it), so identify() decides on the merged view (DOMAIN.md 12): a 1M-member head
  * office state on the till. No ledger rows are written. Each member holds a
@@ -50,6 +50,9 @@ async function loadMembers(till: Till, count: number, seed: number): Promise<str
   const now = ctx.now().toISOString();
   const today = localDate(now, 'Asia/Shanghai').date;
   const putState = ctx.db.prepare('INSERT INTO member_state (member_no, balance, tier, state) VALUES (?, ?, ?, ?)');
+  const putLot = ctx.db.prepare(
+    'INSERT INTO lots (member_no, lot_id, earned_on, expires_on, remaining) VALUES (?, ?, ?, ?, ?)',
+  );
   // Head office's confirmed merged state of every member (DOMAIN.md 12): identify decides on it.
   const putHq = ctx.db.prepare(
     `INSERT INTO hq_member_state (member_no, balance, available, tier, class, confirmed_at, included_seq, state, cursor)
@@ -85,7 +88,8 @@ async function loadMembers(till: Till, count: number, seed: number): Promise<str
         codes.push(card);
       }
       const s = memberState(rand, memberNo, today);
-      putState.run(memberNo, s.balance, s.tier, JSON.stringify(s));
+      putState.run(memberNo, s.balance, s.tier, JSON.stringify({ ...s, lots: [] }));
+      for (const l of s.lots) putLot.run(memberNo, l.id, l.earnedOn, l.expiresOn, l.remaining);
       putHq.run(memberNo, s.balance, s.balance, s.tier, now, JSON.stringify(s), i + 1);
     }
   });

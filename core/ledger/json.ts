@@ -40,11 +40,17 @@ export class StateTexts {
   constructor(private readonly max = 2_000) {}
 
   parse(memberNo: string, text: string): MemberState {
-    const hit = this.map.get(memberNo);
-    if (hit && hit.text === text) return hit.state;
+    const hit = this.get(memberNo, text);
+    if (hit) return hit;
     const state = JSON.parse(text) as MemberState;
     this.remember(memberNo, text, state);
     return state;
+  }
+
+  /** The state last seen with exactly this text, if any. */
+  get(memberNo: string, text: string): MemberState | undefined {
+    const hit = this.map.get(memberNo);
+    return hit && hit.text === text ? hit.state : undefined;
   }
 
   /** After writing `text` for `state`: the next read of the same text needs no parse. */

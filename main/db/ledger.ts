@@ -6,8 +6,8 @@
 import type { EntryData, EntryKind, LedgerEntry } from '../../core/ledger/entry.js';
 import { rowToEntry, type LedgerRow } from '../../core/ledger/row.js';
 import { GENESIS_HASH, signEntry } from '../../core/ledger/hash.js';
-import { StateTexts, stateJson } from '../../core/ledger/json.js';
-import { applyEntry, emptyState, type MemberState } from '../../core/ledger/state.js';
+import { StateTexts } from '../../core/ledger/json.js';
+import { applyEntry, emptyState, type Lot, type MemberState } from '../../core/ledger/state.js';
 import type { Db } from './open.js';
 
 export interface NewEntry {
@@ -31,6 +31,7 @@ export class LedgerStore {
   private readonly getState;
   private readonly putState;
   private readonly delLots;
+  private readonly lotsOf;
   private readonly delLot;
   private readonly putLot;
   private readonly byMember;
@@ -56,6 +57,11 @@ export class LedgerStore {
        ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state`,
     );
     this.delLots = db.prepare('DELETE FROM lots WHERE member_no = ?');
+    // In the reducer's lot order (core/ledger/state.ts): expiry (never last), earned, id.
+    this.lotsOf = db.prepare(
+      `SELECT lot_id AS id, earned_on AS earnedOn, expires_on AS expiresOn, remaining FROM lots
+       WHERE member_no = ? ORDER BY expires_on IS NULL, expires_on, earned_on, lot_id`,
+    );
     this.delLot = db.prepare('DELETE FROM lots WHERE member_no = ? AND lot_id = ?');
     this.putLot = db.prepare(
       `INSERT INTO lots (member_no, lot_id, earned_on, expires_on, remaining) VALUES (?, ?, ?, ?, ?)
@@ -71,9 +77,19 @@ export class LedgerStore {
     return h ?? { seq: 0, hash: GENESIS_HASH };
   }
 
+  /**
+   * The member's cached state: the document in member_state (everything but the lots) and the
+   * lots from their own table. A long-standing member has hundreds of lots and a sale changes one
+   * or two, so the document stays small and a sale writes only the rows it changes.
+   */
   state(memberNo: string, firstTier: string): MemberState {
     const row = this.getState.get(memberNo) as { state: string } | undefined;
-    return row ? this.texts.parse(memberNo, row.state) : emptyState(memberNo, firstTier);
+    if (!row) return emptyState(memberNo, firstTier);
+    const hit = this.texts.get(memberNo, row.state);
+    if (hit) return hit;
+    const state: MemberState = { ...(JSON.parse(row.state) as MemberState), lots: this.lotsOf.all(memberNo) as Lot[] };
+    this.texts.remember(memberNo, row.state, state);
+    return state;
   }
 
   /** Appends and folds; returns the signed entries and the member's new state. */
@@ -110,11 +126,12 @@ export class LedgerStore {
   }
 
   /**
-   * Writes the cached state. With the previous state given, only the lots that changed are
-   * written: a long-standing member has many lots and a sale touches one or two.
+   * Writes the cached state: the document without its lots (`"lots":[]`; every change of lots
+   * comes with an entry, so the document's text changes with them) and, with the previous state
+   * given, only the lots that changed.
    */
   saveState(s: MemberState, previous?: MemberState): void {
-    const text = stateJson(s);
+    const text = JSON.stringify({ ...s, lots: [] });
     this.putState.run(s.memberNo, s.balance, s.tier, text);
     this.texts.remember(s.memberNo, text, s);
     if (!previous) {

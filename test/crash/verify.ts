@@ -168,9 +168,12 @@ function check(db: Database.Database, expect: Expectations): VerifyReport {
       badStates.push(`${m}: state column disagrees with balance/tier columns`);
     }
     const folded = foldEntries(m, firstTier, own);
-    if (!isDeepStrictEqual(folded, cached)) badStates.push(`${m}: cached state differs from the ledger fold`);
+    // The document holds everything but the lots, which live in their own table (main/db/ledger.ts).
+    if (!isDeepStrictEqual({ ...folded, lots: [] }, { ...cached, lots: [] })) {
+      badStates.push(`${m}: cached state differs from the ledger fold`);
+    }
     const lots = (lotsOf.all(m) as { lot_id: string; remaining: number }[]).map((l) => `${l.lot_id}=${l.remaining}`);
-    const expectedLots = cached.lots.map((l) => `${l.id}=${l.remaining}`);
+    const expectedLots = folded.lots.map((l) => `${l.id}=${l.remaining}`);
     if (!isDeepStrictEqual(lots.sort(), expectedLots.sort())) badStates.push(`${m}: lots table differs from the state`);
   }
   if (badBalances.length) problems.push(`balances that are not the ledger's sum: ${listed(badBalances)}`);
