@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { LedgerEntrySchema, MemberFeed } from '../core/sync/protocol.js';
+import { FeedbackCounts } from './feedback-schemas.js';
 
 const Lifecycle = z.enum(['new', 'active', 'at_risk', 'dormant']);
 const MemberClass = z.enum(['A', 'B', 'C', 'D']);
@@ -173,6 +174,8 @@ export const SummaryReportSchema = z
     staff: z.array(z.object({ staffId: z.string(), enrolments: z.number().int() })),
     tills: z.object({ total: z.number().int(), broken: z.number().int() }),
     doubleSpendCases: z.array(DoubleSpendCaseSchema),
+    /** complaints and suggestions recorded at the tills (DOMAIN.md 9) */
+    feedback: FeedbackCounts,
   })
   .meta({ id: 'SummaryReport' });
 

@@ -36,6 +36,7 @@ import {
   WinBackAnswer,
   WinBackRequest,
 } from './api-schemas.js';
+import { FeedbackActionAnswer, FeedbackAssignRequest, FeedbackCloseRequest, FeedbackList } from './feedback-schemas.js';
 
 type Auth = 'till' | 'operator' | 'none';
 
@@ -194,6 +195,38 @@ const OPS: readonly Op[] = [
     summary: 'The programme measures of DOMAIN.md 9, tills and double-spend cases',
     auth: 'operator',
     response: SummaryReportSchema,
+  },
+  {
+    method: 'GET',
+    path: '/v1/feedback',
+    summary: 'Complaints and suggestions recorded at the tills (DOMAIN.md 9), oldest first; analyst or admin',
+    auth: 'operator',
+    response: FeedbackList,
+    query: [
+      {
+        name: 'status',
+        description: 'only those open, assigned or closed',
+        schema: { type: 'string', enum: ['open', 'assigned', 'closed'] },
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/v1/feedback/{id}/assign',
+    summary: 'Assign a piece of feedback to someone to follow it up (409 feedback_closed once closed)',
+    auth: 'operator',
+    request: FeedbackAssignRequest,
+    response: FeedbackActionAnswer,
+    errors: { '403': ErrorBody, '409': ErrorBody },
+  },
+  {
+    method: 'POST',
+    path: '/v1/feedback/{id}/close',
+    summary: 'Close a piece of feedback with a note of what was done (kept encrypted); closing again changes nothing',
+    auth: 'operator',
+    request: FeedbackCloseRequest,
+    response: FeedbackActionAnswer,
+    errors: { '403': ErrorBody },
   },
   {
     method: 'POST',

@@ -19,6 +19,7 @@ import { Router, type Reply } from './http/router.js';
 import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { operatorRoutes } from './routes/operator.js';
 import { syncRoutes } from './routes/sync.js';
 import { EOD_META_KEY, type HqStore } from './store/types.js';
@@ -128,6 +129,7 @@ export function buildRouter(app: AppDeps): Router {
   }));
   syncRoutes(router, app);
   operatorRoutes(router, app);
+  feedbackRoutes(router, app);
   return router;
 }
 

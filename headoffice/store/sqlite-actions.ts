@@ -7,8 +7,9 @@
 import { q, type Db } from './sqlite-db.js';
 import type { CaseCloseOutcome, ChainClearOutcome, OperatorRequest } from './types.js';
 
-/** adjust / win_back: head-office ledger entries an operator asked for (sqlite-adjust.ts) */
-export type OperatorAction = 'export' | 'erase' | 'close_case' | 'clear_chain' | 'adjust' | 'win_back';
+/** adjust / win_back: head-office ledger entries an operator asked for (sqlite-adjust.ts); feedback_*: sqlite-feedback.ts */
+export type OperatorAction =
+  'export' | 'erase' | 'close_case' | 'clear_chain' | 'adjust' | 'win_back' | 'feedback_assign' | 'feedback_close';
 
 export function recordAction(
   db: Db,

@@ -26,6 +26,7 @@ import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
 import { upgradeTouchedMembers } from './sqlite-decisions.js';
 import { insertLedgerEntries } from './sqlite-ledger.js';
+import { recordFeedback } from './sqlite-feedback.js';
 import { foldTouchedMembers } from './sqlite-memberstate.js';
 import { upsertMembers } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
@@ -158,11 +159,12 @@ export function applyBatch(
   );
   advanceTillViews(db, caches, chain);
   const returns = recordReturns(d, till.tillId, b.returns, now);
+  const feedback = recordFeedback(db, d.cipher, till, b.feedback ?? [], now);
   for (const saleId of [...sales.mismatches, ...rechecked]) {
     d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
   }
 
-  const changed = tail.length > 0 || upserted.members + upserted.cards + sales.inserted + returns > 0;
+  const changed = tail.length > 0 || upserted.members + upserted.cards + sales.inserted + returns + feedback > 0;
   const status = (b.entries.length > 0 ? tail.length > 0 : changed) ? 'applied' : 'duplicate';
   return { kind: 'ok', status, ackSeq, headHash, appliedEntries: tail.length };
 }

@@ -15,6 +15,7 @@ import { lowestTier } from '../../core/engine/tiers.js';
 import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
+import { feedbackCounts } from './sqlite-feedback.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { q, type Db } from './sqlite-db.js';
 import type { DoubleSpendCase, SummaryReport } from './types.js';
@@ -212,6 +213,7 @@ export function summary(db: Db, rules: RuleSetCache, now: Date): SummaryReport {
       ).map((r) => ({ staffId: r.staffId, enrolments: r.enrolments })),
       tills,
       doubleSpendCases: cases(db),
+      feedback: feedbackCounts(db),
     };
   })();
 }

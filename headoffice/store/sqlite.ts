@@ -19,6 +19,8 @@ import { clearChain, closeCase } from './sqlite-actions.js';
 import { adjustPoints, grantWinBack } from './sqlite-adjust.js';
 import { HQ_TILL_ID } from './sqlite-decisions.js';
 import { runEndOfDay } from './sqlite-eod.js';
+import { feedbackOp } from './sqlite-feedback.js';
+import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
 import { tillViews } from './sqlite-tills.js';
@@ -137,6 +139,12 @@ export class SqliteHqStore implements HqStore {
 
   async hasAdmin(): Promise<boolean> {
     return hasAdmin(this.db);
+  }
+
+  async feedback(op: FeedbackOp, now: Date): Promise<FeedbackOutcome> {
+    // Applied first: feedback a till uploaded a moment ago is listed.
+    this.applyAll();
+    return this.db.transaction(() => feedbackOp(this.db, this.cipher, op, now)).immediate();
   }
 
   async settle(): Promise<void> {

@@ -20,6 +20,7 @@ import type {
   TillViewSchema,
   WinBackRequest as WinBackRequestSchema,
 } from '../api-schemas.js';
+import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 
 // The ledger as the core type (the schema's loose `data` reads wider than EntryData).
 export type MemberView = Omit<z.output<typeof MemberViewSchema>, 'ledger'> & { ledger: LedgerEntry[] };
@@ -138,6 +139,8 @@ export interface HqStore {
   operatorByDigest(digest: Buffer): Promise<{ id: string; role: 'viewer' | 'analyst' | 'admin' } | null>;
   /** true once a named admin exists: the shared bootstrap token is then refused. */
   hasAdmin(): Promise<boolean>;
+  /** Feedback recorded at the tills: list, assign, or close with a note (DOMAIN.md 9). */
+  feedback(op: FeedbackOp, now: Date): Promise<FeedbackOutcome>;
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */

@@ -1,0 +1,159 @@
+/**
+ * Feedback recorded at the tills (DOMAIN.md 9): stored as batches bring it, listed for
+ * operators, assigned and closed with a note. The member's words and the note are encrypted
+ * with the field key; assigning and closing are operator actions (sqlite-actions.ts), whose
+ * kept reason never holds the note itself.
+ */
+import type { FeedbackRecord } from '../../core/sync/protocol.js';
+import type { HqCipher } from '../crypto.js';
+import type { FeedbackCounts, FeedbackItem, FeedbackOp, FeedbackOutcome, FeedbackStatus } from '../feedback-schemas.js';
+import { recordAction } from './sqlite-actions.js';
+import { q, type Db } from './sqlite-db.js';
+
+interface Row {
+  id: number;
+  till_id: string;
+  feedback_id: string;
+  store_id: string;
+  kind: FeedbackItem['kind'];
+  category: FeedbackItem['category'];
+  text_enc: Buffer;
+  member_no: string | null;
+  follow_up: number;
+  staff_id: string | null;
+  recorded_at: string;
+  received_at: string;
+  status: FeedbackStatus;
+  assignee: string | null;
+  assigned_at: string | null;
+  closed_at: string | null;
+  closed_by: string | null;
+  close_note_enc: Buffer | null;
+}
+
+/** Stores a batch's feedback; one sent again is ignored. Returns how many were new. */
+export function recordFeedback(
+  db: Db,
+  cipher: HqCipher,
+  till: { tillId: string; storeId: string },
+  records: readonly FeedbackRecord[],
+  now: Date,
+): number {
+  const put = q(
+    db,
+    `INSERT OR IGNORE INTO feedback (till_id, feedback_id, store_id, kind, category, text_enc, member_no,
+       follow_up, staff_id, recorded_at, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  let added = 0;
+  for (const f of records) {
+    added += put.run(
+      till.tillId,
+      f.feedbackId,
+      till.storeId,
+      f.kind,
+      f.category,
+      cipher.encrypt(f.text),
+      f.memberNo,
+      f.followUp ? 1 : 0,
+      f.staffId,
+      f.recordedAt,
+      now.toISOString(),
+    ).changes;
+  }
+  return added;
+}
+
+function item(cipher: HqCipher, r: Row): FeedbackItem {
+  return {
+    id: r.id,
+    tillId: r.till_id,
+    storeId: r.store_id,
+    feedbackId: r.feedback_id,
+    kind: r.kind,
+    category: r.category,
+    text: cipher.decrypt(r.text_enc),
+    memberNo: r.member_no,
+    followUp: r.follow_up === 1,
+    staffId: r.staff_id,
+    recordedAt: r.recorded_at,
+    receivedAt: r.received_at,
+    status: r.status,
+    assignee: r.assignee,
+    assignedAt: r.assigned_at,
+    closedAt: r.closed_at,
+    closedBy: r.closed_by,
+    closeNote: r.close_note_enc ? cipher.decrypt(r.close_note_enc) : null,
+  };
+}
+
+const byId = (db: Db, id: number): Row | undefined => q(db, 'SELECT * FROM feedback WHERE id = ?').get(id) as Row;
+
+function list(db: Db, cipher: HqCipher, status?: FeedbackStatus): FeedbackItem[] {
+  const rows = (
+    status
+      ? q(db, 'SELECT * FROM feedback WHERE status = ? ORDER BY id').all(status)
+      : q(db, 'SELECT * FROM feedback ORDER BY id').all()
+  ) as Row[];
+  return rows.map((r) => item(cipher, r));
+}
+
+function assign(db: Db, cipher: HqCipher, op: Extract<FeedbackOp, { kind: 'assign' }>, at: string): FeedbackOutcome {
+  const r = byId(db, op.id);
+  if (!r) return { kind: 'unknown' };
+  if (r.status === 'closed') return { kind: 'is_closed', item: item(cipher, r) };
+  q(db, "UPDATE feedback SET status = 'assigned', assignee = ?, assigned_at = ? WHERE id = ?").run(
+    op.assignee,
+    at,
+    op.id,
+  );
+  const who = { operatorId: op.operatorId, reason: op.reason ?? `assigned to ${op.assignee}` };
+  recordAction(db, 'feedback_assign', String(op.id), who, at, op.assignee);
+  return { kind: 'assigned', item: item(cipher, byId(db, op.id) as Row) };
+}
+
+function close(db: Db, cipher: HqCipher, op: Extract<FeedbackOp, { kind: 'close' }>, at: string): FeedbackOutcome {
+  const r = byId(db, op.id);
+  if (!r) return { kind: 'unknown' };
+  if (r.status === 'closed') return { kind: 'already_closed', item: item(cipher, r) };
+  q(db, "UPDATE feedback SET status = 'closed', closed_at = ?, closed_by = ?, close_note_enc = ? WHERE id = ?").run(
+    at,
+    op.operatorId,
+    cipher.encrypt(op.note),
+    op.id,
+  );
+  // The note may name people: the action keeps that it was closed, not what it says.
+  recordAction(db, 'feedback_close', String(op.id), { operatorId: op.operatorId, reason: 'feedback closed' }, at);
+  return { kind: 'closed', item: item(cipher, byId(db, op.id) as Row) };
+}
+
+/** Run inside a transaction. */
+export function feedbackOp(db: Db, cipher: HqCipher, op: FeedbackOp, now: Date): FeedbackOutcome {
+  const at = now.toISOString();
+  switch (op.kind) {
+    case 'list':
+      return { kind: 'list', items: list(db, cipher, op.status) };
+    case 'assign':
+      return assign(db, cipher, op, at);
+    case 'close':
+      return close(db, cipher, op, at);
+    default: {
+      const never: never = op;
+      throw new Error(`unknown feedback operation ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Complaints and suggestions by state, for the summary report. */
+export function feedbackCounts(db: Db): FeedbackCounts {
+  const rows = q(db, 'SELECT kind, status, count(*) AS n FROM feedback GROUP BY kind, status').all() as {
+    kind: 'complaint' | 'suggestion';
+    status: FeedbackStatus;
+    n: number;
+  }[];
+  const counts = (kind: string) => {
+    const of = (s: FeedbackStatus) => rows.find((r) => r.kind === kind && r.status === s)?.n ?? 0;
+    return { open: of('open') + of('assigned'), assigned: of('assigned'), closed: of('closed') };
+  };
+  return { complaints: counts('complaint'), suggestions: counts('suggestion') };
+}
