@@ -106,10 +106,20 @@ export const DoubleSpendCaseSchema = z
   .object({
     id: z.number().int(),
     kind: z
-      .enum(['double_spend', 'coupon_reuse', 'expiry_conflict'])
+      .enum([
+        'double_spend',
+        'coupon_reuse',
+        'expiry_conflict',
+        'earning_velocity_member',
+        'earning_velocity_cashier',
+        'enrolment_burst_prefix',
+        'enrolment_burst_cashier',
+        'redeem_after_earn',
+      ])
       .describe(
         'double_spend: two stores spent the same points offline; coupon_reuse: one coupon used twice offline; ' +
-          'expiry_conflict: head office expired points a late offline entry had already spent (DOMAIN.md 12)',
+          'expiry_conflict: head office expired points a late offline entry had already spent (DOMAIN.md 12); ' +
+          'the rest are anomaly rules with their evidence in detail (headoffice/domain/anomalies.ts)',
       ),
     memberNo: z.string(),
     tills: z.array(z.string()),

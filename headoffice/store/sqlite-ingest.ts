@@ -24,6 +24,7 @@ import { localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
+import { detectEntryAnomalies } from './sqlite-anomalies.js';
 import { upgradeTouchedMembers } from './sqlite-decisions.js';
 import { insertLedgerEntries } from './sqlite-ledger.js';
 import { recordFeedback } from './sqlite-feedback.js';
@@ -139,6 +140,7 @@ export function applyBatch(
     folded = foldTouchedMembers(db, caches, tailByMember, row.ack_seq, { firstTier: lowestTier(rs).code, today }, now);
     // Spend that only adds up across stores: head office upgrades on the merged state (DOMAIN.md 12).
     upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today);
+    detectEntryAnomalies(db, tail, now);
   }
   const chain: BatchChain = {
     tillId: till.tillId,

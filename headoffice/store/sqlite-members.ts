@@ -21,6 +21,7 @@ import type { MemberFeed, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { MemberClass } from '../../core/segments.js';
 import { isWithheld, judgeMemberChange, type RefusalReason, type Uploader } from '../domain/ownership.js';
+import { detectEnrolmentAnomalies } from './sqlite-anomalies.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, type Db } from './sqlite-db.js';
 
@@ -160,6 +161,7 @@ function upsertMember(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert,
     return;
   }
   writeMember(db, cipher, till.tillId, m, status, mac, now);
+  if (!ex) detectEnrolmentAnomalies(db, cipher, till.tillId, m, now);
   out.members += 1;
 }
 

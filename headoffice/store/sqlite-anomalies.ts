@@ -1,0 +1,190 @@
+/**
+ * The anomaly rules of domain/anomalies.ts against the database, inside the applying
+ * transaction: counters in `anomaly_counters`, cases in `cases` (kinds of migration 010).
+ */
+import type { MemberUpsert } from '../../core/sync/protocol.js';
+import type { HqCipher } from '../crypto.js';
+import {
+  CASHIER_ENROLMENTS_PER_HOUR,
+  CASHIER_POINTS_PER_HOUR,
+  MEMBER_SALES_PER_HOUR,
+  PREFIX_ENROLMENTS_PER_DAY,
+  REDEEM_AFTER_EARN_MINUTES,
+  REDEEM_AFTER_EARN_POINTS,
+  crossed,
+  dayBucket,
+  hourBucket,
+  phonePrefix,
+  type AnomalyKind,
+} from '../domain/anomalies.js';
+import type { HqEntry } from '../domain/order.js';
+import { q, type Db } from './sqlite-db.js';
+
+/** Adds `by` to a counter; returns it before and after. */
+function bump(db: Db, rule: string, subject: string, bucket: string, by: number): { before: number; after: number } {
+  const r = q(
+    db,
+    `INSERT INTO anomaly_counters (rule, subject, bucket, n) VALUES (?, ?, ?, ?)
+     ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = n + excluded.n RETURNING n`,
+  ).get(rule, subject, bucket, by) as { n: number };
+  return { before: r.n - by, after: r.n };
+}
+
+interface CaseInput {
+  kind: AnomalyKind;
+  memberNo: string;
+  tillId: string;
+  /** the entry that revealed it; 0 for an enrolment (no entry of its own) */
+  seq: number;
+  points: number;
+  detail: Record<string, unknown>;
+  dedupe: string;
+}
+
+function raise(db: Db, c: CaseInput, now: Date): void {
+  q(
+    db,
+    `INSERT OR IGNORE INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at,
+       kind, detail, dedupe) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    c.memberNo,
+    JSON.stringify([c.tillId]),
+    c.points,
+    c.tillId,
+    c.seq,
+    now.toISOString(),
+    c.kind,
+    JSON.stringify(c.detail),
+    c.dedupe,
+  );
+}
+
+function earnRules(db: Db, e: HqEntry, now: Date): void {
+  const hour = hourBucket(e.occurredAt);
+  const sales = bump(db, 'member_sales', e.memberNo, hour, 1);
+  if (crossed(sales.before, sales.after, MEMBER_SALES_PER_HOUR)) {
+    const detail = { hour, sales: sales.after, threshold: MEMBER_SALES_PER_HOUR };
+    raise(
+      db,
+      {
+        kind: 'earning_velocity_member',
+        memberNo: e.memberNo,
+        tillId: e.tillId,
+        seq: e.seq,
+        points: e.points,
+        detail,
+        dedupe: `member:${hour}`,
+      },
+      now,
+    );
+  }
+  const staffId = e.data.staffId;
+  if (!staffId) return;
+  const pts = bump(db, 'cashier_points', `${e.tillId}/${staffId}`, hour, e.points);
+  if (crossed(pts.before, pts.after, CASHIER_POINTS_PER_HOUR)) {
+    const detail = { staffId, hour, points: pts.after, threshold: CASHIER_POINTS_PER_HOUR };
+    raise(
+      db,
+      {
+        kind: 'earning_velocity_cashier',
+        memberNo: e.memberNo,
+        tillId: e.tillId,
+        seq: e.seq,
+        points: pts.after,
+        detail,
+        dedupe: `cashier:${staffId}:${hour}`,
+      },
+      now,
+    );
+  }
+}
+
+function redeemRule(db: Db, e: HqEntry, now: Date): void {
+  if (e.points < REDEEM_AFTER_EARN_POINTS) return;
+  const at = Date.parse(e.occurredAt);
+  const from = at - REDEEM_AFTER_EARN_MINUTES * 60_000;
+  // sort_ms is never before an entry's occurredAt, so this narrows by index, then by date exactly.
+  const rows = q(
+    db,
+    `SELECT till_id, seq, points, occurred_at FROM ledger
+     WHERE member_no = ? AND sort_ms >= ? AND kind IN ('earn', 'bonus')`,
+  ).all(e.memberNo, from) as { till_id: string; seq: number; points: number; occurred_at: string }[];
+  const recent = rows.filter((r) => {
+    const t = Date.parse(r.occurred_at);
+    return t >= from && t <= at;
+  });
+  const earned = recent.reduce((a, r) => a + r.points, 0);
+  if (earned < e.points) return;
+  const detail = {
+    redeemed: e.points,
+    earned,
+    minutes: REDEEM_AFTER_EARN_MINUTES,
+    earnEntries: recent.map((r) => `${r.till_id}:${r.seq}`),
+  };
+  raise(
+    db,
+    {
+      kind: 'redeem_after_earn',
+      memberNo: e.memberNo,
+      tillId: e.tillId,
+      seq: e.seq,
+      points: e.points,
+      detail,
+      dedupe: 'redeem',
+    },
+    now,
+  );
+}
+
+/** The entry rules over a batch's new entries (already in `ledger`). */
+export function detectEntryAnomalies(db: Db, tail: readonly HqEntry[], now: Date): void {
+  for (const e of tail) {
+    if (e.kind === 'earn') earnRules(db, e, now);
+    else if (e.kind === 'redeem' || e.kind === 'reward') redeemRule(db, e, now);
+  }
+}
+
+/** The enrolment rules, for a member head office has just created from `till`'s upload. */
+export function detectEnrolmentAnomalies(db: Db, cipher: HqCipher, tillId: string, m: MemberUpsert, now: Date): void {
+  const day = dayBucket(m.consentAt);
+  const prefix = phonePrefix(m.phone);
+  if (prefix) {
+    const subject = cipher.mac('phone-prefix', prefix).subarray(0, 8).toString('hex');
+    const c = bump(db, 'enrol_prefix', subject, day, 1);
+    if (crossed(c.before, c.after, PREFIX_ENROLMENTS_PER_DAY)) {
+      const detail = { prefixHash: subject, day, enrolments: c.after, threshold: PREFIX_ENROLMENTS_PER_DAY };
+      raise(
+        db,
+        {
+          kind: 'enrolment_burst_prefix',
+          memberNo: m.memberNo,
+          tillId,
+          seq: 0,
+          points: 0,
+          detail,
+          dedupe: `prefix:${subject}:${day}`,
+        },
+        now,
+      );
+    }
+  }
+  if (!m.enrolledBy) return;
+  const hour = hourBucket(m.consentAt);
+  const c = bump(db, 'enrol_cashier', `${tillId}/${m.enrolledBy}`, hour, 1);
+  if (crossed(c.before, c.after, CASHIER_ENROLMENTS_PER_HOUR)) {
+    const detail = { staffId: m.enrolledBy, hour, enrolments: c.after, threshold: CASHIER_ENROLMENTS_PER_HOUR };
+    raise(
+      db,
+      {
+        kind: 'enrolment_burst_cashier',
+        memberNo: m.memberNo,
+        tillId,
+        seq: 0,
+        points: 0,
+        detail,
+        dedupe: `enrol:${m.enrolledBy}:${hour}`,
+      },
+      now,
+    );
+  }
+}
