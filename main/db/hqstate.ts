@@ -47,6 +47,7 @@ export class HqStateStore {
       ),
       setClass: db.prepare('UPDATE members SET class = ? WHERE member_no = ?'),
       since: db.prepare(`SELECT * FROM ledger WHERE member_no = ? AND seq > ? ORDER BY seq`),
+      hashAt: db.prepare('SELECT hash FROM ledger WHERE seq = ?'),
     };
   }
 
@@ -62,6 +63,11 @@ export class HqStateStore {
 
   setClass(memberNo: string, cls: string | null): void {
     this.q.setClass.run(cls, memberNo);
+  }
+
+  /** The hash of this till's entry `seq`, or null when there is none (yet, or any more). */
+  hashAt(seq: number): string | null {
+    return (this.q.hashAt.get(seq) as { hash: string } | undefined)?.hash ?? null;
   }
 
   /** This till's entries for a member after `seq` (what head office had not yet folded in). */

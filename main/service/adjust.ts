@@ -73,7 +73,7 @@ export function adjustPoints(ctx: TillContext, req: AdjustmentInput): Adjustment
           data: { staffId: req.approvedBy, ...(cashierId ? { cashierId } : {}), note: req.reason },
         },
       ]);
-      const after = advanceView(rs, view, w.state, w.entries, today, locked);
+      const after = advanceView(ctx, rs, view, w.state, w.entries, today, locked);
       return { balance: after.balance, spendable: after.spendable, entry: w.entries[0]?.seq ?? 0 };
     })
     .immediate();

@@ -52,7 +52,7 @@ export function claimService(
           data: { service: req.service, ...(req.staffId ? { staffId: req.staffId } : {}) },
         },
       ]);
-      const after = advanceView(rs, view, w.state, w.entries, today, locked);
+      const after = advanceView(ctx, rs, view, w.state, w.entries, today, locked);
       const used = after.state.servicesUsed?.[serviceKey(year, req.service)] ?? check.used + 1;
       return { tier: view.tier, used, allowance: check.allowance, entry: w.entries[0]?.seq ?? 0 };
     })

@@ -238,7 +238,7 @@ function memberEntries(
     const w = ctx.ledger.append(state, batch);
     state = w.state;
     entries = w.entries.map((e) => e.seq);
-    view = advanceView(rs, view, state, w.entries, today, locked);
+    view = advanceView(ctx, rs, view, state, w.entries, today, locked);
   }
   return { entries, balance: view.balance, tier: view.tier, reversed, pointsShort };
 }

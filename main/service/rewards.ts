@@ -69,7 +69,7 @@ export function redeemReward(
             },
           },
         ]);
-        const after = advanceView(rs, view, w.state, w.entries, today, locked);
+        const after = advanceView(ctx, rs, view, w.state, w.entries, today, locked);
         const seq = w.entries[0]?.seq ?? 0;
         ctx.coupons.put({
           code,

@@ -384,7 +384,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           const written = ctx.ledger.append(own, batch);
           own = written.state;
           entries = written.entries.map((e) => e.seq);
-          view = advanceView(rs, view, own, written.entries, today, locked);
+          view = advanceView(ctx, rs, view, own, written.entries, today, locked);
           // DOMAIN.md 5: the crossing sale earned at the old tier; the new tier applies from the next
           // sale. Judged on the merged view: spend at every store counts (DOMAIN.md 12).
           const t = tierAfterSale(rs, {
@@ -403,7 +403,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
               },
             ]);
             own = w.state;
-            view = advanceView(rs, view, own, w.entries, today, locked);
+            view = advanceView(ctx, rs, view, own, w.entries, today, locked);
             entries.push(...w.entries.map((e) => e.seq));
           }
         } else {

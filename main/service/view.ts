@@ -43,6 +43,72 @@ function summary(
   };
 }
 
+/**
+ * The last view computed per member, with the confirmation it started from and the last entry
+ * it folded: the next decision folds only this till's entries since, whatever the member's
+ * history. Trusted only while the confirmation is the same and the entry it ends with is still
+ * in the ledger with the same hash (a rolled-back transaction leaves neither).
+ */
+interface KeptView {
+  cursor: number;
+  includedSeq: number;
+  throughSeq: number;
+  throughHash: string;
+  state: MemberState;
+}
+
+const keptViews = new WeakMap<TillContext, Map<string, KeptView>>();
+const KEPT_VIEWS = 2_000;
+
+function kept(ctx: TillContext): Map<string, KeptView> {
+  let m = keptViews.get(ctx);
+  if (!m) {
+    m = new Map();
+    keptViews.set(ctx, m);
+  }
+  return m;
+}
+
+function keep(ctx: TillContext, view: MemberView, last: LedgerEntry | undefined): void {
+  const c = view.confirmed;
+  if (!c) return;
+  const m = kept(ctx);
+  const prev = m.get(view.state.memberNo);
+  const through = last ?? (prev && prev.cursor === c.cursor ? prev : null);
+  if (!through) return;
+  m.delete(view.state.memberNo);
+  if (m.size >= KEPT_VIEWS) {
+    const oldest = m.keys().next().value;
+    if (oldest !== undefined) m.delete(oldest);
+  }
+  const [seq, hash] = 'hash' in through ? [through.seq, through.hash] : [through.throughSeq, through.throughHash];
+  m.set(view.state.memberNo, {
+    cursor: c.cursor,
+    includedSeq: c.includedSeq,
+    throughSeq: seq,
+    throughHash: hash,
+    state: view.state,
+  });
+}
+
+/** Where to start the fold: a kept view still valid for this confirmation, else the confirmation itself. */
+function startOf(
+  ctx: TillContext,
+  memberNo: string,
+  hq: { cursor: number; includedSeq: number; state: MemberState },
+): { state: MemberState; after: number } {
+  const k = kept(ctx).get(memberNo);
+  if (
+    k &&
+    k.cursor === hq.cursor &&
+    k.includedSeq === hq.includedSeq &&
+    ctx.hqState.hashAt(k.throughSeq) === k.throughHash
+  ) {
+    return { state: k.state, after: k.throughSeq };
+  }
+  return { state: hq.state, after: hq.includedSeq };
+}
+
 export function memberView(
   ctx: TillContext,
   rs: RuleSet,
@@ -59,9 +125,10 @@ export function memberView(
       unconfirmed: () => ctx.hqState.localSince(own.memberNo, 0),
     };
   }
-  const since = ctx.hqState.localSince(own.memberNo, hq.includedSeq);
-  const state = mergedView(hq.state, since, own);
-  return {
+  const start = startOf(ctx, own.memberNo, { cursor: hq.cursor, includedSeq: hq.includedSeq, state: hq.state });
+  const since = ctx.hqState.localSince(own.memberNo, start.after);
+  const state = mergedView(start.state, since, own);
+  const view: MemberView = {
     state,
     ...summary(rs, state, today, lockedAfter),
     confirmed: {
@@ -71,8 +138,10 @@ export function memberView(
       includedSeq: hq.includedSeq,
       cursor: hq.cursor,
     },
-    unconfirmed: () => since,
+    unconfirmed: () => ctx.hqState.localSince(own.memberNo, hq.includedSeq),
   };
+  keep(ctx, view, since[since.length - 1]);
+  return view;
 }
 
 /**
@@ -80,6 +149,7 @@ export function memberView(
  * folded onto the merged state, without reading anything again.
  */
 export function advanceView(
+  ctx: TillContext,
   rs: RuleSet,
   view: MemberView,
   own: MemberState,
@@ -90,13 +160,10 @@ export function advanceView(
   if (view.confirmed === null) return { ...view, state: own, ...summary(rs, own, today, lockedAfter) };
   let state = view.state;
   for (const e of entries) state = applyMerged(state, e);
-  const before = view.unconfirmed();
-  return {
-    ...view,
-    state,
-    ...summary(rs, state, today, lockedAfter),
-    unconfirmed: () => [...before, ...entries],
-  };
+  // `unconfirmed` reads the ledger, which holds the new entries already.
+  const next: MemberView = { ...view, state, ...summary(rs, state, today, lockedAfter) };
+  keep(ctx, next, entries[entries.length - 1]);
+  return next;
 }
 
 /**
