@@ -7,6 +7,7 @@
  * the uploader imports them instead of copying numbers.
  */
 import { z } from 'zod';
+import { FEEDBACK_CATEGORIES, FEEDBACK_KINDS } from '../feedback.js';
 import { CREDIT_KINDS, DEBIT_KINDS, MARKER_KINDS, type LedgerEntry } from '../ledger/entry.js';
 import type { MemberState } from '../ledger/state.js';
 import type { LineResult } from '../engine/types.js';
@@ -169,8 +170,8 @@ export const ReturnRecord = z.object({
 });
 
 /** What a member told staff at the till (DOMAIN.md 9: complaints and feedback recorded at the till). */
-export const FEEDBACK_CATEGORIES = ['service', 'product', 'price', 'points', 'store', 'suggestion', 'other'] as const;
-export const FeedbackKind = z.enum(['complaint', 'suggestion']);
+export { FEEDBACK_CATEGORIES };
+export const FeedbackKind = z.enum(FEEDBACK_KINDS);
 export const FeedbackRecord = z.object({
   /** the till's own id for it; head office keys it by (till, feedbackId) so a resend is a no-op */
   feedbackId: RecordId,

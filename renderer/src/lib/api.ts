@@ -90,6 +90,18 @@ export interface Card {
   status: 'active' | 'blocked';
 }
 
+import type { FeedbackCategory, FeedbackKind } from '../../../core/feedback.js';
+export { FEEDBACK_CATEGORIES, type FeedbackCategory, type FeedbackKind } from '../../../core/feedback.js';
+
+/** POST /v1/staff/feedback */
+export interface FeedbackBody {
+  kind: FeedbackKind;
+  category: FeedbackCategory;
+  text: string;
+  memberNo?: string;
+  followUp?: boolean;
+}
+
 /** POST /v1/staff/adjustments (a cashier's request names the approving supervisor and their PIN) */
 export interface AdjustmentBody {
   memberNo: string;
@@ -273,6 +285,10 @@ export class Api {
       { code },
       approval ? { 'x-supervisor-approval': approval } : {},
     );
+  }
+
+  feedback(req: FeedbackBody): Promise<{ feedbackId: string }> {
+    return this.call('POST', '/v1/staff/feedback', req);
   }
 
   linkCard(memberNo: string, code: string): Promise<Card> {

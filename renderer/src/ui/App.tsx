@@ -27,6 +27,7 @@ import { Banner, errorText } from './common.js';
 import { Checkout, type IdentifyRequest, type MemberState } from './Checkout.js';
 import { AppContext, makeT, type AppContextValue, type T } from './context.js';
 import { Enrol, type EnrolPrefill } from './Enrol.js';
+import { Feedback } from './Feedback.js';
 import { Lookup } from './Lookup.js';
 import type { DeviceState } from './names.js';
 import { Returns } from './Returns.js';
@@ -35,8 +36,9 @@ import { SignIn } from './SignIn.js';
 import { StatusBar } from './StatusBar.js';
 import { approvalWhy, SupervisorPinDialog, SupervisorScreen } from './Supervisor.js';
 
-type View = 'checkout' | 'lookup' | 'enrol' | 'returns' | 'supervisor' | 'settings';
-const VIEWS: readonly View[] = ['checkout', 'lookup', 'enrol', 'returns', 'supervisor', 'settings'];
+type View = 'checkout' | 'lookup' | 'enrol' | 'returns' | 'supervisor' | 'settings' | 'feedback';
+// Feedback last: the Alt+1…6 shortcuts the cashiers learned keep their screens.
+const VIEWS: readonly View[] = ['checkout', 'lookup', 'enrol', 'returns', 'supervisor', 'settings', 'feedback'];
 
 /** A supervisor's PIN being asked for: what for, what to run with it, and who waits for the outcome. */
 interface PinAsk {
@@ -375,7 +377,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     };
   }, [api]);
 
-  // Alt+1..5 switch screens from the keyboard.
+  // Alt+1..7 switch screens from the keyboard.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
@@ -534,6 +536,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
               }}
             />
           ) : null}
+          {view === 'feedback' ? <Feedback member={memberState.member} /> : null}
           {view === 'settings' ? (
             <Settings
               health={health}
