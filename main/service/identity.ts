@@ -8,7 +8,7 @@ import { writeFileDurably } from '../db/atomic.js';
 import { join } from 'node:path';
 import type { Db } from '../db/open.js';
 import type { TillIdentity } from './context.js';
-import type { TillConfig } from './config.js';
+import { ConfigError, type TillConfig } from './config.js';
 
 /** One prepared read per database: a sale reads the feed cursor (its basis) on every commit. */
 const metaReads = new WeakMap<Db, ReturnType<Db['prepare']>>();
@@ -41,7 +41,37 @@ function remembered(db: Db, key: string, configured: string | null, make: () => 
   return value;
 }
 
+/**
+ * A data folder belongs to the till it was first started as: its ledger is chained and signed
+ * under that id, and head office would refuse those entries from another till. Starting it under
+ * another TILL_ID (a pasted line from the wrong till, two tills sharing a folder) is refused
+ * naming both. TILL_REPROVISION=1 lets the folder take the new id, but only while its ledger is
+ * empty (a till started standalone or with the wrong id and corrected before its first entry);
+ * with entries the fix is a fresh folder once the old till has uploaded (docs/decisions.md).
+ */
+function checkTillId(db: Db, config: TillConfig): void {
+  const stored = meta(db, 'till_id');
+  if (stored === null || config.tillId === null || config.tillId === stored) return;
+  const what = `this data folder belongs to till ${stored}, but TILL_ID is ${config.tillId}`;
+  if (!config.reprovision) {
+    throw new ConfigError(
+      `${what}. Use the TILL_ID this folder was created with, or another TILL_DATA_DIR for till ${config.tillId}; ` +
+        'to re-provision a folder that has recorded nothing yet, set TILL_REPROVISION=1',
+    );
+  }
+  const entries = (db.prepare('SELECT count(*) AS n FROM ledger').get() as { n: number }).n;
+  if (entries > 0) {
+    throw new ConfigError(
+      `${what}, and its ledger holds ${entries} entries recorded as till ${stored}: TILL_REPROVISION=1 cannot ` +
+        `rename them. Start till ${config.tillId} with a fresh TILL_DATA_DIR once till ${stored} has uploaded`,
+    );
+  }
+  // Head office knows the new till from nothing: upload every record again and read the feed from its start.
+  db.prepare("DELETE FROM meta WHERE key IN ('hq_ack_seq', 'hq_ack_outbox', 'hq_change_cursor', 'last_sync_at')").run();
+}
+
 export function resolveIdentity(db: Db, config: TillConfig): TillIdentity {
+  checkTillId(db, config);
   const tillId = remembered(db, 'till_id', config.tillId, () => `till-${randomBytes(3).toString('hex')}`);
   const storeId = remembered(db, 'store_id', config.storeId, () => 'store-1');
   // Member numbers embed this code; derived from the till id so re-provisioning keeps it stable.

@@ -24,7 +24,7 @@ import { openDatabase, type Db } from '../db/open.js';
 import { RuleSetStore } from '../db/rulesets.js';
 import { SaleStore } from '../db/sales.js';
 import { checkHqUrl, ConfigError, type TillConfig } from './config.js';
-import type { TillContext } from './context.js';
+import type { TillContext, TillIdentity } from './context.js';
 import { EventBus } from './events.js';
 import { forgetLegacyQrKey, getMeta, legacyQrKey, resolveIdentity, resolvePosApiKey } from './identity.js';
 import { createLogger, type Logger } from './log.js';
@@ -88,7 +88,14 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     opts.logger ??
     createLogger({ level: config.logLevel, file: join(config.dataDir, 'till.log'), stderr: !opts.quiet });
   const db = openDatabase(join(config.dataDir, 'till.db'));
-  const identity = resolveIdentity(db, config);
+  let identity: TillIdentity;
+  try {
+    identity = resolveIdentity(db, config);
+  } catch (e) {
+    // A folder of another till (ConfigError): leave it as it was found.
+    db.close();
+    throw e;
+  }
   const { cipher, qrKey } = openKeys(db, config.dataDir);
   const rules = new RuleSetStore(db);
   if (rules.isEmpty()) rules.put(DEFAULT_RULE_SET_INPUT, new Date().toISOString());
