@@ -112,7 +112,18 @@ export const SaleView = z
   .meta({ id: 'SaleView' });
 
 export const CardCode = z.object({ code: z.string().min(1).max(256) }).meta({ id: 'CardCodeRequest' });
-export const LinkCard = z.object({ memberNo: z.string().min(1).max(32), code: z.string().min(1).max(256) });
+export const LinkCard = z
+  .object({
+    memberNo: z.string().min(1).max(32),
+    code: z.string().min(1).max(256),
+    source: z
+      .enum(['barcode', 'nfc', 'qr'])
+      .optional()
+      .describe(
+        "what read the code, as the reader's card event said: nfc = a UID (an all-digit UID is then a UID, not a barcode); without it the code is classified by its shape",
+      ),
+  })
+  .meta({ id: 'LinkCardRequest' });
 const Card = z.object({
   code: z.string(),
   kind: z.enum(['barcode', 'nfc', 'qr']),
@@ -351,7 +362,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
         const req = LinkCard.parse(body);
         const m = memberOrThrow(ctx, req.memberNo);
         const rs = ctx.rules.at(ctx.now().toISOString());
-        const c = classifyCode(req.code, { barcodeCheck: rs.cards.barcodeCheck });
+        const c = classifyCode(req.code, { barcodeCheck: rs.cards.barcodeCheck, source: req.source });
         if (!c.ok) throw new TillError(c.code, c.message, 'code');
         if (c.kind === 'qr') throw new TillError('unrecognised_code', 'a member QR cannot be linked as a card', 'code');
         const card =

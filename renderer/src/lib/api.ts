@@ -291,8 +291,9 @@ export class Api {
     return this.call('POST', '/v1/staff/feedback', req);
   }
 
-  linkCard(memberNo: string, code: string): Promise<Card> {
-    return this.call('POST', '/v1/staff/cards/link', { memberNo, code });
+  /** `source` as the reader's card event said, so an all-digit NFC UID links as a UID */
+  linkCard(memberNo: string, code: string, source?: 'barcode' | 'nfc' | 'qr'): Promise<Card> {
+    return this.call('POST', '/v1/staff/cards/link', { memberNo, code, ...(source ? { source } : {}) });
   }
 
   enrol(req: EnrolBody): Promise<MemberSummary & { bonusPoints: number }> {

@@ -46,18 +46,17 @@ export function Lookup(props: {
 
   useEffect(() => {
     if (!props.scanned) return;
-    const code = props.scanned.code;
+    const { code, source } = props.scanned;
     if (linking && member) {
       setLinking(false);
       api
-        .linkCard(member.memberNo, code)
+        .linkCard(member.memberNo, code, source)
         .then(() => {
           setNote(t('lookup.linked'));
           return refreshCards(member.memberNo);
         })
         .catch(setFailure);
     } else {
-      const source = props.scanned.source;
       void load(source ? { code, source } : { code });
     }
     // Only a new scan triggers this.
