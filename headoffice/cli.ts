@@ -59,6 +59,7 @@ async function serve(cfg: HqConfig): Promise<void> {
     port: cfg.port,
     host: cfg.host,
     operatorToken: cfg.operatorToken,
+    tls: cfg.tls,
   });
   if (hq.generatedOperatorToken) {
     process.stdout.write(

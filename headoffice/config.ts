@@ -1,4 +1,5 @@
 /** Head office configuration from the environment (CONTRACTS.md, "Starting things"). */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +9,8 @@ export interface HqConfig {
   host: string;
   operatorToken: string | null;
   databaseUrl: string | null;
+  /** HQ_TLS_CERT and HQ_TLS_KEY (PEM files): head office serves https:// with them */
+  tls: { cert: string; key: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -34,5 +37,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HqConfig {
     host: env.HQ_HOST || '127.0.0.1',
     operatorToken: env.HQ_OPERATOR_TOKEN || null,
     databaseUrl: env.HQ_DATABASE_URL || null,
+    tls: tlsFromEnv(env),
   };
+}
+
+/** Both files or neither: a certificate without its key (or the reverse) is a mistake, said at start. */
+function tlsFromEnv(env: NodeJS.ProcessEnv): { cert: string; key: string } | null {
+  const certFile = env.HQ_TLS_CERT || null;
+  const keyFile = env.HQ_TLS_KEY || null;
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) throw new ConfigError('HQ_TLS_CERT and HQ_TLS_KEY go together: set both or neither');
+  const read = (name: string, file: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${name}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  };
+  return { cert: read('HQ_TLS_CERT', certFile), key: read('HQ_TLS_KEY', keyFile) };
 }

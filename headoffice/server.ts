@@ -4,9 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HQ_SIGNATURE_HEADER, answerSignature } from '../core/sync/sign.js';
 import { OperatorAuth } from './auth/operator.js';
 import { ReplayCache } from './auth/replay.js';
 import { BodyGate } from './http/gate.js';
@@ -35,6 +37,8 @@ export interface HeadOfficeOptions {
   logToStderr?: boolean;
   /** request bodies read at once per client address (http/gate.ts); default 4 */
   maxBodiesPerClient?: number;
+  /** PEM certificate chain and key (HQ_TLS_CERT, HQ_TLS_KEY): serve https:// instead of http:// */
+  tls?: { cert: string; key: string } | null;
 }
 
 export interface HeadOffice {
@@ -90,7 +94,9 @@ function errorReply(e: HttpError): Reply {
 function send(res: ServerResponse, reply: Reply, close: boolean): void {
   if (res.headersSent || res.destroyed) return;
   const body = JSON.stringify(reply.body);
+  const sign = reply.sign;
   res.writeHead(reply.status, {
+    ...(sign ? { [HQ_SIGNATURE_HEADER]: answerSignature(sign.secret, reply.status, sign.requestSignature, body) } : {}),
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
@@ -187,9 +193,12 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   timer.unref();
   const stopEod = await startEodTimer(store, log, now);
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(router, log, req, res);
-  });
+  };
+  const server = opts.tls
+    ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    : createServer(onRequest);
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -201,9 +210,9 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  log.log('info', 'headoffice_started', { host: addr.address, port: addr.port, version: VERSION });
+  log.log('info', 'headoffice_started', { host: addr.address, port: addr.port, tls: !!opts.tls, version: VERSION });
   return {
-    url: `http://${host}:${addr.port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host}:${addr.port}`,
     port: addr.port,
     generatedOperatorToken: generated,
     store,

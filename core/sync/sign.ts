@@ -73,3 +73,32 @@ export function verifySignature(
   const given = Buffer.from(signatureHex, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/**
+ * Head office's answers are signed back (issue 11, item 6): a 2xx answer to a sync request
+ * carries `X-HQ-Signature: <hex HMAC-SHA256(secret, "answer\nSTATUS\nREQUEST_SIGNATURE\nsha256hex(BODY))>`
+ * with the till's own secret. Binding the request's signature (unique per request: it covers
+ * the timestamp) means a recorded answer cannot be served to a later request, so a man in the
+ * middle cannot feed a till an old page, a made-up rule set or a forged card block without the
+ * till's secret. A first step: with one key per till, head office and the till share it; an
+ * Ed25519 key of head office's own would let a till verify without being able to sign.
+ */
+export const HQ_SIGNATURE_HEADER = 'x-hq-signature';
+
+export function answerSignature(secret: string, status: number, requestSig: string, body: string | Uint8Array): string {
+  return createHmac('sha256', secret)
+    .update(`answer\n${status}\n${requestSig}\n${sha256Hex(body)}`)
+    .digest('hex');
+}
+
+export function verifyAnswer(
+  secret: string,
+  status: number,
+  requestSig: string,
+  body: string | Uint8Array,
+  header: string | null | undefined,
+): boolean {
+  if (!header || !/^[0-9a-f]{64}$/.test(header)) return false;
+  const want = Buffer.from(answerSignature(secret, status, requestSig, body), 'hex');
+  return timingSafeEqual(want, Buffer.from(header, 'hex'));
+}

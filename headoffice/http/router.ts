@@ -5,6 +5,8 @@ import { HttpError } from './errors.js';
 export interface Reply {
   status: number;
   body: unknown;
+  /** a till's sync answer: signed back with its secret over its request's signature (core/sync/sign.ts) */
+  sign?: { secret: string; requestSignature: string };
 }
 
 export interface RequestContext {

@@ -11,9 +11,17 @@ import {
 import { authenticateTill, identifyTill, verifyTill } from '../auth/till.js';
 import { decodeBody, parseJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
-import type { Router } from '../http/router.js';
+import type { Reply, Router } from '../http/router.js';
+import type { IncomingMessage } from 'node:http';
+import { parseTillAuthorization } from '../../core/sync/sign.js';
 import type { AppDeps } from './deps.js';
 import type { SaleNarrowing } from '../store/types.js';
+
+/** A 2xx answer signed back to the till that asked (core/sync/sign.ts answerSignature). */
+function signed(req: IncomingMessage, till: { secret: string }, reply: Reply): Reply {
+  const requestSignature = parseTillAuthorization(req.headers.authorization)?.signature ?? '';
+  return { ...reply, sign: { secret: till.secret, requestSignature } };
+}
 
 function intParam(url: URL, name: string, dflt: number, min: number, max: number): number {
   const raw = url.searchParams.get(name);
@@ -58,7 +66,7 @@ export function syncRoutes(router: Router, app: AppDeps): void {
           });
         }
         const body: BatchAck = { status: out.status, ackSeq: out.ackSeq, headHash: out.headHash };
-        return { status: 200, body };
+        return signed(req, till, { status: 200, body });
       }
       case 'gap':
         throw new HttpError(409, 'sequence_gap', `batch starts at ${b.firstSeq}; resend from ${out.expectedSeq}`, {
@@ -81,7 +89,7 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     const till = await authenticateTill(app, req, target, Buffer.alloc(0));
     const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
-    return { status: 200, body: await app.store.changes(till.tillId, after, limit, app.now()) };
+    return signed(req, till, { status: 200, body: await app.store.changes(till.tillId, after, limit, app.now()) });
   });
 
   saleLookupRoute(router, app);
@@ -109,13 +117,13 @@ function narrowing(url: URL): SaleNarrowing {
  */
 function saleLookupRoute(router: Router, app: AppDeps): void {
   router.add('GET', SYNC_PATHS.sale, async ({ req, url, target, params }) => {
-    await authenticateTill(app, req, target, Buffer.alloc(0));
+    const till = await authenticateTill(app, req, target, Buffer.alloc(0));
     const saleId = params.saleId ?? '';
     const out = await app.store.originalSale(saleId, narrowing(url));
     switch (out.kind) {
       case 'found': {
         const body: OriginalSale = out.sale;
-        return { status: 200, body };
+        return signed(req, till, { status: 200, body });
       }
       case 'unknown':
         throw new HttpError(404, 'unknown_sale', `head office holds no sale ${saleId} (of that till or store)`);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/till.js';
 import { ConfigError } from '../service/config.js';
 import { createTill } from '../service/till.js';
+import { HQ_SIGNATURE_HEADER, answerSignature, parseTillAuthorization } from '../../core/sync/sign.js';
 import { HqClient, HqUnreachableError, hqDispatcher } from './client.js';
 
 /** openssl makes the CA; where it is missing the suite is skipped and says why. */
@@ -39,9 +40,15 @@ beforeAll(async () => {
     '-keyout', key, '-out', caFile, '-days', '2', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ], { stdio: 'ignore' }); // prettier-ignore
-  server = createServer({ key: readFileSync(key), cert: readFileSync(caFile) }, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
+  server = createServer({ key: readFileSync(key), cert: readFileSync(caFile) }, (req, res) => {
+    // Signed back as head office signs its answers (core/sync/sign.ts answerSignature).
+    const requestSig = parseTillAuthorization(req.headers.authorization)?.signature ?? '';
+    const body = '{"ok":true}';
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      [HQ_SIGNATURE_HEADER]: answerSignature(creds.secret, 200, requestSig, body),
+    });
+    res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `https://localhost:${(server.address() as AddressInfo).port}`;

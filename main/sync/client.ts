@@ -1,15 +1,28 @@
 /**
- * Signed requests to head office (core/sync/sign.ts): every call authenticates this till.
+ * Signed requests to head office (core/sync/sign.ts): every call authenticates this till, and
+ * every 2xx answer must carry head office's signature over it and this request's signature
+ * (`X-HQ-Signature`), or it is taken for no answer at all (HqUnverifiedError, an
+ * HqUnreachableError): a page, rule set or card block from anyone without the till's secret is
+ * never applied, and a recorded answer cannot be replayed to a later request.
  * TLS: the system's certificate authorities, or only those of TILL_HQ_CA_FILE when it is set
  * (a chain with its own CA): undici's Agent with `connect: { ca }` for every request.
  */
 import { gzipSync } from 'node:zlib';
 import { Agent, fetch, type Dispatcher } from 'undici';
-import { signRequest, type TillCredentials } from '../../core/sync/sign.js';
+import {
+  HQ_SIGNATURE_HEADER,
+  parseTillAuthorization,
+  signRequest,
+  verifyAnswer,
+  type TillCredentials,
+} from '../../core/sync/sign.js';
 
 export class HqUnreachableError extends Error {
   readonly code = 'hq_unreachable';
 }
+
+/** A 2xx answer without head office's valid signature: whoever answered was not head office. */
+export class HqUnverifiedError extends HqUnreachableError {}
 
 export interface HqAnswer {
   status: number;
@@ -53,7 +66,15 @@ export class HqClient {
     } catch (e) {
       throw new HqUnreachableError(`head office unreachable: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const text = await res.text().catch(() => '');
+    const bytes = Buffer.from(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    const requestSig = parseTillAuthorization(signed.authorization)?.signature ?? '';
+    const ok = res.status >= 200 && res.status < 300;
+    if (ok && !verifyAnswer(this.creds.secret, res.status, requestSig, bytes, res.headers.get(HQ_SIGNATURE_HEADER))) {
+      throw new HqUnverifiedError(
+        `head office's answer to ${method} ${path.split('?')[0]} is not signed by head office`,
+      );
+    }
+    const text = bytes.toString('utf8');
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
