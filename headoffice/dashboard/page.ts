@@ -123,7 +123,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       salesTotal: '销售额', memberShare: '会员销售占比', tillsBroken: '链断裂收银机', mismatches: '积分不符',
       name: '名称', count: '数量', store: '门店', enrolments: '入会', sales: '销售笔数', memberSales: '会员销售笔数',
       memberSalesTotal: '会员销售额', till: '收银机', lastUpload: '最后上传', ackSeq: '已确认序号', chain: '链状态',
-      badSignatures: '签名错误', ok: '正常', broken: '断裂', none: '无', member: '会员', tillsCol: '收银机',
+      badSignatures: '签名错误', refused: '被拒会员变更', ok: '正常', broken: '断裂', none: '无', member: '会员', tillsCol: '收银机',
       points: '积分', balanceAfter: '之后余额', statusCol: '状态', detectedAt: '发现时间', resolutionCol: '处理结果', erased: '已注销 (个人信息已删除)', operatorId: '操作员编号', actionCol: '操作', closeCase: '结案', clearChain: '清除标记', exportMember: '导出会员数据', eraseMember: '删除个人信息', askReason: '请填写原因 (将被记录)', needOperator: '请先填写操作员编号', confirmErase: '确定删除该会员的全部个人信息? 此操作不可撤销, 积分流水将保留。', done: '已完成', balance: '可用积分',
       ledgerBalance: '账本余额', debt: '欠分', tier: '等级', cls: '分类', life: '生命周期', memberStatus: '会员状态',
       rollingSpend: '滚动消费', enrolledStore: '入会门店', cards: '卡', ledger: '积分流水', seq: '序号', kind: '类型',
@@ -141,7 +141,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       memberShare: 'Member share', tillsBroken: 'Broken tills', mismatches: 'Mismatches', name: 'Name', count: 'Count',
       store: 'Store', enrolments: 'Enrolments', sales: 'Sales', memberSales: 'Member sales',
       memberSalesTotal: 'Member sales total', till: 'Till', lastUpload: 'Last upload', ackSeq: 'Acknowledged seq',
-      chain: 'Chain', badSignatures: 'Bad signatures', ok: 'ok', broken: 'BROKEN', none: 'none', member: 'Member',
+      chain: 'Chain', badSignatures: 'Bad signatures', refused: 'Refused member changes', ok: 'ok', broken: 'BROKEN', none: 'none', member: 'Member',
       tillsCol: 'Tills', points: 'Points', balanceAfter: 'Balance after', statusCol: 'Status', detectedAt: 'Detected', resolutionCol: 'Resolution', erased: 'Erased (personal data removed)', operatorId: 'Operator id', actionCol: 'Action', closeCase: 'Close', clearChain: 'Clear flag', exportMember: 'Export member data', eraseMember: 'Erase personal data', askReason: 'Reason (it is kept)', needOperator: 'Enter your operator id first', confirmErase: 'Erase all personal data of this member? This cannot be undone; the ledger stays.', done: 'Done',
       balance: 'Balance', ledgerBalance: 'Ledger balance', debt: 'Debt', tier: 'Tier', cls: 'Class',
       life: 'Lifecycle', memberStatus: 'Status', rollingSpend: 'Rolling spend', enrolledStore: 'Enrolled at',
@@ -276,6 +276,9 @@ export const DASHBOARD_JS = String.raw`'use strict';
         false, function (r) { return r.chainStatus === 'broken' ? 'bad' : ''; }],
       ['badSignatures', function (r) { return num(r.badSignatures); }, true, function (r) { return r.badSignatures > 0 ? 'bad' : ''; }],
       ['mismatches', function (r) { return num(r.mismatches); }, true, function (r) { return r.mismatches > 0 ? 'bad' : ''; }],
+      // Member changes head office refused from this till (headoffice/domain/ownership.ts), with the last reason.
+      ['refused', function (r) { return num(r.refusedChanges || 0) + (r.lastRefusal ? ' (' + r.lastRefusal.reason + ')' : ''); },
+        true, function (r) { return r.refusedChanges > 0 ? 'bad' : ''; }],
       ['sales', function (r) { return num(r.sales); }, true],
       ['actionCol', function (r) {
         if (r.chainStatus !== 'broken') return '';
