@@ -69,6 +69,18 @@ describe('change feed', () => {
     expect((await feed(B, f.cursor)).cursor).toBe(f.cursor);
   });
 
+  it("gives the name and phone to the member's own store and to a till of another store once it served them", async () => {
+    const m = A.enrol('M1', at(0));
+    await uploadAll(t, A, 10);
+    const memberTo = async (till: TillSim) =>
+      (await feed(till, 0)).changes.find((c) => c.type === 'member' && c.member.memberNo === 'M1');
+    expect(await memberTo(A)).toMatchObject({ member: { name: m.name, phone: m.phone } });
+    expect(await memberTo(B)).toMatchObject({ member: { name: '*', phone: '*M1' } });
+    B.sale('M1', 10_000, at(5));
+    await uploadAll(t, B, 10);
+    expect(await memberTo(B)).toMatchObject({ member: { name: m.name, phone: m.phone } });
+  });
+
   it('confirms a balance without points whose lots have passed their expiry date', async () => {
     A.enrol('M1', at(0));
     A.append('M1', 'earn', 70, at(1), { expiresOn: '2020-01-31', spend: 7_000 });
