@@ -35,6 +35,8 @@ export function hqDispatcher(ca: string | null | undefined): Dispatcher | undefi
 }
 
 export class HqClient {
+  private lastTs = 0;
+
   constructor(
     private readonly baseUrl: string,
     private readonly creds: TillCredentials,
@@ -53,7 +55,10 @@ export class HqClient {
   }
 
   private async send(method: string, path: string, body: Buffer, headers: Record<string, string>): Promise<HqAnswer> {
-    const signed = signRequest(this.creds, method, path, body, this.now());
+    // Strictly increasing timestamps: two identical requests in one millisecond would carry one
+    // signature, and head office refuses a signature it has seen (409 replayed).
+    this.lastTs = Math.max(Math.floor(this.now()), this.lastTs + 1);
+    const signed = signRequest(this.creds, method, path, body, this.lastTs);
     let res: Awaited<ReturnType<typeof fetch>>;
     try {
       res = await fetch(new URL(path, this.baseUrl), {
