@@ -26,8 +26,34 @@ function rewriteRefs(v: unknown, rename: (id: string) => string): unknown {
  * input and output forms differ keeps its name for the first form and gets `_input`/`_output`
  * for the other, so one name never means two different schemas.
  */
+/** Keys whose values are maps of names to schemas, not schemas: a property may be called "default". */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions']);
+
+/**
+ * A request schema without `default` keywords, each default said in the description instead.
+ * Client generators (openapi-typescript's defaultNonNullable, on by default) make a property
+ * with a default required, which is right for an answer the server fills in and wrong for a
+ * request: the caller would have to send what the server defaults.
+ */
+function withoutDefaults(v: unknown, isMap = false): unknown {
+  if (Array.isArray(v)) return v.map((x) => withoutDefaults(x));
+  if (v === null || typeof v !== 'object') return v;
+  const out: Json = {};
+  for (const [k, x] of Object.entries(v as Json)) {
+    if (!isMap && k === 'default') continue;
+    out[k] = withoutDefaults(x, !isMap && SCHEMA_MAPS.has(k));
+  }
+  const o = v as Json;
+  if (!isMap && 'default' in o) {
+    const said = `default: ${JSON.stringify(o.default)}`;
+    out.description = typeof o.description === 'string' ? `${o.description} (${said})` : said;
+  }
+  return out;
+}
+
 export function schemaOf(s: z.ZodType, io: 'input' | 'output', components: Json): unknown {
-  const { $defs, ...root } = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+  const generated = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+  const { $defs, ...root } = (io === 'input' ? withoutDefaults(generated) : generated) as Json;
   delete root.$schema;
   const defs = ($defs ?? {}) as Json;
   const names = new Map<string, string>(Object.keys(defs).map((id) => [id, id]));
@@ -51,4 +77,20 @@ export function pathParameters(path: string): { parameters?: unknown[] } {
   const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
   if (names.length === 0) return {};
   return { parameters: names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })) };
+}
+
+/** Query parameters from a zod object of them (as its input: a parameter with a default is optional). */
+export function queryParameters(query: z.ZodType | undefined, components: Json): unknown[] {
+  if (!query) return [];
+  const root = schemaOf(query, 'input', components) as { properties?: Json; required?: string[] };
+  return Object.entries(root.properties ?? {}).map(([name, schema]) => {
+    const { description, ...rest } = schema as Json;
+    return {
+      name,
+      in: 'query',
+      required: (root.required ?? []).includes(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
 }

@@ -74,6 +74,7 @@ export function adjustmentRoutes(staff: StaffAuth): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/adjustments',
+      operationId: 'adjustPoints',
       summary:
         "Manually credit or debit a member's points with a reason; needs a supervisor (own session, or a cashier with supervisorStaffId + supervisorPin)",
       request: AdjustmentRequest,

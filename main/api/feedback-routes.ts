@@ -49,6 +49,7 @@ export function feedbackRoutes(): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/feedback',
+      operationId: 'recordFeedback',
       summary: "Record a member's complaint or suggestion (uploaded to head office with the next batch)",
       request: FeedbackRequest,
       response: FeedbackResponse,

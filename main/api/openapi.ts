@@ -1,8 +1,20 @@
 /** /v1/openapi.json, generated from the route table's zod schemas (the one schema source). */
-import { pathParameters, schemaOf, type Json } from '../../core/openapi.js';
+import { pathParameters, queryParameters, schemaOf, type Json } from '../../core/openapi.js';
 import { ErrorBody } from './schemas.js';
 import type { Route } from './routes.js';
 import { TILL_VERSION } from '../service/version.js';
+
+/**
+ * Every route takes the POS key or a staff session at the front door (main/api/server.ts); the
+ * cashier UI's own endpoints then refuse the POS key with 403 where they need a staff member.
+ * Sign-in alone needs neither.
+ */
+const EITHER = [{ posApiKey: [] }, { staffSession: [] }];
+
+function parameters(r: Route, schemas: Json): { parameters?: unknown[] } {
+  const all = [...(pathParameters(r.path).parameters ?? []), ...queryParameters(r.query, schemas)];
+  return all.length > 0 ? { parameters: all } : {};
+}
 
 export function openApiDocument(table: readonly Route[]): unknown {
   const schemas: Json = {};
@@ -14,9 +26,10 @@ export function openApiDocument(table: readonly Route[]): unknown {
   for (const r of table) {
     paths[r.path] ??= {};
     (paths[r.path] as Record<string, unknown>)[r.method.toLowerCase()] = {
+      operationId: r.operationId,
       summary: r.summary,
-      ...pathParameters(r.path),
-      security: [{ posApiKey: [] }],
+      ...parameters(r, schemas),
+      security: r.public ? [] : EITHER,
       ...(r.request
         ? {
             requestBody: {
@@ -42,13 +55,19 @@ export function openApiDocument(table: readonly Route[]): unknown {
   }
   paths['/v1/events'] = {
     get: {
+      operationId: 'streamEvents',
       summary: 'Server-sent events: card, member, sale, return, quote, sync, device',
-      security: [{ posApiKey: [] }],
+      security: EITHER,
       responses: { '200': { description: 'text/event-stream' } },
     },
   };
   paths['/v1/openapi.json'] = {
-    get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+    get: {
+      operationId: 'getOpenApi',
+      summary: 'This document',
+      security: [],
+      responses: { '200': { description: 'OpenAPI 3.1' } },
+    },
   };
   return {
     openapi: '3.1.0',
@@ -59,7 +78,17 @@ export function openApiDocument(table: readonly Route[]): unknown {
         'Money is integer fen, points are integers. Errors: {"error":{"code","message","field?"}} with a 4xx status; a 5xx is a defect. saleId and returnId are idempotency keys.',
     },
     servers: [{ url: 'http://127.0.0.1:7420' }],
-    components: { schemas, securitySchemes: { posApiKey: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      schemas,
+      securitySchemes: {
+        posApiKey: { type: 'http', scheme: 'bearer', description: 'TILL_POS_API_KEY' },
+        staffSession: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'a staff session token from POST /v1/staff/sessions (the cashier UI)',
+        },
+      },
+    },
     paths,
   };
 }

@@ -55,6 +55,8 @@ export interface RouteInput {
 export interface Route {
   method: 'GET' | 'POST';
   path: string;
+  /** the OpenAPI operationId: the method name a generated client gives this call */
+  operationId: string;
   summary: string;
   request?: z.ZodType;
   response: z.ZodType;
@@ -72,6 +74,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'GET',
       path: '/v1/health',
+      operationId: 'getHealth',
       summary: 'Till and store ids, version, online/offline, last sync, entries waiting to upload',
       response: HealthResponse,
       successStatus: 200,
@@ -80,6 +83,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/members/identify',
+      operationId: 'identifyMember',
       summary: 'Identify a member by scanned code (barcode, NFC UID, member QR) or mobile number',
       request: IdentifyRequest,
       response: MemberSummary,
@@ -89,6 +93,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/members',
+      operationId: 'enrolMember',
       summary: 'Enrol a member with recorded consent; optionally link a scanned card',
       request: EnrolRequest,
       response: EnrolResponse,
@@ -101,6 +106,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/baskets/quote',
+      operationId: 'quoteBasket',
       summary: 'Points a basket would earn, with breakdown, and what may be redeemed. Changes nothing.',
       request: QuoteRequest,
       response: QuoteResponse,
@@ -110,6 +116,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/sales',
+      operationId: 'recordSale',
       summary: 'Record a completed sale (idempotent by saleId; 409 idempotency_conflict on a different body)',
       request: SaleRequest,
       response: SaleResponse,
@@ -122,6 +129,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/returns',
+      operationId: 'recordReturn',
       summary:
         'Record a return against an earlier sale of any store (idempotent by returnId); a sale of another store ' +
         'is fetched from head office, and cannot be returned offline (409 original_sale_elsewhere)',
@@ -136,6 +144,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'GET',
       path: '/v1/rewards',
+      operationId: 'listRewards',
       summary: 'The reward catalogue of the rule set in force',
       response: RewardCatalogue,
       successStatus: 200,
@@ -144,6 +153,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'GET',
       path: '/v1/categories',
+      operationId: 'listCategories',
       summary: 'Categories of the rule set in force with their zh-CN and English names (for keyed sales and screens)',
       response: CategoryList,
       successStatus: 200,
@@ -160,6 +170,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/rewards/redeem',
+      operationId: 'redeemReward',
       summary: "Spend a member's points on a catalogue reward; returns a single-use coupon",
       request: RewardRedeemRequest,
       response: RewardRedeemResponse,
@@ -169,6 +180,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/coupons/use',
+      operationId: 'useCoupon',
       summary: 'Use a coupon once (409 coupon_used the second time, everywhere)',
       request: CouponUseRequest,
       response: CouponResponse,
@@ -178,6 +190,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
     {
       method: 'POST',
       path: '/v1/members/{memberNo}/services/claim',
+      operationId: 'claimService',
       summary:
         "Claim a free service the member's tier offers (yearly allowance; 422 service_not_offered, service_allowance_used)",
       request: ServiceClaimRequest,

@@ -190,6 +190,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/sessions',
+      operationId: 'signIn',
       summary: 'Staff sign-in with staff number and PIN (locks the number after repeated wrong PINs)',
       public: true,
       request: SignInRequest,
@@ -204,6 +205,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/session',
+      operationId: 'getSession',
       summary: 'The signed-in staff member (also keeps the session from going idle)',
       response: SessionResponse,
       successStatus: 200,
@@ -212,6 +214,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/sessions/end',
+      operationId: 'signOut',
       summary: 'Sign out',
       response: z.object({ ended: z.boolean() }),
       successStatus: 200,
@@ -223,6 +226,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/approvals',
+      operationId: 'approveAction',
       summary: "A supervisor's PIN approves one action (redemption above the threshold, card unblock)",
       request: ApprovalRequest,
       response: ApprovalResponse,
@@ -240,6 +244,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/events/ticket',
+      operationId: 'getEventTicket',
       summary: 'A single-use ticket for GET /v1/events?ticket=… (EventSource sends no headers)',
       response: Ticket,
       successStatus: 201,
@@ -251,6 +256,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/programme',
+      operationId: 'getProgramme',
       summary: 'What the cashier screens need from the rule set in force',
       response: Programme,
       successStatus: 200,
@@ -283,6 +289,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/members/{memberNo}',
+      operationId: 'getMemberSummary',
       summary: "A member's summary (masked) without an identification event, e.g. after a sale",
       response: MemberSummary,
       successStatus: 200,
@@ -298,6 +305,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/members/{memberNo}/cards',
+      operationId: 'listMemberCards',
       summary: "A member's cards with their status",
       response: Cards,
       successStatus: 200,
@@ -312,6 +320,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/cards/block',
+      operationId: 'blockCard',
       summary: 'Block a lost or stolen card (the member is untouched)',
       request: CardCode,
       response: Card,
@@ -330,6 +339,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/cards/unblock',
+      operationId: 'unblockCard',
       summary: "Unblock a card (a cashier needs a supervisor's approval, X-Supervisor-Approval)",
       request: CardCode,
       response: Card,
@@ -353,6 +363,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/cards/link',
+      operationId: 'linkCard',
       summary: 'Link a scanned barcode card or NFC card to an existing member',
       request: LinkCard,
       response: Card,
@@ -383,6 +394,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/sales/{saleId}',
+      operationId: 'getSale',
       summary: 'A recorded sale with what is left to return',
       response: SaleView,
       successStatus: 200,
@@ -433,6 +445,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/redemption-lock',
+      operationId: 'getRedemptionLock',
       summary: 'Whether redemption is locked on this till (DOMAIN.md 4: too many redemptions in a minute)',
       response: RedemptionLockView,
       successStatus: 200,
@@ -444,6 +457,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/redemption-lock/clear',
+      operationId: 'clearRedemptionLock',
       summary: 'A supervisor or admin clears the redemption lock',
       response: RedemptionLockView,
       successStatus: 200,
@@ -456,6 +470,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'GET',
       path: '/v1/staff/pos-key',
+      operationId: 'getPosKey',
       summary: "The POS API key's fingerprint and where it is kept (admin only; the key itself is never shown again)",
       response: PosKeyView,
       successStatus: 200,
@@ -470,6 +485,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
     {
       method: 'POST',
       path: '/v1/staff/pos-key/rotate',
+      operationId: 'rotatePosKey',
       summary:
         'Replace the POS API key (admin only): the old key and its event streams stop at once; the answer shows the new key once',
       response: RotatedPosKey,

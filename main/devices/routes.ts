@@ -40,6 +40,7 @@ export function deviceRoutes(manager: DeviceManager): Route[] {
     {
       method: 'POST',
       path: '/v1/devices/simulate',
+      operationId: 'simulateDevice',
       summary: 'TILL_DEVICES=simulated only, POS key only: scan a code or tap an NFC card on the simulated readers',
       request: SimulateRequest,
       response: SimulateResponse,

@@ -95,6 +95,7 @@ export function deviceSettingsRoutes(manager: DeviceManager, initial: ScannerSet
     {
       method: 'GET',
       path: '/v1/staff/devices/settings',
+      operationId: 'getDeviceSettings',
       summary: 'The card-reader settings and the devices now (admin only)',
       response: DeviceSettingsView,
       successStatus: 200,
@@ -106,6 +107,7 @@ export function deviceSettingsRoutes(manager: DeviceManager, initial: ScannerSet
     {
       method: 'POST',
       path: '/v1/staff/devices/settings',
+      operationId: 'saveDeviceSettings',
       summary: 'Save the card-reader list (TILL_SCANNERS syntax) and reopen the readers (admin only)',
       request: DeviceSettingsRequest,
       response: DeviceSettingsView,

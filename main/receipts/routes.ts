@@ -62,6 +62,7 @@ export function receiptRoutes(service: PrintService): Route[] {
     {
       method: 'POST',
       path: '/v1/sales/{saleId}/receipt/print',
+      operationId: 'printReceipt',
       summary:
         'Print the loyalty receipt of a recorded sale: its own receipt if still waiting (nothing added) or never queued, else a reprint; printed when the printer can',
       query: PrintQuery,
@@ -95,6 +96,7 @@ export function receiptRoutes(service: PrintService): Route[] {
     {
       method: 'GET',
       path: '/v1/sales/{saleId}/receipt',
+      operationId: 'getReceipt',
       summary: 'The loyalty receipt of a recorded sale as text, ESC/POS bytes or a PNG preview',
       query: ReceiptQuery,
       response: ReceiptBody,
