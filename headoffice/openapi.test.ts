@@ -1,4 +1,5 @@
 /** Head office's OpenAPI document: complete, no more than what is served, and self-consistent. */
+import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentedRoutes } from './openapi.js';
 import { buildRouter } from './server.js';
@@ -35,6 +36,17 @@ function refs(v: unknown, out: string[] = []): string[] {
 }
 
 describe('head office OpenAPI document', () => {
+  it('names and secures every operation, so a generated client gets method names (issue 14)', async () => {
+    const ops = Object.entries(doc.paths).flatMap(([path, o]) =>
+      Object.entries(o).map(([m, op]) => ({ at: `${m.toUpperCase()} ${path}`, ...(op as Record<string, unknown>) })),
+    );
+    expect(ops.filter((o) => typeof o.operationId !== 'string').map((o) => o.at)).toEqual([]);
+    expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
+    expect(ops.filter((o) => !Array.isArray(o.security)).map((o) => o.at)).toEqual([]);
+    const ts = astToString(await openapiTS(doc as never));
+    for (const id of ['uploadBatch', 'getSummary', 'listFeedback']) expect(ts).toContain(`${id}: {`);
+  });
+
   it('documents every route the server has, and only those', () => {
     expect(doc.openapi).toBe('3.1.0');
     const served = buildRouter({} as AppDeps).list();

@@ -43,6 +43,8 @@ type Auth = 'till' | 'operator' | 'none';
 interface Op {
   method: 'GET' | 'POST';
   path: string;
+  /** the method name a generated client gives this call */
+  operationId: string;
   summary: string;
   auth: Auth;
   request?: z.ZodType;
@@ -57,6 +59,7 @@ const OPS: readonly Op[] = [
   {
     method: 'GET',
     path: '/v1/health',
+    operationId: 'getHealth',
     summary: 'Liveness, version, storage, and batches accepted but not applied yet',
     auth: 'none',
     response: HealthAnswer,
@@ -64,6 +67,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: SYNC_PATHS.batches,
+    operationId: 'uploadBatch',
     summary:
       "Upload the next batch of a till's ledger (gzip JSON, signed). Applied atomically if it continues the chain; a batch already held is a duplicate",
     auth: 'till',
@@ -81,6 +85,7 @@ const OPS: readonly Op[] = [
   {
     method: 'GET',
     path: SYNC_PATHS.changes,
+    operationId: 'getChanges',
     summary: 'The change feed after a cursor: members, cards, balances, rule sets, erasures',
     auth: 'till',
     response: ChangesResponse,
@@ -100,6 +105,7 @@ const OPS: readonly Op[] = [
   {
     method: 'GET',
     path: SYNC_PATHS.sale,
+    operationId: 'getOriginalSale',
     summary:
       'A sale by POS receipt number, for a return at another store: its computation, its earn entry and every ' +
       "till's returns of it so far. 404 unknown_sale; 409 ambiguous_sale when several tills hold that number " +
@@ -115,6 +121,7 @@ const OPS: readonly Op[] = [
   {
     method: 'GET',
     path: '/v1/members/{memberNo}',
+    operationId: 'getMember',
     summary: 'A member: balance, tier, class, lifecycle, cards and ledger over every till (name and phone masked)',
     auth: 'operator',
     response: MemberViewSchema,
@@ -122,6 +129,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/members/{memberNo}/export',
+    operationId: 'exportMember',
     summary: 'Everything held about a member, personal fields in clear (DOMAIN.md 10); recorded with who and why',
     auth: 'operator',
     request: OperatorRequestBody,
@@ -130,6 +138,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/members/{memberNo}/erase',
+    operationId: 'eraseMember',
     summary: "Erase a member's personal data here and on every till; the ledger stays (DOMAIN.md 10)",
     auth: 'operator',
     request: OperatorRequestBody,
@@ -138,6 +147,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/members/{memberNo}/adjustments',
+    operationId: 'adjustPoints',
     summary:
       "Credit or debit a member's points by hand: a head-office ledger entry naming the operator and reason; " +
       'a debit never takes the shown balance below zero (422 insufficient_points)',
@@ -150,6 +160,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/members/{memberNo}/win-back',
+    operationId: 'grantWinBack',
     summary: 'Grant a member the win-back offer from today (DOMAIN.md 8): a head-office ledger entry',
     auth: 'operator',
     request: WinBackRequest,
@@ -159,6 +170,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/eod',
+    operationId: 'runEndOfDay',
     summary:
       "Head office's end-of-day run now (also daily after local midnight): expiry, due tier reviews, " +
       'win-back offers, classes. Running a day again writes nothing; the body may be empty',
@@ -169,6 +181,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/cases/{id}/close',
+    operationId: 'closeCase',
     summary: 'Close a reviewed double-spend case',
     auth: 'operator',
     request: OperatorRequestBody,
@@ -177,6 +190,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/tills/{tillId}/chain/clear',
+    operationId: 'clearChain',
     summary: "Clear a till's broken-chain flag after review",
     auth: 'operator',
     request: OperatorRequestBody,
@@ -185,6 +199,7 @@ const OPS: readonly Op[] = [
   {
     method: 'GET',
     path: '/v1/tills',
+    operationId: 'listTills',
     summary: 'Per till: last upload and feed, acknowledged sequence, chain status, bad signatures, mismatches',
     auth: 'operator',
     response: TillsAnswer,
@@ -192,6 +207,7 @@ const OPS: readonly Op[] = [
   {
     method: 'GET',
     path: '/v1/reports/summary',
+    operationId: 'getSummary',
     summary: 'The programme measures of DOMAIN.md 9, tills and double-spend cases',
     auth: 'operator',
     response: SummaryReportSchema,
@@ -199,6 +215,7 @@ const OPS: readonly Op[] = [
   {
     method: 'GET',
     path: '/v1/feedback',
+    operationId: 'listFeedback',
     summary: 'Complaints and suggestions recorded at the tills (DOMAIN.md 9), oldest first; analyst or admin',
     auth: 'operator',
     response: FeedbackList,
@@ -213,6 +230,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/feedback/{id}/assign',
+    operationId: 'assignFeedback',
     summary: 'Assign a piece of feedback to someone to follow it up (409 feedback_closed once closed)',
     auth: 'operator',
     request: FeedbackAssignRequest,
@@ -222,6 +240,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/feedback/{id}/close',
+    operationId: 'closeFeedback',
     summary: 'Close a piece of feedback with a note of what was done (kept encrypted); closing again changes nothing',
     auth: 'operator',
     request: FeedbackCloseRequest,
@@ -231,6 +250,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/segments/refresh',
+    operationId: 'refreshSegments',
     summary: 'Recompute A/B/C/D classes now (also done hourly)',
     auth: 'operator',
     response: SegmentsAnswer,
@@ -238,6 +258,7 @@ const OPS: readonly Op[] = [
   {
     method: 'POST',
     path: '/v1/rulesets',
+    operationId: 'publishRuleSet',
     summary: 'Publish a rule-set version; tills apply it from its effectiveFrom',
     auth: 'operator',
     request: RuleSet,
@@ -269,6 +290,7 @@ export function headOfficeOpenApi(version: string): Json {
     for (const [status, s] of Object.entries(op.errors ?? {})) errors[status] = error(s);
     paths[op.path] ??= {};
     (paths[op.path] as Record<string, unknown>)[op.method.toLowerCase()] = {
+      operationId: op.operationId,
       summary: op.summary,
       ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
       security: SECURITY[op.auth],
@@ -290,11 +312,17 @@ export function headOfficeOpenApi(version: string): Json {
     };
   }
   paths['/v1/openapi.json'] = {
-    get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } },
+    get: {
+      operationId: 'getOpenApi',
+      summary: 'This document',
+      security: [],
+      responses: { '200': { description: 'OpenAPI 3.1' } },
+    },
   };
   for (const p of ['/', '/dashboard']) {
     paths[p] = {
       get: {
+        operationId: p === '/' ? 'getDashboardRoot' : 'getDashboard',
         summary: "The operator's web dashboard (HTML; it asks for the operator token itself)",
         security: [],
         responses: { '200': { description: 'text/html' } },
