@@ -145,7 +145,13 @@ export const SummaryReportSchema = z
       enrolled: z.number().int(),
       active: z.number().int(),
       withLedger: z.number().int(),
-      lifecycle: z.record(Lifecycle, z.number().int()),
+      // An object, not a record keyed by the enum: its JSON Schema then defines the keys it requires.
+      lifecycle: z.object({
+        new: z.number().int(),
+        active: z.number().int(),
+        at_risk: z.number().int(),
+        dormant: z.number().int(),
+      }),
       tiers: z.record(z.string(), z.number().int()),
       classes: z.record(z.string(), z.number().int()),
     }),

@@ -38,7 +38,10 @@ function refs(v: unknown, out: string[] = []): string[] {
 describe('head office OpenAPI document', () => {
   it('names and secures every operation, so a generated client gets method names (issue 14)', async () => {
     const ops = Object.entries(doc.paths).flatMap(([path, o]) =>
-      Object.entries(o).map(([m, op]) => ({ at: `${m.toUpperCase()} ${path}`, ...(op as Record<string, unknown>) })),
+      Object.entries(o).map(([m, op]) => ({
+        at: `${m.toUpperCase()} ${path}`,
+        ...(op as { operationId?: unknown; security?: unknown }),
+      })),
     );
     expect(ops.filter((o) => typeof o.operationId !== 'string').map((o) => o.at)).toEqual([]);
     expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);

@@ -58,7 +58,7 @@ export function openApiDocument(table: readonly Route[]): unknown {
       operationId: 'streamEvents',
       summary: 'Server-sent events: card, member, sale, return, quote, sync, device',
       security: EITHER,
-      responses: { '200': { description: 'text/event-stream' } },
+      responses: { '200': { description: 'text/event-stream' }, '401': error },
     },
   };
   paths['/v1/openapi.json'] = {
@@ -66,7 +66,8 @@ export function openApiDocument(table: readonly Route[]): unknown {
       operationId: 'getOpenApi',
       summary: 'This document',
       security: [],
-      responses: { '200': { description: 'OpenAPI 3.1' } },
+      // Every request with another Host is refused first (main/api/hosts.ts), this one too.
+      responses: { '200': { description: 'OpenAPI 3.1' }, '421': error },
     },
   };
   return {
