@@ -36,10 +36,15 @@ describe('add-till', () => {
     const r = run(['add-till', '--store', 'S1', '--till', 'T1']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toBe('TILL_ID=T1');
     expect(lines[1]).toBe('TILL_STORE_ID=S1');
     expect(lines[2]).toMatch(/^TILL_SECRET=[0-9a-f]{64}$/);
+    // The line the till needs to find head office (issue 14): HQ_PUBLIC_URL, else its own address.
+    expect(lines[3]).toBe('TILL_HQ_URL=http://127.0.0.1:7430');
+    expect(
+      run(['add-till', '--store', 'S1', '--till', 'T9'], { HQ_PUBLIC_URL: 'https://hq.example.cn/' }).stdout,
+    ).toContain('TILL_HQ_URL=https://hq.example.cn\n');
     if (process.platform !== 'win32') expect(statSync(join(dir, 'data', 'keys.json')).mode & 0o777).toBe(0o600);
 
     const hq = await createHeadOffice({ dataDir: join(dir, 'data'), port: 0, operatorToken: 'x', logToStderr: false });
@@ -69,6 +74,22 @@ describe('configuration', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('PostgreSQL is not yet supported');
+  });
+
+  it('shows the rule set in force, ready to edit and publish, and previews what it changes', () => {
+    const shown = run(['show-rules']);
+    expect(shown.code).toBe(0);
+    const rules = JSON.parse(shown.stdout) as typeof DEFAULT_RULE_SET_INPUT;
+    expect(rules.version).toBe(1);
+    const file = join(dir, 'edited.json');
+    writeFileSync(file, JSON.stringify({ ...rules, version: 2, earn: { ...rules.earn, baseRate: '2' } }));
+    const r = run(['publish-rules', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('version 2 published');
+    // ¥100 of groceries: Ordinary 100 -> 200 points, Gold ×1.5 150 -> 300.
+    expect(r.stdout).toMatch(/ordinary\s+grocery ¥100\s+100 -> 200 points/);
+    expect(r.stdout).toMatch(/gold\s+grocery ¥100\s+150 -> 300 points/);
+    expect(JSON.parse(run(['show-rules']).stdout).version).toBe(2);
   });
 
   it('publishes a rule-set file', () => {

@@ -2,7 +2,10 @@
  * `npm run headoffice [-- <command>]` (CONTRACTS.md):
  *   serve (default)                       the server on HQ_HOST:HQ_PORT (127.0.0.1:7430)
  *   add-till --store <id> --till <id>     issue a till identity; prints TILL_ID/TILL_STORE_ID/TILL_SECRET
- *   publish-rules <file.json>             validate and publish a rule set version
+ *                                         and TILL_HQ_URL (HQ_PUBLIC_URL, else this head office's address)
+ *   show-rules                            the rule set in force, as JSON ready to edit and publish
+ *   publish-rules <file.json>             validate and publish a rule set version; prints what sample
+ *                                         baskets earn per tier before and after
  *   export-member --member <no> --operator <id> --reason <text> [--out <file>]
  *                                         everything held about a member, as JSON (DOMAIN.md 10)
  *   erase-member --member <no> --operator <id> --reason <text>
@@ -24,12 +27,14 @@ import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { ProvisionError, addTill, envLines } from './provision.js';
 import { createHeadOffice } from './server.js';
+import { previewRuleChange, previewText } from './domain/preview.js';
 import { OPERATOR_ROLES, digest, newOperatorToken, type OperatorRole } from './auth/operator.js';
 import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } from './api-schemas.js';
 import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } from './store/types.js';
 
 const USAGE =
-  'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | publish-rules <file.json>\n' +
+  'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | show-rules\n' +
+  '       | publish-rules <file.json>\n' +
   '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
   '       | erase-member --member <no> --operator <id> --reason <text>\n' +
   '       | run-eod [--date YYYY-MM-DD]\n' +
@@ -81,6 +86,7 @@ async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
   try {
     process.stdout.write(envLines(await addTill(store, storeId, tillId)));
+    process.stdout.write(`TILL_HQ_URL=${publicUrl(cfg)}\n`);
   } finally {
     await store.close();
   }
@@ -107,15 +113,43 @@ async function addOperatorCommand(cfg: HqConfig, args: string[]): Promise<void> 
   }
 }
 
+/**
+ * The address tills reach this head office at, for add-till's TILL_HQ_URL line: HQ_PUBLIC_URL
+ * when set (behind a load balancer or a DNS name), else the address it serves on.
+ */
+function publicUrl(cfg: HqConfig): string {
+  const configured = process.env.HQ_PUBLIC_URL;
+  if (configured) return configured.replace(/\/+$/, '');
+  const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+  return `${cfg.tls ? 'https' : 'http'}://${host}:${cfg.port}`;
+}
+
+/** The rule set tills use now, as JSON: edit it, raise `version`, publish it with publish-rules. */
+async function showRules(cfg: HqConfig): Promise<void> {
+  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  try {
+    process.stdout.write(`${JSON.stringify(await store.ruleSetInForce(new Date()), null, 2)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 async function publishRules(cfg: HqConfig, args: string[]): Promise<void> {
   const file = args[0];
   if (!file) throw new UsageError('publish-rules needs a JSON file');
   const rs = parseRuleSet(JSON.parse(readFileSync(file, 'utf8')));
   const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
   try {
-    const out = await store.publishRuleSet(rs, new Date());
+    const now = new Date();
+    const before = await store.ruleSetInForce(now).catch(() => null);
+    const out = await store.publishRuleSet(rs, now);
     if (out.kind === 'conflict') throw new Error(out.message);
-    process.stdout.write(`rule set version ${out.version} ${out.kind}\n`);
+    process.stdout.write(`rule set version ${out.version} ${out.kind}, in force from ${rs.effectiveFrom}\n`);
+    if (before) {
+      // What members will notice: the same baskets under the version in force and under this one.
+      process.stdout.write(`points per sample basket, version ${before.version} -> ${rs.version}:\n`);
+      process.stdout.write(`${previewText(previewRuleChange(before, rs, now.toISOString()))}\n`);
+    }
   } finally {
     await store.close();
   }
@@ -232,6 +266,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(cfg);
     case 'add-till':
       return addTillCommand(cfg, args);
+    case 'show-rules':
+      return showRules(cfg);
     case 'publish-rules':
       return publishRules(cfg, args);
     case 'export-member':

@@ -24,6 +24,19 @@ export class RuleSetCache {
     return rs;
   }
 
+  /** The rule set tills use at `now`: the highest version whose effectiveFrom has passed. */
+  inForce(now: Date): RuleSet {
+    const rows = q(this.db, 'SELECT version, effective_from FROM rule_sets ORDER BY version DESC').all() as {
+      version: number;
+      effective_from: string;
+    }[];
+    const at = now.getTime();
+    const row = rows.find((r) => Date.parse(r.effective_from) <= at) ?? rows[rows.length - 1];
+    const rs = row ? this.version(row.version) : null;
+    if (!rs) throw new Error('no rule set installed');
+    return rs;
+  }
+
   latest(): RuleSet {
     const row = q(this.db, 'SELECT max(version) AS v FROM rule_sets').get() as { v: number | null };
     const rs = row.v === null ? null : this.version(row.v);

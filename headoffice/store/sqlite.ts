@@ -227,6 +227,10 @@ export class SqliteHqStore implements HqStore {
     return this.db.transaction(() => originalSale(this.db, saleId, narrow))();
   }
 
+  async ruleSetInForce(now: Date): Promise<RuleSet> {
+    return this.rules.inForce(now);
+  }
+
   async publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome> {
     this.applyAll();
     return publishRuleSet(this.db, rs, now);

@@ -106,6 +106,8 @@ export interface HqStore {
   /** A sale by receipt number with every till's returns of it, for a return at another store (DOMAIN.md 12). */
   originalSale(saleId: string, narrow: SaleNarrowing): Promise<OriginalSaleOutcome>;
   publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome>;
+  /** The rule set in force at `now` (the highest version whose effectiveFrom has passed). */
+  ruleSetInForce(now: Date): Promise<RuleSet>;
   member(memberNo: string, now: Date): Promise<MemberView | null>;
   tills(): Promise<TillView[]>;
   summary(now: Date): Promise<SummaryReport>;
