@@ -111,7 +111,7 @@ function memberState(rand: () => number, memberNo: string, today: string): Membe
     const earnedOn = addDays(today, -randInt(rand, 1, 300));
     const remaining = randInt(rand, 10, 800);
     s.lots.push({
-      id: `till-x:${randInt(rand, 1, 9_000_000)}`,
+      id: `till-x:${j + 1}`,
       earnedOn,
       expiresOn: addDays(today, randInt(rand, 30, 330)),
       remaining,
