@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { LedgerEntrySchema, MemberFeed } from '../core/sync/protocol.js';
-import { FeedbackCounts } from './feedback-schemas.js';
+import { FeedbackCounts, FeedbackItem } from './feedback-schemas.js';
 
 const Lifecycle = z.enum(['new', 'active', 'at_risk', 'dormant']);
 const MemberClass = z.enum(['A', 'B', 'C', 'D']);
@@ -226,6 +226,8 @@ export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: tru
       .describe("null once erased, or when no till has uploaded the member's record"),
     sales: z.array(ExportSale),
     returns: z.array(ExportReturn),
+    /** complaints and suggestions about them, recorded at the tills */
+    feedback: z.array(FeedbackItem),
     operatorActions: z.array(
       z.object({ at: Instant, action: z.enum(['export', 'erase']), operatorId: z.string(), reason: z.string() }),
     ),

@@ -31,6 +31,12 @@ interface Row {
   close_note_enc: Buffer | null;
 }
 
+function erased(db: Db, memberNo: string): boolean {
+  const r = q(db, 'SELECT erased_at FROM members WHERE member_no = ?').get(memberNo) as
+    { erased_at: string | null } | undefined;
+  return r?.erased_at != null;
+}
+
 /** Stores a batch's feedback; one sent again is ignored. Returns how many were new. */
 export function recordFeedback(
   db: Db,
@@ -53,7 +59,8 @@ export function recordFeedback(
       till.storeId,
       f.kind,
       f.category,
-      cipher.encrypt(f.text),
+      // From a till that had not heard of the member's erasure yet: counted, words not kept.
+      cipher.encrypt(f.memberNo !== null && erased(db, f.memberNo) ? '' : f.text),
       f.memberNo,
       f.followUp ? 1 : 0,
       f.staffId,
@@ -156,4 +163,21 @@ export function feedbackCounts(db: Db): FeedbackCounts {
     return { open: of('open') + of('assigned'), assigned: of('assigned'), closed: of('closed') };
   };
   return { complaints: counts('complaint'), suggestions: counts('suggestion') };
+}
+
+/** A member's feedback, for the export of everything held about them (DOMAIN.md 10). */
+export function feedbackOf(db: Db, cipher: HqCipher, memberNo: string): FeedbackItem[] {
+  const rows = q(db, 'SELECT * FROM feedback WHERE member_no = ? ORDER BY id').all(memberNo) as Row[];
+  return rows.map((r) => item(cipher, r));
+}
+
+/**
+ * The member's erasure (DOMAIN.md 10) takes the words they said and the notes about them; the
+ * feedback stays counted, with its kind, category and state.
+ */
+export function eraseFeedbackOf(db: Db, cipher: HqCipher, memberNo: string): void {
+  q(db, 'UPDATE feedback SET text_enc = ?, close_note_enc = NULL WHERE member_no = ?').run(
+    cipher.encrypt(''),
+    memberNo,
+  );
 }

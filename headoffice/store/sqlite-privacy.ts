@@ -15,6 +15,7 @@
 import type { HqCipher } from '../crypto.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { recordAction } from './sqlite-actions.js';
+import { eraseFeedbackOf, feedbackOf } from './sqlite-feedback.js';
 import { appendChange } from './sqlite-changes.js';
 import { q, type Db } from './sqlite-db.js';
 import { readMemberFeed } from './sqlite-members.js';
@@ -66,6 +67,7 @@ export function eraseMember(db: Db, cipher: HqCipher, memberNo: string, who: Ope
     appendChange(db, 'card', c.code, { code: c.code }, now);
   }
   appendChange(db, 'member', memberNo, { memberNo }, now);
+  eraseFeedbackOf(db, cipher, memberNo);
   recordAction(db, 'erase', memberNo, who, at);
   return { kind: 'erased', erasedAt: at, cardsBlocked: cards.length };
 }
@@ -158,6 +160,7 @@ export function exportMember(
     ...summary,
     sales,
     returns,
+    feedback: feedbackOf(db, cipher, memberNo),
     operatorActions: actions,
   };
 }

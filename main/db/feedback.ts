@@ -48,3 +48,8 @@ export function feedbackById(db: Db, cipher: FieldCipher, id: string): FeedbackR
     recordedAt: r.recorded_at,
   };
 }
+
+/** Head office erased the member (DOMAIN.md 10): their words go; the record stays for the counts. */
+export function eraseFeedbackOf(db: Db, cipher: FieldCipher, memberNo: string): void {
+  db.prepare('UPDATE feedback SET text_enc = ? WHERE member_no = ?').run(cipher.encrypt(''), memberNo);
+}

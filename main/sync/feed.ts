@@ -3,6 +3,7 @@
  * the cursor in the same transaction so a crash never skips or half-applies a page.
  */
 import type { Change } from '../../core/sync/protocol.js';
+import { eraseFeedbackOf } from '../db/feedback.js';
 import type { TillContext } from '../service/context.js';
 import { setMeta } from '../service/identity.js';
 
@@ -72,6 +73,7 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
             break;
           case 'erasure':
             if (ctx.members.erase(c.memberNo, c.erasedAt, now)) {
+              eraseFeedbackOf(ctx.db, ctx.cipher, c.memberNo);
               ctx.log.log('info', 'member_erased', { memberNo: c.memberNo });
               applied++;
             }

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StaffDirectory } from '../../main/api/staff.js';
+import { feedbackById } from '../../main/db/feedback.js';
 import type { Till } from '../../main/service/till.js';
 import { operator, tillPost, useHqProcess, type Json } from './procs.js';
 
@@ -133,5 +134,38 @@ describe('feedback from the till to head office', () => {
       const bytes = readFileSync(file);
       for (const secret of [WORDS, NOTE]) expect(bytes.includes(Buffer.from(secret)), `${file}: ${secret}`).toBe(false);
     }
+  }, 60_000);
+
+  it("goes with the member's data: exported with it, its words erased with it here and at the till", async () => {
+    const till = await f.tillAt('store-fe', 'till-fe');
+    const cashier = await cashierOf(till);
+    const enrolled = await tillPost(till, '/v1/members', {
+      name: '孙八',
+      phone: '13900000088',
+      consent: { marketing: false, text: 'v1' },
+    });
+    const memberNo = enrolled.json.memberNo as string;
+    const said = '店员把我的电话号码念出来了';
+    const rec = await staffPost(till, cashier, '/v1/staff/feedback', {
+      kind: 'complaint',
+      category: 'service',
+      text: said,
+      memberNo,
+    });
+    expect(rec.status).toBe(201);
+    await till.sync?.syncNow();
+
+    const exported = await hqPost(`/v1/members/${memberNo}/export`, { operatorId: 'ops-li', reason: 'member asked' });
+    expect(exported.status).toBe(200);
+    expect(exported.json.feedback).toEqual([expect.objectContaining({ memberNo, text: said, kind: 'complaint' })]);
+
+    const erased = await hqPost(`/v1/members/${memberNo}/erase`, { operatorId: 'ops-li', reason: 'member asked' });
+    expect(erased.status).toBe(200);
+    const after = (await operator(`http://127.0.0.1:${f.hqPort}`, TOKEN, '/v1/feedback')).json.feedback as Json[];
+    expect(after.find((i) => i.memberNo === memberNo)).toMatchObject({ text: '', category: 'service' });
+
+    await till.sync?.syncNow();
+    const id = rec.json.feedbackId as string;
+    expect(feedbackById(till.ctx.db, till.ctx.cipher, id)).toMatchObject({ memberNo, text: '' });
   }, 60_000);
 });
