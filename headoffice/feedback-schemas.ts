@@ -62,7 +62,12 @@ const Counts = z.object({
 });
 
 /** The summary report's feedback measures. */
-export const FeedbackCounts = z.object({ complaints: Counts, suggestions: Counts });
+export const FeedbackCounts = z.object({
+  complaints: Counts,
+  suggestions: Counts,
+  /** per store, every state: DOMAIN.md 9 reports per store */
+  byStore: z.array(z.object({ storeId: z.string(), complaints: z.number().int(), suggestions: z.number().int() })),
+});
 
 export type FeedbackItem = z.output<typeof FeedbackItem>;
 export type FeedbackCounts = z.output<typeof FeedbackCounts>;

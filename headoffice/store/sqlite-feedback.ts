@@ -162,7 +162,12 @@ export function feedbackCounts(db: Db): FeedbackCounts {
     const of = (s: FeedbackStatus) => rows.find((r) => r.kind === kind && r.status === s)?.n ?? 0;
     return { open: of('open') + of('assigned'), assigned: of('assigned'), closed: of('closed') };
   };
-  return { complaints: counts('complaint'), suggestions: counts('suggestion') };
+  const stores = q(
+    db,
+    `SELECT store_id AS storeId, sum(kind = 'complaint') AS complaints, sum(kind = 'suggestion') AS suggestions
+     FROM feedback GROUP BY store_id ORDER BY store_id`,
+  ).all() as FeedbackCounts['byStore'];
+  return { complaints: counts('complaint'), suggestions: counts('suggestion'), byStore: stores };
 }
 
 /** A member's feedback, for the export of everything held about them (DOMAIN.md 10). */

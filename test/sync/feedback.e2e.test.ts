@@ -126,6 +126,7 @@ describe('feedback from the till to head office', () => {
     expect(summary.json.feedback).toEqual({
       complaints: { open: 0, assigned: 0, closed: 1 },
       suggestions: { open: 1, assigned: 0, closed: 0 },
+      byStore: [{ storeId: 'store-fb', complaints: 1, suggestions: 1 }],
     });
 
     // The member's words and the note are personal-ish: encrypted at rest at head office and at the till.
