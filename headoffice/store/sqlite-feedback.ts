@@ -94,7 +94,8 @@ function item(cipher: HqCipher, r: Row): FeedbackItem {
   };
 }
 
-const byId = (db: Db, id: number): Row | undefined => q(db, 'SELECT * FROM feedback WHERE id = ?').get(id) as Row;
+const byId = (db: Db, id: number): Row | undefined =>
+  q(db, 'SELECT * FROM feedback WHERE id = ?').get(id) as Row | undefined;
 
 function list(db: Db, cipher: HqCipher, status?: FeedbackStatus): FeedbackItem[] {
   const rows = (
