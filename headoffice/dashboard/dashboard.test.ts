@@ -82,6 +82,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`dashboard in a browser (needs ${CHROMIUM
       const summary = await page.getByTestId('summary').innerText();
       expect(summary).toContain('会员数');
       expect(summary).toContain('¥');
+      expect(summary).toContain('投诉（未结 / 全部）');
       const tills = await page.getByTestId('tills').innerText();
       expect(tills).toContain('S1');
       expect(tills).toContain('断裂');
