@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyChain } from '../core/ledger/hash.js';
 import { expiryDate } from '../core/ledger/expiry.js';
 import { rowToEntry, type LedgerRow } from '../core/ledger/row.js';
@@ -15,17 +15,7 @@ import { addDays, localDate } from '../core/time.js';
 import { HQ_TILL_ID } from './domain/decisions.js';
 import { ProvisionError, addTill } from './provision.js';
 import { DB_FILE } from './store/sqlite.js';
-import {
-  at,
-  changes,
-  operator,
-  provision,
-  startHq,
-  upload,
-  uploadAll,
-  type TestHq,
-  type TillSim,
-} from './test-helpers.js';
+import { at, changes, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 const WHO = { operatorId: 'ops-li', reason: 'goodwill after a complaint (ticket 4711)' };
 
@@ -33,15 +23,7 @@ let t: TestHq;
 let A: TillSim;
 let B: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-  B = await provision(t, 'S2', 'B');
-});
-
-afterEach(async () => {
-  await t.close();
-});
+useTwoTillHq((x) => ({ t, A, B } = x));
 
 /** Reads the data file through a second, read-only connection. */
 function read<T>(sql: string, ...args: unknown[]): T[] {

@@ -1,22 +1,14 @@
 /** The change feed and rule-set publishing against a real head office. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { ChangesResponse, type Change } from '../core/sync/protocol.js';
-import { at, changes, operator, provision, startHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
+import { at, changes, operator, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
 let B: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-  B = await provision(t, 'S2', 'B');
-});
-
-afterEach(async () => {
-  await t.close();
-});
+useTwoTillHq((x) => ({ t, A, B } = x));
 
 async function feed(till: TillSim, after: number, limit?: number): Promise<{ changes: Change[]; cursor: number }> {
   const r = await changes(t, till, after, limit);

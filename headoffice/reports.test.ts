@@ -1,30 +1,12 @@
 /** Reconciliation and reports against a real head office: double spends, recompute, expiry, summary. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  at,
-  ledgerSum,
-  operator,
-  provision,
-  startHq,
-  upload,
-  uploadAll,
-  type TestHq,
-  type TillSim,
-} from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { at, ledgerSum, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
 let B: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-  B = await provision(t, 'S2', 'B');
-});
-
-afterEach(async () => {
-  await t.close();
-});
+useTwoTillHq((x) => ({ t, A, B } = x));
 
 async function summary() {
   const r = await operator(t, 'GET', '/v1/reports/summary');

@@ -3,7 +3,7 @@
  * the sale with its computation and earn entry, every till's returns of it, narrowing when
  * several tills hold the same receipt number, and the refusals.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeEarn } from '../core/engine/earn.js';
 import type { LedgerEntry } from '../core/ledger/entry.js';
 import { GENESIS_HASH, signEntry } from '../core/ledger/hash.js';
@@ -11,21 +11,13 @@ import { DEFAULT_RULE_SET } from '../core/ruleset/default.js';
 import { OriginalSale, salePath, type ReturnRecord, type SaleRecord } from '../core/sync/protocol.js';
 import { signRequest, type TillCredentials } from '../core/sync/sign.js';
 import { localDate } from '../core/time.js';
-import { at, provision, startHq, upload, type Answer, type TestHq, type TillSim } from './test-helpers.js';
+import { at, upload, type Answer, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
 let B: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-  B = await provision(t, 'S2', 'B');
-});
-
-afterEach(async () => {
-  await t.close();
-});
+useTwoTillHq((x) => ({ t, A, B } = x));
 
 async function lookup(signer: TillCredentials | null, path: string): Promise<Answer> {
   const headers = signer ? signRequest(signer, 'GET', path, '', Date.now()) : {};

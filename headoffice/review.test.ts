@@ -4,9 +4,9 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DB_FILE } from './store/sqlite.js';
-import { at, operator, provision, startHq, upload, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
+import { at, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 const WHO = { operatorId: 'ops-qian', reason: 'member repaid at store S2' };
 
@@ -14,15 +14,7 @@ let t: TestHq;
 let A: TillSim;
 let B: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-  B = await provision(t, 'S2', 'B');
-});
-
-afterEach(async () => {
-  await t.close();
-});
+useTwoTillHq((x) => ({ t, A, B } = x));
 
 function actions(): { action: string; subject: string; operator_id: string; reason: string; detail: string | null }[] {
   const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });

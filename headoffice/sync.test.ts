@@ -1,33 +1,24 @@
 /** Batch upload against a real head office: merging, idempotency, sequence and chain checks, auth. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signEntry } from '../core/ledger/hash.js';
 import type { LedgerEntry } from '../core/ledger/entry.js';
 import {
   at,
   ledgerSum,
   operator,
-  provision,
   rowCounts,
-  startHq,
   upload,
   uploadAll,
   type TestHq,
   type TillSim,
+  useTwoTillHq,
 } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
 let B: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-  B = await provision(t, 'S2', 'B');
-});
-
-afterEach(async () => {
-  await t.close();
-});
+useTwoTillHq((x) => ({ t, A, B } = x));
 
 /** A small shared history: members enrolled at both tills, sales and redemptions across them. */
 function history(): void {

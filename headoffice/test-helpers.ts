@@ -4,6 +4,7 @@
  * service does (core engine for sale points, core reducer for its own view), and clients
  * that sign like a till.
  */
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,21 @@ export async function startHq(): Promise<TestHq> {
     },
   };
   return t;
+}
+
+/**
+ * A fresh head office for each test with till A of store S1 and till B of store S2 (vitest
+ * hooks); `use` receives them before each test.
+ */
+export function useTwoTillHq(use: (x: { t: TestHq; A: TillSim; B: TillSim }) => void): void {
+  let t: TestHq | null = null;
+  beforeEach(async () => {
+    t = await startHq();
+    use({ t, A: await provision(t, 'S1', 'A'), B: await provision(t, 'S2', 'B') });
+  });
+  afterEach(async () => {
+    await t?.close();
+  });
 }
 
 export async function provision(t: TestHq, storeId: string, tillId: string, rs?: RuleSet): Promise<TillSim> {
