@@ -17,6 +17,7 @@ import {
   startUiTill,
   wedgeScan,
   type UiTill,
+  counterPage,
 } from './helpers.js';
 import { untranslatedCodes, visibleText } from './untranslated.js';
 
@@ -42,9 +43,7 @@ describe.skipIf(NO_CHROMIUM)('feedback at the till in Chromium', { timeout: 90_0
     });
     memberNo = m.body.memberNo as string;
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-    page.setDefaultTimeout(10_000);
-    await page.goto(t.url);
+    page = await counterPage(browser, t.url);
     await signIn(page, STAFF.cashier);
   }, 120_000);
 

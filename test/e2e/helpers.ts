@@ -143,6 +143,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** A page on the till's cashier screen as a till's display shows it: 1366×768, zh-CN. */
+export async function counterPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  page.setDefaultTimeout(10_000);
+  await page.goto(url);
+  return page;
+}
+
 export async function signIn(page: Page, who: { staffId: string; pin: string }): Promise<void> {
   await page.getByTestId('signin').waitFor();
   await page.fill('#signin-staff', who.staffId);

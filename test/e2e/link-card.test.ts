@@ -5,7 +5,16 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, screenshot, signIn, STAFF, startUiTill, type UiTill } from './helpers.js';
+import {
+  chromiumAvailable,
+  launchChromium,
+  screenshot,
+  signIn,
+  STAFF,
+  startUiTill,
+  type UiTill,
+  counterPage,
+} from './helpers.js';
 
 const NO_CHROMIUM = !chromiumAvailable();
 const UID = '04556677889900';
@@ -25,9 +34,7 @@ describe.skipIf(NO_CHROMIUM)('linking a card from Lookup in Chromium', { timeout
     });
     memberNo = m.body.memberNo as string;
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-    page.setDefaultTimeout(10_000);
-    await page.goto(t.url);
+    page = await counterPage(browser, t.url);
     await signIn(page, STAFF.cashier);
   }, 120_000);
 

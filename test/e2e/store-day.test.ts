@@ -22,6 +22,7 @@ import {
   startUiTill,
   wedgeScan,
   type UiTill,
+  counterPage,
 } from './helpers.js';
 import { untranslatedCodes, visibleText } from './untranslated.js';
 
@@ -41,11 +42,8 @@ const QUICK_PRINTER = { retryMinMs: 50, retryMaxMs: 200, statusTimeoutMs: 300, c
 
 let browser: Browser;
 
-async function newPage(url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-  page.setDefaultTimeout(10_000);
-  await page.goto(url);
-  return page;
+function newPage(url: string): Promise<Page> {
+  return counterPage(browser, url);
 }
 
 const text = async (page: Page, testId: string): Promise<string> =>
@@ -338,9 +336,7 @@ describe.skipIf(NO_CHROMIUM)('status while head office is down', { timeout: 90_0
       },
     });
     own = await launchChromium();
-    page = await own.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-    page.setDefaultTimeout(10_000);
-    await page.goto(t.url);
+    page = await counterPage(own, t.url);
     await signIn(page, STAFF.cashier);
   }, 120_000);
 
