@@ -333,6 +333,8 @@ export function headOfficeOpenApi(version: string): Json {
     openapi: '3.1.0',
     info: {
       title: 'Till loyalty: head office API',
+      // The package is private (package.json); integrators use it under their contract with the chain.
+      license: { name: 'Proprietary' },
       version,
       description:
         'Money is integer fen, points are integers. Errors: {"error":{"code","message","field?"}} with a 4xx ' +
