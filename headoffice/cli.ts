@@ -17,6 +17,8 @@
  *                                         a win-back offer, as a head-office ledger entry
  *   add-operator --id <id> --role viewer|analyst|admin
  *                                         a named operator; prints their token once
+ *   rotate-operator --id <id>             a new token for an operator (printed once); the old one stops
+ *   revoke-operator --id <id>             the operator's token stops working (rotate-operator issues a new one)
  * Data lives in HQ_DATA_DIR. Exit codes: 0 ok, 1 refused or failed, 2 usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +42,8 @@ const USAGE =
   '       | run-eod [--date YYYY-MM-DD]\n' +
   '       | adjust-points --member <no> --points <n> --direction credit|debit --operator <id> --reason <text>\n' +
   '       | grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]\n' +
-  '       | add-operator --id <id> --role viewer|analyst|admin]\n';
+  '       | add-operator --id <id> --role viewer|analyst|admin\n' +
+  '       | rotate-operator --id <id> | revoke-operator --id <id>]\n';
 
 class UsageError extends Error {}
 /** A refusal worth one line (an unknown member), not a stack. */
@@ -129,6 +132,24 @@ async function showRules(cfg: HqConfig): Promise<void> {
   const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
   try {
     process.stdout.write(`${JSON.stringify(await store.ruleSetInForce(new Date()), null, 2)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A new token for an operator (printed once), or none at all: a digest of random bytes nobody holds. */
+async function replaceOperatorToken(cfg: HqConfig, args: string[], revoke: boolean): Promise<void> {
+  const id = flag(args, '--id');
+  const token = newOperatorToken();
+  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  try {
+    const nobody = digest(newOperatorToken());
+    if (!(await store.setOperatorToken(id, revoke ? nobody : digest(token)))) throw new CliError(`no operator ${id}`);
+    if (revoke) process.stdout.write(`operator ${id} revoked\n`);
+    else {
+      process.stdout.write(`OPERATOR_ID=${id}\nOPERATOR_TOKEN=${token}\n`);
+      process.stderr.write('The token is shown only this once; the previous one no longer works.\n');
+    }
   } finally {
     await store.close();
   }
@@ -280,6 +301,10 @@ async function main(argv: string[]): Promise<void> {
       return adjustPointsCommand(cfg, args);
     case 'grant-win-back':
       return grantWinBackCommand(cfg, args);
+    case 'rotate-operator':
+      return replaceOperatorToken(cfg, args, false);
+    case 'revoke-operator':
+      return replaceOperatorToken(cfg, args, true);
     case 'add-operator':
       return addOperatorCommand(cfg, args);
     case '--help':

@@ -91,3 +91,23 @@ describe('named operators (item 7)', () => {
     for (const f of readdirSync(t.dataDir)) expect(readFileSync(join(t.dataDir, f)).includes(admin)).toBe(false);
   });
 });
+
+describe('rotating and revoking an operator (issue 11, item 7)', () => {
+  function cli(args: string[]): string {
+    return execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, HQ_DATA_DIR: t.dataDir },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+  }
+
+  it('a rotated token replaces the old one at once; a revoked one stops working', async () => {
+    const old = addOperator('ops-wang', 'viewer');
+    expect((await call(old, 'GET', '/v1/members/M1')).status).toBe(200);
+    const rotated = /^OPERATOR_TOKEN=(\S+)$/m.exec(cli(['rotate-operator', '--id', 'ops-wang']))?.[1] as string;
+    expect((await call(old, 'GET', '/v1/members/M1')).status).toBe(401);
+    expect((await call(rotated, 'GET', '/v1/members/M1')).status).toBe(200);
+    expect(cli(['revoke-operator', '--id', 'ops-wang'])).toContain('revoked');
+    expect((await call(rotated, 'GET', '/v1/members/M1')).status).toBe(401);
+  });
+});

@@ -23,3 +23,11 @@ export function operatorByDigest(db: Db, digest: Buffer): { id: string; role: Op
 export function hasAdmin(db: Db): boolean {
   return q(db, "SELECT 1 FROM operators WHERE role = 'admin' LIMIT 1").get() !== undefined;
 }
+
+/**
+ * A new credential for an operator (rotation, or revocation with a digest nobody holds): the
+ * old token stops working at its next request, since every request looks its digest up.
+ */
+export function setOperatorToken(db: Db, id: string, tokenDigest: Buffer): boolean {
+  return q(db, 'UPDATE operators SET token_sha256 = ? WHERE operator_id = ?').run(tokenDigest, id).changes === 1;
+}

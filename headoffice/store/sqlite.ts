@@ -24,8 +24,10 @@ import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import { refreshSegments } from './sqlite-segments.js';
 import { summary } from './sqlite-summary.js';
 import { tillViews } from './sqlite-tills.js';
-import { addOperator, hasAdmin, operatorByDigest } from './sqlite-operators.js';
+import { addOperator, hasAdmin, operatorByDigest, setOperatorToken } from './sqlite-operators.js';
 import { originalSale } from './sqlite-sales.js';
+import { lookupMemberByPhone } from './sqlite-members.js';
+import { lowestTier } from '../../core/engine/tiers.js';
 import { RuleSetCache, publishRuleSet, seedRuleSet } from './sqlite-rulesets.js';
 import { openDb, q, type Db } from './sqlite-db.js';
 import {
@@ -39,6 +41,7 @@ import {
   type HqStore,
   type MemberExport,
   type OperatorRequest,
+  type MemberLookupOutcome,
   type OriginalSaleOutcome,
   type SaleNarrowing,
   type IngestOutcome,
@@ -137,6 +140,10 @@ export class SqliteHqStore implements HqStore {
     return operatorByDigest(this.db, d);
   }
 
+  async setOperatorToken(id: string, tokenDigest: Buffer): Promise<boolean> {
+    return setOperatorToken(this.db, id, tokenDigest);
+  }
+
   async hasAdmin(): Promise<boolean> {
     return hasAdmin(this.db);
   }
@@ -225,6 +232,19 @@ export class SqliteHqStore implements HqStore {
     // Applied first: a sale or a return acknowledged a moment ago is part of the answer.
     this.applyAll();
     return this.db.transaction(() => originalSale(this.db, saleId, narrow))();
+  }
+
+  async lookupMember(
+    till: { tillId: string; storeId: string },
+    phone: string,
+    now: Date,
+  ): Promise<MemberLookupOutcome> {
+    // Applied first: a member enrolled a moment ago at another till is found.
+    this.applyAll();
+    const firstTier = lowestTier(this.rules.latest()).code;
+    return this.db
+      .transaction(() => lookupMemberByPhone(this.db, this.cipher, till, phone, firstTier, now))
+      .immediate();
   }
 
   async ruleSetInForce(now: Date): Promise<RuleSet> {

@@ -21,6 +21,9 @@ import type {
   WinBackRequest as WinBackRequestSchema,
 } from '../api-schemas.js';
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
+import type { MemberLookupOutcome } from './sqlite-members.js';
+
+export type { MemberLookupOutcome };
 
 // The ledger as the core type (the schema's loose `data` reads wider than EntryData).
 export type MemberView = Omit<z.output<typeof MemberViewSchema>, 'ledger'> & { ledger: LedgerEntry[] };
@@ -139,10 +142,17 @@ export interface HqStore {
     now: Date,
   ): Promise<'added' | 'exists'>;
   operatorByDigest(digest: Buffer): Promise<{ id: string; role: 'viewer' | 'analyst' | 'admin' } | null>;
+  /** Replaces an operator's credential (rotate, or revoke with a digest nobody holds); false for an unknown id. */
+  setOperatorToken(id: string, tokenDigest: Buffer): Promise<boolean>;
   /** true once a named admin exists: the shared bootstrap token is then refused. */
   hasAdmin(): Promise<boolean>;
   /** Feedback recorded at the tills: list, assign, or close with a note (DOMAIN.md 9). */
   feedback(op: FeedbackOp, now: Date): Promise<FeedbackOutcome>;
+  /**
+   * A member by normalised mobile number for a till whose cashier has the member in front of
+   * them; records that the till now serves the member (the feed then carries name and phone to it).
+   */
+  lookupMember(till: { tillId: string; storeId: string }, phone: string, now: Date): Promise<MemberLookupOutcome>;
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */
