@@ -12,6 +12,9 @@ import {
   CHANGES_DEFAULT_LIMIT,
   CHANGES_MAX_LIMIT,
   ErrorBody,
+  MemberLookupAnswer,
+  MemberLookupRequest,
+  MEMBER_LOOKUPS_PER_MINUTE,
   OriginalSale,
   SequenceGap,
   SYNC_PATHS,
@@ -117,6 +120,20 @@ const OPS: readonly Op[] = [
       { name: 'till', description: "only this till's sale of that number", schema: { type: 'string' } },
       { name: 'store', description: "only this store's sale of that number", schema: { type: 'string' } },
     ],
+  },
+  {
+    method: 'POST',
+    path: SYNC_PATHS.memberLookup,
+    operationId: 'lookupMemberByPhone',
+    summary:
+      'A member by normalised mobile number (in the signed body, never the URL), for a cashier at any store with ' +
+      'the member in front of them: the member with name and phone, state and cards; the asking till then serves ' +
+      `the member (the feed sends it name and phone). 404 unknown_member (erased members too); 409 ambiguous_phone; ` +
+      `429 too_many_lookups above ${MEMBER_LOOKUPS_PER_MINUTE} a minute per till`,
+    auth: 'till',
+    request: MemberLookupRequest,
+    response: MemberLookupAnswer,
+    errors: { '404': ErrorBody, '409': ErrorBody, '429': ErrorBody },
   },
   {
     method: 'GET',
@@ -334,7 +351,7 @@ export function headOfficeOpenApi(version: string): Json {
     info: {
       title: 'Till loyalty: head office API',
       // The package is private (package.json); integrators use it under their contract with the chain.
-      license: { name: 'Proprietary' },
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       version,
       description:
         'Money is integer fen, points are integers. Errors: {"error":{"code","message","field?"}} with a 4xx ' +

@@ -75,7 +75,7 @@ export function openApiDocument(table: readonly Route[]): unknown {
     info: {
       title: 'Till loyalty: POS integration API',
       // The package is private (package.json); integrators use it under their contract with the chain.
-      license: { name: 'Proprietary' },
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       version: TILL_VERSION,
       description:
         'Money is integer fen, points are integers. Errors: {"error":{"code","message","field?"}} with a 4xx status; a 5xx is a defect. saleId and returnId are idempotency keys.',
