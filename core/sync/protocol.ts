@@ -18,7 +18,11 @@ export const SYNC_PATHS = {
   changes: '/v1/sync/changes',
   /** one sale as head office holds it, for a return at another store (DOMAIN.md 12) */
   sale: '/v1/sync/sales/{saleId}',
+  /** one member by mobile number, for a cashier at another store (DOMAIN.md 2, 12); the phone rides in the body */
+  memberLookup: '/v1/sync/members/lookup',
 } as const;
+/** Member lookups one till may make per minute (head office answers 429 `too_many_lookups` above it). */
+export const MEMBER_LOOKUPS_PER_MINUTE = 60;
 /** Request bodies above this many bytes (on the wire, and again after gunzip) get 413. */
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** A signed request whose X-Till-Timestamp is further than this from head office's clock is refused. */
@@ -359,6 +363,22 @@ export const MemberStateFeed = z.object({
   class: z.enum(['A', 'B', 'C', 'D']).nullable(),
 });
 
+/** POST /v1/sync/members/lookup: the mobile number as core/members.ts normalisePhone gives it. */
+export const MemberLookupRequest = z.strictObject({
+  phone: z.string().regex(/^1\d{10}$/, 'must be a normalised mainland China mobile number'),
+});
+
+/**
+ * 200 answer to a member lookup: the member as the feed gives it to a till that needs the name
+ * and phone, its state and its cards. From now on the feed sends that till the member's
+ * personal data (the till serves the member).
+ */
+export const MemberLookupAnswer = z.object({
+  member: MemberFeed,
+  state: MemberStateFeed,
+  cards: z.array(z.object({ code: z.string(), kind: CardItem.shape.kind, status: CardItem.shape.status })),
+});
+
 export const Change = z.discriminatedUnion('type', [
   z.object({ type: z.literal('member'), cursor: Cursor, member: MemberFeed, state: MemberStateFeed.nullable() }),
   z.object({
@@ -407,3 +427,5 @@ export type BatchAck = z.output<typeof BatchAck>;
 export type MemberFeed = z.output<typeof MemberFeed>;
 export type Change = z.output<typeof Change>;
 export type ChangesResponse = z.output<typeof ChangesResponse>;
+export type MemberLookupRequest = z.output<typeof MemberLookupRequest>;
+export type MemberLookupAnswer = z.output<typeof MemberLookupAnswer>;

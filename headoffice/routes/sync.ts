@@ -1,11 +1,14 @@
-/** The till-facing endpoints: batch upload, change feed and sale lookup (core/sync/protocol.ts). */
+/** The till-facing endpoints: batch upload, change feed, sale and member lookup (core/sync/protocol.ts). */
 import {
   CHANGES_DEFAULT_LIMIT,
   CHANGES_MAX_LIMIT,
+  MEMBER_LOOKUPS_PER_MINUTE,
+  MemberLookupRequest,
   SYNC_PATHS,
   UploadBatch,
   TillId,
   type BatchAck,
+  type MemberLookupAnswer,
   type OriginalSale,
 } from '../../core/sync/protocol.js';
 import { authenticateTill, identifyTill, verifyTill } from '../auth/till.js';
@@ -93,6 +96,67 @@ export function syncRoutes(router: Router, app: AppDeps): void {
   });
 
   saleLookupRoute(router, app);
+  memberLookupRoute(router, app);
+}
+
+/** At most `limit` lookups per till in any minute (in memory, per process, like the replay cache). */
+export class LookupLimiter {
+  private readonly seen = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit = MEMBER_LOOKUPS_PER_MINUTE,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  admit(tillId: string, nowMs: number): boolean {
+    const recent = (this.seen.get(tillId) ?? []).filter((t) => nowMs - t < this.windowMs);
+    const ok = recent.length < this.limit;
+    if (ok) recent.push(nowMs);
+    this.seen.set(tillId, recent);
+    return ok;
+  }
+}
+
+/**
+ * POST /v1/sync/members/lookup: a member by mobile number for a till of any store, whose
+ * cashier has the member in front of them (DOMAIN.md 2 and 12). The phone is in the signed
+ * body, never in the URL or the log. Found: the member with name and phone, state and cards,
+ * and the till now serves the member (the feed sends it the personal data from then on).
+ */
+function memberLookupRoute(router: Router, app: AppDeps): void {
+  const limiter = new LookupLimiter();
+  router.add('POST', SYNC_PATHS.memberLookup, async ({ req, target }) => {
+    const claim = await identifyTill(app, req);
+    const raw = await app.bodies.read(req);
+    const till = await verifyTill(app, req, target, claim, raw);
+    if (!limiter.admit(till.tillId, app.now().getTime())) {
+      app.log.log('warn', 'member_lookup_limited', { tillId: till.tillId });
+      throw new HttpError(
+        429,
+        'too_many_lookups',
+        `at most ${MEMBER_LOOKUPS_PER_MINUTE} member lookups a minute per till; identify by card meanwhile`,
+      );
+    }
+    const parsed = MemberLookupRequest.safeParse(parseJson(await decodeBody(raw, req.headers['content-encoding'])));
+    if (!parsed.success) throw invalid('invalid_lookup', parsed.error);
+    const out = await app.store.lookupMember(till, parsed.data.phone, app.now());
+    const memberNo = out.kind === 'found' ? out.answer.member.memberNo : null;
+    app.log.log('info', 'member_lookup', { tillId: till.tillId, storeId: till.storeId, outcome: out.kind, memberNo });
+    switch (out.kind) {
+      case 'found': {
+        const body: MemberLookupAnswer = out.answer;
+        return signed(req, till, { status: 200, body });
+      }
+      case 'unknown':
+        throw new HttpError(404, 'unknown_member', 'head office holds no member with this mobile number');
+      case 'ambiguous':
+        throw new HttpError(409, 'ambiguous_phone', 'several members hold this mobile number; identify by card');
+      default: {
+        const never: never = out;
+        throw new Error(`unknown lookup outcome ${JSON.stringify(never)}`);
+      }
+    }
+  });
 }
 
 /** `till` and `store` query parameters of a sale lookup, each optional. */

@@ -5,7 +5,8 @@
  *
  * Need to know (issue 11, finding 2): a member change carries the name and phone only to a
  * till that needs them: the member is of the till's store, or head office holds ledger
- * entries of that till for the member (it served them). Every other till gets the member
+ * entries of that till for the member (it served them) or the till looked the member up by
+ * mobile number (member_lookups; routes/sync.ts). Every other till gets the member
  * with the name and phone withheld (domain/ownership.ts WITHHELD_NAME and withheldPhone: a
  * placeholder unique per member, so the till's phone index takes it), and still learns the
  * member number, cards, state and status, so the member's card works at every store.
@@ -16,7 +17,7 @@ import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { ChangeType } from './sqlite-changes.js';
 import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
-import { readMemberFeed } from './sqlite-members.js';
+import { readMemberFeed, servesMember } from './sqlite-members.js';
 import { q, type Db } from './sqlite-db.js';
 
 interface ChangeRow {
@@ -34,10 +35,7 @@ interface CardRow {
 }
 
 function needsPersonal(db: Db, till: Uploader, memberNo: string, enrolledStore: string): boolean {
-  if (enrolledStore === till.storeId) return true;
-  return (
-    q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1').get(memberNo, till.tillId) !== undefined
-  );
+  return enrolledStore === till.storeId || servesMember(db, till.tillId, memberNo);
 }
 
 function toChange(

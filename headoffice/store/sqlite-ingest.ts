@@ -29,7 +29,7 @@ import { upgradeTouchedMembers } from './sqlite-decisions.js';
 import { insertLedgerEntries } from './sqlite-ledger.js';
 import { recordFeedback } from './sqlite-feedback.js';
 import { foldTouchedMembers } from './sqlite-memberstate.js';
-import { upsertMembers } from './sqlite-members.js';
+import { announceServed, upsertMembers } from './sqlite-members.js';
 import type { RuleSetCache } from './sqlite-rulesets.js';
 import { recheckPending, recordReturns, recordSales, saleBatch } from './sqlite-sales.js';
 import { advanceTillViews, type BatchChain, type SoleTillMember } from './sqlite-tillview.js';
@@ -133,6 +133,8 @@ export function applyBatch(
     if (list) list.push(e);
     else tailByMember.set(e.memberNo, [e]);
   }
+  // A till serving another store's member for the first time now needs the name and phone.
+  announceServed(db, till, tailByMember.keys(), row.ack_seq, now);
   let folded = { prevMax: new Map<string, number>(), sole: new Map<string, SoleTillMember>() };
   if (tail.length > 0) {
     const rs = d.rules.latest();

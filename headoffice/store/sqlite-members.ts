@@ -17,7 +17,7 @@
  * - An erased member's record (sqlite-privacy.ts) is never overwritten by an upload.
  */
 import { canonicalJson } from '../../core/ledger/hash.js';
-import type { MemberFeed, MemberUpsert } from '../../core/sync/protocol.js';
+import type { MemberFeed, MemberLookupAnswer, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { MemberClass } from '../../core/segments.js';
 import { isWithheld, judgeMemberChange, type RefusalReason, type Uploader } from '../domain/ownership.js';
@@ -285,4 +285,94 @@ export function memberBirthday(db: Db, cipher: HqCipher, memberNo: string): stri
     { birthday_enc: Buffer | null } | undefined;
   if (!r) return undefined;
   return r.birthday_enc ? cipher.decrypt(r.birthday_enc) : null;
+}
+
+/**
+ * The till serves the member beyond its store: head office holds ledger entries of the till for
+ * the member, or the till looked the member up by mobile number (member_lookups). Such a till
+ * gets the member's name and phone in the feed (sqlite-feed.ts).
+ */
+export function servesMember(db: Db, tillId: string, memberNo: string): boolean {
+  return (
+    q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1').get(memberNo, tillId) !== undefined ||
+    q(db, 'SELECT 1 FROM member_lookups WHERE till_id = ? AND member_no = ?').get(tillId, memberNo) !== undefined
+  );
+}
+
+/**
+ * A batch brought the till's first entries of members of another store: each such member the
+ * till had not looked up gets a new member change, so the feed now carries the name and phone
+ * to the till that served them (it holds them with the feed's placeholder until then).
+ * `ackBefore`: the till's last seq head office held before this batch.
+ */
+export function announceServed(
+  db: Db,
+  till: Uploader,
+  memberNos: Iterable<string>,
+  ackBefore: number,
+  now: Date,
+): number {
+  let n = 0;
+  for (const memberNo of memberNos) {
+    const m = q(db, 'SELECT enrolled_store, erased_at FROM members WHERE member_no = ?').get(memberNo) as
+      { enrolled_store: string; erased_at: string | null } | undefined;
+    if (!m || m.erased_at || m.enrolled_store === till.storeId) continue;
+    const before = q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? AND seq <= ? LIMIT 1').get(
+      memberNo,
+      till.tillId,
+      ackBefore,
+    );
+    if (before !== undefined) continue;
+    if (q(db, 'SELECT 1 FROM member_lookups WHERE till_id = ? AND member_no = ?').get(till.tillId, memberNo)) continue;
+    appendChange(db, 'member', memberNo, { memberNo }, now);
+    n += 1;
+  }
+  return n;
+}
+
+export type MemberLookupOutcome =
+  | { kind: 'found'; answer: MemberLookupAnswer }
+  | { kind: 'unknown' }
+  /** several members hold the number (enrolled offline at two stores): none is certain */
+  | { kind: 'ambiguous' };
+
+/**
+ * A member by normalised mobile number, for a cashier at `till` with the member in front of
+ * them (routes/sync.ts). Found by head office's keyed phone hash; an erased member's hash is
+ * a tombstone, so the number finds nobody. Records that the till now serves the member.
+ */
+export function lookupMemberByPhone(
+  db: Db,
+  cipher: HqCipher,
+  till: Uploader,
+  phone: string,
+  firstTier: string,
+  now: Date,
+): MemberLookupOutcome {
+  const rows = q(db, 'SELECT member_no FROM members WHERE phone_hash = ? AND erased_at IS NULL LIMIT 2').all(
+    cipher.mac('phone', phone),
+  ) as { member_no: string }[];
+  const row = rows[0];
+  if (!row) return { kind: 'unknown' };
+  if (rows.length > 1) return { kind: 'ambiguous' };
+  const m = readMemberFeed(db, cipher, row.member_no);
+  if (!m || 'erasedAt' in m) return { kind: 'unknown' };
+  q(db, 'INSERT OR IGNORE INTO member_lookups (till_id, member_no, first_at) VALUES (?, ?, ?)').run(
+    till.tillId,
+    row.member_no,
+    now.toISOString(),
+  );
+  const st = q(db, 'SELECT balance, tier FROM member_state WHERE member_no = ?').get(row.member_no) as
+    { balance: number; tier: string } | undefined;
+  const cards = q(db, 'SELECT code, kind, status FROM cards WHERE member_no = ? ORDER BY code').all(
+    row.member_no,
+  ) as MemberLookupAnswer['cards'];
+  return {
+    kind: 'found',
+    answer: {
+      member: m.feed,
+      state: { balance: st?.balance ?? 0, tier: st?.tier ?? firstTier, class: m.class },
+      cards,
+    },
+  };
 }

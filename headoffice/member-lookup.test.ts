@@ -1,0 +1,157 @@
+/**
+ * POST /v1/sync/members/lookup against a real head office: a till of any store finds a member
+ * by mobile number (DOMAIN.md 2 and 12), signed like every sync request; the till then serves
+ * the member, so the feed carries name and phone to it. Refusals, the per-till limit, and a
+ * log without the phone. Also: a till's first entries of another store's member bring it a
+ * new member change with the personal data.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ChangesResponse,
+  MEMBER_LOOKUPS_PER_MINUTE,
+  MemberLookupAnswer,
+  SYNC_PATHS,
+  type Change,
+} from '../core/sync/protocol.js';
+import { HQ_SIGNATURE_HEADER, signRequest, type TillCredentials } from '../core/sync/sign.js';
+import { LOG_FILE } from './open.js';
+import {
+  at,
+  changes,
+  operator,
+  uploadAll,
+  type Answer,
+  type TestHq,
+  type TillSim,
+  useTwoTillHq,
+} from './test-helpers.js';
+
+let t: TestHq;
+let A: TillSim;
+let B: TillSim;
+
+useTwoTillHq((x) => ({ t, A, B } = x));
+
+let lastTs = 0;
+
+async function lookup(signer: TillCredentials | null, body: unknown): Promise<Answer & { signed: boolean }> {
+  const wire = Buffer.from(JSON.stringify(body));
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    // A fresh timestamp each time: the same request signed twice in one millisecond is a replay.
+    ...(signer
+      ? signRequest(signer, 'POST', SYNC_PATHS.memberLookup, wire, (lastTs = Math.max(Date.now(), lastTs + 1)))
+      : {}),
+  };
+  const res = await fetch(`${t.hq.url}${SYNC_PATHS.memberLookup}`, {
+    method: 'POST',
+    headers,
+    body: new Uint8Array(wire),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text ? JSON.parse(text) : null,
+    signed: res.headers.get(HQ_SIGNATURE_HEADER) !== null,
+  };
+}
+
+async function memberChanges(till: TillSim, after = 0): Promise<Extract<Change, { type: 'member' }>[]> {
+  const r = await changes(t, till, after);
+  expect(r.status).toBe(200);
+  return ChangesResponse.parse(r.body).changes.filter(
+    (c): c is Extract<Change, { type: 'member' }> => c.type === 'member',
+  );
+}
+
+const PHONE = '13900001111';
+
+describe('member lookup by mobile number', () => {
+  it('answers a till of another store the member with name, phone and cards, signed; its feed then carries them', async () => {
+    A.enrol('M1', at(0), { name: '王小明', phone: PHONE });
+    A.sale('M1', 20_000, at(1));
+    await uploadAll(t, A, 10);
+    expect((await memberChanges(B))[0]?.member).toMatchObject({ name: '*', phone: '*M1' });
+
+    const r = await lookup(B, { phone: PHONE });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.signed).toBe(true);
+    const a = MemberLookupAnswer.parse(r.body);
+    expect(a.member).toMatchObject({ memberNo: 'M1', name: '王小明', phone: PHONE, enrolledStore: 'S1' });
+    expect(a.state).toMatchObject({ balance: 200, tier: 'ordinary' });
+    expect(a.cards).toEqual([{ code: 'M1', kind: 'barcode', status: 'active' }]);
+    // B now serves M1: the feed gives it the personal data.
+    expect((await memberChanges(B))[0]?.member).toMatchObject({ name: '王小明', phone: PHONE });
+  });
+
+  it('refuses an unsigned request, a malformed phone and an unknown one; an erased member is unknown', async () => {
+    A.enrol('M1', at(0), { phone: PHONE });
+    await uploadAll(t, A, 10);
+    expect((await lookup(null, { phone: PHONE })).status).toBe(401);
+    expect((await lookup(B, { phone: '+86 139 0000 1111' })).status).toBe(400);
+    const unknown = await lookup(B, { phone: '13700000000' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('unknown_member');
+    expect((await operator(t, 'POST', '/v1/members/M1/erase', { operatorId: 'ops', reason: 'asked' })).status).toBe(
+      200,
+    );
+    expect((await lookup(B, { phone: PHONE })).status).toBe(404);
+  });
+
+  it('answers a blocked member as the feed would (status blocked)', async () => {
+    A.enrol('M1', at(0), { phone: PHONE, status: 'blocked' });
+    await uploadAll(t, A, 10);
+    const r = await lookup(B, { phone: PHONE });
+    expect(r.status).toBe(200);
+    expect(r.body.member.status).toBe('blocked');
+  });
+
+  it(`limits each till to ${MEMBER_LOOKUPS_PER_MINUTE} lookups a minute (429), the other till unaffected`, async () => {
+    for (let i = 0; i < MEMBER_LOOKUPS_PER_MINUTE; i++) {
+      expect((await lookup(B, { phone: '13700000000' })).status).toBe(404);
+    }
+    const over = await lookup(B, { phone: '13700000000' });
+    expect(over.status).toBe(429);
+    expect(over.body.error.code).toBe('too_many_lookups');
+    expect((await lookup(A, { phone: '13700000000' })).status).toBe(404);
+  });
+
+  it('logs the lookup with the till and member, never the phone', async () => {
+    A.enrol('M1', at(0), { phone: PHONE });
+    await uploadAll(t, A, 10);
+    expect((await lookup(B, { phone: PHONE })).status).toBe(200);
+    expect((await lookup(B, { phone: '13700000000' })).status).toBe(404);
+    const log = readFileSync(join(t.dataDir, LOG_FILE), 'utf8');
+    const lines = log
+      .split('\n')
+      .filter((l) => l.includes('"member_lookup"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toMatchObject([
+      { tillId: 'B', outcome: 'found', memberNo: 'M1' },
+      { tillId: 'B', outcome: 'unknown', memberNo: null },
+    ]);
+    expect(log).not.toContain(PHONE);
+    expect(log).not.toContain('13700000000');
+  });
+});
+
+describe("a till's first entries of another store's member", () => {
+  it('bring a new member change that carries name and phone to that till, once', async () => {
+    A.enrol('M1', at(0), { name: '王小明', phone: PHONE });
+    await uploadAll(t, A, 10);
+    const before = await memberChanges(B);
+    const cursor = Math.max(...(await changes(t, B, 0)).body.changes.map((c: { cursor: number }) => c.cursor));
+    expect(before).toHaveLength(1);
+    B.sale('M1', 10_000, at(5));
+    await uploadAll(t, B, 10);
+    const after = await memberChanges(B, cursor);
+    expect(after).toHaveLength(1);
+    expect(after[0]?.member).toMatchObject({ memberNo: 'M1', name: '王小明', phone: PHONE });
+    // A second sale is nothing new.
+    B.sale('M1', 10_000, at(6));
+    await uploadAll(t, B, 10);
+    expect(await memberChanges(B, after[0]?.cursor)).toHaveLength(0);
+  });
+});
