@@ -363,6 +363,18 @@ export const MemberStateFeed = z.object({
   class: z.enum(['A', 'B', 'C', 'D']).nullable(),
 });
 
+/**
+ * What the change feed sends in place of a name and phone a till has no need of (head office's
+ * store/sqlite-feed.ts): a placeholder unique per member, so the till's phone index takes it.
+ */
+export const WITHHELD_NAME = '*';
+export function withheldPhone(memberNo: string): string {
+  return `*${memberNo}`;
+}
+export function isWithheld(m: { memberNo: string; name: string; phone: string }): boolean {
+  return m.name === WITHHELD_NAME && m.phone === withheldPhone(m.memberNo);
+}
+
 /** POST /v1/sync/members/lookup: the mobile number as core/members.ts normalisePhone gives it. */
 export const MemberLookupRequest = z.strictObject({
   phone: z.string().regex(/^1\d{10}$/, 'must be a normalised mainland China mobile number'),

@@ -20,11 +20,8 @@
  * would otherwise freeze the record against every later honest change.
  */
 
-/** What the change feed sends in place of a name and phone a till has no need of (sqlite-feed.ts). */
-export const WITHHELD_NAME = '*';
-export function withheldPhone(memberNo: string): string {
-  return `*${memberNo}`;
-}
+/** The feed's placeholder for a name and phone (sqlite-feed.ts); in core, so the till knows it too. */
+export { WITHHELD_NAME, withheldPhone, isWithheld } from '../../core/sync/protocol.js';
 
 export type RefusalReason = 'not_enrolled_here' | 'enrolment_is_fixed' | 'not_member_store' | 'member_not_held';
 
@@ -51,8 +48,4 @@ export function judgeMemberChange(till: Uploader, upload: Enrolment, held: Enrol
   }
   if (held.enrolledStore !== till.storeId) return { kind: 'refuse', reason: 'not_member_store' };
   return { kind: 'write' };
-}
-
-export function isWithheld(m: { memberNo: string; name: string; phone: string }): boolean {
-  return m.name === WITHHELD_NAME && m.phone === withheldPhone(m.memberNo);
 }

@@ -3,7 +3,7 @@
  * so validation and the OpenAPI document come from the same place.
  */
 import type { z } from 'zod';
-import { identify, enrol } from '../service/members.js';
+import { identifyAnywhere, enrol } from '../service/members.js';
 import { quote, recordSale } from '../service/sales.js';
 import { takeReturn } from '../service/returns.js';
 import type { TillContext } from '../service/context.js';
@@ -84,11 +84,13 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
       method: 'POST',
       path: '/v1/members/identify',
       operationId: 'identifyMember',
-      summary: 'Identify a member by scanned code (barcode, NFC UID, member QR) or mobile number',
+      summary:
+        'Identify a member by scanned code (barcode, NFC UID, member QR) or mobile number; a number this till does ' +
+        'not know is asked of head office while online (a member of another store)',
       request: IdentifyRequest,
       response: MemberSummary,
       successStatus: 200,
-      handle: (ctx, body) => ({ status: 200, body: identify(ctx, IdentifyRequest.parse(body)) }),
+      handle: async (ctx, body) => ({ status: 200, body: await identifyAnywhere(ctx, IdentifyRequest.parse(body)) }),
     },
     {
       method: 'POST',

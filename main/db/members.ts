@@ -91,6 +91,12 @@ export class MemberStore {
            age_band = NULL, preferred_channel = 'none', interests = '[]', consent_marketing = 0, status = 'blocked',
            erased_at = ?, updated_at = ? WHERE member_no = ? AND erased_at IS NULL`,
       ),
+      refresh: db.prepare(
+        `UPDATE members SET phone_hash = ?, name_enc = ?, phone_enc = ?, birthday_enc = ?, gender = ?, age_band = ?,
+           preferred_channel = ?, interests = ?, consent_marketing = ?, consent_text = ?, consent_at = ?,
+           referrer_member_no = ?, enrolled_by = ?, updated_at = ?
+         WHERE member_no = ? AND erased_at IS NULL`,
+      ),
       blockCardsOf: db.prepare(
         "UPDATE cards SET status = 'blocked', changed_at = ? WHERE member_no = ? AND status = 'active'",
       ),
@@ -168,6 +174,53 @@ export class MemberStore {
       this.q.linkCard.run(code, kind, memberNo, at);
       if (status !== 'active') this.q.cardStatus.run(status, at, code);
     }
+  }
+
+  /**
+   * Head office's current record of a member this till holds (change feed, member lookup): the
+   * personal fields and the phone hash replace what the till held, e.g. the feed's placeholder.
+   * Never an erased member (erasure is final), never a phone another member here holds (the
+   * phone index is unique); unchanged when the fields are the same already.
+   */
+  refresh(m: NewMember, at: string): 'refreshed' | 'unchanged' | 'unknown' | 'erased' | 'phone_clash' {
+    const held = this.get(m.memberNo);
+    if (!held) return 'unknown';
+    if (held.erasedAt) return 'erased';
+    const same =
+      held.name === m.name &&
+      held.phone === m.phone &&
+      held.birthday === m.birthday &&
+      held.gender === m.gender &&
+      held.ageBand === m.ageBand &&
+      held.preferredChannel === m.preferredChannel &&
+      JSON.stringify(held.interests) === JSON.stringify(m.interests) &&
+      held.consentMarketing === m.consentMarketing &&
+      held.consentText === m.consentText &&
+      held.consentAt === m.consentAt &&
+      held.referrerMemberNo === m.referrerMemberNo &&
+      held.enrolledBy === m.enrolledBy;
+    if (same) return 'unchanged';
+    const other = this.byPhone(m.phone);
+    if (other && other.memberNo !== m.memberNo) return 'phone_clash';
+    const c = this.cipher;
+    const done = this.q.refresh.run(
+      c.phoneHash(m.phone),
+      c.encrypt(m.name),
+      c.encrypt(m.phone),
+      m.birthday === null ? null : c.encrypt(m.birthday),
+      m.gender,
+      m.ageBand,
+      m.preferredChannel,
+      JSON.stringify(m.interests),
+      m.consentMarketing ? 1 : 0,
+      m.consentText,
+      m.consentAt,
+      m.referrerMemberNo,
+      m.enrolledBy,
+      at,
+      m.memberNo,
+    );
+    return done.changes === 1 ? 'refreshed' : 'erased';
   }
 
   setStatus(memberNo: string, status: MemberRecord['status'], at: string): void {

@@ -40,6 +40,14 @@ export interface HqSales {
   refresh(): Promise<void>;
 }
 
+/** Head office's members, for a member of another store identified by mobile number (DOMAIN.md 2, 12). */
+export interface HqMembers {
+  /** POST /v1/sync/members/lookup with the normalised phone, signed; throws HqUnreachableError when head office does not answer */
+  lookupPhone(phone: string): Promise<HqAnswer>;
+  /** pulls the change feed now, so the member's merged state is here; never throws */
+  refresh(): Promise<void>;
+}
+
 export interface TillContext {
   db: Db;
   identity: TillIdentity;
@@ -59,6 +67,8 @@ export interface TillContext {
   syncStatus: () => SyncStatus | null;
   /** set by createTill when a head office is configured; absent when standalone */
   hqSales?: HqSales;
+  /** set by createTill when a head office is configured; absent when standalone */
+  hqMembers?: HqMembers;
   cipher: FieldCipher;
   events: EventBus;
   log: Logger;

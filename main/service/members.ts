@@ -16,6 +16,7 @@ import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { settleMember } from './settle.js';
 import { memberView } from './view.js';
+import { memberFromHqByPhone } from './members-elsewhere.js';
 
 /** Days ahead the member screen and receipt warn about expiring points (DOMAIN.md 7). */
 export const EXPIRING_SOON_DAYS = 60;
@@ -130,6 +131,15 @@ export function identify(ctx: TillContext, req: IdentifyRequest): MemberSummary 
     .immediate();
   ctx.events.publish({ type: 'member', memberNo: member.memberNo, via: 'code' in req ? 'code' : 'phone' });
   return summarise(ctx, rs, member, state, today);
+}
+
+/**
+ * identify, asking head office first for a mobile number this till does not know
+ * (members-elsewhere.ts): a member of another store is found here too while online.
+ */
+export async function identifyAnywhere(ctx: TillContext, req: IdentifyRequest): Promise<MemberSummary> {
+  if ('phone' in req) await memberFromHqByPhone(ctx, req.phone);
+  return identify(ctx, req);
 }
 
 /**

@@ -145,6 +145,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     ctx.syncStatus = () => sync?.status() ?? null;
     const svc = sync;
     ctx.hqSales = { lookup: (saleId, narrow) => svc.lookupSale(saleId, narrow), refresh: () => svc.refreshFeed() };
+    ctx.hqMembers = { lookupPhone: (phone) => svc.lookupMember(phone), refresh: () => svc.refreshFeed() };
   }
   // Receipts: the print queue and its worker; sales queue their receipt through ctx.receipts.
   const receipts = new PrintService(ctx, {

@@ -2,10 +2,48 @@
  * Applies head office's change feed to the till, in one transaction per page, and advances
  * the cursor in the same transaction so a crash never skips or half-applies a page.
  */
-import type { Change } from '../../core/sync/protocol.js';
+import { isWithheld, type Change, type MemberFeed } from '../../core/sync/protocol.js';
 import { eraseFeedbackOf } from '../db/feedback.js';
 import type { TillContext } from '../service/context.js';
 import { setMeta } from '../service/identity.js';
+
+/**
+ * Head office's record of a member, inside the caller's transaction: inserted when the till
+ * does not hold the member; otherwise the till's copy is refreshed when the record carries the
+ * real name and phone (a placeholder row, or older data, becomes the member's data; an erased
+ * member stays erased). A record with the placeholder never overwrites real data.
+ */
+export function storeHqMember(
+  ctx: TillContext,
+  m: MemberFeed,
+  now: string,
+): 'inserted' | 'refreshed' | 'unchanged' | 'erased' | 'phone_clash' {
+  const record = {
+    memberNo: m.memberNo,
+    name: m.name,
+    phone: m.phone,
+    birthday: m.birthday,
+    gender: m.gender,
+    ageBand: m.ageBand ?? null,
+    preferredChannel: m.preferredChannel,
+    interests: m.interests,
+    consentMarketing: m.consentMarketing,
+    consentText: m.consentText,
+    consentAt: m.consentAt,
+    referrerMemberNo: m.referrerMemberNo ?? null,
+    enrolledStore: m.enrolledStore,
+    enrolledTill: m.enrolledTill,
+    enrolledBy: m.enrolledBy,
+  };
+  if (!ctx.members.get(m.memberNo)) {
+    if (ctx.members.phoneTaken(m.phone)) return 'phone_clash';
+    ctx.members.insert(record);
+    return 'inserted';
+  }
+  if (isWithheld(m)) return 'unchanged';
+  const r = ctx.members.refresh(record, now);
+  return r === 'unknown' ? 'unchanged' : r;
+}
 
 export function applyChanges(ctx: TillContext, changes: readonly Change[], cursor: number): { applied: number } {
   const now = ctx.now().toISOString();
@@ -16,31 +54,13 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
         switch (c.type) {
           case 'member': {
             const m = c.member;
-            if (!ctx.members.get(m.memberNo)) {
-              // A member enrolled at another till: the phone must be unique here too.
-              if (ctx.members.phoneTaken(m.phone)) {
-                ctx.log.log('warn', 'feed_member_phone_clash', { memberNo: m.memberNo });
-                break;
-              }
-              ctx.members.insert({
-                memberNo: m.memberNo,
-                name: m.name,
-                phone: m.phone,
-                birthday: m.birthday,
-                gender: m.gender,
-                ageBand: m.ageBand ?? null,
-                preferredChannel: m.preferredChannel,
-                interests: m.interests,
-                consentMarketing: m.consentMarketing,
-                consentText: m.consentText,
-                consentAt: m.consentAt,
-                referrerMemberNo: m.referrerMemberNo ?? null,
-                enrolledStore: m.enrolledStore,
-                enrolledTill: m.enrolledTill,
-                enrolledBy: m.enrolledBy,
-              });
-              applied++;
+            const stored = storeHqMember(ctx, m, now);
+            // A member enrolled at another till: the phone must be unique here too.
+            if (stored === 'phone_clash') {
+              ctx.log.log('warn', 'feed_member_phone_clash', { memberNo: m.memberNo });
+              if (!ctx.members.get(m.memberNo)) break;
             }
+            if (stored === 'inserted' || stored === 'refreshed') applied++;
             ctx.members.setStatus(m.memberNo, m.status, now);
             if (c.state) ctx.hqState.setClass(m.memberNo, c.state.class);
             break;

@@ -73,6 +73,11 @@ export class SyncService {
     return this.lookupClient.get(salePath(saleId, narrow));
   }
 
+  /** A member by normalised mobile number (DOMAIN.md 2, 12); the phone rides in the signed body. Throws HqUnreachableError. */
+  async lookupMember(phone: string): Promise<HqAnswer> {
+    return this.lookupClient.post(SYNC_PATHS.memberLookup, { phone });
+  }
+
   /**
    * Pulls the change feed now, so a member's merged state holds what head office just answered
    * about. Waits for a cycle in flight instead of running beside it (the feed is applied in
