@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { maskName, maskPhone } from '../../core/members.js';
 import { WITHHELD_NAME, withheldPhone } from '../../core/sync/protocol.js';
 import type { Till } from '../../main/service/till.js';
-import { Clock, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
+import { setMeta } from '../../main/service/identity.js';
+import { Clock, freePort, inProcessTill, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
 
 const fx = useHqProcess('sync-member-lookup', 'operator-token-member-lookup');
 
@@ -79,6 +80,30 @@ describe('a member of another store by mobile number (DOMAIN.md 2, 12)', () => {
     expect(r.status, JSON.stringify(r.json)).toBe(404);
     expect((r.json.error as Json).code).toBe('unknown_member');
     expect(b.ctx.members.get(memberNo)).toMatchObject({ name: WITHHELD_NAME });
+  });
+
+  it('is not found while head office does not answer (404 unknown_member, not an error)', async () => {
+    const a = await fx.tillAt('store-a', 'till-a5');
+    const phone = '13900000305';
+    await enrolAt(a, '冯十三', phone);
+    await syncTills(a);
+    // A till of store B that believes itself online, whose head office address answers nothing.
+    const b = await inProcessTill({
+      root: fx.root,
+      hqDir: fx.hqDir,
+      hqUrl: `http://127.0.0.1:${await freePort()}`,
+      store: 'store-b',
+      id: 'till-b5',
+    });
+    try {
+      setMeta(b.ctx.db, 'last_sync_at', new Date().toISOString());
+      expect(b.ctx.isOnline()).toBe(true);
+      const r = await tillPost(b, '/v1/members/identify', { phone });
+      expect(r.status, JSON.stringify(r.json)).toBe(404);
+      expect((r.json.error as Json).code).toBe('unknown_member');
+    } finally {
+      await b.close();
+    }
   });
 
   it("after store B served the member, B's feed brings the real name and phone", async () => {
