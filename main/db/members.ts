@@ -103,10 +103,12 @@ export class MemberStore {
     };
   }
 
-  insert(m: NewMember): void {
+  /** The personal columns as stored, in the order insert and refresh both bind them. */
+  private personal(
+    m: Omit<NewMember, 'memberNo' | 'enrolledStore' | 'enrolledTill' | 'enrolledBy'>,
+  ): (string | number | Buffer | null)[] {
     const c = this.cipher;
-    this.q.insert.run(
-      m.memberNo,
+    return [
       c.phoneHash(m.phone),
       c.encrypt(m.name),
       c.encrypt(m.phone),
@@ -119,6 +121,13 @@ export class MemberStore {
       m.consentText,
       m.consentAt,
       m.referrerMemberNo,
+    ];
+  }
+
+  insert(m: NewMember): void {
+    this.q.insert.run(
+      m.memberNo,
+      ...this.personal(m),
       m.enrolledStore,
       m.enrolledTill,
       m.enrolledBy,
@@ -202,24 +211,7 @@ export class MemberStore {
     if (same) return 'unchanged';
     const other = this.byPhone(m.phone);
     if (other && other.memberNo !== m.memberNo) return 'phone_clash';
-    const c = this.cipher;
-    const done = this.q.refresh.run(
-      c.phoneHash(m.phone),
-      c.encrypt(m.name),
-      c.encrypt(m.phone),
-      m.birthday === null ? null : c.encrypt(m.birthday),
-      m.gender,
-      m.ageBand,
-      m.preferredChannel,
-      JSON.stringify(m.interests),
-      m.consentMarketing ? 1 : 0,
-      m.consentText,
-      m.consentAt,
-      m.referrerMemberNo,
-      m.enrolledBy,
-      at,
-      m.memberNo,
-    );
+    const done = this.q.refresh.run(...this.personal(m), m.enrolledBy, at, m.memberNo);
     return done.changes === 1 ? 'refreshed' : 'erased';
   }
 
