@@ -12,6 +12,8 @@ export default defineConfig({
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The UI and sync suites poll real processes: on a busy 2-core CI runner a second is too short.
+    expect: { poll: { timeout: 5_000 } },
     pool: 'forks',
   },
 });

@@ -354,7 +354,9 @@ describe.skipIf(NO_CHROMIUM)('status while head office is down', { timeout: 90_0
     });
     expect(sale.status).toBe(201);
     await t.till.sync?.syncNow(); // ...but head office does not answer now
-    await expect.poll(() => page.getByTestId('status-sync').getAttribute('data-state')).toBe('hqUnreachable');
+    await expect
+      .poll(() => page.getByTestId('status-sync').getAttribute('data-state'), { timeout: 15_000 })
+      .toBe('hqUnreachable');
     expect(await text(page, 'status-sync')).toBe('总部无法连接');
     expect(await page.getByTestId('status-sync').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(163, 90, 0)');
     expect(await text(page, 'status-waiting')).toMatch(/^待上传 \d+ 条（最早一条已等待 不到 1 分钟）$/);
@@ -364,7 +366,9 @@ describe.skipIf(NO_CHROMIUM)('status while head office is down', { timeout: 90_0
   it('offline past offlineAfterMinutes: red, and a red banner says what to do', async () => {
     setMeta(t.till.ctx.db, 'last_sync_at', new Date(Date.now() - 40 * 60_000).toISOString());
     await t.till.sync?.syncNow();
-    await expect.poll(() => page.getByTestId('status-sync').getAttribute('data-state')).toBe('offline');
+    await expect
+      .poll(() => page.getByTestId('status-sync').getAttribute('data-state'), { timeout: 15_000 })
+      .toBe('offline');
     expect(await text(page, 'status-sync')).toBe('离线');
     expect(await page.getByTestId('status-sync').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(179, 38, 30)');
     await expect.poll(() => text(page, 'alert-sync')).toMatch(/^已离线 40 分钟：.*请检查网络/);
