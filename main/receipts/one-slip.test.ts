@@ -3,30 +3,12 @@
  * reprint while the sale's own receipt is still queued; an anonymous sale printed on request
  * prints its first slip, not a copy marked as a reprint; the store's name, not its id, heads it.
  */
-import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpPrinter } from '../../native/printers/simulator.js';
 import { decodeEscPos } from './escpos-decode.js';
-import { startReceiptTill, type ReceiptTill } from './test-till.js';
+import { freePort, useReceiptTills, type ReceiptTill } from './test-till.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function till(opts: Parameters<typeof startReceiptTill>[0]): Promise<ReceiptTill> {
-  const t = await startReceiptTill(opts);
-  cleanups.push(() => t.close());
-  return t;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+const { cleanups, till } = useReceiptTills();
 
 const kinds = (t: ReceiptTill, saleId: string): string[] =>
   (

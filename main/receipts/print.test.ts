@@ -3,34 +3,16 @@
  * a real TCP listener (or a real pty serial port) answering DLE EOT. Each receipt must come
  * out exactly once and whole, whatever the printer does in between.
  */
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPtyPair, socatAvailable } from '../../native/printers/pty.js';
 import { startSerialPrinter, startTcpPrinter } from '../../native/printers/simulator.js';
 import { decodeEscPos } from './escpos-decode.js';
-import { eventually, startReceiptTill, type ReceiptTill } from './test-till.js';
+import { eventually, freePort, useReceiptTills, type ReceiptTill } from './test-till.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function till(opts: Parameters<typeof startReceiptTill>[0]): Promise<ReceiptTill> {
-  const t = await startReceiptTill(opts);
-  cleanups.push(() => t.close());
-  return t;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+const { cleanups, till } = useReceiptTills();
 
 function jobsOf(t: ReceiptTill, saleId: string): { kind: string; status: string; attempts: number }[] {
   return t.till.ctx.db

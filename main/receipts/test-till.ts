@@ -3,6 +3,8 @@
  * 127.0.0.1) with a printer configured by TILL_PRINTER, a settable clock, fetch helpers, and
  * the events the till published.
  */
+import { createServer } from 'node:net';
+import { afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,4 +141,35 @@ export async function eventually(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 15));
   }
+}
+
+/**
+ * Per-test clean-up (vitest hook), run in reverse after each test, and `till(opts)`, which
+ * starts a till closed that way.
+ */
+export function useReceiptTills(): {
+  cleanups: (() => Promise<void> | void)[];
+  till: (opts: Parameters<typeof startReceiptTill>[0]) => Promise<ReceiptTill>;
+} {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return {
+    cleanups,
+    till: async (opts) => {
+      const t = await startReceiptTill(opts);
+      cleanups.push(() => t.close());
+      return t;
+    },
+  };
+}
+
+/** A loopback port nothing listens on (a printer that is off). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

@@ -5,27 +5,16 @@
  * shows no untranslated code. The till holds them for the next upload. zh-CN screenshot in
  * test-artifacts/screenshots/feedback-zh.png.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { feedbackById } from '../../main/db/feedback.js';
-import {
-  chromiumAvailable,
-  launchChromium,
-  screenshot,
-  signIn,
-  STAFF,
-  startUiTill,
-  wedgeScan,
-  type UiTill,
-  counterPage,
-} from './helpers.js';
+import { chromiumAvailable, screenshot, wedgeScan, type UiTill, STAFF, useSignedInCounter } from './helpers.js';
 import { untranslatedCodes, visibleText } from './untranslated.js';
 
 const NO_CHROMIUM = !chromiumAvailable();
 
 describe.skipIf(NO_CHROMIUM)('feedback at the till in Chromium', { timeout: 90_000 }, () => {
   let t: UiTill;
-  let browser: Browser;
   let page: Page;
   let memberNo: string;
 
@@ -34,22 +23,8 @@ describe.skipIf(NO_CHROMIUM)('feedback at the till in Chromium', { timeout: 90_0
       t.till.ctx.db.prepare("SELECT ref FROM outbox WHERE kind = 'feedback' ORDER BY id").all() as { ref: string }[]
     ).map((r) => r.ref);
 
-  beforeAll(async () => {
-    t = await startUiTill();
-    const m = await t.pos('/v1/members', {
-      name: '张三丰',
-      phone: '13812345678',
-      consent: { marketing: true, text: 'privacy-2026-01' },
-    });
-    memberNo = m.body.memberNo as string;
-    browser = await launchChromium();
-    page = await counterPage(browser, t.url);
-    await signIn(page, STAFF.cashier);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+  useSignedInCounter({ name: '张三丰', phone: '13812345678', marketing: true }, (x) => {
+    ({ t, page, memberNo } = x);
   });
 
   it("records the identified member's complaint with follow-up consent in a few taps", async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import type { RuleSetInput } from '../../core/ruleset/schema.js';
 import { StaffDirectory } from '../../main/api/staff.js';
@@ -163,4 +164,32 @@ export async function signIn(page: Page, who: { staffId: string; pin: string }):
 export async function wedgeScan(page: Page, code: string): Promise<void> {
   await page.keyboard.type(code, { delay: 5 });
   await page.keyboard.press('Enter');
+}
+
+/**
+ * A suite's till with one enrolled member and Chromium on its cashier screen, signed in as the
+ * cashier (vitest hooks); `use` receives them before the suite's tests.
+ */
+export function useSignedInCounter(
+  member: { name: string; phone: string; marketing: boolean },
+  use: (x: { t: UiTill; browser: Browser; page: Page; memberNo: string }) => void,
+): void {
+  let t: UiTill | null = null;
+  let browser: Browser | null = null;
+  beforeAll(async () => {
+    t = await startUiTill();
+    const m = await t.pos('/v1/members', {
+      name: member.name,
+      phone: member.phone,
+      consent: { marketing: member.marketing, text: 'privacy-2026-01' },
+    });
+    browser = await launchChromium();
+    const page = await counterPage(browser, t.url);
+    await signIn(page, STAFF.cashier);
+    use({ t, browser, page, memberNo: m.body.memberNo as string });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
 }

@@ -3,44 +3,20 @@
  * links to the member as an NFC card, even when its UID is all digits (the screen passes the
  * reader's source). zh-CN screenshot in test-artifacts/screenshots/lookup-link-nfc-zh.png.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumAvailable,
-  launchChromium,
-  screenshot,
-  signIn,
-  STAFF,
-  startUiTill,
-  type UiTill,
-  counterPage,
-} from './helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, screenshot, type UiTill, useSignedInCounter } from './helpers.js';
 
 const NO_CHROMIUM = !chromiumAvailable();
 const UID = '04556677889900';
 
 describe.skipIf(NO_CHROMIUM)('linking a card from Lookup in Chromium', { timeout: 90_000 }, () => {
   let t: UiTill;
-  let browser: Browser;
   let page: Page;
   let memberNo: string;
 
-  beforeAll(async () => {
-    t = await startUiTill();
-    const m = await t.pos('/v1/members', {
-      name: '钱七',
-      phone: '13512345678',
-      consent: { marketing: false, text: 'privacy-2026-01' },
-    });
-    memberNo = m.body.memberNo as string;
-    browser = await launchChromium();
-    page = await counterPage(browser, t.url);
-    await signIn(page, STAFF.cashier);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+  useSignedInCounter({ name: '钱七', phone: '13512345678', marketing: false }, (x) => {
+    ({ t, page, memberNo } = x);
   });
 
   it("links an all-digit UID tapped on the till's reader as an NFC card", async () => {
