@@ -1,9 +1,8 @@
 /** Staff sign-in: staff number and PIN, keyboard or on-screen keypad. */
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { LANGS, translate, type Lang } from '../i18n/index.js';
 import { ApiError, type Api, type SessionInfo } from '../lib/api.js';
-import { checkPin, checkStaffId } from '../lib/validate.js';
-import { Banner, fieldError, Keypad, type FieldError } from './common.js';
+import { Banner, Keypad, useStaffPin } from './common.js';
 
 export function SignIn(props: {
   api: Api;
@@ -13,25 +12,16 @@ export function SignIn(props: {
   onSignedIn(s: SessionInfo): void;
 }) {
   const t = (k: Parameters<typeof translate>[1], p?: Parameters<typeof translate>[2]) => translate(props.lang, k, p);
-  const [staffId, setStaffId] = useState('');
-  const [pin, setPin] = useState('');
-  const [focus, setFocus] = useState<'staffId' | 'pin'>('staffId');
-  const [errors, setErrors] = useState<{ staffId: FieldError | null; pin: FieldError | null }>({
-    staffId: null,
-    pin: null,
-  });
-  const [busy, setBusy] = useState(false);
+  const { staffId, setStaffId, pin, setPin, focus, setFocus, errors, setErrors, busy, setBusy, checked } =
+    useStaffPin();
 
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
-    const id = checkStaffId(staffId);
-    const p = checkPin(pin);
-    const next = { staffId: fieldError(id), pin: fieldError(p) };
-    setErrors(next);
-    if (!id.ok || !p.ok) return;
+    const v = checked();
+    if (!v) return;
     setBusy(true);
     try {
-      props.onSignedIn(await props.api.signIn(id.value, p.value));
+      props.onSignedIn(await props.api.signIn(v.staffId, v.pin));
     } catch (err) {
       setPin('');
       const key = err instanceof ApiError ? `error.${err.code}` : 'error.network';

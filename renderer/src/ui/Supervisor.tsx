@@ -16,8 +16,18 @@ import {
   type RedemptionLock,
 } from '../lib/api.js';
 import { dateTime, points as fmtPoints } from '../lib/format.js';
-import { checkPin, checkStaffId, classifyLookup } from '../lib/validate.js';
-import { Banner, Dialog, errorText, Field, fieldError, Keypad, TextField, type FieldError } from './common.js';
+import { classifyLookup } from '../lib/validate.js';
+import {
+  Banner,
+  Dialog,
+  errorText,
+  Field,
+  fieldError,
+  Keypad,
+  TextField,
+  useStaffPin,
+  type FieldError,
+} from './common.js';
 import { useApp, type T } from './context.js';
 
 /** Refusals about the supervisor's staff number or PIN: shown in the dialog, which stays open. */
@@ -29,24 +39,16 @@ export function SupervisorPinDialog(props: {
   onDone(ok: boolean, failure?: unknown): void;
 }) {
   const { t } = useApp();
-  const [staffId, setStaffId] = useState('');
-  const [pin, setPin] = useState('');
-  const [focus, setFocus] = useState<'staffId' | 'pin'>('staffId');
-  const [errors, setErrors] = useState<{ staffId: FieldError | null; pin: FieldError | null }>({
-    staffId: null,
-    pin: null,
-  });
-  const [busy, setBusy] = useState(false);
+  const { staffId, setStaffId, pin, setPin, focus, setFocus, errors, setErrors, busy, setBusy, checked } =
+    useStaffPin();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const id = checkStaffId(staffId);
-    const p = checkPin(pin);
-    setErrors({ staffId: fieldError(id), pin: fieldError(p) });
-    if (!id.ok || !p.ok) return;
+    const v = checked();
+    if (!v) return;
     setBusy(true);
     try {
-      await props.run(id.value, p.value);
+      await props.run(v.staffId, v.pin);
       props.onDone(true);
     } catch (err) {
       if (!(err instanceof ApiError) || !CREDENTIAL_ERRORS.has(err.code)) {

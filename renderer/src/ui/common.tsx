@@ -1,8 +1,8 @@
 /** Small building blocks: labelled fields with their error, dialogs, the PIN keypad, badges. */
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { isMessageKey, type MessageKey, type Params } from '../i18n/index.js';
 import { ApiError } from '../lib/api.js';
-import type { Check } from '../lib/validate.js';
+import { checkPin, checkStaffId, type Check } from '../lib/validate.js';
 import { useApp, type T } from './context.js';
 
 export interface FieldError {
@@ -14,6 +14,29 @@ export interface FieldError {
 
 export function fieldError<V>(c: Check<V>): FieldError | null {
   return c.ok ? null : { key: c.error, ...(c.params ? { params: c.params } : {}) };
+}
+
+/**
+ * A staff number and PIN as sign-in and a supervisor's approval both take them: the fields, the
+ * keypad's focus, their errors and the busy flag; `checked()` shows what is wrong and answers
+ * the values only when both are valid.
+ */
+export function useStaffPin() {
+  const [staffId, setStaffId] = useState('');
+  const [pin, setPin] = useState('');
+  const [focus, setFocus] = useState<'staffId' | 'pin'>('staffId');
+  const [errors, setErrors] = useState<{ staffId: FieldError | null; pin: FieldError | null }>({
+    staffId: null,
+    pin: null,
+  });
+  const [busy, setBusy] = useState(false);
+  const checked = (): { staffId: string; pin: string } | null => {
+    const id = checkStaffId(staffId);
+    const p = checkPin(pin);
+    setErrors({ staffId: fieldError(id), pin: fieldError(p) });
+    return id.ok && p.ok ? { staffId: id.value, pin: p.value } : null;
+  };
+  return { staffId, setStaffId, pin, setPin, focus, setFocus, errors, setErrors, busy, setBusy, checked };
 }
 
 /** The message for a failed request, in the current language. */
