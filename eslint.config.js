@@ -70,4 +70,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Head office and the till are separate programs: what both need lives in core/ or storage/.
+    files: ['headoffice/**/*.ts', 'storage/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../main/*', '../../main/*', '../../../main/*'],
+              message: 'head office imports nothing from main/: share it through core/ or storage/',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

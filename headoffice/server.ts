@@ -14,7 +14,7 @@ import { ReplayCache } from './auth/replay.js';
 import { BodyGate } from './http/gate.js';
 import { serveDashboard } from './dashboard/page.js';
 import { headOfficeOpenApi } from './openapi.js';
-import { isStorageFull } from '../main/db/errors.js';
+import { isStorageFull } from '../storage/sqlite-errors.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';

@@ -8,7 +8,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DatabaseFromFutureError, loadMigrations, migrate } from '../main/db/migrate.js';
+import { DatabaseFromFutureError, loadMigrations as loadFrom, migrate as migrateWith } from '../storage/migrate.js';
+import { TILL_MIGRATIONS_DIR } from '../main/db/migrations-dir.js';
+
+const loadMigrations = () => loadFrom(TILL_MIGRATIONS_DIR);
+const migrate = (db: Database.Database, ms = loadMigrations()) => migrateWith(db, ms);
 import { openDatabase, type Db } from '../main/db/open.js';
 import { rebuildMemberStates, verifyCache, verifyTillChain } from '../main/db/rebuild.js';
 import { createTill } from '../main/service/till.js';

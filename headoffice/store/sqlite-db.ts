@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { rowToEntry as tillRowToEntry, type LedgerRow as TillLedgerRow } from '../../core/ledger/row.js';
-import { loadMigrations, migrate } from '../../main/db/migrate.js';
+import { loadMigrations, migrate } from '../../storage/migrate.js';
 import type { HqEntry } from '../domain/order.js';
 
 export type Db = Database.Database;

@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { RuleViolation } from '../../core/engine/types.js';
 import { TillError } from '../service/errors.js';
 import type { Logger } from '../service/log.js';
-import { isSqliteError, isStorageFull } from '../db/errors.js';
+import { isSqliteError, isStorageFull } from '../../storage/sqlite-errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

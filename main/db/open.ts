@@ -6,7 +6,8 @@
 import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { createOwnerOnly, FILE_MODE } from './files.js';
-import { migrate } from './migrate.js';
+import { loadMigrations, migrate } from '../../storage/migrate.js';
+import { TILL_MIGRATIONS_DIR } from './migrations-dir.js';
 
 export type Db = Database.Database;
 
@@ -22,7 +23,7 @@ export function openDatabase(file: string): Db {
   // `INSERT OR REPLACE INTO ledger` cannot overwrite an entry past the append-only trigger.
   db.pragma('recursive_triggers = ON');
   try {
-    migrate(db);
+    migrate(db, loadMigrations(TILL_MIGRATIONS_DIR));
   } catch (e) {
     // A refused database (e.g. from a newer till) is not left open and locked.
     db.close();

@@ -1,13 +1,12 @@
 /**
  * Numbered SQL migrations (NNN_name.sql), applied in one transaction. A database written by
- * a newer version of the till is refused rather than guessed at.
+ * a newer version of the program is refused rather than guessed at. Shared by the till
+ * (main/db/migrations) and head office (headoffice/store/migrations, and the PostgreSQL
+ * migrations in headoffice/store/pg-migrations, which pg-migrate.ts runs with the same rules).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export interface Migration {
   version: number;
@@ -18,12 +17,12 @@ export interface Migration {
 export class DatabaseFromFutureError extends Error {
   readonly code = 'database_from_future';
   constructor(found: number, known: number) {
-    super(`database schema version ${found} is newer than this till knows (${known}); upgrade the till`);
+    super(`database schema version ${found} is newer than this program knows (${known}); upgrade it`);
     this.name = 'DatabaseFromFutureError';
   }
 }
 
-export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+export function loadMigrations(dir: string): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{3}_.+\.sql$/.test(f))
     .sort()
@@ -34,7 +33,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     });
 }
 
-export function migrate(db: Database.Database, migrations: Migration[] = loadMigrations()): number {
+export function migrate(db: Database.Database, migrations: Migration[]): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.length;
   if (current > latest) throw new DatabaseFromFutureError(current, latest);
