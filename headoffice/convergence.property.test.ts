@@ -4,7 +4,7 @@
  * same state as when each till uploaded its chain once, in order. Real servers, real SQLite
  * files, real HTTP.
  *
- * setTimeout is faked, so accepted batches wait in the inbox (store/sqlite-inbox.ts) until an
+ * setTimeout is faked, so accepted batches wait in the inbox (store/inbox.ts) until an
  * action applies them: a batch that does not continue the chain, a restart, or an `apply`
  * action (the background timer firing). Each run is then the same sequence of events on any
  * machine, and a restart can find batches acknowledged and not applied.
@@ -107,7 +107,7 @@ const actions: fc.Arbitrary<Action[]> = fc.array(
 
 /**
  * Tier thresholds no member here reaches: head office then decides nothing of its own
- * (store/sqlite-decisions.ts). Its entries are dated when it decides, so two head offices can
+ * (store/decisions.ts). Its entries are dated when it decides, so two head offices can
  * never hold the same ones; this property is about the tills' entries. Sales are still
  * recomputed with the version they were made with (1).
  */

@@ -35,7 +35,7 @@ describe('change feed', () => {
       type: 'member',
       member: {
         memberNo: 'M1',
-        // B is of another store and never served M1: need to know (sqlite-feed.ts).
+        // B is of another store and never served M1: need to know (feed.ts).
         name: '*',
         phone: '*M1',
         birthday: '05-17',

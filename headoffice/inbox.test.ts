@@ -1,5 +1,5 @@
 /**
- * The inbox (store/sqlite-inbox.ts): a batch that continues its till's chain is acknowledged
+ * The inbox (store/inbox.ts): a batch that continues its till's chain is acknowledged
  * as soon as it is stored, and applied later. Whatever happens in between (a restart, a
  * resend, a gap, a forged batch, a row that cannot be applied), nothing acknowledged is lost
  * and nothing is applied twice: every test ends by counting ledger rows and comparing each

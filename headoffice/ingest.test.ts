@@ -1,5 +1,5 @@
 /**
- * Ingest keeps derived state incrementally (store/sqlite-cache.ts): each member's merged state
+ * Ingest keeps derived state incrementally (store/cache.ts): each member's merged state
  * and `includes`, and each till's own view of a member for sale recompute. These tests hold
  * it to the slow definitions: whatever the batch cuts, wherever sale records travel, and
  * whenever the caches are lost, every table ends as when each chain arrives in one batch.
@@ -17,9 +17,9 @@ import { foldHq } from './domain/fold.js';
 import { compareKeys, withSortKeys, type HqEntry } from './domain/order.js';
 import { HQ_TILL_ID } from './domain/decisions.js';
 import { checkSale } from './domain/recompute.js';
-import { RecentCache, dropIngestCaches } from './store/sqlite-cache.js';
+import { RecentCache, dropIngestCaches } from './store/cache.js';
 import { rowToEntry, type LedgerRow } from './store/sqlite-db.js';
-import { stateJson } from './store/sqlite-memberstate.js';
+import { stateJson } from './store/memberstate.js';
 import { DB_FILE, type SqliteHqStore } from './store/sqlite.js';
 import { at, operator, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
@@ -187,7 +187,7 @@ async function tables(
   }
 }
 
-/** The entries of head office's own chain (store/sqlite-decisions.ts), with their merge keys. */
+/** The entries of head office's own chain (store/decisions.ts), with their merge keys. */
 function headOfficeEntries(t: TestHq): HqEntry[] {
   const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
   try {
@@ -258,7 +258,7 @@ describe('incremental ingest', () => {
 const RENAMED_TIERS = DEFAULT_RULE_SET_INPUT.tiers.map((t, i) => (i === 0 ? { ...t, code: 'basic' } : t));
 
 describe('members whose entries are all one till’s', () => {
-  // Head office folds such a member once: the merged state is the till's own view (sqlite-tillview.ts).
+  // Head office folds such a member once: the merged state is the till's own view (tillview.ts).
   // Held to the definitions, not to another head office: each sale checked with the till's chain
   // of the member before it, each state the fold of all tills' entries in merge order.
   it('get the same sale checks and states as the definitions, whenever another till joins in', async () => {

@@ -127,7 +127,7 @@ describe('member erasure', () => {
     expect(feed.body.changes).toContainEqual(expect.objectContaining({ type: 'card', code: 'M1', status: 'blocked' }));
     // M2 is untouched.
     expect(feed.body.changes).toContainEqual(
-      // (B is of another store: the name is withheld, sqlite-feed.ts; the member is not erased.)
+      // (B is of another store: the name is withheld, feed.ts; the member is not erased.)
       expect.objectContaining({ type: 'member', member: expect.objectContaining({ memberNo: 'M2', name: '*' }) }),
     );
   });

@@ -1,6 +1,6 @@
 /**
  * What head office decides on a member's merged state (DOMAIN.md 12), as pure functions: the
- * store (store/sqlite-decisions.ts, store/sqlite-eod.ts) turns each decision into an entry of
+ * store (store/decisions.ts, store/eod.ts) turns each decision into an entry of
  * head office's own chain. Every rule here is one a single till cannot apply, because it needs
  * every store's entries: tier upgrades on the merged spend, expiry and reviews in the end-of-day
  * run, win-back offers for dormant members, and operators' adjustments.

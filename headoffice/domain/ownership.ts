@@ -20,7 +20,7 @@
  * would otherwise freeze the record against every later honest change.
  */
 
-/** The feed's placeholder for a name and phone (sqlite-feed.ts); in core, so the till knows it too. */
+/** The feed's placeholder for a name and phone (feed.ts); in core, so the till knows it too. */
 export { WITHHELD_NAME, withheldPhone, isWithheld } from '../../core/sync/protocol.js';
 
 export type RefusalReason = 'not_enrolled_here' | 'enrolment_is_fixed' | 'not_member_store' | 'member_not_held';

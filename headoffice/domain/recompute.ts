@@ -5,7 +5,7 @@
  * Context: the till computed with its view of the member (DOMAIN.md 12): the merged state head
  * office had confirmed to it (the feed cursor the sale records as its basis) plus the till's own
  * entries for the member not yet confirmed, up to the sale. Head office rebuilds exactly that
- * view (sqlite-sales.ts: the balance change the till had received, plus the till's chain after
+ * view (sales.ts: the balance change the till had received, plus the till's chain after
  * it) and derives the context with the till's own function (core/engine/decide.ts
  * memberContextFor): reviewed tier, stamps, win-back, birthday-gift year, the daily cap used and
  * the late budget. A sale is flagged only when no state the till could have held justifies it.

@@ -21,7 +21,7 @@ import type {
   WinBackRequest as WinBackRequestSchema,
 } from '../api-schemas.js';
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
-import type { MemberLookupOutcome } from './sqlite-members.js';
+import type { MemberLookupOutcome } from './members.js';
 
 export type { MemberLookupOutcome };
 
@@ -36,7 +36,7 @@ export type MemberExport = Omit<z.output<typeof MemberExportSchema>, 'ledger'> &
 export type OperatorRequest = z.output<typeof OperatorRequestBody>;
 export type AdjustmentRequest = z.output<typeof AdjustmentRequestSchema>;
 export type WinBackRequest = z.output<typeof WinBackRequestSchema>;
-/** What one end-of-day run decided (store/sqlite-eod.ts). */
+/** What one end-of-day run decided (store/eod.ts). */
 export type EodReport = z.output<typeof EodAnswer>;
 
 export interface TillAuthRecord {

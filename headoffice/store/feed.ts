@@ -15,9 +15,9 @@ import { lowestTier } from '../../core/engine/tiers.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
-import type { ChangeType } from './sqlite-changes.js';
+import type { ChangeType } from './changes.js';
 import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
-import { readMemberFeed, servesMember } from './sqlite-members.js';
+import { readMemberFeed, servesMember } from './members.js';
 import { q, type Db } from './sqlite-db.js';
 
 interface ChangeRow {

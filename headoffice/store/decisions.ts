@@ -8,7 +8,7 @@
  * Everything here runs inside the caller's synchronous transaction: a decision and the state it
  * changes commit together or not at all (and a rollback drops the ingest caches, as for tills).
  *
- * Cache invariants kept (sqlite-cache.ts, sqlite-tillview.ts): the fold stores a new state
+ * Cache invariants kept (cache.ts, tillview.ts): the fold stores a new state
  * object for the member and adds `hq` to its `includes`, so no till's view of the member can be
  * taken for the merged state any more (the view is the till's chain alone), and the member's
  * cached state is the stored one. Head office's chain has no sales, so no till view of `hq`
@@ -22,10 +22,10 @@ import type { RuleSet } from '../../core/ruleset/schema.js';
 import { localDate } from '../../core/time.js';
 import { HQ_STORE_ID, HQ_TILL_ID, upgradeOnSpend, type Decision } from '../domain/decisions.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
-import { ingestCaches } from './sqlite-cache.js';
+import { ingestCaches } from './cache.js';
 import { q, type Db } from './sqlite-db.js';
-import { insertLedgerEntries } from './sqlite-ledger.js';
-import { foldTouchedMembers } from './sqlite-memberstate.js';
+import { insertLedgerEntries } from './ledger.js';
+import { foldTouchedMembers } from './memberstate.js';
 
 export { HQ_STORE_ID, HQ_TILL_ID };
 

@@ -10,11 +10,11 @@ import { SaleComputation, type OriginalSale, type ReturnRecord, type SaleRecord 
 import type { HqCipher } from '../crypto.js';
 import { checkSale, type SaleCheck } from '../domain/recompute.js';
 import type { HqEntry } from '../domain/order.js';
-import type { IngestCaches } from './sqlite-cache.js';
-import { memberBirthday } from './sqlite-members.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
+import type { IngestCaches } from './cache.js';
+import { memberBirthday } from './members.js';
+import type { RuleSetCache } from './rulesets.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
-import { tillViewAfter, tillViewBefore, type BatchChain } from './sqlite-tillview.js';
+import { tillViewAfter, tillViewBefore, type BatchChain } from './tillview.js';
 import type { MemberState } from '../../core/ledger/state.js';
 import type { OriginalSaleOutcome, SaleNarrowing } from './types.js';
 

@@ -15,7 +15,7 @@
  *
  * A member whose entries at head office are all this till's (most members: they shop where
  * they enrolled) is not folded twice. The batch's entries of the member are folded on the
- * merged state in seq order (sqlite-memberstate.ts), exactly as on the till's view, so when
+ * merged state in seq order (memberstate.ts), exactly as on the till's view, so when
  * the two are equal before the batch they are equal before every entry of it: the merged
  * fold keeps the state before each entry and a sale's view is read from there. That they are
  * equal is known, never assumed: head office held no entry of the member (both start empty,
@@ -28,7 +28,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import { foldHq } from '../domain/fold.js';
 import type { HqEntry } from '../domain/order.js';
-import type { CachedTillView, IngestCaches } from './sqlite-cache.js';
+import type { CachedTillView, IngestCaches } from './cache.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
 
 /** What one batch knows about a till's chain, so the common view needs no ledger read. */

@@ -2,7 +2,7 @@
 import type { Change } from '../../core/sync/protocol.js';
 import { q, type Db } from './sqlite-db.js';
 
-/** 'erasure' is not a row type: a member change of an erased member is sent as one (sqlite-feed.ts). */
+/** 'erasure' is not a row type: a member change of an erased member is sent as one (feed.ts). */
 export type ChangeType = Exclude<Change['type'], 'erasure'>;
 
 export function appendChange(db: Db, type: ChangeType, ref: string, payload: unknown, now: Date): number {

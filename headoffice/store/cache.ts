@@ -7,7 +7,7 @@
  * A cached value is trusted only while this connection is the only writer:
  * - another connection (the CLI, a second process) committing to the file changes
  *   `PRAGMA data_version`, and the caches of this connection are dropped at the next batch;
- * - a batch whose transaction rolls back drops them too (sqlite-ingest.ts), because values
+ * - a batch whose transaction rolls back drops them too (ingest.ts), because values
  *   computed inside it may describe rows that were never committed.
  * A miss only costs the slower path (parse the stored state, fold the till's chain), never a
  * different answer.

@@ -1,6 +1,6 @@
 /**
- * Writing ledger rows: one statement for tills' entries (sqlite-ingest.ts) and head office's
- * own (sqlite-decisions.ts), so both chains are stored with the same columns.
+ * Writing ledger rows: one statement for tills' entries (ingest.ts) and head office's
+ * own (decisions.ts), so both chains are stored with the same columns.
  */
 import type { HqEntry } from '../domain/order.js';
 import { q, type Db } from './sqlite-db.js';

@@ -7,7 +7,7 @@
  * head office fold that member again from the ledger, so the result never depends on upload
  * order.
  *
- * The incremental path reads the member's state from the in-process cache (sqlite-cache.ts)
+ * The incremental path reads the member's state from the in-process cache (cache.ts)
  * when it holds it, so the common batch neither parses stored states nor scans histories:
  * `includes` (highest seq per till) is kept in member_state next to the state.
  */
@@ -16,10 +16,10 @@ import { emptyState, visibleBalance, type MemberState } from '../../core/ledger/
 import { addDays } from '../../core/time.js';
 import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
-import type { CachedMember, IngestCaches } from './sqlite-cache.js';
-import { appendChange } from './sqlite-changes.js';
+import type { CachedMember, IngestCaches } from './cache.js';
+import { appendChange } from './changes.js';
 import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
-import { onlyTill, sharedViewTier, type SoleTillMember } from './sqlite-tillview.js';
+import { onlyTill, sharedViewTier, type SoleTillMember } from './tillview.js';
 
 /**
  * DECISION: a redemption that overdraws a member counts as a double spend when another till
@@ -155,7 +155,7 @@ function storedMember(
 /**
  * Folds `news` (one till's new entries of the member, in seq order, already in the ledger)
  * into the member's state and stores it. `sole`: set when every entry of the member head
- * office holds is the till's (sqlite-tillview.ts), keeping the state before each new entry
+ * office holds is the till's (tillview.ts), keeping the state before each new entry
  * when the fold starts from the till's view.
  */
 function foldMember(
@@ -174,7 +174,7 @@ function foldMember(
   const lastNew = news[news.length - 1] as HqEntry;
   let next: CachedMember;
   // Set when the fold starts from the till's own view (with this first tier) through ackBefore:
-  // the states before each new entry are then the till's views there (sqlite-tillview.ts).
+  // the states before each new entry are then the till's views there (tillview.ts).
   let viewTier: string | null = null;
   let before: MemberState[] | undefined;
   if (!stored) {
@@ -242,7 +242,7 @@ function foldMember(
  * Folds a batch's new entries (one till's, grouped by member in seq order) into every member
  * they touch; emits one balance change per member. Returns, for each member of the batch, the
  * till's highest seq for the member before the batch (0 when none), and the members all of
- * whose entries are the till's (sqlite-tillview.ts).
+ * whose entries are the till's (tillview.ts).
  */
 export function foldTouchedMembers(
   db: Db,

@@ -1,7 +1,7 @@
 /**
  * Operators' decisions on one member (DOMAIN.md 10: attributed and kept): a points adjustment
  * and a win-back offer granted by hand. Each is an entry of head office's chain
- * (sqlite-decisions.ts) naming the operator and the reason in its data, and an
+ * (decisions.ts) naming the operator and the reason in its data, and an
  * `operator_actions` row pointing at that entry, written in the same transaction.
  */
 import type { LedgerEntry } from '../../core/ledger/entry.js';
@@ -10,9 +10,9 @@ import { localDate } from '../../core/time.js';
 import { adjustment, offerDecision, winBackUntil, type Decision } from '../domain/decisions.js';
 import type { HqEntry } from '../domain/order.js';
 import { plainEntry, q, type Db } from './sqlite-db.js';
-import { HQ_TILL_ID, appendDecisions, storedState } from './sqlite-decisions.js';
-import { recordAction, type OperatorAction } from './sqlite-actions.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
+import { HQ_TILL_ID, appendDecisions, storedState } from './decisions.js';
+import { recordAction, type OperatorAction } from './actions.js';
+import type { RuleSetCache } from './rulesets.js';
 import type { AdjustOutcome, AdjustmentRequest, WinBackOutcome, WinBackRequest } from './types.js';
 
 /** A member head office knows: a record, or entries folded into a state (as GET /v1/members). */

@@ -13,14 +13,14 @@
  *   kept in `operator_actions` (listed in the export itself).
  */
 import type { HqCipher } from '../crypto.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
-import { recordAction } from './sqlite-actions.js';
-import { eraseFeedbackOf, feedbackOf } from './sqlite-feedback.js';
-import { appendChange } from './sqlite-changes.js';
+import type { RuleSetCache } from './rulesets.js';
+import { recordAction } from './actions.js';
+import { eraseFeedbackOf, feedbackOf } from './feedback.js';
+import { appendChange } from './changes.js';
 import { q, type Db } from './sqlite-db.js';
-import { readMemberFeed } from './sqlite-members.js';
-import type { RecordedSaleRow } from './sqlite-sales.js';
-import { memberView } from './sqlite-memberview.js';
+import { readMemberFeed } from './members.js';
+import type { RecordedSaleRow } from './sales.js';
+import { memberView } from './memberview.js';
 import type { EraseOutcome, MemberExport, OperatorRequest } from './types.js';
 
 function held(db: Db, memberNo: string): { erasedAt: string | null } | null {

@@ -3,7 +3,7 @@
  * transaction (nothing awaits inside, so no other request can interleave): sequence and chain
  * checks first, then every write. A refused batch writes nothing except the till's
  * broken-chain flag. Batches that simply continue the chain reach applyBatch through the
- * inbox (sqlite-inbox.ts) instead.
+ * inbox (inbox.ts) instead.
  *
  * Sequence rules, with ack = the till's last seq head office holds:
  * - firstSeq > ack + 1              -> gap; the till resends from ack + 1
@@ -12,10 +12,10 @@
  * - otherwise entries at seq <= ack are the same ones again; the rest (the tail) is applied.
  *
  * Applying the tail: ledger rows, member records, then each touched member's state folded on
- * (sqlite-memberstate.ts) and upgraded by head office where the merged spend calls for it
- * (sqlite-decisions.ts), then the batch's sale records checked against the till's own view
- * (sqlite-sales.ts, sqlite-tillview.ts). What is derived incrementally comes from the ingest
- * caches (sqlite-cache.ts); when the transaction rolls back they are dropped.
+ * (memberstate.ts) and upgraded by head office where the merged spend calls for it
+ * (decisions.ts), then the batch's sale records checked against the till's own view
+ * (sales.ts, tillview.ts). What is derived incrementally comes from the ingest
+ * caches (cache.ts); when the transaction rolls back they are dropped.
  */
 import { GENESIS_HASH, verifyChain } from '../../core/ledger/hash.js';
 import { lowestTier } from '../../core/engine/tiers.js';
@@ -24,16 +24,16 @@ import { localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
-import { detectEntryAnomalies } from './sqlite-anomalies.js';
-import { upgradeTouchedMembers } from './sqlite-decisions.js';
-import { insertLedgerEntries } from './sqlite-ledger.js';
-import { recordFeedback } from './sqlite-feedback.js';
-import { foldTouchedMembers } from './sqlite-memberstate.js';
-import { announceServed, upsertMembers } from './sqlite-members.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
-import { recheckPending, recordReturns, recordSales, saleBatch } from './sqlite-sales.js';
-import { advanceTillViews, type BatchChain, type SoleTillMember } from './sqlite-tillview.js';
-import { ingestCaches } from './sqlite-cache.js';
+import { detectEntryAnomalies } from './anomalies.js';
+import { upgradeTouchedMembers } from './decisions.js';
+import { insertLedgerEntries } from './ledger.js';
+import { recordFeedback } from './feedback.js';
+import { foldTouchedMembers } from './memberstate.js';
+import { announceServed, upsertMembers } from './members.js';
+import type { RuleSetCache } from './rulesets.js';
+import { recheckPending, recordReturns, recordSales, saleBatch } from './sales.js';
+import { advanceTillViews, type BatchChain, type SoleTillMember } from './tillview.js';
+import { ingestCaches } from './cache.js';
 import { q, type Db } from './sqlite-db.js';
 import type { IngestOutcome } from './types.js';
 
@@ -42,7 +42,7 @@ export interface IngestDeps {
   cipher: HqCipher;
   rules: RuleSetCache;
   log: Logger;
-  /** tills whose waiting batches failed to apply, with the error (sqlite-inbox.ts) */
+  /** tills whose waiting batches failed to apply, with the error (inbox.ts) */
   stuck: Map<string, string>;
 }
 

@@ -6,7 +6,7 @@
 import { canonicalJson } from '../../core/ledger/hash.js';
 import { parseRuleSet, type RuleSet } from '../../core/ruleset/schema.js';
 import type { PublishOutcome } from './types.js';
-import { appendChange } from './sqlite-changes.js';
+import { appendChange } from './changes.js';
 import { q, type Db } from './sqlite-db.js';
 
 export class RuleSetCache {

@@ -15,8 +15,8 @@ import { lowestTier } from '../../core/engine/tiers.js';
 import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
-import { feedbackCounts } from './sqlite-feedback.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
+import { feedbackCounts } from './feedback.js';
+import type { RuleSetCache } from './rulesets.js';
 import { q, type Db } from './sqlite-db.js';
 import type { DoubleSpendCase, SummaryReport } from './types.js';
 

@@ -1,13 +1,13 @@
 /**
  * Feedback recorded at the tills (DOMAIN.md 9): stored as batches bring it, listed for
  * operators, assigned and closed with a note. The member's words and the note are encrypted
- * with the field key; assigning and closing are operator actions (sqlite-actions.ts), whose
+ * with the field key; assigning and closing are operator actions (actions.ts), whose
  * kept reason never holds the note itself.
  */
 import type { FeedbackRecord } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { FeedbackCounts, FeedbackItem, FeedbackOp, FeedbackOutcome, FeedbackStatus } from '../feedback-schemas.js';
-import { recordAction } from './sqlite-actions.js';
+import { recordAction } from './actions.js';
 import { q, type Db } from './sqlite-db.js';
 
 interface Row {

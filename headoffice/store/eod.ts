@@ -3,7 +3,7 @@
  * state of, the lots past expiry leave the books, the tier reviews that fell due are held, and
  * (when the rule set's winBack.autoGrant is on) a member who became dormant is offered the
  * win-back; then A/B/C/D classes are refreshed. Each decision is an entry of head office's
- * chain (sqlite-decisions.ts), reaching every till through the balance change its fold emits.
+ * chain (decisions.ts), reaching every till through the balance change its fold emits.
  *
  * Idempotent by construction, not by bookkeeping: every decision is read off the member's
  * state, which the previous run's entries already changed (no lots left past expiry, the
@@ -13,10 +13,10 @@
  */
 import { localDate } from '../../core/time.js';
 import { endOfDayDecisions, type Decision, type MemberRecord } from '../domain/decisions.js';
-import { appendDecisions, storedState } from './sqlite-decisions.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
+import { appendDecisions, storedState } from './decisions.js';
+import type { RuleSetCache } from './rulesets.js';
 import { q, type Db } from './sqlite-db.js';
-import { refreshSegments } from './sqlite-segments.js';
+import { refreshSegments } from './segments.js';
 import { EOD_META_KEY, type EodReport } from './types.js';
 
 interface MemberRow {

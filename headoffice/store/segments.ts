@@ -5,10 +5,10 @@
 import { rollingSpend } from '../../core/ledger/state.js';
 import { localDate } from '../../core/time.js';
 import { assignClasses } from '../../core/segments.js';
-import { appendChange } from './sqlite-changes.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
+import { appendChange } from './changes.js';
+import type { RuleSetCache } from './rulesets.js';
 import { q, type Db } from './sqlite-db.js';
-import { memberStates } from './sqlite-summary.js';
+import { memberStates } from './summary.js';
 
 /** Recomputes A/B/C/D for members head office has a record of; returns how many changed. */
 export function refreshSegments(db: Db, rules: RuleSetCache, now: Date): number {

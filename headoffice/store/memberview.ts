@@ -11,7 +11,7 @@ import { maskName, maskPhone } from '../../core/members.js';
 import { addDays, localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { lifecycle, type MemberClass } from '../../core/segments.js';
-import type { RuleSetCache } from './sqlite-rulesets.js';
+import type { RuleSetCache } from './rulesets.js';
 import { plainEntry, q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
 import type { MemberView } from './types.js';
 

@@ -1,13 +1,13 @@
 /**
  * Manual actions at head office (DOMAIN.md 10: attributed to who asked, with the reason, and
  * kept): closing a reviewed double-spend case and clearing a till's broken-chain flag here;
- * member export and erasure in sqlite-privacy.ts. Each writes its `operator_actions` row in the
+ * member export and erasure in privacy.ts. Each writes its `operator_actions` row in the
  * same transaction as the change it records.
  */
 import { q, type Db } from './sqlite-db.js';
 import type { CaseCloseOutcome, ChainClearOutcome, OperatorRequest } from './types.js';
 
-/** adjust / win_back: head-office ledger entries an operator asked for (sqlite-adjust.ts); feedback_*: sqlite-feedback.ts */
+/** adjust / win_back: head-office ledger entries an operator asked for (adjust.ts); feedback_*: feedback.ts */
 export type OperatorAction =
   'export' | 'erase' | 'close_case' | 'clear_chain' | 'adjust' | 'win_back' | 'feedback_assign' | 'feedback_close';
 

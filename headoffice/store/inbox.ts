@@ -19,8 +19,8 @@
 import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
-import { dropIngestCaches } from './sqlite-cache.js';
-import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './sqlite-ingest.js';
+import { dropIngestCaches } from './cache.js';
+import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './ingest.js';
 import { isStorageFull } from '../../storage/sqlite-errors.js';
 import { q, type Db } from './sqlite-db.js';
 import type { IngestOutcome } from './types.js';

@@ -14,15 +14,15 @@
  *   out and logged. Blocking always applies (fail safe) when the till holds the member; an
  *   unblock applies only when the till dates it (`changedAt`) after the block head office
  *   holds, so a stale upload cannot reactivate a card reported stolen.
- * - An erased member's record (sqlite-privacy.ts) is never overwritten by an upload.
+ * - An erased member's record (privacy.ts) is never overwritten by an upload.
  */
 import { canonicalJson } from '../../core/ledger/hash.js';
 import type { MemberFeed, MemberLookupAnswer, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { MemberClass } from '../../core/segments.js';
 import { isWithheld, judgeMemberChange, type RefusalReason, type Uploader } from '../domain/ownership.js';
-import { detectEnrolmentAnomalies } from './sqlite-anomalies.js';
-import { appendChange } from './sqlite-changes.js';
+import { detectEnrolmentAnomalies } from './anomalies.js';
+import { appendChange } from './changes.js';
 import { q, type Db } from './sqlite-db.js';
 
 interface MemberRow {
@@ -290,7 +290,7 @@ export function memberBirthday(db: Db, cipher: HqCipher, memberNo: string): stri
 /**
  * The till serves the member beyond its store: head office holds ledger entries of the till for
  * the member, or the till looked the member up by mobile number (member_lookups). Such a till
- * gets the member's name and phone in the feed (sqlite-feed.ts).
+ * gets the member's name and phone in the feed (feed.ts).
  */
 export function servesMember(db: Db, tillId: string, memberNo: string): boolean {
   return (
