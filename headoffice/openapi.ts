@@ -39,6 +39,7 @@ import {
   WinBackAnswer,
   WinBackRequest,
 } from './api-schemas.js';
+import { ProvisionTillsAnswer, ProvisionTillsRequest } from './provisioning-schemas.js';
 import { FeedbackActionAnswer, FeedbackAssignRequest, FeedbackCloseRequest, FeedbackList } from './feedback-schemas.js';
 
 type Auth = 'till' | 'operator' | 'none';
@@ -220,6 +221,18 @@ const OPS: readonly Op[] = [
     summary: 'Per till: last upload and feed, acknowledged sequence, chain status, bad signatures, mismatches',
     auth: 'operator',
     response: TillsAnswer,
+  },
+  {
+    method: 'POST',
+    path: '/v1/tills',
+    operationId: 'provisionTills',
+    summary:
+      'Issue tills in bulk (admin), as add-till does one at a time: each till answered once with its secret, ' +
+      'or refused (till_exists, bad_id) without touching an existing till',
+    auth: 'operator',
+    request: ProvisionTillsRequest,
+    response: ProvisionTillsAnswer,
+    errors: { '403': ErrorBody },
   },
   {
     method: 'GET',

@@ -23,6 +23,7 @@ import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { operatorRoutes } from './routes/operator.js';
+import { provisioningRoutes } from './routes/provisioning.js';
 import { syncRoutes } from './routes/sync.js';
 import { EOD_META_KEY, type HqStore } from './store/types.js';
 
@@ -135,6 +136,7 @@ export function buildRouter(app: AppDeps): Router {
   }));
   syncRoutes(router, app);
   operatorRoutes(router, app);
+  provisioningRoutes(router, app);
   feedbackRoutes(router, app);
   return router;
 }

@@ -1,0 +1,45 @@
+/**
+ * Issuing many tills at once (`POST /v1/tills`, admin operators): the request and answer as
+ * zod schemas, one source for types, validation and the OpenAPI document. The one-till path
+ * is `npm run headoffice -- add-till` (provision.ts); both issue identities the same way.
+ */
+import { z } from 'zod';
+import { TillId } from '../core/sync/protocol.js';
+
+/** Tills one request may issue; a chain provisions more in several requests. */
+export const MAX_TILLS_PER_REQUEST = 1000;
+
+export const ProvisionTillsRequest = z
+  .strictObject({
+    tills: z
+      .array(z.strictObject({ storeId: TillId, tillId: TillId }))
+      .min(1)
+      .max(MAX_TILLS_PER_REQUEST),
+  })
+  .meta({ id: 'ProvisionTillsRequest' });
+
+const Issued = z.object({
+  tillId: z.string(),
+  storeId: z.string(),
+  status: z.literal('issued'),
+  secret: z.string().describe("the till's TILL_SECRET: shown in this answer only, never again"),
+});
+
+const Refused = z.object({
+  tillId: z.string(),
+  storeId: z.string(),
+  status: z.literal('refused'),
+  code: z.enum(['till_exists', 'bad_id']),
+  message: z.string(),
+});
+
+export const ProvisionTillsAnswer = z
+  .object({
+    issued: z.number().int().describe('how many tills were issued'),
+    refused: z.number().int().describe('how many were refused (each says why); nothing of those was written'),
+    tills: z.array(z.discriminatedUnion('status', [Issued, Refused])).describe('in request order'),
+  })
+  .meta({ id: 'ProvisionTillsAnswer' });
+
+export type ProvisionTillsRequest = z.output<typeof ProvisionTillsRequest>;
+export type ProvisionTillsAnswer = z.output<typeof ProvisionTillsAnswer>;
