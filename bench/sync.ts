@@ -41,6 +41,7 @@ async function rig(dir: string, tillId: string): Promise<Rig> {
       port: 0,
       posApiKey: 'k',
       hqUrl: hq.url,
+      hqPublicKey: hq.publicKey,
       tillId,
       storeId: 'store-bench',
       tillSecret: issued.secret,

@@ -32,11 +32,11 @@ function run(args: string[], extra: NodeJS.ProcessEnv = {}) {
 }
 
 describe('add-till', () => {
-  it('prints the three lines a till needs, and the secret works', async () => {
+  it('prints the lines a till needs, and the secret and the public key work', async () => {
     const r = run(['add-till', '--store', 'S1', '--till', 'T1']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     expect(lines[0]).toBe('TILL_ID=T1');
     expect(lines[1]).toBe('TILL_STORE_ID=S1');
     expect(lines[2]).toMatch(/^TILL_SECRET=[0-9a-f]{64}$/);
@@ -46,9 +46,18 @@ describe('add-till', () => {
       run(['add-till', '--store', 'S1', '--till', 'T9'], { HQ_PUBLIC_URL: 'https://hq.example.cn/' }).stdout,
     ).toContain('TILL_HQ_URL=https://hq.example.cn\n');
     if (process.platform !== 'win32') expect(statSync(join(dir, 'data', 'keys.json')).mode & 0o777).toBe(0o600);
+    // Head office's answer-signing public key (core/sync/sign.ts): base64 of the raw 32 bytes.
+    expect(lines[4]).toMatch(/^TILL_HQ_PUBLIC_KEY=[A-Za-z0-9+/]{43}=$/);
+    if (process.platform !== 'win32') expect(statSync(join(dir, 'data', 'answer-key.pem')).mode & 0o777).toBe(0o600);
+    // `public-key` prints the same line again; the private key is printed nowhere.
+    const again = run(['public-key']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`${lines[4]}\n`);
+    expect(again.stdout + r.stdout).not.toContain('PRIVATE KEY');
 
     const hq = await createHeadOffice({ dataDir: join(dir, 'data'), port: 0, operatorToken: 'x', logToStderr: false });
     try {
+      expect(`TILL_HQ_PUBLIC_KEY=${hq.publicKey}`).toBe(lines[4]);
       const till = new TillSim('T1', 'S1', (lines[2] as string).slice('TILL_SECRET='.length));
       till.enrol('M1', at(0));
       const t = { hq, dataDir: join(dir, 'data'), close: async () => {} };

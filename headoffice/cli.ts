@@ -1,8 +1,10 @@
 /**
  * `npm run headoffice [-- <command>]` (CONTRACTS.md):
  *   serve (default)                       the server on HQ_HOST:HQ_PORT (127.0.0.1:7430)
- *   add-till --store <id> --till <id>     issue a till identity; prints TILL_ID/TILL_STORE_ID/TILL_SECRET
- *                                         and TILL_HQ_URL (HQ_PUBLIC_URL, else this head office's address)
+ *   add-till --store <id> --till <id>     issue a till identity; prints TILL_ID/TILL_STORE_ID/TILL_SECRET,
+ *                                         TILL_HQ_URL (HQ_PUBLIC_URL, else this head office's address) and
+ *                                         TILL_HQ_PUBLIC_KEY (head office's answer-signing key, base64)
+ *   public-key                            prints TILL_HQ_PUBLIC_KEY=... again (creates the key if none yet)
  *   show-rules                            the rule set in force, as JSON ready to edit and publish
  *   publish-rules <file.json>             validate and publish a rule set version; prints what sample
  *                                         baskets earn per tier before and after
@@ -26,8 +28,9 @@ import { join } from 'node:path';
 import { InvalidRuleSetError, parseRuleSet } from '../core/ruleset/schema.js';
 import { ConfigError, POSTGRES_UNSUPPORTED, configFromEnv, type HqConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { LOG_FILE, openHeadOfficeStore } from './open.js';
-import { ProvisionError, addTill, envLines } from './provision.js';
+import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
+import { hqPublicKeyText } from '../core/sync/sign.js';
+import { ProvisionError, addTill, envLines, publicKeyLine } from './provision.js';
 import { createHeadOffice } from './server.js';
 import { previewRuleChange, previewText } from './domain/preview.js';
 import { OPERATOR_ROLES, digest, newOperatorToken, type OperatorRole } from './auth/operator.js';
@@ -35,7 +38,7 @@ import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } fr
 import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } from './store/types.js';
 
 const USAGE =
-  'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | show-rules\n' +
+  'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | public-key | show-rules\n' +
   '       | publish-rules <file.json>\n' +
   '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
   '       | erase-member --member <no> --operator <id> --reason <text>\n' +
@@ -90,9 +93,15 @@ async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
   try {
     process.stdout.write(envLines(await addTill(store, storeId, tillId)));
     process.stdout.write(`TILL_HQ_URL=${publicUrl(cfg)}\n`);
+    process.stdout.write(publicKeyLine(hqPublicKeyText(openAnswerKey(cfg.dataDir))));
   } finally {
     await store.close();
   }
+}
+
+/** Head office's answer-signing public key, for a till provisioned before it was printed (or to check one). */
+function publicKeyCommand(cfg: HqConfig): void {
+  process.stdout.write(publicKeyLine(hqPublicKeyText(openAnswerKey(cfg.dataDir))));
 }
 
 /**
@@ -287,6 +296,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(cfg);
     case 'add-till':
       return addTillCommand(cfg, args);
+    case 'public-key':
+      return publicKeyCommand(cfg);
     case 'show-rules':
       return showRules(cfg);
     case 'publish-rules':

@@ -3,8 +3,20 @@
  * fields and till secrets at rest, one HMAC key for lookup hashes. The database alone is
  * useless without the key file, so a copied database does not leak members or let anyone
  * sign as a till.
+ *
+ * Beside it, HQ_DATA_DIR/answer-key.pem (owner-only, PKCS#8 PEM): the Ed25519 key head office
+ * signs its answers to tills with (core/sync/sign.ts signAnswer). Its public half is what
+ * `add-till` prints as TILL_HQ_PUBLIC_KEY; the private key is never printed or logged.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface HqKeys {
@@ -38,6 +50,25 @@ export function loadOrCreateKeys(file: string): HqKeys {
   // Someone widened the permissions (a backup restore, a copy): narrow them again.
   if (process.platform !== 'win32') chmodSync(file, 0o600);
   return readKeys(file);
+}
+
+/**
+ * Head office's answer-signing key: created at first start ('wx': of two processes starting
+ * at once, one writes and both read the one written), narrowed to 0600 on every load. Losing
+ * it means every till needs the new TILL_HQ_PUBLIC_KEY, so it is backed up with keys.json.
+ */
+export function loadOrCreateAnswerKey(file: string): KeyObject {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  try {
+    writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
+    return privateKey;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  if (process.platform !== 'win32') chmodSync(file, 0o600);
+  const key = createPrivateKey(readFileSync(file, 'utf8'));
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file} does not hold an Ed25519 private key`);
+  return key;
 }
 
 export class HqCipher {

@@ -1,18 +1,27 @@
 /**
  * Opens head office's data folder: creates it owner-only, loads or creates keys.json and
  * the database, and installs the default programme on first start so a fresh head office
- * can recompute sales at once. Shared by the server and the CLI commands.
+ * can recompute sales at once; openAnswerKey loads or creates answer-key.pem. Shared by the
+ * server and the CLI commands.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET } from '../core/ruleset/default.js';
-import { loadOrCreateKeys } from './crypto.js';
+import type { KeyObject } from 'node:crypto';
+import { loadOrCreateAnswerKey, loadOrCreateKeys } from './crypto.js';
 import type { Logger } from './log.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { HqStore } from './store/types.js';
 
 export const KEYS_FILE = 'keys.json';
 export const LOG_FILE = 'headoffice.log';
+export const ANSWER_KEY_FILE = 'answer-key.pem';
+
+/** Head office's Ed25519 answer-signing key (crypto.ts), created in the data folder at first use. */
+export function openAnswerKey(dataDir: string): KeyObject {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return loadOrCreateAnswerKey(join(dataDir, ANSWER_KEY_FILE));
+}
 
 export async function openHeadOfficeStore(dataDir: string, log: Logger, now = new Date()): Promise<HqStore> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

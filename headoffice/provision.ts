@@ -1,6 +1,7 @@
 /**
  * Issuing a till's identity (`add-till`): a 32-byte random secret, printed once as hex for the
- * till's TILL_SECRET and kept encrypted at head office (the HMAC needs the secret itself).
+ * till's TILL_SECRET and kept encrypted at head office (the HMAC needs the secret itself), and
+ * head office's answer-signing public key for the till's TILL_HQ_PUBLIC_KEY.
  */
 import { randomBytes } from 'node:crypto';
 import { TillId } from '../core/sync/protocol.js';
@@ -35,7 +36,15 @@ export async function addTill(store: HqStore, storeId: string, tillId: string, n
   return { tillId, storeId, secret };
 }
 
-/** The lines `add-till` prints, ready to paste into the till's environment. */
+/** The lines `add-till` prints, ready to paste into the till's environment (TILL_HQ_URL and TILL_HQ_PUBLIC_KEY follow). */
 export function envLines(t: IssuedTill): string {
   return `TILL_ID=${t.tillId}\nTILL_STORE_ID=${t.storeId}\nTILL_SECRET=${t.secret}\n`;
+}
+
+/**
+ * The line giving a till head office's answer-signing public key (core/sync/sign.ts): base64
+ * of the raw 32-byte Ed25519 key. Public: it lets a till verify answers, not make them.
+ */
+export function publicKeyLine(publicKeyText: string): string {
+  return `TILL_HQ_PUBLIC_KEY=${publicKeyText}\n`;
 }

@@ -8,7 +8,8 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HQ_SIGNATURE_HEADER, answerSignature } from '../core/sync/sign.js';
+import type { KeyObject } from 'node:crypto';
+import { HQ_SIGNATURE_HEADER, hqPublicKeyText, signAnswer } from '../core/sync/sign.js';
 import { OperatorAuth } from './auth/operator.js';
 import { ReplayCache } from './auth/replay.js';
 import { BodyGate } from './http/gate.js';
@@ -19,7 +20,7 @@ import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';
 import { createLogger, type Logger } from './log.js';
-import { LOG_FILE, openHeadOfficeStore } from './open.js';
+import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { operatorRoutes } from './routes/operator.js';
@@ -47,6 +48,8 @@ export interface HeadOffice {
   port: number;
   /** the operator token generated on this start, to print once; null when none was generated */
   generatedOperatorToken: string | null;
+  /** head office's answer-signing public key as TILL_HQ_PUBLIC_KEY spells it (core/sync/sign.ts) */
+  publicKey: string;
   store: HqStore;
   close(): Promise<void>;
 }
@@ -92,12 +95,12 @@ function errorReply(e: HttpError): Reply {
   return { status: e.status, body: { error, ...e.extra } };
 }
 
-function send(res: ServerResponse, reply: Reply, close: boolean): void {
+function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyObject): void {
   if (res.headersSent || res.destroyed) return;
   const body = JSON.stringify(reply.body);
   const sign = reply.sign;
   res.writeHead(reply.status, {
-    ...(sign ? { [HQ_SIGNATURE_HEADER]: answerSignature(sign.secret, reply.status, sign.requestSignature, body) } : {}),
+    ...(sign ? { [HQ_SIGNATURE_HEADER]: signAnswer(answerKey, reply.status, sign.requestSignature, body) } : {}),
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
@@ -141,7 +144,13 @@ export function buildRouter(app: AppDeps): Router {
   return router;
 }
 
-async function handle(router: Router, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  router: Router,
+  log: Logger,
+  answerKey: KeyObject,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const target = req.url ?? '/';
   let reply: Reply;
   let close = false;
@@ -170,13 +179,14 @@ async function handle(router: Router, log: Logger, req: IncomingMessage, res: Se
   }
   // Refused before its body was read (unauthenticated, too many at once): close rather than
   // drain, so a stranger's body costs nothing.
-  send(res, reply, close || (reply.status >= 400 && !req.complete));
+  send(res, reply, close || (reply.status >= 400 && !req.complete), answerKey);
 }
 
 export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOffice> {
   const now = opts.now ?? (() => new Date());
   const log = createLogger({ file: join(opts.dataDir, LOG_FILE), stderr: opts.logToStderr ?? true });
   const store = await openHeadOfficeStore(opts.dataDir, log, now());
+  const answerKey = openAnswerKey(opts.dataDir);
   const { auth, generated } = await OperatorAuth.setup(store, opts.operatorToken);
   const app: AppDeps = {
     store,
@@ -196,7 +206,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const stopEod = await startEodTimer(store, log, now);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    void handle(router, log, req, res);
+    void handle(router, log, answerKey, req, res);
   };
   const server = opts.tls
     ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
@@ -217,6 +227,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     url: `${opts.tls ? 'https' : 'http'}://${host}:${addr.port}`,
     port: addr.port,
     generatedOperatorToken: generated,
+    publicKey: hqPublicKeyText(answerKey),
     store,
     async close() {
       clearInterval(timer);

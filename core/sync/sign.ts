@@ -13,7 +13,7 @@
  *
  * node:crypto here is pure computation, which core/ allows (see ledger/hash.ts).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { TIMESTAMP_HEADER } from './protocol.js';
 
 export interface TillCredentials {
@@ -75,30 +75,76 @@ export function verifySignature(
 }
 
 /**
- * Head office's answers are signed back (issue 11, item 6): a 2xx answer to a sync request
- * carries `X-HQ-Signature: <hex HMAC-SHA256(secret, "answer\nSTATUS\nREQUEST_SIGNATURE\nsha256hex(BODY))>`
- * with the till's own secret. Binding the request's signature (unique per request: it covers
- * the timestamp) means a recorded answer cannot be served to a later request, so a man in the
- * middle cannot feed a till an old page, a made-up rule set or a forged card block without the
- * till's secret. A first step: with one key per till, head office and the till share it; an
- * Ed25519 key of head office's own would let a till verify without being able to sign.
+ * Head office's answers are signed back (issue 11, item 6) with an Ed25519 key only head
+ * office holds (HQ_DATA_DIR/answer-key.pem); a till holds the public key (TILL_HQ_PUBLIC_KEY,
+ * printed by `add-till` and `public-key`), so a till credential can verify answers but never
+ * make one. A 2xx answer to a sync request carries
+ *
+ *   X-HQ-Signature: <base64 Ed25519 signature (64 bytes) over the answer string>
+ *
+ * | line | content                                                       |
+ * | ---- | ------------------------------------------------------------- |
+ * | 1    | `answer`                                                      |
+ * | 2    | STATUS, the HTTP status in decimal (`200`)                    |
+ * | 3    | REQUEST_SIGNATURE, the hex HMAC of the request's Authorization |
+ * | 4    | sha256hex(BODY), BODY the answer's bytes as sent              |
+ *
+ * joined by `\n`, no trailing newline, signed as UTF-8 bytes (`sign(null, data, key)`).
+ * Binding the request's signature (unique per request: it covers the timestamp) means a
+ * recorded answer cannot be served to a later request. TILL_HQ_PUBLIC_KEY is the raw 32-byte
+ * Ed25519 public key in standard base64 (44 characters, RFC 8032 encoding).
  */
 export const HQ_SIGNATURE_HEADER = 'x-hq-signature';
 
-export function answerSignature(secret: string, status: number, requestSig: string, body: string | Uint8Array): string {
-  return createHmac('sha256', secret)
-    .update(`answer\n${status}\n${requestSig}\n${sha256Hex(body)}`)
-    .digest('hex');
+export function answerString(status: number, requestSig: string, body: string | Uint8Array): string {
+  return `answer\n${status}\n${requestSig}\n${sha256Hex(body)}`;
 }
 
+/** Head office's signature of an answer: base64 of the 64-byte Ed25519 signature. */
+export function signAnswer(key: KeyObject, status: number, requestSig: string, body: string | Uint8Array): string {
+  return sign(null, Buffer.from(answerString(status, requestSig, body), 'utf8'), key).toString('base64');
+}
+
+/** True only for head office's Ed25519 signature over exactly this answer to exactly this request. */
 export function verifyAnswer(
-  secret: string,
+  hqPublicKey: KeyObject,
   status: number,
   requestSig: string,
   body: string | Uint8Array,
   header: string | null | undefined,
 ): boolean {
-  if (!header || !/^[0-9a-f]{64}$/.test(header)) return false;
-  const want = Buffer.from(answerSignature(secret, status, requestSig, body), 'hex');
-  return timingSafeEqual(want, Buffer.from(header, 'hex'));
+  if (!header || !/^[A-Za-z0-9+/]{86}==$/.test(header)) return false;
+  const sig = Buffer.from(header, 'base64');
+  if (sig.length !== 64) return false;
+  try {
+    return verify(null, Buffer.from(answerString(status, requestSig, body), 'utf8'), hqPublicKey, sig);
+  } catch {
+    return false;
+  }
+}
+
+export class HqPublicKeyError extends Error {
+  readonly code = 'bad_hq_public_key';
+}
+
+/** TILL_HQ_PUBLIC_KEY (base64 of the raw 32-byte key) -> a public KeyObject; throws HqPublicKeyError. */
+export function parseHqPublicKey(text: string): KeyObject {
+  const t = text.trim();
+  const raw = /^[A-Za-z0-9+/]{43}=$/.test(t) ? Buffer.from(t, 'base64') : null;
+  if (!raw || raw.length !== 32) {
+    throw new HqPublicKeyError('TILL_HQ_PUBLIC_KEY must be the 44-character base64 key `add-till` prints');
+  }
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+  } catch {
+    throw new HqPublicKeyError('TILL_HQ_PUBLIC_KEY is not an Ed25519 public key');
+  }
+}
+
+/** The public half of head office's answer key as TILL_HQ_PUBLIC_KEY spells it. */
+export function hqPublicKeyText(key: KeyObject): string {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  const jwk = pub.export({ format: 'jwk' });
+  if (jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new HqPublicKeyError('not an Ed25519 key');
+  return Buffer.from(jwk.x, 'base64url').toString('base64');
 }

@@ -5,8 +5,8 @@ import { HttpError } from './errors.js';
 export interface Reply {
   status: number;
   body: unknown;
-  /** a till's sync answer: signed back with its secret over its request's signature (core/sync/sign.ts) */
-  sign?: { secret: string; requestSignature: string };
+  /** a till's sync answer: signed with head office's Ed25519 key over its request's signature (core/sync/sign.ts) */
+  sign?: { requestSignature: string };
 }
 
 export interface RequestContext {

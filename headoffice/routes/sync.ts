@@ -20,10 +20,10 @@ import { parseTillAuthorization } from '../../core/sync/sign.js';
 import type { AppDeps } from './deps.js';
 import type { SaleNarrowing } from '../store/types.js';
 
-/** A 2xx answer signed back to the till that asked (core/sync/sign.ts answerSignature). */
-function signed(req: IncomingMessage, till: { secret: string }, reply: Reply): Reply {
+/** A 2xx answer signed back to the till that asked (core/sync/sign.ts signAnswer; server.ts signs). */
+function signed(req: IncomingMessage, reply: Reply): Reply {
   const requestSignature = parseTillAuthorization(req.headers.authorization)?.signature ?? '';
-  return { ...reply, sign: { secret: till.secret, requestSignature } };
+  return { ...reply, sign: { requestSignature } };
 }
 
 function intParam(url: URL, name: string, dflt: number, min: number, max: number): number {
@@ -69,7 +69,7 @@ export function syncRoutes(router: Router, app: AppDeps): void {
           });
         }
         const body: BatchAck = { status: out.status, ackSeq: out.ackSeq, headHash: out.headHash };
-        return signed(req, till, { status: 200, body });
+        return signed(req, { status: 200, body });
       }
       case 'gap':
         throw new HttpError(409, 'sequence_gap', `batch starts at ${b.firstSeq}; resend from ${out.expectedSeq}`, {
@@ -92,7 +92,7 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     const till = await authenticateTill(app, req, target, Buffer.alloc(0));
     const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
-    return signed(req, till, { status: 200, body: await app.store.changes(till.tillId, after, limit, app.now()) });
+    return signed(req, { status: 200, body: await app.store.changes(till.tillId, after, limit, app.now()) });
   });
 
   saleLookupRoute(router, app);
@@ -145,7 +145,7 @@ function memberLookupRoute(router: Router, app: AppDeps): void {
     switch (out.kind) {
       case 'found': {
         const body: MemberLookupAnswer = out.answer;
-        return signed(req, till, { status: 200, body });
+        return signed(req, { status: 200, body });
       }
       case 'unknown':
         throw new HttpError(404, 'unknown_member', 'head office holds no member with this mobile number');
@@ -181,13 +181,13 @@ function narrowing(url: URL): SaleNarrowing {
  */
 function saleLookupRoute(router: Router, app: AppDeps): void {
   router.add('GET', SYNC_PATHS.sale, async ({ req, url, target, params }) => {
-    const till = await authenticateTill(app, req, target, Buffer.alloc(0));
+    await authenticateTill(app, req, target, Buffer.alloc(0));
     const saleId = params.saleId ?? '';
     const out = await app.store.originalSale(saleId, narrowing(url));
     switch (out.kind) {
       case 'found': {
         const body: OriginalSale = out.sale;
-        return signed(req, till, { status: 200, body });
+        return signed(req, { status: 200, body });
       }
       case 'unknown':
         throw new HttpError(404, 'unknown_sale', `head office holds no sale ${saleId} (of that till or store)`);

@@ -18,6 +18,8 @@ export interface TillConfig {
   allowedHosts?: string[];
   /** the till's credential issued by head office (`add-till`) */
   tillSecret: string | null;
+  /** TILL_HQ_PUBLIC_KEY: head office's answer-signing Ed25519 public key, base64 (`add-till`, `public-key`) */
+  hqPublicKey?: string | null;
   /** TILL_REPROVISION=1: this data folder may take a TILL_ID other than the one it was created under (main/service/identity.ts) */
   reprovision?: boolean;
   syncIntervalMs: number;
@@ -129,6 +131,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
     hqCaFile: env.TILL_HQ_CA_FILE || null,
     allowedHosts: parseAllowedHosts(env.TILL_ALLOWED_HOSTS),
     tillSecret: env.TILL_SECRET ?? null,
+    hqPublicKey: env.TILL_HQ_PUBLIC_KEY?.trim() || null,
     reprovision: env.TILL_REPROVISION === '1' || env.TILL_REPROVISION === 'true',
     syncIntervalMs: Number(env.TILL_SYNC_INTERVAL_MS ?? 5000),
     syncMaxBackoffMs: Number(env.TILL_SYNC_MAX_BACKOFF_MS ?? 60_000),

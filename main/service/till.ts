@@ -2,7 +2,9 @@
  * The composition root (ARCHITECTURE.md): createTill wires the database, the ledger, the
  * stores and the API server. Everything the till does is reachable from here.
  */
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { HqPublicKeyError, parseHqPublicKey } from '../../core/sync/sign.js';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
@@ -79,9 +81,21 @@ function readCa(file: string | null | undefined): string | null {
   }
 }
 
+/** TILL_HQ_PUBLIC_KEY, parsed once at start: a malformed key is a configuration error (absent: see createTill). */
+function readHqPublicKey(text: string | null | undefined): KeyObject | null {
+  if (!text) return null;
+  try {
+    return parseHqPublicKey(text);
+  } catch (e) {
+    if (e instanceof HqPublicKeyError) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
 export async function createTill(config: TillConfig, opts: TillOptions = {}): Promise<Till> {
   if (config.hqUrl) checkHqUrl(config.hqUrl);
   const hqCa = readCa(config.hqCaFile);
+  const hqPublicKey = readHqPublicKey(config.hqPublicKey);
   prepareDataDir(config.dataDir);
   createOwnerOnly(join(config.dataDir, 'till.log'));
   const log =
@@ -134,10 +148,17 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     if (!config.tillId || !config.tillSecret) {
       throw new ConfigError('TILL_HQ_URL needs TILL_ID and TILL_SECRET (from `npm run headoffice -- add-till`)');
     }
+    if (!hqPublicKey) {
+      // Security first: no unverifiable sync. The till runs offline and its status says why.
+      log.log('error', 'hq_public_key_missing', {
+        message: 'TILL_HQ_URL is set without TILL_HQ_PUBLIC_KEY: not syncing',
+      });
+    }
     sync = new SyncService(ctx, {
       hqUrl: config.hqUrl,
       tillId: config.tillId,
       secret: config.tillSecret,
+      hqPublicKey,
       hqCa,
       intervalMs: config.syncIntervalMs,
       maxBackoffMs: config.syncMaxBackoffMs,

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/till.js';
 import { ConfigError } from '../service/config.js';
 import { createTill } from '../service/till.js';
-import { HQ_SIGNATURE_HEADER, answerSignature, parseTillAuthorization } from '../../core/sync/sign.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { HQ_SIGNATURE_HEADER, parseTillAuthorization, signAnswer } from '../../core/sync/sign.js';
 import { HqClient, HqUnreachableError, hqDispatcher } from './client.js';
 
 /** openssl makes the CA; where it is missing the suite is skipped and says why. */
@@ -41,12 +42,12 @@ beforeAll(async () => {
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ], { stdio: 'ignore' }); // prettier-ignore
   server = createServer({ key: readFileSync(key), cert: readFileSync(caFile) }, (req, res) => {
-    // Signed back as head office signs its answers (core/sync/sign.ts answerSignature).
+    // Signed back as head office signs its answers (core/sync/sign.ts signAnswer).
     const requestSig = parseTillAuthorization(req.headers.authorization)?.signature ?? '';
     const body = '{"ok":true}';
     res.writeHead(200, {
       'content-type': 'application/json',
-      [HQ_SIGNATURE_HEADER]: answerSignature(creds.secret, 200, requestSig, body),
+      [HQ_SIGNATURE_HEADER]: signAnswer(hqKeys.privateKey, 200, requestSig, body),
     });
     res.end(body);
   });
@@ -59,7 +60,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const creds = { tillId: 'till-tls', secret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0' };
+const hqKeys = generateKeyPairSync('ed25519');
+const creds = { tillId: 'till-tls', secret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0', hqPublicKey: hqKeys.publicKey };
 
 describe.skipIf(NO_OPENSSL)('head office over TLS', () => {
   it("refuses a certificate the system does not trust, and accepts it with the chain's CA file", async () => {

@@ -1,13 +1,16 @@
 /**
  * Signed requests to head office (core/sync/sign.ts): every call authenticates this till, and
- * every 2xx answer must carry head office's signature over it and this request's signature
- * (`X-HQ-Signature`), or it is taken for no answer at all (HqUnverifiedError, an
- * HqUnreachableError): a page, rule set or card block from anyone without the till's secret is
- * never applied, and a recorded answer cannot be replayed to a later request.
+ * every 2xx answer must carry head office's Ed25519 signature over it and this request's
+ * signature (`X-HQ-Signature`), verified with TILL_HQ_PUBLIC_KEY, or it is taken for no answer
+ * at all (HqUnverifiedError, an HqUnreachableError): a page, rule set or card block from anyone
+ * without head office's private key (a till's secret is not enough) is never applied, and a
+ * recorded answer cannot be replayed to a later request. Without TILL_HQ_PUBLIC_KEY no request
+ * is sent at all (HqKeyMissingError): a till that cannot verify does not talk.
  * TLS: the system's certificate authorities, or only those of TILL_HQ_CA_FILE when it is set
  * (a chain with its own CA): undici's Agent with `connect: { ca }` for every request.
  */
 import { gzipSync } from 'node:zlib';
+import type { KeyObject } from 'node:crypto';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import {
   HQ_SIGNATURE_HEADER,
@@ -24,6 +27,21 @@ export class HqUnreachableError extends Error {
 /** A 2xx answer without head office's valid signature: whoever answered was not head office. */
 export class HqUnverifiedError extends HqUnreachableError {}
 
+/** TILL_HQ_URL without TILL_HQ_PUBLIC_KEY: the till cannot verify head office, so it does not sync. */
+export class HqKeyMissingError extends HqUnreachableError {
+  constructor() {
+    super(
+      'TILL_HQ_PUBLIC_KEY is not set: this till cannot verify head office and does not sync ' +
+        '(`npm run headoffice -- public-key` prints it)',
+    );
+  }
+}
+
+/** The till's credential and head office's answer-signing public key (null: not configured). */
+export interface HqCredentials extends TillCredentials {
+  hqPublicKey: KeyObject | null;
+}
+
 export interface HqAnswer {
   status: number;
   body: unknown;
@@ -39,7 +57,7 @@ export class HqClient {
 
   constructor(
     private readonly baseUrl: string,
-    private readonly creds: TillCredentials,
+    private readonly creds: HqCredentials,
     private readonly now: () => number = Date.now,
     private readonly timeoutMs = 15_000,
     private readonly dispatcher?: Dispatcher,
@@ -55,6 +73,8 @@ export class HqClient {
   }
 
   private async send(method: string, path: string, body: Buffer, headers: Record<string, string>): Promise<HqAnswer> {
+    const hqKey = this.creds.hqPublicKey;
+    if (!hqKey) throw new HqKeyMissingError();
     // Strictly increasing timestamps: two identical requests in one millisecond would carry one
     // signature, and head office refuses a signature it has seen (409 replayed).
     this.lastTs = Math.max(Math.floor(this.now()), this.lastTs + 1);
@@ -74,7 +94,7 @@ export class HqClient {
     const bytes = Buffer.from(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
     const requestSig = parseTillAuthorization(signed.authorization)?.signature ?? '';
     const ok = res.status >= 200 && res.status < 300;
-    if (ok && !verifyAnswer(this.creds.secret, res.status, requestSig, bytes, res.headers.get(HQ_SIGNATURE_HEADER))) {
+    if (ok && !verifyAnswer(hqKey, res.status, requestSig, bytes, res.headers.get(HQ_SIGNATURE_HEADER))) {
       throw new HqUnverifiedError(
         `head office's answer to ${method} ${path.split('?')[0]} is not signed by head office`,
       );

@@ -4,17 +4,20 @@
  * (acknowledged sequence, outbox position, feed cursor) is durable, so a restart resumes.
  * Runs outside any transaction: each network answer is applied in its own transaction.
  */
+import type { KeyObject } from 'node:crypto';
 import { BatchAck, ChangesResponse, SequenceGap, SYNC_PATHS, salePath } from '../../core/sync/protocol.js';
 import type { TillContext } from '../service/context.js';
 import { getMeta, setMeta } from '../service/identity.js';
 import { prepareBatch, DEFAULT_LIMITS, type BatchLimits } from './batch.js';
-import { HqClient, HqUnreachableError, hqDispatcher, type HqAnswer } from './client.js';
+import { HqClient, HqKeyMissingError, HqUnreachableError, hqDispatcher, type HqAnswer } from './client.js';
 import { applyChanges } from './feed.js';
 
 export interface SyncOptions {
   hqUrl: string;
   tillId: string;
   secret: string;
+  /** head office's answer-signing public key (TILL_HQ_PUBLIC_KEY); null: the till refuses to sync */
+  hqPublicKey: KeyObject | null;
   /** PEM of the certificate authorities trusted for head office (TILL_HQ_CA_FILE); absent = the system's */
   hqCa?: string | null;
   /** idle poll for changes */
@@ -26,7 +29,7 @@ export interface SyncOptions {
 }
 
 export type SyncProblem = null | {
-  code: 'hq_unreachable' | 'unauthorized' | 'chain_refused' | 'hq_error';
+  code: 'hq_unreachable' | 'unauthorized' | 'chain_refused' | 'hq_error' | 'hq_key_missing';
   message: string;
   at: string;
 };
@@ -63,7 +66,7 @@ export class SyncService {
   ) {
     // Request signatures use the wall clock: head office checks them against its own.
     const tls = hqDispatcher(opts.hqCa);
-    const creds = { tillId: opts.tillId, secret: opts.secret };
+    const creds = { tillId: opts.tillId, secret: opts.secret, hqPublicKey: opts.hqPublicKey };
     this.client = new HqClient(opts.hqUrl, creds, () => Date.now(), undefined, tls);
     this.lookupClient = new HqClient(opts.hqUrl, creds, () => Date.now(), LOOKUP_TIMEOUT_MS, tls);
   }
@@ -207,6 +210,7 @@ export class SyncService {
   private describe(e: unknown): SyncProblem {
     const at = this.ctx.now().toISOString();
     if (e instanceof SyncRefused) return { code: e.code, message: e.message, at };
+    if (e instanceof HqKeyMissingError) return { code: 'hq_key_missing', message: e.message, at };
     if (e instanceof HqUnreachableError) return { code: 'hq_unreachable', message: e.message, at };
     return { code: 'hq_error', message: e instanceof Error ? e.message : String(e), at };
   }

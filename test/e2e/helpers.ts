@@ -14,6 +14,7 @@ import type { RuleSetInput } from '../../core/ruleset/schema.js';
 import { StaffDirectory } from '../../main/api/staff.js';
 import { configFromEnv, type TillConfig } from '../../main/service/config.js';
 import { createTill, type Till, type TillOptions } from '../../main/service/till.js';
+import { TEST_HQ_PUBLIC_KEY } from '../helpers/till.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -76,6 +77,7 @@ export async function startUiTill(
       tillId: 'till-e2e-1',
       storeId: 'store-e2e',
       hqUrl: null,
+      hqPublicKey: TEST_HQ_PUBLIC_KEY,
       posApiKey: POS_KEY,
       devices: 'simulated',
       logLevel: 'error',

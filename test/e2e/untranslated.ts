@@ -16,7 +16,7 @@ const FIXED = [
   // readers and the printer (main/devices, native/printers)
   ...['serial', 'nfc-serial', 'hid', 'pcsc', 'keyboard', 'simulated', 'opening', 'ready', 'disconnected'],
   ...['unavailable', 'ui', 'stopped', 'none', 'unknown', 'absent', 'paper_out', 'cover_open', 'error'],
-  ...['hq_unreachable', 'unauthorized', 'chain_refused', 'hq_error', 'locked'],
+  ...['hq_unreachable', 'unauthorized', 'chain_refused', 'hq_error', 'hq_key_missing', 'locked'],
   // the breakdown's own words and kinds
   ...['base', 'excluded', 'pointsTender', 'category', 'tier', 'promotion', 'cap', 'bonus', 'stamp', 'noMember'],
   ...['credit', 'debit', 'earn', 'redeem', 'reward', 'adjust_credit', 'adjust_debit'],

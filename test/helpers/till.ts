@@ -3,11 +3,13 @@
  * real SQLite file in a fresh temporary TILL_DATA_DIR, a fixed POS key and a clock the test
  * moves by hand.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import type { RuleSetInput } from '../../core/ruleset/schema.js';
+import { hqPublicKeyText } from '../../core/sync/sign.js';
 import { addDays, localDate } from '../../core/time.js';
 import type { EnrolRequest } from '../../main/api/schemas.js';
 import { configFromEnv, type TillConfig } from '../../main/service/config.js';
@@ -92,9 +94,16 @@ async function answer(res: Response): Promise<ApiAnswer> {
 }
 
 /** The configuration startTill uses: loopback, port 0, the fixed POS key, standalone, simulated devices. */
+/**
+ * A head-office answer key for tills whose head office is a stub or absent: a valid
+ * TILL_HQ_PUBLIC_KEY (a till with TILL_HQ_URL needs one) whose private half no test holds.
+ */
+export const TEST_HQ_PUBLIC_KEY = hqPublicKeyText(generateKeyPairSync('ed25519').publicKey);
+
 export function testConfig(dataDir: string, overrides: Partial<TillConfig> = {}): TillConfig {
   return {
     ...configFromEnv({}),
+    hqPublicKey: TEST_HQ_PUBLIC_KEY,
     dataDir,
     port: 0,
     host: '127.0.0.1',

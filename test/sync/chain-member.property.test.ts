@@ -53,7 +53,14 @@ async function makeTill(id: string | null): Promise<Till> {
   if (id === null) return createTill(base, { quiet: true, now: clock.now });
   const issued = await addTill(hq.hq.store, `store-${id}`, id);
   const t = await createTill(
-    { ...base, hqUrl: hq.hq.url, tillId: issued.tillId, storeId: issued.storeId, tillSecret: issued.secret },
+    {
+      ...base,
+      hqUrl: hq.hq.url,
+      hqPublicKey: hq.hq.publicKey,
+      tillId: issued.tillId,
+      storeId: issued.storeId,
+      tillSecret: issued.secret,
+    },
     { quiet: true, now: clock.now },
   );
   await t.sync?.stop();

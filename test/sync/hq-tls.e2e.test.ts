@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SYNC_PATHS } from '../../core/sync/protocol.js';
+import { parseHqPublicKey } from '../../core/sync/sign.js';
 import { HqClient, hqDispatcher } from '../../main/sync/client.js';
 import { ROOT, addTill, freePort, waitFor } from './procs.js';
 
@@ -54,7 +55,11 @@ describe.skipIf(NO_OPENSSL)('head office over TLS (item 6)', () => {
     const env = addTill(dataDir, 'store-tls', 'till-tls');
     const client = new HqClient(
       base,
-      { tillId: 'till-tls', secret: env.TILL_SECRET ?? '' },
+      {
+        tillId: 'till-tls',
+        secret: env.TILL_SECRET ?? '',
+        hqPublicKey: parseHqPublicKey(env.TILL_HQ_PUBLIC_KEY ?? ''),
+      },
       Date.now,
       5_000,
       hqDispatcher(ca),

@@ -92,7 +92,7 @@ export function addTill(dataDir: string, store: string, till: string): Record<st
   ).toString();
   const env: Record<string, string> = {};
   for (const line of out.split('\n')) {
-    const m = /^(TILL_ID|TILL_STORE_ID|TILL_SECRET)=(.+)$/.exec(line.trim());
+    const m = /^(TILL_ID|TILL_STORE_ID|TILL_SECRET|TILL_HQ_PUBLIC_KEY)=(.+)$/.exec(line.trim());
     if (m) env[m[1] as string] = m[2] as string;
   }
   return env;
@@ -165,6 +165,7 @@ export async function inProcessTill(o: {
       tillId: env.TILL_ID ?? o.id,
       storeId: env.TILL_STORE_ID ?? o.store,
       tillSecret: env.TILL_SECRET ?? '',
+      hqPublicKey: env.TILL_HQ_PUBLIC_KEY ?? null,
       syncIntervalMs: 3_600_000,
     },
     { quiet: true, ...(o.now ? { now: o.now } : {}) },

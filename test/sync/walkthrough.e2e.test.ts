@@ -51,7 +51,13 @@ describe('a new store from a fresh folder, as the README says', () => {
       HQ_PORT: String(hqPort),
     });
     const env = pasted(printed);
-    expect(Object.keys(env).sort()).toEqual(['TILL_HQ_URL', 'TILL_ID', 'TILL_SECRET', 'TILL_STORE_ID']);
+    expect(Object.keys(env).sort()).toEqual([
+      'TILL_HQ_PUBLIC_KEY',
+      'TILL_HQ_URL',
+      'TILL_ID',
+      'TILL_SECRET',
+      'TILL_STORE_ID',
+    ]);
     expect(env.TILL_HQ_URL).toBe(`http://127.0.0.1:${hqPort}`);
 
     // 2. Staff are added to the data folder before the till ever ran.

@@ -359,6 +359,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'sync.problem.unauthorized': "Head office does not accept this till's credentials",
   'sync.problem.chain_refused': "Head office refused this till's ledger",
   'sync.problem.hq_error': 'Head office failed',
+  'sync.problem.hq_key_missing': 'Head office key not set (TILL_HQ_PUBLIC_KEY): not syncing',
   'printer.name': 'Receipt printer',
   'printer.autoQueued': 'The receipt went to the printer by itself.',
   'printer.alreadyQueued': 'The receipt is already queued: it prints once.',

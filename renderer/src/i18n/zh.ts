@@ -356,6 +356,7 @@ export const zh = {
   'sync.problem.unauthorized': '总部不认可本机凭证',
   'sync.problem.chain_refused': '总部账本校验未通过',
   'sync.problem.hq_error': '总部出错',
+  'sync.problem.hq_key_missing': '未配置总部公钥（TILL_HQ_PUBLIC_KEY），暂停同步',
   'printer.name': '小票打印机',
   'printer.autoQueued': '小票已自动送打印机。',
   'printer.alreadyQueued': '小票已在打印队列中，只会打印一张。',

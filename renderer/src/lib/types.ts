@@ -67,7 +67,7 @@ export interface HealthResponse {
   mode: 'standalone' | 'connected';
   lastSyncAt: string | null;
   entriesWaiting: number;
-  /** why the last sync failed: hq_unreachable, unauthorized, chain_refused, hq_error */
+  /** why the last sync failed: hq_unreachable, unauthorized, chain_refused, hq_error, hq_key_missing */
   syncProblem: { code: string; message: string; at: string } | null;
   oldestWaitingAt: string | null;
   oldestWaitingSeconds: number | null;
