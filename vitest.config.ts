@@ -15,5 +15,7 @@ export default defineConfig({
     // The UI and sync suites poll real processes: on a busy 2-core CI runner a second is too short.
     expect: { poll: { timeout: 5_000 } },
     pool: 'forks',
+    // One PostgreSQL server per run for the head-office suites (test/pg/cluster.ts).
+    globalSetup: ['test/pg/global-setup.ts'],
   },
 });

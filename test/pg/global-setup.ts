@@ -1,0 +1,28 @@
+/**
+ * vitest globalSetup: one PostgreSQL server per run (test/pg/cluster.ts) and one template
+ * database with the migrations applied, handed to the test files as inject('hqPg').
+ * Started only when a test is queued; stopped (and its folder removed) after the last file.
+ */
+import type { TestProject } from 'vitest/node';
+import { createTemplate, dropDatabase, startTestServer, type PgTestServer } from './cluster.js';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = await startTestServer();
+  if ('skip' in started) {
+    project.provide('hqPg', { url: null, template: null, skip: started.skip } satisfies PgTestServer);
+    return async () => {};
+  }
+  let template: string;
+  try {
+    template = await createTemplate(started.url);
+  } catch (e) {
+    await started.stop();
+    throw e;
+  }
+  project.provide('hqPg', { url: started.url, template, skip: null } satisfies PgTestServer);
+  return async () => {
+    // A given server (HQ_TEST_DATABASE_URL) keeps running: leave it as found.
+    await dropDatabase(started.url, template).catch(() => undefined);
+    await started.stop();
+  };
+}
