@@ -7,6 +7,7 @@ export default defineConfig({
       'main/**/*.test.ts',
       'native/**/*.test.ts',
       'headoffice/**/*.test.ts',
+      'loadgen/**/*.test.ts',
       'test/**/*.test.ts',
       'renderer/src/**/*.test.ts',
     ],

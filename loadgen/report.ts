@@ -1,0 +1,45 @@
+/** The load report as the console shows it (cli.ts): one measure a line, then PASS or FAIL. */
+import { KNEE_P99_MS, type LoadReport } from './run.js';
+
+const ms = (p: { p50: number; p95: number; p99: number; max: number }): string =>
+  `p50 ${p.p50} / p95 ${p.p95} / p99 ${p.p99} / max ${p.max} ms`;
+
+export function formatReport(r: LoadReport): string {
+  const lines = [
+    '',
+    `head office ${r.hq.url} (${r.hq.storage ?? 'unknown storage'}${r.hq.own ? ', started for this run' : ''})`,
+    `${r.options.tills} tills, ${r.options.rate} events/till/min, ${r.options.steps} step(s), ${r.seconds} s of load; ` +
+      `provisioned in ${r.provisionSeconds} s`,
+    `events: ${Object.entries(r.ops)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `accepted entries/s: ${r.entriesPerSec} (${r.entriesAccepted} entries in ${r.uploads} uploads)`,
+    `upload ack: ${ms(r.ack)}`,
+    `apply lag (oldest waiting batch, sampled each second): ${ms(r.applyLag)}; backlog at most ${r.applyLag.maxBacklogEntries} entries`,
+    `feed lag (ack to a feed page with the balance): ${ms(r.feedLag)}; ${r.feedLag.unseen} not seen; ${r.feedPolls} polls`,
+    `errors: ${Object.keys(r.errors).length ? JSON.stringify(r.errors) : 'none'}`,
+    'steps:',
+    ...r.steps.map(
+      (s) =>
+        `  ${String(s.tills).padStart(6)} tills  ${String(s.entriesPerSec).padStart(6)} entries/s  ` +
+        `${String(s.uploadsPerSec).padStart(5)} uploads/s  ack ${ms(s.ack)}` +
+        (Object.keys(s.errors).length ? `  errors ${JSON.stringify(s.errors)}` : ''),
+    ),
+    r.knee.reached
+      ? `knee: p99 ack passed ${KNEE_P99_MS} ms at ${r.knee.atTills} tills; sustained ${r.knee.sustainedTills ?? 'none'}`
+      : `knee: not reached; p99 ack stayed under ${KNEE_P99_MS} ms up to ${r.knee.sustainedTills} tills`,
+    `generator: cpu mean ${Math.round(r.generator.cpuMean * 100)}% of a core (max ${Math.round(r.generator.cpuMax * 100)}%), ` +
+      `event-loop delay p99 ${r.generator.loopDelayP99Ms} ms${r.generator.warning ? `; WARNING ${r.generator.warning}` : ''}`,
+    ...(r.hqCpuCores !== null ? [`head office cpu: ${r.hqCpuCores} cores`] : []),
+    `sales head office recomputed differently (informational): ${r.saleMismatches}`,
+    `check: ${r.check.membersChecked} of ${r.check.members} members, ${r.check.tillsChecked} tills: ` +
+      `${r.check.memberMismatchCount} member(s) differ, ${r.check.tillsBehindCount} till(s) behind`,
+    ...r.check.memberMismatches.map(
+      (m) =>
+        `  member ${m.memberNo}: model ${m.model} (${m.modelEntries} entries), head office ${m.hq} (${m.hqEntries})`,
+    ),
+    ...r.check.tillsBehind.map((t) => `  till ${t.tillId}: head ${t.head}, head office ${t.ackSeq} (${t.chain})`),
+    r.check.pass ? 'PASS' : 'FAIL',
+  ];
+  return lines.join('\n');
+}
