@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseFromFutureError, loadMigrations, migrate } from '../../storage/migrate.js';
 import { CITUS_SQL_PATH, distributeOnCitus, migratePg, pgSchemaVersion } from '../../storage/pg-migrate.js';
 import { isPgRetryable, isPgStorageFull, isPgUniqueViolation, pgSqlState } from '../../storage/pg-errors.js';
-import { createTestDatabase, PG_MIGRATIONS_DIR, pgSkipReason, type TestDatabase } from './cluster.js';
+import { createTestDatabase, PG_MIGRATIONS_DIR, pgSkipReason, startTestServer, type TestDatabase } from './cluster.js';
 
 const skip = pgSkipReason();
 if (skip) console.log(`PostgreSQL suites: ${skip}`);
@@ -27,6 +27,19 @@ async function withPool<T>(url: string, fn: (p: pg.Pool) => Promise<T>): Promise
     await pool.end();
   }
 }
+
+describe("the tests' PostgreSQL server (test/pg/cluster.ts)", () => {
+  it('skips, saying why, without binaries and without HQ_TEST_DATABASE_URL', async () => {
+    expect(await startTestServer({ pgRoot: '/nonexistent' })).toEqual({
+      skip: 'skip: no PostgreSQL binaries and no HQ_TEST_DATABASE_URL',
+    });
+  });
+
+  it('uses HQ_TEST_DATABASE_URL as given, and leaves that server running', async () => {
+    const s = await startTestServer({ databaseUrl: 'postgres://ci@db.example:5432/postgres', pgRoot: '/nonexistent' });
+    expect('url' in s && s.url).toBe('postgres://ci@db.example:5432/postgres');
+  });
+});
 
 describe.skipIf(skip)('PostgreSQL migrations (storage/pg-migrate.ts)', () => {
   const dbs: TestDatabase[] = [];

@@ -35,6 +35,8 @@ export interface PgTestServer {
   template: string | null;
   /** Why the PostgreSQL suites skip; null when they run. */
   skip: string | null;
+  /** PostgreSQL 15+: copy databases by file (faster for a small template than WAL_LOG). */
+  fileCopy?: boolean;
 }
 
 declare module 'vitest' {
@@ -49,8 +51,7 @@ export interface RunningServer {
 }
 
 /** The newest /usr/lib/postgresql/<n>/bin that holds initdb, or null. */
-export function findPgBin(): string | null {
-  const root = '/usr/lib/postgresql';
+export function findPgBin(root = '/usr/lib/postgresql'): string | null {
   if (!existsSync(root)) return null;
   const versions = readdirSync(root)
     .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb')))
@@ -147,10 +148,12 @@ export async function startThrowawayCluster(bin: string): Promise<RunningServer 
 }
 
 /** Where the tests' server comes from: HQ_TEST_DATABASE_URL, a throwaway cluster, or a skip. */
-export async function startTestServer(): Promise<RunningServer | { skip: string }> {
-  const given = process.env.HQ_TEST_DATABASE_URL;
+export async function startTestServer(
+  opts: { databaseUrl?: string; pgRoot?: string } = { databaseUrl: process.env.HQ_TEST_DATABASE_URL },
+): Promise<RunningServer | { skip: string }> {
+  const given = opts.databaseUrl;
   if (given) return { url: given, async stop() {} };
-  const bin = findPgBin();
+  const bin = findPgBin(opts.pgRoot);
   if (!bin) return { skip: 'skip: no PostgreSQL binaries and no HQ_TEST_DATABASE_URL' };
   return startThrowawayCluster(bin);
 }
@@ -191,6 +194,18 @@ export async function createTemplate(base: string): Promise<string> {
   return name;
 }
 
+/** Whether the server is PostgreSQL 15 or later (CREATE DATABASE ... STRATEGY). */
+export async function serverHasStrategy(base: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  try {
+    const r = await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+    return Number(r.rows[0]?.v) >= 150000;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Drops a database, disconnecting whoever is still in it (PostgreSQL 13+). */
 export async function dropDatabase(base: string, name: string): Promise<void> {
   await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -226,6 +241,7 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
   const base = server.url;
   const name = randomDatabaseName();
   const template = opts.migrated === false ? 'template0' : server.template;
-  await adminQuery(base, `CREATE DATABASE ${name} TEMPLATE ${template}`);
+  const strategy = server.fileCopy ? ' STRATEGY FILE_COPY' : '';
+  await adminQuery(base, `CREATE DATABASE ${name} TEMPLATE ${template}${strategy}`);
   return { url: databaseUrl(base, name), name, drop: () => dropDatabase(base, name) };
 }

@@ -4,7 +4,7 @@
  * Started only when a test is queued; stopped (and its folder removed) after the last file.
  */
 import type { TestProject } from 'vitest/node';
-import { createTemplate, dropDatabase, startTestServer, type PgTestServer } from './cluster.js';
+import { createTemplate, dropDatabase, serverHasStrategy, startTestServer, type PgTestServer } from './cluster.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = await startTestServer();
@@ -13,13 +13,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
   let template: string;
+  let fileCopy: boolean;
   try {
     template = await createTemplate(started.url);
+    fileCopy = await serverHasStrategy(started.url);
   } catch (e) {
     await started.stop();
     throw e;
   }
-  project.provide('hqPg', { url: started.url, template, skip: null } satisfies PgTestServer);
+  project.provide('hqPg', { url: started.url, template, skip: null, fileCopy } satisfies PgTestServer);
   return async () => {
     // A given server (HQ_TEST_DATABASE_URL) keeps running: leave it as found.
     await dropDatabase(started.url, template).catch(() => undefined);
