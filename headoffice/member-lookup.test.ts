@@ -12,9 +12,11 @@ import {
   ChangesResponse,
   MEMBER_LOOKUPS_PER_MINUTE,
   MemberLookupAnswer,
+  SealedMemberLookupAnswer,
   SYNC_PATHS,
   type Change,
 } from '../core/sync/protocol.js';
+import { openLookupAnswer, personalKey } from '../core/sync/personal.js';
 import { HQ_SIGNATURE_HEADER, signRequest, type TillCredentials } from '../core/sync/sign.js';
 import { LOG_FILE } from './open.js';
 import {
@@ -51,11 +53,13 @@ async function lookup(signer: TillCredentials | null, body: unknown): Promise<An
     body: new Uint8Array(wire),
   });
   const text = await res.text();
-  return {
-    status: res.status,
-    body: text ? JSON.parse(text) : null,
-    signed: res.headers.get(HQ_SIGNATURE_HEADER) !== null,
-  };
+  const json: unknown = text ? JSON.parse(text) : null;
+  // A found member's personal fields are sealed to the asking till (core/sync/personal.ts): open them as it does.
+  const opened =
+    res.status === 200 && signer
+      ? openLookupAnswer(personalKey(signer.secret), SealedMemberLookupAnswer.parse(json))
+      : json;
+  return { status: res.status, body: opened, signed: res.headers.get(HQ_SIGNATURE_HEADER) !== null };
 }
 
 async function memberChanges(till: TillSim, after = 0): Promise<Extract<Change, { type: 'member' }>[]> {

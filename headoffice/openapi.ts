@@ -8,14 +8,14 @@ import { pathParameters, schemaOf, type Json } from '../core/openapi.js';
 import { RuleSet } from '../core/ruleset/schema.js';
 import {
   BatchAck,
-  ChangesResponse,
   CHANGES_DEFAULT_LIMIT,
   CHANGES_MAX_LIMIT,
   ErrorBody,
-  MemberLookupAnswer,
   MemberLookupRequest,
   MEMBER_LOOKUPS_PER_MINUTE,
   OriginalSale,
+  SealedChangesResponse,
+  SealedMemberLookupAnswer,
   SequenceGap,
   SYNC_PATHS,
   UploadBatch,
@@ -90,9 +90,12 @@ const OPS: readonly Op[] = [
     method: 'GET',
     path: SYNC_PATHS.changes,
     operationId: 'getChanges',
-    summary: 'The change feed after a cursor: members, cards, balances, rule sets, erasures',
+    summary:
+      'The change feed after a cursor: members, cards, balances, rule sets, erasures. A member record carries its ' +
+      'personal fields (name, phone, birthday, gender, ageBand, interests) sealed to the asking till in `personal` ' +
+      "(AES-256-GCM under HKDF-SHA256 of the till's secret, core/sync/personal.ts)",
     auth: 'till',
-    response: ChangesResponse,
+    response: SealedChangesResponse,
     query: [
       {
         name: 'after',
@@ -128,12 +131,13 @@ const OPS: readonly Op[] = [
     operationId: 'lookupMemberByPhone',
     summary:
       'A member by normalised mobile number (in the signed body, never the URL), for a cashier at any store with ' +
-      'the member in front of them: the member with name and phone, state and cards; the asking till then serves ' +
+      'the member in front of them: the member with name and phone (sealed to the asking till in `personal`, as in ' +
+      'the feed), state and cards; the asking till then serves ' +
       `the member (the feed sends it name and phone). 404 unknown_member (erased members too); 409 ambiguous_phone; ` +
       `429 too_many_lookups above ${MEMBER_LOOKUPS_PER_MINUTE} a minute per till`,
     auth: 'till',
     request: MemberLookupRequest,
-    response: MemberLookupAnswer,
+    response: SealedMemberLookupAnswer,
     errors: { '404': ErrorBody, '409': ErrorBody, '429': ErrorBody },
   },
   {

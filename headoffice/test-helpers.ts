@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { signedPoints } from '../core/ledger/entry.js';
 import type { RuleSet } from '../core/ruleset/schema.js';
-import { SYNC_PATHS } from '../core/sync/protocol.js';
+import { SealedChangesResponse, SYNC_PATHS } from '../core/sync/protocol.js';
+import { openChange, personalKey } from '../core/sync/personal.js';
 import { signRequest, type TillCredentials } from '../core/sync/sign.js';
 import { TillSim } from '../loadgen/till-sim.js';
 import { addTill } from './provision.js';
@@ -134,14 +135,29 @@ export async function upload(
   );
 }
 
+/** A feed page exactly as head office sends it: members' personal fields sealed to `signer` (core/sync/personal.ts). */
+export async function rawChanges(
+  t: Pick<TestHq, 'hq'>,
+  signer: TillCredentials,
+  after: number,
+  limit = 1000,
+): Promise<Response> {
+  const path = `${SYNC_PATHS.changes}?after=${after}&limit=${limit}`;
+  return fetch(`${t.hq.url}${path}`, { headers: signRequest(signer, 'GET', path, '', Date.now()) });
+}
+
+/** A feed page as the till applies it: a 200 page's member records opened with `signer`'s secret. */
 export async function changes(
   t: Pick<TestHq, 'hq'>,
   signer: TillCredentials,
   after: number,
   limit = 1000,
 ): Promise<Answer> {
-  const path = `${SYNC_PATHS.changes}?after=${after}&limit=${limit}`;
-  return answer(await fetch(`${t.hq.url}${path}`, { headers: signRequest(signer, 'GET', path, '', Date.now()) }));
+  const a = await answer(await rawChanges(t, signer, after, limit));
+  if (a.status !== 200) return a;
+  const key = personalKey(signer.secret);
+  const page = SealedChangesResponse.parse(a.body);
+  return { status: a.status, body: { ...page, changes: page.changes.map((c) => openChange(key, c)) } };
 }
 
 export async function operator(t: Pick<TestHq, 'hq'>, method: string, path: string, body?: unknown): Promise<Answer> {

@@ -134,7 +134,7 @@ const memberFields = {
   updatedAt: Instant.optional(),
 };
 
-/** Personal data travels in clear inside TLS or loopback; head office encrypts it at rest. */
+/** An upload's personal data travels in clear inside TLS or loopback; head office encrypts it at rest. */
 export const MemberUpsert = z.object({ ...memberFields, cards: z.array(CardItem).max(20) });
 
 /** The confirmed state a sale was computed against (DOMAIN.md 12): the till's feed cursor then. */
@@ -391,37 +391,100 @@ export const MemberLookupAnswer = z.object({
   cards: z.array(z.object({ code: z.string(), kind: CardItem.shape.kind, status: CardItem.shape.status })),
 });
 
+const MemberChange = z.object({
+  type: z.literal('member'),
+  cursor: Cursor,
+  member: MemberFeed,
+  state: MemberStateFeed.nullable(),
+});
+const CardChange = z.object({
+  type: z.literal('card'),
+  cursor: Cursor,
+  code: z.string(),
+  kind: CardItem.shape.kind,
+  memberNo: MemberNo,
+  status: CardItem.shape.status,
+});
+const BalanceChange = z.object({
+  type: z.literal('balance'),
+  cursor: Cursor,
+  memberNo: MemberNo,
+  /** the ledger balance over every till's entries head office holds (may be negative) */
+  balance: z.number().int(),
+  /** `balance` less points in lots past their expiry date on confirmedAt's local day: the safe base for offline limits */
+  available: z.number().int(),
+  tier: z.string(),
+  confirmedAt: Instant,
+  /** per till, the highest seq of this member's entries the balance includes */
+  includes: z.record(z.string(), z.number().int()),
+  /** head office's merged state of the member (core MemberState): what every till decides on */
+  state: MemberStateSchema.optional(),
+});
+const RuleSetChange = z.object({ type: z.literal('ruleset'), cursor: Cursor, ruleSet: RuleSet });
+/** the member's personal data was erased at head office (DOMAIN.md 10): erase it here too */
+const ErasureChange = z.object({ type: z.literal('erasure'), cursor: Cursor, memberNo: MemberNo, erasedAt: Instant });
+
+/** A change as head office's store produces it and as the till applies it, personal fields opened. */
 export const Change = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('member'), cursor: Cursor, member: MemberFeed, state: MemberStateFeed.nullable() }),
-  z.object({
-    type: z.literal('card'),
-    cursor: Cursor,
-    code: z.string(),
-    kind: CardItem.shape.kind,
-    memberNo: MemberNo,
-    status: CardItem.shape.status,
-  }),
-  z.object({
-    type: z.literal('balance'),
-    cursor: Cursor,
-    memberNo: MemberNo,
-    /** the ledger balance over every till's entries head office holds (may be negative) */
-    balance: z.number().int(),
-    /** `balance` less points in lots past their expiry date on confirmedAt's local day: the safe base for offline limits */
-    available: z.number().int(),
-    tier: z.string(),
-    confirmedAt: Instant,
-    /** per till, the highest seq of this member's entries the balance includes */
-    includes: z.record(z.string(), z.number().int()),
-    /** head office's merged state of the member (core MemberState): what every till decides on */
-    state: MemberStateSchema.optional(),
-  }),
-  z.object({ type: z.literal('ruleset'), cursor: Cursor, ruleSet: RuleSet }),
-  /** the member's personal data was erased at head office (DOMAIN.md 10): erase it here too */
-  z.object({ type: z.literal('erasure'), cursor: Cursor, memberNo: MemberNo, erasedAt: Instant }),
+  MemberChange,
+  CardChange,
+  BalanceChange,
+  RuleSetChange,
+  ErasureChange,
 ]);
 
-/** GET /v1/sync/changes?after=<cursor>&limit=<n>; `cursor` is the one to pass as `after` next time. */
+/**
+ * The member's personal fields travel sealed to the one till they are meant for (issue 11,
+ * item 2; core/sync/personal.ts): `personal` replaces them on the wire, everything else of the
+ * record stays in clear (the till needs it to apply the change before opening anything).
+ */
+export const PERSONAL_FIELDS = ['name', 'phone', 'birthday', 'gender', 'ageBand', 'interests'] as const;
+
+/** AES-256-GCM envelope: base64 of the 12-byte nonce, base64 of ciphertext followed by the 16-byte tag. */
+export const SealedPersonal = z.strictObject({
+  nonce: z.string().regex(/^[A-Za-z0-9+/]{16}$/, 'base64 of 12 bytes'),
+  ciphertext: z
+    .string()
+    .max(16_384)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+});
+
+/** The sealed plaintext, checked again after opening: what PERSONAL_FIELDS hold in MemberFeed. */
+export const PersonalFields = MemberFeed.pick({
+  name: true,
+  phone: true,
+  birthday: true,
+  gender: true,
+  ageBand: true,
+  interests: true,
+});
+
+/** A member record on the wire: MemberFeed with PERSONAL_FIELDS sealed into `personal`. */
+export const SealedMemberFeed = MemberFeed.omit({
+  name: true,
+  phone: true,
+  birthday: true,
+  gender: true,
+  ageBand: true,
+  interests: true,
+}).extend({ personal: SealedPersonal });
+
+/** A change as it travels in GET /v1/sync/changes: a member's personal fields sealed to the asking till. */
+export const SealedChange = z.discriminatedUnion('type', [
+  MemberChange.extend({ member: SealedMemberFeed }),
+  CardChange,
+  BalanceChange,
+  RuleSetChange,
+  ErasureChange,
+]);
+
+/** 200 answer to GET /v1/sync/changes as sent; `cursor` is the one to pass as `after` next time. */
+export const SealedChangesResponse = z.object({ changes: z.array(SealedChange), cursor: z.number().int().min(0) });
+
+/** 200 answer to POST /v1/sync/members/lookup as sent: the member's personal fields sealed to the asking till. */
+export const SealedMemberLookupAnswer = MemberLookupAnswer.extend({ member: SealedMemberFeed });
+
+/** A page of the change feed as head office's store reads it (personal fields open; SealedChangesResponse on the wire). */
 export const ChangesResponse = z.object({ changes: z.array(Change), cursor: z.number().int().min(0) });
 
 export type UploadBatchInput = z.input<typeof UploadBatch>;
@@ -441,3 +504,9 @@ export type Change = z.output<typeof Change>;
 export type ChangesResponse = z.output<typeof ChangesResponse>;
 export type MemberLookupRequest = z.output<typeof MemberLookupRequest>;
 export type MemberLookupAnswer = z.output<typeof MemberLookupAnswer>;
+export type SealedPersonal = z.output<typeof SealedPersonal>;
+export type PersonalFields = z.output<typeof PersonalFields>;
+export type SealedMemberFeed = z.output<typeof SealedMemberFeed>;
+export type SealedChange = z.output<typeof SealedChange>;
+export type SealedChangesResponse = z.output<typeof SealedChangesResponse>;
+export type SealedMemberLookupAnswer = z.output<typeof SealedMemberLookupAnswer>;

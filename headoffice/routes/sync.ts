@@ -1,4 +1,9 @@
-/** The till-facing endpoints: batch upload, change feed, sale and member lookup (core/sync/protocol.ts). */
+/**
+ * The till-facing endpoints: batch upload, change feed, sale and member lookup (core/sync/protocol.ts).
+ * A member's personal fields leave head office sealed to the asking till (core/sync/personal.ts):
+ * the store reads them open, and this layer seals every member record of a feed page or a lookup
+ * answer under the key derived from that till's secret before it is signed and sent.
+ */
 import {
   CHANGES_DEFAULT_LIMIT,
   CHANGES_MAX_LIMIT,
@@ -8,9 +13,11 @@ import {
   UploadBatch,
   TillId,
   type BatchAck,
-  type MemberLookupAnswer,
   type OriginalSale,
+  type SealedChangesResponse,
+  type SealedMemberLookupAnswer,
 } from '../../core/sync/protocol.js';
+import { personalKey, sealChanges, sealLookupAnswer } from '../../core/sync/personal.js';
 import { authenticateTill, identifyTill, verifyTill } from '../auth/till.js';
 import { decodeBody, parseJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
@@ -92,7 +99,9 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     const till = await authenticateTill(app, req, target, Buffer.alloc(0));
     const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
-    return signed(req, { status: 200, body: await app.store.changes(till.tillId, after, limit, app.now()) });
+    const page = await app.store.changes(till.tillId, after, limit, app.now());
+    const body: SealedChangesResponse = sealChanges(personalKey(till.secret), page);
+    return signed(req, { status: 200, body });
   });
 
   saleLookupRoute(router, app);
@@ -144,7 +153,7 @@ function memberLookupRoute(router: Router, app: AppDeps): void {
     app.log.log('info', 'member_lookup', { tillId: till.tillId, storeId: till.storeId, outcome: out.kind, memberNo });
     switch (out.kind) {
       case 'found': {
-        const body: MemberLookupAnswer = out.answer;
+        const body: SealedMemberLookupAnswer = sealLookupAnswer(personalKey(till.secret), out.answer);
         return signed(req, { status: 200, body });
       }
       case 'unknown':

@@ -1,8 +1,13 @@
 /**
  * Applies head office's change feed to the till, in one transaction per page, and advances
  * the cursor in the same transaction so a crash never skips or half-applies a page.
+ * A page arrives with members' personal fields sealed to this till (core/sync/personal.ts):
+ * openPage opens every member record first; one that does not open (PersonalDataError) is
+ * logged and fails the whole page, so nothing of it is applied and the cursor stays: the page
+ * is asked for again on the next cycle, and nothing committed is lost.
  */
-import { isWithheld, type Change, type MemberFeed } from '../../core/sync/protocol.js';
+import { PersonalDataError, openChange } from '../../core/sync/personal.js';
+import { isWithheld, type Change, type MemberFeed, type SealedChange } from '../../core/sync/protocol.js';
 import { eraseFeedbackOf } from '../db/feedback.js';
 import type { TillContext } from '../service/context.js';
 import { setMeta } from '../service/identity.js';
@@ -43,6 +48,18 @@ export function storeHqMember(
   if (isWithheld(m)) return 'unchanged';
   const r = ctx.members.refresh(record, now);
   return r === 'unknown' ? 'unchanged' : r;
+}
+
+/** The page's changes with personal fields opened; throws PersonalDataError (logged) and opens nothing else. */
+export function openPage(ctx: TillContext, key: Buffer, changes: readonly SealedChange[]): Change[] {
+  try {
+    return changes.map((c) => openChange(key, c));
+  } catch (e) {
+    if (e instanceof PersonalDataError) {
+      ctx.log.log('error', 'feed_personal_unreadable', { memberNo: e.memberNo });
+    }
+    throw e;
+  }
 }
 
 export function applyChanges(ctx: TillContext, changes: readonly Change[], cursor: number): { applied: number } {

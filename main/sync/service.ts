@@ -5,12 +5,27 @@
  * Runs outside any transaction: each network answer is applied in its own transaction.
  */
 import type { KeyObject } from 'node:crypto';
-import { BatchAck, ChangesResponse, SequenceGap, SYNC_PATHS, salePath } from '../../core/sync/protocol.js';
+import { PersonalDataError, openLookupAnswer, personalKey } from '../../core/sync/personal.js';
+import {
+  BatchAck,
+  SealedChangesResponse,
+  SealedMemberLookupAnswer,
+  SequenceGap,
+  SYNC_PATHS,
+  salePath,
+} from '../../core/sync/protocol.js';
 import type { TillContext } from '../service/context.js';
 import { getMeta, setMeta } from '../service/identity.js';
 import { prepareBatch, DEFAULT_LIMITS, type BatchLimits } from './batch.js';
-import { HqClient, HqKeyMissingError, HqUnreachableError, hqDispatcher, type HqAnswer } from './client.js';
-import { applyChanges } from './feed.js';
+import {
+  HqClient,
+  HqKeyMissingError,
+  HqUnreachableError,
+  HqUnverifiedError,
+  hqDispatcher,
+  type HqAnswer,
+} from './client.js';
+import { applyChanges, openPage } from './feed.js';
 
 export interface SyncOptions {
   hqUrl: string;
@@ -51,6 +66,8 @@ const LOOKUP_TIMEOUT_MS = 5_000;
 export class SyncService {
   private readonly client: HqClient;
   private readonly lookupClient: HqClient;
+  /** this till's key for the personal fields head office seals to it (core/sync/personal.ts) */
+  private readonly personalKey: Buffer;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
   private running = false;
@@ -67,6 +84,7 @@ export class SyncService {
     // Request signatures use the wall clock: head office checks them against its own.
     const tls = hqDispatcher(opts.hqCa);
     const creds = { tillId: opts.tillId, secret: opts.secret, hqPublicKey: opts.hqPublicKey };
+    this.personalKey = personalKey(opts.secret);
     this.client = new HqClient(opts.hqUrl, creds, () => Date.now(), undefined, tls);
     this.lookupClient = new HqClient(opts.hqUrl, creds, () => Date.now(), LOOKUP_TIMEOUT_MS, tls);
   }
@@ -76,9 +94,23 @@ export class SyncService {
     return this.lookupClient.get(salePath(saleId, narrow));
   }
 
-  /** A member by normalised mobile number (DOMAIN.md 2, 12); the phone rides in the signed body. Throws HqUnreachableError. */
+  /**
+   * A member by normalised mobile number (DOMAIN.md 2, 12); the phone rides in the signed body.
+   * A found member's personal fields are opened here (core/sync/personal.ts); a member that does
+   * not open is logged and taken for no answer. Throws HqUnreachableError.
+   */
   async lookupMember(phone: string): Promise<HqAnswer> {
-    return this.lookupClient.post(SYNC_PATHS.memberLookup, { phone });
+    const res = await this.lookupClient.post(SYNC_PATHS.memberLookup, { phone });
+    if (res.status !== 200) return res;
+    const sealed = SealedMemberLookupAnswer.safeParse(res.body);
+    if (!sealed.success) return res;
+    try {
+      return { status: 200, body: openLookupAnswer(this.personalKey, sealed.data) };
+    } catch (e) {
+      if (!(e instanceof PersonalDataError)) throw e;
+      this.ctx.log.log('error', 'lookup_personal_unreadable', { memberNo: e.memberNo });
+      throw new HqUnverifiedError(e.message);
+    }
   }
 
   /**
@@ -211,6 +243,7 @@ export class SyncService {
     const at = this.ctx.now().toISOString();
     if (e instanceof SyncRefused) return { code: e.code, message: e.message, at };
     if (e instanceof HqKeyMissingError) return { code: 'hq_key_missing', message: e.message, at };
+    if (e instanceof PersonalDataError) return { code: 'hq_error', message: e.message, at };
     if (e instanceof HqUnreachableError) return { code: 'hq_unreachable', message: e.message, at };
     return { code: 'hq_error', message: e instanceof Error ? e.message : String(e), at };
   }
@@ -262,9 +295,9 @@ export class SyncService {
       if (res.status === 401) throw new SyncRefused('unauthorized', "head office refused this till's credential");
       if (res.status !== 200)
         throw new SyncRefused('hq_error', `head office answered ${res.status} to the change feed`);
-      const feed = ChangesResponse.parse(res.body);
+      const feed = SealedChangesResponse.parse(res.body);
       if (feed.changes.length === 0) return;
-      applyChanges(this.ctx, feed.changes, feed.cursor);
+      applyChanges(this.ctx, openPage(this.ctx, this.personalKey, feed.changes), feed.cursor);
       if (feed.cursor <= after) return;
     }
   }
