@@ -21,10 +21,11 @@ import { DatabaseFromFutureError, type Migration } from './migrate.js';
 /** The advisory lock key migrations hold (`hq\0\1` as an int4: any constant nobody else uses). */
 export const MIGRATION_LOCK = 0x68710001;
 
-type Queryable = pg.Pool | pg.Client;
+/** A pool (a client is taken for the transaction) or one connected client (pg.Client, a pool's client). */
+type Queryable = pg.Pool | pg.ClientBase;
 
 async function withClient<T>(db: Queryable, fn: (c: pg.ClientBase) => Promise<T>): Promise<T> {
-  if (!('connect' in db) || !('totalCount' in db)) return fn(db as pg.Client);
+  if (!('totalCount' in db)) return fn(db);
   const client = await (db as pg.Pool).connect();
   try {
     return await fn(client);

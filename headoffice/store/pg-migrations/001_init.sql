@@ -253,6 +253,7 @@ CREATE TABLE inbox (
   body_enc    BYTEA,
   PRIMARY KEY (till_id, id)
 );
+-- inbox_order: the restart's pass over every waiting batch in acceptance order (ORDER BY id).
 CREATE INDEX inbox_order ON inbox (id);
 
 -- Every manual action at head office (DOMAIN.md 10: attributed and kept). subject: the member

@@ -1,0 +1,3 @@
+-- SQLite's 013: why applying a till's waiting batches last failed (inbox.ts), kept with the
+-- batches so every head-office process sees which tills are stuck.
+ALTER TABLE inbox ADD COLUMN apply_error TEXT COLLATE "C";
