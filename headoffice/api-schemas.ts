@@ -94,7 +94,13 @@ export const TillViewSchema = z
       .object({
         memberNo: z.string(),
         what: z.enum(['member', 'card']),
-        reason: z.enum(['not_enrolled_here', 'enrolment_is_fixed', 'not_member_store', 'member_not_held']),
+        reason: z.enum([
+          'not_enrolled_here',
+          'enrolment_is_fixed',
+          'not_member_store',
+          'member_not_held',
+          'no_staff_id',
+        ]),
         detail: z.string().nullable(),
         at: Instant,
       })

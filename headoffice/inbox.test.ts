@@ -311,7 +311,10 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect(inbox()).toHaveLength(1);
     const m1 = A.batch(1).members?.[0];
     if (!m1) throw new Error('M1 was enrolled in batch 1');
-    const blocked = { ...m1, cards: [{ code: 'M1', kind: 'barcode' as const, status: 'blocked' as const }] };
+    const blocked = {
+      ...m1,
+      cards: [{ code: 'M1', kind: 'barcode' as const, status: 'blocked' as const, staffId: 'staff-1' }],
+    };
     const recordsOnly = { ...A.batch(A.headSeq + 1, A.headSeq), members: [blocked] };
     expect(await ok(A, recordsOnly)).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
     expect(await ok(A, recordsOnly)).toMatchObject({ status: 'duplicate', ackSeq: A.headSeq });

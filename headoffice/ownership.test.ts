@@ -4,10 +4,13 @@
  * member's own store; head office dates changes itself; the rest is refused with a reason on the
  * till's row of GET /v1/tills. Ends with a fuzz test of the batch endpoint with a valid credential.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../core/ledger/hash.js';
 import type { MemberUpsert } from '../core/sync/protocol.js';
+import { DB_FILE } from './store/sqlite.js';
 import { at, operator, provision, startHq, upload, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -124,8 +127,56 @@ describe('member ownership (finding 1)', () => {
     await upload(t, s2, recordsOnly(s2, [blocked]));
     expect(await cards('M0000003')).toEqual([expect.objectContaining({ status: 'blocked' })]);
     expect((await tillRow('S2-T1')).refusedChanges).toBe(0);
+    expect(cardRow('NFC-M0000003')).toMatchObject({ changed_by: 'S2-007', source_till: 'S2-T1' });
+  });
+
+  it('refuses a card block or unblock without a staff id, with the reason on the till row; with one it applies', async () => {
+    const m = await enrolAtS1('M0000004');
+    const card = { code: 'NFC-M0000004', kind: 'nfc' as const };
+    const block = { ...m, cards: [{ ...card, status: 'blocked' as const, changedAt: at(10) }] };
+    expect((await upload(t, s1, recordsOnly(s1, [block]))).status).toBe(200);
+    expect(await cards('M0000004')).toEqual([expect.objectContaining({ status: 'active' })]);
+    expect(await tillRow('S1-T1')).toMatchObject({
+      refusedChanges: 1,
+      lastRefusal: { memberNo: 'M0000004', what: 'card', reason: 'no_staff_id' },
+    });
+
+    const byStaff = { ...m, cards: [{ ...card, status: 'blocked' as const, changedAt: at(11), staffId: 'S1-sup' }] };
+    await upload(t, s1, recordsOnly(s1, [byStaff]));
+    expect(await cards('M0000004')).toEqual([expect.objectContaining({ status: 'blocked' })]);
+    expect(cardRow(card.code)).toMatchObject({ changed_by: 'S1-sup', changed_at: new Date(at(11)).toISOString() });
+
+    // An unblock dated after the block, still without a staff id: refused, the card stays blocked.
+    const unblock = { ...m, cards: [{ ...card, status: 'active' as const, changedAt: at(12) }] };
+    await upload(t, s1, recordsOnly(s1, [unblock]));
+    expect(await cards('M0000004')).toEqual([expect.objectContaining({ status: 'blocked' })]);
+    expect((await tillRow('S1-T1')).refusedChanges).toBe(2);
+  });
+
+  it("takes the cards of a member's own enrolment at the till without a staff id, no other new card", async () => {
+    // enrolAtS1: the enrolment's NFC card, uploaded without a staff id, is linked.
+    await enrolAtS1('M0000005');
+    expect(await cards('M0000005')).toEqual([expect.objectContaining({ code: 'NFC-M0000005', status: 'active' })]);
+    // A further card of the same member, linked later without a staff id, is refused.
+    const m = s1.enrol('M0000006', at(20));
+    await uploadAll(t, s1, 50);
+    const s1b = await provision(t, 'S1', 'S1-T2');
+    const linked = { ...m, cards: [...m.cards, { code: 'NFC-NEW', kind: 'nfc' as const, status: 'active' as const }] };
+    await upload(t, s1b, recordsOnly(s1b, [linked]));
+    expect((await cards('M0000006')).map((c) => c.code)).toEqual(['M0000006']);
+    expect((await tillRow('S1-T2')).lastRefusal).toMatchObject({ reason: 'no_staff_id', what: 'card' });
   });
 });
+
+/** Head office's row of a card, read from its database (the staff id is not in the operator API). */
+function cardRow(code: string): Record<string, unknown> | undefined {
+  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
+  try {
+    return db.prepare('SELECT * FROM cards WHERE code = ?').get(code) as Record<string, unknown> | undefined;
+  } finally {
+    db.close();
+  }
+}
 
 describe('fuzz: a valid till credential never changes another store (finding 1)', () => {
   it('random members, cards and fields of S1 sent by S2 are never applied', async () => {

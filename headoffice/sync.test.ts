@@ -109,7 +109,10 @@ describe('merging two tills', () => {
     await uploadAll(t, A, 100);
     const m = A.batch(1).members?.[0];
     if (!m) throw new Error('M1 was enrolled in batch 1');
-    const blocked = { ...m, cards: [{ code: 'M1', kind: 'barcode' as const, status: 'blocked' as const }] };
+    const blocked = {
+      ...m,
+      cards: [{ code: 'M1', kind: 'barcode' as const, status: 'blocked' as const, staffId: 'staff-1' }],
+    };
     const empty = { ...A.batch(A.headSeq + 1, A.headSeq), members: [blocked] };
     expect((await upload(t, A, empty)).body).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
     expect((await upload(t, A, empty)).body.status).toBe('duplicate');

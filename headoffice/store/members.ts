@@ -20,7 +20,13 @@ import { canonicalJson } from '../../core/ledger/hash.js';
 import type { MemberFeed, MemberLookupAnswer, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { MemberClass } from '../../core/segments.js';
-import { isWithheld, judgeMemberChange, type RefusalReason, type Uploader } from '../domain/ownership.js';
+import {
+  isWithheld,
+  judgeCardChange,
+  judgeMemberChange,
+  type RefusalReason,
+  type Uploader,
+} from '../domain/ownership.js';
 import { detectEnrolmentAnomalies } from './anomalies.js';
 import { appendChange } from './changes.js';
 import { q, type Db } from './sqlite-db.js';
@@ -210,19 +216,13 @@ function upsertCards(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert, 
     if (ex && ex.status === c.status) continue;
     if (ex && c.status === 'active' && !(c.changedAt && ms(c.changedAt) > ms(ex.changed_at))) continue;
     holds ??= holdsMember(db, till, m.memberNo);
-    if (!holds) {
+    const verdict = judgeCardChange(till, c, ex ?? null, holds, m);
+    if (verdict.kind === 'refuse') {
       const content = canonicalJson({ code: c.code, status: c.status });
-      const detail = `card ${ex ? c.status : 'linked'} for a member this till does not hold`;
-      if (
-        refuse(
-          db,
-          cipher,
-          till,
-          { memberNo: m.memberNo, what: 'card', reason: 'member_not_held', detail, content },
-          now,
-        )
-      )
+      const { reason, detail } = verdict;
+      if (refuse(db, cipher, till, { memberNo: m.memberNo, what: 'card', reason, detail, content }, now)) {
         out.refused += 1;
+      }
       continue;
     }
     writeCard(db, till, m.memberNo, c, !ex, now);

@@ -348,7 +348,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
         const { code, card, now, by } = cardRequest(ctx, body, input);
         ctx.db
           .transaction(() => {
-            ctx.members.upsertCard(code, card.kind, card.memberNo, 'active', now);
+            ctx.members.upsertCard(code, card.kind, card.memberNo, 'active', now, by);
             ctx.outbox.add('card', card.memberNo, now);
           })
           .immediate();
@@ -379,15 +379,16 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
         const card =
           c.kind === 'barcode' ? { code: c.code, kind: 'barcode' as const } : { code: c.uid, kind: 'nfc' as const };
         const now = ctx.now().toISOString();
+        const by = actingStaffId(body, input);
         ctx.db
           .transaction(() => {
             if (ctx.members.card(card.code))
               throw new TillError('card_in_use', 'this card already belongs to a member', 'code');
-            ctx.members.linkCard(card.code, card.kind, m.memberNo, now);
+            ctx.members.linkCard(card.code, card.kind, m.memberNo, now, by);
             ctx.outbox.add('card', m.memberNo, now);
           })
           .immediate();
-        ctx.log.log('info', 'card_linked', { memberNo: m.memberNo, staffId: actingStaffId(body, input) });
+        ctx.log.log('info', 'card_linked', { memberNo: m.memberNo, staffId: by });
         return { status: 201, body: { code: card.code, kind: card.kind, status: 'active' } };
       },
     },

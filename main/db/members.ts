@@ -38,6 +38,14 @@ export interface CardRecord {
   status: 'active' | 'blocked';
 }
 
+/** A card as the till uploads it (main/sync/batch.ts): who changed it here, and when. */
+export interface CardChangeRecord extends CardRecord {
+  /** when this till last linked, blocked or unblocked it (or took head office's word on it) */
+  changedAt: string | null;
+  /** the staff member who did (the approving supervisor when one approved); null for head office's word */
+  changedBy: string | null;
+}
+
 interface MemberRow {
   member_no: string;
   name_enc: Buffer;
@@ -79,12 +87,20 @@ export class MemberStore {
       byPhone: db.prepare('SELECT * FROM members WHERE phone_hash = ?'),
       card: db.prepare('SELECT code, kind, member_no AS memberNo, status FROM cards WHERE code = ?'),
       cardsOf: db.prepare('SELECT code, kind, member_no AS memberNo, status FROM cards WHERE member_no = ?'),
-      linkCard: db.prepare('INSERT INTO cards (code, kind, member_no, created_at) VALUES (?, ?, ?, ?)'),
+      cardChangesOf: db.prepare(
+        `SELECT code, kind, member_no AS memberNo, status, COALESCE(changed_at, blocked_at, created_at) AS changedAt,
+           changed_by AS changedBy
+         FROM cards WHERE member_no = ?`,
+      ),
+      linkCard: db.prepare(
+        'INSERT INTO cards (code, kind, member_no, created_at, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       blockCard: db.prepare(
-        "UPDATE cards SET status = 'blocked', blocked_at = ?, blocked_by = ? WHERE code = ? AND status = 'active'",
+        `UPDATE cards SET status = 'blocked', blocked_at = @at, blocked_by = @by, changed_at = @at, changed_by = @by
+         WHERE code = @code AND status = 'active'`,
       ),
       count: db.prepare('SELECT count(*) AS n FROM members'),
-      cardStatus: db.prepare('UPDATE cards SET status = ?, changed_at = ? WHERE code = ?'),
+      cardStatus: db.prepare('UPDATE cards SET status = ?, changed_at = ?, changed_by = ? WHERE code = ?'),
       memberStatus: db.prepare('UPDATE members SET status = ?, updated_at = ? WHERE member_no = ?'),
       erase: db.prepare(
         `UPDATE members SET phone_hash = ?, name_enc = ?, phone_enc = ?, birthday_enc = NULL, gender = NULL,
@@ -168,20 +184,35 @@ export class MemberStore {
     return this.q.cardsOf.all(memberNo) as CardRecord[];
   }
 
-  linkCard(code: string, kind: CardRecord['kind'], memberNo: string, at: string): void {
-    this.q.linkCard.run(code, kind, memberNo, at);
+  cardChangesOf(memberNo: string): CardChangeRecord[] {
+    return this.q.cardChangesOf.all(memberNo) as CardChangeRecord[];
+  }
+
+  /** `staffId`: who linked it (null for a card enrolled through the POS without a staff id). */
+  linkCard(code: string, kind: CardRecord['kind'], memberNo: string, at: string, staffId: string | null = null): void {
+    this.q.linkCard.run(code, kind, memberNo, at, at, staffId);
   }
 
   blockCard(code: string, at: string, staffId: string | null): boolean {
-    return this.q.blockCard.run(at, staffId, code).changes === 1;
+    return this.q.blockCard.run({ at, by: staffId, code }).changes === 1;
   }
 
-  /** Head office's word on a card (change feed): blocked elsewhere is blocked here too. */
-  upsertCard(code: string, kind: CardRecord['kind'], memberNo: string, status: CardRecord['status'], at: string): void {
-    if (this.card(code)) this.q.cardStatus.run(status, at, code);
+  /**
+   * A card's status set here: head office's word (change feed, lookup; `staffId` null) or a
+   * staff member's unblock (`staffId` who did it, the approving supervisor when one approved).
+   */
+  upsertCard(
+    code: string,
+    kind: CardRecord['kind'],
+    memberNo: string,
+    status: CardRecord['status'],
+    at: string,
+    staffId: string | null = null,
+  ): void {
+    if (this.card(code)) this.q.cardStatus.run(status, at, staffId, code);
     else {
-      this.q.linkCard.run(code, kind, memberNo, at);
-      if (status !== 'active') this.q.cardStatus.run(status, at, code);
+      this.q.linkCard.run(code, kind, memberNo, at, at, staffId);
+      if (status !== 'active') this.q.cardStatus.run(status, at, staffId, code);
     }
   }
 

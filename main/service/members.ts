@@ -221,9 +221,9 @@ export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSum
         enrolledBy: req.staffId ?? null,
       };
       ctx.members.insert(record);
-      ctx.members.linkCard(memberNo, 'barcode', memberNo, now);
+      ctx.members.linkCard(memberNo, 'barcode', memberNo, now, record.enrolledBy);
       // The scanned card may carry the very number just issued: it is then already linked.
-      if (card && card.code !== memberNo) ctx.members.linkCard(card.code, card.kind, memberNo, now);
+      if (card && card.code !== memberNo) ctx.members.linkCard(card.code, card.kind, memberNo, now, record.enrolledBy);
 
       const first = lowestTier(rs).code;
       let state = ctx.ledger.state(memberNo, first);

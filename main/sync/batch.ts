@@ -60,7 +60,15 @@ function memberRecord(ctx: TillContext, memberNo: string): MemberUpsert | null {
     enrolledBy: m.enrolledBy,
     referrerMemberNo: m.referrerMemberNo,
     status: m.status,
-    cards: ctx.members.cardsOf(memberNo).map((c) => ({ code: c.code, kind: c.kind, status: c.status })),
+    // When and by whom this till changed each card: head office applies a card change only with
+    // the staff id (headoffice/domain/ownership.ts judgeCardChange).
+    cards: ctx.members.cardChangesOf(memberNo).map((c) => ({
+      code: c.code,
+      kind: c.kind,
+      status: c.status,
+      ...(c.changedAt ? { changedAt: c.changedAt } : {}),
+      staffId: c.changedBy,
+    })),
   };
 }
 
