@@ -18,7 +18,7 @@ import { compareKeys, withSortKeys, type HqEntry } from './domain/order.js';
 import { HQ_TILL_ID } from './domain/decisions.js';
 import { checkSale } from './domain/recompute.js';
 import { RecentCache, dropIngestCaches } from './store/cache.js';
-import { rowToEntry, type LedgerRow } from './store/sqlite-db.js';
+import { rowToEntry, type LedgerRow } from './store/rows.js';
 import { stateJson } from './store/memberstate.js';
 import { DB_FILE, type SqliteHqStore } from './store/sqlite.js';
 import { at, operator, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
@@ -201,7 +201,7 @@ function forget(t: TestHq, olderRows: boolean): void {
   const store = t.hq.store as SqliteHqStore;
   // As after a restart (and, with olderRows, on rows written before `includes` existed).
   if (olderRows) store.db.prepare('UPDATE member_state SET includes = NULL').run();
-  dropIngestCaches(store.db);
+  dropIngestCaches(store.tx);
 }
 
 describe('incremental ingest', () => {

@@ -4,36 +4,57 @@
  *
  * SQL text translation, done once per text and cached:
  *   `?`                    -> `$1`, `$2`, ... (a `?` inside '...' is left alone)
+ *   `@name` (one object)   -> `$1`, ... numbered by first appearance, values taken by name
+ *   `INDEXED BY name`      -> removed (SQLite's planner hint; PostgreSQL plans by statistics)
  *   `AS camelCase`         -> `AS "camelCase"` (PostgreSQL folds unquoted names to lower case;
  *                             SQLite keeps them as written, and the steps read them as written)
  * Each translated text runs as a named prepared statement (planned once per connection).
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { textFor, type Sql, type SqlOp, type SqlValue } from './sql.js';
+import { textFor, type Sql, type SqlOp, type SqlParams, type SqlValue } from './sql.js';
 
-const translated = new Map<string, { text: string; name: string }>();
+const translated = new Map<string, { text: string; name: string; names: string[] }>();
 
-export function toPgText(sql: string): string {
+/** The text PostgreSQL runs, and the `@name` parameters in the order of their numbers. */
+export function toPgText(sql: string): { text: string; names: string[] } {
   let out = '';
   let n = 0;
   let quoted = false;
-  for (const ch of sql) {
+  const names: string[] = [];
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i] as string;
     if (ch === "'") quoted = !quoted;
-    if (ch === '?' && !quoted) out += `$${++n}`;
+    const named = !quoted && ch === '@' ? /^@([A-Za-z_][A-Za-z0-9_]*)/.exec(sql.slice(i)) : null;
+    if (named) {
+      const name = named[1] as string;
+      if (!names.includes(name)) names.push(name);
+      out += `$${names.indexOf(name) + 1}`;
+      i += name.length;
+    } else if (ch === '?' && !quoted) out += `$${++n}`;
     else out += ch;
   }
-  return out.replace(/\bAS ([a-z]+[A-Z][A-Za-z0-9]*)\b/g, 'AS "$1"');
+  const text = out.replace(/\s+INDEXED BY \w+/g, '').replace(/\bAS ([a-z]+[A-Z][A-Za-z0-9]*)\b/g, 'AS "$1"');
+  return { text, names };
 }
 
-function statement(sql: string): { text: string; name: string } {
+function statement(sql: string): { text: string; name: string; names: string[] } {
   let t = translated.get(sql);
   if (!t) {
-    const text = toPgText(sql);
-    t = { text, name: `hq_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` };
+    const { text, names } = toPgText(sql);
+    t = { text, names, name: `hq_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` };
     translated.set(sql, t);
   }
   return t;
+}
+
+function values(params: SqlParams, names: readonly string[]): unknown[] {
+  if (names.length === 0) return (params as readonly SqlValue[]).map(param);
+  const byName = params[0] as Readonly<Record<string, SqlValue>>;
+  return names.map((n) => {
+    if (!(n in byName)) throw new Error(`SQL parameter @${n} missing`);
+    return param(byName[n] as SqlValue);
+  });
 }
 
 /** pg takes Buffers for bytea; a plain Uint8Array would be sent as text. */
@@ -67,7 +88,7 @@ async function execute(client: pg.ClientBase, op: SqlOp): Promise<unknown> {
     case 'all':
     case 'run': {
       const st = statement(textFor(op.sql, 'pg'));
-      const res = await client.query({ name: st.name, text: st.text, values: op.params.map(param) });
+      const res = await client.query({ name: st.name, text: st.text, values: values(op.params, st.names) });
       if (op.kind === 'get') return res.rows[0];
       if (op.kind === 'all') return res.rows;
       return { changes: res.rowCount ?? 0 };

@@ -23,6 +23,9 @@
 
 export type SqlValue = string | number | bigint | Buffer | Uint8Array | null;
 
+/** `@name` parameters, for statements with many: pass one object as the only parameter. */
+export type SqlParams = readonly SqlValue[] | readonly [Readonly<Record<string, SqlValue>>];
+
 export interface DialectSql {
   sqlite: string;
   pg: string;
@@ -33,9 +36,15 @@ export type SqlText = string | DialectSql;
 export type Dialect = 'sqlite' | 'pg';
 
 export type SqlOp =
-  | { kind: 'get' | 'all' | 'run'; sql: SqlText; params: readonly SqlValue[] }
+  | { kind: 'get' | 'all' | 'run'; sql: SqlText; params: SqlParams }
   /** Several rows into one table in as few statements as the database allows. */
-  | { kind: 'insertMany'; table: string; columns: readonly string[]; rows: readonly (readonly SqlValue[])[]; onConflict: string }
+  | {
+      kind: 'insertMany';
+      table: string;
+      columns: readonly string[];
+      rows: readonly (readonly SqlValue[])[];
+      onConflict: string;
+    }
   /** Which database runs this step (for the rare decision that depends on it). */
   | { kind: 'dialect' };
 
@@ -51,17 +60,17 @@ export function dialectSql(texts: DialectSql): DialectSql {
 }
 
 /** The first row, or undefined. */
-export function* get<T>(sql: SqlText, ...params: SqlValue[]): Sql<T | undefined> {
+export function* get<T>(sql: SqlText, ...params: SqlParams): Sql<T | undefined> {
   return (yield { kind: 'get', sql, params }) as T | undefined;
 }
 
 /** Every row. */
-export function* all<T>(sql: SqlText, ...params: SqlValue[]): Sql<T[]> {
+export function* all<T>(sql: SqlText, ...params: SqlParams): Sql<T[]> {
   return (yield { kind: 'all', sql, params }) as T[];
 }
 
 /** A statement without rows (or whose rows are not needed); how many rows it changed. */
-export function* run(sql: SqlText, ...params: SqlValue[]): Sql<RunResult> {
+export function* run(sql: SqlText, ...params: SqlParams): Sql<RunResult> {
   return (yield { kind: 'run', sql, params }) as RunResult;
 }
 
@@ -106,4 +115,16 @@ export function* savepoint<T>(body: Sql<T>): Sql<T> {
 
 export function textFor(sql: SqlText, d: Dialect): string {
   return typeof sql === 'string' ? sql : sql[d];
+}
+
+/**
+ * A statement that takes a list as one JSON array parameter (`JSON.stringify(ids)`): `sqlWith`
+ * receives the list's subquery, e.g. `(list) => \`DELETE FROM inbox WHERE id IN ${list}\``.
+ */
+export function withJsonList(sqlWith: (list: string) => string, type: 'text' | 'bigint'): DialectSql {
+  const value = type === 'bigint' ? 'value::bigint' : 'value';
+  return {
+    sqlite: sqlWith('(SELECT value FROM json_each(?))'),
+    pg: sqlWith(`(SELECT ${value} FROM jsonb_array_elements_text(?::jsonb))`),
+  };
 }

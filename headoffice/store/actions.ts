@@ -4,33 +4,37 @@
  * member export and erasure in privacy.ts. Each writes its `operator_actions` row in the
  * same transaction as the change it records.
  */
-import { q, type Db } from './sqlite-db.js';
+import { get, run, type Sql } from '../../storage/sql.js';
 import type { CaseCloseOutcome, ChainClearOutcome, OperatorRequest } from './types.js';
 
 /** adjust / win_back: head-office ledger entries an operator asked for (adjust.ts); feedback_*: feedback.ts */
 export type OperatorAction =
   'export' | 'erase' | 'close_case' | 'clear_chain' | 'adjust' | 'win_back' | 'feedback_assign' | 'feedback_close';
 
-export function recordAction(
-  db: Db,
+export function* recordAction(
   action: OperatorAction,
   subject: string,
   who: OperatorRequest,
   at: string,
   detail: string | null = null,
-): void {
-  q(
-    db,
+): Sql<void> {
+  yield* run(
     'INSERT INTO operator_actions (at, action, subject, operator_id, reason, detail) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(at, action, subject, who.operatorId, who.reason, detail);
+    at,
+    action,
+    subject,
+    who.operatorId,
+    who.reason,
+    detail,
+  );
 }
 
 /**
  * Closes a double-spend case after review. The points stay where the ledger put them (the
  * balance may stay negative until the member earns it back); closing records the decision.
  */
-export function closeCase(db: Db, id: number, who: OperatorRequest, now: Date): CaseCloseOutcome {
-  const c = q(db, 'SELECT status, closed_at, closed_by, resolution FROM cases WHERE id = ?').get(id) as
+export function* closeCase(id: number, who: OperatorRequest, now: Date): Sql<CaseCloseOutcome> {
+  const c = (yield* get('SELECT status, closed_at, closed_by, resolution FROM cases WHERE id = ?', id)) as
     { status: string; closed_at: string | null; closed_by: string | null; resolution: string | null } | undefined;
   if (!c) return { kind: 'unknown' };
   if (c.status === 'closed') {
@@ -42,13 +46,14 @@ export function closeCase(db: Db, id: number, who: OperatorRequest, now: Date): 
     };
   }
   const at = now.toISOString();
-  q(db, "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?").run(
+  yield* run(
+    "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?",
     at,
     who.operatorId,
     who.reason,
     id,
   );
-  recordAction(db, 'close_case', String(id), who, at);
+  yield* recordAction('close_case', String(id), who, at);
   return { kind: 'closed', closedAt: at, closedBy: who.operatorId, resolution: who.reason };
 }
 
@@ -56,13 +61,13 @@ export function closeCase(db: Db, id: number, who: OperatorRequest, now: Date): 
  * Clears a till's broken-chain flag once someone has looked into it. The flag never stopped
  * honest batches; what it said is kept in the action's detail.
  */
-export function clearChain(db: Db, tillId: string, who: OperatorRequest, now: Date): ChainClearOutcome {
-  const t = q(db, 'SELECT chain_status, chain_error FROM tills WHERE till_id = ?').get(tillId) as
+export function* clearChain(tillId: string, who: OperatorRequest, now: Date): Sql<ChainClearOutcome> {
+  const t = (yield* get('SELECT chain_status, chain_error FROM tills WHERE till_id = ?', tillId)) as
     { chain_status: 'ok' | 'broken'; chain_error: string | null } | undefined;
   if (!t) return { kind: 'unknown' };
   if (t.chain_status === 'ok') return { kind: 'not_broken' };
   const at = now.toISOString();
-  q(db, "UPDATE tills SET chain_status = 'ok', chain_error = NULL WHERE till_id = ?").run(tillId);
-  recordAction(db, 'clear_chain', tillId, who, at, t.chain_error);
+  yield* run("UPDATE tills SET chain_status = 'ok', chain_error = NULL WHERE till_id = ?", tillId);
+  yield* recordAction('clear_chain', tillId, who, at, t.chain_error);
   return { kind: 'cleared', previousError: t.chain_error };
 }

@@ -9,29 +9,31 @@ import { visibleBalance } from '../../core/ledger/state.js';
 import { localDate } from '../../core/time.js';
 import { adjustment, offerDecision, winBackUntil, type Decision } from '../domain/decisions.js';
 import type { HqEntry } from '../domain/order.js';
-import { plainEntry, q, type Db } from './sqlite-db.js';
+import { get, type Sql } from '../../storage/sql.js';
+import type { Tx as Db } from './tx.js';
+import { plainEntry } from './rows.js';
 import { HQ_TILL_ID, appendDecisions, storedState } from './decisions.js';
 import { recordAction, type OperatorAction } from './actions.js';
 import type { RuleSetCache } from './rulesets.js';
 import type { AdjustOutcome, AdjustmentRequest, WinBackOutcome, WinBackRequest } from './types.js';
 
 /** A member head office knows: a record, or entries folded into a state (as GET /v1/members). */
-function known(db: Db, memberNo: string): boolean {
+function* known(memberNo: string): Sql<boolean> {
   return (
-    q(db, 'SELECT 1 FROM members WHERE member_no = ?').get(memberNo) !== undefined ||
-    q(db, 'SELECT 1 FROM member_state WHERE member_no = ?').get(memberNo) !== undefined
+    (yield* get('SELECT 1 FROM members WHERE member_no = ?', memberNo)) !== undefined ||
+    (yield* get('SELECT 1 FROM member_state WHERE member_no = ?', memberNo)) !== undefined
   );
 }
 
 /** Writes the operator's decision and the action that asked for it; returns the entry. */
-function decide(
+function* decide(
   db: Db,
   rules: RuleSetCache,
   d: Decision,
   action: { kind: OperatorAction; operatorId: string; reason: string },
   now: Date,
-): LedgerEntry {
-  const [written] = appendDecisions(db, [d], { now, rs: rules.latest() });
+): Sql<LedgerEntry> {
+  const [written] = yield* appendDecisions(db, [d], { now, rs: yield* rules.latest() });
   const entry = plainEntry(written as HqEntry);
   // Points to the entry, which holds the rest (the reason is the action's own column).
   const detail = {
@@ -40,26 +42,26 @@ function decide(
     points: entry.points,
     winBackUntil: entry.data.winBackUntil,
   };
-  recordAction(db, action.kind, d.memberNo, action, now.toISOString(), JSON.stringify(detail));
+  yield* recordAction(action.kind, d.memberNo, action, now.toISOString(), JSON.stringify(detail));
   return entry;
 }
 
 /** A credit, or a debit that leaves the shown balance at zero or above (else `insufficient`). */
-export function adjustPoints(
+export function* adjustPoints(
   db: Db,
   rules: RuleSetCache,
   memberNo: string,
   req: AdjustmentRequest,
   now: Date,
-): AdjustOutcome {
-  if (!known(db, memberNo)) return { kind: 'unknown' };
-  const rs = rules.latest();
+): Sql<AdjustOutcome> {
+  if (!(yield* known(memberNo))) return { kind: 'unknown' };
+  const rs = yield* rules.latest();
   const today = localDate(now, rs.timeZone).date;
-  const before = storedState(db, memberNo);
+  const before = yield* storedState(db, memberNo);
   const available = before ? visibleBalance(before, today) : 0;
   if (req.direction === 'debit' && req.points > available) return { kind: 'insufficient', available };
-  const entry = decide(db, rules, adjustment(rs, memberNo, today, req), { kind: 'adjust', ...req }, now);
-  const after = storedState(db, memberNo);
+  const entry = yield* decide(db, rules, adjustment(rs, memberNo, today, req), { kind: 'adjust', ...req }, now);
+  const after = yield* storedState(db, memberNo);
   return {
     kind: 'adjusted',
     entry,
@@ -69,17 +71,17 @@ export function adjustPoints(
 }
 
 /** An offer from today for `days` days (the rule set's winBack.days unless given). */
-export function grantWinBack(
+export function* grantWinBack(
   db: Db,
   rules: RuleSetCache,
   memberNo: string,
   req: WinBackRequest,
   now: Date,
-): WinBackOutcome {
-  if (!known(db, memberNo)) return { kind: 'unknown' };
-  const rs = rules.latest();
+): Sql<WinBackOutcome> {
+  if (!(yield* known(memberNo))) return { kind: 'unknown' };
+  const rs = yield* rules.latest();
   const until = winBackUntil(localDate(now, rs.timeZone).date, req.days ?? rs.winBack.days);
   const d = offerDecision(memberNo, until, req.operatorId, req.reason);
-  const entry = decide(db, rules, d, { kind: 'win_back', ...req }, now);
+  const entry = yield* decide(db, rules, d, { kind: 'win_back', ...req }, now);
   return { kind: 'granted', entry, winBackUntil: until };
 }

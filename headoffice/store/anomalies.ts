@@ -18,15 +18,18 @@ import {
   type AnomalyKind,
 } from '../domain/anomalies.js';
 import type { HqEntry } from '../domain/order.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
 
 /** Adds `by` to a counter; returns it before and after. */
-function bump(db: Db, rule: string, subject: string, bucket: string, by: number): { before: number; after: number } {
-  const r = q(
-    db,
+function* bump(rule: string, subject: string, bucket: string, by: number): Sql<{ before: number; after: number }> {
+  const r = (yield* get(
     `INSERT INTO anomaly_counters (rule, subject, bucket, n) VALUES (?, ?, ?, ?)
-     ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = n + excluded.n RETURNING n`,
-  ).get(rule, subject, bucket, by) as { n: number };
+     ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = anomaly_counters.n + excluded.n RETURNING n`,
+    rule,
+    subject,
+    bucket,
+    by,
+  )) as { n: number };
   return { before: r.n - by, after: r.n };
 }
 
@@ -41,12 +44,10 @@ interface CaseInput {
   dedupe: string;
 }
 
-function raise(db: Db, c: CaseInput, now: Date): void {
-  q(
-    db,
-    `INSERT OR IGNORE INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at,
-       kind, detail, dedupe) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
-  ).run(
+function* raise(c: CaseInput, now: Date): Sql<void> {
+  yield* run(
+    `INSERT INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at,
+       kind, detail, dedupe) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     c.memberNo,
     JSON.stringify([c.tillId]),
     c.points,
@@ -59,13 +60,12 @@ function raise(db: Db, c: CaseInput, now: Date): void {
   );
 }
 
-function earnRules(db: Db, e: HqEntry, now: Date): void {
+function* earnRules(e: HqEntry, now: Date): Sql<void> {
   const hour = hourBucket(e.occurredAt);
-  const sales = bump(db, 'member_sales', e.memberNo, hour, 1);
+  const sales = yield* bump('member_sales', e.memberNo, hour, 1);
   if (crossed(sales.before, sales.after, MEMBER_SALES_PER_HOUR)) {
     const detail = { hour, sales: sales.after, threshold: MEMBER_SALES_PER_HOUR };
-    raise(
-      db,
+    yield* raise(
       {
         kind: 'earning_velocity_member',
         memberNo: e.memberNo,
@@ -80,11 +80,10 @@ function earnRules(db: Db, e: HqEntry, now: Date): void {
   }
   const staffId = e.data.staffId;
   if (!staffId) return;
-  const pts = bump(db, 'cashier_points', `${e.tillId}/${staffId}`, hour, e.points);
+  const pts = yield* bump('cashier_points', `${e.tillId}/${staffId}`, hour, e.points);
   if (crossed(pts.before, pts.after, CASHIER_POINTS_PER_HOUR)) {
     const detail = { staffId, hour, points: pts.after, threshold: CASHIER_POINTS_PER_HOUR };
-    raise(
-      db,
+    yield* raise(
       {
         kind: 'earning_velocity_cashier',
         memberNo: e.memberNo,
@@ -99,16 +98,17 @@ function earnRules(db: Db, e: HqEntry, now: Date): void {
   }
 }
 
-function redeemRule(db: Db, e: HqEntry, now: Date): void {
+function* redeemRule(e: HqEntry, now: Date): Sql<void> {
   if (e.points < REDEEM_AFTER_EARN_POINTS) return;
   const at = Date.parse(e.occurredAt);
   const from = at - REDEEM_AFTER_EARN_MINUTES * 60_000;
   // sort_ms is never before an entry's occurredAt, so this narrows by index, then by date exactly.
-  const rows = q(
-    db,
+  const rows = (yield* all(
     `SELECT till_id, seq, points, occurred_at FROM ledger
      WHERE member_no = ? AND sort_ms >= ? AND kind IN ('earn', 'bonus')`,
-  ).all(e.memberNo, from) as { till_id: string; seq: number; points: number; occurred_at: string }[];
+    e.memberNo,
+    from,
+  )) as { till_id: string; seq: number; points: number; occurred_at: string }[];
   const recent = rows.filter((r) => {
     const t = Date.parse(r.occurred_at);
     return t >= from && t <= at;
@@ -121,8 +121,7 @@ function redeemRule(db: Db, e: HqEntry, now: Date): void {
     minutes: REDEEM_AFTER_EARN_MINUTES,
     earnEntries: recent.map((r) => `${r.till_id}:${r.seq}`),
   };
-  raise(
-    db,
+  yield* raise(
     {
       kind: 'redeem_after_earn',
       memberNo: e.memberNo,
@@ -137,24 +136,23 @@ function redeemRule(db: Db, e: HqEntry, now: Date): void {
 }
 
 /** The entry rules over a batch's new entries (already in `ledger`). */
-export function detectEntryAnomalies(db: Db, tail: readonly HqEntry[], now: Date): void {
+export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date): Sql<void> {
   for (const e of tail) {
-    if (e.kind === 'earn') earnRules(db, e, now);
-    else if (e.kind === 'redeem' || e.kind === 'reward') redeemRule(db, e, now);
+    if (e.kind === 'earn') yield* earnRules(e, now);
+    else if (e.kind === 'redeem' || e.kind === 'reward') yield* redeemRule(e, now);
   }
 }
 
 /** The enrolment rules, for a member head office has just created from `till`'s upload. */
-export function detectEnrolmentAnomalies(db: Db, cipher: HqCipher, tillId: string, m: MemberUpsert, now: Date): void {
+export function* detectEnrolmentAnomalies(cipher: HqCipher, tillId: string, m: MemberUpsert, now: Date): Sql<void> {
   const day = dayBucket(m.consentAt);
   const prefix = phonePrefix(m.phone);
   if (prefix) {
     const subject = cipher.mac('phone-prefix', prefix).subarray(0, 8).toString('hex');
-    const c = bump(db, 'enrol_prefix', subject, day, 1);
+    const c = yield* bump('enrol_prefix', subject, day, 1);
     if (crossed(c.before, c.after, PREFIX_ENROLMENTS_PER_DAY)) {
       const detail = { prefixHash: subject, day, enrolments: c.after, threshold: PREFIX_ENROLMENTS_PER_DAY };
-      raise(
-        db,
+      yield* raise(
         {
           kind: 'enrolment_burst_prefix',
           memberNo: m.memberNo,
@@ -170,11 +168,10 @@ export function detectEnrolmentAnomalies(db: Db, cipher: HqCipher, tillId: strin
   }
   if (!m.enrolledBy) return;
   const hour = hourBucket(m.consentAt);
-  const c = bump(db, 'enrol_cashier', `${tillId}/${m.enrolledBy}`, hour, 1);
+  const c = yield* bump('enrol_cashier', `${tillId}/${m.enrolledBy}`, hour, 1);
   if (crossed(c.before, c.after, CASHIER_ENROLMENTS_PER_HOUR)) {
     const detail = { staffId: m.enrolledBy, hour, enrolments: c.after, threshold: CASHIER_ENROLMENTS_PER_HOUR };
-    raise(
-      db,
+    yield* raise(
       {
         kind: 'enrolment_burst_cashier',
         memberNo: m.memberNo,

@@ -14,7 +14,8 @@
  */
 import type { MemberState } from '../../core/ledger/state.js';
 import type { MergeKey } from '../domain/order.js';
-import { q, type Db } from './sqlite-db.js';
+import { dialect, get, type Sql } from '../../storage/sql.js';
+import type { Tx as Db } from './tx.js';
 
 /**
  * Keeps the recently used entries, bounded by entry count: two generations of half the
@@ -93,13 +94,19 @@ interface Entry extends IngestCaches {
 
 const byDb = new WeakMap<Db, Entry>();
 
-function dataVersion(db: Db): number {
-  return (q(db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
+/**
+ * SQLite: changes when another connection commits. PostgreSQL: always 0, because every write
+ * runs under the store's writer lock, which drops these caches first when another process
+ * wrote since this one last did (store/pg.ts).
+ */
+function* dataVersion(): Sql<number> {
+  if ((yield* dialect()) === 'pg') return 0;
+  return ((yield* get('PRAGMA data_version')) as { data_version: number }).data_version;
 }
 
 /** The caches of this connection, emptied first if another connection wrote since they were filled. */
-export function ingestCaches(db: Db): IngestCaches {
-  const v = dataVersion(db);
+export function* ingestCaches(db: Db): Sql<IngestCaches> {
+  const v = yield* dataVersion();
   let c = byDb.get(db);
   if (!c) {
     c = {

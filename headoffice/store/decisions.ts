@@ -23,7 +23,8 @@ import { localDate } from '../../core/time.js';
 import { HQ_STORE_ID, HQ_TILL_ID, upgradeOnSpend, type Decision } from '../domain/decisions.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
 import { ingestCaches } from './cache.js';
-import { q, type Db } from './sqlite-db.js';
+import { get, run, type Sql } from '../../storage/sql.js';
+import type { Tx as Db } from './tx.js';
 import { insertLedgerEntries } from './ledger.js';
 import { foldTouchedMembers } from './memberstate.js';
 
@@ -43,8 +44,8 @@ export interface DecisionContext {
   today?: string;
 }
 
-function head(db: Db): HeadRow {
-  const r = q(db, 'SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?').get(HQ_TILL_ID) as
+function* head(): Sql<HeadRow> {
+  const r = (yield* get('SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?', HQ_TILL_ID)) as
     HeadRow | undefined;
   if (!r) throw new Error(`head office's chain (till ${HQ_TILL_ID}) is missing: migration 006 not applied`);
   return r;
@@ -89,22 +90,23 @@ function byMember(entries: readonly HqEntry[]): Map<string, HqEntry[]> {
  * states (one balance change per member). The merge key is the running maximum of occurredAt
  * along the chain, as for a till (domain/order.ts). Returns the entries written.
  */
-export function appendDecisions(db: Db, decisions: readonly Decision[], ctx: DecisionContext): HqEntry[] {
+export function* appendDecisions(db: Db, decisions: readonly Decision[], ctx: DecisionContext): Sql<HqEntry[]> {
   if (decisions.length === 0) return [];
-  const h = head(db);
+  const h = yield* head();
   const writtenOn = localDate(ctx.now, ctx.rs.timeZone).date;
   const entries = withSortKeys(chained(decisions, h, ctx.now, writtenOn), h.head_sort_ms);
   const at = ctx.now.toISOString();
-  insertLedgerEntries(db, entries, () => at);
+  yield* insertLedgerEntries(entries, () => at);
   const last = entries[entries.length - 1] as HqEntry;
-  q(db, 'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ? WHERE till_id = ?').run(
+  yield* run(
+    'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ? WHERE till_id = ?',
     last.seq,
     last.hash,
     last.sortMs,
     HQ_TILL_ID,
   );
   const programme = { firstTier: lowestTier(ctx.rs).code, today: ctx.today ?? writtenOn };
-  foldTouchedMembers(db, ingestCaches(db), byMember(entries), h.ack_seq, programme, ctx.now);
+  yield* foldTouchedMembers(yield* ingestCaches(db), byMember(entries), h.ack_seq, programme, ctx.now);
   return entries;
 }
 
@@ -115,10 +117,10 @@ interface Stored {
 }
 
 /** The member's merged state as stored (the ingest cache first), null when head office has none. */
-function stored(db: Db, memberNo: string): Stored | null {
-  const hit = ingestCaches(db).members.get(memberNo);
+function* stored(db: Db, memberNo: string): Sql<Stored | null> {
+  const hit = (yield* ingestCaches(db)).members.get(memberNo);
   if (hit) return hit;
-  const r = q(db, 'SELECT state, includes FROM member_state WHERE member_no = ?').get(memberNo) as
+  const r = (yield* get('SELECT state, includes FROM member_state WHERE member_no = ?', memberNo)) as
     { state: string; includes: string | null } | undefined;
   if (!r) return null;
   return {
@@ -127,8 +129,8 @@ function stored(db: Db, memberNo: string): Stored | null {
   };
 }
 
-export function storedState(db: Db, memberNo: string): MemberState | null {
-  return stored(db, memberNo)?.state ?? null;
+export function* storedState(db: Db, memberNo: string): Sql<MemberState | null> {
+  return (yield* stored(db, memberNo))?.state ?? null;
 }
 
 /**
@@ -148,19 +150,19 @@ function soldByManyTills(s: Stored): boolean {
  * (DOMAIN.md 5, 12). The till that made the sale upgrades on its own view when that view
  * crosses; this catches the spend that only adds up across stores. Returns the entries written.
  */
-export function upgradeTouchedMembers(
+export function* upgradeTouchedMembers(
   db: Db,
   rs: RuleSet,
   memberNos: Iterable<string>,
   now: Date,
   today: string,
-): HqEntry[] {
+): Sql<HqEntry[]> {
   const decisions: Decision[] = [];
   // In member-number order: the same batch numbers its upgrades the same however it was cut.
   for (const memberNo of [...memberNos].sort()) {
-    const s = stored(db, memberNo);
+    const s = yield* stored(db, memberNo);
     const d = s && soldByManyTills(s) ? upgradeOnSpend(rs, s.state, today) : null;
     if (d) decisions.push(d);
   }
-  return appendDecisions(db, decisions, { now, rs, today });
+  return yield* appendDecisions(db, decisions, { now, rs, today });
 }

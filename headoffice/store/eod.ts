@@ -15,7 +15,8 @@ import { localDate } from '../../core/time.js';
 import { endOfDayDecisions, type Decision, type MemberRecord } from '../domain/decisions.js';
 import { appendDecisions, storedState } from './decisions.js';
 import type { RuleSetCache } from './rulesets.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, dialectSql, run, type Sql } from '../../storage/sql.js';
+import type { Tx as Db } from './tx.js';
 import { refreshSegments } from './segments.js';
 import { EOD_META_KEY, type EodReport } from './types.js';
 
@@ -48,31 +49,33 @@ function tally(date: string, members: number, decisions: readonly Decision[]): E
   };
 }
 
-function rememberRun(db: Db, date: string): void {
-  q(
-    db,
-    `INSERT INTO meta (key, value) VALUES (?, ?)
-     ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
-  ).run(EOD_META_KEY, date);
+function* rememberRun(date: string): Sql<void> {
+  yield* run(
+    dialectSql({
+      sqlite: `INSERT INTO meta (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = max(meta.value, excluded.value)`,
+      pg: `INSERT INTO meta (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = greatest(meta.value, excluded.value)`,
+    }),
+    EOD_META_KEY,
+    date,
+  );
 }
 
 /** The run for local date `date` (not after today: the caller checks). */
-export function runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Date): EodReport {
-  const rs = rules.latest();
+export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Date): Sql<EodReport> {
+  const rs = yield* rules.latest();
   // Member numbers and records first (small rows); each state is read as it is decided on.
-  const rows = q(
-    db,
-    `SELECT s.member_no, m.consent_at, m.status, m.erased_at
-     FROM member_state s LEFT JOIN members m ON m.member_no = s.member_no ORDER BY s.member_no`,
-  ).all() as MemberRow[];
+  const rows = (yield* all(`SELECT s.member_no, m.consent_at, m.status, m.erased_at
+     FROM member_state s LEFT JOIN members m ON m.member_no = s.member_no ORDER BY s.member_no`)) as MemberRow[];
   const decisions: Decision[] = [];
   for (const r of rows) {
-    const s = storedState(db, r.member_no);
+    const s = yield* storedState(db, r.member_no);
     if (s) decisions.push(...endOfDayDecisions(rs, s, date, recordOf(r, rs.timeZone)));
   }
-  appendDecisions(db, decisions, { now, rs, today: date });
+  yield* appendDecisions(db, decisions, { now, rs, today: date });
   const report = tally(date, rows.length, decisions);
-  report.classesChanged = refreshSegments(db, rules, now);
-  rememberRun(db, date);
+  report.classesChanged = yield* refreshSegments(rules, now);
+  yield* rememberRun(date);
   return report;
 }

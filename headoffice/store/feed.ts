@@ -12,13 +12,13 @@
  * member number, cards, state and status, so the member's card works at every store.
  */
 import { lowestTier } from '../../core/engine/tiers.js';
-import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { RuleSetCache } from './rulesets.js';
 import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { ChangeType } from './changes.js';
 import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
 import { readMemberFeed, servesMember } from './members.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, get, type Sql } from '../../storage/sql.js';
 
 interface ChangeRow {
   cursor: number;
@@ -34,27 +34,26 @@ interface CardRow {
   status: 'active' | 'blocked';
 }
 
-function needsPersonal(db: Db, till: Uploader, memberNo: string, enrolledStore: string): boolean {
-  return enrolledStore === till.storeId || servesMember(db, till.tillId, memberNo);
+function* needsPersonal(till: Uploader, memberNo: string, enrolledStore: string): Sql<boolean> {
+  return enrolledStore === till.storeId || (yield* servesMember(till.tillId, memberNo));
 }
 
-function toChange(
-  db: Db,
+function* toChange(
   cipher: HqCipher,
   till: Uploader,
-  ruleSet: (v: number) => RuleSet | null,
+  ruleSets: RuleSetCache,
   firstTier: string,
   r: ChangeRow,
-): Change | null {
+): Sql<Change | null> {
   switch (r.type) {
     case 'member': {
-      const m = readMemberFeed(db, cipher, r.ref);
+      const m = yield* readMemberFeed(cipher, r.ref);
       if (!m) return null;
       // Every change of an erased member, older ones included, now says only that.
       if ('erasedAt' in m) return { type: 'erasure', cursor: r.cursor, memberNo: r.ref, erasedAt: m.erasedAt };
-      const st = q(db, 'SELECT balance, tier FROM member_state WHERE member_no = ?').get(r.ref) as
+      const st = (yield* get('SELECT balance, tier FROM member_state WHERE member_no = ?', r.ref)) as
         { balance: number; tier: string } | undefined;
-      const member = needsPersonal(db, till, r.ref, m.feed.enrolledStore)
+      const member = (yield* needsPersonal(till, r.ref, m.feed.enrolledStore))
         ? m.feed
         : { ...m.feed, name: WITHHELD_NAME, phone: withheldPhone(r.ref) };
       return {
@@ -65,7 +64,7 @@ function toChange(
       };
     }
     case 'card': {
-      const c = q(db, 'SELECT code, kind, member_no, status FROM cards WHERE code = ?').get(r.ref) as
+      const c = (yield* get('SELECT code, kind, member_no, status FROM cards WHERE code = ?', r.ref)) as
         CardRow | undefined;
       if (!c) return null;
       return { type: 'card', cursor: r.cursor, code: c.code, kind: c.kind, memberNo: c.member_no, status: c.status };
@@ -75,7 +74,7 @@ function toChange(
       return { type: 'balance', cursor: r.cursor, ...p };
     }
     case 'ruleset': {
-      const rs = ruleSet(Number(r.ref));
+      const rs = yield* ruleSets.version(Number(r.ref));
       return rs ? { type: 'ruleset', cursor: r.cursor, ruleSet: rs } : null;
     }
     default: {
@@ -85,22 +84,22 @@ function toChange(
   }
 }
 
-export function readChanges(
-  db: Db,
+export function* readChanges(
   cipher: HqCipher,
   till: Uploader,
-  ruleSets: { version(v: number): RuleSet | null; latest(): RuleSet },
+  ruleSets: RuleSetCache,
   after: number,
   limit: number,
-): ChangesResponse {
-  const rows = q(db, 'SELECT cursor, type, ref, payload FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?').all(
+): Sql<ChangesResponse> {
+  const rows = (yield* all(
+    'SELECT cursor, type, ref, payload FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?',
     after,
     limit,
-  ) as ChangeRow[];
-  const firstTier = lowestTier(ruleSets.latest()).code;
+  )) as ChangeRow[];
+  const firstTier = lowestTier(yield* ruleSets.latest()).code;
   const changes: Change[] = [];
   for (const r of rows) {
-    const c = toChange(db, cipher, till, (v) => ruleSets.version(v), firstTier, r);
+    const c = yield* toChange(cipher, till, ruleSets, firstTier, r);
     if (c) changes.push(c);
   }
   const last = rows[rows.length - 1];

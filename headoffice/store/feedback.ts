@@ -8,7 +8,7 @@ import type { FeedbackRecord } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { FeedbackCounts, FeedbackItem, FeedbackOp, FeedbackOutcome, FeedbackStatus } from '../feedback-schemas.js';
 import { recordAction } from './actions.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
 
 interface Row {
   id: number;
@@ -31,42 +31,39 @@ interface Row {
   close_note_enc: Buffer | null;
 }
 
-function erased(db: Db, memberNo: string): boolean {
-  const r = q(db, 'SELECT erased_at FROM members WHERE member_no = ?').get(memberNo) as
+function* erased(memberNo: string): Sql<boolean> {
+  const r = (yield* get('SELECT erased_at FROM members WHERE member_no = ?', memberNo)) as
     { erased_at: string | null } | undefined;
   return r?.erased_at != null;
 }
 
 /** Stores a batch's feedback; one sent again is ignored. Returns how many were new. */
-export function recordFeedback(
-  db: Db,
+export function* recordFeedback(
   cipher: HqCipher,
   till: { tillId: string; storeId: string },
   records: readonly FeedbackRecord[],
   now: Date,
-): number {
-  const put = q(
-    db,
-    `INSERT OR IGNORE INTO feedback (till_id, feedback_id, store_id, kind, category, text_enc, member_no,
-       follow_up, staff_id, recorded_at, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+): Sql<number> {
   let added = 0;
   for (const f of records) {
-    added += put.run(
+    const put = yield* run(
+      `INSERT INTO feedback (till_id, feedback_id, store_id, kind, category, text_enc, member_no,
+         follow_up, staff_id, recorded_at, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       till.tillId,
       f.feedbackId,
       till.storeId,
       f.kind,
       f.category,
       // From a till that had not heard of the member's erasure yet: counted, words not kept.
-      cipher.encrypt(f.memberNo !== null && erased(db, f.memberNo) ? '' : f.text),
+      cipher.encrypt(f.memberNo !== null && (yield* erased(f.memberNo)) ? '' : f.text),
       f.memberNo,
       f.followUp ? 1 : 0,
       f.staffId,
       f.recordedAt,
       now.toISOString(),
-    ).changes;
+    );
+    added += put.changes;
   }
   return added;
 }
@@ -94,57 +91,60 @@ function item(cipher: HqCipher, r: Row): FeedbackItem {
   };
 }
 
-const byId = (db: Db, id: number): Row | undefined =>
-  q(db, 'SELECT * FROM feedback WHERE id = ?').get(id) as Row | undefined;
+function* byId(id: number): Sql<Row | undefined> {
+  return (yield* get('SELECT * FROM feedback WHERE id = ?', id)) as Row | undefined;
+}
 
-function list(db: Db, cipher: HqCipher, status?: FeedbackStatus): FeedbackItem[] {
+function* list(cipher: HqCipher, status?: FeedbackStatus): Sql<FeedbackItem[]> {
   const rows = (
     status
-      ? q(db, 'SELECT * FROM feedback WHERE status = ? ORDER BY id').all(status)
-      : q(db, 'SELECT * FROM feedback ORDER BY id').all()
+      ? yield* all('SELECT * FROM feedback WHERE status = ? ORDER BY id', status)
+      : yield* all('SELECT * FROM feedback ORDER BY id')
   ) as Row[];
   return rows.map((r) => item(cipher, r));
 }
 
-function assign(db: Db, cipher: HqCipher, op: Extract<FeedbackOp, { kind: 'assign' }>, at: string): FeedbackOutcome {
-  const r = byId(db, op.id);
+function* assign(cipher: HqCipher, op: Extract<FeedbackOp, { kind: 'assign' }>, at: string): Sql<FeedbackOutcome> {
+  const r = yield* byId(op.id);
   if (!r) return { kind: 'unknown' };
   if (r.status === 'closed') return { kind: 'is_closed', item: item(cipher, r) };
-  q(db, "UPDATE feedback SET status = 'assigned', assignee = ?, assigned_at = ? WHERE id = ?").run(
+  yield* run(
+    "UPDATE feedback SET status = 'assigned', assignee = ?, assigned_at = ? WHERE id = ?",
     op.assignee,
     at,
     op.id,
   );
   const who = { operatorId: op.operatorId, reason: op.reason ?? `assigned to ${op.assignee}` };
-  recordAction(db, 'feedback_assign', String(op.id), who, at, op.assignee);
-  return { kind: 'assigned', item: item(cipher, byId(db, op.id) as Row) };
+  yield* recordAction('feedback_assign', String(op.id), who, at, op.assignee);
+  return { kind: 'assigned', item: item(cipher, (yield* byId(op.id)) as Row) };
 }
 
-function close(db: Db, cipher: HqCipher, op: Extract<FeedbackOp, { kind: 'close' }>, at: string): FeedbackOutcome {
-  const r = byId(db, op.id);
+function* close(cipher: HqCipher, op: Extract<FeedbackOp, { kind: 'close' }>, at: string): Sql<FeedbackOutcome> {
+  const r = yield* byId(op.id);
   if (!r) return { kind: 'unknown' };
   if (r.status === 'closed') return { kind: 'already_closed', item: item(cipher, r) };
-  q(db, "UPDATE feedback SET status = 'closed', closed_at = ?, closed_by = ?, close_note_enc = ? WHERE id = ?").run(
+  yield* run(
+    "UPDATE feedback SET status = 'closed', closed_at = ?, closed_by = ?, close_note_enc = ? WHERE id = ?",
     at,
     op.operatorId,
     cipher.encrypt(op.note),
     op.id,
   );
   // The note may name people: the action keeps that it was closed, not what it says.
-  recordAction(db, 'feedback_close', String(op.id), { operatorId: op.operatorId, reason: 'feedback closed' }, at);
-  return { kind: 'closed', item: item(cipher, byId(db, op.id) as Row) };
+  yield* recordAction('feedback_close', String(op.id), { operatorId: op.operatorId, reason: 'feedback closed' }, at);
+  return { kind: 'closed', item: item(cipher, (yield* byId(op.id)) as Row) };
 }
 
 /** Run inside a transaction. */
-export function feedbackOp(db: Db, cipher: HqCipher, op: FeedbackOp, now: Date): FeedbackOutcome {
+export function* feedbackOp(cipher: HqCipher, op: FeedbackOp, now: Date): Sql<FeedbackOutcome> {
   const at = now.toISOString();
   switch (op.kind) {
     case 'list':
-      return { kind: 'list', items: list(db, cipher, op.status) };
+      return { kind: 'list', items: yield* list(cipher, op.status) };
     case 'assign':
-      return assign(db, cipher, op, at);
+      return yield* assign(cipher, op, at);
     case 'close':
-      return close(db, cipher, op, at);
+      return yield* close(cipher, op, at);
     default: {
       const never: never = op;
       throw new Error(`unknown feedback operation ${JSON.stringify(never)}`);
@@ -153,8 +153,8 @@ export function feedbackOp(db: Db, cipher: HqCipher, op: FeedbackOp, now: Date):
 }
 
 /** Complaints and suggestions by state, for the summary report. */
-export function feedbackCounts(db: Db): FeedbackCounts {
-  const rows = q(db, 'SELECT kind, status, count(*) AS n FROM feedback GROUP BY kind, status').all() as {
+export function* feedbackCounts(): Sql<FeedbackCounts> {
+  const rows = (yield* all('SELECT kind, status, count(*) AS n FROM feedback GROUP BY kind, status')) as {
     kind: 'complaint' | 'suggestion';
     status: FeedbackStatus;
     n: number;
@@ -163,17 +163,15 @@ export function feedbackCounts(db: Db): FeedbackCounts {
     const of = (s: FeedbackStatus) => rows.find((r) => r.kind === kind && r.status === s)?.n ?? 0;
     return { open: of('open') + of('assigned'), assigned: of('assigned'), closed: of('closed') };
   };
-  const stores = q(
-    db,
-    `SELECT store_id AS storeId, sum(kind = 'complaint') AS complaints, sum(kind = 'suggestion') AS suggestions
-     FROM feedback GROUP BY store_id ORDER BY store_id`,
-  ).all() as FeedbackCounts['byStore'];
+  const stores =
+    (yield* all(`SELECT store_id AS storeId, sum(kind = 'complaint') AS complaints, sum(kind = 'suggestion') AS suggestions
+     FROM feedback GROUP BY store_id ORDER BY store_id`)) as FeedbackCounts['byStore'];
   return { complaints: counts('complaint'), suggestions: counts('suggestion'), byStore: stores };
 }
 
 /** A member's feedback, for the export of everything held about them (DOMAIN.md 10). */
-export function feedbackOf(db: Db, cipher: HqCipher, memberNo: string): FeedbackItem[] {
-  const rows = q(db, 'SELECT * FROM feedback WHERE member_no = ? ORDER BY id').all(memberNo) as Row[];
+export function* feedbackOf(cipher: HqCipher, memberNo: string): Sql<FeedbackItem[]> {
+  const rows = (yield* all('SELECT * FROM feedback WHERE member_no = ? ORDER BY id', memberNo)) as Row[];
   return rows.map((r) => item(cipher, r));
 }
 
@@ -181,8 +179,9 @@ export function feedbackOf(db: Db, cipher: HqCipher, memberNo: string): Feedback
  * The member's erasure (DOMAIN.md 10) takes the words they said and the notes about them; the
  * feedback stays counted, with its kind, category and state.
  */
-export function eraseFeedbackOf(db: Db, cipher: HqCipher, memberNo: string): void {
-  q(db, 'UPDATE feedback SET text_enc = ?, close_note_enc = NULL WHERE member_no = ?').run(
+export function* eraseFeedbackOf(cipher: HqCipher, memberNo: string): Sql<void> {
+  yield* run(
+    'UPDATE feedback SET text_enc = ?, close_note_enc = NULL WHERE member_no = ?',
     cipher.encrypt(''),
     memberNo,
   );

@@ -15,15 +15,27 @@
  * A body holds the members' names and phones, so it is kept encrypted with head office's field
  * key (`body_enc`, crypto.ts) and deleted in the transaction that applies it; with
  * `secure_delete` on (sqlite-db.ts) the freed pages are zeroed, not left for a file reader.
+ *
+ * Any number of head-office processes may accept and apply (store/pg.ts): accepting locks the
+ * till's row; applying runs under the store's writer lock, one pass at a time, and a pass
+ * that fails for one till leaves its batches waiting with the error (`inbox.apply_error`),
+ * seen by every process.
  */
 import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
-import { dropIngestCaches } from './cache.js';
 import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './ingest.js';
-import { isStorageFull } from '../../storage/sqlite-errors.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, dialect, get, run, savepoint, withJsonList, type Sql } from '../../storage/sql.js';
 import type { IngestOutcome } from './types.js';
+
+/**
+ * PostgreSQL: the till's row stays locked until the transaction ends, so two head-office
+ * processes taking the same till's batches at once check and accept them one after the other.
+ * SQLite: the IMMEDIATE transaction already holds the only write lock.
+ */
+function* lockTill(tillId: string): Sql<void> {
+  if ((yield* dialect()) === 'pg') yield* run('SELECT 1 FROM tills WHERE till_id = ? FOR UPDATE', tillId);
+}
 
 interface Head {
   seq: number;
@@ -31,12 +43,13 @@ interface Head {
 }
 
 /** The till's chain head counting accepted batches not yet applied. */
-function acceptedHead(db: Db, tillId: string): Head {
-  const waiting = q(db, 'SELECT last_seq, last_hash FROM inbox WHERE till_id = ? ORDER BY id DESC LIMIT 1').get(
+function* acceptedHead(tillId: string): Sql<Head> {
+  const waiting = (yield* get(
+    'SELECT last_seq, last_hash FROM inbox WHERE till_id = ? ORDER BY id DESC LIMIT 1',
     tillId,
-  ) as { last_seq: number; last_hash: string } | undefined;
+  )) as { last_seq: number; last_hash: string } | undefined;
   if (waiting) return { seq: waiting.last_seq, hash: waiting.last_hash };
-  const row = tillRow(db, tillId);
+  const row = yield* tillRow(tillId);
   return { seq: row.ack_seq, hash: row.head_hash };
 }
 
@@ -45,19 +58,26 @@ function acceptedHead(db: Db, tillId: string): Head {
  * verify; null otherwise (the caller applies the inbox and takes the full path). Call inside
  * a write transaction.
  */
-export function acceptBatch(db: Db, cipher: HqCipher, tillId: string, b: UploadBatch, now: Date): IngestOutcome | null {
+export function* acceptBatch(cipher: HqCipher, tillId: string, b: UploadBatch, now: Date): Sql<IngestOutcome | null> {
   if (b.entries.length === 0) return null;
-  const head = acceptedHead(db, tillId);
+  yield* lockTill(tillId);
+  const head = yield* acceptedHead(tillId);
   if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
   const v = verifyChain(b.entries, head.seq, head.hash);
   if (!v.ok) return null;
   const at = now.toISOString();
-  q(
-    db,
+  yield* run(
     `INSERT INTO inbox (till_id, first_seq, last_seq, last_hash, entries, body, body_enc, received_at)
      VALUES (?, ?, ?, ?, ?, '', ?, ?)`,
-  ).run(tillId, b.firstSeq, b.lastSeq, v.head, b.entries.length, cipher.encrypt(JSON.stringify(b)), at);
-  q(db, 'UPDATE tills SET last_upload_at = ? WHERE till_id = ?').run(at, tillId);
+    tillId,
+    b.firstSeq,
+    b.lastSeq,
+    v.head,
+    b.entries.length,
+    cipher.encrypt(JSON.stringify(b)),
+    at,
+  );
+  yield* run('UPDATE tills SET last_upload_at = ? WHERE till_id = ?', at, tillId);
   return { kind: 'ok', status: 'applied', ackSeq: b.lastSeq, headHash: v.head, appliedEntries: b.entries.length };
 }
 
@@ -67,12 +87,12 @@ interface InboxRow {
   first_seq: number;
   entries: number;
   received_at: string;
+  apply_error: string | null;
 }
 
 /** One till's consecutive batches as the single batch they add up to. */
 function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]): UploadBatch {
   const first = batches[0] as UploadBatch;
-  if (batches.length === 1) return first;
   return {
     tillId,
     storeId,
@@ -88,13 +108,22 @@ function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]
   };
 }
 
-function waitingRows(db: Db, maxEntries: number, take: (tillId: string) => boolean): InboxRow[] {
+/**
+ * Waiting rows in the order they were accepted, as many as fit in `maxEntries` (at least one),
+ * of tills whose batches applied last time (`stuck` false) or of those that failed (`stuck`
+ * true). Bodies are read when their run is applied.
+ */
+function* waitingRows(maxEntries: number, stuck: boolean): Sql<InboxRow[]> {
+  const candidates = (yield* all(
+    `SELECT id, till_id, first_seq, entries, received_at, apply_error FROM inbox
+     WHERE till_id NOT IN (SELECT till_id FROM inbox WHERE apply_error IS ${stuck ? 'NULL' : 'NOT NULL'})
+     ORDER BY id LIMIT ?`,
+    // A batch holds at least one entry: more rows than maxEntries are never needed.
+    Number.isFinite(maxEntries) ? Math.max(1, Math.min(maxEntries, 100_000)) : 100_000,
+  )) as InboxRow[];
   const rows: InboxRow[] = [];
   let total = 0;
-  // Bodies are read when their run is applied: not for rows left for later, nor all at once.
-  for (const r of q(db, 'SELECT id, till_id, first_seq, entries, received_at FROM inbox ORDER BY id').iterate()) {
-    const row = r as InboxRow;
-    if (!take(row.till_id)) continue;
+  for (const row of candidates) {
     if (rows.length > 0 && total + row.entries > maxEntries) break;
     rows.push(row);
     total += row.entries;
@@ -103,32 +132,36 @@ function waitingRows(db: Db, maxEntries: number, take: (tillId: string) => boole
 }
 
 /** A waiting batch's body; rows accepted before bodies were encrypted (migration 008) are clear. */
-function inboxBody(cipher: HqCipher, db: Db, id: number): UploadBatch {
-  const r = q(db, 'SELECT body, body_enc FROM inbox WHERE id = ?').get(id) as { body: string; body_enc: Buffer | null };
+function* inboxBody(cipher: HqCipher, id: number): Sql<UploadBatch> {
+  const r = (yield* get('SELECT body, body_enc FROM inbox WHERE id = ?', id)) as {
+    body: string;
+    body_enc: Buffer | null;
+  };
   return JSON.parse(r.body_enc ? cipher.decrypt(r.body_enc) : r.body) as UploadBatch;
 }
 
 /** One till's consecutive waiting batches applied as one batch, and taken out of the inbox. */
-function applyRun(d: IngestDeps, tillId: string, run: readonly InboxRow[]): void {
-  const { db } = d;
-  const till = tillRow(db, tillId);
-  const first = run[0] as InboxRow;
-  const last = run[run.length - 1] as InboxRow;
+function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[]): Sql<void> {
+  const till = yield* tillRow(tillId);
+  const first = batches[0] as InboxRow;
+  const last = batches[batches.length - 1] as InboxRow;
   // Accepted batches continue the applied chain by construction; anything else is a bug to stop on.
   if (first.first_seq !== till.ack_seq + 1) {
     throw new Error(`inbox batch ${first.id} of till ${tillId} starts at ${first.first_seq}, applied ${till.ack_seq}`);
   }
-  const storeId = (q(db, 'SELECT store_id FROM tills WHERE till_id = ?').get(tillId) as { store_id: string }).store_id;
-  const batch = joined(
-    tillId,
-    storeId,
-    run.map((r) => inboxBody(d.cipher, db, r.id)),
-  );
+  const storeId = ((yield* get('SELECT store_id FROM tills WHERE till_id = ?', tillId)) as { store_id: string })
+    .store_id;
+  const bodies: UploadBatch[] = [];
+  for (const r of batches) bodies.push(yield* inboxBody(d.cipher, r.id));
+  const batch = joined(tillId, storeId, bodies);
   // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
-  const arrivals = run.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
+  const arrivals = batches.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
   const receivedAt = (seq: number): string => arrivals.find((a) => seq <= a.lastSeq)?.at ?? last.received_at;
-  applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at), receivedAt);
-  q(db, 'DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(run.map((r) => r.id)));
+  yield* applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at), receivedAt);
+  yield* run(
+    withJsonList((list) => `DELETE FROM inbox WHERE id IN ${list}`, 'bigint'),
+    JSON.stringify(batches.map((r) => r.id)),
+  );
 }
 
 /**
@@ -137,14 +170,14 @@ function applyRun(d: IngestDeps, tillId: string, run: readonly InboxRow[]): void
  * transaction. Returns how many batches it applied.
  *
  * Each run has a savepoint of its own: a till whose batches cannot be applied (a defect, a
- * damaged row) is set aside in `d.stuck`, logged once per distinct error, and every other
- * till goes on. A stuck till is tried again when nothing else is waiting, so a read or the
- * next upload retries it; its own uploads are refused meanwhile (ingestBatch).
+ * damaged row) is set aside with the error on its waiting rows, logged once per distinct
+ * error, and every other till goes on. A stuck till is tried again when nothing else is
+ * waiting, so a read or the next upload retries it; its own uploads are refused meanwhile
+ * (ingestBatch).
  */
-export function applyInbox(d: IngestDeps, maxEntries: number): number {
-  const { db } = d;
-  let rows = waitingRows(db, maxEntries, (t) => !d.stuck.has(t));
-  if (rows.length === 0 && d.stuck.size > 0) rows = waitingRows(db, maxEntries, (t) => d.stuck.has(t));
+export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
+  let rows = yield* waitingRows(maxEntries, false);
+  if (rows.length === 0) rows = yield* waitingRows(maxEntries, true);
   let applied = 0;
   // A till that failed in this pass: its later batches cannot follow the one left behind.
   const failed = new Set<string>();
@@ -152,24 +185,26 @@ export function applyInbox(d: IngestDeps, maxEntries: number): number {
     const tillId = (rows[i] as InboxRow).till_id;
     let j = i;
     while (j < rows.length && (rows[j] as InboxRow).till_id === tillId) j++;
-    const run = rows.slice(i, j);
+    const batches = rows.slice(i, j);
     i = j;
     if (failed.has(tillId)) continue;
     try {
-      db.transaction(() => applyRun(d, tillId, run))();
-      applied += run.length;
-      d.stuck.delete(tillId);
+      yield* savepoint(applyRun(d, tillId, batches));
+      applied += batches.length;
+      if ((batches[0] as InboxRow).apply_error !== null) {
+        yield* run('UPDATE inbox SET apply_error = NULL WHERE till_id = ?', tillId);
+      }
     } catch (e) {
       // The savepoint rolled back: nothing derived inside it may stay cached.
-      dropIngestCaches(db);
+      d.dropCaches();
       // A full disk stops everyone, not this till: the whole pass fails and is retried.
-      if (isStorageFull(e)) throw e;
+      if (d.isStorageFull(e)) throw e;
       failed.add(tillId);
       const error = e instanceof Error ? e.message : String(e);
-      if (d.stuck.get(tillId) !== error) {
-        d.log.log('error', 'inbox_apply_failed', { tillId, firstSeq: (run[0] as InboxRow).first_seq, error });
+      if ((batches[0] as InboxRow).apply_error !== error) {
+        d.log.log('error', 'inbox_apply_failed', { tillId, firstSeq: (batches[0] as InboxRow).first_seq, error });
       }
-      d.stuck.set(tillId, error);
+      yield* run('UPDATE inbox SET apply_error = ? WHERE till_id = ?', error, tillId);
     }
   }
   return applied;
@@ -179,58 +214,60 @@ export interface InboxBacklog {
   batches: number;
   entries: number;
   oldestReceivedAt: string | null;
+  /** why applying failed, per till whose batches wait because of it */
+  stuck: { tillId: string; error: string }[];
 }
 
-export function inboxBacklog(db: Db): InboxBacklog {
-  const r = q(
-    db,
+export function* inboxBacklog(): Sql<InboxBacklog> {
+  const r = (yield* get(
     'SELECT count(*) AS n, coalesce(sum(entries), 0) AS e, min(received_at) AS oldest FROM inbox',
-  ).get() as {
-    n: number;
-    e: number;
-    oldest: string | null;
+  )) as { n: number; e: number; oldest: string | null };
+  const stuck = (yield* all(
+    'SELECT till_id, min(apply_error) AS error FROM inbox WHERE apply_error IS NOT NULL GROUP BY till_id ORDER BY till_id',
+  )) as { till_id: string; error: string }[];
+  return {
+    batches: r.n,
+    entries: r.e,
+    oldestReceivedAt: r.oldest,
+    stuck: stuck.map((s) => ({ tillId: s.till_id, error: s.error })),
   };
-  return { batches: r.n, entries: r.e, oldestReceivedAt: r.oldest };
+}
+
+/** Whether the till's earlier batches wait because applying them failed. */
+function* tillStuck(tillId: string): Sql<boolean> {
+  return (
+    (yield* get('SELECT 1 FROM inbox WHERE till_id = ? AND apply_error IS NOT NULL LIMIT 1', tillId)) !== undefined
+  );
 }
 
 /**
- * Ingests one authenticated, schema-valid batch in one IMMEDIATE transaction: accepted into
- * the inbox when it continues the chain, otherwise checked and applied against the ledger
- * once everything waiting is applied; refused as unavailable while the till's own earlier
- * batches cannot be applied.
+ * The short path of an upload: accepts the batch into the inbox when it continues the chain
+ * (a till-locked transaction of its own on PostgreSQL). null when it must take the long path.
  */
-export function ingestBatch(
+export function* acceptStep(
+  d: IngestDeps,
+  till: { tillId: string },
+  b: UploadBatch,
+  now: Date,
+): Sql<IngestOutcome | null> {
+  if (yield* tillStuck(till.tillId)) return null;
+  return yield* acceptBatch(d.cipher, till.tillId, b, now);
+}
+
+/**
+ * The long path (a write transaction): everything waiting is applied, then the batch is
+ * checked and applied against the ledger; refused as unavailable while the till's own earlier
+ * batches cannot be applied. The till keeps its outbox and retries with backoff.
+ */
+export function* ingestStep(
   d: IngestDeps,
   till: { tillId: string; storeId: string },
   b: UploadBatch,
   now: Date,
-): IngestOutcome {
-  return inTransaction(d.db, () => {
-    if (!d.stuck.has(till.tillId)) {
-      const accepted = acceptBatch(d.db, d.cipher, till.tillId, b, now);
-      if (accepted) return accepted;
-    }
-    while (applyInbox(d, Number.POSITIVE_INFINITY) > 0);
-    // The till's own accepted batches could not be applied: nothing can be checked against
-    // its chain, and piling more on would only grow what waits. The till keeps its outbox and
-    // retries with backoff.
-    if (q(d.db, 'SELECT 1 FROM inbox WHERE till_id = ? LIMIT 1').get(till.tillId)) {
-      return { kind: 'unavailable', reason: 'batches this till sent earlier are waiting to be applied' };
-    }
-    return checkAndApply(d, till, b, now);
-  });
-}
-
-/**
- * IMMEDIATE: take the write lock up front. A deferred transaction that reads, then writes after
- * another process (an operator CLI) committed, fails at once with SQLITE_BUSY instead of waiting.
- */
-export function inTransaction<T>(db: Db, fn: () => T): T {
-  try {
-    return db.transaction(fn).immediate();
-  } catch (e) {
-    // The transaction rolled back: what the caches learnt inside it may not exist.
-    dropIngestCaches(db);
-    throw e;
+): Sql<IngestOutcome> {
+  while ((yield* applyInbox(d, Number.POSITIVE_INFINITY)) > 0);
+  if (yield* get('SELECT 1 FROM inbox WHERE till_id = ? LIMIT 1', till.tillId)) {
+    return { kind: 'unavailable', reason: 'batches this till sent earlier are waiting to be applied' };
   }
+  return yield* checkAndApply(d, till, b, now);
 }

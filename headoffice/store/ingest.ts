@@ -34,7 +34,8 @@ import type { RuleSetCache } from './rulesets.js';
 import { recheckPending, recordReturns, recordSales, saleBatch } from './sales.js';
 import { advanceTillViews, type BatchChain, type SoleTillMember } from './tillview.js';
 import { ingestCaches } from './cache.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
+import type { Tx as Db } from './tx.js';
 import type { IngestOutcome } from './types.js';
 
 export interface IngestDeps {
@@ -42,8 +43,10 @@ export interface IngestDeps {
   cipher: HqCipher;
   rules: RuleSetCache;
   log: Logger;
-  /** tills whose waiting batches failed to apply, with the error (inbox.ts) */
-  stuck: Map<string, string>;
+  /** after a rolled-back savepoint: what the caches learnt inside it may not exist */
+  dropCaches(): void;
+  /** the database's own "disk full": stops a whole apply pass instead of one till */
+  isStorageFull(e: unknown): boolean;
 }
 
 export interface TillRow {
@@ -52,29 +55,30 @@ export interface TillRow {
   head_sort_ms: number;
 }
 
-function storedHash(db: Db, tillId: string, seq: number): string | null {
+function* storedHash(tillId: string, seq: number): Sql<string | null> {
   if (seq === 0) return GENESIS_HASH;
-  const r = q(db, 'SELECT hash FROM ledger WHERE till_id = ? AND seq = ?').get(tillId, seq) as
+  const r = (yield* get('SELECT hash FROM ledger WHERE till_id = ? AND seq = ?', tillId, seq)) as
     { hash: string } | undefined;
   return r?.hash ?? null;
 }
 
 type Refusal = Extract<IngestOutcome, { kind: 'gap' | 'chain_broken' }>;
 
-function checkChain(db: Db, tillId: string, till: TillRow, b: UploadBatch): Refusal | null {
+function* checkChain(tillId: string, till: TillRow, b: UploadBatch): Sql<Refusal | null> {
   if (b.firstSeq > till.ack_seq + 1) return { kind: 'gap', expectedSeq: till.ack_seq + 1 };
-  if (storedHash(db, tillId, b.firstSeq - 1) !== b.prevHash) {
+  if ((yield* storedHash(tillId, b.firstSeq - 1)) !== b.prevHash) {
     return { kind: 'chain_broken', seq: b.firstSeq, reason: 'prev_hash differs from the stored chain' };
   }
   const v = verifyChain(b.entries, b.firstSeq - 1, b.prevHash);
   if (!v.ok) return { kind: 'chain_broken', seq: v.seq, reason: `chain check failed: ${v.reason}` };
   const overlapEnd = Math.min(b.lastSeq, till.ack_seq);
   if (overlapEnd >= b.firstSeq) {
-    const stored = q(db, 'SELECT seq, hash FROM ledger WHERE till_id = ? AND seq BETWEEN ? AND ? ORDER BY seq').all(
+    const stored = (yield* all(
+      'SELECT seq, hash FROM ledger WHERE till_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
       tillId,
       b.firstSeq,
       overlapEnd,
-    ) as { seq: number; hash: string }[];
+    )) as { seq: number; hash: string }[];
     for (const s of stored) {
       const e = b.entries[s.seq - b.firstSeq];
       if (!e || e.hash !== s.hash) return { kind: 'chain_broken', seq: s.seq, reason: 'differs from the entry stored' };
@@ -83,8 +87,8 @@ function checkChain(db: Db, tillId: string, till: TillRow, b: UploadBatch): Refu
   return null;
 }
 
-export function tillRow(db: Db, tillId: string): TillRow {
-  const row = q(db, 'SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?').get(tillId) as
+export function* tillRow(tillId: string): Sql<TillRow> {
+  const row = (yield* get('SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?', tillId)) as
     TillRow | undefined;
   if (!row) throw new Error(`authenticated till ${tillId} has no row`);
   return row;
@@ -94,7 +98,7 @@ export function tillRow(db: Db, tillId: string): TillRow {
  * Applies the entries of `b` above what head office holds of the till (`row`), with the
  * batch's records. Its chain must have been checked.
  */
-export function applyBatch(
+export function* applyBatch(
   d: IngestDeps,
   till: { tillId: string; storeId: string },
   row: TillRow,
@@ -102,18 +106,19 @@ export function applyBatch(
   now: Date,
   /** when head office received the entry with this seq, when that differs from `now` (inbox runs) */
   receivedAt?: (seq: number) => string,
-): Extract<IngestOutcome, { kind: 'ok' }> {
+): Sql<Extract<IngestOutcome, { kind: 'ok' }>> {
   const { db } = d;
   const at = now.toISOString();
   const tail = withSortKeys(
     b.entries.filter((e) => e.seq > row.ack_seq),
     row.head_sort_ms,
   );
-  insertLedgerEntries(db, tail, receivedAt ?? (() => at));
+  yield* insertLedgerEntries(tail, receivedAt ?? (() => at));
   const head = tail[tail.length - 1];
   const ackSeq = head?.seq ?? row.ack_seq;
   const headHash = head?.hash ?? row.head_hash;
-  q(db, 'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ?, last_upload_at = ? WHERE till_id = ?').run(
+  yield* run(
+    'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ?, last_upload_at = ? WHERE till_id = ?',
     ackSeq,
     headHash,
     head?.sortMs ?? row.head_sort_ms,
@@ -122,11 +127,11 @@ export function applyBatch(
   );
 
   // Members first: the feed then shows a member before its balance, and recompute finds birthdays.
-  const upserted = upsertMembers(db, d.cipher, till, b.members, now);
+  const upserted = yield* upsertMembers(d.cipher, till, b.members, now);
   for (const c of upserted.conflicts) d.log.log('warn', 'card_conflict', { tillId: till.tillId, ...c });
   if (upserted.refused > 0)
     d.log.log('warn', 'member_changes_refused', { tillId: till.tillId, count: upserted.refused });
-  const caches = ingestCaches(db);
+  const caches = yield* ingestCaches(db);
   const tailByMember = new Map<string, HqEntry[]>();
   for (const e of tail) {
     const list = tailByMember.get(e.memberNo);
@@ -134,15 +139,21 @@ export function applyBatch(
     else tailByMember.set(e.memberNo, [e]);
   }
   // A till serving another store's member for the first time now needs the name and phone.
-  announceServed(db, till, tailByMember.keys(), row.ack_seq, now);
+  yield* announceServed(till, tailByMember.keys(), row.ack_seq, now);
   let folded = { prevMax: new Map<string, number>(), sole: new Map<string, SoleTillMember>() };
   if (tail.length > 0) {
-    const rs = d.rules.latest();
+    const rs = yield* d.rules.latest();
     const today = localDate(now, rs.timeZone).date;
-    folded = foldTouchedMembers(db, caches, tailByMember, row.ack_seq, { firstTier: lowestTier(rs).code, today }, now);
+    folded = yield* foldTouchedMembers(
+      caches,
+      tailByMember,
+      row.ack_seq,
+      { firstTier: lowestTier(rs).code, today },
+      now,
+    );
     // Spend that only adds up across stores: head office upgrades on the merged state (DOMAIN.md 12).
-    upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today);
-    detectEntryAnomalies(db, tail, now);
+    yield* upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today);
+    yield* detectEntryAnomalies(tail, now);
   }
   const chain: BatchChain = {
     tillId: till.tillId,
@@ -152,18 +163,18 @@ export function applyBatch(
     prevMax: folded.prevMax,
     sole: folded.sole,
   };
-  const batch = saleBatch(db, caches, chain, tail, b.sales);
-  const sales = recordSales(d, batch, till, b.sales, now);
-  const rechecked = recheckPending(
+  const batch = yield* saleBatch(caches, chain, tail, b.sales);
+  const sales = yield* recordSales(d, batch, till, b.sales, now);
+  const rechecked = yield* recheckPending(
     d,
     batch,
     till.tillId,
     new Set(tail.flatMap((e) => (e.saleId ? [e.saleId] : []))),
     sales.settled,
   );
-  advanceTillViews(db, caches, chain);
-  const returns = recordReturns(d, till.tillId, b.returns, now);
-  const feedback = recordFeedback(db, d.cipher, till, b.feedback ?? [], now);
+  yield* advanceTillViews(caches, chain);
+  const returns = yield* recordReturns(till.tillId, b.returns, now);
+  const feedback = yield* recordFeedback(d.cipher, till, b.feedback ?? [], now);
   for (const saleId of [...sales.mismatches, ...rechecked]) {
     d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
   }
@@ -174,21 +185,21 @@ export function applyBatch(
 }
 
 /** The full path: sequence and chain checks against the ledger, then apply. */
-export function checkAndApply(
+export function* checkAndApply(
   d: IngestDeps,
   till: { tillId: string; storeId: string },
   b: UploadBatch,
   now: Date,
-): IngestOutcome {
-  const { db } = d;
-  const row = tillRow(db, till.tillId);
-  const refusal = checkChain(db, till.tillId, row, b);
+): Sql<IngestOutcome> {
+  const row = yield* tillRow(till.tillId);
+  const refusal = yield* checkChain(till.tillId, row, b);
   if (refusal?.kind === 'chain_broken') {
-    q(db, "UPDATE tills SET chain_status = 'broken', chain_error = ? WHERE till_id = ?").run(
+    yield* run(
+      "UPDATE tills SET chain_status = 'broken', chain_error = ? WHERE till_id = ?",
       `seq ${refusal.seq}: ${refusal.reason} (at ${now.toISOString()})`,
       till.tillId,
     );
   }
   if (refusal) return refusal;
-  return applyBatch(d, till, row, b, now);
+  return yield* applyBatch(d, till, row, b, now);
 }

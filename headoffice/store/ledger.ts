@@ -3,18 +3,33 @@
  * own (decisions.ts), so both chains are stored with the same columns.
  */
 import type { HqEntry } from '../domain/order.js';
-import { q, type Db } from './sqlite-db.js';
+import { insertMany, type Sql } from '../../storage/sql.js';
+
+const COLUMNS = [
+  'till_id',
+  'seq',
+  'member_no',
+  'kind',
+  'points',
+  'spend',
+  'occurred_at',
+  'local_date',
+  'expires_on',
+  'sale_id',
+  'return_id',
+  'data',
+  'prev_hash',
+  'hash',
+  'sort_ms',
+  'received_at',
+] as const;
 
 /** Inserts entries that carry their merge key; `receivedAt` dates each by its seq. */
-export function insertLedgerEntries(db: Db, entries: readonly HqEntry[], receivedAt: (seq: number) => string): void {
-  const insert = q(
-    db,
-    `INSERT INTO ledger (till_id, seq, member_no, kind, points, spend, occurred_at, local_date, expires_on, sale_id,
-       return_id, data, prev_hash, hash, sort_ms, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const e of entries) {
-    insert.run(
+export function* insertLedgerEntries(entries: readonly HqEntry[], receivedAt: (seq: number) => string): Sql<void> {
+  yield* insertMany(
+    'ledger',
+    COLUMNS,
+    entries.map((e) => [
       e.tillId,
       e.seq,
       e.memberNo,
@@ -31,6 +46,6 @@ export function insertLedgerEntries(db: Db, entries: readonly HqEntry[], receive
       e.hash,
       e.sortMs,
       receivedAt(e.seq),
-    );
-  }
+    ]),
+  );
 }

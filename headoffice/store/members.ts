@@ -29,7 +29,7 @@ import {
 } from '../domain/ownership.js';
 import { detectEnrolmentAnomalies } from './anomalies.js';
 import { appendChange } from './changes.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
 
 interface MemberRow {
   member_no: string;
@@ -67,44 +67,47 @@ function ms(iso: string): number {
 
 type HeldMember = Pick<MemberRow, 'status' | 'fields_mac' | 'erased_at' | 'enrolled_store' | 'enrolled_till'>;
 
-function heldMember(db: Db, memberNo: string): HeldMember | undefined {
-  return q(
-    db,
+function* heldMember(memberNo: string): Sql<HeldMember | undefined> {
+  return (yield* get(
     'SELECT status, fields_mac, erased_at, enrolled_store, enrolled_till FROM members WHERE member_no = ?',
-  ).get(memberNo) as HeldMember | undefined;
+    memberNo,
+  )) as HeldMember | undefined;
 }
 
 /** Records a refusal once per distinct content; true when it was new (and counted). */
-function refuse(
-  db: Db,
+function* refuse(
   cipher: HqCipher,
   till: Uploader,
   refusal: { memberNo: string; what: 'member' | 'card'; reason: RefusalReason; detail: string; content: string },
   now: Date,
-): boolean {
+): Sql<boolean> {
   const fingerprint = cipher.mac('refusal', refusal.content).subarray(0, 16).toString('hex');
-  const r = q(
-    db,
-    `INSERT OR IGNORE INTO member_refusals (till_id, member_no, what, reason, detail, fingerprint, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).run(till.tillId, refusal.memberNo, refusal.what, refusal.reason, refusal.detail, fingerprint, now.toISOString());
+  const r = yield* run(
+    `INSERT INTO member_refusals (till_id, member_no, what, reason, detail, fingerprint, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    till.tillId,
+    refusal.memberNo,
+    refusal.what,
+    refusal.reason,
+    refusal.detail,
+    fingerprint,
+    now.toISOString(),
+  );
   if (r.changes === 0) return false;
-  q(db, 'UPDATE tills SET refused_changes = refused_changes + 1 WHERE till_id = ?').run(till.tillId);
+  yield* run('UPDATE tills SET refused_changes = refused_changes + 1 WHERE till_id = ?', till.tillId);
   return true;
 }
 
-function writeMember(
-  db: Db,
+function* writeMember(
   cipher: HqCipher,
   tillId: string,
   m: MemberUpsert,
   status: string,
   mac: Buffer,
   now: Date,
-): void {
+): Sql<void> {
   const at = now.toISOString();
-  q(
-    db,
+  yield* run(
     `INSERT INTO members (member_no, phone_hash, name_enc, phone_enc, birthday_enc, gender, age_band,
        preferred_channel, interests, consent_marketing, consent_text, consent_at, enrolled_store, enrolled_till,
        enrolled_by, referrer_member_no, status, fields_mac, source_till, till_updated_at, created_at, updated_at)
@@ -119,34 +122,35 @@ function writeMember(
        referrer_member_no = excluded.referrer_member_no, status = excluded.status, fields_mac = excluded.fields_mac,
        source_till = excluded.source_till, till_updated_at = excluded.till_updated_at,
        updated_at = excluded.updated_at`,
-  ).run({
-    memberNo: m.memberNo,
-    phoneHash: cipher.mac('phone', m.phone),
-    nameEnc: cipher.encrypt(m.name),
-    phoneEnc: cipher.encrypt(m.phone),
-    birthdayEnc: m.birthday === null ? null : cipher.encrypt(m.birthday),
-    gender: m.gender,
-    ageBand: m.ageBand ?? null,
-    preferredChannel: m.preferredChannel,
-    interests: JSON.stringify(m.interests),
-    consentMarketing: m.consentMarketing ? 1 : 0,
-    consentText: m.consentText,
-    consentAt: m.consentAt,
-    enrolledStore: m.enrolledStore,
-    enrolledTill: m.enrolledTill,
-    enrolledBy: m.enrolledBy,
-    referrerMemberNo: m.referrerMemberNo ?? null,
-    status,
-    mac,
-    tillId,
-    // Head office's clock, never the till's updatedAt (a till could date itself into 2099).
-    at,
-  });
-  appendChange(db, 'member', m.memberNo, { memberNo: m.memberNo }, now);
+    {
+      memberNo: m.memberNo,
+      phoneHash: cipher.mac('phone', m.phone),
+      nameEnc: cipher.encrypt(m.name),
+      phoneEnc: cipher.encrypt(m.phone),
+      birthdayEnc: m.birthday === null ? null : cipher.encrypt(m.birthday),
+      gender: m.gender,
+      ageBand: m.ageBand ?? null,
+      preferredChannel: m.preferredChannel,
+      interests: JSON.stringify(m.interests),
+      consentMarketing: m.consentMarketing ? 1 : 0,
+      consentText: m.consentText,
+      consentAt: m.consentAt,
+      enrolledStore: m.enrolledStore,
+      enrolledTill: m.enrolledTill,
+      enrolledBy: m.enrolledBy,
+      referrerMemberNo: m.referrerMemberNo ?? null,
+      status,
+      mac,
+      tillId,
+      // Head office's clock, never the till's updatedAt (a till could date itself into 2099).
+      at,
+    },
+  );
+  yield* appendChange('member', m.memberNo, { memberNo: m.memberNo }, now);
 }
 
-function upsertMember(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): void {
-  const ex = heldMember(db, m.memberNo);
+function* upsertMember(cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): Sql<void> {
+  const ex = yield* heldMember(m.memberNo);
   // Erased: a till that had not heard yet must not bring the personal data back.
   if (ex?.erased_at) return;
   // A record the feed gave this till without name and phone: it holds nothing to change.
@@ -161,39 +165,52 @@ function upsertMember(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert,
     const detail = `personal data of a member enrolled at ${held?.enrolledStore ?? m.enrolledStore}`;
     const content = canonicalJson({ ...fields, status });
     if (
-      refuse(db, cipher, till, { memberNo: m.memberNo, what: 'member', reason: verdict.reason, detail, content }, now)
+      yield* refuse(
+        cipher,
+        till,
+        { memberNo: m.memberNo, what: 'member', reason: verdict.reason, detail, content },
+        now,
+      )
     )
       out.refused += 1;
     return;
   }
-  writeMember(db, cipher, till.tillId, m, status, mac, now);
-  if (!ex) detectEnrolmentAnomalies(db, cipher, till.tillId, m, now);
+  yield* writeMember(cipher, till.tillId, m, status, mac, now);
+  if (!ex) yield* detectEnrolmentAnomalies(cipher, till.tillId, m, now);
   out.members += 1;
 }
 
 /** The till may change the member's cards: a member of its store, or one it served. */
-function holdsMember(db: Db, till: Uploader, memberNo: string): boolean {
-  const m = q(db, 'SELECT enrolled_store FROM members WHERE member_no = ?').get(memberNo) as
+function* holdsMember(till: Uploader, memberNo: string): Sql<boolean> {
+  const m = (yield* get('SELECT enrolled_store FROM members WHERE member_no = ?', memberNo)) as
     { enrolled_store: string } | undefined;
   if (!m) return false;
   if (m.enrolled_store === till.storeId) return true;
   return (
-    q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1').get(memberNo, till.tillId) !== undefined
+    (yield* get('SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1', memberNo, till.tillId)) !==
+    undefined
   );
 }
 
 type CardItem = MemberUpsert['cards'][number];
 
-function writeCard(db: Db, till: Uploader, memberNo: string, c: CardItem, isNew: boolean, now: Date): void {
+function* writeCard(till: Uploader, memberNo: string, c: CardItem, isNew: boolean, now: Date): Sql<void> {
   const changedAt = new Date(c.changedAt ?? now).toISOString();
   if (isNew) {
-    q(
-      db,
+    yield* run(
       `INSERT INTO cards (code, kind, member_no, status, changed_at, source_till, changed_by)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(c.code, c.kind, memberNo, c.status, changedAt, till.tillId, c.staffId ?? null);
+      c.code,
+      c.kind,
+      memberNo,
+      c.status,
+      changedAt,
+      till.tillId,
+      c.staffId ?? null,
+    );
   } else {
-    q(db, 'UPDATE cards SET status = ?, changed_at = ?, source_till = ?, changed_by = ? WHERE code = ?').run(
+    yield* run(
+      'UPDATE cards SET status = ?, changed_at = ?, source_till = ?, changed_by = ? WHERE code = ?',
       c.status,
       changedAt,
       till.tillId,
@@ -201,13 +218,13 @@ function writeCard(db: Db, till: Uploader, memberNo: string, c: CardItem, isNew:
       c.code,
     );
   }
-  appendChange(db, 'card', c.code, { code: c.code }, now);
+  yield* appendChange('card', c.code, { code: c.code }, now);
 }
 
-function upsertCards(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): void {
+function* upsertCards(cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): Sql<void> {
   let holds: boolean | null = null;
   for (const c of m.cards) {
-    const ex = q(db, 'SELECT member_no, status, changed_at FROM cards WHERE code = ?').get(c.code) as
+    const ex = (yield* get('SELECT member_no, status, changed_at FROM cards WHERE code = ?', c.code)) as
       { member_no: string; status: string; changed_at: string } | undefined;
     if (ex && ex.member_no !== m.memberNo) {
       out.conflicts.push({ code: c.code, heldBy: ex.member_no, claimedBy: m.memberNo });
@@ -215,32 +232,31 @@ function upsertCards(db: Db, cipher: HqCipher, till: Uploader, m: MemberUpsert, 
     }
     if (ex && ex.status === c.status) continue;
     if (ex && c.status === 'active' && !(c.changedAt && ms(c.changedAt) > ms(ex.changed_at))) continue;
-    holds ??= holdsMember(db, till, m.memberNo);
+    holds ??= yield* holdsMember(till, m.memberNo);
     const verdict = judgeCardChange(till, c, ex ?? null, holds, m);
     if (verdict.kind === 'refuse') {
       const content = canonicalJson({ code: c.code, status: c.status });
       const { reason, detail } = verdict;
-      if (refuse(db, cipher, till, { memberNo: m.memberNo, what: 'card', reason, detail, content }, now)) {
+      if (yield* refuse(cipher, till, { memberNo: m.memberNo, what: 'card', reason, detail, content }, now)) {
         out.refused += 1;
       }
       continue;
     }
-    writeCard(db, till, m.memberNo, c, !ex, now);
+    yield* writeCard(till, m.memberNo, c, !ex, now);
     out.cards += 1;
   }
 }
 
-export function upsertMembers(
-  db: Db,
+export function* upsertMembers(
   cipher: HqCipher,
   till: Uploader,
   members: readonly MemberUpsert[],
   now: Date,
-): UpsertResult {
+): Sql<UpsertResult> {
   const out: UpsertResult = { members: 0, cards: 0, refused: 0, conflicts: [] };
   for (const m of members) {
-    upsertMember(db, cipher, till, m, now, out);
-    upsertCards(db, cipher, till, m, now, out);
+    yield* upsertMember(cipher, till, m, now, out);
+    yield* upsertCards(cipher, till, m, now, out);
   }
   return out;
 }
@@ -249,12 +265,11 @@ export function upsertMembers(
  * The member as the feed sends it (clear text, for the till's TLS/loopback channel), null
  * when head office has no record, `erased` once the personal data is gone.
  */
-export function readMemberFeed(
-  db: Db,
+export function* readMemberFeed(
   cipher: HqCipher,
   memberNo: string,
-): { feed: MemberFeed; class: MemberClass | null } | { erasedAt: string } | null {
-  const r = q(db, 'SELECT * FROM members WHERE member_no = ?').get(memberNo) as MemberRow | undefined;
+): Sql<{ feed: MemberFeed; class: MemberClass | null } | { erasedAt: string } | null> {
+  const r = (yield* get('SELECT * FROM members WHERE member_no = ?', memberNo)) as MemberRow | undefined;
   if (!r) return null;
   if (r.erased_at) return { erasedAt: r.erased_at };
   const feed: MemberFeed = {
@@ -280,8 +295,8 @@ export function readMemberFeed(
 }
 
 /** "MM-DD", null when the member has none, undefined when head office has no member record. */
-export function memberBirthday(db: Db, cipher: HqCipher, memberNo: string): string | null | undefined {
-  const r = q(db, 'SELECT birthday_enc FROM members WHERE member_no = ?').get(memberNo) as
+export function* memberBirthday(cipher: HqCipher, memberNo: string): Sql<string | null | undefined> {
+  const r = (yield* get('SELECT birthday_enc FROM members WHERE member_no = ?', memberNo)) as
     { birthday_enc: Buffer | null } | undefined;
   if (!r) return undefined;
   return r.birthday_enc ? cipher.decrypt(r.birthday_enc) : null;
@@ -292,10 +307,10 @@ export function memberBirthday(db: Db, cipher: HqCipher, memberNo: string): stri
  * the member, or the till looked the member up by mobile number (member_lookups). Such a till
  * gets the member's name and phone in the feed (feed.ts).
  */
-export function servesMember(db: Db, tillId: string, memberNo: string): boolean {
+export function* servesMember(tillId: string, memberNo: string): Sql<boolean> {
   return (
-    q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1').get(memberNo, tillId) !== undefined ||
-    q(db, 'SELECT 1 FROM member_lookups WHERE till_id = ? AND member_no = ?').get(tillId, memberNo) !== undefined
+    (yield* get('SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1', memberNo, tillId)) !== undefined ||
+    (yield* get('SELECT 1 FROM member_lookups WHERE till_id = ? AND member_no = ?', tillId, memberNo)) !== undefined
   );
 }
 
@@ -305,26 +320,26 @@ export function servesMember(db: Db, tillId: string, memberNo: string): boolean 
  * to the till that served them (it holds them with the feed's placeholder until then).
  * `ackBefore`: the till's last seq head office held before this batch.
  */
-export function announceServed(
-  db: Db,
+export function* announceServed(
   till: Uploader,
   memberNos: Iterable<string>,
   ackBefore: number,
   now: Date,
-): number {
+): Sql<number> {
   let n = 0;
   for (const memberNo of memberNos) {
-    const m = q(db, 'SELECT enrolled_store, erased_at FROM members WHERE member_no = ?').get(memberNo) as
+    const m = (yield* get('SELECT enrolled_store, erased_at FROM members WHERE member_no = ?', memberNo)) as
       { enrolled_store: string; erased_at: string | null } | undefined;
     if (!m || m.erased_at || m.enrolled_store === till.storeId) continue;
-    const before = q(db, 'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? AND seq <= ? LIMIT 1').get(
+    const before = yield* get(
+      'SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? AND seq <= ? LIMIT 1',
       memberNo,
       till.tillId,
       ackBefore,
     );
     if (before !== undefined) continue;
-    if (q(db, 'SELECT 1 FROM member_lookups WHERE till_id = ? AND member_no = ?').get(till.tillId, memberNo)) continue;
-    appendChange(db, 'member', memberNo, { memberNo }, now);
+    if (yield* get('SELECT 1 FROM member_lookups WHERE till_id = ? AND member_no = ?', till.tillId, memberNo)) continue;
+    yield* appendChange('member', memberNo, { memberNo }, now);
     n += 1;
   }
   return n;
@@ -341,32 +356,34 @@ export type MemberLookupOutcome =
  * them (routes/sync.ts). Found by head office's keyed phone hash; an erased member's hash is
  * a tombstone, so the number finds nobody. Records that the till now serves the member.
  */
-export function lookupMemberByPhone(
-  db: Db,
+export function* lookupMemberByPhone(
   cipher: HqCipher,
   till: Uploader,
   phone: string,
   firstTier: string,
   now: Date,
-): MemberLookupOutcome {
-  const rows = q(db, 'SELECT member_no FROM members WHERE phone_hash = ? AND erased_at IS NULL LIMIT 2').all(
+): Sql<MemberLookupOutcome> {
+  const rows = (yield* all(
+    'SELECT member_no FROM members WHERE phone_hash = ? AND erased_at IS NULL LIMIT 2',
     cipher.mac('phone', phone),
-  ) as { member_no: string }[];
+  )) as { member_no: string }[];
   const row = rows[0];
   if (!row) return { kind: 'unknown' };
   if (rows.length > 1) return { kind: 'ambiguous' };
-  const m = readMemberFeed(db, cipher, row.member_no);
+  const m = yield* readMemberFeed(cipher, row.member_no);
   if (!m || 'erasedAt' in m) return { kind: 'unknown' };
-  q(db, 'INSERT OR IGNORE INTO member_lookups (till_id, member_no, first_at) VALUES (?, ?, ?)').run(
+  yield* run(
+    'INSERT INTO member_lookups (till_id, member_no, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     till.tillId,
     row.member_no,
     now.toISOString(),
   );
-  const st = q(db, 'SELECT balance, tier FROM member_state WHERE member_no = ?').get(row.member_no) as
+  const st = (yield* get('SELECT balance, tier FROM member_state WHERE member_no = ?', row.member_no)) as
     { balance: number; tier: string } | undefined;
-  const cards = q(db, 'SELECT code, kind, status FROM cards WHERE member_no = ? ORDER BY code').all(
+  const cards = (yield* all(
+    'SELECT code, kind, status FROM cards WHERE member_no = ? ORDER BY code',
     row.member_no,
-  ) as MemberLookupAnswer['cards'];
+  )) as MemberLookupAnswer['cards'];
   return {
     kind: 'found',
     answer: {

@@ -18,7 +18,8 @@ import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
 import type { CachedMember, IngestCaches } from './cache.js';
 import { appendChange } from './changes.js';
-import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
+import { rowToEntry, type LedgerRow } from './rows.js';
 import { onlyTill, sharedViewTier, type SoleTillMember } from './tillview.js';
 
 /**
@@ -36,23 +37,26 @@ interface StateRow {
   includes: string | null;
 }
 
-function recordCase(db: Db, o: Overdraft, now: Date): void {
+function* recordCase(o: Overdraft, now: Date): Sql<void> {
   const e = o.entry;
-  const others = q(
-    db,
+  const others = (yield* all(
     `SELECT DISTINCT till_id FROM ledger
      WHERE member_no = ? AND kind IN ('redeem', 'reward') AND till_id <> ? AND local_date >= ?
        AND (sort_ms, till_id, seq) < (?, ?, ?)`,
-  ).all(e.memberNo, e.tillId, addDays(e.localDate, -DOUBLE_SPEND_WINDOW_DAYS), e.sortMs, e.tillId, e.seq) as {
+    e.memberNo,
+    e.tillId,
+    addDays(e.localDate, -DOUBLE_SPEND_WINDOW_DAYS),
+    e.sortMs,
+    e.tillId,
+    e.seq,
+  )) as {
     till_id: string;
   }[];
   if (others.length === 0) return;
   const tills = [...new Set([e.tillId, ...others.map((r) => r.till_id)])].sort();
-  q(
-    db,
-    `INSERT OR IGNORE INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
+  yield* run(
+    `INSERT INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     e.memberNo,
     JSON.stringify(tills),
     Math.min(e.points, -o.balanceAfter),
@@ -67,34 +71,52 @@ function recordCase(db: Db, o: Overdraft, now: Date): void {
  * A coupon used a second time, or an expiry that met spent points: listed for review beside
  * double spends (DOMAIN.md 12). The trigger entry makes a case unique, so a refold adds nothing.
  */
-function recordOtherCase(
-  db: Db,
+function* recordOtherCase(
   kind: 'coupon_reuse' | 'expiry_conflict',
   e: HqEntry,
   detail: Record<string, unknown>,
   now: Date,
-): void {
+): Sql<void> {
   const tills = [...new Set([e.tillId, ...((detail.tills as string[] | undefined) ?? [])])].sort();
-  q(
-    db,
-    `INSERT OR IGNORE INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at, kind, detail)
-     VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-  ).run(e.memberNo, JSON.stringify(tills), e.points, e.tillId, e.seq, now.toISOString(), kind, JSON.stringify(detail));
+  yield* run(
+    `INSERT INTO cases (member_no, tills, points, balance_after, trigger_till, trigger_seq, detected_at, kind, detail)
+     VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    e.memberNo,
+    JSON.stringify(tills),
+    e.points,
+    e.tillId,
+    e.seq,
+    now.toISOString(),
+    kind,
+    JSON.stringify(detail),
+  );
 }
 
-export function caseHooks(db: Db, now: Date): FoldHooks {
-  return {
-    overdraft: (o: Overdraft): void => recordCase(db, o, now),
-    couponReuse: (e, firstUse) =>
-      recordOtherCase(
-        db,
-        'coupon_reuse',
-        e,
-        { couponCode: e.data.couponCode, firstUse, tills: [firstUse.split(':')[0] ?? ''] },
-        now,
-      ),
-    expiryConflict: (e) => recordOtherCase(db, 'expiry_conflict', e, { before: e.data.before ?? e.localDate }, now),
+/**
+ * The fold (pure) reports cases through hooks; each becomes a step written once the fold is
+ * done (the ledger rows a case reads do not change while a state is folded).
+ */
+export function caseHooks(now: Date): { hooks: FoldHooks; writes: Sql<void>[] } {
+  const writes: Sql<void>[] = [];
+  const hooks: FoldHooks = {
+    overdraft: (o: Overdraft): void => {
+      writes.push(recordCase(o, now));
+    },
+    couponReuse: (e, firstUse) => {
+      writes.push(
+        recordOtherCase(
+          'coupon_reuse',
+          e,
+          { couponCode: e.data.couponCode, firstUse, tills: [firstUse.split(':')[0] ?? ''] },
+          now,
+        ),
+      );
+    },
+    expiryConflict: (e) => {
+      writes.push(recordOtherCase('expiry_conflict', e, { before: e.data.before ?? e.localDate }, now));
+    },
   };
+  return { hooks, writes };
 }
 
 export { stateJson };
@@ -105,16 +127,14 @@ function sortedIncludes(pairs: Iterable<[string, number]>): Record<string, numbe
 }
 
 /** The member's `includes` from the ledger; `before`: leaving out a till's entries above a seq. */
-function includesFromLedger(
-  db: Db,
-  memberNo: string,
-  before?: { tillId: string; seq: number },
-): Record<string, number> {
-  const rows = q(
-    db,
+function* includesFromLedger(memberNo: string, before?: { tillId: string; seq: number }): Sql<Record<string, number>> {
+  const rows = (yield* all(
     `SELECT till_id, max(seq) AS seq FROM ledger WHERE member_no = ? AND NOT (till_id = ? AND seq > ?)
      GROUP BY till_id`,
-  ).all(memberNo, before?.tillId ?? '', before?.seq ?? 0) as { till_id: string; seq: number }[];
+    memberNo,
+    before?.tillId ?? '',
+    before?.seq ?? 0,
+  )) as { till_id: string; seq: number }[];
   return sortedIncludes(rows.map((r) => [r.till_id, r.seq]));
 }
 
@@ -129,25 +149,24 @@ function includesOf(entries: readonly HqEntry[]): Record<string, number> {
  * the member. `batch`: the till and its last seq before the batch being folded, whose entries
  * are in the ledger already but not in the stored state.
  */
-function storedMember(
-  db: Db,
+function* storedMember(
   caches: IngestCaches,
   memberNo: string,
   batch: { tillId: string; seq: number },
-): CachedMember | null {
+): Sql<CachedMember | null> {
   const hit = caches.members.get(memberNo);
   if (hit) return hit;
-  const row = q(
-    db,
+  const row = (yield* get(
     'SELECT state, last_sort_ms, last_till, last_seq, includes FROM member_state WHERE member_no = ?',
-  ).get(memberNo) as StateRow | undefined;
+    memberNo,
+  )) as StateRow | undefined;
   if (!row) return null;
   return {
     state: JSON.parse(row.state) as MemberState,
     last: { sortMs: row.last_sort_ms, tillId: row.last_till, seq: row.last_seq },
     includes:
       row.includes === null
-        ? includesFromLedger(db, memberNo, batch)
+        ? yield* includesFromLedger(memberNo, batch)
         : sortedIncludes(Object.entries(JSON.parse(row.includes) as Record<string, number>)),
   };
 }
@@ -158,19 +177,18 @@ function storedMember(
  * office holds is the till's (tillview.ts), keeping the state before each new entry
  * when the fold starts from the till's view.
  */
-function foldMember(
-  db: Db,
+function* foldMember(
   caches: IngestCaches,
   memberNo: string,
   news: readonly HqEntry[],
   ackBefore: number,
   firstTier: string,
   now: Date,
-): { stored: CachedMember | null; next: CachedMember; sole: SoleTillMember | null } {
+): Sql<{ stored: CachedMember | null; next: CachedMember; sole: SoleTillMember | null }> {
   const first = news[0] as HqEntry;
   const till = first.tillId;
-  const stored = storedMember(db, caches, memberNo, { tillId: till, seq: ackBefore });
-  const onOverdraft = caseHooks(db, now);
+  const stored = yield* storedMember(caches, memberNo, { tillId: till, seq: ackBefore });
+  const { hooks: onOverdraft, writes: caseWrites } = caseHooks(now);
   const lastNew = news[news.length - 1] as HqEntry;
   let next: CachedMember;
   // Set when the fold starts from the till's own view (with this first tier) through ackBefore:
@@ -185,7 +203,7 @@ function foldMember(
       state: foldHq(emptyState(memberNo, firstTier), news, onOverdraft, before),
       last: lastNew,
       // No state yet means no earlier entries; read anyway, it is one short index range.
-      includes: includesFromLedger(db, memberNo),
+      includes: yield* includesFromLedger(memberNo),
     };
   } else if (compareKeys(first, stored.last) > 0) {
     // Every new entry is the till's and has a higher seq than any of the till's held before.
@@ -202,24 +220,23 @@ function foldMember(
         : sortedIncludes([...Object.entries(stored.includes), [till, lastNew.seq]]),
     };
   } else {
-    const all = (
-      q(db, 'SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq').all(memberNo) as LedgerRow[]
+    const entries = (
+      (yield* all('SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq', memberNo)) as LedgerRow[]
     ).map(rowToEntry);
     next = {
-      state: foldHq(emptyState(memberNo, firstTier), all, onOverdraft),
-      last: all[all.length - 1] as HqEntry,
-      includes: includesOf(all),
+      state: foldHq(emptyState(memberNo, firstTier), entries, onOverdraft),
+      last: entries[entries.length - 1] as HqEntry,
+      includes: includesOf(entries),
     };
   }
+  for (const w of caseWrites) yield* w;
   const last: MergeKey = { sortMs: next.last.sortMs, tillId: next.last.tillId, seq: next.last.seq };
-  q(
-    db,
+  yield* run(
     `INSERT INTO member_state (member_no, balance, tier, state, last_sort_ms, last_till, last_seq, updated_at, includes)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state,
        last_sort_ms = excluded.last_sort_ms, last_till = excluded.last_till, last_seq = excluded.last_seq,
        updated_at = excluded.updated_at, includes = excluded.includes`,
-  ).run(
     memberNo,
     next.state.balance,
     next.state.tier,
@@ -244,25 +261,23 @@ function foldMember(
  * till's highest seq for the member before the batch (0 when none), and the members all of
  * whose entries are the till's (tillview.ts).
  */
-export function foldTouchedMembers(
-  db: Db,
+export function* foldTouchedMembers(
   caches: IngestCaches,
   byMember: ReadonlyMap<string, readonly HqEntry[]>,
   ackBefore: number,
   programme: { firstTier: string; today: string },
   now: Date,
-): { prevMax: Map<string, number>; sole: Map<string, SoleTillMember> } {
+): Sql<{ prevMax: Map<string, number>; sole: Map<string, SoleTillMember> }> {
   const prevMax = new Map<string, number>();
   const soles = new Map<string, SoleTillMember>();
   const confirmedAt = now.toISOString();
   for (const [memberNo, news] of byMember) {
-    const { stored, next: m, sole } = foldMember(db, caches, memberNo, news, ackBefore, programme.firstTier, now);
+    const { stored, next: m, sole } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now);
     if (sole) soles.set(memberNo, sole);
     const till = (news[0] as HqEntry).tillId;
     // No stored state means no entries before this batch at all (states are written with entries).
     prevMax.set(memberNo, stored && Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
-    appendChange(
-      db,
+    yield* appendChange(
       'balance',
       memberNo,
       {

@@ -12,7 +12,8 @@ import { addDays, localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { lifecycle, type MemberClass } from '../../core/segments.js';
 import type { RuleSetCache } from './rulesets.js';
-import { plainEntry, q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
+import { all, get, type Sql } from '../../storage/sql.js';
+import { plainEntry, rowToEntry, type LedgerRow } from './rows.js';
 import type { MemberView } from './types.js';
 
 /** Days ahead the member view lists expiring points (as the till's member screen, DOMAIN.md 7). */
@@ -28,28 +29,28 @@ interface Row {
   erased_at: string | null;
 }
 
-export function memberView(
-  db: Db,
+export function* memberView(
   cipher: HqCipher,
   rules: RuleSetCache,
   memberNo: string,
   now: Date,
-): MemberView | null {
-  const m = q(
-    db,
+): Sql<MemberView | null> {
+  const m = (yield* get(
     'SELECT name_enc, phone_enc, status, enrolled_store, consent_at, class, erased_at FROM members WHERE member_no = ?',
-  ).get(memberNo) as Row | undefined;
-  const st = q(db, 'SELECT state FROM member_state WHERE member_no = ?').get(memberNo) as { state: string } | undefined;
+    memberNo,
+  )) as Row | undefined;
+  const st = (yield* get('SELECT state FROM member_state WHERE member_no = ?', memberNo)) as
+    { state: string } | undefined;
   if (!m && !st) return null;
-  const rs = rules.latest();
+  const rs = yield* rules.latest();
   const today = localDate(now, rs.timeZone).date;
   const state: MemberState = st ? (JSON.parse(st.state) as MemberState) : emptyState(memberNo, lowestTier(rs).code);
   const ledger = (
-    q(db, 'SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq').all(memberNo) as LedgerRow[]
+    (yield* all('SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq', memberNo)) as LedgerRow[]
   ).map((r) => plainEntry(rowToEntry(r)));
   const firstSale = ledger.find((e) => e.kind === 'earn' && e.saleId !== null);
   const enrolledOn = m ? localDate(m.consent_at, rs.timeZone).date : (ledger[0]?.localDate ?? null);
-  const cards = q(db, 'SELECT code, kind, status FROM cards WHERE member_no = ? ORDER BY code').all(memberNo) as {
+  const cards = (yield* all('SELECT code, kind, status FROM cards WHERE member_no = ? ORDER BY code', memberNo)) as {
     code: string;
     kind: string;
     status: string;

@@ -17,22 +17,22 @@ import type { RuleSetCache } from './rulesets.js';
 import { recordAction } from './actions.js';
 import { eraseFeedbackOf, feedbackOf } from './feedback.js';
 import { appendChange } from './changes.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
 import { readMemberFeed } from './members.js';
 import type { RecordedSaleRow } from './sales.js';
 import { memberView } from './memberview.js';
 import type { EraseOutcome, MemberExport, OperatorRequest } from './types.js';
 
-function held(db: Db, memberNo: string): { erasedAt: string | null } | null {
-  const m = q(db, 'SELECT erased_at FROM members WHERE member_no = ?').get(memberNo) as
+function* held(memberNo: string): Sql<{ erasedAt: string | null } | null> {
+  const m = (yield* get('SELECT erased_at FROM members WHERE member_no = ?', memberNo)) as
     { erased_at: string | null } | undefined;
   if (m) return { erasedAt: m.erased_at };
-  const inLedger = q(db, 'SELECT 1 FROM ledger WHERE member_no = ? LIMIT 1').get(memberNo);
+  const inLedger = yield* get('SELECT 1 FROM ledger WHERE member_no = ? LIMIT 1', memberNo);
   return inLedger ? { erasedAt: null } : null;
 }
 
-export function eraseMember(db: Db, cipher: HqCipher, memberNo: string, who: OperatorRequest, now: Date): EraseOutcome {
-  const h = held(db, memberNo);
+export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRequest, now: Date): Sql<EraseOutcome> {
+  const h = yield* held(memberNo);
   if (!h) return { kind: 'unknown' };
   if (h.erasedAt) return { kind: 'already_erased', erasedAt: h.erasedAt };
   const at = now.toISOString();
@@ -44,8 +44,7 @@ export function eraseMember(db: Db, cipher: HqCipher, memberNo: string, who: Ope
     blank,
     at,
   };
-  q(
-    db,
+  yield* run(
     `INSERT INTO members (member_no, phone_hash, name_enc, phone_enc, preferred_channel, interests, consent_marketing,
        consent_text, consent_at, enrolled_store, enrolled_till, status, fields_mac, source_till, created_at,
        updated_at, erased_at)
@@ -55,20 +54,22 @@ export function eraseMember(db: Db, cipher: HqCipher, memberNo: string, who: Ope
        phone_enc = excluded.phone_enc, birthday_enc = NULL, gender = NULL, age_band = NULL,
        preferred_channel = 'none', interests = '[]', consent_marketing = 0, status = 'blocked',
        fields_mac = excluded.fields_mac, updated_at = excluded.updated_at, erased_at = excluded.erased_at`,
-  ).run(tombstone);
-  const cards = q(db, "SELECT code FROM cards WHERE member_no = ? AND status = 'active'").all(memberNo) as {
+    tombstone,
+  );
+  const cards = (yield* all("SELECT code FROM cards WHERE member_no = ? AND status = 'active'", memberNo)) as {
     code: string;
   }[];
   for (const c of cards) {
-    q(db, "UPDATE cards SET status = 'blocked', changed_at = ?, source_till = 'headoffice' WHERE code = ?").run(
+    yield* run(
+      "UPDATE cards SET status = 'blocked', changed_at = ?, source_till = 'headoffice' WHERE code = ?",
       at,
       c.code,
     );
-    appendChange(db, 'card', c.code, { code: c.code }, now);
+    yield* appendChange('card', c.code, { code: c.code }, now);
   }
-  appendChange(db, 'member', memberNo, { memberNo }, now);
-  eraseFeedbackOf(db, cipher, memberNo);
-  recordAction(db, 'erase', memberNo, who, at);
+  yield* appendChange('member', memberNo, { memberNo }, now);
+  yield* eraseFeedbackOf(cipher, memberNo);
+  yield* recordAction('erase', memberNo, who, at);
   return { kind: 'erased', erasedAt: at, cardsBlocked: cards.length };
 }
 
@@ -84,18 +85,17 @@ interface ReturnRow {
   occurred_at: string;
 }
 
-export function exportMember(
-  db: Db,
+export function* exportMember(
   cipher: HqCipher,
   rules: RuleSetCache,
   memberNo: string,
   who: OperatorRequest,
   now: Date,
-): MemberExport | null {
-  const view = memberView(db, cipher, rules, memberNo, now);
+): Sql<MemberExport | null> {
+  const view = yield* memberView(cipher, rules, memberNo, now);
   if (!view) return null;
   const at = now.toISOString();
-  const found = readMemberFeed(db, cipher, memberNo);
+  const found = yield* readMemberFeed(cipher, memberNo);
   const record = found && 'feed' in found ? found : null;
   // Every member sale writes an earn entry, so the member's ledger names all their sales.
   const saleKeys = new Map<string, { tillId: string; saleId: string }>();
@@ -105,11 +105,12 @@ export function exportMember(
   const sales: MemberExport['sales'] = [];
   const returns: MemberExport['returns'] = [];
   for (const k of saleKeys.values()) {
-    const s = q(
-      db,
+    const s = (yield* get(
       `SELECT till_id, sale_id, store_id, rule_version, request, points_earned, bonus_points, points_redeemed, total,
          occurred_at FROM sales WHERE till_id = ? AND sale_id = ?`,
-    ).get(k.tillId, k.saleId) as SaleRow | undefined;
+      k.tillId,
+      k.saleId,
+    )) as SaleRow | undefined;
     if (s) {
       sales.push({
         tillId: s.till_id,
@@ -124,11 +125,12 @@ export function exportMember(
         request: JSON.parse(s.request) as Record<string, unknown>,
       });
     }
-    const rs = q(
-      db,
+    const rs = (yield* all(
       `SELECT till_id, return_id, original_sale_id, request, points_reversed, points_restored, occurred_at
        FROM returns WHERE till_id = ? AND original_sale_id = ? ORDER BY return_id`,
-    ).all(k.tillId, k.saleId) as ReturnRow[];
+      k.tillId,
+      k.saleId,
+    )) as ReturnRow[];
     for (const r of rs) {
       returns.push({
         tillId: r.till_id,
@@ -142,12 +144,12 @@ export function exportMember(
     }
   }
   sales.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
-  recordAction(db, 'export', memberNo, who, at);
-  const actions = q(
-    db,
+  yield* recordAction('export', memberNo, who, at);
+  const actions = (yield* all(
     `SELECT at, action, operator_id AS operatorId, reason FROM operator_actions
      WHERE subject = ? AND action IN ('export', 'erase') ORDER BY id`,
-  ).all(memberNo) as MemberExport['operatorActions'];
+    memberNo,
+  )) as MemberExport['operatorActions'];
   const { name: _masked, phone: _maskedPhone, ...summary } = view;
   return {
     exportedAt: at,
@@ -160,7 +162,7 @@ export function exportMember(
     ...summary,
     sales,
     returns,
-    feedback: feedbackOf(db, cipher, memberNo),
+    feedback: yield* feedbackOf(cipher, memberNo),
     operatorActions: actions,
   };
 }

@@ -13,22 +13,24 @@ import type { HqEntry } from '../domain/order.js';
 import type { IngestCaches } from './cache.js';
 import { memberBirthday } from './members.js';
 import type { RuleSetCache } from './rulesets.js';
-import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
+import { all, get, run, withJsonList, type Sql } from '../../storage/sql.js';
+import type { Tx as Db } from './tx.js';
+import { rowToEntry, type LedgerRow } from './rows.js';
 import { tillViewAfter, tillViewBefore, type BatchChain } from './tillview.js';
 import type { MemberState } from '../../core/ledger/state.js';
 import type { OriginalSaleOutcome, SaleNarrowing } from './types.js';
 
 /** The member's merged state as the balance change at or before `cursor` confirmed it to tills. */
-function confirmedAt(
-  db: Db,
+function* confirmedAt(
   memberNo: string,
   cursor: number,
-): { state: MemberState; includes: Record<string, number> } | null {
-  const r = q(
-    db,
+): Sql<{ state: MemberState; includes: Record<string, number> } | null> {
+  const r = (yield* get(
     `SELECT payload FROM changes INDEXED BY changes_ref WHERE ref = ? AND cursor <= ? AND type = 'balance'
      ORDER BY cursor DESC LIMIT 1`,
-  ).get(memberNo, cursor) as { payload: string } | undefined;
+    memberNo,
+    cursor,
+  )) as { payload: string } | undefined;
   if (!r) return null;
   const p = JSON.parse(r.payload) as { state?: MemberState; includes: Record<string, number> };
   return p.state ? { state: p.state, includes: p.includes } : null;
@@ -64,13 +66,12 @@ function groupBySale(entries: Iterable<HqEntry>): Map<string, HqEntry[]> {
   return out;
 }
 
-export function saleBatch(
-  db: Db,
+export function* saleBatch(
   caches: IngestCaches,
   chain: BatchChain,
   tail: readonly HqEntry[],
   records: readonly SaleRecord[],
-): SaleBatch {
+): Sql<SaleBatch> {
   const bySale = groupBySale(tail);
   // Every sale this batch may check: its records, and pending ones its entries complete.
   const ids = new Set([...records.map((r) => r.saleId), ...bySale.keys()]);
@@ -79,20 +80,25 @@ export function saleBatch(
       ? new Map<string, HqEntry[]>()
       : groupBySale(
           (
-            q(
-              db,
-              `SELECT * FROM ledger INDEXED BY ledger_till_sale
-               WHERE till_id = ? AND sale_id IN (SELECT value FROM json_each(?)) AND seq <= ? ORDER BY seq`,
-            ).all(chain.tillId, JSON.stringify([...ids]), chain.ackBefore) as LedgerRow[]
+            (yield* all(
+              withJsonList(
+                (list) => `SELECT * FROM ledger INDEXED BY ledger_till_sale
+                 WHERE till_id = ? AND sale_id IN ${list} AND seq <= ? ORDER BY seq`,
+                'text',
+              ),
+              chain.tillId,
+              JSON.stringify([...ids]),
+              chain.ackBefore,
+            )) as LedgerRow[]
           ).map(rowToEntry),
         );
   return { caches, chain, bySale, held, birthdays: new Map() };
 }
 
-function birthdayOf(d: SalesDeps, batch: SaleBatch, memberNo: string): string | null | undefined {
+function* birthdayOf(d: SalesDeps, batch: SaleBatch, memberNo: string): Sql<string | null | undefined> {
   // Member records do not change while a batch's sales are checked (they are upserted first).
   if (batch.birthdays.has(memberNo)) return batch.birthdays.get(memberNo);
-  const b = memberBirthday(d.db, d.cipher, memberNo);
+  const b = yield* memberBirthday(d.cipher, memberNo);
   batch.birthdays.set(memberNo, b);
   return b;
 }
@@ -107,52 +113,51 @@ function saleEntries(batch: SaleBatch, saleId: string, memberNo: string): HqEntr
   return out;
 }
 
-function check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord, receivedAt: string): SaleCheck {
-  const rs = d.rules.version(sale.ruleVersion);
+function* check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord, receivedAt: string): Sql<SaleCheck> {
+  const rs = yield* d.rules.version(sale.ruleVersion);
   const entries = sale.memberNo === null ? [] : saleEntries(batch, sale.saleId, sale.memberNo);
   const first = entries[0];
   let tillView = null;
   if (sale.memberNo !== null && first && rs) {
     // What the till computed with: the confirmed state it had received (DOMAIN.md 12), plus its
     // own chain for the member after that, up to the sale; without one, its own chain alone.
-    const snap = sale.basis && sale.basis.cursor > 0 ? confirmedAt(d.db, sale.memberNo, sale.basis.cursor) : null;
+    const snap = sale.basis && sale.basis.cursor > 0 ? yield* confirmedAt(sale.memberNo, sale.basis.cursor) : null;
     tillView = snap
-      ? tillViewAfter(d.db, batch.chain, sale.memberNo, snap.state, snap.includes[batch.chain.tillId] ?? 0, first.seq)
-      : tillViewBefore(d.db, batch.caches, batch.chain, sale.memberNo, lowestTier(rs).code, first.seq);
+      ? yield* tillViewAfter(batch.chain, sale.memberNo, snap.state, snap.includes[batch.chain.tillId] ?? 0, first.seq)
+      : yield* tillViewBefore(batch.caches, batch.chain, sale.memberNo, lowestTier(rs).code, first.seq);
   }
-  const birthday = sale.memberNo === null ? null : birthdayOf(d, batch, sale.memberNo);
+  const birthday = sale.memberNo === null ? null : yield* birthdayOf(d, batch, sale.memberNo);
   return checkSale({ sale, ruleSet: rs, saleEntries: entries, tillView, birthday, receivedAt });
 }
 
-export function recordSales(
+export function* recordSales(
   d: SalesDeps,
   batch: SaleBatch,
   till: { tillId: string; storeId: string },
   sales: readonly SaleRecord[],
   now: Date,
-): { inserted: number; mismatches: string[]; settled: Set<string> } {
+): Sql<{ inserted: number; mismatches: string[]; settled: Set<string> }> {
   const out = { inserted: 0, mismatches: [] as string[], settled: new Set<string>() };
   if (sales.length === 0) return out;
   const at = now.toISOString();
   // Sales head office holds already (a resent record is ignored), read for the whole batch at once.
   const known = new Set(
     (
-      q(d.db, 'SELECT sale_id FROM sales WHERE till_id = ? AND sale_id IN (SELECT value FROM json_each(?))').all(
+      (yield* all(
+        withJsonList((list) => `SELECT sale_id FROM sales WHERE till_id = ? AND sale_id IN ${list}`, 'text'),
         till.tillId,
         JSON.stringify(sales.map((s) => s.saleId)),
-      ) as { sale_id: string }[]
+      )) as { sale_id: string }[]
     ).map((r) => r.sale_id),
   );
   for (const s of sales) {
     if (known.has(s.saleId)) continue;
-    const c = check(d, batch, s, at);
-    q(
-      d.db,
+    const c = yield* check(d, batch, s, at);
+    yield* run(
       `INSERT INTO sales (till_id, sale_id, store_id, member_no, rule_version, request, points_earned, bonus_points,
          points_redeemed, total, occurred_at, recomputed_points, recomputed_bonus, mismatch, check_note, received_at,
          recorded_at, basis, computation)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
       till.tillId,
       s.saleId,
       till.storeId,
@@ -204,22 +209,23 @@ type PendingRow = Omit<RecordedSaleRow, 'till_id' | 'store_id'> & { received_at:
  * Sales that arrived before their entries are checked once the entries are in. `settled`:
  * sales this batch recorded with a final check already (not pending), so not looked up again.
  */
-export function recheckPending(
+export function* recheckPending(
   d: SalesDeps,
   batch: SaleBatch,
   tillId: string,
   saleIds: ReadonlySet<string>,
   settled: ReadonlySet<string>,
-): string[] {
+): Sql<string[]> {
   const mismatches: string[] = [];
   for (const saleId of saleIds) {
     if (settled.has(saleId)) continue;
-    const r = q(d.db, "SELECT * FROM sales WHERE till_id = ? AND sale_id = ? AND check_note = 'pending'").get(
+    const r = (yield* get(
+      "SELECT * FROM sales WHERE till_id = ? AND sale_id = ? AND check_note = 'pending'",
       tillId,
       saleId,
-    ) as PendingRow | undefined;
+    )) as PendingRow | undefined;
     if (!r) continue;
-    const c = check(
+    const c = yield* check(
       d,
       batch,
       {
@@ -237,24 +243,27 @@ export function recheckPending(
       },
       r.received_at,
     );
-    q(
-      d.db,
+    yield* run(
       `UPDATE sales SET recomputed_points = ?, recomputed_bonus = ?, mismatch = ?, check_note = ?
        WHERE till_id = ? AND sale_id = ?`,
-    ).run(c.recomputedPoints, c.recomputedBonus, c.mismatch ? 1 : 0, c.note, tillId, saleId);
+      c.recomputedPoints,
+      c.recomputedBonus,
+      c.mismatch ? 1 : 0,
+      c.note,
+      tillId,
+      saleId,
+    );
     if (c.mismatch) mismatches.push(saleId);
   }
   return mismatches;
 }
 
-export function recordReturns(d: SalesDeps, tillId: string, returns: readonly ReturnRecord[], now: Date): number {
+export function* recordReturns(tillId: string, returns: readonly ReturnRecord[], now: Date): Sql<number> {
   let inserted = 0;
   for (const r of returns) {
-    const res = q(
-      d.db,
-      `INSERT OR IGNORE INTO returns (till_id, return_id, original_sale_id, original_till_id, request, points_reversed,
-         points_restored, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    const res = yield* run(
+      `INSERT INTO returns (till_id, return_id, original_sale_id, original_till_id, request, points_reversed,
+         points_restored, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       tillId,
       r.returnId,
       r.originalSaleId,
@@ -304,38 +313,42 @@ function returnedBy(request: string): Record<string, number> {
 }
 
 /** Every till's returns of one till's sale, and whether one of them took the sale's stamp back. */
-function returnsOfSale(
-  db: Db,
+function* returnsOfSale(
   tillId: string,
   saleId: string,
-): Pick<OriginalSale, 'returned' | 'returns' | 'stampReturned'> {
-  const rows = q(
-    db,
+): Sql<Pick<OriginalSale, 'returned' | 'returns' | 'stampReturned'>> {
+  const rows = (yield* all(
     `SELECT till_id, return_id, request FROM returns INDEXED BY returns_original
      WHERE original_till_id = ? AND original_sale_id = ? ORDER BY till_id, return_id`,
-  ).all(tillId, saleId) as { till_id: string; return_id: string; request: string }[];
+    tillId,
+    saleId,
+  )) as { till_id: string; return_id: string; request: string }[];
   const returned: Record<string, number> = Object.create(null) as Record<string, number>;
   let stampReturned = false;
-  const returns = rows.map((r) => {
+  const returns = [];
+  for (const r of rows) {
     const q1 = returnedBy(r.request);
     for (const [sku, milli] of Object.entries(q1)) returned[sku] = (returned[sku] ?? 0) + milli;
     stampReturned ||=
-      q(
-        db,
+      (yield* get(
         `SELECT 1 FROM ledger INDEXED BY ledger_till_sale
          WHERE till_id = ? AND sale_id = ? AND return_id = ? AND kind = 'stamp_return' LIMIT 1`,
-      ).get(r.till_id, saleId, r.return_id) !== undefined;
-    return { tillId: r.till_id, returnId: r.return_id, returned: q1 };
-  });
+        r.till_id,
+        saleId,
+        r.return_id,
+      )) !== undefined;
+    returns.push({ tillId: r.till_id, returnId: r.return_id, returned: q1 });
+  }
   return { returned, returns, stampReturned };
 }
 
-function earnEntryId(db: Db, tillId: string, saleId: string): string | null {
-  const r = q(
-    db,
+function* earnEntryId(tillId: string, saleId: string): Sql<string | null> {
+  const r = (yield* get(
     `SELECT seq FROM ledger INDEXED BY ledger_till_sale
      WHERE till_id = ? AND sale_id = ? AND kind = 'earn' AND return_id IS NULL ORDER BY seq LIMIT 1`,
-  ).get(tillId, saleId) as { seq: number } | undefined;
+    tillId,
+    saleId,
+  )) as { seq: number } | undefined;
   return r ? lotIdOf({ tillId, seq: r.seq }) : null;
 }
 
@@ -344,13 +357,13 @@ function earnEntryId(db: Db, tillId: string, saleId: string): string | null {
  * number is unique per till only: several tills' sales of that number are `ambiguous` unless
  * `narrow` picks one.
  */
-export function originalSale(db: Db, saleId: string, narrow: SaleNarrowing): OriginalSaleOutcome {
-  const rows = q(
-    db,
+export function* originalSale(saleId: string, narrow: SaleNarrowing): Sql<OriginalSaleOutcome> {
+  const rows = (yield* all(
     `SELECT till_id, store_id, sale_id, member_no, rule_version, request, computation, points_earned,
        points_redeemed, occurred_at
      FROM sales INDEXED BY sales_sale WHERE sale_id = ? ORDER BY till_id`,
-  ).all(saleId) as OriginalSaleRow[];
+    saleId,
+  )) as OriginalSaleRow[];
   const found = rows.filter(
     (r) =>
       (narrow.tillId === undefined || r.till_id === narrow.tillId) &&
@@ -374,8 +387,8 @@ export function originalSale(db: Db, saleId: string, narrow: SaleNarrowing): Ori
       computation: comp.data,
       pointsEarned: r.points_earned,
       pointsRedeemed: r.points_redeemed,
-      earnEntryId: earnEntryId(db, r.till_id, r.sale_id),
-      ...returnsOfSale(db, r.till_id, r.sale_id),
+      earnEntryId: yield* earnEntryId(r.till_id, r.sale_id),
+      ...(yield* returnsOfSale(r.till_id, r.sale_id)),
     },
   };
 }

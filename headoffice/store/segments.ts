@@ -7,31 +7,27 @@ import { localDate } from '../../core/time.js';
 import { assignClasses } from '../../core/segments.js';
 import { appendChange } from './changes.js';
 import type { RuleSetCache } from './rulesets.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, run, type Sql } from '../../storage/sql.js';
 import { memberStates } from './summary.js';
 
-/** Recomputes A/B/C/D for members head office has a record of; returns how many changed. */
-export function refreshSegments(db: Db, rules: RuleSetCache, now: Date): number {
-  return db
-    .transaction(() => {
-      const today = localDate(now, rules.latest().timeZone).date;
-      const spend = new Map(memberStates(db).map((s) => [s.memberNo, rollingSpend(s, today)]));
-      const members = q(db, 'SELECT member_no, class FROM members').all() as {
-        member_no: string;
-        class: string | null;
-      }[];
-      const classes = assignClasses(
-        members.map((m) => ({ memberNo: m.member_no, rollingSpend: spend.get(m.member_no) ?? 0 })),
-      );
-      let moved = 0;
-      for (const m of members) {
-        const c = classes.get(m.member_no) ?? 'D';
-        if (c === m.class) continue;
-        q(db, 'UPDATE members SET class = ? WHERE member_no = ?').run(c, m.member_no);
-        appendChange(db, 'member', m.member_no, { memberNo: m.member_no }, now);
-        moved += 1;
-      }
-      return moved;
-    })
-    .immediate();
+/** Recomputes A/B/C/D for members head office has a record of; returns how many changed. Call inside a write transaction. */
+export function* refreshSegments(rules: RuleSetCache, now: Date): Sql<number> {
+  const today = localDate(now, (yield* rules.latest()).timeZone).date;
+  const spend = new Map((yield* memberStates()).map((s) => [s.memberNo, rollingSpend(s, today)]));
+  const members = (yield* all('SELECT member_no, class FROM members')) as {
+    member_no: string;
+    class: string | null;
+  }[];
+  const classes = assignClasses(
+    members.map((m) => ({ memberNo: m.member_no, rollingSpend: spend.get(m.member_no) ?? 0 })),
+  );
+  let moved = 0;
+  for (const m of members) {
+    const c = classes.get(m.member_no) ?? 'D';
+    if (c === m.class) continue;
+    yield* run('UPDATE members SET class = ? WHERE member_no = ?', c, m.member_no);
+    yield* appendChange('member', m.member_no, { memberNo: m.member_no }, now);
+    moved += 1;
+  }
+  return moved;
 }

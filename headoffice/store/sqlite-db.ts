@@ -5,9 +5,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { rowToEntry as tillRowToEntry, type LedgerRow as TillLedgerRow } from '../../core/ledger/row.js';
 import { loadMigrations, migrate } from '../../storage/migrate.js';
-import type { HqEntry } from '../domain/order.js';
 
 export type Db = Database.Database;
 
@@ -42,18 +40,4 @@ export function q(db: Db, sql: string): Database.Statement {
     cache.set(sql, st);
   }
   return st;
-}
-
-export interface LedgerRow extends TillLedgerRow {
-  sort_ms: number;
-}
-
-export function rowToEntry(r: LedgerRow): HqEntry {
-  return { ...tillRowToEntry(r), sortMs: r.sort_ms };
-}
-
-/** The entry as the till sent it, without head office's merge key. */
-export function plainEntry(e: HqEntry): Omit<HqEntry, 'sortMs'> {
-  const { sortMs: _sortMs, ...rest } = e;
-  return rest;
 }

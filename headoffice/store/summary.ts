@@ -17,11 +17,11 @@ import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
 import { feedbackCounts } from './feedback.js';
 import type { RuleSetCache } from './rulesets.js';
-import { q, type Db } from './sqlite-db.js';
+import { all, get, type Sql } from '../../storage/sql.js';
 import type { DoubleSpendCase, SummaryReport } from './types.js';
 
-export function memberStates(db: Db): MemberState[] {
-  return (q(db, 'SELECT state FROM member_state').all() as { state: string }[]).map(
+export function* memberStates(): Sql<MemberState[]> {
+  return ((yield* all('SELECT state FROM member_state')) as { state: string }[]).map(
     (r) => JSON.parse(r.state) as MemberState,
   );
 }
@@ -36,21 +36,27 @@ function ratio(a: number, b: number): number | null {
   return b === 0 ? null : Math.round((a / b) * 10_000) / 10_000;
 }
 
-function memberMeasures(db: Db, rules: RuleSetCache, today: string) {
-  const rs = rules.latest();
-  const all = memberStates(db);
-  const byNo = new Map(all.map((s) => [s.memberNo, s]));
-  const enrolled = q(db, 'SELECT member_no, consent_at FROM members').all() as {
+interface MemberMeasures {
+  members: SummaryReport['members'];
+  outstanding: number;
+  negativeBalances: SummaryReport['points']['negativeBalances'];
+  liabilityFen: number;
+}
+
+function* memberMeasures(rules: RuleSetCache, today: string): Sql<MemberMeasures> {
+  const rs = yield* rules.latest();
+  const states = yield* memberStates();
+  const byNo = new Map(states.map((s) => [s.memberNo, s]));
+  const enrolled = (yield* all('SELECT member_no, consent_at FROM members')) as {
     member_no: string;
     consent_at: string;
   }[];
   const enrolledOn = new Map(enrolled.map((m) => [m.member_no, localDate(m.consent_at, rs.timeZone).date]));
   const firstSale = new Map(
     (
-      q(
-        db,
+      (yield* all(
         "SELECT member_no, min(local_date) AS d FROM ledger WHERE kind = 'earn' AND sale_id IS NOT NULL GROUP BY member_no",
-      ).all() as { member_no: string; d: string }[]
+      )) as { member_no: string; d: string }[]
     ).map((r) => [r.member_no, r.d]),
   );
   const everyone = new Set([...byNo.keys(), ...enrolledOn.keys()]);
@@ -65,19 +71,19 @@ function memberMeasures(db: Db, rules: RuleSetCache, today: string) {
       lifecycle(today, { firstSaleOn: firstSale.get(no) ?? null, lastSaleOn, enrolledOn: enrolledOn.get(no) ?? null }),
     );
   }
-  const shown = all.map((s) => visibleBalance(s, today));
+  const shown = states.map((s) => visibleBalance(s, today));
   const outstanding = shown.reduce((a, b) => (b > 0 ? a + b : a), 0);
-  const negative = all.filter((s) => s.balance < 0);
+  const negative = states.filter((s) => s.balance < 0);
   const firstTier = lowestTier(rs).code;
   const tiers = count([...everyone].map((no) => byNo.get(no)?.tier ?? firstTier));
   const classes = count(
-    (q(db, 'SELECT class FROM members').all() as { class: string | null }[]).map((r) => r.class ?? 'unclassified'),
+    ((yield* all('SELECT class FROM members')) as { class: string | null }[]).map((r) => r.class ?? 'unclassified'),
   );
   return {
     members: {
       enrolled: enrolled.length,
       active,
-      withLedger: all.length,
+      withLedger: states.length,
       lifecycle: count(cycles, { new: 0, active: 0, at_risk: 0, dormant: 0 }) as Record<Lifecycle, number>,
       tiers,
       classes,
@@ -88,18 +94,16 @@ function memberMeasures(db: Db, rules: RuleSetCache, today: string) {
   };
 }
 
-function salesMeasures(db: Db, activeMembers: number): SummaryReport['sales'] {
-  const t = q(
-    db,
-    `SELECT count(*) AS n, coalesce(sum(total), 0) AS total, coalesce(sum(member_no IS NOT NULL), 0) AS mn,
+function* salesMeasures(activeMembers: number): Sql<SummaryReport['sales']> {
+  const t =
+    (yield* get(`SELECT count(*) AS n, coalesce(sum(total), 0) AS total, coalesce(sum(CASE WHEN member_no IS NOT NULL THEN 1 ELSE 0 END), 0) AS mn,
        coalesce(sum(CASE WHEN member_no IS NOT NULL THEN total ELSE 0 END), 0) AS mtotal,
        coalesce(sum(mismatch), 0) AS mismatches
-     FROM sales`,
-  ).get() as { n: number; total: number; mn: number; mtotal: number; mismatches: number };
-  const buyers = q(
-    db,
-    'SELECT count(*) AS buyers, coalesce(sum(n >= 2), 0) AS repeaters FROM (SELECT count(*) AS n FROM sales WHERE member_no IS NOT NULL GROUP BY member_no)',
-  ).get() as { buyers: number; repeaters: number };
+     FROM sales`)) as { n: number; total: number; mn: number; mtotal: number; mismatches: number };
+  const buyers = (yield* get(
+    `SELECT count(*) AS buyers, coalesce(sum(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) AS repeaters
+     FROM (SELECT count(*) AS n FROM sales WHERE member_no IS NOT NULL GROUP BY member_no) AS per_member`,
+  )) as { buyers: number; repeaters: number };
   return {
     count: t.n,
     total: t.total,
@@ -113,10 +117,9 @@ function salesMeasures(db: Db, activeMembers: number): SummaryReport['sales'] {
   };
 }
 
-function storeMeasures(db: Db): SummaryReport['stores'] {
+function* storeMeasures(): Sql<SummaryReport['stores']> {
   // Head office's own chain sits in a store of its own (domain/decisions.ts): not a shop.
-  const rows = q(
-    db,
+  const rows = yield* all(
     `SELECT s.store_id AS storeId,
        (SELECT count(*) FROM members m WHERE m.enrolled_store = s.store_id) AS enrolments,
        (SELECT count(*) FROM sales x WHERE x.store_id = s.store_id) AS sales,
@@ -124,9 +127,10 @@ function storeMeasures(db: Db): SummaryReport['stores'] {
        (SELECT count(*) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL) AS memberSales,
        (SELECT coalesce(sum(total), 0) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL)
          AS memberSalesTotal
-     FROM (SELECT store_id FROM stores WHERE store_id <> ? UNION SELECT enrolled_store FROM members) s
+     FROM (SELECT store_id FROM stores WHERE store_id <> ? UNION SELECT enrolled_store FROM members) AS s
      ORDER BY s.store_id`,
-  ).all(HQ_STORE_ID);
+    HQ_STORE_ID,
+  );
   return rows as SummaryReport['stores'];
 }
 
@@ -147,8 +151,8 @@ interface CaseRow {
   trigger_seq: number;
 }
 
-export function cases(db: Db): DoubleSpendCase[] {
-  return (q(db, 'SELECT * FROM cases ORDER BY id').all() as CaseRow[]).map((c) => ({
+export function* cases(): Sql<DoubleSpendCase[]> {
+  return ((yield* all('SELECT * FROM cases ORDER BY id')) as CaseRow[]).map((c) => ({
     id: c.id,
     kind: c.kind,
     memberNo: c.member_no,
@@ -165,12 +169,13 @@ export function cases(db: Db): DoubleSpendCase[] {
   }));
 }
 
-export function summary(db: Db, rules: RuleSetCache, now: Date): SummaryReport {
-  return db.transaction((): SummaryReport => {
-    const today = localDate(now, rules.latest().timeZone).date;
+/** Call inside one read transaction, so every figure is of the same moment. */
+export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
+  {
+    const today = localDate(now, (yield* rules.latest()).timeZone).date;
     const byKind = Object.fromEntries(
       (
-        q(db, 'SELECT kind, sum(points) AS p FROM ledger GROUP BY kind ORDER BY kind').all() as {
+        (yield* all('SELECT kind, sum(points) AS p FROM ledger GROUP BY kind ORDER BY kind')) as {
           kind: string;
           p: number;
         }[]
@@ -180,11 +185,11 @@ export function summary(db: Db, rules: RuleSetCache, now: Date): SummaryReport {
     const issued = k('earn') + k('bonus') + k('adjust_credit') - k('reverse');
     const redeemed = k('redeem') + k('reward') - k('restore');
     const expired = k('expire');
-    const m = memberMeasures(db, rules, today);
-    const tills = q(
-      db,
-      "SELECT count(*) AS total, coalesce(sum(chain_status = 'broken'), 0) AS broken FROM tills WHERE till_id <> ?",
-    ).get(HQ_TILL_ID) as {
+    const m = yield* memberMeasures(rules, today);
+    const tills = (yield* get(
+      "SELECT count(*) AS total, coalesce(sum(CASE WHEN chain_status = 'broken' THEN 1 ELSE 0 END), 0) AS broken FROM tills WHERE till_id <> ?",
+      HQ_TILL_ID,
+    )) as {
       total: number;
       broken: number;
     };
@@ -203,17 +208,16 @@ export function summary(db: Db, rules: RuleSetCache, now: Date): SummaryReport {
         redemptionRate: ratio(redeemed, issued),
         breakageRate: ratio(expired, issued),
       },
-      sales: salesMeasures(db, m.members.active),
-      stores: storeMeasures(db),
+      sales: yield* salesMeasures(m.members.active),
+      stores: yield* storeMeasures(),
       staff: (
-        q(
-          db,
+        (yield* all(
           'SELECT enrolled_by AS staffId, count(*) AS enrolments FROM members WHERE enrolled_by IS NOT NULL GROUP BY enrolled_by ORDER BY enrolled_by',
-        ).all() as { staffId: string; enrolments: number }[]
+        )) as { staffId: string; enrolments: number }[]
       ).map((r) => ({ staffId: r.staffId, enrolments: r.enrolments })),
       tills,
-      doubleSpendCases: cases(db),
-      feedback: feedbackCounts(db),
+      doubleSpendCases: yield* cases(),
+      feedback: yield* feedbackCounts(),
     };
-  })();
+  }
 }

@@ -29,7 +29,8 @@ import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import { foldHq } from '../domain/fold.js';
 import type { HqEntry } from '../domain/order.js';
 import type { CachedTillView, IngestCaches } from './cache.js';
-import { q, rowToEntry, type Db, type LedgerRow } from './sqlite-db.js';
+import { all, type Sql } from '../../storage/sql.js';
+import { rowToEntry, type LedgerRow } from './rows.js';
 
 /** What one batch knows about a till's chain, so the common view needs no ledger read. */
 export interface BatchChain {
@@ -96,21 +97,24 @@ function indexOfSeq(entries: readonly HqEntry[], seq: number): number {
   return -1;
 }
 
-function chainRows(db: Db, tillId: string, memberNo: string, afterSeq: number, beforeSeq: number): HqEntry[] {
+function* chainRows(tillId: string, memberNo: string, afterSeq: number, beforeSeq: number): Sql<HqEntry[]> {
   // The member's index, not the primary key's seq range (every entry of the till in between).
   return (
-    q(
-      db,
+    (yield* all(
       `SELECT * FROM ledger INDEXED BY ledger_member_order
        WHERE member_no = ? AND till_id = ? AND seq > ? AND seq < ? ORDER BY seq`,
-    ).all(memberNo, tillId, afterSeq, beforeSeq) as LedgerRow[]
+      memberNo,
+      tillId,
+      afterSeq,
+      beforeSeq,
+    )) as LedgerRow[]
   ).map(rowToEntry);
 }
 
 /** The till's entries for the member with afterSeq < seq < beforeSeq, in seq order. */
-function between(db: Db, c: BatchChain, memberNo: string, afterSeq: number, beforeSeq: number): readonly HqEntry[] {
+function* between(c: BatchChain, memberNo: string, afterSeq: number, beforeSeq: number): Sql<readonly HqEntry[]> {
   const prev = c.prevMax.get(memberNo);
-  if (prev === undefined || prev > afterSeq) return chainRows(db, c.tillId, memberNo, afterSeq, beforeSeq);
+  if (prev === undefined || prev > afterSeq) return yield* chainRows(c.tillId, memberNo, afterSeq, beforeSeq);
   // Nothing of the member's at this till in (afterSeq, ackBefore]: what there is, is in the batch.
   const tail = c.tailByMember.get(memberNo) ?? [];
   return tail.filter((e) => e.seq > afterSeq && e.seq < beforeSeq);
@@ -124,14 +128,13 @@ function viewKey(tillId: string, memberNo: string): string {
  * foldHq(emptyState(memberNo, firstTier), the till's entries for the member with seq < `seq`).
  * `seq` must be the seq of an entry head office holds (so every lower seq is held too).
  */
-export function tillViewBefore(
-  db: Db,
+export function* tillViewBefore(
   caches: IngestCaches,
   c: BatchChain,
   memberNo: string,
   firstTier: string,
   seq: number,
-): MemberState {
+): Sql<MemberState> {
   const sole = c.sole.get(memberNo);
   if (sole && sole.firstTier === firstTier) {
     // The merged state just before the entry is the till's view there (see the top of the file).
@@ -144,11 +147,11 @@ export function tillViewBefore(
   if (kept && kept.through === seq - 1) return kept.state;
   if (kept && kept.through > seq - 1) {
     // A straggler: fold from the start, and keep the later point for the sales to come.
-    return foldHq(emptyState(memberNo, firstTier), chainRows(db, c.tillId, memberNo, 0, seq));
+    return foldHq(emptyState(memberNo, firstTier), yield* chainRows(c.tillId, memberNo, 0, seq));
   }
   const state = kept
-    ? foldHq(kept.state, between(db, c, memberNo, kept.through, seq))
-    : foldHq(emptyState(memberNo, firstTier), chainRows(db, c.tillId, memberNo, 0, seq));
+    ? foldHq(kept.state, yield* between(c, memberNo, kept.through, seq))
+    : foldHq(emptyState(memberNo, firstTier), yield* chainRows(c.tillId, memberNo, 0, seq));
   if (!views) {
     views = new Map<string, CachedTillView>();
     caches.tillViews.set(key, views);
@@ -161,15 +164,14 @@ export function tillViewBefore(
  * The till's view when it had a confirmed state (DOMAIN.md 12): `confirmed` plus the till's
  * entries for the member with confirmedThrough < seq < `seq`, folded as the till folds them.
  */
-export function tillViewAfter(
-  db: Db,
+export function* tillViewAfter(
   c: BatchChain,
   memberNo: string,
   confirmed: MemberState,
   confirmedThrough: number,
   seq: number,
-): MemberState {
-  return foldHq(confirmed, between(db, c, memberNo, confirmedThrough, seq));
+): Sql<MemberState> {
+  return foldHq(confirmed, yield* between(c, memberNo, confirmedThrough, seq));
 }
 
 /**
@@ -178,7 +180,7 @@ export function tillViewAfter(
  * view of a sole till's member found equal to the merged state value by value, so that the
  * member's next batches need no fold of the view.
  */
-export function advanceTillViews(db: Db, caches: IngestCaches, c: BatchChain): void {
+export function* advanceTillViews(caches: IngestCaches, c: BatchChain): Sql<void> {
   for (const memberNo of c.tailByMember.keys()) {
     const key = viewKey(c.tillId, memberNo);
     const sole = c.sole.get(memberNo);
@@ -194,7 +196,7 @@ export function advanceTillViews(db: Db, caches: IngestCaches, c: BatchChain): v
     if (!views) continue;
     for (const [firstTier, v] of views) {
       if (v.through >= c.ackAfter) continue;
-      let state = foldHq(v.state, between(db, c, memberNo, v.through, c.ackAfter + 1));
+      let state = foldHq(v.state, yield* between(c, memberNo, v.through, c.ackAfter + 1));
       if (sole && linked === null && isDeepStrictEqual(state, sole.state)) {
         state = sole.state;
         linked = firstTier;

@@ -1,0 +1,380 @@
+/**
+ * HqStore written once over store steps (storage/sql.ts): each operation is one or two
+ * transactions whose bodies are the steps of this folder. The database-specific part is how
+ * a transaction runs, in three kinds:
+ *
+ *   kind     used for                                   SQLite (sqlite.ts)   PostgreSQL (pg.ts)
+ *   read     answers that write nothing                 deferred             REPEATABLE READ, read only
+ *   write    anything that applies batches, writes      IMMEDIATE            the writer lock (one
+ *            member states, the ledger or the feed                           writer at a time across
+ *                                                                            every process), caches
+ *                                                                            dropped if another wrote
+ *   till     what touches one till's row only: accept   IMMEDIATE            READ COMMITTED, the
+ *            a batch into the inbox, feed polls, bad                         till's row locked
+ *            signatures
+ *
+ * Every change-feed row is written under the writer lock, so cursors commit in order and a
+ * till reading the feed never skips a cursor that a slower transaction fills in later.
+ *
+ * Accept now, apply soon (inbox.ts): an upload that continues its till's chain is accepted in
+ * a till transaction and applied by a background pass a moment later, or by the next read,
+ * which applies what is waiting first (`settle`).
+ */
+import { GENESIS_HASH } from '../../core/ledger/hash.js';
+import { lowestTier } from '../../core/engine/tiers.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
+import { localDate } from '../../core/time.js';
+import { get, run, type Sql } from '../../storage/sql.js';
+import { HqCipher, type HqKeys } from '../crypto.js';
+import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
+import type { Logger } from '../log.js';
+import { clearChain, closeCase } from './actions.js';
+import { adjustPoints, grantWinBack } from './adjust.js';
+import { dropIngestCaches } from './cache.js';
+import { HQ_TILL_ID } from './decisions.js';
+import { runEndOfDay } from './eod.js';
+import { readChanges } from './feed.js';
+import { feedbackOp } from './feedback.js';
+import { acceptStep, applyInbox, inboxBacklog, ingestStep, type InboxBacklog } from './inbox.js';
+import type { IngestDeps } from './ingest.js';
+import { lookupMemberByPhone } from './members.js';
+import { memberView } from './memberview.js';
+import { addOperator, hasAdmin, operatorByDigest, setOperatorToken } from './operators.js';
+import { eraseMember, exportMember } from './privacy.js';
+import { RuleSetCache, publishRuleSet, seedRuleSet } from './rulesets.js';
+import { originalSale } from './sales.js';
+import { refreshSegments } from './segments.js';
+import { summary } from './summary.js';
+import { tillViews } from './tills.js';
+import type { Tx } from './tx.js';
+import {
+  FutureDateError,
+  TillExistsError,
+  type AdjustOutcome,
+  type AdjustmentRequest,
+  type CaseCloseOutcome,
+  type ChainClearOutcome,
+  type EodReport,
+  type EraseOutcome,
+  type HqStore,
+  type IngestOutcome,
+  type MemberExport,
+  type MemberLookupOutcome,
+  type MemberView,
+  type OperatorRequest,
+  type OriginalSaleOutcome,
+  type PublishOutcome,
+  type SaleNarrowing,
+  type SummaryReport,
+  type TillAuthRecord,
+  type TillView,
+  type WinBackOutcome,
+  type WinBackRequest,
+} from './types.js';
+
+/**
+ * DECISION: accepted batches are applied in the background once no batch has arrived for
+ * APPLY_DELAY_MS, or at the latest APPLY_MAX_WAIT_MS after the first one waiting: a till
+ * draining a backlog sends batch after batch, and applying them together writes each member's
+ * state once. Each background transaction takes about APPLY_CHUNK_ENTRIES entries (a few
+ * hundred milliseconds at most), so requests queue behind one only briefly. Reads never wait
+ * for the timer: they apply what is waiting themselves.
+ */
+export const APPLY_CHUNK_ENTRIES = 5_000;
+export const APPLY_DELAY_MS = 50;
+export const APPLY_MAX_WAIT_MS = 1_000;
+
+/** A step to run; a factory, because a transaction retried runs it again from the start. */
+export type Step<T> = () => Sql<T>;
+
+export abstract class StepHqStore implements HqStore {
+  abstract readonly kind: 'sqlite' | 'postgres';
+  protected readonly cipher: HqCipher;
+  protected readonly rules = new RuleSetCache();
+  protected readonly deps: IngestDeps;
+  private applyTimer: NodeJS.Timeout | null = null;
+  private waitingSince = 0;
+  private lastApplyError: string | null = null;
+  private closed = false;
+
+  constructor(
+    readonly tx: Tx,
+    keys: HqKeys,
+    protected readonly log: Logger,
+  ) {
+    this.cipher = new HqCipher(keys);
+    this.deps = {
+      db: tx,
+      cipher: this.cipher,
+      rules: this.rules,
+      log,
+      dropCaches: () => dropIngestCaches(tx),
+      isStorageFull: (e) => this.isStorageFull(e),
+    };
+  }
+
+  protected abstract read<T>(step: Step<T>): Promise<T>;
+  protected abstract write<T>(step: Step<T>): Promise<T>;
+  protected abstract tillTransaction<T>(step: Step<T>): Promise<T>;
+  protected abstract isStorageFull(e: unknown): boolean;
+  protected abstract closeDatabase(): Promise<void>;
+
+  /** Starts applying what a previous run accepted and did not apply. */
+  protected startApplying(): void {
+    this.applySoon();
+  }
+
+  private applySoon(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (this.applyTimer) {
+      if (now - this.waitingSince >= APPLY_MAX_WAIT_MS) return;
+      clearTimeout(this.applyTimer);
+    } else {
+      this.waitingSince = now;
+    }
+    this.applyTimer = setTimeout(() => {
+      this.applyTimer = null;
+      void this.applyStep(APPLY_CHUNK_ENTRIES).then((n) => {
+        if (n > 0) this.applySoon();
+      });
+    }, APPLY_DELAY_MS);
+    this.applyTimer.unref();
+  }
+
+  /** One transaction of waiting batches; 0 when none are waiting or applying failed (logged). */
+  private async applyStep(maxEntries: number): Promise<number> {
+    if (this.closed) return 0;
+    try {
+      const n = await this.write(() => applyInbox(this.deps, maxEntries));
+      this.lastApplyError = null;
+      return n;
+    } catch (e) {
+      if (this.closed) return 0;
+      const error = e instanceof Error ? e.message : String(e);
+      // Logged once per distinct failure: each ingest and read retries it.
+      if (error !== this.lastApplyError) this.log.log('error', 'inbox_apply_failed', { error });
+      this.lastApplyError = error;
+      return 0;
+    }
+  }
+
+  /**
+   * Applies every accepted batch before a read. When applying fails the read still answers,
+   * from what is applied, and health says what is waiting and why.
+   */
+  async settle(): Promise<void> {
+    while ((await this.applyStep(APPLY_CHUNK_ENTRIES)) > 0);
+  }
+
+  async backlog(): Promise<Omit<InboxBacklog, 'stuck'> & { applyError: string | null; stuckTills: string[] }> {
+    const { stuck, ...b } = await this.read(() => inboxBacklog());
+    return {
+      ...b,
+      applyError:
+        this.lastApplyError ?? (stuck.length > 0 ? stuck.map((s) => `${s.tillId}: ${s.error}`).join('; ') : null),
+      stuckTills: stuck.map((s) => s.tillId),
+    };
+  }
+
+  async addOperator(
+    op: { id: string; role: 'viewer' | 'analyst' | 'admin'; tokenDigest: Buffer; createdBy: string },
+    now: Date,
+  ): Promise<'added' | 'exists'> {
+    return this.write(() => addOperator(op, now));
+  }
+
+  async operatorByDigest(d: Buffer): Promise<{ id: string; role: 'viewer' | 'analyst' | 'admin' } | null> {
+    return this.read(() => operatorByDigest(d));
+  }
+
+  async setOperatorToken(id: string, tokenDigest: Buffer): Promise<boolean> {
+    return this.write(() => setOperatorToken(id, tokenDigest));
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    return this.read(() => hasAdmin());
+  }
+
+  async feedback(op: FeedbackOp, now: Date): Promise<FeedbackOutcome> {
+    // Applied first: feedback a till uploaded a moment ago is listed.
+    await this.settle();
+    return this.write(() => feedbackOp(this.cipher, op, now));
+  }
+
+  async seedRuleSet(rs: RuleSet, now: Date): Promise<boolean> {
+    return this.write(() => seedRuleSet(rs, now));
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return this.read(function* () {
+      const r = (yield* get('SELECT value FROM meta WHERE key = ?', key)) as { value: string } | undefined;
+      return r?.value ?? null;
+    });
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.write(function* () {
+      yield* run(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        key,
+        value,
+      );
+    });
+  }
+
+  async addTill(storeId: string, tillId: string, secret: string, now: Date): Promise<void> {
+    const at = now.toISOString();
+    const secretEnc = this.cipher.encrypt(secret);
+    await this.write(function* () {
+      if (yield* get('SELECT 1 FROM tills WHERE till_id = ?', tillId)) throw new TillExistsError(tillId);
+      yield* run('INSERT INTO stores (store_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING', storeId, at);
+      yield* run(
+        'INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+        tillId,
+        storeId,
+        secretEnc,
+        GENESIS_HASH,
+        at,
+      );
+    });
+  }
+
+  async tillAuth(tillId: string): Promise<TillAuthRecord | null> {
+    // Head office's own chain has no secret: nobody can upload as it.
+    if (tillId === HQ_TILL_ID) return null;
+    const r = await this.read(function* () {
+      return (yield* get('SELECT store_id, secret_enc FROM tills WHERE till_id = ?', tillId)) as
+        { store_id: string; secret_enc: Buffer } | undefined;
+    });
+    return r ? { tillId, storeId: r.store_id, secret: this.cipher.decrypt(r.secret_enc) } : null;
+  }
+
+  async recordBadSignature(tillId: string): Promise<void> {
+    await this.tillTransaction(function* () {
+      yield* run('UPDATE tills SET bad_signatures = bad_signatures + 1 WHERE till_id = ?', tillId);
+    });
+  }
+
+  async ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome> {
+    const accepted = await this.tillTransaction(() => acceptStep(this.deps, till, batch, now));
+    if (accepted) {
+      this.applySoon();
+      return accepted;
+    }
+    return this.write(() => ingestStep(this.deps, till, batch, now));
+  }
+
+  async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
+    await this.settle();
+    const { cipher, rules } = this;
+    return this.tillTransaction(function* () {
+      yield* run('UPDATE tills SET last_feed_at = ? WHERE till_id = ?', now.toISOString(), tillId);
+      const t = (yield* get('SELECT store_id FROM tills WHERE till_id = ?', tillId)) as { store_id: string };
+      return yield* readChanges(cipher, { tillId, storeId: t.store_id }, rules, after, limit);
+    });
+  }
+
+  async originalSale(saleId: string, narrow: SaleNarrowing): Promise<OriginalSaleOutcome> {
+    // Applied first: a sale or a return acknowledged a moment ago is part of the answer.
+    await this.settle();
+    return this.read(() => originalSale(saleId, narrow));
+  }
+
+  async lookupMember(
+    till: { tillId: string; storeId: string },
+    phone: string,
+    now: Date,
+  ): Promise<MemberLookupOutcome> {
+    // Applied first: a member enrolled a moment ago at another till is found.
+    await this.settle();
+    const { cipher, rules } = this;
+    return this.write(function* () {
+      const firstTier = lowestTier(yield* rules.latest()).code;
+      return yield* lookupMemberByPhone(cipher, till, phone, firstTier, now);
+    });
+  }
+
+  async ruleSetInForce(now: Date): Promise<RuleSet> {
+    return this.read(() => this.rules.inForce(now));
+  }
+
+  async publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome> {
+    await this.settle();
+    return this.write(() => publishRuleSet(rs, now));
+  }
+
+  async member(memberNo: string, now: Date): Promise<MemberView | null> {
+    await this.settle();
+    return this.read(() => memberView(this.cipher, this.rules, memberNo, now));
+  }
+
+  async tills(): Promise<TillView[]> {
+    await this.settle();
+    return this.read(() => tillViews());
+  }
+
+  async summary(now: Date): Promise<SummaryReport> {
+    await this.settle();
+    return this.read(() => summary(this.rules, now));
+  }
+
+  async refreshSegments(now: Date): Promise<number> {
+    await this.settle();
+    return this.write(() => refreshSegments(this.rules, now));
+  }
+
+  async eraseMember(memberNo: string, who: OperatorRequest, now: Date): Promise<EraseOutcome> {
+    // Applied first, so a record waiting in the inbox cannot bring the data back after.
+    await this.settle();
+    return this.write(() => eraseMember(this.cipher, memberNo, who, now));
+  }
+
+  async exportMember(memberNo: string, who: OperatorRequest, now: Date): Promise<MemberExport | null> {
+    await this.settle();
+    return this.write(() => exportMember(this.cipher, this.rules, memberNo, who, now));
+  }
+
+  async closeCase(id: number, who: OperatorRequest, now: Date): Promise<CaseCloseOutcome> {
+    return this.write(() => closeCase(id, who, now));
+  }
+
+  async clearChain(tillId: string, who: OperatorRequest, now: Date): Promise<ChainClearOutcome> {
+    // Applied first: a waiting batch cannot flag the chain once more behind the operator's back.
+    await this.settle();
+    return this.write(() => clearChain(tillId, who, now));
+  }
+
+  async today(now: Date): Promise<string> {
+    const rs = await this.read(() => this.rules.latest());
+    return localDate(now, rs.timeZone).date;
+  }
+
+  async runEndOfDay(now: Date, date?: string): Promise<EodReport> {
+    const today = await this.today(now);
+    const day = date ?? today;
+    if (day > today) throw new FutureDateError(day, today);
+    // Decided on every entry acknowledged to a till: what waits in the inbox is applied first.
+    await this.settle();
+    return this.write(() => runEndOfDay(this.tx, this.rules, day, now));
+  }
+
+  async adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome> {
+    // Applied first: a debit is judged on every entry head office has acknowledged.
+    await this.settle();
+    return this.write(() => adjustPoints(this.tx, this.rules, memberNo, req, now));
+  }
+
+  async grantWinBack(memberNo: string, req: WinBackRequest, now: Date): Promise<WinBackOutcome> {
+    await this.settle();
+    return this.write(() => grantWinBack(this.tx, this.rules, memberNo, req, now));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.applyTimer) clearTimeout(this.applyTimer);
+    this.applyTimer = null;
+    await this.closeDatabase();
+  }
+}
