@@ -78,11 +78,14 @@ describe('add-till', () => {
 });
 
 describe('configuration', () => {
-  it('refuses to start on PostgreSQL with one clear line', () => {
-    const r = run(['add-till', '--store', 'S1', '--till', 'T1'], { HQ_DATABASE_URL: 'postgres://hq@db/hq' });
+  it('says in one line, without the password, that a PostgreSQL database cannot be reached', () => {
+    const r = run(['add-till', '--store', 'S1', '--till', 'T1'], {
+      HQ_DATABASE_URL: 'postgres://hq:s3cret-pw@127.0.0.1:1/hq',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('PostgreSQL is not yet supported');
+    expect(r.stderr).toContain('cannot open the PostgreSQL database postgres://hq:***@127.0.0.1:1/hq');
+    expect(r.stderr).not.toContain('s3cret-pw');
   });
 
   it('shows the rule set in force, ready to edit and publish, and previews what it changes', () => {

@@ -26,9 +26,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidRuleSetError, parseRuleSet } from '../core/ruleset/schema.js';
-import { ConfigError, POSTGRES_UNSUPPORTED, configFromEnv, type HqConfig } from './config.js';
+import { ConfigError, configFromEnv, type HqConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
+import { DatabaseUnavailableError } from './store/pg.js';
 import { hqPublicKeyText } from '../core/sync/sign.js';
 import { ProvisionError, addTill, envLines, publicKeyLine } from './provision.js';
 import { createHeadOffice } from './server.js';
@@ -67,6 +68,7 @@ function fileLogger(cfg: HqConfig): Logger {
 async function serve(cfg: HqConfig): Promise<void> {
   const hq = await createHeadOffice({
     dataDir: cfg.dataDir,
+    databaseUrl: cfg.databaseUrl,
     port: cfg.port,
     host: cfg.host,
     operatorToken: cfg.operatorToken,
@@ -89,7 +91,7 @@ async function serve(cfg: HqConfig): Promise<void> {
 async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const storeId = flag(args, '--store');
   const tillId = flag(args, '--till');
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     process.stdout.write(envLines(await addTill(store, storeId, tillId)));
     process.stdout.write(`TILL_HQ_URL=${publicUrl(cfg)}\n`);
@@ -114,7 +116,7 @@ async function addOperatorCommand(cfg: HqConfig, args: string[]): Promise<void> 
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new UsageError('--id: 1-64 letters, digits, ".", "_" or "-"');
   if (!OPERATOR_ROLES.includes(role)) throw new UsageError(`--role: one of ${OPERATOR_ROLES.join(', ')}`);
   const token = newOperatorToken();
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     const out = await store.addOperator({ id, role, tokenDigest: digest(token), createdBy: 'cli' }, new Date());
     if (out === 'exists') throw new CliError(`operator ${id} already exists`);
@@ -138,7 +140,7 @@ function publicUrl(cfg: HqConfig): string {
 
 /** The rule set tills use now, as JSON: edit it, raise `version`, publish it with publish-rules. */
 async function showRules(cfg: HqConfig): Promise<void> {
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     process.stdout.write(`${JSON.stringify(await store.ruleSetInForce(new Date()), null, 2)}\n`);
   } finally {
@@ -150,7 +152,7 @@ async function showRules(cfg: HqConfig): Promise<void> {
 async function replaceOperatorToken(cfg: HqConfig, args: string[], revoke: boolean): Promise<void> {
   const id = flag(args, '--id');
   const token = newOperatorToken();
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     const nobody = digest(newOperatorToken());
     if (!(await store.setOperatorToken(id, revoke ? nobody : digest(token)))) throw new CliError(`no operator ${id}`);
@@ -168,7 +170,7 @@ async function publishRules(cfg: HqConfig, args: string[]): Promise<void> {
   const file = args[0];
   if (!file) throw new UsageError('publish-rules needs a JSON file');
   const rs = parseRuleSet(JSON.parse(readFileSync(file, 'utf8')));
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     const now = new Date();
     const before = await store.ruleSetInForce(now).catch(() => null);
@@ -198,7 +200,7 @@ async function exportMemberCommand(cfg: HqConfig, args: string[]): Promise<void>
   const memberNo = flag(args, '--member');
   const who = operatorRequest(args);
   const out = args.includes('--out') ? flag(args, '--out') : null;
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     const data = await store.exportMember(memberNo, who, new Date());
     if (!data) throw new CliError(`no member ${memberNo}`);
@@ -214,7 +216,7 @@ async function exportMemberCommand(cfg: HqConfig, args: string[]): Promise<void>
 async function eraseMemberCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const memberNo = flag(args, '--member');
   const who = operatorRequest(args);
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     const out = await store.eraseMember(memberNo, who, new Date());
     switch (out.kind) {
@@ -238,7 +240,7 @@ async function eraseMemberCommand(cfg: HqConfig, args: string[]): Promise<void> 
 
 /** Opens the store for one command and closes it whatever happens. */
 async function withStore<T>(cfg: HqConfig, fn: (store: HqStore) => Promise<T>): Promise<T> {
-  const store = await openHeadOfficeStore(cfg.dataDir, fileLogger(cfg));
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
     return await fn(store);
   } finally {
@@ -285,11 +287,6 @@ async function grantWinBackCommand(cfg: HqConfig, args: string[]): Promise<void>
 
 async function main(argv: string[]): Promise<void> {
   const cfg = configFromEnv();
-  if (cfg.databaseUrl) {
-    process.stderr.write(`${POSTGRES_UNSUPPORTED}\n`);
-    process.exitCode = 1;
-    return;
-  }
   const [command = 'serve', ...args] = argv;
   switch (command) {
     case 'serve':
@@ -338,7 +335,8 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     e instanceof ProvisionError ||
     e instanceof ConfigError ||
     e instanceof CliError ||
-    e instanceof FutureDateError;
+    e instanceof FutureDateError ||
+    e instanceof DatabaseUnavailableError;
   const message = e instanceof InvalidRuleSetError || known || e instanceof SyntaxError ? e.message : String(e);
   process.stderr.write(`headoffice: ${message}\n`);
   process.exitCode = 1;

@@ -17,9 +17,6 @@ export class ConfigError extends Error {
   readonly code = 'config_error';
 }
 
-export const POSTGRES_UNSUPPORTED =
-  'HQ_DATABASE_URL is set, but PostgreSQL is not yet supported by this head office; unset it to use the embedded SQLite database.';
-
 export function defaultDataDir(): string {
   if (process.platform === 'win32') return join(process.env.APPDATA ?? homedir(), 'till-loyalty-hq');
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'till-loyalty-hq');

@@ -243,7 +243,7 @@ describe('accepted batches held back (background apply only when the clock is ad
       expect(inbox()).toHaveLength(4);
       vi.useRealTimers();
       // As the CLI opens it: no server, no read; the store's own timer applies the backlog.
-      const store = await openHeadOfficeStore(t.dataDir, createLogger({ file: null, stderr: false }));
+      const store = await openHeadOfficeStore({ dataDir: t.dataDir }, createLogger({ file: null, stderr: false }));
       try {
         expect((await store.backlog()).batches).toBe(4);
         const deadline = Date.now() + 5_000;

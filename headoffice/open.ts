@@ -1,6 +1,8 @@
 /**
  * Opens head office's data folder: creates it owner-only, loads or creates keys.json and
- * the database, and installs the default programme on first start so a fresh head office
+ * the database (the embedded SQLite file in the folder, or the PostgreSQL database at
+ * `databaseUrl`, which several head-office processes may share: each needs the same
+ * keys.json and answer-key.pem), and installs the default programme on first start so a fresh head office
  * can recompute sales at once; openAnswerKey loads or creates answer-key.pem. Shared by the
  * server and the CLI commands.
  */
@@ -10,6 +12,7 @@ import { DEFAULT_RULE_SET } from '../core/ruleset/default.js';
 import type { KeyObject } from 'node:crypto';
 import { loadOrCreateAnswerKey, loadOrCreateKeys } from './crypto.js';
 import type { Logger } from './log.js';
+import { PgHqStore } from './store/pg.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { HqStore } from './store/types.js';
 
@@ -23,9 +26,15 @@ export function openAnswerKey(dataDir: string): KeyObject {
   return loadOrCreateAnswerKey(join(dataDir, ANSWER_KEY_FILE));
 }
 
-export async function openHeadOfficeStore(dataDir: string, log: Logger, now = new Date()): Promise<HqStore> {
+export async function openHeadOfficeStore(
+  where: { dataDir: string; databaseUrl?: string | null },
+  log: Logger,
+  now = new Date(),
+): Promise<HqStore> {
+  const { dataDir, databaseUrl } = where;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(dataDir, loadOrCreateKeys(join(dataDir, KEYS_FILE)), log);
+  const keys = loadOrCreateKeys(join(dataDir, KEYS_FILE));
+  const store = databaseUrl ? await PgHqStore.open(databaseUrl, keys, log) : openSqliteStore(dataDir, keys, log);
   if (await store.seedRuleSet(DEFAULT_RULE_SET, now)) {
     log.log('info', 'ruleset_seeded', { version: DEFAULT_RULE_SET.version });
   }

@@ -30,6 +30,8 @@ import { EOD_META_KEY, type HqStore } from './store/types.js';
 
 export interface HeadOfficeOptions {
   dataDir: string;
+  /** postgres://... to use PostgreSQL (HQ_DATABASE_URL); the embedded SQLite file otherwise */
+  databaseUrl?: string | null;
   port: number;
   host?: string;
   /** HQ_OPERATOR_TOKEN; when absent one is generated on first start and returned once */
@@ -185,7 +187,7 @@ async function handle(
 export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOffice> {
   const now = opts.now ?? (() => new Date());
   const log = createLogger({ file: join(opts.dataDir, LOG_FILE), stderr: opts.logToStderr ?? true });
-  const store = await openHeadOfficeStore(opts.dataDir, log, now());
+  const store = await openHeadOfficeStore(opts, log, now());
   const answerKey = openAnswerKey(opts.dataDir);
   const { auth, generated } = await OperatorAuth.setup(store, opts.operatorToken);
   const app: AppDeps = {

@@ -1,0 +1,168 @@
+/**
+ * The PostgreSQL HqStore (HQ_DATABASE_URL=postgres://...): any number of head-office
+ * processes on one database, each stateless but for caches it can drop. The operations are
+ * step-store.ts's; this file says how their transactions run (see the table there).
+ *
+ * A write, step by step:
+ *   1. BEGIN (READ COMMITTED) on a pooled client
+ *   2. pg_advisory_xact_lock(WRITER_LOCK): one writer at a time across every process, as
+ *      SQLite's single write lock; held until COMMIT or ROLLBACK
+ *   3. read meta.writer: the token the last writer left. Not the one this process left after
+ *      its last write: another process wrote since, so the ingest caches (cache.ts) are dropped
+ *   4. run the step; then write a fresh token (this process's id and a counter) and COMMIT
+ *   5. on any error: ROLLBACK, drop the caches (they may describe rows never committed),
+ *      retry a serialization failure or deadlock up to RETRIES times, else throw
+ *
+ * A till transaction (accept a batch into the inbox, a feed poll) takes no writer lock: the
+ * step locks the till's own row (inbox.ts lockTill), so uploads of different tills go in
+ * parallel and one till's batches are accepted one after the other whichever process takes
+ * them. A read runs REPEATABLE READ, READ ONLY: every figure of one answer is of one moment.
+ *
+ * Unless pg-migrations changes, numbers stay JS numbers: the pool parses int8 and numeric
+ * (storage/sql-pg.ts pgTypes); every text column is COLLATE "C", so ORDER BY matches SQLite.
+ */
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { loadMigrations } from '../../storage/migrate.js';
+import { isPgRetryable, isPgStorageFull } from '../../storage/pg-errors.js';
+import { distributeOnCitus, migratePg } from '../../storage/pg-migrate.js';
+import { openPool, runPg } from '../../storage/sql-pg.js';
+import { get, run } from '../../storage/sql.js';
+import type { HqKeys } from '../crypto.js';
+import type { Logger } from '../log.js';
+import { dropIngestCaches } from './cache.js';
+import { StepHqStore, type Step } from './step-store.js';
+
+export const PG_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'pg-migrations');
+
+/** The advisory lock every writing transaction holds (`hq\0\2`); migrations hold `hq\0\1`. */
+export const WRITER_LOCK = 0x68710002;
+const WRITER_META_KEY = 'writer';
+const RETRIES = 3;
+
+/** The database at HQ_DATABASE_URL could not be reached or migrated; the message never holds the password. */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'database_unavailable';
+  constructor(url: string, cause: unknown) {
+    super(
+      `cannot open the PostgreSQL database ${redactedUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** The URL without its password, fit for a log line. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(malformed HQ_DATABASE_URL)';
+  }
+}
+
+export class PgHqStore extends StepHqStore {
+  readonly kind = 'postgres' as const;
+  private readonly processId = randomUUID();
+  private writes = 0;
+  /** the token this process left at its last committed write */
+  private lastToken: string | null = null;
+
+  constructor(
+    readonly pool: pg.Pool,
+    keys: HqKeys,
+    log: Logger,
+  ) {
+    super({ dialect: 'pg' }, keys, log);
+  }
+
+  /** Connects, migrates (one process at a time), distributes on Citus where it is installed. */
+  static async open(url: string, keys: HqKeys, log: Logger, poolSize = 10): Promise<PgHqStore> {
+    const pool = openPool(url, poolSize);
+    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+    pool.on('error', (e) => log.log('warn', 'pg_idle_client_error', { error: e.message }));
+    try {
+      await migratePg(pool, loadMigrations(PG_MIGRATIONS_DIR));
+      if (await distributeOnCitus(pool)) log.log('info', 'citus_distributed', {});
+    } catch (e) {
+      await pool.end();
+      // A database from the future says so itself; anything else is "cannot open".
+      if (e instanceof Error && 'code' in e && e.code === 'database_from_future') throw e;
+      throw new DatabaseUnavailableError(url, e);
+    }
+    const store = new PgHqStore(pool, keys, log);
+    store.startApplying();
+    return store;
+  }
+
+  private async transaction<T>(begin: string, body: (c: pg.PoolClient) => Promise<T>, writer: boolean): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query(begin);
+        const out = await body(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (writer) dropIngestCaches(this.tx);
+        if (attempt < RETRIES && isPgRetryable(e)) continue;
+        throw e;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  protected async read<T>(step: Step<T>): Promise<T> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (c) => runPg(c, step()), false);
+  }
+
+  protected async write<T>(step: Step<T>): Promise<T> {
+    let token = '';
+    const out = await this.transaction(
+      'BEGIN',
+      async (c) => {
+        const lastToken = this.lastToken;
+        const tx = this.tx;
+        const processId = this.processId;
+        const n = ++this.writes;
+        return runPg(
+          c,
+          (function* () {
+            yield* run(`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`);
+            const r = (yield* get('SELECT value FROM meta WHERE key = ?', WRITER_META_KEY)) as
+              { value: string } | undefined;
+            if ((r?.value ?? null) !== lastToken) dropIngestCaches(tx);
+            const result = yield* step();
+            token = `${processId}:${n}`;
+            yield* run(
+              'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+              WRITER_META_KEY,
+              token,
+            );
+            return result;
+          })(),
+        );
+      },
+      true,
+    );
+    this.lastToken = token;
+    return out;
+  }
+
+  protected async tillTransaction<T>(step: Step<T>): Promise<T> {
+    return this.transaction('BEGIN', (c) => runPg(c, step()), false);
+  }
+
+  protected isStorageFull(e: unknown): boolean {
+    return isPgStorageFull(e);
+  }
+
+  protected async closeDatabase(): Promise<void> {
+    await this.pool.end();
+  }
+}
