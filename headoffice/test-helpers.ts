@@ -18,6 +18,7 @@ import { TillSim } from '../loadgen/till-sim.js';
 import { addTill } from './provision.js';
 import { createHeadOffice, type HeadOffice, type HeadOfficeOptions } from './server.js';
 import { DB_FILE } from './store/sqlite.js';
+import { createTestDatabase } from '../test/pg/cluster.js';
 
 /** The till simulator moved to loadgen/till-sim.ts (the load generator drives it too). */
 export { TillSim };
@@ -37,11 +38,22 @@ export interface TestHq {
   close(): Promise<void>;
 }
 
+/**
+ * Which store the head-office suites run on: the embedded SQLite file, or (vitest project
+ * `postgres`, HQ_TEST_STORE=postgres) a fresh database of the run's PostgreSQL server
+ * (test/pg/cluster.ts) per head office started.
+ */
+export function testStore(): 'sqlite' | 'postgres' {
+  return process.env.HQ_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+}
+
 export async function startHq(): Promise<TestHq> {
   const dir = mkdtempSync(join(tmpdir(), 'hq-test-'));
   const dataDir = join(dir, 'data');
+  const database = testStore() === 'postgres' ? await createTestDatabase() : null;
   const opts: HeadOfficeOptions = {
     dataDir,
+    databaseUrl: database?.url ?? null,
     port: 0,
     host: '127.0.0.1',
     operatorToken: OPERATOR_TOKEN,
@@ -71,6 +83,7 @@ export async function startHq(): Promise<TestHq> {
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        await database?.drop();
       }
     },
   };
