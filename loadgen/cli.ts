@@ -1,7 +1,9 @@
 /**
  * `npm run loadgen -- --tills N --seconds S [options]`: thousands of simulated tills against a
- * real head office (run.ts). Prints a progress line every few seconds, then the report; exit
- * code 0 when head office holds exactly what the tills wrote (PASS), 1 on FAIL, 2 on usage.
+ * real head office (run.ts). Prints a progress line every few seconds, then the report. Exit
+ * code 0 when head office holds exactly what the tills wrote (PASS), 1 when it holds other
+ * than it acknowledged (FAIL) or the run failed, 2 on usage, 3 when what it holds agrees but
+ * some tills' last batches were never acknowledged within the drain (INCOMPLETE).
  */
 import { writeFileSync } from 'node:fs';
 import { formatReport } from './report.js';
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
   const report = await runLoad(opts);
   process.stdout.write(`${formatReport(report)}\n`);
   if (json) writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  process.exitCode = report.check.pass ? 0 : 1;
+  process.exitCode = { PASS: 0, FAIL: 1, INCOMPLETE: 3 }[report.check.verdict];
 }
 
 main().catch((e: unknown) => {

@@ -33,13 +33,17 @@ export function formatReport(r: LoadReport): string {
     ...(r.hqCpuCores !== null ? [`head office cpu: ${r.hqCpuCores} cores`] : []),
     `sales head office recomputed differently (informational): ${r.saleMismatches}`,
     `check: ${r.check.membersChecked} of ${r.check.members} members, ${r.check.tillsChecked} tills: ` +
-      `${r.check.memberMismatchCount} member(s) differ, ${r.check.tillsBehindCount} till(s) behind`,
+      `${r.check.memberMismatchCount} member(s) differ from what head office acknowledged, ` +
+      `${r.check.tillsShortCount} till(s) hold less than acknowledged; ` +
+      `${r.check.undelivered.entries} entries of ${r.check.undelivered.tills} till(s) never acknowledged`,
     ...r.check.memberMismatches.map(
       (m) =>
-        `  member ${m.memberNo}: model ${m.model} (${m.modelEntries} entries), head office ${m.hq} (${m.hqEntries})`,
+        `  member ${m.memberNo}: expected ${m.expected} (${m.expectedEntries} entries), head office ${m.hq} (${m.hqEntries})`,
     ),
-    ...r.check.tillsBehind.map((t) => `  till ${t.tillId}: head ${t.head}, head office ${t.ackSeq} (${t.chain})`),
-    r.check.pass ? 'PASS' : 'FAIL',
+    ...r.check.tillsShort.map(
+      (t) => `  till ${t.tillId}: acknowledged ${t.acked}, head office holds ${t.hqAckSeq} (${t.chain})`,
+    ),
+    r.check.verdict,
   ];
   return lines.join('\n');
 }

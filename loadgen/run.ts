@@ -12,21 +12,23 @@
  *    is active, then more each step; every active till acts at `rate` events a minute
  *    (Poisson), uploads what waits, polls the feed every `pollMs`. Each step's p99 ack is
  *    measured on its own: the knee is the first step whose p99 passes 1 s;
- * 5. drain: no new events; uploads continue until head office holds every till's chain (60 s
- *    at most);
- * 6. check: every till's acknowledged seq equals its chain head (GET /v1/tills), and for every
- *    member (or a sample of `checkMembers`) head office's ledgerBalance and entry count equal
- *    the model's (GET /v1/members/{memberNo}). PASS only when all agree.
+ * 5. drain: no new events and no feed polls; uploads continue (retrying within 2 s) until
+ *    head office holds every till's chain (120 s at most);
+ * 6. check (check.ts): head office holds exactly what it acknowledged to each till, member
+ *    by member (PASS), or less (FAIL); INCOMPLETE when it agrees but could not take every
+ *    till's last batches within the drain.
  *
  * Apply lag is read from GET /v1/health once a second (the age of the oldest acknowledged
  * batch head office has not applied yet: a read that does not itself apply what waits).
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'undici';
+import { checkAgainstHq, type CheckReport } from './check.js';
 import { startOwnHq, type HqHandle } from './hq.js';
+import { operatorCall, provision } from './operator.js';
 import { ChainModel } from './model.js';
 import { Counter, SelfLoad, Samples, processCpuSeconds, type Percentiles } from './stats.js';
-import { FeedLag, SimTill, type Sink } from './till.js';
+import { FEED_PAGE, FeedLag, SimTill, type Sink } from './till.js';
 
 export interface LoadOptions {
   tills: number;
@@ -105,24 +107,7 @@ export interface LoadReport {
   hqCpuCores: number | null;
   /** sales head office recomputed to other points than the till (GET /v1/tills mismatches), for information */
   saleMismatches: number;
-  check: {
-    pass: boolean;
-    members: number;
-    membersChecked: number;
-    memberMismatchCount: number;
-    /** the first 20 */
-    memberMismatches: {
-      memberNo: string;
-      model: number;
-      hq: number | null;
-      modelEntries: number;
-      hqEntries: number | null;
-    }[];
-    tillsChecked: number;
-    tillsBehindCount: number;
-    /** the first 20 */
-    tillsBehind: { tillId: string; head: number; ackSeq: number | null; chain: string | null }[];
-  };
+  check: CheckReport;
 }
 
 /** mulberry32: small, seeded, good enough to choose events. */
@@ -138,43 +123,6 @@ function rngOf(seed: number): () => number {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function operatorCall<T>(hq: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const r = await fetch(`${hq}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
-
-interface Issued {
-  tillId: string;
-  storeId: string;
-  status: string;
-  secret?: string;
-  message?: string;
-}
-
-async function provision(hq: string, token: string, tag: string, n: number): Promise<Issued[]> {
-  const all = Array.from({ length: n }, (_, i) => ({
-    storeId: `lg-${tag}-s${Math.floor(i / 5)}`,
-    tillId: `lg-${tag}-t${i}`,
-  }));
-  const out: Issued[] = [];
-  for (let i = 0; i < all.length; i += 1000) {
-    const r = await operatorCall<{ tills: Issued[] }>(hq, token, 'POST', '/v1/tills', {
-      tills: all.slice(i, i + 1000),
-    });
-    for (const t of r.tills) {
-      if (t.status !== 'issued' || !t.secret) throw new Error(`till ${t.tillId} refused: ${t.message ?? t.status}`);
-      out.push(t);
-    }
-  }
-  return out;
-}
 
 /** A distinct loopback source address per till (never .0 or .255). */
 function sourceAddress(i: number): string {
@@ -248,6 +196,7 @@ async function drive(
     accepted: { n: 0 },
     ops: new Counter(),
     feed: new FeedLag(feedSamples),
+    maxBackoffMs: 60_000,
   };
   const loop = isLoopback(hq);
   const tills = issued.map((t, i) => {
@@ -281,7 +230,7 @@ async function drive(
         uploads += 1;
         void t.upload();
       }
-      if (t.canPoll(now)) {
+      if (phase === 'load' && t.canPoll(now)) {
         feedPolls += 1;
         void t.poll(opts.pollMs);
       }
@@ -308,6 +257,10 @@ async function drive(
     await drain(120_000);
     if (!allHeld()) throw new Error('warm-up: head office did not take the enrolments within 120 s');
     if (opts.members > 0) opts.log(`warm-up: ${opts.members} members enrolled`);
+    // Tills in service are caught up with the feed: one pulls it to the end, all start there.
+    const first = tills[0] as SimTill;
+    while ((await first.poll(0)) >= FEED_PAGE);
+    for (const t of tills) t.cursor = first.cursor;
     const warmErrors = sink.errors.total;
     sink.errors = new Counter();
     sink.ops = new Counter();
@@ -362,7 +315,7 @@ async function drive(
 
     const steps: StepReport[] = [];
     phase = 'load';
-    let cursorSeen = 0;
+    let cursorSeen = first.cursor;
     for (const n of counts) {
       const s0 = performance.now();
       const now = Date.now();
@@ -406,7 +359,10 @@ async function drive(
 
     // 5. drain
     phase = 'drain';
-    await drain(60_000);
+    // The measures are the load's: acks while draining are not counted.
+    sink.ack = new Samples();
+    sink.maxBackoffMs = 2_000;
+    await drain(120_000);
     clearInterval(monitor);
     clearInterval(ticker);
     while (tills.some((t) => t.busy)) await sleep(20);
@@ -472,74 +428,4 @@ async function drive(
     phase = 'idle';
     clearInterval(ticker);
   }
-}
-
-async function checkAgainstHq(
-  hq: string,
-  token: string,
-  tag: string,
-  tills: SimTill[],
-  model: ChainModel,
-  limit: number,
-  rng: () => number,
-): Promise<LoadReport['check']> {
-  const view = await operatorCall<{ tills: { tillId: string; ackSeq: number; chainStatus: string }[] }>(
-    hq,
-    token,
-    'GET',
-    '/v1/tills',
-  );
-  const held = new Map(view.tills.map((t) => [t.tillId, t]));
-  const tillsBehind: LoadReport['check']['tillsBehind'] = [];
-  for (const t of tills) {
-    const h = held.get(t.sim.tillId);
-    if (!h || h.ackSeq !== t.sim.headSeq || h.chainStatus !== 'ok') {
-      tillsBehind.push({
-        tillId: t.sim.tillId,
-        head: t.sim.headSeq,
-        ackSeq: h?.ackSeq ?? null,
-        chain: h?.chainStatus ?? null,
-      });
-    }
-  }
-  const all = [...model.members.values()];
-  // A random sample when there are more members than the check takes (Fisher-Yates prefix).
-  for (let i = 0; i < Math.min(limit, all.length); i++) {
-    const j = i + Math.floor(rng() * (all.length - i));
-    [all[i], all[j]] = [all[j] as (typeof all)[number], all[i] as (typeof all)[number]];
-  }
-  const sample = all.slice(0, limit);
-  const memberMismatches: LoadReport['check']['memberMismatches'] = [];
-  const prefix = `lg-${tag}-`;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < sample.length) {
-      const m = sample[next++] as (typeof sample)[number];
-      const r = await fetch(`${hq}/v1/members/${encodeURIComponent(m.memberNo)}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      const body = r.ok ? ((await r.json()) as { ledgerBalance: number; ledger: { tillId: string }[] }) : null;
-      const hqEntries = body ? body.ledger.filter((e) => e.tillId.startsWith(prefix)).length : null;
-      if (!body || body.ledgerBalance !== m.balance || hqEntries !== m.entries) {
-        memberMismatches.push({
-          memberNo: m.memberNo,
-          model: m.balance,
-          hq: body?.ledgerBalance ?? null,
-          modelEntries: m.entries,
-          hqEntries,
-        });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return {
-    pass: memberMismatches.length === 0 && tillsBehind.length === 0,
-    members: model.members.size,
-    membersChecked: sample.length,
-    memberMismatchCount: memberMismatches.length,
-    memberMismatches: memberMismatches.slice(0, 20),
-    tillsChecked: tills.length,
-    tillsBehindCount: tillsBehind.length,
-    tillsBehind: tillsBehind.slice(0, 20),
-  };
 }

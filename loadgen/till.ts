@@ -4,12 +4,14 @@
  *
  * 1. business: at random (Poisson) times, an enrolment, a sale (some paying with points, to
  *    members of this store or of any store) or a whole-sale return, written to the chain;
- * 2. upload: whenever entries wait and nothing is in flight, the next batch (at most 500
+ * 2. upload: whenever entries wait and no request is in flight, the next batch (at most 500
  *    entries, gzip, signed; core/sync/sign.ts) to POST /v1/sync/batches. 200: the ack moves
  *    to `ackSeq`; 409 sequence_gap: resend from `expectedSeq`; anything else: back off
- *    exponentially (1 s to 60 s, full jitter) as the real uploader does, and count the code;
+ *    exponentially (1 s to 60 s, full jitter) as the real uploader does, and count the code
+ *    (while the run drains, to 2 s, so the check does not wait a minute for a till);
  * 3. feed: every `pollMs`, GET /v1/sync/changes after its cursor, page after page while pages
- *    come back full.
+ *    come back full. One request at a time per till: an upload waits for a poll and the other
+ *    way round, so an ack's latency is head office's alone.
  *
  * Answers are not verified against head office's signature (the signing scheme is changing
  * to an Ed25519 key, TILL_HQ_PUBLIC_KEY); the generator measures, it does not guard.
@@ -24,7 +26,7 @@ import type { Counter, Samples } from './stats.js';
 import { TillSim } from './till-sim.js';
 
 export const MAX_BATCH_ENTRIES = 500;
-const FEED_PAGE = 500;
+export const FEED_PAGE = 500;
 
 /** What every till reports into; the run swaps `ack` per ramp step. */
 export interface Sink {
@@ -36,6 +38,8 @@ export interface Sink {
   accepted: { n: number };
   ops: Counter;
   feed: FeedLag;
+  /** the retry back-off's ceiling: 60 s as a real till, shorter while the run drains */
+  maxBackoffMs: number;
 }
 
 /**
@@ -207,12 +211,13 @@ export class SimTill {
   private failed(key: string, now: number): void {
     this.sink.errors.add(key);
     this.failures += 1;
-    const ceiling = Math.min(60_000, 1_000 * 2 ** (this.failures - 1));
+    const ceiling = Math.min(this.sink.maxBackoffMs, 1_000 * 2 ** (this.failures - 1));
     this.retryAt = now + this.sink.rng() * ceiling;
   }
 
+  /** One request at a time per till, as the real sync cycle (upload, then feed) runs. */
   canUpload(now: number): boolean {
-    return !this.uploading && this.waiting > 0 && now >= this.retryAt;
+    return !this.busy && this.waiting > 0 && now >= this.retryAt;
   }
 
   async upload(): Promise<void> {
@@ -250,7 +255,7 @@ export class SimTill {
   }
 
   canPoll(now: number): boolean {
-    return !this.polling && now >= this.nextPollAt;
+    return !this.busy && now >= this.nextPollAt;
   }
 
   /** One feed page; `pollMs` later the next, or at once when the page came back full. */
