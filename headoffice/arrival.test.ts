@@ -1,8 +1,5 @@
 /** Batches applied together keep each its own arrival time in the ledger. */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE } from './store/sqlite.js';
 import { at, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -28,19 +25,11 @@ describe('arrival times', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect((await upload(t, A, b2)).status).toBe(200);
     await t.hq.store.settle();
-    const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-    try {
-      const rows = db.prepare('SELECT seq, received_at FROM ledger ORDER BY seq').all() as {
-        seq: number;
-        received_at: string;
-      }[];
-      const first = new Set(rows.filter((r) => r.seq <= b1.lastSeq).map((r) => r.received_at));
-      const second = new Set(rows.filter((r) => r.seq > b1.lastSeq).map((r) => r.received_at));
-      expect(first.size).toBe(1);
-      expect(second.size).toBe(1);
-      expect(([...first][0] as string) < ([...second][0] as string)).toBe(true);
-    } finally {
-      db.close();
-    }
+    const rows = await t.sql<{ seq: number; received_at: string }>('SELECT seq, received_at FROM ledger ORDER BY seq');
+    const first = new Set(rows.filter((r) => r.seq <= b1.lastSeq).map((r) => r.received_at));
+    const second = new Set(rows.filter((r) => r.seq > b1.lastSeq).map((r) => r.received_at));
+    expect(first.size).toBe(1);
+    expect(second.size).toBe(1);
+    expect(([...first][0] as string) < ([...second][0] as string)).toBe(true);
   });
 });

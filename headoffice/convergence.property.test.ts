@@ -9,15 +9,13 @@
  * action (the background timer firing). Each run is then the same sequence of events on any
  * machine, and a restart can find batches acknowledged and not applied.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { parseRuleSet } from '../core/ruleset/schema.js';
 import type { TillCredentials } from '../core/sync/sign.js';
 import { addTill } from './provision.js';
-import { APPLY_DELAY_MS, DB_FILE } from './store/sqlite.js';
+import { APPLY_DELAY_MS } from './store/sqlite.js';
 import { TillSim, at, ledgerSum, memberStates, rowCounts, startHq, upload, type TestHq } from './test-helpers.js';
 
 const MEMBERS = ['M0', 'M1', 'M2'];
@@ -132,18 +130,13 @@ async function hqWith(tills: TillSim[]): Promise<{ t: TestHq; signers: TillCrede
 
 async function snapshot(t: TestHq) {
   const c = await rowCounts(t);
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    return {
-      states: await memberStates(t),
-      counts: [c.ledger, c.sales, c.members, c.cards, c.member_state, c.inbox],
-      tills: db.prepare('SELECT till_id, ack_seq, head_hash, head_sort_ms, chain_status FROM tills ORDER BY 1').all(),
-      // Not check_note: "bonus not compared" depends on whether the member record came first.
-      sales: db.prepare('SELECT till_id, sale_id, recomputed_points, mismatch FROM sales ORDER BY 1, 2').all(),
-    };
-  } finally {
-    db.close();
-  }
+  return {
+    states: await memberStates(t),
+    counts: [c.ledger, c.sales, c.members, c.cards, c.member_state, c.inbox],
+    tills: await t.sql('SELECT till_id, ack_seq, head_hash, head_sort_ms, chain_status FROM tills ORDER BY 1'),
+    // Not check_note: "bonus not compared" depends on whether the member record came first.
+    sales: await t.sql('SELECT till_id, sale_id, recomputed_points, mismatch FROM sales ORDER BY 1, 2'),
+  };
 }
 
 describe('convergence', () => {

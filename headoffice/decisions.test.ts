@@ -4,8 +4,6 @@
  * verify like a till's and reach the tills through the change feed. Real server, real SQLite
  * file, real HTTP.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyChain } from '../core/ledger/hash.js';
 import { expiryDate } from '../core/ledger/expiry.js';
@@ -14,7 +12,6 @@ import { DEFAULT_RULE_SET } from '../core/ruleset/default.js';
 import { addDays, localDate } from '../core/time.js';
 import { HQ_TILL_ID } from './domain/decisions.js';
 import { ProvisionError, addTill } from './provision.js';
-import { DB_FILE } from './store/sqlite.js';
 import { at, changes, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 const WHO = { operatorId: 'ops-li', reason: 'goodwill after a complaint (ticket 4711)' };
@@ -25,18 +22,8 @@ let B: TillSim;
 
 useTwoTillHq((x) => ({ t, A, B } = x));
 
-/** Reads the data file through a second, read-only connection. */
-function read<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
-function hqChain() {
-  return read<LedgerRow>('SELECT * FROM ledger WHERE till_id = ? ORDER BY seq', HQ_TILL_ID).map(rowToEntry);
+async function hqChain() {
+  return (await t.sql<LedgerRow>('SELECT * FROM ledger WHERE till_id = ? ORDER BY seq', HQ_TILL_ID)).map(rowToEntry);
 }
 
 // Answers are arbitrary JSON.
@@ -57,7 +44,7 @@ describe('tier upgrade on the merged spend', () => {
     A.sale('M1', 300_000, at(1));
     await uploadAll(t, A, 100);
     await t.hq.store.settle();
-    expect(hqChain()).toEqual([]);
+    expect(await hqChain()).toEqual([]);
 
     B.sale('M1', 250_000, at(2));
     await uploadAll(t, B, 100);
@@ -65,7 +52,7 @@ describe('tier upgrade on the merged spend', () => {
     expect(bal).toMatchObject({ tier: 'silver', state: { tier: 'silver', tierRank: 1 } });
     expect(bal.includes).toEqual({ A: A.headSeq, B: B.headSeq, [HQ_TILL_ID]: 1 });
 
-    const [upgrade] = hqChain();
+    const [upgrade] = await hqChain();
     expect(upgrade).toMatchObject({
       tillId: HQ_TILL_ID,
       seq: 1,
@@ -83,7 +70,7 @@ describe('tier upgrade on the merged spend', () => {
     B.sale('M1', 10_000, at(3));
     await uploadAll(t, B, 100);
     await t.hq.store.settle();
-    expect(hqChain()).toHaveLength(1);
+    expect(await hqChain()).toHaveLength(1);
   });
 
   it('leaves a member only one till sells to to that till, which upgrades at the sale itself', async () => {
@@ -92,12 +79,12 @@ describe('tier upgrade on the merged spend', () => {
     A.sale('M1', 300_000, at(2));
     await uploadAll(t, A, 1);
     await t.hq.store.settle();
-    expect(hqChain()).toEqual([]);
+    expect(await hqChain()).toEqual([]);
     // Once a second till sells to the member, head office judges the spend of both.
     B.sale('M1', 1_000, at(3));
     await uploadAll(t, B, 100);
     expect(await lastBalance('M1')).toMatchObject({ tier: 'silver' });
-    expect(hqChain().map((e) => e.data.toTier)).toEqual(['silver']);
+    expect((await hqChain()).map((e) => e.data.toTier)).toEqual(['silver']);
   });
 
   it('one batch may lift a member two tiers at once, in one entry', async () => {
@@ -107,7 +94,7 @@ describe('tier upgrade on the merged spend', () => {
     B.sale('M1', 800_000, at(2));
     await uploadAll(t, B, 100);
     await t.hq.store.settle();
-    expect(hqChain().map((e) => e.data)).toEqual([
+    expect((await hqChain()).map((e) => e.data)).toEqual([
       { fromTier: 'ordinary', toTier: 'gold', reason: 'threshold', rank: 2 },
     ]);
   });
@@ -153,7 +140,7 @@ describe('operator adjustments', () => {
     expect(debit.body).toMatchObject({ balance: 0, entry: { seq: 2, kind: 'adjust_debit', points: 700 } });
     expect(await lastBalance('M1')).toMatchObject({ balance: 0, available: 0, includes: { [HQ_TILL_ID]: 2 } });
 
-    const acts = read<{ action: string; subject: string; operator_id: string; reason: string; detail: string }>(
+    const acts = await t.sql<{ action: string; subject: string; operator_id: string; reason: string; detail: string }>(
       'SELECT action, subject, operator_id, reason, detail FROM operator_actions ORDER BY id',
     );
     expect(acts.map((a) => [a.action, a.subject, a.operator_id, a.reason])).toEqual([
@@ -165,12 +152,12 @@ describe('operator adjustments', () => {
 
   it('refuses a debit below zero (nothing written), an unknown member and a bad request', async () => {
     await t.hq.store.settle();
-    const before = read<{ n: number }>('SELECT count(*) AS n FROM ledger')[0]?.n;
+    const before = (await t.sql<{ n: number }>('SELECT count(*) AS n FROM ledger'))[0]?.n;
     const r = await operator(t, 'POST', '/v1/members/M1/adjustments', { ...WHO, points: 501, direction: 'debit' });
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ error: { code: 'insufficient_points', field: 'points' }, available: 500 });
-    expect(read<{ n: number }>('SELECT count(*) AS n FROM ledger')[0]?.n).toBe(before);
-    expect(read('SELECT * FROM operator_actions')).toEqual([]);
+    expect((await t.sql<{ n: number }>('SELECT count(*) AS n FROM ledger'))[0]?.n).toBe(before);
+    expect(await t.sql('SELECT * FROM operator_actions')).toEqual([]);
 
     const unknown = await operator(t, 'POST', '/v1/members/NOPE/adjustments', {
       ...WHO,
@@ -211,7 +198,7 @@ describe('win-back offers by hand', () => {
 
     const dflt = await operator(t, 'POST', '/v1/members/M1/win-back', WHO);
     expect(dflt.body.winBackUntil).toBe(addDays(today(), 29)); // default programme: 30 days
-    expect(read<{ action: string }>('SELECT action FROM operator_actions').map((a) => a.action)).toEqual([
+    expect((await t.sql<{ action: string }>('SELECT action FROM operator_actions')).map((a) => a.action)).toEqual([
       'win_back',
       'win_back',
     ]);
@@ -229,12 +216,12 @@ describe("head office's chain", () => {
     await uploadAll(t, B, 100);
     await operator(t, 'POST', '/v1/members/M1/adjustments', { ...WHO, points: 5, direction: 'credit' });
     await operator(t, 'POST', '/v1/members/M1/win-back', WHO);
-    const chain = hqChain();
+    const chain = await hqChain();
     expect(chain.map((e) => e.kind)).toEqual(['tier', 'adjust_credit', 'offer']);
     expect(chain[0]?.prevHash).toBe(GENESIS_HASH);
     const v = verifyChain(chain);
     expect(v.ok).toBe(true);
-    const [row] = read<{ ack_seq: number; head_hash: string }>(
+    const [row] = await t.sql<{ ack_seq: number; head_hash: string }>(
       'SELECT ack_seq, head_hash FROM tills WHERE till_id = ?',
       HQ_TILL_ID,
     );

@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '../core/ledger/hash.js';
 import { rowToEntry, type LedgerRow } from '../core/ledger/row.js';
@@ -17,7 +16,6 @@ import { addDays, localDate } from '../core/time.js';
 import { HQ_TILL_ID } from './domain/decisions.js';
 import { addTill } from './provision.js';
 import { EOD_CHECK_MS, createHeadOffice } from './server.js';
-import { DB_FILE } from './store/sqlite.js';
 import { EOD_META_KEY } from './store/types.js';
 import {
   OPERATOR_TOKEN,
@@ -48,14 +46,8 @@ afterEach(async () => {
   await t.close();
 });
 
-function hqChain() {
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    const rows = db.prepare('SELECT * FROM ledger WHERE till_id = ? ORDER BY seq').all(HQ_TILL_ID) as LedgerRow[];
-    return rows.map(rowToEntry);
-  } finally {
-    db.close();
-  }
+async function hqChain() {
+  return (await t.sql<LedgerRow>('SELECT * FROM ledger WHERE till_id = ? ORDER BY seq', HQ_TILL_ID)).map(rowToEntry);
 }
 
 // Answers are arbitrary JSON.
@@ -77,7 +69,7 @@ describe('end-of-day run', () => {
     const r = await operator(t, 'POST', '/v1/eod'); // no body: today
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ date: today(), entries: 1, expired: { members: 1, points: 300 }, offers: 0 });
-    expect(hqChain()).toMatchObject([
+    expect(await hqChain()).toMatchObject([
       { seq: 1, memberNo: 'M1', kind: 'expire', points: 300, data: { before: today(), operator: 'eod' } },
     ]);
     const bal = await lastBalance('M1');
@@ -101,7 +93,7 @@ describe('end-of-day run', () => {
     const again = await operator(t, 'POST', '/v1/eod', { date: today() });
     expect(again.body).toMatchObject({ date: today(), entries: 0, classesChanged: 0 });
     expect(await rowCounts(t)).toEqual(counts);
-    expect(verifyChain(hqChain()).ok).toBe(true);
+    expect(verifyChain(await hqChain()).ok).toBe(true);
   });
 
   it('holds each due review: one tier down per review without spend, never more', async () => {
@@ -114,7 +106,7 @@ describe('end-of-day run', () => {
     // Gold reached in Q1 2025: the first review to judge it is 2025-06-30.
     const first = await operator(t, 'POST', '/v1/eod', { date: '2025-07-05' });
     expect(first.body).toMatchObject({ date: '2025-07-05', reviews: { held: 1, downgrades: 1 } });
-    expect(hqChain()).toMatchObject([
+    expect(await hqChain()).toMatchObject([
       {
         kind: 'tier',
         data: { fromTier: 'gold', toTier: 'silver', reason: 'review', before: '2025-06-30', rank: 1, operator: 'eod' },
@@ -126,7 +118,7 @@ describe('end-of-day run', () => {
     // Today: the next review (2025-09-30) takes Silver to Ordinary, and the lowest tier has no more.
     const later = await operator(t, 'POST', '/v1/eod', {});
     expect(later.body.reviews).toEqual({ held: 1, downgrades: 1 });
-    expect(hqChain()[1]?.data).toMatchObject({ fromTier: 'silver', toTier: 'ordinary', before: '2025-09-30' });
+    expect((await hqChain())[1]?.data).toMatchObject({ fromTier: 'silver', toTier: 'ordinary', before: '2025-09-30' });
     expect((await operator(t, 'GET', '/v1/members/M2')).body.tier).toBe('ordinary');
   });
 
@@ -158,7 +150,7 @@ describe('end-of-day run', () => {
     const r = await operator(t, 'POST', '/v1/eod', {});
     expect(r.body).toMatchObject({ offers: 1, entries: 1 });
     const until = addDays(today(), 29);
-    expect(hqChain()).toMatchObject([
+    expect(await hqChain()).toMatchObject([
       { memberNo: 'M3', kind: 'offer', data: { winBackUntil: until, operator: 'eod', note: 'dormant' } },
     ]);
     expect((await lastBalance('M3')).state.winBackUntil).toBe(until);
@@ -173,20 +165,21 @@ describe('end-of-day from the command line', () => {
     A.append('M1', 'earn', 300, at(1), { expiresOn: '2020-01-31' });
     await uploadAll(t, A, 100);
     await t.hq.store.settle();
-    const dataDir = t.dataDir;
+    const hqEnv = t.env;
     let out = '';
     await t.restart(() => {
       // The server is down meanwhile, as an operator's script would find it or not: both work.
       const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
-      const env: NodeJS.ProcessEnv = { ...process.env, HQ_DATA_DIR: dataDir };
+      const env: NodeJS.ProcessEnv = { ...process.env };
       delete env.HQ_DATABASE_URL;
+      Object.assign(env, hqEnv);
       const r = spawnSync(tsx, [join(import.meta.dirname, 'cli.ts'), 'run-eod'], { env, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       out = r.stdout;
     });
     expect(out).toContain(`end of day ${today()}`);
     expect(out).toContain('300 point(s) expired for 1');
-    expect(hqChain().map((e) => e.kind)).toEqual(['expire']);
+    expect((await hqChain()).map((e) => e.kind)).toEqual(['expire']);
   }, 60_000);
 });
 
@@ -207,7 +200,7 @@ describe('the daily timer', () => {
       const till = new TillSim(issued.tillId, issued.storeId, issued.secret);
       till.enrol('M1', at(0));
       till.append('M1', 'earn', 300, at(1), { expiresOn: '2020-01-31' });
-      await uploadAll({ hq, dataDir: '', restart: async () => {}, close: async () => {} }, till, 100);
+      await uploadAll({ hq }, till, 100);
 
       await vi.advanceTimersByTimeAsync(EOD_CHECK_MS);
       expect(await hq.store.getMeta(EOD_META_KEY)).toBeNull();

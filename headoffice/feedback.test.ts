@@ -3,13 +3,11 @@
  * it (and brings it once), a viewer may not read the member's words, an analyst lists, assigns
  * and closes it in their own name only, and each action is kept in operator_actions.
  */
-import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../core/ledger/hash.js';
 import type { FeedbackRecord } from '../core/sync/protocol.js';
-import { DB_FILE } from './store/sqlite.js';
 import { provision, startHq, upload, type Answer, type TestHq, type TillSim } from './test-helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -33,7 +31,7 @@ function addOperator(id: string, role: string): string {
   const out = execFileSync(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-operator', '--id', id, '--role', role],
-    { cwd: ROOT, env: { ...process.env, HQ_DATA_DIR: t.dataDir }, stdio: ['ignore', 'pipe', 'ignore'] },
+    { cwd: ROOT, env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'ignore'] },
   ).toString();
   return /^OPERATOR_TOKEN=(\S+)$/m.exec(out)?.[1] ?? '';
 }
@@ -99,21 +97,14 @@ describe('feedback at head office', () => {
     expect(closed.body).toMatchObject({ status: 'closed', feedback: { closedBy: 'a.qian', closeNote: '已退差价' } });
     expect((await call(analyst, 'GET', '/v1/feedback?status=closed')).body.feedback).toHaveLength(1);
 
-    const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-    try {
-      const rows = db
-        .prepare(
-          "SELECT action, operator_id AS op, detail FROM operator_actions WHERE action LIKE 'feedback_%' ORDER BY id",
-        )
-        .all();
-      expect(rows).toEqual([
-        { action: 'feedback_assign', op: 'a.qian', detail: 'cs.li' },
-        { action: 'feedback_close', op: 'a.qian', detail: null },
-      ]);
-      // The note is not kept in clear anywhere in the action.
-      expect(JSON.stringify(db.prepare('SELECT * FROM operator_actions').all())).not.toContain('已退差价');
-    } finally {
-      db.close();
-    }
+    const rows = await t.sql(
+      "SELECT action, operator_id AS op, detail FROM operator_actions WHERE action LIKE 'feedback_%' ORDER BY id",
+    );
+    expect(rows).toEqual([
+      { action: 'feedback_assign', op: 'a.qian', detail: 'cs.li' },
+      { action: 'feedback_close', op: 'a.qian', detail: null },
+    ]);
+    // The note is not kept in clear anywhere in the action.
+    expect(JSON.stringify(await t.sql('SELECT * FROM operator_actions'))).not.toContain('已退差价');
   });
 });

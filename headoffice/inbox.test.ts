@@ -12,14 +12,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signedPoints, type LedgerEntry } from '../core/ledger/entry.js';
 import { signEntry } from '../core/ledger/hash.js';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { createLogger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
-import { APPLY_DELAY_MS, DB_FILE } from './store/sqlite.js';
+import { APPLY_DELAY_MS } from './store/sqlite.js';
 import {
   at,
   changes,
@@ -29,6 +28,7 @@ import {
   provision,
   rowCounts,
   startHq,
+  testStore,
   upload,
   type TestHq,
   type TillSim,
@@ -65,47 +65,23 @@ function history(): void {
   A.bonus('M3', 5, at(19));
 }
 
-/** The background apply, when setTimeout is faked: what the store's timer would do by now. */
-function tick(): void {
+/**
+ * The background apply, when setTimeout is faked: what the store's timer would do by now. On
+ * SQLite the timer's apply is done when advancing returns; on PostgreSQL it runs on, so wait for it.
+ */
+async function tick(): Promise<void> {
   vi.advanceTimersByTime(APPLY_DELAY_MS);
-}
-
-function readOnly<T>(fn: (db: Database.Database) => T): T {
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-function readWrite<T>(fn: (db: Database.Database) => T): T {
-  const db = new Database(join(t.dataDir, DB_FILE));
-  db.pragma('busy_timeout = 5000');
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
+  if (testStore() === 'postgres') await t.hq.store.settle();
 }
 
 /** Inbox rows as stored, through a second connection: applies nothing (unlike rowCounts). */
-function inbox(): { tillId: string; firstSeq: number; lastSeq: number }[] {
-  return readOnly(
-    (db) =>
-      db
-        .prepare('SELECT till_id AS tillId, first_seq AS firstSeq, last_seq AS lastSeq FROM inbox ORDER BY id')
-        .all() as {
-        tillId: string;
-        firstSeq: number;
-        lastSeq: number;
-      }[],
-  );
+async function inbox(): Promise<{ tillId: string; firstSeq: number; lastSeq: number }[]> {
+  return t.sql('SELECT till_id AS "tillId", first_seq AS "firstSeq", last_seq AS "lastSeq" FROM inbox ORDER BY id');
 }
 
 /** Ledger rows as stored, applying nothing. */
-function ledgerRows(): number {
-  return readOnly((db) => (db.prepare('SELECT count(*) AS n FROM ledger').get() as { n: number }).n);
+async function ledgerRows(): Promise<number> {
+  return (await t.sql<{ n: number }>('SELECT count(*) AS n FROM ledger'))[0]?.n ?? 0;
 }
 
 async function health(): Promise<{
@@ -213,13 +189,13 @@ describe('accepted batches held back (background apply only when the clock is ad
         sent.push({ tillId: 'B', firstSeq: b.firstSeq, lastSeq: b.lastSeq });
       }
     }
-    expect(inbox()).toEqual(sent);
-    expect(ledgerRows()).toBe(0);
+    expect(await inbox()).toEqual(sent);
+    expect(await ledgerRows()).toBe(0);
 
-    await t.restart(() => {
+    await t.restart(async () => {
       // Closed: what the first run acknowledged is in the file, and none of it is applied.
-      expect(inbox()).toEqual(sent);
-      expect(ledgerRows()).toBe(0);
+      expect(await inbox()).toEqual(sent);
+      expect(await ledgerRows()).toBe(0);
     });
     expect((await health()).inbox).toMatchObject({ batches: 0, entries: 0, failing: false });
     await expectHolds();
@@ -240,10 +216,13 @@ describe('accepted batches held back (background apply only when the clock is ad
     for (const b of A.batches(5)) await ok(A, b);
     await ok(B, B.batch(1));
     await t.restart(async () => {
-      expect(inbox()).toHaveLength(4);
+      expect(await inbox()).toHaveLength(4);
       vi.useRealTimers();
       // As the CLI opens it: no server, no read; the store's own timer applies the backlog.
-      const store = await openHeadOfficeStore({ dataDir: t.dataDir }, createLogger({ file: null, stderr: false }));
+      const store = await openHeadOfficeStore(
+        { dataDir: t.dataDir, databaseUrl: t.env.HQ_DATABASE_URL ?? null },
+        createLogger({ file: null, stderr: false }),
+      );
       try {
         expect((await store.backlog()).batches).toBe(4);
         const deadline = Date.now() + 5_000;
@@ -260,7 +239,7 @@ describe('accepted batches held back (background apply only when the clock is ad
       } finally {
         await store.close();
       }
-      expect(ledgerRows()).toBe(A.headSeq + B.headSeq);
+      expect(await ledgerRows()).toBe(A.headSeq + B.headSeq);
     });
     await expectHolds();
   });
@@ -269,12 +248,12 @@ describe('accepted batches held back (background apply only when the clock is ad
     const [a1, a2, a3, a4, a5, a6] = A.batches(2);
     if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6) throw new Error('history gives A at least 12 entries');
     await ok(A, a1);
-    tick();
-    expect(ledgerRows()).toBe(a1.lastSeq);
+    await tick();
+    expect(await ledgerRows()).toBe(a1.lastSeq);
     await ok(A, a2);
     await ok(A, a3);
     await ok(B, B.batch(1, 4));
-    expect(inbox()).toHaveLength(3);
+    expect(await inbox()).toHaveLength(3);
 
     // The last accepted batch again: nothing new, acknowledged at the accepted head.
     expect(await ok(A, a3)).toEqual({
@@ -284,7 +263,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     });
     // An earlier one: still the head counting every accepted batch.
     expect(await ok(A, a2)).toMatchObject({ status: 'duplicate', ackSeq: a3.lastSeq });
-    expect(inbox()).toHaveLength(0);
+    expect(await inbox()).toHaveLength(0);
     await expectHolds(
       new Map([
         [A, a3.lastSeq],
@@ -295,7 +274,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     // Overlapping accepted rows and carrying new entries: only the new tail is applied.
     await ok(A, a4);
     await ok(B, B.batch(5, 6));
-    expect(inbox()).toHaveLength(2);
+    expect(await inbox()).toHaveLength(2);
     expect(await ok(A, A.batch(a3.firstSeq, a5.lastSeq))).toEqual({
       status: 'applied',
       ackSeq: a5.lastSeq,
@@ -304,11 +283,11 @@ describe('accepted batches held back (background apply only when the clock is ad
     // B's accepted batch starts where B's applied chain ends: resent with more, it applies the rest once.
     await ok(A, a6);
     expect(await ok(B, B.batch(5))).toMatchObject({ status: 'applied', ackSeq: B.headSeq });
-    expect(inbox()).toHaveLength(0);
+    expect(await inbox()).toHaveLength(0);
     // Records only (a member's card blocked) while A's batch waits: applied after it, once.
     A.append('M1', 'bonus', 7, at(40));
     await ok(A, A.batch(a6.lastSeq + 1));
-    expect(inbox()).toHaveLength(1);
+    expect(await inbox()).toHaveLength(1);
     const m1 = A.batch(1).members?.[0];
     if (!m1) throw new Error('M1 was enrolled in batch 1');
     const blocked = {
@@ -334,18 +313,18 @@ describe('accepted batches held back (background apply only when the clock is ad
     const [a1, a2, a3, a4, a5] = A.batches(3);
     if (!a1 || !a2 || !a3 || !a4 || !a5) throw new Error('history gives A 14 entries');
     await ok(A, a1);
-    tick();
+    await tick();
     await ok(A, a2);
     await ok(A, a3);
     await ok(B, B.batch(1, 2));
-    expect(inbox()).toHaveLength(3);
+    expect(await inbox()).toHaveLength(3);
 
     const gap = await upload(t, A, a5);
     expect(gap.status).toBe(409);
     expect(gap.body).toMatchObject({ error: { code: 'sequence_gap' }, expectedSeq: a3.lastSeq + 1 });
     // B's view is its own: its gap counts its accepted batch, not A's.
     await ok(B, B.batch(3, 4));
-    expect(inbox()).toHaveLength(1);
+    expect(await inbox()).toHaveLength(1);
     expect((await upload(t, B, B.batch(7))).body).toMatchObject({ expectedSeq: 5 });
     // Refusing the gap lost nothing accepted and applied nothing of the refused batch.
     await expectHolds(
@@ -366,11 +345,11 @@ describe('accepted batches held back (background apply only when the clock is ad
     const [a1, a2, a3, a4, a5] = A.batches(3);
     if (!a1 || !a2 || !a3 || !a4 || !a5) throw new Error('history gives A 14 entries');
     await ok(A, a1);
-    tick();
+    await tick();
     await ok(A, a2);
     await ok(B, B.batch(1, 3));
     await ok(A, a3);
-    expect(inbox()).toHaveLength(3);
+    expect(await inbox()).toHaveLength(3);
 
     // Continues the accepted head exactly, but one entry's points changed without a new hash.
     const forged = { ...a4, entries: a4.entries.map((e, i) => (i === 1 ? { ...e, points: e.points + 1000 } : e)) };
@@ -390,7 +369,7 @@ describe('accepted batches held back (background apply only when the clock is ad
 
     // A rewrite of an accepted, unapplied batch, re-signed so that it verifies on its own.
     await ok(A, a4);
-    expect(inbox()).toHaveLength(1);
+    expect(await inbox()).toHaveLength(1);
     const rewritten: LedgerEntry[] = [];
     for (const e of a4.entries) {
       const { hash: _hash, ...rest } = e;
@@ -419,18 +398,16 @@ describe('accepted batches held back (background apply only when the clock is ad
     if (!a1 || !a2 || !a3 || !a4) throw new Error('history gives A 14 entries');
     await ok(A, a1);
     await ok(B, B.batch(1, 4));
-    tick();
-    expect(ledgerRows()).toBe(a1.lastSeq + 4);
+    await tick();
+    expect(await ledgerRows()).toBe(a1.lastSeq + 4);
     await ok(A, a2);
     // The row as stored, then a corruption no code path writes: the (encrypted) body no longer opens.
-    const original = readWrite((db) => {
-      const row = db.prepare('SELECT id, body_enc FROM inbox').get() as { id: number; body_enc: Buffer };
-      db.prepare("UPDATE inbox SET body_enc = X'00' WHERE id = ?").run(row.id);
-      return row;
-    });
+    const [original] = await t.sql<{ id: number; body_enc: Buffer }>('SELECT id, body_enc FROM inbox');
+    if (!original) throw new Error('one row waits');
+    await t.exec('UPDATE inbox SET body_enc = ? WHERE id = ?', Buffer.from([0]), original.id);
     expect((await health()).inbox).toMatchObject({ batches: 1, entries: a2.entries.length, failing: false });
 
-    tick();
+    await tick();
     const h = await health();
     expect(h.status).toBe(200);
     expect(h.inbox).toMatchObject({ batches: 1, entries: a2.entries.length, failing: true });
@@ -462,7 +439,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect((await health()).inbox).toMatchObject({ batches: 1, stuckTills: ['A'] });
 
     // Repaired, the kept row is applied by the next read, once.
-    readWrite((db) => db.prepare('UPDATE inbox SET body_enc = ? WHERE id = ?').run(original.body_enc, original.id));
+    await t.exec('UPDATE inbox SET body_enc = ? WHERE id = ?', original.body_enc, original.id);
     expect((await tillView('A')).ackSeq).toBe(a2.lastSeq);
     expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await expectHolds(
@@ -481,19 +458,17 @@ describe('accepted batches held back (background apply only when the clock is ad
     const [a1, a2, a3, a4] = A.batches(4);
     if (!a1 || !a2 || !a3 || !a4) throw new Error('history gives A 14 entries');
     await ok(A, a1);
-    tick();
+    await tick();
     await ok(A, a2);
     await ok(B, B.batch(1, 5));
     await ok(A, a3);
     let original: Buffer | null = null;
-    await t.restart(() => {
-      expect(inbox()).toHaveLength(3);
-      readWrite((db) => {
-        original = (
-          db.prepare('SELECT body_enc FROM inbox WHERE id = (SELECT min(id) FROM inbox)').get() as { body_enc: Buffer }
-        ).body_enc;
-        db.prepare("UPDATE inbox SET body_enc = X'00' WHERE id = (SELECT min(id) FROM inbox)").run();
-      });
+    await t.restart(async () => {
+      expect(await inbox()).toHaveLength(3);
+      original =
+        (await t.sql<{ body_enc: Buffer }>('SELECT body_enc FROM inbox WHERE id = (SELECT min(id) FROM inbox)'))[0]
+          ?.body_enc ?? null;
+      await t.exec('UPDATE inbox SET body_enc = ? WHERE id = (SELECT min(id) FROM inbox)', Buffer.from([0]));
     });
     // Starting tried (and failed) to apply A's rows: they wait, health says so, reads answer,
     // and till B, which has nothing to do with it, is applied all the same.
@@ -522,10 +497,8 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect((await health()).inbox).toMatchObject({ batches: 2, failing: true });
     expect(logEvents('inbox_apply_failed')).toHaveLength(1);
 
-    await t.restart(() => {
-      readWrite((db) =>
-        db.prepare('UPDATE inbox SET body_enc = ? WHERE id = (SELECT min(id) FROM inbox)').run(original),
-      );
+    await t.restart(async () => {
+      await t.exec('UPDATE inbox SET body_enc = ? WHERE id = (SELECT min(id) FROM inbox)', original);
     });
     expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await ok(A, a4);
@@ -584,10 +557,10 @@ describe('accepted batches held back (background apply only when the clock is ad
       const b = batches[i];
       if (!b) throw new Error('one batch per read');
       await ok(A, b);
-      expect(inbox(), name).toHaveLength(1);
+      expect(await inbox(), name).toHaveLength(1);
       await read(b.lastSeq);
-      expect(inbox(), name).toHaveLength(0);
-      expect(ledgerRows(), name).toBe(b.lastSeq);
+      expect(await inbox(), name).toHaveLength(0);
+      expect(await ledgerRows(), name).toBe(b.lastSeq);
     }
   });
 
@@ -604,9 +577,9 @@ describe('accepted batches held back (background apply only when the clock is ad
     const oldest = h.inbox.oldestReceivedAt as string;
     expect(oldest >= before && oldest <= after).toBe(true);
     // Health itself applies nothing.
-    expect(inbox()).toHaveLength(3);
+    expect(await inbox()).toHaveLength(3);
 
-    tick();
+    await tick();
     expect((await health()).inbox).toEqual(EMPTY_INBOX);
     await expectHolds(
       new Map([
@@ -634,7 +607,7 @@ describe('accepted batches with the real clock', () => {
       h = await health();
     }
     expect(h.inbox).toEqual(EMPTY_INBOX);
-    expect(ledgerRows()).toBe(A.headSeq + B.headSeq);
+    expect(await ledgerRows()).toBe(A.headSeq + B.headSeq);
     await expectHolds();
   });
 

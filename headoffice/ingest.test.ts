@@ -4,8 +4,6 @@
  * it to the slow definitions: whatever the batch cuts, wherever sale records travel, and
  * whenever the caches are lost, every table ends as when each chain arrives in one batch.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lowestTier } from '../core/engine/tiers.js';
@@ -20,7 +18,7 @@ import { checkSale } from './domain/recompute.js';
 import { RecentCache, dropIngestCaches } from './store/cache.js';
 import { rowToEntry, type LedgerRow } from './store/rows.js';
 import { stateJson } from './store/memberstate.js';
-import { DB_FILE, type SqliteHqStore } from './store/sqlite.js';
+import type { StepHqStore } from './store/step-store.js';
 import { at, operator, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
 /**
@@ -44,7 +42,7 @@ async function uploadCut(
   if (ahead.length > 0) {
     expect((await upload(t, till, { ...till.batch(from, from - 1), sales: ahead })).status).toBe(200);
   }
-  if (c.forget > 0) forget(t, c.forget === 2);
+  if (c.forget > 0) await forget(t, c.forget === 2);
   const withBody = c.records === 2 ? [] : records.filter((r) => !ahead.includes(r));
   expect((await upload(t, till, { ...body, sales: withBody })).status).toBe(200);
   if (c.records === 2) {
@@ -170,38 +168,26 @@ async function tables(
   t: TestHq,
 ): Promise<{ sales: unknown[]; states: unknown[]; includes: unknown[]; cases: unknown[] }> {
   await t.hq.store.settle();
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    const read = (sql: string): unknown[] => db.prepare(sql).all();
-    return {
-      sales: read(
-        `SELECT till_id, sale_id, recomputed_points, recomputed_bonus, mismatch, check_note FROM sales
-         ORDER BY till_id, sale_id`,
-      ),
-      states: read('SELECT member_no, balance, tier, state FROM member_state ORDER BY member_no'),
-      includes: read('SELECT member_no, includes FROM member_state WHERE includes IS NOT NULL ORDER BY member_no'),
-      cases: read('SELECT member_no, tills, points, trigger_till, trigger_seq FROM cases ORDER BY id'),
-    };
-  } finally {
-    db.close();
-  }
+  return {
+    sales: await t.sql(
+      `SELECT till_id, sale_id, recomputed_points, recomputed_bonus, mismatch, check_note FROM sales
+       ORDER BY till_id, sale_id`,
+    ),
+    states: await t.sql('SELECT member_no, balance, tier, state FROM member_state ORDER BY member_no'),
+    includes: await t.sql('SELECT member_no, includes FROM member_state WHERE includes IS NOT NULL ORDER BY member_no'),
+    cases: await t.sql('SELECT member_no, tills, points, trigger_till, trigger_seq FROM cases ORDER BY id'),
+  };
 }
 
 /** The entries of head office's own chain (store/decisions.ts), with their merge keys. */
-function headOfficeEntries(t: TestHq): HqEntry[] {
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    return (db.prepare('SELECT * FROM ledger WHERE till_id = ?').all(HQ_TILL_ID) as LedgerRow[]).map(rowToEntry);
-  } finally {
-    db.close();
-  }
+async function headOfficeEntries(t: TestHq): Promise<HqEntry[]> {
+  return (await t.sql<LedgerRow>('SELECT * FROM ledger WHERE till_id = ?', HQ_TILL_ID)).map(rowToEntry);
 }
 
-function forget(t: TestHq, olderRows: boolean): void {
-  const store = t.hq.store as SqliteHqStore;
+async function forget(t: TestHq, olderRows: boolean): Promise<void> {
   // As after a restart (and, with olderRows, on rows written before `includes` existed).
-  if (olderRows) store.db.prepare('UPDATE member_state SET includes = NULL').run();
-  dropIngestCaches(store.tx);
+  if (olderRows) await t.exec('UPDATE member_state SET includes = NULL');
+  dropIngestCaches((t.hq.store as StepHqStore).tx);
 }
 
 describe('incremental ingest', () => {
@@ -398,9 +384,10 @@ describe('members whose entries are all one till’s', () => {
             expect(got.sales).toEqual(wantSales);
 
             // Head office's own entries (upgrades on the spend of both tills) are part of the merged ledger.
-            const merged = [...tills.flatMap((till) => withSortKeys(till.entries, 0)), ...headOfficeEntries(t)].sort(
-              compareKeys,
-            );
+            const merged = [
+              ...tills.flatMap((till) => withSortKeys(till.entries, 0)),
+              ...(await headOfficeEntries(t)),
+            ].sort(compareKeys);
             const wantStates = [...new Set(merged.map((e) => e.memberNo))].sort().map((m) => {
               const state = foldHq(
                 emptyState(m, renamed ? 'basic' : firstTier),

@@ -3,11 +3,8 @@
  * office received it, or recorded (by the till's word) after head office received it, is flagged
  * in the sale check; a sale a few days late is not.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { operator, provision, startHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
-import { DB_FILE } from './store/sqlite.js';
 
 let t: TestHq;
 let till: TillSim;
@@ -24,17 +21,10 @@ const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toI
 
 async function notes(): Promise<Record<string, { note: string; mismatch: number }>> {
   await t.hq.store.settle();
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    const rows = db.prepare('SELECT sale_id, check_note, mismatch FROM sales').all() as {
-      sale_id: string;
-      check_note: string;
-      mismatch: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.sale_id, { note: r.check_note, mismatch: r.mismatch }]));
-  } finally {
-    db.close();
-  }
+  const rows = await t.sql<{ sale_id: string; check_note: string; mismatch: number }>(
+    'SELECT sale_id, check_note, mismatch FROM sales',
+  );
+  return Object.fromEntries(rows.map((r) => [r.sale_id, { note: r.check_note, mismatch: r.mismatch }]));
 }
 
 describe('late and future-dated sales (finding 3)', () => {

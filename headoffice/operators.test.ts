@@ -28,7 +28,7 @@ function addOperator(id: string, role: string): string {
   const out = execFileSync(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-operator', '--id', id, '--role', role],
-    { cwd: ROOT, env: { ...process.env, HQ_DATA_DIR: t.dataDir }, stdio: ['ignore', 'pipe', 'ignore'] },
+    { cwd: ROOT, env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'ignore'] },
   ).toString();
   const m = /^OPERATOR_TOKEN=(\S+)$/m.exec(out);
   if (!m) throw new Error(`no token in ${out}`);
@@ -96,7 +96,7 @@ describe('rotating and revoking an operator (issue 11, item 7)', () => {
   function cli(args: string[]): string {
     return execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, HQ_DATA_DIR: t.dataDir },
+      env: { ...process.env, ...t.env },
       stdio: ['ignore', 'pipe', 'ignore'],
     }).toString();
   }

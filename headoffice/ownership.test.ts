@@ -4,13 +4,10 @@
  * member's own store; head office dates changes itself; the rest is refused with a reason on the
  * till's row of GET /v1/tills. Ends with a fuzz test of the batch endpoint with a valid credential.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../core/ledger/hash.js';
 import type { MemberUpsert } from '../core/sync/protocol.js';
-import { DB_FILE } from './store/sqlite.js';
 import { at, operator, provision, startHq, upload, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -127,7 +124,7 @@ describe('member ownership (finding 1)', () => {
     await upload(t, s2, recordsOnly(s2, [blocked]));
     expect(await cards('M0000003')).toEqual([expect.objectContaining({ status: 'blocked' })]);
     expect((await tillRow('S2-T1')).refusedChanges).toBe(0);
-    expect(cardRow('NFC-M0000003')).toMatchObject({ changed_by: 'S2-007', source_till: 'S2-T1' });
+    expect(await cardRow('NFC-M0000003')).toMatchObject({ changed_by: 'S2-007', source_till: 'S2-T1' });
   });
 
   it('refuses a card block or unblock without a staff id, with the reason on the till row; with one it applies', async () => {
@@ -144,7 +141,10 @@ describe('member ownership (finding 1)', () => {
     const byStaff = { ...m, cards: [{ ...card, status: 'blocked' as const, changedAt: at(11), staffId: 'S1-sup' }] };
     await upload(t, s1, recordsOnly(s1, [byStaff]));
     expect(await cards('M0000004')).toEqual([expect.objectContaining({ status: 'blocked' })]);
-    expect(cardRow(card.code)).toMatchObject({ changed_by: 'S1-sup', changed_at: new Date(at(11)).toISOString() });
+    expect(await cardRow(card.code)).toMatchObject({
+      changed_by: 'S1-sup',
+      changed_at: new Date(at(11)).toISOString(),
+    });
 
     // An unblock dated after the block, still without a staff id: refused, the card stays blocked.
     const unblock = { ...m, cards: [{ ...card, status: 'active' as const, changedAt: at(12) }] };
@@ -169,13 +169,8 @@ describe('member ownership (finding 1)', () => {
 });
 
 /** Head office's row of a card, read from its database (the staff id is not in the operator API). */
-function cardRow(code: string): Record<string, unknown> | undefined {
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    return db.prepare('SELECT * FROM cards WHERE code = ?').get(code) as Record<string, unknown> | undefined;
-  } finally {
-    db.close();
-  }
+async function cardRow(code: string): Promise<Record<string, unknown> | undefined> {
+  return (await t.sql('SELECT * FROM cards WHERE code = ?', code))[0];
 }
 
 describe('fuzz: a valid till credential never changes another store (finding 1)', () => {

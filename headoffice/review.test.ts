@@ -2,10 +2,7 @@
  * Review actions at head office: closing a double-spend case and clearing a till's
  * broken-chain flag, each attributed to an operator with a reason and kept.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DB_FILE } from './store/sqlite.js';
 import { at, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 const WHO = { operatorId: 'ops-qian', reason: 'member repaid at store S2' };
@@ -16,15 +13,10 @@ let B: TillSim;
 
 useTwoTillHq((x) => ({ t, A, B } = x));
 
-function actions(): { action: string; subject: string; operator_id: string; reason: string; detail: string | null }[] {
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    return db
-      .prepare('SELECT action, subject, operator_id, reason, detail FROM operator_actions ORDER BY id')
-      .all() as ReturnType<typeof actions>;
-  } finally {
-    db.close();
-  }
+async function actions(): Promise<
+  { action: string; subject: string; operator_id: string; reason: string; detail: string | null }[]
+> {
+  return t.sql('SELECT action, subject, operator_id, reason, detail FROM operator_actions ORDER BY id');
 }
 
 describe('double-spend cases', () => {
@@ -48,7 +40,7 @@ describe('double-spend cases', () => {
     const after = (await operator(t, 'GET', '/v1/reports/summary')).body;
     expect(after.doubleSpendCases[0]).toMatchObject({ status: 'closed', closedBy: 'ops-qian', resolution: WHO.reason });
     expect((await operator(t, 'GET', '/v1/members/M1')).body.ledgerBalance).toBe(-600);
-    expect(actions()).toEqual([
+    expect(await actions()).toEqual([
       { action: 'close_case', subject: String(id), operator_id: 'ops-qian', reason: WHO.reason, detail: null },
     ]);
   });
@@ -87,7 +79,7 @@ describe('broken-chain flag', () => {
     });
     expect((await operator(t, 'POST', '/v1/tills/A/chain/clear', WHO)).body.status).toBe('not_broken');
     expect((await operator(t, 'POST', '/v1/tills/NOPE/chain/clear', WHO)).body.error.code).toBe('unknown_till');
-    expect(actions()).toEqual([
+    expect(await actions()).toEqual([
       expect.objectContaining({ action: 'clear_chain', subject: 'A', detail: flagged.chainError }),
     ]);
   });

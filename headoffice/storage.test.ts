@@ -1,7 +1,9 @@
 /**
  * A full disk at head office: the upload that cannot be written is refused with 507
  * storage_full and leaves nothing behind, what was acknowledged before stays, and once there
- * is room again the till's resends bring everything in exactly once.
+ * is room again the till's resends bring everything in exactly once. On SQLite the file stops
+ * growing (max_page_count); on PostgreSQL every table but meta refuses writes with SQLSTATE
+ * 53100 disk_full (a statement trigger), as the server does when its disk is full.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteHqStore } from './store/sqlite.js';
@@ -12,6 +14,7 @@ import {
   provision,
   rowCounts,
   startHq,
+  testStore,
   upload,
   type TestHq,
   type TillSim,
@@ -29,6 +32,33 @@ afterEach(async () => {
   await t.close();
 });
 
+/** The database stops taking writes, as on a full disk; `free` makes room again. */
+async function fillDisk(t: TestHq): Promise<{ free(): Promise<void> }> {
+  if (testStore() === 'postgres') {
+    await t.exec(
+      `CREATE FUNCTION hq_test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $f$
+       BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $f$`,
+    );
+    await t.exec(
+      `DO $d$ DECLARE r record; BEGIN
+         FOR r IN SELECT table_name FROM information_schema.tables
+                  WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'meta' LOOP
+           EXECUTE format('CREATE TRIGGER hq_test_disk_full BEFORE INSERT OR UPDATE ON %I
+                           FOR EACH STATEMENT EXECUTE FUNCTION hq_test_disk_full()', r.table_name);
+         END LOOP; END $d$`,
+    );
+    return { free: () => t.exec('DROP FUNCTION hq_test_disk_full() CASCADE').then(() => undefined) };
+  }
+  const db = (t.hq.store as SqliteHqStore).db;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+  return {
+    async free() {
+      db.pragma('max_page_count = 1073741823');
+    },
+  };
+}
+
 describe('a full disk at head office', () => {
   it('answers 507, keeps what it acknowledged, and takes the resends once there is room', async () => {
     for (let m = 0; m < 20; m++) A.enrol(`M${m}`, at(m));
@@ -37,9 +67,7 @@ describe('a full disk at head office', () => {
     expect((await upload(t, A, batches[0])).status).toBe(200);
     await t.hq.store.settle();
 
-    const db = (t.hq.store as SqliteHqStore).db;
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const disk = await fillDisk(t);
     let acked = 1;
     let refused: { status: number; body: { error: { code: string } } } | null = null;
     for (let i = 1; i < batches.length && !refused; i++) {
@@ -58,7 +86,7 @@ describe('a full disk at head office', () => {
     };
     if (health.inbox.batches > 0) expect(health.inbox.failing).toBe(true);
 
-    db.pragma('max_page_count = 1073741823');
+    await disk.free();
     // The till resends from what head office says it holds; everything lands once.
     for (const b of batches) expect((await upload(t, A, b)).status).toBe(200);
     await t.hq.store.settle();

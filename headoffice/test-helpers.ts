@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { signedPoints } from '../core/ledger/entry.js';
 import type { RuleSet } from '../core/ruleset/schema.js';
 import { SealedChangesResponse, SYNC_PATHS } from '../core/sync/protocol.js';
@@ -17,7 +18,9 @@ import { signRequest, type TillCredentials } from '../core/sync/sign.js';
 import { TillSim } from '../loadgen/till-sim.js';
 import { addTill } from './provision.js';
 import { createHeadOffice, type HeadOffice, type HeadOfficeOptions } from './server.js';
+import { WRITER_LOCK } from './store/pg.js';
 import { DB_FILE } from './store/sqlite.js';
+import { pgTypes, toPgText } from '../storage/sql-pg.js';
 import { createTestDatabase } from '../test/pg/cluster.js';
 
 /** The till simulator moved to loadgen/till-sim.ts (the load generator drives it too). */
@@ -29,6 +32,25 @@ export interface TestHq {
   /** the running head office; after restart() a new one on the same data dir (url and port may differ) */
   hq: HeadOffice;
   dataDir: string;
+  /**
+   * The environment of a `headoffice/cli.ts` child on this head office's data: HQ_DATA_DIR,
+   * and on PostgreSQL HQ_DATABASE_URL (on SQLite HQ_DATABASE_URL is left out: remove an
+   * inherited one before spreading this).
+   */
+  env: Record<string, string>;
+  /**
+   * Rows of a query on the store's database through a second connection, as another process
+   * sees them (`?` placeholders; on SQLite a read-only connection to the file, on PostgreSQL a
+   * pg client with int8/numeric as numbers). Applies nothing: call `hq.store.settle()` first
+   * to read what was applied.
+   */
+  sql<T = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<T[]>;
+  /**
+   * A write through a second connection, as another process would make it; resolves to the
+   * rows changed. On PostgreSQL it holds the writer lock and leaves a new writer token, so the
+   * running store drops its caches as SQLite's `PRAGMA data_version` makes it do there.
+   */
+  exec(text: string, ...params: unknown[]): Promise<number>;
   /**
    * Closes the running head office without deleting its data dir, runs `between` (if given)
    * while none runs, e.g. to edit the database file, and starts a new one with the same options.
@@ -61,9 +83,13 @@ export async function startHq(): Promise<TestHq> {
   };
   // null while none runs: between a restart's close and start, or when starting again failed
   let running: HeadOffice | null = await createHeadOffice(opts);
+  const direct = database ? pgAccess(database.url) : sqliteAccess(join(dataDir, DB_FILE));
   const t: TestHq = {
     hq: running,
     dataDir,
+    env: { HQ_DATA_DIR: dataDir, ...(database ? { HQ_DATABASE_URL: database.url } : {}) },
+    sql: direct.sql,
+    exec: direct.exec,
     async restart(between) {
       if (running) {
         const old = running;
@@ -83,11 +109,79 @@ export async function startHq(): Promise<TestHq> {
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        await direct.close();
         await database?.drop();
       }
     },
   };
   return t;
+}
+
+interface DirectAccess {
+  sql<T>(text: string, ...params: unknown[]): Promise<T[]>;
+  exec(text: string, ...params: unknown[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A connection per call to the SQLite file (read-only for reads), as the tests opened it before. */
+function sqliteAccess(file: string): DirectAccess {
+  return {
+    async sql<T>(text: string, ...params: unknown[]) {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare(text).all(...params) as T[];
+      } finally {
+        db.close();
+      }
+    },
+    async exec(text, ...params) {
+      const db = new Database(file);
+      db.pragma('busy_timeout = 5000');
+      try {
+        return db.prepare(text).run(...params).changes;
+      } finally {
+        db.close();
+      }
+    },
+    async close() {},
+  };
+}
+
+/** A small pool on the test database; the database outlives restarts, so the pool does too. */
+function pgAccess(url: string): DirectAccess {
+  let pool: pg.Pool | null = null;
+  const open = (): pg.Pool =>
+    (pool ??= new pg.Pool({ connectionString: url, max: 2, types: pgTypes as pg.CustomTypesConfig }));
+  const bytes = (v: unknown): unknown => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v);
+  return {
+    async sql<T>(text: string, ...params: unknown[]) {
+      const r = await open().query(toPgText(text).text, params.map(bytes));
+      return r.rows as T[];
+    },
+    async exec(text, ...params) {
+      const c = await open().connect();
+      try {
+        await c.query('BEGIN');
+        await c.query(`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`);
+        const r = await c.query(toPgText(text).text, params.map(bytes));
+        await c.query(
+          "INSERT INTO meta (key, value) VALUES ('writer', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          [`test:${Date.now()}:${Math.random()}`],
+        );
+        await c.query('COMMIT');
+        return r.rowCount ?? 0;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        c.release();
+      }
+    },
+    async close() {
+      await pool?.end();
+      pool = null;
+    },
+  };
 }
 
 /**
@@ -183,22 +277,21 @@ export async function operator(t: Pick<TestHq, 'hq'>, method: string, path: stri
   );
 }
 
-/** Row counts of every table, read through a second, read-only connection to the real file. */
+/** Row counts of every table, read through a second connection to the real database. */
 export async function rowCounts(t: TestHq): Promise<Record<string, number>> {
   await t.hq.store.settle();
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    const tables = (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
-        name: string;
-      }[]
-    ).map((r) => r.name);
-    return Object.fromEntries(
-      tables.map((n) => [n, (db.prepare(`SELECT count(*) AS n FROM "${n}"`).get() as { n: number }).n]),
-    );
-  } finally {
-    db.close();
-  }
+  const tables = (
+    testStore() === 'postgres'
+      ? await t.sql<{ name: string }>(
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+        )
+      : await t.sql<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+  ).map((r) => r.name);
+  const counts: Record<string, number> = {};
+  for (const n of tables) counts[n] = (await t.sql<{ n: number }>(`SELECT count(*) AS n FROM "${n}"`))[0]?.n ?? 0;
+  return counts;
 }
 
 /** member_state rows as stored, for comparing two head offices. */
@@ -206,24 +299,14 @@ export async function memberStates(
   t: TestHq,
 ): Promise<{ member_no: string; balance: number; tier: string; state: string }[]> {
   await t.hq.store.settle();
-  const db = new Database(join(t.dataDir, DB_FILE), { readonly: true });
-  try {
-    return db.prepare('SELECT member_no, balance, tier, state FROM member_state ORDER BY member_no').all() as {
-      member_no: string;
-      balance: number;
-      tier: string;
-      state: string;
-    }[];
-  } finally {
-    db.close();
-  }
+  return t.sql('SELECT member_no, balance, tier, state FROM member_state ORDER BY member_no');
 }
 
 export function ledgerSum(tills: readonly TillSim[], memberNo: string): number {
   return tills.flatMap((t) => t.entries).reduce((a, e) => (e.memberNo === memberNo ? a + signedPoints(e) : a), 0);
 }
 
-export async function uploadAll(t: TestHq, till: TillSim, size: number): Promise<void> {
+export async function uploadAll(t: Pick<TestHq, 'hq'>, till: TillSim, size: number): Promise<void> {
   for (const b of till.batches(size)) {
     const r = await upload(t, till, b);
     if (r.status !== 200) throw new Error(`upload failed: ${r.status} ${JSON.stringify(r.body)}`);

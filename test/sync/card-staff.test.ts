@@ -7,10 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from '../../headoffice/provision.js';
-import { DB_FILE } from '../../headoffice/store/sqlite.js';
 import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
 import { createTill, type Till } from '../../main/service/till.js';
 import { prepareBatch, DEFAULT_LIMITS } from '../../main/sync/batch.js';
@@ -43,14 +41,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function hqCard(code: string): Record<string, unknown> | undefined {
-  const db = new Database(join(hq.dataDir, DB_FILE), { readonly: true });
-  try {
-    return db.prepare('SELECT status, changed_by, changed_at, source_till FROM cards WHERE code = ?').get(code) as
-      Record<string, unknown> | undefined;
-  } finally {
-    db.close();
-  }
+async function hqCard(code: string): Promise<Record<string, unknown> | undefined> {
+  return (await hq.sql('SELECT status, changed_by, changed_at, source_till FROM cards WHERE code = ?', code))[0];
 }
 
 describe("a till's card change carries the staff id and the time", () => {
@@ -71,7 +63,7 @@ describe("a till's card change carries the staff id and the time", () => {
     const nfc = till.ctx.members.cardsOf(memberNo).find((c) => c.kind === 'nfc');
     if (!nfc) throw new Error('the enrolment linked the NFC card');
     // The enrolment's own card came without a staff id (a POS enrolment) and was taken.
-    expect(hqCard(nfc.code)).toMatchObject({ status: 'active', changed_by: null, source_till: 'till-c' });
+    expect(await hqCard(nfc.code)).toMatchObject({ status: 'active', changed_by: null, source_till: 'till-c' });
 
     // What the staff route does for a block approved by supervisor 0002 (main/api/staff-routes.ts).
     const at = new Date().toISOString();
@@ -91,6 +83,6 @@ describe("a till's card change carries the staff id and the time", () => {
     expect(uploaded).toEqual({ code: nfc.code, kind: 'nfc', status: 'blocked', changedAt: at, staffId: '0002' });
 
     expect((await till.sync?.syncNow())?.problem ?? null).toBeNull();
-    expect(hqCard(nfc.code)).toMatchObject({ status: 'blocked', changed_by: '0002', changed_at: at });
+    expect(await hqCard(nfc.code)).toMatchObject({ status: 'blocked', changed_by: '0002', changed_at: at });
   });
 });
