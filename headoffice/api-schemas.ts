@@ -201,6 +201,47 @@ export const SummaryReportSchema = z
   })
   .meta({ id: 'SummaryReport' });
 
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const StoreId = z.string().min(1).max(64);
+
+/** GET /v1/reports/daily's query: a local date range of at most MAX_REPORT_DAYS, optionally some stores. */
+export const DailyReportQuery = z
+  .object({
+    from: LocalDate.describe('first local date (programme time zone), inclusive'),
+    to: LocalDate.describe('last local date, inclusive; at most 366 days after from'),
+    store: z.array(StoreId).max(200).describe('only these stores (repeat the parameter); all when absent'),
+  })
+  .meta({ id: 'DailyReportQuery' });
+
+const DayMeasures = z
+  .object({
+    date: LocalDate,
+    sales: z.number().int(),
+    salesTotal: z.number().int().describe('fen'),
+    memberSales: z.number().int(),
+    memberSalesTotal: z.number().int().describe('fen'),
+    pointsIssued: z.number().int().describe('earn + bonus + adjust_credit − reverse'),
+    pointsRedeemed: z.number().int().describe('redeem + reward − restore'),
+    pointsExpired: z.number().int(),
+    enrolments: z.number().int(),
+  })
+  .meta({ id: 'DayMeasures' });
+
+/** The programme measures day by day (core/analytics.ts defines each). */
+export const DailyReportSchema = z
+  .object({
+    from: LocalDate,
+    to: LocalDate,
+    timeZone: z.string().describe("the programme's time zone the dates are in"),
+    days: z
+      .array(DayMeasures)
+      .describe(
+        "every date of the range, for the chain or the chosen stores; head office's own entries (expiry, adjustments) only for the chain",
+      ),
+    stores: z.array(z.object({ storeId: z.string(), days: z.array(DayMeasures) })),
+  })
+  .meta({ id: 'DailyReport' });
+
 const ExportSale = z.object({
   tillId: z.string(),
   saleId: z.string(),

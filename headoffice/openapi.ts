@@ -35,6 +35,7 @@ import {
   PublishAnswer,
   SegmentsAnswer,
   SummaryReportSchema,
+  DailyReportSchema,
   TillsAnswer,
   WinBackAnswer,
   WinBackRequest,
@@ -245,6 +246,33 @@ const OPS: readonly Op[] = [
     summary: 'The programme measures of DOMAIN.md 9, tills and double-spend cases',
     auth: 'operator',
     response: SummaryReportSchema,
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/daily',
+    operationId: 'getDailyReport',
+    summary:
+      'The programme measures day by day (sales, member sales, points issued / redeemed / expired, enrolments) ' +
+      'over a local date range of at most 366 days, for the chain and each store; 400 bad_query names the parameter',
+    auth: 'operator',
+    response: DailyReportSchema,
+    query: [
+      {
+        name: 'from',
+        description: 'first local date, YYYY-MM-DD (required)',
+        schema: { type: 'string', format: 'date' },
+      },
+      {
+        name: 'to',
+        description: 'last local date, YYYY-MM-DD, inclusive (required)',
+        schema: { type: 'string', format: 'date' },
+      },
+      {
+        name: 'store',
+        description: 'only this store; repeat for several',
+        schema: { type: 'array', items: { type: 'string' } },
+      },
+    ],
   },
   {
     method: 'GET',

@@ -6,7 +6,15 @@
  */
 import type { z } from 'zod';
 import { InvalidRuleSetError, parseRuleSet, type RuleSet } from '../../core/ruleset/schema.js';
-import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } from '../api-schemas.js';
+import { MAX_REPORT_DAYS, isDate } from '../../core/analytics.js';
+import { daysBetween } from '../../core/time.js';
+import {
+  AdjustmentRequest,
+  DailyReportQuery,
+  EodRequest,
+  OperatorRequestBody,
+  WinBackRequest,
+} from '../api-schemas.js';
 import { FutureDateError, type OperatorRequest } from '../store/types.js';
 import { decodeBody, parseJson, readJson, readRawBody } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
@@ -47,6 +55,32 @@ async function eodRequest(req: RequestContext['req']): Promise<{ date?: string }
   const parsed = EodRequest.safeParse(raw.length === 0 ? {} : parseJson(raw));
   if (!parsed.success) throw invalid('invalid_request', parsed.error);
   return parsed.data;
+}
+
+/** GET /v1/reports/daily's query; 400 bad_query naming the parameter at fault. */
+export function dailyQuery(url: URL): { from: string; to: string; stores: string[] | null } {
+  const stores = url.searchParams.getAll('store');
+  const parsed = DailyReportQuery.safeParse({
+    from: url.searchParams.get('from') ?? undefined,
+    to: url.searchParams.get('to') ?? undefined,
+    store: stores,
+  });
+  if (!parsed.success) {
+    const field = String(parsed.error.issues[0]?.path[0] ?? 'from');
+    throw new HttpError(400, 'bad_query', `${field}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {}, field);
+  }
+  const { from, to, store } = parsed.data;
+  for (const [field, d] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!isDate(d)) throw new HttpError(400, 'bad_query', `${field}: ${d} is no calendar date`, {}, field);
+  }
+  const days = daysBetween(from, to) + 1;
+  if (days < 1 || days > MAX_REPORT_DAYS) {
+    throw new HttpError(400, 'bad_query', `to must be from or up to ${MAX_REPORT_DAYS - 1} days after it`, {}, 'to');
+  }
+  return { from, to, stores: store.length === 0 ? null : [...new Set(store)] };
 }
 
 const unknownMember = (memberNo: string): HttpError => new HttpError(404, 'unknown_member', `no member ${memberNo}`);
@@ -215,6 +249,12 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
     'GET',
     '/v1/reports/summary',
     guarded('viewer', async () => ({ status: 200, body: await app.store.summary(app.now()) })),
+  );
+
+  router.add(
+    'GET',
+    '/v1/reports/daily',
+    guarded('viewer', async ({ url }) => ({ status: 200, body: await app.store.daily(dailyQuery(url)) })),
   );
 
   router.add(

@@ -46,6 +46,7 @@ import { RuleSetCache, publishRuleSet, seedRuleSet } from './rulesets.js';
 import { originalSale } from './sales.js';
 import { refreshSegments } from './segments.js';
 import { summary } from './summary.js';
+import { dailyReport, type DailyQuery, type DailyReport } from './daily.js';
 import { tillViews } from './tills.js';
 import type { Tx } from './tx.js';
 import {
@@ -318,6 +319,11 @@ export abstract class StepHqStore implements HqStore {
   async summary(now: Date): Promise<SummaryReport> {
     await this.settle();
     return this.read(() => summary(this.rules, now));
+  }
+
+  async daily(q: DailyQuery): Promise<DailyReport> {
+    await this.settle();
+    return this.read(() => dailyReport(this.rules, q));
   }
 
   async refreshSegments(now: Date): Promise<number> {

@@ -22,8 +22,9 @@ import type {
 } from '../api-schemas.js';
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import type { MemberLookupOutcome } from './members.js';
+import type { DailyQuery, DailyReport } from './daily.js';
 
-export type { MemberLookupOutcome };
+export type { MemberLookupOutcome, DailyQuery, DailyReport };
 
 // The ledger as the core type (the schema's loose `data` reads wider than EntryData).
 export type MemberView = Omit<z.output<typeof MemberViewSchema>, 'ledger'> & { ledger: LedgerEntry[] };
@@ -114,6 +115,8 @@ export interface HqStore {
   member(memberNo: string, now: Date): Promise<MemberView | null>;
   tills(): Promise<TillView[]>;
   summary(now: Date): Promise<SummaryReport>;
+  /** The programme measures day by day over a local date range (store/daily.ts, core/analytics.ts). */
+  daily(q: DailyQuery): Promise<DailyReport>;
   /** Recomputes A/B/C/D classes; emits a member change for each class that moved. Returns how many moved. */
   refreshSegments(now: Date): Promise<number>;
   /** Erases the member's personal data here and, through the change feed, on every till. */

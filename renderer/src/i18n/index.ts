@@ -1,29 +1,20 @@
-/** The two languages and the one translate function every string goes through. */
+/** The two languages and the one translate function every string goes through (core/i18n.ts). */
+import { translator, type Lang } from '../../../core/i18n.js';
 import { en } from './en.js';
 import { zh, type MessageKey } from './zh.js';
 
 export type { MessageKey };
-export type Lang = 'zh-CN' | 'en';
-export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
+export { LANGS, type Lang, type Params } from '../../../core/i18n.js';
 
-const DICTIONARIES: Readonly<Record<Lang, Readonly<Record<MessageKey, string>>>> = { 'zh-CN': zh, en };
-
-export type Params = Readonly<Record<string, string | number>>;
+const messages = translator<MessageKey>({ 'zh-CN': zh, en } satisfies Record<
+  Lang,
+  Readonly<Record<MessageKey, string>>
+>);
 
 /** The message in `lang` with `{name}` placeholders filled; an unknown placeholder stays visible. */
-export function translate(lang: Lang, key: MessageKey, params: Params = {}): string {
-  const text = DICTIONARIES[lang][key];
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const v = params[name];
-    return v === undefined ? whole : String(v);
-  });
-}
+export const translate = messages.translate;
 
 /** Whether a string is a message key (for error codes from the server). */
-export function isMessageKey(k: string): k is MessageKey {
-  return Object.prototype.hasOwnProperty.call(zh, k);
-}
+export const isMessageKey = messages.isMessageKey;
 
-export function dictionary(lang: Lang): Readonly<Record<MessageKey, string>> {
-  return DICTIONARIES[lang];
-}
+export const dictionary = messages.dictionary;
