@@ -13,6 +13,7 @@ import { quote100Lines } from './quote-100-lines.js';
 import { saleCommit } from './sale-commit.js';
 import { memberHistory, mergedSale } from './merged-view.js';
 import { backlogDrain, hqIngest } from './sync.js';
+import { hqIngestPg, hqProcessesPg } from './pg-ingest.js';
 import { benchReceipts } from './receipts.js';
 import { benchDevices } from './devices.js';
 import { benchScanToMember } from './scan-to-member.js';
@@ -30,6 +31,8 @@ const ALL: readonly Benchmark[] = [
   identifyScale,
   quote100Lines,
   hqIngest,
+  hqIngestPg,
+  hqProcessesPg,
   backlogDrain,
   receipts,
   devices,

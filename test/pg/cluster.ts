@@ -84,7 +84,11 @@ function postgresIds(): { uid: number; gid: number } | null {
  * Starts a throwaway cluster, or returns a reason it cannot. Takes about a second and a half
  * (initdb is most of it).
  */
-export async function startThrowawayCluster(bin: string): Promise<RunningServer | { skip: string }> {
+export async function startThrowawayCluster(
+  bin: string,
+  /** durable: PostgreSQL's own defaults (fsync, synchronous commit), as the benchmarks need */
+  cluster: { durable?: boolean } = {},
+): Promise<RunningServer | { skip: string }> {
   const root = process.getuid?.() === 0;
   const ids = root ? postgresIds() : null;
   if (root && !ids) return { skip: 'skip: running as root and there is no postgres user to run initdb as' };
@@ -126,9 +130,7 @@ export async function startThrowawayCluster(bin: string): Promise<RunningServer 
       `-p ${port}`,
       `-k ${dir}`,
       '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      ...(cluster.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
       '-c max_connections=200',
     ].join(' ');
     run('pg_ctl', ['start', '-w', '-t', '30', '-s', '-D', data, '-l', join(dir, 'log'), '-o', opts]);

@@ -1,0 +1,258 @@
+/**
+ * Issue 12 benchmarks, on a PostgreSQL server of their own with its durable defaults (fsync
+ * on, synchronous commit), started like the tests' (test/pg/cluster.ts) or given as
+ * BENCH_PG_URL. Skipped with the reason where neither exists.
+ *
+ *   hq_ingest_pg     head office's PostgreSQL store in-process: 8 tills uploading at once,
+ *                    acknowledge (chain check, inbox, durable) and apply (ledger, merge,
+ *                    recompute, feed) timed apart, against a bare multi-row INSERT of the same
+ *                    ledger rows, one transaction per batch from 8 connections at once, in the
+ *                    same run (goals: acknowledge >= 1/2 of bare, acknowledge + apply >= 1/3).
+ *   hq_processes_pg  the same uploads over HTTP (signed, gzip) to one head-office process and
+ *                    then to two on one database, tills split between them: entries/s
+ *                    acknowledged, and until everything is applied.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { UploadBatch } from '../core/sync/protocol.js';
+import { addTill } from '../headoffice/provision.js';
+import { createHeadOffice } from '../headoffice/server.js';
+import { upload } from '../headoffice/test-helpers.js';
+import { TillSim } from '../loadgen/till-sim.js';
+import { adminQuery, databaseUrl, findPgBin, randomDatabaseName, startThrowawayCluster } from '../test/pg/cluster.js';
+import { freePort } from '../test/sync/procs.js';
+import { nowMs, type Benchmark } from './lib.js';
+
+const TILLS = 8;
+const ENTRIES_PER_TILL = 2_500;
+const BATCH = 100;
+const ROUNDS = 3;
+
+interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function server(): Promise<Server | string> {
+  if (process.env.BENCH_PG_URL) return { url: process.env.BENCH_PG_URL, stop: async () => {} };
+  const bin = findPgBin();
+  if (!bin) return 'skipped: no PostgreSQL binaries here and no BENCH_PG_URL';
+  const s = await startThrowawayCluster(bin, { durable: true });
+  return 'skip' in s ? `skipped: ${s.skip}` : s;
+}
+
+async function freshDatabase(base: string): Promise<string> {
+  const name = randomDatabaseName('hq_bench');
+  await adminQuery(base, `CREATE DATABASE ${name} TEMPLATE template0`);
+  return databaseUrl(base, name);
+}
+
+/** Eight tills' chains: members shared across the tills, sales mostly, some redemptions. */
+function chains(secrets: Map<string, string>): TillSim[] {
+  const tills = Array.from(
+    { length: TILLS },
+    (_, i) => new TillSim(`T${i}`, `S${i % 4}`, secrets.get(`T${i}`) ?? 'unset-secret'),
+  );
+  const base = Date.now() - 2 * 86_400_000;
+  const when = (n: number): string => new Date(base + n * 1_000).toISOString();
+  const members = Array.from({ length: 400 }, (_, i) => `BM${i}`);
+  members.forEach((m, i) => (tills[i % TILLS] as TillSim).enrol(m, when(i)));
+  let n = 1_000;
+  for (const [t, till] of tills.entries()) {
+    for (let i = 0; till.headSeq < ENTRIES_PER_TILL; i++) {
+      const m = members[(i * 7 + t) % members.length] as string;
+      if (i % 20 === 19) till.redeem(m, 1, when(n++));
+      else till.sale(m, 1_000 + (i % 50) * 37, when(n++));
+    }
+  }
+  return tills;
+}
+
+const COLUMNS =
+  'till_id, seq, member_no, kind, points, spend, occurred_at, local_date, expires_on, sale_id, return_id, data, prev_hash, hash';
+
+/** The same rows, one multi-row INSERT per batch in a transaction of its own, from one connection per till. */
+async function bareRate(url: string, tills: readonly TillSim[]): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: TILLS });
+  try {
+    await pool.query(`CREATE TABLE ledger_bare (till_id text, seq bigint, member_no text, kind text, points bigint,
+      spend bigint, occurred_at text, local_date text, expires_on text, sale_id text, return_id text, data text,
+      prev_hash text, hash text, PRIMARY KEY (till_id, seq))`);
+    const t0 = nowMs();
+    await Promise.all(
+      tills.map(async (till) => {
+        for (const b of till.batches(BATCH)) {
+          const values: unknown[] = [];
+          const tuples = b.entries.map((e, r) => {
+            values.push(e.tillId, e.seq, e.memberNo, e.kind, e.points, e.spend, e.occurredAt, e.localDate);
+            values.push(e.expiresOn, e.saleId, e.returnId, JSON.stringify(e.data), e.prevHash, e.hash);
+            return `(${Array.from({ length: 14 }, (_, c) => `$${r * 14 + c + 1}`).join(', ')})`;
+          });
+          await pool.query(`INSERT INTO ledger_bare (${COLUMNS}) VALUES ${tuples.join(', ')}`, values);
+        }
+      }),
+    );
+    return ((TILLS * ENTRIES_PER_TILL) / (nowMs() - t0)) * 1000;
+  } finally {
+    await pool.end();
+  }
+}
+
+const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+
+export const hqIngestPg: Benchmark = {
+  name: 'hq_ingest_pg',
+  async run({ dir }) {
+    const s = await server();
+    if (typeof s === 'string') return `hq_ingest_pg: ${s}`;
+    try {
+      const rounds: { accept: number; apply: number; bare: number }[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const url = await freshDatabase(s.url);
+        const hq = await createHeadOffice({
+          dataDir: join(dir, `hq-${round}`),
+          databaseUrl: url,
+          port: 0,
+          host: '127.0.0.1',
+          operatorToken: 'bench',
+          logToStderr: false,
+        });
+        try {
+          const secrets = new Map<string, string>();
+          for (let i = 0; i < TILLS; i++) secrets.set(`T${i}`, (await addTill(hq.store, `S${i % 4}`, `T${i}`)).secret);
+          const tills = chains(secrets);
+          const parsed = tills.map((t) => t.batches(BATCH).map((b) => UploadBatch.parse(b)));
+          const entries = TILLS * ENTRIES_PER_TILL;
+          const t0 = nowMs();
+          await Promise.all(
+            parsed.map(async (batches) => {
+              for (const b of batches) {
+                const r = await hq.store.ingest({ tillId: b.tillId, storeId: b.storeId }, b, new Date());
+                if (r.kind !== 'ok') throw new Error(`ingest answered ${r.kind}`);
+              }
+            }),
+          );
+          const acceptMs = nowMs() - t0;
+          const t1 = nowMs();
+          await hq.store.settle();
+          const applyMs = nowMs() - t1;
+          const backlog = await hq.store.backlog();
+          if (backlog.batches > 0) throw new Error(`apply failed: ${backlog.applyError}`);
+          const bare = await bareRate(url, tills);
+          rounds.push({ accept: (entries / acceptMs) * 1000, apply: (entries / applyMs) * 1000, bare });
+        } finally {
+          await hq.close();
+        }
+      }
+      const accept = mid(rounds.map((r) => r.accept));
+      const apply = mid(rounds.map((r) => r.apply));
+      const both = mid(rounds.map((r) => 1 / (1 / r.accept + 1 / r.apply)));
+      const bare = mid(rounds.map((r) => r.bare));
+      const share = mid(rounds.map((r) => r.accept / r.bare));
+      const bothShare = mid(rounds.map((r) => 1 / (1 / r.accept + 1 / r.apply) / r.bare));
+      return (
+        `hq_ingest_pg: PostgreSQL store acknowledges ${Math.round(accept)} entries/s (${TILLS} tills at once, ` +
+        `batches of ${BATCH}) = ${pct(share)} of a bare multi-row INSERT of the same rows ${Math.round(bare)} rows/s ` +
+        `(goal >= 50%, ${share >= 0.5 ? 'met' : 'MISSED'}); applies ${Math.round(apply)} entries/s; acknowledge + apply ` +
+        `${Math.round(both)} entries/s = ${pct(bothShare)} of bare (goal >= 33%, ${bothShare >= 1 / 3 ? 'met' : 'MISSED'}); ` +
+        `medians of ${ROUNDS} rounds, fsync on`
+      );
+    } finally {
+      await s.stop();
+    }
+  },
+};
+
+interface Proc {
+  url: string;
+  child: ChildProcess;
+}
+
+async function spawnHq(dataDir: string, databaseUrl: string): Promise<Proc> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const root = join(import.meta.dirname, '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'headoffice/cli.ts'), 'serve'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      HQ_DATA_DIR: dataDir,
+      HQ_PORT: String(port),
+      HQ_OPERATOR_TOKEN: 'bench',
+      HQ_DATABASE_URL: databaseUrl,
+    },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(`${url}/v1/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('head office did not start');
+}
+
+async function overHttp(dir: string, base: string, processes: number): Promise<{ ack: number; applied: number }> {
+  const url = await freshDatabase(base);
+  const dataDir = join(dir, `hq-http-${processes}`);
+  const procs: Proc[] = [];
+  try {
+    for (let i = 0; i < processes; i++) procs.push(await spawnHq(dataDir, url));
+    const first = procs[0] as Proc;
+    const issued = await fetch(`${first.url}/v1/tills`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        tills: Array.from({ length: TILLS }, (_, i) => ({ storeId: `S${i % 4}`, tillId: `T${i}` })),
+      }),
+    }).then((r) => r.json() as Promise<{ tills: { tillId: string; secret: string }[] }>);
+    const tills = chains(new Map(issued.tills.map((t) => [t.tillId, t.secret])));
+    const t0 = nowMs();
+    await Promise.all(
+      tills.map(async (till, i) => {
+        const hq = { hq: { url: (procs[i % processes] as Proc).url } } as Parameters<typeof upload>[0];
+        for (const b of till.batches(BATCH)) {
+          const r = await upload(hq, till, b);
+          if (r.status !== 200) throw new Error(`upload answered ${r.status}`);
+        }
+      }),
+    );
+    const ackMs = nowMs() - t0;
+    for (;;) {
+      const h = (await fetch(`${first.url}/v1/health`).then((r) => r.json())) as { inbox: { batches: number } };
+      if (h.inbox.batches === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const entries = TILLS * ENTRIES_PER_TILL;
+    return { ack: (entries / ackMs) * 1000, applied: (entries / (nowMs() - t0)) * 1000 };
+  } finally {
+    for (const p of procs) p.child.kill('SIGTERM');
+  }
+}
+
+export const hqProcessesPg: Benchmark = {
+  name: 'hq_processes_pg',
+  async run({ dir }) {
+    const s = await server();
+    if (typeof s === 'string') return `hq_processes_pg: ${s}`;
+    try {
+      const one = await overHttp(dir, s.url, 1);
+      const two = await overHttp(dir, s.url, 2);
+      return (
+        `hq_processes_pg: over HTTP, ${TILLS} tills at once: one head-office process acknowledges ` +
+        `${Math.round(one.ack)} entries/s (all applied at ${Math.round(one.applied)}/s); two processes on one ` +
+        `database ${Math.round(two.ack)} entries/s (${Math.round(two.applied)}/s) = ${(two.ack / one.ack).toFixed(2)}x ` +
+        `(this machine: 2 cores shared by the processes, PostgreSQL and the load)`
+      );
+    } finally {
+      await s.stop();
+    }
+  },
+};
