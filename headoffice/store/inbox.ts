@@ -165,8 +165,8 @@ function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[]):
 }
 
 /**
- * Applies waiting batches in the order they were accepted, at least one and then as many as
- * fit in `maxEntries`, each run of one till's batches as one. Call inside a write
+ * Applies waiting batches, at least one and then as many as fit in `maxEntries` in the order
+ * they were accepted, each till's batches among them as one. Call inside a write
  * transaction. Returns how many batches it applied.
  *
  * Each run has a savepoint of its own: a till whose batches cannot be applied (a defect, a
@@ -179,15 +179,17 @@ export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
   let rows = yield* waitingRows(maxEntries, false);
   if (rows.length === 0) rows = yield* waitingRows(maxEntries, true);
   let applied = 0;
-  // A till that failed in this pass: its later batches cannot follow the one left behind.
-  const failed = new Set<string>();
-  for (let i = 0; i < rows.length;) {
-    const tillId = (rows[i] as InboxRow).till_id;
-    let j = i;
-    while (j < rows.length && (rows[j] as InboxRow).till_id === tillId) j++;
-    const batches = rows.slice(i, j);
-    i = j;
-    if (failed.has(tillId)) continue;
+  // One run per till of everything of it in this pass (a till's rows are consecutive batches of
+  // its chain in id order): tills uploading at once interleave in the inbox, and a member
+  // several of them serve is then folded once per pass rather than once per batch. The order
+  // between tills is free: head office's merge order (domain/order.ts) does not depend on it.
+  const runs = new Map<string, InboxRow[]>();
+  for (const row of rows) {
+    const run = runs.get(row.till_id);
+    if (run) run.push(row);
+    else runs.set(row.till_id, [row]);
+  }
+  for (const [tillId, batches] of runs) {
     try {
       yield* savepoint(applyRun(d, tillId, batches));
       applied += batches.length;
@@ -199,7 +201,6 @@ export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
       d.dropCaches();
       // A full disk stops everyone, not this till: the whole pass fails and is retried.
       if (d.isStorageFull(e)) throw e;
-      failed.add(tillId);
       const error = e instanceof Error ? e.message : String(e);
       if ((batches[0] as InboxRow).apply_error !== error) {
         d.log.log('error', 'inbox_apply_failed', { tillId, firstSeq: (batches[0] as InboxRow).first_seq, error });
