@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'renderer/dist/**', 'test-artifacts/**', 'release/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'renderer/dist/**',
+      'headoffice/app/dist/**',
+      'test-artifacts/**',
+      'release/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -81,6 +90,29 @@ export default tseslint.config(
             {
               group: ['../main/*', '../../main/*', '../../../main/*'],
               message: 'head office imports nothing from main/: share it through core/ or storage/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Head office's web application (React): browser code only; it reads head office through
+    // HTTP (headoffice/app/src/lib/api.ts), never its server modules. Pure core/ is shared.
+    files: ['headoffice/app/src/**/*.ts', 'headoffice/app/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '**/main/*', '**/native/*', '**/storage/*'],
+              message: 'headoffice/app runs in the browser: talk to head office over HTTP (src/lib/api.ts)',
+            },
+            {
+              // ../../x from src/ is head office's server code (headoffice/*.ts, store/, routes/ ...)
+              regex: String.raw`^(\.\./){2,3}(?!\.\./)(?!app/)(?!core/)[^/]+`,
+              message: 'headoffice/app runs in the browser: talk to head office over HTTP (src/lib/api.ts)',
             },
           ],
         },

@@ -385,7 +385,9 @@ export function headOfficeOpenApi(version: string): Json {
     paths[p] = {
       get: {
         operationId: p === '/' ? 'getDashboardRoot' : 'getDashboard',
-        summary: "The operator's web dashboard (HTML; it asks for the operator token itself)",
+        summary:
+          "The programme dashboard, head office's web application (HTML; headoffice/app; it asks for the operator " +
+          'token itself; 503 with the build command when it is not built)',
         security: [],
         responses: { '200': { description: 'text/html' } },
       },

@@ -13,7 +13,7 @@ import { HQ_SIGNATURE_HEADER, hqPublicKeyText, signAnswer } from '../core/sync/s
 import { OperatorAuth } from './auth/operator.js';
 import { ReplayCache } from './auth/replay.js';
 import { BodyGate } from './http/gate.js';
-import { serveDashboard } from './dashboard/page.js';
+import { DEFAULT_APP_DIR, serveApp } from './http/app.js';
 import { headOfficeOpenApi } from './openapi.js';
 import { isStorageFull } from '../storage/sqlite-errors.js';
 import { BodyTooLargeError } from './http/body.js';
@@ -43,6 +43,8 @@ export interface HeadOfficeOptions {
   maxBodiesPerClient?: number;
   /** PEM certificate chain and key (HQ_TLS_CERT, HQ_TLS_KEY): serve https:// instead of http:// */
   tls?: { cert: string; key: string } | null;
+  /** the built web application served at `/` (HQ_APP_DIR); default headoffice/app/dist */
+  appDir?: string;
 }
 
 export interface HeadOffice {
@@ -147,6 +149,7 @@ export function buildRouter(app: AppDeps): Router {
 }
 
 async function handle(
+  appDir: string,
   router: Router,
   log: Logger,
   answerKey: KeyObject,
@@ -158,7 +161,7 @@ async function handle(
   let close = false;
   try {
     const url = new URL(target, 'http://headoffice.invalid');
-    if (serveDashboard(req, res, url.pathname)) return;
+    if (await serveApp(req, res, url.pathname, appDir)) return;
     const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
     reply = await handler({ req, url, target, params });
   } catch (e) {
@@ -200,6 +203,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     bodies: new BodyGate(opts.maxBodiesPerClient),
   };
   const router = buildRouter(app);
+  const appDir = opts.appDir ?? process.env.HQ_APP_DIR ?? DEFAULT_APP_DIR;
   await store.refreshSegments(now());
   const timer = setInterval(() => {
     store.refreshSegments(now()).catch((e: unknown) => log.log('error', 'segments_failed', { error: String(e) }));
@@ -208,7 +212,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const stopEod = await startEodTimer(store, log, now);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    void handle(router, log, answerKey, req, res);
+    void handle(appDir, router, log, answerKey, req, res);
   };
   const server = opts.tls
     ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)

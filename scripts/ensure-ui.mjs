@@ -1,20 +1,26 @@
 // Before `npm start` / `npm run till`: build the cashier UI once if it is not built yet, so a
 // fresh clone needs only `npm install` and `npm start`. Later edits: `npm run build:renderer`.
+// With the argument `hq` (before `npm run headoffice`): the same for head office's web
+// application (headoffice/app, `npm run build:hq-app`).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (!existsSync(join(root, 'renderer', 'dist', 'index.html'))) {
-  process.stdout.write('Building the cashier UI (first start)...\n');
+const hq = process.argv[2] === 'hq';
+const ui = hq
+  ? { dir: join('headoffice', 'app'), what: "head office's web application", script: 'build:hq-app' }
+  : { dir: 'renderer', what: 'the cashier UI', script: 'build:renderer' };
+if (!existsSync(join(root, ui.dir, 'dist', 'index.html'))) {
+  process.stdout.write(`Building ${ui.what} (first start)...\n`);
   const r = spawnSync(
     process.execPath,
     [
       join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
       'build',
       '--config',
-      'renderer/vite.config.ts',
+      join(ui.dir, 'vite.config.ts'),
       '--logLevel',
       'warn',
     ],
@@ -24,6 +30,7 @@ if (!existsSync(join(root, 'renderer', 'dist', 'index.html'))) {
     },
   );
   if (r.status !== 0) {
-    process.stderr.write('The cashier UI did not build; the till API still works. Try: npm run build:renderer\n');
+    const still = hq ? 'the head-office API still works' : 'the till API still works';
+    process.stderr.write(`${ui.what} did not build; ${still}. Try: npm run ${ui.script}\n`);
   }
 }

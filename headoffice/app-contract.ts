@@ -1,0 +1,17 @@
+/**
+ * Compile-time only: head office's answers (from its zod schemas) still fit what the web
+ * application reads (headoffice/app/src/lib/types.ts, written out so the app's build depends
+ * on nothing server-side). `npm run typecheck` fails here when they drift apart.
+ */
+import type { z } from 'zod';
+import type { HealthAnswer } from './api-schemas.js';
+import type * as App from './app/src/lib/types.js';
+import type { DailyReport, MemberView, SummaryReport, TillView } from './store/types.js';
+
+// Each line fails to compile when the server's answer no longer fits the app's type.
+const a: App.SummaryReport = null as unknown as SummaryReport;
+const b: App.DailyReport = null as unknown as DailyReport;
+const c: App.TillView = null as unknown as TillView;
+const d: App.Health = null as unknown as z.output<typeof HealthAnswer>;
+const e: App.MemberView = null as unknown as MemberView;
+export const probe = [a, b, c, d, e];

@@ -1,0 +1,138 @@
+/**
+ * Head office's operator API answers as the dashboard reads them. Written out here rather than
+ * imported from the server's zod schemas so the app build depends on nothing server-side;
+ * headoffice/app-contract.ts checks at compile time that the server's types still fit these.
+ */
+export type { DayMeasures } from '../../../../core/analytics.js';
+import type { DayMeasures } from '../../../../core/analytics.js';
+
+export type Lifecycle = 'new' | 'active' | 'at_risk' | 'dormant';
+
+export interface DoubleSpendCase {
+  id: number;
+  kind:
+    | 'double_spend'
+    | 'coupon_reuse'
+    | 'expiry_conflict'
+    | 'earning_velocity_member'
+    | 'earning_velocity_cashier'
+    | 'enrolment_burst_prefix'
+    | 'enrolment_burst_cashier'
+    | 'redeem_after_earn';
+  memberNo: string;
+  tills: string[];
+  points: number;
+  balanceAfter: number;
+  status: string;
+  detectedAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+  resolution: string | null;
+}
+
+export interface SummaryReport {
+  asOf: string;
+  today: string;
+  members: {
+    enrolled: number;
+    active: number;
+    withLedger: number;
+    lifecycle: Record<Lifecycle, number>;
+    tiers: Record<string, number>;
+    classes: Record<string, number>;
+  };
+  points: {
+    issued: number;
+    redeemed: number;
+    expired: number;
+    outstanding: number;
+    negativeBalances: { members: number; points: number };
+    liabilityFen: number;
+    redemptionRate: number | null;
+    breakageRate: number | null;
+  };
+  sales: {
+    count: number;
+    total: number;
+    memberCount: number;
+    memberTotal: number;
+    memberShare: number | null;
+    averageSpendPerActiveMember: number | null;
+    purchaseFrequency: number | null;
+    repurchaseRate: number | null;
+    mismatches: number;
+  };
+  stores: {
+    storeId: string;
+    enrolments: number;
+    sales: number;
+    salesTotal: number;
+    memberSales: number;
+    memberSalesTotal: number;
+  }[];
+  staff: { staffId: string; enrolments: number }[];
+  tills: { total: number; broken: number };
+  doubleSpendCases: DoubleSpendCase[];
+  feedback: { complaints: { open: number; closed: number }; suggestions: { open: number; closed: number } };
+}
+
+export interface DailyReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  days: DayMeasures[];
+  stores: { storeId: string; days: DayMeasures[] }[];
+}
+
+export interface TillView {
+  tillId: string;
+  storeId: string;
+  lastUploadAt: string | null;
+  lastFeedAt: string | null;
+  ackSeq: number;
+  chainStatus: 'ok' | 'broken';
+  chainError: string | null;
+  badSignatures: number;
+  mismatches: number;
+  sales: number;
+  refusedChanges: number;
+  lastRefusal: { reason: string } | null;
+}
+
+export interface Health {
+  ok: boolean;
+  version: string;
+  inbox: {
+    batches: number;
+    entries: number;
+    oldestReceivedAt: string | null;
+    failing: boolean;
+    stuckTills: string[];
+  };
+}
+
+export interface MemberView {
+  memberNo: string;
+  name: string | null;
+  status: 'active' | 'blocked';
+  erasedAt: string | null;
+  tier: string;
+  class: string | null;
+  lifecycle: Lifecycle;
+  balance: number;
+  ledgerBalance: number;
+  debt: number;
+  rollingSpend: number;
+  enrolledStore: string | null;
+  expiringSoon: { on: string; points: number }[];
+  cards: { code: string; kind: string; status: string }[];
+  ledger: {
+    tillId: string;
+    seq: number;
+    kind: string;
+    points: number;
+    occurredAt: string;
+    expiresOn: string | null;
+    saleId: string | null;
+  }[];
+}

@@ -1,0 +1,282 @@
+/**
+ * The programme dashboard: sign in with the operator token (kept in this tab's sessionStorage,
+ * never in the URL), then Overview, Stores, Tills, double-spend cases and member lookup. The
+ * chosen date range is shared by Overview and Stores; every page reads the operator endpoints.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { addDays, daysBetween } from '../../../../core/time.js';
+import { isDate, MAX_REPORT_DAYS, previousPeriod } from '../../../../core/analytics.js';
+import { translate, type Lang, type MessageKey, type Params } from '../i18n/index.js';
+import { ApiError, api, session, type Attribution } from '../lib/api.js';
+import { DEFAULT_ZONE, todayIn, when } from '../lib/format.js';
+import type { DailyReport, Health, SummaryReport, TillView } from '../lib/types.js';
+import { Cases } from './Cases.js';
+import { UiContext, type T } from './context.js';
+import { Member, type Act } from './Member.js';
+import { Overview } from './Overview.js';
+import { Stores } from './Stores.js';
+import { Tills } from './Tills.js';
+
+const LANG_KEY = 'hqDashboardLang';
+type Page = 'overview' | 'stores' | 'tills' | 'cases' | 'member';
+const PAGES: Page[] = ['overview', 'stores', 'tills', 'cases', 'member'];
+
+interface Data {
+  summary: SummaryReport;
+  tills: TillView[];
+  health: Health | null;
+  loadedAt: Date;
+}
+
+function lastDays(n: number, zone: string): { from: string; to: string } {
+  const to = todayIn(zone);
+  return { from: addDays(to, -(n - 1)), to };
+}
+
+export function App(): React.JSX.Element {
+  const [lang, setLang] = useState<Lang>(() => (sessionStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh-CN'));
+  const t: T = useCallback((k: MessageKey, p?: Params) => translate(lang, k, p), [lang]);
+  const [zone, setZone] = useState(DEFAULT_ZONE);
+  const ui = useMemo(() => ({ lang, t, zone }), [lang, t, zone]);
+  const [token, setToken] = useState(session.token());
+  const [operatorId, setOperatorId] = useState(session.operatorId());
+  const [status, setStatus] = useState<{ key: MessageKey; params?: Params; err: boolean } | null>(null);
+  const [data, setData] = useState<Data | null>(null);
+  const [page, setPage] = useState<Page>('overview');
+  const [range, setRange] = useState(() => lastDays(30, DEFAULT_ZONE));
+  const [draft, setDraft] = useState(range);
+  const [daily, setDaily] = useState<{ current: DailyReport; previous: DailyReport } | null>(null);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = t('app.title');
+  }, [lang, t]);
+
+  const explain = (e: unknown): { key: MessageKey; params?: Params; err: boolean } =>
+    e instanceof ApiError && e.status === 401
+      ? { key: 'status.unauthorized', err: true }
+      : { key: 'status.failed', params: { code: e instanceof ApiError ? e.code : String(e) }, err: true };
+
+  const load = useCallback(async (): Promise<void> => {
+    if (!session.token()) {
+      setStatus({ key: 'status.needToken', err: true });
+      return;
+    }
+    setStatus({ key: 'status.loading', err: false });
+    try {
+      const [summary, tills, health] = await Promise.all([api.summary(), api.tills(), api.health().catch(() => null)]);
+      const loadedAt = new Date();
+      setData({ summary, tills, health, loadedAt });
+      setStatus({ key: 'status.loaded', params: { time: when(loadedAt.toISOString(), zone) }, err: false });
+    } catch (e) {
+      setData(null);
+      setStatus(explain(e));
+    }
+  }, [zone]);
+
+  const signedIn = data !== null;
+  useEffect(() => {
+    if (!signedIn) return;
+    let live = true;
+    const prev = previousPeriod(range.from, range.to);
+    Promise.all([api.daily(range.from, range.to), api.daily(prev.from, prev.to)]).then(
+      ([current, previous]) => {
+        if (!live) return;
+        setDaily({ current, previous });
+        setZone(current.timeZone);
+      },
+      (e: unknown) => live && setStatus(explain(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [signedIn, range, data]);
+
+  useEffect(() => {
+    if (session.token()) void load();
+    // Once, at start: a reload in the same tab keeps the operator signed in.
+  }, []);
+
+  const act: Act = async (run, confirmText) => {
+    const id = operatorId.trim();
+    if (!id) {
+      setStatus({ key: 'status.needOperator', err: true });
+      document.getElementById('operatorId')?.focus();
+      return null;
+    }
+    if (confirmText && !window.confirm(confirmText)) return null;
+    const reason = (window.prompt(t('member.askReason')) ?? '').trim();
+    if (!reason) return null;
+    session.setOperatorId(id);
+    const who: Attribution = { operatorId: id, reason };
+    try {
+      const out = await run(who);
+      setStatus({ key: 'status.done', err: false });
+      return out;
+    } catch (e) {
+      setStatus(explain(e));
+      throw e;
+    }
+  };
+  const then = (p: Promise<unknown>): void => {
+    p.then(
+      (r) => (r === null ? undefined : load()),
+      () => undefined,
+    );
+  };
+
+  const applyRange = (next: { from: string; to: string }): void => {
+    const days = isDate(next.from) && isDate(next.to) ? daysBetween(next.from, next.to) + 1 : 0;
+    if (days < 1 || days > MAX_REPORT_DAYS) {
+      setStatus({ key: 'range.bad', err: true });
+      return;
+    }
+    setDraft(next);
+    setRange(next);
+  };
+
+  return (
+    <UiContext.Provider value={ui}>
+      <header>
+        <h1>{t('app.title')}</h1>
+        <button
+          type="button"
+          data-testid="lang"
+          onClick={() => {
+            const next = lang === 'en' ? 'zh-CN' : 'en';
+            sessionStorage.setItem(LANG_KEY, next);
+            setLang(next);
+          }}
+        >
+          {t('app.otherLang')}
+        </button>
+      </header>
+      <form
+        id="auth"
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const v = token.trim();
+          if (v) session.setToken(v);
+          void load();
+        }}
+      >
+        <label htmlFor="token">{t('auth.token')}</label>
+        <input
+          id="token"
+          type="password"
+          data-testid="token"
+          autoComplete="off"
+          spellCheck={false}
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+        />
+        <label htmlFor="operatorId">{t('auth.operatorId')}</label>
+        <input
+          id="operatorId"
+          data-testid="operatorId"
+          autoComplete="off"
+          spellCheck={false}
+          value={operatorId}
+          onChange={(e) => setOperatorId(e.target.value)}
+        />
+        <button type="submit" data-testid="load">
+          {t('auth.load')}
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            session.forget();
+            setToken('');
+            setOperatorId('');
+            setData(null);
+            setDaily(null);
+            setStatus(null);
+          }}
+        >
+          {t('auth.forget')}
+        </button>
+        <span role="status" data-testid="status" className={status?.err ? 'err' : undefined}>
+          {status ? t(status.key, status.params) : ''}
+        </span>
+      </form>
+      {data ? (
+        <main>
+          <nav>
+            {PAGES.map((p) => (
+              <button
+                key={p}
+                type="button"
+                data-testid={`nav-${p}`}
+                className={p === page ? 'tab current' : 'tab'}
+                aria-current={p === page ? 'page' : undefined}
+                onClick={() => setPage(p)}
+              >
+                {t(`nav.${p}`)}
+                {p === 'cases' && data.summary.doubleSpendCases.some((c) => c.status === 'open') ? ' •' : ''}
+              </button>
+            ))}
+          </nav>
+          {page === 'overview' || page === 'stores' ? (
+            <form
+              className="toolbar"
+              data-testid="range"
+              onSubmit={(e) => {
+                e.preventDefault();
+                applyRange(draft);
+              }}
+            >
+              <label htmlFor="from">{t('range.from')}</label>
+              <input
+                id="from"
+                type="date"
+                data-testid="range-from"
+                value={draft.from}
+                onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+              />
+              <label htmlFor="to">{t('range.to')}</label>
+              <input
+                id="to"
+                type="date"
+                data-testid="range-to"
+                value={draft.to}
+                onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+              />
+              <button type="submit" data-testid="range-apply">
+                {t('range.apply')}
+              </button>
+              {[7, 30, 90].map((n) => (
+                <button
+                  key={n}
+                  type="button"
+                  className="secondary"
+                  data-testid={`range-${n}`}
+                  onClick={() => applyRange(lastDays(n, zone))}
+                >
+                  {t('range.days', { n })}
+                </button>
+              ))}
+            </form>
+          ) : null}
+          {page === 'overview' ? (
+            <Overview summary={data.summary} current={daily?.current ?? null} previous={daily?.previous ?? null} />
+          ) : null}
+          {page === 'stores' ? <Stores report={daily?.current ?? null} /> : null}
+          {page === 'tills' ? (
+            <Tills
+              tills={data.tills}
+              health={data.health}
+              now={data.loadedAt}
+              onClear={(id) => then(act((who) => api.clearChain(id, who)))}
+            />
+          ) : null}
+          {page === 'cases' ? (
+            <Cases cases={data.summary.doubleSpendCases} onClose={(id) => then(act((who) => api.closeCase(id, who)))} />
+          ) : null}
+          {page === 'member' ? <Member act={act} onChanged={() => void load()} /> : null}
+        </main>
+      ) : null}
+    </UiContext.Provider>
+  );
+}

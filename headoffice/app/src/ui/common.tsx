@@ -1,0 +1,86 @@
+/** Small pieces every page uses: a measure card and a table. */
+import type { ReactNode } from 'react';
+import { useUi } from './context.js';
+
+export function Card({
+  title,
+  value,
+  bad = false,
+  note,
+  testId,
+}: {
+  title: string;
+  value: ReactNode;
+  bad?: boolean;
+  note?: ReactNode;
+  testId?: string;
+}): React.JSX.Element {
+  return (
+    <div className="card" data-testid={testId}>
+      <div className="k">{title}</div>
+      <div className={bad ? 'v bad' : 'v'}>{value}</div>
+      {note ? <div className="note">{note}</div> : null}
+    </div>
+  );
+}
+
+export interface Column<R> {
+  title: string;
+  cell: (r: R) => ReactNode;
+  numeric?: boolean;
+  bad?: (r: R) => boolean;
+}
+
+export function Table<R>({
+  columns,
+  rows,
+  rowKey,
+  rowClass,
+  rowAttr,
+  testId,
+}: {
+  columns: readonly Column<R>[];
+  rows: readonly R[];
+  rowKey: (r: R, i: number) => string;
+  rowClass?: (r: R) => string;
+  /** data-row: what a test or a stylesheet finds the row by */
+  rowAttr?: (r: R) => Record<string, string>;
+  testId?: string;
+}): React.JSX.Element {
+  const { t } = useUi();
+  return (
+    <table data-testid={testId}>
+      <thead>
+        <tr>
+          {columns.map((c, i) => (
+            <th key={i} className={c.numeric ? 'n' : undefined}>
+              {c.title}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.length === 0 ? (
+          <tr>
+            <td colSpan={columns.length} className="muted">
+              {t('app.noData')}
+            </td>
+          </tr>
+        ) : (
+          rows.map((r, i) => (
+            <tr key={rowKey(r, i)} className={rowClass?.(r) || undefined} {...(rowAttr?.(r) ?? {})}>
+              {columns.map((c, j) => {
+                const cls = [c.numeric ? 'n' : '', c.bad?.(r) ? 'bad' : ''].filter(Boolean).join(' ');
+                return (
+                  <td key={j} className={cls || undefined}>
+                    {c.cell(r)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))
+        )}
+      </tbody>
+    </table>
+  );
+}
