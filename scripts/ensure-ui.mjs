@@ -1,7 +1,8 @@
 // Before `npm start` / `npm run till`: build the cashier UI once if it is not built yet, so a
 // fresh clone needs only `npm install` and `npm start`. Later edits: `npm run build:renderer`.
 // With the argument `hq` (before `npm run headoffice`): the same for head office's web
-// application (headoffice/app, `npm run build:hq-app`).
+// application (headoffice/app, `npm run build:hq-app`), saying so on stderr only: stdout is the
+// CLI's answer (`add-till` prints lines to paste).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,7 @@ const ui = hq
   ? { dir: join('headoffice', 'app'), what: "head office's web application", script: 'build:hq-app' }
   : { dir: 'renderer', what: 'the cashier UI', script: 'build:renderer' };
 if (!existsSync(join(root, ui.dir, 'dist', 'index.html'))) {
-  process.stdout.write(`Building ${ui.what} (first start)...\n`);
+  (hq ? process.stderr : process.stdout).write(`Building ${ui.what} (first start)...\n`);
   const r = spawnSync(
     process.execPath,
     [
@@ -26,9 +27,10 @@ if (!existsSync(join(root, ui.dir, 'dist', 'index.html'))) {
     ],
     {
       cwd: root,
-      stdio: 'inherit',
+      stdio: hq ? ['ignore', 'pipe', 'inherit'] : 'inherit',
     },
   );
+  if (hq && r.stdout?.length) process.stderr.write(r.stdout);
   if (r.status !== 0) {
     const still = hq ? 'the head-office API still works' : 'the till API still works';
     process.stderr.write(`${ui.what} did not build; ${still}. Try: npm run ${ui.script}\n`);
