@@ -15,6 +15,7 @@ import { ReplayCache } from './auth/replay.js';
 import { BodyGate } from './http/gate.js';
 import { DEFAULT_APP_DIR, serveApp } from './http/app.js';
 import { headOfficeOpenApi } from './openapi.js';
+import { isPgStorageFull } from '../storage/pg-errors.js';
 import { isStorageFull } from '../storage/sqlite-errors.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
@@ -168,7 +169,7 @@ async function handle(
     if (e instanceof HttpError) {
       reply = errorReply(e);
       close = e instanceof BodyTooLargeError && e.closeConnection;
-    } else if (isStorageFull(e)) {
+    } else if (isStorageFull(e) || isPgStorageFull(e)) {
       // Nothing of the request was committed (one transaction); the till keeps its batch and retries.
       log.log('error', 'storage_full', { method: req.method, path: target.split('?')[0], error: String(e) });
       reply = {
