@@ -12,7 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totals } from '../core/analytics.js';
-import { at, OPERATOR_TOKEN, operator, provision, startHq, upload, uploadAll, type TestHq } from './test-helpers.js';
+import {
+  at,
+  OPERATOR_TOKEN,
+  operator,
+  provision,
+  startHq,
+  testStore,
+  upload,
+  uploadAll,
+  type TestHq,
+} from './test-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,246 +73,266 @@ function shanghai(iso: string): string {
   return `${g('year')}-${g('month')}-${g('day')} ${g('hour')}:${g('minute')}`;
 }
 
-let t: TestHq;
+// The app is the same whatever head office stores in: it runs once, on the default SQLite
+// store (the daily endpoint it reads runs on both stores in daily-report.test.ts).
+describe.skipIf(testStore() === 'postgres')('head office web application', () => {
+  let t: TestHq;
 
-beforeAll(async () => {
-  process.env.HQ_APP_DIR = await buildApp();
-  t = await startHq(); // createHeadOffice on port 0, temp data dir, operatorToken
-  const A = await provision(t, 'S1', 'A');
-  const B = await provision(t, 'S2', 'B');
-  await provision(t, 'S3', 'Z'); // never uploads: the silence alert names it
-  A.enrol('M1', daysAgo(40));
-  A.sale('M1', 100_000, daysAgo(40, 1)); // in the last 90 days, not the last 30
-  A.sale('M1', 30_000, daysAgo(10));
-  A.sale('M2', 25_000, daysAgo(2));
-  A.enrol('M4', daysAgo(1));
-  A.sale('M4', 12_000, daysAgo(1));
-  await uploadAll(t, A, 100);
-  B.sale('M1', 5_000, at(3));
-  B.sale('M3', 8_000, at(4));
-  await upload(t, B, B.batch(1, 1));
-  const tampered = { ...B.batch(2, 2), prevHash: 'f'.repeat(64) };
-  expect((await upload(t, B, tampered)).status).toBe(422); // B is flagged broken
-}, 120_000);
+  beforeAll(async () => {
+    process.env.HQ_APP_DIR = await buildApp();
+    t = await startHq(); // createHeadOffice on port 0, temp data dir, operatorToken
+    const A = await provision(t, 'S1', 'A');
+    const B = await provision(t, 'S2', 'B');
+    await provision(t, 'S3', 'Z'); // never uploads: the silence alert names it
+    A.enrol('M1', daysAgo(40));
+    A.sale('M1', 100_000, daysAgo(40, 1)); // in the last 90 days, not the last 30
+    A.sale('M1', 30_000, daysAgo(10));
+    A.sale('M2', 25_000, daysAgo(2));
+    A.enrol('M4', daysAgo(1));
+    const m4 = A.sale('M4', 12_000, daysAgo(1));
+    // A shopper without a member card (no ledger entry): rides the batch beside the members' sales.
+    const shopper = { ...m4, saleId: 'A-X1', memberNo: null, pointsEarned: 0, bonusPoints: 0, total: 40_000 };
+    const lines = [{ sku: 'SKU-1', name: 'Tea', category: 'grocery', quantity: 1, unitPrice: 40_000, discount: 0 }];
+    shopper.request = { ...m4.request, saleId: 'A-X1', memberNo: null, lines };
+    shopper.occurredAt = daysAgo(2);
+    const batch = A.batch(1);
+    expect((await upload(t, A, { ...batch, sales: [...(batch.sales ?? []), shopper] })).status).toBe(200);
+    expect((await operator(t, 'GET', '/v1/reports/summary')).body.sales.memberShare).toBeLessThan(1);
+    B.sale('M1', 5_000, at(3));
+    B.sale('M3', 8_000, at(4));
+    await upload(t, B, B.batch(1, 1));
+    const tampered = { ...B.batch(2, 2), prevHash: 'f'.repeat(64) };
+    expect((await upload(t, B, tampered)).status).toBe(422); // B is flagged broken
+  }, 120_000);
 
-afterAll(async () => {
-  await t?.close();
-});
-
-describe('the app at /', () => {
-  it('serves one HTML page at / and /dashboard with a strict CSP and no data, and its hashed assets', async () => {
-    for (const path of ['/', '/dashboard']) {
-      const r = await fetch(t.hq.url + path);
-      expect(r.status).toBe(200);
-      expect(r.headers.get('content-type')).toMatch(/^text\/html/);
-      const csp = r.headers.get('content-security-policy') ?? '';
-      expect(csp).toContain("default-src 'none'");
-      expect(csp).toContain("script-src 'self'");
-      expect(csp).not.toContain('unsafe-inline');
-      const html = await r.text();
-      expect(html).toContain('<html lang="zh-CN">');
-      expect(html).not.toContain('M1');
-      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
-    }
-    const html = await (await fetch(`${t.hq.url}/`)).text();
-    const src = /<script[^>]*src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? '';
-    const js = await fetch(t.hq.url + src);
-    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
-    expect(js.headers.get('cache-control')).toContain('immutable');
-    expect(await js.text()).toContain('sessionStorage');
-    expect((await fetch(`${t.hq.url}/assets/..%2Fpackage.json`)).status).toBe(404);
-    expect((await fetch(`${t.hq.url}/assets/nope.js`)).status).toBe(404);
+  afterAll(async () => {
+    await t?.close();
   });
 
-  it('leaves the API as it was', async () => {
-    expect((await fetch(`${t.hq.url}/v1/tills`)).status).toBe(401);
-    expect((await fetch(`${t.hq.url}/nope`)).status).toBe(404);
-    expect((await fetch(`${t.hq.url}/`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${t.hq.url}/dashboard.js`)).status).toBe(404); // the old string-embedded page is gone
+  describe('the app at /', () => {
+    it('serves one HTML page at / and /dashboard with a strict CSP and no data, and its hashed assets', async () => {
+      for (const path of ['/', '/dashboard']) {
+        const r = await fetch(t.hq.url + path);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+        const csp = r.headers.get('content-security-policy') ?? '';
+        expect(csp).toContain("default-src 'none'");
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).not.toContain('unsafe-inline');
+        const html = await r.text();
+        expect(html).toContain('<html lang="zh-CN">');
+        expect(html).not.toContain('M1');
+        expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+      }
+      const html = await (await fetch(`${t.hq.url}/`)).text();
+      const src = /<script[^>]*src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? '';
+      const js = await fetch(t.hq.url + src);
+      expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(js.headers.get('cache-control')).toContain('immutable');
+      expect(await js.text()).toContain('sessionStorage');
+      expect((await fetch(`${t.hq.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+      expect((await fetch(`${t.hq.url}/assets/nope.js`)).status).toBe(404);
+    });
+
+    it('leaves the API as it was', async () => {
+      expect((await fetch(`${t.hq.url}/v1/tills`)).status).toBe(401);
+      expect((await fetch(`${t.hq.url}/nope`)).status).toBe(404);
+      expect((await fetch(`${t.hq.url}/`, { method: 'POST' })).status).toBe(404);
+      expect((await fetch(`${t.hq.url}/dashboard.js`)).status).toBe(404); // the old string-embedded page is gone
+    });
+
+    it('answers 503 with the build command when the app is not built', async () => {
+      const built = process.env.HQ_APP_DIR;
+      process.env.HQ_APP_DIR = join(tmpdir(), 'hq-app-not-built-here');
+      const bare = await startHq();
+      process.env.HQ_APP_DIR = built;
+      try {
+        const r = await fetch(`${bare.hq.url}/`);
+        expect(r.status).toBe(503);
+        expect(await r.text()).toContain('npm run build:hq-app');
+        expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
+      } finally {
+        await bare.close();
+      }
+    });
   });
 
-  it('answers 503 with the build command when the app is not built', async () => {
-    const built = process.env.HQ_APP_DIR;
-    process.env.HQ_APP_DIR = join(tmpdir(), 'hq-app-not-built-here');
-    const bare = await startHq();
-    process.env.HQ_APP_DIR = built;
-    try {
-      const r = await fetch(`${bare.hq.url}/`);
-      expect(r.status).toBe(503);
-      expect(await r.text()).toContain('npm run build:hq-app');
-      expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
-    } finally {
-      await bare.close();
-    }
-  });
-});
+  describe.skipIf(!existsSync(CHROMIUM))(`the app in a browser (needs ${CHROMIUM})`, () => {
+    it('signs in, draws the overview, changes the date range, and shows stores, tills and a member', async () => {
+      const browser = await launch();
+      try {
+        // The browser is in New York: times must still read in Shanghai.
+        const context = await browser.newContext({
+          viewport: { width: 1400, height: 1600 },
+          timezoneId: 'America/New_York',
+        });
+        const page = await context.newPage();
+        const problems: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
+        });
+        page.on('pageerror', (e) => problems.push(String(e)));
+        await page.goto(`${t.hq.url}/`);
+        expect(await page.getByTestId('nav-tills').count()).toBe(0);
+        await page.getByTestId('token').fill('wrong');
+        await page.getByTestId('load').click();
+        await page.getByText('令牌无效').waitFor();
 
-describe.skipIf(!existsSync(CHROMIUM))(`the app in a browser (needs ${CHROMIUM})`, () => {
-  it('signs in, draws the overview, changes the date range, and shows stores, tills and a member', async () => {
-    const browser = await launch();
-    try {
-      // The browser is in New York: times must still read in Shanghai.
-      const context = await browser.newContext({
-        viewport: { width: 1400, height: 1600 },
-        timezoneId: 'America/New_York',
-      });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(String(e)));
-      await page.goto(`${t.hq.url}/`);
-      expect(await page.getByTestId('nav-tills').count()).toBe(0);
-      await page.getByTestId('token').fill('wrong');
-      await page.getByTestId('load').click();
-      await page.getByText('令牌无效').waitFor();
+        await signIn(page, t.hq.url);
+        expect(page.url()).not.toContain(OPERATOR_TOKEN);
+        expect(await page.evaluate(() => sessionStorage.getItem('hqOperatorToken'))).toBe(OPERATOR_TOKEN);
 
-      await signIn(page, t.hq.url);
-      expect(page.url()).not.toContain(OPERATOR_TOKEN);
-      expect(await page.evaluate(() => sessionStorage.getItem('hqOperatorToken'))).toBe(OPERATOR_TOKEN);
+        // Overview: every summary measure, the glossary's names, and four charts drawn on canvas.
+        const summary = await page.getByTestId('summary').innerText();
+        for (const label of ['会员数', '未兑积分负债', '会员销售占比', '复购率', '投诉（未结 / 全部）', '链断裂收银机'])
+          expect(summary).toContain(label);
+        expect(summary).toContain('¥');
+        expect(await page.getByTestId('tiers').innerText()).toContain('普通会员');
+        const classes = await page.getByTestId('classes').innerText();
+        expect(classes).not.toContain('unclassified');
+        for (const id of ['chart-sales', 'chart-share', 'chart-points', 'chart-enrolments'])
+          await page.locator(`[data-testid=${id}] canvas`).first().waitFor();
 
-      // Overview: every summary measure, the glossary's names, and four charts drawn on canvas.
-      const summary = await page.getByTestId('summary').innerText();
-      for (const label of ['会员数', '未兑积分负债', '会员销售占比', '复购率', '投诉（未结 / 全部）', '链断裂收银机'])
-        expect(summary).toContain(label);
-      expect(summary).toContain('¥');
-      expect(await page.getByTestId('tiers').innerText()).toContain('普通会员');
-      const classes = await page.getByTestId('classes').innerText();
-      expect(classes).not.toContain('unclassified');
-      for (const id of ['chart-sales', 'chart-share', 'chart-points', 'chart-enrolments'])
-        await page.locator(`[data-testid=${id}] canvas`).first().waitFor();
+        // The last 30 days, then the last 7: the period's figures follow the API's.
+        const expectPeriod = async (days: number, stores: string[] = []): Promise<void> => {
+          const to = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+          const from = new Date(Date.parse(to) - (days - 1) * DAY).toISOString().slice(0, 10);
+          const only = stores.map((x) => `&store=${x}`).join('');
+          const r = await operator(t, 'GET', `/v1/reports/daily?from=${from}&to=${to}${only}`);
+          const sum = totals(r.body.days);
+          const yuan = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' }).format(
+            sum.salesTotal / 100,
+          );
+          await expect.poll(() => page.getByTestId('period').innerText()).toContain(yuan);
+          await expect.poll(() => page.getByRole('heading', { level: 2 }).first().innerText()).toContain(from);
+        };
+        await expectPeriod(30);
+        const before = await page.getByTestId('period').innerText();
+        await page.getByTestId('range-7').click();
+        await expectPeriod(7);
+        expect(await page.getByTestId('period').innerText()).not.toBe(before);
+        await page.getByTestId('range-90').click();
+        await expectPeriod(90); // the sale 40 days ago is in
+        // One store of the chain: the figures become that store's.
+        await page.getByTestId('store-S2').check();
+        await expectPeriod(90, ['S2']);
+        await page.getByTestId('store-S2').uncheck();
+        await expectPeriod(90);
+        mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: join(SHOTS, 'headoffice-overview.png'), fullPage: true });
 
-      // The last 30 days, then the last 7: the period's figures follow the API's.
-      const expectPeriod = async (days: number): Promise<void> => {
-        const to = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-        const from = new Date(Date.parse(to) - (days - 1) * DAY).toISOString().slice(0, 10);
-        const r = await operator(t, 'GET', `/v1/reports/daily?from=${from}&to=${to}`);
-        const sum = totals(r.body.days);
-        const yuan = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' }).format(
-          sum.salesTotal / 100,
+        // Stores: ranked, each with a sparkline.
+        await page.getByTestId('nav-stores').click();
+        await page.locator('[data-testid=stores] tr[data-store=S1] [data-testid=spark-S1] canvas').waitFor();
+        const stores = await page.getByTestId('stores').innerText();
+        expect(stores).toContain('S2');
+        expect(stores).not.toContain('hq');
+        await page.screenshot({ path: join(SHOTS, 'headoffice-stores.png'), fullPage: true });
+
+        // Tills: the broken chain in red, the silent till named, times in Shanghai.
+        await page.getByTestId('nav-tills').click();
+        await page.locator('[data-testid=tills] tr[data-till=B].broken').waitFor();
+        const tills = await page.getByTestId('tills').innerText();
+        expect(tills).toContain('断裂');
+        const red = await page
+          .locator('[data-testid=tills] tr[data-till=B] td.bad')
+          .first()
+          .evaluate((e) => getComputedStyle(e).color);
+        expect(red).toBe('rgb(198, 40, 40)');
+        expect(await page.getByTestId('silence-alerts').innerText()).toContain('Z');
+        const viewA = (
+          (await operator(t, 'GET', '/v1/tills')).body.tills as { tillId: string; lastUploadAt: string }[]
+        ).find((x) => x.tillId === 'A');
+        expect(await page.locator('[data-testid=tills] tr[data-till=A]').innerText()).toContain(
+          shanghai(viewA?.lastUploadAt ?? ''),
         );
-        await expect.poll(() => page.getByTestId('period').innerText()).toContain(yuan);
-        await expect.poll(() => page.getByRole('heading', { level: 2 }).first().innerText()).toContain(from);
-      };
-      await expectPeriod(30);
-      const before = await page.getByTestId('period').innerText();
-      await page.getByTestId('range-7').click();
-      await expectPeriod(7);
-      expect(await page.getByTestId('period').innerText()).not.toBe(before);
-      await page.getByTestId('range-90').click();
-      await expectPeriod(90); // the sale 40 days ago is in
-      mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: join(SHOTS, 'headoffice-overview.png'), fullPage: true });
+        await page.screenshot({ path: join(SHOTS, 'headoffice-tills.png'), fullPage: true });
 
-      // Stores: ranked, each with a sparkline.
-      await page.getByTestId('nav-stores').click();
-      await page.locator('[data-testid=stores] tr[data-store=S1] [data-testid=spark-S1] canvas').waitFor();
-      const stores = await page.getByTestId('stores').innerText();
-      expect(stores).toContain('S2');
-      expect(stores).not.toContain('hq');
-      await page.screenshot({ path: join(SHOTS, 'headoffice-stores.png'), fullPage: true });
+        // Member lookup: ledger kinds by their names, not codes.
+        await page.getByTestId('nav-member').click();
+        await page.getByTestId('memberNo').fill('M1');
+        await page.getByTestId('memberNo').press('Enter');
+        await page.locator('[data-testid=ledger] tbody tr').first().waitFor();
+        const member = await page.getByTestId('member').innerText();
+        expect(member).toContain('M1');
+        expect(member).toContain('消费积分');
+        expect(member).not.toMatch(/\bearn\b/);
+        await page.screenshot({ path: join(SHOTS, 'headoffice-member.png'), fullPage: true });
 
-      // Tills: the broken chain in red, the silent till named, times in Shanghai.
-      await page.getByTestId('nav-tills').click();
-      await page.locator('[data-testid=tills] tr[data-till=B].broken').waitFor();
-      const tills = await page.getByTestId('tills').innerText();
-      expect(tills).toContain('断裂');
-      const red = await page
-        .locator('[data-testid=tills] tr[data-till=B] td.bad')
-        .first()
-        .evaluate((e) => getComputedStyle(e).color);
-      expect(red).toBe('rgb(198, 40, 40)');
-      expect(await page.getByTestId('silence-alerts').innerText()).toContain('Z');
-      const viewA = (
-        (await operator(t, 'GET', '/v1/tills')).body.tills as { tillId: string; lastUploadAt: string }[]
-      ).find((x) => x.tillId === 'A');
-      expect(await page.locator('[data-testid=tills] tr[data-till=A]').innerText()).toContain(
-        shanghai(viewA?.lastUploadAt ?? ''),
-      );
-      await page.screenshot({ path: join(SHOTS, 'headoffice-tills.png'), fullPage: true });
+        // English, and the token survives a reload in the tab.
+        await page.getByTestId('lang').click();
+        await page.getByTestId('nav-tills').click();
+        await expect.poll(() => page.getByTestId('tills').innerText()).toContain('BROKEN');
+        await page.getByTestId('nav-overview').click();
+        expect(await page.getByTestId('summary').innerText()).toContain('Outstanding liability');
+        await page.reload();
+        await page.getByTestId('nav-overview').waitFor();
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    }, 120_000);
 
-      // Member lookup: ledger kinds by their names, not codes.
-      await page.getByTestId('nav-member').click();
-      await page.getByTestId('memberNo').fill('M1');
-      await page.getByTestId('memberNo').press('Enter');
-      await page.locator('[data-testid=ledger] tbody tr').first().waitFor();
-      const member = await page.getByTestId('member').innerText();
-      expect(member).toContain('M1');
-      expect(member).toContain('消费积分');
-      expect(member).not.toMatch(/\bearn\b/);
-      await page.screenshot({ path: join(SHOTS, 'headoffice-member.png'), fullPage: true });
+    it('closes a case, clears a chain flag, exports and erases a member, each with the operator id and a reason', async () => {
+      const C = await provision(t, 'S3', 'C');
+      const D = await provision(t, 'S4', 'D');
+      C.enrol('M9', at(10), { name: '吴十' });
+      C.sale('M9', 100_000, at(11));
+      C.redeem('M9', 800, at(20));
+      D.redeem('M9', 800, at(21));
+      await uploadAll(t, C, 100);
+      await uploadAll(t, D, 100);
 
-      // English, and the token survives a reload in the tab.
-      await page.getByTestId('lang').click();
-      await page.getByTestId('nav-tills').click();
-      await expect.poll(() => page.getByTestId('tills').innerText()).toContain('BROKEN');
-      await page.getByTestId('nav-overview').click();
-      expect(await page.getByTestId('summary').innerText()).toContain('Outstanding liability');
-      await page.reload();
-      await page.getByTestId('nav-overview').waitFor();
-      expect(problems).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+      const browser = await launch();
+      try {
+        const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1400 } });
+        const page = await context.newPage();
+        const dialogs: string[] = [];
+        page.on('dialog', (d) => {
+          dialogs.push(d.type());
+          void (d.type() === 'prompt' ? d.accept('已与会员核实 / checked with the member') : d.accept());
+        });
+        await signIn(page, t.hq.url);
+        await page.getByTestId('nav-cases').click();
+        const cases = await page.getByTestId('cases').innerText();
+        expect(cases).toContain('双重消费');
+        expect(cases).not.toContain('重复消费');
+        const close = page.locator('[data-testid^=close-case-]').first();
+        await close.waitFor();
+        await page.screenshot({ path: join(SHOTS, 'headoffice-cases.png'), fullPage: true });
+        // Without an operator id nothing is sent.
+        await close.click();
+        await page.getByText('请先填写操作员编号').waitFor();
+        await page.getByTestId('operatorId').fill('ops-ui');
+        await close.click();
+        await page.locator('[data-testid=cases]').getByText('ops-ui', { exact: false }).waitFor();
+        expect(await page.locator('[data-testid^=close-case-]').count()).toBe(0);
 
-  it('closes a case, clears a chain flag, exports and erases a member, each with the operator id and a reason', async () => {
-    const C = await provision(t, 'S3', 'C');
-    const D = await provision(t, 'S4', 'D');
-    C.enrol('M9', at(10), { name: '吴十' });
-    C.sale('M9', 100_000, at(11));
-    C.redeem('M9', 800, at(20));
-    D.redeem('M9', 800, at(21));
-    await uploadAll(t, C, 100);
-    await uploadAll(t, D, 100);
+        await page.getByTestId('nav-tills').click();
+        await page.getByTestId('clear-chain-B').click();
+        await page.locator('[data-testid=tills] tr[data-till=B]:not(.broken)').waitFor();
 
-    const browser = await launch();
-    try {
-      const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1400 } });
-      const page = await context.newPage();
-      const dialogs: string[] = [];
-      page.on('dialog', (d) => {
-        dialogs.push(d.type());
-        void (d.type() === 'prompt' ? d.accept('已与会员核实 / checked with the member') : d.accept());
-      });
-      await signIn(page, t.hq.url);
-      await page.getByTestId('nav-cases').click();
-      const cases = await page.getByTestId('cases').innerText();
-      expect(cases).toContain('双重消费');
-      expect(cases).not.toContain('重复消费');
-      const close = page.locator('[data-testid^=close-case-]').first();
-      await close.waitFor();
-      await page.screenshot({ path: join(SHOTS, 'headoffice-cases.png'), fullPage: true });
-      // Without an operator id nothing is sent.
-      await close.click();
-      await page.getByText('请先填写操作员编号').waitFor();
-      await page.getByTestId('operatorId').fill('ops-ui');
-      await close.click();
-      await page.locator('[data-testid=cases]').getByText('ops-ui', { exact: false }).waitFor();
-      expect(await page.locator('[data-testid^=close-case-]').count()).toBe(0);
+        await page.getByTestId('nav-member').click();
+        await page.getByTestId('memberNo').fill('M9');
+        await page.getByTestId('memberNo').press('Enter');
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByTestId('export-member').click(),
+        ]);
+        const file = await download.path();
+        expect(JSON.parse(readFileSync(file, 'utf8')).personal.name).toBe('吴十');
 
-      await page.getByTestId('nav-tills').click();
-      await page.getByTestId('clear-chain-B').click();
-      await page.locator('[data-testid=tills] tr[data-till=B]:not(.broken)').waitFor();
-
-      await page.getByTestId('nav-member').click();
-      await page.getByTestId('memberNo').fill('M9');
-      await page.getByTestId('memberNo').press('Enter');
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-member').click()]);
-      const file = await download.path();
-      expect(JSON.parse(readFileSync(file, 'utf8')).personal.name).toBe('吴十');
-
-      await page.getByTestId('erase-member').click();
-      await page.getByTestId('member').getByText('已注销', { exact: false }).waitFor();
-      expect(await page.getByTestId('erase-member').count()).toBe(0);
-      expect(dialogs).toEqual(['prompt', 'prompt', 'prompt', 'confirm', 'prompt']);
-    } finally {
-      await browser.close();
-    }
-    const member = await operator(t, 'GET', '/v1/members/M9');
-    expect(member.body).toMatchObject({ name: null, status: 'blocked' });
-    const summary = await operator(t, 'GET', '/v1/reports/summary');
-    expect(summary.body.doubleSpendCases[0]).toMatchObject({ status: 'closed', closedBy: 'ops-ui' });
-  }, 120_000);
+        await page.getByTestId('erase-member').click();
+        await page.getByTestId('member').getByText('已注销', { exact: false }).waitFor();
+        expect(await page.getByTestId('erase-member').count()).toBe(0);
+        expect(dialogs).toEqual(['prompt', 'prompt', 'prompt', 'confirm', 'prompt']);
+      } finally {
+        await browser.close();
+      }
+      const member = await operator(t, 'GET', '/v1/members/M9');
+      expect(member.body).toMatchObject({ name: null, status: 'blocked' });
+      const summary = await operator(t, 'GET', '/v1/reports/summary');
+      expect(summary.body.doubleSpendCases[0]).toMatchObject({ status: 'closed', closedBy: 'ops-ui' });
+    }, 120_000);
+  });
 });

@@ -30,6 +30,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'range.apply': 'Apply',
   'range.days': 'Last {n} days',
   'range.previous': 'Previous period: {from} to {to}',
+  'range.stores': 'Stores',
+  'range.allStores': '(none ticked: all stores)',
   'range.bad': 'Invalid date range (366 days at most)',
 
   'm.enrolled': 'Members',

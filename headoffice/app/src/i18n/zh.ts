@@ -32,6 +32,8 @@ export const zh = {
   'range.apply': '应用',
   'range.days': '近 {n} 天',
   'range.previous': '上一期：{from} 至 {to}',
+  'range.stores': '门店',
+  'range.allStores': '（未选即全部门店）',
   'range.bad': '日期范围无效（最多 366 天）',
 
   'm.enrolled': '会员数',

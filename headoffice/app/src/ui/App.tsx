@@ -18,6 +18,7 @@ import { Stores } from './Stores.js';
 import { Tills } from './Tills.js';
 
 const LANG_KEY = 'hqDashboardLang';
+const REFRESH_MS = 60_000;
 type Page = 'overview' | 'stores' | 'tills' | 'cases' | 'member';
 const PAGES: Page[] = ['overview', 'stores', 'tills', 'cases', 'member'];
 
@@ -44,6 +45,8 @@ export function App(): React.JSX.Element {
   const [data, setData] = useState<Data | null>(null);
   const [page, setPage] = useState<Page>('overview');
   const [range, setRange] = useState(() => lastDays(30, DEFAULT_ZONE));
+  /** the store set the range's figures cover; empty for the whole chain */
+  const [stores, setStores] = useState<string[]>([]);
   const [draft, setDraft] = useState(range);
   const [daily, setDaily] = useState<{ current: DailyReport; previous: DailyReport } | null>(null);
 
@@ -79,7 +82,7 @@ export function App(): React.JSX.Element {
     if (!signedIn) return;
     let live = true;
     const prev = previousPeriod(range.from, range.to);
-    Promise.all([api.daily(range.from, range.to), api.daily(prev.from, prev.to)]).then(
+    Promise.all([api.daily(range.from, range.to, stores), api.daily(prev.from, prev.to, stores)]).then(
       ([current, previous]) => {
         if (!live) return;
         setDaily({ current, previous });
@@ -90,7 +93,14 @@ export function App(): React.JSX.Element {
     return () => {
       live = false;
     };
-  }, [signedIn, range, data]);
+  }, [signedIn, range, stores, data]);
+
+  // Fresh figures every minute while signed in (the tills upload all day).
+  useEffect(() => {
+    if (!signedIn) return undefined;
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [signedIn, load]);
 
   useEffect(() => {
     if (session.token()) void load();
@@ -257,6 +267,25 @@ export function App(): React.JSX.Element {
                   {t('range.days', { n })}
                 </button>
               ))}
+              <fieldset className="stores" data-testid="store-set">
+                <legend>{t('range.stores')}</legend>
+                {data.summary.stores.map((st) => (
+                  <label key={st.storeId}>
+                    <input
+                      type="checkbox"
+                      data-testid={`store-${st.storeId}`}
+                      checked={stores.includes(st.storeId)}
+                      onChange={(e) =>
+                        setStores(
+                          e.target.checked ? [...stores, st.storeId].sort() : stores.filter((x) => x !== st.storeId),
+                        )
+                      }
+                    />
+                    {st.storeId}
+                  </label>
+                ))}
+                <span className="muted">{stores.length === 0 ? t('range.allStores') : ''}</span>
+              </fieldset>
             </form>
           ) : null}
           {page === 'overview' ? (
