@@ -389,7 +389,10 @@ export function headOfficeOpenApi(version: string): Json {
           "The programme dashboard, head office's web application (HTML; headoffice/app; it asks for the operator " +
           'token itself; 503 with the build command when it is not built)',
         security: [],
-        responses: { '200': { description: 'text/html' } },
+        responses: {
+          '200': { description: 'text/html' },
+          '503': { description: 'text/plain: the application is not built (npm run build:hq-app)' },
+        },
       },
     };
   }
