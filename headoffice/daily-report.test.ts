@@ -31,7 +31,13 @@ describe('GET /v1/reports/daily', () => {
     const r = await operator(t, 'GET', '/v1/reports/daily?from=2026-03-01&to=2026-03-03');
     expect(r.status).toBe(200);
     expect(r.body.timeZone).toBe('Asia/Shanghai');
-    const days = r.body.days as { date: string; sales: number; salesTotal: number; enrolments: number }[];
+    const days = r.body.days as {
+      date: string;
+      sales: number;
+      salesTotal: number;
+      enrolments: number;
+      pointsIssued: number;
+    }[];
     expect(days.map((d) => [d.date, d.sales, d.salesTotal, d.enrolments])).toEqual([
       ['2026-03-01', 1, 30_000, 1],
       ['2026-03-02', 2, 10_000, 1],
