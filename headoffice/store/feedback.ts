@@ -164,7 +164,8 @@ export function* feedbackCounts(): Sql<FeedbackCounts> {
     return { open: of('open') + of('assigned'), assigned: of('assigned'), closed: of('closed') };
   };
   const stores =
-    (yield* all(`SELECT store_id AS storeId, sum(kind = 'complaint') AS complaints, sum(kind = 'suggestion') AS suggestions
+    (yield* all(`SELECT store_id AS storeId, sum(CASE WHEN kind = 'complaint' THEN 1 ELSE 0 END) AS complaints,
+       sum(CASE WHEN kind = 'suggestion' THEN 1 ELSE 0 END) AS suggestions
      FROM feedback GROUP BY store_id ORDER BY store_id`)) as FeedbackCounts['byStore'];
   return { complaints: counts('complaint'), suggestions: counts('suggestion'), byStore: stores };
 }
