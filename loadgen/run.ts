@@ -160,6 +160,293 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   }
 }
 
+interface HealthAnswer {
+  storage?: string;
+  inbox?: { entries: number; oldestReceivedAt: string | null };
+}
+
+interface LoadPhase {
+  steps: StepReport[];
+  seconds: number;
+  accepted: number;
+  generator: LoadReport['generator'];
+  hqCpuCores: number | null;
+}
+
+/** One run's tills, measures and timers; drive() calls its phases in order. */
+class LoadRun {
+  readonly tag = randomBytes(3).toString('hex');
+  readonly rng: () => number;
+  readonly sink: Sink;
+  tills: SimTill[] = [];
+  private phase: 'idle' | 'load' | 'drain' = 'idle';
+  private active = 0;
+  uploads = 0;
+  feedPolls = 0;
+  readonly totalAck = new Samples();
+  private stepAck = new Samples();
+  private winAck = new Samples();
+  readonly feedSamples = new Samples();
+  readonly applySamples = new Samples();
+  maxBacklog = 0;
+  private lastBacklog = { entries: 0, age: 0 };
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly perMinute: number;
+
+  constructor(
+    private readonly opts: LoadOptions,
+    readonly hq: string,
+    private readonly token: string,
+    private readonly own: HqHandle | null,
+    private readonly clients: Client[],
+  ) {
+    this.rng = rngOf(opts.seed);
+    this.perMinute = opts.rate / 60_000;
+    this.sink = {
+      model: new ChainModel(`L${this.tag}`),
+      rng: this.rng,
+      ack: { add: () => undefined },
+      errors: new Counter(),
+      accepted: { n: 0 },
+      ops: new Counter(),
+      feed: new FeedLag(this.feedSamples),
+      maxBackoffMs: 60_000,
+    };
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  stop(): void {
+    this.phase = 'idle';
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+  }
+
+  async health(): Promise<HealthAnswer> {
+    return (await (await fetch(`${this.hq}/v1/health`)).json()) as HealthAnswer;
+  }
+
+  /** Time to the till's next event (Poisson at `rate` a minute). */
+  private gap(): number {
+    return this.perMinute > 0 ? -Math.log(1 - this.rng()) / this.perMinute : Infinity;
+  }
+
+  /** 2. Issues the tills and gives each its connection; returns the seconds provisioning took. */
+  async setUp(): Promise<number> {
+    const p0 = performance.now();
+    const issued = await provision(this.hq, this.token, this.tag, this.opts.tills);
+    const seconds = (performance.now() - p0) / 1000;
+    this.opts.log(`provisioned ${issued.length} tills in ${seconds.toFixed(1)} s (POST /v1/tills)`);
+    const loop = isLoopback(this.hq);
+    this.tills = issued.map((t, i) => {
+      const client = new Client(this.hq, {
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        ...(loop ? { localAddress: sourceAddress(i) } : {}),
+      });
+      this.clients.push(client);
+      return new SimTill({ tillId: t.tillId, storeId: t.storeId, secret: t.secret as string }, client, this.sink);
+    });
+    this.every(20, () => this.tick());
+    return seconds;
+  }
+
+  /** The scheduler: each active till's due events, then an upload or a poll when one is due. */
+  private tick(): void {
+    const now = Date.now();
+    const when = new Date(now).toISOString();
+    for (let i = 0; i < this.active; i++) {
+      const t = this.tills[i] as SimTill;
+      if (this.phase === 'load') {
+        while (now >= t.nextOpAt) {
+          t.act(when);
+          t.nextOpAt += this.gap();
+        }
+      }
+      if (t.canUpload(now)) {
+        this.uploads += 1;
+        void t.upload();
+      }
+      if (this.phase === 'load' && t.canPoll(now)) {
+        this.feedPolls += 1;
+        void t.poll(this.opts.pollMs);
+      }
+    }
+  }
+
+  private allHeld(): boolean {
+    return this.tills.slice(0, this.active).every((t) => t.waiting === 0);
+  }
+
+  private async drain(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.allHeld() && Date.now() < end) await sleep(50);
+  }
+
+  /** 3. Members enrolled across every till and uploaded; every till then starts at the feed's head. Returns errors met. */
+  async warmUp(): Promise<number> {
+    this.active = this.tills.length;
+    for (const t of this.tills) {
+      t.nextOpAt = Infinity;
+      t.nextPollAt = Infinity;
+    }
+    const when = new Date().toISOString();
+    for (let k = 0; k < this.opts.members; k++) (this.tills[k % this.tills.length] as SimTill).enrol(when);
+    await this.drain(120_000);
+    if (!this.allHeld()) throw new Error('warm-up: head office did not take the enrolments within 120 s');
+    if (this.opts.members > 0) this.opts.log(`warm-up: ${this.opts.members} members enrolled`);
+    // Tills in service are caught up with the feed: one pulls it to the end, all start there.
+    const first = this.tills[0] as SimTill;
+    while ((await first.poll(0)) >= FEED_PAGE);
+    for (const t of this.tills) t.cursor = first.cursor;
+    const errors = this.sink.errors.total;
+    this.sink.errors = new Counter();
+    this.sink.ops = new Counter();
+    this.sink.accepted.n = 0;
+    this.uploads = 0;
+    this.feedPolls = 0;
+    this.active = 0;
+    return errors;
+  }
+
+  /** Apply lag: the age of the oldest acknowledged batch not applied yet, once a second. */
+  private watchHealth(): void {
+    this.every(1_000, () => {
+      this.health()
+        .then((h) => {
+          const oldest = h.inbox?.oldestReceivedAt;
+          const age = oldest ? Math.max(0, Date.now() - Date.parse(oldest)) : 0;
+          this.applySamples.add(age);
+          this.maxBacklog = Math.max(this.maxBacklog, h.inbox?.entries ?? 0);
+          this.lastBacklog = { entries: h.inbox?.entries ?? 0, age };
+        })
+        .catch(() => this.sink.errors.add('health unreachable'));
+    });
+  }
+
+  private watchProgress(start: number, self: SelfLoad): NodeJS.Timeout {
+    let winAt = start;
+    let winAccepted = 0;
+    const timer = setInterval(() => {
+      const at = performance.now();
+      const cpu = self.sample();
+      const w = this.winAck.summary();
+      const rate = ((this.sink.accepted.n - winAccepted) * 1000) / (at - winAt);
+      const b = this.lastBacklog;
+      this.opts.log(
+        `[${((at - start) / 1000).toFixed(0).padStart(4)} s] tills ${this.active}  entries/s ${rate.toFixed(0)}  ` +
+          `ack p50 ${w.p50} p99 ${w.p99} ms  backlog ${b.entries} (${(b.age / 1000).toFixed(1)} s)  ` +
+          `errors ${this.sink.errors.total}  generator cpu ${(cpu * 100).toFixed(0)}%`,
+      );
+      if (cpu > 0.8)
+        this.opts.log('  warning: the generator is using most of a core; its numbers include its own delay');
+      this.winAck = new Samples();
+      winAt = at;
+      winAccepted = this.sink.accepted.n;
+    }, this.opts.progressMs);
+    this.timers.push(timer);
+    return timer;
+  }
+
+  /** One ramp step: tills up to `n` join (at the feed's position), then `ms` of load measured on its own. */
+  private async step(n: number, ms: number): Promise<StepReport> {
+    const s0 = performance.now();
+    const now = Date.now();
+    const cursor = Math.max(0, ...this.tills.slice(0, Math.max(1, this.active)).map((t) => t.cursor));
+    for (let i = this.active; i < n; i++) {
+      const t = this.tills[i] as SimTill;
+      t.nextOpAt = now + this.gap();
+      t.nextPollAt = now + this.rng() * this.opts.pollMs;
+      t.cursor = cursor;
+    }
+    this.active = n;
+    this.stepAck = new Samples();
+    const errs0 = this.sink.errors.toJSON();
+    const acc0 = this.sink.accepted.n;
+    const up0 = this.uploads;
+    await sleep(ms);
+    const secs = (performance.now() - s0) / 1000;
+    const errors = Object.fromEntries(
+      Object.entries(this.sink.errors.toJSON())
+        .map(([k, v]) => [k, v - (errs0[k] ?? 0)] as const)
+        .filter(([, v]) => v > 0),
+    );
+    return {
+      tills: n,
+      seconds: Math.round(secs * 10) / 10,
+      entriesPerSec: Math.round((this.sink.accepted.n - acc0) / secs),
+      uploadsPerSec: Math.round((this.uploads - up0) / secs),
+      ack: this.stepAck.summary(),
+      errors,
+    };
+  }
+
+  /** 4. The ramp, step by step, with head office's health, progress lines and CPU watched. */
+  async load(): Promise<LoadPhase> {
+    const counts = this.opts.steps > 1 ? rampSteps(this.tills.length, this.opts.steps) : [this.tills.length];
+    const stepMs = (this.opts.seconds * 1000) / counts.length;
+    const self = new SelfLoad();
+    const pid = this.own?.pid ?? null;
+    const hqCpu0 = pid ? await processCpuSeconds(pid) : null;
+    this.watchHealth();
+    this.sink.ack = {
+      add: (ms: number) => {
+        this.totalAck.add(ms);
+        this.stepAck.add(ms);
+        this.winAck.add(ms);
+      },
+    };
+    const start = performance.now();
+    const progress = this.watchProgress(start, self);
+    this.phase = 'load';
+    const steps: StepReport[] = [];
+    for (const n of counts) steps.push(await this.step(n, stepMs));
+    const seconds = (performance.now() - start) / 1000;
+    clearInterval(progress);
+    const hqCpu1 = pid ? await processCpuSeconds(pid) : null;
+    self.sample();
+    const gen = self.summary();
+    self.stop();
+    return {
+      steps,
+      seconds,
+      accepted: this.sink.accepted.n,
+      generator: {
+        ...gen,
+        warning:
+          gen.cpuMean > 0.8 || gen.loopDelayP99Ms > 100
+            ? 'the generator was busy (CPU or event-loop delay): latencies include its own delay'
+            : null,
+      },
+      hqCpuCores: hqCpu0 !== null && hqCpu1 !== null ? Math.round(((hqCpu1 - hqCpu0) / seconds) * 100) / 100 : null,
+    };
+  }
+
+  /** 5. No events, no polls; uploads retried within 2 s until every chain is held (120 s at most). */
+  async drainAll(): Promise<void> {
+    this.phase = 'drain';
+    // The measures are the load's: acks while draining are not counted.
+    this.sink.ack = { add: () => undefined };
+    this.sink.maxBackoffMs = 2_000;
+    await this.drain(120_000);
+    this.stop();
+    while (this.tills.some((t) => t.busy)) await sleep(20);
+  }
+
+  /** Sales head office recomputed to other points than this run's tills did (informational). */
+  async saleMismatches(): Promise<number> {
+    const view = await operatorCall<{ tills: { tillId: string; mismatches: number }[] }>(
+      this.hq,
+      this.token,
+      'GET',
+      '/v1/tills',
+    );
+    return view.tills.filter((t) => t.tillId.startsWith(`lg-${this.tag}-`)).reduce((a, t) => a + t.mismatches, 0);
+  }
+}
+
 async function drive(
   opts: LoadOptions,
   hq: string,
@@ -167,220 +454,17 @@ async function drive(
   own: HqHandle | null,
   clients: Client[],
 ): Promise<LoadReport> {
-  const tag = randomBytes(3).toString('hex');
-  const health = async (): Promise<{
-    storage?: string;
-    inbox?: { entries: number; oldestReceivedAt: string | null };
-  }> =>
-    (await fetch(`${hq}/v1/health`)).json() as Promise<{
-      storage?: string;
-      inbox?: { entries: number; oldestReceivedAt: string | null };
-    }>;
-  const storage = (await health()).storage ?? null;
-
-  const p0 = performance.now();
-  const issued = await provision(hq, token, tag, opts.tills);
-  const provisionSeconds = (performance.now() - p0) / 1000;
-  opts.log(`provisioned ${issued.length} tills in ${provisionSeconds.toFixed(1)} s (POST /v1/tills)`);
-
-  const rng = rngOf(opts.seed);
-  const totalAck = new Samples();
-  let stepAck = new Samples();
-  let winAck = new Samples();
-  const feedSamples = new Samples();
-  const sink: Sink = {
-    model: new ChainModel(`L${tag}`),
-    rng,
-    ack: { add: () => undefined } as unknown as Samples,
-    errors: new Counter(),
-    accepted: { n: 0 },
-    ops: new Counter(),
-    feed: new FeedLag(feedSamples),
-    maxBackoffMs: 60_000,
-  };
-  const loop = isLoopback(hq);
-  const tills = issued.map((t, i) => {
-    const client = new Client(hq, {
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      ...(loop ? { localAddress: sourceAddress(i) } : {}),
-    });
-    clients.push(client);
-    return new SimTill({ tillId: t.tillId, storeId: t.storeId, secret: t.secret as string }, client, sink);
-  });
-
-  let phase: 'idle' | 'load' | 'drain' = 'idle';
-  let active = 0;
-  let feedPolls = 0;
-  let uploads = 0;
-  const perMinute = opts.rate / 60_000;
-  const gap = (): number => (perMinute > 0 ? -Math.log(1 - rng()) / perMinute : Infinity);
-  const tick = (): void => {
-    const now = Date.now();
-    const when = new Date(now).toISOString();
-    for (let i = 0; i < active; i++) {
-      const t = tills[i] as SimTill;
-      if (phase === 'load') {
-        while (now >= t.nextOpAt) {
-          t.act(when);
-          t.nextOpAt += gap();
-        }
-      }
-      if (t.canUpload(now)) {
-        uploads += 1;
-        void t.upload();
-      }
-      if (phase === 'load' && t.canPoll(now)) {
-        feedPolls += 1;
-        void t.poll(opts.pollMs);
-      }
-    }
-  };
-  const ticker = setInterval(tick, 20);
-  const allHeld = (): boolean => tills.slice(0, active).every((t) => t.waiting === 0);
-  const drain = async (ms: number): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!allHeld() && Date.now() < end) await sleep(50);
-  };
-
+  const run = new LoadRun(opts, hq, token, own, clients);
   try {
-    // 3. warm-up: members spread over every till, uploaded before the clock starts.
-    sink.ack = { add: () => undefined } as unknown as Samples;
-    active = tills.length;
-    const now0 = Date.now();
-    for (const t of tills) {
-      t.nextOpAt = Infinity;
-      t.nextPollAt = Infinity;
-    }
-    const when0 = new Date(now0).toISOString();
-    for (let k = 0; k < opts.members; k++) (tills[k % tills.length] as SimTill).enrol(when0);
-    await drain(120_000);
-    if (!allHeld()) throw new Error('warm-up: head office did not take the enrolments within 120 s');
-    if (opts.members > 0) opts.log(`warm-up: ${opts.members} members enrolled`);
-    // Tills in service are caught up with the feed: one pulls it to the end, all start there.
-    const first = tills[0] as SimTill;
-    while ((await first.poll(0)) >= FEED_PAGE);
-    for (const t of tills) t.cursor = first.cursor;
-    const warmErrors = sink.errors.total;
-    sink.errors = new Counter();
-    sink.ops = new Counter();
-    sink.accepted.n = 0;
-    uploads = 0;
-    active = 0;
-
-    // 4. load, step by step.
-    const counts = opts.steps > 1 ? rampSteps(tills.length, opts.steps) : [tills.length];
-    const stepMs = (opts.seconds * 1000) / counts.length;
-    const self = new SelfLoad();
-    const hqCpu0 = own?.pid ? await processCpuSeconds(own.pid) : null;
-    const applySamples = new Samples();
-    let maxBacklog = 0;
-    let lastBacklog = { entries: 0, age: 0 };
-    const monitor = setInterval(() => {
-      health()
-        .then((h) => {
-          const oldest = h.inbox?.oldestReceivedAt;
-          const age = oldest ? Math.max(0, Date.now() - Date.parse(oldest)) : 0;
-          applySamples.add(age);
-          maxBacklog = Math.max(maxBacklog, h.inbox?.entries ?? 0);
-          lastBacklog = { entries: h.inbox?.entries ?? 0, age };
-        })
-        .catch(() => sink.errors.add('health unreachable'));
-    }, 1_000);
-    sink.ack = {
-      add: (ms: number) => {
-        totalAck.add(ms);
-        stepAck.add(ms);
-        winAck.add(ms);
-      },
-    } as unknown as Samples;
-    const start = performance.now();
-    let winAt = start;
-    let winAccepted = 0;
-    const progress = setInterval(() => {
-      const at = performance.now();
-      const cpu = self.sample();
-      const w = winAck.summary();
-      const rate = ((sink.accepted.n - winAccepted) * 1000) / (at - winAt);
-      opts.log(
-        `[${((at - start) / 1000).toFixed(0).padStart(4)} s] tills ${active}  entries/s ${rate.toFixed(0)}  ` +
-          `ack p50 ${w.p50} p99 ${w.p99} ms  backlog ${lastBacklog.entries} (${(lastBacklog.age / 1000).toFixed(1)} s)  ` +
-          `errors ${sink.errors.total}  generator cpu ${(cpu * 100).toFixed(0)}%`,
-      );
-      if (cpu > 0.8) opts.log('  warning: the generator is using most of a core; its numbers include its own delay');
-      winAck = new Samples();
-      winAt = at;
-      winAccepted = sink.accepted.n;
-    }, opts.progressMs);
-
-    const steps: StepReport[] = [];
-    phase = 'load';
-    let cursorSeen = first.cursor;
-    for (const n of counts) {
-      const s0 = performance.now();
-      const now = Date.now();
-      // Tills joining now start from the feed's position, as tills that have been running would.
-      cursorSeen = Math.max(cursorSeen, ...tills.slice(0, active).map((t) => t.cursor));
-      for (let i = active; i < n; i++) {
-        const t = tills[i] as SimTill;
-        t.nextOpAt = now + gap();
-        t.nextPollAt = now + rng() * opts.pollMs;
-        t.cursor = cursorSeen;
-      }
-      active = n;
-      stepAck = new Samples();
-      const errs0 = sink.errors.toJSON();
-      const acc0 = sink.accepted.n;
-      const up0 = uploads;
-      await sleep(stepMs);
-      const secs = (performance.now() - s0) / 1000;
-      const errs = sink.errors.toJSON();
-      const stepErrors = Object.fromEntries(
-        Object.entries(errs)
-          .map(([k, v]) => [k, v - (errs0[k] ?? 0)] as const)
-          .filter(([, v]) => v > 0),
-      );
-      steps.push({
-        tills: n,
-        seconds: Math.round(secs * 10) / 10,
-        entriesPerSec: Math.round((sink.accepted.n - acc0) / secs),
-        uploadsPerSec: Math.round((uploads - up0) / secs),
-        ack: stepAck.summary(),
-        errors: stepErrors,
-      });
-    }
-    const loadSeconds = (performance.now() - start) / 1000;
-    const acceptedInLoad = sink.accepted.n;
-    clearInterval(progress);
-    const hqCpu1 = own?.pid ? await processCpuSeconds(own.pid) : null;
-    self.sample();
-    const gen = self.summary();
-    self.stop();
-
-    // 5. drain
-    phase = 'drain';
-    // The measures are the load's: acks while draining are not counted.
-    sink.ack = new Samples();
-    sink.maxBackoffMs = 2_000;
-    await drain(120_000);
-    clearInterval(monitor);
-    clearInterval(ticker);
-    while (tills.some((t) => t.busy)) await sleep(20);
-
-    // 6. check
-    const check = await checkAgainstHq(hq, token, tag, tills, sink.model, opts.checkMembers, rng);
-    const tillsView = await operatorCall<{ tills: { tillId: string; mismatches: number }[] }>(
-      hq,
-      token,
-      'GET',
-      '/v1/tills',
-    );
-    const saleMismatches = tillsView.tills
-      .filter((t) => t.tillId.startsWith(`lg-${tag}-`))
-      .reduce((a, t) => a + t.mismatches, 0);
-
-    const over = steps.findIndex((s) => s.ack.p99 > KNEE_P99_MS);
-    const errors = sink.errors.toJSON();
+    const storage = (await run.health()).storage ?? null;
+    const provisionSeconds = await run.setUp();
+    const warmErrors = await run.warmUp();
+    const load = await run.load();
+    await run.drainAll();
+    const check = await checkAgainstHq(hq, token, run.tag, run.tills, run.sink.model, opts.checkMembers, run.rng);
+    const saleMismatches = await run.saleMismatches();
+    const over = load.steps.findIndex((s) => s.ack.p99 > KNEE_P99_MS);
+    const errors = run.sink.errors.toJSON();
     if (warmErrors > 0) errors['warm-up errors'] = warmErrors;
     return {
       hq: { url: hq, own: own !== null, storage },
@@ -390,42 +474,36 @@ async function drive(
         rate: opts.rate,
         members: opts.members,
         seed: opts.seed,
-        steps: counts.length,
+        steps: load.steps.length,
         pollMs: opts.pollMs,
       },
-      tag,
+      tag: run.tag,
       provisionSeconds: Math.round(provisionSeconds * 10) / 10,
-      seconds: Math.round(loadSeconds * 10) / 10,
-      ops: sink.ops.toJSON(),
-      entriesGenerated: tills.reduce((a, t) => a + t.sim.headSeq, 0),
-      entriesAccepted: sink.accepted.n,
-      entriesPerSec: Math.round(acceptedInLoad / loadSeconds),
-      uploads,
-      ack: totalAck.summary(),
-      applyLag: { ...applySamples.summary(), maxBacklogEntries: maxBacklog },
-      feedLag: { ...feedSamples.summary(), unseen: sink.feed.unseen },
-      feedPolls,
+      seconds: Math.round(load.seconds * 10) / 10,
+      ops: run.sink.ops.toJSON(),
+      entriesGenerated: run.tills.reduce((a, t) => a + t.sim.headSeq, 0),
+      entriesAccepted: run.sink.accepted.n,
+      entriesPerSec: Math.round(load.accepted / load.seconds),
+      uploads: run.uploads,
+      ack: run.totalAck.summary(),
+      applyLag: { ...run.applySamples.summary(), maxBacklogEntries: run.maxBacklog },
+      feedLag: { ...run.feedSamples.summary(), unseen: run.sink.feed.unseen },
+      feedPolls: run.feedPolls,
       errors,
-      steps,
+      steps: load.steps,
       knee: {
         p99Ms: KNEE_P99_MS,
         reached: over >= 0,
-        atTills: over >= 0 ? (steps[over] as StepReport).tills : null,
-        sustainedTills: over === 0 ? null : (steps[over > 0 ? over - 1 : steps.length - 1] as StepReport).tills,
+        atTills: over >= 0 ? (load.steps[over] as StepReport).tills : null,
+        sustainedTills:
+          over === 0 ? null : (load.steps[over > 0 ? over - 1 : load.steps.length - 1] as StepReport).tills,
       },
-      generator: {
-        ...gen,
-        warning:
-          gen.cpuMean > 0.8 || gen.loopDelayP99Ms > 100
-            ? 'the generator was busy (CPU or event-loop delay): latencies include its own delay'
-            : null,
-      },
-      hqCpuCores: hqCpu0 !== null && hqCpu1 !== null ? Math.round(((hqCpu1 - hqCpu0) / loadSeconds) * 100) / 100 : null,
+      generator: load.generator,
+      hqCpuCores: load.hqCpuCores,
       saleMismatches,
       check,
     };
   } finally {
-    phase = 'idle';
-    clearInterval(ticker);
+    run.stop();
   }
 }

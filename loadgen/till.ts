@@ -22,7 +22,7 @@ import type { LedgerEntry } from '../core/ledger/entry.js';
 import { SYNC_PATHS } from '../core/sync/protocol.js';
 import { signRequest } from '../core/sync/sign.js';
 import type { ChainModel, MemberModel } from './model.js';
-import type { Counter, Samples } from './stats.js';
+import type { Counter } from './stats.js';
 import { TillSim } from './till-sim.js';
 
 export const MAX_BATCH_ENTRIES = 500;
@@ -32,7 +32,8 @@ export const FEED_PAGE = 500;
 export interface Sink {
   model: ChainModel;
   rng: () => number;
-  ack: Samples;
+  /** upload acknowledgement latencies, ms */
+  ack: { add(ms: number): void };
   errors: Counter;
   /** entries head office acknowledged (ack moved past them) */
   accepted: { n: number };
