@@ -15,7 +15,7 @@ const USAGE = `usage: npm run loadgen -- --tills <n> --seconds <s> [options]
   --rate <n>              business events per till per minute (default ${DEFAULTS.rate})
   --members <n>           members enrolled before the clock starts (default: one per till)
   --seed <n>              seed for the event mix (default ${DEFAULTS.seed})
-  --steps <n>             ramp steps from a fifth of the tills to all of them (default ${DEFAULTS.steps})
+  --steps <n>             ramp steps, an even climb to --tills (default ${DEFAULTS.steps})
   --no-ramp               every till from the start (one step)
   --poll <s>              feed poll interval per till, seconds (default ${DEFAULTS.pollMs / 1000})
   --progress <s>          seconds between progress lines (default ${DEFAULTS.progressMs / 1000})
