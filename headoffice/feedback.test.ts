@@ -3,14 +3,11 @@
  * it (and brings it once), a viewer may not read the member's words, an analyst lists, assigns
  * and closes it in their own name only, and each action is kept in operator_actions.
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../core/ledger/hash.js';
 import type { FeedbackRecord } from '../core/sync/protocol.js';
-import { provision, startHq, upload, type Answer, type TestHq, type TillSim } from './test-helpers.js';
+import { hqCli, provision, startHq, upload, type Answer, type TestHq, type TillSim } from './test-helpers.js';
 
-const ROOT = join(import.meta.dirname, '..');
 let t: TestHq;
 let till: TillSim;
 let analyst: string;
@@ -27,12 +24,8 @@ const record: FeedbackRecord = {
   recordedAt: new Date(Date.now() - 60_000).toISOString(),
 };
 
-function addOperator(id: string, role: string): string {
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-operator', '--id', id, '--role', role],
-    { cwd: ROOT, env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'ignore'] },
-  ).toString();
+async function addOperator(id: string, role: string): Promise<string> {
+  const out = await hqCli(t, ['add-operator', '--id', id, '--role', role]);
   return /^OPERATOR_TOKEN=(\S+)$/m.exec(out)?.[1] ?? '';
 }
 
@@ -59,8 +52,8 @@ const recordsOnly = (feedback: FeedbackRecord[]) => ({
 beforeAll(async () => {
   t = await startHq();
   till = await provision(t, 'S-FB', 'T-FB');
-  analyst = addOperator('a.qian', 'analyst');
-  viewer = addOperator('v.zhao', 'viewer');
+  analyst = await addOperator('a.qian', 'analyst');
+  viewer = await addOperator('v.zhao', 'viewer');
 }, 60_000);
 
 afterAll(async () => {

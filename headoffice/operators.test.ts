@@ -4,13 +4,11 @@
  * do; an action is attributed to the token's operator, never to another id in the body; the
  * shared token only bootstraps the first admin.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OPERATOR_TOKEN, at, provision, startHq, uploadAll, type Answer, type TestHq } from './test-helpers.js';
+import { OPERATOR_TOKEN, at, hqCli, provision, startHq, uploadAll, type Answer, type TestHq } from './test-helpers.js';
 
-const ROOT = join(import.meta.dirname, '..');
 let t: TestHq;
 
 beforeEach(async () => {
@@ -24,12 +22,8 @@ afterEach(async () => {
   await t.close();
 });
 
-function addOperator(id: string, role: string): string {
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-operator', '--id', id, '--role', role],
-    { cwd: ROOT, env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'ignore'] },
-  ).toString();
+async function addOperator(id: string, role: string): Promise<string> {
+  const out = await hqCli(t, ['add-operator', '--id', id, '--role', role]);
   const m = /^OPERATOR_TOKEN=(\S+)$/m.exec(out);
   if (!m) throw new Error(`no token in ${out}`);
   return m[1] as string;
@@ -49,9 +43,9 @@ const adjust = (operatorId: string) => ({ operatorId, reason: 'goodwill', points
 
 describe('named operators (item 7)', () => {
   it('roles: a viewer reads, an analyst also exports, only an admin acts', async () => {
-    const viewer = addOperator('v.zhao', 'viewer');
-    const analyst = addOperator('a.qian', 'analyst');
-    const admin = addOperator('ad.sun', 'admin');
+    const viewer = await addOperator('v.zhao', 'viewer');
+    const analyst = await addOperator('a.qian', 'analyst');
+    const admin = await addOperator('ad.sun', 'admin');
     expect((await call(viewer, 'GET', '/v1/tills')).status).toBe(200);
     expect((await call(viewer, 'GET', '/v1/members/M1')).status).toBe(200);
     const denied = await call(viewer, 'POST', '/v1/members/M1/export', { operatorId: 'v.zhao', reason: 'r' });
@@ -69,7 +63,7 @@ describe('named operators (item 7)', () => {
   });
 
   it('attributes an action to the token, refusing another id in the body', async () => {
-    const admin = addOperator('ad.sun', 'admin');
+    const admin = await addOperator('ad.sun', 'admin');
     const forged = await call(admin, 'POST', '/v1/members/M1/adjustments', adjust('someone.else'));
     expect(forged).toMatchObject({ status: 403, body: { error: { code: 'operator_mismatch', field: 'operatorId' } } });
     const ok = await call(admin, 'POST', '/v1/members/M1/adjustments', adjust('ad.sun'));
@@ -80,10 +74,10 @@ describe('named operators (item 7)', () => {
 
   it('the shared token works until the first named admin exists, then never again', async () => {
     expect((await call(OPERATOR_TOKEN, 'GET', '/v1/tills')).status).toBe(200);
-    addOperator('v.zhao', 'viewer');
+    await addOperator('v.zhao', 'viewer');
     // A viewer is no admin: the shared token still bootstraps.
     expect((await call(OPERATOR_TOKEN, 'GET', '/v1/tills')).status).toBe(200);
-    const admin = addOperator('ad.sun', 'admin');
+    const admin = await addOperator('ad.sun', 'admin');
     expect((await call(OPERATOR_TOKEN, 'GET', '/v1/tills')).status).toBe(401);
     expect((await call(admin, 'GET', '/v1/tills')).status).toBe(200);
     expect((await call('not-a-token', 'GET', '/v1/tills')).status).toBe(401);
@@ -93,21 +87,15 @@ describe('named operators (item 7)', () => {
 });
 
 describe('rotating and revoking an operator (issue 11, item 7)', () => {
-  function cli(args: string[]): string {
-    return execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...t.env },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString();
-  }
+  const cli = (args: string[]): Promise<string> => hqCli(t, args);
 
   it('a rotated token replaces the old one at once; a revoked one stops working', async () => {
-    const old = addOperator('ops-wang', 'viewer');
+    const old = await addOperator('ops-wang', 'viewer');
     expect((await call(old, 'GET', '/v1/members/M1')).status).toBe(200);
-    const rotated = /^OPERATOR_TOKEN=(\S+)$/m.exec(cli(['rotate-operator', '--id', 'ops-wang']))?.[1] as string;
+    const rotated = /^OPERATOR_TOKEN=(\S+)$/m.exec(await cli(['rotate-operator', '--id', 'ops-wang']))?.[1] as string;
     expect((await call(old, 'GET', '/v1/members/M1')).status).toBe(401);
     expect((await call(rotated, 'GET', '/v1/members/M1')).status).toBe(200);
-    expect(cli(['revoke-operator', '--id', 'ops-wang'])).toContain('revoked');
+    expect(await cli(['revoke-operator', '--id', 'ops-wang'])).toContain('revoked');
     expect((await call(rotated, 'GET', '/v1/members/M1')).status).toBe(401);
   });
 });

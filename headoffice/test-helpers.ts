@@ -4,9 +4,12 @@
  * the till service writes them), and clients that sign like a till.
  */
 import { afterEach, beforeEach } from 'vitest';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -300,6 +303,25 @@ export async function memberStates(
 ): Promise<{ member_no: string; balance: number; tier: string; state: string }[]> {
   await t.hq.store.settle();
   return t.sql('SELECT member_no, balance, tier, state FROM member_state ORDER BY member_no');
+}
+
+/**
+ * Runs `headoffice/cli.ts <args>` on this head office's data (t.env) as a child process and
+ * resolves to its stdout; rejects when it exits non-zero. Asynchronous on purpose: while the
+ * child runs, this process's head office goes on (on PostgreSQL a write of the running head
+ * office may hold the writer lock the child waits for; execFileSync would block it forever).
+ */
+export async function hqCli(t: Pick<TestHq, 'env'>, args: string[]): Promise<string> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.HQ_DATABASE_URL;
+  Object.assign(env, t.env);
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'headoffice/cli.ts'), ...args],
+    { cwd: root, env },
+  );
+  return stdout;
 }
 
 export function ledgerSum(tills: readonly TillSim[], memberNo: string): number {
