@@ -38,6 +38,9 @@ export const ProvisionTillsAnswer = z
     issued: z.number().int().describe('how many tills were issued'),
     refused: z.number().int().describe('how many were refused (each says why); nothing of those was written'),
     tills: z.array(z.discriminatedUnion('status', [Issued, Refused])).describe('in request order'),
+    hqPublicKey: z
+      .string()
+      .describe("every issued till's TILL_HQ_PUBLIC_KEY: the key it verifies head office's answers with"),
   })
   .meta({ id: 'ProvisionTillsAnswer' });
 

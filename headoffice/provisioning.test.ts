@@ -49,6 +49,8 @@ describe('POST /v1/tills: bulk provisioning', () => {
     expect(answered.map((a) => a.tillId)).toEqual(tills.map((x) => x.tillId));
     expect(new Set(answered.map((a) => a.secret)).size).toBe(50);
     for (const a of answered) expect(a.secret).toMatch(/^[0-9a-f]{64}$/);
+    // What a till needs beside its secret to trust head office's answers: the same key add-till prints.
+    expect(r.body.hqPublicKey).toBe(t.hq.publicKey);
 
     const first = answered[0] as (typeof answered)[number];
     const sim = new TillSim(first.tillId, first.storeId, first.secret);

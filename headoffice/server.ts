@@ -202,6 +202,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     version: VERSION,
     replays: new ReplayCache(),
     bodies: new BodyGate(opts.maxBodiesPerClient),
+    hqPublicKey: hqPublicKeyText(answerKey),
   };
   const router = buildRouter(app);
   const appDir = opts.appDir ?? process.env.HQ_APP_DIR ?? DEFAULT_APP_DIR;

@@ -15,4 +15,6 @@ export interface AppDeps {
   replays: ReplayCache;
   /** request bodies in flight per client address (http/gate.ts) */
   bodies: BodyGate;
+  /** TILL_HQ_PUBLIC_KEY: the key tills verify head office's answers with (crypto.ts) */
+  hqPublicKey: string;
 }

@@ -40,7 +40,7 @@ export function provisioningRoutes(router: Router, app: AppDeps): void {
       refused: tills.length - issued,
       operator: who.kind === 'named' ? who.id : 'bootstrap-token',
     });
-    const body: ProvisionTillsAnswer = { issued, refused: tills.length - issued, tills };
+    const body: ProvisionTillsAnswer = { issued, refused: tills.length - issued, tills, hqPublicKey: app.hqPublicKey };
     return { status: 200, body };
   });
 }
