@@ -16,7 +16,17 @@ import { parseRuleSet } from '../core/ruleset/schema.js';
 import type { TillCredentials } from '../core/sync/sign.js';
 import { addTill } from './provision.js';
 import { APPLY_DELAY_MS } from './store/sqlite.js';
-import { TillSim, at, ledgerSum, memberStates, rowCounts, startHq, upload, type TestHq } from './test-helpers.js';
+import {
+  TillSim,
+  at,
+  ledgerSum,
+  memberStates,
+  rowCounts,
+  startHq,
+  testStore,
+  upload,
+  type TestHq,
+} from './test-helpers.js';
 
 const MEMBERS = ['M0', 'M1', 'M2'];
 
@@ -139,6 +149,12 @@ async function snapshot(t: TestHq) {
   };
 }
 
+/**
+ * Each run starts two head offices; on PostgreSQL each is a new database (and a pool), several
+ * times slower to start than a SQLite file, so fewer runs there (the same property).
+ */
+const RUNS = testStore() === 'postgres' ? 20 : 40;
+
 describe('convergence', () => {
   it('any interleaving of uploads, duplicates and restarts reaches the state of in-order uploads', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -192,10 +208,10 @@ describe('convergence', () => {
             await mixed.t.close();
           }
         }),
-        { numRuns: 40 },
+        { numRuns: RUNS },
       );
     } finally {
       vi.useRealTimers();
     }
-  });
+  }, 120_000);
 });
