@@ -363,3 +363,56 @@ export const EodAnswer = z
     classesChanged: z.number().int(),
   })
   .meta({ id: 'EodAnswer' });
+
+/** A member of an RFM cell as the Members report lists it: member number and masked fields only. */
+export const RfmMemberSchema = z
+  .object({
+    memberNo: z.string(),
+    tier: z.string(),
+    class: MemberClass,
+    lifecycle: Lifecycle,
+    recencyDays: z.number().int().nullable().describe('R: days since the last sale; null without a sale'),
+    frequency: z.number().int().describe('F: sales in the rolling 12 months'),
+    monetary: z.number().int().describe('M: rolling 12-month spend, fen'),
+    r: z.number().int().min(1).max(5).nullable(),
+    f: z.number().int().min(1).max(5).nullable(),
+    m: z.number().int().min(1).max(5).nullable(),
+    cell: z.string().nullable().describe('R<r>F<f>M<m>; null when not scored (no sale in 12 months)'),
+  })
+  .meta({ id: 'RfmMember' });
+
+/** GET /v1/reports/members (core/rfm.ts defines each figure). */
+export const MembersReportSchema = z
+  .object({
+    asOf: LocalDate.describe("today in the programme's time zone"),
+    members: z.number().int(),
+    tiers: z.array(z.object({ tier: z.string(), members: z.number().int() })).describe('lowest tier first'),
+    classes: z.array(
+      z.object({
+        class: MemberClass,
+        members: z.number().int(),
+        minSpend: z.number().int().nullable().describe('lowest rolling 12-month spend in the class, fen'),
+        maxSpend: z.number().int().nullable().describe('highest, fen'),
+      }),
+    ),
+    lifecycle: z.array(z.object({ stage: Lifecycle, members: z.number().int() })),
+    rfm: z.object({
+      scored: z.number().int().describe('members with a sale in the rolling 12 months'),
+      unscored: z.number().int(),
+      cells: z.array(
+        z.object({
+          cell: z.string(),
+          r: z.number().int(),
+          f: z.number().int(),
+          m: z.number().int(),
+          members: z.number().int(),
+        }),
+      ),
+    }),
+    cell: z.string().nullable().describe('the cell asked for with ?cell='),
+    cellMembers: z.array(RfmMemberSchema).nullable().describe("that cell's members, member number order"),
+  })
+  .meta({ id: 'MembersReport' });
+
+/** ?cell= of the Members report and its CSV export: an RFM cell such as R5F4M3. */
+export const RfmCellParam = z.string().regex(/^R[1-5]F[1-5]M[1-5]$/, 'must be an RFM cell such as R5F4M3');

@@ -3,7 +3,7 @@
  * and the operator API (api-schemas.ts), generated from their zod schemas. Every route the
  * router serves has an entry here (headoffice/openapi.test.ts holds the two together).
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { pathParameters, schemaOf, type Json } from '../core/openapi.js';
 import { RuleSet } from '../core/ruleset/schema.js';
 import {
@@ -36,6 +36,7 @@ import {
   SegmentsAnswer,
   SummaryReportSchema,
   DailyReportSchema,
+  MembersReportSchema,
   TillsAnswer,
   WinBackAnswer,
   WinBackRequest,
@@ -58,6 +59,8 @@ interface Op {
   /** error statuses besides 400/401 (and 404 with path parameters) */
   errors?: Record<string, z.ZodType>;
   query?: { name: string; description: string; schema: Json }[];
+  /** the success answer's media type when it is no JSON (a CSV export) */
+  mediaType?: string;
 }
 
 const OPS: readonly Op[] = [
@@ -310,6 +313,35 @@ const OPS: readonly Op[] = [
     errors: { '403': ErrorBody },
   },
   {
+    method: 'GET',
+    path: '/v1/reports/members',
+    operationId: 'getMembersReport',
+    summary:
+      'The Members report (analyst): tier distribution, A/B/C/D with spend boundaries, lifecycle funnel, RFM cells ' +
+      "(scores by quintile, core/rfm.ts); with ?cell= that cell's members, masked fields only",
+    auth: 'operator',
+    response: MembersReportSchema,
+    errors: { '403': ErrorBody },
+    query: [{ name: 'cell', description: 'an RFM cell, e.g. R5F4M3', schema: { type: 'string' } }],
+  },
+  {
+    method: 'GET',
+    path: '/v1/exports/members.csv',
+    operationId: 'exportMembersCsv',
+    summary:
+      "An RFM cell's members as CSV (analyst; UTF-8 with BOM, zh-CN headers, masked fields only), " +
+      "recorded as an 'export_segment' operator action with operatorId and reason",
+    auth: 'operator',
+    response: z.string(),
+    mediaType: 'text/csv',
+    errors: { '403': ErrorBody },
+    query: [
+      { name: 'cell', description: 'the RFM cell, e.g. R5F4M3 (required)', schema: { type: 'string' } },
+      { name: 'operatorId', description: "who exports (a named operator's own id)", schema: { type: 'string' } },
+      { name: 'reason', description: 'why (required; kept with the action)', schema: { type: 'string' } },
+    ],
+  },
+  {
     method: 'POST',
     path: '/v1/segments/refresh',
     operationId: 'refreshSegments',
@@ -367,7 +399,7 @@ export function headOfficeOpenApi(version: string): Json {
       responses: {
         [String(op.status ?? 200)]: {
           description: 'success',
-          content: { 'application/json': { schema: schemaOf(op.response, 'output', schemas) } },
+          content: { [op.mediaType ?? 'application/json']: { schema: schemaOf(op.response, 'output', schemas) } },
         },
         ...(op.method === 'GET' && op.auth === 'none' ? {} : errors),
       },

@@ -25,6 +25,7 @@ import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { operatorRoutes } from './routes/operator.js';
+import { membersReportRoutes } from './routes/members-report.js';
 import { provisioningRoutes } from './routes/provisioning.js';
 import { syncRoutes } from './routes/sync.js';
 import { EOD_META_KEY, type HqStore } from './store/types.js';
@@ -102,6 +103,19 @@ function errorReply(e: HttpError): Reply {
 
 function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyObject): void {
   if (res.headersSent || res.destroyed) return;
+  if (reply.raw) {
+    const text = Buffer.from(String(reply.body), 'utf8');
+    res.writeHead(reply.status, {
+      'content-type': reply.raw.contentType,
+      'content-length': text.length,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...(reply.raw.filename ? { 'content-disposition': `attachment; filename="${reply.raw.filename}"` } : {}),
+      ...(close ? { connection: 'close' } : {}),
+    });
+    res.end(text);
+    return;
+  }
   const body = JSON.stringify(reply.body);
   const sign = reply.sign;
   res.writeHead(reply.status, {
@@ -144,6 +158,7 @@ export function buildRouter(app: AppDeps): Router {
   }));
   syncRoutes(router, app);
   operatorRoutes(router, app);
+  membersReportRoutes(router, app);
   provisioningRoutes(router, app);
   feedbackRoutes(router, app);
   return router;

@@ -7,9 +7,20 @@
 import { get, run, type Sql } from '../../storage/sql.js';
 import type { CaseCloseOutcome, ChainClearOutcome, OperatorRequest } from './types.js';
 
-/** adjust / win_back: head-office ledger entries an operator asked for (adjust.ts); feedback_*: feedback.ts */
+/**
+ * adjust / win_back: head-office ledger entries an operator asked for (adjust.ts); feedback_*:
+ * feedback.ts; export_segment: a segment's members exported as CSV (members-report.ts)
+ */
 export type OperatorAction =
-  'export' | 'erase' | 'close_case' | 'clear_chain' | 'adjust' | 'win_back' | 'feedback_assign' | 'feedback_close';
+  | 'export'
+  | 'erase'
+  | 'close_case'
+  | 'clear_chain'
+  | 'adjust'
+  | 'win_back'
+  | 'feedback_assign'
+  | 'feedback_close'
+  | 'export_segment';
 
 export function* recordAction(
   action: OperatorAction,

@@ -47,6 +47,7 @@ import { originalSale } from './sales.js';
 import { refreshSegments } from './segments.js';
 import { summary } from './summary.js';
 import { dailyReport, type DailyQuery, type DailyReport } from './daily.js';
+import { exportSegment, membersReportStep, type MembersReport, type RfmMember } from './members-report.js';
 import { tillViews } from './tills.js';
 import type { Tx } from './tx.js';
 import {
@@ -324,6 +325,19 @@ export abstract class StepHqStore implements HqStore {
   async daily(q: DailyQuery): Promise<DailyReport> {
     await this.settle();
     return this.read(() => dailyReport(this.rules, q));
+  }
+
+  async membersReport(
+    now: Date,
+    cell: string | null,
+  ): Promise<MembersReport & { cell: string | null; cellMembers: RfmMember[] | null }> {
+    await this.settle();
+    return this.read(() => membersReportStep(this.rules, now, cell));
+  }
+
+  async exportSegment(now: Date, cell: string, who: OperatorRequest): Promise<{ today: string; members: RfmMember[] }> {
+    await this.settle();
+    return this.write(() => exportSegment(this.rules, now, cell, who));
   }
 
   async refreshSegments(now: Date): Promise<number> {

@@ -23,6 +23,7 @@ import type {
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import type { MemberLookupOutcome } from './members.js';
 import type { DailyQuery, DailyReport } from './daily.js';
+import type { MembersReport, RfmMember } from './members-report.js';
 
 export type { MemberLookupOutcome, DailyQuery, DailyReport };
 
@@ -117,6 +118,13 @@ export interface HqStore {
   summary(now: Date): Promise<SummaryReport>;
   /** The programme measures day by day over a local date range (store/daily.ts, core/analytics.ts). */
   daily(q: DailyQuery): Promise<DailyReport>;
+  /** The Members report (store/members-report.ts, core/rfm.ts); with `cell`, that RFM cell's members. */
+  membersReport(
+    now: Date,
+    cell: string | null,
+  ): Promise<MembersReport & { cell: string | null; cellMembers: RfmMember[] | null }>;
+  /** An RFM cell's members for a CSV export, recorded as an 'export_segment' operator action. */
+  exportSegment(now: Date, cell: string, who: OperatorRequest): Promise<{ today: string; members: RfmMember[] }>;
   /** Recomputes A/B/C/D classes; emits a member change for each class that moved. Returns how many moved. */
   refreshSegments(now: Date): Promise<number>;
   /** Erases the member's personal data here and, through the change feed, on every till. */
