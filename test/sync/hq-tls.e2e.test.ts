@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SYNC_PATHS } from '../../core/sync/protocol.js';
 import { parseHqPublicKey } from '../../core/sync/sign.js';
 import { HqClient, hqDispatcher } from '../../main/sync/client.js';
-import { ROOT, addTill, freePort, waitFor } from './procs.js';
+import { ROOT, addTill, freePort, hqDatabase, waitFor } from './procs.js';
 
 const NO_OPENSSL = !['/usr/bin/openssl', '/bin/openssl', '/usr/local/bin/openssl'].some((p) => existsSync(p));
 const dir = mkdtempSync(join(tmpdir(), 'hq-tls-'));
@@ -38,7 +38,7 @@ describe.skipIf(NO_OPENSSL)('head office over TLS (item 6)', () => {
       cwd: ROOT,
       env: {
         ...process.env,
-        HQ_DATA_DIR: dataDir,
+        ...(await hqDatabase(dataDir)),
         HQ_PORT: String(port),
         HQ_OPERATOR_TOKEN: 't',
         HQ_TLS_CERT: cert,

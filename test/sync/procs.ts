@@ -3,6 +3,8 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../pg/cluster.js';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,12 +74,72 @@ function start(script: string, env: Record<string, string>, url: string, args: s
   };
 }
 
+/**
+ * The store of the head office in `dataDir` (vitest project `postgres`, HQ_TEST_STORE=postgres):
+ * a fresh database of the run's PostgreSQL server per data folder, made by the first startHq
+ * and kept across restarts; dropped when the test file ends.
+ */
+const databases = new Map<string, TestDatabase>();
+afterAll(async () => {
+  for (const d of databases.values()) await d.drop();
+  databases.clear();
+});
+
+/** HQ_DATA_DIR and, on PostgreSQL, HQ_DATABASE_URL of the head office in `dataDir` (startHq made its database). */
+export function hqEnv(dataDir: string): Record<string, string> {
+  if (process.env.HQ_TEST_STORE !== 'postgres') return { HQ_DATA_DIR: dataDir, HQ_DATABASE_URL: '' };
+  const db = databases.get(dataDir);
+  if (!db) throw new Error(`no head office was started on ${dataDir}: startHq (or hqDatabase) first`);
+  return { HQ_DATA_DIR: dataDir, HQ_DATABASE_URL: db.url };
+}
+
+/** Creates (once) the PostgreSQL database of the head office in `dataDir`; nothing on SQLite. */
+export async function hqDatabase(dataDir: string): Promise<Record<string, string>> {
+  if (process.env.HQ_TEST_STORE === 'postgres' && !databases.has(dataDir)) {
+    databases.set(dataDir, await createTestDatabase());
+  }
+  return hqEnv(dataDir);
+}
+
+/**
+ * On PostgreSQL, every row of every table of the head office in `dataDir` as text (one line a
+ * row, bytea as hex): what a search of its database files would find. null on SQLite, where
+ * the database is a file in `dataDir`.
+ */
+export async function hqDatabaseText(dataDir: string): Promise<string | null> {
+  const url = hqEnv(dataDir).HQ_DATABASE_URL;
+  if (!url) return null;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = await c.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    );
+    const lines: string[] = [];
+    for (const { name } of tables.rows) {
+      const r = await c.query<{ row: string }>(`SELECT x::text AS row FROM "${name}" x`);
+      for (const { row } of r.rows) lines.push(`${name}: ${row}`);
+    }
+    return lines.join('\n');
+  } finally {
+    await c.end();
+  }
+}
+
 export async function startHq(dataDir: string, port: number, token: string): Promise<Proc> {
   const url = `http://127.0.0.1:${port}`;
-  const p = start('headoffice/cli.ts', { HQ_DATA_DIR: dataDir, HQ_PORT: String(port), HQ_OPERATOR_TOKEN: token }, url, [
-    'serve',
-  ]);
-  await waitFor('head office', async () => (await fetch(`${url}/v1/health`)).ok, 30_000);
+  const p = start(
+    'headoffice/cli.ts',
+    { ...(await hqDatabase(dataDir)), HQ_PORT: String(port), HQ_OPERATOR_TOKEN: token },
+    url,
+    ['serve'],
+  );
+  try {
+    await waitFor('head office', async () => (await fetch(`${url}/v1/health`)).ok, 30_000);
+  } catch (e) {
+    await p.kill('SIGKILL');
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\nhead office said:\n${p.output()}`);
+  }
   return p;
 }
 
@@ -87,7 +149,7 @@ export function addTill(dataDir: string, store: string, till: string): Record<st
     ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-till', '--store', store, '--till', till],
     {
       cwd: ROOT,
-      env: { ...process.env, HQ_DATA_DIR: dataDir },
+      env: { ...process.env, ...hqEnv(dataDir) },
     },
   ).toString();
   const env: Record<string, string> = {};

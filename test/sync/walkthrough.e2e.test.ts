@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, freePort, operator, pos, startHq, startTillProc, waitFor, type Proc } from './procs.js';
+import { ROOT, freePort, hqEnv, operator, pos, startHq, startTillProc, waitFor, type Proc } from './procs.js';
 
 const TOKEN = 'walkthrough-operator-token';
 const procs: Proc[] = [];
@@ -47,7 +47,7 @@ describe('a new store from a fresh folder, as the README says', () => {
 
     // 1. Head office provisions the till; its output is the till's environment.
     const printed = cli('headoffice/cli.ts', ['add-till', '--store', 'store-sh01', '--till', 'till-sh01-01'], {
-      HQ_DATA_DIR: hqDir,
+      ...hqEnv(hqDir),
       HQ_PORT: String(hqPort),
     });
     const env = pasted(printed);
