@@ -6,7 +6,9 @@
 import type { z } from 'zod';
 import type { HealthAnswer } from './api-schemas.js';
 import type * as App from './app/src/lib/types.js';
+import type * as AppMembers from './app/src/lib/members.js';
 import type { DailyReport, MemberView, SummaryReport, TillView } from './store/types.js';
+import type { HqStore } from './store/types.js';
 
 // Each line fails to compile when the server's answer no longer fits the app's type.
 const a: App.SummaryReport = null as unknown as SummaryReport;
@@ -14,4 +16,5 @@ const b: App.DailyReport = null as unknown as DailyReport;
 const c: App.TillView = null as unknown as TillView;
 const d: App.Health = null as unknown as z.output<typeof HealthAnswer>;
 const e: App.MemberView = null as unknown as MemberView;
-export const probe = [a, b, c, d, e];
+const f: AppMembers.MembersReport = null as unknown as Awaited<ReturnType<HqStore['membersReport']>>;
+export const probe = [a, b, c, d, e, f];

@@ -24,6 +24,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'nav.tills': 'Tills',
   'nav.cases': 'Review cases',
   'nav.member': 'Member lookup',
+  'nav.members': 'Members',
 
   'range.from': 'From',
   'range.to': 'To',
@@ -194,4 +195,23 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'member.erase': 'Erase personal data',
   'member.askReason': 'Reason (it is kept)',
   'member.confirmErase': 'Erase all personal data of this member? This cannot be undone; the ledger stays.',
+
+  'members.asOf': 'as of {date}, {n} members',
+  'members.funnel': 'Lifecycle funnel (new → active → at risk → dormant)',
+  'members.classRule':
+    'Ranked by rolling 12-month spend (members with spend only): A = top 20 %, B = next 30 %, C = next 30 %, D = the rest and members without spend; the range is the lowest and highest spend in the class.',
+  'members.spendRange': '12-month spend range',
+  'members.rfm': 'RFM',
+  'members.rfmRule':
+    'R = days since the last sale, F = sales in the last 12 months, M = spend in the last 12 months; scored 1–5 by quintile (score = 5 − ⌊5 × members strictly better ÷ members scored⌋; equal values share a score). {scored} members scored (a sale in 12 months), {unscored} not scored.',
+  'members.mScore': 'M score (spend)',
+  'members.rByF': 'R × F',
+  'members.cell': 'RFM cell {cell}',
+  'members.cellCount': '{n} members',
+  'members.exportCsv': 'Export CSV',
+  'members.exportNote': 'Member numbers and masked fields only; the export is recorded with who and why',
+  'members.exported': 'Exported {file}',
+  'members.recency': 'Days since last sale (R)',
+  'members.frequency': 'Sales in 12 months (F)',
+  'members.monetary': '12-month spend (M)',
 };

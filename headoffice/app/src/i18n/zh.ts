@@ -26,6 +26,7 @@ export const zh = {
   'nav.tills': '收银机',
   'nav.cases': '复核案例',
   'nav.member': '会员查询',
+  'nav.members': '会员分析',
 
   'range.from': '开始日期',
   'range.to': '结束日期',
@@ -196,6 +197,25 @@ export const zh = {
   'member.erase': '删除个人信息',
   'member.askReason': '请填写原因（将被记录）',
   'member.confirmErase': '确定删除该会员的全部个人信息？此操作不可撤销，积分流水将保留。',
+
+  'members.asOf': '截至 {date}，共 {n} 名会员',
+  'members.funnel': '生命周期漏斗（新会员 → 活跃期 → 流失风险 → 沉睡）',
+  'members.classRule':
+    '按近 12 个月消费额排名（仅有消费的会员）：A 类前 20%，B 类其后 30%，C 类其后 30%，D 类其余及无消费会员；区间为该类会员的最低与最高消费额。',
+  'members.spendRange': '近 12 个月消费额区间',
+  'members.rfm': 'RFM 分析',
+  'members.rfmRule':
+    'R = 距上次消费天数，F = 近 12 个月消费次数，M = 近 12 个月消费额；按五分位打 1–5 分（得分 = 5 − ⌊5 × 优于该会员的人数 ÷ 参与评分人数⌋，数值相同者得分相同）。参与评分 {scored} 人（近 12 个月有消费），未评分 {unscored} 人。',
+  'members.mScore': 'M 分（消费额）',
+  'members.rByF': 'R 分 × F 分',
+  'members.cell': 'RFM 单元 {cell}',
+  'members.cellCount': '{n} 名会员',
+  'members.exportCsv': '导出 CSV',
+  'members.exportNote': '导出仅含会员号及脱敏字段，将记录操作员与原因',
+  'members.exported': '已导出 {file}',
+  'members.recency': '距上次消费天数（R）',
+  'members.frequency': '近 12 个月消费次数（F）',
+  'members.monetary': '近 12 个月消费额（M）',
 } as const;
 
 export type MessageKey = keyof typeof zh;

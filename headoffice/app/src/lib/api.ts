@@ -49,6 +49,8 @@ export interface Attribution {
 }
 
 export const api = {
+  /** any operator GET answering JSON (pages with their own answer types, e.g. lib/members.ts) */
+  get: <T>(path: string) => call<T>(path),
   summary: () => call<SummaryReport>('/v1/reports/summary'),
   daily: (from: string, to: string, stores: readonly string[] = []) => {
     const q = new URLSearchParams({ from, to });

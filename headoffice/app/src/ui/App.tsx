@@ -13,14 +13,15 @@ import type { DailyReport, Health, SummaryReport, TillView } from '../lib/types.
 import { Cases } from './Cases.js';
 import { UiContext, type T } from './context.js';
 import { Member, type Act } from './Member.js';
+import { Members } from './Members.js';
 import { Overview } from './Overview.js';
 import { Stores } from './Stores.js';
 import { Tills } from './Tills.js';
 
 const LANG_KEY = 'hqDashboardLang';
 const REFRESH_MS = 60_000;
-type Page = 'overview' | 'stores' | 'tills' | 'cases' | 'member';
-const PAGES: Page[] = ['overview', 'stores', 'tills', 'cases', 'member'];
+type Page = 'overview' | 'stores' | 'members' | 'tills' | 'cases' | 'member';
+const PAGES: Page[] = ['overview', 'stores', 'members', 'tills', 'cases', 'member'];
 
 interface Data {
   summary: SummaryReport;
@@ -292,6 +293,7 @@ export function App(): React.JSX.Element {
             <Overview summary={data.summary} current={daily?.current ?? null} previous={daily?.previous ?? null} />
           ) : null}
           {page === 'stores' ? <Stores report={daily?.current ?? null} /> : null}
+          {page === 'members' ? <Members act={act} /> : null}
           {page === 'tills' ? (
             <Tills
               tills={data.tills}
