@@ -18,7 +18,7 @@ import {
   type AnomalyKind,
 } from '../domain/anomalies.js';
 import type { HqEntry } from '../domain/order.js';
-import { all, get, run, type Sql } from '../../storage/sql.js';
+import { all, get, insertMany, run, withJsonList, type Sql } from '../../storage/sql.js';
 
 /** Adds `by` to a counter; returns it before and after. */
 function* bump(rule: string, subject: string, bucket: string, by: number): Sql<{ before: number; after: number }> {
@@ -60,9 +60,9 @@ function* raise(c: CaseInput, now: Date): Sql<void> {
   );
 }
 
-function* earnRules(e: HqEntry, now: Date): Sql<void> {
+function* earnRules(counters: Counters, e: HqEntry, now: Date): Sql<void> {
   const hour = hourBucket(e.occurredAt);
-  const sales = yield* bump('member_sales', e.memberNo, hour, 1);
+  const sales = counters.bump('member_sales', e.memberNo, hour, 1);
   if (crossed(sales.before, sales.after, MEMBER_SALES_PER_HOUR)) {
     const detail = { hour, sales: sales.after, threshold: MEMBER_SALES_PER_HOUR };
     yield* raise(
@@ -80,7 +80,7 @@ function* earnRules(e: HqEntry, now: Date): Sql<void> {
   }
   const staffId = e.data.staffId;
   if (!staffId) return;
-  const pts = yield* bump('cashier_points', `${e.tillId}/${staffId}`, hour, e.points);
+  const pts = counters.bump('cashier_points', `${e.tillId}/${staffId}`, hour, e.points);
   if (crossed(pts.before, pts.after, CASHIER_POINTS_PER_HOUR)) {
     const detail = { staffId, hour, points: pts.after, threshold: CASHIER_POINTS_PER_HOUR };
     yield* raise(
@@ -135,12 +135,79 @@ function* redeemRule(e: HqEntry, now: Date): Sql<void> {
   );
 }
 
+/**
+ * The entry rules' counters for one batch, read before its entries and written after them,
+ * summed per counter (one multi-row upsert). Each bump sees the counter as one upsert after
+ * the other would have left it, so `crossed` fires at the same entry; nothing else writes
+ * these rules' counters while a batch is applied (the writer lock).
+ */
+class Counters {
+  private readonly held = new Map<string, number>();
+  private readonly added = new Map<string, { rule: string; subject: string; bucket: string; by: number }>();
+
+  static key(rule: string, subject: string, bucket: string): string {
+    return `${rule}\n${subject}\n${bucket}`;
+  }
+
+  hold(rule: string, subject: string, bucket: string, n: number): void {
+    this.held.set(Counters.key(rule, subject, bucket), n);
+  }
+
+  bump(rule: string, subject: string, bucket: string, by: number): { before: number; after: number } {
+    const key = Counters.key(rule, subject, bucket);
+    const before = this.held.get(key) ?? 0;
+    this.held.set(key, before + by);
+    const a = this.added.get(key);
+    if (a) a.by += by;
+    else this.added.set(key, { rule, subject, bucket, by });
+    return { before, after: before + by };
+  }
+
+  rows(): [string, string, string, number][] {
+    return [...this.added.values()].map((a) => [a.rule, a.subject, a.bucket, a.by]);
+  }
+}
+
+/** The stored counters of `rule` among `keys` (subject, bucket), into `counters`. */
+function* readCounters(counters: Counters, rule: string, keys: readonly [string, string][]): Sql<void> {
+  if (keys.length === 0) return;
+  const list = withJsonList((l) => l, 'text');
+  const rows = (yield* all(
+    {
+      sqlite: `SELECT subject, bucket, n FROM anomaly_counters WHERE rule = ? AND subject IN ${list.sqlite} AND bucket IN ${list.sqlite}`,
+      pg: `SELECT subject, bucket, n FROM anomaly_counters WHERE rule = ? AND subject IN ${list.pg} AND bucket IN ${list.pg}`,
+    },
+    rule,
+    JSON.stringify([...new Set(keys.map((k) => k[0]))]),
+    JSON.stringify([...new Set(keys.map((k) => k[1]))]),
+  )) as { subject: string; bucket: string; n: number }[];
+  // Both lists match a few pairs more than asked for: harmless, they are the stored values.
+  for (const r of rows) counters.hold(rule, r.subject, r.bucket, r.n);
+}
+
 /** The entry rules over a batch's new entries (already in `ledger`). */
 export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date): Sql<void> {
+  const members: [string, string][] = [];
+  const cashiers: [string, string][] = [];
   for (const e of tail) {
-    if (e.kind === 'earn') yield* earnRules(e, now);
+    if (e.kind !== 'earn') continue;
+    const hour = hourBucket(e.occurredAt);
+    members.push([e.memberNo, hour]);
+    if (e.data.staffId) cashiers.push([`${e.tillId}/${e.data.staffId}`, hour]);
+  }
+  const counters = new Counters();
+  yield* readCounters(counters, 'member_sales', members);
+  yield* readCounters(counters, 'cashier_points', cashiers);
+  for (const e of tail) {
+    if (e.kind === 'earn') yield* earnRules(counters, e, now);
     else if (e.kind === 'redeem' || e.kind === 'reward') yield* redeemRule(e, now);
   }
+  yield* insertMany(
+    'anomaly_counters',
+    ['rule', 'subject', 'bucket', 'n'],
+    counters.rows(),
+    'ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = anomaly_counters.n + excluded.n',
+  );
 }
 
 /** The enrolment rules, for a member head office has just created from `till`'s upload. */

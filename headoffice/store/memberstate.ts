@@ -17,8 +17,8 @@ import { addDays } from '../../core/time.js';
 import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
 import type { CachedMember, IngestCaches } from './cache.js';
-import { appendChange } from './changes.js';
-import { all, get, run, type Sql } from '../../storage/sql.js';
+import { CHANGE_COLUMNS, changeRow } from './changes.js';
+import { all, get, insertMany, run, type Sql, type SqlValue } from '../../storage/sql.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 import { onlyTill, sharedViewTier, type SoleTillMember } from './tillview.js';
 
@@ -184,6 +184,7 @@ function* foldMember(
   ackBefore: number,
   firstTier: string,
   now: Date,
+  stateRows: SqlValue[][],
 ): Sql<{ stored: CachedMember | null; next: CachedMember; sole: SoleTillMember | null }> {
   const first = news[0] as HqEntry;
   const till = first.tillId;
@@ -231,12 +232,8 @@ function* foldMember(
   }
   for (const w of caseWrites) yield* w;
   const last: MergeKey = { sortMs: next.last.sortMs, tillId: next.last.tillId, seq: next.last.seq };
-  yield* run(
-    `INSERT INTO member_state (member_no, balance, tier, state, last_sort_ms, last_till, last_seq, updated_at, includes)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state,
-       last_sort_ms = excluded.last_sort_ms, last_till = excluded.last_till, last_seq = excluded.last_seq,
-       updated_at = excluded.updated_at, includes = excluded.includes`,
+  // Written by the caller with the other members' states (one multi-row statement).
+  stateRows.push([
     memberNo,
     next.state.balance,
     next.state.tier,
@@ -246,7 +243,7 @@ function* foldMember(
     last.seq,
     now.toISOString(),
     JSON.stringify(next.includes),
-  );
+  ]);
   const cached: CachedMember = { state: next.state, last, includes: next.includes };
   caches.members.set(memberNo, cached);
   const sole = onlyTill(next.includes, till)
@@ -271,26 +268,48 @@ export function* foldTouchedMembers(
   const prevMax = new Map<string, number>();
   const soles = new Map<string, SoleTillMember>();
   const confirmedAt = now.toISOString();
+  // Member states and balance changes are written after the loop, in the loop's order, each
+  // kind in one multi-row statement: nothing in the loop reads either table back (each member
+  // is folded once, and its stored state is read before its new one is made), and no other
+  // change row is written in between, so the rows and their cursors are the same as written
+  // one by one.
+  const stateRows: SqlValue[][] = [];
+  const changeRows: SqlValue[][] = [];
   for (const [memberNo, news] of byMember) {
-    const { stored, next: m, sole } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now);
+    const {
+      stored,
+      next: m,
+      sole,
+    } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now, stateRows);
     if (sole) soles.set(memberNo, sole);
     const till = (news[0] as HqEntry).tillId;
     // No stored state means no entries before this batch at all (states are written with entries).
     prevMax.set(memberNo, stored && Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
-    yield* appendChange(
-      'balance',
-      memberNo,
-      {
+    changeRows.push(
+      changeRow(
+        'balance',
         memberNo,
-        balance: m.state.balance,
-        available: visibleBalance(m.state, programme.today),
-        tier: m.state.tier,
-        confirmedAt,
-        includes: m.includes,
-        state: m.state,
-      },
-      now,
+        {
+          memberNo,
+          balance: m.state.balance,
+          available: visibleBalance(m.state, programme.today),
+          tier: m.state.tier,
+          confirmedAt,
+          includes: m.includes,
+          state: m.state,
+        },
+        now,
+      ),
     );
   }
+  yield* insertMany(
+    'member_state',
+    ['member_no', 'balance', 'tier', 'state', 'last_sort_ms', 'last_till', 'last_seq', 'updated_at', 'includes'],
+    stateRows,
+    `ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state,
+       last_sort_ms = excluded.last_sort_ms, last_till = excluded.last_till, last_seq = excluded.last_seq,
+       updated_at = excluded.updated_at, includes = excluded.includes`,
+  );
+  yield* insertMany('changes', CHANGE_COLUMNS, changeRows);
   return { prevMax, sole: soles };
 }

@@ -13,7 +13,7 @@ import type { HqEntry } from '../domain/order.js';
 import type { IngestCaches } from './cache.js';
 import { memberBirthday } from './members.js';
 import type { RuleSetCache } from './rulesets.js';
-import { all, get, run, withJsonList, type Sql } from '../../storage/sql.js';
+import { all, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 import { tillViewAfter, tillViewBefore, type BatchChain } from './tillview.js';
@@ -53,6 +53,8 @@ export interface SaleBatch {
   bySale: ReadonlyMap<string, readonly HqEntry[]>;
   held: ReadonlyMap<string, readonly HqEntry[]>;
   birthdays: Map<string, string | null | undefined>;
+  /** members' encrypted birthdays read for the batch at once (absent: no member record), decrypted when used */
+  birthdayRows: Map<string, Buffer | null | undefined>;
 }
 
 function groupBySale(entries: Iterable<HqEntry>): Map<string, HqEntry[]> {
@@ -92,13 +94,17 @@ export function* saleBatch(
             )) as LedgerRow[]
           ).map(rowToEntry),
         );
-  return { caches, chain, bySale, held, birthdays: new Map() };
+  return { caches, chain, bySale, held, birthdays: new Map(), birthdayRows: new Map() };
 }
 
 function* birthdayOf(d: SalesDeps, batch: SaleBatch, memberNo: string): Sql<string | null | undefined> {
   // Member records do not change while a batch's sales are checked (they are upserted first).
   if (batch.birthdays.has(memberNo)) return batch.birthdays.get(memberNo);
-  const b = yield* memberBirthday(d.cipher, memberNo);
+  let b: string | null | undefined;
+  if (batch.birthdayRows.has(memberNo)) {
+    const enc = batch.birthdayRows.get(memberNo);
+    b = enc === undefined ? undefined : enc === null ? null : d.cipher.decrypt(enc);
+  } else b = yield* memberBirthday(d.cipher, memberNo);
   batch.birthdays.set(memberNo, b);
   return b;
 }
@@ -111,6 +117,18 @@ function saleEntries(batch: SaleBatch, saleId: string, memberNo: string): HqEntr
     for (const e of list ?? []) if (e.memberNo === memberNo && e.returnId === null) out.push(e);
   }
   return out;
+}
+
+/** Reads the birthday records of `memberNos` for the batch in one statement (birthdayOf). */
+function* readBirthdays(batch: SaleBatch, memberNos: Iterable<string>): Sql<void> {
+  const nos = [...new Set(memberNos)].filter((no) => !batch.birthdays.has(no) && !batch.birthdayRows.has(no));
+  if (nos.length === 0) return;
+  const rows = (yield* all(
+    withJsonList((l) => `SELECT member_no, birthday_enc FROM members WHERE member_no IN ${l}`, 'text'),
+    JSON.stringify(nos),
+  )) as { member_no: string; birthday_enc: Buffer | null }[];
+  for (const no of nos) batch.birthdayRows.set(no, undefined);
+  for (const r of rows) batch.birthdayRows.set(r.member_no, r.birthday_enc);
 }
 
 function* check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord, receivedAt: string): Sql<SaleCheck> {
@@ -150,14 +168,16 @@ export function* recordSales(
       )) as { sale_id: string }[]
     ).map((r) => r.sale_id),
   );
+  yield* readBirthdays(
+    batch,
+    sales.flatMap((s) => (known.has(s.saleId) || s.memberNo === null ? [] : [s.memberNo])),
+  );
+  // Written after the loop in one multi-row statement: nothing in it reads `sales`.
+  const rows: SqlValue[][] = [];
   for (const s of sales) {
     if (known.has(s.saleId)) continue;
     const c = yield* check(d, batch, s, at);
-    yield* run(
-      `INSERT INTO sales (till_id, sale_id, store_id, member_no, rule_version, request, points_earned, bonus_points,
-         points_redeemed, total, occurred_at, recomputed_points, recomputed_bonus, mismatch, check_note, received_at,
-         recorded_at, basis, computation)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    rows.push([
       till.tillId,
       s.saleId,
       till.storeId,
@@ -177,14 +197,37 @@ export function* recordSales(
       s.recordedAt ?? null,
       s.basis ? JSON.stringify(s.basis) : null,
       s.computation ? JSON.stringify(s.computation) : null,
-    );
+    ]);
     known.add(s.saleId);
     out.inserted += 1;
     if (c.note !== 'pending') out.settled.add(s.saleId);
     if (c.mismatch) out.mismatches.push(s.saleId);
   }
+  yield* insertMany('sales', SALE_COLUMNS, rows);
   return out;
 }
+
+const SALE_COLUMNS = [
+  'till_id',
+  'sale_id',
+  'store_id',
+  'member_no',
+  'rule_version',
+  'request',
+  'points_earned',
+  'bonus_points',
+  'points_redeemed',
+  'total',
+  'occurred_at',
+  'recomputed_points',
+  'recomputed_bonus',
+  'mismatch',
+  'check_note',
+  'received_at',
+  'recorded_at',
+  'basis',
+  'computation',
+] as const;
 
 /** A `sales` row as the till recorded the sale (without head office's check columns). */
 export interface RecordedSaleRow {
@@ -217,13 +260,23 @@ export function* recheckPending(
   settled: ReadonlySet<string>,
 ): Sql<string[]> {
   const mismatches: string[] = [];
-  for (const saleId of saleIds) {
-    if (settled.has(saleId)) continue;
-    const r = (yield* get(
-      "SELECT * FROM sales WHERE till_id = ? AND sale_id = ? AND check_note = 'pending'",
-      tillId,
-      saleId,
-    )) as PendingRow | undefined;
+  const ids = [...saleIds].filter((id) => !settled.has(id));
+  if (ids.length === 0) return mismatches;
+  // Read at once; checking one sale writes only its own row.
+  const pending = new Map(
+    (
+      (yield* all(
+        withJsonList(
+          (l) => `SELECT * FROM sales WHERE till_id = ? AND sale_id IN ${l} AND check_note = 'pending'`,
+          'text',
+        ),
+        tillId,
+        JSON.stringify(ids),
+      )) as PendingRow[]
+    ).map((r) => [r.sale_id, r]),
+  );
+  for (const saleId of ids) {
+    const r = pending.get(saleId);
     if (!r) continue;
     const c = yield* check(
       d,
