@@ -13,6 +13,7 @@
  *                    acknowledged, and until everything is applied.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { UploadBatch } from '../core/sync/protocol.js';
@@ -21,7 +22,6 @@ import { createHeadOffice } from '../headoffice/server.js';
 import { upload } from '../headoffice/test-helpers.js';
 import { TillSim } from '../loadgen/till-sim.js';
 import { adminQuery, databaseUrl, findPgBin, randomDatabaseName, startThrowawayCluster } from '../test/pg/cluster.js';
-import { freePort } from '../test/sync/procs.js';
 import { nowMs, type Benchmark } from './lib.js';
 
 const TILLS = 8;
@@ -168,6 +168,17 @@ export const hqIngestPg: Benchmark = {
 interface Proc {
   url: string;
   child: ChildProcess;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 async function spawnHq(dataDir: string, databaseUrl: string): Promise<Proc> {
