@@ -87,6 +87,9 @@ export const APPLY_CHUNK_ENTRIES = 5_000;
 export const APPLY_DELAY_MS = 50;
 export const APPLY_MAX_WAIT_MS = 1_000;
 
+/** How stale a till's "last read the feed" (GET /v1/tills lastFeedAt) may be. */
+export const FEED_SEEN_RESOLUTION_MS = 30_000;
+
 /** A step to run; a factory, because a transaction retried runs it again from the start. */
 export type Step<T> = () => Sql<T>;
 
@@ -167,6 +170,12 @@ export abstract class StepHqStore implements HqStore {
    * from what is applied, and health says what is waiting and why.
    */
   async settle(): Promise<void> {
+    // Most reads find nothing waiting: a look without the writer lock spares them a write
+    // transaction (on PostgreSQL the lock every process's writes queue for).
+    const waiting = await this.read(function* () {
+      return (yield* get('SELECT 1 AS w FROM inbox LIMIT 1')) !== undefined;
+    });
+    if (!waiting) return;
     while ((await this.applyStep(APPLY_CHUNK_ENTRIES)) > 0);
   }
 
@@ -271,11 +280,22 @@ export abstract class StepHqStore implements HqStore {
   async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
     await this.settle();
     const { cipher, rules } = this;
-    return this.tillTransaction(function* () {
-      yield* run('UPDATE tills SET last_feed_at = ? WHERE till_id = ?', now.toISOString(), tillId);
-      const t = (yield* get('SELECT store_id FROM tills WHERE till_id = ?', tillId)) as { store_id: string };
-      return yield* readChanges(cipher, { tillId, storeId: t.store_id }, rules, after, limit);
+    const { page, lastFeedAt } = await this.read(function* () {
+      const t = (yield* get('SELECT store_id, last_feed_at FROM tills WHERE till_id = ?', tillId)) as {
+        store_id: string;
+        last_feed_at: string | null;
+      };
+      const read = yield* readChanges(cipher, { tillId, storeId: t.store_id }, rules, after, limit);
+      return { page: read, lastFeedAt: t.last_feed_at };
     });
+    // DECISION: when a till last read the feed is kept to FEED_SEEN_RESOLUTION_MS, not per poll:
+    // thousands of tills polling every few seconds would otherwise each cost a durable write.
+    if (lastFeedAt === null || now.getTime() - Date.parse(lastFeedAt) >= FEED_SEEN_RESOLUTION_MS) {
+      await this.tillTransaction(function* () {
+        yield* run('UPDATE tills SET last_feed_at = ? WHERE till_id = ?', now.toISOString(), tillId);
+      });
+    }
+    return page;
   }
 
   async originalSale(saleId: string, narrow: SaleNarrowing): Promise<OriginalSaleOutcome> {
