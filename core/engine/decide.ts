@@ -4,7 +4,7 @@
  * birthday gift and win-back. The till and head office's recompute both call this, so a sale
  * checked at head office is judged on exactly the context the till used.
  */
-import { capUsed, rollingSpend, type MemberState } from '../ledger/state.js';
+import { capUsed, liveOffers, rollingSpend, type MemberState } from '../ledger/state.js';
 import type { RuleSet } from '../ruleset/schema.js';
 import { addDays } from '../time.js';
 import { lowestTier, nextReviewOnOrAfter, tierAtReview, tierIndex } from './tiers.js';
@@ -79,6 +79,7 @@ export function memberContextFor(
     tier: reviewedTier(rs, view, args.saleDay),
     birthday: args.birthday,
     winBackUntil: view.winBackUntil,
+    ...(view.offers?.length ? { offers: liveOffers(view, args.saleDay) } : {}),
     earnedToday: capUsed(view, args.saleDay, args.recordedOn),
     stamps: view.stamps,
     birthdayGiftYear: view.birthdayGiftYear,

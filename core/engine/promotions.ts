@@ -12,6 +12,9 @@
  * id 'win-back' and `ruleSet.winBack.multiplier`, competing in the same "largest wins"
  * contest after the declared promotions. An anonymous basket gets no promotion that depends
  * on who the member is (birthday month, tiers, win-back).
+ *
+ * A campaign offer head office granted the member (MemberContext.offers, docs/campaigns.md)
+ * competes the same way, as promotion `campaign:<id>`, on its from..until local dates.
  */
 import { parseMilli } from '../decimal.js';
 import type { RuleSet } from '../ruleset/schema.js';
@@ -27,6 +30,8 @@ export interface ActivePromotion {
 }
 
 export const WIN_BACK_ID = 'win-back';
+/** A campaign offer competes as promotion `campaign:<id>`. */
+export const CAMPAIGN_PREFIX = 'campaign:';
 const WIN_BACK_NAME = { zh: '回归礼遇', en: 'win-back' };
 
 /** Month (1-12) of a "MM-DD" birthday, or null when absent or malformed. */
@@ -72,6 +77,16 @@ export function activePromotions(ruleSet: RuleSet, ctx: PromotionContext): Activ
       id: WIN_BACK_ID,
       name: WIN_BACK_NAME,
       multiplierMilli: parseMilli(ruleSet.winBack.multiplier),
+      categories: null,
+    });
+  }
+  // Campaign offers (docs/campaigns.md): sale-wide, after the win-back, on their own dates.
+  for (const o of member?.offers ?? []) {
+    if (day.date < o.from || day.date > o.until) continue;
+    active.push({
+      id: `${CAMPAIGN_PREFIX}${o.campaignId}`,
+      name: o.name,
+      multiplierMilli: BigInt(o.multiplierMilli),
       categories: null,
     });
   }

@@ -2,6 +2,7 @@
  * Inputs and results of the pure points engine. The till and head office both call the
  * engine with these shapes; head office recomputes every sale from the stored inputs.
  */
+import type { LiveOffer } from '../ledger/state.js';
 
 export interface BasketLineInput {
   sku: string;
@@ -23,6 +24,8 @@ export interface MemberContext {
   birthday: string | null;
   /** local date (YYYY-MM-DD) until which a win-back offer is active, inclusive; null if none */
   winBackUntil: string | null;
+  /** campaign offers head office granted (docs/campaigns.md); each applies on its from..until */
+  offers?: readonly LiveOffer[];
   /** sale points already granted on the sale's local day (DOMAIN.md 3.7 daily cap) */
   earnedToday: number;
   /** stamps on the stamp card before this sale */

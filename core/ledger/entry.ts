@@ -45,6 +45,16 @@ export interface EntryData {
   rank?: number;
   /** offer: win-back until (local date, inclusive) */
   winBackUntil?: string;
+  /**
+   * offer: a campaign's offer (docs/campaigns.md): the campaign, its earn multiplier in
+   * thousandths (2000 = x2), the local dates it applies (inclusive) and its name for the cashier
+   * and the receipt. An offer entry with campaignId leaves winBackUntil alone.
+   */
+  campaignId?: string;
+  multiplierMilli?: number;
+  from?: string;
+  until?: string;
+  offerName?: { zh: string; en: string };
   /** reward: coupon issued; coupon_use: the coupon used */
   couponCode?: string;
   /** reward: what the coupon is (so every till knows it after a sync, DOMAIN.md 12) */

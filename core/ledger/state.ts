@@ -30,6 +30,11 @@ export interface MemberState {
   earnedDays: { on: string; points: number }[];
   winBackUntil: string | null;
   /**
+   * Campaign offers granted by head office (docs/campaigns.md), one per campaign, dropped once
+   * `until` is before the date of a later entry; absent until the first offer.
+   */
+  offers?: LiveOffer[];
+  /**
    * Position of `tier` in the programme's list, when a ranked tier entry set it (see
    * EntryData.rank); absent on states folded only from entries without ranks.
    */
@@ -48,6 +53,27 @@ export interface MemberState {
   reviewedThrough: string | null;
   lastSaleOn: string | null;
   lastSeq: string | null;
+}
+
+/** A campaign's earn multiplier for a member, live on local dates from..until (inclusive). */
+export interface LiveOffer {
+  campaignId: string;
+  /** thousandths: 2000 = x2 */
+  multiplierMilli: number;
+  from: string;
+  until: string;
+  name: { zh: string; en: string };
+}
+
+/** The offers live on `day`, in campaign id order. */
+export function liveOffers(state: Pick<MemberState, 'offers'>, day: string): LiveOffer[] {
+  return (state.offers ?? []).filter((o) => o.from <= day && day <= o.until);
+}
+
+/** The state's offers with `o` in place of any offer of its campaign, less those ended before `today`. */
+function withOffer(offers: readonly LiveOffer[] | undefined, o: LiveOffer, today: string): LiveOffer[] {
+  const kept = (offers ?? []).filter((x) => x.campaignId !== o.campaignId && x.until >= today);
+  return [...kept, o].sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
 }
 
 export interface MemberCoupon {
@@ -404,9 +430,25 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       s.servicesUsed = { ...s.servicesUsed, [key]: (s.servicesUsed?.[key] ?? 0) + 1 };
       break;
     }
-    case 'offer':
-      s.winBackUntil = e.data.winBackUntil ?? null;
+    case 'offer': {
+      const d = e.data;
+      if (d.campaignId !== undefined) {
+        s.offers = withOffer(
+          s.offers,
+          {
+            campaignId: d.campaignId,
+            multiplierMilli: d.multiplierMilli ?? 1000,
+            from: d.from ?? e.localDate,
+            until: d.until ?? e.localDate,
+            name: d.offerName ?? { zh: d.campaignId, en: d.campaignId },
+          },
+          e.localDate,
+        );
+      } else {
+        s.winBackUntil = d.winBackUntil ?? null;
+      }
       break;
+    }
     case 'restore':
     case 'adjust_credit':
     case 'redeem':

@@ -67,6 +67,11 @@ export const EntryData = z.looseObject({
   spendOn: LocalDateStr.optional(),
   recordedOn: LocalDateStr.optional(),
   winBackUntil: LocalDateStr.optional(),
+  campaignId: z.string().max(64).optional(),
+  multiplierMilli: z.number().int().min(1000).max(100_000).optional(),
+  from: LocalDateStr.optional(),
+  until: LocalDateStr.optional(),
+  offerName: z.object({ zh: z.string().max(64), en: z.string().max(64) }).optional(),
   couponCode: z.string().optional(),
   staffId: z.string().optional(),
   note: z.string().optional(),
@@ -328,6 +333,17 @@ export const MemberStateSchema = z.object({
   birthdayGiftYear: z.number().int().nullable(),
   earnedDays: DayPoints,
   winBackUntil: LocalDateStr.nullable(),
+  offers: z
+    .array(
+      z.object({
+        campaignId: z.string(),
+        multiplierMilli: z.number().int(),
+        from: LocalDateStr,
+        until: LocalDateStr,
+        name: z.object({ zh: z.string(), en: z.string() }),
+      }),
+    )
+    .optional(),
   tierRank: z.number().int().optional(),
   lateDays: DayPoints.optional(),
   coupons: z

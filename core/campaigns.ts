@@ -1,0 +1,198 @@
+/**
+ * Campaigns (issue 15, docs/campaigns.md): a target rule over what head office knows of a
+ * member, an offer, a random holdout, a points budget, and the states draft -> approved ->
+ * running -> ended. Pure: head office's store (headoffice/store/campaigns.ts) feeds it facts and
+ * writes what it decides; the offer reaches the tills as a ledger entry (core/ledger/state.ts
+ * LiveOffer), and the earn engine applies it (core/engine/promotions.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { Lifecycle, MemberClass } from './segments.js';
+import { addDays } from './time.js';
+
+export type CampaignStatus = 'draft' | 'approved' | 'running' | 'ended';
+
+/** Every given criterion must hold (AND); a list criterion holds when the member's value is in it. */
+export interface CampaignTarget {
+  classes?: MemberClass[] | undefined;
+  lifecycles?: Lifecycle[] | undefined;
+  tiers?: string[] | undefined;
+  /** 1-12; members whose birthday head office holds (decrypted only for this question) */
+  birthdayMonths?: number[] | undefined;
+  /** enrolment stores ("home store") */
+  homeStores?: string[] | undefined;
+  /** at most this many fen of rolling spend short of the next tier (members on the top tier never match) */
+  withinOfNextTier?: number | undefined;
+}
+
+export interface CampaignOffer {
+  /** earn multiplier in thousandths, e.g. 2000 = x2; competes by the largest-multiplier rule */
+  multiplierMilli: number;
+  /** how many local days the offer runs from the day it is granted (that day counts) */
+  days: number;
+  name: { zh: string; en: string };
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  target: CampaignTarget;
+  offer: CampaignOffer;
+  /** percent of matching members held out (given nothing), 0-50 */
+  holdoutPercent: number;
+  /** points the campaign may cost, by the estimate below */
+  budgetPoints: number;
+  /** the estimated points one grant costs (docs/campaigns.md "Budget") */
+  costPerGrant: number;
+  createdBy: string;
+  createdAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export const DEFAULT_HOLDOUT_PERCENT = 10;
+
+/** What head office knows of a member when it targets. */
+export interface TargetFacts {
+  class: MemberClass;
+  lifecycle: Lifecycle;
+  tier: string;
+  birthdayMonth: number | null;
+  homeStore: string | null;
+  /** fen of rolling spend short of the next tier; null on the top tier */
+  toNextTier: number | null;
+}
+
+export function matchesTarget(t: CampaignTarget, f: TargetFacts): boolean {
+  if (t.classes && !t.classes.includes(f.class)) return false;
+  if (t.lifecycles && !t.lifecycles.includes(f.lifecycle)) return false;
+  if (t.tiers && !t.tiers.includes(f.tier)) return false;
+  if (t.birthdayMonths && (f.birthdayMonth === null || !t.birthdayMonths.includes(f.birthdayMonth))) return false;
+  if (t.homeStores && (f.homeStore === null || !t.homeStores.includes(f.homeStore))) return false;
+  if (t.withinOfNextTier !== undefined && (f.toNextTier === null || f.toNextTier > t.withinOfNextTier)) return false;
+  return true;
+}
+
+/** A uniform number in [0, 1) from SHA-256 of the text: the same on every machine and every run. */
+export function unitHash(text: string): number {
+  return createHash('sha256').update(text, 'utf8').digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * DECISION: a member is held out when sha256("<campaignId>:<memberNo>") read as a fraction is
+ * below holdoutPercent / 100, so the split is random across members, reproducible, and a
+ * member's group never changes however often the campaign grants.
+ */
+export function isHeldOut(campaignId: string, memberNo: string, holdoutPercent: number): boolean {
+  return unitHash(`${campaignId}:${memberNo}`) < holdoutPercent / 100;
+}
+
+/**
+ * The order members are considered in, so a budget that runs out cuts a random set, not the
+ * lowest member numbers: by sha256("order:<campaignId>:<memberNo>"), a hash independent of the
+ * holdout's.
+ */
+export function grantOrder(campaignId: string, memberNos: readonly string[]): string[] {
+  const key = new Map(memberNos.map((m) => [m, unitHash(`order:${campaignId}:${m}`)]));
+  return [...memberNos].sort((a, b) => (key.get(a) as number) - (key.get(b) as number) || (a < b ? -1 : 1));
+}
+
+/** Grants the budget still allows: floor((budget - granted x costPerGrant) / costPerGrant). */
+export function grantsLeft(c: Pick<Campaign, 'budgetPoints' | 'costPerGrant'>, granted: number): number {
+  return Math.max(0, Math.floor((c.budgetPoints - granted * c.costPerGrant) / c.costPerGrant));
+}
+
+/** The offer's local dates for a grant on `today`: today and the next days - 1 days. */
+export function offerWindow(offer: CampaignOffer, today: string): { from: string; until: string } {
+  return { from: today, until: addDays(today, offer.days - 1) };
+}
+
+export type Transition = 'approve' | 'start' | 'end';
+
+/** Why a transition is refused, or null when it may go ahead. */
+export function transitionRefusal(c: Campaign, t: Transition, operatorId: string): string | null {
+  switch (t) {
+    case 'approve':
+      if (c.status !== 'draft') return `only a draft can be approved; this campaign is ${c.status}`;
+      if (operatorId === c.createdBy) return 'a campaign is approved by a second operator, not its author';
+      return null;
+    case 'start':
+      return c.status === 'approved' ? null : `only an approved campaign can start; this one is ${c.status}`;
+    case 'end':
+      return c.status === 'running' || c.status === 'approved'
+        ? null
+        : `only an approved or running campaign can end; this one is ${c.status}`;
+  }
+}
+
+/**
+ * The two-sided 0.975 quantile of Student's t with `df` degrees of freedom, by the
+ * Cornish-Fisher expansion around the normal quantile (Abramowitz & Stegun 26.7.5): within
+ * 0.002 of the exact value from df = 3 on, exact in the limit; df below 1 is taken as 1
+ * (12.71, the exact value).
+ */
+export function tQuantile975(df: number): number {
+  if (!(df > 0) || df < 1) return 12.706;
+  if (df < 2) return 12.706;
+  if (df < 3) return 4.303;
+  const z = 1.959963984540054;
+  const v = df;
+  const z2 = z * z;
+  const g1 = (z * (z2 + 1)) / 4;
+  const g2 = (z * ((5 * z2 + 16) * z2 + 3)) / 96;
+  const g3 = (z * (((3 * z2 + 19) * z2 + 17) * z2 - 15)) / 384;
+  const g4 = (z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945)) / 92160;
+  return z + g1 / v + g2 / v ** 2 + g3 / v ** 3 + g4 / v ** 4;
+}
+
+export interface Uplift {
+  /** mean per member, target minus holdout (fen) */
+  difference: number;
+  /** 95 % confidence interval of the difference (Welch); null when either group has fewer than 2 members */
+  low: number | null;
+  high: number | null;
+  standardError: number | null;
+  df: number | null;
+  targetMean: number;
+  holdoutMean: number;
+}
+
+function meanVar(xs: readonly number[]): { n: number; mean: number; variance: number } {
+  const n = xs.length;
+  const mean = n === 0 ? 0 : xs.reduce((a, x) => a + x, 0) / n;
+  const variance = n < 2 ? 0 : xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);
+  return { n, mean, variance };
+}
+
+/**
+ * Welch's interval for the difference of mean spend per member:
+ *   d = mean_t - mean_h,  se = sqrt(s_t^2 / n_t + s_h^2 / n_h),
+ *   df = se^4 / ((s_t^2/n_t)^2 / (n_t - 1) + (s_h^2/n_h)^2 / (n_h - 1)),
+ *   95 % CI = d -/+ t(0.975, df) x se
+ * with s^2 the sample variances (n - 1). Members who bought nothing count, with 0.
+ */
+export function welchUplift(target: readonly number[], holdout: readonly number[]): Uplift {
+  const t = meanVar(target);
+  const h = meanVar(holdout);
+  const difference = t.mean - h.mean;
+  const base = { difference, targetMean: t.mean, holdoutMean: h.mean };
+  if (t.n < 2 || h.n < 2) return { ...base, low: null, high: null, standardError: null, df: null };
+  const at = t.variance / t.n;
+  const ah = h.variance / h.n;
+  const se = Math.sqrt(at + ah);
+  if (se === 0) return { ...base, low: difference, high: difference, standardError: 0, df: t.n + h.n - 2 };
+  const df = (at + ah) ** 2 / (at ** 2 / (t.n - 1) + ah ** 2 / (h.n - 1));
+  const q = tQuantile975(df);
+  return { ...base, low: difference - q * se, high: difference + q * se, standardError: se, df };
+}
+
+/**
+ * DECISION: the points a sale under the offer cost beyond what it would have earned without it:
+ * points x (1 - 1000 / multiplierMilli). Exact when the offer multiplied every line and no cap
+ * cut the sale; an estimate otherwise (docs/campaigns.md).
+ */
+export function extraPoints(pointsEarned: number, multiplierMilli: number): number {
+  return Math.round(pointsEarned * (1 - 1000 / multiplierMilli));
+}
