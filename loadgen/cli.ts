@@ -10,7 +10,9 @@ import { formatReport } from './report.js';
 import { DEFAULTS, runLoad, type LoadOptions } from './run.js';
 
 const USAGE = `usage: npm run loadgen -- --tills <n> --seconds <s> [options]
-  --hq <url>              head office to load (default: start one on a temporary data folder)
+  --hq <url>[,<url>...]   head office to load; several processes of one head office comma-separated
+                          (tills spread over them) (default: start one on a temporary data folder)
+  --processes <n>         head-office processes to start on --database-url (default 1)
   --token <token>         an admin operator token for --hq (default: HQ_OPERATOR_TOKEN)
   --rate <n>              business events per till per minute (default ${DEFAULTS.rate})
   --members <n>           members enrolled before the clock starts (default: one per till)
@@ -53,6 +55,7 @@ function parse(argv: string[]): { opts: LoadOptions; json: string | null } {
     '--progress',
     '--check-members',
     '--database-url',
+    '--processes',
     '--json',
   ];
   for (const k of vals.keys()) if (!known.includes(k)) throw new UsageError(`unknown option ${k}`);
@@ -73,6 +76,7 @@ function parse(argv: string[]): { opts: LoadOptions; json: string | null } {
       tills,
       seconds: num('--seconds', null, 1),
       hq: vals.get('--hq') ?? null,
+      processes: Math.floor(num('--processes', DEFAULTS.processes, 1)),
       operatorToken: vals.get('--token') ?? process.env.HQ_OPERATOR_TOKEN ?? null,
       rate: num('--rate', DEFAULTS.rate, 0),
       members: Math.floor(num('--members', tills, 0)),

@@ -49,10 +49,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Starts head office and waits until /v1/health answers (60 s at most). */
-export async function startOwnHq(env: Record<string, string> = {}): Promise<HqHandle> {
-  const dir = mkdtempSync(join(tmpdir(), 'loadgen-hq-'));
+export async function startOwnHq(
+  env: Record<string, string> = {},
+  /** another process of the same head office: its data folder (the keys) and operator token */
+  sibling?: { dir: string; operatorToken: string },
+): Promise<HqHandle & { dir: string }> {
+  const dir = sibling?.dir ?? mkdtempSync(join(tmpdir(), 'loadgen-hq-'));
   const port = await freePort();
-  const operatorToken = randomBytes(24).toString('base64url');
+  const operatorToken = sibling?.operatorToken ?? randomBytes(24).toString('base64url');
   const url = `http://127.0.0.1:${port}`;
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'serve'], {
@@ -74,7 +78,8 @@ export async function startOwnHq(env: Record<string, string> = {}): Promise<HqHa
   child.stderr?.on('data', keep);
   const stop = async (): Promise<void> => {
     await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
+    // The first process's handle owns the folder.
+    if (!sibling) rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -93,5 +98,5 @@ export async function startOwnHq(env: Record<string, string> = {}): Promise<HqHa
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, operatorToken, pid: child.pid ?? null, stop };
+  return { url, operatorToken, pid: child.pid ?? null, stop, dir };
 }

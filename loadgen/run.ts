@@ -33,8 +33,14 @@ import { FEED_PAGE, FeedLag, SimTill, type Sink } from './till.js';
 export interface LoadOptions {
   tills: number;
   seconds: number;
-  /** head office's base URL; null = start one */
+  /**
+   * head office's base URL; several, comma-separated, for several processes of one head office
+   * (one database): tills are spread over them, provisioning and the check use the first.
+   * null = start one (or `processes` of them)
+   */
   hq: string | null;
+  /** head-office processes to start when `hq` is null (more than one needs PostgreSQL) */
+  processes: number;
   /** operator token for `hq` (an admin's, for provisioning and the check) */
   operatorToken: string | null;
   /** business events per till per minute */
@@ -55,6 +61,7 @@ export interface LoadOptions {
 
 export const DEFAULTS: Omit<LoadOptions, 'tills' | 'seconds' | 'log'> = {
   hq: null,
+  processes: 1,
   operatorToken: null,
   rate: 4,
   members: 0,
@@ -142,20 +149,27 @@ export function rampSteps(tills: number, steps: number): number[] {
 
 export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   let own: HqHandle | null = null;
+  const siblings: HqHandle[] = [];
   let hqUrl = opts.hq;
   let token = opts.operatorToken;
-  if (!hqUrl) {
-    own = await startOwnHq(opts.hqEnv);
-    hqUrl = own.url;
-    token = own.operatorToken;
-    opts.log(`started head office at ${hqUrl}`);
-  }
-  if (!token) throw new Error('an operator token is needed for --hq (HQ_OPERATOR_TOKEN or --token)');
   const clients: Client[] = [];
   try {
+    if (!hqUrl) {
+      if (opts.processes > 1 && !opts.hqEnv.HQ_DATABASE_URL) {
+        throw new Error('several head-office processes share one PostgreSQL database: give --database-url');
+      }
+      const first = await startOwnHq(opts.hqEnv);
+      own = first;
+      for (let i = 1; i < opts.processes; i++) siblings.push(await startOwnHq(opts.hqEnv, first));
+      hqUrl = [first, ...siblings].map((h) => h.url).join(',');
+      token = first.operatorToken;
+      opts.log(`started head office at ${hqUrl}`);
+    }
+    if (!token) throw new Error('an operator token is needed for --hq (HQ_OPERATOR_TOKEN or --token)');
     return await drive(opts, hqUrl.replace(/\/+$/, ''), token, own, clients);
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    for (const s of siblings) await s.stop();
     await own?.stop();
   }
 }
@@ -199,6 +213,8 @@ class LoadRun {
     private readonly token: string,
     private readonly own: HqHandle | null,
     private readonly clients: Client[],
+    /** every process's URL: tills are spread over them */
+    private readonly urls: readonly string[] = [hq],
   ) {
     this.rng = rngOf(opts.seed);
     this.perMinute = opts.rate / 60_000;
@@ -241,7 +257,7 @@ class LoadRun {
     this.opts.log(`provisioned ${issued.length} tills in ${seconds.toFixed(1)} s (POST /v1/tills)`);
     const loop = isLoopback(this.hq);
     this.tills = issued.map((t, i) => {
-      const client = new Client(this.hq, {
+      const client = new Client(this.urls[i % this.urls.length] as string, {
         pipelining: 1,
         keepAliveTimeout: 60_000,
         ...(loop ? { localAddress: sourceAddress(i) } : {}),
@@ -454,7 +470,9 @@ async function drive(
   own: HqHandle | null,
   clients: Client[],
 ): Promise<LoadReport> {
-  const run = new LoadRun(opts, hq, token, own, clients);
+  const urls = hq.split(',').map((u) => u.replace(/\/+$/, ''));
+  hq = urls[0] as string;
+  const run = new LoadRun(opts, hq, token, own, clients, urls);
   try {
     const storage = (await run.health()).storage ?? null;
     const provisionSeconds = await run.setUp();

@@ -29,7 +29,7 @@ import { loadMigrations } from '../../storage/migrate.js';
 import { isPgRetryable, isPgStorageFull } from '../../storage/pg-errors.js';
 import { distributeOnCitus, migratePg } from '../../storage/pg-migrate.js';
 import { openPool, runPg } from '../../storage/sql-pg.js';
-import { get, run } from '../../storage/sql.js';
+import { get, run, textFor, type Sql } from '../../storage/sql.js';
 import type { HqKeys } from '../crypto.js';
 import type { Logger } from '../log.js';
 import { dropIngestCaches } from './cache.js';
@@ -62,6 +62,26 @@ export function redactedUrl(url: string): string {
   } catch {
     return '(malformed HQ_DATABASE_URL)';
   }
+}
+
+const WRITES = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+
+/** Passes `step`'s operations through, noting whether any of them writes. */
+function* watchWrites<T>(step: Sql<T>, seen: { wrote: boolean }): Sql<T> {
+  let next = step.next();
+  while (!next.done) {
+    const op = next.value;
+    if (op.kind === 'insertMany' || (op.kind !== 'dialect' && WRITES.test(textFor(op.sql, 'pg')))) seen.wrote = true;
+    let result: unknown;
+    try {
+      result = yield op;
+    } catch (e) {
+      next = step.throw(e);
+      continue;
+    }
+    next = step.next(result);
+  }
+  return next.value;
 }
 
 export class PgHqStore extends StepHqStore {
@@ -136,8 +156,16 @@ export class PgHqStore extends StepHqStore {
             yield* run(`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`);
             const r = (yield* get('SELECT value FROM meta WHERE key = ?', WRITER_META_KEY)) as
               { value: string } | undefined;
-            if ((r?.value ?? null) !== lastToken) dropIngestCaches(tx);
-            const result = yield* step();
+            const found = r?.value ?? '';
+            if (found !== (lastToken ?? '')) dropIngestCaches(tx);
+            const seen = { wrote: false };
+            const result = yield* watchWrites(step(), seen);
+            // A pass that found nothing to do commits without a write: no WAL flush, and the
+            // caches (now as of `found`) stay valid for this process and every other.
+            if (!seen.wrote) {
+              token = found;
+              return result;
+            }
             token = `${processId}:${n}`;
             yield* run(
               'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
