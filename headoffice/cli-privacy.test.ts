@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHeadOffice } from './server.js';
+import { createTestDatabase, type TestDatabase } from '../test/pg/cluster.js';
 import { addTill } from './provision.js';
-import { TillSim, at, uploadAll, type TestHq } from './test-helpers.js';
+import { TillSim, at, testStore, uploadAll, type TestHq } from './test-helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -14,14 +15,24 @@ const CLI = join(ROOT, 'headoffice', 'cli.ts');
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
+/** On PostgreSQL (HQ_TEST_STORE=postgres) the commands' database, fresh for each test. */
+let database: TestDatabase | null = null;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hq-cli-privacy-'));
   env = { ...process.env, HQ_DATA_DIR: join(dir, 'data') };
   delete env.HQ_DATABASE_URL;
   delete env.HQ_OPERATOR_TOKEN;
+  database = testStore() === 'postgres' ? await createTestDatabase() : null;
+  if (database) env.HQ_DATABASE_URL = database.url;
   // A member with a sale, uploaded by a till, then head office stopped: the CLI opens the file.
-  const hq = await createHeadOffice({ dataDir: join(dir, 'data'), port: 0, operatorToken: 'x', logToStderr: false });
+  const hq = await createHeadOffice({
+    dataDir: join(dir, 'data'),
+    databaseUrl: database?.url ?? null,
+    port: 0,
+    operatorToken: 'x',
+    logToStderr: false,
+  });
   try {
     const issued = await addTill(hq.store, 'S1', 'T1');
     const till = new TillSim('T1', 'S1', issued.secret);
@@ -33,8 +44,9 @@ beforeEach(async () => {
   }
 });
 
-afterEach(() => {
+afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 function run(args: string[]) {

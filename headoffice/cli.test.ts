@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { createHeadOffice } from './server.js';
-import { TillSim, at, upload } from './test-helpers.js';
+import { createTestDatabase, type TestDatabase } from '../test/pg/cluster.js';
+import { TillSim, at, testStore, upload } from './test-helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -14,16 +15,21 @@ const CLI = join(ROOT, 'headoffice', 'cli.ts');
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
+/** On PostgreSQL (HQ_TEST_STORE=postgres) the commands' database, fresh for each test. */
+let database: TestDatabase | null = null;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hq-cli-'));
   env = { ...process.env, HQ_DATA_DIR: join(dir, 'data') };
   delete env.HQ_DATABASE_URL;
   delete env.HQ_OPERATOR_TOKEN;
+  database = testStore() === 'postgres' ? await createTestDatabase() : null;
+  if (database) env.HQ_DATABASE_URL = database.url;
 });
 
-afterEach(() => {
+afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 function run(args: string[], extra: NodeJS.ProcessEnv = {}) {
@@ -55,7 +61,13 @@ describe('add-till', () => {
     expect(again.stdout).toBe(`${lines[4]}\n`);
     expect(again.stdout + r.stdout).not.toContain('PRIVATE KEY');
 
-    const hq = await createHeadOffice({ dataDir: join(dir, 'data'), port: 0, operatorToken: 'x', logToStderr: false });
+    const hq = await createHeadOffice({
+      dataDir: join(dir, 'data'),
+      databaseUrl: database?.url ?? null,
+      port: 0,
+      operatorToken: 'x',
+      logToStderr: false,
+    });
     try {
       expect(`TILL_HQ_PUBLIC_KEY=${hq.publicKey}`).toBe(lines[4]);
       const till = new TillSim('T1', 'S1', (lines[2] as string).slice('TILL_SECRET='.length));

@@ -31,6 +31,16 @@ import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import type { Logger } from '../log.js';
 import { clearChain, closeCase } from './actions.js';
 import { adjustPoints, grantWinBack } from './adjust.js';
+import type { Transition } from '../../core/campaigns.js';
+import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
+import {
+  campaignResult,
+  createCampaign,
+  listCampaigns,
+  transitionCampaign,
+  type CreateOutcome,
+  type TransitionOutcome,
+} from './campaigns.js';
 import { dropIngestCaches } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay } from './eod.js';
@@ -409,6 +419,25 @@ export abstract class StepHqStore implements HqStore {
   async grantWinBack(memberNo: string, req: WinBackRequest, now: Date): Promise<WinBackOutcome> {
     await this.settle();
     return this.write(() => grantWinBack(this.tx, this.rules, memberNo, req, now));
+  }
+
+  async createCampaign(req: CampaignCreateRequest, author: string, now: Date): Promise<CreateOutcome> {
+    return this.write(() => createCampaign(req, author, now));
+  }
+
+  async campaigns(): Promise<CampaignView[]> {
+    return this.read(() => listCampaigns());
+  }
+
+  async campaignTransition(id: string, t: Transition, operatorId: string, now: Date): Promise<TransitionOutcome> {
+    // Applied first: members are chosen on every entry head office has acknowledged.
+    await this.settle();
+    return this.write(() => transitionCampaign(this.tx, this.rules, id, t, operatorId, now));
+  }
+
+  async campaignResult(id: string): Promise<CampaignResult | null> {
+    await this.settle();
+    return this.read(() => campaignResult(this.rules, id));
   }
 
   async close(): Promise<void> {

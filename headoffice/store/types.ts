@@ -21,6 +21,9 @@ import type {
   WinBackRequest as WinBackRequestSchema,
 } from '../api-schemas.js';
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
+import type { Transition } from '../../core/campaigns.js';
+import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
+import type { CreateOutcome, TransitionOutcome } from './campaigns.js';
 import type { MemberLookupOutcome } from './members.js';
 import type { DailyQuery, DailyReport } from './daily.js';
 import type { MembersReport, RfmMember } from './members-report.js';
@@ -147,6 +150,12 @@ export interface HqStore {
   adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome>;
   /** A win-back offer granted by an operator, as a head-office ledger entry. */
   grantWinBack(memberNo: string, req: WinBackRequest, now: Date): Promise<WinBackOutcome>;
+  /** Campaigns (store/campaigns.ts, docs/campaigns.md): a draft by `author`. */
+  createCampaign(req: CampaignCreateRequest, author: string, now: Date): Promise<CreateOutcome>;
+  campaigns(): Promise<CampaignView[]>;
+  /** approve (a second operator), start (chooses members and writes the offers), end. */
+  campaignTransition(id: string, t: Transition, operatorId: string, now: Date): Promise<TransitionOutcome>;
+  campaignResult(id: string): Promise<CampaignResult | null>;
   /** A named operator (auth/operator.ts); 'exists' when the id is taken. */
   addOperator(
     op: { id: string; role: 'viewer' | 'analyst' | 'admin'; tokenDigest: Buffer; createdBy: string },
