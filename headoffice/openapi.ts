@@ -43,6 +43,14 @@ import {
 } from './api-schemas.js';
 import { ProvisionTillsAnswer, ProvisionTillsRequest } from './provisioning-schemas.js';
 import { FeedbackActionAnswer, FeedbackAssignRequest, FeedbackCloseRequest, FeedbackList } from './feedback-schemas.js';
+import {
+  CampaignActionRequest,
+  CampaignCreateRequest,
+  CampaignList,
+  CampaignResult,
+  CampaignSchema,
+  CampaignStartAnswer,
+} from './campaign-schemas.js';
 
 type Auth = 'till' | 'operator' | 'none';
 
@@ -360,7 +368,73 @@ const OPS: readonly Op[] = [
     status: 201,
     errors: { '409': ErrorBody },
   },
+  ...campaignOps(),
 ];
+
+/** Campaigns (routes/campaigns.ts, docs/campaigns.md). */
+function campaignAction(t: 'approve' | 'start' | 'end', summary: string, response: z.ZodType): Op {
+  return {
+    method: 'POST',
+    path: `/v1/campaigns/{id}/${t}`,
+    operationId: `${t}Campaign`,
+    summary,
+    auth: 'operator',
+    request: CampaignActionRequest,
+    response,
+    errors: { '403': ErrorBody, '409': ErrorBody },
+  };
+}
+
+function campaignOps(): Op[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/campaigns',
+      operationId: 'createCampaign',
+      summary:
+        "A campaign draft (admin): target rule, offer, holdout share, points budget; its author is the token's operator",
+      auth: 'operator',
+      request: CampaignCreateRequest,
+      response: CampaignSchema,
+      status: 201,
+      errors: { '403': ErrorBody, '409': ErrorBody },
+    },
+    {
+      method: 'GET',
+      path: '/v1/campaigns',
+      operationId: 'listCampaigns',
+      summary: 'Every campaign (analyst)',
+      auth: 'operator',
+      response: CampaignList,
+      errors: { '403': ErrorBody },
+    },
+    campaignAction(
+      'approve',
+      'Approve a draft (admin), by an operator other than its author (409 campaign_state)',
+      CampaignSchema,
+    ),
+    campaignAction(
+      'start',
+      'Start an approved campaign (admin): choose the matching members, hold out the share, write one offer ledger entry per target member while the budget lasts',
+      CampaignStartAnswer,
+    ),
+    campaignAction(
+      'end',
+      'End a campaign (admin): no grant after; offers already granted run to their last day',
+      CampaignSchema,
+    ),
+    {
+      method: 'GET',
+      path: '/v1/campaigns/{id}/result',
+      operationId: 'getCampaignResult',
+      summary:
+        "A campaign's measures (analyst): targeted, held out, granted, used, spend and visits per member against the holdout with Welch's 95 % interval, points cost",
+      auth: 'operator',
+      response: CampaignResult,
+      errors: { '403': ErrorBody },
+    },
+  ];
+}
 
 const SECURITY: Record<Auth, unknown[]> = {
   till: [{ tillSignature: [], tillTimestamp: [] }],

@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
+import { campaignRoutes } from './routes/campaigns.js';
 import { operatorRoutes } from './routes/operator.js';
 import { membersReportRoutes } from './routes/members-report.js';
 import { provisioningRoutes } from './routes/provisioning.js';
@@ -161,6 +162,7 @@ export function buildRouter(app: AppDeps): Router {
   membersReportRoutes(router, app);
   provisioningRoutes(router, app);
   feedbackRoutes(router, app);
+  campaignRoutes(router, app);
   return router;
 }
 

@@ -22,6 +22,8 @@ SELECT create_reference_table('operators')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'operators'::regclass);
 SELECT create_reference_table('operator_actions')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'operator_actions'::regclass);
+SELECT create_reference_table('campaigns')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'campaigns'::regclass);
 
 -- Group "till": a batch upload (lock the till's row, check the chain, insert the inbox row)
 -- and a feed poll's bookkeeping stay on one shard.
@@ -49,6 +51,8 @@ SELECT create_distributed_table('cases', 'member_no', colocate_with => 'members'
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'cases'::regclass);
 SELECT create_distributed_table('member_lookups', 'member_no', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_lookups'::regclass);
+SELECT create_distributed_table('campaign_members', 'member_no', colocate_with => 'members')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'campaign_members'::regclass);
 -- subject is a member number, a cashier id or a phone-prefix hash: hashed like a member number.
 SELECT create_distributed_table('anomaly_counters', 'subject', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'anomaly_counters'::regclass);

@@ -1,0 +1,132 @@
+/**
+ * Campaigns at head office (issue 15, docs/campaigns.md): the operator API's requests and
+ * answers as zod schemas, one source for types, validation and the OpenAPI document. The rules
+ * are core/campaigns.ts; the store is store/campaigns.ts; the offer reaches tills as a ledger
+ * entry (core/ledger/entry.ts EntryData.campaignId).
+ */
+import { z } from 'zod';
+import { LedgerEntrySchema } from '../core/sync/protocol.js';
+import { DEFAULT_HOLDOUT_PERCENT } from '../core/campaigns.js';
+
+const Instant = z.string().describe('ISO 8601 instant');
+const Name = z.object({ zh: z.string().trim().min(1).max(32), en: z.string().trim().min(1).max(32) });
+
+export const CampaignTargetSchema = z
+  .strictObject({
+    classes: z
+      .array(z.enum(['A', 'B', 'C', 'D']))
+      .min(1)
+      .optional(),
+    lifecycles: z
+      .array(z.enum(['new', 'active', 'at_risk', 'dormant']))
+      .min(1)
+      .optional(),
+    tiers: z.array(z.string().min(1).max(32)).min(1).optional(),
+    homeStores: z.array(z.string().min(1).max(64)).min(1).optional().describe('enrolment stores'),
+    withinOfNextTier: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('fen: members at most this far short of the next tier on rolling spend'),
+  })
+  .describe('every criterion given must hold; none given = every active member')
+  .meta({ id: 'CampaignTarget' });
+
+export const CampaignOfferSchema = z
+  .strictObject({
+    multiplierMilli: z
+      .number()
+      .int()
+      .min(1001)
+      .max(10_000)
+      .describe('earn multiplier in thousandths (2000 = x2); competes with promotions by the largest-multiplier rule'),
+    days: z.number().int().min(1).max(366).describe('local days from the grant, the grant day first'),
+    name: Name.describe('what the cashier and the receipt show, e.g. 双倍积分 / double points'),
+  })
+  .meta({ id: 'CampaignOffer' });
+
+export const CampaignCreateRequest = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'lower-case letters, digits and -')
+      .optional()
+      .describe('a readable id (it also seeds the holdout hash); default: generated'),
+    name: z.string().trim().min(1).max(100),
+    target: CampaignTargetSchema,
+    offer: CampaignOfferSchema,
+    holdoutPercent: z.number().int().min(0).max(50).default(DEFAULT_HOLDOUT_PERCENT),
+    budgetPoints: z.number().int().positive().max(1e12).describe('points the campaign may cost, by the estimate'),
+    costPerGrant: z
+      .number()
+      .int()
+      .positive()
+      .max(1e9)
+      .describe(
+        'the estimated extra points one grant costs; grants stop once grants x costPerGrant would pass the budget',
+      ),
+  })
+  .meta({ id: 'CampaignCreateRequest' });
+
+/** approve, start, end: who acts is the token's operator (the bootstrap token is one operator, "bootstrap-token"). */
+export const CampaignActionRequest = z.strictObject({}).meta({ id: 'CampaignActionRequest' });
+
+export const CampaignSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(['draft', 'approved', 'running', 'ended']),
+    target: CampaignTargetSchema,
+    offer: CampaignOfferSchema,
+    holdoutPercent: z.number().int(),
+    budgetPoints: z.number().int(),
+    costPerGrant: z.number().int(),
+    createdBy: z.string(),
+    createdAt: Instant,
+    approvedBy: z.string().nullable(),
+    approvedAt: Instant.nullable(),
+    startedAt: Instant.nullable(),
+    endedAt: Instant.nullable(),
+  })
+  .meta({ id: 'Campaign' });
+
+export const CampaignList = z.object({ campaigns: z.array(CampaignSchema) }).meta({ id: 'CampaignList' });
+
+export const CampaignStartAnswer = z
+  .object({
+    campaign: CampaignSchema,
+    chosen: z.number().int().describe('members newly chosen (target and holdout)'),
+    granted: z.number().int().describe('offer entries written'),
+    budgetExhausted: z.boolean().describe('true when target members were left without the offer'),
+    entries: z.array(LedgerEntrySchema).describe("the offers, head office's ledger entries"),
+  })
+  .meta({ id: 'CampaignStartAnswer' });
+
+export const CampaignResult = z
+  .object({
+    campaign: CampaignSchema,
+    targeted: z.number().int().describe('members in the target group (the budget may have left some ungranted)'),
+    heldOut: z.number().int(),
+    granted: z.number().int().describe('target members the offer entry was written for'),
+    used: z.number().int().describe('granted members with at least one sale the offer multiplied'),
+    spendPerMember: z
+      .object({
+        target: z.number().describe('mean fen per target member since the start (no sale = 0)'),
+        holdout: z.number(),
+        difference: z.number().describe('target - holdout: the incremental spend per member'),
+        low: z.number().nullable().describe("95 % confidence interval (Welch's); null below 2 members a group"),
+        high: z.number().nullable(),
+        df: z.number().nullable(),
+      })
+      .describe('intent to treat: every target member, granted or not, against every held-out one'),
+    visitsPerMember: z.object({ target: z.number(), holdout: z.number() }),
+    pointsCost: z.number().int().describe('extra points earned under the offer: points x (1 - 1000 / multiplierMilli)'),
+    estimatedCost: z.number().int().describe('granted x costPerGrant: what the budget is charged'),
+  })
+  .meta({ id: 'CampaignResult' });
+
+export type CampaignCreateRequest = z.output<typeof CampaignCreateRequest>;
+export type CampaignView = z.output<typeof CampaignSchema>;
+export type CampaignStartAnswer = z.output<typeof CampaignStartAnswer>;
+export type CampaignResult = z.output<typeof CampaignResult>;

@@ -1,0 +1,336 @@
+/**
+ * Campaigns (issue 15, docs/campaigns.md) as store steps: drafts, the second operator's
+ * approval, the start that chooses the members and writes one offer entry per granted target
+ * member to head office's chain (decisions.ts appendDecisions, so the offer reaches every till
+ * in the member's merged state), the end, and the result against the holdout.
+ *
+ * Who is chosen: every active, not erased member record whose facts (class, lifecycle and tier
+ * as the Members report scores them today, enrolment store, distance to the next tier) match the
+ * target and who is not chosen yet, in the campaign's grant order (core/campaigns.ts). Each is
+ * put in the holdout or the target group by the holdout hash; a target member is granted while
+ * the budget's estimate allows, and stays in the target group ungranted after.
+ */
+import {
+  grantOrder,
+  grantsLeft,
+  isHeldOut,
+  matchesTarget,
+  offerWindow,
+  transitionRefusal,
+  welchUplift,
+  extraPoints,
+  type Campaign,
+  type Transition,
+} from '../../core/campaigns.js';
+import { progressToNextTier } from '../../core/engine/tiers.js';
+import { CAMPAIGN_PREFIX } from '../../core/engine/promotions.js';
+import type { LedgerEntry } from '../../core/ledger/entry.js';
+import { addDays, localDate } from '../../core/time.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
+import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
+import type { Decision } from '../domain/decisions.js';
+import type { HqEntry } from '../domain/order.js';
+import { HQ_TILL_ID, appendDecisions } from './decisions.js';
+import { scoredMembers } from './members-report.js';
+import { plainEntry } from './rows.js';
+import type { RuleSetCache } from './rulesets.js';
+import type { Tx as Db } from './tx.js';
+
+interface CampaignRow {
+  campaign_id: string;
+  name: string;
+  status: Campaign['status'];
+  target: string;
+  offer: string;
+  holdout_percent: number;
+  budget_points: number;
+  cost_per_grant: number;
+  created_by: string;
+  created_at: string;
+  approved_by: string | null;
+  approved_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+function fromRow(r: CampaignRow): Campaign {
+  return {
+    id: r.campaign_id,
+    name: r.name,
+    status: r.status,
+    target: JSON.parse(r.target) as Campaign['target'],
+    offer: JSON.parse(r.offer) as Campaign['offer'],
+    holdoutPercent: Number(r.holdout_percent),
+    budgetPoints: Number(r.budget_points),
+    costPerGrant: Number(r.cost_per_grant),
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    approvedBy: r.approved_by,
+    approvedAt: r.approved_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+  };
+}
+
+const COLUMNS =
+  'campaign_id, name, status, target, offer, holdout_percent, budget_points, cost_per_grant, created_by, ' +
+  'created_at, approved_by, approved_at, started_at, ended_at';
+
+export function* campaignById(id: string): Sql<Campaign | null> {
+  const r = (yield* get(`SELECT ${COLUMNS} FROM campaigns WHERE campaign_id = ?`, id)) as CampaignRow | undefined;
+  return r ? fromRow(r) : null;
+}
+
+export function* listCampaigns(): Sql<CampaignView[]> {
+  const rows = (yield* all(`SELECT ${COLUMNS} FROM campaigns ORDER BY created_at, campaign_id`)) as CampaignRow[];
+  return rows.map(fromRow);
+}
+
+export type CreateOutcome = { kind: 'created'; campaign: CampaignView } | { kind: 'exists' };
+
+/** A draft by `author` (the token's operator). */
+export function* createCampaign(req: CampaignCreateRequest, author: string, now: Date): Sql<CreateOutcome> {
+  const id = req.id ?? `c-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  if (yield* campaignById(id)) return { kind: 'exists' };
+  yield* run(
+    `INSERT INTO campaigns (${COLUMNS}) VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)`,
+    id,
+    req.name,
+    JSON.stringify(req.target),
+    JSON.stringify(req.offer),
+    req.holdoutPercent,
+    req.budgetPoints,
+    req.costPerGrant,
+    author,
+    now.toISOString(),
+  );
+  return { kind: 'created', campaign: (yield* campaignById(id)) as Campaign };
+}
+
+export interface GrantRun {
+  chosen: number;
+  granted: number;
+  budgetExhausted: boolean;
+  entries: LedgerEntry[];
+}
+
+/**
+ * Chooses the matching members not chosen yet and grants the target ones the budget allows
+ * (see the header). Runs at the start; running it again (a later day) adds members who newly
+ * match, each keeping the group the hash gives them.
+ */
+export function* grantCampaign(db: Db, rules: RuleSetCache, c: Campaign, now: Date): Sql<GrantRun> {
+  const rs = yield* rules.latest();
+  const { today, members } = yield* scoredMembers(rules, now);
+  const records = new Map(
+    (
+      (yield* all("SELECT member_no, enrolled_store FROM members WHERE status = 'active' AND erased_at IS NULL")) as {
+        member_no: string;
+        enrolled_store: string;
+      }[]
+    ).map((r) => [r.member_no, r.enrolled_store]),
+  );
+  const chosen = new Set(
+    ((yield* all('SELECT member_no FROM campaign_members WHERE campaign_id = ?', c.id)) as { member_no: string }[]).map(
+      (r) => r.member_no,
+    ),
+  );
+  const grantedRow = (yield* get(
+    'SELECT count(*) AS n FROM campaign_members WHERE campaign_id = ? AND granted_at IS NOT NULL',
+    c.id,
+  )) as { n: number | string };
+  let granted = Number(grantedRow.n);
+  const toNext = (tier: string, spend: number): number | null => {
+    try {
+      const p = progressToNextTier(rs, { tier, rollingSpend: spend });
+      return p.next === null ? null : p.remaining;
+    } catch {
+      return null; // a tier the rule set no longer knows
+    }
+  };
+  const eligible = members
+    .filter((m) => records.has(m.memberNo) && !chosen.has(m.memberNo))
+    .filter((m) =>
+      matchesTarget(c.target, {
+        class: m.class,
+        lifecycle: m.lifecycle,
+        tier: m.tier,
+        birthdayMonth: null,
+        homeStore: records.get(m.memberNo) ?? null,
+        toNextTier: toNext(m.tier, m.monetary),
+      }),
+    )
+    .map((m) => m.memberNo);
+  const window = offerWindow(c.offer, today);
+  const at = now.toISOString();
+  const decisions: Decision[] = [];
+  let budgetExhausted = false;
+  for (const memberNo of grantOrder(c.id, eligible)) {
+    const holdout = isHeldOut(c.id, memberNo, c.holdoutPercent);
+    yield* run(
+      'INSERT INTO campaign_members (campaign_id, member_no, member_group, chosen_at) VALUES (?, ?, ?, ?)',
+      c.id,
+      memberNo,
+      holdout ? 'holdout' : 'target',
+      at,
+    );
+    if (holdout) continue;
+    if (grantsLeft(c, granted) <= 0) {
+      budgetExhausted = true;
+      continue;
+    }
+    granted += 1;
+    decisions.push({
+      memberNo,
+      kind: 'offer',
+      points: 0,
+      expiresOn: null,
+      data: {
+        campaignId: c.id,
+        multiplierMilli: c.offer.multiplierMilli,
+        from: window.from,
+        until: window.until,
+        offerName: c.offer.name,
+        operator: c.approvedBy ?? c.createdBy,
+        note: `campaign ${c.id}`,
+      },
+    });
+  }
+  const written = yield* appendDecisions(db, decisions, { now, rs, today });
+  for (const e of written) {
+    yield* run(
+      'UPDATE campaign_members SET granted_at = ?, entry = ? WHERE campaign_id = ? AND member_no = ?',
+      at,
+      `${HQ_TILL_ID}:${e.seq}`,
+      c.id,
+      e.memberNo,
+    );
+  }
+  return {
+    chosen: eligible.length,
+    granted: written.length,
+    budgetExhausted,
+    entries: written.map((e) => plainEntry(e as HqEntry)),
+  };
+}
+
+export type TransitionOutcome =
+  | { kind: 'unknown' }
+  | { kind: 'refused'; message: string }
+  | { kind: 'done'; campaign: CampaignView; run: GrantRun | null };
+
+/** approve (a second operator), start (chooses and grants at once), end (no grant after; offers run out). */
+export function* transitionCampaign(
+  db: Db,
+  rules: RuleSetCache,
+  id: string,
+  t: Transition,
+  operatorId: string,
+  now: Date,
+): Sql<TransitionOutcome> {
+  const c = yield* campaignById(id);
+  if (!c) return { kind: 'unknown' };
+  const refusal = transitionRefusal(c, t, operatorId);
+  if (refusal) return { kind: 'refused', message: refusal };
+  const at = now.toISOString();
+  let grantRun: GrantRun | null = null;
+  if (t === 'approve') {
+    yield* run(
+      "UPDATE campaigns SET status = 'approved', approved_by = ?, approved_at = ? WHERE campaign_id = ?",
+      operatorId,
+      at,
+      id,
+    );
+  } else if (t === 'start') {
+    yield* run("UPDATE campaigns SET status = 'running', started_at = ? WHERE campaign_id = ?", at, id);
+    grantRun = yield* grantCampaign(db, rules, { ...c, status: 'running', startedAt: at }, now);
+  } else {
+    yield* run("UPDATE campaigns SET status = 'ended', ended_at = ? WHERE campaign_id = ?", at, id);
+  }
+  return { kind: 'done', campaign: (yield* campaignById(id)) as Campaign, run: grantRun };
+}
+
+/** Every running campaign grants to members who newly match (the end-of-day run calls it). */
+export function* grantRunningCampaigns(db: Db, rules: RuleSetCache, now: Date): Sql<number> {
+  let granted = 0;
+  for (const c of yield* listCampaigns()) {
+    if (c.status === 'running') granted += (yield* grantCampaign(db, rules, c, now)).granted;
+  }
+  return granted;
+}
+
+interface SaleRow {
+  member_no: string;
+  total: number | string;
+  points_earned: number | string;
+  occurred_at: string;
+  computation: string | null;
+}
+
+function underOffer(computation: string | null, promotionId: string): boolean {
+  if (computation === null || !computation.includes(promotionId)) return false;
+  const c = JSON.parse(computation) as { lines?: { promotionId?: string | null }[] };
+  return (c.lines ?? []).some((l) => l.promotionId === promotionId);
+}
+
+/**
+ * The campaign's measures (docs/campaigns.md "Result"): spend and visits per member since the
+ * start, every target member against every held-out one (intent to treat), Welch's interval.
+ */
+export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignResult | null> {
+  const c = yield* campaignById(id);
+  if (!c) return null;
+  const rows = (yield* all(
+    'SELECT member_no, member_group, granted_at FROM campaign_members WHERE campaign_id = ?',
+    id,
+  )) as { member_no: string; member_group: 'target' | 'holdout'; granted_at: string | null }[];
+  const spend = new Map<string, number>();
+  const visits = new Map<string, number>();
+  const used = new Set<string>();
+  let pointsCost = 0;
+  if (c.startedAt !== null) {
+    const rs = yield* rules.latest();
+    const since = Date.parse(c.startedAt);
+    // occurred_at carries the till's offset: a day's margin in SQL, the exact instant here.
+    const margin = addDays(localDate(new Date(since), rs.timeZone).date, -1);
+    const sales = (yield* all(
+      'SELECT member_no, total, points_earned, occurred_at, computation FROM sales WHERE member_no IS NOT NULL AND occurred_at >= ?',
+      margin,
+    )) as SaleRow[];
+    const promotionId = `${CAMPAIGN_PREFIX}${id}`;
+    const members = new Set(rows.map((r) => r.member_no));
+    for (const s of sales) {
+      if (!members.has(s.member_no) || Date.parse(s.occurred_at) < since) continue;
+      spend.set(s.member_no, (spend.get(s.member_no) ?? 0) + Number(s.total));
+      visits.set(s.member_no, (visits.get(s.member_no) ?? 0) + 1);
+      if (underOffer(s.computation, promotionId)) {
+        used.add(s.member_no);
+        pointsCost += extraPoints(Number(s.points_earned), c.offer.multiplierMilli);
+      }
+    }
+  }
+  const target = rows.filter((r) => r.member_group === 'target');
+  const holdout = rows.filter((r) => r.member_group === 'holdout');
+  const of = (m: Map<string, number>, rs: typeof rows) => rs.map((r) => m.get(r.member_no) ?? 0);
+  const u = welchUplift(of(spend, target), of(spend, holdout));
+  const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, x) => a + x, 0) / xs.length);
+  const granted = target.filter((r) => r.granted_at !== null).length;
+  return {
+    campaign: c,
+    targeted: target.length,
+    heldOut: holdout.length,
+    granted,
+    used: used.size,
+    spendPerMember: {
+      target: u.targetMean,
+      holdout: u.holdoutMean,
+      difference: u.difference,
+      low: u.low,
+      high: u.high,
+      df: u.df,
+    },
+    visitsPerMember: { target: mean(of(visits, target)), holdout: mean(of(visits, holdout)) },
+    pointsCost,
+    estimatedCost: granted * c.costPerGrant,
+  };
+}
