@@ -230,6 +230,97 @@ export function dailySeries(input: {
   };
 }
 
+/** A sale as the per-staff measures read it: who rang it up (null when the till did not say). */
+export interface StaffSaleRow extends SaleRow {
+  staffId: string | null;
+}
+
+/** An enrolment with the staff member who enrolled the member (null when the till did not say). */
+export interface StaffEnrolmentRow extends EnrolmentRow {
+  staffId: string | null;
+}
+
+/**
+ * Per staff member over [from, to] (DOMAIN.md 9, "per store and per staff member"):
+ *
+ *   enrolments        members the staff member enrolled whose consent falls in the range
+ *   sales(Total)      sales they rang up whose instant falls in the range (local dates)
+ *   memberSales(Total) those with a member
+ *   memberShare       memberSalesTotal / salesTotal, null without sales
+ *
+ * A staff id is a store's own (a till's staff list), so a row is a (store, staff id) pair.
+ * Sales and enrolments that name no staff member are not attributed to anyone.
+ */
+export interface StaffMeasures {
+  storeId: string;
+  staffId: string;
+  enrolments: number;
+  sales: number;
+  salesTotal: number;
+  memberSales: number;
+  memberSalesTotal: number;
+  memberShare: number | null;
+}
+
+export function staffMeasures(input: {
+  from: string;
+  to: string;
+  timeZone: string;
+  sales: readonly StaffSaleRow[];
+  enrolments: readonly StaffEnrolmentRow[];
+}): StaffMeasures[] {
+  const rows = new Map<string, StaffMeasures>();
+  const row = (storeId: string, staffId: string): StaffMeasures => {
+    const key = JSON.stringify([storeId, staffId]);
+    let r = rows.get(key);
+    if (!r) {
+      r = {
+        storeId,
+        staffId,
+        enrolments: 0,
+        sales: 0,
+        salesTotal: 0,
+        memberSales: 0,
+        memberSalesTotal: 0,
+        memberShare: null,
+      };
+      rows.set(key, r);
+    }
+    return r;
+  };
+  const inRange = (at: string): boolean => {
+    const d = localDate(at, input.timeZone).date;
+    return d >= input.from && d <= input.to;
+  };
+  for (const s of input.sales) {
+    if (s.staffId === null || !inRange(s.occurredAt)) continue;
+    const r = row(s.storeId, s.staffId);
+    r.sales += 1;
+    r.salesTotal += s.total;
+    if (s.member) {
+      r.memberSales += 1;
+      r.memberSalesTotal += s.total;
+    }
+  }
+  for (const e of input.enrolments) {
+    if (e.staffId === null || !inRange(e.at)) continue;
+    row(e.storeId, e.staffId).enrolments += 1;
+  }
+  return [...rows.values()]
+    .map((r) => ({ ...r, memberShare: ratio(r.memberSalesTotal, r.salesTotal) }))
+    .sort((a, b) =>
+      a.storeId < b.storeId
+        ? -1
+        : a.storeId > b.storeId
+          ? 1
+          : a.staffId < b.staffId
+            ? -1
+            : a.staffId > b.staffId
+              ? 1
+              : 0,
+    );
+}
+
 /** Whether `s` is a real calendar date written YYYY-MM-DD. */
 export function isDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;

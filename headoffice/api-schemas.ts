@@ -79,6 +79,8 @@ export const TillViewSchema = z
   .object({
     tillId: z.string(),
     storeId: z.string(),
+    tillName: z.string().nullable().describe("the till's name registered at head office; null when none"),
+    storeName: z.string().nullable().describe("the store's name registered at head office; null when none"),
     lastUploadAt: Instant.nullable(),
     lastFeedAt: Instant.nullable(),
     ackSeq: z.number().int(),
@@ -186,6 +188,7 @@ export const SummaryReportSchema = z
     stores: z.array(
       z.object({
         storeId: z.string(),
+        storeName: z.string().nullable().describe("the store's name registered at head office"),
         enrolments: z.number().int(),
         sales: z.number().int(),
         salesTotal: z.number().int(),
@@ -238,7 +241,27 @@ export const DailyReportSchema = z
       .describe(
         "every date of the range, for the chain or the chosen stores; head office's own entries (expiry, adjustments) only for the chain",
       ),
-    stores: z.array(z.object({ storeId: z.string(), days: z.array(DayMeasures) })),
+    stores: z.array(
+      z.object({
+        storeId: z.string(),
+        storeName: z.string().nullable().describe("the store's name registered at head office"),
+        days: z.array(DayMeasures),
+      }),
+    ),
+    staff: z
+      .array(
+        z.object({
+          storeId: z.string(),
+          staffId: z.string(),
+          enrolments: z.number().int().describe('members they enrolled in the range'),
+          sales: z.number().int().describe('sales they rang up in the range'),
+          salesTotal: z.number().int().describe('fen'),
+          memberSales: z.number().int(),
+          memberSalesTotal: z.number().int().describe('fen'),
+          memberShare: nullableRate,
+        }),
+      )
+      .describe('per (store, staff id) over the range; sales and enrolments naming no staff member are left out'),
   })
   .meta({ id: 'DailyReport' });
 
@@ -409,6 +432,57 @@ export const MembersReportSchema = z
         }),
       ),
     }),
+    tierMovement: z
+      .object({
+        months: z
+          .array(z.object({ month: z.string(), upgrades: z.number().int(), downgrades: z.number().int() }))
+          .describe('this month and the 11 before, oldest first'),
+        flows: z
+          .array(
+            z.object({
+              from: z.string(),
+              to: z.string(),
+              direction: z.enum(['up', 'down']),
+              members: z.number().int(),
+            }),
+          )
+          .describe('from → to over those months; a member counts once per month and (from, to)'),
+        upgrades: z.number().int(),
+        downgrades: z.number().int(),
+      })
+      .describe(
+        "tier entries of head office's ledger whose from-tier differs from the to-tier (core/rfm.ts tierMovement)",
+      ),
+    cohorts: z
+      .array(
+        z.object({
+          cohort: z.string().describe('enrolment month, YYYY-MM'),
+          members: z.number().int(),
+          buyers: z.array(z.number().int()).describe('[k]: members with a sale in month cohort + k, up to this month'),
+          share: z.array(z.number()).describe('[k] = buyers[k] / members'),
+        }),
+      )
+      .describe('the last 12 enrolment months, oldest first (core/rfm.ts cohortRetention)'),
+    cltv: z
+      .object({
+        members: z.number().int(),
+        averageOrderValue: z.number().int().nullable().describe('fen'),
+        purchaseFrequency: z.number().nullable().describe('purchases per valued member in 12 months'),
+        churn: z.object({
+          base: z.number().int(),
+          retained: z.number().int(),
+          churned: z.number().int(),
+          rate: z.number().nullable(),
+        }),
+        lifetimeYears: z.number(),
+        lifetimeBasis: z.enum(['churn', 'cap', 'unmeasured']),
+        mean: z.number().int().nullable().describe('fen'),
+        median: z.number().int().nullable().describe('fen'),
+        buckets: z.array(
+          z.object({ min: z.number().int(), max: z.number().int().nullable(), members: z.number().int() }),
+        ),
+      })
+      .describe('CLTV = spend per purchase × purchases per year × expected lifetime (1 / churn, at most 10 years)'),
     cell: z.string().nullable().describe('the cell asked for with ?cell='),
     cellMembers: z.array(RfmMemberSchema).nullable().describe("that cell's members, member number order"),
   })

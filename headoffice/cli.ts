@@ -1,7 +1,9 @@
 /**
  * `npm run headoffice [-- <command>]` (CONTRACTS.md):
  *   serve (default)                       the server on HQ_HOST:HQ_PORT (127.0.0.1:7430)
- *   add-till --store <id> --till <id>     issue a till identity; prints TILL_ID/TILL_STORE_ID/TILL_SECRET,
+ *   add-till --store <id> --till <id> [--store-name <name>] [--till-name <name>]
+ *                                         issue a till identity (and register the store's and the till's
+ *                                         names, shown instead of ids); prints TILL_ID/TILL_STORE_ID/TILL_SECRET,
  *                                         TILL_HQ_URL (HQ_PUBLIC_URL, else this head office's address) and
  *                                         TILL_HQ_PUBLIC_KEY (head office's answer-signing key, base64)
  *   public-key                            prints TILL_HQ_PUBLIC_KEY=... again (creates the key if none yet)
@@ -39,7 +41,8 @@ import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } fr
 import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } from './store/types.js';
 
 const USAGE =
-  'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> | public-key | show-rules\n' +
+  'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> [--store-name <name>] [--till-name <name>]\n' +
+  '       | public-key | show-rules\n' +
   '       | publish-rules <file.json>\n' +
   '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
   '       | erase-member --member <no> --operator <id> --reason <text>\n' +
@@ -91,9 +94,13 @@ async function serve(cfg: HqConfig): Promise<void> {
 async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const storeId = flag(args, '--store');
   const tillId = flag(args, '--till');
+  const names = {
+    storeName: args.includes('--store-name') ? flag(args, '--store-name') : null,
+    tillName: args.includes('--till-name') ? flag(args, '--till-name') : null,
+  };
   const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
-    process.stdout.write(envLines(await addTill(store, storeId, tillId)));
+    process.stdout.write(envLines(await addTill(store, storeId, tillId, new Date(), names)));
     process.stdout.write(`TILL_HQ_URL=${publicUrl(cfg)}\n`);
     process.stdout.write(publicKeyLine(hqPublicKeyText(openAnswerKey(cfg.dataDir))));
   } finally {

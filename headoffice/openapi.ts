@@ -41,7 +41,7 @@ import {
   WinBackAnswer,
   WinBackRequest,
 } from './api-schemas.js';
-import { ProvisionTillsAnswer, ProvisionTillsRequest } from './provisioning-schemas.js';
+import { ProvisionTillsAnswer, ProvisionTillsRequest, RenameAnswer, RenameRequest } from './provisioning-schemas.js';
 import { FeedbackActionAnswer, FeedbackAssignRequest, FeedbackCloseRequest, FeedbackList } from './feedback-schemas.js';
 import {
   CampaignActionRequest,
@@ -249,6 +249,26 @@ const OPS: readonly Op[] = [
     request: ProvisionTillsRequest,
     response: ProvisionTillsAnswer,
     errors: { '403': ErrorBody },
+  },
+  {
+    method: 'POST',
+    path: '/v1/stores/{id}/name',
+    operationId: 'nameStore',
+    summary: 'Name or rename a store (admin); pages and reports show the name instead of the id',
+    auth: 'operator',
+    request: RenameRequest,
+    response: RenameAnswer,
+    errors: { '403': ErrorBody, '404': ErrorBody },
+  },
+  {
+    method: 'POST',
+    path: '/v1/tills/{id}/name',
+    operationId: 'nameTill',
+    summary: 'Name or rename a till (admin)',
+    auth: 'operator',
+    request: RenameRequest,
+    response: RenameAnswer,
+    errors: { '403': ErrorBody, '404': ErrorBody },
   },
   {
     method: 'GET',

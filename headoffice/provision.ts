@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { TillId } from '../core/sync/protocol.js';
 import { HQ_STORE_ID, HQ_TILL_ID } from './domain/decisions.js';
-import type { HqStore } from './store/types.js';
+import { PlaceName } from './provisioning-schemas.js';
+import type { HqStore, PlaceNames } from './store/types.js';
 
 export class ProvisionError extends Error {
   readonly code = 'bad_id';
@@ -18,7 +19,13 @@ export interface IssuedTill {
   secret: string;
 }
 
-export async function addTill(store: HqStore, storeId: string, tillId: string, now = new Date()): Promise<IssuedTill> {
+export async function addTill(
+  store: HqStore,
+  storeId: string,
+  tillId: string,
+  now = new Date(),
+  names: PlaceNames = {},
+): Promise<IssuedTill> {
   for (const [what, id] of [
     ['store', storeId],
     ['till', tillId],
@@ -31,8 +38,16 @@ export async function addTill(store: HqStore, storeId: string, tillId: string, n
   if (tillId === HQ_TILL_ID || storeId === HQ_STORE_ID) {
     throw new ProvisionError(`'${HQ_TILL_ID}' is reserved for head office's own chain; choose another id`);
   }
+  for (const [what, name] of [
+    ['store name', names.storeName],
+    ['till name', names.tillName],
+  ] as const) {
+    if (name != null && !PlaceName.safeParse(name).success) {
+      throw new ProvisionError(`${what} must be 1-64 characters, no control characters, got ${JSON.stringify(name)}`);
+    }
+  }
   const secret = randomBytes(32).toString('hex');
-  await store.addTill(storeId, tillId, secret, now);
+  await store.addTill(storeId, tillId, secret, now, names);
   return { tillId, storeId, secret };
 }
 

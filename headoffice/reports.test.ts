@@ -164,8 +164,24 @@ describe('operator views', () => {
     expect(s.points.liabilityFen).toBe(issued - 100); // 100 points = ¥1 = 100 fen
     expect(s.sales).toMatchObject({ count: 4, memberCount: 3, total: 40_000, memberTotal: 35_000, mismatches: 0 });
     expect(s.stores).toEqual([
-      { storeId: 'S1', enrolments: 1, sales: 2, salesTotal: 30_000, memberSales: 2, memberSalesTotal: 30_000 },
-      { storeId: 'S2', enrolments: 1, sales: 2, salesTotal: 10_000, memberSales: 1, memberSalesTotal: 5_000 },
+      {
+        storeId: 'S1',
+        storeName: null,
+        enrolments: 1,
+        sales: 2,
+        salesTotal: 30_000,
+        memberSales: 2,
+        memberSalesTotal: 30_000,
+      },
+      {
+        storeId: 'S2',
+        storeName: null,
+        enrolments: 1,
+        sales: 2,
+        salesTotal: 10_000,
+        memberSales: 1,
+        memberSalesTotal: 5_000,
+      },
     ]);
     expect(s.staff).toEqual([{ staffId: 'staff-1', enrolments: 2 }]);
     expect(s.tills).toEqual({ total: 2, broken: 0 });

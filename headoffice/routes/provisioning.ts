@@ -10,7 +10,14 @@
  * 4. the answer lists every till with its secret, the only time head office shows it (it keeps
  *    it encrypted for verifying signatures). The log names who issued how many, never a secret.
  */
-import { ProvisionTillsRequest, type ProvisionTillsAnswer } from '../provisioning-schemas.js';
+import {
+  ProvisionTillsRequest,
+  RenameRequest,
+  type ProvisionTillsAnswer,
+  type RenameAnswer,
+} from '../provisioning-schemas.js';
+import { attributedId } from '../auth/operator.js';
+import { HttpError } from '../http/errors.js';
 import { ProvisionError, addTill } from '../provision.js';
 import { TillExistsError } from '../store/types.js';
 import { readJson } from '../http/body.js';
@@ -24,9 +31,10 @@ export function provisioningRoutes(router: Router, app: AppDeps): void {
     const parsed = ProvisionTillsRequest.safeParse(await readJson(req));
     if (!parsed.success) throw invalid('invalid_request', parsed.error);
     const tills: ProvisionTillsAnswer['tills'] = [];
-    for (const { storeId, tillId } of parsed.data.tills) {
+    const by = who.kind === 'named' ? who.id : 'bootstrap-token';
+    for (const { storeId, tillId, storeName, tillName } of parsed.data.tills) {
       try {
-        const issued = await addTill(app.store, storeId, tillId, app.now());
+        const issued = await addTill(app.store, storeId, tillId, app.now(), { storeName, tillName, by });
         tills.push({ ...issued, status: 'issued' });
       } catch (e) {
         if (e instanceof TillExistsError || e instanceof ProvisionError) {
@@ -38,9 +46,26 @@ export function provisioningRoutes(router: Router, app: AppDeps): void {
     app.log.log('info', 'tills_provisioned', {
       issued,
       refused: tills.length - issued,
-      operator: who.kind === 'named' ? who.id : 'bootstrap-token',
+      operator: by,
     });
     const body: ProvisionTillsAnswer = { issued, refused: tills.length - issued, tills, hqPublicKey: app.hqPublicKey };
     return { status: 200, body };
   });
+
+  // Naming a store or a till (issue 13 item 8): the row keeps who named it and when, the log the
+  // previous name. Admin, as issuing tills is.
+  for (const what of ['store', 'till'] as const) {
+    router.add('POST', `/v1/${what}s/{id}/name`, async ({ req, params }) => {
+      const who = await app.operator.check(req, 'admin');
+      const parsed = RenameRequest.safeParse(await readJson(req));
+      if (!parsed.success) throw invalid('invalid_request', parsed.error);
+      const id = params.id ?? '';
+      const operatorId = attributedId(who, parsed.data.operatorId);
+      const out = await app.store.rename(what, id, parsed.data.name, operatorId, app.now());
+      if (out.kind === 'unknown') throw new HttpError(404, `unknown_${what}`, `no ${what} ${id}`);
+      app.log.log('info', `${what}_renamed`, { id, name: parsed.data.name, previous: out.previous, operatorId });
+      const body: RenameAnswer = { status: 'renamed', kind: what, id, name: parsed.data.name, previous: out.previous };
+      return { status: 200, body };
+    });
+  }
 }

@@ -13,11 +13,18 @@
  * the range's rows: the next step (issue 13, item 7) is a per-day, per-store aggregate written
  * in the apply transaction, so a year's report reads 365 × stores rows.
  */
-import { dailySeries, type DailySeries, type LedgerDayRow } from '../../core/analytics.js';
+import {
+  dailySeries,
+  staffMeasures,
+  type DailySeries,
+  type LedgerDayRow,
+  type StaffMeasures,
+} from '../../core/analytics.js';
 import { addDays } from '../../core/time.js';
 import { HQ_STORE_ID } from '../domain/decisions.js';
 import { all, type Sql } from '../../storage/sql.js';
 import type { RuleSetCache } from './rulesets.js';
+import { storeNames } from './tills.js';
 
 export interface DailyQuery {
   from: string;
@@ -30,7 +37,9 @@ export interface DailyReport extends DailySeries {
   from: string;
   to: string;
   timeZone: string;
-  stores: DailySeries['stores'];
+  stores: (DailySeries['stores'][number] & { storeName: string | null })[];
+  /** per (store, staff member) over the range (core/analytics.ts staffMeasures) */
+  staff: StaffMeasures[];
 }
 
 /** `AND <column> IN (?, ...)` for a store filter, '' for none. */
@@ -55,16 +64,22 @@ export function* dailyReport(rules: RuleSetCache, q: DailyQuery): Sql<DailyRepor
   // within a day of it.
   const lo = addDays(q.from, -1);
   const hi = addDays(q.to, 2);
-  const sales = yield* all<{ occurredAt: string; storeId: string; member: number; total: number }>(
-    `SELECT occurred_at AS "occurredAt", store_id AS "storeId",
+  const sales = yield* all<{
+    occurredAt: string;
+    storeId: string;
+    member: number;
+    total: number;
+    staffId: string | null;
+  }>(
+    `SELECT occurred_at AS "occurredAt", store_id AS "storeId", staff_id AS "staffId",
        CASE WHEN member_no IS NOT NULL THEN 1 ELSE 0 END AS "member", total AS "total"
      FROM sales WHERE occurred_at >= ? AND occurred_at < ?${storeFilter('store_id', q.stores)}`,
     lo,
     hi,
     ...only,
   );
-  const enrolments = yield* all<{ at: string; storeId: string }>(
-    `SELECT consent_at AS "at", enrolled_store AS "storeId" FROM members
+  const enrolments = yield* all<{ at: string; storeId: string; staffId: string | null }>(
+    `SELECT consent_at AS "at", enrolled_store AS "storeId", enrolled_by AS "staffId" FROM members
      WHERE consent_at >= ? AND consent_at < ?${storeFilter('enrolled_store', q.stores)}`,
     lo,
     hi,
@@ -75,15 +90,24 @@ export function* dailyReport(rules: RuleSetCache, q: DailyQuery): Sql<DailyRepor
     HQ_STORE_ID,
     ...only,
   );
+  const saleRows = sales.map((s) => ({ ...s, member: Number(s.member) === 1, total: Number(s.total) }));
   const series = dailySeries({
     from: q.from,
     to: q.to,
     timeZone,
     hqStoreId: HQ_STORE_ID,
     ledger: ledger.map((r) => ({ ...r, points: Number(r.points) })),
-    sales: sales.map((s) => ({ ...s, member: Number(s.member) === 1, total: Number(s.total) })),
+    sales: saleRows,
     enrolments,
     storeIds: [...known.map((k) => k.storeId), ...only],
   });
-  return { from: q.from, to: q.to, timeZone, ...series };
+  const names = yield* storeNames();
+  return {
+    from: q.from,
+    to: q.to,
+    timeZone,
+    days: series.days,
+    stores: series.stores.map((st) => ({ ...st, storeName: names.get(st.storeId) ?? null })),
+    staff: staffMeasures({ from: q.from, to: q.to, timeZone, sales: saleRows, enrolments }),
+  };
 }

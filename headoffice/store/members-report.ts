@@ -15,7 +15,22 @@
  * and a year of member sales: the per-member aggregate of issue 13 item 7 replaces them.
  */
 import { rollingSpend, type MemberState } from '../../core/ledger/state.js';
-import { membersReport, scoreMembers, type MembersReport, type RfmMember } from '../../core/rfm.js';
+import {
+  addMonths,
+  cltv,
+  cohortRetention,
+  membersReport,
+  monthOf,
+  scoreMembers,
+  tierMovement,
+  type CltvReport,
+  type CohortRow,
+  type MembersReport,
+  type RfmInput,
+  type RfmMember,
+  type TierChange,
+  type TierMovement,
+} from '../../core/rfm.js';
 import { addDays, addMonthsClamped, localDate } from '../../core/time.js';
 import { all, type Sql } from '../../storage/sql.js';
 import { recordAction } from './actions.js';
@@ -24,11 +39,27 @@ import type { RuleSetCache } from './rulesets.js';
 
 export type { MembersReport, RfmMember };
 
+/** Months the tier movement and the cohort table cover, this month included. */
+export const MOVEMENT_MONTHS = 12;
+
+/** The Members report with tier movement, cohort retention and CLTV (core/rfm.ts). */
+export interface MembersReportFull extends MembersReport {
+  tierMovement: TierMovement;
+  cohorts: CohortRow[];
+  cltv: CltvReport;
+}
+
 /** Every member scored as of `now` (member number order), and today's local date. */
 export function* scoredMembers(
   rules: RuleSetCache,
   now: Date,
-): Sql<{ today: string; members: RfmMember[]; tiers: string[] }> {
+): Sql<{
+  today: string;
+  members: RfmMember[];
+  tiers: string[];
+  inputs: RfmInput[];
+  saleDays: { memberNo: string; date: string }[];
+}> {
   const rs = yield* rules.latest();
   const today = localDate(now, rs.timeZone).date;
   const yearAgo = addMonthsClamped(today, -12);
@@ -50,9 +81,12 @@ export function* scoredMembers(
     addDays(yearAgo, -1),
   )) as { member_no: string; occurred_at: string }[];
   const frequency = new Map<string, number>();
+  // the cohort table's window (this month and the 11 before) starts after the day a year ago
+  const saleDays: { memberNo: string; date: string }[] = [];
   for (const s of sales) {
     const d = localDate(s.occurred_at, rs.timeZone).date;
     if (d > yearAgo && d <= today) frequency.set(s.member_no, (frequency.get(s.member_no) ?? 0) + 1);
+    if (d <= today) saleDays.push({ memberNo: s.member_no, date: d });
   }
   const firstEarn = new Map(
     (
@@ -63,23 +97,21 @@ export function* scoredMembers(
   );
   const lowest = rs.tiers[0]?.code ?? '';
   const everyone = [...new Set([...states.keys(), ...enrolledOn.keys()])];
-  const members = scoreMembers(
-    today,
-    everyone.map((no) => {
-      const s = states.get(no);
-      return {
-        memberNo: no,
-        tier: s?.tier ?? lowest,
-        enrolledOn: enrolledOn.get(no) ?? null,
-        // as the summary report's lifecycle counts: the first earn on a sale
-        firstSaleOn: firstEarn.get(no) ?? null,
-        lastSaleOn: s?.lastSaleOn ?? null,
-        sales12: frequency.get(no) ?? 0,
-        spend12: s ? rollingSpend(s, today) : 0,
-      };
-    }),
-  );
-  return { today, members, tiers: rs.tiers.map((t) => t.code) };
+  const inputs = everyone.map((no): RfmInput => {
+    const s = states.get(no);
+    return {
+      memberNo: no,
+      tier: s?.tier ?? lowest,
+      enrolledOn: enrolledOn.get(no) ?? null,
+      // as the summary report's lifecycle counts: the first earn on a sale
+      firstSaleOn: firstEarn.get(no) ?? null,
+      lastSaleOn: s?.lastSaleOn ?? null,
+      sales12: frequency.get(no) ?? 0,
+      spend12: s ? rollingSpend(s, today) : 0,
+    };
+  });
+  const members = scoreMembers(today, inputs);
+  return { today, members, tiers: rs.tiers.map((t) => t.code), inputs, saleDays };
 }
 
 /** The aggregates; with `cell`, also that RFM cell's members (masked: no name, no phone). */
@@ -87,10 +119,29 @@ export function* membersReportStep(
   rules: RuleSetCache,
   now: Date,
   cell: string | null,
-): Sql<MembersReport & { cell: string | null; cellMembers: RfmMember[] | null }> {
-  const { today, members, tiers } = yield* scoredMembers(rules, now);
+): Sql<MembersReportFull & { cell: string | null; cellMembers: RfmMember[] | null }> {
+  const { today, members, tiers, inputs, saleDays } = yield* scoredMembers(rules, now);
+  const since = `${addMonths(monthOf(today), -(MOVEMENT_MONTHS - 1))}-01`;
+  const changes = (
+    (yield* all("SELECT member_no, local_date, data FROM ledger WHERE kind = 'tier' AND local_date >= ?", since)) as {
+      member_no: string;
+      local_date: string;
+      data: string;
+    }[]
+  ).map((r): TierChange => {
+    const d = JSON.parse(r.data) as { fromTier?: string; toTier?: string };
+    return { memberNo: r.member_no, date: r.local_date, fromTier: d.fromTier ?? null, toTier: d.toTier ?? '' };
+  });
   return {
     ...membersReport(today, members, tiers),
+    tierMovement: tierMovement(today, changes, tiers, MOVEMENT_MONTHS),
+    cohorts: cohortRetention(
+      today,
+      inputs.map((m) => ({ memberNo: m.memberNo, enrolledOn: m.enrolledOn })),
+      saleDays,
+      MOVEMENT_MONTHS,
+    ),
+    cltv: cltv(today, inputs),
     cell,
     cellMembers: cell === null ? null : members.filter((m) => m.cell === cell),
   };

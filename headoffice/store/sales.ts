@@ -197,6 +197,7 @@ export function* recordSales(
       s.recordedAt ?? null,
       s.basis ? JSON.stringify(s.basis) : null,
       s.computation ? JSON.stringify(s.computation) : null,
+      staffIdOf(s.request),
     ]);
     known.add(s.saleId);
     out.inserted += 1;
@@ -227,7 +228,14 @@ const SALE_COLUMNS = [
   'recorded_at',
   'basis',
   'computation',
+  'staff_id',
 ] as const;
+
+/** The staff member who rang the sale up, as the till's sale request names them (null when it does not). */
+export function staffIdOf(request: Readonly<Record<string, unknown>>): string | null {
+  const v = request.staffId;
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
 
 /** A `sales` row as the till recorded the sale (without head office's check columns). */
 export interface RecordedSaleRow {

@@ -57,8 +57,8 @@ import { originalSale } from './sales.js';
 import { refreshSegments } from './segments.js';
 import { summary } from './summary.js';
 import { dailyReport, type DailyQuery, type DailyReport } from './daily.js';
-import { exportSegment, membersReportStep, type MembersReport, type RfmMember } from './members-report.js';
-import { tillViews } from './tills.js';
+import { exportSegment, membersReportStep, type MembersReportFull, type RfmMember } from './members-report.js';
+import { addTillStep, renameStep, tillViews } from './tills.js';
 import type { Tx } from './tx.js';
 import {
   FutureDateError,
@@ -76,7 +76,9 @@ import {
   type MemberView,
   type OperatorRequest,
   type OriginalSaleOutcome,
+  type PlaceNames,
   type PublishOutcome,
+  type RenameOutcome,
   type SaleNarrowing,
   type SummaryReport,
   type TillAuthRecord,
@@ -245,21 +247,23 @@ export abstract class StepHqStore implements HqStore {
     });
   }
 
-  async addTill(storeId: string, tillId: string, secret: string, now: Date): Promise<void> {
+  async addTill(storeId: string, tillId: string, secret: string, now: Date, names: PlaceNames = {}): Promise<void> {
     const at = now.toISOString();
     const secretEnc = this.cipher.encrypt(secret);
     await this.write(function* () {
       if (yield* get('SELECT 1 FROM tills WHERE till_id = ?', tillId)) throw new TillExistsError(tillId);
-      yield* run('INSERT INTO stores (store_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING', storeId, at);
-      yield* run(
-        'INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at) VALUES (?, ?, ?, ?, ?)',
-        tillId,
-        storeId,
-        secretEnc,
-        GENESIS_HASH,
-        at,
-      );
+      yield* addTillStep(storeId, tillId, secretEnc, GENESIS_HASH, at, names);
     });
+  }
+
+  async rename(
+    what: 'store' | 'till',
+    id: string,
+    name: string,
+    operatorId: string,
+    now: Date,
+  ): Promise<RenameOutcome> {
+    return this.write(() => renameStep(what, id, name, operatorId, now.toISOString()));
   }
 
   async tillAuth(tillId: string): Promise<TillAuthRecord | null> {
@@ -360,7 +364,7 @@ export abstract class StepHqStore implements HqStore {
   async membersReport(
     now: Date,
     cell: string | null,
-  ): Promise<MembersReport & { cell: string | null; cellMembers: RfmMember[] | null }> {
+  ): Promise<MembersReportFull & { cell: string | null; cellMembers: RfmMember[] | null }> {
     await this.settle();
     return this.read(() => membersReportStep(this.rules, now, cell));
   }

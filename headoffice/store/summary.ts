@@ -16,6 +16,7 @@ import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
 import { feedbackCounts } from './feedback.js';
+import { storeNames } from './tills.js';
 import type { RuleSetCache } from './rulesets.js';
 import { all, get, type Sql } from '../../storage/sql.js';
 import type { DoubleSpendCase, SummaryReport } from './types.js';
@@ -131,7 +132,11 @@ function* storeMeasures(): Sql<SummaryReport['stores']> {
      ORDER BY s.store_id`,
     HQ_STORE_ID,
   );
-  return rows as SummaryReport['stores'];
+  const names = yield* storeNames();
+  return (rows as Omit<SummaryReport['stores'][number], 'storeName'>[]).map((r) => ({
+    ...r,
+    storeName: names.get(r.storeId) ?? null,
+  }));
 }
 
 interface CaseRow {

@@ -1,11 +1,86 @@
-/** GET /v1/tills: each till's chain position, health and recompute findings. */
+/**
+ * GET /v1/tills: each till's chain position, health and recompute findings, with the store's
+ * and the till's names. Registering a till and naming stores and tills (issue 13 item 8).
+ */
 import { HQ_TILL_ID } from '../domain/decisions.js';
-import { all, get, type Sql } from '../../storage/sql.js';
-import type { TillView } from './types.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
+import type { PlaceNames, RenameOutcome, TillView } from './types.js';
+
+/**
+ * A new till of `storeId` (the store created when new). A name given is set with who set it
+ * and when; a store name replaces the store's current one, an absent name leaves it alone.
+ */
+export function* addTillStep(
+  storeId: string,
+  tillId: string,
+  secretEnc: Buffer,
+  genesisHash: string,
+  at: string,
+  names: PlaceNames,
+): Sql<void> {
+  const by = names.by ?? 'add-till';
+  yield* run('INSERT INTO stores (store_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING', storeId, at);
+  if (names.storeName) {
+    yield* run(
+      'UPDATE stores SET name = ?, name_set_at = ?, name_set_by = ? WHERE store_id = ?',
+      names.storeName,
+      at,
+      by,
+      storeId,
+    );
+  }
+  const tillName = names.tillName ?? null;
+  yield* run(
+    `INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at, name, name_set_at, name_set_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    tillId,
+    storeId,
+    secretEnc,
+    genesisHash,
+    at,
+    tillName,
+    tillName === null ? null : at,
+    tillName === null ? null : by,
+  );
+}
+
+/** Names a store or a till; the row keeps who named it and when (the log keeps the previous name). */
+export function* renameStep(
+  what: 'store' | 'till',
+  id: string,
+  name: string,
+  operatorId: string,
+  at: string,
+): Sql<RenameOutcome> {
+  const [table, key] = what === 'store' ? ['stores', 'store_id'] : ['tills', 'till_id'];
+  // Head office's own chain (store and till `hq`) is no place to name.
+  if (id === HQ_TILL_ID) return { kind: 'unknown' };
+  const r = (yield* get(`SELECT name FROM ${table} WHERE ${key} = ?`, id)) as { name: string | null } | undefined;
+  if (!r) return { kind: 'unknown' };
+  yield* run(
+    `UPDATE ${table} SET name = ?, name_set_at = ?, name_set_by = ? WHERE ${key} = ?`,
+    name,
+    at,
+    operatorId,
+    id,
+  );
+  return { kind: 'renamed', previous: r.name };
+}
+
+/** Every store's name (stores without one are left out), for reports' store rows. */
+export function* storeNames(): Sql<Map<string, string>> {
+  const rows = (yield* all('SELECT store_id, name FROM stores WHERE name IS NOT NULL')) as {
+    store_id: string;
+    name: string;
+  }[];
+  return new Map(rows.map((r) => [r.store_id, r.name]));
+}
 
 interface TillRow {
   till_id: string;
   store_id: string;
+  name: string | null;
+  store_name: string | null;
   last_upload_at: string | null;
   last_feed_at: string | null;
   ack_seq: number;
@@ -39,7 +114,8 @@ function* lastRefusal(tillId: string): Sql<LastRefusal> {
 export function* tillViews(): Sql<TillView[]> {
   // Head office's own chain (domain/decisions.ts) is no till: nothing uploads or pulls as it.
   const rows = (yield* all(
-    `SELECT t.*, (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id AND s.mismatch = 1) AS mismatches,
+    `SELECT t.*, (SELECT s.name FROM stores s WHERE s.store_id = t.store_id) AS store_name,
+       (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id AND s.mismatch = 1) AS mismatches,
        (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id) AS sales
      FROM tills t WHERE t.till_id <> ? ORDER BY t.till_id`,
     HQ_TILL_ID,
@@ -49,6 +125,8 @@ export function* tillViews(): Sql<TillView[]> {
     views.push({
       tillId: r.till_id,
       storeId: r.store_id,
+      tillName: r.name,
+      storeName: r.store_name,
       lastUploadAt: r.last_upload_at,
       lastFeedAt: r.last_feed_at,
       ackSeq: r.ack_seq,

@@ -26,7 +26,7 @@ import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../cam
 import type { CreateOutcome, TransitionOutcome } from './campaigns.js';
 import type { MemberLookupOutcome } from './members.js';
 import type { DailyQuery, DailyReport } from './daily.js';
-import type { MembersReport, RfmMember } from './members-report.js';
+import type { MembersReportFull, RfmMember } from './members-report.js';
 
 export type { MemberLookupOutcome, DailyQuery, DailyReport };
 
@@ -43,6 +43,16 @@ export type AdjustmentRequest = z.output<typeof AdjustmentRequestSchema>;
 export type WinBackRequest = z.output<typeof WinBackRequestSchema>;
 /** What one end-of-day run decided (store/eod.ts). */
 export type EodReport = z.output<typeof EodAnswer>;
+
+/** Names head office registers for a store and a till (issue 13 item 8), shown instead of ids. */
+export interface PlaceNames {
+  storeName?: string | null;
+  tillName?: string | null;
+  /** who named them: the operator, or `add-till` for the command line */
+  by?: string;
+}
+
+export type RenameOutcome = { kind: 'renamed'; previous: string | null } | { kind: 'unknown' };
 
 export interface TillAuthRecord {
   tillId: string;
@@ -101,8 +111,13 @@ export interface HqStore {
   seedRuleSet(rs: RuleSet, now: Date): Promise<boolean>;
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
-  /** Creates the store if new; throws TillExistsError when the till exists. */
-  addTill(storeId: string, tillId: string, secret: string, now: Date): Promise<void>;
+  /**
+   * Creates the store if new; throws TillExistsError when the till exists. `names`: the store's
+   * and the till's names (a store name given replaces the store's current one).
+   */
+  addTill(storeId: string, tillId: string, secret: string, now: Date, names?: PlaceNames): Promise<void>;
+  /** Names (or renames) a store or a till, attributed to the operator; false for an unknown id. */
+  rename(what: 'store' | 'till', id: string, name: string, operatorId: string, now: Date): Promise<RenameOutcome>;
   tillAuth(tillId: string): Promise<TillAuthRecord | null>;
   recordBadSignature(tillId: string): Promise<void>;
   /**
@@ -125,7 +140,7 @@ export interface HqStore {
   membersReport(
     now: Date,
     cell: string | null,
-  ): Promise<MembersReport & { cell: string | null; cellMembers: RfmMember[] | null }>;
+  ): Promise<MembersReportFull & { cell: string | null; cellMembers: RfmMember[] | null }>;
   /** An RFM cell's members for a CSV export, recorded as an 'export_segment' operator action. */
   exportSegment(now: Date, cell: string, who: OperatorRequest): Promise<{ today: string; members: RfmMember[] }>;
   /** Recomputes A/B/C/D classes; emits a member change for each class that moved. Returns how many moved. */
