@@ -58,9 +58,12 @@ function chains(secrets: Map<string, string>): TillSim[] {
   const when = (n: number): string => new Date(base + n * 1_000).toISOString();
   const members = Array.from({ length: 400 }, (_, i) => `BM${i}`);
   members.forEach((m, i) => (tills[i % TILLS] as TillSim).enrol(m, when(i)));
+  // The tills sell at the same time, as a chain's do: the clock advances across all of them,
+  // so each till's batches continue head office's merge order rather than rewrite its past.
   let n = 1_000;
-  for (const [t, till] of tills.entries()) {
-    for (let i = 0; till.headSeq < ENTRIES_PER_TILL; i++) {
+  for (let i = 0; tills.some((t) => t.headSeq < ENTRIES_PER_TILL); i++) {
+    for (const [t, till] of tills.entries()) {
+      if (till.headSeq >= ENTRIES_PER_TILL) continue;
       const m = members[(i * 7 + t) % members.length] as string;
       if (i % 20 === 19) till.redeem(m, 1, when(n++));
       else till.sale(m, 1_000 + (i % 50) * 37, when(n++));
