@@ -144,6 +144,11 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'age.days': '{n} days',
 
   'stores.sortBy': 'Sort by',
+  'stores.staff': 'Staff',
+  'stores.staffRule':
+    'By store and staff id over the period: members they enrolled, and the sales they rang up (member sales among them). Sales and enrolments without a staff id are not counted.',
+  'stores.staffId': 'Staff id',
+  'stores.staffSales': 'Sales rung up',
 
   'cases.kind': 'Case',
   'cases.kind.double_spend': 'Double spend',
@@ -214,4 +219,30 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'members.recency': 'Days since last sale (R)',
   'members.frequency': 'Sales in 12 months (F)',
   'members.monetary': '12-month spend (M)',
+  'members.movement': 'Tier movement (last 12 months)',
+  'members.movementRule':
+    "Tier entries of head office's ledger (upgrades at the tills, downgrades at head office's end-of-day review); a member counts once per month and change, a kept tier not at all. {up} upgrades, {down} downgrades.",
+  'members.movementFlow': 'Upgrades and downgrades, from → to',
+  'members.movementByMonth': 'Upgrades and downgrades by month',
+  'members.upgrades': 'Upgrades',
+  'members.downgrades': 'Downgrades',
+  'members.flowFrom': 'from',
+  'members.flowTo': 'to',
+  'members.cohorts': 'Retention by enrolment month (cohorts)',
+  'members.cohortRule':
+    'Members grouped by enrolment month; each cell is the share of the group with at least one sale in that month (month 0 is the enrolment month). Darker is higher.',
+  'members.cohort': 'Enrolled',
+  'members.cohortSize': 'Members',
+  'members.monthN': 'Month {n}',
+  'members.cltv': 'Customer lifetime value (CLTV) distribution',
+  'members.cltvFormula':
+    "CLTV = spend per purchase × purchases per year × expected lifetime (years). Per member over the last 12 months: spend per purchase = M ÷ F, purchases per year = F, so a member's CLTV = 12-month spend × expected lifetime; expected lifetime = 1 ÷ yearly churn (at most {cap} years).",
+  'members.cltvChurn':
+    'Yearly churn {rate}: of {base} members who had bought a year ago, {churned} bought nothing in the last 12 months → expected lifetime {years} years.',
+  'members.cltvCap': 'No member churned in the last year: the lifetime is the cap, {years} years.',
+  'members.cltvUnmeasured':
+    'The programme is younger than a year, so churn cannot be measured: the lifetime is taken as 1 year (the historical 12-month value).',
+  'members.cltvStats':
+    '{n} members valued (a sale in 12 months); spend per purchase {aov}, purchases per year {freq}; mean CLTV {mean}, median {median}.',
+  'members.cltvBand': 'CLTV band',
 };

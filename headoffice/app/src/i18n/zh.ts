@@ -146,6 +146,11 @@ export const zh = {
   'age.days': '{n} 天',
 
   'stores.sortBy': '排序',
+  'stores.staff': '员工业绩',
+  'stores.staffRule':
+    '按门店与员工编号：所选期间内该员工办理的入会人数，及其收银的销售笔数（其中会员销售）。未记录员工编号的销售与入会不计入。',
+  'stores.staffId': '员工编号',
+  'stores.staffSales': '收银笔数',
 
   'cases.kind': '案例类型',
   'cases.kind.double_spend': '双重消费',
@@ -216,6 +221,31 @@ export const zh = {
   'members.recency': '距上次消费天数（R）',
   'members.frequency': '近 12 个月消费次数（F）',
   'members.monetary': '近 12 个月消费额（M）',
+  'members.movement': '会员等级变动（近 12 个月）',
+  'members.movementRule':
+    '来自总部账本的等级记录（门店达标升级、总部日终复审降级）；同一会员同月同一变动只计一次，保级不计。升级 {up} 人次，降级 {down} 人次。',
+  'members.movementFlow': '升级 / 降级流向',
+  'members.movementByMonth': '每月升级与降级',
+  'members.upgrades': '升级',
+  'members.downgrades': '降级',
+  'members.flowFrom': '原等级',
+  'members.flowTo': '新等级',
+  'members.cohorts': '入会月份留存（同期群）',
+  'members.cohortRule':
+    '按入会月份分组；每格为该组会员中当月至少消费一次的比例（第 0 月为入会当月）。颜色越深比例越高。',
+  'members.cohort': '入会月份',
+  'members.cohortSize': '入会人数',
+  'members.monthN': '第 {n} 月',
+  'members.cltv': '客户终身价值（CLTV）分布',
+  'members.cltvFormula':
+    'CLTV = 客单价 × 年购买频次 × 预期生命周期（年）。按会员近 12 个月计算：客单价 = M ÷ F，年购买频次 = F，故单个会员 CLTV = 近 12 个月消费额 × 预期生命周期；预期生命周期 = 1 ÷ 年流失率（最长 {cap} 年）。',
+  'members.cltvChurn':
+    '年流失率 {rate}：一年前已有消费的 {base} 名会员中，{churned} 名近 12 个月无消费 → 预期生命周期 {years} 年。',
+  'members.cltvCap': '近一年无会员流失，预期生命周期按上限 {years} 年计。',
+  'members.cltvUnmeasured': '计划运行不足一年，无法计算流失率：预期生命周期暂按 1 年计（即近 12 个月历史价值）。',
+  'members.cltvStats':
+    '参与计算 {n} 人（近 12 个月有消费）；客单价 {aov}，年购买频次 {freq}；平均 CLTV {mean}，中位数 {median}。',
+  'members.cltvBand': 'CLTV 区间',
 } as const;
 
 export type MessageKey = keyof typeof zh;

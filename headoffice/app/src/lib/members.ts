@@ -33,6 +33,24 @@ export interface MembersReport {
     unscored: number;
     cells: { cell: string; r: number; f: number; m: number; members: number }[];
   };
+  tierMovement: {
+    months: { month: string; upgrades: number; downgrades: number }[];
+    flows: { from: string; to: string; direction: 'up' | 'down'; members: number }[];
+    upgrades: number;
+    downgrades: number;
+  };
+  cohorts: { cohort: string; members: number; buyers: number[]; share: number[] }[];
+  cltv: {
+    members: number;
+    averageOrderValue: number | null;
+    purchaseFrequency: number | null;
+    churn: { base: number; retained: number; churned: number; rate: number | null };
+    lifetimeYears: number;
+    lifetimeBasis: 'churn' | 'cap' | 'unmeasured';
+    mean: number | null;
+    median: number | null;
+    buckets: { min: number; max: number | null; members: number }[];
+  };
   cell: string | null;
   cellMembers: RfmMember[] | null;
 }

@@ -64,6 +64,7 @@ export interface SummaryReport {
   };
   stores: {
     storeId: string;
+    storeName: string | null;
     enrolments: number;
     sales: number;
     salesTotal: number;
@@ -81,12 +82,25 @@ export interface DailyReport {
   to: string;
   timeZone: string;
   days: DayMeasures[];
-  stores: { storeId: string; days: DayMeasures[] }[];
+  stores: { storeId: string; storeName: string | null; days: DayMeasures[] }[];
+  /** per (store, staff id) over the range */
+  staff: {
+    storeId: string;
+    staffId: string;
+    enrolments: number;
+    sales: number;
+    salesTotal: number;
+    memberSales: number;
+    memberSalesTotal: number;
+    memberShare: number | null;
+  }[];
 }
 
 export interface TillView {
   tillId: string;
   storeId: string;
+  tillName: string | null;
+  storeName: string | null;
   lastUploadAt: string | null;
   lastFeedAt: string | null;
   ackSeq: number;

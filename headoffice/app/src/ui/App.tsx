@@ -16,6 +16,7 @@ import { Member, type Act } from './Member.js';
 import { Members } from './Members.js';
 import { Overview } from './Overview.js';
 import { Stores } from './Stores.js';
+import { Place } from './common.js';
 import { Tills } from './Tills.js';
 
 const LANG_KEY = 'hqDashboardLang';
@@ -282,7 +283,7 @@ export function App(): React.JSX.Element {
                         )
                       }
                     />
-                    {st.storeId}
+                    <Place name={st.storeName} id={st.storeId} />
                   </label>
                 ))}
                 <span className="muted">{stores.length === 0 ? t('range.allStores') : ''}</span>

@@ -2,7 +2,9 @@
  * Members (issue 13, item 3): tier distribution, A/B/C/D with the spend boundaries, the
  * lifecycle funnel and the RFM grid from GET /v1/reports/members; a cell drills into its
  * members (member numbers and masked fields only) and exports them as CSV (attributed: who and
- * why, kept by head office).
+ * why, kept by head office). Then tier movement (a sankey from → to, and upgrades / downgrades
+ * by month), cohort retention (an HTML triangle shaded by share) and the CLTV distribution with
+ * its formula written out (core/rfm.ts computes all three on the server).
  *
  * The grid is R × F (5 × 5) for one M score chosen above it, as an HTML table: recency and
  * frequency are what a campaign acts on (win back the lapsed, reward the loyal), a 5 × 5 × 5
@@ -10,17 +12,23 @@
  * shaded by its share of the most populous cell.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { FunnelChart } from 'echarts/charts';
+import { FunnelChart, SankeyChart } from 'echarts/charts';
 import * as echarts from 'echarts/core';
-import { num, yuan } from '../lib/format.js';
+import { num, pct, yuan } from '../lib/format.js';
 import { membersApi, type MembersReport, type RfmMember } from '../lib/members.js';
 import { Chart, type ChartOption } from './Chart.js';
 import { Table } from './common.js';
 import { label, useUi } from './context.js';
 import type { Act } from './Member.js';
 
-// Registered here: only this page draws a funnel (Chart.tsx registers the shared kinds).
-echarts.use([FunnelChart]);
+// Registered here: only this page draws a funnel and a sankey (Chart.tsx registers the shared kinds).
+echarts.use([FunnelChart, SankeyChart]);
+
+/** The CLTV cap as core/rfm.ts CLTV_MAX_LIFETIME_YEARS (not imported: the page states it). */
+const CLTV_CAP_YEARS = 10;
+
+/** 0 for none, then 1-4 by quarter of the share. */
+const shareHeat = (share: number): number => (share <= 0 ? 0 : Math.min(4, 1 + Math.floor(share * 4)));
 
 const SCORES = [5, 4, 3, 2, 1] as const;
 
@@ -100,6 +108,90 @@ export function Members({ act }: { act: Act }): React.JSX.Element {
     [report, t],
   );
 
+  const flowChart = useMemo<ChartOption | null>(() => {
+    if (!report || report.tierMovement.flows.length === 0) return null;
+    // Each tier twice, as a source (left) and as a target (right): a sankey must not loop, and an
+    // upgrade and a downgrade between two tiers would otherwise make one.
+    const from = (tier: string): string => `${label(t, 'tier', tier)} ▸`;
+    const to = (tier: string): string => `▸ ${label(t, 'tier', tier)}`;
+    const flows = report.tierMovement.flows;
+    const names = [...new Set([...flows.map((f) => from(f.from)), ...flows.map((f) => to(f.to))])];
+    return {
+      animation: false,
+      tooltip: { trigger: 'item' },
+      series: [
+        {
+          type: 'sankey',
+          left: 96,
+          right: 96,
+          top: 8,
+          bottom: 8,
+          nodeAlign: 'justify',
+          // sources labelled on their left, targets on their right
+          data: names.map((name) => ({ name, label: { position: name.endsWith('▸') ? 'left' : 'right' } })),
+          links: flows.map((f) => ({
+            source: from(f.from),
+            target: to(f.to),
+            value: f.members,
+            lineStyle: { color: f.direction === 'up' ? '#2e9d5b' : '#d0473c', opacity: 0.45 },
+          })),
+          label: { show: true },
+        },
+      ],
+    };
+  }, [report, t]);
+  const monthChart = useMemo<ChartOption | null>(
+    () =>
+      report && {
+        animation: false,
+        tooltip: { trigger: 'axis' },
+        legend: { top: 0 },
+        grid: { left: 40, right: 16, top: 28, bottom: 32 },
+        xAxis: { type: 'category', data: report.tierMovement.months.map((x) => x.month) },
+        yAxis: { type: 'value', minInterval: 1 },
+        series: [
+          {
+            type: 'bar',
+            name: t('members.upgrades'),
+            itemStyle: { color: '#2e9d5b' },
+            data: report.tierMovement.months.map((x) => x.upgrades),
+          },
+          {
+            type: 'bar',
+            name: t('members.downgrades'),
+            itemStyle: { color: '#d0473c' },
+            data: report.tierMovement.months.map((x) => x.downgrades),
+          },
+        ],
+      },
+    [report, t],
+  );
+  const cltvChart = useMemo<ChartOption | null>(
+    () =>
+      report && {
+        animation: false,
+        tooltip: { trigger: 'axis' },
+        grid: { left: 48, right: 16, top: 16, bottom: 48 },
+        xAxis: {
+          type: 'category',
+          axisLabel: { interval: 0, rotate: 20 },
+          data: report.cltv.buckets.map((b) =>
+            b.max === null ? `≥ ${yuan(b.min)}` : `${yuan(b.min)} – ${yuan(b.max)}`,
+          ),
+        },
+        yAxis: { type: 'value', minInterval: 1 },
+        series: [
+          {
+            type: 'bar',
+            name: t('col.count'),
+            data: report.cltv.buckets.map((b) => b.members),
+            label: { show: true, position: 'top' },
+          },
+        ],
+      },
+    [report, t],
+  );
+
   if (error) return <p className="err">{t('status.failed', { code: error })}</p>;
   if (!report) return <p className="muted">{t('status.loading')}</p>;
 
@@ -137,6 +229,113 @@ export function Members({ act }: { act: Act }): React.JSX.Element {
           { title: t('members.spendRange'), cell: (c) => spend(c.minSpend, c.maxSpend), numeric: true },
         ]}
       />
+      <h3>{t('members.movement')}</h3>
+      <p className="muted" data-testid="movement-rule">
+        {t('members.movementRule', {
+          up: num(lang, report.tierMovement.upgrades),
+          down: num(lang, report.tierMovement.downgrades),
+        })}
+      </p>
+      <div className="charts">
+        <figure>
+          <figcaption>{t('members.movementFlow')}</figcaption>
+          {flowChart ? (
+            <Chart option={flowChart} testId="members-movement-flow" />
+          ) : (
+            <p className="muted">{t('app.noData')}</p>
+          )}
+        </figure>
+        <figure>
+          <figcaption>{t('members.movementByMonth')}</figcaption>
+          {monthChart ? <Chart option={monthChart} testId="members-movement-months" /> : null}
+        </figure>
+      </div>
+      <Table
+        testId="movement-flows"
+        rows={report.tierMovement.flows}
+        rowKey={(f) => `${f.from} ${f.to}`}
+        rowAttr={(f) => ({ 'data-flow': `${f.from}>${f.to}` })}
+        columns={[
+          { title: t('members.flowFrom'), cell: (f) => label(t, 'tier', f.from) },
+          { title: t('members.flowTo'), cell: (f) => label(t, 'tier', f.to) },
+          {
+            title: t('col.status'),
+            cell: (f) => (f.direction === 'up' ? t('members.upgrades') : t('members.downgrades')),
+          },
+          { title: t('col.count'), cell: (f) => num(lang, f.members), numeric: true },
+        ]}
+      />
+      <h3>{t('members.cohorts')}</h3>
+      <p className="muted">{t('members.cohortRule')}</p>
+      <table className="cohorts" data-testid="cohorts">
+        <thead>
+          <tr>
+            <th>{t('members.cohort')}</th>
+            <th className="n">{t('members.cohortSize')}</th>
+            {report.cohorts.map((_, k) => (
+              <th key={k} className="n">
+                {t('members.monthN', { n: k })}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {report.cohorts.map((c) => (
+            <tr key={c.cohort} data-cohort={c.cohort}>
+              <th>{c.cohort}</th>
+              <td className="n">{num(lang, c.members)}</td>
+              {report.cohorts.map((_, k) => {
+                const share = c.share[k];
+                // outside the triangle: nothing; an empty cohort's months: a dash
+                if (share === undefined) {
+                  return c.buyers[k] === undefined ? (
+                    <td key={k} />
+                  ) : (
+                    <td key={k} className="share muted">
+                      —
+                    </td>
+                  );
+                }
+                return (
+                  <td
+                    key={k}
+                    className={`share heat-${shareHeat(share)}`}
+                    title={`${num(lang, c.buyers[k])} / ${num(lang, c.members)}`}
+                  >
+                    {pct(lang, share)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>{t('members.cltv')}</h3>
+      <p className="muted" data-testid="cltv-formula">
+        {t('members.cltvFormula', { cap: CLTV_CAP_YEARS })}
+      </p>
+      <p className="muted" data-testid="cltv-lifetime">
+        {report.cltv.lifetimeBasis === 'unmeasured'
+          ? t('members.cltvUnmeasured')
+          : report.cltv.lifetimeBasis === 'cap'
+            ? t('members.cltvCap', { years: report.cltv.lifetimeYears })
+            : t('members.cltvChurn', {
+                rate: pct(lang, report.cltv.churn.rate),
+                base: num(lang, report.cltv.churn.base),
+                churned: num(lang, report.cltv.churn.churned),
+                years: report.cltv.lifetimeYears,
+              })}
+      </p>
+      <p className="muted" data-testid="cltv-stats">
+        {t('members.cltvStats', {
+          n: num(lang, report.cltv.members),
+          aov: yuan(report.cltv.averageOrderValue),
+          freq: num(lang, report.cltv.purchaseFrequency),
+          mean: yuan(report.cltv.mean),
+          median: yuan(report.cltv.median),
+        })}
+      </p>
+      {cltvChart ? <Chart option={cltvChart} testId="members-cltv" /> : null}
       <h3>{t('members.rfm')}</h3>
       <p className="muted">
         {t('members.rfmRule', { scored: num(lang, report.rfm.scored), unscored: num(lang, report.rfm.unscored) })}

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import type { Health, TillView } from '../lib/types.js';
 import { num, when } from '../lib/format.js';
-import { Table } from './common.js';
+import { Place, placeText, Table } from './common.js';
 import { useUi, type T } from './context.js';
 
 const THRESHOLD_KEY = 'hqSilenceHours';
@@ -75,8 +75,15 @@ export function Tills({
             return (
               <li key={r.tillId}>
                 {ms === null
-                  ? t('tills.neverAlert', { till: r.tillId, store: r.storeId })
-                  : t('tills.silentAlert', { till: r.tillId, store: r.storeId, age: age(t, ms) })}
+                  ? t('tills.neverAlert', {
+                      till: placeText(r.tillName, r.tillId),
+                      store: placeText(r.storeName, r.storeId),
+                    })
+                  : t('tills.silentAlert', {
+                      till: placeText(r.tillName, r.tillId),
+                      store: placeText(r.storeName, r.storeId),
+                      age: age(t, ms),
+                    })}
               </li>
             );
           })}
@@ -89,8 +96,8 @@ export function Tills({
         rowClass={(r) => (r.chainStatus === 'broken' ? 'broken' : '')}
         rowAttr={(r) => ({ 'data-till': r.tillId })}
         columns={[
-          { title: t('col.till'), cell: (r) => r.tillId },
-          { title: t('col.store'), cell: (r) => r.storeId },
+          { title: t('col.till'), cell: (r) => <Place name={r.tillName} id={r.tillId} /> },
+          { title: t('col.store'), cell: (r) => <Place name={r.storeName} id={r.storeId} /> },
           { title: t('tills.lastUpload'), cell: (r) => when(r.lastUploadAt, zone) },
           {
             title: t('tills.silentFor'),

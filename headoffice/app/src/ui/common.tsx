@@ -1,4 +1,4 @@
-/** Small pieces every page uses: a measure card and a table. */
+/** Small pieces every page uses: a measure card, a table, a store's or a till's name. */
 import type { ReactNode } from 'react';
 import { useUi } from './context.js';
 
@@ -84,3 +84,19 @@ export function Table<R>({
     </table>
   );
 }
+
+/**
+ * A store or a till as the pages show it (issue 13 item 8): the name registered at head office,
+ * the id beside it as secondary text; the id alone when it has no name.
+ */
+export function Place({ name, id }: { name: string | null | undefined; id: string }): React.JSX.Element {
+  if (!name) return <span className="place">{id}</span>;
+  return (
+    <span className="place">
+      {name} <span className="muted id">{id}</span>
+    </span>
+  );
+}
+
+/** The same as text, for alerts and chart labels: "南京西路店 (S1)". */
+export const placeText = (name: string | null | undefined, id: string): string => (name ? `${name} (${id})` : id);
