@@ -290,17 +290,17 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
   let pointsCost = 0;
   if (c.startedAt !== null) {
     const rs = yield* rules.latest();
-    const since = Date.parse(c.startedAt);
-    // occurred_at carries the till's offset: a day's margin in SQL, the exact instant here.
-    const margin = addDays(localDate(new Date(since), rs.timeZone).date, -1);
+    // From the start's local day, as the offer itself (its dates are local days, docs/campaigns.md).
+    const since = localDate(c.startedAt, rs.timeZone).date;
+    // occurred_at carries the till's offset: a day's margin in SQL, the local date here.
     const sales = (yield* all(
       'SELECT member_no, total, points_earned, occurred_at, computation FROM sales WHERE member_no IS NOT NULL AND occurred_at >= ?',
-      margin,
+      addDays(since, -1),
     )) as SaleRow[];
     const promotionId = `${CAMPAIGN_PREFIX}${id}`;
     const members = new Set(rows.map((r) => r.member_no));
     for (const s of sales) {
-      if (!members.has(s.member_no) || Date.parse(s.occurred_at) < since) continue;
+      if (!members.has(s.member_no) || localDate(s.occurred_at, rs.timeZone).date < since) continue;
       spend.set(s.member_no, (spend.get(s.member_no) ?? 0) + Number(s.total));
       visits.set(s.member_no, (visits.get(s.member_no) ?? 0) + 1);
       if (underOffer(s.computation, promotionId)) {
