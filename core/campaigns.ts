@@ -196,3 +196,26 @@ export function welchUplift(target: readonly number[], holdout: readonly number[
 export function extraPoints(pointsEarned: number, multiplierMilli: number): number {
   return Math.round(pointsEarned * (1 - 1000 / multiplierMilli));
 }
+
+/** Days an offer still runs counting today: until - today + 1. */
+export function daysLeft(until: string, today: string): number {
+  return Math.round((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+/**
+ * The member's live offers for the cashier, in one line: "双倍积分 ×2，还剩 3 天" /
+ * "double points ×2, 3 days left"; several joined with "；" / "; ". null without any.
+ */
+export function offersLine(
+  offers: readonly { name: { zh: string; en: string }; multiplierMilli: number; until: string }[],
+  today: string,
+): { zh: string; en: string } | null {
+  if (offers.length === 0) return null;
+  const times = (m: number): string => `×${String(m / 1000)}`;
+  const zh = offers.map((o) => `${o.name.zh} ${times(o.multiplierMilli)}，还剩 ${daysLeft(o.until, today)} 天`);
+  const en = offers.map((o) => {
+    const n = daysLeft(o.until, today);
+    return `${o.name.en} ${times(o.multiplierMilli)}, ${n} ${n === 1 ? 'day' : 'days'} left`;
+  });
+  return { zh: zh.join('；'), en: en.join('; ') };
+}

@@ -136,6 +136,21 @@ export const MemberSummary = z
     servicesAvailable: z
       .array(z.object({ service: z.string(), remaining: z.number().int() }))
       .describe("free services the member's tier offers that are still claimable this calendar year"),
+    offers: z
+      .array(
+        z.object({
+          campaignId: z.string(),
+          name: z.object({ zh: z.string(), en: z.string() }),
+          multiplierMilli: z.number().int(),
+          until: z.string().describe('last local date, inclusive'),
+          daysLeft: z.number().int().describe('today included'),
+        }),
+      )
+      .describe('campaign offers head office granted that apply today (docs/campaigns.md)'),
+    offersText: z
+      .object({ zh: z.string(), en: z.string() })
+      .nullable()
+      .describe('the live offers in one line for the cashier, e.g. 双倍积分 ×2，还剩 3 天; null without any'),
   })
   .meta({ id: 'MemberSummary' });
 

@@ -5,7 +5,8 @@ import { verifyMemberQr } from '../../core/cards/memberqr.js';
 import { servicesAvailable } from '../../core/engine/free-services.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
-import { expiringBetween, rollingSpend, type MemberState } from '../../core/ledger/state.js';
+import { expiringBetween, liveOffers, rollingSpend, type MemberState } from '../../core/ledger/state.js';
+import { daysLeft, offersLine } from '../../core/campaigns.js';
 import { maskName, maskPhone, normaliseBirthday, normalisePhone } from '../../core/members.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { addDays, localDate } from '../../core/time.js';
@@ -37,6 +38,7 @@ export function summarise(
   const spend = rollingSpend(v, today);
   const next = progressToNextTier(rs, { tier: view.tier, rollingSpend: spend });
   const def = tierDef(rs, view.tier);
+  const offers = liveOffers(v, today);
   return {
     memberNo: m.memberNo,
     name: maskName(m.name),
@@ -58,6 +60,14 @@ export function summarise(
       enrolledOn: localDate(m.createdAt, rs.timeZone).date,
     }),
     servicesAvailable: servicesAvailable(rs, { tier: view.tier, state: v, today }),
+    offers: offers.map((o) => ({
+      campaignId: o.campaignId,
+      name: o.name,
+      multiplierMilli: o.multiplierMilli,
+      until: o.until,
+      daysLeft: daysLeft(o.until, today),
+    })),
+    offersText: offersLine(offers, today),
   };
 }
 

@@ -19,6 +19,8 @@ export interface MemberSummary {
   nextTier: { tier: string | null; remaining: number };
   stamps: number;
   lifecycle: 'new' | 'active' | 'at_risk' | 'dormant';
+  /** campaign offers live today, in one line (docs/campaigns.md); absent from an older till */
+  offersText?: { zh: string; en: string } | null;
 }
 
 export interface QuoteResponse {

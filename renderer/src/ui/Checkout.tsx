@@ -187,6 +187,11 @@ export function MemberPanel(props: {
             : t('member.asOf', { time: dateTime(member.balanceAsOf, programme.timeZone, lang) })}
         </p>
       ) : null}
+      {member.offersText ? (
+        <p className="offers" data-testid="member-offers">
+          {lang === 'zh-CN' ? member.offersText.zh : member.offersText.en}
+        </p>
+      ) : null}
       <div className="progress-block">
         {next ? (
           <>
