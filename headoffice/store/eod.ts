@@ -2,7 +2,8 @@
  * Head office's end-of-day run (DOMAIN.md 5, 7, 8, 12): for every member head office holds a
  * state of, the lots past expiry leave the books, the tier reviews that fell due are held, and
  * (when the rule set's winBack.autoGrant is on) a member who became dormant is offered the
- * win-back; then A/B/C/D classes are refreshed. Each decision is an entry of head office's
+ * win-back; then A/B/C/D classes are refreshed, and each running campaign (campaigns.ts) chooses the
+ * members who newly match it, granting target members while its budget lasts. Each decision is an entry of head office's
  * chain (decisions.ts), reaching every till through the balance change its fold emits.
  *
  * Idempotent by construction, not by bookkeeping: every decision is read off the member's
@@ -18,6 +19,7 @@ import type { RuleSetCache } from './rulesets.js';
 import { all, dialectSql, run, type Sql } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import { refreshSegments } from './segments.js';
+import { grantRunningCampaigns } from './campaigns.js';
 import { EOD_META_KEY, type EodReport } from './types.js';
 
 interface MemberRow {
@@ -76,6 +78,8 @@ export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Dat
   yield* appendDecisions(db, decisions, { now, rs, today: date });
   const report = tally(date, rows.length, decisions);
   report.classesChanged = yield* refreshSegments(rules, now);
+  // Running campaigns reach members who newly match (docs/campaigns.md); those chosen are kept.
+  yield* grantRunningCampaigns(db, rules, now);
   yield* rememberRun(date);
   return report;
 }

@@ -103,6 +103,9 @@ describe('a campaign delivered through the ledger, measured against a holdout', 
     expect(started.json).toMatchObject({ chosen: 4, granted: 2, budgetExhausted: true });
     const granted = (started.json.entries as { memberNo: string; kind: string }[]).map((e) => e.memberNo);
     expect(granted.every((m) => classA.includes(m))).toBe(true);
+    // The end-of-day run grants only to members who newly match: nobody here, and the budget is spent.
+    expect((await call(alice, 'POST', '/v1/eod', {})).status).toBe(200);
+    expect((await call(alice, 'GET', `/v1/campaigns/${id}/result`)).json).toMatchObject({ targeted: 3, granted: 2 });
     const heldOut = classA.find((m) => isHeldOut(id, m, 25)) as string;
     const ungranted = classA.find((m) => m !== heldOut && !granted.includes(m)) as string;
     expect(granted).not.toContain(heldOut);
