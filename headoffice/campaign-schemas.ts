@@ -22,6 +22,7 @@ export const CampaignTargetSchema = z
       .min(1)
       .optional(),
     tiers: z.array(z.string().min(1).max(32)).min(1).optional(),
+    birthdayMonths: z.array(z.number().int().min(1).max(12)).min(1).optional().describe('1-12'),
     homeStores: z.array(z.string().min(1).max(64)).min(1).optional().describe('enrolment stores'),
     withinOfNextTier: z
       .number()

@@ -5,7 +5,8 @@
  * in the member's merged state), the end, and the result against the holdout.
  *
  * Who is chosen: every active, not erased member record whose facts (class, lifecycle and tier
- * as the Members report scores them today, enrolment store, distance to the next tier) match the
+ * as the Members report scores them today, enrolment store, distance to the next tier, and the
+ * birthday month, decrypted only when the target asks for it) match the
  * target and who is not chosen yet, in the campaign's grant order (core/campaigns.ts). Each is
  * put in the holdout or the target group by the holdout hash; a target member is granted while
  * the budget's estimate allows, and stays in the target group ungranted after.
@@ -28,6 +29,7 @@ import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { addDays, localDate } from '../../core/time.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
+import type { HqCipher } from '../crypto.js';
 import type { Decision } from '../domain/decisions.js';
 import type { HqEntry } from '../domain/order.js';
 import { HQ_TILL_ID, appendDecisions } from './decisions.js';
@@ -107,6 +109,22 @@ export function* createCampaign(req: CampaignCreateRequest, author: string, now:
   return { kind: 'created', campaign: (yield* campaignById(id)) as Campaign };
 }
 
+/**
+ * Birthday months of active members, decrypted only for a campaign that targets by birthday
+ * (the month is all it keeps; DOMAIN.md 10: personal data read for a purpose).
+ */
+function* birthdayMonths(cipher: HqCipher): Sql<Map<string, number>> {
+  const rows = (yield* all(
+    "SELECT member_no, birthday_enc FROM members WHERE status = 'active' AND erased_at IS NULL AND birthday_enc IS NOT NULL",
+  )) as { member_no: string; birthday_enc: Buffer }[];
+  const out = new Map<string, number>();
+  for (const r of rows) {
+    const month = Number(cipher.decrypt(r.birthday_enc).slice(0, 2));
+    if (month >= 1 && month <= 12) out.set(r.member_no, month);
+  }
+  return out;
+}
+
 export interface GrantRun {
   chosen: number;
   granted: number;
@@ -119,7 +137,7 @@ export interface GrantRun {
  * (see the header). Runs at the start; running it again (a later day) adds members who newly
  * match, each keeping the group the hash gives them.
  */
-export function* grantCampaign(db: Db, rules: RuleSetCache, c: Campaign, now: Date): Sql<GrantRun> {
+export function* grantCampaign(db: Db, cipher: HqCipher, rules: RuleSetCache, c: Campaign, now: Date): Sql<GrantRun> {
   const rs = yield* rules.latest();
   const { today, members } = yield* scoredMembers(rules, now);
   const records = new Map(
@@ -140,6 +158,7 @@ export function* grantCampaign(db: Db, rules: RuleSetCache, c: Campaign, now: Da
     c.id,
   )) as { n: number | string };
   let granted = Number(grantedRow.n);
+  const months = c.target.birthdayMonths ? yield* birthdayMonths(cipher) : new Map<string, number>();
   const toNext = (tier: string, spend: number): number | null => {
     try {
       const p = progressToNextTier(rs, { tier, rollingSpend: spend });
@@ -155,7 +174,7 @@ export function* grantCampaign(db: Db, rules: RuleSetCache, c: Campaign, now: Da
         class: m.class,
         lifecycle: m.lifecycle,
         tier: m.tier,
-        birthdayMonth: null,
+        birthdayMonth: months.get(m.memberNo) ?? null,
         homeStore: records.get(m.memberNo) ?? null,
         toNextTier: toNext(m.tier, m.monetary),
       }),
@@ -222,6 +241,7 @@ export type TransitionOutcome =
 /** approve (a second operator), start (chooses and grants at once), end (no grant after; offers run out). */
 export function* transitionCampaign(
   db: Db,
+  cipher: HqCipher,
   rules: RuleSetCache,
   id: string,
   t: Transition,
@@ -243,7 +263,7 @@ export function* transitionCampaign(
     );
   } else if (t === 'start') {
     yield* run("UPDATE campaigns SET status = 'running', started_at = ? WHERE campaign_id = ?", at, id);
-    grantRun = yield* grantCampaign(db, rules, { ...c, status: 'running', startedAt: at }, now);
+    grantRun = yield* grantCampaign(db, cipher, rules, { ...c, status: 'running', startedAt: at }, now);
   } else {
     yield* run("UPDATE campaigns SET status = 'ended', ended_at = ? WHERE campaign_id = ?", at, id);
   }
@@ -251,10 +271,10 @@ export function* transitionCampaign(
 }
 
 /** Every running campaign grants to members who newly match (the end-of-day run calls it). */
-export function* grantRunningCampaigns(db: Db, rules: RuleSetCache, now: Date): Sql<number> {
+export function* grantRunningCampaigns(db: Db, cipher: HqCipher, rules: RuleSetCache, now: Date): Sql<number> {
   let granted = 0;
   for (const c of yield* listCampaigns()) {
-    if (c.status === 'running') granted += (yield* grantCampaign(db, rules, c, now)).granted;
+    if (c.status === 'running') granted += (yield* grantCampaign(db, cipher, rules, c, now)).granted;
   }
   return granted;
 }

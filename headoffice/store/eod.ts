@@ -20,6 +20,7 @@ import { all, dialectSql, run, type Sql } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import { refreshSegments } from './segments.js';
 import { grantRunningCampaigns } from './campaigns.js';
+import type { HqCipher } from '../crypto.js';
 import { EOD_META_KEY, type EodReport } from './types.js';
 
 interface MemberRow {
@@ -65,7 +66,7 @@ function* rememberRun(date: string): Sql<void> {
 }
 
 /** The run for local date `date` (not after today: the caller checks). */
-export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Date): Sql<EodReport> {
+export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Date, cipher: HqCipher): Sql<EodReport> {
   const rs = yield* rules.latest();
   // Member numbers and records first (small rows); each state is read as it is decided on.
   const rows = (yield* all(`SELECT s.member_no, m.consent_at, m.status, m.erased_at
@@ -79,7 +80,7 @@ export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Dat
   const report = tally(date, rows.length, decisions);
   report.classesChanged = yield* refreshSegments(rules, now);
   // Running campaigns reach members who newly match (docs/campaigns.md); those chosen are kept.
-  yield* grantRunningCampaigns(db, rules, now);
+  yield* grantRunningCampaigns(db, cipher, rules, now);
   yield* rememberRun(date);
   return report;
 }

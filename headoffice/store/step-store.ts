@@ -411,7 +411,7 @@ export abstract class StepHqStore implements HqStore {
     if (day > today) throw new FutureDateError(day, today);
     // Decided on every entry acknowledged to a till: what waits in the inbox is applied first.
     await this.settle();
-    return this.write(() => runEndOfDay(this.tx, this.rules, day, now));
+    return this.write(() => runEndOfDay(this.tx, this.rules, day, now, this.cipher));
   }
 
   async adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome> {
@@ -436,7 +436,7 @@ export abstract class StepHqStore implements HqStore {
   async campaignTransition(id: string, t: Transition, operatorId: string, now: Date): Promise<TransitionOutcome> {
     // Applied first: members are chosen on every entry head office has acknowledged.
     await this.settle();
-    return this.write(() => transitionCampaign(this.tx, this.rules, id, t, operatorId, now));
+    return this.write(() => transitionCampaign(this.tx, this.cipher, this.rules, id, t, operatorId, now));
   }
 
   async campaignResult(id: string): Promise<CampaignResult | null> {
