@@ -179,6 +179,13 @@ describe.skipIf(testStore() === 'postgres')('head office web application: Member
       const till = await page.locator('[data-testid=tills] tr[data-till=A] td').allInnerTexts();
       expect(till.slice(0, 2)).toEqual(['1号收银台 A', '南京西路店 S1']);
       await page.screenshot({ path: join(SHOTS, 'headoffice-tills-names.png'), fullPage: true });
+      // A member's ledger names the till, the enrolling store by its name
+      await page.getByTestId('nav-member').click();
+      await page.getByTestId('memberNo').fill('M01');
+      await page.getByTestId('memberNo').press('Enter');
+      await page.locator('[data-testid=ledger] tbody tr').first().waitFor();
+      expect(await page.locator('[data-testid=ledger] tbody tr').first().innerText()).toContain('1号收银台 A');
+      expect(await page.getByTestId('member').innerText()).toContain('南京西路店 (S1)');
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -40,11 +40,21 @@ export function App(): React.JSX.Element {
   const [lang, setLang] = useState<Lang>(() => (sessionStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh-CN'));
   const t: T = useCallback((k: MessageKey, p?: Params) => translate(lang, k, p), [lang]);
   const [zone, setZone] = useState(DEFAULT_ZONE);
-  const ui = useMemo(() => ({ lang, t, zone }), [lang, t, zone]);
   const [token, setToken] = useState(session.token());
   const [operatorId, setOperatorId] = useState(session.operatorId());
   const [status, setStatus] = useState<{ key: MessageKey; params?: Params; err: boolean } | null>(null);
   const [data, setData] = useState<Data | null>(null);
+  const names = useMemo(() => {
+    const stores = new Map<string, string>();
+    const tills = new Map<string, string>();
+    for (const x of data?.summary.stores ?? []) if (x.storeName) stores.set(x.storeId, x.storeName);
+    for (const x of data?.tills ?? []) {
+      if (x.storeName) stores.set(x.storeId, x.storeName);
+      if (x.tillName) tills.set(x.tillId, x.tillName);
+    }
+    return { stores, tills };
+  }, [data]);
+  const ui = useMemo(() => ({ lang, t, zone, names }), [lang, t, zone, names]);
   const [page, setPage] = useState<Page>('overview');
   const [range, setRange] = useState(() => lastDays(30, DEFAULT_ZONE));
   /** the store set the range's figures cover; empty for the whole chain */

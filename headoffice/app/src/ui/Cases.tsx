@@ -1,7 +1,7 @@
 /** Double-spend cases (双重消费案例, DOMAIN.md 4 and 12) from the summary report; an admin closes one with a reason. */
 import type { DoubleSpendCase } from '../lib/types.js';
 import { num, when } from '../lib/format.js';
-import { Table } from './common.js';
+import { placeText, Table } from './common.js';
 import { label, useUi } from './context.js';
 
 export function Cases({
@@ -11,7 +11,7 @@ export function Cases({
   cases: readonly DoubleSpendCase[];
   onClose: (id: number) => void;
 }): React.JSX.Element {
-  const { t, lang, zone } = useUi();
+  const { t, lang, zone, names } = useUi();
   return (
     <section>
       <h2>{t('nav.cases')}</h2>
@@ -22,7 +22,7 @@ export function Cases({
         columns={[
           { title: t('cases.kind'), cell: (r) => label(t, 'cases.kind', r.kind) },
           { title: t('cases.member'), cell: (r) => r.memberNo },
-          { title: t('cases.tills'), cell: (r) => r.tills.join(', ') },
+          { title: t('cases.tills'), cell: (r) => r.tills.map((id) => placeText(names.tills.get(id), id)).join(', ') },
           { title: t('cases.points'), cell: (r) => num(lang, r.points), numeric: true },
           {
             title: t('cases.balanceAfter'),

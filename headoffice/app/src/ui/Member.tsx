@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { ApiError, api } from '../lib/api.js';
 import type { MemberView } from '../lib/types.js';
 import { num, when, yuan } from '../lib/format.js';
-import { Card, Table } from './common.js';
+import { Card, Place, placeText, Table } from './common.js';
 import { label, useUi } from './context.js';
 
 export type Act = (
@@ -26,7 +26,7 @@ function download(name: string, data: unknown): void {
 }
 
 export function Member({ act, onChanged }: { act: Act; onChanged: () => void }): React.JSX.Element {
-  const { t, lang, zone } = useUi();
+  const { t, lang, zone, names } = useUi();
   const [no, setNo] = useState('');
   const [view, setView] = useState<MemberView | null>(null);
   const [missing, setMissing] = useState(false);
@@ -82,7 +82,10 @@ export function Member({ act, onChanged }: { act: Act; onChanged: () => void }):
                 }
               />
               <Card title={t('member.rollingSpend')} value={yuan(v.rollingSpend)} />
-              <Card title={t('member.enrolledStore')} value={v.enrolledStore ?? '—'} />
+              <Card
+                title={t('member.enrolledStore')}
+                value={v.enrolledStore ? placeText(names.stores.get(v.enrolledStore), v.enrolledStore) : '—'}
+              />
             </div>
             <p>
               <button
@@ -147,7 +150,7 @@ export function Member({ act, onChanged }: { act: Act; onChanged: () => void }):
               rowKey={(r) => `${r.tillId}:${r.seq}`}
               columns={[
                 { title: t('member.occurredAt'), cell: (r) => when(r.occurredAt, zone) },
-                { title: t('col.till'), cell: (r) => r.tillId },
+                { title: t('col.till'), cell: (r) => <Place name={names.tills.get(r.tillId)} id={r.tillId} /> },
                 { title: t('member.seq'), cell: (r) => String(r.seq), numeric: true },
                 { title: t('member.kind'), cell: (r) => label(t, 'kind', r.kind) },
                 { title: t('member.points'), cell: (r) => num(lang, r.points), numeric: true },

@@ -1,4 +1,7 @@
-/** What every page needs: the language, its translate function and the programme's time zone. */
+/**
+ * What every page needs: the language, its translate function, the programme's time zone and
+ * the names head office registered for stores and tills (shown instead of ids, issue 13 item 8).
+ */
 import { createContext, useContext } from 'react';
 import type { Lang, MessageKey, Params } from '../i18n/index.js';
 import { isMessageKey } from '../i18n/index.js';
@@ -10,9 +13,13 @@ export interface Ui {
   lang: Lang;
   t: T;
   zone: string;
+  /** a store's and a till's registered name by id (empty until the tills are loaded) */
+  names: { stores: ReadonlyMap<string, string>; tills: ReadonlyMap<string, string> };
 }
 
-export const UiContext = createContext<Ui>({ lang: 'zh-CN', t: (k) => k, zone: DEFAULT_ZONE });
+const NO_NAMES: Ui['names'] = { stores: new Map(), tills: new Map() };
+
+export const UiContext = createContext<Ui>({ lang: 'zh-CN', t: (k) => k, zone: DEFAULT_ZONE, names: NO_NAMES });
 
 export const useUi = (): Ui => useContext(UiContext);
 
