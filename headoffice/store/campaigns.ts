@@ -119,7 +119,8 @@ function* birthdayMonths(cipher: HqCipher): Sql<Map<string, number>> {
   )) as { member_no: string; birthday_enc: Buffer }[];
   const out = new Map<string, number>();
   for (const r of rows) {
-    const month = Number(cipher.decrypt(r.birthday_enc).slice(0, 2));
+    // "MM-DD" (the till normalises); the month is the two digits before the last "-DD".
+    const month = Number(/(\d{2})-\d{2}$/.exec(cipher.decrypt(r.birthday_enc))?.[1] ?? NaN);
     if (month >= 1 && month <= 12) out.set(r.member_no, month);
   }
   return out;

@@ -158,3 +158,41 @@ describe('a campaign delivered through the ledger, measured against a holdout', 
     expect((list.json.campaigns as { id: string }[]).map((c) => c.id)).toContain(id);
   }, 120_000);
 });
+
+describe('a campaign by birthday month', () => {
+  it('chooses the members born in the month, from the birthdays head office holds', async () => {
+    const a = await f.tillAt('bday-a', 'bday-a1');
+    const born: Record<string, string> = {};
+    for (const [i, birthday] of ['03-15', '03-20', '07-01'].entries()) {
+      const r = await tillPost(a, '/v1/members', {
+        name: '会员',
+        phone: `1380000${String(i).padStart(4, '0')}`,
+        birthday,
+        consent: { marketing: true, text: 'v1' },
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      born[r.json.memberNo as string] = birthday;
+    }
+    await syncTills(a);
+    const token = async (id: string): Promise<string> => {
+      const out = await hqCli({ env: hqEnv(f.hqDir) }, ['add-operator', '--id', id, '--role', 'admin']);
+      return (/^OPERATOR_TOKEN=(\S+)$/m.exec(out) as RegExpExecArray)[1] as string;
+    };
+    const [bob, carol] = [await token('bob'), await token('carol')];
+    const draft = await call(bob, 'POST', '/v1/campaigns', {
+      id: 'march-birthdays',
+      name: '三月生日',
+      target: { birthdayMonths: [3] },
+      offer: { multiplierMilli: 1500, days: 30, name: { zh: '生日月', en: 'birthday month' } },
+      holdoutPercent: 0,
+      budgetPoints: 10_000,
+      costPerGrant: 100,
+    });
+    expect(draft.status, JSON.stringify(draft.json)).toBe(201);
+    expect((await call(bob, 'POST', '/v1/campaigns/march-birthdays/approve', {})).status).toBe(409);
+    expect((await call(carol, 'POST', '/v1/campaigns/march-birthdays/approve', {})).status).toBe(200);
+    const started = await call(carol, 'POST', '/v1/campaigns/march-birthdays/start', {});
+    const granted = (started.json.entries as { memberNo: string }[]).map((e) => born[e.memberNo]).sort();
+    expect(granted).toEqual(['03-15', '03-20']);
+  }, 60_000);
+});
