@@ -51,7 +51,7 @@ describe.skipIf(testStore() === 'postgres')('head office web application: Member
     }
     A.enrol('M99', daysAgo(3)); // no sale yet: new, not scored
     // M01's sales were rung up by staff-7 (enrolments by staff-1, the simulator's default)
-    for (const rec of A.batch(1).sales) if (rec.memberNo === 'M01') rec.request.staffId = 'staff-7';
+    for (const rec of A.batch(1).sales ?? []) if (rec.memberNo === 'M01') rec.request.staffId = 'staff-7';
     // Tier movement: M01 up twice, M05 up then down at a review
     const tier = (no: string, from: string, to: string, days: number, reason: 'threshold' | 'review'): void => {
       A.append(no, 'tier', 0, daysAgo(days), { data: { fromTier: from, toTier: to, reason } });
