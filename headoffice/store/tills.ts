@@ -2,7 +2,7 @@
  * GET /v1/tills: each till's chain position, health and recompute findings, with the store's
  * and the till's names. Registering a till and naming stores and tills (issue 13 item 8).
  */
-import { HQ_TILL_ID } from '../domain/decisions.js';
+import { HQ_STORE_ID, HQ_TILL_ID } from '../domain/decisions.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import type { PlaceNames, RenameOutcome, TillView } from './types.js';
 
@@ -54,7 +54,7 @@ export function* renameStep(
 ): Sql<RenameOutcome> {
   const [table, key] = what === 'store' ? ['stores', 'store_id'] : ['tills', 'till_id'];
   // Head office's own chain (store and till `hq`) is no place to name.
-  if (id === HQ_TILL_ID) return { kind: 'unknown' };
+  if (id === (what === 'store' ? HQ_STORE_ID : HQ_TILL_ID)) return { kind: 'unknown' };
   const r = (yield* get(`SELECT name FROM ${table} WHERE ${key} = ?`, id)) as { name: string | null } | undefined;
   if (!r) return { kind: 'unknown' };
   yield* run(
