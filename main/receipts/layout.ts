@@ -51,6 +51,7 @@ const L = {
   upgradedFrom: { zh: '原等级', en: 'was' },
   expiring: { zh: '即将过期', en: 'Expiring soon' },
   expiringNone: { zh: '60 天内无积分过期', en: 'No points expire in the next 60 days' },
+  offers: { zh: '您的专属优惠', en: 'Your offers' },
   stamps: { zh: '集点卡', en: 'Stamp card' },
   stampNow: { zh: '本次 +1', en: '+1 today' },
   coupons: { zh: '优惠券', en: 'Coupons' },
@@ -238,6 +239,10 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
     d.text(p(L.expiring), 'left', fancy ? '"' : '');
     if (m.expiring.length === 0) d.text(p(L.expiringNone), 'left', '', 2);
     for (const e of m.expiring) d.row(e.on, groupDigits(e.points), '', 2);
+    if (m.offers) {
+      d.text(p(L.offers), 'left', fancy ? '"' : '');
+      d.para(p(m.offers));
+    }
 
     if (m.stamps) {
       const s = m.stamps;

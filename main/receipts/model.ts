@@ -51,6 +51,8 @@ export interface ReceiptModel {
   /** null at the top tier or without a member */
   nextTier: { name: Localised; remaining: number } | null;
   expiring: { on: string; points: number }[];
+  /** the member's campaign offers still open after the sale, one line (docs/campaigns.md) */
+  offers?: Localised | null;
   stamps: { onCard: number; of: number; rewardPoints: number; earnedNow: boolean } | null;
   coupons: ReceiptCoupon[];
   programme: {
@@ -192,6 +194,7 @@ export function buildReceiptModel(ctx: TillContext, saleId: string, opts: Receip
         : null,
     nextTier: next,
     expiring: summary?.expiringSoon ?? [],
+    offers: summary?.offersText ?? null,
     stamps:
       member && card
         ? {
