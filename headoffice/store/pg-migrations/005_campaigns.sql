@@ -2,10 +2,10 @@
 -- reference table on Citus, campaign_members is distributed by member_no (pg-citus.sql).
 CREATE TABLE campaigns (
   campaign_id     TEXT COLLATE "C" PRIMARY KEY,
-  name            TEXT NOT NULL,
+  name            TEXT COLLATE "C" NOT NULL,
   status          TEXT COLLATE "C" NOT NULL CHECK (status IN ('draft', 'approved', 'running', 'ended')),
-  target          TEXT NOT NULL,
-  offer           TEXT NOT NULL,
+  target          TEXT COLLATE "C" NOT NULL,
+  offer           TEXT COLLATE "C" NOT NULL,
   holdout_percent INTEGER NOT NULL,
   budget_points   BIGINT NOT NULL,
   cost_per_grant  BIGINT NOT NULL,
