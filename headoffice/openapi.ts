@@ -51,8 +51,17 @@ import {
   CampaignSchema,
   CampaignStartAnswer,
 } from './campaign-schemas.js';
+import {
+  MeAnswer,
+  OtpAnswer,
+  OtpRequest,
+  QrAnswer,
+  SessionAnswer,
+  SessionRequest,
+  SignOutAnswer,
+} from './member-schemas.js';
 
-type Auth = 'till' | 'operator' | 'none';
+type Auth = 'till' | 'operator' | 'member' | 'none';
 
 interface Op {
   method: 'GET' | 'POST';
@@ -389,6 +398,7 @@ const OPS: readonly Op[] = [
     errors: { '409': ErrorBody },
   },
   ...campaignOps(),
+  ...meOps(),
 ];
 
 /** Campaigns (routes/campaigns.ts, docs/campaigns.md). */
@@ -456,9 +466,66 @@ function campaignOps(): Op[] {
   ];
 }
 
+/** The member's own page (routes/me.ts, docs/member-page.md). */
+function meOps(): Op[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/me/otp',
+      operationId: 'requestMemberCode',
+      summary:
+        "A 6-digit one-time code to the member's phone through the message channel (5 minutes, 5 tries). Always " +
+        '202 sent, member or not; 429 otp_rate_limited (one a minute, five an hour per phone)',
+      auth: 'none',
+      request: OtpRequest,
+      response: OtpAnswer,
+      status: 202,
+      errors: { '429': ErrorBody },
+    },
+    {
+      method: 'POST',
+      path: '/v1/me/session',
+      operationId: 'signInMember',
+      summary:
+        'Sign in with phone and code: sets the lm_session cookie (HttpOnly, SameSite=Strict, Secure over TLS, 7 days). ' +
+        '401 wrong_code (with triesLeft), code_expired, no_code',
+      auth: 'none',
+      request: SessionRequest,
+      response: SessionAnswer,
+    },
+    {
+      method: 'POST',
+      path: '/v1/me/signout',
+      operationId: 'signOutMember',
+      summary: 'Ends the session and clears its cookie',
+      auth: 'member',
+      response: SignOutAnswer,
+    },
+    {
+      method: 'GET',
+      path: '/v1/me',
+      operationId: 'getMe',
+      summary: 'The signed-in member: balance, tier and progress, points expiring in 30 days, live offers, coupons',
+      auth: 'member',
+      response: MeAnswer,
+    },
+    {
+      method: 'GET',
+      path: '/v1/me/qr',
+      operationId: 'getMemberQr',
+      summary:
+        "The dynamic signed member QR text (core/cards/memberqr.ts) a till's scanner accepts in place of a card; " +
+        'ask again every refreshSeconds',
+      auth: 'member',
+      response: QrAnswer,
+    },
+  ];
+}
+
 const SECURITY: Record<Auth, unknown[]> = {
   till: [{ tillSignature: [], tillTimestamp: [] }],
   operator: [{ operatorToken: [] }],
+  member: [{ memberSession: [] }],
   none: [],
 };
 
@@ -547,6 +614,7 @@ export function headOfficeOpenApi(version: string): Json {
           description: 'Till <tillId>:<signature>',
         },
         tillTimestamp: { type: 'apiKey', in: 'header', name: 'X-Till-Timestamp' },
+        memberSession: { type: 'apiKey', in: 'cookie', name: 'lm_session', description: 'POST /v1/me/session' },
       },
     },
     paths,

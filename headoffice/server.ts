@@ -25,6 +25,10 @@ import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { meRoutes } from './routes/me.js';
+import { FileChannel, MESSAGES_FILE, type MessageChannel } from './messages/channel.js';
+import { loadOrCreateMemberQrKey } from './member-qr-key.js';
+import { serveMemberApp, DEFAULT_MEMBER_APP_DIR } from './http/member-app.js';
 import { operatorRoutes } from './routes/operator.js';
 import { membersReportRoutes } from './routes/members-report.js';
 import { provisioningRoutes } from './routes/provisioning.js';
@@ -48,6 +52,10 @@ export interface HeadOfficeOptions {
   tls?: { cert: string; key: string } | null;
   /** the built web application served at `/` (HQ_APP_DIR); default headoffice/app/dist */
   appDir?: string;
+  /** the built member page served at `/m/` (HQ_MEMBER_APP_DIR); default headoffice/member/dist */
+  memberAppDir?: string;
+  /** how messages reach members; default the simulated channel, HQ_DATA_DIR/messages.jsonl */
+  channel?: MessageChannel;
 }
 
 export interface HeadOffice {
@@ -120,6 +128,7 @@ function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyO
   const body = JSON.stringify(reply.body);
   const sign = reply.sign;
   res.writeHead(reply.status, {
+    ...reply.headers,
     ...(sign ? { [HQ_SIGNATURE_HEADER]: signAnswer(answerKey, reply.status, sign.requestSignature, body) } : {}),
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -163,11 +172,13 @@ export function buildRouter(app: AppDeps): Router {
   provisioningRoutes(router, app);
   feedbackRoutes(router, app);
   campaignRoutes(router, app);
+  meRoutes(router, app);
   return router;
 }
 
 async function handle(
   appDir: string,
+  memberAppDir: string,
   router: Router,
   log: Logger,
   answerKey: KeyObject,
@@ -180,6 +191,7 @@ async function handle(
   try {
     const url = new URL(target, 'http://headoffice.invalid');
     if (await serveApp(req, res, url.pathname, appDir)) return;
+    if (await serveMemberApp(req, res, url.pathname, memberAppDir)) return;
     const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
     reply = await handler({ req, url, target, params });
   } catch (e) {
@@ -220,9 +232,13 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     replays: new ReplayCache(),
     bodies: new BodyGate(opts.maxBodiesPerClient),
     hqPublicKey: hqPublicKeyText(answerKey),
+    channel: opts.channel ?? new FileChannel(join(opts.dataDir, MESSAGES_FILE), now),
+    memberQrKey: loadOrCreateMemberQrKey(opts.dataDir),
+    tls: !!opts.tls,
   };
   const router = buildRouter(app);
   const appDir = opts.appDir ?? process.env.HQ_APP_DIR ?? DEFAULT_APP_DIR;
+  const memberAppDir = opts.memberAppDir ?? process.env.HQ_MEMBER_APP_DIR ?? DEFAULT_MEMBER_APP_DIR;
   await store.refreshSegments(now());
   const timer = setInterval(() => {
     store.refreshSegments(now()).catch((e: unknown) => log.log('error', 'segments_failed', { error: String(e) }));
@@ -231,7 +247,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const stopEod = await startEodTimer(store, log, now);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    void handle(appDir, router, log, answerKey, req, res);
+    void handle(appDir, memberAppDir, router, log, answerKey, req, res);
   };
   const server = opts.tls
     ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)

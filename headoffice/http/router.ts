@@ -9,6 +9,8 @@ export interface Reply {
   sign?: { requestSignature: string };
   /** an answer that is no JSON (a CSV export): `body` is its text, sent as is with these headers */
   raw?: { contentType: string; filename?: string };
+  /** extra headers (a member session's Set-Cookie) */
+  headers?: Record<string, string>;
 }
 
 export interface RequestContext {

@@ -3,6 +3,7 @@ import type { OperatorAuth } from '../auth/operator.js';
 import type { ReplayCache } from '../auth/replay.js';
 import type { BodyGate } from '../http/gate.js';
 import type { Logger } from '../log.js';
+import type { MessageChannel } from '../messages/channel.js';
 import type { HqStore } from '../store/types.js';
 
 export interface AppDeps {
@@ -17,4 +18,10 @@ export interface AppDeps {
   bodies: BodyGate;
   /** TILL_HQ_PUBLIC_KEY: the key tills verify head office's answers with (crypto.ts) */
   hqPublicKey: string;
+  /** how messages reach members (messages/channel.ts); the simulated file channel by default */
+  channel: MessageChannel;
+  /** signs the member page's QR codes (member-qr-key.ts) */
+  memberQrKey: Buffer;
+  /** served over TLS: session cookies are Secure */
+  tls: boolean;
 }

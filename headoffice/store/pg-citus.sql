@@ -53,6 +53,10 @@ SELECT create_distributed_table('member_lookups', 'member_no', colocate_with => 
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_lookups'::regclass);
 SELECT create_distributed_table('campaign_members', 'member_no', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'campaign_members'::regclass);
+SELECT create_distributed_table('outbox', 'member_no', colocate_with => 'members')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'outbox'::regclass);
+SELECT create_distributed_table('member_sessions', 'member_no', colocate_with => 'members')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_sessions'::regclass);
 -- subject is a member number, a cashier id or a phone-prefix hash: hashed like a member number.
 SELECT create_distributed_table('anomaly_counters', 'subject', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'anomaly_counters'::regclass);
@@ -60,6 +64,10 @@ SELECT create_distributed_table('anomaly_counters', 'subject', colocate_with => 
 -- Group "card": a code belongs to one member chain-wide (PRIMARY KEY (code) kept).
 SELECT create_distributed_table('cards', 'code', colocate_with => 'none')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'cards'::regclass);
+
+-- Group "otp": one-time sign-in codes by keyed phone hash, member or not (PRIMARY KEY (phone_hash) kept).
+SELECT create_distributed_table('member_otps', 'phone_hash', colocate_with => 'none')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_otps'::regclass);
 
 -- The change feed stays whole on the coordinator: one identity sequence, cursor order, and
 -- it may still be written in the same transaction as the distributed tables.

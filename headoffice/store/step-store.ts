@@ -49,6 +49,18 @@ import { feedbackOp } from './feedback.js';
 import { acceptStep, applyInbox, inboxBacklog, ingestStep, type InboxBacklog } from './inbox.js';
 import type { IngestDeps } from './ingest.js';
 import { lookupMemberByPhone } from './members.js';
+import { markMessage, queueMessage, type MessageRequest, type QueueOutcome } from './messages.js';
+import {
+  endMemberSession,
+  memberHome,
+  memberSession,
+  requestOtp,
+  verifyOtp,
+  type MemberHome,
+  type OtpRequestOutcome,
+  type OtpVerifyOutcome,
+} from './memberpage.js';
+import type { SendResult } from '../messages/channel.js';
 import { memberView } from './memberview.js';
 import { addOperator, hasAdmin, operatorByDigest, setOperatorToken } from './operators.js';
 import { eraseMember, exportMember } from './privacy.js';
@@ -442,6 +454,43 @@ export abstract class StepHqStore implements HqStore {
   async campaignResult(id: string): Promise<CampaignResult | null> {
     await this.settle();
     return this.read(() => campaignResult(this.rules, id));
+  }
+
+  async queueMessage(req: MessageRequest, now: Date): Promise<QueueOutcome> {
+    return this.write(() => queueMessage(this.cipher, this.rules, req, now));
+  }
+
+  async markMessage(
+    memberNo: string,
+    messageId: string,
+    channel: string,
+    result: SendResult,
+    now: Date,
+  ): Promise<void> {
+    return this.write(() => markMessage(memberNo, messageId, channel, result, now));
+  }
+
+  async requestOtp(phone: string, now: Date): Promise<OtpRequestOutcome> {
+    // Applied first: a member enrolled a moment ago at a till can sign in.
+    await this.settle();
+    return this.write(() => requestOtp(this.cipher, phone, now));
+  }
+
+  async verifyOtp(phone: string, code: string, now: Date): Promise<OtpVerifyOutcome> {
+    return this.write(() => verifyOtp(this.cipher, phone, code, now));
+  }
+
+  async memberSession(token: string, now: Date): Promise<string | null> {
+    return this.read(() => memberSession(this.cipher, token, now));
+  }
+
+  async endMemberSession(token: string): Promise<void> {
+    return this.write(() => endMemberSession(this.cipher, token));
+  }
+
+  async memberHome(memberNo: string, now: Date): Promise<MemberHome | null> {
+    await this.settle();
+    return this.read(() => memberHome(this.cipher, this.rules, memberNo, now));
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,9 @@ import type { Transition } from '../../core/campaigns.js';
 import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
 import type { CreateOutcome, TransitionOutcome } from './campaigns.js';
 import type { MemberLookupOutcome } from './members.js';
+import type { MessageRequest, QueueOutcome } from './messages.js';
+import type { MemberHome, OtpRequestOutcome, OtpVerifyOutcome } from './memberpage.js';
+import type { SendResult } from '../messages/channel.js';
 import type { DailyQuery, DailyReport } from './daily.js';
 import type { MembersReportFull, RfmMember } from './members-report.js';
 
@@ -171,6 +174,19 @@ export interface HqStore {
   /** approve (a second operator), start (chooses members and writes the offers), end. */
   campaignTransition(id: string, t: Transition, operatorId: string, now: Date): Promise<TransitionOutcome>;
   campaignResult(id: string): Promise<CampaignResult | null>;
+  /** A message to a member if consent, quiet hours and the cap allow (store/messages.ts, docs/member-page.md). */
+  queueMessage(req: MessageRequest, now: Date): Promise<QueueOutcome>;
+  /** What the channel answered for a queued message. */
+  markMessage(memberNo: string, messageId: string, channel: string, result: SendResult, now: Date): Promise<void>;
+  /** A one-time sign-in code for the member's page (store/memberpage.ts), queued to the member's phone. */
+  requestOtp(phone: string, now: Date): Promise<OtpRequestOutcome>;
+  /** A typed code; a session token when it matches. */
+  verifyOtp(phone: string, code: string, now: Date): Promise<OtpVerifyOutcome>;
+  /** The member a session token signs in, or null. */
+  memberSession(token: string, now: Date): Promise<string | null>;
+  endMemberSession(token: string): Promise<void>;
+  /** What the member's own page shows. */
+  memberHome(memberNo: string, now: Date): Promise<MemberHome | null>;
   /** A named operator (auth/operator.ts); 'exists' when the id is taken. */
   addOperator(
     op: { id: string; role: 'viewer' | 'analyst' | 'admin'; tokenDigest: Buffer; createdBy: string },

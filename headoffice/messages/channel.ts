@@ -1,0 +1,55 @@
+/**
+ * How head office reaches a member's phone (issue 15 item 3, docs/member-page.md).
+ *
+ * A channel only delivers: whether a message may go (consent, quiet hours, the cap) is decided
+ * before, by the outbox (domain/messages.ts, store/messages.ts). Real SMS providers are
+ * adapters of this interface, documented in docs/member-page.md and not built here.
+ */
+import { appendFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+
+export type SendResult =
+  | { ok: true; providerId: string }
+  /** the provider refused this message (bad number, template, content): retrying will not help */
+  | { ok: false; code: 'rejected'; message: string }
+  /** the provider could not be reached or throttled us: retry later */
+  | { ok: false; code: 'unavailable'; message: string };
+
+export interface MessageChannel {
+  readonly name: string;
+  /** `to`: a normalised mainland mobile number (core/members.ts normalisePhone). */
+  send(to: string, text: string): Promise<SendResult>;
+}
+
+/** One JSON line a simulated message is written as. */
+export interface SimulatedMessage {
+  at: string;
+  to: string;
+  text: string;
+  providerId: string;
+}
+
+/**
+ * For demos and tests: appends each message as a JSON line to a file (HQ_DATA_DIR/messages.jsonl),
+ * 0600 like every file of the data folder. It holds phone numbers and codes in clear: a
+ * production head office uses a real channel.
+ */
+export class FileChannel implements MessageChannel {
+  readonly name = 'file';
+  constructor(
+    readonly file: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async send(to: string, text: string): Promise<SendResult> {
+    const msg: SimulatedMessage = { at: this.now().toISOString(), to, text, providerId: randomUUID() };
+    try {
+      appendFileSync(this.file, `${JSON.stringify(msg)}\n`, { mode: 0o600 });
+    } catch (e) {
+      return { ok: false, code: 'unavailable', message: String(e) };
+    }
+    return { ok: true, providerId: msg.providerId };
+  }
+}
+
+export const MESSAGES_FILE = 'messages.jsonl';

@@ -1,0 +1,194 @@
+/**
+ * The member's own page (issue 15 item 4, docs/member-page.md): sign-in by phone and one-time
+ * code, sessions, and what the page shows.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
+import {
+  emptyState,
+  expiringBetween,
+  rollingSpend,
+  visibleBalance,
+  type MemberState,
+} from '../../core/ledger/state.js';
+import { maskName, maskPhone } from '../../core/members.js';
+import { addDays, localDate } from '../../core/time.js';
+import type { HqCipher } from '../crypto.js';
+import { OTP_TTL_MS, judgeOtpAttempt, judgeOtpRequest, newOtpCode, type OtpAttempt } from '../domain/otp.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
+import { insertOutbox } from './messages.js';
+import type { RuleSetCache } from './rulesets.js';
+
+/** DECISION: a member's session lasts 7 days from sign-in, then the phone asks for a code again. */
+export const MEMBER_SESSION_MS = 7 * 86_400_000;
+/** The page lists points expiring within this many days. */
+export const ME_EXPIRING_DAYS = 30;
+
+export type OtpRequestOutcome =
+  | { kind: 'sent'; memberNo: string; messageId: string; text: string }
+  /** no member holds the number: nothing is sent, and the caller answers as if it were */
+  | { kind: 'no_member' }
+  | { kind: 'rate_limited'; retryAfterSeconds: number };
+
+export type OtpVerifyOutcome = Exclude<OtpAttempt, { kind: 'ok' }> | { kind: 'ok'; memberNo: string; token: string };
+
+const codeHash = (cipher: HqCipher, phone: string, code: string): Buffer => cipher.mac('otp', `${phone}:${code}`);
+
+export function* requestOtp(cipher: HqCipher, phone: string, now: Date): Sql<OtpRequestOutcome> {
+  const phoneHash = cipher.mac('phone', phone);
+  const prev = (yield* get(
+    'SELECT last_sent_at, window_start, sent_in_window FROM member_otps WHERE phone_hash = ?',
+    phoneHash,
+  )) as { last_sent_at: string; window_start: string; sent_in_window: number } | undefined;
+  const judged = judgeOtpRequest(
+    prev ? { lastSentAt: prev.last_sent_at, windowStart: prev.window_start, sentInWindow: prev.sent_in_window } : null,
+    now,
+  );
+  if (!judged.ok) return { kind: 'rate_limited', retryAfterSeconds: judged.retryAfterSeconds };
+  const rows = (yield* all(
+    "SELECT member_no FROM members WHERE phone_hash = ? AND erased_at IS NULL AND status = 'active' LIMIT 2",
+    phoneHash,
+  )) as { member_no: string }[];
+  const memberNo = rows.length === 1 ? (rows[0]?.member_no ?? null) : null;
+  const code = newOtpCode();
+  const n = judged.next;
+  yield* run(
+    `INSERT INTO member_otps (phone_hash, member_no, code_hash, expires_at, tries, last_sent_at, window_start, sent_in_window)
+     VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+     ON CONFLICT (phone_hash) DO UPDATE SET member_no = excluded.member_no, code_hash = excluded.code_hash,
+       expires_at = excluded.expires_at, tries = 0, last_sent_at = excluded.last_sent_at,
+       window_start = excluded.window_start, sent_in_window = excluded.sent_in_window`,
+    phoneHash,
+    memberNo,
+    memberNo ? codeHash(cipher, phone, code) : null,
+    memberNo ? new Date(now.getTime() + OTP_TTL_MS).toISOString() : null,
+    n.lastSentAt,
+    n.windowStart,
+    n.sentInWindow,
+  );
+  if (!memberNo) return { kind: 'no_member' };
+  const text = `【会员计划】您的登录验证码是 ${code}，5分钟内有效。请勿告诉他人。`;
+  // The outbox keeps the message without its code: only the hash above can check one.
+  const messageId = yield* insertOutbox({ memberNo, purpose: 'otp', text: text.replace(code, '******') }, now);
+  return { kind: 'sent', memberNo, messageId, text };
+}
+
+export function* verifyOtp(cipher: HqCipher, phone: string, code: string, now: Date): Sql<OtpVerifyOutcome> {
+  const phoneHash = cipher.mac('phone', phone);
+  const held = (yield* get(
+    'SELECT member_no, code_hash, expires_at, tries FROM member_otps WHERE phone_hash = ?',
+    phoneHash,
+  )) as { member_no: string | null; code_hash: Buffer | null; expires_at: string | null; tries: number } | undefined;
+  if (!held) return { kind: 'none' };
+  const given = codeHash(cipher, phone, code);
+  const stored = held.code_hash ? Buffer.from(held.code_hash) : null;
+  const matches = stored !== null && stored.length === given.length && timingSafeEqual(stored, given);
+  const verdict = judgeOtpAttempt(
+    { expiresAt: held.expires_at, tries: held.tries, hasCode: stored !== null && held.member_no !== null },
+    matches,
+    now,
+  );
+  if (verdict.kind === 'wrong') {
+    yield* run('UPDATE member_otps SET tries = tries + 1 WHERE phone_hash = ?', phoneHash);
+    return verdict;
+  }
+  if (verdict.kind !== 'ok' || held.member_no === null) return verdict.kind === 'ok' ? { kind: 'none' } : verdict;
+  // Single use: the code is gone once it signed the member in.
+  yield* run('UPDATE member_otps SET code_hash = NULL, expires_at = NULL WHERE phone_hash = ?', phoneHash);
+  const secret = randomBytes(24).toString('base64url');
+  yield* run(
+    'INSERT INTO member_sessions (member_no, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    held.member_no,
+    cipher.mac('member-session', secret),
+    now.toISOString(),
+    new Date(now.getTime() + MEMBER_SESSION_MS).toISOString(),
+  );
+  return { kind: 'ok', memberNo: held.member_no, token: `${held.member_no}.${secret}` };
+}
+
+function splitToken(token: string): { memberNo: string; secret: string } | null {
+  const m = /^([0-9A-Za-z-]{1,32})\.([A-Za-z0-9_-]{32})$/.exec(token);
+  return m?.[1] && m[2] ? { memberNo: m[1], secret: m[2] } : null;
+}
+
+/** The member a session cookie signs in, or null (unknown, expired, or the member erased or blocked). */
+export function* memberSession(cipher: HqCipher, token: string, now: Date): Sql<string | null> {
+  const t = splitToken(token);
+  if (!t) return null;
+  const row = (yield* get(
+    `SELECT s.member_no FROM member_sessions s JOIN members m ON m.member_no = s.member_no
+     WHERE s.member_no = ? AND s.token_hash = ? AND s.expires_at > ? AND m.erased_at IS NULL AND m.status = 'active'`,
+    t.memberNo,
+    cipher.mac('member-session', t.secret),
+    now.toISOString(),
+  )) as { member_no: string } | undefined;
+  return row?.member_no ?? null;
+}
+
+export function* endMemberSession(cipher: HqCipher, token: string): Sql<void> {
+  const t = splitToken(token);
+  if (!t) return;
+  yield* run(
+    'DELETE FROM member_sessions WHERE member_no = ? AND token_hash = ?',
+    t.memberNo,
+    cipher.mac('member-session', t.secret),
+  );
+}
+
+export interface MemberHome {
+  memberNo: string;
+  name: string;
+  phone: string;
+  balance: number;
+  tier: { code: string; name: { zh: string; en: string } };
+  nextTier: { code: string; name: { zh: string; en: string }; remaining: number } | null;
+  rollingSpend: number;
+  expiring: { on: string; points: number }[];
+  offers: {
+    campaignId: string;
+    multiplierMilli: number;
+    from: string;
+    until: string;
+    name: { zh: string; en: string };
+  }[];
+  coupons: { code: string; rewardId: string; value: number; validFrom: string; validTo: string }[];
+  today: string;
+}
+
+export function* memberHome(
+  cipher: HqCipher,
+  rules: RuleSetCache,
+  memberNo: string,
+  now: Date,
+): Sql<MemberHome | null> {
+  const m = (yield* get(
+    "SELECT name_enc, phone_enc FROM members WHERE member_no = ? AND erased_at IS NULL AND status = 'active'",
+    memberNo,
+  )) as { name_enc: Buffer; phone_enc: Buffer } | undefined;
+  if (!m) return null;
+  const st = (yield* get('SELECT state FROM member_state WHERE member_no = ?', memberNo)) as
+    { state: string } | undefined;
+  const rs = yield* rules.latest();
+  const today = localDate(now, rs.timeZone).date;
+  const state: MemberState = st ? (JSON.parse(st.state) as MemberState) : emptyState(memberNo, lowestTier(rs).code);
+  const spend = rollingSpend(state, today);
+  const progress = progressToNextTier(rs, { tier: state.tier, rollingSpend: spend });
+  const def = tierDef(rs, state.tier);
+  return {
+    memberNo,
+    name: maskName(cipher.decrypt(m.name_enc)),
+    phone: maskPhone(cipher.decrypt(m.phone_enc)),
+    balance: visibleBalance(state, today),
+    tier: { code: def.code, name: def.name },
+    nextTier: progress.next
+      ? { code: progress.next, name: tierDef(rs, progress.next).name, remaining: progress.remaining }
+      : null,
+    rollingSpend: spend,
+    expiring: expiringBetween(state, today, addDays(today, ME_EXPIRING_DAYS)),
+    offers: (state.offers ?? []).filter((o) => o.until >= today),
+    coupons: Object.entries(state.coupons ?? {})
+      .filter(([, c]) => c.usedAt === null && c.validTo >= today)
+      .map(([code, c]) => ({ code, rewardId: c.rewardId, value: c.value, validFrom: c.validFrom, validTo: c.validTo })),
+    today,
+  };
+}
