@@ -8,6 +8,7 @@ export default tseslint.config(
       'node_modules/**',
       'renderer/dist/**',
       'headoffice/app/dist/**',
+      'headoffice/member/dist/**',
       'test-artifacts/**',
       'release/**',
     ],

@@ -1,0 +1,2 @@
+/** Vite imports CSS for its side effect. */
+declare module '*.css';

@@ -1,0 +1,233 @@
+/**
+ * The member's own page (zh-CN first, 360 px wide phones): sign in with phone and a one-time
+ * code, then balance, tier and progress, points expiring in 30 days, live offers, coupons, and
+ * the dynamic member QR code a till scans instead of a card, refreshed every 30 s.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, api, type Me, type Qr } from './api.js';
+import { QrCode } from './QrCode.js';
+
+const yuan = (fen: number): string => `¥${(fen / 100).toFixed(fen % 100 === 0 ? 0 : 2)}`;
+const multiplier = (milli: number): string => (milli === 2000 ? '双倍积分' : `${milli / 1000} 倍积分`);
+
+function daysLeft(today: string, until: string): number {
+  return Math.round((Date.parse(until) - Date.parse(today)) / 86_400_000) + 1;
+}
+
+function message(e: unknown): string {
+  if (!(e instanceof ApiError)) return '网络错误，请稍后再试';
+  switch (e.code) {
+    case 'invalid_phone':
+      return '请输入正确的手机号';
+    case 'otp_rate_limited':
+      return `请求太频繁，请 ${String(e.extra.retryAfterSeconds ?? 60)} 秒后再试`;
+    case 'wrong_code':
+      return `验证码不正确，还可以再试 ${String(e.extra.triesLeft ?? 0)} 次`;
+    case 'code_expired':
+      return '验证码已过期，请重新获取';
+    case 'no_code':
+      return '请先获取验证码';
+    default:
+      return e.message;
+  }
+}
+
+function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const [phone, setPhone] = useState('');
+  const [code, setCode] = useState('');
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const send = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.requestCode(phone);
+      setSent(true);
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const signIn = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.signIn(phone, code);
+      onSignedIn();
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="card signin">
+      <h1>会员登录</h1>
+      <label>
+        手机号
+        <input
+          data-testid="phone"
+          inputMode="tel"
+          autoComplete="tel"
+          value={phone}
+          onChange={(e) => setPhone(e.target.value)}
+          placeholder="请输入手机号"
+        />
+      </label>
+      <button data-testid="send-code" disabled={busy || phone.trim() === ''} onClick={() => void send()}>
+        {sent ? '重新获取验证码' : '获取验证码'}
+      </button>
+      {sent && (
+        <>
+          <p className="hint">验证码已发送，5 分钟内有效</p>
+          <label>
+            验证码
+            <input
+              data-testid="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={6}
+              value={code}
+              onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
+              placeholder="6 位数字"
+            />
+          </label>
+          <button data-testid="sign-in" disabled={busy || code.length !== 6} onClick={() => void signIn()}>
+            登录
+          </button>
+        </>
+      )}
+      {error && (
+        <p className="error" role="alert" data-testid="error">
+          {error}
+        </p>
+      )}
+    </main>
+  );
+}
+
+function MemberCode() {
+  const [qr, setQr] = useState<Qr | null>(null);
+  useEffect(() => {
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async (): Promise<void> => {
+      let next = 30;
+      try {
+        const q = await api.qr();
+        if (stop) return;
+        setQr(q);
+        next = q.refreshSeconds;
+      } catch {
+        next = 5;
+      }
+      if (!stop) timer = setTimeout(() => void load(), next * 1000);
+    };
+    void load();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, []);
+  return (
+    <section className="card qr">
+      <h2>会员码</h2>
+      {qr ? <QrCode text={qr.text} size={220} /> : <p className="hint">正在生成…</p>}
+      <p className="hint">结账时出示给收银员扫描，每 30 秒自动刷新，截图无效</p>
+    </section>
+  );
+}
+
+function Home({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+  return (
+    <main>
+      <header className="card head">
+        <div>
+          <p className="who">
+            {me.name} · {me.phone}
+          </p>
+          <p className="tier" data-testid="tier">
+            {me.tier.name.zh}
+          </p>
+        </div>
+        <div className="balance">
+          <span data-testid="balance">{me.balance.toLocaleString('zh-CN')}</span>
+          <small>积分</small>
+        </div>
+      </header>
+      {me.nextTier ? (
+        <p className="card progress" data-testid="progress">
+          再消费 {yuan(me.nextTier.remaining)} 升级为{me.nextTier.name.zh}
+        </p>
+      ) : (
+        <p className="card progress">您已是最高等级</p>
+      )}
+      <MemberCode />
+      <section className="card">
+        <h2>我的优惠</h2>
+        {me.offers.length === 0 && me.coupons.length === 0 && <p className="hint">暂无优惠</p>}
+        <ul data-testid="offers">
+          {me.offers.map((o) => (
+            <li key={o.campaignId}>
+              {o.name.zh}：{multiplier(o.multiplierMilli)}，还剩 {daysLeft(me.today, o.until)} 天
+            </li>
+          ))}
+          {me.coupons.map((c) => (
+            <li key={c.code}>
+              优惠券 {yuan(c.value)}（{c.validTo} 前有效）
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section className="card">
+        <h2>即将过期积分</h2>
+        {me.expiring.length === 0 ? (
+          <p className="hint">30 天内没有积分过期</p>
+        ) : (
+          <ul data-testid="expiring">
+            {me.expiring.map((x) => (
+              <li key={x.on}>
+                {x.on}：{x.points} 积分
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <button className="link" data-testid="sign-out" onClick={onSignOut}>
+        退出登录
+      </button>
+    </main>
+  );
+}
+
+export function App() {
+  const [me, setMe] = useState<Me | null>(null);
+  const [checked, setChecked] = useState(false);
+  const load = useCallback(async (): Promise<void> => {
+    try {
+      setMe(await api.me());
+    } catch {
+      setMe(null);
+    } finally {
+      setChecked(true);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (!checked) return null;
+  if (!me) return <SignIn onSignedIn={() => void load()} />;
+  return (
+    <Home
+      me={me}
+      onSignOut={() => {
+        void api.signOut().finally(() => setMe(null));
+      }}
+    />
+  );
+}
