@@ -20,12 +20,10 @@ export const SessionRequest = z
   .strict()
   .meta({ id: 'MeSessionRequest' });
 
-export const SessionAnswer = z
-  .object({ memberNo: z.string() })
-  .meta({
-    id: 'MeSessionAnswer',
-    description: 'with Set-Cookie: the session (HttpOnly, SameSite=Strict, Secure over TLS)',
-  });
+export const SessionAnswer = z.object({ memberNo: z.string() }).meta({
+  id: 'MeSessionAnswer',
+  description: 'with Set-Cookie: the session (HttpOnly, SameSite=Strict, Secure over TLS)',
+});
 
 export const SignOutAnswer = z.object({ signedOut: z.literal(true) }).meta({ id: 'MeSignOutAnswer' });
 
