@@ -1,8 +1,9 @@
 /**
  * The chain's member-QR key at head office (docs/member-page.md "QR key"): 32 random bytes in
  * HQ_DATA_DIR/member-qr.key (base64, 0600), made at first start. Head office signs the member
- * page's QR codes with it (core/cards/memberqr.ts signMemberQr); a till verifies them with the
- * same key in its keys.json `qrKey` once head office has issued it to the till.
+ * page's QR codes with it (core/cards/memberqr.ts signMemberQr); every till fetches it sealed to
+ * itself (`GET /v1/sync/member-qr-key`, core/sync/memberqrkey.ts) and verifies with it beside
+ * its own key. Rotation: move the file aside and restart; tills keep the previous key.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';

@@ -16,6 +16,7 @@ import {
   OriginalSale,
   SealedChangesResponse,
   SealedMemberLookupAnswer,
+  SealedMemberQrKey,
   SequenceGap,
   SYNC_PATHS,
   UploadBatch,
@@ -160,6 +161,18 @@ const OPS: readonly Op[] = [
     request: MemberLookupRequest,
     response: SealedMemberLookupAnswer,
     errors: { '404': ErrorBody, '409': ErrorBody, '429': ErrorBody },
+  },
+  {
+    method: 'GET',
+    path: SYNC_PATHS.memberQrKey,
+    operationId: 'getMemberQrKey',
+    summary:
+      "Head office's member-QR key (the one signing the member page's codes, `GET /v1/me/qr`), sealed to the " +
+      'asking till: AES-256-GCM under HKDF-SHA256(till secret, info `hq-member-qr-key-v1`), AAD ' +
+      '`<tillId>\\n<kid>\\nmember-qr-key`; `kid` is a fingerprint naming the key, so a till notices a rotation ' +
+      'and keeps the previous key beside the new one (docs/member-page.md)',
+    auth: 'till',
+    response: SealedMemberQrKey,
   },
   {
     method: 'GET',

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { qrWindowAt, signMemberQr, verifyMemberQr } from './memberqr.js';
+import { qrWindowAt, signMemberQr, verifyMemberQr, verifyMemberQrWithAny } from './memberqr.js';
 
 const key = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
 const otherKey = Buffer.from('ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
@@ -133,5 +133,27 @@ describe('verifyMemberQr', () => {
     expect(() => verifyMemberQr(key, text, T, { windowSeconds: 1.5 })).toThrow(RangeError);
     expect(() => verifyMemberQr(key, text, T, { skewWindows: -1 })).toThrow(RangeError);
     expect(() => verifyMemberQr(key, text, Number.POSITIVE_INFINITY)).toThrow(RangeError);
+  });
+});
+
+describe('verifyMemberQrWithAny (a till: its own key and head office current + previous)', () => {
+  const third = Buffer.alloc(32, 7);
+  it('accepts a code signed by any of the keys, with the same window rules', () => {
+    const text = signMemberQr(otherKey, member, T);
+    expect(verifyMemberQrWithAny([key, otherKey], text, T)).toEqual({
+      ok: true,
+      memberNo: member,
+      window: qrWindowAt(T),
+    });
+    expect(verifyMemberQrWithAny([third, key, otherKey], text, T + MIN)).toMatchObject({ ok: true });
+    expect(verifyMemberQrWithAny([key, otherKey], text, T + 2 * MIN)).toMatchObject({ code: 'qr_expired' });
+  });
+
+  it('calls a code no key signs forged, and a non-code malformed', () => {
+    expect(verifyMemberQrWithAny([key, third], signMemberQr(otherKey, member, T), T)).toMatchObject({
+      code: 'qr_forged',
+    });
+    expect(verifyMemberQrWithAny([key, third], 'hello', T)).toMatchObject({ code: 'qr_malformed' });
+    expect(() => verifyMemberQrWithAny([], 'hello', T)).toThrow(RangeError);
   });
 });

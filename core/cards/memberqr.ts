@@ -132,3 +132,22 @@ export function verifyMemberQr(key: QrKey, text: string, nowMs: number, opts: Ve
   }
   return { ok: true, memberNo, window };
 }
+
+/**
+ * A code checked against several keys (a till's own and head office's current and previous,
+ * docs/member-page.md): accepted when one key signs it and its window is in time; when a key
+ * signs it but it is out of time, that key's `qr_expired`; otherwise the first key's refusal
+ * (`qr_malformed` or `qr_forged`). Every key is tried, so timing does not tell which one matched.
+ */
+export function verifyMemberQrWithAny(
+  keys: readonly QrKey[],
+  text: string,
+  nowMs: number,
+  opts: VerifyQrOptions = {},
+): MemberQrResult {
+  if (keys.length === 0) throw new RangeError('member QR: at least one key is needed');
+  const results = keys.map((k) => verifyMemberQr(k, text, nowMs, opts));
+  return (
+    results.find((r) => r.ok) ?? results.find((r) => !r.ok && r.code === 'qr_expired') ?? (results[0] as MemberQrResult)
+  );
+}

@@ -20,6 +20,8 @@ export const SYNC_PATHS = {
   sale: '/v1/sync/sales/{saleId}',
   /** one member by mobile number, for a cashier at another store (DOMAIN.md 2, 12); the phone rides in the body */
   memberLookup: '/v1/sync/members/lookup',
+  /** head office's member-QR key sealed to the asking till (core/sync/memberqrkey.ts) */
+  memberQrKey: '/v1/sync/member-qr-key',
 } as const;
 /** Member lookups one till may make per minute (head office answers 429 `too_many_lookups` above it). */
 export const MEMBER_LOOKUPS_PER_MINUTE = 60;
@@ -501,6 +503,16 @@ export const SealedChangesResponse = z.object({ changes: z.array(SealedChange), 
 export const SealedMemberLookupAnswer = MemberLookupAnswer.extend({ member: SealedMemberFeed });
 
 /** A page of the change feed as head office's store reads it (personal fields open; SealedChangesResponse on the wire). */
+/**
+ * Head office's member-QR key sealed to the asking till (core/sync/memberqrkey.ts): `kid` names
+ * the key (a fingerprint, so a till notices a rotation), `nonce` and `ciphertext` (key ‖ tag) base64.
+ */
+export const SealedMemberQrKey = z.strictObject({
+  kid: z.string().regex(/^[0-9a-f]{16}$/),
+  nonce: z.string().regex(/^[A-Za-z0-9+/]{16}$/),
+  ciphertext: z.string().regex(/^[A-Za-z0-9+/]{64}$/),
+});
+
 export const ChangesResponse = z.object({ changes: z.array(Change), cursor: z.number().int().min(0) });
 
 export type UploadBatchInput = z.input<typeof UploadBatch>;
@@ -526,3 +538,4 @@ export type SealedMemberFeed = z.output<typeof SealedMemberFeed>;
 export type SealedChange = z.output<typeof SealedChange>;
 export type SealedChangesResponse = z.output<typeof SealedChangesResponse>;
 export type SealedMemberLookupAnswer = z.output<typeof SealedMemberLookupAnswer>;
+export type SealedMemberQrKey = z.output<typeof SealedMemberQrKey>;

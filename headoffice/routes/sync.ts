@@ -16,8 +16,10 @@ import {
   type OriginalSale,
   type SealedChangesResponse,
   type SealedMemberLookupAnswer,
+  type SealedMemberQrKey,
 } from '../../core/sync/protocol.js';
 import { personalKey, sealChanges, sealLookupAnswer } from '../../core/sync/personal.js';
+import { sealMemberQrKey } from '../../core/sync/memberqrkey.js';
 import { authenticateTill, identifyTill, verifyTill } from '../auth/till.js';
 import { decodeBody, parseJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
@@ -101,6 +103,15 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
     const page = await app.store.changes(till.tillId, after, limit, app.now());
     const body: SealedChangesResponse = sealChanges(personalKey(till.secret), page);
+    return signed(req, { status: 200, body });
+  });
+
+  // Head office's member-QR key (docs/member-page.md), sealed to the asking till alone: every
+  // till then accepts the member page's codes. Signed back like every sync answer.
+  router.add('GET', SYNC_PATHS.memberQrKey, async ({ req, target }) => {
+    const till = await authenticateTill(app, req, target, Buffer.alloc(0));
+    const body: SealedMemberQrKey = sealMemberQrKey(till.tillId, till.secret, app.memberQrKey);
+    app.log.log('info', 'member_qr_key_issued', { tillId: till.tillId, kid: body.kid });
     return signed(req, { status: 200, body });
   });
 

@@ -3,6 +3,7 @@ import type { PrinterHealth } from '../api/schemas.js';
 import type { CouponStore } from '../db/coupons.js';
 import type { FieldCipher } from '../db/crypto.js';
 import type { HqStateStore } from '../db/hqstate.js';
+import type { HqQrKeyStore } from '../db/hq-qr-keys.js';
 import type { LedgerStore } from '../db/ledger.js';
 import type { MemberStore } from '../db/members.js';
 import type { OutboxStore } from '../db/outbox.js';
@@ -74,6 +75,8 @@ export interface TillContext {
   log: Logger;
   /** key that verifies signed member QR codes (from head office; generated when standalone) */
   qrKey: Buffer;
+  /** head office's member-QR keys (current, previous), fetched by sync; absent when standalone */
+  hqQrKeys?: HqQrKeyStore;
   now: () => Date;
   /** the last time head office confirmed this till's state; null = never (standalone) */
   lastSyncAt: () => string | null;

@@ -1,7 +1,7 @@
 /** Identify, enrol and summarise members (CONTRACTS.md /v1/members*). */
 import { classifyCode } from '../../core/cards/classify.js';
 import { ean13CheckDigit, ean13Valid } from '../../core/cards/checkdigit.js';
-import { verifyMemberQr } from '../../core/cards/memberqr.js';
+import { verifyMemberQrWithAny } from '../../core/cards/memberqr.js';
 import { servicesAvailable } from '../../core/engine/free-services.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
@@ -95,7 +95,9 @@ export function memberByCode(
   let card: CardRecord | null = null;
   switch (c.kind) {
     case 'qr': {
-      const v = verifyMemberQr(ctx.qrKey, c.text, ctx.now().getTime(), { windowSeconds: rs.cards.qrWindowSeconds });
+      const v = verifyMemberQrWithAny([ctx.qrKey, ...(ctx.hqQrKeys?.keys() ?? [])], c.text, ctx.now().getTime(), {
+        windowSeconds: rs.cards.qrWindowSeconds,
+      });
       if (!v.ok) throw new TillError(v.code, `member QR refused: ${v.code}`, 'code');
       memberNo = v.memberNo;
       break;

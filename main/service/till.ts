@@ -3,7 +3,7 @@
  * stores and the API server. Everything the till does is reachable from here.
  */
 import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { HqPublicKeyError, parseHqPublicKey } from '../../core/sync/sign.js';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
@@ -21,6 +21,7 @@ import { LedgerStore } from '../db/ledger.js';
 import { MemberStore } from '../db/members.js';
 import { OutboxStore } from '../db/outbox.js';
 import { HqStateStore } from '../db/hqstate.js';
+import { HQ_QR_KEYS_FILE, HqQrKeyStore } from '../db/hq-qr-keys.js';
 import { createOwnerOnly, prepareDataDir } from '../db/files.js';
 import { openDatabase, type Db } from '../db/open.js';
 import { RuleSetStore } from '../db/rulesets.js';
@@ -69,6 +70,18 @@ function openKeys(db: Db, dataDir: string): { cipher: FieldCipher; qrKey: Buffer
   });
   forgetLegacyQrKey(db);
   return { cipher: new FieldCipher(keys), qrKey: keys.qrKey };
+}
+
+/** Head office's member-QR keys (main/db/hq-qr-keys.ts); a damaged file is logged and refetched. */
+function openHqQrKeys(dataDir: string, cipher: FieldCipher, log: Logger): HqQrKeyStore {
+  const file = join(dataDir, HQ_QR_KEYS_FILE);
+  try {
+    return new HqQrKeyStore(file, cipher);
+  } catch (e) {
+    log.log('error', 'hq_qr_keys_unreadable', { message: e instanceof Error ? e.message : String(e) });
+    rmSync(file, { force: true });
+    return new HqQrKeyStore(file, cipher);
+  }
 }
 
 /** TILL_HQ_CA_FILE's certificates, read once at start: a missing file is a configuration error, not a sync failure. */
@@ -140,6 +153,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     events,
     log,
     qrKey,
+    ...(config.hqUrl ? { hqQrKeys: openHqQrKeys(config.dataDir, cipher, log) } : {}),
     now: opts.now ?? (() => new Date()),
     lastSyncAt: () => getMeta(db, 'last_sync_at'),
   };

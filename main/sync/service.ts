@@ -6,10 +6,12 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { PersonalDataError, openLookupAnswer, personalKey } from '../../core/sync/personal.js';
+import { MemberQrKeyError, openMemberQrKey } from '../../core/sync/memberqrkey.js';
 import {
   BatchAck,
   SealedChangesResponse,
   SealedMemberLookupAnswer,
+  SealedMemberQrKey,
   SequenceGap,
   SYNC_PATHS,
   salePath,
@@ -41,6 +43,8 @@ export interface SyncOptions {
   maxBackoffMs?: number;
   limits?: BatchLimits;
   random?: () => number;
+  /** how often head office's member-QR key is asked for again (a rotation reaches the till within it); default 10 min */
+  memberQrKeyIntervalMs?: number;
 }
 
 export type SyncProblem = null | {
@@ -76,6 +80,8 @@ export class SyncService {
   private problem: SyncProblem = null;
   private lastAttemptAt: string | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** wall-clock ms of the last member-QR key fetch that was answered; 0 = not since start */
+  private qrKeyFetchedAt = 0;
 
   constructor(
     private readonly ctx: TillContext,
@@ -128,6 +134,47 @@ export class SyncService {
       this.ctx.log.log('warn', 'feed_refresh_failed', { message: e instanceof Error ? e.message : String(e) });
     } finally {
       if (this.inFlight === pull) this.inFlight = null;
+    }
+  }
+
+  /**
+   * Head office's member-QR key (`GET /v1/sync/member-qr-key`, core/sync/memberqrkey.ts), kept
+   * with the previous one (main/db/hq-qr-keys.ts) so the member page's codes scan at this till,
+   * offline too once fetched. Returns the kid in use. Throws HqUnreachableError (also when the
+   * answer does not open with this till's secret) or SyncRefused.
+   */
+  async fetchMemberQrKey(): Promise<string> {
+    const store = this.ctx.hqQrKeys;
+    if (!store) throw new Error('this till keeps no member-QR keys (standalone)');
+    const res = await this.client.get(SYNC_PATHS.memberQrKey);
+    if (res.status === 401) throw new SyncRefused('unauthorized', "head office refused this till's credential");
+    if (res.status !== 200)
+      throw new SyncRefused('hq_error', `head office answered ${res.status} to the member-QR key`);
+    const sealed = SealedMemberQrKey.parse(res.body);
+    let key: Buffer;
+    try {
+      key = openMemberQrKey(this.opts.tillId, this.opts.secret, sealed);
+    } catch (e) {
+      if (!(e instanceof MemberQrKeyError)) throw e;
+      this.ctx.log.log('error', 'member_qr_key_unreadable', { kid: sealed.kid });
+      throw new HqUnverifiedError(e.message);
+    }
+    const before = store.kids().current;
+    if (store.put(key, this.ctx.now().toISOString())) {
+      this.ctx.log.log('info', 'member_qr_key_taken', { kid: sealed.kid, previous: before });
+    }
+    this.qrKeyFetchedAt = Date.now();
+    return sealed.kid;
+  }
+
+  /** After a good cycle: fetch the member-QR key when due; a failure is logged and asked again next cycle. */
+  private async refreshMemberQrKey(): Promise<void> {
+    if (!this.ctx.hqQrKeys) return;
+    if (this.qrKeyFetchedAt && Date.now() - this.qrKeyFetchedAt < (this.opts.memberQrKeyIntervalMs ?? 600_000)) return;
+    try {
+      await this.fetchMemberQrKey();
+    } catch (e) {
+      this.ctx.log.log('warn', 'member_qr_key_failed', { message: e instanceof Error ? e.message : String(e) });
     }
   }
 
@@ -218,6 +265,7 @@ export class SyncService {
     try {
       await this.uploadAll();
       await this.pullAll();
+      await this.refreshMemberQrKey();
       this.failures = 0;
       this.problem = null;
       setMeta(this.ctx.db, 'last_sync_at', this.ctx.now().toISOString());
