@@ -298,6 +298,20 @@ export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: tru
     returns: z.array(ExportReturn),
     /** complaints and suggestions about them, recorded at the tills */
     feedback: z.array(FeedbackItem),
+    /** the member's outbox (docs/member-page.md): texts as kept, sign-in codes masked; emptied at erasure */
+    messages: z.array(
+      z.object({
+        messageId: z.string(),
+        purpose: z.enum(['otp', 'offer', 'expiring', 'tier']),
+        marketing: z.boolean(),
+        text: z.string(),
+        status: z.enum(['queued', 'sent', 'failed']),
+        queuedAt: Instant,
+        sentAt: Instant.nullable(),
+      }),
+    ),
+    /** the member page's sign-ins, times only (never the token) */
+    sessions: z.array(z.object({ createdAt: Instant, expiresAt: Instant })),
     operatorActions: z.array(
       z.object({ at: Instant, action: z.enum(['export', 'erase']), operatorId: z.string(), reason: z.string() }),
     ),

@@ -26,7 +26,7 @@ import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { meRoutes } from './routes/me.js';
-import { FileChannel, MESSAGES_FILE, type MessageChannel } from './messages/channel.js';
+import { FileChannel, MESSAGES_FILE, type MessageChannel, type SendResult } from './messages/channel.js';
 import { loadOrCreateMemberQrKey } from './member-qr-key.js';
 import { serveMemberApp, DEFAULT_MEMBER_APP_DIR } from './http/member-app.js';
 import { operatorRoutes } from './routes/operator.js';
@@ -103,6 +103,57 @@ async function startEodTimer(store: HqStore, log: Logger, now: () => Date): Prom
   }, EOD_CHECK_MS);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * DECISION: the outbox's sender (store/messages.ts, docs/member-page.md "Messages") looks for due
+ * messages this often, in every head-office process; claims are guarded in the store, so several
+ * processes share the work without sending a message twice.
+ */
+export const OUTBOX_CHECK_MS = 5_000;
+const OUTBOX_BATCH = 50;
+
+/** Sends due outbox rows through the channel until none is due; returns how many were sent. */
+export async function sendOutbox(
+  store: HqStore,
+  channel: MessageChannel,
+  log: Logger,
+  now: () => Date,
+): Promise<number> {
+  let sent = 0;
+  for (;;) {
+    const claimed = await store.claimOutbox(now(), OUTBOX_BATCH);
+    for (const msg of claimed) {
+      let result: SendResult;
+      try {
+        result = await channel.send(msg.to, msg.text);
+      } catch (e) {
+        result = { ok: false, code: 'unavailable', message: String(e) };
+      }
+      await store.settleMessage(msg, channel.name, result, now());
+      if (result.ok) sent += 1;
+      else log.log('warn', 'outbox_send_failed', { memberNo: msg.memberNo, code: result.code, attempts: msg.attempts });
+    }
+    if (claimed.length < OUTBOX_BATCH) return sent;
+  }
+}
+
+/** Starts the outbox's sender (unref'd); returns its stop, which waits for a send under way. */
+function startOutboxSender(store: HqStore, channel: MessageChannel, log: Logger, now: () => Date): () => Promise<void> {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = sendOutbox(store, channel, log, now)
+      .catch((e: unknown) => log.log('error', 'outbox_failed', { error: String(e) }))
+      .finally(() => {
+        running = null;
+      });
+  }, OUTBOX_CHECK_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 function errorReply(e: HttpError): Reply {
@@ -245,6 +296,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   }, SEGMENT_REFRESH_MS);
   timer.unref();
   const stopEod = await startEodTimer(store, log, now);
+  const stopOutbox = startOutboxSender(store, app.channel, log, now);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(appDir, memberAppDir, router, log, answerKey, req, res);
@@ -273,6 +325,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     async close() {
       clearInterval(timer);
       stopEod();
+      await stopOutbox();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

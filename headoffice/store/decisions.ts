@@ -26,6 +26,7 @@ import { ingestCaches } from './cache.js';
 import { get, run, type Sql } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import { insertLedgerEntries } from './ledger.js';
+import { queueDecisionMessages } from './notify.js';
 import { foldTouchedMembers } from './memberstate.js';
 
 export { HQ_STORE_ID, HQ_TILL_ID };
@@ -107,6 +108,8 @@ export function* appendDecisions(db: Db, decisions: readonly Decision[], ctx: De
   );
   const programme = { firstTier: lowestTier(ctx.rs).code, today: ctx.today ?? writtenOn };
   yield* foldTouchedMembers(yield* ingestCaches(db), byMember(entries), h.ack_seq, programme, ctx.now);
+  // The member's message about it (offer, tier), in this same transaction (store/notify.ts).
+  yield* queueDecisionMessages(ctx.rs, decisions, ctx.now);
   return entries;
 }
 

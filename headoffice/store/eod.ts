@@ -12,7 +12,9 @@
  * so running the same day twice writes nothing. Runs inside the caller's transaction, after
  * the inbox has been applied (sqlite.ts), so it decides on every entry acknowledged to a till.
  */
-import { localDate } from '../../core/time.js';
+import { addDays, localDate } from '../../core/time.js';
+import { expiringBetween } from '../../core/ledger/state.js';
+import { EXPIRING_NOTICE_DAYS, queueExpiringMessage } from './notify.js';
 import { endOfDayDecisions, type Decision, type MemberRecord } from '../domain/decisions.js';
 import { appendDecisions, storedState } from './decisions.js';
 import type { RuleSetCache } from './rulesets.js';
@@ -72,11 +74,19 @@ export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Dat
   const rows = (yield* all(`SELECT s.member_no, m.consent_at, m.status, m.erased_at
      FROM member_state s LEFT JOIN members m ON m.member_no = s.member_no ORDER BY s.member_no`)) as MemberRow[];
   const decisions: Decision[] = [];
+  const expiring: { memberNo: string; on: string; points: number }[] = [];
   for (const r of rows) {
     const s = yield* storedState(db, r.member_no);
-    if (s) decisions.push(...endOfDayDecisions(rs, s, date, recordOf(r, rs.timeZone)));
+    if (!s) continue;
+    decisions.push(...endOfDayDecisions(rs, s, date, recordOf(r, rs.timeZone)));
+    // From tomorrow: today's lots leave the books in this run.
+    for (const e of expiringBetween(s, addDays(date, 1), addDays(date, EXPIRING_NOTICE_DAYS))) {
+      if (e.points > 0) expiring.push({ memberNo: r.member_no, ...e });
+    }
   }
   yield* appendDecisions(db, decisions, { now, rs, today: date });
+  // Points expiring within 30 days: one message per member and lot date (store/notify.ts).
+  for (const e of expiring) yield* queueExpiringMessage(rs, e.memberNo, e.on, e.points, now);
   const report = tally(date, rows.length, decisions);
   report.classesChanged = yield* refreshSegments(rules, now);
   // Running campaigns reach members who newly match (docs/campaigns.md); those chosen are kept.

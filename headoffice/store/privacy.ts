@@ -36,6 +36,18 @@ export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRe
   if (!h) return { kind: 'unknown' };
   if (h.erasedAt) return { kind: 'already_erased', erasedAt: h.erasedAt };
   const at = now.toISOString();
+  // The member page's traces (docs/member-page.md): codes and sessions go, the outbox keeps no text.
+  const old = (yield* get('SELECT phone_hash FROM members WHERE member_no = ?', memberNo)) as
+    { phone_hash: Buffer } | undefined;
+  yield* run('DELETE FROM member_otps WHERE member_no = ?', memberNo);
+  if (old) yield* run('DELETE FROM member_otps WHERE phone_hash = ?', old.phone_hash);
+  yield* run('DELETE FROM member_sessions WHERE member_no = ?', memberNo);
+  yield* run(
+    "UPDATE outbox SET status = 'failed', result = 'erased', sent_at = ? WHERE member_no = ? AND status = 'queued'",
+    at,
+    memberNo,
+  );
+  yield* run("UPDATE outbox SET body = '' WHERE member_no = ?", memberNo);
   const blank = cipher.encrypt('');
   const tombstone = {
     memberNo,
@@ -83,6 +95,34 @@ interface ReturnRow {
   points_reversed: number;
   points_restored: number;
   occurred_at: string;
+}
+
+interface OutboxRow {
+  message_id: string;
+  purpose: MemberExport['messages'][number]['purpose'];
+  marketing: number;
+  body: string;
+  status: MemberExport['messages'][number]['status'];
+  queued_at: string;
+  sent_at: string | null;
+}
+
+/** The member's outbox rows as kept (sign-in codes were masked when queued). */
+function* outboxOf(memberNo: string): Sql<MemberExport['messages']> {
+  const rows = (yield* all(
+    `SELECT message_id, purpose, marketing, body, status, queued_at, sent_at FROM outbox
+     WHERE member_no = ? ORDER BY queued_at, message_id`,
+    memberNo,
+  )) as OutboxRow[];
+  return rows.map((r) => ({
+    messageId: r.message_id,
+    purpose: r.purpose,
+    marketing: Number(r.marketing) === 1,
+    text: r.body,
+    status: r.status,
+    queuedAt: r.queued_at,
+    sentAt: r.sent_at,
+  }));
 }
 
 export function* exportMember(
@@ -163,6 +203,13 @@ export function* exportMember(
     sales,
     returns,
     feedback: yield* feedbackOf(cipher, memberNo),
+    messages: yield* outboxOf(memberNo),
+    sessions: (
+      (yield* all(
+        'SELECT created_at, expires_at FROM member_sessions WHERE member_no = ? ORDER BY created_at',
+        memberNo,
+      )) as { created_at: string; expires_at: string }[]
+    ).map((r) => ({ createdAt: r.created_at, expiresAt: r.expires_at })),
     operatorActions: actions,
   };
 }

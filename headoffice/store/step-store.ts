@@ -49,7 +49,15 @@ import { feedbackOp } from './feedback.js';
 import { acceptStep, applyInbox, inboxBacklog, ingestStep, type InboxBacklog } from './inbox.js';
 import type { IngestDeps } from './ingest.js';
 import { lookupMemberByPhone } from './members.js';
-import { markMessage, queueMessage, type MessageRequest, type QueueOutcome } from './messages.js';
+import {
+  claimOutbox,
+  markMessage,
+  queueMessage,
+  settleMessage,
+  type ClaimedMessage,
+  type MessageRequest,
+  type QueueOutcome,
+} from './messages.js';
 import {
   endMemberSession,
   memberHome,
@@ -468,6 +476,19 @@ export abstract class StepHqStore implements HqStore {
     now: Date,
   ): Promise<void> {
     return this.write(() => markMessage(memberNo, messageId, channel, result, now));
+  }
+
+  async claimOutbox(now: Date, limit: number): Promise<ClaimedMessage[]> {
+    const rules = this.rules;
+    const cipher = this.cipher;
+    return this.write(function* () {
+      const rs = yield* rules.latest();
+      return yield* claimOutbox(cipher, rs.timeZone, now, limit);
+    });
+  }
+
+  async settleMessage(msg: ClaimedMessage, channel: string, result: SendResult, now: Date): Promise<void> {
+    return this.write(() => settleMessage(msg, channel, result, now));
   }
 
   async requestOtp(phone: string, now: Date): Promise<OtpRequestOutcome> {

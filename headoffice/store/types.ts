@@ -25,7 +25,7 @@ import type { Transition } from '../../core/campaigns.js';
 import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
 import type { CreateOutcome, TransitionOutcome } from './campaigns.js';
 import type { MemberLookupOutcome } from './members.js';
-import type { MessageRequest, QueueOutcome } from './messages.js';
+import type { ClaimedMessage, MessageRequest, QueueOutcome } from './messages.js';
 import type { MemberHome, OtpRequestOutcome, OtpVerifyOutcome } from './memberpage.js';
 import type { SendResult } from '../messages/channel.js';
 import type { DailyQuery, DailyReport } from './daily.js';
@@ -178,6 +178,10 @@ export interface HqStore {
   queueMessage(req: MessageRequest, now: Date): Promise<QueueOutcome>;
   /** What the channel answered for a queued message. */
   markMessage(memberNo: string, messageId: string, channel: string, result: SendResult, now: Date): Promise<void>;
+  /** Due marketing messages claimed for this process to send (store/messages.ts claimOutbox). */
+  claimOutbox(now: Date, limit: number): Promise<ClaimedMessage[]>;
+  /** What the channel answered for a claimed message: sent, retried later or failed. */
+  settleMessage(msg: ClaimedMessage, channel: string, result: SendResult, now: Date): Promise<void>;
   /** A one-time sign-in code for the member's page (store/memberpage.ts), queued to the member's phone. */
   requestOtp(phone: string, now: Date): Promise<OtpRequestOutcome>;
   /** A typed code; a session token when it matches. */

@@ -1,0 +1,68 @@
+/**
+ * Marketing messages queued by what head office decides (docs/member-page.md "Messages"), inside
+ * the decision's own write transaction: an offer granted (a campaign's start or the end-of-day
+ * run, a win-back), a tier reached by head office's upgrade, points expiring within 30 days (the
+ * end-of-day run, once per member and lot date). Consent, the cap and quiet hours apply
+ * (store/messages.ts queueMarketing); the sender (server.ts) sends them after the commit.
+ */
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { Sql } from '../../storage/sql.js';
+import type { Decision } from '../domain/decisions.js';
+import type { MessageRequest } from './messages.js';
+import { queueMarketing } from './messages.js';
+
+/** Points expiring within this many days are announced (the member's page lists the same window). */
+export const EXPIRING_NOTICE_DAYS = 30;
+
+/** The message a decision calls for, or null (expiries, reviews, adjustments: none). */
+export function decisionMessage(rs: RuleSet, d: Decision): MessageRequest | null {
+  const data = d.data as Record<string, unknown>;
+  if (d.kind === 'offer') {
+    if (data.offerName !== undefined && data.offerName !== null) {
+      const n = data.offerName as { zh?: string } | string;
+      const name = typeof n === 'string' ? n : (n.zh ?? '');
+      return {
+        memberNo: d.memberNo,
+        purpose: 'offer',
+        text: `您获得会员优惠「${name}」，${String(data.from)} 至 ${String(data.until)} 有效。`,
+      };
+    }
+    if (typeof data.winBackUntil === 'string') {
+      return { memberNo: d.memberNo, purpose: 'offer', text: `好久不见！送您回归优惠，${data.winBackUntil} 前有效。` };
+    }
+    return null;
+  }
+  if (d.kind === 'tier' && data.reason === 'threshold' && typeof data.toTier === 'string') {
+    const name = rs.tiers.find((t) => t.code === data.toTier)?.name.zh ?? data.toTier;
+    return { memberNo: d.memberNo, purpose: 'tier', text: `恭喜您升级为${name}会员。` };
+  }
+  return null;
+}
+
+/** Queues the messages of decisions just written (appendDecisions); refusals are only counted. */
+export function* queueDecisionMessages(rs: RuleSet, decisions: readonly Decision[], now: Date): Sql<number> {
+  let queued = 0;
+  for (const d of decisions) {
+    const req = decisionMessage(rs, d);
+    if (!req) continue;
+    if ((yield* queueMarketing(req, now, rs.timeZone)).kind === 'queued') queued += 1;
+  }
+  return queued;
+}
+
+/** Points expiring on `on`: one message per member and lot date (dedupe key `expiring:<date>`). */
+export function* queueExpiringMessage(
+  rs: RuleSet,
+  memberNo: string,
+  on: string,
+  points: number,
+  now: Date,
+): Sql<boolean> {
+  const text = `您有 ${points} 积分将于 ${on} 到期，请及时使用。`;
+  const out = yield* queueMarketing(
+    { memberNo, purpose: 'expiring', text, dedupe: `expiring:${on}` },
+    now,
+    rs.timeZone,
+  );
+  return out.kind === 'queued';
+}
