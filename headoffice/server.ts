@@ -56,6 +56,8 @@ export interface HeadOfficeOptions {
   memberAppDir?: string;
   /** how messages reach members; default the simulated channel, HQ_DATA_DIR/messages.jsonl */
   channel?: MessageChannel;
+  /** how often the outbox's sender looks for due messages (default OUTBOX_CHECK_MS); 0: never (tests drive sendOutbox) */
+  outboxCheckMs?: number;
 }
 
 export interface HeadOffice {
@@ -139,7 +141,14 @@ export async function sendOutbox(
 }
 
 /** Starts the outbox's sender (unref'd); returns its stop, which waits for a send under way. */
-function startOutboxSender(store: HqStore, channel: MessageChannel, log: Logger, now: () => Date): () => Promise<void> {
+function startOutboxSender(
+  store: HqStore,
+  channel: MessageChannel,
+  log: Logger,
+  now: () => Date,
+  everyMs: number,
+): () => Promise<void> {
+  if (everyMs <= 0) return async () => {};
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (running) return;
@@ -148,7 +157,7 @@ function startOutboxSender(store: HqStore, channel: MessageChannel, log: Logger,
       .finally(() => {
         running = null;
       });
-  }, OUTBOX_CHECK_MS);
+  }, everyMs);
   timer.unref();
   return async () => {
     clearInterval(timer);
@@ -296,7 +305,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   }, SEGMENT_REFRESH_MS);
   timer.unref();
   const stopEod = await startEodTimer(store, log, now);
-  const stopOutbox = startOutboxSender(store, app.channel, log, now);
+  const stopOutbox = startOutboxSender(store, app.channel, log, now, opts.outboxCheckMs ?? OUTBOX_CHECK_MS);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(appDir, memberAppDir, router, log, answerKey, req, res);

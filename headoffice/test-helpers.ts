@@ -79,6 +79,9 @@ export async function startHq(): Promise<TestHq> {
   const opts: HeadOfficeOptions = {
     dataDir,
     databaseUrl: database?.url ?? null,
+    // Tests send the outbox themselves (sendOutbox): a background send could land between a
+    // test's sign-in code and its read of the simulated channel's file.
+    outboxCheckMs: 0,
     port: 0,
     host: '127.0.0.1',
     operatorToken: OPERATOR_TOKEN,
