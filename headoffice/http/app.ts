@@ -42,7 +42,7 @@ const TYPES: Readonly<Record<string, string>> = {
   '.woff2': 'font/woff2',
 };
 
-const HEADERS = {
+export const STATIC_HEADERS = {
   'content-security-policy': APP_CSP,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -67,8 +67,44 @@ function answer(
   body: Buffer,
   cache: string,
 ): void {
-  res.writeHead(status, { ...HEADERS, 'content-type': type, 'content-length': body.length, 'cache-control': cache });
+  res.writeHead(status, {
+    ...STATIC_HEADERS,
+    'content-type': type,
+    'content-length': body.length,
+    'cache-control': cache,
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** A built app's index.html (no-store), or 503 with `notBuilt` when the app is not built. */
+export async function serveIndex(
+  req: IncomingMessage,
+  res: ServerResponse,
+  dir: string,
+  notBuilt: string,
+): Promise<true> {
+  const html = await readOrNull(join(dir, 'index.html'));
+  if (!html) answer(req, res, 503, 'text/plain; charset=utf-8', Buffer.from(notBuilt), 'no-store');
+  else answer(req, res, 200, TYPES['.html'] ?? 'text/html', html, 'no-store');
+  return true;
+}
+
+/** `<prefix>assets/<name>` from `dir`/assets, cacheable for a year; false when it is no such file. */
+export async function serveAsset(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  prefix: string,
+  dir: string,
+): Promise<boolean> {
+  if (!pathname.startsWith(`${prefix}assets/`)) return false;
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,200})$/.exec(pathname.slice(prefix.length + 'assets/'.length));
+  if (!m?.[1]) return false;
+  const type = TYPES[extname(m[1])];
+  const body = type ? await readOrNull(join(dir, 'assets', m[1])) : null;
+  if (!type || !body) return false;
+  answer(req, res, 200, type, body, 'public, max-age=31536000, immutable');
+  return true;
 }
 
 /** Serves the app's GET/HEAD paths from `dir`; false for anything else (left to the API router). */
@@ -80,22 +116,13 @@ export async function serveApp(
 ): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (pathname === '/' || pathname === '/dashboard') {
-    const html = await readOrNull(join(dir, 'index.html'));
-    if (!html) {
-      const text =
-        'The head-office web application is not built. Run `npm run build:hq-app` (or start head office ' +
-        'with `npm run headoffice`, which builds it first) and reload.\n';
-      answer(req, res, 503, 'text/plain; charset=utf-8', Buffer.from(text), 'no-store');
-      return true;
-    }
-    answer(req, res, 200, TYPES['.html'] ?? 'text/html', html, 'no-store');
-    return true;
+    return serveIndex(
+      req,
+      res,
+      dir,
+      'The head-office web application is not built. Run `npm run build:hq-app` (or start head office ' +
+        'with `npm run headoffice`, which builds it first) and reload.\n',
+    );
   }
-  const m = /^\/assets\/([A-Za-z0-9][A-Za-z0-9._-]{0,200})$/.exec(pathname);
-  if (!m?.[1]) return false;
-  const type = TYPES[extname(m[1])];
-  const body = type ? await readOrNull(join(dir, 'assets', m[1])) : null;
-  if (!type || !body) return false;
-  answer(req, res, 200, type, body, 'public, max-age=31536000, immutable');
-  return true;
+  return serveAsset(req, res, pathname, '/', dir);
 }

@@ -6,5 +6,7 @@ import { describe, it } from 'vitest';
 import { pgSkipReason } from './cluster.js';
 
 describe('head office on PostgreSQL', () => {
+  // Skipped on purpose: no PostgreSQL binaries and no HQ_TEST_DATABASE_URL here, so the suites
+  // cannot run on PostgreSQL; the title carries pgSkipReason() for the run's report.
   it.skip(`every head-office and sync suite (${pgSkipReason() ?? 'skip: no PostgreSQL for the tests'})`, () => {});
 });

@@ -1,38 +1,17 @@
 /**
  * The Members report and its CSV export as the dashboard reads them (GET /v1/reports/members,
- * GET /v1/exports/members.csv). Types written out as in types.ts; headoffice/app-contract.ts
- * checks the server's answer still fits them.
+ * GET /v1/exports/members.csv). Types from core/rfm.ts, where the server computes them;
+ * headoffice/app-contract.ts checks the server's answer still fits them.
  */
 import { ApiError, api, session, type Attribution } from './api.js';
-import type { Lifecycle } from './types.js';
 
-export type MemberClass = 'A' | 'B' | 'C' | 'D';
+import type { MembersReport as MemberAggregates, RfmMember } from '../../../../core/rfm.js';
+import type { MemberClass } from '../../../../core/segments.js';
 
-export interface RfmMember {
-  memberNo: string;
-  tier: string;
-  class: MemberClass;
-  lifecycle: Lifecycle;
-  recencyDays: number | null;
-  frequency: number;
-  monetary: number;
-  r: number | null;
-  f: number | null;
-  m: number | null;
-  cell: string | null;
-}
+export type { MemberClass, RfmMember };
 
-export interface MembersReport {
-  asOf: string;
-  members: number;
-  tiers: { tier: string; members: number }[];
-  classes: { class: MemberClass; members: number; minSpend: number | null; maxSpend: number | null }[];
-  lifecycle: { stage: Lifecycle; members: number }[];
-  rfm: {
-    scored: number;
-    unscored: number;
-    cells: { cell: string; r: number; f: number; m: number; members: number }[];
-  };
+/** The aggregates core/rfm.ts computes, with what the store adds to the answer. */
+export interface MembersReport extends MemberAggregates {
   tierMovement: {
     months: { month: string; upgrades: number; downgrades: number }[];
     flows: { from: string; to: string; direction: 'up' | 'down'; members: number }[];
