@@ -12,6 +12,7 @@ import {
   expiredDue,
   expiringBetween,
   foldEntries,
+  isSecondCouponUse,
   rollingSpend,
   spendablePoints,
   visibleBalance,
@@ -286,5 +287,43 @@ describe('lots, against the plain model (copy every lot, re-sort on every credit
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('coupons folded in either order (DOMAIN.md 12)', () => {
+  const issue = {
+    kind: 'reward' as const,
+    points: 100,
+    on: '2026-03-01',
+    data: { couponCode: 'C1', rewardId: 'r', couponValue: 500, validTo: '2026-04-01' },
+  };
+  const use = {
+    kind: 'coupon_use' as const,
+    points: 0,
+    on: '2026-03-01',
+    data: { couponCode: 'C1', usedOnSale: 'S9' },
+  };
+  const earn = { kind: 'earn' as const, points: 200, on: '2026-03-01' };
+
+  it('a use folded before its issue waits, and the coupon starts used', () => {
+    const [e, u, i] = chain([earn, use, issue]);
+    const s = foldEntries('M1', 'ordinary', [e!, u!, i!]);
+    expect(s.coupons?.C1).toMatchObject({ usedBy: 't1:2', usedSaleId: 'S9' });
+    expect(s.couponUsesAhead).toBeUndefined();
+    const inOrder = foldEntries('M1', 'ordinary', [e!, i!, u!]);
+    expect(inOrder.coupons?.C1).toMatchObject({ usedBy: 't1:2', usedSaleId: 'S9' });
+  });
+
+  it('a second use waiting for the issue is a second use', () => {
+    const [u1, u2] = chain([use, use]);
+    const s = foldEntries('M1', 'ordinary', [u1!]);
+    expect(s.couponUsesAhead?.C1?.usedBy).toBe('t1:1');
+    expect(isSecondCouponUse(s, u2!)).toBe(true);
+  });
+
+  it('a use whose coupon never comes is dropped 35 days on', () => {
+    const [u, later] = chain([use, { ...use, on: '2026-04-10', data: { couponCode: 'C2' } }]);
+    const s = foldEntries('M1', 'ordinary', [u!, later!]);
+    expect(Object.keys(s.couponUsesAhead ?? {})).toEqual(['C2']);
   });
 });

@@ -43,6 +43,13 @@ export interface MemberState {
   lateDays?: { on: string; points: number }[];
   /** the member's coupons by code (DOMAIN.md 12: known chain-wide), pruned 35 days after validTo */
   coupons?: Record<string, MemberCoupon>;
+  /**
+   * Coupon uses folded before the reward entry that issues their coupon, by code. Head office
+   * merges tills by time, so a coupon issued at one till and used at another in the same
+   * millisecond (or under clock skew) can arrive in fold order use-first; the use waits here and
+   * the issue then starts used. Pruned COUPON_KEPT_DAYS after the use's date.
+   */
+  couponUsesAhead?: Record<string, CouponUseAhead>;
   /** free services claimed per year: "2026:car-wash" -> count (DOMAIN.md 5 tier benefit) */
   servicesUsed?: Record<string, number>;
   /** local date of the member's first sale (DOMAIN.md 8 "new") */
@@ -87,6 +94,14 @@ export interface MemberCoupon {
   usedSaleId: string | null;
   /** the coupon_use entry that used it, "till:seq" */
   usedBy: string | null;
+}
+
+export interface CouponUseAhead {
+  /** local date of the use */
+  on: string;
+  usedAt: string;
+  usedSaleId: string | null;
+  usedBy: string;
 }
 
 export function emptyState(memberNo: string, tier: string): MemberState {
@@ -399,29 +414,34 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     }
     case 'reward':
       if (e.data.couponCode !== undefined && e.data.validTo !== undefined) {
-        s.coupons = withCoupon(s.coupons, e.localDate, e.data.couponCode, {
+        const code = e.data.couponCode;
+        const ahead = s.couponUsesAhead?.[code];
+        s.coupons = withCoupon(s.coupons, e.localDate, code, {
           rewardId: e.data.rewardId ?? '',
           value: e.data.couponValue ?? 0,
           validFrom: e.data.validFrom ?? e.localDate,
           validTo: e.data.validTo,
           issuedBy: id,
-          usedAt: null,
-          usedSaleId: null,
-          usedBy: null,
+          usedAt: ahead?.usedAt ?? null,
+          usedSaleId: ahead?.usedSaleId ?? null,
+          usedBy: ahead?.usedBy ?? null,
         });
+        if (ahead) s.couponUsesAhead = withoutUseAhead(s.couponUsesAhead, e.localDate, code);
       }
       break;
     case 'coupon_use': {
       const code = e.data.couponCode;
-      const c = code === undefined ? undefined : s.coupons?.[code];
+      if (code === undefined) break;
+      const c = s.coupons?.[code];
+      const use = { usedAt: e.occurredAt, usedSaleId: e.data.usedOnSale ?? null, usedBy: id };
       // The first use in fold order holds; a second (two stores offline) is listed by head office.
-      if (code !== undefined && c !== undefined && c.usedBy === null) {
-        s.coupons = withCoupon(s.coupons, e.localDate, code, {
-          ...c,
-          usedAt: e.occurredAt,
-          usedSaleId: e.data.usedOnSale ?? null,
-          usedBy: id,
-        });
+      if (c !== undefined) {
+        if (c.usedBy === null) s.coupons = withCoupon(s.coupons, e.localDate, code, { ...c, ...use });
+      } else if (s.couponUsesAhead?.[code] === undefined) {
+        s.couponUsesAhead = {
+          ...withoutUseAhead(s.couponUsesAhead, e.localDate, null),
+          [code]: { on: e.localDate, ...use },
+        };
       }
       break;
     }
@@ -480,6 +500,23 @@ function withCoupon(
   return out;
 }
 
+/** The uses waiting for their coupon, less `code` and those older than COUPON_KEPT_DAYS; undefined when none. */
+function withoutUseAhead(
+  ahead: Record<string, CouponUseAhead> | undefined,
+  today: string,
+  code: string | null,
+): Record<string, CouponUseAhead> | undefined {
+  const keepFrom = addDays(today, -COUPON_KEPT_DAYS);
+  const out: Record<string, CouponUseAhead> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(ahead ?? {})) {
+    if (k === code || v.on < keepFrom) continue;
+    out[k] = v;
+    n++;
+  }
+  return n > 0 ? out : undefined;
+}
+
 /**
  * A coupon_use entry for a coupon already used: a second use (two stores offline, DOMAIN.md 12).
  * Head office lists it for review.
@@ -487,7 +524,8 @@ function withCoupon(
 export function isSecondCouponUse(state: MemberState, e: LedgerEntry): boolean {
   if (e.kind !== 'coupon_use' || e.data.couponCode === undefined) return false;
   const c = state.coupons?.[e.data.couponCode];
-  return c !== undefined && c.usedBy !== null;
+  if (c !== undefined) return c.usedBy !== null;
+  return state.couponUsesAhead?.[e.data.couponCode] !== undefined;
 }
 
 export function foldEntries(memberNo: string, firstTier: string, entries: Iterable<LedgerEntry>): MemberState {

@@ -363,6 +363,12 @@ export const MemberStateSchema = z.object({
       }),
     )
     .optional(),
+  couponUsesAhead: z
+    .record(
+      z.string(),
+      z.object({ on: LocalDateStr, usedAt: z.string(), usedSaleId: z.string().nullable(), usedBy: z.string() }),
+    )
+    .optional(),
   servicesUsed: z.record(z.string(), z.number().int()).optional(),
   firstSaleOn: LocalDateStr.nullable().optional(),
   tierSince: LocalDateStr.nullable(),

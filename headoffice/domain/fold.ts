@@ -38,7 +38,8 @@ export function foldHq(
   for (const e of entries) {
     before?.push(s);
     if (h.couponReuse && isSecondCouponUse(s, e)) {
-      h.couponReuse(e, s.coupons?.[e.data.couponCode as string]?.usedBy ?? '');
+      const code = e.data.couponCode as string;
+      h.couponReuse(e, s.coupons?.[code]?.usedBy ?? s.couponUsesAhead?.[code]?.usedBy ?? '');
     }
     if (h.expiryConflict && e.kind === 'expire' && expiryConflicts(s, e)) h.expiryConflict(e);
     s = applyMerged(s, e);
