@@ -27,7 +27,7 @@ import { nowMs, type Benchmark } from './lib.js';
 const TILLS = 8;
 const ENTRIES_PER_TILL = 2_500;
 const BATCH = 100;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Server {
   url: string;

@@ -104,13 +104,38 @@ async function execute(client: pg.ClientBase, op: SqlOp): Promise<unknown> {
   }
 }
 
+/**
+ * HQ_SQL_PROFILE=1: time and count every statement text; the 40 costliest are printed to
+ * stderr when the process exits (how docs/postgres.md finds where applying waits).
+ */
+const profile = process.env.HQ_SQL_PROFILE ? new Map<string, { n: number; ms: number }>() : null;
+if (profile) {
+  process.on('exit', () => {
+    const top = [...profile.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40);
+    for (const [k, p] of top)
+      process.stderr.write(`${p.ms.toFixed(0).padStart(7)} ms ${String(p.n).padStart(7)}x ${k}\n`);
+  });
+}
+
+function profiled(op: SqlOp, ms: number): void {
+  if (!profile) return;
+  const text = op.kind === 'insertMany' ? `INSERT MANY ${op.table}` : 'sql' in op ? textFor(op.sql, 'pg') : op.kind;
+  const k = text.replace(/\s+/g, ' ').slice(0, 110);
+  const p = profile.get(k) ?? { n: 0, ms: 0 };
+  p.n++;
+  p.ms += ms;
+  profile.set(k, p);
+}
+
 /** Drives `step` to its end on `client`; an operation's error is thrown into the step. */
 export async function runPg<T>(client: pg.ClientBase, step: Sql<T>): Promise<T> {
   let next = step.next();
   while (!next.done) {
     let result: unknown;
     try {
+      const t0 = profile ? performance.now() : 0;
       result = await execute(client, next.value);
+      if (profile) profiled(next.value, performance.now() - t0);
     } catch (e) {
       next = step.throw(e);
       continue;

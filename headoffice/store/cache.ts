@@ -13,7 +13,7 @@
  * different answer.
  */
 import type { MemberState } from '../../core/ledger/state.js';
-import type { MergeKey } from '../domain/order.js';
+import type { HqEntry, MergeKey } from '../domain/order.js';
 import { dialect, get, type Sql } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 
@@ -65,6 +65,13 @@ export interface CachedMember {
   last: MergeKey;
   /** highest seq per till among the member's entries (the balance change's `includes`) */
   includes: Record<string, number>;
+  /**
+   * The member's last entries in merge order and the state before the first of them
+   * (`state` = foldHq(base, entries)): an entry that sorts inside the window is folded from
+   * `base` with the window's entries rather than from the member's whole ledger. Every entry of
+   * the member that sorts after `base` is in `entries`.
+   */
+  window?: { base: MemberState; entries: readonly HqEntry[] };
 }
 
 /** A till's own chain for a member folded through seq `through` (every entry with seq <= through). */

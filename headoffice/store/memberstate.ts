@@ -138,6 +138,47 @@ function* includesFromLedger(memberNo: string, before?: { tillId: string; seq: n
   return sortedIncludes(rows.map((r) => [r.till_id, r.seq]));
 }
 
+/** `includes` with the till's highest seq raised to `seq`. */
+function withTill(includes: Record<string, number>, till: string, seq: number): Record<string, number> {
+  return Object.hasOwn(includes, till)
+    ? { ...includes, [till]: Math.max(includes[till] as number, seq) }
+    : sortedIncludes([...Object.entries(includes), [till, seq]]);
+}
+
+/**
+ * DECISION: a member's cached window holds its last 16 to 32 entries. Tills uploading at once
+ * interleave a member's entries within an apply pass by a few each (a shopper at two stores
+ * in one afternoon); a till back after a long time offline lands before the window and the
+ * member is folded from the ledger, as before. 32 entries of 20,000 cached members are a few
+ * tens of MB.
+ */
+export const WINDOW_ENTRIES = 16;
+
+/** The window with at most 2 * WINDOW_ENTRIES entries: the oldest folded into its base. */
+function trimmed(w: { base: MemberState; entries: readonly HqEntry[] }): {
+  base: MemberState;
+  entries: readonly HqEntry[];
+} {
+  if (w.entries.length <= 2 * WINDOW_ENTRIES) return w;
+  const cut = w.entries.length - WINDOW_ENTRIES;
+  // Folded before (their cases recorded then): no hooks.
+  return { base: foldHq(w.base, w.entries.slice(0, cut)), entries: w.entries.slice(cut) };
+}
+
+/** Two lists each in merge order, as one in merge order. */
+function mergeInOrder(a: readonly HqEntry[], b: readonly HqEntry[]): HqEntry[] {
+  const out: HqEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (compareKeys(a[i] as HqEntry, b[j] as HqEntry) <= 0) out.push(a[i++] as HqEntry);
+    else out.push(b[j++] as HqEntry);
+  }
+  while (i < a.length) out.push(a[i++] as HqEntry);
+  while (j < b.length) out.push(b[j++] as HqEntry);
+  return out;
+}
+
 function includesOf(entries: readonly HqEntry[]): Record<string, number> {
   const m = new Map<string, number>();
   for (const e of entries) m.set(e.tillId, Math.max(m.get(e.tillId) ?? 0, e.seq));
@@ -200,11 +241,13 @@ function* foldMember(
     // Nothing held of the member: the fold starts where a view with this first tier does.
     viewTier = firstTier;
     before = [];
+    const base = emptyState(memberNo, firstTier);
     next = {
-      state: foldHq(emptyState(memberNo, firstTier), news, onOverdraft, before),
+      state: foldHq(base, news, onOverdraft, before),
       last: lastNew,
       // No state yet means no earlier entries; read anyway, it is one short index range.
       includes: yield* includesFromLedger(memberNo),
+      window: trimmed({ base, entries: news }),
     };
   } else if (compareKeys(first, stored.last) > 0) {
     // Every new entry is the till's and has a higher seq than any of the till's held before.
@@ -216,18 +259,38 @@ function* foldMember(
     next = {
       state: foldHq(stored.state, news, onOverdraft, before),
       last: lastNew,
-      includes: Object.hasOwn(stored.includes, till)
-        ? { ...stored.includes, [till]: Math.max(stored.includes[till] as number, lastNew.seq) }
-        : sortedIncludes([...Object.entries(stored.includes), [till, lastNew.seq]]),
+      includes: withTill(stored.includes, till, lastNew.seq),
+      window: trimmed(
+        stored.window
+          ? { base: stored.window.base, entries: [...stored.window.entries, ...news] }
+          : { base: stored.state, entries: news },
+      ),
+    };
+  } else if (
+    stored.window &&
+    stored.window.entries.length > 0 &&
+    compareKeys(first, stored.window.entries[0] as HqEntry) > 0
+  ) {
+    // The new entries land inside the window: fold from its base, merged with what it holds.
+    const merged = mergeInOrder(stored.window.entries, news);
+    next = {
+      state: foldHq(stored.window.base, merged, onOverdraft),
+      last: merged[merged.length - 1] as HqEntry,
+      includes: withTill(stored.includes, till, lastNew.seq),
+      window: trimmed({ base: stored.window.base, entries: merged }),
     };
   } else {
     const entries = (
       (yield* all('SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq', memberNo)) as LedgerRow[]
     ).map(rowToEntry);
+    const cut = Math.max(0, entries.length - WINDOW_ENTRIES);
+    const base = foldHq(emptyState(memberNo, firstTier), entries.slice(0, cut), onOverdraft);
+    const tail = entries.slice(cut);
     next = {
-      state: foldHq(emptyState(memberNo, firstTier), entries, onOverdraft),
+      state: foldHq(base, tail, onOverdraft),
       last: entries[entries.length - 1] as HqEntry,
       includes: includesOf(entries),
+      window: { base, entries: tail },
     };
   }
   for (const w of caseWrites) yield* w;
@@ -244,7 +307,12 @@ function* foldMember(
     now.toISOString(),
     JSON.stringify(next.includes),
   ]);
-  const cached: CachedMember = { state: next.state, last, includes: next.includes };
+  const cached: CachedMember = {
+    state: next.state,
+    last,
+    includes: next.includes,
+    ...(next.window ? { window: next.window } : {}),
+  };
   caches.members.set(memberNo, cached);
   const sole = onlyTill(next.includes, till)
     ? { state: next.state, firstTier: viewTier, news: before ? news : [], before: before ?? [] }

@@ -142,14 +142,20 @@ export class PgHqStore extends StepHqStore {
   }
 
   protected async write<T>(step: Step<T>): Promise<T> {
-    let token = '';
-    const out = await this.transaction(
+    // The token is read and set while the writer lock is held, not around the transaction: a
+    // second write of this process waiting for the lock must compare with the token the first
+    // one left, or it would drop the caches after every pass. A write that then fails to commit
+    // leaves meta with the older token, so the next write sees the difference and drops them.
+    return this.transaction(
       'BEGIN',
       async (c) => {
-        const lastToken = this.lastToken;
         const tx = this.tx;
         const processId = this.processId;
         const n = ++this.writes;
+        const setToken = (t: string): void => {
+          this.lastToken = t;
+        };
+        const lastToken = (): string => this.lastToken ?? '';
         return runPg(
           c,
           (function* () {
@@ -157,29 +163,26 @@ export class PgHqStore extends StepHqStore {
             const r = (yield* get('SELECT value FROM meta WHERE key = ?', WRITER_META_KEY)) as
               { value: string } | undefined;
             const found = r?.value ?? '';
-            if (found !== (lastToken ?? '')) dropIngestCaches(tx);
+            if (found !== lastToken()) dropIngestCaches(tx);
+            setToken(found);
             const seen = { wrote: false };
             const result = yield* watchWrites(step(), seen);
             // A pass that found nothing to do commits without a write: no WAL flush, and the
             // caches (now as of `found`) stay valid for this process and every other.
-            if (!seen.wrote) {
-              token = found;
-              return result;
-            }
-            token = `${processId}:${n}`;
+            if (!seen.wrote) return result;
+            const token = `${processId}:${n}`;
             yield* run(
               'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
               WRITER_META_KEY,
               token,
             );
+            setToken(token);
             return result;
           })(),
         );
       },
       true,
     );
-    this.lastToken = token;
-    return out;
   }
 
   protected async tillTransaction<T>(step: Step<T>): Promise<T> {
