@@ -26,6 +26,7 @@ const facts = (f: Partial<TargetFacts> = {}): TargetFacts => ({
   birthdayMonth: 5,
   homeStore: 's1',
   toNextTier: 30_000,
+  rfmCell: null,
   ...f,
 });
 

@@ -22,7 +22,17 @@ export interface CampaignTarget {
   homeStores?: string[] | undefined;
   /** at most this many fen of rolling spend short of the next tier (members on the top tier never match) */
   withinOfNextTier?: number | undefined;
+  /** RFM cells such as R5F4M3 (core/rfm.ts); a member without a score (no sale in 12 months) never matches */
+  rfmCells?: string[] | undefined;
+  /**
+   * a saved segment (issue 13 item 6): its rule is re-evaluated whenever the campaign chooses,
+   * AND the other criteria given here (head office's store resolves it: segments hold no id)
+   */
+  segmentId?: string | undefined;
 }
+
+/** A saved segment's definition: a target rule without a segment of its own (segments do not nest). */
+export type SegmentRule = Omit<CampaignTarget, 'segmentId'>;
 
 export interface CampaignOffer {
   /** earn multiplier in thousandths, e.g. 2000 = x2; competes by the largest-multiplier rule */
@@ -63,6 +73,8 @@ export interface TargetFacts {
   homeStore: string | null;
   /** fen of rolling spend short of the next tier; null on the top tier */
   toNextTier: number | null;
+  /** the member's RFM cell as the Members report scores it; null without a sale in 12 months */
+  rfmCell: string | null;
 }
 
 export function matchesTarget(t: CampaignTarget, f: TargetFacts): boolean {
@@ -72,6 +84,7 @@ export function matchesTarget(t: CampaignTarget, f: TargetFacts): boolean {
   if (t.birthdayMonths && (f.birthdayMonth === null || !t.birthdayMonths.includes(f.birthdayMonth))) return false;
   if (t.homeStores && (f.homeStore === null || !t.homeStores.includes(f.homeStore))) return false;
   if (t.withinOfNextTier !== undefined && (f.toNextTier === null || f.toNextTier > t.withinOfNextTier)) return false;
+  if (t.rfmCells && (f.rfmCell === null || !t.rfmCells.includes(f.rfmCell))) return false;
   return true;
 }
 
@@ -218,4 +231,57 @@ export function offersLine(
     return `${o.name.en} ${times(o.multiplierMilli)}, ${n} ${n === 1 ? 'day' : 'days'} left`;
   });
   return { zh: zh.join('；'), en: en.join('; ') };
+}
+
+/** The return on a campaign's points cost (docs/campaigns.md "Return on cost"). */
+export interface ReturnOnCost {
+  /** what one point is worth in fen: 100 / the rule set's redemption pointsPerCurrencyUnit */
+  pointValueFen: number;
+  /** the actual points cost in fen: pointsCost x pointValueFen */
+  costFen: number;
+  /** incremental spend over the target group (fen): the difference per member x target members */
+  incrementalSpend: number;
+  /** the same from the ends of the difference's 95 % interval; null when it has none */
+  incrementalLow: number | null;
+  incrementalHigh: number | null;
+  /** incrementalSpend / costFen; null while nothing was spent on points */
+  ratio: number | null;
+  /** the ratio at the interval's ends; null without an interval or a cost */
+  low: number | null;
+  high: number | null;
+}
+
+/**
+ * DECISION: return on cost = incremental spend / points cost in money, where
+ *   incremental spend = (mean spend per target member - per held-out member) x target members
+ *   points cost in money = extra points earned under the offer x (100 / pointsPerCurrencyUnit) fen,
+ * a point being worth what it redeems for (the same value the liability is counted at). The
+ * interval's ends give the ratio's range; the difference and its interval come from the
+ * result, never recomputed here.
+ */
+export function returnOnCost(input: {
+  difference: number;
+  low: number | null;
+  high: number | null;
+  targeted: number;
+  pointsCost: number;
+  pointsPerCurrencyUnit: number;
+}): ReturnOnCost {
+  const pointValueFen = 100 / input.pointsPerCurrencyUnit;
+  const costFen = input.pointsCost * pointValueFen;
+  const total = (d: number | null): number | null => (d === null ? null : d * input.targeted);
+  const incrementalSpend = input.difference * input.targeted;
+  const incrementalLow = total(input.low);
+  const incrementalHigh = total(input.high);
+  const over = (x: number | null): number | null => (x === null || costFen <= 0 ? null : x / costFen);
+  return {
+    pointValueFen,
+    costFen,
+    incrementalSpend,
+    incrementalLow,
+    incrementalHigh,
+    ratio: over(incrementalSpend),
+    low: over(incrementalLow),
+    high: over(incrementalHigh),
+  };
 }

@@ -11,7 +11,7 @@ import { DEFAULT_HOLDOUT_PERCENT } from '../core/campaigns.js';
 const Instant = z.string().describe('ISO 8601 instant');
 const Name = z.object({ zh: z.string().trim().min(1).max(32), en: z.string().trim().min(1).max(32) });
 
-export const CampaignTargetSchema = z
+const TargetCriteria = z
   .strictObject({
     classes: z
       .array(z.enum(['A', 'B', 'C', 'D']))
@@ -30,7 +30,27 @@ export const CampaignTargetSchema = z
       .min(0)
       .optional()
       .describe('fen: members at most this far short of the next tier on rolling spend'),
-  })
+    rfmCells: z
+      .array(z.string().regex(/^R[1-5]F[1-5]M[1-5]$/, 'must be an RFM cell such as R5F4M3'))
+      .min(1)
+      .max(125)
+      .optional()
+      .describe('RFM cells as the Members report scores them; members without a score never match'),
+  });
+
+/** A saved segment's rule (issue 13 item 6): the target criteria, without a segment of its own. */
+export const SegmentRuleSchema = TargetCriteria.describe(
+  'every criterion given must hold; none given = every active member',
+).meta({ id: 'SegmentRule' });
+
+export const CampaignTargetSchema = TargetCriteria.extend({
+  segmentId: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("a saved segment: its rule, re-evaluated when the campaign chooses, AND the other criteria given"),
+})
   .describe('every criterion given must hold; none given = every active member')
   .meta({ id: 'CampaignTarget' });
 
@@ -124,9 +144,39 @@ export const CampaignResult = z
     visitsPerMember: z.object({ target: z.number(), holdout: z.number() }),
     pointsCost: z.number().int().describe('extra points earned under the offer: points x (1 - 1000 / multiplierMilli)'),
     estimatedCost: z.number().int().describe('granted x costPerGrant: what the budget is charged'),
+    returnOnCost: z
+      .object({
+        pointValueFen: z.number().describe("a point's money value: 100 / the rule set's redemption pointsPerCurrencyUnit"),
+        costFen: z.number().describe('pointsCost x pointValueFen'),
+        incrementalSpend: z.number().describe('fen: spendPerMember.difference x targeted'),
+        incrementalLow: z.number().nullable(),
+        incrementalHigh: z.number().nullable(),
+        ratio: z.number().nullable().describe('incrementalSpend / costFen; null while the cost is 0'),
+        low: z.number().nullable().describe("the ratio at the ends of the difference's 95 % interval"),
+        high: z.number().nullable(),
+      })
+      .describe('return on the points cost (docs/campaigns.md "Return on cost")'),
+    segmentName: z.string().nullable().describe("the target's saved segment's name (null without one)"),
   })
   .meta({ id: 'CampaignResult' });
 
+export const CampaignPreviewRequest = z
+  .strictObject({
+    target: CampaignTargetSchema,
+    holdoutPercent: z.number().int().min(0).max(50).default(DEFAULT_HOLDOUT_PERCENT),
+  })
+  .meta({ id: 'CampaignPreviewRequest' });
+
+export const CampaignPreview = z
+  .object({
+    asOf: z.string().describe("today's local date in the programme's zone"),
+    matching: z.number().int().describe('active members the target matches now (already chosen or not)'),
+    expectedHoldout: z.number().int().describe('round(matching x holdoutPercent / 100): the holdout is random'),
+  })
+  .meta({ id: 'CampaignPreview' });
+
+export type CampaignPreviewRequest = z.output<typeof CampaignPreviewRequest>;
+export type CampaignPreview = z.output<typeof CampaignPreview>;
 export type CampaignCreateRequest = z.output<typeof CampaignCreateRequest>;
 export type CampaignView = z.output<typeof CampaignSchema>;
 export type CampaignStartAnswer = z.output<typeof CampaignStartAnswer>;

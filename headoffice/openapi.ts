@@ -48,10 +48,22 @@ import {
   CampaignActionRequest,
   CampaignCreateRequest,
   CampaignList,
+  CampaignPreview,
+  CampaignPreviewRequest,
   CampaignResult,
   CampaignSchema,
   CampaignStartAnswer,
 } from './campaign-schemas.js';
+import {
+  SegmentCount,
+  SegmentCreateRequest,
+  SegmentDeleteAnswer,
+  SegmentDeleteRequest,
+  SegmentList,
+  SegmentPreviewRequest,
+  SegmentRenameRequest,
+  SegmentSchema,
+} from './segment-schemas.js';
 import {
   MeAnswer,
   OtpAnswer,
@@ -411,6 +423,7 @@ const OPS: readonly Op[] = [
     errors: { '409': ErrorBody },
   },
   ...campaignOps(),
+  ...segmentOps(),
   ...meOps(),
 ];
 
@@ -443,6 +456,16 @@ function campaignOps(): Op[] {
       errors: { '403': ErrorBody, '409': ErrorBody },
     },
     {
+      method: 'POST',
+      path: '/v1/campaigns/preview',
+      operationId: 'previewCampaign',
+      summary: "How many active members a target matches now, and the holdout's expected size (analyst); nothing saved",
+      auth: 'operator',
+      request: CampaignPreviewRequest,
+      response: CampaignPreview,
+      errors: { '403': ErrorBody },
+    },
+    {
       method: 'GET',
       path: '/v1/campaigns',
       operationId: 'listCampaigns',
@@ -471,7 +494,7 @@ function campaignOps(): Op[] {
       path: '/v1/campaigns/{id}/result',
       operationId: 'getCampaignResult',
       summary:
-        "A campaign's measures (analyst): targeted, held out, granted, used, spend and visits per member against the holdout with Welch's 95 % interval, points cost",
+        "A campaign's measures (analyst): targeted, held out, granted, used, spend and visits per member against the holdout with Welch's 95 % interval, points cost and the return on it",
       auth: 'operator',
       response: CampaignResult,
       errors: { '403': ErrorBody },
@@ -637,4 +660,61 @@ export function headOfficeOpenApi(version: string): Json {
 /** [METHOD, path] of every documented operation, for the completeness test. */
 export function documentedRoutes(): [string, string][] {
   return OPS.map((o) => [o.method, o.path]);
+}
+
+/** Saved segments (routes/segments.ts, docs/campaigns.md "Saved segments"). */
+function segmentOps(): Op[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/segments',
+      operationId: 'listSegments',
+      summary: 'The saved segments, newest first (analyst)',
+      auth: 'operator',
+      response: SegmentList,
+      errors: { '403': ErrorBody },
+    },
+    {
+      method: 'POST',
+      path: '/v1/segments',
+      operationId: 'saveSegment',
+      summary:
+        "Save a member view as a named segment (analyst): its rule, re-evaluated when used, and the count it matches now; attributed to the token's operator",
+      auth: 'operator',
+      request: SegmentCreateRequest,
+      response: SegmentSchema,
+      status: 201,
+      errors: { '403': ErrorBody, '409': ErrorBody },
+    },
+    {
+      method: 'POST',
+      path: '/v1/segments/preview',
+      operationId: 'previewSegment',
+      summary: 'How many active members a rule matches now (analyst); nothing saved',
+      auth: 'operator',
+      request: SegmentPreviewRequest,
+      response: SegmentCount,
+      errors: { '403': ErrorBody },
+    },
+    {
+      method: 'POST',
+      path: '/v1/segments/{id}/rename',
+      operationId: 'renameSegment',
+      summary: 'Rename a saved segment (analyst); 409 segment_name_taken',
+      auth: 'operator',
+      request: SegmentRenameRequest,
+      response: SegmentSchema,
+      errors: { '403': ErrorBody, '409': ErrorBody },
+    },
+    {
+      method: 'POST',
+      path: '/v1/segments/{id}/delete',
+      operationId: 'deleteSegment',
+      summary: 'Delete a saved segment (analyst); 409 segment_in_use while a campaign not ended targets it',
+      auth: 'operator',
+      request: SegmentDeleteRequest,
+      response: SegmentDeleteAnswer,
+      errors: { '403': ErrorBody, '409': ErrorBody },
+    },
+  ];
 }

@@ -25,6 +25,7 @@ import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { segmentRoutes } from './routes/segments.js';
 import { meRoutes } from './routes/me.js';
 import { FileChannel, MESSAGES_FILE, type MessageChannel, type SendResult } from './messages/channel.js';
 import { loadOrCreateMemberQrKey } from './member-qr-key.js';
@@ -232,6 +233,7 @@ export function buildRouter(app: AppDeps): Router {
   provisioningRoutes(router, app);
   feedbackRoutes(router, app);
   campaignRoutes(router, app);
+  segmentRoutes(router, app);
   meRoutes(router, app);
   return router;
 }

@@ -6,14 +6,15 @@
  *   POST /v1/campaigns/{id}/approve       admin: by a second operator, never the author
  *   POST /v1/campaigns/{id}/start         admin: chooses the members and writes the offers
  *   POST /v1/campaigns/{id}/end           admin: no grant after; granted offers run out
- *   GET  /v1/campaigns/{id}/result        analyst: targeted, held out, granted, used, uplift
+ *   GET  /v1/campaigns/{id}/result        analyst: targeted, held out, granted, used, uplift, return on cost
+ *   POST /v1/campaigns/preview            analyst: how many members a target matches now
  *
  * Who acts is the token's operator: a named operator's id, or "bootstrap-token" for the shared
  * token, which thus counts as one operator (it cannot approve its own draft under another id).
  */
 import type { Transition } from '../../core/campaigns.js';
 import type { Principal } from '../auth/operator.js';
-import { CampaignActionRequest, CampaignCreateRequest } from '../campaign-schemas.js';
+import { CampaignActionRequest, CampaignCreateRequest, CampaignPreviewRequest } from '../campaign-schemas.js';
 import { decodeBody, parseJson, readJson, readRawBody } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { RequestContext, Router } from '../http/router.js';
@@ -22,6 +23,8 @@ import type { AppDeps } from './deps.js';
 export const actorId = (who: Principal): string => (who.kind === 'named' ? who.id : 'bootstrap-token');
 
 const unknownCampaign = (id: string): HttpError => new HttpError(404, 'unknown_campaign', `no campaign ${id}`);
+const unknownSegmentTarget = (id: string): HttpError =>
+  new HttpError(400, 'unknown_segment', `no saved segment ${id}`, {}, 'target.segmentId');
 
 /** A transition's body: empty or {}. */
 async function actionBody(req: RequestContext['req']): Promise<void> {
@@ -39,8 +42,19 @@ export function campaignRoutes(router: Router, app: AppDeps): void {
     if (out.kind === 'exists') {
       throw new HttpError(409, 'campaign_exists', `campaign ${parsed.data.id ?? ''} exists`, {}, 'id');
     }
+    if (out.kind === 'unknown_segment') throw unknownSegmentTarget(out.segmentId);
     app.log.log('info', 'campaign_created', { id: out.campaign.id, by: out.campaign.createdBy });
     return { status: 201, body: out.campaign };
+  });
+
+  // Registered before /v1/campaigns/{id}/...: the editor's count before a draft is saved.
+  router.add('POST', '/v1/campaigns/preview', async (ctx) => {
+    await app.operator.check(ctx.req, 'analyst');
+    const parsed = CampaignPreviewRequest.safeParse(await readJson(ctx.req));
+    if (!parsed.success) throw invalid('invalid_request', parsed.error);
+    const out = await app.store.previewCampaign(parsed.data, app.now());
+    if ('kind' in out) throw unknownSegmentTarget(out.segmentId);
+    return { status: 200, body: out };
   });
 
   router.add('GET', '/v1/campaigns', async (ctx) => {

@@ -15,25 +15,30 @@ import {
   grantOrder,
   grantsLeft,
   isHeldOut,
-  matchesTarget,
   offerWindow,
   transitionRefusal,
   welchUplift,
   extraPoints,
+  returnOnCost,
   type Campaign,
   type Transition,
 } from '../../core/campaigns.js';
-import { progressToNextTier } from '../../core/engine/tiers.js';
 import { CAMPAIGN_PREFIX } from '../../core/engine/promotions.js';
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { addDays, localDate } from '../../core/time.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
-import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
+import type {
+  CampaignCreateRequest,
+  CampaignPreview,
+  CampaignPreviewRequest,
+  CampaignResult,
+  CampaignView,
+} from '../campaign-schemas.js';
 import type { HqCipher } from '../crypto.js';
 import type { Decision } from '../domain/decisions.js';
 import type { HqEntry } from '../domain/order.js';
 import { HQ_TILL_ID, appendDecisions } from './decisions.js';
-import { scoredMembers } from './members-report.js';
+import { matchingMembers, segmentRule } from './targeting.js';
 import { plainEntry } from './rows.js';
 import type { RuleSetCache } from './rulesets.js';
 import type { Tx as Db } from './tx.js';
@@ -88,12 +93,20 @@ export function* listCampaigns(): Sql<CampaignView[]> {
   return rows.map(fromRow);
 }
 
-export type CreateOutcome = { kind: 'created'; campaign: CampaignView } | { kind: 'exists' };
+export type CreateOutcome =
+  | { kind: 'created'; campaign: CampaignView }
+  | { kind: 'exists' }
+  | { kind: 'unknown_segment'; segmentId: string };
 
 /** A draft by `author` (the token's operator). */
 export function* createCampaign(req: CampaignCreateRequest, author: string, now: Date): Sql<CreateOutcome> {
   const id = req.id ?? `c-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   if (yield* campaignById(id)) return { kind: 'exists' };
+  const segmentId = req.target.segmentId;
+  if (segmentId !== undefined) {
+    const seg = yield* segmentRule(segmentId);
+    if (!seg || seg.deleted) return { kind: 'unknown_segment', segmentId };
+  }
   yield* run(
     `INSERT INTO campaigns (${COLUMNS}) VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)`,
     id,
@@ -109,21 +122,24 @@ export function* createCampaign(req: CampaignCreateRequest, author: string, now:
   return { kind: 'created', campaign: (yield* campaignById(id)) as Campaign };
 }
 
-/**
- * Birthday months of active members, decrypted only for a campaign that targets by birthday
- * (the month is all it keeps; DOMAIN.md 10: personal data read for a purpose).
- */
-function* birthdayMonths(cipher: HqCipher): Sql<Map<string, number>> {
-  const rows = (yield* all(
-    "SELECT member_no, birthday_enc FROM members WHERE status = 'active' AND erased_at IS NULL AND birthday_enc IS NOT NULL",
-  )) as { member_no: string; birthday_enc: Buffer }[];
-  const out = new Map<string, number>();
-  for (const r of rows) {
-    // "MM-DD" (the till normalises); the month is the two digits before the last "-DD".
-    const month = Number(/(\d{2})-\d{2}$/.exec(cipher.decrypt(r.birthday_enc))?.[1] ?? NaN);
-    if (month >= 1 && month <= 12) out.set(r.member_no, month);
+/** How many members a target matches now (the editor's preview before a draft is saved). */
+export function* previewCampaign(
+  cipher: HqCipher,
+  rules: RuleSetCache,
+  req: CampaignPreviewRequest,
+  now: Date,
+): Sql<CampaignPreview | { kind: 'unknown_segment'; segmentId: string }> {
+  const segmentId = req.target.segmentId;
+  if (segmentId !== undefined) {
+    const seg = yield* segmentRule(segmentId);
+    if (!seg || seg.deleted) return { kind: 'unknown_segment', segmentId };
   }
-  return out;
+  const { today, memberNos } = yield* matchingMembers(cipher, rules, now, req.target);
+  return {
+    asOf: today,
+    matching: memberNos.length,
+    expectedHoldout: Math.round((memberNos.length * req.holdoutPercent) / 100),
+  };
 }
 
 export interface GrantRun {
@@ -140,15 +156,8 @@ export interface GrantRun {
  */
 export function* grantCampaign(db: Db, cipher: HqCipher, rules: RuleSetCache, c: Campaign, now: Date): Sql<GrantRun> {
   const rs = yield* rules.latest();
-  const { today, members } = yield* scoredMembers(rules, now);
-  const records = new Map(
-    (
-      (yield* all("SELECT member_no, enrolled_store FROM members WHERE status = 'active' AND erased_at IS NULL")) as {
-        member_no: string;
-        enrolled_store: string;
-      }[]
-    ).map((r) => [r.member_no, r.enrolled_store]),
-  );
+  const matching = yield* matchingMembers(cipher, rules, now, c.target);
+  const today = matching.today;
   const chosen = new Set(
     ((yield* all('SELECT member_no FROM campaign_members WHERE campaign_id = ?', c.id)) as { member_no: string }[]).map(
       (r) => r.member_no,
@@ -159,28 +168,7 @@ export function* grantCampaign(db: Db, cipher: HqCipher, rules: RuleSetCache, c:
     c.id,
   )) as { n: number | string };
   let granted = Number(grantedRow.n);
-  const months = c.target.birthdayMonths ? yield* birthdayMonths(cipher) : new Map<string, number>();
-  const toNext = (tier: string, spend: number): number | null => {
-    try {
-      const p = progressToNextTier(rs, { tier, rollingSpend: spend });
-      return p.next === null ? null : p.remaining;
-    } catch {
-      return null; // a tier the rule set no longer knows
-    }
-  };
-  const eligible = members
-    .filter((m) => records.has(m.memberNo) && !chosen.has(m.memberNo))
-    .filter((m) =>
-      matchesTarget(c.target, {
-        class: m.class,
-        lifecycle: m.lifecycle,
-        tier: m.tier,
-        birthdayMonth: months.get(m.memberNo) ?? null,
-        homeStore: records.get(m.memberNo) ?? null,
-        toNextTier: toNext(m.tier, m.monetary),
-      }),
-    )
-    .map((m) => m.memberNo);
+  const eligible = matching.memberNos.filter((no) => !chosen.has(no));
   const window = offerWindow(c.offer, today);
   const at = now.toISOString();
   const decisions: Decision[] = [];
@@ -336,6 +324,8 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
   const u = welchUplift(of(spend, target), of(spend, holdout));
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, x) => a + x, 0) / xs.length);
   const granted = target.filter((r) => r.granted_at !== null).length;
+  const current = yield* rules.latest();
+  const segment = c.target.segmentId === undefined ? null : yield* segmentRule(c.target.segmentId);
   return {
     campaign: c,
     targeted: target.length,
@@ -353,5 +343,14 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
     visitsPerMember: { target: mean(of(visits, target)), holdout: mean(of(visits, holdout)) },
     pointsCost,
     estimatedCost: granted * c.costPerGrant,
+    returnOnCost: returnOnCost({
+      difference: u.difference,
+      low: u.low,
+      high: u.high,
+      targeted: target.length,
+      pointsCost,
+      pointsPerCurrencyUnit: current.redemption.pointsPerCurrencyUnit,
+    }),
+    segmentName: segment?.name ?? null,
   };
 }

@@ -24,6 +24,8 @@ SELECT create_reference_table('operator_actions')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'operator_actions'::regclass);
 SELECT create_reference_table('campaigns')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'campaigns'::regclass);
+SELECT create_reference_table('saved_segments')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'saved_segments'::regclass);
 
 -- Group "till": a batch upload (lock the till's row, check the chain, insert the inbox row)
 -- and a feed poll's bookkeeping stay on one shard.

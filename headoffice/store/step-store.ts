@@ -32,11 +32,30 @@ import type { Logger } from '../log.js';
 import { clearChain, closeCase } from './actions.js';
 import { adjustPoints, grantWinBack } from './adjust.js';
 import type { Transition } from '../../core/campaigns.js';
-import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
+import type {
+  CampaignCreateRequest,
+  CampaignPreview,
+  CampaignPreviewRequest,
+  CampaignResult,
+  CampaignView,
+} from '../campaign-schemas.js';
+import type { SegmentRule } from '../../core/campaigns.js';
+import type { SegmentCreateRequest, SegmentView } from '../segment-schemas.js';
+import {
+  countSegment,
+  deleteSegment,
+  listSegments,
+  renameSegment,
+  saveSegment,
+  type DeleteOutcome as SegmentDeleteOutcome,
+  type RenameOutcome as SegmentRenameOutcome,
+  type SaveOutcome as SegmentSaveOutcome,
+} from './saved-segments.js';
 import {
   campaignResult,
   createCampaign,
   listCampaigns,
+  previewCampaign,
   transitionCampaign,
   type CreateOutcome,
   type TransitionOutcome,
@@ -457,6 +476,36 @@ export abstract class StepHqStore implements HqStore {
     // Applied first: members are chosen on every entry head office has acknowledged.
     await this.settle();
     return this.write(() => transitionCampaign(this.tx, this.cipher, this.rules, id, t, operatorId, now));
+  }
+
+  async previewCampaign(
+    req: CampaignPreviewRequest,
+    now: Date,
+  ): Promise<CampaignPreview | { kind: 'unknown_segment'; segmentId: string }> {
+    await this.settle();
+    return this.read(() => previewCampaign(this.cipher, this.rules, req, now));
+  }
+
+  async saveSegment(req: SegmentCreateRequest, author: string, now: Date): Promise<SegmentSaveOutcome> {
+    await this.settle();
+    return this.write(() => saveSegment(this.cipher, this.rules, req, author, now));
+  }
+
+  async segments(): Promise<SegmentView[]> {
+    return this.read(() => listSegments());
+  }
+
+  async countSegment(rule: SegmentRule, now: Date): Promise<{ asOf: string; members: number }> {
+    await this.settle();
+    return this.read(() => countSegment(this.cipher, this.rules, rule, now));
+  }
+
+  async renameSegment(id: string, name: string, by: string, now: Date): Promise<SegmentRenameOutcome> {
+    return this.write(() => renameSegment(id, name, by, now));
+  }
+
+  async deleteSegment(id: string, by: string, now: Date): Promise<SegmentDeleteOutcome> {
+    return this.write(() => deleteSegment(id, by, now));
   }
 
   async campaignResult(id: string): Promise<CampaignResult | null> {

@@ -22,8 +22,21 @@ import type {
 } from '../api-schemas.js';
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import type { Transition } from '../../core/campaigns.js';
-import type { CampaignCreateRequest, CampaignResult, CampaignView } from '../campaign-schemas.js';
+import type { SegmentRule } from '../../core/campaigns.js';
+import type {
+  CampaignCreateRequest,
+  CampaignPreview,
+  CampaignPreviewRequest,
+  CampaignResult,
+  CampaignView,
+} from '../campaign-schemas.js';
+import type { SegmentCreateRequest, SegmentView } from '../segment-schemas.js';
 import type { CreateOutcome, TransitionOutcome } from './campaigns.js';
+import type {
+  DeleteOutcome as SegmentDeleteOutcome,
+  RenameOutcome as SegmentRenameOutcome,
+  SaveOutcome as SegmentSaveOutcome,
+} from './saved-segments.js';
 import type { MemberLookupOutcome } from './members.js';
 import type { ClaimedMessage, MessageRequest, QueueOutcome } from './messages.js';
 import type { MemberHome, OtpRequestOutcome, OtpVerifyOutcome } from './memberpage.js';
@@ -174,6 +187,17 @@ export interface HqStore {
   /** approve (a second operator), start (chooses members and writes the offers), end. */
   campaignTransition(id: string, t: Transition, operatorId: string, now: Date): Promise<TransitionOutcome>;
   campaignResult(id: string): Promise<CampaignResult | null>;
+  /** How many members a target matches now (the editor's preview). */
+  previewCampaign(
+    req: CampaignPreviewRequest,
+    now: Date,
+  ): Promise<CampaignPreview | { kind: 'unknown_segment'; segmentId: string }>;
+  /** Saved segments (store/saved-segments.ts, docs/campaigns.md): a rule under a name with its count now. */
+  saveSegment(req: SegmentCreateRequest, author: string, now: Date): Promise<SegmentSaveOutcome>;
+  segments(): Promise<SegmentView[]>;
+  countSegment(rule: SegmentRule, now: Date): Promise<{ asOf: string; members: number }>;
+  renameSegment(id: string, name: string, by: string, now: Date): Promise<SegmentRenameOutcome>;
+  deleteSegment(id: string, by: string, now: Date): Promise<SegmentDeleteOutcome>;
   /** A message to a member if consent, quiet hours and the cap allow (store/messages.ts, docs/member-page.md). */
   queueMessage(req: MessageRequest, now: Date): Promise<QueueOutcome>;
   /** What the channel answered for a queued message. */
