@@ -130,6 +130,10 @@ export const CampaignResult = z
     targeted: z.number().int().describe('members in the target group (the budget may have left some ungranted)'),
     heldOut: z.number().int(),
     granted: z.number().int().describe('target members the offer entry was written for'),
+    reached: z
+      .number()
+      .int()
+      .describe("granted members the offer's message was delivered to (consent, quiet hours and the cap allowing)"),
     used: z.number().int().describe('granted members with at least one sale the offer multiplied'),
     spendPerMember: z
       .object({
@@ -174,6 +178,14 @@ export const CampaignPreview = z
     expectedHoldout: z.number().int().describe('round(matching x holdoutPercent / 100): the holdout is random'),
   })
   .meta({ id: 'CampaignPreview' });
+
+export const OperatorMe = z
+  .object({
+    operatorId: z.string().describe('who the token acts as: a named operator, or "bootstrap-token" for the shared token'),
+    role: z.enum(['viewer', 'analyst', 'admin']),
+    shared: z.boolean().describe('true for the shared bootstrap token'),
+  })
+  .meta({ id: 'OperatorMe' });
 
 export type CampaignPreviewRequest = z.output<typeof CampaignPreviewRequest>;
 export type CampaignPreview = z.output<typeof CampaignPreview>;

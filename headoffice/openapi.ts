@@ -51,6 +51,7 @@ import {
   CampaignPreview,
   CampaignPreviewRequest,
   CampaignResult,
+  OperatorMe,
   CampaignSchema,
   CampaignStartAnswer,
 } from './campaign-schemas.js';
@@ -454,6 +455,14 @@ function campaignOps(): Op[] {
       response: CampaignSchema,
       status: 201,
       errors: { '403': ErrorBody, '409': ErrorBody },
+    },
+    {
+      method: 'GET',
+      path: '/v1/operators/me',
+      operationId: 'whoAmI',
+      summary: 'Who the token acts as (viewer): the id campaigns and segments record, the role',
+      auth: 'operator',
+      response: OperatorMe,
     },
     {
       method: 'POST',

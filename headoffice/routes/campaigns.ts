@@ -8,6 +8,7 @@
  *   POST /v1/campaigns/{id}/end           admin: no grant after; granted offers run out
  *   GET  /v1/campaigns/{id}/result        analyst: targeted, held out, granted, used, uplift, return on cost
  *   POST /v1/campaigns/preview            analyst: how many members a target matches now
+ *   GET  /v1/operators/me                 viewer: who the token acts as (operatorId, role, shared)
  *
  * Who acts is the token's operator: a named operator's id, or "bootstrap-token" for the shared
  * token, which thus counts as one operator (it cannot approve its own draft under another id).
@@ -45,6 +46,12 @@ export function campaignRoutes(router: Router, app: AppDeps): void {
     if (out.kind === 'unknown_segment') throw unknownSegmentTarget(out.segmentId);
     app.log.log('info', 'campaign_created', { id: out.campaign.id, by: out.campaign.createdBy });
     return { status: 201, body: out.campaign };
+  });
+
+  // Who the token acts as, so the app can say why an author cannot approve their own draft.
+  router.add('GET', '/v1/operators/me', async (ctx) => {
+    const who = await app.operator.check(ctx.req, 'viewer');
+    return { status: 200, body: { operatorId: actorId(who), role: who.role, shared: who.kind === 'bootstrap' } };
   });
 
   // Registered before /v1/campaigns/{id}/...: the editor's count before a draft is saved.

@@ -324,6 +324,11 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
   const u = welchUplift(of(spend, target), of(spend, holdout));
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, x) => a + x, 0) / xs.length);
   const granted = target.filter((r) => r.granted_at !== null).length;
+  // reached: target members the channel delivered the offer's message to (notify.ts dedupe key)
+  const reachedRow = (yield* get(
+    "SELECT count(*) AS n FROM outbox WHERE dedupe = ? AND status = 'sent'",
+    `campaign:${id}`,
+  )) as { n: number | string };
   const current = yield* rules.latest();
   const segment = c.target.segmentId === undefined ? null : yield* segmentRule(c.target.segmentId);
   return {
@@ -331,6 +336,7 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
     targeted: target.length,
     heldOut: holdout.length,
     granted,
+    reached: Number(reachedRow.n),
     used: used.size,
     spendPerMember: {
       target: u.targetMean,

@@ -15,7 +15,7 @@ import { queueMarketing } from './messages.js';
 export const EXPIRING_NOTICE_DAYS = 30;
 
 /** The message a decision calls for, or null (expiries, reviews, adjustments: none). */
-export function decisionMessage(rs: RuleSet, d: Decision): MessageRequest | null {
+export function decisionMessage(rs: RuleSet, d: Decision): (MessageRequest & { dedupe?: string }) | null {
   const data = d.data as Record<string, unknown>;
   if (d.kind === 'offer') {
     if (data.offerName !== undefined && data.offerName !== null) {
@@ -25,6 +25,8 @@ export function decisionMessage(rs: RuleSet, d: Decision): MessageRequest | null
         memberNo: d.memberNo,
         purpose: 'offer',
         text: `您获得会员优惠「${name}」，${String(data.from)} 至 ${String(data.until)} 有效。`,
+        // one message per member and campaign; the key is how the campaign's result counts "reached"
+        ...(typeof data.campaignId === 'string' ? { dedupe: `campaign:${data.campaignId}` } : {}),
       };
     }
     if (typeof data.winBackUntil === 'string') {
