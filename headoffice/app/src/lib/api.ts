@@ -51,6 +51,8 @@ export interface Attribution {
 export const api = {
   /** any operator GET answering JSON (pages with their own answer types, e.g. lib/members.ts) */
   get: <T>(path: string) => call<T>(path),
+  /** any operator POST with a JSON body (campaigns and segments, lib/campaigns.ts) */
+  post: <T>(path: string, body: unknown) => call<T>(path, body),
   summary: () => call<SummaryReport>('/v1/reports/summary'),
   daily: (from: string, to: string, stores: readonly string[] = []) => {
     const q = new URLSearchParams({ from, to });

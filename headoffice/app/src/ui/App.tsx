@@ -10,6 +10,7 @@ import { translate, type Lang, type MessageKey, type Params } from '../i18n/inde
 import { ApiError, api, session, type Attribution } from '../lib/api.js';
 import { DEFAULT_ZONE, todayIn, when } from '../lib/format.js';
 import type { DailyReport, Health, SummaryReport, TillView } from '../lib/types.js';
+import { Campaigns } from './Campaigns.js';
 import { Cases } from './Cases.js';
 import { UiContext, type T } from './context.js';
 import { Member, type Act } from './Member.js';
@@ -21,8 +22,10 @@ import { Tills } from './Tills.js';
 
 const LANG_KEY = 'hqDashboardLang';
 const REFRESH_MS = 60_000;
-type Page = 'overview' | 'stores' | 'members' | 'tills' | 'cases' | 'member';
-const PAGES: Page[] = ['overview', 'stores', 'members', 'tills', 'cases', 'member'];
+type Page = 'overview' | 'stores' | 'members' | 'campaigns' | 'tills' | 'cases' | 'member';
+const PAGES: Page[] = ['overview', 'stores', 'members', 'campaigns', 'tills', 'cases', 'member'];
+/** DOMAIN.md's tiers, and any a rule set adds that the summary counts */
+const TIERS = ['ordinary', 'silver', 'gold', 'diamond'];
 
 interface Data {
   summary: SummaryReport;
@@ -56,6 +59,8 @@ export function App(): React.JSX.Element {
   }, [data]);
   const ui = useMemo(() => ({ lang, t, zone, names }), [lang, t, zone, names]);
   const [page, setPage] = useState<Page>('overview');
+  /** counts sign-ins: a page that asks who the operator is (Campaigns) starts afresh for another token */
+  const [signIns, setSignIns] = useState(0);
   const [range, setRange] = useState(() => lastDays(30, DEFAULT_ZONE));
   /** the store set the range's figures cover; empty for the whole chain */
   const [stores, setStores] = useState<string[]>([]);
@@ -180,6 +185,7 @@ export function App(): React.JSX.Element {
           e.preventDefault();
           const v = token.trim();
           if (v) session.setToken(v);
+          setSignIns((n) => n + 1);
           void load();
         }}
       >
@@ -305,6 +311,13 @@ export function App(): React.JSX.Element {
           ) : null}
           {page === 'stores' ? <Stores report={daily?.current ?? null} /> : null}
           {page === 'members' ? <Members act={act} /> : null}
+          {page === 'campaigns' ? (
+            <Campaigns
+              key={signIns}
+              tiers={[...new Set([...TIERS, ...Object.keys(data.summary.members.tiers)])]}
+              stores={data.summary.stores.map((x) => ({ storeId: x.storeId, storeName: x.storeName ?? null }))}
+            />
+          ) : null}
           {page === 'tills' ? (
             <Tills
               tills={data.tills}

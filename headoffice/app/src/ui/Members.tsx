@@ -20,6 +20,7 @@ import { Chart, type ChartOption } from './Chart.js';
 import { Table } from './common.js';
 import { label, useUi } from './context.js';
 import type { Act } from './Member.js';
+import { SaveSegment, SegmentsPanel } from './Segments.js';
 
 // Registered here: only this page draws a funnel and a sankey (Chart.tsx registers the shared kinds).
 echarts.use([FunnelChart, SankeyChart]);
@@ -40,6 +41,8 @@ export function Members({ act }: { act: Act }): React.JSX.Element {
   const [cell, setCell] = useState<string | null>(null);
   const [members, setMembers] = useState<RfmMember[] | null>(null);
   const [exported, setExported] = useState<string | null>(null);
+  /** bumped when a cell is saved as a segment, so the list below shows it */
+  const [segmentsVersion, setSegmentsVersion] = useState(0);
 
   useEffect(() => {
     membersApi.report().then(
@@ -415,6 +418,12 @@ export function Members({ act }: { act: Act }): React.JSX.Element {
               {exported ? t('members.exported', { file: exported }) : t('members.exportNote')}
             </span>
           </div>
+          <SaveSegment
+            rule={{ rfmCells: [cell] }}
+            suggested={t('members.cellSegment', { cell })}
+            onSaved={() => setSegmentsVersion((v) => v + 1)}
+            testId="rfm-save"
+          />
           {members ? (
             <Table
               testId="rfm-members"
@@ -440,6 +449,7 @@ export function Members({ act }: { act: Act }): React.JSX.Element {
           )}
         </div>
       ) : null}
+      <SegmentsPanel key={segmentsVersion} tiers={report.tiers.map((x) => x.tier)} />
     </section>
   );
 }

@@ -1,0 +1,168 @@
+/**
+ * Saved segments and campaigns in head office's web application, in real Chromium (issue 13
+ * item 6, issue 15 items 1 and 8): an operator saves an RFM cell as a segment, creates a
+ * campaign targeting it (counting its members first), cannot approve their own draft (the page
+ * says why); a second operator approves and starts it; the results page shows what the API
+ * computes. Screenshots: test-artifacts/screenshots/headoffice-campaign-editor.png,
+ * headoffice-campaign-approve.png, headoffice-campaign-results.png. Runs once, on SQLite (the
+ * endpoints run on both stores in saved-segments.test.ts and campaigns.test.ts).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTill } from './provision.js';
+import { hqCli, startHq, testStore, TillSim, uploadAll, type TestHq } from './test-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
+const tokenOf = (out: string): string => (/^OPERATOR_TOKEN=(\S+)$/m.exec(out) as RegExpExecArray)[1] as string;
+
+async function buildApp(): Promise<string> {
+  const { build } = await import('vite');
+  const outDir = mkdtempSync(join(tmpdir(), 'hq-app-'));
+  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  await build({
+    configFile: join(ROOT, 'headoffice', 'app', 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
+  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the app build wrote no index.html');
+  return outDir;
+}
+
+async function signIn(page: Page, token: string, id: string): Promise<void> {
+  await page.getByTestId('token').fill(token);
+  await page.getByTestId('operatorId').fill(id);
+  await page.getByTestId('load').click();
+  await page.getByTestId('nav-members').waitFor();
+}
+
+describe.skipIf(testStore() === 'postgres')('head office web application: segments and campaigns', () => {
+  let t: TestHq;
+  let A: TillSim;
+  let li: string;
+  let wang: string;
+
+  beforeAll(async () => {
+    process.env.HQ_APP_DIR = await buildApp();
+    t = await startHq();
+    const issued = await addTill(t.hq.store, 'S1', 'A', new Date(), { storeName: '南京西路店', tillName: '1号收银台' });
+    A = new TillSim(issued.tillId, issued.storeId, issued.secret);
+    // Ten members: M01 and M02 the most recent, frequent and spending (cell R5F5M5).
+    for (let i = 1; i <= 10; i++) {
+      const no = `M${String(i).padStart(2, '0')}`;
+      A.enrol(no, daysAgo(300));
+      for (let k = 0; k < 11 - i; k++) A.sale(no, 10_000 * (11 - i), daysAgo(i * 15 + k));
+    }
+    await uploadAll(t, A, 200);
+    // Two admins: the author of the draft and the second operator who approves it.
+    li = tokenOf(await hqCli(t, ['add-operator', '--id', 'ops-li', '--role', 'admin']));
+    wang = tokenOf(await hqCli(t, ['add-operator', '--id', 'ops-wang', '--role', 'admin']));
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('saves an RFM cell as a segment, targets a campaign at it, approves as a second operator, starts it and shows its results', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1200 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+      page.on('dialog', (d) => void d.accept());
+      mkdirSync(SHOTS, { recursive: true });
+      await page.goto(`${t.hq.url}/`);
+      await signIn(page, li, 'ops-li');
+
+      // Members: drill into R5F5M5 and save it as a segment
+      await page.getByTestId('nav-members').click();
+      await page.getByTestId('members-page').waitFor();
+      await page.getByTestId('rfm-m').selectOption('5');
+      await page.getByTestId('rfm-R5F5M5').click();
+      await page.locator('[data-testid=rfm-members] tr[data-member=M02]').waitFor();
+      expect(await page.getByTestId('rfm-save-name').inputValue()).toBe('RFM R5F5M5 会员');
+      await page.getByTestId('rfm-save-name').fill('春节高价值会员');
+      await page.getByTestId('rfm-save-save').click();
+      await page.getByTestId('rfm-save-status').getByText('已保存「春节高价值会员」：2 名会员').waitFor();
+      await page.locator('[data-testid=segment-list] td', { hasText: '春节高价值会员' }).waitFor();
+      const listed = await page.getByTestId('segment-list').innerText();
+      expect(listed).toContain('RFM R5F5M5');
+      expect(listed).toContain('ops-li');
+
+      // Campaigns: a draft targeting the segment, counted before it is saved
+      await page.getByTestId('nav-campaigns').click();
+      await page.getByTestId('campaigns-page').waitFor();
+      expect(await page.getByTestId('nav-campaigns').innerText()).toBe('营销活动');
+      await page.getByTestId('campaigns-me').getByText('ops-li').waitFor();
+      await page.getByTestId('campaign-name').fill('春节双倍积分');
+      await page.getByTestId('target-segment').check();
+      const option = page.locator('[data-testid=campaign-segment] option', { hasText: '春节高价值会员' });
+      await page.getByTestId('campaign-segment').selectOption((await option.getAttribute('value')) as string);
+      expect(await page.getByTestId('campaign-holdout').inputValue()).toBe('10');
+      await page.getByTestId('campaign-preview').click();
+      await page.getByTestId('campaign-preview-out').getByText('当前符合 2 人').waitFor();
+      await page.getByTestId('campaign-editor').screenshot({ path: join(SHOTS, 'headoffice-campaign-editor.png') });
+      await page.getByTestId('campaign-save').click();
+      await page.getByTestId('campaigns-message').waitFor();
+      expect(await page.getByTestId('campaigns-message').innerText()).toContain('已保存草稿「春节双倍积分」');
+      const row = page.locator('[data-testid=campaign-list] tr[data-campaign]').first();
+      await page.locator('[data-testid=campaign-list] tr[data-status=draft]').waitFor();
+      const id = (await row.getAttribute('data-campaign')) as string;
+      expect(await row.innerText()).toContain('分群「春节高价值会员」');
+      // the author cannot approve: the button is off and the page says why
+      expect(await page.getByTestId(`approve-${id}`).isDisabled()).toBe(true);
+      expect(await page.getByTestId(`approve-why-${id}`).innerText()).toContain('须由另一位操作员批准');
+      await page.screenshot({ path: join(SHOTS, 'headoffice-campaign-approve.png'), fullPage: true });
+
+      // A second operator approves and starts it
+      await signIn(page, wang, 'ops-wang');
+      await page.getByTestId('nav-campaigns').click();
+      await page.getByTestId('campaigns-me').getByText('ops-wang').waitFor();
+      await page.getByTestId(`approve-${id}`).click();
+      await page.locator(`[data-testid=campaign-list] tr[data-campaign="${id}"][data-status=approved]`).waitFor();
+      expect(await row.innerText()).toContain('ops-wang 批准于');
+      await page.getByTestId(`start-${id}`).click();
+      await page.locator(`[data-testid=campaign-list] tr[data-campaign="${id}"][data-status=running]`).waitFor();
+
+      // Sales after the start count towards the result (M01 buys twice, M02 once)
+      A.sale('M01', 30_000, new Date().toISOString());
+      A.sale('M01', 20_000, new Date().toISOString());
+      A.sale('M02', 10_000, new Date().toISOString());
+      await uploadAll(t, A, 200);
+      const api = (await (
+        await fetch(`${t.hq.url}/v1/campaigns/${id}/result`, { headers: { authorization: `Bearer ${wang}` } })
+      ).json()) as { targeted: number; heldOut: number; granted: number; spendPerMember: { difference: number } };
+      expect(api.targeted + api.heldOut).toBe(2);
+
+      await page.getByTestId(`result-${id}`).click();
+      await page.getByTestId('campaign-result').waitFor();
+      const card = async (k: string): Promise<string> =>
+        (await page.locator(`[data-testid=result-${k}] .v`).innerText()).trim();
+      expect(await card('targeted')).toBe(String(api.targeted));
+      expect(await card('heldOut')).toBe(String(api.heldOut));
+      expect(await card('granted')).toBe(String(api.granted));
+      expect(await card('uplift')).toBe(
+        new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' }).format(
+          api.spendPerMember.difference / 100,
+        ),
+      );
+      expect(await page.getByTestId('result-roi').innerText()).toContain('投入产出比');
+      await page.locator('[data-testid=result-groups-chart] canvas').waitFor();
+      await page.locator('[data-testid=result-spend-chart] canvas').waitFor();
+      await page.getByTestId('campaign-result').screenshot({ path: join(SHOTS, 'headoffice-campaign-results.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,423 @@
+/**
+ * Campaigns (issue 15 items 1 and 8, docs/campaigns.md): the list with each campaign's state
+ * and what may be done next; the editor (a saved segment or a rule as the target, the offer,
+ * its schedule, the budget and the holdout share) with a count of the members it targets
+ * before the draft is saved; approve (by a second operator: the page says why the author
+ * cannot), start, end; and a campaign's results (CampaignResult.tsx).
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError } from '../lib/api.js';
+import {
+  approveRefusal,
+  campaignsApi,
+  cleanRule,
+  segmentsApi,
+  type Campaign,
+  type CampaignDraft,
+  type CampaignTarget,
+  type OperatorMe,
+  type Segment,
+  type SegmentRule,
+} from '../lib/campaigns.js';
+import { num, when } from '../lib/format.js';
+import { CampaignResultView } from './CampaignResult.js';
+import { Table } from './common.js';
+import { useUi } from './context.js';
+import { RuleFields, ruleText } from './RuleFields.js';
+
+/** docs/campaigns.md: 10 % of the matching members get nothing, so the effect can be measured. */
+const DEFAULT_HOLDOUT = 10;
+
+const errorCode = (e: unknown): string => (e instanceof ApiError ? e.code : String(e));
+
+interface Form {
+  name: string;
+  mode: 'segment' | 'rule';
+  segmentId: string;
+  rule: SegmentRule;
+  multiplier: string;
+  days: string;
+  offerZh: string;
+  offerEn: string;
+  holdout: string;
+  budget: string;
+  costPerGrant: string;
+}
+
+const EMPTY: Form = {
+  name: '',
+  mode: 'segment',
+  segmentId: '',
+  rule: {},
+  multiplier: '2',
+  days: '7',
+  offerZh: '双倍积分',
+  offerEn: 'double points',
+  holdout: String(DEFAULT_HOLDOUT),
+  budget: '10000',
+  costPerGrant: '100',
+};
+
+function targetOf(f: Form): CampaignTarget {
+  return f.mode === 'segment' ? { segmentId: f.segmentId } : cleanRule(f.rule);
+}
+
+function draftOf(f: Form): CampaignDraft {
+  return {
+    name: f.name.trim(),
+    target: targetOf(f),
+    offer: {
+      multiplierMilli: Math.round(Number(f.multiplier) * 1000),
+      days: Number(f.days),
+      name: { zh: f.offerZh.trim(), en: f.offerEn.trim() },
+    },
+    holdoutPercent: Number(f.holdout),
+    budgetPoints: Number(f.budget),
+    costPerGrant: Number(f.costPerGrant),
+  };
+}
+
+export function Campaigns({
+  tiers,
+  stores,
+}: {
+  tiers: readonly string[];
+  stores: readonly { storeId: string; storeName: string | null }[];
+}): React.JSX.Element {
+  const { t, lang, zone } = useUi();
+  const [me, setMe] = useState<OperatorMe | null>(null);
+  const [campaigns, setCampaigns] = useState<Campaign[] | null>(null);
+  const [segments, setSegments] = useState<Segment[]>([]);
+  const [form, setForm] = useState<Form>(EMPTY);
+  const [preview, setPreview] = useState<{ matching: number; expectedHoldout: number; asOf: string } | null>(null);
+  const [message, setMessage] = useState<{ text: string; err: boolean } | null>(null);
+  const [shown, setShown] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+
+  const fail = (e: unknown): void => {
+    const code = errorCode(e);
+    setMessage({
+      text: t(code === 'unknown_segment' ? 'campaigns.unknownSegment' : 'status.failed', { code }),
+      err: true,
+    });
+  };
+  const reload = useCallback(() => {
+    campaignsApi.list().then(setCampaigns, fail);
+    segmentsApi.list().then(setSegments, fail);
+    setVersion((v) => v + 1);
+  }, []);
+  useEffect(() => {
+    campaignsApi.me().then(setMe, fail);
+    reload();
+  }, [reload]);
+  useEffect(() => {
+    if (form.segmentId === '' && segments[0]) setForm((f) => ({ ...f, segmentId: segments[0]?.id ?? '' }));
+  }, [segments, form.segmentId]);
+  // A changed form needs a new count.
+  useEffect(() => setPreview(null), [form]);
+
+  const set = (patch: Partial<Form>): void => setForm({ ...form, ...patch });
+  const segmentName = (id: string | undefined): string | null =>
+    id === undefined ? null : (segments.find((s) => s.id === id)?.name ?? id);
+  const targetText = (c: { target: CampaignTarget }): string => {
+    const { segmentId, ...rest } = c.target;
+    const own = Object.keys(rest).length > 0 ? ruleText(t, rest) : null;
+    if (segmentId === undefined) return own ?? ruleText(t, {});
+    return [t('campaigns.segmentTarget', { name: segmentName(segmentId) ?? segmentId }), own]
+      .filter(Boolean)
+      .join(' · ');
+  };
+  const act = (c: Campaign, action: 'approve' | 'start' | 'end'): void => {
+    if (action !== 'approve' && !window.confirm(t(`campaigns.confirm.${action}`, { name: c.name }))) return;
+    setMessage(null);
+    campaignsApi.act(c.id, action).then(() => {
+      setMessage({ text: t(`campaigns.done.${action}`, { name: c.name }), err: false });
+      reload();
+    }, fail);
+  };
+  const grants = (matching: number, holdout: number): number => {
+    const budget = Number(form.budget);
+    const cost = Number(form.costPerGrant);
+    const byBudget = cost > 0 ? Math.floor(budget / cost) : 0;
+    return Math.max(0, Math.min(matching - holdout, byBudget));
+  };
+  const canPreview = form.mode === 'rule' || form.segmentId !== '';
+  const canSave = canPreview && form.name.trim() !== '' && me?.role === 'admin';
+
+  return (
+    <section data-testid="campaigns-page">
+      <h2>{t('nav.campaigns')}</h2>
+      {me ? (
+        <p className="muted" data-testid="campaigns-me">
+          {t('campaigns.me', { id: me.operatorId, role: t(`role.${me.role}`) })}
+        </p>
+      ) : null}
+      {message ? (
+        <p className={message.err ? 'err' : 'ok'} data-testid="campaigns-message">
+          {message.text}
+        </p>
+      ) : null}
+      <h3>{t('campaigns.list')}</h3>
+      {campaigns ? (
+        <Table
+          testId="campaign-list"
+          rows={[...campaigns].reverse()}
+          rowKey={(c) => c.id}
+          rowAttr={(c) => ({ 'data-campaign': c.id, 'data-status': c.status })}
+          columns={[
+            {
+              title: t('campaigns.name'),
+              cell: (c) => (
+                <>
+                  {c.name} <span className="muted id">{c.id}</span>
+                </>
+              ),
+            },
+            {
+              title: t('col.status'),
+              cell: (c) => <span className={`status ${c.status}`}>{t(`campaigns.status.${c.status}`)}</span>,
+            },
+            { title: t('campaigns.target'), cell: targetText },
+            {
+              title: t('campaigns.offer'),
+              cell: (c) =>
+                t('campaigns.offerText', {
+                  name: lang === 'en' ? c.offer.name.en : c.offer.name.zh,
+                  x: c.offer.multiplierMilli / 1000,
+                  days: c.offer.days,
+                }),
+            },
+            { title: t('campaigns.holdout'), cell: (c) => `${c.holdoutPercent}%`, numeric: true },
+            {
+              title: t('campaigns.budget'),
+              cell: (c) =>
+                t('campaigns.budgetText', { points: num(lang, c.budgetPoints), per: num(lang, c.costPerGrant) }),
+              numeric: true,
+            },
+            {
+              title: t('campaigns.people'),
+              cell: (c) => (
+                <>
+                  {t('campaigns.createdBy', { by: c.createdBy, at: when(c.createdAt, zone) })}
+                  {c.approvedBy ? (
+                    <>
+                      <br />
+                      {t('campaigns.approvedBy', { by: c.approvedBy, at: when(c.approvedAt, zone) })}
+                    </>
+                  ) : null}
+                </>
+              ),
+            },
+            {
+              title: t('col.action'),
+              cell: (c) => {
+                const why = c.status === 'draft' ? approveRefusal(c, me) : null;
+                return (
+                  <span className="actions">
+                    {c.status === 'draft' ? (
+                      <>
+                        <button
+                          type="button"
+                          data-testid={`approve-${c.id}`}
+                          disabled={why !== null}
+                          onClick={() => act(c, 'approve')}
+                        >
+                          {t('campaigns.approve')}
+                        </button>
+                        {why ? (
+                          <span className="muted why" data-testid={`approve-why-${c.id}`}>
+                            {t(why === 'author' ? 'campaigns.whyAuthor' : 'campaigns.whyRole', { by: c.createdBy })}
+                          </span>
+                        ) : null}
+                      </>
+                    ) : null}
+                    {c.status === 'approved' ? (
+                      <button type="button" data-testid={`start-${c.id}`} onClick={() => act(c, 'start')}>
+                        {t('campaigns.start')}
+                      </button>
+                    ) : null}
+                    {c.status === 'approved' || c.status === 'running' ? (
+                      <button type="button" data-testid={`end-${c.id}`} onClick={() => act(c, 'end')}>
+                        {t('campaigns.end')}
+                      </button>
+                    ) : null}
+                    {c.status !== 'draft' ? (
+                      <button type="button" data-testid={`result-${c.id}`} onClick={() => setShown(c.id)}>
+                        {t('campaigns.results')}
+                      </button>
+                    ) : null}
+                  </span>
+                );
+              },
+            },
+          ]}
+        />
+      ) : (
+        <p className="muted">{t('status.loading')}</p>
+      )}
+      {shown ? <CampaignResultView id={shown} version={version} onClose={() => setShown(null)} /> : null}
+
+      <h3>{t('campaigns.new')}</h3>
+      <form
+        className="editor"
+        data-testid="campaign-editor"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setMessage(null);
+          const draft = draftOf(form);
+          campaignsApi.create(draft).then((c) => {
+            setMessage({ text: t('campaigns.created', { name: c.name }), err: false });
+            setForm(EMPTY);
+            reload();
+          }, fail);
+        }}
+      >
+        <label className="inline">
+          {t('campaigns.name')}
+          <input
+            data-testid="campaign-name"
+            value={form.name}
+            maxLength={100}
+            onChange={(e) => set({ name: e.target.value })}
+          />
+        </label>
+        <fieldset className="target">
+          <legend>{t('campaigns.target')}</legend>
+          <label>
+            <input
+              type="radio"
+              name="mode"
+              data-testid="target-segment"
+              checked={form.mode === 'segment'}
+              onChange={() => set({ mode: 'segment' })}
+            />
+            {t('campaigns.bySegment')}
+          </label>
+          <select
+            data-testid="campaign-segment"
+            value={form.segmentId}
+            disabled={form.mode !== 'segment'}
+            onChange={(e) => set({ segmentId: e.target.value })}
+          >
+            {segments.length === 0 ? <option value="">{t('campaigns.noSegments')}</option> : null}
+            {segments.map((s) => (
+              <option key={s.id} value={s.id}>
+                {t('campaigns.segmentOption', { name: s.name, n: num(lang, s.countAtSave), date: s.asOf })}
+              </option>
+            ))}
+          </select>
+          <label>
+            <input
+              type="radio"
+              name="mode"
+              data-testid="target-rule"
+              checked={form.mode === 'rule'}
+              onChange={() => set({ mode: 'rule' })}
+            />
+            {t('campaigns.byRule')}
+          </label>
+          {form.mode === 'rule' ? (
+            <RuleFields rule={form.rule} onChange={(rule) => set({ rule })} tiers={tiers} stores={stores} full />
+          ) : null}
+        </fieldset>
+        <fieldset className="offer">
+          <legend>{t('campaigns.offer')}</legend>
+          <label className="inline">
+            {t('campaigns.multiplier')}
+            <input
+              type="number"
+              min={1.01}
+              max={10}
+              step="any"
+              data-testid="campaign-multiplier"
+              value={form.multiplier}
+              onChange={(e) => set({ multiplier: e.target.value })}
+            />
+          </label>
+          <label className="inline">
+            {t('campaigns.days')}
+            <input
+              type="number"
+              min={1}
+              max={366}
+              data-testid="campaign-days"
+              value={form.days}
+              onChange={(e) => set({ days: e.target.value })}
+            />
+          </label>
+          <label className="inline">
+            {t('campaigns.offerZh')}
+            <input value={form.offerZh} maxLength={32} onChange={(e) => set({ offerZh: e.target.value })} />
+          </label>
+          <label className="inline">
+            {t('campaigns.offerEn')}
+            <input value={form.offerEn} maxLength={32} onChange={(e) => set({ offerEn: e.target.value })} />
+          </label>
+          <p className="muted">{t('campaigns.schedule', { days: form.days })}</p>
+        </fieldset>
+        <fieldset className="budget">
+          <legend>{t('campaigns.budget')}</legend>
+          <label className="inline">
+            {t('campaigns.budgetPoints')}
+            <input
+              type="number"
+              min={1}
+              data-testid="campaign-budget"
+              value={form.budget}
+              onChange={(e) => set({ budget: e.target.value })}
+            />
+          </label>
+          <label className="inline">
+            {t('campaigns.costPerGrant')}
+            <input
+              type="number"
+              min={1}
+              data-testid="campaign-cost"
+              value={form.costPerGrant}
+              onChange={(e) => set({ costPerGrant: e.target.value })}
+            />
+          </label>
+          <label className="inline">
+            {t('campaigns.holdoutPercent')}
+            <input
+              type="number"
+              min={0}
+              max={50}
+              data-testid="campaign-holdout"
+              value={form.holdout}
+              onChange={(e) => set({ holdout: e.target.value })}
+            />
+          </label>
+          <p className="muted">{t('campaigns.budgetRule')}</p>
+        </fieldset>
+        <div className="toolbar">
+          <button
+            type="button"
+            data-testid="campaign-preview"
+            disabled={!canPreview}
+            onClick={() => {
+              setMessage(null);
+              campaignsApi.preview(targetOf(form), Number(form.holdout)).then(setPreview, fail);
+            }}
+          >
+            {t('campaigns.preview')}
+          </button>
+          <span data-testid="campaign-preview-out" className="muted">
+            {preview
+              ? t('campaigns.previewText', {
+                  n: num(lang, preview.matching),
+                  holdout: num(lang, preview.expectedHoldout),
+                  grants: num(lang, grants(preview.matching, preview.expectedHoldout)),
+                  date: preview.asOf,
+                })
+              : t('campaigns.previewNote')}
+          </span>
+          <button type="submit" data-testid="campaign-save" disabled={!canSave}>
+            {t('campaigns.saveDraft')}
+          </button>
+          {me && me.role !== 'admin' ? <span className="muted">{t('campaigns.needAdmin')}</span> : null}
+        </div>
+      </form>
+    </section>
+  );
+}
