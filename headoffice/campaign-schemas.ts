@@ -11,32 +11,31 @@ import { DEFAULT_HOLDOUT_PERCENT } from '../core/campaigns.js';
 const Instant = z.string().describe('ISO 8601 instant');
 const Name = z.object({ zh: z.string().trim().min(1).max(32), en: z.string().trim().min(1).max(32) });
 
-const TargetCriteria = z
-  .strictObject({
-    classes: z
-      .array(z.enum(['A', 'B', 'C', 'D']))
-      .min(1)
-      .optional(),
-    lifecycles: z
-      .array(z.enum(['new', 'active', 'at_risk', 'dormant']))
-      .min(1)
-      .optional(),
-    tiers: z.array(z.string().min(1).max(32)).min(1).optional(),
-    birthdayMonths: z.array(z.number().int().min(1).max(12)).min(1).optional().describe('1-12'),
-    homeStores: z.array(z.string().min(1).max(64)).min(1).optional().describe('enrolment stores'),
-    withinOfNextTier: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('fen: members at most this far short of the next tier on rolling spend'),
-    rfmCells: z
-      .array(z.string().regex(/^R[1-5]F[1-5]M[1-5]$/, 'must be an RFM cell such as R5F4M3'))
-      .min(1)
-      .max(125)
-      .optional()
-      .describe('RFM cells as the Members report scores them; members without a score never match'),
-  });
+const TargetCriteria = z.strictObject({
+  classes: z
+    .array(z.enum(['A', 'B', 'C', 'D']))
+    .min(1)
+    .optional(),
+  lifecycles: z
+    .array(z.enum(['new', 'active', 'at_risk', 'dormant']))
+    .min(1)
+    .optional(),
+  tiers: z.array(z.string().min(1).max(32)).min(1).optional(),
+  birthdayMonths: z.array(z.number().int().min(1).max(12)).min(1).optional().describe('1-12'),
+  homeStores: z.array(z.string().min(1).max(64)).min(1).optional().describe('enrolment stores'),
+  withinOfNextTier: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('fen: members at most this far short of the next tier on rolling spend'),
+  rfmCells: z
+    .array(z.string().regex(/^R[1-5]F[1-5]M[1-5]$/, 'must be an RFM cell such as R5F4M3'))
+    .min(1)
+    .max(125)
+    .optional()
+    .describe('RFM cells as the Members report scores them; members without a score never match'),
+});
 
 /** A saved segment's rule (issue 13 item 6): the target criteria, without a segment of its own. */
 export const SegmentRuleSchema = TargetCriteria.describe(
@@ -49,7 +48,7 @@ export const CampaignTargetSchema = TargetCriteria.extend({
     .min(1)
     .max(64)
     .optional()
-    .describe("a saved segment: its rule, re-evaluated when the campaign chooses, AND the other criteria given"),
+    .describe('a saved segment: its rule, re-evaluated when the campaign chooses, AND the other criteria given'),
 })
   .describe('every criterion given must hold; none given = every active member')
   .meta({ id: 'CampaignTarget' });
@@ -150,7 +149,9 @@ export const CampaignResult = z
     estimatedCost: z.number().int().describe('granted x costPerGrant: what the budget is charged'),
     returnOnCost: z
       .object({
-        pointValueFen: z.number().describe("a point's money value: 100 / the rule set's redemption pointsPerCurrencyUnit"),
+        pointValueFen: z
+          .number()
+          .describe("a point's money value: 100 / the rule set's redemption pointsPerCurrencyUnit"),
         costFen: z.number().describe('pointsCost x pointValueFen'),
         incrementalSpend: z.number().describe('fen: spendPerMember.difference x targeted'),
         incrementalLow: z.number().nullable(),
@@ -181,7 +182,9 @@ export const CampaignPreview = z
 
 export const OperatorMe = z
   .object({
-    operatorId: z.string().describe('who the token acts as: a named operator, or "bootstrap-token" for the shared token'),
+    operatorId: z
+      .string()
+      .describe('who the token acts as: a named operator, or "bootstrap-token" for the shared token'),
     role: z.enum(['viewer', 'analyst', 'admin']),
     shared: z.boolean().describe('true for the shared bootstrap token'),
   })

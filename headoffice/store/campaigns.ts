@@ -94,9 +94,7 @@ export function* listCampaigns(): Sql<CampaignView[]> {
 }
 
 export type CreateOutcome =
-  | { kind: 'created'; campaign: CampaignView }
-  | { kind: 'exists' }
-  | { kind: 'unknown_segment'; segmentId: string };
+  { kind: 'created'; campaign: CampaignView } | { kind: 'exists' } | { kind: 'unknown_segment'; segmentId: string };
 
 /** A draft by `author` (the token's operator). */
 export function* createCampaign(req: CampaignCreateRequest, author: string, now: Date): Sql<CreateOutcome> {

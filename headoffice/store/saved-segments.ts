@@ -43,8 +43,7 @@ function fromRow(r: SegmentRow): SegmentView {
 
 function* liveSegment(id: string): Sql<SegmentView | null> {
   const r = (yield* get(`SELECT ${COLUMNS} FROM saved_segments WHERE segment_id = ? AND deleted_at IS NULL`, id)) as
-    | SegmentRow
-    | undefined;
+    SegmentRow | undefined;
   return r ? fromRow(r) : null;
 }
 

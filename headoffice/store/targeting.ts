@@ -84,8 +84,7 @@ export function* memberFacts(
 /** A saved segment's rule by id, deleted ones included (an ended campaign still names its segment). */
 export function* segmentRule(id: string): Sql<{ name: string; rule: SegmentRule; deleted: boolean } | null> {
   const r = (yield* get('SELECT name, rule, deleted_at FROM saved_segments WHERE segment_id = ?', id)) as
-    | { name: string; rule: string; deleted_at: string | null }
-    | undefined;
+    { name: string; rule: string; deleted_at: string | null } | undefined;
   return r ? { name: r.name, rule: JSON.parse(r.rule) as SegmentRule, deleted: r.deleted_at !== null } : null;
 }
 
