@@ -145,6 +145,11 @@ describe('a campaign delivered through the ledger, measured against a holdout', 
     expect(spend.target).toBeCloseTo(40_000 / 3, 6);
     expect(spend.holdout).toBe(10_000);
     expect(spend.low).toBeNull(); // one held-out member: no interval
+    // Return on cost (docs/campaigns.md): (40000/3 - 10000) x 3 = 10000 fen of incremental spend
+    // over 300 extra points at 1 fen a point (100 points a yuan) = 33.3
+    const roi = result.json.returnOnCost as { pointValueFen: number; costFen: number; ratio: number; low: null };
+    expect(roi).toMatchObject({ pointValueFen: 1, costFen: 300, low: null });
+    expect(roi.ratio).toBeCloseTo(10_000 / 300, 6);
 
     // After the window: normal points at either till.
     clock.advanceDays(7);
