@@ -84,6 +84,7 @@ describe('outbox: messages queued by a campaign start and sent after the commit'
       ['M3', 'offer', 'queued', null],
     ]);
     expect(rows[0]?.body).toContain('双倍积分');
+    expect(await t.hq.store.campaignResult('spring')).toMatchObject({ granted: 3, reached: 0 });
     const sent = await Promise.all([
       sendOutbox(t.hq.store, channel(), quiet, () => noon),
       sendOutbox(t.hq.store, channel(), quiet, () => noon),
@@ -95,6 +96,8 @@ describe('outbox: messages queued by a campaign start and sent after the commit'
         .sort(),
     ).toEqual(['13900000001', '13900000003']);
     expect((await outbox()).map((r) => r.status)).toEqual(['sent', 'sent']);
+    // The campaign's result: three granted, two reached (M2 gave no marketing consent)
+    expect(await t.hq.store.campaignResult('spring')).toMatchObject({ granted: 3, reached: 2 });
     // Nothing left to send: a later pass writes nothing more.
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => noon)).toBe(0);
     expect(messages()).toHaveLength(2);
