@@ -3,7 +3,8 @@
  * item 6, issue 15 items 1 and 8): an operator saves an RFM cell as a segment, creates a
  * campaign targeting it (counting its members first), cannot approve their own draft (the page
  * says why); a second operator approves and starts it; the results page shows what the API
- * computes. Screenshots: test-artifacts/screenshots/headoffice-campaign-editor.png,
+ * computes. Screenshots: test-artifacts/screenshots/headoffice-segments.png,
+ * headoffice-campaign-editor.png,
  * headoffice-campaign-approve.png, headoffice-campaign-results.png. Runs once, on SQLite (the
  * endpoints run on both stores in saved-segments.test.ts and campaigns.test.ts).
  */
@@ -98,6 +99,10 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
       const listed = await page.getByTestId('segment-list').innerText();
       expect(listed).toContain('RFM R5F5M5');
       expect(listed).toContain('ops-li');
+      // the ticks count their members before saving: class A is M01 and M02 (the top 20 %)
+      await page.getByTestId('rule-class-A').check();
+      await page.getByTestId('segment-count').getByText('当前 2 名会员').waitFor();
+      await page.getByTestId('segments').screenshot({ path: join(SHOTS, 'headoffice-segments.png') });
 
       // Campaigns: a draft targeting the segment, counted before it is saved
       await page.getByTestId('nav-campaigns').click();

@@ -69,8 +69,8 @@ export function CampaignResultView({
     return {
       animation: false,
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 56, right: 56, top: 32, bottom: 32 },
+      legend: { bottom: 0 },
+      grid: { left: 56, right: 56, top: 40, bottom: 56 },
       xAxis: { type: 'category', data: [t('result.targetGroup'), t('result.holdoutGroup')] },
       yAxis: [
         { type: 'value', name: t('result.spendAxis') },
