@@ -28,13 +28,19 @@ import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './ingest.js
 import { all, dialect, get, run, savepoint, withJsonList, type Sql } from '../../storage/sql.js';
 import type { IngestOutcome } from './types.js';
 
+/** pg_advisory_xact_lock's first key for accepting a till's batches (the second: a hash of the till id). */
+const ACCEPT_LOCK = 0x68710003;
+
 /**
- * PostgreSQL: the till's row stays locked until the transaction ends, so two head-office
- * processes taking the same till's batches at once check and accept them one after the other.
+ * PostgreSQL: a lock per till held until the transaction ends, so two head-office processes
+ * taking the same till's batches at once check and accept them one after the other. An
+ * advisory lock, not the till's row: an apply pass updates the rows of every till it applies
+ * and holds them until it commits, and accepting must not wait for that (acknowledging is the
+ * till's wait at the counter; applying is not). Two tills whose ids hash alike only take turns.
  * SQLite: the IMMEDIATE transaction already holds the only write lock.
  */
-function* lockTill(tillId: string): Sql<void> {
-  if ((yield* dialect()) === 'pg') yield* run('SELECT 1 FROM tills WHERE till_id = ? FOR UPDATE', tillId);
+export function* lockTill(tillId: string): Sql<void> {
+  if ((yield* dialect()) === 'pg') yield* run(`SELECT pg_advisory_xact_lock(${ACCEPT_LOCK}, hashtext(?))`, tillId);
 }
 
 interface Head {
@@ -77,7 +83,8 @@ export function* acceptBatch(cipher: HqCipher, tillId: string, b: UploadBatch, n
     cipher.encrypt(JSON.stringify(b)),
     at,
   );
-  yield* run('UPDATE tills SET last_upload_at = ? WHERE till_id = ?', at, tillId);
+  // tills.last_upload_at moves when the batch is applied (the till view reads the inbox for
+  // what waits): writing the till's row here would wait for an apply pass holding it.
   return { kind: 'ok', status: 'applied', ackSeq: b.lastSeq, headHash: v.head, appliedEntries: b.entries.length };
 }
 
@@ -267,6 +274,8 @@ export function* ingestStep(
   now: Date,
 ): Sql<IngestOutcome> {
   while ((yield* applyInbox(d, Number.POSITIVE_INFINITY)) > 0);
+  // An upload of the same till accepted meanwhile (another process) is then seen below.
+  yield* lockTill(till.tillId);
   if (yield* get('SELECT 1 FROM inbox WHERE till_id = ? LIMIT 1', till.tillId)) {
     return { kind: 'unavailable', reason: 'batches this till sent earlier are waiting to be applied' };
   }

@@ -82,6 +82,7 @@ interface TillRow {
   name: string | null;
   store_name: string | null;
   last_upload_at: string | null;
+  last_waiting_at: string | null;
   last_feed_at: string | null;
   ack_seq: number;
   head_hash: string;
@@ -115,6 +116,7 @@ export function* tillViews(): Sql<TillView[]> {
   // Head office's own chain (domain/decisions.ts) is no till: nothing uploads or pulls as it.
   const rows = (yield* all(
     `SELECT t.*, (SELECT s.name FROM stores s WHERE s.store_id = t.store_id) AS store_name,
+       (SELECT max(i.received_at) FROM inbox i WHERE i.till_id = t.till_id) AS last_waiting_at,
        (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id AND s.mismatch = 1) AS mismatches,
        (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id) AS sales
      FROM tills t WHERE t.till_id <> ? ORDER BY t.till_id`,
@@ -127,7 +129,8 @@ export function* tillViews(): Sql<TillView[]> {
       storeId: r.store_id,
       tillName: r.name,
       storeName: r.store_name,
-      lastUploadAt: r.last_upload_at,
+      // A batch accepted and not yet applied is the latest upload.
+      lastUploadAt: r.last_waiting_at ?? r.last_upload_at,
       lastFeedAt: r.last_feed_at,
       ackSeq: r.ack_seq,
       headHash: r.head_hash,

@@ -149,9 +149,11 @@ export function* tillViewBefore(
     // A straggler: fold from the start, and keep the later point for the sales to come.
     return foldHq(emptyState(memberNo, firstTier), yield* chainRows(c.tillId, memberNo, 0, seq));
   }
+  // Without a kept view, the chain from its start: the batch alone holds it when the till had
+  // no entry of the member before the batch (a member's first visit to this store).
   const state = kept
     ? foldHq(kept.state, yield* between(c, memberNo, kept.through, seq))
-    : foldHq(emptyState(memberNo, firstTier), yield* chainRows(c.tillId, memberNo, 0, seq));
+    : foldHq(emptyState(memberNo, firstTier), yield* between(c, memberNo, 0, seq));
   if (!views) {
     views = new Map<string, CachedTillView>();
     caches.tillViews.set(key, views);
