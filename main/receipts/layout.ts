@@ -60,6 +60,8 @@ const L = {
   noMember: { zh: '本单未使用会员', en: 'No member on this sale' },
   join: { zh: '入会即可积分，欢迎咨询收银员', en: 'Join the programme to earn points; ask the cashier' },
   thanks: { zh: '谢谢惠顾，欢迎再次光临', en: 'Thank you, see you again soon' },
+  survey: { zh: '扫码评价本次购物', en: 'Scan to rate this visit' },
+  surveyHint: { zh: '您的意见帮助我们做得更好', en: 'Your answer helps us do better' },
 } satisfies Record<string, Localised>;
 
 function pick(lang: ReceiptLang, s: Localised): string {
@@ -280,6 +282,14 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
         ? `${m.programme.baseRate} point per ￥1; ${groupDigits(m.programme.pointsPerCurrencyUnit)} points = ￥1.00 off`
         : `每消费 ￥1 积 ${m.programme.baseRate} 分，${groupDigits(m.programme.pointsPerCurrencyUnit)} 积分抵 ￥1.00`,
     );
+  }
+  if (m.survey) {
+    // The survey link (issue 15 item 5): the QR code, and the URL under it for a phone that cannot scan.
+    d.text(p(L.survey), 'center', fancy ? '"' : '');
+    d.text(p(L.surveyHint), 'center');
+    if (fancy) d.raw(`{code:${escapeProperty(m.survey.url)};option:qrcode,${o.width === 58 ? 4 : 5},m}`);
+    d.para(m.survey.url);
+    d.rule();
   }
   d.text(p(L.thanks), 'center');
   if (fancy && /^[\x20-\x7e]+$/.test(m.sale.saleId) && barcodeFits(m.sale.saleId, paper.dots)) {

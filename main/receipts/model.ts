@@ -7,6 +7,7 @@
 import { lowestTier, tierDef } from '../../core/engine/tiers.js';
 import { storeName } from '../../core/ruleset/names.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
+import { signSurveyToken, surveyUrl } from '../../core/survey/token.js';
 import { localDate } from '../../core/time.js';
 import type { MemberSummary, SaleRequest } from '../api/schemas.js';
 import type { Coupon } from '../db/coupons.js';
@@ -60,12 +61,42 @@ export interface ReceiptModel {
     pointsPerCurrencyUnit: number;
     baseRate: string;
   };
+  /** the survey link (member page URL with the sale's signed token, core/survey/token.ts); null: not configured */
+  survey?: { url: string } | null;
+}
+
+/** What a receipt needs to print the survey QR: the member page's base URL and the till's survey key. */
+export interface SurveyLink {
+  base: string;
+  key: Buffer;
 }
 
 export interface ReceiptOptions {
   /** TILL_STORE_NAME; the rule set's name for the store when null */
   storeName: string | null;
   reprint?: boolean;
+  /** TILL_MEMBER_PAGE_URL with the till's survey key; null or absent: no survey QR */
+  survey?: SurveyLink | null;
+}
+
+/**
+ * The survey URL of a sale: made here from the till's own key, so offline and anonymous sales
+ * get one too. A sale id the token cannot carry gets none (the API's ids always fit).
+ */
+function surveyOf(ctx: TillContext, link: SurveyLink | null | undefined, saleId: string, day: string) {
+  if (!link) return null;
+  try {
+    const token = signSurveyToken(link.key, {
+      storeId: ctx.identity.storeId,
+      tillId: ctx.identity.tillId,
+      saleId,
+      day,
+    });
+    return { url: surveyUrl(link.base, token) };
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
 }
 
 function tierName(rs: RuleSet, code: string | null): Localised {
@@ -210,5 +241,7 @@ export function buildReceiptModel(ctx: TillContext, saleId: string, opts: Receip
       pointsPerCurrencyUnit: rs.redemption.pointsPerCurrencyUnit,
       baseRate: rs.earn.baseRate,
     },
+    // The sale's own local day in the programme's time zone: head office dates the answer by it.
+    survey: surveyOf(ctx, opts.survey, stored.saleId, localDate(stored.occurredAt, tz).date),
   };
 }

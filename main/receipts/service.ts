@@ -16,7 +16,7 @@ import type { PrinterTransport } from '../../native/printers/transport.js';
 import type { PrinterHealth } from '../api/schemas.js';
 import type { ReceiptHooks, TillContext } from '../service/context.js';
 import { TillError } from '../service/errors.js';
-import { buildReceiptModel, type ReceiptLang, type ReceiptModel } from './model.js';
+import { buildReceiptModel, type ReceiptLang, type ReceiptModel, type SurveyLink } from './model.js';
 import { PrintQueue, type PrintJob } from './queue.js';
 import { renderEscPos, renderPng, renderText } from './render.js';
 
@@ -26,6 +26,8 @@ export interface PrintServiceOptions {
   storeName: string | null;
   /** default receipt language (TILL_RECEIPT_LANG) */
   lang: ReceiptLang;
+  /** the survey QR's member page and key (TILL_MEMBER_PAGE_URL, the till secret); absent: none printed */
+  survey?: SurveyLink | null;
   retryMinMs?: number;
   retryMaxMs?: number;
   statusTimeoutMs?: number;
@@ -63,8 +65,9 @@ export class PrintService implements ReceiptHooks {
   readonly queue: PrintQueue;
   readonly config: PrinterConfig;
   private readonly printer: Printer | null;
-  private readonly o: Required<Omit<PrintServiceOptions, 'transport' | 'printer' | 'storeName'>> & {
+  private readonly o: Required<Omit<PrintServiceOptions, 'transport' | 'printer' | 'storeName' | 'survey'>> & {
     storeName: string | null;
+    survey: SurveyLink | null;
   };
   private view: PrinterView;
   private lastQueued = -1;
@@ -81,6 +84,7 @@ export class PrintService implements ReceiptHooks {
     this.queue = new PrintQueue(ctx.db);
     this.o = {
       storeName: opts.storeName,
+      survey: opts.survey ?? null,
       lang: opts.lang,
       retryMinMs: opts.retryMinMs ?? 1000,
       retryMaxMs: opts.retryMaxMs ?? 30_000,
@@ -221,7 +225,7 @@ export class PrintService implements ReceiptHooks {
   }
 
   model(saleId: string, reprint = false): ReceiptModel {
-    return buildReceiptModel(this.ctx, saleId, { storeName: this.o.storeName, reprint });
+    return buildReceiptModel(this.ctx, saleId, { storeName: this.o.storeName, reprint, survey: this.o.survey });
   }
 
   render(

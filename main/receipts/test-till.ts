@@ -45,6 +45,8 @@ export async function startReceiptTill(
     lang?: 'zh-CN' | 'en';
     now?: string;
     receipts?: TillOptions['receipts'];
+    /** more environment (e.g. TILL_MEMBER_PAGE_URL, TILL_SECRET) */
+    env?: Record<string, string>;
   } = {},
 ): Promise<ReceiptTill> {
   const dir = mkdtempSync(join(tmpdir(), 'till-receipts-'));
@@ -52,6 +54,7 @@ export async function startReceiptTill(
   const env: Record<string, string> = { TILL_PRINTER: opts.printer ?? 'none' };
   if (opts.storeName) env.TILL_STORE_NAME = opts.storeName;
   if (opts.lang) env.TILL_RECEIPT_LANG = opts.lang;
+  Object.assign(env, opts.env);
   const till = await createTill(
     {
       ...configFromEnv(env),

@@ -107,9 +107,12 @@ export function escapeLine(s: string): string {
   return s.replace(/[\\|{}\-=~_"`^]/g, (c) => `\\${c}`);
 }
 
-/** Escapes a property value ({code:...}). */
+/**
+ * Escapes a property value ({code:...}). A colon becomes the hex escape `\x3a`: receiptline
+ * drops a backslash before any other character, so `\:` would print a URL's "https:" as "https".
+ */
 export function escapeProperty(s: string): string {
-  return s.replace(/[\\|{};:]/g, (c) => `\\${c}`);
+  return s.replace(/[\\|{};]/g, (c) => `\\${c}`).replace(/:/g, '\\x3a');
 }
 
 /** 1234567 -> "1,234,567"; negative numbers keep their sign. */

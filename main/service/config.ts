@@ -42,6 +42,11 @@ export interface TillConfig {
   storeName?: string | null;
   /** TILL_RECEIPT_LANG: zh-CN (default) or en */
   receiptLang?: 'zh-CN' | 'en';
+  /**
+   * TILL_MEMBER_PAGE_URL: head office's public member page (e.g. `https://hq.example.cn/m/`);
+   * receipts print a survey QR code linking to it (docs/receipts.md). Absent: no survey QR.
+   */
+  memberPageUrl?: string | null;
 }
 
 function defaultDataDir(): string {
@@ -80,6 +85,26 @@ export function checkHqUrl(value: string): string {
   throw new ConfigError(
     `TILL_HQ_URL must start with https:// (plain http:// only to a head office on this machine): ${u.protocol}//${u.host}`,
   );
+}
+
+/**
+ * TILL_MEMBER_PAGE_URL is printed on receipts for members' phones: `https://`, except a head
+ * office on this machine (tests, demos). No query or fragment: the survey token goes in `?s=`.
+ */
+export function checkMemberPageUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`TILL_MEMBER_PAGE_URL is not a URL: ${value}`);
+  }
+  if (!(u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackName(u.hostname)))) {
+    throw new ConfigError(
+      `TILL_MEMBER_PAGE_URL must start with https:// (plain http:// only on this machine): ${value}`,
+    );
+  }
+  if (u.search !== '' || u.hash !== '') throw new ConfigError('TILL_MEMBER_PAGE_URL must have no query or fragment');
+  return u.toString();
 }
 
 /** TILL_ALLOWED_HOSTS: comma-separated `name` or `name:port`, no schemes, no wildcards. */
@@ -148,5 +173,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TillConfig 
     printer,
     storeName: env.TILL_STORE_NAME?.trim() || null,
     receiptLang,
+    memberPageUrl: env.TILL_MEMBER_PAGE_URL?.trim() ? checkMemberPageUrl(env.TILL_MEMBER_PAGE_URL.trim()) : null,
   };
 }

@@ -26,6 +26,7 @@ import { createOwnerOnly, prepareDataDir } from '../db/files.js';
 import { openDatabase, type Db } from '../db/open.js';
 import { RuleSetStore } from '../db/rulesets.js';
 import { SaleStore } from '../db/sales.js';
+import { surveyKey } from '../../core/survey/token.js';
 import { checkHqUrl, ConfigError, type TillConfig } from './config.js';
 import type { TillContext, TillIdentity } from './context.js';
 import { EventBus } from './events.js';
@@ -188,6 +189,11 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     printer: config.printer ?? { kind: 'none' },
     storeName: config.storeName ?? null,
     lang: config.receiptLang ?? 'zh-CN',
+    // The survey QR needs head office's member page and the till's secret (its key derives from it).
+    survey:
+      config.memberPageUrl && config.tillSecret
+        ? { base: config.memberPageUrl, key: surveyKey(config.tillSecret) }
+        : null,
   });
   ctx.receipts = receipts;
   // The cashier UI: staff sessions, its routes and the built renderer (main/api/staff.ts, static.ts).
