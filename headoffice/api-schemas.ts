@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { LedgerEntrySchema, MemberFeed } from '../core/sync/protocol.js';
 import { FeedbackCounts, FeedbackItem } from './feedback-schemas.js';
+import { SurveyAnswerItem } from './survey-schemas.js';
 
 const Lifecycle = z.enum(['new', 'active', 'at_risk', 'dormant']);
 const MemberClass = z.enum(['A', 'B', 'C', 'D']);
@@ -298,6 +299,9 @@ export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: tru
     returns: z.array(ExportReturn),
     /** complaints and suggestions about them, recorded at the tills */
     feedback: z.array(FeedbackItem),
+    surveyAnswers: z
+      .array(SurveyAnswerItem)
+      .describe('receipt survey answers: score, comment, sale (deleted at erasure)'),
     /** the member's outbox (docs/member-page.md): texts as kept, sign-in codes masked; emptied at erasure */
     messages: z.array(
       z.object({

@@ -43,6 +43,7 @@ import {
   WinBackRequest,
 } from './api-schemas.js';
 import { ProvisionTillsAnswer, ProvisionTillsRequest, RenameAnswer, RenameRequest } from './provisioning-schemas.js';
+import { NpsReportSchema, SurveyAnswered, SurveyAnswerRequest, SurveyInfo } from './survey-schemas.js';
 import { FeedbackActionAnswer, FeedbackAssignRequest, FeedbackCloseRequest, FeedbackList } from './feedback-schemas.js';
 import {
   CampaignActionRequest,
@@ -423,10 +424,67 @@ const OPS: readonly Op[] = [
     status: 201,
     errors: { '409': ErrorBody },
   },
+  {
+    method: 'GET',
+    path: '/v1/reports/nps',
+    operationId: 'getNpsReport',
+    summary:
+      'Receipt survey NPS (promoters 9-10 minus detractors 0-6, % of answers) for sale dates from..to: the chain, ' +
+      'each store with the complaints and suggestions recorded at its tills, and each ISO week (docs/member-page.md)',
+    auth: 'operator',
+    response: NpsReportSchema,
+    errors: { '403': ErrorBody },
+    query: [
+      {
+        name: 'from',
+        description: 'first sale date, YYYY-MM-DD (required)',
+        schema: { type: 'string', format: 'date' },
+      },
+      { name: 'to', description: 'last sale date, inclusive (required)', schema: { type: 'string', format: 'date' } },
+      {
+        name: 'store',
+        description: 'only this store; repeat for several',
+        schema: { type: 'array', items: { type: 'string' } },
+      },
+    ],
+  },
   ...campaignOps(),
   ...segmentOps(),
   ...meOps(),
+  ...surveyOps(),
 ];
+
+/** The receipt survey (routes/survey.ts): answered without signing in, by the receipt's token. */
+function surveyOps(): Op[] {
+  const refusals = { '403': ErrorBody, '409': ErrorBody, '410': ErrorBody };
+  return [
+    {
+      method: 'GET',
+      path: '/v1/me/survey',
+      operationId: 'getSurvey',
+      summary:
+        "The receipt's sale (store, date) and whether it is answered. 400 survey_token_malformed, 403 " +
+        'survey_token_forged or survey_wrong_store, 410 survey_token_expired (30 days after the sale)',
+      auth: 'none',
+      response: SurveyInfo,
+      errors: { '403': ErrorBody, '410': ErrorBody },
+      query: [{ name: 's', description: "the token from the receipt QR code's URL", schema: { type: 'string' } }],
+    },
+    {
+      method: 'POST',
+      path: '/v1/me/survey',
+      operationId: 'answerSurvey',
+      summary:
+        'Answer the receipt survey (0-10 and a comment), one answer per sale: 409 survey_already_answered. ' +
+        'With a member session cookie the answer is kept with that member',
+      auth: 'none',
+      request: SurveyAnswerRequest,
+      response: SurveyAnswered,
+      status: 201,
+      errors: refusals,
+    },
+  ];
+}
 
 /** Campaigns (routes/campaigns.ts, docs/campaigns.md). */
 function campaignAction(t: 'approve' | 'start' | 'end', summary: string, response: z.ZodType): Op {

@@ -27,6 +27,7 @@ import { feedbackRoutes } from './routes/feedback.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { segmentRoutes } from './routes/segments.js';
 import { meRoutes } from './routes/me.js';
+import { surveyRoutes } from './routes/survey.js';
 import { FileChannel, MESSAGES_FILE, type MessageChannel, type SendResult } from './messages/channel.js';
 import { loadOrCreateMemberQrKey } from './member-qr-key.js';
 import { serveMemberApp, DEFAULT_MEMBER_APP_DIR } from './http/member-app.js';
@@ -235,6 +236,7 @@ export function buildRouter(app: AppDeps): Router {
   campaignRoutes(router, app);
   segmentRoutes(router, app);
   meRoutes(router, app);
+  surveyRoutes(router, app);
   return router;
 }
 

@@ -40,6 +40,12 @@ function tokenOf(ctx: RequestContext): string | null {
   return null;
 }
 
+/** The signed-in member, or null: for pages that also serve people not signed in (the survey). */
+export async function memberOf(app: AppDeps, ctx: RequestContext): Promise<string | null> {
+  const token = tokenOf(ctx);
+  return token ? await app.store.memberSession(token, app.now()) : null;
+}
+
 async function signedIn(app: AppDeps, ctx: RequestContext): Promise<string> {
   const token = tokenOf(ctx);
   const memberNo = token ? await app.store.memberSession(token, app.now()) : null;

@@ -41,6 +41,10 @@ SELECT create_distributed_table('feedback', 'till_id', colocate_with => 'tills')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'feedback'::regclass);
 SELECT create_distributed_table('member_refusals', 'till_id', colocate_with => 'tills')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_refusals'::regclass);
+-- Survey answers are keyed by (till, sale) like the sales they answer; a member's export and
+-- erasure find theirs by member_no across shards (rare, operator-driven).
+SELECT create_distributed_table('survey_answers', 'till_id', colocate_with => 'tills')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'survey_answers'::regclass);
 
 -- Group "member": folding a member (ledger in merge order, state, cases) stays on one shard.
 SELECT create_distributed_table('members', 'member_no', colocate_with => 'none')

@@ -16,6 +16,7 @@ import type { HqCipher } from '../crypto.js';
 import type { RuleSetCache } from './rulesets.js';
 import { recordAction } from './actions.js';
 import { eraseFeedbackOf, feedbackOf } from './feedback.js';
+import { eraseSurveyAnswersOf, surveyAnswersOf } from './surveys.js';
 import { appendChange } from './changes.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import { readMemberFeed } from './members.js';
@@ -81,6 +82,7 @@ export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRe
   }
   yield* appendChange('member', memberNo, { memberNo }, now);
   yield* eraseFeedbackOf(cipher, memberNo);
+  yield* eraseSurveyAnswersOf(memberNo);
   yield* recordAction('erase', memberNo, who, at);
   return { kind: 'erased', erasedAt: at, cardsBlocked: cards.length };
 }
@@ -203,6 +205,7 @@ export function* exportMember(
     sales,
     returns,
     feedback: yield* feedbackOf(cipher, memberNo),
+    surveyAnswers: yield* surveyAnswersOf(cipher, memberNo),
     messages: yield* outboxOf(memberNo),
     sessions: (
       (yield* all(

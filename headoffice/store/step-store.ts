@@ -65,6 +65,16 @@ import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay } from './eod.js';
 import { readChanges } from './feed.js';
 import { feedbackOp } from './feedback.js';
+import type { SurveySale } from '../../core/survey/token.js';
+import type { NpsReport } from '../survey-schemas.js';
+import {
+  npsReport,
+  recordSurveyAnswer,
+  surveyStatus,
+  type SurveyAnswerInput,
+  type SurveyOutcome,
+  type SurveyStatus,
+} from './surveys.js';
 import { acceptStep, applyInbox, inboxBacklog, ingestStep, type InboxBacklog } from './inbox.js';
 import type { IngestDeps } from './ingest.js';
 import { lookupMemberByPhone } from './members.js';
@@ -263,6 +273,20 @@ export abstract class StepHqStore implements HqStore {
     // Applied first: feedback a till uploaded a moment ago is listed.
     await this.settle();
     return this.write(() => feedbackOp(this.cipher, op, now));
+  }
+
+  async surveyStatus(sale: SurveySale): Promise<SurveyStatus> {
+    return this.read(() => surveyStatus(sale));
+  }
+
+  async recordSurveyAnswer(a: SurveyAnswerInput, now: Date): Promise<SurveyOutcome> {
+    // Applied first: the sale a till uploaded a moment ago names its member.
+    await this.settle();
+    return this.write(() => recordSurveyAnswer(this.cipher, a, now));
+  }
+
+  async npsReport(q: DailyQuery): Promise<NpsReport> {
+    return this.read(() => npsReport(this.rules, q));
   }
 
   async seedRuleSet(rs: RuleSet, now: Date): Promise<boolean> {

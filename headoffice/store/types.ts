@@ -42,6 +42,9 @@ import type { ClaimedMessage, MessageRequest, QueueOutcome } from './messages.js
 import type { MemberHome, OtpRequestOutcome, OtpVerifyOutcome } from './memberpage.js';
 import type { SendResult } from '../messages/channel.js';
 import type { DailyQuery, DailyReport } from './daily.js';
+import type { SurveySale } from '../../core/survey/token.js';
+import type { NpsReport } from '../survey-schemas.js';
+import type { SurveyAnswerInput, SurveyOutcome, SurveyStatus } from './surveys.js';
 import type { MembersReportFull, RfmMember } from './members-report.js';
 
 export type { MemberLookupOutcome, DailyQuery, DailyReport };
@@ -227,6 +230,12 @@ export interface HqStore {
   hasAdmin(): Promise<boolean>;
   /** Feedback recorded at the tills: list, assign, or close with a note (DOMAIN.md 9). */
   feedback(op: FeedbackOp, now: Date): Promise<FeedbackOutcome>;
+  /** Whether a receipt's sale has its survey answer, and the store's name (store/surveys.ts). */
+  surveyStatus(sale: SurveySale): Promise<SurveyStatus>;
+  /** Keeps a receipt survey answer whose token the caller verified; one per sale. */
+  recordSurveyAnswer(a: SurveyAnswerInput, now: Date): Promise<SurveyOutcome>;
+  /** NPS per store and week over sale dates, beside complaints recorded at the tills (store/surveys.ts). */
+  npsReport(q: DailyQuery): Promise<NpsReport>;
   /**
    * A member by normalised mobile number for a till whose cashier has the member in front of
    * them; records that the till now serves the member (the feed then carries name and phone to it).
