@@ -1,11 +1,13 @@
 /**
  * The member's own page (zh-CN first, 360 px wide phones): sign in with phone and a one-time
  * code, then balance, tier and progress, points expiring in 30 days, live offers, coupons, and
- * the dynamic member QR code a till scans instead of a card, refreshed every 30 s.
+ * the dynamic member QR code a till scans instead of a card, refreshed every 30 s. With `?s=`
+ * (the receipt's QR code) it is the survey instead (Survey.tsx), no sign-in needed.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Me, type Qr } from './api.js';
 import { QrCode } from './QrCode.js';
+import { Survey } from './Survey.js';
 
 const yuan = (fen: number): string => `¥${(fen / 100).toFixed(fen % 100 === 0 ? 0 : 2)}`;
 const multiplier = (milli: number): string => (milli === 2000 ? '双倍积分' : `${milli / 1000} 倍积分`);
@@ -204,7 +206,15 @@ function Home({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   );
 }
 
+/** The receipt's survey token (`/m/?s=<token>`, core/survey/token.ts), read once at start. */
+const surveyToken = new URLSearchParams(window.location.search).get('s');
+
 export function App() {
+  if (surveyToken) return <Survey token={surveyToken} />;
+  return <Account />;
+}
+
+function Account() {
   const [me, setMe] = useState<Me | null>(null);
   const [checked, setChecked] = useState(false);
   const load = useCallback(async (): Promise<void> => {

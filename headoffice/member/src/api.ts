@@ -24,6 +24,21 @@ export interface Qr {
   refreshSeconds: number;
 }
 
+export interface SurveyInfo {
+  storeId: string;
+  storeName: string | null;
+  saleDay: string;
+  answered: boolean;
+  signedIn: boolean;
+}
+
+export interface SurveyAnswered {
+  answered: true;
+  storeId: string;
+  saleDay: string;
+  memberLinked: boolean;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -56,4 +71,7 @@ export const api = {
   signOut: () => call<{ signedOut: true }>('POST', '/v1/me/signout', {}),
   me: () => call<Me>('GET', '/v1/me'),
   qr: () => call<Qr>('GET', '/v1/me/qr'),
+  survey: (token: string) => call<SurveyInfo>('GET', `/v1/me/survey?s=${encodeURIComponent(token)}`),
+  answerSurvey: (token: string, score: number, comment: string) =>
+    call<SurveyAnswered>('POST', '/v1/me/survey', { token, score, ...(comment.trim() ? { comment } : {}) }),
 };
