@@ -12,6 +12,7 @@ import type { CampaignResult, CampaignView, OperatorMe } from './campaign-schema
 import type { SegmentView } from './segment-schemas.js';
 import type { DailyReport, MemberView, SummaryReport, TillView } from './store/types.js';
 import type { HqStore } from './store/types.js';
+import type { NpsReport } from './survey-schemas.js';
 
 // Each line fails to compile when the server's answer no longer fits the app's type.
 const a: App.SummaryReport = null as unknown as SummaryReport;
@@ -24,4 +25,5 @@ const g: AppCampaigns.Campaign = null as unknown as CampaignView;
 const h: AppCampaigns.CampaignResult = null as unknown as CampaignResult;
 const i: AppCampaigns.Segment = null as unknown as SegmentView;
 const j: AppCampaigns.OperatorMe = null as unknown as z.output<typeof OperatorMe>;
-export const probe = [a, b, c, d, e, f, g, h, i, j];
+const k: App.NpsReport = null as unknown as NpsReport;
+export const probe = [a, b, c, d, e, f, g, h, i, j, k];

@@ -3,7 +3,7 @@
  * Authorization header (kept in sessionStorage, never in a URL); every failure becomes an
  * ApiError with the server's stable code.
  */
-import type { DailyReport, Health, MemberView, SummaryReport, TillView } from './types.js';
+import type { DailyReport, Health, MemberView, NpsReport, SummaryReport, TillView } from './types.js';
 
 const TOKEN_KEY = 'hqOperatorToken';
 const OPERATOR_KEY = 'hqOperatorId';
@@ -58,6 +58,11 @@ export const api = {
     const q = new URLSearchParams({ from, to });
     for (const s of stores) q.append('store', s);
     return call<DailyReport>(`/v1/reports/daily?${q.toString()}`);
+  },
+  nps: (from: string, to: string, stores: readonly string[] = []) => {
+    const q = new URLSearchParams({ from, to });
+    for (const s of stores) q.append('store', s);
+    return call<NpsReport>(`/v1/reports/nps?${q.toString()}`);
   },
   tills: async () => (await call<{ tills: TillView[] }>('/v1/tills')).tills,
   health: () => call<Health>('/v1/health'),

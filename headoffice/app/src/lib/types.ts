@@ -150,3 +150,23 @@ export interface MemberView {
     saleId: string | null;
   }[];
 }
+
+/** NPS counts (core/survey/nps.ts): nps is -100..100 to one decimal, null without answers. */
+export interface NpsTally {
+  answers: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  nps: number | null;
+}
+
+/** GET /v1/reports/nps (headoffice/survey-schemas.ts NpsReportSchema). */
+export interface NpsReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  formula: { zh: string; en: string };
+  chain: NpsTally;
+  stores: (NpsTally & { storeId: string; storeName: string | null; complaints: number; suggestions: number })[];
+  weeks: (NpsTally & { week: string; storeId: string | null })[];
+}

@@ -9,21 +9,24 @@ import { isDate, MAX_REPORT_DAYS, previousPeriod } from '../../../../core/analyt
 import { translate, type Lang, type MessageKey, type Params } from '../i18n/index.js';
 import { ApiError, api, session, type Attribution } from '../lib/api.js';
 import { DEFAULT_ZONE, todayIn, when } from '../lib/format.js';
-import type { DailyReport, Health, SummaryReport, TillView } from '../lib/types.js';
+import type { DailyReport, Health, NpsReport, SummaryReport, TillView } from '../lib/types.js';
 import { Campaigns } from './Campaigns.js';
 import { Cases } from './Cases.js';
 import { UiContext, type T } from './context.js';
 import { Member, type Act } from './Member.js';
 import { Members } from './Members.js';
 import { Overview } from './Overview.js';
+import { Satisfaction } from './Satisfaction.js';
 import { Stores } from './Stores.js';
 import { Place } from './common.js';
 import { Tills } from './Tills.js';
 
 const LANG_KEY = 'hqDashboardLang';
 const REFRESH_MS = 60_000;
-type Page = 'overview' | 'stores' | 'members' | 'campaigns' | 'tills' | 'cases' | 'member';
-const PAGES: Page[] = ['overview', 'stores', 'members', 'campaigns', 'tills', 'cases', 'member'];
+type Page = 'overview' | 'stores' | 'satisfaction' | 'members' | 'campaigns' | 'tills' | 'cases' | 'member';
+const PAGES: Page[] = ['overview', 'stores', 'satisfaction', 'members', 'campaigns', 'tills', 'cases', 'member'];
+/** the pages that read the shared date range and store set */
+const RANGED: Page[] = ['overview', 'stores', 'satisfaction'];
 /** DOMAIN.md's tiers, and any a rule set adds that the summary counts */
 const TIERS = ['ordinary', 'silver', 'gold', 'diamond'];
 
@@ -66,6 +69,7 @@ export function App(): React.JSX.Element {
   const [stores, setStores] = useState<string[]>([]);
   const [draft, setDraft] = useState(range);
   const [daily, setDaily] = useState<{ current: DailyReport; previous: DailyReport } | null>(null);
+  const [nps, setNps] = useState<NpsReport | null>(null);
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -111,6 +115,18 @@ export function App(): React.JSX.Element {
       live = false;
     };
   }, [signedIn, range, stores, data]);
+
+  useEffect(() => {
+    if (!signedIn || page !== 'satisfaction') return;
+    let live = true;
+    api.nps(range.from, range.to, stores).then(
+      (r) => live && setNps(r),
+      (e: unknown) => live && setStatus(explain(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [signedIn, page, range, stores, data]);
 
   // Fresh figures every minute while signed in (the tills upload all day).
   useEffect(() => {
@@ -220,6 +236,7 @@ export function App(): React.JSX.Element {
             setOperatorId('');
             setData(null);
             setDaily(null);
+            setNps(null);
             setStatus(null);
           }}
         >
@@ -246,7 +263,7 @@ export function App(): React.JSX.Element {
               </button>
             ))}
           </nav>
-          {page === 'overview' || page === 'stores' ? (
+          {RANGED.includes(page) ? (
             <form
               className="toolbar"
               data-testid="range"
@@ -310,6 +327,7 @@ export function App(): React.JSX.Element {
             <Overview summary={data.summary} current={daily?.current ?? null} previous={daily?.previous ?? null} />
           ) : null}
           {page === 'stores' ? <Stores report={daily?.current ?? null} /> : null}
+          {page === 'satisfaction' ? <Satisfaction report={nps} /> : null}
           {page === 'members' ? <Members act={act} /> : null}
           {page === 'campaigns' ? (
             <Campaigns
