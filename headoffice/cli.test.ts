@@ -51,6 +51,10 @@ describe('add-till', () => {
     expect(
       run(['add-till', '--store', 'S1', '--till', 'T9'], { HQ_PUBLIC_URL: 'https://hq.example.cn/' }).stdout,
     ).toContain('TILL_HQ_URL=https://hq.example.cn\n');
+    // The member page phones reach, for the receipt's survey QR (docs/receipts.md).
+    expect(
+      run(['add-till', '--store', 'S1', '--till', 'T8'], { HQ_MEMBER_PAGE_URL: 'https://m.example.cn/m/' }).stdout,
+    ).toMatch(/\nTILL_MEMBER_PAGE_URL=https:\/\/m\.example\.cn\/m\/\n$/);
     if (process.platform !== 'win32') expect(statSync(join(dir, 'data', 'keys.json')).mode & 0o777).toBe(0o600);
     // Head office's answer-signing public key (core/sync/sign.ts): base64 of the raw 32 bytes.
     expect(lines[4]).toMatch(/^TILL_HQ_PUBLIC_KEY=[A-Za-z0-9+/]{43}=$/);

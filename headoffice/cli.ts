@@ -103,6 +103,9 @@ async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
     process.stdout.write(envLines(await addTill(store, storeId, tillId, new Date(), names)));
     process.stdout.write(`TILL_HQ_URL=${publicUrl(cfg)}\n`);
     process.stdout.write(publicKeyLine(hqPublicKeyText(openAnswerKey(cfg.dataDir))));
+    // The member page members' phones reach (often another address than the tills'): receipts' survey QR.
+    const memberPage = process.env.HQ_MEMBER_PAGE_URL?.trim();
+    if (memberPage) process.stdout.write(`TILL_MEMBER_PAGE_URL=${memberPage}\n`);
   } finally {
     await store.close();
   }
