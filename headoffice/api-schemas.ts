@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { LedgerEntrySchema, MemberFeed } from '../core/sync/protocol.js';
 import { FeedbackCounts, FeedbackItem } from './feedback-schemas.js';
-import { SurveyAnswerItem } from './survey-schemas.js';
+import { NpsTallySchema, SurveyAnswerItem } from './survey-schemas.js';
 
 const Lifecycle = z.enum(['new', 'active', 'at_risk', 'dormant']);
 const MemberClass = z.enum(['A', 'B', 'C', 'D']);
@@ -202,6 +202,8 @@ export const SummaryReportSchema = z
     doubleSpendCases: z.array(DoubleSpendCaseSchema),
     /** complaints and suggestions recorded at the tills (DOMAIN.md 9) */
     feedback: FeedbackCounts,
+    /** beside the complaints: the receipt survey's NPS over every answer (docs/member-page.md "Survey") */
+    nps: NpsTallySchema,
   })
   .meta({ id: 'SummaryReport' });
 

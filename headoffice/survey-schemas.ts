@@ -55,13 +55,16 @@ const Tally = {
   nps: z.number().nullable().describe('(promoters - detractors) / answers × 100, one decimal; null without answers'),
 };
 
+/** NPS counts over a set of answers (core/survey/nps.ts). */
+export const NpsTallySchema = z.object(Tally).meta({ id: 'NpsTally' });
+
 export const NpsReportSchema = z
   .object({
     from: LocalDate.describe('first sale date (programme time zone), inclusive'),
     to: LocalDate,
     timeZone: z.string(),
     formula: z.object({ zh: z.string(), en: z.string() }),
-    chain: z.object(Tally),
+    chain: NpsTallySchema,
     stores: z.array(
       z.object({
         storeId: z.string(),

@@ -184,6 +184,11 @@ describe('receipt survey answers', () => {
     expect(weekS1.map((w: { nps: number }) => w.nps)).toEqual([-100, 33.3]);
     expect(r.body.weeks.filter((w: { storeId: string | null }) => w.storeId === null)).toHaveLength(2);
 
+    // The summary report carries NPS over every answer, beside its complaint counts.
+    const summary = await operator(t, 'GET', '/v1/reports/summary');
+    expect(summary.body.nps).toEqual({ answers: 5, promoters: 2, passives: 1, detractors: 2, nps: 0 });
+    expect(summary.body.feedback.complaints.open).toBe(1);
+
     // Only this week, one store.
     const narrow = await operator(t, 'GET', `/v1/reports/nps?from=${addDays(day, -1)}&to=${day}&store=S1`);
     expect(narrow.body.stores).toEqual([expect.objectContaining({ storeId: 'S1', answers: 3, nps: 33.3 })]);

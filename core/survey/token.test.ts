@@ -53,6 +53,13 @@ describe('survey token', () => {
     }
   });
 
+  it('reused, a token only ever names its own sale: the same sale gives the same token (head office keeps one answer per sale)', () => {
+    const token = signSurveyToken(key, sale);
+    expect(signSurveyToken(key, sale)).toBe(token);
+    expect(verifySurveyToken(key, token, at)).toEqual(verifySurveyToken(key, token, at));
+    expect(signSurveyToken(key, { ...sale, saleId: 'R-2026-0002' })).not.toBe(token);
+  });
+
   it('refuses a genuine token of a till head office has in another store', () => {
     const token = signSurveyToken(key, sale);
     expect(verifySurveyToken(key, token, { ...at, storeId: 'S9' })).toMatchObject({ code: 'survey_wrong_store' });

@@ -16,6 +16,7 @@ import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
 import { feedbackCounts } from './feedback.js';
+import { npsAllTime } from './surveys.js';
 import { storeNames } from './tills.js';
 import type { RuleSetCache } from './rulesets.js';
 import { all, get, type Sql } from '../../storage/sql.js';
@@ -223,6 +224,7 @@ export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
       tills,
       doubleSpendCases: yield* cases(),
       feedback: yield* feedbackCounts(),
+      nps: yield* npsAllTime(),
     };
   }
 }

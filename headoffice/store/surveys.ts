@@ -135,6 +135,17 @@ function storeFilter(column: string, stores: readonly string[] | null): string {
   return stores === null ? '' : ` AND ${column} IN (${stores.map(() => '?').join(', ')})`;
 }
 
+/** NPS over every answer kept, for the summary report beside the complaints. */
+export function* npsAllTime(): Sql<NpsTally> {
+  const r = (yield* get(
+    `SELECT sum(CASE WHEN score >= 9 THEN 1 ELSE 0 END) AS "promoters",
+       sum(CASE WHEN score >= 7 AND score <= 8 THEN 1 ELSE 0 END) AS "passives",
+       sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) AS "detractors"
+     FROM survey_answers`,
+  )) as Partial<Record<keyof Counts, number | null>> | undefined;
+  return fromCounts(Number(r?.promoters ?? 0), Number(r?.passives ?? 0), Number(r?.detractors ?? 0));
+}
+
 /** Call inside one read transaction. Answers are dated by their sale's day (docs/decisions.md). */
 export function* npsReport(rules: RuleSetCache, q: DailyQuery): Sql<NpsReport> {
   const timeZone = (yield* rules.latest()).timeZone;

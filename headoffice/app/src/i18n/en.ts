@@ -70,6 +70,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'm.breakage': 'Breakage (expired / issued)',
   'm.mismatches': 'Points mismatches',
   'm.complaints': 'Complaints (open / all)',
+  'm.nps': 'Net Promoter Score',
+  'm.npsNote': '{n} receipt survey answers; see Satisfaction',
   'm.suggestions': 'Suggestions (open / all)',
   'm.tillsBroken': 'Tills with a broken chain',
   'm.enrolments': 'Enrolments',

@@ -71,6 +71,8 @@ export const zh = {
   'm.breakage': '积分过期率',
   'm.mismatches': '积分不符',
   'm.complaints': '投诉（未结 / 全部）',
+  'm.nps': '顾客推荐值 NPS',
+  'm.npsNote': '小票扫码评价 {n} 份，详见“满意度”',
   'm.suggestions': '建议（未结 / 全部）',
   'm.tillsBroken': '链断裂收银机',
   'm.enrolments': '入会人数',

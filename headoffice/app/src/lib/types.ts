@@ -75,6 +75,8 @@ export interface SummaryReport {
   tills: { total: number; broken: number };
   doubleSpendCases: DoubleSpendCase[];
   feedback: { complaints: { open: number; closed: number }; suggestions: { open: number; closed: number } };
+  /** the receipt survey's NPS over every answer, shown beside the complaints */
+  nps: NpsTally;
 }
 
 export interface DailyReport {

@@ -54,6 +54,13 @@ function AllTime({ s }: { s: SummaryReport }): React.JSX.Element {
         value={`${num(lang, c.open)} / ${num(lang, c.open + c.closed)}`}
         bad={c.open > 0}
       />
+      <Card
+        title={t('m.nps')}
+        value={s.nps.nps === null ? '—' : s.nps.nps > 0 ? `+${s.nps.nps}` : String(s.nps.nps)}
+        bad={s.nps.nps !== null && s.nps.nps < 0}
+        note={t('m.npsNote', { n: num(lang, s.nps.answers) })}
+        testId="nps-card"
+      />
       <Card title={t('m.suggestions')} value={`${num(lang, g.open)} / ${num(lang, g.open + g.closed)}`} />
       <Card
         title={t('m.tillsBroken')}
