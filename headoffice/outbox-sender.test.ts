@@ -94,7 +94,7 @@ describe('outbox: messages queued by a campaign start and sent after the commit'
       messages()
         .map((m) => m.to)
         .sort(),
-    ).toEqual(['13900000001', '13900000003']);
+    ).toEqual(['139****0001', '139****0003']);
     expect((await outbox()).map((r) => r.status)).toEqual(['sent', 'sent']);
     // The campaign's result: three granted, two reached (M2 gave no marketing consent)
     expect(await t.hq.store.campaignResult('spring')).toMatchObject({ granted: 3, reached: 2 });
@@ -223,6 +223,6 @@ describe('privacy: the outbox and sessions in export and erasure', () => {
     expect(await t.sql("SELECT * FROM member_otps WHERE member_no = 'M1'")).toEqual([]);
     // Nothing is sent to an erased member; the others' messages still go.
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => noon)).toBe(1);
-    expect(messages().map((m) => m.to)).toEqual(['13900000003']);
+    expect(messages().map((m) => m.to)).toEqual(['139****0003']);
   });
 });

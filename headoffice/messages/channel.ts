@@ -7,6 +7,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { maskPhone } from '../../core/members.js';
 
 export type SendResult =
   | { ok: true; providerId: string }
@@ -24,6 +25,7 @@ export interface MessageChannel {
 /** One JSON line a simulated message is written as. */
 export interface SimulatedMessage {
   at: string;
+  /** the number masked (core/members.ts maskPhone): the file is personal data at rest otherwise */
   to: string;
   text: string;
   providerId: string;
@@ -31,8 +33,9 @@ export interface SimulatedMessage {
 
 /**
  * For demos and tests: appends each message as a JSON line to a file (HQ_DATA_DIR/messages.jsonl),
- * 0600 like every file of the data folder. It holds phone numbers and codes in clear: a
- * production head office uses a real channel.
+ * 0600 like every file of the data folder. Numbers are written masked (138****0001), texts as
+ * sent (a sign-in code must be readable for a demo to sign in with it): a production head
+ * office uses a real channel.
  */
 export class FileChannel implements MessageChannel {
   readonly name = 'file';
@@ -42,7 +45,7 @@ export class FileChannel implements MessageChannel {
   ) {}
 
   async send(to: string, text: string): Promise<SendResult> {
-    const msg: SimulatedMessage = { at: this.now().toISOString(), to, text, providerId: randomUUID() };
+    const msg: SimulatedMessage = { at: this.now().toISOString(), to: maskPhone(to), text, providerId: randomUUID() };
     try {
       appendFileSync(this.file, `${JSON.stringify(msg)}\n`, { mode: 0o600 });
     } catch (e) {
