@@ -3,13 +3,15 @@
  * sale's token as a QR code (GS ( k) and as text under it, on both widths and languages, for
  * member and anonymous sales; none without TILL_MEMBER_PAGE_URL.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PAPER } from '../../native/printers/config.js';
 import { surveyKey, verifySurveyToken } from '../../core/survey/token.js';
 import { ConfigError, configFromEnv } from '../service/config.js';
 import { decodeEscPos } from './escpos-decode.js';
 import { sampleModel } from './fixtures.js';
-import { renderEscPos, renderText } from './render.js';
+import { renderEscPos, renderPng, renderText } from './render.js';
 import { useReceiptTills } from './test-till.js';
 import { displayWidth } from './text.js';
 
@@ -29,6 +31,27 @@ describe('survey QR on the receipt', () => {
       expect(d.lines.join('\n')).toContain(lang === 'en' ? 'Scan to rate this visit' : '扫码评价本次购物');
       for (const l of d.lines) expect(displayWidth(l)).toBeLessThanOrEqual(PAPER[width].columns);
       expect(squash(renderText(sampleModel({ survey: { url: URL_ } }), { width, lang }))).toContain(URL_);
+    }
+  });
+
+  it('previews as PNG (test-artifacts/receipts/receipt-{58,80}mm-survey.png)', () => {
+    const out = join(process.cwd(), 'test-artifacts', 'receipts');
+    mkdirSync(out, { recursive: true });
+    for (const width of [58, 80] as const) {
+      const png = renderPng(
+        sampleModel({
+          member: null,
+          earn: null,
+          redeem: null,
+          balance: null,
+          coupons: [],
+          stamps: null,
+          survey: { url: URL_ },
+        }),
+        { width, lang: 'zh-CN' },
+      );
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      writeFileSync(join(out, `receipt-${width}mm-survey.png`), png);
     }
   });
 
