@@ -7,12 +7,13 @@
  * answer for the till's store. Screenshots: test-artifacts/screenshots/survey-page.png,
  * survey-done.png, nps-view.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../core/time.js';
+import { MESSAGES_FILE } from '../../headoffice/messages/channel.js';
 import { decodeEscPos } from '../../main/receipts/escpos-decode.js';
 import { addTill, freePort, startHq, startTillProc, ROOT, type Proc } from '../sync/procs.js';
 
@@ -38,13 +39,14 @@ describe('receipt survey, end to end (issue 15 item 5)', () => {
   let hq: Proc;
   let till: Proc;
   let hqUrl = '';
+  let hqDir = '';
   let browser: Browser;
 
   beforeAll(async () => {
     process.env.HQ_MEMBER_APP_DIR = await build('member');
     process.env.HQ_APP_DIR = await build('app');
     root = mkdtempSync(join(tmpdir(), 'survey-e2e-'));
-    const hqDir = join(root, 'hq');
+    hqDir = join(root, 'hq');
     const hqPort = await freePort();
     hqUrl = `http://127.0.0.1:${hqPort}`;
     hq = await startHq(hqDir, hqPort, TOKEN);
@@ -68,13 +70,24 @@ describe('receipt survey, end to end (issue 15 item 5)', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
+  const pos = (path: string, body?: unknown) =>
+    fetch(`${till.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  /** The survey URL printed on a sale's receipt (its ESC/POS QR code). */
+  async function receiptUrl(saleId: string): Promise<string> {
+    const receipt = await pos(`/v1/sales/${saleId}/receipt?format=escpos`);
+    expect(receipt.status).toBe(200);
+    const qr = decodeEscPos(Buffer.from(await receipt.arrayBuffer())).qr.map((q) => q.data);
+    const url = qr.find((d) => d.startsWith(`${hqUrl}/m/?s=`));
+    expect(url, qr.join('\n')).toBeDefined();
+    return url as string;
+  }
+
   it('a sale at a real till → receipt QR → phone answers → NPS for the store at head office', async () => {
-    const pos = (path: string, body?: unknown) =>
-      fetch(`${till.url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
     const sale = await pos('/v1/sales', {
       saleId: 'SV-0001',
       lines: [{ sku: 'tea', name: '乌龙茶', category: 'drinks', quantity: 2, unitPrice: 1_250 }],
@@ -134,5 +147,63 @@ describe('receipt survey, end to end (issue 15 item 5)', () => {
     expect(await desk.getByTestId('nps-formula').innerText()).toContain('推荐者');
     await desk.getByTestId('nps-weekly').waitFor();
     await desk.screenshot({ path: join(SHOTS, 'nps-view.png'), fullPage: true });
+  }, 120_000);
+
+  it('a member signs in from the survey page: the answer is kept with their account', async () => {
+    const phoneNo = '13900005555';
+    const enrol = await pos('/v1/members', {
+      name: '周小燕',
+      phone: phoneNo,
+      consent: { marketing: false, text: 'v1' },
+    });
+    expect(enrol.status).toBe(201);
+    const memberNo = ((await enrol.json()) as { memberNo: string }).memberNo;
+    // The till's sync loop (200 ms) brings the member to head office; sign-in needs it there.
+    await expect
+      .poll(
+        async () =>
+          (await fetch(`${hqUrl}/v1/members/${memberNo}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe(200);
+    expect(
+      (
+        await pos('/v1/sales', {
+          saleId: 'SV-0002',
+          memberNo,
+          lines: [{ sku: 'rice', name: '大米', category: 'food', quantity: 1, unitPrice: 5_990 }],
+        })
+      ).status,
+    ).toBe(201);
+    const url = await receiptUrl('SV-0002');
+
+    const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
+    await phone.goto(url);
+    await phone.getByTestId('score-4').click();
+    await phone.getByTestId('survey-sign-in').click();
+    await phone.getByTestId('phone').fill(phoneNo);
+    await phone.getByTestId('send-code').click();
+    await phone.getByTestId('code').waitFor();
+    const line = readFileSync(join(hqDir, MESSAGES_FILE), 'utf8').trim().split('\n').at(-1) ?? '';
+    const code = /(\d{6})/.exec((JSON.parse(line) as { text: string }).text)?.[1] ?? '';
+    await phone.getByTestId('code').fill(code);
+    await phone.getByTestId('sign-in').click();
+    // Back on the survey, signed in, with the score chosen before.
+    await phone.getByTestId('survey-send').waitFor();
+    expect(await phone.getByTestId('survey').innerText()).toContain('评价将记入您的会员账户');
+    expect(await phone.getByTestId('score-4').getAttribute('aria-checked')).toBe('true');
+    await phone.getByTestId('survey-send').click();
+    await phone.getByTestId('survey-done').waitFor();
+    expect(await phone.getByTestId('survey-done').innerText()).toContain('评价已记入您的会员账户');
+
+    const exported = await fetch(`${hqUrl}/v1/members/${memberNo}/export`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ operatorId: 'ops', reason: 'e2e check' }),
+    });
+    const body = (await exported.json()) as { surveyAnswers: { saleId: string; score: number }[] };
+    expect(body.surveyAnswers).toEqual([expect.objectContaining({ saleId: 'SV-0002', score: 4 })]);
   }, 120_000);
 });

@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { ApiError, api, type SurveyInfo } from './api.js';
+import { SignIn } from './SignIn.js';
 
 const MAX_COMMENT = 500;
 
@@ -57,10 +58,12 @@ export function Survey({ token }: { token: string }) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<{ linked: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [signingIn, setSigningIn] = useState(false);
+  const [loads, setLoads] = useState(0);
 
   useEffect(() => {
     api.survey(token).then(setInfo, (e: unknown) => setError(refusal(e)));
-  }, [token]);
+  }, [token, loads]);
 
   const send = async (): Promise<void> => {
     if (score === null) return;
@@ -86,6 +89,17 @@ export function Survey({ token }: { token: string }) {
           <p className="hint">Thank you for your feedback.</p>
         </section>
       </main>
+    );
+  }
+  if (signingIn) {
+    // Signing in here keeps the score and comment chosen so far (this component stays mounted).
+    return (
+      <SignIn
+        onSignedIn={() => {
+          setSigningIn(false);
+          setLoads((n) => n + 1);
+        }}
+      />
     );
   }
   const place = info ? (info.storeName ?? `门店 ${info.storeId}`) : '';
@@ -125,6 +139,11 @@ export function Survey({ token }: { token: string }) {
             <button data-testid="survey-send" disabled={busy || score === null} onClick={() => void send()}>
               提交评价
             </button>
+            {!info.signedIn && (
+              <button className="link" data-testid="survey-sign-in" onClick={() => setSigningIn(true)}>
+                会员登录后评价（记入会员账户）
+              </button>
+            )}
           </>
         ) : null}
         {error && (
