@@ -1,6 +1,6 @@
-/** Return on a campaign's points cost and RFM-cell targeting (docs/campaigns.md "Return on cost"). */
+/** Return on a campaign's points cost, RFM-cell targeting and the schedule (docs/campaigns.md). */
 import { describe, expect, it } from 'vitest';
-import { matchesTarget, returnOnCost, welchUplift, type TargetFacts } from './campaigns.js';
+import { matchesTarget, returnOnCost, scheduledTransition, welchUplift, type TargetFacts } from './campaigns.js';
 
 const facts = (f: Partial<TargetFacts> = {}): TargetFacts => ({
   class: 'A',
@@ -71,5 +71,28 @@ describe('targeting by RFM cell', () => {
     expect(matchesTarget({ rfmCells: ['R5F4M2'] }, facts())).toBe(false);
     expect(matchesTarget({ rfmCells: ['R5F4M3'] }, facts({ rfmCell: null }))).toBe(false);
     expect(matchesTarget({ rfmCells: ['R5F4M3'], classes: ['B'] }, facts())).toBe(false);
+  });
+});
+
+describe('schedule', () => {
+  const c = (status: 'draft' | 'approved' | 'running' | 'ended', startOn: string | null, endOn: string | null) => ({
+    status,
+    startOn,
+    endOn,
+  });
+  it('starts an approved campaign on its start day, ends it after its last day, leaves the rest', () => {
+    expect(scheduledTransition(c('approved', '2026-03-02', null), '2026-03-01')).toBeNull();
+    expect(scheduledTransition(c('approved', '2026-03-02', null), '2026-03-02')).toBe('start');
+    expect(scheduledTransition(c('approved', '2026-03-02', '2026-03-09'), '2026-03-05')).toBe('start');
+    // the last day still grants; the day after ends it
+    expect(scheduledTransition(c('running', '2026-03-02', '2026-03-09'), '2026-03-09')).toBeNull();
+    expect(scheduledTransition(c('running', '2026-03-02', '2026-03-09'), '2026-03-10')).toBe('end');
+    // past its last day before it started: ended, never started
+    expect(scheduledTransition(c('approved', '2026-03-02', '2026-03-09'), '2026-03-10')).toBe('end');
+    // a draft waits for its approval; without a schedule an operator acts
+    expect(scheduledTransition(c('draft', '2026-03-02', null), '2026-03-05')).toBeNull();
+    expect(scheduledTransition(c('approved', null, null), '2026-03-05')).toBeNull();
+    expect(scheduledTransition(c('running', null, null), '2030-01-01')).toBeNull();
+    expect(scheduledTransition(c('ended', '2026-03-02', '2026-03-09'), '2026-03-05')).toBeNull();
   });
 });

@@ -60,6 +60,10 @@ export interface Campaign {
   approvedAt: string | null;
   startedAt: string | null;
   endedAt: string | null;
+  /** the local day the end-of-day run starts it on once approved (null: an operator starts it) */
+  startOn: string | null;
+  /** the last local day it grants on: the end-of-day run after it ends it (null: an operator ends it) */
+  endOn: string | null;
 }
 
 export const DEFAULT_HOLDOUT_PERCENT = 10;
@@ -284,4 +288,26 @@ export function returnOnCost(input: {
     low: over(incrementalLow),
     high: over(incrementalHigh),
   };
+}
+
+/**
+ * What the end-of-day run does to a campaign on `today` by its schedule (docs/campaigns.md
+ * "Schedule"): start an approved one whose start day has come, end a running one (or an approved
+ * one) past its last day, or nothing. Ending wins: a campaign past its last day never starts.
+ */
+export function scheduledTransition(
+  c: Pick<Campaign, 'status' | 'startOn' | 'endOn'>,
+  today: string,
+): 'start' | 'end' | null {
+  const over = c.endOn !== null && c.endOn < today;
+  switch (c.status) {
+    case 'draft':
+    case 'ended':
+      return null;
+    case 'approved':
+      if (over) return 'end';
+      return c.startOn !== null && c.startOn <= today ? 'start' : null;
+    case 'running':
+      return over ? 'end' : null;
+  }
 }

@@ -76,7 +76,7 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
     });
     try {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 1200 } });
+      const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1400, height: 1200 } });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
@@ -114,6 +114,11 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
       const option = page.locator('[data-testid=campaign-segment] option', { hasText: '春节高价值会员' });
       await page.getByTestId('campaign-segment').selectOption((await option.getAttribute('value')) as string);
       expect(await page.getByTestId('campaign-holdout').inputValue()).toBe('10');
+      // a schedule: from today for a week (an operator may still start it at once)
+      const today = await t.hq.store.today(new Date());
+      const lastDay = await t.hq.store.today(new Date(Date.now() + 6 * 86_400_000));
+      await page.getByTestId('campaign-start-on').fill(today);
+      await page.getByTestId('campaign-end-on').fill(lastDay);
       await page.getByTestId('campaign-preview').click();
       await page.getByTestId('campaign-preview-out').getByText('当前符合 2 人').waitFor();
       await page.getByTestId('campaign-editor').screenshot({ path: join(SHOTS, 'headoffice-campaign-editor.png') });
@@ -124,6 +129,7 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
       await page.locator('[data-testid=campaign-list] tr[data-status=draft]').waitFor();
       const id = (await row.getAttribute('data-campaign')) as string;
       expect(await row.innerText()).toContain('分群「春节高价值会员」');
+      expect(await row.innerText()).toContain(`${today} 至 ${lastDay}`);
       // the author cannot approve: the button is off and the page says why
       expect(await page.getByTestId(`approve-${id}`).isDisabled()).toBe(true);
       expect(await page.getByTestId(`approve-why-${id}`).innerText()).toContain('须由另一位操作员批准');

@@ -9,6 +9,10 @@ import { LedgerEntrySchema } from '../core/sync/protocol.js';
 import { DEFAULT_HOLDOUT_PERCENT } from '../core/campaigns.js';
 
 const Instant = z.string().describe('ISO 8601 instant');
+const LocalDay = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a date YYYY-MM-DD')
+  .describe("a local date in the programme's zone");
 const Name = z.object({ zh: z.string().trim().min(1).max(32), en: z.string().trim().min(1).max(32) });
 
 const TargetCriteria = z.strictObject({
@@ -86,6 +90,16 @@ export const CampaignCreateRequest = z
       .describe(
         'the estimated extra points one grant costs; grants stop once grants x costPerGrant would pass the budget',
       ),
+    startOn: LocalDay.optional().describe(
+      'the local day the end-of-day run starts the campaign on once approved; default: an operator starts it',
+    ),
+    endOn: LocalDay.optional().describe(
+      'the last local day it grants on; the end-of-day run after it ends it; default: an operator ends it',
+    ),
+  })
+  .refine((r) => r.startOn === undefined || r.endOn === undefined || r.startOn <= r.endOn, {
+    message: 'endOn must not be before startOn',
+    path: ['endOn'],
   })
   .meta({ id: 'CampaignCreateRequest' });
 
@@ -108,6 +122,8 @@ export const CampaignSchema = z
     approvedAt: Instant.nullable(),
     startedAt: Instant.nullable(),
     endedAt: Instant.nullable(),
+    startOn: z.string().nullable().describe('scheduled start day (local), or null'),
+    endOn: z.string().nullable().describe('last day it grants on (local), or null'),
   })
   .meta({ id: 'Campaign' });
 

@@ -20,6 +20,7 @@ import {
   welchUplift,
   extraPoints,
   returnOnCost,
+  scheduledTransition,
   type Campaign,
   type Transition,
 } from '../../core/campaigns.js';
@@ -58,6 +59,8 @@ interface CampaignRow {
   approved_at: string | null;
   started_at: string | null;
   ended_at: string | null;
+  start_on: string | null;
+  end_on: string | null;
 }
 
 function fromRow(r: CampaignRow): Campaign {
@@ -76,12 +79,14 @@ function fromRow(r: CampaignRow): Campaign {
     approvedAt: r.approved_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,
+    startOn: r.start_on,
+    endOn: r.end_on,
   };
 }
 
 const COLUMNS =
   'campaign_id, name, status, target, offer, holdout_percent, budget_points, cost_per_grant, created_by, ' +
-  'created_at, approved_by, approved_at, started_at, ended_at';
+  'created_at, approved_by, approved_at, started_at, ended_at, start_on, end_on';
 
 export function* campaignById(id: string): Sql<Campaign | null> {
   const r = (yield* get(`SELECT ${COLUMNS} FROM campaigns WHERE campaign_id = ?`, id)) as CampaignRow | undefined;
@@ -106,7 +111,7 @@ export function* createCampaign(req: CampaignCreateRequest, author: string, now:
     if (!seg || seg.deleted) return { kind: 'unknown_segment', segmentId };
   }
   yield* run(
-    `INSERT INTO campaigns (${COLUMNS}) VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)`,
+    `INSERT INTO campaigns (${COLUMNS}) VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)`,
     id,
     req.name,
     JSON.stringify(req.target),
@@ -116,6 +121,8 @@ export function* createCampaign(req: CampaignCreateRequest, author: string, now:
     req.costPerGrant,
     author,
     now.toISOString(),
+    req.startOn ?? null,
+    req.endOn ?? null,
   );
   return { kind: 'created', campaign: (yield* campaignById(id)) as Campaign };
 }
@@ -257,10 +264,24 @@ export function* transitionCampaign(
   return { kind: 'done', campaign: (yield* campaignById(id)) as Campaign, run: grantRun };
 }
 
-/** Every running campaign grants to members who newly match (the end-of-day run calls it). */
+/** Who the log and the row credit with a transition the schedule made. */
+export const SCHEDULE_ACTOR = 'schedule';
+
+/**
+ * The end-of-day run's campaign step: each campaign's schedule first (an approved one whose
+ * start day has come starts, choosing and granting as an operator's start does; one past its
+ * last day ends), then every running campaign grants to members who newly match.
+ */
 export function* grantRunningCampaigns(db: Db, cipher: HqCipher, rules: RuleSetCache, now: Date): Sql<number> {
+  const today = localDate(now, (yield* rules.latest()).timeZone).date;
   let granted = 0;
   for (const c of yield* listCampaigns()) {
+    const t = scheduledTransition(c, today);
+    if (t !== null) {
+      const out = yield* transitionCampaign(db, cipher, rules, c.id, t, SCHEDULE_ACTOR, now);
+      if (out.kind === 'done' && out.run) granted += out.run.granted;
+      continue; // a start granted already; an end grants nothing more
+    }
     if (c.status === 'running') granted += (yield* grantCampaign(db, cipher, rules, c, now)).granted;
   }
   return granted;

@@ -335,7 +335,12 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'campaigns.offerZh': 'Offer name (Chinese)',
   'campaigns.offerEn': 'Offer name (English)',
   'campaigns.schedule':
-    'Schedule: each offer runs {days} days from the day it is granted; members are chosen and granted when an operator starts the campaign, and the end-of-day run grants members who newly match until it ends.',
+    "Each offer runs {days} days from the day it is granted. An approved campaign starts at the end-of-day run of its start day (or by hand at any time) and ends at the run after its last day; without dates an operator starts and ends it. Members are chosen and granted at the start, and those who newly match at each day's end.",
+  'campaigns.scheduleTitle': 'Schedule',
+  'campaigns.startOn': 'Starts on',
+  'campaigns.endOn': 'Last day of grants',
+  'campaigns.scheduleText': '{from} to {to}',
+  'campaigns.manual': 'started / ended by hand',
   'campaigns.budgetPoints': 'Points budget',
   'campaigns.costPerGrant': 'Estimated points a grant costs',
   'campaigns.holdoutPercent': 'Holdout share (%)',

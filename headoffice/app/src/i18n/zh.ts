@@ -335,7 +335,12 @@ export const zh = {
   'campaigns.offerZh': '优惠名称（中文）',
   'campaigns.offerEn': '优惠名称（英文）',
   'campaigns.schedule':
-    '排期：优惠自发放当天起 {days} 天有效；操作员点击「开始」时选定会员并发放，日终运行时为新符合条件的会员补发，直至活动结束。',
+    '每份优惠自发放当天起 {days} 天有效。已批准的活动在「自动开始日期」的日终运行时开始（也可随时手动开始），在「最后发放日期」之后的日终运行时结束；日期留空则由操作员手动开始、结束。开始时选定会员并发放，之后每天日终为新符合条件的会员补发。',
+  'campaigns.scheduleTitle': '排期',
+  'campaigns.startOn': '自动开始日期',
+  'campaigns.endOn': '最后发放日期',
+  'campaigns.scheduleText': '{from} 至 {to}',
+  'campaigns.manual': '手动开始 / 结束',
   'campaigns.budgetPoints': '积分预算',
   'campaigns.costPerGrant': '每份预估积分成本',
   'campaigns.holdoutPercent': '对照组比例（%）',

@@ -59,6 +59,9 @@ export interface Campaign {
   approvedAt: string | null;
   startedAt: string | null;
   endedAt: string | null;
+  /** scheduled start day and last day (local dates), or null: an operator starts / ends it */
+  startOn: string | null;
+  endOn: string | null;
 }
 
 export interface CampaignDraft {
@@ -69,6 +72,8 @@ export interface CampaignDraft {
   holdoutPercent: number;
   budgetPoints: number;
   costPerGrant: number;
+  startOn?: string;
+  endOn?: string;
 }
 
 export interface CampaignResult {

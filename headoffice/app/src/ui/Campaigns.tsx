@@ -42,6 +42,9 @@ interface Form {
   holdout: string;
   budget: string;
   costPerGrant: string;
+  /** YYYY-MM-DD or '' (an operator starts / ends it) */
+  startOn: string;
+  endOn: string;
 }
 
 const EMPTY: Form = {
@@ -56,6 +59,8 @@ const EMPTY: Form = {
   holdout: String(DEFAULT_HOLDOUT),
   budget: '10000',
   costPerGrant: '100',
+  startOn: '',
+  endOn: '',
 };
 
 function targetOf(f: Form): CampaignTarget {
@@ -74,6 +79,8 @@ function draftOf(f: Form): CampaignDraft {
     holdoutPercent: Number(f.holdout),
     budgetPoints: Number(f.budget),
     costPerGrant: Number(f.costPerGrant),
+    ...(f.startOn ? { startOn: f.startOn } : {}),
+    ...(f.endOn ? { endOn: f.endOn } : {}),
   };
 }
 
@@ -186,6 +193,13 @@ export function Campaigns({
                   x: c.offer.multiplierMilli / 1000,
                   days: c.offer.days,
                 }),
+            },
+            {
+              title: t('campaigns.scheduleTitle'),
+              cell: (c) =>
+                c.startOn || c.endOn
+                  ? t('campaigns.scheduleText', { from: c.startOn ?? '—', to: c.endOn ?? '—' })
+                  : t('campaigns.manual'),
             },
             { title: t('campaigns.holdout'), cell: (c) => `${c.holdoutPercent}%`, numeric: true },
             {
@@ -352,6 +366,28 @@ export function Campaigns({
           <label className="inline">
             {t('campaigns.offerEn')}
             <input value={form.offerEn} maxLength={32} onChange={(e) => set({ offerEn: e.target.value })} />
+          </label>
+        </fieldset>
+        <fieldset className="schedule">
+          <legend>{t('campaigns.scheduleTitle')}</legend>
+          <label className="inline">
+            {t('campaigns.startOn')}
+            <input
+              type="date"
+              data-testid="campaign-start-on"
+              value={form.startOn}
+              onChange={(e) => set({ startOn: e.target.value })}
+            />
+          </label>
+          <label className="inline">
+            {t('campaigns.endOn')}
+            <input
+              type="date"
+              data-testid="campaign-end-on"
+              min={form.startOn || undefined}
+              value={form.endOn}
+              onChange={(e) => set({ endOn: e.target.value })}
+            />
           </label>
           <p className="muted">{t('campaigns.schedule', { days: form.days })}</p>
         </fieldset>
