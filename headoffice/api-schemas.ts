@@ -510,3 +510,36 @@ export const MembersReportSchema = z
 
 /** ?cell= of the Members report and its CSV export: an RFM cell such as R5F4M3. */
 export const RfmCellParam = z.string().regex(/^R[1-5]F[1-5]M[1-5]$/, 'must be an RFM cell such as R5F4M3');
+
+/** GET /v1/rewards/stock (store/stock.ts): limited-stock rewards as head office counts them, and the oversell. */
+export const RewardStockSchema = z
+  .object({
+    rewards: z.array(
+      z.object({
+        rewardId: z.string(),
+        name: z.object({ zh: z.string(), en: z.string() }),
+        stock: z.number().int().describe('units for the whole chain (rule set in force)'),
+        issued: z.number().int().describe('reward entries head office holds (online and offline issues)'),
+        reserved: z.number().int().describe('holds still running, waiting for their reward entry'),
+        released: z.number().int().describe('holds that ran out unconfirmed (the unit went back)'),
+        remaining: z.number().int().describe('max(0, stock − issued − reserved)'),
+        oversold: z.number().int().describe('max(0, issued − stock): offline issues past zero'),
+        availableFrom: z.string().nullable(),
+        availableUntil: z.string().nullable(),
+      }),
+    ),
+    oversold: z
+      .array(
+        z.object({
+          tillId: z.string(),
+          seq: z.number().int().describe("the reward entry's seq in its till's chain"),
+          memberNo: z.string(),
+          rewardId: z.string(),
+          occurredAt: z.string(),
+          countedAt: z.string().describe('when head office applied it'),
+          offline: z.boolean().describe('issued without a reservation (false: a hold that had run out)'),
+        }),
+      )
+      .describe('issues that arrived when the stock was already gone, for review; the entries stand'),
+  })
+  .meta({ id: 'RewardStock' });

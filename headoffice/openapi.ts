@@ -14,6 +14,8 @@ import {
   MemberLookupRequest,
   MEMBER_LOOKUPS_PER_MINUTE,
   OriginalSale,
+  RewardReserveAnswer,
+  RewardReserveRequest,
   SealedChangesResponse,
   SealedMemberLookupAnswer,
   SealedMemberQrKey,
@@ -38,6 +40,7 @@ import {
   SummaryReportSchema,
   DailyReportSchema,
   MembersReportSchema,
+  RewardStockSchema,
   TillsAnswer,
   WinBackAnswer,
   WinBackRequest,
@@ -187,6 +190,32 @@ const OPS: readonly Op[] = [
       'and keeps the previous key beside the new one (docs/member-page.md)',
     auth: 'till',
     response: SealedMemberQrKey,
+  },
+  {
+    method: 'POST',
+    path: SYNC_PATHS.rewardReserve,
+    operationId: 'reserveReward',
+    summary:
+      'Hold one unit of a limited-stock reward before issuing it (docs/sync.md "Limited-stock rewards"). ' +
+      '`reservationId` (the till\'s UUID) is the idempotency key: the same id again answers the same hold and never ' +
+      'takes a second unit. Every outcome is a signed 200: `reserved` (held until `expiresAt`, 10 minutes, unless the ' +
+      "till's `reward` ledger entry carrying `data.reservationId` arrives first), `confirmed` (it did), `sold_out`, " +
+      '`not_available` (unknown or unlimited reward, or outside its days); `remaining` is the chain-wide count after ' +
+      'the answer. 409 reservation_conflict when the id already holds another reward',
+    auth: 'till',
+    request: RewardReserveRequest,
+    response: RewardReserveAnswer,
+    errors: { '409': ErrorBody },
+  },
+  {
+    method: 'GET',
+    path: '/v1/rewards/stock',
+    operationId: 'getRewardStock',
+    summary:
+      'Limited-stock rewards of the rule set in force: stock, issued, held, released, remaining, oversold; and every ' +
+      'issue that arrived after the stock was gone (offline issues past zero), for review',
+    auth: 'operator',
+    response: RewardStockSchema,
   },
   {
     method: 'GET',

@@ -60,6 +60,8 @@ export interface EntryData {
   /** reward: what the coupon is (so every till knows it after a sync, DOMAIN.md 12) */
   rewardId?: string;
   couponValue?: number;
+  /** reward of a limited-stock reward: head office's reservation it issues; absent = issued offline */
+  reservationId?: string;
   validFrom?: string;
   validTo?: string;
   /** coupon_use: the POS sale the coupon paid on, when given */

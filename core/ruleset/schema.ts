@@ -66,6 +66,18 @@ export const Reward = z.object({
   /** money value in fen for vouchers/coupons; 0 for a service */
   value: Fen.default(0),
   validDays: z.number().int().positive().default(90),
+  /**
+   * Limited time (issue 15 item 7): the first and last local day (inclusive, the rule set's
+   * `timeZone`) the reward may be issued; absent = no bound. Coupons already issued keep
+   * their own validity.
+   */
+  availableFrom: LocalDateStr.optional(),
+  availableUntil: LocalDateStr.optional(),
+  /**
+   * Limited stock: units for the whole chain, counted at head office (core/rewards/availability.ts,
+   * docs/sync.md "Limited-stock rewards"). Absent = unlimited. Raising it in a later version restocks.
+   */
+  stock: z.number().int().min(0).max(1_000_000_000).optional(),
 });
 
 export const StampCard = z.object({
@@ -190,6 +202,15 @@ export const RuleSet = z
       if (ids.has(p.id))
         ctx.addIssue({ code: 'custom', path: ['promotions', i, 'id'], message: 'duplicate promotion id' });
       ids.add(p.id);
+    });
+    const rewardIds = new Set<string>();
+    rs.rewards.forEach((r, i) => {
+      if (rewardIds.has(r.id))
+        ctx.addIssue({ code: 'custom', path: ['rewards', i, 'id'], message: 'duplicate reward id' });
+      rewardIds.add(r.id);
+      if (r.availableFrom && r.availableUntil && r.availableFrom > r.availableUntil) {
+        ctx.addIssue({ code: 'custom', path: ['rewards', i, 'availableUntil'], message: 'ends before it starts' });
+      }
     });
     const share = rs.redemption.maxShareOfBasket;
     if (isMilliString(share) && Number(share) > 1) {

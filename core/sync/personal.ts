@@ -97,7 +97,11 @@ export function openChange(key: Buffer, c: SealedChange): Change {
 }
 
 export function sealChanges(key: Buffer, page: ChangesResponse): SealedChangesResponse {
-  return { changes: page.changes.map((c) => sealChange(key, c)), cursor: page.cursor };
+  return {
+    changes: page.changes.map((c) => sealChange(key, c)),
+    cursor: page.cursor,
+    ...(page.stock ? { stock: page.stock } : {}),
+  };
 }
 
 export function sealLookupAnswer(key: Buffer, a: MemberLookupAnswer): SealedMemberLookupAnswer {

@@ -22,6 +22,8 @@ export const SYNC_PATHS = {
   memberLookup: '/v1/sync/members/lookup',
   /** head office's member-QR key sealed to the asking till (core/sync/memberqrkey.ts) */
   memberQrKey: '/v1/sync/member-qr-key',
+  /** one unit of a limited-stock reward held for the asking till (core/rewards/availability.ts) */
+  rewardReserve: '/v1/sync/rewards/reserve',
 } as const;
 /** Member lookups one till may make per minute (head office answers 429 `too_many_lookups` above it). */
 export const MEMBER_LOOKUPS_PER_MINUTE = 60;
@@ -75,6 +77,8 @@ export const EntryData = z.looseObject({
   until: LocalDateStr.optional(),
   offerName: z.object({ zh: z.string().max(64), en: z.string().max(64) }).optional(),
   couponCode: z.string().optional(),
+  /** reward: the head-office reservation it issues (absent: issued offline, counted on arrival) */
+  reservationId: z.string().max(64).optional(),
   staffId: z.string().optional(),
   note: z.string().optional(),
 });
@@ -493,6 +497,12 @@ export const SealedMemberFeed = MemberFeed.omit({
   interests: true,
 }).extend({ personal: SealedPersonal });
 
+/**
+ * Limited-stock rewards (core/rewards/availability.ts): units left chain-wide as head office
+ * counts them when it answers; a feed page carries them while the rule set in force has any.
+ */
+export const RewardStock = z.array(z.object({ rewardId: z.string().min(1).max(40), remaining: z.number().int().min(0) }));
+
 /** A change as it travels in GET /v1/sync/changes: a member's personal fields sealed to the asking till. */
 export const SealedChange = z.discriminatedUnion('type', [
   MemberChange.extend({ member: SealedMemberFeed }),
@@ -503,7 +513,11 @@ export const SealedChange = z.discriminatedUnion('type', [
 ]);
 
 /** 200 answer to GET /v1/sync/changes as sent; `cursor` is the one to pass as `after` next time. */
-export const SealedChangesResponse = z.object({ changes: z.array(SealedChange), cursor: z.number().int().min(0) });
+export const SealedChangesResponse = z.object({
+  changes: z.array(SealedChange),
+  cursor: z.number().int().min(0),
+  stock: RewardStock.optional(),
+});
 
 /** 200 answer to POST /v1/sync/members/lookup as sent: the member's personal fields sealed to the asking till. */
 export const SealedMemberLookupAnswer = MemberLookupAnswer.extend({ member: SealedMemberFeed });
@@ -519,7 +533,36 @@ export const SealedMemberQrKey = z.strictObject({
   ciphertext: z.string().regex(/^[A-Za-z0-9+/]{64}$/),
 });
 
-export const ChangesResponse = z.object({ changes: z.array(Change), cursor: z.number().int().min(0) });
+export const ChangesResponse = z.object({
+  changes: z.array(Change),
+  cursor: z.number().int().min(0),
+  stock: RewardStock.optional(),
+});
+
+/**
+ * POST /v1/sync/rewards/reserve: hold one unit of a limited-stock reward for this till before
+ * it issues the reward. `reservationId` is the till's own (a UUID), the idempotency key: the
+ * same id again answers the same reservation and never takes a second unit.
+ */
+export const RewardReserveRequest = z.strictObject({
+  reservationId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'letters, digits and - (a UUID)'),
+  rewardId: z.string().min(1).max(40),
+  memberNo: MemberNo,
+});
+
+/**
+ * 200 answer to a reservation, signed like every sync answer (so "sold out" is head office's
+ * word too): `reserved` (held until `expiresAt` unless the till's `reward` entry with this
+ * reservationId arrives first; `confirmed` when it already did), `sold_out`, or `not_available`
+ * (unknown reward, unlimited, or outside its days at head office). `remaining` is after this answer.
+ */
+export const RewardReserveAnswer = z.object({
+  outcome: z.enum(['reserved', 'confirmed', 'sold_out', 'not_available']),
+  reservationId: z.string(),
+  rewardId: z.string(),
+  remaining: z.number().int().min(0),
+  expiresAt: Instant.nullable(),
+});
 
 export type UploadBatchInput = z.input<typeof UploadBatch>;
 /** What a till builds and sends: its own LedgerEntry objects need no index signature. */
@@ -545,3 +588,6 @@ export type SealedChange = z.output<typeof SealedChange>;
 export type SealedChangesResponse = z.output<typeof SealedChangesResponse>;
 export type SealedMemberLookupAnswer = z.output<typeof SealedMemberLookupAnswer>;
 export type SealedMemberQrKey = z.output<typeof SealedMemberQrKey>;
+export type RewardStock = z.output<typeof RewardStock>;
+export type RewardReserveRequest = z.output<typeof RewardReserveRequest>;
+export type RewardReserveAnswer = z.output<typeof RewardReserveAnswer>;

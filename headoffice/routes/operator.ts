@@ -247,6 +247,12 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
 
   router.add(
     'GET',
+    '/v1/rewards/stock',
+    guarded('viewer', async () => ({ status: 200, body: await app.store.rewardStock(app.now()) })),
+  );
+
+  router.add(
+    'GET',
     '/v1/reports/summary',
     guarded('viewer', async () => ({ status: 200, body: await app.store.summary(app.now()) })),
   );

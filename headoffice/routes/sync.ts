@@ -9,6 +9,7 @@ import {
   CHANGES_MAX_LIMIT,
   MEMBER_LOOKUPS_PER_MINUTE,
   MemberLookupRequest,
+  RewardReserveRequest,
   SYNC_PATHS,
   UploadBatch,
   TillId,
@@ -117,6 +118,48 @@ export function syncRoutes(router: Router, app: AppDeps): void {
 
   saleLookupRoute(router, app);
   memberLookupRoute(router, app);
+  rewardReserveRoute(router, app);
+}
+
+/**
+ * POST /v1/sync/rewards/reserve: one unit of a limited-stock reward held for the asking till
+ * (store/stock.ts). Every outcome, "sold out" included, is a signed 200 so the till can trust
+ * the figure it learns; only a reservation id reused for another reward is an error (409).
+ */
+function rewardReserveRoute(router: Router, app: AppDeps): void {
+  router.add('POST', SYNC_PATHS.rewardReserve, async ({ req, target }) => {
+    const claim = await identifyTill(app, req);
+    const raw = await app.bodies.read(req);
+    const till = await verifyTill(app, req, target, claim, raw);
+    const parsed = RewardReserveRequest.safeParse(parseJson(await decodeBody(raw, req.headers['content-encoding'])));
+    if (!parsed.success) throw invalid('invalid_reservation', parsed.error);
+    const out = await app.store.reserveReward(till.tillId, parsed.data, app.now());
+    switch (out.kind) {
+      case 'answer': {
+        const a = out.answer;
+        app.log.log('info', 'reward_reserve', {
+          tillId: till.tillId,
+          rewardId: a.rewardId,
+          reservationId: a.reservationId,
+          outcome: a.outcome,
+          remaining: a.remaining,
+        });
+        return signed(req, { status: 200, body: a });
+      }
+      case 'conflict':
+        throw new HttpError(
+          409,
+          'reservation_conflict',
+          `reservation ${parsed.data.reservationId} already holds reward ${out.rewardId}`,
+          {},
+          'reservationId',
+        );
+      default: {
+        const never: never = out;
+        throw new Error(`unknown reservation outcome ${JSON.stringify(never)}`);
+      }
+    }
+  });
 }
 
 /** At most `limit` lookups per till in any minute (in memory, per process, like the replay cache). */

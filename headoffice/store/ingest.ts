@@ -32,6 +32,7 @@ import { foldTouchedMembers } from './memberstate.js';
 import { announceServed, upsertMembers } from './members.js';
 import type { RuleSetCache } from './rulesets.js';
 import { recheckPending, recordReturns, recordSales, saleBatch } from './sales.js';
+import { recordRewardIssues } from './stock.js';
 import { advanceTillViews, type BatchChain, type SoleTillMember } from './tillview.js';
 import { ingestCaches } from './cache.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
@@ -114,6 +115,8 @@ export function* applyBatch(
     row.head_sort_ms,
   );
   yield* insertLedgerEntries(tail, receivedAt ?? (() => at));
+  // Reward entries confirm their stock reservations or count as offline issues (stock.ts).
+  yield* recordRewardIssues(d.rules, till.tillId, tail, now);
   const head = tail[tail.length - 1];
   const ackSeq = head?.seq ?? row.ack_seq;
   const headHash = head?.hash ?? row.head_hash;

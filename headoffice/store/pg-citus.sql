@@ -39,6 +39,9 @@ SELECT create_distributed_table('returns', 'till_id', colocate_with => 'tills')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'returns'::regclass);
 SELECT create_distributed_table('feedback', 'till_id', colocate_with => 'tills')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'feedback'::regclass);
+-- Reward stock units (a reservation is one till's); the chain-wide count is a multi-shard aggregate.
+SELECT create_distributed_table('reward_units', 'till_id', colocate_with => 'tills')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'reward_units'::regclass);
 SELECT create_distributed_table('member_refusals', 'till_id', colocate_with => 'tills')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_refusals'::regclass);
 -- Survey answers are keyed by (till, sale) like the sales they answer; a member's export and

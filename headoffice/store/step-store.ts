@@ -23,7 +23,7 @@
 import { GENESIS_HASH } from '../../core/ledger/hash.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import type { ChangesResponse, UploadBatch } from '../../core/sync/protocol.js';
+import type { ChangesResponse, RewardReserveRequest, UploadBatch } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
 import { get, run, type Sql } from '../../storage/sql.js';
 import { HqCipher, type HqKeys } from '../crypto.js';
@@ -105,6 +105,7 @@ import { RuleSetCache, publishRuleSet, seedRuleSet } from './rulesets.js';
 import { originalSale } from './sales.js';
 import { refreshSegments } from './segments.js';
 import { summary } from './summary.js';
+import { feedStock, reserveStep, stockReport, type ReserveOutcome, type RewardStockReport } from './stock.js';
 import { dailyReport, type DailyQuery, type DailyReport } from './daily.js';
 import { exportSegment, membersReportStep, type MembersReportFull, type RfmMember } from './members-report.js';
 import { addTillStep, renameStep, tillViews } from './tills.js';
@@ -363,7 +364,9 @@ export abstract class StepHqStore implements HqStore {
         last_feed_at: string | null;
       };
       const read = yield* readChanges(cipher, { tillId, storeId: t.store_id }, rules, after, limit);
-      return { page: read, lastFeedAt: t.last_feed_at };
+      // Counted after settle(): every entry acknowledged to the till before it asked is in it.
+      const stock = yield* feedStock(rules, now);
+      return { page: stock ? { ...read, stock } : read, lastFeedAt: t.last_feed_at };
     });
     // DECISION: when a till last read the feed is kept to FEED_SEEN_RESOLUTION_MS, not per poll:
     // thousands of tills polling every few seconds would otherwise each cost a durable write.
@@ -373,6 +376,17 @@ export abstract class StepHqStore implements HqStore {
       });
     }
     return page;
+  }
+
+  async reserveReward(tillId: string, req: RewardReserveRequest, now: Date): Promise<ReserveOutcome> {
+    // Applied first: a reward entry acknowledged a moment ago confirms its hold before counting.
+    await this.settle();
+    return this.write(() => reserveStep(this.rules, tillId, req, now));
+  }
+
+  async rewardStock(now: Date): Promise<RewardStockReport> {
+    await this.settle();
+    return this.read(() => stockReport(this.rules, now));
   }
 
   async originalSale(saleId: string, narrow: SaleNarrowing): Promise<OriginalSaleOutcome> {

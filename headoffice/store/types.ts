@@ -8,7 +8,8 @@
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { z } from 'zod';
-import type { ChangesResponse, OriginalSale, UploadBatch } from '../../core/sync/protocol.js';
+import type { ChangesResponse, OriginalSale, RewardReserveRequest, UploadBatch } from '../../core/sync/protocol.js';
+import type { ReserveOutcome, RewardStockReport } from './stock.js';
 import type {
   AdjustmentRequest as AdjustmentRequestSchema,
   DoubleSpendCaseSchema,
@@ -145,6 +146,10 @@ export interface HqStore {
    */
   ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome>;
   changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse>;
+  /** Holds one unit of a limited-stock reward for the till (store/stock.ts); idempotent by reservation id. */
+  reserveReward(tillId: string, req: RewardReserveRequest, now: Date): Promise<ReserveOutcome>;
+  /** Every limited reward's count and the oversold issues for review (store/stock.ts). */
+  rewardStock(now: Date): Promise<RewardStockReport>;
   /** A sale by receipt number with every till's returns of it, for a return at another store (DOMAIN.md 12). */
   originalSale(saleId: string, narrow: SaleNarrowing): Promise<OriginalSaleOutcome>;
   publishRuleSet(rs: RuleSet, now: Date): Promise<PublishOutcome>;
