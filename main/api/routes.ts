@@ -177,7 +177,7 @@ export function routes(opts: { hqUrl: string | null; extra?: readonly Route[] })
       request: RewardRedeemRequest,
       response: RewardRedeemResponse,
       successStatus: 201,
-      handle: (ctx, body) => ({ status: 201, body: redeemReward(ctx, RewardRedeemRequest.parse(body)) }),
+      handle: async (ctx, body) => ({ status: 201, body: await redeemReward(ctx, RewardRedeemRequest.parse(body)) }),
     },
     {
       method: 'POST',

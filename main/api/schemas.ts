@@ -368,6 +368,23 @@ export const RewardCatalogue = z
       kind: z.enum(['voucher', 'coupon', 'service']),
       value: Fen,
       validDays: z.number().int(),
+      availableFrom: z.string().optional().describe('first local day it may be issued (limited time)'),
+      availableUntil: z.string().optional().describe('last local day it may be issued (限时至)'),
+      stock: z.number().int().optional().describe('units for the whole chain (limited stock); absent = unlimited'),
+      availability: z
+        .object({
+          state: z
+            .enum(['available', 'sold_out', 'not_started', 'ended'])
+            .describe('redeeming in another state is refused with reward_sold_out / reward_not_started / reward_ended'),
+          remaining: z
+            .number()
+            .int()
+            .nullable()
+            .describe('units left as this till knows them (仅剩 N 件); null = unlimited'),
+          from: z.string().nullable(),
+          until: z.string().nullable(),
+        })
+        .describe("today's availability at this till"),
     }),
   )
   .meta({ id: 'RewardCatalogue' });

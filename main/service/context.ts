@@ -4,6 +4,8 @@ import type { CouponStore } from '../db/coupons.js';
 import type { FieldCipher } from '../db/crypto.js';
 import type { HqStateStore } from '../db/hqstate.js';
 import type { HqQrKeyStore } from '../db/hq-qr-keys.js';
+import type { RewardStockStore } from '../db/reward-stock.js';
+import type { RewardReserveAnswer, RewardReserveRequest } from '../../core/sync/protocol.js';
 import type { LedgerStore } from '../db/ledger.js';
 import type { MemberStore } from '../db/members.js';
 import type { OutboxStore } from '../db/outbox.js';
@@ -49,6 +51,15 @@ export interface HqMembers {
   refresh(): Promise<void>;
 }
 
+/** Head office's count of limited-stock rewards (core/rewards/availability.ts). */
+export interface HqRewards {
+  /**
+   * POST /v1/sync/rewards/reserve, signed; stores the answer's figure as what this till knows.
+   * Throws HqUnreachableError when head office does not answer (or answers other than 200).
+   */
+  reserve(req: RewardReserveRequest): Promise<RewardReserveAnswer>;
+}
+
 export interface TillContext {
   db: Db;
   identity: TillIdentity;
@@ -60,6 +71,8 @@ export interface TillContext {
   outbox: OutboxStore;
   redemptions: RedemptionGuard;
   hqState: HqStateStore;
+  /** head office's last count of each limited-stock reward, as this till knows it */
+  rewardStock: RewardStockStore;
   /** true when a head office is configured and has answered within offlineAfterMinutes */
   isOnline: () => boolean;
   /** false for a standalone till: offline limits then never apply */
@@ -70,6 +83,8 @@ export interface TillContext {
   hqSales?: HqSales;
   /** set by createTill when a head office is configured; absent when standalone */
   hqMembers?: HqMembers;
+  /** set by createTill when a head office is configured; absent when standalone */
+  hqRewards?: HqRewards;
   cipher: FieldCipher;
   events: EventBus;
   log: Logger;

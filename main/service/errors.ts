@@ -44,6 +44,10 @@ export type TillErrorCode =
   | 'occurred_too_long_ago'
   | 'original_sale_elsewhere'
   | 'unknown_reward'
+  | 'reward_sold_out'
+  | 'reward_not_started'
+  | 'reward_ended'
+  | 'reward_not_available'
   | 'unknown_coupon'
   | 'coupon_used'
   | 'coupon_expired'
@@ -104,6 +108,12 @@ const STATUS: Record<TillErrorCode, number> = {
   occurred_too_long_ago: 422,
   original_sale_elsewhere: 409,
   unknown_reward: 404,
+  // Rewards that create urgency (core/rewards/availability.ts): none left, or outside their days.
+  reward_sold_out: 409,
+  reward_not_started: 422,
+  reward_ended: 422,
+  // Head office does not offer it now (its rule set in force differs from this till's): sync, retry.
+  reward_not_available: 409,
   unknown_coupon: 404,
   coupon_used: 409,
   coupon_expired: 422,

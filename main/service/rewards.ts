@@ -12,6 +12,8 @@ import { TillError } from './errors.js';
 import { lockedAfter } from './members.js';
 import { checkOffline, guarded, offlineLimits } from './sales.js';
 import { activeMemberView, advanceView, memberView } from './view.js';
+import { checkRewardDays, takeUnit, tillAvailability } from './reward-stock.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -21,19 +23,41 @@ function couponCode(): string {
   return `CP${[...bytes].map((b) => ALPHABET[b % 32]).join('')}`;
 }
 
+/** The catalogue with each reward's availability today (limited time, limited stock) for the cashier. */
 export function rewardCatalogue(ctx: TillContext): unknown[] {
-  return ctx.rules.at(ctx.now().toISOString()).rewards;
+  const now = ctx.now().toISOString();
+  const rs = ctx.rules.at(now);
+  const today = localDate(now, rs.timeZone).date;
+  return rs.rewards.map((r) => ({ ...r, availability: tillAvailability(ctx, r, today) }));
 }
 
-export function redeemReward(
+/** Points and offline limits, checked before a unit of stock is taken (and again when issuing). */
+function checkAffordable(ctx: TillContext, rs: RuleSet, memberNo: string, points: number, now: string, today: string): void {
+  ctx.db.transaction(() => {
+    const { view } = activeMemberView(ctx, rs, memberNo, { occurredAt: now, localDate: today });
+    if (view.spendable < points) {
+      throw new TillError('insufficient_points', `this reward needs ${points} points`, 'rewardId');
+    }
+    checkOffline(rs, offlineLimits(ctx, rs, view, today), points);
+  })();
+}
+
+export async function redeemReward(
   ctx: TillContext,
   req: { memberNo: string; rewardId: string; staffId?: string | undefined },
-): { coupon: Coupon; pointsSpent: number; balance: number } {
+): Promise<{ coupon: Coupon; pointsSpent: number; balance: number }> {
   const now = ctx.now().toISOString();
   const rs = ctx.rules.at(now);
   const reward = rewardFor(rs, req.rewardId);
   if (!reward) throw new TillError('unknown_reward', `no reward ${req.rewardId} in the catalogue`, 'rewardId');
   const today = localDate(now, rs.timeZone).date;
+  checkRewardDays(reward, today);
+  let reservationId: string | null = null;
+  if (reward.stock !== undefined) {
+    // A unit is never held for a member who cannot pay for it.
+    checkAffordable(ctx, rs, req.memberNo, reward.points, now, today);
+    reservationId = await takeUnit(ctx, reward, req.memberNo, today);
+  }
   const out = guarded(ctx, () =>
     ctx.db
       .transaction(() => {
@@ -62,6 +86,7 @@ export function redeemReward(
               couponCode: code,
               rewardId: reward.id,
               couponValue: reward.value,
+              ...(reservationId ? { reservationId } : {}),
               validFrom: validity.validFrom,
               validTo: validity.validTo,
               ...(offline ? { offline: true } : {}),
@@ -89,6 +114,7 @@ export function redeemReward(
   ctx.log.log('info', 'reward_redeemed', {
     memberNo: req.memberNo,
     rewardId: req.rewardId,
+    reservationId,
     staffId: req.staffId ?? null,
   });
   return out;

@@ -16,6 +16,7 @@ import { PrintService, type PrintServiceOptions } from '../receipts/service.js';
 import { PosKey, StaffAuth } from '../api/staff.js';
 import { staffRoutes } from '../api/staff-routes.js';
 import { CouponStore } from '../db/coupons.js';
+import { RewardStockStore } from '../db/reward-stock.js';
 import { FieldCipher, loadOrCreateKeys } from '../db/crypto.js';
 import { LedgerStore } from '../db/ledger.js';
 import { MemberStore } from '../db/members.js';
@@ -140,6 +141,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     outbox: new OutboxStore(db),
     redemptions: new RedemptionGuard(db, log, events),
     hqState: new HqStateStore(db),
+    rewardStock: new RewardStockStore(db),
     connected: config.hqUrl !== null,
     syncStatus: () => null,
     isOnline: () => {
@@ -182,6 +184,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     const svc = sync;
     ctx.hqSales = { lookup: (saleId, narrow) => svc.lookupSale(saleId, narrow), refresh: () => svc.refreshFeed() };
     ctx.hqMembers = { lookupPhone: (phone) => svc.lookupMember(phone), refresh: () => svc.refreshFeed() };
+    ctx.hqRewards = { reserve: (req) => svc.reserveReward(req) };
   }
   // Receipts: the print queue and its worker; sales queue their receipt through ctx.receipts.
   const receipts = new PrintService(ctx, {

@@ -7,8 +7,10 @@
 import type { KeyObject } from 'node:crypto';
 import { PersonalDataError, openLookupAnswer, personalKey } from '../../core/sync/personal.js';
 import { MemberQrKeyError, openMemberQrKey } from '../../core/sync/memberqrkey.js';
+import type { RewardReserveRequest, RewardStock } from '../../core/sync/protocol.js';
 import {
   BatchAck,
+  RewardReserveAnswer,
   SealedChangesResponse,
   SealedMemberLookupAnswer,
   SealedMemberQrKey,
@@ -117,6 +119,32 @@ export class SyncService {
       this.ctx.log.log('error', 'lookup_personal_unreadable', { memberNo: e.memberNo });
       throw new HqUnverifiedError(e.message);
     }
+  }
+
+  /**
+   * Holds one unit of a limited-stock reward at head office (core/rewards/availability.ts). The
+   * answer's count becomes what this till knows, with the acknowledged seq read before asking
+   * as its basis (own offline issues above it are not in head office's figure). Throws
+   * HqUnreachableError when head office does not answer or answers other than a signed 200.
+   */
+  async reserveReward(req: RewardReserveRequest): Promise<RewardReserveAnswer> {
+    const basis = this.ackSeq();
+    const res = await this.lookupClient.post(SYNC_PATHS.rewardReserve, req);
+    const parsed = res.status === 200 ? RewardReserveAnswer.safeParse(res.body) : null;
+    if (!parsed?.success) {
+      throw new HqUnreachableError(`head office answered ${res.status} to the reservation`);
+    }
+    this.keepStock([{ rewardId: parsed.data.rewardId, remaining: parsed.data.remaining }], basis);
+    return parsed.data;
+  }
+
+  private keepStock(stock: RewardStock, basis: number): void {
+    const at = this.ctx.now().toISOString();
+    this.ctx.db
+      .transaction(() => {
+        for (const s of stock) this.ctx.rewardStock.put(s.rewardId, s.remaining, basis, at);
+      })
+      .immediate();
   }
 
   /**
@@ -339,11 +367,14 @@ export class SyncService {
   private async pullAll(): Promise<void> {
     for (let page = 0; page < 1_000; page++) {
       const after = Number(getMeta(this.ctx.db, 'hq_change_cursor') ?? '0');
+      // Read before asking: head office counts stock after applying what it acknowledged.
+      const basis = this.ackSeq();
       const res = await this.client.get(`${SYNC_PATHS.changes}?after=${after}&limit=500`);
       if (res.status === 401) throw new SyncRefused('unauthorized', "head office refused this till's credential");
       if (res.status !== 200)
         throw new SyncRefused('hq_error', `head office answered ${res.status} to the change feed`);
       const feed = SealedChangesResponse.parse(res.body);
+      if (feed.stock) this.keepStock(feed.stock, basis);
       if (feed.changes.length === 0) return;
       applyChanges(this.ctx, openPage(this.ctx, this.personalKey, feed.changes), feed.cursor);
       if (feed.cursor <= after) return;

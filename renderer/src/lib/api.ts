@@ -55,6 +55,16 @@ export interface Reward {
   kind: 'voucher' | 'coupon' | 'service';
   value: number;
   validDays: number;
+  availableFrom?: string;
+  availableUntil?: string;
+  stock?: number;
+  /** today's availability at this till (core/rewards/availability.ts) */
+  availability: {
+    state: 'available' | 'sold_out' | 'not_started' | 'ended';
+    remaining: number | null;
+    from: string | null;
+    until: string | null;
+  };
 }
 
 export interface Coupon {

@@ -44,6 +44,17 @@ export function localDay(date: string, lang: Lang): string {
   }).format(d);
 }
 
+/** A local date without its year, as a limited reward's last day reads: "12月31日" / "31 Dec". */
+export function monthDay(date: string, lang: Lang): string {
+  const m = /^\d{4}-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return date;
+  const month = Number(m[1]);
+  const day = Number(m[2]);
+  if (lang === 'zh-CN') return `${month}月${day}日`;
+  const names = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  return `${day} ${names[month - 1] ?? ''}`;
+}
+
 /** "12.5" / "12.50" / "12" -> fen; null for anything else (no floats involved). */
 export function parseYuan(text: string): number | null {
   const m = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(text);

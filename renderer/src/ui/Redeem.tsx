@@ -1,6 +1,6 @@
 /** Redeeming catalogue rewards; the supervisor's PIN for what is above the threshold is Supervisor.tsx's dialog. */
 import { useEffect, useState } from 'react';
-import { localDay, money, points as fmtPoints } from '../lib/format.js';
+import { localDay, monthDay, money, points as fmtPoints } from '../lib/format.js';
 import { type Approval, type ApprovalAction, type Coupon, type MemberSummary, type Reward } from '../lib/api.js';
 import { Badge, Banner, Dialog, errorText } from './common.js';
 import { needsSupervisor, useApp, withApprovalIfAsked } from './context.js';
@@ -74,6 +74,8 @@ export function RedeemDialog(props: { member: MemberSummary; onClose(): void; on
       <ul className="rewards">
         {(rewards ?? []).map((r) => {
           const short = props.member.spendable < r.points;
+          const a = r.availability;
+          const closed = a.state !== 'available';
           return (
             <li key={r.id} className="reward" data-testid={`reward-${r.id}`}>
               <div>
@@ -88,10 +90,11 @@ export function RedeemDialog(props: { member: MemberSummary; onClose(): void; on
                   <Badge kind="warn">{t('redeem.needsSupervisor')}</Badge>
                 ) : null}
                 {short ? <Badge kind="muted">{t('redeem.notEnough')}</Badge> : null}
+                <RewardUrgency a={a} />
                 <button
                   type="button"
                   className="primary"
-                  disabled={short || busy !== null}
+                  disabled={short || closed || busy !== null}
                   onClick={() => void redeem(r)}
                   data-testid={`redeem-${r.id}`}
                 >
@@ -105,4 +108,41 @@ export function RedeemDialog(props: { member: MemberSummary; onClose(): void; on
       <p className="muted small">{t('redeem.asPayment')}</p>
     </Dialog>
   );
+}
+
+/** "仅剩 3 件" / "限时至 12月31日", or why the reward cannot be redeemed today. */
+function RewardUrgency(props: { a: Reward['availability'] }) {
+  const { t, lang } = useApp();
+  const { state, remaining, from, until } = props.a;
+  switch (state) {
+    case 'sold_out':
+      return (
+        <Badge kind="warn" testId="reward-sold-out">
+          {t('redeem.soldOut')}
+        </Badge>
+      );
+    case 'ended':
+      return <Badge kind="muted">{t('redeem.ended')}</Badge>;
+    case 'not_started':
+      return <Badge kind="muted">{from ? t('redeem.from', { date: monthDay(from, lang) }) : t('redeem.notStarted')}</Badge>;
+    case 'available':
+      return (
+        <>
+          {remaining !== null ? (
+            <Badge kind="warn" testId="reward-left">
+              {t('redeem.left', { n: String(remaining) })}
+            </Badge>
+          ) : null}
+          {until ? (
+            <Badge kind="warn" testId="reward-until">
+              {t('redeem.until', { date: monthDay(until, lang) })}
+            </Badge>
+          ) : null}
+        </>
+      );
+    default: {
+      const never: never = state;
+      return never;
+    }
+  }
 }
