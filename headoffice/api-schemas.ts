@@ -523,7 +523,10 @@ export const RewardStockSchema = z
         reserved: z.number().int().describe('holds still running, waiting for their reward entry'),
         released: z.number().int().describe('holds that ran out unconfirmed (the unit went back)'),
         remaining: z.number().int().describe('max(0, stock − issued − reserved)'),
-        oversold: z.number().int().describe('max(0, issued − stock): offline issues past zero'),
+        oversold: z
+          .number()
+          .int()
+          .describe('issues that arrived when no unit was left (offline past zero, or a hold confirmed after release)'),
         availableFrom: z.string().nullable(),
         availableUntil: z.string().nullable(),
       }),

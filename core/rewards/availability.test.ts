@@ -5,7 +5,6 @@ import { InvalidRuleSetError, parseRuleSet } from '../ruleset/schema.js';
 import {
   availability,
   knownRemaining,
-  oversold,
   refusalOf,
   remainingStock,
   rewardWindow,
@@ -29,12 +28,10 @@ describe('limited time: inclusive local days', () => {
 });
 
 describe('limited stock', () => {
-  it('head office: remaining = stock − taken, never below zero; oversold = issued past the stock', () => {
+  it('head office: remaining = stock − taken, never below zero', () => {
     expect(remainingStock(5, 2)).toBe(3);
     expect(remainingStock(5, 5)).toBe(0);
     expect(remainingStock(5, 7)).toBe(0);
-    expect(oversold(5, 4)).toBe(0);
-    expect(oversold(5, 7)).toBe(2);
   });
 
   it("offline till: the last count less its own offline issues since; never heard a count = can't know", () => {

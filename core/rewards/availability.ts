@@ -48,11 +48,6 @@ export function remainingStock(stock: number, taken: number): number {
   return Math.max(0, stock - taken);
 }
 
-/** Units issued beyond the stock (all of them offline issues or late confirmations): the oversell. */
-export function oversold(stock: number, issued: number): number {
-  return Math.max(0, issued - stock);
-}
-
 /**
  * What an offline till may still issue: head office's last figure less this till's own offline
  * issues since (`ownSince`). null when the till never heard a figure: then it cannot know and refuses.

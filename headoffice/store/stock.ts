@@ -13,7 +13,7 @@
  *      `entry-<seq>` with offline = 1. An issue whose unit was not held (offline, or a hold that
  *      ran out) while nothing was left is marked oversold: kept and listed, never refused.
  */
-import { RESERVATION_HOLD_MS, oversold, remainingStock, rewardWindow } from '../../core/rewards/availability.js';
+import { RESERVATION_HOLD_MS, remainingStock, rewardWindow } from '../../core/rewards/availability.js';
 import type { Reward, RuleSet } from '../../core/ruleset/schema.js';
 import type { RewardReserveAnswer, RewardReserveRequest, RewardStock } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
@@ -163,7 +163,7 @@ export interface RewardStockLine {
   /** holds that ran out unconfirmed */
   released: number;
   remaining: number;
-  /** issued beyond the stock */
+  /** issues that arrived when no unit was left (listed in `oversold` below) */
   oversold: number;
   availableFrom: string | null;
   availableUntil: string | null;
@@ -192,11 +192,12 @@ export function* stockReport(rules: RuleSetCache, now: Date): Sql<RewardStockRep
     `SELECT reward_id,
        sum(CASE WHEN status = 'issued' THEN 1 ELSE 0 END) AS issued,
        sum(CASE WHEN status = 'reserved' AND expires_at > ? THEN 1 ELSE 0 END) AS reserved,
-       sum(CASE WHEN status = 'reserved' AND expires_at <= ? THEN 1 ELSE 0 END) AS released
+       sum(CASE WHEN status = 'reserved' AND expires_at <= ? THEN 1 ELSE 0 END) AS released,
+       sum(oversold) AS oversold
      FROM reward_units GROUP BY reward_id`,
     at,
     at,
-  )) as { reward_id: string; issued: number; reserved: number; released: number }[];
+  )) as { reward_id: string; issued: number; reserved: number; released: number; oversold: number }[];
   const byId = new Map(rows.map((r) => [r.reward_id, r]));
   const rewards = rs.rewards.flatMap((r): RewardStockLine[] => {
     if (r.stock === undefined) return [];
@@ -212,7 +213,7 @@ export function* stockReport(rules: RuleSetCache, now: Date): Sql<RewardStockRep
         reserved,
         released: Number(c?.released ?? 0),
         remaining: remainingStock(r.stock, issued + reserved),
-        oversold: oversold(r.stock, issued),
+        oversold: Number(c?.oversold ?? 0),
         availableFrom: r.availableFrom ?? null,
         availableUntil: r.availableUntil ?? null,
       },

@@ -41,7 +41,10 @@ describe('limited rewards at a standalone till', () => {
   it('shows 仅剩 N 件 and 限时至, issues while stock lasts, then refuses reward_sold_out', async () => {
     t = await start('2026-12-15T04:00:00Z');
     const memberNo = await memberWithPoints();
-    const mug = () => t.get('/v1/rewards').then((r) => (r.body as { id: string }[]).find((x) => x.id === 'mug'));
+    const mug = () =>
+      t
+        .get('/v1/rewards')
+        .then((r) => (r.body as { id: string; availability: unknown }[]).find((x) => x.id === 'mug'));
     expect(await mug()).toMatchObject({
       availability: { state: 'available', remaining: 2, from: '2026-12-01', until: '2026-12-31' },
     });
