@@ -197,7 +197,7 @@ const OPS: readonly Op[] = [
     operationId: 'reserveReward',
     summary:
       'Hold one unit of a limited-stock reward before issuing it (docs/sync.md "Limited-stock rewards"). ' +
-      '`reservationId` (the till\'s UUID) is the idempotency key: the same id again answers the same hold and never ' +
+      "`reservationId` (the till's UUID) is the idempotency key: the same id again answers the same hold and never " +
       'takes a second unit. Every outcome is a signed 200: `reserved` (held until `expiresAt`, 10 minutes, unless the ' +
       "till's `reward` ledger entry carrying `data.reservationId` arrives first), `confirmed` (it did), `sold_out`, " +
       '`not_available` (unknown or unlimited reward, or outside its days); `remaining` is the chain-wide count after ' +

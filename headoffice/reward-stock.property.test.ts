@@ -15,18 +15,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RESERVATION_HOLD_MS } from '../core/rewards/availability.js';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { RewardReserveAnswer, SYNC_PATHS } from '../core/sync/protocol.js';
-import { parseHqPublicKey } from '../core/sync/sign.js';
-import { HqClient } from '../main/sync/client.js';
-import { operator, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
+import { operator, provision, signedPost, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
 type Req = { till: number; retry: number | null };
 type Wave = { reqs: Req[]; minutes: number; confirm: { till: number; pick: number } | null };
 
 const wave: fc.Arbitrary<Wave> = fc.record({
-  reqs: fc.array(
-    fc.record({ till: fc.integer({ min: 0, max: 2 }), retry: fc.option(fc.nat(20), { nil: null }) }),
-    { minLength: 1, maxLength: 4 },
-  ),
+  reqs: fc.array(fc.record({ till: fc.integer({ min: 0, max: 2 }), retry: fc.option(fc.nat(20), { nil: null }) }), {
+    minLength: 1,
+    maxLength: 4,
+  }),
   // Up to 12 minutes between waves: holds (10 minutes) run out now and then.
   minutes: fc.integer({ min: 0, max: 12 }),
   confirm: fc.option(fc.record({ till: fc.integer({ min: 0, max: 2 }), pick: fc.nat(20) }), { nil: null }),
@@ -68,17 +66,16 @@ function advance(minutes: number): void {
   vi.setSystemTime(clock);
 }
 
-/** One client per till: it keeps request timestamps strictly increasing while Date stands still. */
-const clients = new Map<string, HqClient>();
+/** Per till, the last request timestamp: strictly increasing while Date stands still (a repeated signature is refused). */
+const lastTs = new Map<string, number>();
 
 async function reserve(s: TillSim, rewardId: string, reservationId: string): Promise<RewardReserveAnswer> {
-  let c = clients.get(s.tillId);
-  if (!c) {
-    c = new HqClient(t.hq.url, { tillId: s.tillId, secret: s.secret, hqPublicKey: parseHqPublicKey(t.hq.publicKey) });
-    clients.set(s.tillId, c);
-  }
-  const r = await c.post(SYNC_PATHS.rewardReserve, { reservationId, rewardId, memberNo: `M-${s.tillId}` });
+  const ts = Math.max(Date.now(), (lastTs.get(s.tillId) ?? 0) + 1);
+  lastTs.set(s.tillId, ts);
+  const body = { reservationId, rewardId, memberNo: `M-${s.tillId}` };
+  const r = await signedPost(t, s, SYNC_PATHS.rewardReserve, body, ts);
   expect(r.status, JSON.stringify(r.body)).toBe(200);
+  expect(r.signed).toBe(true);
   return RewardReserveAnswer.parse(r.body);
 }
 
@@ -97,56 +94,63 @@ async function heldUnits(rewardId: string): Promise<number> {
 describe('limited stock through online reservations', () => {
   it('never holds more units than the stock, whatever the interleaving', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), fc.array(wave, { minLength: 1, maxLength: 6 }), async (stock, waves) => {
-        version += 1;
-        const rewardId = `p${version}`;
-        const published = await operator(t, 'POST', '/v1/rulesets', {
-          ...DEFAULT_RULE_SET_INPUT,
-          version,
-          effectiveFrom: '2020-01-01T00:00:00Z',
-          rewards: [{ id: rewardId, name: { zh: '限量', en: 'Limited' }, points: 1, kind: 'service', stock }],
-        });
-        expect(published.status).toBe(201);
-        // Per till: the ids it asked for and the expiry each got.
-        const asked: string[][] = [[], [], []];
-        const held = new Map<string, string>();
-        for (const w of waves) {
-          advance(w.minutes);
-          const answers = await Promise.all(
-            w.reqs.map(async (q) => {
-              const till = tills[q.till] as TillSim;
-              const mine = asked[q.till] as string[];
-              const id = q.retry !== null && mine.length > 0 ? (mine[q.retry % mine.length] as string) : `res-${String(++idSeq).padStart(6, "0")}`;
-              if (!mine.includes(id)) mine.push(id);
-              return { id, till: q.till, a: await reserve(till, rewardId, id) };
-            }),
-          );
-          for (const { id, a } of answers) {
-            expect(a.remaining).toBeGreaterThanOrEqual(0);
-            if (a.outcome === 'reserved' && a.expiresAt) held.set(id, a.expiresAt);
-          }
-          if (w.confirm) {
-            const mine = (asked[w.confirm.till] as string[]).filter((id) => held.has(id));
-            const id = mine.length > 0 ? mine[w.confirm.pick % mine.length] : undefined;
-            if (id !== undefined) {
-              const s = tills[w.confirm.till] as TillSim;
-              s.append(`M-${s.tillId}`, 'reward', 0, new Date(clock).toISOString(), {
-                data: { rewardId, reservationId: id },
-              });
-              await send(s);
-              held.delete(id);
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(wave, { minLength: 1, maxLength: 6 }),
+        async (stock, waves) => {
+          version += 1;
+          const rewardId = `p${version}`;
+          const published = await operator(t, 'POST', '/v1/rulesets', {
+            ...DEFAULT_RULE_SET_INPUT,
+            version,
+            effectiveFrom: '2020-01-01T00:00:00Z',
+            rewards: [{ id: rewardId, name: { zh: '限量', en: 'Limited' }, points: 1, kind: 'service', stock }],
+          });
+          expect(published.status).toBe(201);
+          // Per till: the ids it asked for and the expiry each got.
+          const asked: string[][] = [[], [], []];
+          const held = new Map<string, string>();
+          for (const w of waves) {
+            advance(w.minutes);
+            const answers = await Promise.all(
+              w.reqs.map(async (q) => {
+                const till = tills[q.till] as TillSim;
+                const mine = asked[q.till] as string[];
+                const id =
+                  q.retry !== null && mine.length > 0
+                    ? (mine[q.retry % mine.length] as string)
+                    : `res-${String(++idSeq).padStart(6, '0')}`;
+                if (!mine.includes(id)) mine.push(id);
+                return { id, till: q.till, a: await reserve(till, rewardId, id) };
+              }),
+            );
+            for (const { id, a } of answers) {
+              expect(a.remaining).toBeGreaterThanOrEqual(0);
+              if (a.outcome === 'reserved' && a.expiresAt) held.set(id, a.expiresAt);
             }
+            if (w.confirm) {
+              const mine = (asked[w.confirm.till] as string[]).filter((id) => held.has(id));
+              const id = mine.length > 0 ? mine[w.confirm.pick % mine.length] : undefined;
+              if (id !== undefined) {
+                const s = tills[w.confirm.till] as TillSim;
+                s.append(`M-${s.tillId}`, 'reward', 0, new Date(clock).toISOString(), {
+                  data: { rewardId, reservationId: id },
+                });
+                await send(s);
+                held.delete(id);
+              }
+            }
+            expect(await heldUnits(rewardId)).toBeLessThanOrEqual(stock);
           }
+          // Every hold runs out in the end; what stays is the issued units, never past the stock unless listed.
+          advance(RESERVATION_HOLD_MS / 60_000 + 1);
           expect(await heldUnits(rewardId)).toBeLessThanOrEqual(stock);
-        }
-        // Every hold runs out in the end; what stays is the issued units, never past the stock unless listed.
-        advance(RESERVATION_HOLD_MS / 60_000 + 1);
-        expect(await heldUnits(rewardId)).toBeLessThanOrEqual(stock);
-        const report = await t.hq.store.rewardStock(new Date(clock));
-        const line = report.rewards.find((r) => r.rewardId === rewardId);
-        expect(line?.reserved).toBe(0);
-        expect(line?.oversold).toBe(report.oversold.filter((o) => o.rewardId === rewardId).length);
-      }),
+          const report = await t.hq.store.rewardStock(new Date(clock));
+          const line = report.rewards.find((r) => r.rewardId === rewardId);
+          expect(line?.reserved).toBe(0);
+          expect(line?.oversold).toBe(report.oversold.filter((o) => o.rewardId === rewardId).length);
+        },
+      ),
       { numRuns: 50 },
     );
   }, 240_000);

@@ -7,10 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { RESERVATION_HOLD_MS } from '../core/rewards/availability.js';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { RewardReserveAnswer, SYNC_PATHS, UploadBatch, type RewardReserveRequest } from '../core/sync/protocol.js';
-import { parseHqPublicKey } from '../core/sync/sign.js';
-import { HqClient } from '../main/sync/client.js';
 import { RewardStockSchema } from './api-schemas.js';
-import { at, changes, operator, upload, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { at, changes, operator, signedPost, upload, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
@@ -37,13 +35,11 @@ async function publish(rewards: unknown[], version = 2): Promise<void> {
   expect(r.status, JSON.stringify(r.body)).toBe(201);
 }
 
-/** A client signing as `till` that verifies head office's signature on every 2xx answer. */
-function client(till: TillSim): HqClient {
-  return new HqClient(t.hq.url, { tillId: till.tillId, secret: till.secret, hqPublicKey: parseHqPublicKey(t.hq.publicKey) });
-}
-
+/** A reservation signed as `till`; a 2xx answer must carry head office's valid signature. */
 async function reserve(till: TillSim, req: Partial<RewardReserveRequest>): Promise<{ status: number; body: unknown }> {
-  return client(till).post(SYNC_PATHS.rewardReserve, { rewardId: 'mug', memberNo: 'M1', ...req });
+  const r = await signedPost(t, till, SYNC_PATHS.rewardReserve, { rewardId: 'mug', memberNo: 'M1', ...req });
+  if (r.status === 200) expect(r.signed).toBe(true);
+  return r;
 }
 
 async function answer(till: TillSim, reservationId: string, rewardId = 'mug'): Promise<RewardReserveAnswer> {

@@ -17,7 +17,14 @@ import { signedPoints } from '../core/ledger/entry.js';
 import type { RuleSet } from '../core/ruleset/schema.js';
 import { SealedChangesResponse, SYNC_PATHS } from '../core/sync/protocol.js';
 import { openChange, personalKey } from '../core/sync/personal.js';
-import { signRequest, type TillCredentials } from '../core/sync/sign.js';
+import {
+  HQ_SIGNATURE_HEADER,
+  parseHqPublicKey,
+  parseTillAuthorization,
+  signRequest,
+  verifyAnswer,
+  type TillCredentials,
+} from '../core/sync/sign.js';
 import { TillSim } from '../loadgen/till-sim.js';
 import { addTill } from './provision.js';
 import { createHeadOffice, type HeadOffice, type HeadOfficeOptions } from './server.js';
@@ -252,6 +259,38 @@ export async function upload(
   return answer(
     await fetch(`${t.hq.url}${SYNC_PATHS.batches}`, { method: 'POST', headers, body: new Uint8Array(wire) }),
   );
+}
+
+/**
+ * POSTs JSON as a till does (gzip, signed) and checks head office's signature on a 2xx answer
+ * the way the till's client does (`signed` false when it does not verify). `nowMs`: the request
+ * timestamp (a test with a frozen clock passes increasing ones: a repeated signature is refused).
+ */
+export async function signedPost(
+  t: Pick<TestHq, 'hq'>,
+  signer: TillCredentials,
+  path: string,
+  body: unknown,
+  nowMs = Date.now(),
+): Promise<Answer & { signed: boolean }> {
+  const wire = gzipSync(Buffer.from(JSON.stringify(body)));
+  const auth = signRequest(signer, 'POST', path, wire, nowMs);
+  const res = await fetch(`${t.hq.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...auth },
+    body: new Uint8Array(wire),
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const requestSig = parseTillAuthorization(auth.authorization)?.signature ?? '';
+  const signed = verifyAnswer(
+    parseHqPublicKey(t.hq.publicKey),
+    res.status,
+    requestSig,
+    bytes,
+    res.headers.get(HQ_SIGNATURE_HEADER),
+  );
+  const text = bytes.toString('utf8');
+  return { status: res.status, body: text ? JSON.parse(text) : null, signed };
 }
 
 /** A feed page exactly as head office sends it: members' personal fields sealed to `signer` (core/sync/personal.ts). */

@@ -2,13 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../ruleset/default.js';
 import { InvalidRuleSetError, parseRuleSet } from '../ruleset/schema.js';
-import {
-  availability,
-  knownRemaining,
-  refusalOf,
-  remainingStock,
-  rewardWindow,
-} from './availability.js';
+import { availability, knownRemaining, refusalOf, remainingStock, rewardWindow } from './availability.js';
 
 const days = { availableFrom: '2026-12-01', availableUntil: '2026-12-31' };
 
@@ -54,7 +48,12 @@ describe('what the cashier sees', () => {
   });
 
   it('an unlimited reward has no count', () => {
-    expect(availability({}, '2026-12-15', null)).toEqual({ state: 'available', remaining: null, from: null, until: null });
+    expect(availability({}, '2026-12-15', null)).toEqual({
+      state: 'available',
+      remaining: null,
+      from: null,
+      until: null,
+    });
   });
 
   it('no unit left, or never heard a count: sold out', () => {
@@ -103,6 +102,8 @@ describe('rule set', () => {
     expect(issues(withReward({ stock: -1 }))[0]).toMatch(/^rewards\.0\.stock/);
     expect(issues(withReward({ availableUntil: '31/12/2026' }))[0]).toMatch(/^rewards\.0\.availableUntil/);
     const dup = withReward({});
-    expect(issues({ ...dup, rewards: [...dup.rewards, ...dup.rewards] })).toEqual(['rewards.1.id: duplicate reward id']);
+    expect(issues({ ...dup, rewards: [...dup.rewards, ...dup.rewards] })).toEqual([
+      'rewards.1.id: duplicate reward id',
+    ]);
   });
 });

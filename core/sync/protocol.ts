@@ -501,7 +501,9 @@ export const SealedMemberFeed = MemberFeed.omit({
  * Limited-stock rewards (core/rewards/availability.ts): units left chain-wide as head office
  * counts them when it answers; a feed page carries them while the rule set in force has any.
  */
-export const RewardStock = z.array(z.object({ rewardId: z.string().min(1).max(40), remaining: z.number().int().min(0) }));
+export const RewardStock = z.array(
+  z.object({ rewardId: z.string().min(1).max(40), remaining: z.number().int().min(0) }),
+);
 
 /** A change as it travels in GET /v1/sync/changes: a member's personal fields sealed to the asking till. */
 export const SealedChange = z.discriminatedUnion('type', [

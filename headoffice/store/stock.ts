@@ -95,7 +95,12 @@ export function* reserveStep(
 }
 
 /** Step 2: the till's `reward` entries of a batch confirm their reservations or count as offline issues. */
-export function* recordRewardIssues(rules: RuleSetCache, tillId: string, tail: readonly HqEntry[], now: Date): Sql<void> {
+export function* recordRewardIssues(
+  rules: RuleSetCache,
+  tillId: string,
+  tail: readonly HqEntry[],
+  now: Date,
+): Sql<void> {
   const issues = tail.filter((e) => e.kind === 'reward' && typeof e.data.rewardId === 'string');
   if (issues.length === 0) return;
   const at = now.toISOString();

@@ -24,7 +24,11 @@ const MUG = {
 };
 
 async function memberWithPoints(): Promise<string> {
-  const m = await t.post('/v1/members', { name: '李四', phone: '13900001111', consent: { marketing: false, text: 'v1' } });
+  const m = await t.post('/v1/members', {
+    name: '李四',
+    phone: '13900001111',
+    consent: { marketing: false, text: 'v1' },
+  });
   const memberNo = m.body.memberNo as string;
   await t.post('/v1/sales', {
     saleId: 'S1',
@@ -42,9 +46,7 @@ describe('limited rewards at a standalone till', () => {
     t = await start('2026-12-15T04:00:00Z');
     const memberNo = await memberWithPoints();
     const mug = () =>
-      t
-        .get('/v1/rewards')
-        .then((r) => (r.body as { id: string; availability: unknown }[]).find((x) => x.id === 'mug'));
+      t.get('/v1/rewards').then((r) => (r.body as { id: string; availability: unknown }[]).find((x) => x.id === 'mug'));
     expect(await mug()).toMatchObject({
       availability: { state: 'available', remaining: 2, from: '2026-12-01', until: '2026-12-31' },
     });

@@ -63,7 +63,12 @@ export function checkRewardDays(reward: Reward, today: string): void {
  * Steps 2-4 for a limited reward: the reservation id the reward entry is to carry, or null
  * (standalone, or an offline issue). Throws reward_sold_out / reward_not_available.
  */
-export async function takeUnit(ctx: TillContext, reward: Reward, memberNo: string, today: string): Promise<string | null> {
+export async function takeUnit(
+  ctx: TillContext,
+  reward: Reward,
+  memberNo: string,
+  today: string,
+): Promise<string | null> {
   if (reward.stock === undefined) return null;
   const hq = ctx.hqRewards;
   if (ctx.connected && hq && ctx.isOnline()) {

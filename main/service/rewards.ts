@@ -32,7 +32,14 @@ export function rewardCatalogue(ctx: TillContext): unknown[] {
 }
 
 /** Points and offline limits, checked before a unit of stock is taken (and again when issuing). */
-function checkAffordable(ctx: TillContext, rs: RuleSet, memberNo: string, points: number, now: string, today: string): void {
+function checkAffordable(
+  ctx: TillContext,
+  rs: RuleSet,
+  memberNo: string,
+  points: number,
+  now: string,
+  today: string,
+): void {
   ctx.db.transaction(() => {
     const { view } = activeMemberView(ctx, rs, memberNo, { occurredAt: now, localDate: today });
     if (view.spendable < points) {

@@ -124,7 +124,9 @@ function RewardUrgency(props: { a: Reward['availability'] }) {
     case 'ended':
       return <Badge kind="muted">{t('redeem.ended')}</Badge>;
     case 'not_started':
-      return <Badge kind="muted">{from ? t('redeem.from', { date: monthDay(from, lang) }) : t('redeem.notStarted')}</Badge>;
+      return (
+        <Badge kind="muted">{from ? t('redeem.from', { date: monthDay(from, lang) }) : t('redeem.notStarted')}</Badge>
+      );
     case 'available':
       return (
         <>
