@@ -42,6 +42,8 @@ export function RedeemDialog(props: { member: MemberSummary; onClose(): void; on
       setFailure(e);
     } finally {
       setBusy(null);
+      // Counts left (仅剩 N 件) change with every redemption here and elsewhere: show the new ones.
+      api.rewards().then(setRewards, () => undefined);
     }
   };
 
