@@ -1,4 +1,4 @@
--- SQLite's 021: limited-stock rewards (docs/sync.md "Limited-stock rewards"). Till-keyed
+-- SQLite's 022: limited-stock rewards (docs/sync.md "Limited-stock rewards"). Till-keyed
 -- (Citus: distributed by till_id with the tills); the chain-wide count is one aggregate.
 CREATE TABLE reward_units (
   till_id        TEXT COLLATE "C" NOT NULL,
