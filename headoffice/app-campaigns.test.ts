@@ -171,6 +171,11 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
       await page.locator('[data-testid=result-groups-chart] canvas').waitFor();
       await page.locator('[data-testid=result-spend-chart] canvas').waitFor();
       await page.getByTestId('campaign-result').screenshot({ path: join(SHOTS, 'headoffice-campaign-results.png') });
+      // English through the same dictionary
+      await page.getByTestId('lang').click();
+      await page.getByTestId('nav-campaigns').getByText('Campaigns').waitFor();
+      expect(await page.getByTestId('result-roi').innerText()).toContain('Return on cost');
+      expect(await row.innerText()).toContain('segment "春节高价值会员"');
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
