@@ -13,6 +13,7 @@ import type { SegmentView } from './segment-schemas.js';
 import type { DailyReport, MemberView, SummaryReport, TillView } from './store/types.js';
 import type { HqStore } from './store/types.js';
 import type { NpsReport } from './survey-schemas.js';
+import type { RewardStockReport } from './store/stock.js';
 
 // Each line fails to compile when the server's answer no longer fits the app's type.
 const a: App.SummaryReport = null as unknown as SummaryReport;
@@ -26,4 +27,5 @@ const h: AppCampaigns.CampaignResult = null as unknown as CampaignResult;
 const i: AppCampaigns.Segment = null as unknown as SegmentView;
 const j: AppCampaigns.OperatorMe = null as unknown as z.output<typeof OperatorMe>;
 const k: App.NpsReport = null as unknown as NpsReport;
-export const probe = [a, b, c, d, e, f, g, h, i, j, k];
+const l: App.RewardStockReport = null as unknown as RewardStockReport;
+export const probe = [a, b, c, d, e, f, g, h, i, j, k, l];

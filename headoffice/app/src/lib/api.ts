@@ -3,7 +3,15 @@
  * Authorization header (kept in sessionStorage, never in a URL); every failure becomes an
  * ApiError with the server's stable code.
  */
-import type { DailyReport, Health, MemberView, NpsReport, SummaryReport, TillView } from './types.js';
+import type {
+  DailyReport,
+  Health,
+  MemberView,
+  NpsReport,
+  RewardStockReport,
+  SummaryReport,
+  TillView,
+} from './types.js';
 
 const TOKEN_KEY = 'hqOperatorToken';
 const OPERATOR_KEY = 'hqOperatorId';
@@ -65,6 +73,7 @@ export const api = {
     return call<NpsReport>(`/v1/reports/nps?${q.toString()}`);
   },
   tills: async () => (await call<{ tills: TillView[] }>('/v1/tills')).tills,
+  rewardStock: () => call<RewardStockReport>('/v1/rewards/stock'),
   health: () => call<Health>('/v1/health'),
   member: (memberNo: string) => call<MemberView>(`/v1/members/${encodeURIComponent(memberNo)}`),
   exportMember: (memberNo: string, who: Attribution) =>

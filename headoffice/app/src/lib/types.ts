@@ -172,3 +172,28 @@ export interface NpsReport {
   stores: (NpsTally & { storeId: string; storeName: string | null; complaints: number; suggestions: number })[];
   weeks: (NpsTally & { week: string; storeId: string | null })[];
 }
+
+/** GET /v1/rewards/stock (headoffice/api-schemas.ts RewardStockSchema): limited-stock rewards and the oversell. */
+export interface RewardStockReport {
+  rewards: {
+    rewardId: string;
+    name: { zh: string; en: string };
+    stock: number;
+    issued: number;
+    reserved: number;
+    released: number;
+    remaining: number;
+    oversold: number;
+    availableFrom: string | null;
+    availableUntil: string | null;
+  }[];
+  oversold: {
+    tillId: string;
+    seq: number;
+    memberNo: string;
+    rewardId: string;
+    occurredAt: string;
+    countedAt: string;
+    offline: boolean;
+  }[];
+}

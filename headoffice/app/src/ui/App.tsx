@@ -12,6 +12,7 @@ import { DEFAULT_ZONE, todayIn, when } from '../lib/format.js';
 import type { DailyReport, Health, NpsReport, SummaryReport, TillView } from '../lib/types.js';
 import { Campaigns } from './Campaigns.js';
 import { Cases } from './Cases.js';
+import { RewardStock } from './RewardStock.js';
 import { UiContext, type T } from './context.js';
 import { Member, type Act } from './Member.js';
 import { Members } from './Members.js';
@@ -345,7 +346,13 @@ export function App(): React.JSX.Element {
             />
           ) : null}
           {page === 'cases' ? (
-            <Cases cases={data.summary.doubleSpendCases} onClose={(id) => then(act((who) => api.closeCase(id, who)))} />
+            <>
+              <Cases
+                cases={data.summary.doubleSpendCases}
+                onClose={(id) => then(act((who) => api.closeCase(id, who)))}
+              />
+              <RewardStock />
+            </>
           ) : null}
           {page === 'member' ? <Member act={act} onChanged={() => void load()} /> : null}
         </main>
