@@ -82,7 +82,7 @@ describe('budget and window', () => {
   });
 
   it('runs an offer for its days, the grant day first', () => {
-    const w = offerWindow({ multiplierMilli: 2000, days: 7, name: name('x') }, '2026-12-05');
+    const w = offerWindow({ days: 7 }, '2026-12-05');
     expect(w).toEqual({ from: '2026-12-05', until: '2026-12-11' });
   });
 

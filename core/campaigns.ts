@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Lifecycle, MemberClass } from './segments.js';
+import { offerKind, type LiveOffer } from './ledger/state.js';
+import { formatYuan } from './money.js';
 import { addDays } from './time.js';
 
 export type CampaignStatus = 'draft' | 'approved' | 'running' | 'ended';
@@ -34,12 +36,49 @@ export interface CampaignTarget {
 /** A saved segment's definition: a target rule without a segment of its own (segments do not nest). */
 export type SegmentRule = Omit<CampaignTarget, 'segmentId'>;
 
-export interface CampaignOffer {
-  /** earn multiplier in thousandths, e.g. 2000 = x2; competes by the largest-multiplier rule */
-  multiplierMilli: number;
+interface OfferBase {
   /** how many local days the offer runs from the day it is granted (that day counts) */
   days: number;
   name: { zh: string; en: string };
+}
+
+/**
+ * What a campaign gives a granted member (docs/campaigns.md "Offer kinds"):
+ * - multiplier: x(multiplierMilli / 1000) on sale points, competing by the largest-multiplier rule;
+ * - bonus: `bonusPoints` once per member and campaign, on the first sale in the window whose
+ *   eligible spend is at least `minSpend` fen (a fixed bonus: never multiplied or capped);
+ * - coupon: a single-use money coupon worth `value` fen, usable at any till within the window;
+ * - service: one free `service` within the window, beside the tier's yearly allowance; `value`
+ *   (fen) is what one costs the chain, for the budget's actual cost.
+ */
+export type CampaignOffer =
+  | (OfferBase & { kind: 'multiplier'; multiplierMilli: number })
+  | (OfferBase & { kind: 'bonus'; minSpend: number; bonusPoints: number })
+  | (OfferBase & { kind: 'coupon'; value: number })
+  | (OfferBase & { kind: 'service'; service: string; value: number });
+
+/** A stored offer of a campaign created before the kinds (no `kind`) is a multiplier. */
+export function normaliseOffer(raw: Record<string, unknown>): CampaignOffer {
+  return (raw.kind === undefined ? { ...raw, kind: 'multiplier' } : raw) as unknown as CampaignOffer;
+}
+
+/**
+ * DECISION: the budget and the cost per grant count in the offer's own unit: points for a
+ * multiplier or a bonus, fen for a coupon or a free service (docs/campaigns.md "Budget").
+ */
+export function budgetUnit(offer: Pick<CampaignOffer, 'kind'>): 'points' | 'fen' {
+  switch (offer.kind) {
+    case 'multiplier':
+    case 'bonus':
+      return 'points';
+    case 'coupon':
+    case 'service':
+      return 'fen';
+    default: {
+      const never: never = offer.kind;
+      throw new Error(`unknown offer kind ${String(never)}`);
+    }
+  }
 }
 
 export interface Campaign {
@@ -50,10 +89,12 @@ export interface Campaign {
   offer: CampaignOffer;
   /** percent of matching members held out (given nothing), 0-50 */
   holdoutPercent: number;
-  /** points the campaign may cost, by the estimate below */
+  /** what the campaign may cost, by the estimate below, in the offer's unit (budgetUnit) */
   budgetPoints: number;
-  /** the estimated points one grant costs (docs/campaigns.md "Budget") */
+  /** the estimated cost of one grant, same unit (docs/campaigns.md "Budget") */
   costPerGrant: number;
+  /** the unit of budgetPoints and costPerGrant: budgetUnit(offer) */
+  budgetUnit: 'points' | 'fen';
   createdBy: string;
   createdAt: string;
   approvedBy: string | null;
@@ -122,7 +163,7 @@ export function grantsLeft(c: Pick<Campaign, 'budgetPoints' | 'costPerGrant'>, g
 }
 
 /** The offer's local dates for a grant on `today`: today and the next days - 1 days. */
-export function offerWindow(offer: CampaignOffer, today: string): { from: string; until: string } {
+export function offerWindow(offer: Pick<CampaignOffer, 'days'>, today: string): { from: string; until: string } {
   return { from: today, until: addDays(today, offer.days - 1) };
 }
 
@@ -219,20 +260,44 @@ export function daysLeft(until: string, today: string): number {
   return Math.round((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
+/** What the offer gives, in words, after its name: "×2", "满¥200.00加送300分", "¥20.00券", "免费洗车". */
+export function offerTerms(o: LiveOffer): { zh: string; en: string } {
+  const kind = offerKind(o);
+  switch (kind) {
+    case 'multiplier': {
+      const t = `×${String(o.multiplierMilli / 1000)}`;
+      return { zh: t, en: t };
+    }
+    case 'bonus':
+      return {
+        zh: `满${formatYuan(o.minSpend ?? 0)}加送${o.bonusPoints ?? 0}分`,
+        en: `spend ${formatYuan(o.minSpend ?? 0)}, get ${o.bonusPoints ?? 0} bonus points`,
+      };
+    case 'coupon':
+      return {
+        zh: `${formatYuan(o.couponValue ?? 0)}券 ${o.couponCode ?? ''}`.trim(),
+        en: `${formatYuan(o.couponValue ?? 0)} coupon ${o.couponCode ?? ''}`.trim(),
+      };
+    case 'service':
+      return { zh: `免费${o.service ?? ''}`, en: `free ${o.service ?? ''}` };
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown offer kind ${String(never)}`);
+    }
+  }
+}
+
 /**
- * The member's live offers for the cashier, in one line: "双倍积分 ×2，还剩 3 天" /
- * "double points ×2, 3 days left"; several joined with "；" / "; ". null without any.
+ * The member's open offers for the cashier and the receipt, in one line: "双倍积分 ×2，还剩 3 天"
+ * / "double points ×2, 3 days left"; a bonus, coupon or service offer says what it gives
+ * ("满200送300 满¥200.00加送300分，还剩 5 天"); several joined with "；" / "; ". null without any.
  */
-export function offersLine(
-  offers: readonly { name: { zh: string; en: string }; multiplierMilli: number; until: string }[],
-  today: string,
-): { zh: string; en: string } | null {
+export function offersLine(offers: readonly LiveOffer[], today: string): { zh: string; en: string } | null {
   if (offers.length === 0) return null;
-  const times = (m: number): string => `×${String(m / 1000)}`;
-  const zh = offers.map((o) => `${o.name.zh} ${times(o.multiplierMilli)}，还剩 ${daysLeft(o.until, today)} 天`);
+  const zh = offers.map((o) => `${o.name.zh} ${offerTerms(o).zh}，还剩 ${daysLeft(o.until, today)} 天`);
   const en = offers.map((o) => {
     const n = daysLeft(o.until, today);
-    return `${o.name.en} ${times(o.multiplierMilli)}, ${n} ${n === 1 ? 'day' : 'days'} left`;
+    return `${o.name.en} ${offerTerms(o).en}, ${n} ${n === 1 ? 'day' : 'days'} left`;
   });
   return { zh: zh.join('；'), en: en.join('; ') };
 }
@@ -241,7 +306,7 @@ export function offersLine(
 export interface ReturnOnCost {
   /** what one point is worth in fen: 100 / the rule set's redemption pointsPerCurrencyUnit */
   pointValueFen: number;
-  /** the actual points cost in fen: pointsCost x pointValueFen */
+  /** the actual cost in fen: pointsCost x pointValueFen + moneyCost (a coupon's or a service's fen) */
   costFen: number;
   /** incremental spend over the target group (fen): the difference per member x target members */
   incrementalSpend: number;
@@ -259,7 +324,8 @@ export interface ReturnOnCost {
  * DECISION: return on cost = incremental spend / points cost in money, where
  *   incremental spend = (mean spend per target member - per held-out member) x target members
  *   points cost in money = extra points earned under the offer x (100 / pointsPerCurrencyUnit) fen,
- * a point being worth what it redeems for (the same value the liability is counted at). The
+ * a point being worth what it redeems for (the same value the liability is counted at); a coupon
+ * or a free service adds its money cost in fen as it is. The
  * interval's ends give the ratio's range; the difference and its interval come from the
  * result, never recomputed here.
  */
@@ -269,10 +335,12 @@ export function returnOnCost(input: {
   high: number | null;
   targeted: number;
   pointsCost: number;
+  /** fen the offer cost beside points (coupons used, services claimed; docs/campaigns.md "Offer kinds") */
+  moneyCost?: number;
   pointsPerCurrencyUnit: number;
 }): ReturnOnCost {
   const pointValueFen = 100 / input.pointsPerCurrencyUnit;
-  const costFen = input.pointsCost * pointValueFen;
+  const costFen = input.pointsCost * pointValueFen + (input.moneyCost ?? 0);
   const total = (d: number | null): number | null => (d === null ? null : d * input.targeted);
   const incrementalSpend = input.difference * input.targeted;
   const incrementalLow = total(input.low);

@@ -57,17 +57,67 @@ export const CampaignTargetSchema = TargetCriteria.extend({
   .describe('every criterion given must hold; none given = every active member')
   .meta({ id: 'CampaignTarget' });
 
-export const CampaignOfferSchema = z
+const OfferDays = z.number().int().min(1).max(366).describe('local days from the grant, the grant day first');
+const OfferName = Name.describe('what the cashier and the receipt show, e.g. 双倍积分 / double points');
+
+const MultiplierOffer = z
   .strictObject({
+    kind: z
+      .literal('multiplier')
+      .default('multiplier')
+      .describe('absent: multiplier (the one kind before the others existed)'),
     multiplierMilli: z
       .number()
       .int()
       .min(1001)
       .max(10_000)
       .describe('earn multiplier in thousandths (2000 = x2); competes with promotions by the largest-multiplier rule'),
-    days: z.number().int().min(1).max(366).describe('local days from the grant, the grant day first'),
-    name: Name.describe('what the cashier and the receipt show, e.g. 双倍积分 / double points'),
+    days: OfferDays,
+    name: OfferName,
   })
+  .meta({ id: 'CampaignMultiplierOffer' });
+
+const BonusOffer = z
+  .strictObject({
+    kind: z.literal('bonus'),
+    minSpend: z
+      .number()
+      .int()
+      .min(0)
+      .max(1e10)
+      .describe("fen: the sale's eligible spend (after excluded goods and points) must be at least this"),
+    bonusPoints: z.number().int().positive().max(1_000_000).describe('given once per member and campaign'),
+    days: OfferDays,
+    name: OfferName,
+  })
+  .meta({ id: 'CampaignBonusOffer' });
+
+const CouponOffer = z
+  .strictObject({
+    kind: z.literal('coupon'),
+    value: z.number().int().positive().max(1e8).describe('fen: the coupon money value, single use at any till'),
+    days: OfferDays.describe('the coupon is valid from the grant day for this many local days'),
+    name: OfferName,
+  })
+  .meta({ id: 'CampaignCouponOffer' });
+
+const ServiceOffer = z
+  .strictObject({
+    kind: z.literal('service'),
+    service: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "a service code, as in the tiers' freeServices")
+      .describe('one free claim within the window, beside the tier allowance'),
+    value: z.number().int().min(0).max(1e8).describe('fen one claim costs the chain (the actual cost)'),
+    days: OfferDays,
+    name: OfferName,
+  })
+  .meta({ id: 'CampaignServiceOffer' });
+
+/** The kinds listed before the multiplier: a body without `kind` can only be the multiplier (its default). */
+export const CampaignOfferSchema = z
+  .union([BonusOffer, CouponOffer, ServiceOffer, MultiplierOffer])
+  .describe('docs/campaigns.md "Offer kinds"')
   .meta({ id: 'CampaignOffer' });
 
 export const CampaignCreateRequest = z
@@ -81,14 +131,21 @@ export const CampaignCreateRequest = z
     target: CampaignTargetSchema,
     offer: CampaignOfferSchema,
     holdoutPercent: z.number().int().min(0).max(50).default(DEFAULT_HOLDOUT_PERCENT),
-    budgetPoints: z.number().int().positive().max(1e12).describe('points the campaign may cost, by the estimate'),
+    budgetPoints: z
+      .number()
+      .int()
+      .positive()
+      .max(1e12)
+      .describe(
+        "what the campaign may cost, by the estimate, in the offer's unit: points (multiplier, bonus) or fen (coupon, service)",
+      ),
     costPerGrant: z
       .number()
       .int()
       .positive()
       .max(1e9)
       .describe(
-        'the estimated extra points one grant costs; grants stop once grants x costPerGrant would pass the budget',
+        'the estimated cost of one grant, same unit; grants stop once grants x costPerGrant would pass the budget',
       ),
     startOn: LocalDay.optional().describe(
       'the local day the end-of-day run starts the campaign on once approved; default: an operator starts it',
@@ -116,6 +173,7 @@ export const CampaignSchema = z
     holdoutPercent: z.number().int(),
     budgetPoints: z.number().int(),
     costPerGrant: z.number().int(),
+    budgetUnit: z.enum(['points', 'fen']).describe("the unit of budgetPoints and costPerGrant, from the offer's kind"),
     createdBy: z.string(),
     createdAt: Instant,
     approvedBy: z.string().nullable(),
@@ -149,7 +207,10 @@ export const CampaignResult = z
       .number()
       .int()
       .describe("granted members the offer's message was delivered to (consent, quiet hours and the cap allowing)"),
-    used: z.number().int().describe('granted members with at least one sale the offer multiplied'),
+    used: z
+      .number()
+      .int()
+      .describe('granted members who used the offer: a sale it multiplied, its bonus, its coupon or its service'),
     spendPerMember: z
       .object({
         target: z.number().describe('mean fen per target member since the start (no sale = 0)'),
@@ -161,14 +222,23 @@ export const CampaignResult = z
       })
       .describe('intent to treat: every target member, granted or not, against every held-out one'),
     visitsPerMember: z.object({ target: z.number(), holdout: z.number() }),
-    pointsCost: z.number().int().describe('extra points earned under the offer: points x (1 - 1000 / multiplierMilli)'),
-    estimatedCost: z.number().int().describe('granted x costPerGrant: what the budget is charged'),
+    pointsCost: z
+      .number()
+      .int()
+      .describe(
+        'actual points: multiplier, extra points earned under the offer, points x (1 - 1000 / multiplierMilli); bonus, the bonus points given; 0 otherwise',
+      ),
+    moneyCost: z
+      .number()
+      .int()
+      .describe('actual fen: coupon, value x coupons used; service, value x services claimed; 0 otherwise'),
+    estimatedCost: z.number().int().describe('granted x costPerGrant: what the budget is charged, in budgetUnit'),
     returnOnCost: z
       .object({
         pointValueFen: z
           .number()
           .describe("a point's money value: 100 / the rule set's redemption pointsPerCurrencyUnit"),
-        costFen: z.number().describe('pointsCost x pointValueFen'),
+        costFen: z.number().describe('pointsCost x pointValueFen + moneyCost'),
         incrementalSpend: z.number().describe('fen: spendPerMember.difference x targeted'),
         incrementalLow: z.number().nullable(),
         incrementalHigh: z.number().nullable(),
@@ -208,6 +278,7 @@ export const OperatorMe = z
 
 export type CampaignPreviewRequest = z.output<typeof CampaignPreviewRequest>;
 export type CampaignPreview = z.output<typeof CampaignPreview>;
+export type CampaignOfferInput = z.input<typeof CampaignOfferSchema>;
 export type CampaignCreateRequest = z.output<typeof CampaignCreateRequest>;
 export type CampaignView = z.output<typeof CampaignSchema>;
 export type CampaignStartAnswer = z.output<typeof CampaignStartAnswer>;

@@ -55,7 +55,7 @@ async function startCampaign(now: Date): Promise<number> {
       id: 'spring',
       name: '春季双倍',
       target: { homeStores: ['S1'] },
-      offer: { multiplierMilli: 2000, days: 7, name: { zh: '双倍积分', en: 'double points' } },
+      offer: { kind: 'multiplier', multiplierMilli: 2000, days: 7, name: { zh: '双倍积分', en: 'double points' } },
       holdoutPercent: 0,
       budgetPoints: 100_000,
       costPerGrant: 10,

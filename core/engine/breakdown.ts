@@ -28,6 +28,22 @@ export interface BreakdownInput {
   categoryName: (code: string) => LocalisedText;
 }
 
+function bonusText(b: FixedBonus): { zh: string; en: string } {
+  switch (b.bonus) {
+    case 'birthday':
+      return { zh: '生日礼', en: 'birthday gift' };
+    case 'stamp':
+      return { zh: '集点奖励', en: 'stamp reward' };
+    case 'campaign':
+      // The offer's own name ("满¥200加送300分"), read to the member as the cashier sees it.
+      return b.name ?? { zh: '活动奖励', en: 'campaign bonus' };
+    default: {
+      const never: never = b.bonus;
+      throw new Error(`unknown bonus ${String(never)}`);
+    }
+  }
+}
+
 const times = (milli: bigint | number): string => `×${formatMilli(BigInt(milli))}`;
 
 export function buildBreakdown(b: BreakdownInput): { items: BreakdownItem[]; text: { zh: string; en: string } } {
@@ -105,9 +121,15 @@ export function buildBreakdown(b: BreakdownInput): { items: BreakdownItem[]; tex
   }
 
   for (const bonus of b.bonuses) {
-    items.push({ kind: 'bonus', bonus: bonus.bonus, points: bonus.points });
-    enText += bonus.bonus === 'birthday' ? `; birthday gift +${bonus.points}` : `; stamp reward +${bonus.points}`;
-    zhText += bonus.bonus === 'birthday' ? `；生日礼 +${bonus.points}` : `；集点奖励 +${bonus.points}`;
+    items.push({
+      kind: 'bonus',
+      bonus: bonus.bonus,
+      points: bonus.points,
+      ...(bonus.campaignId !== undefined ? { campaignId: bonus.campaignId } : {}),
+    });
+    const text = bonusText(bonus);
+    enText += `; ${text.en} +${bonus.points}`;
+    zhText += `；${text.zh} +${bonus.points}`;
   }
 
   if (b.stamp) {

@@ -25,7 +25,13 @@ import { localDate } from '../time.js';
 import { priceLines } from './basket.js';
 import { buildBreakdown } from './breakdown.js';
 import { categoryName } from '../ruleset/names.js';
-import { activePromotions, birthdayMonth, promotionFor, type ActivePromotion } from './promotions.js';
+import {
+  activePromotions,
+  birthdayMonth,
+  campaignBonuses,
+  promotionFor,
+  type ActivePromotion,
+} from './promotions.js';
 import { redemptionValue } from './redeem.js';
 import { lowestTier, tierDef } from './tiers.js';
 import { RuleViolation, type EarnInput, type EarnResult, type FixedBonus, type LineResult } from './types.js';
@@ -152,6 +158,7 @@ export function computeEarn(ruleSet: RuleSet, input: EarnInput): EarnResult {
       // Position on the current card, so the 10th stamp shows 10/10 rather than 0/10.
       stamp = { stamps: ((after - 1) % card.stampsForReward) + 1, of: card.stampsForReward };
     }
+    bonuses.push(...campaignBonuses(member, day, eligibleSpend));
   }
 
   const breakdown = buildBreakdown({

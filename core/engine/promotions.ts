@@ -14,12 +14,15 @@
  * on who the member is (birthday month, tiers, win-back).
  *
  * A campaign offer head office granted the member (MemberContext.offers, docs/campaigns.md)
- * competes the same way, as promotion `campaign:<id>`, on its from..until local dates.
+ * competes the same way, as promotion `campaign:<id>`, on its from..until local dates. The other
+ * offer kinds multiply nothing: a bonus above a minimum spend is a fixed bonus (campaignBonuses),
+ * a coupon and a free service are used outside the sale's points.
  */
 import { parseMilli } from '../decimal.js';
 import type { RuleSet } from '../ruleset/schema.js';
 import type { LocalDate } from '../time.js';
-import type { MemberContext } from './types.js';
+import { offerKind } from '../ledger/state.js';
+import type { FixedBonus, MemberContext } from './types.js';
 
 export interface ActivePromotion {
   id: string;
@@ -83,6 +86,8 @@ export function activePromotions(ruleSet: RuleSet, ctx: PromotionContext): Activ
   // Campaign offers (docs/campaigns.md): sale-wide, after the win-back, on their own dates.
   for (const o of member?.offers ?? []) {
     if (day.date < o.from || day.date > o.until) continue;
+    // Only the multiplier kind multiplies; a bonus is a fixed bonus (earn.ts campaignBonuses).
+    if (offerKind(o) !== 'multiplier') continue;
     active.push({
       id: `${CAMPAIGN_PREFIX}${o.campaignId}`,
       name: o.name,
@@ -101,4 +106,21 @@ export function promotionFor(active: readonly ActivePromotion[], category: strin
     if (best === null || p.multiplierMilli > best.multiplierMilli) best = p;
   }
   return best;
+}
+
+/**
+ * Campaign bonuses a sale triggers (docs/campaigns.md "Offer kinds"): each bonus offer live on
+ * the sale's local date and not used yet (once per member and campaign) gives its `bonusPoints`
+ * when the sale's eligible spend (DOMAIN.md 3 step 3: after excluded goods and the points
+ * tender) is at least its `minSpend`. A fixed bonus: a separate entry, never multiplied or capped.
+ */
+export function campaignBonuses(member: MemberContext | null, day: LocalDate, eligibleSpend: number): FixedBonus[] {
+  const out: FixedBonus[] = [];
+  for (const o of member?.offers ?? []) {
+    if (offerKind(o) !== 'bonus' || (o.usedBy ?? null) !== null) continue;
+    if (day.date < o.from || day.date > o.until) continue;
+    if (eligibleSpend < (o.minSpend ?? 0) || (o.bonusPoints ?? 0) <= 0) continue;
+    out.push({ bonus: 'campaign', points: o.bonusPoints ?? 0, campaignId: o.campaignId, name: o.name });
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
  * Points as payment and the reward catalogue (DOMAIN.md 4). All ratios are integer
  * arithmetic so the till and head office agree on every fen.
  */
+import { randomBytes } from 'node:crypto';
 import { MILLI, parseMilli, toSafeNumber } from '../decimal.js';
 import type { RuleSet, Reward } from '../ruleset/schema.js';
 import { addDays, localDate } from '../time.js';
@@ -162,4 +163,16 @@ export function isCouponUsable(
   if (today < coupon.validFrom) return 'not_yet_valid';
   if (today > coupon.validTo) return 'expired';
   return 'ok';
+}
+
+const COUPON_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A new coupon code: "CP" and 12 characters of Crockford base32 (~60 bits), unguessable, easy to
+ * read out and to print as a barcode. The till's catalogue rewards and head office's campaign
+ * coupons draw from the same space.
+ */
+export function newCouponCode(): string {
+  const bytes = randomBytes(12);
+  return `CP${[...bytes].map((b) => COUPON_ALPHABET[b % 32]).join('')}`;
 }

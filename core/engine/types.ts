@@ -77,12 +77,26 @@ export type BreakdownItem =
   | { kind: 'tier'; tier: string; multiplierMilli: number }
   | { kind: 'promotion'; promotionId: string; multiplierMilli: number; categories: string[] | null }
   | { kind: 'cap'; cap: 'perTransaction' | 'daily'; limit: number; withheld: number }
-  | { kind: 'bonus'; bonus: 'birthday' | 'stamp' | 'enrolment' | 'referral'; points: number }
+  | {
+      kind: 'bonus';
+      bonus: 'birthday' | 'stamp' | 'enrolment' | 'referral' | 'campaign';
+      points: number;
+      /** bonus "campaign": the campaign whose offer gave it */
+      campaignId?: string;
+    }
   | { kind: 'stamp'; stamps: number; of: number };
 
 export interface FixedBonus {
-  bonus: 'birthday' | 'stamp';
+  bonus: 'birthday' | 'stamp' | 'campaign';
   points: number;
+  /** bonus "campaign": the campaign's offer (docs/campaigns.md "Offer kinds") and its name for the breakdown */
+  campaignId?: string;
+  name?: { zh: string; en: string };
+}
+
+/** The `data` of the bonus ledger entry a fixed bonus is written as (till and load generator alike). */
+export function bonusEntryData(b: FixedBonus): { bonus: FixedBonus['bonus']; campaignId?: string } {
+  return b.campaignId === undefined ? { bonus: b.bonus } : { bonus: b.bonus, campaignId: b.campaignId };
 }
 
 export interface EarnResult {

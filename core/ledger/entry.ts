@@ -16,7 +16,7 @@ export const ENTRY_KINDS: readonly EntryKind[] = [...CREDIT_KINDS, ...DEBIT_KIND
 export interface EntryData {
   /** earn: stamps added (0/1); bonus: which bonus */
   stamp?: number;
-  bonus?: 'birthday' | 'stamp' | 'enrolment' | 'referral';
+  bonus?: 'birthday' | 'stamp' | 'enrolment' | 'referral' | 'campaign';
   /** earn: the rule-set version the points were computed with */
   ruleVersion?: number;
   /** reverse: the earn entry whose lot is reversed first */
@@ -55,6 +55,15 @@ export interface EntryData {
   from?: string;
   until?: string;
   offerName?: { zh: string; en: string };
+  /**
+   * offer: what the campaign's offer gives (absent: the earn multiplier). bonus: `bonusPoints`
+   * once, on a sale whose eligible spend is at least `minSpend` fen; service: one free `service`.
+   * A campaign's coupon is a `reward` entry with campaignId and offerName, 0 points. A `bonus`
+   * entry with bonus "campaign" and a `service_use` entry with campaignId use the offer.
+   */
+  offerKind?: 'multiplier' | 'bonus' | 'coupon' | 'service';
+  minSpend?: number;
+  bonusPoints?: number;
   /** reward: coupon issued; coupon_use: the coupon used */
   couponCode?: string;
   /** reward: what the coupon is (so every till knows it after a sync, DOMAIN.md 12) */

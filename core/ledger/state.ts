@@ -62,19 +62,71 @@ export interface MemberState {
   lastSeq: string | null;
 }
 
-/** A campaign's earn multiplier for a member, live on local dates from..until (inclusive). */
+/** What a campaign offer gives (docs/campaigns.md "Offer kinds"); absent on an offer entry = multiplier. */
+export type OfferKind = 'multiplier' | 'bonus' | 'coupon' | 'service';
+
+/**
+ * A campaign's offer to a member, live on local dates from..until (inclusive). `kind` absent is
+ * an earn multiplier (states folded before the other kinds existed). The kind-specific fields:
+ * multiplier: `multiplierMilli`; bonus: `minSpend` (eligible fen) and `bonusPoints`, once per
+ * member and campaign; coupon: `couponCode` and `couponValue` (the coupon itself is in
+ * MemberState.coupons, where its use is recorded); service: `service`, claimed once.
+ * `usedBy` is the entry that used a bonus or service offer ("till:seq"), null while open.
+ */
 export interface LiveOffer {
   campaignId: string;
-  /** thousandths: 2000 = x2 */
+  kind?: OfferKind;
+  /** thousandths: 2000 = x2; 1000 on the kinds that multiply nothing */
   multiplierMilli: number;
   from: string;
   until: string;
   name: { zh: string; en: string };
+  minSpend?: number;
+  bonusPoints?: number;
+  couponCode?: string;
+  couponValue?: number;
+  service?: string;
+  usedBy?: string | null;
+}
+
+export function offerKind(o: Pick<LiveOffer, 'kind'>): OfferKind {
+  return o.kind ?? 'multiplier';
 }
 
 /** The offers live on `day`, in campaign id order. */
 export function liveOffers(state: Pick<MemberState, 'offers'>, day: string): LiveOffer[] {
   return (state.offers ?? []).filter((o) => o.from <= day && day <= o.until);
+}
+
+/** Whether a live offer can still give something: a bonus, service or coupon not used yet. */
+export function isOfferOpen(state: Pick<MemberState, 'coupons'>, o: LiveOffer): boolean {
+  const kind = offerKind(o);
+  switch (kind) {
+    case 'multiplier':
+      return true;
+    case 'bonus':
+    case 'service':
+      return (o.usedBy ?? null) === null;
+    case 'coupon': {
+      const c = o.couponCode === undefined ? undefined : state.coupons?.[o.couponCode];
+      return c !== undefined && c.usedBy === null;
+    }
+    default: {
+      const never: never = kind;
+      throw new LedgerStateError(`unknown offer kind ${String(never)}`);
+    }
+  }
+}
+
+/** The offers live on `day` that can still give something (the cashier's line, the receipt). */
+export function openOffers(state: Pick<MemberState, 'offers' | 'coupons'>, day: string): LiveOffer[] {
+  return liveOffers(state, day).filter((o) => isOfferOpen(state, o));
+}
+
+/** The state's offers with the campaign's offer marked used by entry `by`; unchanged when it has none. */
+function offerUsed(offers: readonly LiveOffer[] | undefined, campaignId: string, by: string): LiveOffer[] | undefined {
+  if (!offers?.some((o) => o.campaignId === campaignId && (o.usedBy ?? null) === null)) return offers as LiveOffer[];
+  return offers.map((o) => (o.campaignId === campaignId && (o.usedBy ?? null) === null ? { ...o, usedBy: by } : o));
 }
 
 /** The state's offers with `o` in place of any offer of its campaign, less those ended before `today`. */
@@ -389,6 +441,10 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     }
     case 'bonus':
       if (e.data.bonus === 'birthday') s.birthdayGiftYear = Number(e.localDate.slice(0, 4));
+      // A campaign's bonus is given once per member (docs/campaigns.md): the offer is used.
+      if (e.data.bonus === 'campaign' && e.data.campaignId !== undefined) {
+        s.offers = offerUsed(s.offers, e.data.campaignId, id);
+      }
       break;
     case 'stamp_return':
       s.stamps -= e.data.stamp ?? 0;
@@ -427,6 +483,23 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
           usedBy: ahead?.usedBy ?? null,
         });
         if (ahead) s.couponUsesAhead = withoutUseAhead(s.couponUsesAhead, e.localDate, code);
+        // A campaign's coupon (head office's reward entry, 0 points) is also shown as its offer.
+        if (e.data.campaignId !== undefined) {
+          s.offers = withOffer(
+            s.offers,
+            {
+              campaignId: e.data.campaignId,
+              kind: 'coupon',
+              multiplierMilli: 1000,
+              from: e.data.validFrom ?? e.localDate,
+              until: e.data.validTo,
+              name: e.data.offerName ?? { zh: e.data.campaignId, en: e.data.campaignId },
+              couponCode: code,
+              couponValue: e.data.couponValue ?? 0,
+            },
+            e.localDate,
+          );
+        }
       }
       break;
     case 'coupon_use': {
@@ -446,6 +519,11 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       break;
     }
     case 'service_use': {
+      // A campaign's free service uses the offer, not the tier's yearly allowance.
+      if (e.data.campaignId !== undefined) {
+        s.offers = offerUsed(s.offers, e.data.campaignId, id);
+        break;
+      }
       const key = `${e.localDate.slice(0, 4)}:${e.data.service ?? ''}`;
       s.servicesUsed = { ...s.servicesUsed, [key]: (s.servicesUsed?.[key] ?? 0) + 1 };
       break;
@@ -453,17 +531,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     case 'offer': {
       const d = e.data;
       if (d.campaignId !== undefined) {
-        s.offers = withOffer(
-          s.offers,
-          {
-            campaignId: d.campaignId,
-            multiplierMilli: d.multiplierMilli ?? 1000,
-            from: d.from ?? e.localDate,
-            until: d.until ?? e.localDate,
-            name: d.offerName ?? { zh: d.campaignId, en: d.campaignId },
-          },
-          e.localDate,
-        );
+        s.offers = withOffer(s.offers, offerOf(d, d.campaignId, e.localDate), e.localDate);
       } else {
         s.winBackUntil = d.winBackUntil ?? null;
       }
@@ -482,6 +550,34 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     }
   }
   return s;
+}
+
+/** The offer an `offer` entry grants: kind-specific fields only for its kind (docs/campaigns.md). */
+function offerOf(d: LedgerEntry['data'], campaignId: string, localDate: string): LiveOffer {
+  const base = {
+    campaignId,
+    multiplierMilli: d.multiplierMilli ?? 1000,
+    from: d.from ?? localDate,
+    until: d.until ?? localDate,
+    name: d.offerName ?? { zh: campaignId, en: campaignId },
+  };
+  switch (d.offerKind) {
+    case undefined:
+    case 'multiplier':
+      return base;
+    case 'bonus':
+      return { ...base, kind: 'bonus', minSpend: d.minSpend ?? 0, bonusPoints: d.bonusPoints ?? 0, usedBy: null };
+    case 'service':
+      return { ...base, kind: 'service', service: d.service ?? '', usedBy: null };
+    case 'coupon':
+      // A coupon is granted by a reward entry (it carries the code): an offer entry naming the
+      // kind has no coupon to show, and stays closed (isOfferOpen) rather than stop the fold.
+      return { ...base, kind: 'coupon' };
+    default: {
+      const never: never = d.offerKind;
+      throw new LedgerStateError(`unknown offer kind ${String(never)}`);
+    }
+  }
 }
 
 /** Days after validTo a coupon stays in the state (so "expired" and "used" can still be told apart). */

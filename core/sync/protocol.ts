@@ -60,7 +60,7 @@ export const EntryKind = z.enum([...CREDIT_KINDS, ...DEBIT_KINDS, ...MARKER_KIND
  */
 export const EntryData = z.looseObject({
   stamp: z.number().int().optional(),
-  bonus: z.enum(['birthday', 'stamp', 'enrolment', 'referral']).optional(),
+  bonus: z.enum(['birthday', 'stamp', 'enrolment', 'referral', 'campaign']).optional(),
   ruleVersion: z.number().int().positive().optional(),
   lotId: z.string().optional(),
   before: LocalDateStr.optional(),
@@ -76,6 +76,9 @@ export const EntryData = z.looseObject({
   from: LocalDateStr.optional(),
   until: LocalDateStr.optional(),
   offerName: z.object({ zh: z.string().max(64), en: z.string().max(64) }).optional(),
+  offerKind: z.enum(['multiplier', 'bonus', 'coupon', 'service']).optional(),
+  minSpend: z.number().int().min(0).optional(),
+  bonusPoints: z.number().int().min(0).optional(),
   couponCode: z.string().optional(),
   /** reward: the head-office reservation it issues (absent: issued offline, counted on arrival) */
   reservationId: z.string().max(64).optional(),
@@ -347,6 +350,13 @@ export const MemberStateSchema = z.object({
         from: LocalDateStr,
         until: LocalDateStr,
         name: z.object({ zh: z.string(), en: z.string() }),
+        kind: z.enum(['multiplier', 'bonus', 'coupon', 'service']).optional(),
+        minSpend: z.number().int().optional(),
+        bonusPoints: z.number().int().optional(),
+        couponCode: z.string().optional(),
+        couponValue: z.number().int().optional(),
+        service: z.string().optional(),
+        usedBy: z.string().nullable().optional(),
       }),
     )
     .optional(),

@@ -12,6 +12,8 @@
  * the budget's estimate allows, and stays in the target group ungranted after.
  */
 import {
+  budgetUnit,
+  normaliseOffer,
   grantOrder,
   grantsLeft,
   isHeldOut,
@@ -24,6 +26,7 @@ import {
   type Campaign,
   type Transition,
 } from '../../core/campaigns.js';
+import { newCouponCode } from '../../core/engine/redeem.js';
 import { CAMPAIGN_PREFIX } from '../../core/engine/promotions.js';
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { addDays, localDate } from '../../core/time.js';
@@ -69,10 +72,11 @@ function fromRow(r: CampaignRow): Campaign {
     name: r.name,
     status: r.status,
     target: JSON.parse(r.target) as Campaign['target'],
-    offer: JSON.parse(r.offer) as Campaign['offer'],
+    offer: normaliseOffer(JSON.parse(r.offer) as Record<string, unknown>),
     holdoutPercent: Number(r.holdout_percent),
     budgetPoints: Number(r.budget_points),
     costPerGrant: Number(r.cost_per_grant),
+    budgetUnit: budgetUnit(normaliseOffer(JSON.parse(r.offer) as Record<string, unknown>)),
     createdBy: r.created_by,
     createdAt: r.created_at,
     approvedBy: r.approved_by,
@@ -147,6 +151,56 @@ export function* previewCampaign(
   };
 }
 
+/**
+ * The ledger entry that grants `c`'s offer to a member (docs/campaigns.md "Offer kinds"): an
+ * `offer` entry for a multiplier, a bonus or a service; for a coupon a `reward` entry of 0 points
+ * carrying a new coupon code, so the coupon is the member's like any catalogue coupon (known
+ * chain-wide, used once by a `coupon_use` entry).
+ */
+export function grantDecision(c: Campaign, memberNo: string, window: { from: string; until: string }): Decision {
+  const common = {
+    campaignId: c.id,
+    offerName: c.offer.name,
+    operator: c.approvedBy ?? c.createdBy,
+    note: `campaign ${c.id}`,
+  };
+  const offer = (data: Decision['data']): Decision => ({
+    memberNo,
+    kind: 'offer',
+    points: 0,
+    expiresOn: null,
+    data: { ...common, ...window, ...data },
+  });
+  const o = c.offer;
+  switch (o.kind) {
+    case 'multiplier':
+      return offer({ multiplierMilli: o.multiplierMilli });
+    case 'bonus':
+      return offer({ offerKind: 'bonus', minSpend: o.minSpend, bonusPoints: o.bonusPoints });
+    case 'service':
+      return offer({ offerKind: 'service', service: o.service });
+    case 'coupon':
+      return {
+        memberNo,
+        kind: 'reward',
+        points: 0,
+        expiresOn: null,
+        data: {
+          ...common,
+          couponCode: newCouponCode(),
+          rewardId: `${CAMPAIGN_PREFIX}${c.id}`,
+          couponValue: o.value,
+          validFrom: window.from,
+          validTo: window.until,
+        },
+      };
+    default: {
+      const never: never = o;
+      throw new Error(`unknown offer kind ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 export interface GrantRun {
   chosen: number;
   granted: number;
@@ -193,21 +247,7 @@ export function* grantCampaign(db: Db, cipher: HqCipher, rules: RuleSetCache, c:
       continue;
     }
     granted += 1;
-    decisions.push({
-      memberNo,
-      kind: 'offer',
-      points: 0,
-      expiresOn: null,
-      data: {
-        campaignId: c.id,
-        multiplierMilli: c.offer.multiplierMilli,
-        from: window.from,
-        until: window.until,
-        offerName: c.offer.name,
-        operator: c.approvedBy ?? c.createdBy,
-        note: `campaign ${c.id}`,
-      },
-    });
+    decisions.push(grantDecision(c, memberNo, window));
   }
   const written = yield* appendDecisions(db, decisions, { now, rs, today });
   for (const e of written) {
@@ -301,6 +341,71 @@ function underOffer(computation: string | null, promotionId: string): boolean {
   return (c.lines ?? []).some((l) => l.promotionId === promotionId);
 }
 
+interface EntryRow {
+  member_no: string;
+  kind: string;
+  points: number | string;
+  data: string;
+}
+
+/**
+ * The actual use of a bonus, coupon or service offer since the start's local day (docs/campaigns.md
+ * "Budget"): members who used it, points (bonus) and fen (coupon, service) it cost. Read from the
+ * ledger: bonus entries and service_use entries naming the campaign, and the first coupon_use of
+ * each coupon the campaign's reward entries issued.
+ */
+function* offerUse(
+  c: Campaign,
+  members: ReadonlySet<string>,
+  since: string,
+): Sql<{ used: Set<string>; points: number; fen: number }> {
+  const used = new Set<string>();
+  let points = 0;
+  let fen = 0;
+  const o = c.offer;
+  // The campaign id is [a-z0-9-]: no LIKE wildcard in it; the parse below decides.
+  const named = `%${c.id}%`;
+  const rows = (yield* all(
+    'SELECT member_no, kind, points, data FROM ledger WHERE kind IN (?, ?, ?) AND local_date >= ? AND data LIKE ?',
+    'bonus',
+    'service_use',
+    'reward',
+    since,
+    named,
+  )) as EntryRow[];
+  const codes = new Set<string>();
+  for (const r of rows) {
+    if (!members.has(r.member_no)) continue;
+    const d = JSON.parse(r.data) as { campaignId?: string; bonus?: string; couponCode?: string };
+    if (d.campaignId !== c.id) continue;
+    if (r.kind === 'bonus' && d.bonus === 'campaign') {
+      used.add(r.member_no);
+      points += Number(r.points);
+    } else if (r.kind === 'service_use' && o.kind === 'service') {
+      used.add(r.member_no);
+      fen += o.value;
+    } else if (r.kind === 'reward' && d.couponCode !== undefined) {
+      codes.add(d.couponCode);
+    }
+  }
+  if (codes.size > 0 && o.kind === 'coupon') {
+    const uses = (yield* all(
+      "SELECT member_no, kind, points, data FROM ledger WHERE kind = 'coupon_use' AND local_date >= ?",
+      since,
+    )) as EntryRow[];
+    const seen = new Set<string>();
+    for (const r of uses) {
+      const code = (JSON.parse(r.data) as { couponCode?: string }).couponCode;
+      // A second use (two tills offline) is a case for review, not a second cost.
+      if (code === undefined || !codes.has(code) || seen.has(code)) continue;
+      seen.add(code);
+      used.add(r.member_no);
+      fen += o.value;
+    }
+  }
+  return { used, points, fen };
+}
+
 /**
  * The campaign's measures (docs/campaigns.md "Result"): spend and visits per member since the
  * start, every target member against every held-out one (intent to treat), Welch's interval.
@@ -314,8 +419,9 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
   )) as { member_no: string; member_group: 'target' | 'holdout'; granted_at: string | null }[];
   const spend = new Map<string, number>();
   const visits = new Map<string, number>();
-  const used = new Set<string>();
+  let used = new Set<string>();
   let pointsCost = 0;
+  let moneyCost = 0;
   if (c.startedAt !== null) {
     const rs = yield* rules.latest();
     // From the start's local day, as the offer itself (its dates are local days, docs/campaigns.md).
@@ -331,10 +437,16 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
       if (!members.has(s.member_no) || localDate(s.occurred_at, rs.timeZone).date < since) continue;
       spend.set(s.member_no, (spend.get(s.member_no) ?? 0) + Number(s.total));
       visits.set(s.member_no, (visits.get(s.member_no) ?? 0) + 1);
-      if (underOffer(s.computation, promotionId)) {
+      if (c.offer.kind === 'multiplier' && underOffer(s.computation, promotionId)) {
         used.add(s.member_no);
         pointsCost += extraPoints(Number(s.points_earned), c.offer.multiplierMilli);
       }
+    }
+    if (c.offer.kind !== 'multiplier') {
+      const u = yield* offerUse(c, members, since);
+      used = u.used;
+      pointsCost = u.points;
+      moneyCost = u.fen;
     }
   }
   const target = rows.filter((r) => r.member_group === 'target');
@@ -367,6 +479,7 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
     },
     visitsPerMember: { target: mean(of(visits, target)), holdout: mean(of(visits, holdout)) },
     pointsCost,
+    moneyCost,
     estimatedCost: granted * c.costPerGrant,
     returnOnCost: returnOnCost({
       difference: u.difference,
@@ -374,6 +487,7 @@ export function* campaignResult(rules: RuleSetCache, id: string): Sql<CampaignRe
       high: u.high,
       targeted: target.length,
       pointsCost,
+      moneyCost,
       pointsPerCurrencyUnit: current.redemption.pointsPerCurrencyUnit,
     }),
     segmentName: segment?.name ?? null,

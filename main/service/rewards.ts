@@ -2,8 +2,7 @@
  * The reward catalogue: spend points on a reward, receive a single-use coupon; use it once.
  * A coupon used twice is refused everywhere (the used mark is part of the same transaction).
  */
-import { randomBytes } from 'node:crypto';
-import { couponValidity, isCouponUsable, rewardFor } from '../../core/engine/redeem.js';
+import { couponValidity, isCouponUsable, newCouponCode, rewardFor } from '../../core/engine/redeem.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import { localDate } from '../../core/time.js';
 import type { Coupon } from '../db/coupons.js';
@@ -14,14 +13,6 @@ import { checkOffline, guarded, offlineLimits } from './sales.js';
 import { activeMemberView, advanceView, memberView } from './view.js';
 import { checkRewardDays, takeUnit, tillAvailability } from './reward-stock.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
-
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** 12 characters of Crockford base32: ~60 bits, unguessable, easy to read out and to print as a barcode. */
-function couponCode(): string {
-  const bytes = randomBytes(12);
-  return `CP${[...bytes].map((b) => ALPHABET[b % 32]).join('')}`;
-}
 
 /** The catalogue with each reward's availability today (limited time, limited stock) for the cashier. */
 export function rewardCatalogue(ctx: TillContext): unknown[] {
@@ -80,7 +71,7 @@ export async function redeemReward(
         const offline = offlineLimits(ctx, rs, view, today);
         checkOffline(rs, offline, reward.points);
         ctx.redemptions.admit(rs);
-        const code = couponCode();
+        const code = newCouponCode();
         const validity = couponValidity(rs, reward, now);
         const w = ctx.ledger.append(own, [
           {
