@@ -43,10 +43,12 @@ export const MeAnswer = z
     offers: z.array(
       z.object({
         campaignId: z.string(),
-        multiplierMilli: z.number().int(),
+        kind: z.enum(['multiplier', 'bonus', 'coupon', 'service']).describe('docs/campaigns.md "Offer kinds"'),
+        multiplierMilli: z.number().int().describe('1000 on the kinds that multiply nothing'),
         from: z.string(),
         until: z.string(),
         name: Name,
+        terms: Name.describe('what it gives: ×2, 满¥200.00加送300分, 免费洗车'),
       }),
     ),
     coupons: z.array(

@@ -21,7 +21,7 @@
 import { computeEarn } from '../core/engine/earn.js';
 import { computeReturn } from '../core/engine/returns.js';
 import { lowestTier } from '../core/engine/tiers.js';
-import type { EarnResult } from '../core/engine/types.js';
+import { bonusEntryData, type EarnResult } from '../core/engine/types.js';
 import type { EntryData, EntryKind, LedgerEntry } from '../core/ledger/entry.js';
 import { expiryDate } from '../core/ledger/expiry.js';
 import { GENESIS_HASH, signEntry } from '../core/ledger/hash.js';
@@ -175,7 +175,7 @@ export class TillSim implements TillCredentials {
     });
     let bonusPoints = 0;
     for (const b of r.bonuses) {
-      this.append(memberNo, 'bonus', b.points, when, { saleId, expiresOn, data: { bonus: b.bonus } });
+      this.append(memberNo, 'bonus', b.points, when, { saleId, expiresOn, data: bonusEntryData(b) });
       bonusPoints += b.points;
     }
     const rec: SaleRecord = {

@@ -9,7 +9,7 @@
  * The tier is the one the member holds today after due reviews (core/engine/decide.ts
  * `reviewedTier`); the caller passes it in.
  */
-import type { MemberState } from '../ledger/state.js';
+import { liveOffers, offerKind, type LiveOffer, type MemberState } from '../ledger/state.js';
 import type { RuleSet, TierDef } from '../ruleset/schema.js';
 
 /** The reducer's key for a service's claims in a year: "2026:gift-wrap". */
@@ -62,14 +62,38 @@ export function serviceStandings(
   });
 }
 
-/** The services a member may still claim this year (remaining > 0). */
+/**
+ * A campaign's free-service offer (docs/campaigns.md "Offer kinds") for `service`, live on `today`
+ * and not claimed yet; the first by campaign id when several. A claim uses it before the tier's
+ * yearly allowance: the offer runs out, the allowance does not.
+ */
+export function serviceOffer(
+  state: Pick<MemberState, 'offers'>,
+  today: string,
+  service: string,
+): LiveOffer | null {
+  return (
+    liveOffers(state, today).find(
+      (o) => offerKind(o) === 'service' && o.service === service && (o.usedBy ?? null) === null,
+    ) ?? null
+  );
+}
+
+/** The services a member may still claim: the tier's this year (remaining > 0) plus open campaign offers. */
 export function servicesAvailable(
   rs: RuleSet,
-  args: { tier: string; state: Pick<MemberState, 'servicesUsed'>; today: string },
+  args: { tier: string; state: Pick<MemberState, 'servicesUsed' | 'offers'>; today: string },
 ): { service: string; remaining: number }[] {
-  return serviceStandings(rs, args)
+  const out = serviceStandings(rs, args)
     .filter((s) => s.remaining > 0)
     .map((s) => ({ service: s.service, remaining: s.remaining }));
+  for (const o of liveOffers(args.state, args.today)) {
+    if (offerKind(o) !== 'service' || (o.usedBy ?? null) !== null || o.service === undefined) continue;
+    const same = out.find((s) => s.service === o.service);
+    if (same) same.remaining += 1;
+    else out.push({ service: o.service, remaining: 1 });
+  }
+  return out;
 }
 
 /** Whether one more claim of `service` is allowed today. */

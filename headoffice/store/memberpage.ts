@@ -7,10 +7,14 @@ import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers
 import {
   emptyState,
   expiringBetween,
+  isOfferOpen,
+  offerKind,
   rollingSpend,
   visibleBalance,
   type MemberState,
+  type OfferKind,
 } from '../../core/ledger/state.js';
+import { offerTerms } from '../../core/campaigns.js';
 import { maskName, maskPhone } from '../../core/members.js';
 import { addDays, localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
@@ -146,10 +150,12 @@ export interface MemberHome {
   expiring: { on: string; points: number }[];
   offers: {
     campaignId: string;
+    kind: OfferKind;
     multiplierMilli: number;
     from: string;
     until: string;
     name: { zh: string; en: string };
+    terms: { zh: string; en: string };
   }[];
   coupons: { code: string; rewardId: string; value: number; validFrom: string; validTo: string }[];
   today: string;
@@ -185,7 +191,18 @@ export function* memberHome(
       : null,
     rollingSpend: spend,
     expiring: expiringBetween(state, today, addDays(today, ME_EXPIRING_DAYS)),
-    offers: (state.offers ?? []).filter((o) => o.until >= today),
+    // Open offers (a used bonus or service is gone); a campaign's coupon is listed among the coupons.
+    offers: (state.offers ?? [])
+      .filter((o) => o.until >= today && offerKind(o) !== 'coupon' && (o.from > today || isOfferOpen(state, o)))
+      .map((o) => ({
+        campaignId: o.campaignId,
+        kind: offerKind(o),
+        multiplierMilli: o.multiplierMilli,
+        from: o.from,
+        until: o.until,
+        name: o.name,
+        terms: offerTerms(o),
+      })),
     coupons: Object.entries(state.coupons ?? {})
       .filter(([, c]) => c.usedAt === null && c.validTo >= today)
       .map(([code, c]) => ({ code, rewardId: c.rewardId, value: c.value, validFrom: c.validFrom, validTo: c.validTo })),

@@ -34,6 +34,16 @@ export function decisionMessage(rs: RuleSet, d: Decision): (MessageRequest & { d
     }
     return null;
   }
+  // A campaign's coupon (store/campaigns.ts grantDecision): a 0-point reward entry naming its campaign.
+  if (d.kind === 'reward' && typeof data.campaignId === 'string' && typeof data.couponValue === 'number') {
+    const n = data.offerName as { zh?: string } | undefined;
+    const yuan = (data.couponValue / 100).toFixed(2);
+    return {
+      memberNo: d.memberNo,
+      purpose: 'offer',
+      text: `您获得「${n?.zh ?? ''}」¥${yuan} 优惠券，${String(data.validFrom)} 至 ${String(data.validTo)} 在任一门店可用一次。`,
+    };
+  }
   if (d.kind === 'tier' && data.reason === 'threshold' && typeof data.toTier === 'string') {
     const name = rs.tiers.find((t) => t.code === data.toTier)?.name.zh ?? data.toTier;
     return { memberNo: d.memberNo, purpose: 'tier', text: `恭喜您升级为${name}会员。` };

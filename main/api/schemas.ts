@@ -141,16 +141,26 @@ export const MemberSummary = z
         z.object({
           campaignId: z.string(),
           name: z.object({ zh: z.string(), en: z.string() }),
-          multiplierMilli: z.number().int(),
+          kind: z
+            .enum(['multiplier', 'bonus', 'coupon', 'service'])
+            .describe('docs/campaigns.md "Offer kinds"'),
+          multiplierMilli: z.number().int().describe('thousandths; 1000 on the kinds that multiply nothing'),
+          minSpend: z.number().int().optional().describe('bonus: eligible fen a sale needs'),
+          bonusPoints: z.number().int().optional().describe('bonus: points given once'),
+          couponCode: z.string().optional().describe('coupon: its code, to use at any till'),
+          couponValue: z.number().int().optional().describe('coupon: fen'),
+          service: z.string().optional().describe('service: the free service, claimed once'),
           until: z.string().describe('last local date, inclusive'),
           daysLeft: z.number().int().describe('today included'),
         }),
       )
-      .describe('campaign offers head office granted that apply today (docs/campaigns.md)'),
+      .describe('campaign offers head office granted that apply today and are not used yet (docs/campaigns.md)'),
     offersText: z
       .object({ zh: z.string(), en: z.string() })
       .nullable()
-      .describe('the live offers in one line for the cashier, e.g. 双倍积分 ×2，还剩 3 天; null without any'),
+      .describe(
+        'the open offers in one line for the cashier, e.g. 双倍积分 ×2，还剩 3 天 or 满200送300 满¥200.00加送300分，还剩 5 天; null without any',
+      ),
   })
   .meta({ id: 'MemberSummary' });
 
@@ -405,7 +415,11 @@ export const CategoryList = z
 
 export const ServiceClaimRequest = z
   .object({
-    service: z.string().min(1).max(40).describe("one of the tier's freeServices"),
+    service: z
+      .string()
+      .min(1)
+      .max(40)
+      .describe("one of the tier's freeServices, or the service of a campaign's free-service offer (used first)"),
     staffId: Id.optional(),
   })
   .meta({ id: 'ServiceClaimRequest' });
@@ -421,5 +435,9 @@ export const ServiceClaimResponse = z
     remaining: z.number().int(),
     entry: z.number().int().describe('ledger sequence number written'),
     occurredAt: z.string(),
+    campaignId: z
+      .string()
+      .optional()
+      .describe("the campaign whose free-service offer this claim used (used/allowance are then the offer's 1 of 1)"),
   })
   .meta({ id: 'ServiceClaimResponse' });

@@ -6,9 +6,12 @@
  * reviews first, so a member downgraded at the quarter's end no longer claims the old tier's
  * services), read the merged view (DOMAIN.md 12: claims at every store count once synced),
  * check the reviewed tier offers the service and this year's claims are below the allowance,
- * then append one `service_use` marker. The marker travels to head office with the chain.
+ * then append one `service_use` marker. The marker travels to head office with the chain. A live,
+ * unclaimed campaign offer of the service (docs/campaigns.md "Offer kinds") is used first: the
+ * marker then names the campaign, and the fold marks the offer used instead of counting the
+ * claim against the tier's allowance.
  */
-import { checkServiceClaim, serviceKey, yearOf } from '../../core/engine/free-services.js';
+import { checkServiceClaim, serviceKey, serviceOffer, yearOf } from '../../core/engine/free-services.js';
 import { localDate } from '../../core/time.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
@@ -24,6 +27,8 @@ export interface ServiceClaimResult {
   remaining: number;
   entry: number;
   occurredAt: string;
+  /** the campaign whose free-service offer the claim used (then used/allowance are the offer's 1/1); absent: the tier's allowance */
+  campaignId?: string;
 }
 
 export function claimService(
@@ -40,8 +45,12 @@ export function claimService(
         occurredAt: now,
         localDate: today,
       });
-      const check = checkServiceClaim(rs, { tier: view.tier, state: view.state, today, service: req.service });
-      if (!check.ok) throw new TillError(check.code, check.message, 'service');
+      // A campaign's free-service offer is used first (it runs out; the yearly allowance does not).
+      const offer = serviceOffer(view.state, today, req.service);
+      const check = offer
+        ? null
+        : checkServiceClaim(rs, { tier: view.tier, state: view.state, today, service: req.service });
+      if (check && !check.ok) throw new TillError(check.code, check.message, 'service');
       const w = ctx.ledger.append(own, [
         {
           memberNo: member.memberNo,
@@ -49,12 +58,20 @@ export function claimService(
           points: 0,
           occurredAt: now,
           localDate: today,
-          data: { service: req.service, ...(req.staffId ? { staffId: req.staffId } : {}) },
+          data: {
+            service: req.service,
+            ...(offer ? { campaignId: offer.campaignId } : {}),
+            ...(req.staffId ? { staffId: req.staffId } : {}),
+          },
         },
       ]);
       const after = advanceView(ctx, rs, view, w.state, w.entries, today, locked);
+      if (offer || !check) {
+        // The offer's one claim: used 1 of 1, the tier's allowance untouched.
+        return { tier: view.tier, used: 1, allowance: 1, entry: w.entries[0]?.seq ?? 0, campaignId: offer?.campaignId };
+      }
       const used = after.state.servicesUsed?.[serviceKey(year, req.service)] ?? check.used + 1;
-      return { tier: view.tier, used, allowance: check.allowance, entry: w.entries[0]?.seq ?? 0 };
+      return { tier: view.tier, used, allowance: check.allowance, entry: w.entries[0]?.seq ?? 0, campaignId: undefined };
     })
     .immediate();
   ctx.log.log('info', 'service_claimed', {
@@ -73,5 +90,6 @@ export function claimService(
     remaining: Math.max(0, out.allowance - out.used),
     entry: out.entry,
     occurredAt: now,
+    ...(out.campaignId !== undefined ? { campaignId: out.campaignId } : {}),
   };
 }

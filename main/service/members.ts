@@ -5,7 +5,7 @@ import { verifyMemberQrWithAny } from '../../core/cards/memberqr.js';
 import { servicesAvailable } from '../../core/engine/free-services.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
-import { expiringBetween, liveOffers, rollingSpend, type MemberState } from '../../core/ledger/state.js';
+import { expiringBetween, offerKind, openOffers, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import { daysLeft, offersLine } from '../../core/campaigns.js';
 import { maskName, maskPhone, normaliseBirthday, normalisePhone } from '../../core/members.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
@@ -38,7 +38,7 @@ export function summarise(
   const spend = rollingSpend(v, today);
   const next = progressToNextTier(rs, { tier: view.tier, rollingSpend: spend });
   const def = tierDef(rs, view.tier);
-  const offers = liveOffers(v, today);
+  const offers = openOffers(v, today);
   return {
     memberNo: m.memberNo,
     name: maskName(m.name),
@@ -63,7 +63,13 @@ export function summarise(
     offers: offers.map((o) => ({
       campaignId: o.campaignId,
       name: o.name,
+      kind: offerKind(o),
       multiplierMilli: o.multiplierMilli,
+      ...(o.minSpend !== undefined ? { minSpend: o.minSpend } : {}),
+      ...(o.bonusPoints !== undefined ? { bonusPoints: o.bonusPoints } : {}),
+      ...(o.couponCode !== undefined ? { couponCode: o.couponCode } : {}),
+      ...(o.couponValue !== undefined ? { couponValue: o.couponValue } : {}),
+      ...(o.service !== undefined ? { service: o.service } : {}),
       until: o.until,
       daysLeft: daysLeft(o.until, today),
     })),

@@ -13,7 +13,7 @@ import {
 import { memberContextFor } from '../../core/engine/decide.js';
 import { memberDiscountFor, NO_MEMBER_DISCOUNT, tierDiscountPercent } from '../../core/engine/discount.js';
 import { lowestTier, tierAfterSale, tierIndex } from '../../core/engine/tiers.js';
-import { RuleViolation, type EarnResult, type MemberContext } from '../../core/engine/types.js';
+import { RuleViolation, bonusEntryData, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
 import { emptyState, rollingSpend } from '../../core/ledger/state.js';
@@ -378,7 +378,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
             },
           });
           for (const b of computation.bonuses) {
-            batch.push({ ...common, kind: 'bonus', points: b.points, expiresOn, data: { bonus: b.bonus, ...staff } });
+            batch.push({ ...common, kind: 'bonus', points: b.points, expiresOn, data: { ...bonusEntryData(b), ...staff } });
             bonusPoints += b.points;
           }
           const written = ctx.ledger.append(own, batch);

@@ -80,7 +80,7 @@ function Home({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
         <ul data-testid="offers">
           {me.offers.map((o) => (
             <li key={o.campaignId}>
-              {o.name.zh}：{multiplier(o.multiplierMilli)}，还剩 {daysLeft(me.today, o.until)} 天
+              {o.name.zh}：{o.terms?.zh ?? multiplier(o.multiplierMilli)}，还剩 {daysLeft(me.today, o.until)} 天
             </li>
           ))}
           {me.coupons.map((c) => (

@@ -13,7 +13,16 @@ export interface Me {
   nextTier: { code: string; name: Name; remaining: number } | null;
   rollingSpend: number;
   expiring: { on: string; points: number }[];
-  offers: { campaignId: string; multiplierMilli: number; from: string; until: string; name: Name }[];
+  offers: {
+    campaignId: string;
+    kind?: 'multiplier' | 'bonus' | 'coupon' | 'service';
+    multiplierMilli: number;
+    from: string;
+    until: string;
+    name: Name;
+    /** what the offer gives (×2, 满¥200.00加送300分); absent from an older head office */
+    terms?: Name;
+  }[];
   coupons: { code: string; rewardId: string; value: number; validFrom: string; validTo: string }[];
   today: string;
 }
