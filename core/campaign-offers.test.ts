@@ -111,6 +111,25 @@ describe('bonus above a minimum spend', () => {
     expect(openOffers(used, DAY)).toEqual([]);
   });
 
+  it('starts used when its use is folded before the grant (a till clock behind head office)', () => {
+    const entries = chain([
+      {
+        tillId: 'T1',
+        kind: 'bonus',
+        points: 300,
+        localDate: DAY,
+        data: { bonus: 'campaign', campaignId: 'spend-200' },
+      },
+      { kind: 'offer', data: bonusOffer },
+    ]);
+    const early = foldEntries(M, 'ordinary', entries.slice(0, 1));
+    expect(early.offerUsesAhead).toEqual({ 'spend-200': { on: DAY, usedBy: 'T1:1' } });
+    const s = foldEntries(M, 'ordinary', entries);
+    expect(s.offers?.[0]?.usedBy).toBe('T1:1');
+    expect(s.offerUsesAhead).toBeUndefined();
+    expect(earnOn(rs, s, 90_000).bonuses).toEqual([]);
+  });
+
   it('is never multiplied by a multiplier offer live the same day', () => {
     const both = foldEntries(
       M,

@@ -50,6 +50,13 @@ export interface MemberState {
    * the issue then starts used. Pruned COUPON_KEPT_DAYS after the use's date.
    */
   couponUsesAhead?: Record<string, CouponUseAhead>;
+  /**
+   * Uses of a campaign's bonus or service offer folded before the offer entry itself, by
+   * campaign: head office merges by time, and a till whose clock runs behind head office's dates
+   * its sale before the grant it saw. The use waits here and the offer then starts used (as
+   * couponUsesAhead). Pruned COUPON_KEPT_DAYS after the use's date.
+   */
+  offerUsesAhead?: Record<string, { on: string; usedBy: string }>;
   /** free services claimed per year: "2026:car-wash" -> count (DOMAIN.md 5 tier benefit) */
   servicesUsed?: Record<string, number>;
   /** local date of the member's first sale (DOMAIN.md 8 "new") */
@@ -123,10 +130,33 @@ export function openOffers(state: Pick<MemberState, 'offers' | 'coupons'>, day: 
   return liveOffers(state, day).filter((o) => isOfferOpen(state, o));
 }
 
-/** The state's offers with the campaign's offer marked used by entry `by`; unchanged when it has none. */
-function offerUsed(offers: readonly LiveOffer[] | undefined, campaignId: string, by: string): LiveOffer[] | undefined {
-  if (!offers?.some((o) => o.campaignId === campaignId && (o.usedBy ?? null) === null)) return offers as LiveOffer[];
-  return offers.map((o) => (o.campaignId === campaignId && (o.usedBy ?? null) === null ? { ...o, usedBy: by } : o));
+/**
+ * A bonus or service use of the campaign's offer by entry `by`: the offer is marked used; with no
+ * offer of the campaign folded yet, the use waits in offerUsesAhead. A use of an offer already
+ * used changes nothing (the first holds).
+ */
+function useOffer(s: MemberState, campaignId: string, by: string, on: string): void {
+  const offers = s.offers ?? [];
+  if (offers.some((o) => o.campaignId === campaignId)) {
+    s.offers = offers.map((o) =>
+      o.campaignId === campaignId && (o.usedBy ?? null) === null ? { ...o, usedBy: by } : o,
+    );
+    return;
+  }
+  if (s.offerUsesAhead?.[campaignId] !== undefined) return;
+  const keepFrom = addDays(on, -COUPON_KEPT_DAYS);
+  const kept = Object.entries(s.offerUsesAhead ?? {}).filter(([, v]) => v.on >= keepFrom);
+  s.offerUsesAhead = { ...Object.fromEntries(kept), [campaignId]: { on, usedBy: by } };
+}
+
+/** A newly folded offer that a use folded before it already used (offerUsesAhead). */
+function withUseAhead(s: MemberState, o: LiveOffer): LiveOffer {
+  const ahead = s.offerUsesAhead?.[o.campaignId];
+  if (ahead === undefined || (o.kind !== 'bonus' && o.kind !== 'service')) return o;
+  const rest = Object.entries(s.offerUsesAhead ?? {}).filter(([k]) => k !== o.campaignId);
+  if (rest.length > 0) s.offerUsesAhead = Object.fromEntries(rest);
+  else delete s.offerUsesAhead;
+  return { ...o, usedBy: ahead.usedBy };
 }
 
 /** The state's offers with `o` in place of any offer of its campaign, less those ended before `today`. */
@@ -443,7 +473,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       if (e.data.bonus === 'birthday') s.birthdayGiftYear = Number(e.localDate.slice(0, 4));
       // A campaign's bonus is given once per member (docs/campaigns.md): the offer is used.
       if (e.data.bonus === 'campaign' && e.data.campaignId !== undefined) {
-        s.offers = offerUsed(s.offers, e.data.campaignId, id);
+        useOffer(s, e.data.campaignId, id, e.localDate);
       }
       break;
     case 'stamp_return':
@@ -521,7 +551,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     case 'service_use': {
       // A campaign's free service uses the offer, not the tier's yearly allowance.
       if (e.data.campaignId !== undefined) {
-        s.offers = offerUsed(s.offers, e.data.campaignId, id);
+        useOffer(s, e.data.campaignId, id, e.localDate);
         break;
       }
       const key = `${e.localDate.slice(0, 4)}:${e.data.service ?? ''}`;
@@ -531,7 +561,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
     case 'offer': {
       const d = e.data;
       if (d.campaignId !== undefined) {
-        s.offers = withOffer(s.offers, offerOf(d, d.campaignId, e.localDate), e.localDate);
+        s.offers = withOffer(s.offers, withUseAhead(s, offerOf(d, d.campaignId, e.localDate)), e.localDate);
       } else {
         s.winBackUntil = d.winBackUntil ?? null;
       }

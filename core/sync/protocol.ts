@@ -377,6 +377,7 @@ export const MemberStateSchema = z.object({
       }),
     )
     .optional(),
+  offerUsesAhead: z.record(z.string(), z.object({ on: LocalDateStr, usedBy: z.string() })).optional(),
   couponUsesAhead: z
     .record(
       z.string(),

@@ -29,10 +29,10 @@ async function call(token: string, method: string, path: string, body?: unknown)
 }
 
 /** Flagged sales per till of this test's two tills. */
-async function mismatches(token: string): Promise<number[]> {
+async function mismatches(token: string, prefix = 'camp-'): Promise<number[]> {
   const tills = await operator(f.hq.url, token, '/v1/tills');
   const mine = (tills.json.tills as { tillId: string; mismatches: number }[]).filter((t) =>
-    t.tillId.startsWith('camp-'),
+    t.tillId.startsWith(prefix),
   );
   return mine.map((t) => t.mismatches);
 }
@@ -200,4 +200,124 @@ describe('a campaign by birthday month', () => {
     const granted = (started.json.entries as { memberNo: string }[]).map((e) => born[e.memberNo]).sort();
     expect(granted).toEqual(['03-15', '03-20']);
   }, 60_000);
+});
+
+describe('bonus and coupon offers through the ledger (docs/campaigns.md "Offer kinds")', () => {
+  it('gives the bonus at the minimum spend once chain-wide, and a coupon used at one till is refused at the other', async () => {
+    const a = await f.tillAt('offers-a', 'offers-a1');
+    const b = await f.tillAt('offers-b', 'offers-b1');
+    const members: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await tillPost(a, '/v1/members', {
+        name: '会员',
+        phone: `1370000${String(i).padStart(4, '0')}`,
+        consent: { marketing: true, text: 'v1' },
+      });
+      expect(r.status).toBe(201);
+      members.push(r.json.memberNo as string);
+    }
+    await syncTills(a, b);
+    const token = async (id: string): Promise<string> => {
+      const out = await hqCli({ env: hqEnv(f.hqDir) }, ['add-operator', '--id', id, '--role', 'admin']);
+      return (/^OPERATOR_TOKEN=(\S+)$/m.exec(out) as RegExpExecArray)[1] as string;
+    };
+    const [dora, emil] = [await token('dora'), await token('emil')];
+    const launch = async (id: string, offer: unknown, budgetPoints: number, costPerGrant: number): Promise<Json> => {
+      const draft = await call(dora, 'POST', '/v1/campaigns', {
+        id,
+        name: id,
+        target: { homeStores: ['offers-a'] },
+        offer,
+        holdoutPercent: 0,
+        budgetPoints,
+        costPerGrant,
+      });
+      expect(draft.status, JSON.stringify(draft.json)).toBe(201);
+      expect((await call(emil, 'POST', `/v1/campaigns/${id}/approve`, {})).status).toBe(200);
+      const started = await call(emil, 'POST', `/v1/campaigns/${id}/start`, {});
+      expect(started.status, JSON.stringify(started.json)).toBe(200);
+      return started.json;
+    };
+    const before = await mismatches(dora, 'offers-');
+    expect(before).toEqual([0, 0]);
+
+    // Bonus: 满¥200 加送 300 分, once per member and campaign.
+    const bonusRun = await launch(
+      'spend-200',
+      {
+        kind: 'bonus',
+        minSpend: 20_000,
+        bonusPoints: 300,
+        days: 7,
+        name: { zh: '满200送300', en: 'spend 200 get 300' },
+      },
+      600,
+      300,
+    );
+    expect(bonusRun).toMatchObject({ granted: 2 });
+    await syncTills(a, b);
+    const [m1, m2] = members as [string, string];
+    for (const t of [a, b]) {
+      const who = await tillPost(t, '/v1/members/identify', { code: m1 });
+      expect(who.json.offersText).toEqual({
+        zh: '满200送300 满¥200.00加送300分，还剩 7 天',
+        en: 'spend 200 get 300 spend ¥200.00, get 300 bonus points, 7 days left',
+      });
+    }
+    const buy = async (t: Till, memberNo: string, price: number): Promise<Json> => {
+      saleSeq += 1;
+      const r = await tillPost(t, '/v1/sales', {
+        saleId: `OS-${saleSeq}`,
+        memberNo,
+        lines: [{ sku: 'goods', category: 'grocery', quantity: 1, unitPrice: price }],
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      return r.json;
+    };
+    expect(await buy(a, m1, 19_999)).toMatchObject({ pointsEarned: 199, bonusPoints: 0 });
+    const hit = await buy(b, m1, 20_000);
+    expect(hit).toMatchObject({ pointsEarned: 200, bonusPoints: 300 });
+    expect((hit.breakdownText as { zh: string }).zh).toContain('满200送300 +300');
+    await syncTills(a, b);
+    // Used at b: after the sync, till a gives it no more, and the cashier's line no longer shows it.
+    expect(await buy(a, m1, 50_000)).toMatchObject({ bonusPoints: 0 });
+    expect((await tillPost(a, '/v1/members/identify', { code: m1 })).json.offersText).toBeNull();
+    expect(await buy(a, m2, 30_000)).toMatchObject({ bonusPoints: 300 });
+    await syncTills(a, b);
+    expect(await mismatches(dora, 'offers-')).toEqual(before);
+    expect((await call(emil, 'GET', '/v1/campaigns/spend-200/result')).json).toMatchObject({
+      granted: 2,
+      used: 2,
+      pointsCost: 600,
+      moneyCost: 0,
+    });
+
+    // Coupon: ¥20, single use chain-wide; the budget counts fen.
+    const couponRun = await launch(
+      'thanks',
+      { kind: 'coupon', value: 2_000, days: 14, name: { zh: '回馈券', en: 'thank-you coupon' } },
+      4_000,
+      2_000,
+    );
+    expect(couponRun).toMatchObject({ granted: 2 });
+    await syncTills(a, b);
+    const who = await tillPost(b, '/v1/members/identify', { code: m2 });
+    const offer = (who.json.offers as Json[]).find((o) => o.kind === 'coupon') as Json;
+    const code = offer.couponCode as string;
+    expect(code).toMatch(/^CP/);
+    expect((who.json.offersText as { zh: string }).zh).toContain(`回馈券 ¥20.00券 ${code}`);
+    const used = await tillPost(a, '/v1/coupons/use', { code, saleId: 'OS-coupon' });
+    expect(used.status, JSON.stringify(used.json)).toBe(200);
+    await syncTills(a, b);
+    const again = await tillPost(b, '/v1/coupons/use', { code });
+    expect(again.status).toBe(409);
+    expect((again.json.error as { code: string }).code).toBe('coupon_used');
+    expect((await call(emil, 'GET', '/v1/campaigns/thanks/result')).json).toMatchObject({
+      granted: 2,
+      used: 1,
+      moneyCost: 2_000,
+      estimatedCost: 4_000,
+      campaign: { budgetUnit: 'fen' },
+    });
+  }, 120_000);
 });
