@@ -202,8 +202,8 @@ describe('a campaign by birthday month', () => {
   }, 60_000);
 });
 
-describe('bonus and coupon offers through the ledger (docs/campaigns.md "Offer kinds")', () => {
-  it('gives the bonus at the minimum spend once chain-wide, and a coupon used at one till is refused at the other', async () => {
+describe('bonus, coupon and service offers through the ledger (docs/campaigns.md "Offer kinds")', () => {
+  it('gives the bonus at the minimum spend once chain-wide; a coupon or a free service used at one till is refused at the other', async () => {
     const a = await f.tillAt('offers-a', 'offers-a1');
     const b = await f.tillAt('offers-b', 'offers-b1');
     const members: string[] = [];
@@ -319,5 +319,24 @@ describe('bonus and coupon offers through the ledger (docs/campaigns.md "Offer k
       estimatedCost: 4_000,
       campaign: { budgetUnit: 'fen' },
     });
+
+    // Free service: claimed once at a, refused at b after the sync (the tier offers none of its own).
+    const washRun = await launch(
+      'wash',
+      { kind: 'service', service: 'car-wash', value: 1_500, days: 7, name: { zh: '洗车礼', en: 'car wash gift' } },
+      3_000,
+      1_500,
+    );
+    expect(washRun).toMatchObject({ granted: 2 });
+    await syncTills(a, b);
+    const claim = (t: Till) => tillPost(t, `/v1/members/${m1}/services/claim`, { service: 'car-wash' });
+    const first = await claim(a);
+    expect(first.status, JSON.stringify(first.json)).toBe(201);
+    expect(first.json).toMatchObject({ campaignId: 'wash', used: 1, allowance: 1, remaining: 0 });
+    await syncTills(a, b);
+    const second = await claim(b);
+    expect(second.status).toBe(422);
+    expect((second.json.error as { code: string }).code).toBe('service_not_offered');
+    expect((await call(emil, 'GET', '/v1/campaigns/wash/result')).json).toMatchObject({ used: 1, moneyCost: 1_500 });
   }, 120_000);
 });
