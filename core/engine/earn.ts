@@ -25,13 +25,7 @@ import { localDate } from '../time.js';
 import { priceLines } from './basket.js';
 import { buildBreakdown } from './breakdown.js';
 import { categoryName } from '../ruleset/names.js';
-import {
-  activePromotions,
-  birthdayMonth,
-  campaignBonuses,
-  promotionFor,
-  type ActivePromotion,
-} from './promotions.js';
+import { activePromotions, birthdayMonth, campaignBonuses, promotionFor, type ActivePromotion } from './promotions.js';
 import { redemptionValue } from './redeem.js';
 import { lowestTier, tierDef } from './tiers.js';
 import { RuleViolation, type EarnInput, type EarnResult, type FixedBonus, type LineResult } from './types.js';

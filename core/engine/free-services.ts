@@ -67,11 +67,7 @@ export function serviceStandings(
  * and not claimed yet; the first by campaign id when several. A claim uses it before the tier's
  * yearly allowance: the offer runs out, the allowance does not.
  */
-export function serviceOffer(
-  state: Pick<MemberState, 'offers'>,
-  today: string,
-  service: string,
-): LiveOffer | null {
+export function serviceOffer(state: Pick<MemberState, 'offers'>, today: string, service: string): LiveOffer | null {
   return (
     liveOffers(state, today).find(
       (o) => offerKind(o) === 'service' && o.service === service && (o.usedBy ?? null) === null,

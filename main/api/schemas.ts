@@ -141,9 +141,7 @@ export const MemberSummary = z
         z.object({
           campaignId: z.string(),
           name: z.object({ zh: z.string(), en: z.string() }),
-          kind: z
-            .enum(['multiplier', 'bonus', 'coupon', 'service'])
-            .describe('docs/campaigns.md "Offer kinds"'),
+          kind: z.enum(['multiplier', 'bonus', 'coupon', 'service']).describe('docs/campaigns.md "Offer kinds"'),
           multiplierMilli: z.number().int().describe('thousandths; 1000 on the kinds that multiply nothing'),
           minSpend: z.number().int().optional().describe('bonus: eligible fen a sale needs'),
           bonusPoints: z.number().int().optional().describe('bonus: points given once'),

@@ -71,7 +71,13 @@ export function claimService(
         return { tier: view.tier, used: 1, allowance: 1, entry: w.entries[0]?.seq ?? 0, campaignId: offer?.campaignId };
       }
       const used = after.state.servicesUsed?.[serviceKey(year, req.service)] ?? check.used + 1;
-      return { tier: view.tier, used, allowance: check.allowance, entry: w.entries[0]?.seq ?? 0, campaignId: undefined };
+      return {
+        tier: view.tier,
+        used,
+        allowance: check.allowance,
+        entry: w.entries[0]?.seq ?? 0,
+        campaignId: undefined,
+      };
     })
     .immediate();
   ctx.log.log('info', 'service_claimed', {

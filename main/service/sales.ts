@@ -378,7 +378,13 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
             },
           });
           for (const b of computation.bonuses) {
-            batch.push({ ...common, kind: 'bonus', points: b.points, expiresOn, data: { ...bonusEntryData(b), ...staff } });
+            batch.push({
+              ...common,
+              kind: 'bonus',
+              points: b.points,
+              expiresOn,
+              data: { ...bonusEntryData(b), ...staff },
+            });
             bonusPoints += b.points;
           }
           const written = ctx.ledger.append(own, batch);
