@@ -4,6 +4,7 @@
  * campaign), a coupon (single use chain-wide through the coupon machinery), a free service
  * (claimed once, beside the tier's allowance), and the cashier's line for each.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { offersLine } from './campaigns.js';
 import { memberContextFor } from './engine/decide.js';
@@ -266,5 +267,48 @@ describe("the cashier's line", () => {
       zh: '满200送300 满¥200.00加送300分，还剩 3 天；洗车礼 免费car-wash，还剩 1 天',
       en: 'spend 200 get 300 spend ¥200.00, get 300 bonus points, 3 days left; car wash gift free car-wash, 1 day left',
     });
+  });
+});
+
+describe('offer uses fold the same in either order (DOMAIN.md 12: head office merges by time)', () => {
+  it('leaves the same offers whatever the order of grants and their uses', () => {
+    const grants: { kind: EntryKind; data: EntryData }[] = [
+      { kind: 'offer', data: bonusOffer },
+      {
+        kind: 'offer',
+        data: {
+          campaignId: 'wash',
+          offerKind: 'service',
+          service: 'car-wash',
+          from: '2024-05-01',
+          until: '2024-05-10',
+          offerName: { zh: '洗车礼', en: 'car wash gift' },
+        },
+      },
+    ];
+    const uses: { tillId: string; kind: EntryKind; localDate: string; data: EntryData; points?: number }[] = [
+      {
+        tillId: 'T1',
+        kind: 'bonus',
+        points: 300,
+        localDate: DAY,
+        data: { bonus: 'campaign', campaignId: 'spend-200' },
+      },
+      { tillId: 'T1', kind: 'service_use', localDate: DAY, data: { service: 'car-wash', campaignId: 'wash' } },
+    ];
+    const entries = chain([...grants, ...uses]);
+    const inOrder = foldEntries(M, 'ordinary', entries);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length }),
+        (shuffled) => {
+          const s = foldEntries(M, 'ordinary', shuffled);
+          expect(s.offers).toEqual(inOrder.offers);
+          expect(s.offerUsesAhead).toBeUndefined();
+          expect(s.balance).toBe(inOrder.balance);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
