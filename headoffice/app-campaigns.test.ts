@@ -181,4 +181,51 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
       await browser.close();
     }
   }, 180_000);
+
+  it('drafts a coupon campaign from the editor: the kind chosen, money in yuan, the list says what it gives', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1400, height: 1200 } })).newPage();
+      const errors: string[] = [];
+      page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+      mkdirSync(SHOTS, { recursive: true });
+      await page.goto(`${t.hq.url}/`);
+      await signIn(page, li, 'ops-li');
+      await page.getByTestId('nav-campaigns').click();
+      await page.getByTestId('campaigns-me').getByText('ops-li').waitFor();
+      await page.getByTestId('campaign-name').fill('回馈券活动');
+      await page.getByTestId('target-rule').check();
+      await page.getByTestId('campaign-kind').selectOption('coupon');
+      expect(await page.getByTestId('campaign-multiplier').count()).toBe(0);
+      await page.getByTestId('campaign-value').fill('20');
+      await page.getByTestId('campaign-days').fill('14');
+      await page.getByTestId('campaign-offer-zh').fill('回馈券');
+      await page.getByTestId('campaign-offer-en').fill('thank-you coupon');
+      await page.getByTestId('campaign-budget').fill('100');
+      await page.getByTestId('campaign-cost').fill('20');
+      expect(await page.getByTestId('campaign-editor').innerText()).toContain('资金预算（元）');
+      await page.getByTestId('campaign-editor').screenshot({ path: join(SHOTS, 'headoffice-campaign-coupon.png') });
+      await page.getByTestId('campaign-save').click();
+      await page.getByTestId('campaigns-message').getByText('已保存草稿「回馈券活动」', { exact: false }).waitFor();
+      const row = page.locator('[data-testid=campaign-list] tr[data-campaign]', { hasText: '回馈券活动' });
+      const text = await row.innerText();
+      expect(text).toContain('回馈券：¥20.00 优惠券，14 天');
+      expect(text).toContain('¥100.00（每份 ¥20.00）');
+      const id = (await row.getAttribute('data-campaign')) as string;
+      const api = (await (
+        await fetch(`${t.hq.url}/v1/campaigns`, { headers: { authorization: `Bearer ${li}` } })
+      ).json()) as { campaigns: { id: string; offer: unknown; budgetPoints: number; budgetUnit: string }[] };
+      expect(api.campaigns.find((c) => c.id === id)).toMatchObject({
+        offer: { kind: 'coupon', value: 2000, days: 14, name: { zh: '回馈券', en: 'thank-you coupon' } },
+        budgetPoints: 10_000,
+        budgetUnit: 'fen',
+      });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
 });

@@ -38,10 +38,24 @@ export interface Segment {
   renamedAt: string | null;
 }
 
-export interface CampaignOffer {
-  multiplierMilli: number;
+interface OfferBase {
   days: number;
   name: { zh: string; en: string };
+}
+
+/** What a campaign gives (docs/campaigns.md "Offer kinds"); money in fen. */
+export type CampaignOffer =
+  | (OfferBase & { kind: 'multiplier'; multiplierMilli: number })
+  | (OfferBase & { kind: 'bonus'; minSpend: number; bonusPoints: number })
+  | (OfferBase & { kind: 'coupon'; value: number })
+  | (OfferBase & { kind: 'service'; service: string; value: number });
+
+export type OfferKind = CampaignOffer['kind'];
+export const OFFER_KINDS: readonly OfferKind[] = ['multiplier', 'bonus', 'coupon', 'service'];
+
+/** The unit the budget and the estimate per grant count in: points, or fen for a coupon or a service. */
+export function budgetUnitOf(kind: OfferKind): 'points' | 'fen' {
+  return kind === 'coupon' || kind === 'service' ? 'fen' : 'points';
 }
 
 export interface Campaign {
@@ -53,6 +67,7 @@ export interface Campaign {
   holdoutPercent: number;
   budgetPoints: number;
   costPerGrant: number;
+  budgetUnit: 'points' | 'fen';
   createdBy: string;
   createdAt: string;
   approvedBy: string | null;
@@ -93,6 +108,7 @@ export interface CampaignResult {
   };
   visitsPerMember: { target: number; holdout: number };
   pointsCost: number;
+  moneyCost: number;
   estimatedCost: number;
   returnOnCost: {
     pointValueFen: number;

@@ -143,16 +143,25 @@ export function CampaignResultView({
             holdout: num(lang, Math.round(result.visitsPerMember.holdout * 100) / 100),
           })}
         />
-        <Card
-          testId="result-cost"
-          title={t('result.pointsCost')}
-          value={t('result.points', { n: num(lang, result.pointsCost) })}
-          note={t('result.costNote', {
-            fen: yuan(r.costFen),
-            value: num(lang, r.pointValueFen),
-            estimated: num(lang, result.estimatedCost),
-          })}
-        />
+        {result.campaign.budgetUnit === 'fen' ? (
+          <Card
+            testId="result-cost"
+            title={t('result.moneyCost')}
+            value={yuan(result.moneyCost)}
+            note={t('result.costNoteFen', { estimated: yuan(result.estimatedCost) })}
+          />
+        ) : (
+          <Card
+            testId="result-cost"
+            title={t('result.pointsCost')}
+            value={t('result.points', { n: num(lang, result.pointsCost) })}
+            note={t('result.costNote', {
+              fen: yuan(r.costFen),
+              value: num(lang, r.pointValueFen),
+              estimated: num(lang, result.estimatedCost),
+            })}
+          />
+        )}
         <Card
           testId="result-incremental"
           title={t('result.incremental')}

@@ -1,6 +1,7 @@
 /**
  * Campaigns (issue 15 items 1 and 8, docs/campaigns.md): the list with each campaign's state
- * and what may be done next; the editor (a saved segment or a rule as the target, the offer,
+ * and what may be done next; the editor (a saved segment or a rule as the target, the offer of
+ * any kind: multiplier, bonus above a minimum spend, coupon, free service,
  * its schedule, the budget and the holdout share) with a count of the members it targets
  * before the draft is saved; approve (by a second operator: the page says why the author
  * cannot), start, end; and a campaign's results (CampaignResult.tsx).
@@ -9,17 +10,21 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../lib/api.js';
 import {
   approveRefusal,
+  budgetUnitOf,
   campaignsApi,
   cleanRule,
   segmentsApi,
   type Campaign,
   type CampaignDraft,
+  type CampaignOffer,
   type CampaignTarget,
+  OFFER_KINDS,
+  type OfferKind,
   type OperatorMe,
   type Segment,
   type SegmentRule,
 } from '../lib/campaigns.js';
-import { num, when } from '../lib/format.js';
+import { num, when, yuan } from '../lib/format.js';
 import { CampaignResultView } from './CampaignResult.js';
 import { Table } from './common.js';
 import { useUi } from './context.js';
@@ -35,7 +40,14 @@ interface Form {
   mode: 'segment' | 'rule';
   segmentId: string;
   rule: SegmentRule;
+  kind: OfferKind;
   multiplier: string;
+  /** yuan */
+  minSpend: string;
+  bonusPoints: string;
+  /** yuan: the coupon's value, or what one service costs */
+  value: string;
+  service: string;
   days: string;
   offerZh: string;
   offerEn: string;
@@ -52,7 +64,12 @@ const EMPTY: Form = {
   mode: 'segment',
   segmentId: '',
   rule: {},
+  kind: 'multiplier',
   multiplier: '2',
+  minSpend: '200',
+  bonusPoints: '300',
+  value: '20',
+  service: '',
   days: '7',
   offerZh: '双倍积分',
   offerEn: 'double points',
@@ -67,18 +84,40 @@ function targetOf(f: Form): CampaignTarget {
   return f.mode === 'segment' ? { segmentId: f.segmentId } : cleanRule(f.rule);
 }
 
+const fenOf = (yuanText: string): number => Math.round(Number(yuanText) * 100);
+
+/** The offer of the kind chosen, from its own fields (docs/campaigns.md "Offer kinds"). */
+function offerOf(f: Form): CampaignOffer {
+  const base = { days: Number(f.days), name: { zh: f.offerZh.trim(), en: f.offerEn.trim() } };
+  switch (f.kind) {
+    case 'multiplier':
+      return { kind: 'multiplier', multiplierMilli: Math.round(Number(f.multiplier) * 1000), ...base };
+    case 'bonus':
+      return { kind: 'bonus', minSpend: fenOf(f.minSpend), bonusPoints: Number(f.bonusPoints), ...base };
+    case 'coupon':
+      return { kind: 'coupon', value: fenOf(f.value), ...base };
+    case 'service':
+      return { kind: 'service', service: f.service.trim(), value: fenOf(f.value), ...base };
+    default: {
+      const never: never = f.kind;
+      throw new Error(`unknown offer kind ${String(never)}`);
+    }
+  }
+}
+
+/** Budget and estimate per grant: points as typed, or yuan typed and sent as fen. */
+function budgetOf(f: Form, text: string): number {
+  return budgetUnitOf(f.kind) === 'fen' ? fenOf(text) : Number(text);
+}
+
 function draftOf(f: Form): CampaignDraft {
   return {
     name: f.name.trim(),
     target: targetOf(f),
-    offer: {
-      multiplierMilli: Math.round(Number(f.multiplier) * 1000),
-      days: Number(f.days),
-      name: { zh: f.offerZh.trim(), en: f.offerEn.trim() },
-    },
+    offer: offerOf(f),
     holdoutPercent: Number(f.holdout),
-    budgetPoints: Number(f.budget),
-    costPerGrant: Number(f.costPerGrant),
+    budgetPoints: budgetOf(f, f.budget),
+    costPerGrant: budgetOf(f, f.costPerGrant),
     ...(f.startOn ? { startOn: f.startOn } : {}),
     ...(f.endOn ? { endOn: f.endOn } : {}),
   };
@@ -134,6 +173,28 @@ export function Campaigns({
       .filter(Boolean)
       .join(' · ');
   };
+  const offerText = (o: CampaignOffer): string => {
+    const name = lang === 'en' ? o.name.en : o.name.zh;
+    switch (o.kind) {
+      case 'multiplier':
+        return t('campaigns.offerText', { name, x: o.multiplierMilli / 1000, days: o.days });
+      case 'bonus':
+        return t('campaigns.offerBonus', {
+          name,
+          min: yuan(o.minSpend),
+          points: num(lang, o.bonusPoints),
+          days: o.days,
+        });
+      case 'coupon':
+        return t('campaigns.offerCoupon', { name, value: yuan(o.value), days: o.days });
+      case 'service':
+        return t('campaigns.offerService', { name, service: o.service, days: o.days });
+      default: {
+        const never: never = o;
+        return String(never);
+      }
+    }
+  };
   const act = (c: Campaign, action: 'approve' | 'start' | 'end'): void => {
     if (action !== 'approve' && !window.confirm(t(`campaigns.confirm.${action}`, { name: c.name }))) return;
     setMessage(null);
@@ -187,12 +248,7 @@ export function Campaigns({
             { title: t('campaigns.target'), cell: targetText },
             {
               title: t('campaigns.offer'),
-              cell: (c) =>
-                t('campaigns.offerText', {
-                  name: lang === 'en' ? c.offer.name.en : c.offer.name.zh,
-                  x: c.offer.multiplierMilli / 1000,
-                  days: c.offer.days,
-                }),
+              cell: (c) => offerText(c.offer),
             },
             {
               title: t('campaigns.scheduleTitle'),
@@ -205,7 +261,9 @@ export function Campaigns({
             {
               title: t('campaigns.budget'),
               cell: (c) =>
-                t('campaigns.budgetText', { points: num(lang, c.budgetPoints), per: num(lang, c.costPerGrant) }),
+                c.budgetUnit === 'fen'
+                  ? t('campaigns.budgetTextFen', { money: yuan(c.budgetPoints), per: yuan(c.costPerGrant) })
+                  : t('campaigns.budgetText', { points: num(lang, c.budgetPoints), per: num(lang, c.costPerGrant) }),
               numeric: true,
             },
             {
@@ -337,17 +395,83 @@ export function Campaigns({
         <fieldset className="offer">
           <legend>{t('campaigns.offer')}</legend>
           <label className="inline">
-            {t('campaigns.multiplier')}
-            <input
-              type="number"
-              min={1.01}
-              max={10}
-              step="any"
-              data-testid="campaign-multiplier"
-              value={form.multiplier}
-              onChange={(e) => set({ multiplier: e.target.value })}
-            />
+            {t('campaigns.kind')}
+            <select
+              data-testid="campaign-kind"
+              value={form.kind}
+              onChange={(e) => set({ kind: e.target.value as OfferKind })}
+            >
+              {OFFER_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {t(`campaigns.kind.${k}`)}
+                </option>
+              ))}
+            </select>
           </label>
+          {form.kind === 'multiplier' ? (
+            <label className="inline">
+              {t('campaigns.multiplier')}
+              <input
+                type="number"
+                min={1.01}
+                max={10}
+                step="any"
+                data-testid="campaign-multiplier"
+                value={form.multiplier}
+                onChange={(e) => set({ multiplier: e.target.value })}
+              />
+            </label>
+          ) : null}
+          {form.kind === 'bonus' ? (
+            <>
+              <label className="inline">
+                {t('campaigns.minSpend')}
+                <input
+                  type="number"
+                  min={0}
+                  step="0.01"
+                  data-testid="campaign-min-spend"
+                  value={form.minSpend}
+                  onChange={(e) => set({ minSpend: e.target.value })}
+                />
+              </label>
+              <label className="inline">
+                {t('campaigns.bonusPoints')}
+                <input
+                  type="number"
+                  min={1}
+                  data-testid="campaign-bonus-points"
+                  value={form.bonusPoints}
+                  onChange={(e) => set({ bonusPoints: e.target.value })}
+                />
+              </label>
+            </>
+          ) : null}
+          {form.kind === 'service' ? (
+            <label className="inline">
+              {t('campaigns.service')}
+              <input
+                data-testid="campaign-service"
+                value={form.service}
+                maxLength={32}
+                pattern="[a-z0-9][a-z0-9-]*"
+                onChange={(e) => set({ service: e.target.value })}
+              />
+            </label>
+          ) : null}
+          {form.kind === 'coupon' || form.kind === 'service' ? (
+            <label className="inline">
+              {t(form.kind === 'coupon' ? 'campaigns.couponValue' : 'campaigns.serviceValue')}
+              <input
+                type="number"
+                min={0}
+                step="0.01"
+                data-testid="campaign-value"
+                value={form.value}
+                onChange={(e) => set({ value: e.target.value })}
+              />
+            </label>
+          ) : null}
           <label className="inline">
             {t('campaigns.days')}
             <input
@@ -361,11 +485,21 @@ export function Campaigns({
           </label>
           <label className="inline">
             {t('campaigns.offerZh')}
-            <input value={form.offerZh} maxLength={32} onChange={(e) => set({ offerZh: e.target.value })} />
+            <input
+              data-testid="campaign-offer-zh"
+              value={form.offerZh}
+              maxLength={32}
+              onChange={(e) => set({ offerZh: e.target.value })}
+            />
           </label>
           <label className="inline">
             {t('campaigns.offerEn')}
-            <input value={form.offerEn} maxLength={32} onChange={(e) => set({ offerEn: e.target.value })} />
+            <input
+              data-testid="campaign-offer-en"
+              value={form.offerEn}
+              maxLength={32}
+              onChange={(e) => set({ offerEn: e.target.value })}
+            />
           </label>
         </fieldset>
         <fieldset className="schedule">
@@ -394,7 +528,7 @@ export function Campaigns({
         <fieldset className="budget">
           <legend>{t('campaigns.budget')}</legend>
           <label className="inline">
-            {t('campaigns.budgetPoints')}
+            {t(budgetUnitOf(form.kind) === 'fen' ? 'campaigns.budgetMoney' : 'campaigns.budgetPoints')}
             <input
               type="number"
               min={1}
@@ -404,7 +538,7 @@ export function Campaigns({
             />
           </label>
           <label className="inline">
-            {t('campaigns.costPerGrant')}
+            {t(budgetUnitOf(form.kind) === 'fen' ? 'campaigns.costPerGrantMoney' : 'campaigns.costPerGrant')}
             <input
               type="number"
               min={1}
