@@ -22,7 +22,7 @@ export function rewardCatalogue(ctx: TillContext): unknown[] {
   return rs.rewards.map((r) => ({ ...r, availability: tillAvailability(ctx, r, today) }));
 }
 
-/** Points and offline limits, checked before a unit of stock is taken (and again when issuing). */
+/** Points, offline limits and the redemption lock, checked before a unit of stock is taken (and again when issuing). */
 function checkAffordable(
   ctx: TillContext,
   rs: RuleSet,
@@ -37,6 +37,9 @@ function checkAffordable(
       throw new TillError('insufficient_points', `this reward needs ${points} points`, 'rewardId');
     }
     checkOffline(rs, offlineLimits(ctx, rs, view, today), points);
+    if (ctx.redemptions.lock()) {
+      throw new TillError('redemption_locked', 'redemption is locked on this till; a supervisor must clear it');
+    }
   })();
 }
 

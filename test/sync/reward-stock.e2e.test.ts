@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import type { Till } from '../../main/service/till.js';
-import { Clock, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
+import { Clock, startHq, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
 
 const TOKEN = 'operator-token-stock';
 const f = useHqProcess('reward-stock', TOKEN);
@@ -84,6 +84,16 @@ describe('limited-stock rewards across the chain', () => {
     await syncTills(a, b);
     expect(await catalogue(a, 'mug')).toEqual({ state: 'available', remaining: 1, from: null, until: '2099-12-31' });
     expect(a.ctx.isOnline() && b.ctx.isOnline()).toBe(true);
+    // A member who cannot pay is refused before any unit is held at head office.
+    phoneSeq += 1;
+    const poor = await tillPost(a, '/v1/members', {
+      name: '会员',
+      phone: `1360000${String(phoneSeq).padStart(4, '0')}`,
+      consent: { marketing: false, text: 'v1' },
+    });
+    const refusedPoor = await tillPost(a, '/v1/rewards/redeem', { memberNo: poor.json.memberNo, rewardId: 'mug' });
+    expect(code(refusedPoor)).toBe('insufficient_points');
+    expect(((await hqGet('/v1/rewards/stock')).rewards as Json[])[0]).toMatchObject({ reserved: 0, remaining: 1 });
 
     const [ra, rb] = await Promise.all([
       tillPost(a, '/v1/rewards/redeem', { memberNo: ma, rewardId: 'mug' }),
@@ -154,5 +164,29 @@ describe('limited-stock rewards across the chain', () => {
     expect((m.ledger as { kind: string }[]).filter((e) => e.kind === 'reward')).toHaveLength(2);
     // And c's catalogue now has head office's count.
     expect(await catalogue(c, 'bag')).toMatchObject({ state: 'sold_out', remaining: 0 });
+  });
+
+  it('when head office does not answer the reservation, the till issues on its known count and head office counts it later', async () => {
+    await publish([reward('pen', 5)]);
+    const e = await f.tillAt('down-e', 'down-e1');
+    const me = await member(e);
+    await syncTills(e);
+    expect(e.ctx.isOnline()).toBe(true);
+    await f.hq.kill('SIGKILL');
+    try {
+      // Online by its clock, but nobody answers (twice, same reservation id): issued as offline.
+      const r = await tillPost(e, '/v1/rewards/redeem', { memberNo: me, rewardId: 'pen' });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      expect(await catalogue(e, 'pen')).toMatchObject({ state: 'available', remaining: 4 });
+    } finally {
+      f.hq = await startHq(f.hqDir, f.hqPort, TOKEN);
+    }
+    await syncTills(e);
+    const s = await hqGet('/v1/rewards/stock');
+    expect((s.rewards as Json[]).find((x) => x.rewardId === 'pen')).toMatchObject({
+      issued: 1,
+      remaining: 4,
+      oversold: 0,
+    });
   });
 });
