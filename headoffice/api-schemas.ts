@@ -4,6 +4,7 @@
  * (openapi.ts). The till-facing sync protocol has its own source, core/sync/protocol.ts.
  */
 import { z } from 'zod';
+import { MEMBER_CHANNELS } from '../core/preferences.js';
 import { LedgerEntrySchema, MemberFeed } from '../core/sync/protocol.js';
 import { FeedbackCounts, FeedbackItem } from './feedback-schemas.js';
 import { NpsTallySchema, SurveyAnswerItem } from './survey-schemas.js';
@@ -291,6 +292,30 @@ const ExportReturn = z.object({
   request: z.record(z.string(), z.unknown()),
 });
 
+/** The member's preferences (core/preferences.ts). */
+export const Preferences = z
+  .object({
+    consentMarketing: z.boolean(),
+    preferredChannel: z.enum(MEMBER_CHANNELS),
+    interests: z.array(z.string()),
+  })
+  .meta({ id: 'MemberPreferences' });
+
+/** One preference change: when, where (a till and staff member, or the member's page), and what it set. */
+export const PreferenceHistoryItem = z
+  .object({
+    changeId: z.string(),
+    at: Instant.describe("when it was made (a till's time, never after head office received it)"),
+    origin: z.enum(['till', 'page']),
+    tillId: z.string().nullable(),
+    staffId: z.string().nullable(),
+    receivedAt: Instant,
+    consentMarketing: z.boolean().optional(),
+    preferredChannel: z.enum(MEMBER_CHANNELS).optional(),
+    interests: z.array(z.string()).optional().describe('absent once erased'),
+  })
+  .meta({ id: 'PreferenceChange' });
+
 export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: true })
   .extend({
     exportedAt: Instant,
@@ -316,6 +341,11 @@ export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: tru
         sentAt: Instant.nullable(),
       }),
     ),
+    /** marketing consent, channel and interests now, and every change with when and where (null once erased) */
+    preferences: z.object({
+      current: Preferences.nullable(),
+      history: z.array(PreferenceHistoryItem),
+    }),
     /** the member page's sign-ins, times only (never the token) */
     sessions: z.array(z.object({ createdAt: Instant, expiresAt: Instant })),
     operatorActions: z.array(

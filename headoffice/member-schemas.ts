@@ -1,5 +1,7 @@
 /** The member's own page API (/v1/me/*, routes/me.ts, docs/member-page.md): zod schemas, also in OpenAPI. */
 import { z } from 'zod';
+import { CHANNEL_LABELS, INTEREST_CATEGORIES, INTEREST_LABELS, MEMBER_CHANNELS } from '../core/preferences.js';
+import { PreferenceHistoryItem, Preferences } from './api-schemas.js';
 
 const Name = z.object({ zh: z.string(), en: z.string() });
 
@@ -71,3 +73,47 @@ export const QrAnswer = z
     refreshSeconds: z.number().int().describe('the page asks again this often'),
   })
   .meta({ id: 'MeQrAnswer' });
+
+/** What the preferences screen offers: every channel and the fixed interest list, with labels. */
+const Choices = z.object({
+  channels: z.array(z.object({ code: z.enum(MEMBER_CHANNELS), name: Name })),
+  interests: z.array(z.object({ code: z.enum(INTEREST_CATEGORIES), name: Name })),
+});
+
+export const PreferencesAnswer = z
+  .object({
+    current: Preferences,
+    choices: Choices,
+    history: z.array(PreferenceHistoryItem).describe('every change, oldest first, with when and where it was made'),
+  })
+  .meta({ id: 'MePreferencesAnswer' });
+
+export const PreferencesRequest = z
+  .object({
+    consentMarketing: z.boolean().optional(),
+    preferredChannel: z.enum(MEMBER_CHANNELS).optional(),
+    interests: z
+      .array(z.string().max(32))
+      .max(INTEREST_CATEGORIES.length * 2)
+      .optional(),
+  })
+  .strict()
+  .meta({ id: 'MePreferencesRequest' });
+
+export const LeaveRequest = z
+  .object({
+    confirm: z.literal(true).describe('the page asked the member to confirm; without it nothing happens'),
+  })
+  .strict()
+  .meta({ id: 'MeLeaveRequest' });
+
+export const LeaveAnswer = z
+  .object({ left: z.literal(true), erasedAt: z.string() })
+  .meta({ id: 'MeLeaveAnswer', description: 'with Set-Cookie clearing the session' });
+
+export function preferenceChoices(): z.output<typeof Choices> {
+  return {
+    channels: MEMBER_CHANNELS.map((code) => ({ code, name: CHANNEL_LABELS[code] })),
+    interests: INTEREST_CATEGORIES.map((code) => ({ code, name: INTEREST_LABELS[code] })),
+  };
+}

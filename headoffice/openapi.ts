@@ -70,8 +70,12 @@ import {
   SegmentSchema,
 } from './segment-schemas.js';
 import {
+  LeaveAnswer,
+  LeaveRequest,
   MeAnswer,
   OtpAnswer,
+  PreferencesAnswer,
+  PreferencesRequest,
   OtpRequest,
   QrAnswer,
   SessionAnswer,
@@ -650,6 +654,39 @@ function meOps(): Op[] {
         'ask again every refreshSeconds',
       auth: 'member',
       response: QrAnswer,
+    },
+    {
+      method: 'GET',
+      path: '/v1/me/preferences',
+      operationId: 'getMemberPreferences',
+      summary:
+        'Marketing consent, preferred channel and interests, the choices (fixed interest list), and every change with ' +
+        'when and where it was made (a till and staff id, or the member page)',
+      auth: 'member',
+      response: PreferencesAnswer,
+    },
+    {
+      method: 'POST',
+      path: '/v1/me/preferences',
+      operationId: 'changeMemberPreferences',
+      summary:
+        'Changes any of consent, channel and interests (kept in the history as made on the member page; reaches every ' +
+        'till through the change feed; last change wins per field). 422 nothing_to_change, unknown_interest',
+      auth: 'member',
+      request: PreferencesRequest,
+      response: PreferencesAnswer,
+      errors: { '422': ErrorBody },
+    },
+    {
+      method: 'POST',
+      path: '/v1/me/leave',
+      operationId: 'leaveProgramme',
+      summary:
+        "The member leaves the programme: the same erasure as an operator's (DOMAIN.md 10), attributed to the " +
+        'member page, then the session ends. Needs {"confirm": true}',
+      auth: 'member',
+      request: LeaveRequest,
+      response: LeaveAnswer,
     },
   ];
 }

@@ -130,7 +130,7 @@ export async function sendOutbox(
     for (const msg of claimed) {
       let result: SendResult;
       try {
-        result = await channel.send(msg.to, msg.text);
+        result = await channel.send(msg.to, msg.text, msg.via);
       } catch (e) {
         result = { ok: false, code: 'unavailable', message: String(e) };
       }

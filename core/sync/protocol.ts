@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { FEEDBACK_CATEGORIES, FEEDBACK_KINDS } from '../feedback.js';
+import { INTEREST_CATEGORIES, MEMBER_CHANNELS } from '../preferences.js';
 import { CREDIT_KINDS, DEBIT_KINDS, MARKER_KINDS, type LedgerEntry } from '../ledger/entry.js';
 import type { MemberState } from '../ledger/state.js';
 import type { LineResult } from '../engine/types.js';
@@ -134,7 +135,7 @@ const memberFields = {
     .nullable(),
   gender: z.string().max(16).nullable(),
   ageBand: z.string().max(16).nullable().optional(),
-  preferredChannel: z.enum(['sms', 'email', 'none']),
+  preferredChannel: z.enum(MEMBER_CHANNELS),
   interests: z.array(z.string().min(1).max(32)).max(50),
   consentMarketing: z.boolean(),
   consentText: z.string().min(1).max(64),
@@ -148,8 +149,31 @@ const memberFields = {
   updatedAt: Instant.optional(),
 };
 
-/** An upload's personal data travels in clear inside TLS or loopback; head office encrypts it at rest. */
-export const MemberUpsert = z.object({ ...memberFields, cards: z.array(CardItem).max(20) });
+/**
+ * A preference change made at the till (issue 15 item 6, core/preferences.ts): only the fields
+ * it sets. Head office records it once per changeId, dates it min(at, its own receipt time)
+ * and folds the member's history by last change wins, field by field.
+ */
+export const PreferenceChangeItem = z.strictObject({
+  changeId: z.uuid(),
+  at: Instant,
+  /** the staff member signed in with their PIN who keyed it */
+  staffId: z.string().min(1).max(64),
+  consentMarketing: z.boolean().optional(),
+  preferredChannel: z.enum(MEMBER_CHANNELS).optional(),
+  interests: z.array(z.enum(INTEREST_CATEGORIES)).max(INTEREST_CATEGORIES.length).optional(),
+});
+
+/**
+ * An upload's personal data travels in clear inside TLS or loopback; head office encrypts it at rest.
+ * Once head office holds the member, the record's consent, channel and interests are ignored:
+ * they change only through `preferenceChanges`, so a stale record cannot undo a later choice.
+ */
+export const MemberUpsert = z.object({
+  ...memberFields,
+  cards: z.array(CardItem).max(20),
+  preferenceChanges: z.array(PreferenceChangeItem).max(100).optional(),
+});
 
 /** The confirmed state a sale was computed against (DOMAIN.md 12): the till's feed cursor then. */
 export const SaleBasis = z.object({
@@ -583,6 +607,7 @@ export type UploadBatchBody = Omit<UploadBatchInput, 'entries'> & { entries: Led
 export type UploadBatch = z.output<typeof UploadBatch>;
 export type MemberUpsert = z.output<typeof MemberUpsert>;
 export type CardItem = z.output<typeof CardItem>;
+export type PreferenceChangeItem = z.output<typeof PreferenceChangeItem>;
 export type SaleRecord = z.output<typeof SaleRecord>;
 export type ReturnRecord = z.output<typeof ReturnRecord>;
 export type FeedbackRecord = z.output<typeof FeedbackRecord>;

@@ -8,6 +8,7 @@
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { maskPhone } from '../../core/members.js';
+import type { DeliveryChannel } from '../../core/preferences.js';
 
 export type SendResult =
   | { ok: true; providerId: string }
@@ -18,8 +19,12 @@ export type SendResult =
 
 export interface MessageChannel {
   readonly name: string;
-  /** `to`: a normalised mainland mobile number (core/members.ts normalisePhone). */
-  send(to: string, text: string): Promise<SendResult>;
+  /**
+   * `to`: a normalised mainland mobile number (core/members.ts normalisePhone). `via`: the
+   * member's preferred channel for a marketing message (absent: a sign-in code, always by SMS);
+   * an adapter that cannot deliver by it answers `rejected` (never another channel instead).
+   */
+  send(to: string, text: string, via?: DeliveryChannel): Promise<SendResult>;
 }
 
 /** One JSON line a simulated message is written as. */
@@ -29,6 +34,8 @@ export interface SimulatedMessage {
   to: string;
   text: string;
   providerId: string;
+  /** the channel the member asked for ('sms' for a sign-in code) */
+  via: DeliveryChannel;
 }
 
 /**
@@ -44,8 +51,15 @@ export class FileChannel implements MessageChannel {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async send(to: string, text: string): Promise<SendResult> {
-    const msg: SimulatedMessage = { at: this.now().toISOString(), to: maskPhone(to), text, providerId: randomUUID() };
+  async send(to: string, text: string, via: DeliveryChannel = 'sms'): Promise<SendResult> {
+    // Simulated: stands in for every channel's adapter, and says which one the member chose.
+    const msg: SimulatedMessage = {
+      at: this.now().toISOString(),
+      to: maskPhone(to),
+      text,
+      providerId: randomUUID(),
+      via,
+    };
     try {
       appendFileSync(this.file, `${JSON.stringify(msg)}\n`, { mode: 0o600 });
     } catch (e) {

@@ -6,11 +6,25 @@
  *   POST /v1/me/signout                  ends the session
  *   GET  /v1/me                          balance, tier and progress, expiring points, offers, coupons
  *   GET  /v1/me/qr                       the dynamic signed member QR text (core/cards/memberqr.ts)
+ *   GET  /v1/me/preferences              consent, channel, interests, the choices and the history
+ *   POST /v1/me/preferences  {...}       changes them (store/preferences.ts; origin "member page")
+ *   POST /v1/me/leave        {confirm}   leaves the programme: the operators' erasure, then signs out
  */
 import { signMemberQr } from '../../core/cards/memberqr.js';
 import { normalisePhone } from '../../core/members.js';
 import { OTP_TTL_MS } from '../domain/otp.js';
-import { MeAnswer, OtpRequest, QrAnswer, SessionRequest } from '../member-schemas.js';
+import {
+  LeaveAnswer,
+  LeaveRequest,
+  MeAnswer,
+  OtpRequest,
+  PreferencesAnswer,
+  PreferencesRequest,
+  QrAnswer,
+  SessionRequest,
+  preferenceChoices,
+} from '../member-schemas.js';
+import type { MemberPreferences } from '../store/preferences.js';
 import { readJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { RequestContext, Router } from '../http/router.js';
@@ -57,6 +71,13 @@ function phoneOf(raw: string): string {
   const phone = normalisePhone(raw);
   if (!phone) throw new HttpError(400, 'invalid_phone', 'not a mainland mobile number', {}, 'phone');
   return phone;
+}
+
+/** DECISION: erasure from the member page is attributed to this "operator" (operator_actions). */
+export const MEMBER_PAGE_ACTOR = 'member-page';
+
+function preferencesBody(p: MemberPreferences): unknown {
+  return PreferencesAnswer.parse({ ...p, choices: preferenceChoices() });
 }
 
 export function meRoutes(router: Router, app: AppDeps): void {
@@ -123,5 +144,76 @@ export function meRoutes(router: Router, app: AppDeps): void {
     const windowSeconds = rs.cards.qrWindowSeconds;
     const text = signMemberQr(app.memberQrKey, memberNo, now.getTime(), windowSeconds);
     return { status: 200, body: QrAnswer.parse({ text, windowSeconds, refreshSeconds: QR_REFRESH_SECONDS }) };
+  });
+
+  router.add('GET', '/v1/me/preferences', async (ctx) => {
+    const memberNo = await signedIn(app, ctx);
+    const p = await app.store.memberPreferences(memberNo);
+    if (!p) throw new HttpError(401, 'not_signed_in', 'sign in again');
+    return { status: 200, body: preferencesBody(p) };
+  });
+
+  router.add('POST', '/v1/me/preferences', async (ctx) => {
+    const memberNo = await signedIn(app, ctx);
+    const parsed = PreferencesRequest.safeParse(await readJson(ctx.req));
+    if (!parsed.success) throw invalid('invalid_request', parsed.error);
+    const { consentMarketing, preferredChannel, interests } = parsed.data;
+    const out = await app.store.changeMemberPreferences(
+      memberNo,
+      {
+        ...(consentMarketing === undefined ? {} : { consentMarketing }),
+        ...(preferredChannel === undefined ? {} : { preferredChannel }),
+        ...(interests === undefined ? {} : { interests }),
+      },
+      app.now(),
+    );
+    switch (out.kind) {
+      case 'changed':
+        // What changed is the member's own business; the log says only that something did.
+        app.log.log('info', 'member_preferences_changed', { memberNo, origin: 'page' });
+        return { status: 200, body: preferencesBody(out.preferences) };
+      case 'refused':
+        switch (out.error.code) {
+          case 'nothing_to_change':
+            throw new HttpError(422, 'nothing_to_change', 'these are the preferences already');
+          case 'unknown_interest':
+            throw new HttpError(
+              422,
+              'unknown_interest',
+              `not an interest on the list: ${out.error.interest}`,
+              {},
+              'interests',
+            );
+          default: {
+            const never: never = out.error;
+            throw new Error(`unknown refusal ${JSON.stringify(never)}`);
+          }
+        }
+      case 'unknown':
+        throw new HttpError(401, 'not_signed_in', 'sign in again');
+      default: {
+        const never: never = out;
+        throw new Error(`unknown outcome ${JSON.stringify(never)}`);
+      }
+    }
+  });
+
+  router.add('POST', '/v1/me/leave', async (ctx) => {
+    const memberNo = await signedIn(app, ctx);
+    const parsed = LeaveRequest.safeParse(await readJson(ctx.req));
+    if (!parsed.success) throw invalid('confirm_required', parsed.error);
+    // The very erasure an operator runs (store/privacy.ts): here, then every till through the feed.
+    const out = await app.store.eraseMember(
+      memberNo,
+      { operatorId: MEMBER_PAGE_ACTOR, reason: 'the member left the programme on the member page' },
+      app.now(),
+    );
+    if (out.kind === 'unknown') throw new HttpError(401, 'not_signed_in', 'sign in again');
+    app.log.log('info', 'member_left', { memberNo });
+    return {
+      status: 200,
+      body: LeaveAnswer.parse({ left: true, erasedAt: out.erasedAt }),
+      headers: { 'set-cookie': cookie(app, '', 0) },
+    };
   });
 }

@@ -182,7 +182,9 @@ export function* applyBatch(
     d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
   }
 
-  const changed = tail.length > 0 || upserted.members + upserted.cards + sales.inserted + returns + feedback > 0;
+  const changed =
+    tail.length > 0 ||
+    upserted.members + upserted.preferences + upserted.cards + sales.inserted + returns + feedback > 0;
   const status = (b.entries.length > 0 ? tail.length > 0 : changed) ? 'applied' : 'duplicate';
   return { kind: 'ok', status, ackSeq, headHash, appliedEntries: tail.length };
 }

@@ -16,6 +16,7 @@
  *   holds, so a stale upload cannot reactivate a card reported stolen.
  * - An erased member's record (privacy.ts) is never overwritten by an upload.
  */
+import type { MemberChannel } from '../../core/preferences.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
 import type { MemberFeed, MemberLookupAnswer, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
@@ -29,6 +30,7 @@ import {
 } from '../domain/ownership.js';
 import { detectEnrolmentAnomalies } from './anomalies.js';
 import { appendChange } from './changes.js';
+import { recordTillPreferenceChanges } from './preferences.js';
 import { all, get, run, withJsonList, type Sql } from '../../storage/sql.js';
 
 interface MemberRow {
@@ -38,7 +40,7 @@ interface MemberRow {
   birthday_enc: Buffer | null;
   gender: string | null;
   age_band: string | null;
-  preferred_channel: 'sms' | 'email' | 'none';
+  preferred_channel: MemberChannel;
   interests: string;
   consent_marketing: number;
   consent_text: string;
@@ -56,6 +58,8 @@ interface MemberRow {
 
 export interface UpsertResult {
   members: number;
+  /** preference changes newly recorded */
+  preferences: number;
   cards: number;
   refused: number;
   conflicts: { code: string; heldBy: string; claimedBy: string }[];
@@ -65,11 +69,22 @@ function ms(iso: string): number {
   return Date.parse(iso);
 }
 
-type HeldMember = Pick<MemberRow, 'status' | 'fields_mac' | 'erased_at' | 'enrolled_store' | 'enrolled_till'>;
+type HeldMember = Pick<
+  MemberRow,
+  | 'status'
+  | 'fields_mac'
+  | 'erased_at'
+  | 'enrolled_store'
+  | 'enrolled_till'
+  | 'preferred_channel'
+  | 'interests'
+  | 'consent_marketing'
+>;
 
 function* heldMember(memberNo: string): Sql<HeldMember | undefined> {
   return (yield* get(
-    'SELECT status, fields_mac, erased_at, enrolled_store, enrolled_till FROM members WHERE member_no = ?',
+    `SELECT status, fields_mac, erased_at, enrolled_store, enrolled_till, preferred_channel, interests,
+       consent_marketing FROM members WHERE member_no = ?`,
     memberNo,
   )) as HeldMember | undefined;
 }
@@ -150,12 +165,37 @@ function* writeMember(
 }
 
 function* upsertMember(cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): Sql<void> {
-  const ex = yield* heldMember(m.memberNo);
+  yield* upsertMemberFields(cipher, till, m, now, out);
+  // After the record: a member enrolled and changed offline exists by now. Apart from the
+  // ownership judgement: any till the member stands at may record their choice (preferences.ts).
+  if (m.preferenceChanges?.length) {
+    out.preferences += yield* recordTillPreferenceChanges(cipher, till.tillId, m.memberNo, m.preferenceChanges, now);
+  }
+}
+
+function* upsertMemberFields(
+  cipher: HqCipher,
+  till: Uploader,
+  upload: MemberUpsert,
+  now: Date,
+  out: UpsertResult,
+): Sql<void> {
+  const ex = yield* heldMember(upload.memberNo);
+  // Consent, channel and interests of a member head office holds change only through preference
+  // changes (preferences.ts): the record's copy may be older than a change made elsewhere since.
+  const m: MemberUpsert = ex
+    ? {
+        ...upload,
+        preferredChannel: ex.preferred_channel,
+        interests: JSON.parse(ex.interests) as string[],
+        consentMarketing: Number(ex.consent_marketing) === 1,
+      }
+    : upload;
   // Erased: a till that had not heard yet must not bring the personal data back.
   if (ex?.erased_at) return;
   // A record the feed gave this till without name and phone: it holds nothing to change.
   if (ex && isWithheld(m)) return;
-  const { cards: _cards, updatedAt: _updatedAt, ...fields } = m;
+  const { cards: _cards, updatedAt: _updatedAt, preferenceChanges: _prefs, ...fields } = m;
   const status = m.status ?? ex?.status ?? 'active';
   const mac = cipher.mac('member', canonicalJson({ ...fields, status }));
   if (ex && mac.equals(ex.fields_mac)) return;
@@ -253,7 +293,7 @@ export function* upsertMembers(
   members: readonly MemberUpsert[],
   now: Date,
 ): Sql<UpsertResult> {
-  const out: UpsertResult = { members: 0, cards: 0, refused: 0, conflicts: [] };
+  const out: UpsertResult = { members: 0, preferences: 0, cards: 0, refused: 0, conflicts: [] };
   for (const m of members) {
     yield* upsertMember(cipher, till, m, now, out);
     yield* upsertCards(cipher, till, m, now, out);

@@ -16,6 +16,7 @@ import {
   type MessageRefusal,
 } from '../domain/messages.js';
 import type { SendResult } from '../messages/channel.js';
+import { marketingChannel, type DeliveryChannel, type MemberChannel } from '../../core/preferences.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import type { RuleSetCache } from './rulesets.js';
 
@@ -142,9 +143,9 @@ export function* queueMarketing(
   timeZone: string,
 ): Sql<MarketingOutcome> {
   const m = (yield* get(
-    "SELECT consent_marketing FROM members WHERE member_no = ? AND erased_at IS NULL AND status = 'active'",
+    "SELECT consent_marketing, preferred_channel FROM members WHERE member_no = ? AND erased_at IS NULL AND status = 'active'",
     req.memberNo,
-  )) as { consent_marketing: number } | undefined;
+  )) as { consent_marketing: number; preferred_channel: MemberChannel } | undefined;
   if (!m) return { kind: 'refused', reason: 'member_unknown' };
   if (req.dedupe !== undefined) {
     const dup = yield* get('SELECT 1 AS x FROM outbox WHERE member_no = ? AND dedupe = ?', req.memberNo, req.dedupe);
@@ -161,6 +162,7 @@ export function* queueMarketing(
   const verdict = judgeMessage({
     purpose: req.purpose,
     consentMarketing: m.consent_marketing === 1,
+    preferredChannel: m.preferred_channel,
     localHour: 12,
     marketingRecent: Number(recent.n),
   });
@@ -187,6 +189,8 @@ export interface ClaimedMessage {
   to: string;
   text: string;
   attempts: number;
+  /** the member's preferred channel when claimed: the channel adapter delivers by it */
+  via: DeliveryChannel;
 }
 
 interface DueRow {
@@ -196,6 +200,7 @@ interface DueRow {
   attempts: number | string;
   phone_enc: Buffer | null;
   consent_marketing: number | null;
+  preferred_channel: MemberChannel | null;
   status: string | null;
   erased_at: string | null;
 }
@@ -207,7 +212,8 @@ interface DueRow {
 export function* claimOutbox(cipher: HqCipher, timeZone: string, now: Date, limit: number): Sql<ClaimedMessage[]> {
   const at = now.toISOString();
   const rows = (yield* all(
-    `SELECT o.member_no, o.message_id, o.body, o.attempts, m.phone_enc, m.consent_marketing, m.status, m.erased_at
+    `SELECT o.member_no, o.message_id, o.body, o.attempts, m.phone_enc, m.consent_marketing, m.preferred_channel,
+       m.status, m.erased_at
        FROM outbox o LEFT JOIN members m ON m.member_no = o.member_no
       WHERE o.status = 'queued' AND o.marketing = 1 AND (o.send_after IS NULL OR o.send_after <= ?)
       ORDER BY o.queued_at, o.message_id LIMIT ?`,
@@ -218,9 +224,14 @@ export function* claimOutbox(cipher: HqCipher, timeZone: string, now: Date, limi
   const out: ClaimedMessage[] = [];
   const due = "status = 'queued' AND (send_after IS NULL OR send_after <= ?) AND member_no = ? AND message_id = ?";
   for (const r of rows) {
-    if (r.phone_enc === null || r.status !== 'active' || r.erased_at !== null || r.consent_marketing !== 1) {
+    // The member's consent and channel as they are NOW (a change made since queueing counts).
+    const via = marketingChannel({
+      consentMarketing: Number(r.consent_marketing) === 1,
+      preferredChannel: r.preferred_channel ?? 'none',
+    });
+    if (r.phone_enc === null || r.status !== 'active' || r.erased_at !== null || via === null) {
       yield* run(
-        `UPDATE outbox SET status = 'failed', result = 'withdrawn: member erased, blocked or without consent', sent_at = ? WHERE ${due}`,
+        `UPDATE outbox SET status = 'failed', result = 'withdrawn: member erased, blocked, without consent or without a channel', sent_at = ? WHERE ${due}`,
         at,
         at,
         r.member_no,
@@ -252,6 +263,7 @@ export function* claimOutbox(cipher: HqCipher, timeZone: string, now: Date, limi
       to: cipher.decrypt(r.phone_enc),
       text: r.body,
       attempts: Number(r.attempts) + 1,
+      via,
     });
   }
   return out;

@@ -66,6 +66,8 @@ SELECT create_distributed_table('outbox', 'member_no', colocate_with => 'members
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'outbox'::regclass);
 SELECT create_distributed_table('member_sessions', 'member_no', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_sessions'::regclass);
+SELECT create_distributed_table('member_preference_changes', 'member_no', colocate_with => 'members')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_preference_changes'::regclass);
 -- subject is a member number, a cashier id or a phone-prefix hash: hashed like a member number.
 SELECT create_distributed_table('anomaly_counters', 'subject', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'anomaly_counters'::regclass);

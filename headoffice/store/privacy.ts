@@ -22,6 +22,7 @@ import { all, get, run, type Sql } from '../../storage/sql.js';
 import { readMemberFeed } from './members.js';
 import type { RecordedSaleRow } from './sales.js';
 import { memberView } from './memberview.js';
+import { erasePreferenceInterests, memberPreferences, preferenceHistory } from './preferences.js';
 import type { EraseOutcome, MemberExport, OperatorRequest } from './types.js';
 
 function* held(memberNo: string): Sql<{ erasedAt: string | null } | null> {
@@ -83,6 +84,7 @@ export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRe
   yield* appendChange('member', memberNo, { memberNo }, now);
   yield* eraseFeedbackOf(cipher, memberNo);
   yield* eraseSurveyAnswersOf(memberNo);
+  yield* erasePreferenceInterests(memberNo);
   yield* recordAction('erase', memberNo, who, at);
   return { kind: 'erased', erasedAt: at, cardsBlocked: cards.length };
 }
@@ -207,6 +209,10 @@ export function* exportMember(
     feedback: yield* feedbackOf(cipher, memberNo),
     surveyAnswers: yield* surveyAnswersOf(cipher, memberNo),
     messages: yield* outboxOf(memberNo),
+    preferences: {
+      current: (yield* memberPreferences(cipher, memberNo))?.current ?? null,
+      history: yield* preferenceHistory(cipher, memberNo),
+    },
     sessions: (
       (yield* all(
         'SELECT created_at, expires_at FROM member_sessions WHERE member_no = ? ORDER BY created_at',

@@ -101,6 +101,13 @@ import type { SendResult } from '../messages/channel.js';
 import { memberView } from './memberview.js';
 import { addOperator, hasAdmin, operatorByDigest, setOperatorToken } from './operators.js';
 import { eraseMember, exportMember } from './privacy.js';
+import {
+  changePreferencesFromPage,
+  memberPreferences,
+  type MemberPreferences,
+  type PagePreferenceOutcome,
+} from './preferences.js';
+import type { Preferences } from '../../core/preferences.js';
 import { RuleSetCache, publishRuleSet, seedRuleSet } from './rulesets.js';
 import { originalSale } from './sales.js';
 import { refreshSegments } from './segments.js';
@@ -599,6 +606,22 @@ export abstract class StepHqStore implements HqStore {
   async memberHome(memberNo: string, now: Date): Promise<MemberHome | null> {
     await this.settle();
     return this.read(() => memberHome(this.cipher, this.rules, memberNo, now));
+  }
+
+  async memberPreferences(memberNo: string): Promise<MemberPreferences | null> {
+    // Applied first: a change uploaded by a till a moment ago shows.
+    await this.settle();
+    return this.read(() => memberPreferences(this.cipher, memberNo));
+  }
+
+  async changeMemberPreferences(
+    memberNo: string,
+    requested: Partial<Preferences>,
+    now: Date,
+  ): Promise<PagePreferenceOutcome> {
+    // Applied first: the change folds over everything the tills have sent.
+    await this.settle();
+    return this.write(() => changePreferencesFromPage(this.cipher, memberNo, requested, now));
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,8 @@ import type {
 import type { MemberLookupOutcome } from './members.js';
 import type { ClaimedMessage, MessageRequest, QueueOutcome } from './messages.js';
 import type { MemberHome, OtpRequestOutcome, OtpVerifyOutcome } from './memberpage.js';
+import type { MemberPreferences, PagePreferenceOutcome } from './preferences.js';
+import type { Preferences } from '../../core/preferences.js';
 import type { SendResult } from '../messages/channel.js';
 import type { DailyQuery, DailyReport } from './daily.js';
 import type { SurveySale } from '../../core/survey/token.js';
@@ -223,6 +225,10 @@ export interface HqStore {
   endMemberSession(token: string): Promise<void>;
   /** What the member's own page shows. */
   memberHome(memberNo: string, now: Date): Promise<MemberHome | null>;
+  /** The member's consent, channel and interests with every change (store/preferences.ts); null once erased. */
+  memberPreferences(memberNo: string): Promise<MemberPreferences | null>;
+  /** A change the member made on their page, recorded in the history and sent to every till. */
+  changeMemberPreferences(memberNo: string, requested: Partial<Preferences>, now: Date): Promise<PagePreferenceOutcome>;
   /** A named operator (auth/operator.ts); 'exists' when the id is taken. */
   addOperator(
     op: { id: string; role: 'viewer' | 'analyst' | 'admin'; tokenDigest: Buffer; createdBy: string },

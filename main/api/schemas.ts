@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PRINTER_STATES } from '../../native/printers/status.js';
+import { MEMBER_CHANNELS } from '../../core/preferences.js';
 
 const Fen = z.number().int().nonnegative().max(1e12).describe('money in fen (integer minor units)');
 const Points = z.number().int().nonnegative().max(1e12);
@@ -94,7 +95,7 @@ export const EnrolRequest = z
     birthday: z.string().max(10).optional().describe('MM-DD or YYYY-MM-DD'),
     gender: z.enum(['female', 'male', 'other']).optional(),
     ageBand: z.string().max(16).optional(),
-    preferredChannel: z.enum(['sms', 'email', 'none']).default('none'),
+    preferredChannel: z.enum(MEMBER_CHANNELS).default('none'),
     interests: z.array(z.string().min(1).max(32)).max(20).default([]),
     consent: z.object({
       marketing: z.boolean(),

@@ -1,4 +1,5 @@
 /** Members and their cards. Personal fields go through the FieldCipher, never stored plain. */
+import type { MemberChannel } from '../../core/preferences.js';
 import type { FieldCipher } from './crypto.js';
 import type { Db } from './open.js';
 
@@ -9,7 +10,7 @@ export interface NewMember {
   birthday: string | null;
   gender: string | null;
   ageBand: string | null;
-  preferredChannel: 'sms' | 'email' | 'none';
+  preferredChannel: MemberChannel;
   interests: string[];
   consentMarketing: boolean;
   consentText: string;
@@ -53,7 +54,7 @@ interface MemberRow {
   birthday_enc: Buffer | null;
   gender: string | null;
   age_band: string | null;
-  preferred_channel: 'sms' | 'email' | 'none';
+  preferred_channel: MemberChannel;
   interests: string;
   consent_marketing: number;
   consent_text: string;

@@ -134,7 +134,7 @@ export interface EnrolBody {
   phone: string;
   birthday?: string;
   gender?: 'female' | 'male' | 'other';
-  preferredChannel?: 'sms' | 'email' | 'none';
+  preferredChannel?: 'sms' | 'wechat' | 'email' | 'none';
   consent: { marketing: boolean; text: string };
   cardCode?: string;
   /** what read the card: an all-digit NFC UID is only a UID when the reader says so */

@@ -1,0 +1,15 @@
+-- SQLite's 019: member preferences' history (docs/member-page.md "Preferences").
+CREATE TABLE member_preference_changes (
+  member_no         TEXT COLLATE "C" NOT NULL,
+  change_id         TEXT COLLATE "C" NOT NULL,
+  origin            TEXT COLLATE "C" NOT NULL CHECK (origin IN ('till', 'page')),
+  till_id           TEXT COLLATE "C",
+  staff_id          TEXT COLLATE "C",
+  at                TEXT COLLATE "C" NOT NULL,
+  stated_at         TEXT COLLATE "C" NOT NULL,
+  received_at       TEXT COLLATE "C" NOT NULL,
+  consent_marketing INTEGER CHECK (consent_marketing IN (0, 1)),
+  preferred_channel TEXT COLLATE "C",
+  interests_enc     BYTEA,
+  PRIMARY KEY (member_no, change_id)
+);
