@@ -52,9 +52,10 @@ export function* queueMessage(
   now: Date,
 ): Sql<QueueOutcome> {
   const m = (yield* get(
-    "SELECT phone_enc, consent_marketing FROM members WHERE member_no = ? AND erased_at IS NULL AND status = 'active'",
+    `SELECT phone_enc, consent_marketing, preferred_channel FROM members
+      WHERE member_no = ? AND erased_at IS NULL AND status = 'active'`,
     req.memberNo,
-  )) as { phone_enc: Buffer; consent_marketing: number } | undefined;
+  )) as { phone_enc: Buffer; consent_marketing: number; preferred_channel: MemberChannel } | undefined;
   if (!m) return { kind: 'refused', reason: 'member_unknown' };
   const rs = yield* rules.latest();
   const since = new Date(now.getTime() - MARKETING_CAP_DAYS * 86_400_000).toISOString();
@@ -66,6 +67,7 @@ export function* queueMessage(
   const verdict = judgeMessage({
     purpose: req.purpose,
     consentMarketing: m.consent_marketing === 1,
+    preferredChannel: m.preferred_channel,
     localHour: localHour(now, rs.timeZone),
     marketingRecent: Number(recent.n),
   });
