@@ -121,7 +121,8 @@ export class TillSim implements TillCredentials {
       phone: `138${memberNo.slice(-8).padStart(8, '0')}`,
       birthday: null,
       gender: null,
-      preferredChannel: 'none',
+      // As the till enrols: SMS with marketing consent, none without.
+      preferredChannel: extra.consentMarketing === false ? 'none' : 'sms',
       interests: [],
       consentMarketing: true,
       consentText: 'v1',

@@ -95,7 +95,10 @@ export const EnrolRequest = z
     birthday: z.string().max(10).optional().describe('MM-DD or YYYY-MM-DD'),
     gender: z.enum(['female', 'male', 'other']).optional(),
     ageBand: z.string().max(16).optional(),
-    preferredChannel: z.enum(MEMBER_CHANNELS).default('none'),
+    preferredChannel: z
+      .enum(MEMBER_CHANNELS)
+      .optional()
+      .describe("absent: 'sms' with marketing consent, else 'none' ('none' = no marketing messages)"),
     interests: z.array(z.string().min(1).max(32)).max(20).default([]),
     consent: z.object({
       marketing: z.boolean(),

@@ -14,6 +14,7 @@ import { TillError } from '../service/errors.js';
 import { summarise } from '../service/members.js';
 import { adjustmentRoutes } from './adjust-routes.js';
 import { feedbackRoutes } from './feedback-routes.js';
+import { preferenceRoutes } from './preference-routes.js';
 import type { Route, RouteInput } from './routes.js';
 import { MemberSummary } from './schemas.js';
 
@@ -187,6 +188,7 @@ export function staffRoutes(staff: StaffAuth, posKey: PosKey): Route[] {
   return [
     ...adjustmentRoutes(staff),
     ...feedbackRoutes(),
+    ...preferenceRoutes(),
     {
       method: 'POST',
       path: '/v1/staff/sessions',

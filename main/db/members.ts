@@ -1,5 +1,5 @@
 /** Members and their cards. Personal fields go through the FieldCipher, never stored plain. */
-import type { MemberChannel } from '../../core/preferences.js';
+import type { MemberChannel, Preferences } from '../../core/preferences.js';
 import type { FieldCipher } from './crypto.js';
 import type { Db } from './open.js';
 
@@ -112,6 +112,10 @@ export class MemberStore {
         `UPDATE members SET phone_hash = ?, name_enc = ?, phone_enc = ?, birthday_enc = ?, gender = ?, age_band = ?,
            preferred_channel = ?, interests = ?, consent_marketing = ?, consent_text = ?, consent_at = ?,
            referrer_member_no = ?, enrolled_by = ?, updated_at = ?
+         WHERE member_no = ? AND erased_at IS NULL`,
+      ),
+      prefs: db.prepare(
+        `UPDATE members SET consent_marketing = ?, preferred_channel = ?, interests = ?, updated_at = ?
          WHERE member_no = ? AND erased_at IS NULL`,
       ),
       blockCardsOf: db.prepare(
@@ -245,6 +249,14 @@ export class MemberStore {
     if (other && other.memberNo !== m.memberNo) return 'phone_clash';
     const done = this.q.refresh.run(...this.personal(m), m.enrolledBy, at, m.memberNo);
     return done.changes === 1 ? 'refreshed' : 'erased';
+  }
+
+  /** Consent, channel and interests (core/preferences.ts); false when not held or erased. */
+  setPreferences(memberNo: string, p: Preferences, at: string): boolean {
+    return (
+      this.q.prefs.run(p.consentMarketing ? 1 : 0, p.preferredChannel, JSON.stringify(p.interests), at, memberNo)
+        .changes === 1
+    );
   }
 
   setStatus(memberNo: string, status: MemberRecord['status'], at: string): void {

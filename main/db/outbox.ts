@@ -28,10 +28,10 @@ export class OutboxStore {
     };
   }
 
-  /** Call after the transaction's ledger entries are appended, inside the same transaction. */
-  add(kind: OutboxKind, ref: string, at: string): void {
+  /** Call after the transaction's ledger entries are appended, inside the same transaction. Returns the row's id. */
+  add(kind: OutboxKind, ref: string, at: string): number {
     if (!this.db.inTransaction) throw new Error('outbox write outside a transaction');
-    this.q.put.run(kind, ref, at);
+    return Number(this.q.put.run(kind, ref, at).lastInsertRowid);
   }
 
   after(id: number, throughSeq: number, limit: number): OutboxRow[] {

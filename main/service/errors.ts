@@ -64,7 +64,9 @@ export type TillErrorCode =
   | 'forbidden'
   | 'supervisor_required'
   | 'pos_key_from_environment'
-  | 'scanners_from_environment';
+  | 'scanners_from_environment'
+  | 'nothing_to_change'
+  | 'unknown_interest';
 
 const STATUS: Record<TillErrorCode, number> = {
   bad_request: 400,
@@ -79,6 +81,8 @@ const STATUS: Record<TillErrorCode, number> = {
   unknown_card: 404,
   unknown_sale: 404,
   member_blocked: 422,
+  nothing_to_change: 422,
+  unknown_interest: 422,
   card_blocked: 422,
   card_in_use: 409,
   phone_in_use: 409,

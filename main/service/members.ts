@@ -228,7 +228,8 @@ export function enrol(ctx: TillContext, req: EnrolRequest): { summary: MemberSum
         birthday,
         gender: req.gender ?? null,
         ageBand: req.ageBand ?? null,
-        preferredChannel: req.preferredChannel,
+        // 'none' means no marketing at all (core/preferences.ts): consent without a channel named goes by SMS.
+        preferredChannel: req.preferredChannel ?? (req.consent.marketing ? 'sms' : 'none'),
         interests: req.interests,
         consentMarketing: req.consent.marketing,
         consentText: req.consent.text,

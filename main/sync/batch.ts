@@ -13,6 +13,7 @@ import type {
 } from '../../core/sync/protocol.js';
 import { feedbackById } from '../db/feedback.js';
 import { foreignSales } from '../db/foreign-sales.js';
+import { pendingPreferenceChanges } from '../db/preferences.js';
 import type { TillContext } from '../service/context.js';
 import type { SaleResult } from '../service/sales.js';
 import type { ReturnResult } from '../service/returns.js';
@@ -39,10 +40,12 @@ function prevHashOf(ctx: TillContext, seq: number): string {
   return e.hash;
 }
 
-function memberRecord(ctx: TillContext, memberNo: string): MemberUpsert | null {
+function memberRecord(ctx: TillContext, memberNo: string, ackOutbox: number): MemberUpsert | null {
   const m = ctx.members.get(memberNo);
   // Erased at head office: nothing personal goes back up.
   if (!m || m.erasedAt) return null;
+  // Preference changes head office has not confirmed: it records each once (by change id).
+  const preferenceChanges = pendingPreferenceChanges(ctx.db, ctx.cipher, memberNo, ackOutbox);
   return {
     memberNo: m.memberNo,
     name: m.name,
@@ -69,6 +72,7 @@ function memberRecord(ctx: TillContext, memberNo: string): MemberUpsert | null {
       ...(c.changedAt ? { changedAt: c.changedAt } : {}),
       staffId: c.changedBy,
     })),
+    ...(preferenceChanges.length ? { preferenceChanges } : {}),
   };
 }
 
@@ -137,7 +141,7 @@ export function prepareBatch(
       case 'card': {
         if (seenMembers.has(row.ref)) break;
         seenMembers.add(row.ref);
-        const m = memberRecord(ctx, row.ref);
+        const m = memberRecord(ctx, row.ref, ack.outboxId);
         if (m) members.push(m);
         break;
       }

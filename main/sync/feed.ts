@@ -9,6 +9,8 @@
 import { PersonalDataError, openChange } from '../../core/sync/personal.js';
 import { isWithheld, type Change, type MemberFeed, type SealedChange } from '../../core/sync/protocol.js';
 import { eraseFeedbackOf } from '../db/feedback.js';
+import { erasePreferenceChanges } from '../db/preferences.js';
+import { applyHqPreferences } from '../service/preferences.js';
 import type { TillContext } from '../service/context.js';
 import { setMeta } from '../service/identity.js';
 
@@ -78,6 +80,13 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
               if (!ctx.members.get(m.memberNo)) break;
             }
             if (stored === 'inserted' || stored === 'refreshed') applied++;
+            // Also for a record with the name withheld: every till holds the member's choices.
+            applyHqPreferences(
+              ctx,
+              m.memberNo,
+              { consentMarketing: m.consentMarketing, preferredChannel: m.preferredChannel, interests: m.interests },
+              now,
+            );
             ctx.members.setStatus(m.memberNo, m.status, now);
             if (c.state) ctx.hqState.setClass(m.memberNo, c.state.class);
             break;
@@ -111,6 +120,7 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
           case 'erasure':
             if (ctx.members.erase(c.memberNo, c.erasedAt, now)) {
               eraseFeedbackOf(ctx.db, ctx.cipher, c.memberNo);
+              erasePreferenceChanges(ctx.db, c.memberNo);
               ctx.log.log('info', 'member_erased', { memberNo: c.memberNo });
               applied++;
             }

@@ -18,3 +18,9 @@ CREATE TABLE member_preference_changes (
   interests_enc     BLOB,
   PRIMARY KEY (member_no, change_id)
 );
+
+-- 'none' now means "no marketing messages" (core/preferences.ts). Until now it was the
+-- enrolment default and marketing went by SMS to every consenting member: such members keep
+-- exactly that, SMS.
+UPDATE members SET preferred_channel = 'sms'
+ WHERE consent_marketing = 1 AND preferred_channel = 'none' AND erased_at IS NULL;

@@ -13,3 +13,7 @@ CREATE TABLE member_preference_changes (
   interests_enc     BYTEA,
   PRIMARY KEY (member_no, change_id)
 );
+
+-- As SQLite's 019: consenting members with the old default 'none' keep getting SMS.
+UPDATE members SET preferred_channel = 'sms'
+ WHERE consent_marketing = 1 AND preferred_channel = 'none' AND erased_at IS NULL;
