@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Me, type Qr } from './api.js';
+import { Preferences } from './Preferences.js';
 import { QrCode } from './QrCode.js';
 import { SignIn } from './SignIn.js';
 import { Survey } from './Survey.js';
@@ -49,7 +50,7 @@ function MemberCode() {
   );
 }
 
-function Home({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+function Home({ me, onSignOut, onPreferences }: { me: Me; onSignOut: () => void; onPreferences: () => void }) {
   return (
     <main>
       <header className="card head">
@@ -104,6 +105,9 @@ function Home({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           </ul>
         )}
       </section>
+      <button className="link" data-testid="open-preferences" onClick={onPreferences}>
+        偏好设置与隐私
+      </button>
       <button className="link" data-testid="sign-out" onClick={onSignOut}>
         退出登录
       </button>
@@ -122,6 +126,7 @@ export function App() {
 function Account() {
   const [me, setMe] = useState<Me | null>(null);
   const [checked, setChecked] = useState(false);
+  const [screen, setScreen] = useState<'home' | 'preferences' | 'left'>('home');
   const load = useCallback(async (): Promise<void> => {
     try {
       setMe(await api.me());
@@ -136,10 +141,30 @@ function Account() {
   }, [load]);
 
   if (!checked) return null;
+  if (screen === 'left') {
+    return (
+      <main className="card" data-testid="left">
+        <h1>您已退出会员计划</h1>
+        <p className="hint">您的个人信息已删除。感谢您一直以来的支持。</p>
+      </main>
+    );
+  }
   if (!me) return <SignIn onSignedIn={() => void load()} />;
+  if (screen === 'preferences') {
+    return (
+      <Preferences
+        onBack={() => setScreen('home')}
+        onLeft={() => {
+          setMe(null);
+          setScreen('left');
+        }}
+      />
+    );
+  }
   return (
     <Home
       me={me}
+      onPreferences={() => setScreen('preferences')}
       onSignOut={() => {
         void api.signOut().finally(() => setMe(null));
       }}

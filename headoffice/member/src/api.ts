@@ -48,6 +48,31 @@ export interface SurveyAnswered {
   memberLinked: boolean;
 }
 
+export type Channel = 'sms' | 'wechat' | 'email' | 'none';
+
+export interface PreferenceValues {
+  consentMarketing: boolean;
+  preferredChannel: Channel;
+  interests: string[];
+}
+
+export interface PreferenceChange {
+  changeId: string;
+  at: string;
+  origin: 'till' | 'page';
+  tillId: string | null;
+  staffId: string | null;
+  consentMarketing?: boolean;
+  preferredChannel?: Channel;
+  interests?: string[];
+}
+
+export interface MyPreferences {
+  current: PreferenceValues;
+  choices: { channels: { code: Channel; name: Name }[]; interests: { code: string; name: Name }[] };
+  history: PreferenceChange[];
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -83,4 +108,7 @@ export const api = {
   survey: (token: string) => call<SurveyInfo>('GET', `/v1/me/survey?s=${encodeURIComponent(token)}`),
   answerSurvey: (token: string, score: number, comment: string) =>
     call<SurveyAnswered>('POST', '/v1/me/survey', { token, score, ...(comment.trim() ? { comment } : {}) }),
+  preferences: () => call<MyPreferences>('GET', '/v1/me/preferences'),
+  changePreferences: (p: Partial<PreferenceValues>) => call<MyPreferences>('POST', '/v1/me/preferences', p),
+  leave: () => call<{ left: true; erasedAt: string }>('POST', '/v1/me/leave', { confirm: true }),
 };
