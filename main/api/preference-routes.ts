@@ -57,7 +57,7 @@ export const PreferencesView = z
           consentMarketing: z.boolean().optional(),
           preferredChannel: z.enum(MEMBER_CHANNELS).optional(),
           interests: z.array(z.string()).optional(),
-          confirmed: z.boolean().describe('head office has it'),
+          confirmed: z.boolean().nullable().describe('head office has it; null on a till without head office'),
         }),
       )
       .describe("this till's changes for the member, newest first"),

@@ -20,7 +20,8 @@ export interface TillPreferences {
   memberNo: string;
   current: Preferences;
   /** this till's changes for the member, newest first */
-  changes: (PreferenceChangeItem & { confirmed: boolean })[];
+  /** confirmed: head office has it; null on a till without head office */
+  changes: (PreferenceChangeItem & { confirmed: boolean | null })[];
 }
 
 function currentOf(m: MemberRecord): Preferences {
@@ -47,7 +48,7 @@ export function readPreferences(ctx: TillContext, memberNo: string): TillPrefere
     current: currentOf(m),
     changes: preferenceChangesOf(ctx.db, ctx.cipher, memberNo).map((c) => ({
       ...c,
-      confirmed: !ctx.connected || !pending.has(c.changeId),
+      confirmed: ctx.connected ? !pending.has(c.changeId) : null,
     })),
   };
 }

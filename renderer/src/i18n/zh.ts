@@ -193,6 +193,17 @@ export const zh = {
   'enrol.another': '继续注册',
   'enrol.typingNotice': '资料仅在录入时完整显示，其他界面均会遮盖。',
 
+  'prefs.title': '会员偏好（营销与隐私）',
+  'prefs.consent': '同意接收营销信息',
+  'prefs.channel': '接收方式',
+  'prefs.interests': '感兴趣的品类',
+  'prefs.save': '保存偏好',
+  'prefs.saved': '已保存，将随下次同步发送到总部和所有门店',
+  'prefs.changes': '本收银台的修改记录',
+  'prefs.pending': '待同步',
+  'prefs.confirmed': '总部已收到',
+  'prefs.by': '员工 {staffId}',
+  'prefs.none': '无',
   'lookup.title': '会员查询',
   'lookup.query': '手机号、会员号或卡号',
   'lookup.submit': '查询',
@@ -444,6 +455,8 @@ export const zh = {
   'error.service_not_offered': '该会员等级不含此项服务。',
   'error.service_allowance_used': '本年度该服务已用完。',
   'error.host_not_allowed': '收银服务拒绝了此地址的访问。',
+  'error.nothing_to_change': '偏好没有变化。',
+  'error.unknown_interest': '不在品类列表中的兴趣。',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zh;

@@ -103,6 +103,23 @@ export interface Card {
 import type { FeedbackCategory, FeedbackKind } from '../../../core/feedback.js';
 export { FEEDBACK_CATEGORIES, type FeedbackCategory, type FeedbackKind } from '../../../core/feedback.js';
 
+/** GET/POST /v1/staff/members/{memberNo}/preferences (main/api/preference-routes.ts) */
+export type MemberChannel = 'sms' | 'wechat' | 'email' | 'none';
+export interface PreferenceValues {
+  consentMarketing: boolean;
+  preferredChannel: MemberChannel;
+  interests: string[];
+}
+export interface MemberPreferences {
+  memberNo: string;
+  current: PreferenceValues;
+  choices: {
+    channels: { code: MemberChannel; name: { zh: string; en: string } }[];
+    interests: { code: string; name: { zh: string; en: string } }[];
+  };
+  changes: (Partial<PreferenceValues> & { changeId: string; at: string; staffId: string; confirmed: boolean | null })[];
+}
+
 /** POST /v1/staff/feedback */
 export interface FeedbackBody {
   kind: FeedbackKind;
@@ -295,6 +312,14 @@ export class Api {
       { code },
       approval ? { 'x-supervisor-approval': approval } : {},
     );
+  }
+
+  preferences(memberNo: string): Promise<MemberPreferences> {
+    return this.call('GET', `/v1/staff/members/${encodeURIComponent(memberNo)}/preferences`);
+  }
+
+  changePreferences(memberNo: string, req: Partial<PreferenceValues>): Promise<MemberPreferences> {
+    return this.call('POST', `/v1/staff/members/${encodeURIComponent(memberNo)}/preferences`, req);
   }
 
   feedback(req: FeedbackBody): Promise<{ feedbackId: string }> {

@@ -1,4 +1,7 @@
-/** Member lookup: find a member, see their cards, block a lost card, unblock (supervisor), link a new card. */
+/**
+ * Member lookup: find a member, see their cards, block a lost card, unblock (supervisor), link a
+ * new card, change their marketing consent, channel and interests.
+ */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, type Card, type MemberSummary } from '../lib/api.js';
 import { points as fmtPoints } from '../lib/format.js';
@@ -7,6 +10,7 @@ import { Badge, Banner, errorText, fieldError, TextField, type FieldError } from
 import { useApp } from './context.js';
 import type { IdentifyRequest } from './Checkout.js';
 import type { EnrolPrefill } from './Enrol.js';
+import { MemberPreferencesPanel } from './Preferences.js';
 
 export function Lookup(props: {
   /** a scan routed here while this screen is open */
@@ -195,6 +199,7 @@ export function Lookup(props: {
             </button>
           </div>
           {linking ? <Banner kind="info">{t('lookup.linkHint')}</Banner> : null}
+          <MemberPreferencesPanel memberNo={member.memberNo} />
         </div>
       ) : null}
     </section>
