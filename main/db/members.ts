@@ -114,6 +114,9 @@ export class MemberStore {
            referrer_member_no = ?, enrolled_by = ?, updated_at = ?
          WHERE member_no = ? AND erased_at IS NULL`,
       ),
+      prefsOf: db.prepare(
+        'SELECT consent_marketing, preferred_channel, interests FROM members WHERE member_no = ? AND erased_at IS NULL',
+      ),
       prefs: db.prepare(
         `UPDATE members SET consent_marketing = ?, preferred_channel = ?, interests = ?, updated_at = ?
          WHERE member_no = ? AND erased_at IS NULL`,
@@ -249,6 +252,18 @@ export class MemberStore {
     if (other && other.memberNo !== m.memberNo) return 'phone_clash';
     const done = this.q.refresh.run(...this.personal(m), m.enrolledBy, at, m.memberNo);
     return done.changes === 1 ? 'refreshed' : 'erased';
+  }
+
+  /** Consent, channel and interests without decrypting anything; null when not held or erased. */
+  preferencesOf(memberNo: string): Preferences | null {
+    const r = this.q.prefsOf.get(memberNo) as
+      { consent_marketing: number; preferred_channel: MemberChannel; interests: string } | undefined;
+    if (!r) return null;
+    return {
+      consentMarketing: r.consent_marketing === 1,
+      preferredChannel: r.preferred_channel,
+      interests: JSON.parse(r.interests) as string[],
+    };
   }
 
   /** Consent, channel and interests (core/preferences.ts); false when not held or erased. */

@@ -99,8 +99,8 @@ export function changePreferences(
  * an upload head office has not answered, or not sent yet).
  */
 export function applyHqPreferences(ctx: TillContext, memberNo: string, hq: Preferences, now: string): void {
-  const m = ctx.members.get(memberNo);
-  if (!m || m.erasedAt) return;
+  const held = ctx.members.preferencesOf(memberNo);
+  if (!held) return;
   const mine: PreferenceChange[] = pendingPreferenceChanges(ctx.db, ctx.cipher, memberNo, ackedOutbox(ctx)).map(
     ({ changeId, at, staffId, ...set }) => ({
       changeId,
@@ -110,6 +110,5 @@ export function applyHqPreferences(ctx: TillContext, memberNo: string, hq: Prefe
     }),
   );
   const next = foldPreferences(hq, mine);
-  const held = currentOf(m);
   if (JSON.stringify(next) !== JSON.stringify(held)) ctx.members.setPreferences(memberNo, next, now);
 }
