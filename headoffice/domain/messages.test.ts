@@ -16,6 +16,15 @@ describe('message policy: consent, quiet hours, frequency cap', () => {
     }
   });
 
+  it("refuses marketing when the member chose no channel ('none'), not a sign-in code", () => {
+    expect(judgeMessage({ ...ok, purpose: 'offer', preferredChannel: 'none' })).toEqual({
+      ok: false,
+      reason: 'no_channel',
+    });
+    expect(judgeMessage({ ...ok, purpose: 'offer', preferredChannel: 'wechat' })).toEqual({ ok: true });
+    expect(judgeMessage({ ...ok, purpose: 'otp', preferredChannel: 'none' })).toEqual({ ok: true });
+  });
+
   it('keeps quiet from 22:00 up to 08:00 local time', () => {
     expect([21, 22, 23, 0, 7, 8].map(inQuietHours)).toEqual([false, true, true, true, true, false]);
     expect(judgeMessage({ ...ok, purpose: 'offer', localHour: 22 })).toEqual({ ok: false, reason: 'quiet_hours' });
