@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MemberUpsert, PreferenceChangeItem } from '../core/sync/protocol.js';
 import { withheldPhone, WITHHELD_NAME } from '../core/sync/protocol.js';
+import { maskPhone } from '../core/members.js';
 import type { Logger } from './log.js';
 import { FileChannel, MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
 import { sendOutbox } from './server.js';
@@ -241,7 +242,7 @@ describe('the outbox respects consent and channel at send time', () => {
     expect((await post('/v1/me/preferences', { preferredChannel: 'wechat' }, cookie)).status).toBe(200);
     const channel = new FileChannel(join(t.dataDir, MESSAGES_FILE));
     expect(await sendOutbox(t.hq.store, channel, quiet, () => noon)).toBe(1);
-    expect(messages().slice(sentBefore)).toMatchObject([{ to: PHONE, text: '双倍积分', via: 'wechat' }]);
+    expect(messages().slice(sentBefore)).toMatchObject([{ to: maskPhone(PHONE), text: '双倍积分', via: 'wechat' }]);
 
     // Queued, then the member chose no channel: it fails at send time, nothing is written.
     const later = new Date(noon.getTime() + 60_000);

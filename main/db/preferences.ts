@@ -1,5 +1,5 @@
 /**
- * Preference changes made at this till (issue 15 item 6, migration 010). Kept until head office
+ * Preference changes made at this till (issue 15 item 6, migration 011). Kept until head office
  * has them (uploaded with the member's record, main/sync/batch.ts), and after, as this till's
  * record of what its staff keyed. Interests are encrypted with the till's field key.
  */

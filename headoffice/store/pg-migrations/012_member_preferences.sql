@@ -1,4 +1,4 @@
--- SQLite's 019: member preferences' history (docs/member-page.md "Preferences").
+-- SQLite's 023: member preferences' history (docs/member-page.md "Preferences").
 CREATE TABLE member_preference_changes (
   member_no         TEXT COLLATE "C" NOT NULL,
   change_id         TEXT COLLATE "C" NOT NULL,
@@ -14,6 +14,6 @@ CREATE TABLE member_preference_changes (
   PRIMARY KEY (member_no, change_id)
 );
 
--- As SQLite's 019: consenting members with the old default 'none' keep getting SMS.
+-- As SQLite's 023: consenting members with the old default 'none' keep getting SMS.
 UPDATE members SET preferred_channel = 'sms'
  WHERE consent_marketing = 1 AND preferred_channel = 'none' AND erased_at IS NULL;
