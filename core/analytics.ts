@@ -16,6 +16,7 @@
  *   pointsExpired      expire
  *   redemptionRate     pointsRedeemed / pointsIssued over a period, null when nothing was issued
  *   enrolments         members whose consent (the moment they enrolled) falls on that date
+ *   referred           those of them another member referred (referral rate = referred / enrolments)
  *
  * These are the definitions of GET /v1/reports/summary (headoffice/store/summary.ts), over a
  * date range instead of all time. Head office's own entries (expiry, adjustments: store
@@ -33,6 +34,8 @@ export interface DayMeasures {
   pointsRedeemed: number;
   pointsExpired: number;
   enrolments: number;
+  /** enrolments a member referred (members.referrer_member_no) */
+  referred: number;
 }
 
 /** Points by ledger kind on one local date at one store (a GROUP BY over the ledger). */
@@ -54,6 +57,8 @@ export interface EnrolmentRow {
   /** the instant the member consented, i.e. enrolled */
   at: string;
   storeId: string;
+  /** whether a member referred them */
+  referred?: boolean;
 }
 
 export interface DailySeries {
@@ -120,6 +125,7 @@ export function emptyDay(date: string): DayMeasures {
     pointsRedeemed: 0,
     pointsExpired: 0,
     enrolments: 0,
+    referred: 0,
   };
 }
 
@@ -129,6 +135,8 @@ type Sums = Omit<DayMeasures, 'date'>;
 export interface PeriodTotals extends Sums {
   memberShare: number | null;
   redemptionRate: number | null;
+  /** referred / enrolments: the share of new members another member brought, null without enrolments */
+  referralRate: number | null;
 }
 
 export function totals(days: readonly DayMeasures[]): PeriodTotals {
@@ -142,12 +150,14 @@ export function totals(days: readonly DayMeasures[]): PeriodTotals {
     s.pointsRedeemed += d.pointsRedeemed;
     s.pointsExpired += d.pointsExpired;
     s.enrolments += d.enrolments;
+    s.referred += d.referred;
   }
   const { date: _date, ...sums } = s;
   return {
     ...sums,
     memberShare: ratio(s.memberSalesTotal, s.salesTotal),
     redemptionRate: ratio(s.pointsRedeemed, s.pointsIssued),
+    referralRate: ratio(s.referred, s.enrolments),
   };
 }
 
@@ -220,6 +230,7 @@ export function dailySeries(input: {
   for (const e of input.enrolments) {
     each(e.storeId, localDate(e.at, input.timeZone).date, (d) => {
       d.enrolments += 1;
+      if (e.referred) d.referred += 1;
     });
   }
   return {

@@ -231,6 +231,7 @@ const DayMeasures = z
     pointsRedeemed: z.number().int().describe('redeem + reward − restore'),
     pointsExpired: z.number().int(),
     enrolments: z.number().int(),
+    referred: z.number().int().describe('enrolments another member referred'),
   })
   .meta({ id: 'DayMeasures' });
 

@@ -15,6 +15,7 @@
  *   erase-member --member <no> --operator <id> --reason <text>
  *                                         erase a member's personal data here and on every till
  *   run-eod [--date YYYY-MM-DD]           head office's end-of-day run now (expiry, reviews, win-back, classes)
+ *   rebuild-aggregates                    rebuilds the reports' read model from the ledger, sales and members
  *   adjust-points --member <no> --points <n> --direction credit|debit --operator <id> --reason <text>
  *                                         a points adjustment, as a head-office ledger entry
  *   grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]
@@ -47,6 +48,7 @@ const USAGE =
   '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
   '       | erase-member --member <no> --operator <id> --reason <text>\n' +
   '       | run-eod [--date YYYY-MM-DD]\n' +
+  '       | rebuild-aggregates\n' +
   '       | adjust-points --member <no> --points <n> --direction credit|debit --operator <id> --reason <text>\n' +
   '       | grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]\n' +
   '       | add-operator --id <id> --role viewer|analyst|admin\n' +
@@ -269,6 +271,11 @@ async function runEodCommand(cfg: HqConfig, args: string[]): Promise<void> {
   );
 }
 
+async function rebuildAggregatesCommand(cfg: HqConfig): Promise<void> {
+  const rows = await withStore(cfg, (store) => store.rebuildAggregates());
+  process.stdout.write(`read model rebuilt from the ledger: ${rows} row(s) of daily sums\n`);
+}
+
 async function adjustPointsCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const memberNo = flag(args, '--member');
   const parsed = AdjustmentRequest.safeParse({
@@ -317,6 +324,8 @@ async function main(argv: string[]): Promise<void> {
       return runEodCommand(cfg, args);
     case 'adjust-points':
       return adjustPointsCommand(cfg, args);
+    case 'rebuild-aggregates':
+      return rebuildAggregatesCommand(cfg);
     case 'grant-win-back':
       return grantWinBackCommand(cfg, args);
     case 'rotate-operator':

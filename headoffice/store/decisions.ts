@@ -22,6 +22,7 @@ import type { RuleSet } from '../../core/ruleset/schema.js';
 import { localDate } from '../../core/time.js';
 import { HQ_STORE_ID, HQ_TILL_ID, upgradeOnSpend, type Decision } from '../domain/decisions.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
+import { aggregateApplied } from './aggregates.js';
 import { ingestCaches } from './cache.js';
 import { get, run, type Sql } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
@@ -98,6 +99,7 @@ export function* appendDecisions(db: Db, decisions: readonly Decision[], ctx: De
   const entries = withSortKeys(chained(decisions, h, ctx.now, writtenOn), h.head_sort_ms);
   const at = ctx.now.toISOString();
   yield* insertLedgerEntries(entries, () => at);
+  yield* aggregateApplied(null, HQ_STORE_ID, entries);
   const last = entries[entries.length - 1] as HqEntry;
   yield* run(
     'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ? WHERE till_id = ?',

@@ -21,6 +21,8 @@ import type { RuleSetCache } from './rulesets.js';
 import { all, dialectSql, run, type Sql } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import { refreshSegments } from './segments.js';
+import { snapshotDistributions } from './aggregates.js';
+import { lowestTier } from '../../core/engine/tiers.js';
 import { grantRunningCampaigns } from './campaigns.js';
 import type { HqCipher } from '../crypto.js';
 import { EOD_META_KEY, type EodReport } from './types.js';
@@ -89,6 +91,7 @@ export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Dat
   for (const e of expiring) yield* queueExpiringMessage(rs, e.memberNo, e.on, e.points, now);
   const report = tally(date, rows.length, decisions);
   report.classesChanged = yield* refreshSegments(rules, now);
+  yield* snapshotDistributions(date, lowestTier(rs).code);
   // Running campaigns reach members who newly match (docs/campaigns.md); those chosen are kept.
   yield* grantRunningCampaigns(db, cipher, rules, now);
   yield* rememberRun(date);

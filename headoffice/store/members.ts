@@ -17,6 +17,7 @@
  * - An erased member's record (privacy.ts) is never overwritten by an upload.
  */
 import type { MemberChannel } from '../../core/preferences.js';
+import type { AggEnrolment } from '../../core/aggregates.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
 import type { MemberFeed, MemberLookupAnswer, MemberUpsert } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
@@ -63,6 +64,8 @@ export interface UpsertResult {
   cards: number;
   refused: number;
   conflicts: { code: string; heldBy: string; claimedBy: string }[];
+  /** enrolments counted, or taken back and counted anew, for the read model (core/aggregates.ts) */
+  enrolments: AggEnrolment[];
 }
 
 function ms(iso: string): number {
@@ -79,12 +82,15 @@ type HeldMember = Pick<
   | 'preferred_channel'
   | 'interests'
   | 'consent_marketing'
+  | 'consent_at'
+  | 'enrolled_by'
+  | 'referrer_member_no'
 >;
 
 function* heldMember(memberNo: string): Sql<HeldMember | undefined> {
   return (yield* get(
     `SELECT status, fields_mac, erased_at, enrolled_store, enrolled_till, preferred_channel, interests,
-       consent_marketing FROM members WHERE member_no = ?`,
+       consent_marketing, consent_at, enrolled_by, referrer_member_no FROM members WHERE member_no = ?`,
     memberNo,
   )) as HeldMember | undefined;
 }
@@ -164,6 +170,31 @@ function* writeMember(
   yield* appendChange('member', m.memberNo, { memberNo: m.memberNo }, now);
 }
 
+/**
+ * What writing `m` over `ex` changes in the read model's enrolments: a new member counts once; a
+ * record whose consent instant, staff member or referrer changed (the store never does) is
+ * taken back where it was counted and counted anew.
+ */
+function enrolmentChange(ex: HeldMember | undefined, m: MemberUpsert): AggEnrolment[] {
+  const now: AggEnrolment = {
+    sign: 1,
+    at: m.consentAt,
+    storeId: ex?.enrolled_store ?? m.enrolledStore,
+    staffId: m.enrolledBy,
+    referred: (m.referrerMemberNo ?? null) !== null,
+  };
+  if (!ex) return [now];
+  const was: AggEnrolment = {
+    sign: -1,
+    at: ex.consent_at,
+    storeId: ex.enrolled_store,
+    staffId: ex.enrolled_by,
+    referred: ex.referrer_member_no !== null,
+  };
+  const same = was.at === now.at && was.staffId === now.staffId && was.referred === now.referred;
+  return same ? [] : [was, now];
+}
+
 function* upsertMember(cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): Sql<void> {
   yield* upsertMemberFields(cipher, till, m, now, out);
   // After the record: a member enrolled and changed offline exists by now. Apart from the
@@ -218,6 +249,7 @@ function* upsertMemberFields(
   yield* writeMember(cipher, till.tillId, m, status, mac, now);
   if (!ex) yield* detectEnrolmentAnomalies(cipher, till.tillId, m, now);
   out.members += 1;
+  out.enrolments.push(...enrolmentChange(ex, m));
 }
 
 /** The till may change the member's cards: a member of its store, or one it served. */
@@ -293,7 +325,7 @@ export function* upsertMembers(
   members: readonly MemberUpsert[],
   now: Date,
 ): Sql<UpsertResult> {
-  const out: UpsertResult = { members: 0, preferences: 0, cards: 0, refused: 0, conflicts: [] };
+  const out: UpsertResult = { members: 0, preferences: 0, cards: 0, refused: 0, conflicts: [], enrolments: [] };
   for (const m of members) {
     yield* upsertMember(cipher, till, m, now, out);
     yield* upsertCards(cipher, till, m, now, out);

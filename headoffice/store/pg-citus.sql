@@ -85,4 +85,11 @@ SELECT create_distributed_table('member_otps', 'phone_hash', colocate_with => 'n
 SELECT citus_add_local_table_to_metadata('changes')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'changes'::regclass);
 
+-- The read model (agg_daily, agg_snapshot): small, keyed by date and store, written by the
+-- apply transaction with the ledger: local to the coordinator like the change feed.
+SELECT citus_add_local_table_to_metadata('agg_daily')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'agg_daily'::regclass);
+SELECT citus_add_local_table_to_metadata('agg_snapshot')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'agg_snapshot'::regclass);
+
 RESET citus.enable_unsafe_triggers;

@@ -114,6 +114,7 @@ export class PgHqStore extends StepHqStore {
       throw new DatabaseUnavailableError(url, e);
     }
     const store = new PgHqStore(pool, keys, log);
+    await store.rebuildStaleAggregates();
     store.startApplying();
     return store;
   }

@@ -3,6 +3,7 @@
  * recomputation (domain/recompute.ts). Records are keyed by (till, id): a POS receipt number
  * is unique per till, not across the chain. A resent record is ignored.
  */
+import type { AggSale } from '../../core/aggregates.js';
 import { parseQuantity } from '../../core/engine/basket.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import { lotIdOf } from '../../core/ledger/entry.js';
@@ -154,8 +155,8 @@ export function* recordSales(
   till: { tillId: string; storeId: string },
   sales: readonly SaleRecord[],
   now: Date,
-): Sql<{ inserted: number; mismatches: string[]; settled: Set<string> }> {
-  const out = { inserted: 0, mismatches: [] as string[], settled: new Set<string>() };
+): Sql<{ inserted: number; mismatches: string[]; settled: Set<string>; recorded: AggSale[] }> {
+  const out = { inserted: 0, mismatches: [] as string[], settled: new Set<string>(), recorded: [] as AggSale[] };
   if (sales.length === 0) return out;
   const at = now.toISOString();
   // Sales head office holds already (a resent record is ignored), read for the whole batch at once.
@@ -201,6 +202,7 @@ export function* recordSales(
     ]);
     known.add(s.saleId);
     out.inserted += 1;
+    out.recorded.push({ occurredAt: s.occurredAt, total: s.total, member: s.memberNo !== null, staffId: staffIdOf(s.request) });
     if (c.note !== 'pending') out.settled.add(s.saleId);
     if (c.mismatch) out.mismatches.push(s.saleId);
   }

@@ -26,6 +26,10 @@ export class SqliteHqStore extends StepHqStore {
     log: Logger,
   ) {
     super({ dialect: 'sqlite' }, keys, log);
+    // Synchronous on SQLite: done before the constructor returns.
+    this.rebuildStaleAggregates().catch((e: unknown) =>
+      log.log('error', 'aggregates_rebuild_failed', { error: e instanceof Error ? e.message : String(e) }),
+    );
     this.startApplying();
   }
 

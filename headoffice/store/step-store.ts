@@ -63,6 +63,7 @@ import {
 import { dropIngestCaches } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay } from './eod.js';
+import { rebuildAggregates, rebuildIfStale } from './aggregates.js';
 import { readChanges } from './feed.js';
 import { feedbackOp } from './feedback.js';
 import type { SurveySale } from '../../core/survey/token.js';
@@ -496,6 +497,16 @@ export abstract class StepHqStore implements HqStore {
     // Decided on every entry acknowledged to a till: what waits in the inbox is applied first.
     await this.settle();
     return this.write(() => runEndOfDay(this.tx, this.rules, day, now, this.cipher));
+  }
+
+  async rebuildAggregates(): Promise<number> {
+    await this.settle();
+    return this.write(() => rebuildAggregates(this.rules));
+  }
+
+  /** The migration's backfill of the read model, once (meta aggregates_stale); null when it was current. */
+  async rebuildStaleAggregates(): Promise<number | null> {
+    return this.write(() => rebuildIfStale(this.rules));
   }
 
   async adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome> {

@@ -187,6 +187,8 @@ export interface HqStore {
    * again writes nothing new.
    */
   runEndOfDay(now: Date, date?: string): Promise<EodReport>;
+  /** Rebuilds the read model (store/aggregates.ts) from the ledger, sales and members; returns its rows. */
+  rebuildAggregates(): Promise<number>;
   /** An operator's points adjustment, as a head-office ledger entry (a debit never below zero). */
   adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome>;
   /** A win-back offer granted by an operator, as a head-office ledger entry. */

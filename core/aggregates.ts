@@ -1,0 +1,236 @@
+/**
+ * Head office's read model (issue 13 item 7): the programme measures summed per local date,
+ * store and staff member, so a report over a year reads days × stores × staff rows instead of
+ * the ledger. Pure: head office's apply transaction (headoffice/store/aggregates.ts) groups what
+ * it applied with these functions and adds the sums to the stored rows; a rebuild groups the
+ * whole ledger, sales and members the same way, so the two must agree (the property test).
+ *
+ * One row's measures, each a sum over what head office applied:
+ *
+ *   sales, sales_total                  sale records (count, fen) whose instant falls on the date
+ *   member_sales, member_sales_total    those with a member
+ *   enrolments                          members whose consent instant falls on the date, by the
+ *                                       store and staff member that enrolled them
+ *   referred                            those of them a member referred (referrer_member_no)
+ *   points_<kind>, entries_<kind>       ledger points and entries of each kind, by the entry's
+ *                                       local date and the store of its till (head office's own
+ *                                       entries: store HQ_STORE_ID)
+ *
+ * Sales and enrolments are dated in the programme's zone at the time they are applied; the
+ * ledger's local_date is the entry's own. staff_id is '' where nobody is named (ledger entries,
+ * sales and enrolments whose till did not say).
+ */
+import {
+  datesBetween,
+  pointsExpired,
+  pointsIssued,
+  pointsRedeemed,
+  type DailySeries,
+  type DayMeasures,
+} from './analytics.js';
+import { ENTRY_KINDS, type EntryKind } from './ledger/entry.js';
+import { localDate } from './time.js';
+
+export const BASE_MEASURES = [
+  'sales',
+  'sales_total',
+  'member_sales',
+  'member_sales_total',
+  'enrolments',
+  'referred',
+] as const;
+
+export type KindMeasure = `points_${EntryKind}` | `entries_${EntryKind}`;
+export type Measure = (typeof BASE_MEASURES)[number] | KindMeasure;
+
+/** Every measure column, in the stored table's order. */
+export const MEASURES: readonly Measure[] = [
+  ...BASE_MEASURES,
+  ...ENTRY_KINDS.flatMap((k): KindMeasure[] => [`points_${k}`, `entries_${k}`]),
+];
+
+export type Measures = Record<Measure, number>;
+
+export interface AggKey {
+  date: string;
+  storeId: string;
+  /** '' when nobody is named */
+  staffId: string;
+}
+
+export interface AggRow extends AggKey {
+  m: Measures;
+}
+
+export function emptyMeasures(): Measures {
+  return Object.fromEntries(MEASURES.map((k) => [k, 0])) as Measures;
+}
+
+/** Sums keyed by (date, store, staff), built in memory and written at once. */
+export class AggDelta {
+  private readonly rows = new Map<string, AggRow>();
+
+  add(key: AggKey, measure: Measure, n: number): void {
+    if (n === 0 && !measure.startsWith('entries_')) return;
+    const k = `${key.date}\u0000${key.storeId}\u0000${key.staffId}`;
+    let r = this.rows.get(k);
+    if (!r) {
+      r = { date: key.date, storeId: key.storeId, staffId: key.staffId, m: emptyMeasures() };
+      this.rows.set(k, r);
+    }
+    r.m[measure] += n;
+  }
+
+  /** Rows with at least one non-zero measure, in key order (a stable write order). */
+  list(): AggRow[] {
+    return [...this.rows.values()]
+      .filter((r) => MEASURES.some((k) => r.m[k] !== 0))
+      .sort((a, b) => cmp(a.date, b.date) || cmp(a.storeId, b.storeId) || cmp(a.staffId, b.staffId));
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A ledger entry as the read model counts it. */
+export interface AggEntry {
+  localDate: string;
+  kind: EntryKind;
+  points: number;
+}
+
+/** A sale record as the read model counts it. */
+export interface AggSale {
+  occurredAt: string;
+  total: number;
+  member: boolean;
+  staffId: string | null;
+}
+
+/** A member's enrolment; sign -1 takes back one counted before (the record changed). */
+export interface AggEnrolment {
+  sign: 1 | -1;
+  /** consent instant */
+  at: string;
+  storeId: string;
+  staffId: string | null;
+  referred: boolean;
+}
+
+export function addEntries(delta: AggDelta, storeId: string, entries: Iterable<AggEntry>): void {
+  for (const e of entries) {
+    const key = { date: e.localDate, storeId, staffId: '' };
+    delta.add(key, `points_${e.kind}`, e.points);
+    delta.add(key, `entries_${e.kind}`, 1);
+  }
+}
+
+export function addSales(delta: AggDelta, storeId: string, timeZone: string, sales: Iterable<AggSale>): void {
+  for (const s of sales) {
+    const key = { date: localDate(s.occurredAt, timeZone).date, storeId, staffId: s.staffId ?? '' };
+    delta.add(key, 'sales', 1);
+    delta.add(key, 'sales_total', s.total);
+    if (s.member) {
+      delta.add(key, 'member_sales', 1);
+      delta.add(key, 'member_sales_total', s.total);
+    }
+  }
+}
+
+export function addEnrolments(delta: AggDelta, timeZone: string, enrolments: Iterable<AggEnrolment>): void {
+  for (const e of enrolments) {
+    const key = { date: localDate(e.at, timeZone).date, storeId: e.storeId, staffId: e.staffId ?? '' };
+    delta.add(key, 'enrolments', e.sign);
+    if (e.referred) delta.add(key, 'referred', e.sign);
+  }
+}
+
+/** Points by ledger kind from summed measures, listing only kinds that have entries (as a GROUP BY would). */
+export function byKind(m: Readonly<Measures>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...ENTRY_KINDS].sort()) if (m[`entries_${k}`] > 0) out[k] = m[`points_${k}`];
+  return out;
+}
+
+/** Measures summed over rows. */
+export function sumMeasures(rows: Iterable<{ m: Readonly<Measures> }>): Measures {
+  const out = emptyMeasures();
+  for (const r of rows) for (const k of MEASURES) out[k] += r.m[k];
+  return out;
+}
+
+/** One (date, store) row of summed measures, as a report reads them. */
+export interface StoreDaySums {
+  date: string;
+  storeId: string;
+  m: Readonly<Measures>;
+}
+
+/** A day's programme measures (core/analytics.ts) from its summed row. */
+export function dayOf(date: string, m: Readonly<Measures>): DayMeasures {
+  const kinds = byKindAll(m);
+  return {
+    date,
+    sales: m.sales,
+    salesTotal: m.sales_total,
+    memberSales: m.member_sales,
+    memberSalesTotal: m.member_sales_total,
+    pointsIssued: pointsIssued(kinds),
+    pointsRedeemed: pointsRedeemed(kinds),
+    pointsExpired: pointsExpired(kinds),
+    enrolments: m.enrolments,
+    referred: m.referred,
+  };
+}
+
+function byKindAll(m: Readonly<Measures>): Record<string, number> {
+  return Object.fromEntries(ENTRY_KINDS.map((k) => [k, m[`points_${k}`]]));
+}
+
+/**
+ * The daily series (core/analytics.ts dailySeries' answer) from (date, store) sums: every date
+ * of [from, to] for the chain, and for each shop (head office's own store counts for the chain
+ * only); `storeIds` are listed even on days with nothing.
+ */
+export function seriesFromSums(input: {
+  from: string;
+  to: string;
+  hqStoreId: string;
+  rows: readonly StoreDaySums[];
+  storeIds?: readonly string[];
+}): DailySeries {
+  const dates = datesBetween(input.from, input.to);
+  const chain = new Map(dates.map((d) => [d, emptyMeasures()]));
+  const shops = new Map<string, Map<string, Measures>>();
+  const shop = (storeId: string): Map<string, Measures> | null => {
+    if (storeId === input.hqStoreId) return null;
+    let s = shops.get(storeId);
+    if (!s) {
+      s = new Map(dates.map((d) => [d, emptyMeasures()]));
+      shops.set(storeId, s);
+    }
+    return s;
+  };
+  for (const s of input.storeIds ?? []) shop(s);
+  for (const r of input.rows) {
+    const c = chain.get(r.date);
+    if (!c) continue;
+    const d = shop(r.storeId)?.get(r.date);
+    for (const k of MEASURES) {
+      c[k] += r.m[k];
+      if (d) d[k] += r.m[k];
+    }
+  }
+  const days = (m: Map<string, Measures>): DayMeasures[] => [...m.entries()].map(([date, v]) => dayOf(date, v));
+  return {
+    days: days(chain),
+    stores: [...shops.entries()]
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([storeId, m]) => ({ storeId, days: days(m) })),
+  };
+}
