@@ -9,12 +9,18 @@
  *   rule set's pointsPerCurrencyUnit, floor to the fen; a negative balance (a double spend)
  *   is a receivable, not negative liability, so it is reported apart.
  * - sales figures are over every sale head office holds.
+ *
+ * Points by kind, sales and per-store / per-staff figures come from the read model
+ * (store/aggregates.ts); the member measures (lifecycle, liability, tiers) are still one pass
+ * over member states, and repurchase one GROUP BY over member sales (docs/decisions.md).
  */
 import { HQ_STORE_ID, HQ_TILL_ID } from '../domain/decisions.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
+import { byKind as kindsOf, type Measures } from '../../core/aggregates.js';
+import { measuresOf, sums as sumsOf } from './aggregates.js';
 import { feedbackCounts } from './feedback.js';
 import { npsAllTime } from './surveys.js';
 import { storeNames } from './tills.js';
@@ -96,12 +102,18 @@ function* memberMeasures(rules: RuleSetCache, today: string): Sql<MemberMeasures
   };
 }
 
-function* salesMeasures(activeMembers: number): Sql<SummaryReport['sales']> {
-  const t =
-    (yield* get(`SELECT count(*) AS n, coalesce(sum(total), 0) AS total, coalesce(sum(CASE WHEN member_no IS NOT NULL THEN 1 ELSE 0 END), 0) AS mn,
-       coalesce(sum(CASE WHEN member_no IS NOT NULL THEN total ELSE 0 END), 0) AS mtotal,
-       coalesce(sum(mismatch), 0) AS mismatches
-     FROM sales`)) as { n: number; total: number; mn: number; mtotal: number; mismatches: number };
+function* salesMeasures(sums: Measures, activeMembers: number): Sql<SummaryReport['sales']> {
+  // Counts and totals from the read model; mismatches change after the fact (a pending sale's
+  // entries arrive), so they are counted on the sales through their partial index.
+  const t = {
+    n: sums.sales,
+    total: sums.sales_total,
+    mn: sums.member_sales,
+    mtotal: sums.member_sales_total,
+    mismatches: Number(
+      ((yield* get('SELECT count(*) AS n FROM sales WHERE mismatch = 1')) as { n: number }).n,
+    ),
+  };
   const buyers = (yield* get(
     `SELECT count(*) AS buyers, coalesce(sum(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) AS repeaters
      FROM (SELECT count(*) AS n FROM sales WHERE member_no IS NOT NULL GROUP BY member_no) AS per_member`,
@@ -121,22 +133,26 @@ function* salesMeasures(activeMembers: number): Sql<SummaryReport['sales']> {
 
 function* storeMeasures(): Sql<SummaryReport['stores']> {
   // Head office's own chain sits in a store of its own (domain/decisions.ts): not a shop.
-  const rows = yield* all(
-    `SELECT s.store_id AS storeId,
-       (SELECT count(*) FROM members m WHERE m.enrolled_store = s.store_id) AS enrolments,
-       (SELECT count(*) FROM sales x WHERE x.store_id = s.store_id) AS sales,
-       (SELECT coalesce(sum(total), 0) FROM sales x WHERE x.store_id = s.store_id) AS salesTotal,
-       (SELECT count(*) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL) AS memberSales,
-       (SELECT coalesce(sum(total), 0) FROM sales x WHERE x.store_id = s.store_id AND x.member_no IS NOT NULL)
-         AS memberSalesTotal
-     FROM (SELECT store_id FROM stores WHERE store_id <> ? UNION SELECT enrolled_store FROM members) AS s
-     ORDER BY s.store_id`,
+  // From the read model: registered shops, and stores members were enrolled at.
+  const rows = (yield* all(
+    `SELECT s.store_id AS "storeId", coalesce(sum(a.enrolments), 0) AS "enrolments",
+       coalesce(sum(a.sales), 0) AS "sales", coalesce(sum(a.sales_total), 0) AS "salesTotal",
+       coalesce(sum(a.member_sales), 0) AS "memberSales", coalesce(sum(a.member_sales_total), 0) AS "memberSalesTotal"
+     FROM (SELECT store_id FROM stores WHERE store_id <> ?
+           UNION SELECT store_id FROM agg_daily GROUP BY store_id HAVING sum(enrolments) > 0) AS s
+     LEFT JOIN agg_daily a ON a.store_id = s.store_id
+     GROUP BY s.store_id ORDER BY s.store_id`,
     HQ_STORE_ID,
-  );
+  )) as Record<string, unknown>[];
   const names = yield* storeNames();
-  return (rows as Omit<SummaryReport['stores'][number], 'storeName'>[]).map((r) => ({
-    ...r,
-    storeName: names.get(r.storeId) ?? null,
+  return rows.map((r) => ({
+    storeId: String(r.storeId),
+    enrolments: Number(r.enrolments),
+    sales: Number(r.sales),
+    salesTotal: Number(r.salesTotal),
+    memberSales: Number(r.memberSales),
+    memberSalesTotal: Number(r.memberSalesTotal),
+    storeName: names.get(String(r.storeId)) ?? null,
   }));
 }
 
@@ -179,14 +195,9 @@ export function* cases(): Sql<DoubleSpendCase[]> {
 export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
   {
     const today = localDate(now, (yield* rules.latest()).timeZone).date;
-    const byKind = Object.fromEntries(
-      (
-        (yield* all('SELECT kind, sum(points) AS p FROM ledger GROUP BY kind ORDER BY kind')) as {
-          kind: string;
-          p: number;
-        }[]
-      ).map((r) => [r.kind, r.p]),
-    );
+    // All time from the read model (store/aggregates.ts): one pass over days x stores rows.
+    const sums = measuresOf((yield* get(`SELECT ${sumsOf()} FROM agg_daily`)) as Record<string, unknown>);
+    const byKind = kindsOf(sums);
     const k = (kind: string): number => byKind[kind] ?? 0;
     const issued = k('earn') + k('bonus') + k('adjust_credit') - k('reverse');
     const redeemed = k('redeem') + k('reward') - k('restore');
@@ -214,13 +225,14 @@ export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
         redemptionRate: ratio(redeemed, issued),
         breakageRate: ratio(expired, issued),
       },
-      sales: yield* salesMeasures(m.members.active),
+      sales: yield* salesMeasures(sums, m.members.active),
       stores: yield* storeMeasures(),
       staff: (
         (yield* all(
-          'SELECT enrolled_by AS staffId, count(*) AS enrolments FROM members WHERE enrolled_by IS NOT NULL GROUP BY enrolled_by ORDER BY enrolled_by',
+          `SELECT staff_id AS "staffId", sum(enrolments) AS "enrolments" FROM agg_daily WHERE staff_id <> ''
+           GROUP BY staff_id HAVING sum(enrolments) > 0 ORDER BY staff_id`,
         )) as { staffId: string; enrolments: number }[]
-      ).map((r) => ({ staffId: r.staffId, enrolments: r.enrolments })),
+      ).map((r) => ({ staffId: r.staffId, enrolments: Number(r.enrolments) })),
       tills,
       doubleSpendCases: yield* cases(),
       feedback: yield* feedbackCounts(),

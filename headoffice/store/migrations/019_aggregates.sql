@@ -55,4 +55,7 @@ CREATE TABLE agg_snapshot (
   PRIMARY KEY (snap_date, dimension, key)
 ) STRICT;
 
+-- The summary counts mismatched sales (few) through this index, not by scanning every sale.
+CREATE INDEX sales_mismatch ON sales (till_id) WHERE mismatch = 1;
+
 INSERT INTO meta (key, value) VALUES ('aggregates_stale', '1') ON CONFLICT (key) DO UPDATE SET value = '1';
