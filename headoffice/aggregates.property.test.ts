@@ -78,7 +78,6 @@ function play(till: TillSim, run: number, ops: [Op, number][]): void {
 }
 
 /** Upload actions: each till's next `len` entries from where head office stands, or a resend from `start`. */
-type Action = { till: number; len: number; resend: number | null };
 const actions = fc.array(
   fc.record({
     till: fc.integer({ min: 0, max: 2 }),
