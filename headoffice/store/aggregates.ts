@@ -32,6 +32,8 @@ export const AGGREGATES_STALE_KEY = 'aggregates_stale';
 const KEY_COLUMNS = ['local_date', 'store_id', 'staff_id'] as const;
 /** SQLite allows 32 766 parameters per statement: a few hundred rows a statement. */
 const ROWS_PER_STATEMENT = 500;
+/** rows of sales or members a rebuild reads at once */
+const REBUILD_PAGE = 20_000;
 
 const UPSERT_TAIL = `ON CONFLICT (${KEY_COLUMNS.join(', ')}) DO UPDATE SET ${MEASURES.map(
   (m) => `${m} = agg_daily.${m} + excluded.${m}`,
@@ -89,26 +91,60 @@ export function* aggregatesFromSource(rules: RuleSetCache): Sql<AggDelta> {
     delta.add(key, `points_${r.kind}`, Number(r.points));
     delta.add(key, `entries_${r.kind}`, Number(r.n));
   }
-  const sales = (yield* all(
-    `SELECT occurred_at AS "occurredAt", store_id AS "storeId", staff_id AS "staffId", total AS "total",
-       CASE WHEN member_no IS NOT NULL THEN 1 ELSE 0 END AS "member" FROM sales`,
-  )) as { occurredAt: string; storeId: string; staffId: string | null; total: number; member: number }[];
-  // A tombstone erasure wrote for a member head office never held has no store: no enrolment.
-  const members = (yield* all(
-    `SELECT consent_at AS "at", enrolled_store AS "storeId", enrolled_by AS "staffId",
-       CASE WHEN referrer_member_no IS NOT NULL THEN 1 ELSE 0 END AS "referred"
-     FROM members WHERE enrolled_store <> ''`,
-  )) as { at: string; storeId: string; staffId: string | null; referred: number }[];
-  // Asked only when there is something to date: a fresh database has no rule set yet.
-  const timeZone = sales.length + members.length > 0 ? (yield* rules.latest()).timeZone : 'UTC';
-  for (const s of sales) {
-    addSales(delta, s.storeId, timeZone, [{ ...s, total: Number(s.total), member: Number(s.member) === 1 }]);
+  // Sales and members are read a page at a time (keyset order): a rebuild of a large chain
+  // holds the sums, never every row. Dated in the programme's zone, asked only when there is
+  // something to date (a fresh database has no rule set yet).
+  let timeZone: string | null = null;
+  const zone = function* (): Sql<string> {
+    timeZone ??= (yield* rules.latest()).timeZone;
+    return timeZone;
+  };
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const page = (yield* all(
+      `SELECT till_id AS "tillId", sale_id AS "saleId", occurred_at AS "occurredAt", store_id AS "storeId",
+         staff_id AS "staffId", total AS "total", CASE WHEN member_no IS NOT NULL THEN 1 ELSE 0 END AS "member"
+       FROM sales WHERE till_id > ? OR (till_id = ? AND sale_id > ?) ORDER BY till_id, sale_id LIMIT ?`,
+      after[0],
+      after[0],
+      after[1],
+      REBUILD_PAGE,
+    )) as {
+      tillId: string;
+      saleId: string;
+      occurredAt: string;
+      storeId: string;
+      staffId: string | null;
+      total: number;
+      member: number;
+    }[];
+    if (page.length === 0) break;
+    const tz = yield* zone();
+    for (const s of page) {
+      addSales(delta, s.storeId, tz, [{ ...s, total: Number(s.total), member: Number(s.member) === 1 }]);
+    }
+    const last = page[page.length - 1] as { tillId: string; saleId: string };
+    after = [last.tillId, last.saleId];
   }
-  addEnrolments(
-    delta,
-    timeZone,
-    members.map((m) => ({ ...m, sign: 1 as const, referred: Number(m.referred) === 1 })),
-  );
+  // A tombstone erasure wrote for a member head office never held has no store: no enrolment.
+  let afterMember = '';
+  for (;;) {
+    const page = (yield* all(
+      `SELECT member_no AS "memberNo", consent_at AS "at", enrolled_store AS "storeId", enrolled_by AS "staffId",
+         CASE WHEN referrer_member_no IS NOT NULL THEN 1 ELSE 0 END AS "referred"
+       FROM members WHERE member_no > ? AND enrolled_store <> '' ORDER BY member_no LIMIT ?`,
+      afterMember,
+      REBUILD_PAGE,
+    )) as { memberNo: string; at: string; storeId: string; staffId: string | null; referred: number }[];
+    if (page.length === 0) break;
+    const tz = yield* zone();
+    addEnrolments(
+      delta,
+      tz,
+      page.map((m) => ({ ...m, sign: 1 as const, referred: Number(m.referred) === 1 })),
+    );
+    afterMember = (page[page.length - 1] as { memberNo: string }).memberNo;
+  }
   return delta;
 }
 
@@ -129,9 +165,10 @@ export function* rebuildIfStale(rules: RuleSetCache): Sql<number | null> {
 
 /** Every stored row, in key order (what the property test compares with a rebuild). */
 export function* storedAggregates(): Sql<AggRow[]> {
-  const rows = (yield* all(
-    `SELECT * FROM agg_daily ORDER BY local_date, store_id, staff_id`,
-  )) as (Record<Measure, number> & { local_date: string; store_id: string; staff_id: string })[];
+  const rows = (yield* all(`SELECT * FROM agg_daily ORDER BY local_date, store_id, staff_id`)) as (Record<
+    Measure,
+    number
+  > & { local_date: string; store_id: string; staff_id: string })[];
   return rows
     .map((r) => ({
       date: r.local_date,
@@ -153,7 +190,10 @@ export function sums(measures: readonly Measure[] = MEASURES): string {
 }
 
 /** Numbers of a summed row (PostgreSQL returns sums of BIGINT as numbers already; SQLite too). */
-export function measuresOf(r: Record<string, unknown>, measures: readonly Measure[] = MEASURES): Record<Measure, number> {
+export function measuresOf(
+  r: Record<string, unknown>,
+  measures: readonly Measure[] = MEASURES,
+): Record<Measure, number> {
   const out = Object.fromEntries(MEASURES.map((k) => [k, 0])) as Record<Measure, number>;
   for (const m of measures) out[m] = Number(r[m] ?? 0);
   return out;
