@@ -17,6 +17,7 @@ import { hqIngestPg, hqProcessesPg } from './pg-ingest.js';
 import { benchReceipts } from './receipts.js';
 import { benchDevices } from './devices.js';
 import { benchScanToMember } from './scan-to-member.js';
+import { reportYear } from './report-year.js';
 
 const receipts: Benchmark = { name: 'receipts', run: () => benchReceipts() };
 
@@ -37,6 +38,7 @@ const ALL: readonly Benchmark[] = [
   receipts,
   devices,
   scanToMember,
+  reportYear,
 ];
 
 async function main(): Promise<number> {

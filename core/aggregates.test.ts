@@ -44,11 +44,12 @@ describe('grouping what one apply added', () => {
     const rows = chain().list();
     const s1 = rows.filter((r) => r.storeId === 'S1' && r.date === '2026-03-01');
     const byStaff = Object.fromEntries(s1.map((r) => [r.staffId, r.m]));
-    // entries carry no staff member: the '' row; the member's sale and enrolment: c1's row
+    // the store's whole day ('' row): every entry, sale and enrolment; c1's own row: what names c1
     expect(byStaff['']).toMatchObject({ points_earn: 300, points_bonus: 50, points_redeem: 100, entries_tier: 1 });
-    expect(byStaff['']).toMatchObject({ sales: 1, sales_total: 10_000, member_sales: 0 });
+    expect(byStaff['']).toMatchObject({ sales: 2, sales_total: 40_000, member_sales: 1, enrolments: 1, referred: 1 });
     expect(byStaff.c1).toMatchObject({ sales: 1, sales_total: 30_000, member_sales: 1, enrolments: 1, referred: 1 });
-    const s2 = rows.filter((r) => r.storeId === 'S2' && r.date === '2026-03-02');
+    expect(byStaff.c1?.points_earn).toBe(0);
+    const s2 = rows.filter((r) => r.storeId === 'S2' && r.date === '2026-03-02' && r.staffId === '');
     expect(sumMeasures(s2)).toMatchObject({ sales: 1, member_sales_total: 8_000, enrolments: 1, referred: 0 });
   });
 
@@ -61,12 +62,13 @@ describe('grouping what one apply added', () => {
       { sign: 1, ...was, staffId: 'c2', at: '2026-03-04T01:00:00.000Z' },
     ]);
     expect(d.list().map((r) => [r.date, r.staffId, r.m.enrolments, r.m.referred])).toEqual([
+      ['2026-03-04', '', 1, 1],
       ['2026-03-04', 'c2', 1, 1],
     ]);
   });
 
   it('points by kind list the kinds that have entries, as GROUP BY kind would', () => {
-    expect(byKind(sumMeasures(chain().list()))).toEqual({
+    expect(byKind(sumMeasures(chain().list().filter((r) => r.staffId === '')))).toEqual({
       bonus: 50,
       earn: 380,
       expire: 30,
@@ -80,7 +82,10 @@ describe('grouping what one apply added', () => {
 
 describe('the daily series from the sums', () => {
   const range = { from: '2026-03-01', to: '2026-03-03', hqStoreId: 'hq' };
-  const fromSums = seriesFromSums({ ...range, rows: chain().list(), storeIds: ['S1', 'S2', 'S3'] });
+  const wholeDays = chain()
+    .list()
+    .filter((r) => r.staffId === '');
+  const fromSums = seriesFromSums({ ...range, rows: wholeDays, storeIds: ['S1', 'S2', 'S3'] });
 
   it('is the one computed from the raw rows', () => {
     const raw = dailySeries({

@@ -17,8 +17,10 @@
  *                                       entries: store HQ_STORE_ID)
  *
  * Sales and enrolments are dated in the programme's zone at the time they are applied; the
- * ledger's local_date is the entry's own. staff_id is '' where nobody is named (ledger entries,
- * sales and enrolments whose till did not say).
+ * ledger's local_date is the entry's own. Two kinds of row share the table: staff_id
+ * ALL_STAFF ('', never a staff id) holds the whole store's day (what the daily series reads: one row per date
+ * and store), and a staff member's own row holds the sales and enrolments that name them (a
+ * ledger entry names nobody, nor do sales and enrolments whose till did not say).
  */
 import {
   datesBetween,
@@ -43,6 +45,18 @@ export const BASE_MEASURES = [
 export type KindMeasure = `points_${EntryKind}` | `entries_${EntryKind}`;
 export type Measure = (typeof BASE_MEASURES)[number] | KindMeasure;
 
+/** Ledger kinds whose points count in issued / redeemed / expired (core/analytics.ts). */
+export const POINTS_KINDS = [
+  'earn',
+  'bonus',
+  'adjust_credit',
+  'reverse',
+  'redeem',
+  'reward',
+  'restore',
+  'expire',
+] as const satisfies readonly EntryKind[];
+
 /** Every measure column, in the stored table's order. */
 export const MEASURES: readonly Measure[] = [
   ...BASE_MEASURES,
@@ -51,27 +65,42 @@ export const MEASURES: readonly Measure[] = [
 
 export type Measures = Record<Measure, number>;
 
+/** What the daily series reads (dayOf): fewer columns to sum over a year of rows. */
+export const DAILY_MEASURES: readonly Measure[] = [...BASE_MEASURES, ...POINTS_KINDS.map((k) => `points_${k}` as const)];
+
 export interface AggKey {
   date: string;
   storeId: string;
-  /** '' when nobody is named */
+  /** ALL_STAFF for the store's whole day, else a staff member's own row */
   staffId: string;
 }
+
+/** The staff_id of a store's whole-day row. */
+export const ALL_STAFF = '';
 
 export interface AggRow extends AggKey {
   m: Measures;
 }
 
+const ZERO = Object.freeze(Object.fromEntries(MEASURES.map((k) => [k, 0])) as Measures);
+
+/** A fresh all-zero row (a spread of a template: a year's report makes tens of thousands). */
 export function emptyMeasures(): Measures {
-  return Object.fromEntries(MEASURES.map((k) => [k, 0])) as Measures;
+  return { ...ZERO };
 }
 
 /** Sums keyed by (date, store, staff), built in memory and written at once. */
 export class AggDelta {
   private readonly rows = new Map<string, AggRow>();
 
-  add(key: AggKey, measure: Measure, n: number): void {
+  /** Adds to the store's whole day, and to the staff member's own row when one is named ('' / null: nobody). */
+  add(key: { date: string; storeId: string; staffId: string | null }, measure: Measure, n: number): void {
     if (n === 0 && !measure.startsWith('entries_')) return;
+    this.addTo({ ...key, staffId: ALL_STAFF }, measure, n);
+    if (key.staffId) this.addTo({ ...key, staffId: key.staffId }, measure, n);
+  }
+
+  private addTo(key: AggKey, measure: Measure, n: number): void {
     const k = `${key.date}\u0000${key.storeId}\u0000${key.staffId}`;
     let r = this.rows.get(k);
     if (!r) {
@@ -85,7 +114,7 @@ export class AggDelta {
   list(): AggRow[] {
     return [...this.rows.values()]
       .filter((r) => MEASURES.some((k) => r.m[k] !== 0))
-      .sort((a, b) => cmp(a.date, b.date) || cmp(a.storeId, b.storeId) || cmp(a.staffId, b.staffId));
+      .sort((a, b) => cmp(a.staffId, b.staffId) || cmp(a.date, b.date) || cmp(a.storeId, b.storeId));
   }
 
   get size(): number {
@@ -124,7 +153,7 @@ export interface AggEnrolment {
 
 export function addEntries(delta: AggDelta, storeId: string, entries: Iterable<AggEntry>): void {
   for (const e of entries) {
-    const key = { date: e.localDate, storeId, staffId: '' };
+    const key = { date: e.localDate, storeId, staffId: null };
     delta.add(key, `points_${e.kind}`, e.points);
     delta.add(key, `entries_${e.kind}`, 1);
   }
@@ -132,7 +161,7 @@ export function addEntries(delta: AggDelta, storeId: string, entries: Iterable<A
 
 export function addSales(delta: AggDelta, storeId: string, timeZone: string, sales: Iterable<AggSale>): void {
   for (const s of sales) {
-    const key = { date: localDate(s.occurredAt, timeZone).date, storeId, staffId: s.staffId ?? '' };
+    const key = { date: localDate(s.occurredAt, timeZone).date, storeId, staffId: s.staffId };
     delta.add(key, 'sales', 1);
     delta.add(key, 'sales_total', s.total);
     if (s.member) {
@@ -144,7 +173,7 @@ export function addSales(delta: AggDelta, storeId: string, timeZone: string, sal
 
 export function addEnrolments(delta: AggDelta, timeZone: string, enrolments: Iterable<AggEnrolment>): void {
   for (const e of enrolments) {
-    const key = { date: localDate(e.at, timeZone).date, storeId: e.storeId, staffId: e.staffId ?? '' };
+    const key = { date: localDate(e.at, timeZone).date, storeId: e.storeId, staffId: e.staffId };
     delta.add(key, 'enrolments', e.sign);
     if (e.referred) delta.add(key, 'referred', e.sign);
   }
@@ -189,7 +218,9 @@ export function dayOf(date: string, m: Readonly<Measures>): DayMeasures {
 }
 
 function byKindAll(m: Readonly<Measures>): Record<string, number> {
-  return Object.fromEntries(ENTRY_KINDS.map((k) => [k, m[`points_${k}`]]));
+  const out: Record<string, number> = {};
+  for (const k of POINTS_KINDS) out[k] = m[`points_${k}`];
+  return out;
 }
 
 /**
@@ -221,7 +252,7 @@ export function seriesFromSums(input: {
     const c = chain.get(r.date);
     if (!c) continue;
     const d = shop(r.storeId)?.get(r.date);
-    for (const k of MEASURES) {
+    for (const k of DAILY_MEASURES) {
       c[k] += r.m[k];
       if (d) d[k] += r.m[k];
     }

@@ -106,7 +106,7 @@ async function stored(): Promise<unknown[]> {
   await t.hq.store.settle();
   return t.sql(
     `SELECT * FROM agg_daily WHERE NOT (${MEASURES.map((m) => `${m} = 0`).join(' AND ')})
-     ORDER BY local_date, store_id, staff_id`,
+     ORDER BY staff_id, local_date, store_id`,
   );
 }
 

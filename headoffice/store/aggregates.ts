@@ -11,6 +11,7 @@
 import {
   AggDelta,
   MEASURES,
+  emptyMeasures,
   addEnrolments,
   addEntries,
   addSales,
@@ -29,7 +30,7 @@ import type { RuleSetCache } from './rulesets.js';
 /** meta key set by the migration (and by `rebuild-aggregates`) while the sums need rebuilding */
 export const AGGREGATES_STALE_KEY = 'aggregates_stale';
 
-const KEY_COLUMNS = ['local_date', 'store_id', 'staff_id'] as const;
+const KEY_COLUMNS = ['staff_id', 'local_date', 'store_id'] as const;
 /** SQLite allows 32 766 parameters per statement: a few hundred rows a statement. */
 const ROWS_PER_STATEMENT = 500;
 /** rows of sales or members a rebuild reads at once */
@@ -47,7 +48,7 @@ export function* writeDelta(delta: AggDelta): Sql<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const params: SqlValue[] = [];
-    for (const r of chunk) params.push(r.date, r.storeId, r.staffId, ...MEASURES.map((m) => r.m[m]));
+    for (const r of chunk) params.push(r.staffId, r.date, r.storeId, ...MEASURES.map((m) => r.m[m]));
     yield* run(
       `INSERT INTO agg_daily (${columns.join(', ')}) VALUES ${chunk.map(() => marks).join(', ')} ${UPSERT_TAIL}`,
       ...params,
@@ -87,7 +88,7 @@ export function* aggregatesFromSource(rules: RuleSetCache): Sql<AggDelta> {
      FROM ledger l JOIN tills t ON t.till_id = l.till_id GROUP BY l.local_date, t.store_id, l.kind`,
   )) as { date: string; storeId: string; kind: EntryKind; points: number; n: number }[];
   for (const r of ledger) {
-    const key = { date: r.date, storeId: r.storeId, staffId: '' };
+    const key = { date: r.date, storeId: r.storeId, staffId: null };
     delta.add(key, `points_${r.kind}`, Number(r.points));
     delta.add(key, `entries_${r.kind}`, Number(r.n));
   }
@@ -165,7 +166,7 @@ export function* rebuildIfStale(rules: RuleSetCache): Sql<number | null> {
 
 /** Every stored row, in key order (what the property test compares with a rebuild). */
 export function* storedAggregates(): Sql<AggRow[]> {
-  const rows = (yield* all(`SELECT * FROM agg_daily ORDER BY local_date, store_id, staff_id`)) as (Record<
+  const rows = (yield* all(`SELECT * FROM agg_daily ORDER BY staff_id, local_date, store_id`)) as (Record<
     Measure,
     number
   > & { local_date: string; store_id: string; staff_id: string })[];
@@ -194,7 +195,7 @@ export function measuresOf(
   r: Record<string, unknown>,
   measures: readonly Measure[] = MEASURES,
 ): Record<Measure, number> {
-  const out = Object.fromEntries(MEASURES.map((k) => [k, 0])) as Record<Measure, number>;
+  const out = emptyMeasures();
   for (const m of measures) out[m] = Number(r[m] ?? 0);
   return out;
 }

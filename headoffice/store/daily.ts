@@ -6,7 +6,7 @@
  * transaction, two reads: the (date, store) sums and the (store, staff) sums of the range.
  */
 import { ratio, type DailySeries, type StaffMeasures } from '../../core/analytics.js';
-import { MEASURES, seriesFromSums } from '../../core/aggregates.js';
+import { DAILY_MEASURES, MEASURES, seriesFromSums } from '../../core/aggregates.js';
 import { HQ_STORE_ID } from '../domain/decisions.js';
 import { all, type Sql } from '../../storage/sql.js';
 import { measuresOf, storeFilter, sums } from './aggregates.js';
@@ -34,8 +34,8 @@ export function* dailyReport(rules: RuleSetCache, q: DailyQuery): Sql<DailyRepor
   const timeZone = (yield* rules.latest()).timeZone;
   const only = q.stores ?? [];
   const rows = (yield* all(
-    `SELECT local_date AS "date", store_id AS "storeId", ${sums()} FROM agg_daily
-     WHERE local_date >= ? AND local_date <= ?${storeFilter('store_id', q.stores)}
+    `SELECT local_date AS "date", store_id AS "storeId", ${sums(DAILY_MEASURES)} FROM agg_daily
+     WHERE staff_id = '' AND local_date >= ? AND local_date <= ?${storeFilter('store_id', q.stores)}
      GROUP BY local_date, store_id`,
     q.from,
     q.to,
@@ -58,7 +58,7 @@ export function* dailyReport(rules: RuleSetCache, q: DailyQuery): Sql<DailyRepor
     from: q.from,
     to: q.to,
     hqStoreId: HQ_STORE_ID,
-    rows: rows.map((r) => ({ date: r.date, storeId: r.storeId, m: measuresOf(r) })),
+    rows: rows.map((r) => ({ date: r.date, storeId: r.storeId, m: measuresOf(r, DAILY_MEASURES) })),
     storeIds: [...known.map((k) => k.storeId), ...only],
   });
   const names = yield* storeNames();

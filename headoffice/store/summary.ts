@@ -139,8 +139,8 @@ function* storeMeasures(): Sql<SummaryReport['stores']> {
        coalesce(sum(a.sales), 0) AS "sales", coalesce(sum(a.sales_total), 0) AS "salesTotal",
        coalesce(sum(a.member_sales), 0) AS "memberSales", coalesce(sum(a.member_sales_total), 0) AS "memberSalesTotal"
      FROM (SELECT store_id FROM stores WHERE store_id <> ?
-           UNION SELECT store_id FROM agg_daily GROUP BY store_id HAVING sum(enrolments) > 0) AS s
-     LEFT JOIN agg_daily a ON a.store_id = s.store_id
+           UNION SELECT store_id FROM agg_daily WHERE staff_id = '' GROUP BY store_id HAVING sum(enrolments) > 0) AS s
+     LEFT JOIN agg_daily a ON a.store_id = s.store_id AND a.staff_id = ''
      GROUP BY s.store_id ORDER BY s.store_id`,
     HQ_STORE_ID,
   )) as Record<string, unknown>[];
@@ -196,7 +196,7 @@ export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
   {
     const today = localDate(now, (yield* rules.latest()).timeZone).date;
     // All time from the read model (store/aggregates.ts): one pass over days x stores rows.
-    const sums = measuresOf((yield* get(`SELECT ${sumsOf()} FROM agg_daily`)) as Record<string, unknown>);
+    const sums = measuresOf((yield* get(`SELECT ${sumsOf()} FROM agg_daily WHERE staff_id = ''`)) as Record<string, unknown>);
     const byKind = kindsOf(sums);
     const k = (kind: string): number => byKind[kind] ?? 0;
     const issued = k('earn') + k('bonus') + k('adjust_credit') - k('reverse');

@@ -3,7 +3,9 @@
 -- column is), kept in the transaction that applies entries (store/aggregates.ts), so reports
 -- read days x stores rows instead of the ledger. Backfilled from the ledger, sales and members
 -- when the store next opens (meta aggregates_stale): a sale's local date needs the programme's
--- time zone, which SQL cannot apply on both databases alike.
+-- time zone, which SQL cannot apply on both databases alike. WITHOUT ROWID: a date range is
+-- one scan of the primary key, no lookup per row. staff_id '' rows are whole store days, first in
+-- the key so a report's date range of them is one contiguous range.
 CREATE TABLE agg_daily (
   local_date TEXT NOT NULL,
   store_id   TEXT NOT NULL,
@@ -42,8 +44,8 @@ CREATE TABLE agg_daily (
   entries_coupon_use INTEGER NOT NULL DEFAULT 0,
   points_service_use INTEGER NOT NULL DEFAULT 0,
   entries_service_use INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (local_date, store_id, staff_id)
-) STRICT;
+  PRIMARY KEY (staff_id, local_date, store_id)
+) STRICT, WITHOUT ROWID;
 
 -- The end-of-day run's distributions of that day (tier, class, churn inputs): the tier and
 -- class of members as of the run, for the overview's trends (store/aggregates.ts).

@@ -37,7 +37,7 @@ CREATE TABLE agg_daily (
   entries_coupon_use BIGINT NOT NULL DEFAULT 0,
   points_service_use BIGINT NOT NULL DEFAULT 0,
   entries_service_use BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (local_date, store_id, staff_id)
+  PRIMARY KEY (staff_id, local_date, store_id)
 );
 
 CREATE TABLE agg_snapshot (
