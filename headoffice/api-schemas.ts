@@ -270,6 +270,70 @@ export const DailyReportSchema = z
   })
   .meta({ id: 'DailyReport' });
 
+const Rate = z.number().min(0).max(1);
+
+/** The programme's targets (core/overview.ts): the guides' figures until the programme team sets its own. */
+const TargetFields = {
+  memberShare: z
+    .strictObject({ low: Rate, high: Rate })
+    .refine((b) => b.low <= b.high, { message: 'low must not exceed high' })
+    .describe('the band of member share of sales to reach (default 50-60 %)'),
+  repurchaseLift: z
+    .number()
+    .min(0)
+    .max(10)
+    .describe('repurchase rate to reach: the previous period’s × (1 + this); default 0.1'),
+  clvLift: z.number().min(0).max(10).describe('CLV to reach: the baseline × (1 + this); default 0.2'),
+  clvBaselineFen: z
+    .number()
+    .int()
+    .min(0)
+    .max(1e12)
+    .nullable()
+    .describe('the CLV (fen) the lift is measured from; null: not set'),
+};
+
+export const TargetsRequest = OperatorRequestBody.extend(TargetFields).meta({ id: 'TargetsRequest' });
+
+export const TargetsAnswer = z
+  .object({
+    ...TargetFields,
+    memberShare: z.object({ low: Rate, high: Rate }),
+    updatedAt: z.string().nullable(),
+    updatedBy: z.string().nullable(),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'Targets' });
+
+const RepurchaseSchema = z.object({
+  buyers: z.number().int().describe('members with a sale in the period'),
+  repeaters: z.number().int().describe('of them, members with two sales or more'),
+  rate: nullableRate.describe('repeaters / buyers'),
+});
+
+/** GET /v1/reports/overview: churn, repurchase against its target, the targets (core/overview.ts). */
+export const OverviewReportSchema = z
+  .object({
+    from: LocalDate,
+    to: LocalDate,
+    previous: z.object({ from: LocalDate, to: LocalDate }),
+    churn: z
+      .object({
+        activeAtStart: z.number().int().nullable().describe('members with a sale in the 180 days before from'),
+        lapsed: z.number().int().describe('members whose 180th day without a sale fell in the period'),
+        rate: nullableRate.describe('lapsed / activeAtStart'),
+        daysWithoutSnapshot: z.number().int().describe('dates the end-of-day run left no snapshot for'),
+      })
+      .describe("chain-wide, from the end-of-day run's daily snapshots"),
+    repurchase: z.object({
+      current: RepurchaseSchema,
+      previous: RepurchaseSchema,
+      target: nullableRate.describe("the previous period's rate raised by repurchaseLift"),
+    }),
+    targets: TargetsAnswer.extend({ clvTargetFen: z.number().int().nullable() }),
+  })
+  .meta({ id: 'OverviewReport' });
+
 const ExportSale = z.object({
   tillId: z.string(),
   saleId: z.string(),

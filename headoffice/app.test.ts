@@ -218,6 +218,34 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
         await expectPeriod(90, ['S2']);
         await page.getByTestId('store-S2').uncheck();
         await expectPeriod(90);
+
+        // Trends by month: each month's sales total is the API's days of that month summed.
+        await page.getByTestId('granularity-month').click();
+        const to = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+        const from = new Date(Date.parse(to) - 89 * DAY).toISOString().slice(0, 10);
+        const days = (await operator(t, 'GET', `/v1/reports/daily?from=${from}&to=${to}`)).body.days as {
+          date: string;
+          salesTotal: number;
+        }[];
+        const month = to.slice(0, 7);
+        const monthTotal = days.filter((d) => d.date.startsWith(month)).reduce((a, d) => a + d.salesTotal, 0);
+        const monthYuan = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' }).format(
+          monthTotal / 100,
+        );
+        await expect
+          .poll(() => page.locator(`[data-testid=trend-table] tr[data-bucket="${month}"]`).innerText())
+          .toContain(monthYuan);
+        expect(await page.locator('[data-testid=trend-table] tbody tr').count()).toBeLessThanOrEqual(4);
+        await page.getByTestId('granularity-week').click();
+        await expect.poll(() => page.locator('[data-testid=trend-table] tbody tr').count()).toBeGreaterThanOrEqual(13);
+        // Targets against actuals: the repurchase rate and its target are the overview API's.
+        const ov = (await operator(t, 'GET', `/v1/reports/overview?from=${from}&to=${to}`)).body;
+        const rate = new Intl.NumberFormat('zh-CN', { style: 'percent', maximumFractionDigits: 1 }).format(
+          ov.repurchase.current.rate,
+        );
+        expect(await page.getByTestId('target-repurchase').innerText()).toContain(rate);
+        expect(await page.getByTestId('referral').innerText()).toContain('推荐入会率');
+        expect(await page.getByTestId('churn').innerText()).toContain('流失率');
         mkdirSync(SHOTS, { recursive: true });
         await page.screenshot({ path: join(SHOTS, 'headoffice-overview.png'), fullPage: true });
 

@@ -39,6 +39,9 @@ import {
   SegmentsAnswer,
   SummaryReportSchema,
   DailyReportSchema,
+  OverviewReportSchema,
+  TargetsAnswer,
+  TargetsRequest,
   MembersReportSchema,
   RewardStockSchema,
   TillsAnswer,
@@ -373,6 +376,52 @@ const OPS: readonly Op[] = [
         schema: { type: 'array', items: { type: 'string' } },
       },
     ],
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/overview',
+    operationId: 'getOverviewReport',
+    summary:
+      "The overview's period measures beside the daily series: churn (members lapsed to dormant in the period / " +
+      'members active at its start, from the end-of-day snapshots), repurchase against the previous period and its ' +
+      'target, the programme targets; same query as the daily report',
+    auth: 'operator',
+    response: OverviewReportSchema,
+    query: [
+      {
+        name: 'from',
+        description: 'first local date, YYYY-MM-DD (required)',
+        schema: { type: 'string', format: 'date' },
+      },
+      {
+        name: 'to',
+        description: 'last local date, YYYY-MM-DD, inclusive (required)',
+        schema: { type: 'string', format: 'date' },
+      },
+      {
+        name: 'store',
+        description: 'only this store (repurchase); repeat for several',
+        schema: { type: 'array', items: { type: 'string' } },
+      },
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/v1/targets',
+    operationId: 'getTargets',
+    summary:
+      "The programme's targets (member share band, repurchase and CLV lifts, CLV baseline): the guides' figures until set",
+    auth: 'operator',
+    response: TargetsAnswer,
+  },
+  {
+    method: 'POST',
+    path: '/v1/targets',
+    operationId: 'setTargets',
+    summary: "Set the programme's targets (admin); who and why are kept with them",
+    auth: 'operator',
+    request: TargetsRequest,
+    response: TargetsAnswer,
   },
   {
     method: 'GET',

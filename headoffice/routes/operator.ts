@@ -13,6 +13,7 @@ import {
   DailyReportQuery,
   EodRequest,
   OperatorRequestBody,
+  TargetsRequest,
   WinBackRequest,
 } from '../api-schemas.js';
 import { FutureDateError, type OperatorRequest } from '../store/types.js';
@@ -261,6 +262,29 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
     'GET',
     '/v1/reports/daily',
     guarded('viewer', async ({ url }) => ({ status: 200, body: await app.store.daily(dailyQuery(url)) })),
+  );
+
+  router.add(
+    'GET',
+    '/v1/reports/overview',
+    guarded('viewer', async ({ url }) => ({ status: 200, body: await app.store.overview(dailyQuery(url)) })),
+  );
+
+  router.add(
+    'GET',
+    '/v1/targets',
+    guarded('viewer', async () => ({ status: 200, body: await app.store.targets() })),
+  );
+
+  router.add(
+    'POST',
+    '/v1/targets',
+    guarded('admin', async ({ req }, whoAuth) => {
+      const { operatorId, reason, ...t } = await requestOf(req, TargetsRequest, whoAuth);
+      const out = await app.store.setTargets(t, { operatorId, reason }, app.now());
+      app.log.log('info', 'targets_set', { operatorId, ...t });
+      return { status: 200, body: out };
+    }),
   );
 
   router.add(

@@ -64,6 +64,15 @@ import { dropIngestCaches } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay } from './eod.js';
 import { rebuildAggregates, rebuildIfStale } from './aggregates.js';
+import {
+  overviewReport,
+  setTargets,
+  targets,
+  type OverviewQuery,
+  type OverviewReport,
+  type StoredTargets,
+} from './overview.js';
+import type { Targets } from '../../core/overview.js';
 import { readChanges } from './feed.js';
 import { feedbackOp } from './feedback.js';
 import type { SurveySale } from '../../core/survey/token.js';
@@ -497,6 +506,19 @@ export abstract class StepHqStore implements HqStore {
     // Decided on every entry acknowledged to a till: what waits in the inbox is applied first.
     await this.settle();
     return this.write(() => runEndOfDay(this.tx, this.rules, day, now, this.cipher));
+  }
+
+  async overview(q: OverviewQuery): Promise<OverviewReport> {
+    await this.settle();
+    return this.read(() => overviewReport(this.rules, q));
+  }
+
+  async targets(): Promise<StoredTargets> {
+    return this.read(() => targets());
+  }
+
+  async setTargets(t: Targets, who: OperatorRequest, now: Date): Promise<StoredTargets> {
+    return this.write(() => setTargets(t, who, now));
   }
 
   async rebuildAggregates(): Promise<number> {

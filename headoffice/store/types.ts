@@ -5,6 +5,8 @@
  * the same steps between BEGIN and COMMIT, locking the till's row for ingest, and reuse the
  * pure decisions in headoffice/domain/ (merge order, fold, recompute, segments).
  */
+import type { Targets } from '../../core/overview.js';
+import type { OverviewQuery, OverviewReport, StoredTargets } from './overview.js';
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { z } from 'zod';
@@ -189,6 +191,10 @@ export interface HqStore {
   runEndOfDay(now: Date, date?: string): Promise<EodReport>;
   /** Rebuilds the read model (store/aggregates.ts) from the ledger, sales and members; returns its rows. */
   rebuildAggregates(): Promise<number>;
+  /** GET /v1/reports/overview (store/overview.ts) */
+  overview(q: OverviewQuery): Promise<OverviewReport>;
+  targets(): Promise<StoredTargets>;
+  setTargets(t: Targets, who: OperatorRequest, now: Date): Promise<StoredTargets>;
   /** An operator's points adjustment, as a head-office ledger entry (a debit never below zero). */
   adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome>;
   /** A win-back offer granted by an operator, as a head-office ledger entry. */

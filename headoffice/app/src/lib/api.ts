@@ -3,12 +3,15 @@
  * Authorization header (kept in sessionStorage, never in a URL); every failure becomes an
  * ApiError with the server's stable code.
  */
+import type { Targets } from '../../../../core/overview.js';
 import type {
   DailyReport,
   Health,
   MemberView,
   NpsReport,
   RewardStockReport,
+  OverviewReport,
+  StoredTargets,
   SummaryReport,
   TillView,
 } from './types.js';
@@ -72,6 +75,12 @@ export const api = {
     for (const s of stores) q.append('store', s);
     return call<NpsReport>(`/v1/reports/nps?${q.toString()}`);
   },
+  overview: (from: string, to: string, stores: readonly string[] = []) => {
+    const q = new URLSearchParams({ from, to });
+    for (const s of stores) q.append('store', s);
+    return call<OverviewReport>(`/v1/reports/overview?${q.toString()}`);
+  },
+  setTargets: (t: Targets, who: Attribution) => call<StoredTargets>('/v1/targets', { ...t, ...who }),
   tills: async () => (await call<{ tills: TillView[] }>('/v1/tills')).tills,
   rewardStock: () => call<RewardStockReport>('/v1/rewards/stock'),
   health: () => call<Health>('/v1/health'),

@@ -4,6 +4,7 @@
  * headoffice/app-contract.ts checks at compile time that the server's types still fit these.
  */
 export type { DayMeasures } from '../../../../core/analytics.js';
+import type { Churn, Repurchase, Targets } from '../../../../core/overview.js';
 import type { DayMeasures } from '../../../../core/analytics.js';
 
 export type Lifecycle = 'new' | 'active' | 'at_risk' | 'dormant';
@@ -196,4 +197,20 @@ export interface RewardStockReport {
     countedAt: string;
     offline: boolean;
   }[];
+}
+
+/** GET /v1/reports/overview (headoffice/store/overview.ts; core/overview.ts defines each measure). */
+export interface StoredTargets extends Targets {
+  updatedAt: string | null;
+  updatedBy: string | null;
+  reason: string | null;
+}
+
+export interface OverviewReport {
+  from: string;
+  to: string;
+  previous: { from: string; to: string };
+  churn: Churn;
+  repurchase: { current: Repurchase; previous: Repurchase; target: number | null };
+  targets: StoredTargets & { clvTargetFen: number | null };
 }

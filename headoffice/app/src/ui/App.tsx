@@ -9,8 +9,9 @@ import { isDate, MAX_REPORT_DAYS, previousPeriod } from '../../../../core/analyt
 import { translate, type Lang, type MessageKey, type Params } from '../i18n/index.js';
 import { ApiError, api, session, type Attribution } from '../lib/api.js';
 import { DEFAULT_ZONE, todayIn, when } from '../lib/format.js';
-import type { DailyReport, Health, NpsReport, SummaryReport, TillView } from '../lib/types.js';
+import type { DailyReport, Health, NpsReport, OverviewReport, SummaryReport, TillView } from '../lib/types.js';
 import { Campaigns } from './Campaigns.js';
+import { membersApi } from '../lib/members.js';
 import { Cases } from './Cases.js';
 import { RewardStock } from './RewardStock.js';
 import { UiContext, type T } from './context.js';
@@ -71,6 +72,10 @@ export function App(): React.JSX.Element {
   const [draft, setDraft] = useState(range);
   const [daily, setDaily] = useState<{ current: DailyReport; previous: DailyReport } | null>(null);
   const [nps, setNps] = useState<NpsReport | null>(null);
+  const [overview, setOverview] = useState<OverviewReport | null>(null);
+  /** the Members report's average CLTV (analysts and admins); null for a viewer */
+  const [clvMean, setClvMean] = useState<number | null>(null);
+  const [targetsSaved, setTargetsSaved] = useState(0);
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -104,10 +109,15 @@ export function App(): React.JSX.Element {
     if (!signedIn) return;
     let live = true;
     const prev = previousPeriod(range.from, range.to);
-    Promise.all([api.daily(range.from, range.to, stores), api.daily(prev.from, prev.to, stores)]).then(
-      ([current, previous]) => {
+    Promise.all([
+      api.daily(range.from, range.to, stores),
+      api.daily(prev.from, prev.to, stores),
+      api.overview(range.from, range.to, stores),
+    ]).then(
+      ([current, previous, o]) => {
         if (!live) return;
         setDaily({ current, previous });
+        setOverview(o);
         setZone(current.timeZone);
       },
       (e: unknown) => live && setStatus(explain(e)),
@@ -115,7 +125,18 @@ export function App(): React.JSX.Element {
     return () => {
       live = false;
     };
-  }, [signedIn, range, stores, data]);
+  }, [signedIn, range, stores, data, targetsSaved]);
+  useEffect(() => {
+    if (!signedIn) return;
+    let live = true;
+    membersApi.report().then(
+      (r) => live && setClvMean(r.cltv.mean),
+      () => live && setClvMean(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [signedIn]);
 
   useEffect(() => {
     if (!signedIn || page !== 'satisfaction') return;
@@ -325,7 +346,15 @@ export function App(): React.JSX.Element {
             </form>
           ) : null}
           {page === 'overview' ? (
-            <Overview summary={data.summary} current={daily?.current ?? null} previous={daily?.previous ?? null} />
+            <Overview
+              summary={data.summary}
+              current={daily?.current ?? null}
+              previous={daily?.previous ?? null}
+              overview={overview}
+              clvMeanFen={clvMean}
+              act={act}
+              onTargetsSaved={() => setTargetsSaved((n) => n + 1)}
+            />
           ) : null}
           {page === 'stores' ? <Stores report={daily?.current ?? null} /> : null}
           {page === 'satisfaction' ? <Satisfaction report={nps} /> : null}

@@ -3,9 +3,12 @@
  * period day by day from GET /v1/reports/daily against the previous period of the same length,
  * with the programme's targets (member share 50-60 %) drawn against the actuals.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { change, memberShare, PROGRAMME_TARGETS, totals, type PeriodTotals } from '../../../../core/analytics.js';
-import type { DailyReport, SummaryReport } from '../lib/types.js';
+import { bucketed, GRANULARITIES, type Granularity } from '../../../../core/overview.js';
+import type { DailyReport, OverviewReport, SummaryReport } from '../lib/types.js';
+import type { Act } from './Member.js';
+import { Programme } from './Programme.js';
 import { num, pct, signedPct, yuan, when } from '../lib/format.js';
 import { Chart, type ChartOption } from './Chart.js';
 import { Card, Table } from './common.js';
@@ -84,6 +87,7 @@ function Period({ now, before }: { now: PeriodTotals; before: PeriodTotals }): R
     [t('m.expired'), num(lang, now.pointsExpired), now.pointsExpired, before.pointsExpired],
     [t('m.redemptionRate'), pct(lang, now.redemptionRate), now.redemptionRate, before.redemptionRate],
     [t('m.enrolments'), num(lang, now.enrolments), now.enrolments, before.enrolments],
+    [t('m.referral'), pct(lang, now.referralRate), now.referralRate, before.referralRate],
   ];
   return (
     <div className="cards" data-testid="period">
@@ -94,8 +98,13 @@ function Period({ now, before }: { now: PeriodTotals; before: PeriodTotals }): R
   );
 }
 
+/** Day and week buckets are labelled MM-DD (a week by its Monday), months YYYY-MM. */
 function axis(days: readonly { date: string }[]): ChartOption {
-  return { type: 'category', data: days.map((d) => d.date.slice(5)), boundaryGap: true };
+  return {
+    type: 'category',
+    data: days.map((d) => (d.date.length === 7 ? d.date : d.date.slice(5))),
+    boundaryGap: true,
+  };
 }
 
 function base(): ChartOption {
@@ -116,16 +125,25 @@ function tidy(option: ChartOption, days: number): ChartOption {
   return { ...option, series };
 }
 
-function charts(t: T, cur: DailyReport, prev: DailyReport): Record<string, ChartOption> {
-  const all = draw(t, cur, prev);
-  return Object.fromEntries(Object.entries(all).map(([k, o]) => [k, tidy(o, cur.days.length)]));
+function charts(
+  t: T,
+  cur: DailyReport,
+  prev: DailyReport,
+  g: Granularity,
+  band: { low: number; high: number },
+): Record<string, ChartOption> {
+  const now = bucketed(cur.days, g);
+  const all = draw(t, now, bucketed(prev.days, g), band);
+  return Object.fromEntries(Object.entries(all).map(([k, o]) => [k, tidy(o, now.length)]));
 }
 
-function draw(t: T, cur: DailyReport, prev: DailyReport): Record<string, ChartOption> {
-  const now = cur.days;
-  const was = prev.days;
+function draw(
+  t: T,
+  now: DailyReport['days'],
+  was: DailyReport['days'],
+  { low, high }: { low: number; high: number },
+): Record<string, ChartOption> {
   const fen = (n: number): number => n / 100;
-  const { low, high } = PROGRAMME_TARGETS.memberShare;
   return {
     sales: {
       ...base(),
@@ -208,6 +226,27 @@ function draw(t: T, cur: DailyReport, prev: DailyReport): Record<string, ChartOp
   };
 }
 
+/** The charts' buckets as a table: the figures a reader (or a screen reader) can copy. */
+function Trend({ days }: { days: DailyReport['days'] }): React.JSX.Element {
+  const { t, lang } = useUi();
+  return (
+    <Table
+      testId="trend-table"
+      columns={[
+        { title: t('granularity.bucket'), cell: (d) => d.date },
+        { title: t('m.salesTotal'), cell: (d) => yuan(d.salesTotal), numeric: true },
+        { title: t('m.memberSalesTotal'), cell: (d) => yuan(d.memberSalesTotal), numeric: true },
+        { title: t('m.memberShare'), cell: (d) => pct(lang, memberShare(d)), numeric: true },
+        { title: t('m.issued'), cell: (d) => num(lang, d.pointsIssued), numeric: true },
+        { title: t('m.enrolments'), cell: (d) => num(lang, d.enrolments), numeric: true },
+      ]}
+      rows={days}
+      rowKey={(d) => d.date}
+      rowAttr={(d) => ({ 'data-bucket': d.date })}
+    />
+  );
+}
+
 function Distribution({
   title,
   rows,
@@ -238,13 +277,26 @@ export function Overview({
   summary,
   current,
   previous,
+  overview,
+  clvMeanFen,
+  act,
+  onTargetsSaved,
 }: {
   summary: SummaryReport;
   current: DailyReport | null;
   previous: DailyReport | null;
+  overview: OverviewReport | null;
+  clvMeanFen: number | null;
+  act: Act;
+  onTargetsSaved: () => void;
 }): React.JSX.Element {
   const { t, zone } = useUi();
-  const options = useMemo(() => (current && previous ? charts(t, current, previous) : null), [t, current, previous]);
+  const [granularity, setGranularity] = useState<Granularity>('day');
+  const band = overview?.targets.memberShare ?? PROGRAMME_TARGETS.memberShare;
+  const options = useMemo(
+    () => (current && previous ? charts(t, current, previous, granularity, band) : null),
+    [t, current, previous, granularity, band],
+  );
   const m = summary.members;
   return (
     <section data-testid="overview">
@@ -255,6 +307,32 @@ export function Overview({
           </h2>
           <p className="muted">{t('range.previous', { from: previous.from, to: previous.to })}</p>
           <Period now={totals(current.days)} before={totals(previous.days)} />
+          {overview ? (
+            <Programme
+              o={overview}
+              current={current}
+              previous={previous}
+              clvMeanFen={clvMeanFen}
+              act={act}
+              onSaved={onTargetsSaved}
+            />
+          ) : null}
+          <div className="toolbar" role="radiogroup" aria-label={t('granularity.label')} data-testid="granularity">
+            <span>{t('granularity.label')}</span>
+            {GRANULARITIES.map((g) => (
+              <button
+                key={g}
+                type="button"
+                role="radio"
+                aria-checked={g === granularity}
+                data-testid={`granularity-${g}`}
+                className={g === granularity ? 'tab current' : 'tab'}
+                onClick={() => setGranularity(g)}
+              >
+                {t(`granularity.${g}`)}
+              </button>
+            ))}
+          </div>
           <div className="charts">
             <figure>
               <figcaption>{t('chart.sales')}</figcaption>
@@ -273,6 +351,7 @@ export function Overview({
               <Chart option={options.enrolments ?? {}} testId="chart-enrolments" />
             </figure>
           </div>
+          <Trend days={bucketed(current.days, granularity)} />
         </>
       ) : null}
       <h2>{t('overview.allTime')}</h2>
