@@ -40,7 +40,8 @@ function generate(file: string, sales: number): void {
   db.pragma('cache_size = -400000');
   db.transaction(() => {
     const at = `${FROM}T00:00:00.000Z`;
-    for (let s = 0; s < STORES; s++) db.prepare('INSERT INTO stores (store_id, created_at) VALUES (?, ?)').run(`S${s}`, at);
+    for (let s = 0; s < STORES; s++)
+      db.prepare('INSERT INTO stores (store_id, created_at) VALUES (?, ?)').run(`S${s}`, at);
     for (let t = 0; t < TILLS; t++) {
       db.prepare(
         "INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at) VALUES (?, ?, x'00', '', ?)",
@@ -97,7 +98,11 @@ export async function benchReportYear(dir: string): Promise<string> {
   generate(file, sales);
   const genS = (nowMs() - g0) / 1000;
 
-  const store = openSqliteStore(dir, loadOrCreateKeys(join(dir, 'keys.json')), createLogger({ file: null, stderr: false }));
+  const store = openSqliteStore(
+    dir,
+    loadOrCreateKeys(join(dir, 'keys.json')),
+    createLogger({ file: null, stderr: false }),
+  );
   const raw = new Database(file, { readonly: true });
   try {
     await store.publishRuleSet(DEFAULT_RULE_SET, new Date());
@@ -109,7 +114,8 @@ export async function benchReportYear(dir: string): Promise<string> {
     const count = (): number => (raw.prepare('SELECT count(*) AS n FROM ledger').get() as { n: number }).n;
     const summed = await report();
     const counted = count();
-    if (summed !== sales || counted !== sales) throw new Error(`expected ${sales} sales, report ${summed}, count ${counted}`);
+    if (summed !== sales || counted !== sales)
+      throw new Error(`expected ${sales} sales, report ${summed}, count ${counted}`);
     const reportMs: number[] = [];
     const countMs: number[] = [];
     for (let i = 0; i < 5; i++) {

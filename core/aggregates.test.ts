@@ -68,7 +68,15 @@ describe('grouping what one apply added', () => {
   });
 
   it('points by kind list the kinds that have entries, as GROUP BY kind would', () => {
-    expect(byKind(sumMeasures(chain().list().filter((r) => r.staffId === '')))).toEqual({
+    expect(
+      byKind(
+        sumMeasures(
+          chain()
+            .list()
+            .filter((r) => r.staffId === ''),
+        ),
+      ),
+    ).toEqual({
       bonus: 50,
       earn: 380,
       expire: 30,

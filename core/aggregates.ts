@@ -59,7 +59,10 @@ export const MEASURES: readonly Measure[] = [
 export type Measures = Record<Measure, number>;
 
 /** What the daily series reads (dayOf): fewer columns to sum over a year of rows. */
-export const DAILY_MEASURES: readonly Measure[] = [...BASE_MEASURES, ...POINTS_KINDS.map((k) => `points_${k}` as const)];
+export const DAILY_MEASURES: readonly Measure[] = [
+  ...BASE_MEASURES,
+  ...POINTS_KINDS.map((k) => `points_${k}` as const),
+];
 
 export interface AggKey {
   date: string;
@@ -248,8 +251,6 @@ export function seriesFromSums(input: {
   const days = (m: Map<string, Measures>): DayMeasures[] => [...m.entries()].map(([date, v]) => dayOf(date, v));
   return {
     days: days(chain),
-    stores: [...shops.entries()]
-      .sort(([a], [b]) => cmp(a, b))
-      .map(([storeId, m]) => ({ storeId, days: days(m) })),
+    stores: [...shops.entries()].sort(([a], [b]) => cmp(a, b)).map(([storeId, m]) => ({ storeId, days: days(m) })),
   };
 }

@@ -202,7 +202,12 @@ export function* recordSales(
     ]);
     known.add(s.saleId);
     out.inserted += 1;
-    out.recorded.push({ occurredAt: s.occurredAt, total: s.total, member: s.memberNo !== null, staffId: staffIdOf(s.request) });
+    out.recorded.push({
+      occurredAt: s.occurredAt,
+      total: s.total,
+      member: s.memberNo !== null,
+      staffId: staffIdOf(s.request),
+    });
     if (c.note !== 'pending') out.settled.add(s.saleId);
     if (c.mismatch) out.mismatches.push(s.saleId);
   }

@@ -110,9 +110,7 @@ function* salesMeasures(sums: Measures, activeMembers: number): Sql<SummaryRepor
     total: sums.sales_total,
     mn: sums.member_sales,
     mtotal: sums.member_sales_total,
-    mismatches: Number(
-      ((yield* get('SELECT count(*) AS n FROM sales WHERE mismatch = 1')) as { n: number }).n,
-    ),
+    mismatches: Number(((yield* get('SELECT count(*) AS n FROM sales WHERE mismatch = 1')) as { n: number }).n),
   };
   const buyers = (yield* get(
     `SELECT count(*) AS buyers, coalesce(sum(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) AS repeaters
@@ -196,7 +194,9 @@ export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
   {
     const today = localDate(now, (yield* rules.latest()).timeZone).date;
     // All time from the read model (store/aggregates.ts): one pass over days x stores rows.
-    const sums = measuresOf((yield* get(`SELECT ${sumsOf()} FROM agg_daily WHERE staff_id = ''`)) as Record<string, unknown>);
+    const sums = measuresOf(
+      (yield* get(`SELECT ${sumsOf()} FROM agg_daily WHERE staff_id = ''`)) as Record<string, unknown>,
+    );
     const byKind = kindsOf(sums);
     const k = (kind: string): number => byKind[kind] ?? 0;
     const issued = k('earn') + k('bonus') + k('adjust_credit') - k('reverse');
