@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASURES } from '../core/aggregates.js';
 import type { TillCredentials } from '../core/sync/sign.js';
 import { addTill } from './provision.js';
-import { TillSim, at, startHq, testStore, upload, type TestHq } from './test-helpers.js';
+import { TillSim, at, hqCli, startHq, testStore, upload, type TestHq } from './test-helpers.js';
 
 type Op =
   | { kind: 'enrol'; m: number; staff: number; referred: boolean }
@@ -167,5 +167,20 @@ describe('read model', () => {
     expect(await stored()).toEqual(kept);
     expect(kept.length).toBeGreaterThanOrEqual(before.length);
     expect(kept.length).toBeGreaterThan(0);
+  });
+
+  it('is rebuilt from the command line (rebuild-aggregates), to the same sums', async () => {
+    const kept = await stored();
+    expect(await hqCli(t, ['rebuild-aggregates'])).toMatch(/^read model rebuilt from the ledger: \d+ row\(s\)/);
+    expect(await stored()).toEqual(kept);
+  });
+
+  it('is backfilled when the store opens on data the migration marked stale', async () => {
+    const kept = await stored();
+    await t.exec('DELETE FROM agg_daily');
+    await t.exec("INSERT INTO meta (key, value) VALUES ('aggregates_stale', '1')");
+    await t.restart();
+    expect(await stored()).toEqual(kept);
+    expect(await t.sql("SELECT 1 FROM meta WHERE key = 'aggregates_stale'")).toEqual([]);
   });
 });
