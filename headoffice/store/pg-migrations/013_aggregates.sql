@@ -1,4 +1,4 @@
--- SQLite's 023: head office's read model (see there).
+-- SQLite's 024: head office's read model (see there).
 CREATE TABLE agg_daily (
   local_date TEXT COLLATE "C" NOT NULL,
   store_id   TEXT COLLATE "C" NOT NULL,
