@@ -1,30 +1,21 @@
 /**
  * Campaigns and saved segments as the application reads them (routes/campaigns.ts,
- * routes/segments.ts; docs/campaigns.md). The types are written out here so the app's build
- * depends on nothing server-side; headoffice/app-contract.ts checks the server's answers still
- * fit them.
+ * routes/segments.ts; docs/campaigns.md). Types come from core/campaigns.ts (type imports only:
+ * its runtime needs node:crypto); headoffice/app-contract.ts checks the server's answers fit them.
  */
 import { api } from './api.js';
 
-export type CampaignStatus = 'draft' | 'approved' | 'running' | 'ended';
-export type MemberClass = 'A' | 'B' | 'C' | 'D';
-export type Lifecycle = 'new' | 'active' | 'at_risk' | 'dormant';
+import type {
+  CampaignOffer,
+  CampaignStatus,
+  CampaignTarget,
+  Campaign,
+  ReturnOnCost,
+  SegmentRule,
+} from '../../../../core/campaigns.js';
+import type { Lifecycle, MemberClass } from '../../../../core/segments.js';
 
-/** A segment's rule: every criterion given must hold (core/campaigns.ts SegmentRule). */
-export interface SegmentRule {
-  classes?: MemberClass[] | undefined;
-  lifecycles?: Lifecycle[] | undefined;
-  tiers?: string[] | undefined;
-  birthdayMonths?: number[] | undefined;
-  homeStores?: string[] | undefined;
-  /** fen short of the next tier */
-  withinOfNextTier?: number | undefined;
-  rfmCells?: string[] | undefined;
-}
-
-export interface CampaignTarget extends SegmentRule {
-  segmentId?: string | undefined;
-}
+export type { CampaignOffer, CampaignStatus, CampaignTarget, Campaign, Lifecycle, MemberClass, SegmentRule };
 
 export interface Segment {
   id: string;
@@ -38,45 +29,12 @@ export interface Segment {
   renamedAt: string | null;
 }
 
-interface OfferBase {
-  days: number;
-  name: { zh: string; en: string };
-}
-
-/** What a campaign gives (docs/campaigns.md "Offer kinds"); money in fen. */
-export type CampaignOffer =
-  | (OfferBase & { kind: 'multiplier'; multiplierMilli: number })
-  | (OfferBase & { kind: 'bonus'; minSpend: number; bonusPoints: number })
-  | (OfferBase & { kind: 'coupon'; value: number })
-  | (OfferBase & { kind: 'service'; service: string; value: number });
-
 export type OfferKind = CampaignOffer['kind'];
 export const OFFER_KINDS: readonly OfferKind[] = ['multiplier', 'bonus', 'coupon', 'service'];
 
 /** The unit the budget and the estimate per grant count in: points, or fen for a coupon or a service. */
 export function budgetUnitOf(kind: OfferKind): 'points' | 'fen' {
   return kind === 'coupon' || kind === 'service' ? 'fen' : 'points';
-}
-
-export interface Campaign {
-  id: string;
-  name: string;
-  status: CampaignStatus;
-  target: CampaignTarget;
-  offer: CampaignOffer;
-  holdoutPercent: number;
-  budgetPoints: number;
-  costPerGrant: number;
-  budgetUnit: 'points' | 'fen';
-  createdBy: string;
-  createdAt: string;
-  approvedBy: string | null;
-  approvedAt: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  /** scheduled start day and last day (local dates), or null: an operator starts / ends it */
-  startOn: string | null;
-  endOn: string | null;
 }
 
 export interface CampaignDraft {
@@ -110,16 +68,7 @@ export interface CampaignResult {
   pointsCost: number;
   moneyCost: number;
   estimatedCost: number;
-  returnOnCost: {
-    pointValueFen: number;
-    costFen: number;
-    incrementalSpend: number;
-    incrementalLow: number | null;
-    incrementalHigh: number | null;
-    ratio: number | null;
-    low: number | null;
-    high: number | null;
-  };
+  returnOnCost: ReturnOnCost;
   segmentName: string | null;
 }
 
