@@ -125,8 +125,8 @@ function rsRemainder(data: number[], degree: number): number[] {
   let root = 1;
   for (let i = 0; i < degree; i++) {
     for (let j = 0; j < degree; j++) {
-      divisor[j] = gfMul(divisor[j]!, root);
-      if (j + 1 < degree) divisor[j] ^= divisor[j + 1]!;
+      const shifted = gfMul(divisor[j]!, root);
+      divisor[j] = j + 1 < degree ? shifted ^ divisor[j + 1]! : shifted;
     }
     root = gfMul(root, 0x02);
   }
