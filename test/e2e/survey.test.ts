@@ -191,8 +191,9 @@ describe('receipt survey, end to end (issue 15 item 5)', () => {
     await phone.getByTestId('code').fill(code);
     await phone.getByTestId('sign-in').click();
     // Back on the survey, signed in, with the score chosen before.
+    // The send button is there before signing in too: wait for the signed-in wording itself.
+    await phone.getByTestId('survey').getByText('评价将记入您的会员账户').waitFor();
     await phone.getByTestId('survey-send').waitFor();
-    expect(await phone.getByTestId('survey').innerText()).toContain('评价将记入您的会员账户');
     expect(await phone.getByTestId('score-4').getAttribute('aria-checked')).toBe('true');
     await phone.getByTestId('survey-send').click();
     await phone.getByTestId('survey-done').waitFor();
