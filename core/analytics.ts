@@ -139,19 +139,22 @@ export interface PeriodTotals extends Sums {
   referralRate: number | null;
 }
 
+/** Adds `d`'s measures into `into` (its date stays). */
+export function addDay(into: DayMeasures, d: DayMeasures): void {
+  into.sales += d.sales;
+  into.salesTotal += d.salesTotal;
+  into.memberSales += d.memberSales;
+  into.memberSalesTotal += d.memberSalesTotal;
+  into.pointsIssued += d.pointsIssued;
+  into.pointsRedeemed += d.pointsRedeemed;
+  into.pointsExpired += d.pointsExpired;
+  into.enrolments += d.enrolments;
+  into.referred += d.referred;
+}
+
 export function totals(days: readonly DayMeasures[]): PeriodTotals {
   const s = emptyDay('');
-  for (const d of days) {
-    s.sales += d.sales;
-    s.salesTotal += d.salesTotal;
-    s.memberSales += d.memberSales;
-    s.memberSalesTotal += d.memberSalesTotal;
-    s.pointsIssued += d.pointsIssued;
-    s.pointsRedeemed += d.pointsRedeemed;
-    s.pointsExpired += d.pointsExpired;
-    s.enrolments += d.enrolments;
-    s.referred += d.referred;
-  }
+  for (const d of days) addDay(s, d);
   const { date: _date, ...sums } = s;
   return {
     ...sums,

@@ -14,7 +14,7 @@
  *                    guides' figures as defaults, set by the programme team (stored at head office)
  *   granularity      day / week (ISO, Monday first) / month buckets of the daily series
  */
-import { ratio, type DayMeasures } from './analytics.js';
+import { addDay, ratio, type DayMeasures } from './analytics.js';
 import { addDays, daysBetween } from './time.js';
 
 export interface LapseSnapshot {
@@ -127,19 +127,8 @@ export function bucketed(days: readonly DayMeasures[], g: Granularity): DayMeasu
   for (const d of days) {
     const key = bucketOf(d.date, g);
     const b = out.get(key);
-    if (!b) {
-      out.set(key, { ...d, date: key });
-      continue;
-    }
-    b.sales += d.sales;
-    b.salesTotal += d.salesTotal;
-    b.memberSales += d.memberSales;
-    b.memberSalesTotal += d.memberSalesTotal;
-    b.pointsIssued += d.pointsIssued;
-    b.pointsRedeemed += d.pointsRedeemed;
-    b.pointsExpired += d.pointsExpired;
-    b.enrolments += d.enrolments;
-    b.referred += d.referred;
+    if (b) addDay(b, d);
+    else out.set(key, { ...d, date: key });
   }
   return [...out.values()];
 }

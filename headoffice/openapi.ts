@@ -359,23 +359,7 @@ const OPS: readonly Op[] = [
       'over a local date range of at most 366 days, for the chain and each store; 400 bad_query names the parameter',
     auth: 'operator',
     response: DailyReportSchema,
-    query: [
-      {
-        name: 'from',
-        description: 'first local date, YYYY-MM-DD (required)',
-        schema: { type: 'string', format: 'date' },
-      },
-      {
-        name: 'to',
-        description: 'last local date, YYYY-MM-DD, inclusive (required)',
-        schema: { type: 'string', format: 'date' },
-      },
-      {
-        name: 'store',
-        description: 'only this store; repeat for several',
-        schema: { type: 'array', items: { type: 'string' } },
-      },
-    ],
+    query: dateRangeQuery('only this store; repeat for several'),
   },
   {
     method: 'GET',
@@ -387,23 +371,7 @@ const OPS: readonly Op[] = [
       'target, the programme targets; same query as the daily report',
     auth: 'operator',
     response: OverviewReportSchema,
-    query: [
-      {
-        name: 'from',
-        description: 'first local date, YYYY-MM-DD (required)',
-        schema: { type: 'string', format: 'date' },
-      },
-      {
-        name: 'to',
-        description: 'last local date, YYYY-MM-DD, inclusive (required)',
-        schema: { type: 'string', format: 'date' },
-      },
-      {
-        name: 'store',
-        description: 'only this store (repurchase); repeat for several',
-        schema: { type: 'array', items: { type: 'string' } },
-      },
-    ],
+    query: dateRangeQuery('only this store (repurchase); repeat for several'),
   },
   {
     method: 'GET',
@@ -535,6 +503,23 @@ const OPS: readonly Op[] = [
   ...meOps(),
   ...surveyOps(),
 ];
+
+/** The local date range (and store set) the daily report and the overview take. */
+function dateRangeQuery(storeDescription: string): NonNullable<Op['query']> {
+  return [
+    {
+      name: 'from',
+      description: 'first local date, YYYY-MM-DD (required)',
+      schema: { type: 'string', format: 'date' },
+    },
+    {
+      name: 'to',
+      description: 'last local date, YYYY-MM-DD, inclusive (required)',
+      schema: { type: 'string', format: 'date' },
+    },
+    { name: 'store', description: storeDescription, schema: { type: 'array', items: { type: 'string' } } },
+  ];
+}
 
 /** The receipt survey (routes/survey.ts): answered without signing in, by the receipt's token. */
 function surveyOps(): Op[] {
