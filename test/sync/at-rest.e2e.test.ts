@@ -1,7 +1,7 @@
 /**
  * Issue 11, finding 2, end to end: a head-office process and two tills of two stores enrol,
- * sell, block a card and sync; then no file under any data folder (head office's database, its
- * -wal and -shm, keys, log; the tills' folders) holds a test member's name or phone in clear,
+ * sell, block a card, sync and ask the member page for a sign-in code; then no file under any data folder (head office's database, its
+ * -wal and -shm, keys, log, the simulated channel's messages.jsonl; the tills' folders) holds a test member's name or phone in clear,
  * and the till of the other store was sent them only once it served the member (need to know).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -65,6 +65,15 @@ describe('personal data at rest at head office (finding 2)', () => {
         .status,
     ).toBe(201);
     await syncAll(a, b);
+
+    // The member asks the member page for a sign-in code: the simulated channel writes a file.
+    const otp = await fetch(`${f.hq.url}/v1/me/otp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone: PHONE }),
+    });
+    expect(otp.status).toBe(202);
+    expect(filesUnder(f.hqDir).some((p) => p.endsWith('messages.jsonl'))).toBe(true);
 
     const held = filesHolding(f.root, [NAME, PHONE]);
     expect(held.map((p) => p.slice(f.root.length + 1))).toEqual([]);
