@@ -454,6 +454,44 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect(logEvents('inbox_apply_failed')).toHaveLength(1);
   });
 
+  it('writes the states of the runs of a pass before and after a run that fails, as folded (pass.ts)', async () => {
+    const C = await provision(t, 'S3', 'C');
+    const [a1, a2] = A.batches(4);
+    if (!a1 || !a2) throw new Error('history gives A 14 entries');
+    await ok(A, a1);
+    await ok(B, B.batch(1, 4));
+    await tick();
+    // One pass of three runs in this order: B's, A's (its body no longer opens), then C's, on
+    // members B's run changed. A failed run drops the caches, so C's run reads the states B's
+    // run left from the table: they must be written by then, not at the pass's end.
+    await ok(B, B.batch(5));
+    await ok(A, a2);
+    const [row] = await t.sql<{ id: number; body_enc: Buffer }>("SELECT id, body_enc FROM inbox WHERE till_id = 'A'");
+    if (!row) throw new Error('A waits');
+    await t.exec('UPDATE inbox SET body_enc = ? WHERE id = ?', Buffer.from([0]), row.id);
+    for (const [i, m] of MEMBERS.entries()) C.sale(m, 10_000 + i, at(30 + i));
+    await ok(C, C.batch(1));
+    await tick();
+    expect((await health()).inbox).toMatchObject({ batches: 1, stuckTills: ['A'] });
+    await t.exec('UPDATE inbox SET body_enc = ? WHERE id = ?', row.body_enc, row.id);
+    const through = new Map([
+      [A, a2.lastSeq],
+      [B, B.headSeq],
+      [C, C.headSeq],
+    ]);
+    await expectHolds(through);
+    // The feed's last balance change of each member is its state.
+    const feed = await changes(t, C, 0);
+    expect(feed.status).toBe(200);
+    const balances = (feed.body.changes as { type: string; memberNo: string; balance: number }[]).filter(
+      (c) => c.type === 'balance',
+    );
+    for (const m of MEMBERS) {
+      const last = balances.filter((c) => c.memberNo === m).at(-1);
+      expect(last?.balance, m).toBe(sumThrough(through, m));
+    }
+  });
+
   it('fails to apply a row corrupted while head office was down, after the restart, losing nothing applied', async () => {
     const [a1, a2, a3, a4] = A.batches(4);
     if (!a1 || !a2 || !a3 || !a4) throw new Error('history gives A 14 entries');

@@ -136,17 +136,26 @@ function* redeemRule(e: HqEntry, now: Date): Sql<void> {
 }
 
 /**
- * The entry rules' counters for one batch, read before its entries and written after them,
- * summed per counter (one multi-row upsert). Each bump sees the counter as one upsert after
- * the other would have left it, so `crossed` fires at the same entry; nothing else writes
- * these rules' counters while a batch is applied (the writer lock).
+ * The entry rules' counters over an apply pass, read before the entries that bump them and
+ * written once at the pass's end (PassWrites, pass.ts), summed per counter (one multi-row
+ * upsert). Each bump sees the counter as one upsert after the other would have left it, so
+ * `crossed` fires at the same entry; nothing else writes these rules' counters while a pass
+ * is applied (the writer lock). A till's run counts in a child, absorbed by the pass when the
+ * run's savepoint commits and dropped with it when it rolls back.
  */
-class Counters {
+export class Counters {
   private readonly held = new Map<string, number>();
   private readonly added = new Map<string, { rule: string; subject: string; bucket: string; by: number }>();
 
+  constructor(private readonly parent?: Counters) {}
+
   static key(rule: string, subject: string, bucket: string): string {
     return `${rule}\n${subject}\n${bucket}`;
+  }
+
+  /** What this pass knows of the counter (held or bumped), undefined when it was never read. */
+  known(key: string): number | undefined {
+    return this.held.get(key) ?? this.parent?.known(key);
   }
 
   hold(rule: string, subject: string, bucket: string, n: number): void {
@@ -155,7 +164,7 @@ class Counters {
 
   bump(rule: string, subject: string, bucket: string, by: number): { before: number; after: number } {
     const key = Counters.key(rule, subject, bucket);
-    const before = this.held.get(key) ?? 0;
+    const before = this.known(key) ?? 0;
     this.held.set(key, before + by);
     const a = this.added.get(key);
     if (a) a.by += by;
@@ -163,13 +172,36 @@ class Counters {
     return { before, after: before + by };
   }
 
-  rows(): [string, string, string, number][] {
-    return [...this.added.values()].map((a) => [a.rule, a.subject, a.bucket, a.by]);
+  /** A child's counts and bumps, its run having committed. */
+  absorb(child: Counters): void {
+    for (const [key, n] of child.held) this.held.set(key, n);
+    for (const [key, a] of child.added) {
+      const mine = this.added.get(key);
+      if (mine) mine.by += a.by;
+      else this.added.set(key, { ...a });
+    }
+  }
+
+  get pending(): number {
+    return this.added.size;
+  }
+
+  /** Writes what was bumped and forgets it (what is held stays true). */
+  *flush(): Sql<void> {
+    const rows = [...this.added.values()].map((a) => [a.rule, a.subject, a.bucket, a.by]);
+    this.added.clear();
+    yield* insertMany(
+      'anomaly_counters',
+      ['rule', 'subject', 'bucket', 'n'],
+      rows,
+      'ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = anomaly_counters.n + excluded.n',
+    );
   }
 }
 
 /** The stored counters of `rule` among `keys` (subject, bucket), into `counters`. */
-function* readCounters(counters: Counters, rule: string, keys: readonly [string, string][]): Sql<void> {
+function* readCounters(counters: Counters, rule: string, pairs: readonly [string, string][]): Sql<void> {
+  const keys = pairs.filter(([subject, bucket]) => counters.known(Counters.key(rule, subject, bucket)) === undefined);
   if (keys.length === 0) return;
   const list = withJsonList((l) => l, 'text');
   const rows = (yield* all(
@@ -181,12 +213,16 @@ function* readCounters(counters: Counters, rule: string, keys: readonly [string,
     JSON.stringify([...new Set(keys.map((k) => k[0]))]),
     JSON.stringify([...new Set(keys.map((k) => k[1]))]),
   )) as { subject: string; bucket: string; n: number }[];
-  // Both lists match a few pairs more than asked for: harmless, they are the stored values.
-  for (const r of rows) counters.hold(rule, r.subject, r.bucket, r.n);
+  // Both lists match a few pairs more than asked for: the stored values, unless this pass
+  // already counted on from them.
+  for (const r of rows) {
+    if (counters.known(Counters.key(rule, r.subject, r.bucket)) === undefined)
+      counters.hold(rule, r.subject, r.bucket, r.n);
+  }
 }
 
-/** The entry rules over a batch's new entries (already in `ledger`). */
-export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date): Sql<void> {
+/** The entry rules over a batch's new entries (already in `ledger`); counters bumped in `counters`. */
+export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date, counters: Counters): Sql<void> {
   const members: [string, string][] = [];
   const cashiers: [string, string][] = [];
   for (const e of tail) {
@@ -195,19 +231,12 @@ export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date): Sql<
     members.push([e.memberNo, hour]);
     if (e.data.staffId) cashiers.push([`${e.tillId}/${e.data.staffId}`, hour]);
   }
-  const counters = new Counters();
   yield* readCounters(counters, 'member_sales', members);
   yield* readCounters(counters, 'cashier_points', cashiers);
   for (const e of tail) {
     if (e.kind === 'earn') yield* earnRules(counters, e, now);
     else if (e.kind === 'redeem' || e.kind === 'reward') yield* redeemRule(e, now);
   }
-  yield* insertMany(
-    'anomaly_counters',
-    ['rule', 'subject', 'bucket', 'n'],
-    counters.rows(),
-    'ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = anomaly_counters.n + excluded.n',
-  );
 }
 
 /** The enrolment rules, for a member head office has just created from `till`'s upload. */

@@ -29,6 +29,7 @@ import type { Tx as Db } from './tx.js';
 import { insertLedgerEntries } from './ledger.js';
 import { queueDecisionMessages } from './notify.js';
 import { foldTouchedMembers } from './memberstate.js';
+import { PassWrites } from './pass.js';
 
 export { HQ_STORE_ID, HQ_TILL_ID };
 
@@ -44,6 +45,8 @@ export interface DecisionContext {
   rs: RuleSet;
   /** the day decided for (the end-of-day run's date); default: today in the rule set's zone */
   today?: string;
+  /** the apply pass writing member states (pass.ts); none: written before returning */
+  pass?: PassWrites;
 }
 
 function* head(): Sql<HeadRow> {
@@ -109,7 +112,9 @@ export function* appendDecisions(db: Db, decisions: readonly Decision[], ctx: De
     HQ_TILL_ID,
   );
   const programme = { firstTier: lowestTier(ctx.rs).code, today: ctx.today ?? writtenOn };
-  yield* foldTouchedMembers(yield* ingestCaches(db), byMember(entries), h.ack_seq, programme, ctx.now);
+  const pass = ctx.pass ?? new PassWrites();
+  yield* foldTouchedMembers(yield* ingestCaches(db), byMember(entries), h.ack_seq, programme, ctx.now, pass);
+  if (!ctx.pass) yield* pass.flush();
   // The member's message about it (offer, tier), in this same transaction (store/notify.ts).
   yield* queueDecisionMessages(ctx.rs, decisions, ctx.now);
   return entries;
@@ -161,6 +166,7 @@ export function* upgradeTouchedMembers(
   memberNos: Iterable<string>,
   now: Date,
   today: string,
+  pass: PassWrites,
 ): Sql<HqEntry[]> {
   const decisions: Decision[] = [];
   // In member-number order: the same batch numbers its upgrades the same however it was cut.
@@ -169,5 +175,5 @@ export function* upgradeTouchedMembers(
     const d = s && soldByManyTills(s) ? upgradeOnSpend(rs, s.state, today) : null;
     if (d) decisions.push(d);
   }
-  return yield* appendDecisions(db, decisions, { now, rs, today });
+  return yield* appendDecisions(db, decisions, { now, rs, today, pass });
 }

@@ -26,6 +26,7 @@ import type { UploadBatch } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './ingest.js';
 import { all, dialect, get, run, savepoint, withJsonList, type Sql } from '../../storage/sql.js';
+import { PassWrites } from './pass.js';
 import type { IngestOutcome } from './types.js';
 
 /** pg_advisory_xact_lock's first key for accepting a till's batches (the second: a hash of the till id). */
@@ -148,7 +149,7 @@ function* inboxBody(cipher: HqCipher, id: number): Sql<UploadBatch> {
 }
 
 /** One till's consecutive waiting batches applied as one batch, and taken out of the inbox. */
-function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[]): Sql<void> {
+function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[], pass: PassWrites): Sql<void> {
   const till = yield* tillRow(tillId);
   const first = batches[0] as InboxRow;
   const last = batches[batches.length - 1] as InboxRow;
@@ -164,7 +165,7 @@ function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[]):
   // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
   const arrivals = batches.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
   const receivedAt = (seq: number): string => arrivals.find((a) => seq <= a.lastSeq)?.at ?? last.received_at;
-  yield* applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at), receivedAt);
+  yield* applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at), receivedAt, pass);
   yield* run(
     withJsonList((list) => `DELETE FROM inbox WHERE id IN ${list}`, 'bigint'),
     JSON.stringify(batches.map((r) => r.id)),
@@ -196,18 +197,25 @@ export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
     if (run) run.push(row);
     else runs.set(row.till_id, [row]);
   }
+  // Member states, balance changes and anomaly counters are written once for the whole pass (pass.ts).
+  const pass = new PassWrites();
   for (const [tillId, batches] of runs) {
+    const own = pass.child();
     try {
-      yield* savepoint(applyRun(d, tillId, batches));
+      yield* savepoint(applyRun(d, tillId, batches, own));
+      pass.absorb(own);
+      if (pass.full) yield* pass.flush();
       applied += batches.length;
       if ((batches[0] as InboxRow).apply_error !== null) {
         yield* run('UPDATE inbox SET apply_error = NULL WHERE till_id = ?', tillId);
       }
     } catch (e) {
-      // The savepoint rolled back: nothing derived inside it may stay cached.
+      // The savepoint rolled back: nothing derived inside it may stay cached. The next run then
+      // reads states from the table, so what the pass holds for earlier runs is written now.
       d.dropCaches();
       // A full disk stops everyone, not this till: the whole pass fails and is retried.
       if (d.isStorageFull(e)) throw e;
+      yield* pass.flush();
       const error = e instanceof Error ? e.message : String(e);
       if ((batches[0] as InboxRow).apply_error !== error) {
         d.log.log('error', 'inbox_apply_failed', { tillId, firstSeq: (batches[0] as InboxRow).first_seq, error });
@@ -215,6 +223,7 @@ export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
       yield* run('UPDATE inbox SET apply_error = ? WHERE till_id = ?', error, tillId);
     }
   }
+  yield* pass.flush();
   return applied;
 }
 

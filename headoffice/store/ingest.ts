@@ -36,6 +36,7 @@ import { recheckPending, recordReturns, recordSales, saleBatch } from './sales.j
 import { recordRewardIssues } from './stock.js';
 import { advanceTillViews, type BatchChain, type SoleTillMember } from './tillview.js';
 import { ingestCaches } from './cache.js';
+import { PassWrites } from './pass.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import type { IngestOutcome } from './types.js';
@@ -108,8 +109,11 @@ export function* applyBatch(
   now: Date,
   /** when head office received the entry with this seq, when that differs from `now` (inbox runs) */
   receivedAt?: (seq: number) => string,
+  /** the apply pass's writes (inbox.ts); none: this batch's are written before returning */
+  passWrites?: PassWrites,
 ): Sql<Extract<IngestOutcome, { kind: 'ok' }>> {
   const { db } = d;
+  const pass = passWrites ?? new PassWrites();
   const at = now.toISOString();
   const tail = withSortKeys(
     b.entries.filter((e) => e.seq > row.ack_seq),
@@ -154,10 +158,11 @@ export function* applyBatch(
       row.ack_seq,
       { firstTier: lowestTier(rs).code, today },
       now,
+      pass,
     );
     // Spend that only adds up across stores: head office upgrades on the merged state (DOMAIN.md 12).
-    yield* upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today);
-    yield* detectEntryAnomalies(tail, now);
+    yield* upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today, pass);
+    yield* detectEntryAnomalies(tail, now, pass.counters);
   }
   const chain: BatchChain = {
     tillId: till.tillId,
@@ -183,6 +188,8 @@ export function* applyBatch(
   for (const saleId of [...sales.mismatches, ...rechecked]) {
     d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
   }
+
+  if (!passWrites) yield* pass.flush();
 
   const changed =
     tail.length > 0 ||

@@ -17,8 +17,9 @@ import { addDays } from '../../core/time.js';
 import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
 import type { CachedMember, IngestCaches } from './cache.js';
-import { CHANGE_COLUMNS, changeRow } from './changes.js';
-import { all, get, insertMany, run, type Sql, type SqlValue } from '../../storage/sql.js';
+import { changeRow } from './changes.js';
+import type { PassWrites } from './pass.js';
+import { all, get, run, type Sql } from '../../storage/sql.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 import { onlyTill, sharedViewTier, type SoleTillMember } from './tillview.js';
 
@@ -225,7 +226,7 @@ function* foldMember(
   ackBefore: number,
   firstTier: string,
   now: Date,
-  stateRows: SqlValue[][],
+  pass: PassWrites,
 ): Sql<{ stored: CachedMember | null; next: CachedMember; sole: SoleTillMember | null }> {
   const first = news[0] as HqEntry;
   const till = first.tillId;
@@ -295,8 +296,8 @@ function* foldMember(
   }
   for (const w of caseWrites) yield* w;
   const last: MergeKey = { sortMs: next.last.sortMs, tillId: next.last.tillId, seq: next.last.seq };
-  // Written by the caller with the other members' states (one multi-row statement).
-  stateRows.push([
+  // Written at the end of the apply pass with the other members' states (pass.ts).
+  pass.memberState(memberNo, [
     memberNo,
     next.state.balance,
     next.state.tier,
@@ -322,7 +323,7 @@ function* foldMember(
 
 /**
  * Folds a batch's new entries (one till's, grouped by member in seq order) into every member
- * they touch; emits one balance change per member. Returns, for each member of the batch, the
+ * they touch; each member's state and balance change are written with the pass (pass.ts). Returns, for each member of the batch, the
  * till's highest seq for the member before the batch (0 when none), and the members all of
  * whose entries are the till's (tillview.ts).
  */
@@ -332,28 +333,23 @@ export function* foldTouchedMembers(
   ackBefore: number,
   programme: { firstTier: string; today: string },
   now: Date,
+  pass: PassWrites,
 ): Sql<{ prevMax: Map<string, number>; sole: Map<string, SoleTillMember> }> {
   const prevMax = new Map<string, number>();
   const soles = new Map<string, SoleTillMember>();
   const confirmedAt = now.toISOString();
-  // Member states and balance changes are written after the loop, in the loop's order, each
-  // kind in one multi-row statement: nothing in the loop reads either table back (each member
-  // is folded once, and its stored state is read before its new one is made), and no other
-  // change row is written in between, so the rows and their cursors are the same as written
-  // one by one.
-  const stateRows: SqlValue[][] = [];
-  const changeRows: SqlValue[][] = [];
   for (const [memberNo, news] of byMember) {
     const {
       stored,
       next: m,
       sole,
-    } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now, stateRows);
+    } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now, pass);
     if (sole) soles.set(memberNo, sole);
     const till = (news[0] as HqEntry).tillId;
     // No stored state means no entries before this batch at all (states are written with entries).
     prevMax.set(memberNo, stored && Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
-    changeRows.push(
+    pass.balanceChange(
+      memberNo,
       changeRow(
         'balance',
         memberNo,
@@ -370,14 +366,5 @@ export function* foldTouchedMembers(
       ),
     );
   }
-  yield* insertMany(
-    'member_state',
-    ['member_no', 'balance', 'tier', 'state', 'last_sort_ms', 'last_till', 'last_seq', 'updated_at', 'includes'],
-    stateRows,
-    `ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state,
-       last_sort_ms = excluded.last_sort_ms, last_till = excluded.last_till, last_seq = excluded.last_seq,
-       updated_at = excluded.updated_at, includes = excluded.includes`,
-  );
-  yield* insertMany('changes', CHANGE_COLUMNS, changeRows);
   return { prevMax, sole: soles };
 }

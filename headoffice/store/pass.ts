@@ -1,0 +1,91 @@
+/**
+ * What an apply pass writes once at its end instead of once per till run: each member's state
+ * and balance change, and the entry rules' anomaly counters. Tills uploading at once serve the
+ * same members, so a pass of eight tills' runs used to write most members' state and balance
+ * change eight times over, each time superseding the last; only the last is ever read.
+ *
+ * Nothing inside the pass reads those rows back: a member's state is read from the ingest
+ * cache (cache.ts) first, and the pass is flushed long before the cache could have let go of a
+ * member it holds a write for (PENDING_MEMBERS_MAX); a balance change is only read by the sale
+ * check at the cursor a till had seen, which is always committed; counters are held by the
+ * pass once read. When a run's savepoint rolls back, the caches are dropped, so the pass is
+ * flushed at once (inbox.ts): what the next run reads from the tables is then current.
+ *
+ * Each run writes into a child, absorbed by the pass only when its savepoint commits.
+ */
+import { insertMany, type Sql, type SqlValue } from '../../storage/sql.js';
+import { Counters } from './anomalies.js';
+import { MEMBER_CACHE_SIZE } from './cache.js';
+import { CHANGE_COLUMNS } from './changes.js';
+
+/**
+ * Flush when this many members' states wait: a member set in the ingest cache stays there for
+ * at least MEMBER_CACHE_SIZE / 2 further members set, so every member a write waits for is
+ * still cached and its stale row never read.
+ */
+export const PENDING_MEMBERS_MAX = MEMBER_CACHE_SIZE / 4;
+
+const STATE_COLUMNS = [
+  'member_no',
+  'balance',
+  'tier',
+  'state',
+  'last_sort_ms',
+  'last_till',
+  'last_seq',
+  'updated_at',
+  'includes',
+] as const;
+
+export class PassWrites {
+  /** member_state rows by member, the latest only */
+  private readonly states = new Map<string, SqlValue[]>();
+  /** balance change rows by member, the latest only */
+  private readonly balances = new Map<string, SqlValue[]>();
+  readonly counters: Counters;
+
+  constructor(parent?: PassWrites) {
+    this.counters = new Counters(parent?.counters);
+  }
+
+  /** A run's own writes, for `absorb` once its savepoint commits. */
+  child(): PassWrites {
+    return new PassWrites(this);
+  }
+
+  memberState(memberNo: string, row: SqlValue[]): void {
+    this.states.set(memberNo, row);
+  }
+
+  balanceChange(memberNo: string, row: SqlValue[]): void {
+    this.balances.set(memberNo, row);
+  }
+
+  absorb(run: PassWrites): void {
+    for (const [no, row] of run.states) this.states.set(no, row);
+    for (const [no, row] of run.balances) this.balances.set(no, row);
+    this.counters.absorb(run.counters);
+  }
+
+  get full(): boolean {
+    return this.states.size >= PENDING_MEMBERS_MAX || this.counters.pending >= PENDING_MEMBERS_MAX;
+  }
+
+  /** Writes what waits (states, then balance changes, then counters) and forgets it. */
+  *flush(): Sql<void> {
+    const states = [...this.states.values()];
+    const balances = [...this.balances.values()];
+    this.states.clear();
+    this.balances.clear();
+    yield* insertMany(
+      'member_state',
+      STATE_COLUMNS,
+      states,
+      `ON CONFLICT (member_no) DO UPDATE SET balance = excluded.balance, tier = excluded.tier, state = excluded.state,
+       last_sort_ms = excluded.last_sort_ms, last_till = excluded.last_till, last_seq = excluded.last_seq,
+       updated_at = excluded.updated_at, includes = excluded.includes`,
+    );
+    yield* insertMany('changes', CHANGE_COLUMNS, balances);
+    yield* this.counters.flush();
+  }
+}
