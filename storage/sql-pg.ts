@@ -62,23 +62,46 @@ function param(v: SqlValue): unknown {
   return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v;
 }
 
-/** PostgreSQL accepts at most 65,535 parameters in one statement; chunks stay well below. */
-const MAX_PARAMS_PER_INSERT = 30_000;
+/** Rows per statement: one array per column, so the message grows with the rows, not the parameter count. */
+const ROWS_PER_INSERT = 5_000;
 
-async function insertMany(client: pg.ClientBase, op: Extract<SqlOp, { kind: 'insertMany' }>): Promise<void> {
-  const width = op.columns.length;
-  const perChunk = Math.max(1, Math.floor(MAX_PARAMS_PER_INSERT / width));
-  for (let start = 0; start < op.rows.length; start += perChunk) {
-    const chunk = op.rows.slice(start, start + perChunk);
-    const values: unknown[] = [];
-    const tuples = chunk.map((row, r) => {
-      for (const v of row) values.push(param(v));
-      return `(${row.map((_, c) => `$${r * width + c + 1}`).join(', ')})`;
-    });
-    await client.query(
-      `INSERT INTO ${op.table} (${op.columns.join(', ')}) VALUES ${tuples.join(', ')} ${op.onConflict}`.trimEnd(),
-      values,
+/** Column types by database and table, read from the catalog once per process. */
+const columnTypes = new Map<string, Map<string, string>>();
+
+async function typesOf(client: pg.ClientBase, table: string): Promise<Map<string, string>> {
+  const key = `${(client as pg.Client).database ?? ''}\0${table}`;
+  let types = columnTypes.get(key);
+  if (!types) {
+    const res = await client.query<{ name: string; type: string }>(
+      `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+       WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+      [table],
     );
+    types = new Map(res.rows.map((r) => [r.name, r.type]));
+    columnTypes.set(key, types);
+  }
+  return types;
+}
+
+/**
+ * Many rows as one `INSERT ... SELECT * FROM unnest($1::type[], ...)`: one array parameter per
+ * column. The text depends only on the table and columns, so it is prepared once per
+ * connection; a multi-row VALUES list with a parameter per value was parsed and planned anew
+ * for each batch and wrote the ledger about a third slower (docs/postgres.md).
+ */
+async function insertMany(client: pg.ClientBase, op: Extract<SqlOp, { kind: 'insertMany' }>): Promise<void> {
+  const types = await typesOf(client, op.table);
+  const casts = op.columns.map((c, i) => {
+    const t = types.get(c);
+    if (!t) throw new Error(`insertMany: ${op.table} has no column ${c}`);
+    return `$${i + 1}::${t}[]`;
+  });
+  const text =
+    `INSERT INTO ${op.table} (${op.columns.join(', ')}) SELECT * FROM unnest(${casts.join(', ')}) ${op.onConflict}`.trimEnd();
+  const name = `hq_many_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  for (let start = 0; start < op.rows.length; start += ROWS_PER_INSERT) {
+    const chunk = op.rows.slice(start, start + ROWS_PER_INSERT);
+    await client.query({ name, text, values: op.columns.map((_, c) => chunk.map((row) => param(row[c] ?? null))) });
   }
 }
 
