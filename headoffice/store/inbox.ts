@@ -139,13 +139,18 @@ function* waitingRows(maxEntries: number, stuck: boolean): Sql<InboxRow[]> {
   return rows;
 }
 
-/** A waiting batch's body; rows accepted before bodies were encrypted (migration 008) are clear. */
-function* inboxBody(cipher: HqCipher, id: number): Sql<UploadBatch> {
-  const r = (yield* get('SELECT body, body_enc FROM inbox WHERE id = ?', id)) as {
-    body: string;
-    body_enc: Buffer | null;
-  };
-  return JSON.parse(r.body_enc ? cipher.decrypt(r.body_enc) : r.body) as UploadBatch;
+/** Waiting batches' bodies in the order of `ids`; rows accepted before bodies were encrypted (migration 008) are clear. */
+function* inboxBodies(cipher: HqCipher, ids: readonly number[]): Sql<UploadBatch[]> {
+  const rows = (yield* all(
+    withJsonList((list) => `SELECT id, body, body_enc FROM inbox WHERE id IN ${list}`, 'bigint'),
+    JSON.stringify(ids),
+  )) as { id: number | string; body: string; body_enc: Buffer | null }[];
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  return ids.map((id) => {
+    const r = byId.get(id);
+    if (!r) throw new Error(`inbox row ${id} is gone`);
+    return JSON.parse(r.body_enc ? cipher.decrypt(r.body_enc) : r.body) as UploadBatch;
+  });
 }
 
 /** One till's consecutive waiting batches applied as one batch, and taken out of the inbox. */
@@ -159,9 +164,14 @@ function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[], 
   }
   const storeId = ((yield* get('SELECT store_id FROM tills WHERE till_id = ?', tillId)) as { store_id: string })
     .store_id;
-  const bodies: UploadBatch[] = [];
-  for (const r of batches) bodies.push(yield* inboxBody(d.cipher, r.id));
-  const batch = joined(tillId, storeId, bodies);
+  const batch = joined(
+    tillId,
+    storeId,
+    yield* inboxBodies(
+      d.cipher,
+      batches.map((r) => Number(r.id)),
+    ),
+  );
   // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
   const arrivals = batches.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
   const receivedAt = (seq: number): string => arrivals.find((a) => seq <= a.lastSeq)?.at ?? last.received_at;
