@@ -47,28 +47,48 @@ export function* lockTill(tillId: string): Sql<void> {
 interface Head {
   seq: number;
   hash: string;
+  /** the till's earlier batches wait because applying them failed */
+  stuck: boolean;
 }
 
-/** The till's chain head counting accepted batches not yet applied. */
+/**
+ * The till's chain head counting accepted batches not yet applied, and whether those are
+ * stuck, in one read (an upload's wait at the counter is mostly round trips).
+ */
 function* acceptedHead(tillId: string): Sql<Head> {
-  const waiting = (yield* get(
-    'SELECT last_seq, last_hash FROM inbox WHERE till_id = ? ORDER BY id DESC LIMIT 1',
-    tillId,
-  )) as { last_seq: number; last_hash: string } | undefined;
-  if (waiting) return { seq: waiting.last_seq, hash: waiting.last_hash };
-  const row = yield* tillRow(tillId);
-  return { seq: row.ack_seq, hash: row.head_hash };
+  const r = (yield* get(
+    `SELECT ack_seq, head_hash,
+       (SELECT last_seq FROM inbox WHERE till_id = @tillId ORDER BY id DESC LIMIT 1) AS waiting_seq,
+       (SELECT last_hash FROM inbox WHERE till_id = @tillId ORDER BY id DESC LIMIT 1) AS waiting_hash,
+       (SELECT 1 FROM inbox WHERE till_id = @tillId AND apply_error IS NOT NULL LIMIT 1) AS stuck
+     FROM tills WHERE till_id = @tillId`,
+    { tillId },
+  )) as
+    | {
+        ack_seq: number;
+        head_hash: string;
+        waiting_seq: number | null;
+        waiting_hash: string | null;
+        stuck: number | null;
+      }
+    | undefined;
+  if (!r) throw new Error(`authenticated till ${tillId} has no row`);
+  const stuck = r.stuck !== null;
+  return r.waiting_seq === null
+    ? { seq: Number(r.ack_seq), hash: r.head_hash, stuck }
+    : { seq: Number(r.waiting_seq), hash: r.waiting_hash as string, stuck };
 }
 
 /**
  * Accepts `b` into the inbox when it holds entries that continue the till's chain exactly and
- * verify; null otherwise (the caller applies the inbox and takes the full path). Call inside
- * a write transaction.
+ * verify, and the till's earlier batches are not stuck; null otherwise (the caller applies the
+ * inbox and takes the full path). Call inside a write transaction.
  */
 export function* acceptBatch(cipher: HqCipher, tillId: string, b: UploadBatch, now: Date): Sql<IngestOutcome | null> {
   if (b.entries.length === 0) return null;
   yield* lockTill(tillId);
   const head = yield* acceptedHead(tillId);
+  if (head.stuck) return null;
   if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
   const v = verifyChain(b.entries, head.seq, head.hash);
   if (!v.ok) return null;
@@ -260,13 +280,6 @@ export function* inboxBacklog(): Sql<InboxBacklog> {
   };
 }
 
-/** Whether the till's earlier batches wait because applying them failed. */
-function* tillStuck(tillId: string): Sql<boolean> {
-  return (
-    (yield* get('SELECT 1 FROM inbox WHERE till_id = ? AND apply_error IS NOT NULL LIMIT 1', tillId)) !== undefined
-  );
-}
-
 /**
  * The short path of an upload: accepts the batch into the inbox when it continues the chain
  * (a till-locked transaction of its own on PostgreSQL). null when it must take the long path.
@@ -277,7 +290,6 @@ export function* acceptStep(
   b: UploadBatch,
   now: Date,
 ): Sql<IngestOutcome | null> {
-  if (yield* tillStuck(till.tillId)) return null;
   return yield* acceptBatch(d.cipher, till.tillId, b, now);
 }
 
