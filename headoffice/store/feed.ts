@@ -17,8 +17,8 @@ import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { ChangeType } from './changes.js';
 import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
-import { readMemberFeed, servesMember } from './members.js';
-import { all, get, type Sql } from '../../storage/sql.js';
+import { memberFeedOf, memberRows, servedMembers, type MemberRow } from './members.js';
+import { all, withJsonList, type Sql } from '../../storage/sql.js';
 
 interface ChangeRow {
   cursor: number;
@@ -34,8 +34,44 @@ interface CardRow {
   status: 'active' | 'blocked';
 }
 
-function* needsPersonal(till: Uploader, memberNo: string, enrolledStore: string): Sql<boolean> {
-  return enrolledStore === till.storeId || (yield* servesMember(till.tillId, memberNo));
+/** What a page's changes name, read once for the whole page instead of once per change. */
+interface PageRecords {
+  members: Map<string, MemberRow>;
+  states: Map<string, { balance: number; tier: string }>;
+  /** members of another store the till serves (their name and phone go to it) */
+  served: Set<string>;
+  cards: Map<string, CardRow>;
+}
+
+function* pageRecords(till: Uploader, rows: readonly ChangeRow[]): Sql<PageRecords> {
+  const refs = (type: ChangeType): string[] => [...new Set(rows.filter((r) => r.type === type).map((r) => r.ref))];
+  const memberNos = refs('member');
+  const cardCodes = refs('card');
+  const members = yield* memberRows(memberNos);
+  const present = [...members.keys()];
+  const states = new Map(
+    present.length === 0
+      ? []
+      : (
+          (yield* all(
+            withJsonList((l) => `SELECT member_no, balance, tier FROM member_state WHERE member_no IN ${l}`, 'text'),
+            JSON.stringify(present),
+          )) as { member_no: string; balance: number; tier: string }[]
+        ).map((r) => [r.member_no, { balance: Number(r.balance), tier: r.tier }]),
+  );
+  const elsewhere = present.filter((no) => (members.get(no) as MemberRow).enrolled_store !== till.storeId);
+  const served = yield* servedMembers(till.tillId, elsewhere);
+  const cards = new Map(
+    cardCodes.length === 0
+      ? []
+      : (
+          (yield* all(
+            withJsonList((l) => `SELECT code, kind, member_no, status FROM cards WHERE code IN ${l}`, 'text'),
+            JSON.stringify(cardCodes),
+          )) as CardRow[]
+        ).map((c) => [c.code, c]),
+  );
+  return { members, states, served, cards };
 }
 
 function* toChange(
@@ -43,29 +79,27 @@ function* toChange(
   till: Uploader,
   ruleSets: RuleSetCache,
   firstTier: string,
+  page: PageRecords,
   r: ChangeRow,
 ): Sql<Change | null> {
   switch (r.type) {
     case 'member': {
-      const m = yield* readMemberFeed(cipher, r.ref);
-      if (!m) return null;
+      const row = page.members.get(r.ref);
+      if (!row) return null;
+      const personal = row.enrolled_store === till.storeId || page.served.has(r.ref);
+      const m = memberFeedOf(cipher, row, personal ? undefined : { name: WITHHELD_NAME, phone: withheldPhone(r.ref) });
       // Every change of an erased member, older ones included, now says only that.
       if ('erasedAt' in m) return { type: 'erasure', cursor: r.cursor, memberNo: r.ref, erasedAt: m.erasedAt };
-      const st = (yield* get('SELECT balance, tier FROM member_state WHERE member_no = ?', r.ref)) as
-        { balance: number; tier: string } | undefined;
-      const member = (yield* needsPersonal(till, r.ref, m.feed.enrolledStore))
-        ? m.feed
-        : { ...m.feed, name: WITHHELD_NAME, phone: withheldPhone(r.ref) };
+      const st = page.states.get(r.ref);
       return {
         type: 'member',
         cursor: r.cursor,
-        member,
+        member: m.feed,
         state: { balance: st?.balance ?? 0, tier: st?.tier ?? firstTier, class: m.class },
       };
     }
     case 'card': {
-      const c = (yield* get('SELECT code, kind, member_no, status FROM cards WHERE code = ?', r.ref)) as
-        CardRow | undefined;
+      const c = page.cards.get(r.ref);
       if (!c) return null;
       return { type: 'card', cursor: r.cursor, code: c.code, kind: c.kind, memberNo: c.member_no, status: c.status };
     }
@@ -97,9 +131,10 @@ export function* readChanges(
     limit,
   )) as ChangeRow[];
   const firstTier = lowestTier(yield* ruleSets.latest()).code;
+  const page = yield* pageRecords(till, rows);
   const changes: Change[] = [];
   for (const r of rows) {
-    const c = yield* toChange(cipher, till, ruleSets, firstTier, r);
+    const c = yield* toChange(cipher, till, ruleSets, firstTier, page, r);
     if (c) changes.push(c);
   }
   const last = rows[rows.length - 1];

@@ -34,7 +34,7 @@ import { appendChange } from './changes.js';
 import { recordTillPreferenceChanges } from './preferences.js';
 import { all, get, run, withJsonList, type Sql } from '../../storage/sql.js';
 
-interface MemberRow {
+export interface MemberRow {
   member_no: string;
   name_enc: Buffer;
   phone_enc: Buffer;
@@ -333,27 +333,30 @@ export function* upsertMembers(
   return out;
 }
 
+/** A stored member as the feed sends it (one entry of readMemberFeed). */
+export type MemberFeedRecord = { feed: MemberFeed; class: MemberClass | null } | { erasedAt: string };
+
 /**
- * The member as the feed sends it (clear text, for the till's TLS/loopback channel), null
- * when head office has no record, `erased` once the personal data is gone.
+ * A `members` row as the feed sends it. `personal` false: the name and phone are left
+ * encrypted and `withheld` stands in for them (a till that does not need them, feed.ts), so
+ * nothing is decrypted only to be thrown away.
  */
-export function* readMemberFeed(
+export function memberFeedOf(
   cipher: HqCipher,
-  memberNo: string,
-): Sql<{ feed: MemberFeed; class: MemberClass | null } | { erasedAt: string } | null> {
-  const r = (yield* get('SELECT * FROM members WHERE member_no = ?', memberNo)) as MemberRow | undefined;
-  if (!r) return null;
+  r: MemberRow,
+  withheld?: { name: string; phone: string },
+): MemberFeedRecord {
   if (r.erased_at) return { erasedAt: r.erased_at };
   const feed: MemberFeed = {
     memberNo: r.member_no,
-    name: cipher.decrypt(r.name_enc),
-    phone: cipher.decrypt(r.phone_enc),
+    name: withheld ? withheld.name : cipher.decrypt(r.name_enc),
+    phone: withheld ? withheld.phone : cipher.decrypt(r.phone_enc),
     birthday: r.birthday_enc ? cipher.decrypt(r.birthday_enc) : null,
     gender: r.gender,
     ageBand: r.age_band,
     preferredChannel: r.preferred_channel,
     interests: JSON.parse(r.interests) as string[],
-    consentMarketing: r.consent_marketing === 1,
+    consentMarketing: Number(r.consent_marketing) === 1,
     consentText: r.consent_text,
     consentAt: r.consent_at,
     enrolledStore: r.enrolled_store,
@@ -366,6 +369,25 @@ export function* readMemberFeed(
   return { feed, class: r.class };
 }
 
+/**
+ * The member as the feed sends it (clear text, for the till's TLS/loopback channel), null
+ * when head office has no record, `erased` once the personal data is gone.
+ */
+export function* readMemberFeed(cipher: HqCipher, memberNo: string): Sql<MemberFeedRecord | null> {
+  const r = (yield* get('SELECT * FROM members WHERE member_no = ?', memberNo)) as MemberRow | undefined;
+  return r ? memberFeedOf(cipher, r) : null;
+}
+
+/** Several members' rows by number, for a feed page (feed.ts). */
+export function* memberRows(memberNos: readonly string[]): Sql<Map<string, MemberRow>> {
+  if (memberNos.length === 0) return new Map();
+  const rows = (yield* all(
+    withJsonList((l) => `SELECT * FROM members WHERE member_no IN ${l}`, 'text'),
+    JSON.stringify(memberNos),
+  )) as MemberRow[];
+  return new Map(rows.map((r) => [r.member_no, r]));
+}
+
 /** "MM-DD", null when the member has none, undefined when head office has no member record. */
 export function* memberBirthday(cipher: HqCipher, memberNo: string): Sql<string | null | undefined> {
   const r = (yield* get('SELECT birthday_enc FROM members WHERE member_no = ?', memberNo)) as
@@ -375,15 +397,28 @@ export function* memberBirthday(cipher: HqCipher, memberNo: string): Sql<string 
 }
 
 /**
- * The till serves the member beyond its store: head office holds ledger entries of the till for
- * the member, or the till looked the member up by mobile number (member_lookups). Such a till
- * gets the member's name and phone in the feed (feed.ts).
+ * Which of `memberNos` the till serves beyond its store: head office holds ledger entries of
+ * the till for the member, or the till looked the member up by mobile number (member_lookups).
+ * Such a till gets the member's name and phone in the feed (feed.ts).
  */
-export function* servesMember(tillId: string, memberNo: string): Sql<boolean> {
-  return (
-    (yield* get('SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1', memberNo, tillId)) !== undefined ||
-    (yield* get('SELECT 1 FROM member_lookups WHERE till_id = ? AND member_no = ?', tillId, memberNo)) !== undefined
-  );
+export function* servedMembers(tillId: string, memberNos: readonly string[]): Sql<Set<string>> {
+  if (memberNos.length === 0) return new Set();
+  const list = JSON.stringify(memberNos);
+  const byLedger = (yield* all(
+    withJsonList(
+      (l) => `SELECT l.value AS member_no FROM ${l} AS l WHERE EXISTS (
+         SELECT 1 FROM ledger WHERE ledger.member_no = l.value AND till_id = ?)`,
+      'text',
+    ),
+    list,
+    tillId,
+  )) as { member_no: string }[];
+  const byLookup = (yield* all(
+    withJsonList((l) => `SELECT member_no FROM member_lookups WHERE till_id = ? AND member_no IN ${l}`, 'text'),
+    tillId,
+    list,
+  )) as { member_no: string }[];
+  return new Set([...byLedger, ...byLookup].map((r) => r.member_no));
 }
 
 /**
