@@ -18,20 +18,7 @@ import {
   type AnomalyKind,
 } from '../domain/anomalies.js';
 import type { HqEntry } from '../domain/order.js';
-import { all, get, insertMany, run, withJsonList, type Sql } from '../../storage/sql.js';
-
-/** Adds `by` to a counter; returns it before and after. */
-function* bump(rule: string, subject: string, bucket: string, by: number): Sql<{ before: number; after: number }> {
-  const r = (yield* get(
-    `INSERT INTO anomaly_counters (rule, subject, bucket, n) VALUES (?, ?, ?, ?)
-     ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = anomaly_counters.n + excluded.n RETURNING n`,
-    rule,
-    subject,
-    bucket,
-    by,
-  )) as { n: number };
-  return { before: r.n - by, after: r.n };
-}
+import { all, insertMany, run, withJsonList, type Sql } from '../../storage/sql.js';
 
 interface CaseInput {
   kind: AnomalyKind;
@@ -141,7 +128,8 @@ function* redeemRule(e: HqEntry, now: Date): Sql<void> {
  * upsert). Each bump sees the counter as one upsert after the other would have left it, so
  * `crossed` fires at the same entry; nothing else writes these rules' counters while a pass
  * is applied (the writer lock). A till's run counts in a child, absorbed by the pass when the
- * run's savepoint commits and dropped with it when it rolls back.
+ * run's savepoint commits and dropped with it when it rolls back. The enrolment rules count in
+ * one of their own per batch of member records (EnrolmentAnomalies), written at its end.
  */
 export class Counters {
   private readonly held = new Map<string, number>();
@@ -239,45 +227,94 @@ export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date, count
   }
 }
 
-/** The enrolment rules, for a member head office has just created from `till`'s upload. */
-export function* detectEnrolmentAnomalies(cipher: HqCipher, tillId: string, m: MemberUpsert, now: Date): Sql<void> {
-  const day = dayBucket(m.consentAt);
+/** The enrolment rules' counter keys of a member's enrolment: [rule, subject, bucket]. */
+function enrolmentKeys(
+  cipher: HqCipher,
+  tillId: string,
+  m: MemberUpsert,
+): {
+  prefix: [string, string] | null;
+  cashier: [string, string] | null;
+} {
   const prefix = phonePrefix(m.phone);
-  if (prefix) {
-    const subject = cipher.mac('phone-prefix', prefix).subarray(0, 8).toString('hex');
-    const c = yield* bump('enrol_prefix', subject, day, 1);
-    if (crossed(c.before, c.after, PREFIX_ENROLMENTS_PER_DAY)) {
-      const detail = { prefixHash: subject, day, enrolments: c.after, threshold: PREFIX_ENROLMENTS_PER_DAY };
+  return {
+    prefix: prefix ? [cipher.mac('phone-prefix', prefix).subarray(0, 8).toString('hex'), dayBucket(m.consentAt)] : null,
+    cashier: m.enrolledBy ? [`${tillId}/${m.enrolledBy}`, hourBucket(m.consentAt)] : null,
+  };
+}
+
+/**
+ * The enrolment rules over one batch of member uploads (members.ts), set-based as the entry
+ * rules: the counters of every member the batch may create are read in one statement per rule
+ * first, bumped in memory one enrolment after the other (so `crossed` fires at the same
+ * enrolment as bumping row by row), and written in one multi-row upsert at the end (`save`).
+ */
+export class EnrolmentAnomalies {
+  private constructor(
+    private readonly cipher: HqCipher,
+    private readonly tillId: string,
+    private readonly counters: Counters,
+  ) {}
+
+  /** `candidates`: the members the batch may create (head office held no record of them). */
+  static *read(cipher: HqCipher, tillId: string, candidates: readonly MemberUpsert[]): Sql<EnrolmentAnomalies> {
+    const prefixes: [string, string][] = [];
+    const cashiers: [string, string][] = [];
+    for (const m of candidates) {
+      const k = enrolmentKeys(cipher, tillId, m);
+      if (k.prefix) prefixes.push(k.prefix);
+      if (k.cashier) cashiers.push(k.cashier);
+    }
+    const counters = new Counters();
+    yield* readCounters(counters, 'enrol_prefix', prefixes);
+    yield* readCounters(counters, 'enrol_cashier', cashiers);
+    return new EnrolmentAnomalies(cipher, tillId, counters);
+  }
+
+  /** The enrolment rules, for a member head office has just created from the till's upload. */
+  *detect(m: MemberUpsert, now: Date): Sql<void> {
+    const { prefix, cashier } = enrolmentKeys(this.cipher, this.tillId, m);
+    if (prefix) {
+      const [subject, day] = prefix;
+      const c = this.counters.bump('enrol_prefix', subject, day, 1);
+      if (crossed(c.before, c.after, PREFIX_ENROLMENTS_PER_DAY)) {
+        const detail = { prefixHash: subject, day, enrolments: c.after, threshold: PREFIX_ENROLMENTS_PER_DAY };
+        yield* raise(
+          {
+            kind: 'enrolment_burst_prefix',
+            memberNo: m.memberNo,
+            tillId: this.tillId,
+            seq: 0,
+            points: 0,
+            detail,
+            dedupe: `prefix:${subject}:${day}`,
+          },
+          now,
+        );
+      }
+    }
+    if (!cashier || !m.enrolledBy) return;
+    const [subject, hour] = cashier;
+    const c = this.counters.bump('enrol_cashier', subject, hour, 1);
+    if (crossed(c.before, c.after, CASHIER_ENROLMENTS_PER_HOUR)) {
+      const detail = { staffId: m.enrolledBy, hour, enrolments: c.after, threshold: CASHIER_ENROLMENTS_PER_HOUR };
       yield* raise(
         {
-          kind: 'enrolment_burst_prefix',
+          kind: 'enrolment_burst_cashier',
           memberNo: m.memberNo,
-          tillId,
+          tillId: this.tillId,
           seq: 0,
           points: 0,
           detail,
-          dedupe: `prefix:${subject}:${day}`,
+          dedupe: `enrol:${m.enrolledBy}:${hour}`,
         },
         now,
       );
     }
   }
-  if (!m.enrolledBy) return;
-  const hour = hourBucket(m.consentAt);
-  const c = yield* bump('enrol_cashier', `${tillId}/${m.enrolledBy}`, hour, 1);
-  if (crossed(c.before, c.after, CASHIER_ENROLMENTS_PER_HOUR)) {
-    const detail = { staffId: m.enrolledBy, hour, enrolments: c.after, threshold: CASHIER_ENROLMENTS_PER_HOUR };
-    yield* raise(
-      {
-        kind: 'enrolment_burst_cashier',
-        memberNo: m.memberNo,
-        tillId,
-        seq: 0,
-        points: 0,
-        detail,
-        dedupe: `enrol:${m.enrolledBy}:${hour}`,
-      },
-      now,
-    );
+
+  /** Writes what the batch added to the counters (once, after the batch's last enrolment). */
+  *save(): Sql<void> {
+    yield* this.counters.flush();
   }
 }

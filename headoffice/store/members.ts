@@ -29,10 +29,11 @@ import {
   type RefusalReason,
   type Uploader,
 } from '../domain/ownership.js';
-import { detectEnrolmentAnomalies } from './anomalies.js';
-import { appendChange } from './changes.js';
+import { EnrolmentAnomalies } from './anomalies.js';
+import { CHANGE_COLUMNS, changeRow } from './changes.js';
+import { MemberBatch, type HeldMember } from './memberbatch.js';
 import { recordTillPreferenceChanges } from './preferences.js';
-import { all, get, run, withJsonList, type Sql } from '../../storage/sql.js';
+import { all, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 
 export interface MemberRow {
   member_no: string;
@@ -72,29 +73,6 @@ function ms(iso: string): number {
   return Date.parse(iso);
 }
 
-type HeldMember = Pick<
-  MemberRow,
-  | 'status'
-  | 'fields_mac'
-  | 'erased_at'
-  | 'enrolled_store'
-  | 'enrolled_till'
-  | 'preferred_channel'
-  | 'interests'
-  | 'consent_marketing'
-  | 'consent_at'
-  | 'enrolled_by'
-  | 'referrer_member_no'
->;
-
-function* heldMember(memberNo: string): Sql<HeldMember | undefined> {
-  return (yield* get(
-    `SELECT status, fields_mac, erased_at, enrolled_store, enrolled_till, preferred_channel, interests,
-       consent_marketing, consent_at, enrolled_by, referrer_member_no FROM members WHERE member_no = ?`,
-    memberNo,
-  )) as HeldMember | undefined;
-}
-
 /** Records a refusal once per distinct content; true when it was new (and counted). */
 function* refuse(
   cipher: HqCipher,
@@ -119,55 +97,67 @@ function* refuse(
   return true;
 }
 
-function* writeMember(
+/** Head office's state of one batch: what it holds and has written so far, and the enrolment counters. */
+interface BatchState {
+  held: MemberBatch;
+  anomalies: EnrolmentAnomalies;
+}
+
+function writeMember(
   cipher: HqCipher,
+  b: MemberBatch,
   tillId: string,
+  ex: HeldMember | undefined,
   m: MemberUpsert,
-  status: string,
+  status: 'active' | 'blocked',
   mac: Buffer,
   now: Date,
-): Sql<void> {
+): void {
+  // Head office's clock, never the till's updatedAt (a till could date itself into 2099).
   const at = now.toISOString();
-  yield* run(
-    `INSERT INTO members (member_no, phone_hash, name_enc, phone_enc, birthday_enc, gender, age_band,
-       preferred_channel, interests, consent_marketing, consent_text, consent_at, enrolled_store, enrolled_till,
-       enrolled_by, referrer_member_no, status, fields_mac, source_till, till_updated_at, created_at, updated_at)
-     VALUES (@memberNo, @phoneHash, @nameEnc, @phoneEnc, @birthdayEnc, @gender, @ageBand, @preferredChannel,
-       @interests, @consentMarketing, @consentText, @consentAt, @enrolledStore, @enrolledTill, @enrolledBy,
-       @referrerMemberNo, @status, @mac, @tillId, @at, @at, @at)
-     ON CONFLICT (member_no) DO UPDATE SET phone_hash = excluded.phone_hash, name_enc = excluded.name_enc,
-       phone_enc = excluded.phone_enc, birthday_enc = excluded.birthday_enc, gender = excluded.gender,
-       age_band = excluded.age_band, preferred_channel = excluded.preferred_channel, interests = excluded.interests,
-       consent_marketing = excluded.consent_marketing, consent_text = excluded.consent_text,
-       consent_at = excluded.consent_at, enrolled_by = excluded.enrolled_by,
-       referrer_member_no = excluded.referrer_member_no, status = excluded.status, fields_mac = excluded.fields_mac,
-       source_till = excluded.source_till, till_updated_at = excluded.till_updated_at,
-       updated_at = excluded.updated_at`,
-    {
-      memberNo: m.memberNo,
-      phoneHash: cipher.mac('phone', m.phone),
-      nameEnc: cipher.encrypt(m.name),
-      phoneEnc: cipher.encrypt(m.phone),
-      birthdayEnc: m.birthday === null ? null : cipher.encrypt(m.birthday),
-      gender: m.gender,
-      ageBand: m.ageBand ?? null,
-      preferredChannel: m.preferredChannel,
-      interests: JSON.stringify(m.interests),
-      consentMarketing: m.consentMarketing ? 1 : 0,
-      consentText: m.consentText,
-      consentAt: m.consentAt,
-      enrolledStore: m.enrolledStore,
-      enrolledTill: m.enrolledTill,
-      enrolledBy: m.enrolledBy,
-      referrerMemberNo: m.referrerMemberNo ?? null,
-      status,
-      mac,
-      tillId,
-      // Head office's clock, never the till's updatedAt (a till could date itself into 2099).
-      at,
-    },
-  );
-  yield* appendChange('member', m.memberNo, { memberNo: m.memberNo }, now);
+  const interests = JSON.stringify(m.interests);
+  const consentMarketing = m.consentMarketing ? 1 : 0;
+  const referrer = m.referrerMemberNo ?? null;
+  // MEMBER_COLUMNS order (memberbatch.ts).
+  const row: SqlValue[] = [
+    m.memberNo,
+    cipher.mac('phone', m.phone),
+    cipher.encrypt(m.name),
+    cipher.encrypt(m.phone),
+    m.birthday === null ? null : cipher.encrypt(m.birthday),
+    m.gender,
+    m.ageBand ?? null,
+    m.preferredChannel,
+    interests,
+    consentMarketing,
+    m.consentText,
+    m.consentAt,
+    m.enrolledStore,
+    m.enrolledTill,
+    m.enrolledBy,
+    referrer,
+    status,
+    mac,
+    tillId,
+    at,
+    at,
+    at,
+  ];
+  // What the upsert leaves: the enrolment stays as first written.
+  b.writeMember(row, {
+    status,
+    fields_mac: mac,
+    erased_at: null,
+    enrolled_store: ex?.enrolled_store ?? m.enrolledStore,
+    enrolled_till: ex?.enrolled_till ?? m.enrolledTill,
+    preferred_channel: m.preferredChannel,
+    interests,
+    consent_marketing: consentMarketing,
+    consent_at: m.consentAt,
+    enrolled_by: m.enrolledBy,
+    referrer_member_no: referrer,
+  });
+  b.change('member', m.memberNo, { memberNo: m.memberNo }, now);
 }
 
 /**
@@ -195,23 +185,35 @@ function enrolmentChange(ex: HeldMember | undefined, m: MemberUpsert): AggEnrolm
   return same ? [] : [was, now];
 }
 
-function* upsertMember(cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): Sql<void> {
-  yield* upsertMemberFields(cipher, till, m, now, out);
+function* upsertMember(
+  cipher: HqCipher,
+  till: Uploader,
+  s: BatchState,
+  m: MemberUpsert,
+  now: Date,
+  out: UpsertResult,
+): Sql<void> {
+  yield* upsertMemberFields(cipher, till, s, m, now, out);
   // After the record: a member enrolled and changed offline exists by now. Apart from the
   // ownership judgement: any till the member stands at may record their choice (preferences.ts).
+  // It reads and writes the member row itself: the batch's writes go first, and the member is
+  // read again after it (the rare path, row by row).
   if (m.preferenceChanges?.length) {
+    yield* s.held.flush();
     out.preferences += yield* recordTillPreferenceChanges(cipher, till.tillId, m.memberNo, m.preferenceChanges, now);
+    s.held.forget(m.memberNo);
   }
 }
 
 function* upsertMemberFields(
   cipher: HqCipher,
   till: Uploader,
+  s: BatchState,
   upload: MemberUpsert,
   now: Date,
   out: UpsertResult,
 ): Sql<void> {
-  const ex = yield* heldMember(upload.memberNo);
+  const ex = yield* s.held.member(upload.memberNo);
   // Consent, channel and interests of a member head office holds change only through preference
   // changes (preferences.ts): the record's copy may be older than a change made elsewhere since.
   const m: MemberUpsert = ex
@@ -246,16 +248,15 @@ function* upsertMemberFields(
       out.refused += 1;
     return;
   }
-  yield* writeMember(cipher, till.tillId, m, status, mac, now);
-  if (!ex) yield* detectEnrolmentAnomalies(cipher, till.tillId, m, now);
+  writeMember(cipher, s.held, till.tillId, ex, m, status, mac, now);
+  if (!ex) yield* s.anomalies.detect(m, now);
   out.members += 1;
   out.enrolments.push(...enrolmentChange(ex, m));
 }
 
 /** The till may change the member's cards: a member of its store, or one it served. */
-function* holdsMember(till: Uploader, memberNo: string): Sql<boolean> {
-  const m = (yield* get('SELECT enrolled_store FROM members WHERE member_no = ?', memberNo)) as
-    { enrolled_store: string } | undefined;
+function* holdsMember(till: Uploader, b: MemberBatch, memberNo: string): Sql<boolean> {
+  const m = yield* b.member(memberNo);
   if (!m) return false;
   if (m.enrolled_store === till.storeId) return true;
   return (
@@ -266,45 +267,37 @@ function* holdsMember(till: Uploader, memberNo: string): Sql<boolean> {
 
 type CardItem = MemberUpsert['cards'][number];
 
-function* writeCard(till: Uploader, memberNo: string, c: CardItem, isNew: boolean, now: Date): Sql<void> {
-  const changedAt = new Date(c.changedAt ?? now).toISOString();
-  if (isNew) {
-    yield* run(
-      `INSERT INTO cards (code, kind, member_no, status, changed_at, source_till, changed_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      c.code,
-      c.kind,
-      memberNo,
-      c.status,
-      changedAt,
-      till.tillId,
-      c.staffId ?? null,
-    );
-  } else {
-    yield* run(
-      'UPDATE cards SET status = ?, changed_at = ?, source_till = ?, changed_by = ? WHERE code = ?',
-      c.status,
-      changedAt,
-      till.tillId,
-      c.staffId ?? null,
-      c.code,
-    );
-  }
-  yield* appendChange('card', c.code, { code: c.code }, now);
+function writeCard(b: MemberBatch, till: Uploader, memberNo: string, c: CardItem, now: Date): void {
+  b.writeCard({
+    code: c.code,
+    kind: c.kind,
+    memberNo,
+    status: c.status,
+    changedAt: new Date(c.changedAt ?? now).toISOString(),
+    sourceTill: till.tillId,
+    changedBy: c.staffId ?? null,
+  });
+  b.change('card', c.code, { code: c.code }, now);
 }
 
-function* upsertCards(cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Date, out: UpsertResult): Sql<void> {
+function* upsertCards(
+  cipher: HqCipher,
+  till: Uploader,
+  b: MemberBatch,
+  m: MemberUpsert,
+  now: Date,
+  out: UpsertResult,
+): Sql<void> {
   let holds: boolean | null = null;
   for (const c of m.cards) {
-    const ex = (yield* get('SELECT member_no, status, changed_at FROM cards WHERE code = ?', c.code)) as
-      { member_no: string; status: string; changed_at: string } | undefined;
+    const ex = yield* b.card(c.code);
     if (ex && ex.member_no !== m.memberNo) {
       out.conflicts.push({ code: c.code, heldBy: ex.member_no, claimedBy: m.memberNo });
       continue;
     }
     if (ex && ex.status === c.status) continue;
     if (ex && c.status === 'active' && !(c.changedAt && ms(c.changedAt) > ms(ex.changed_at))) continue;
-    holds ??= yield* holdsMember(till, m.memberNo);
+    holds ??= yield* holdsMember(till, b, m.memberNo);
     const verdict = judgeCardChange(till, c, ex ?? null, holds, m);
     if (verdict.kind === 'refuse') {
       const content = canonicalJson({ code: c.code, status: c.status });
@@ -314,7 +307,7 @@ function* upsertCards(cipher: HqCipher, till: Uploader, m: MemberUpsert, now: Da
       }
       continue;
     }
-    yield* writeCard(till, m.memberNo, c, !ex, now);
+    writeCard(b, till, m.memberNo, c, now);
     out.cards += 1;
   }
 }
@@ -326,10 +319,17 @@ export function* upsertMembers(
   now: Date,
 ): Sql<UpsertResult> {
   const out: UpsertResult = { members: 0, preferences: 0, cards: 0, refused: 0, conflicts: [], enrolments: [] };
+  if (members.length === 0) return out;
+  // Set-based (memberbatch.ts): a few statements per batch however many members it brings.
+  const held = yield* MemberBatch.read(members);
+  const created = members.filter((m) => held.isNewMember(m.memberNo));
+  const s: BatchState = { held, anomalies: yield* EnrolmentAnomalies.read(cipher, till.tillId, created) };
   for (const m of members) {
-    yield* upsertMember(cipher, till, m, now, out);
-    yield* upsertCards(cipher, till, m, now, out);
+    yield* upsertMember(cipher, till, s, m, now, out);
+    yield* upsertCards(cipher, till, held, m, now, out);
   }
+  yield* held.flush();
+  yield* s.anomalies.save();
   return out;
 }
 
@@ -474,13 +474,12 @@ export function* announceServed(
       )) as { member_no: string }[]
     ).map((r) => r.member_no),
   );
-  let n = 0;
-  for (const memberNo of others) {
-    if (servedBefore.has(memberNo) || looked.has(memberNo)) continue;
-    yield* appendChange('member', memberNo, { memberNo }, now);
-    n += 1;
-  }
-  return n;
+  // One multi-row INSERT: the rows take their cursors in this order, as one append after the other.
+  const rows = others
+    .filter((memberNo) => !servedBefore.has(memberNo) && !looked.has(memberNo))
+    .map((memberNo) => changeRow('member', memberNo, { memberNo }, now));
+  yield* insertMany('changes', CHANGE_COLUMNS, rows);
+  return rows.length;
 }
 
 export type MemberLookupOutcome =
