@@ -11,6 +11,8 @@ export interface HqConfig {
   databaseUrl: string | null;
   /** HQ_TLS_CERT and HQ_TLS_KEY (PEM files): head office serves https:// with them */
   tls: { cert: string; key: string } | null;
+  /** HQ_MEMBER_CACHE_SIZE; null: store/cache.ts's default */
+  memberCacheSize: number | null;
 }
 
 export class ConfigError extends Error {
@@ -35,7 +37,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HqConfig {
     operatorToken: env.HQ_OPERATOR_TOKEN || null,
     databaseUrl: env.HQ_DATABASE_URL || null,
     tls: tlsFromEnv(env),
+    memberCacheSize: memberCacheSizeFromEnv(env),
   };
+}
+
+/**
+ * HQ_MEMBER_CACHE_SIZE (docs/contracts.md): how many members' folded states, and as many
+ * tills' views of a member, a process keeps for applying (store/cache.ts); null: the default.
+ */
+export function memberCacheSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
+  const raw = env.HQ_MEMBER_CACHE_SIZE;
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 2) throw new ConfigError(`HQ_MEMBER_CACHE_SIZE is not a whole number >= 2: ${raw}`);
+  return n;
 }
 
 /** Both files or neither: a certificate without its key (or the reverse) is a mistake, said at start. */

@@ -492,6 +492,33 @@ describe('accepted batches held back (background apply only when the clock is ad
     }
   });
 
+  it('folds a member a run of the same pass left unwritten from the pass, not the table, once the cache let it go', async () => {
+    // A cache of four members: each run of the pass below touches twelve, so every member has
+    // left the cache by the time the second till's run folds it, while the first run's state
+    // of it is still only held by the pass (pass.ts), not yet written to member_state.
+    await t.close();
+    vi.stubEnv('HQ_MEMBER_CACHE_SIZE', '4');
+    try {
+      await setUp();
+      const C = await provision(t, 'S3', 'C');
+      const D = await provision(t, 'S4', 'D');
+      const xs = Array.from({ length: 12 }, (_, i) => `X${i}`);
+      xs.forEach((m, i) => C.enrol(m, at(40 + i)));
+      await ok(C, C.batch(1));
+      await tick();
+      xs.forEach((m, i) => C.sale(m, 20_000 + i, at(60 + i)));
+      xs.forEach((m, i) => D.sale(m, 30_000 + i, at(80 + i)));
+      await ok(C, C.batch(C.headSeq - xs.length + 1));
+      await ok(D, D.batch(1));
+      expect((await inbox()).map((r) => r.tillId)).toEqual(['C', 'D']);
+      await tick();
+      const stored = new Map((await memberStates(t)).map((r) => [r.member_no, Number(r.balance)]));
+      for (const m of xs) expect(stored.get(m), m).toBe(ledgerSum([C, D], m));
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('fails to apply a row corrupted while head office was down, after the restart, losing nothing applied', async () => {
     const [a1, a2, a3, a4] = A.batches(4);
     if (!a1 || !a2 || !a3 || !a4) throw new Error('history gives A 14 entries');

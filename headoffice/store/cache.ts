@@ -15,6 +15,7 @@
 import type { MemberState } from '../../core/ledger/state.js';
 import type { HqEntry, MergeKey } from '../domain/order.js';
 import { dialect, get, type Sql } from '../../storage/sql.js';
+import { memberCacheSizeFromEnv } from '../config.js';
 import type { Tx as Db } from './tx.js';
 
 /**
@@ -87,7 +88,6 @@ export interface CachedTillView {
  * till view is rebuilt from the till's chain once and then kept incrementally again.
  */
 export const MEMBER_CACHE_SIZE = 20_000;
-export const TILL_VIEW_CACHE_SIZE = 20_000;
 
 export interface IngestCaches {
   members: RecentCache<string, CachedMember>;
@@ -116,11 +116,9 @@ export function* ingestCaches(db: Db): Sql<IngestCaches> {
   const v = yield* dataVersion();
   let c = byDb.get(db);
   if (!c) {
-    c = {
-      dataVersion: v,
-      members: new RecentCache(MEMBER_CACHE_SIZE),
-      tillViews: new RecentCache(TILL_VIEW_CACHE_SIZE),
-    };
+    // HQ_MEMBER_CACHE_SIZE: checked at start (config.ts); a test keeps a handful, so members leave mid-pass.
+    const size = memberCacheSizeFromEnv() ?? MEMBER_CACHE_SIZE;
+    c = { dataVersion: v, members: new RecentCache(size), tillViews: new RecentCache(size) };
     byDb.set(db, c);
   } else if (c.dataVersion !== v) {
     c.members.clear();

@@ -126,9 +126,12 @@ interface Stored {
   includes: Record<string, number> | null;
 }
 
-/** The member's merged state as stored (the ingest cache first), null when head office has none. */
-function* stored(db: Db, memberNo: string): Sql<Stored | null> {
-  const hit = (yield* ingestCaches(db)).members.get(memberNo);
+/**
+ * The member's merged state as stored (the ingest cache first, then what the apply pass has
+ * not written yet), null when head office has none.
+ */
+function* stored(db: Db, memberNo: string, pass?: PassWrites): Sql<Stored | null> {
+  const hit = (yield* ingestCaches(db)).members.get(memberNo) ?? pass?.pending(memberNo);
   if (hit) return hit;
   const r = (yield* get('SELECT state, includes FROM member_state WHERE member_no = ?', memberNo)) as
     { state: string; includes: string | null } | undefined;
@@ -171,7 +174,7 @@ export function* upgradeTouchedMembers(
   const decisions: Decision[] = [];
   // In member-number order: the same batch numbers its upgrades the same however it was cut.
   for (const memberNo of [...memberNos].sort()) {
-    const s = yield* stored(db, memberNo);
+    const s = yield* stored(db, memberNo, pass);
     const d = s && soldByManyTills(s) ? upgradeOnSpend(rs, s.state, today) : null;
     if (d) decisions.push(d);
   }

@@ -19,7 +19,7 @@ import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
 import type { CachedMember, IngestCaches } from './cache.js';
 import { changeRow } from './changes.js';
 import type { PassWrites } from './pass.js';
-import { all, get, run, type Sql } from '../../storage/sql.js';
+import { all, run, withJsonList, type Sql } from '../../storage/sql.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 import { onlyTill, sharedViewTier, type SoleTillMember } from './tillview.js';
 
@@ -187,25 +187,46 @@ function includesOf(entries: readonly HqEntry[]): Record<string, number> {
 }
 
 /**
- * The member's stored state (cache first), or null when head office has folded nothing for
- * the member. `batch`: the till and its last seq before the batch being folded, whose entries
- * are in the ledger already but not in the stored state.
+ * The stored states of those of `memberNos` the cache does not hold, in one read: a chain's
+ * members far outnumber the cache, so most members of a batch are read, not found.
+ */
+function* prefetchStates(
+  caches: IngestCaches,
+  pass: PassWrites,
+  memberNos: Iterable<string>,
+): Sql<Map<string, StateRow>> {
+  const missing = [...memberNos].filter((no) => caches.members.get(no) === undefined && !pass.pending(no));
+  if (missing.length === 0) return new Map();
+  const rows = (yield* all(
+    withJsonList(
+      (l) =>
+        `SELECT member_no, state, last_sort_ms, last_till, last_seq, includes FROM member_state WHERE member_no IN ${l}`,
+      'text',
+    ),
+    JSON.stringify(missing),
+  )) as (StateRow & { member_no: string })[];
+  return new Map(rows.map((r) => [r.member_no, r]));
+}
+
+/**
+ * The member's stored state (cache first, then what the pass has not written yet, then what
+ * prefetchStates read), or null when head office has folded nothing for the member. `batch`: the till and its last seq before the
+ * batch being folded, whose entries are in the ledger already but not in the stored state.
  */
 function* storedMember(
   caches: IngestCaches,
+  pass: PassWrites,
+  prefetched: ReadonlyMap<string, StateRow>,
   memberNo: string,
   batch: { tillId: string; seq: number },
 ): Sql<CachedMember | null> {
-  const hit = caches.members.get(memberNo);
+  const hit = caches.members.get(memberNo) ?? pass.pending(memberNo);
   if (hit) return hit;
-  const row = (yield* get(
-    'SELECT state, last_sort_ms, last_till, last_seq, includes FROM member_state WHERE member_no = ?',
-    memberNo,
-  )) as StateRow | undefined;
+  const row = prefetched.get(memberNo);
   if (!row) return null;
   return {
     state: JSON.parse(row.state) as MemberState,
-    last: { sortMs: row.last_sort_ms, tillId: row.last_till, seq: row.last_seq },
+    last: { sortMs: Number(row.last_sort_ms), tillId: row.last_till, seq: Number(row.last_seq) },
     includes:
       row.includes === null
         ? yield* includesFromLedger(memberNo, batch)
@@ -227,10 +248,11 @@ function* foldMember(
   firstTier: string,
   now: Date,
   pass: PassWrites,
+  prefetched: ReadonlyMap<string, StateRow>,
 ): Sql<{ stored: CachedMember | null; next: CachedMember; sole: SoleTillMember | null }> {
   const first = news[0] as HqEntry;
   const till = first.tillId;
-  const stored = yield* storedMember(caches, memberNo, { tillId: till, seq: ackBefore });
+  const stored = yield* storedMember(caches, pass, prefetched, memberNo, { tillId: till, seq: ackBefore });
   const { hooks: onOverdraft, writes: caseWrites } = caseHooks(now);
   const lastNew = news[news.length - 1] as HqEntry;
   let next: CachedMember;
@@ -297,23 +319,27 @@ function* foldMember(
   for (const w of caseWrites) yield* w;
   const last: MergeKey = { sortMs: next.last.sortMs, tillId: next.last.tillId, seq: next.last.seq };
   // Written at the end of the apply pass with the other members' states (pass.ts).
-  pass.memberState(memberNo, [
-    memberNo,
-    next.state.balance,
-    next.state.tier,
-    stateJson(next.state),
-    last.sortMs,
-    last.tillId,
-    last.seq,
-    now.toISOString(),
-    JSON.stringify(next.includes),
-  ]);
   const cached: CachedMember = {
     state: next.state,
     last,
     includes: next.includes,
     ...(next.window ? { window: next.window } : {}),
   };
+  pass.memberState(
+    memberNo,
+    [
+      memberNo,
+      next.state.balance,
+      next.state.tier,
+      stateJson(next.state),
+      last.sortMs,
+      last.tillId,
+      last.seq,
+      now.toISOString(),
+      JSON.stringify(next.includes),
+    ],
+    cached,
+  );
   caches.members.set(memberNo, cached);
   const sole = onlyTill(next.includes, till)
     ? { state: next.state, firstTier: viewTier, news: before ? news : [], before: before ?? [] }
@@ -338,12 +364,13 @@ export function* foldTouchedMembers(
   const prevMax = new Map<string, number>();
   const soles = new Map<string, SoleTillMember>();
   const confirmedAt = now.toISOString();
+  const prefetched = yield* prefetchStates(caches, pass, byMember.keys());
   for (const [memberNo, news] of byMember) {
     const {
       stored,
       next: m,
       sole,
-    } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now, pass);
+    } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now, pass, prefetched);
     if (sole) soles.set(memberNo, sole);
     const till = (news[0] as HqEntry).tillId;
     // No stored state means no entries before this batch at all (states are written with entries).

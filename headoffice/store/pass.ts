@@ -4,25 +4,21 @@
  * same members, so a pass of eight tills' runs used to write most members' state and balance
  * change eight times over, each time superseding the last; only the last is ever read.
  *
- * Nothing inside the pass reads those rows back: a member's state is read from the ingest
- * cache (cache.ts) first, and the pass is flushed long before the cache could have let go of a
- * member it holds a write for (PENDING_MEMBERS_MAX); a balance change is only read by the sale
- * check at the cursor a till had seen, which is always committed; counters are held by the
- * pass once read. When a run's savepoint rolls back, the caches are dropped, so the pass is
- * flushed at once (inbox.ts): what the next run reads from the tables is then current.
+ * Nothing inside the pass reads those rows back from the tables: a member's state is looked
+ * up in the ingest cache (cache.ts), then in what the pass holds (`pending`, which a cache of
+ * bounded size may have let go of in a large pass), and only then read; a balance change is
+ * only read by the sale check at the cursor a till had seen, which is always committed;
+ * counters are held by the pass once read. When a run's savepoint rolls back, the caches are
+ * dropped and the pass is flushed at once (inbox.ts).
  *
  * Each run writes into a child, absorbed by the pass only when its savepoint commits.
  */
 import { insertMany, type Sql, type SqlValue } from '../../storage/sql.js';
 import { Counters } from './anomalies.js';
-import { MEMBER_CACHE_SIZE } from './cache.js';
+import { MEMBER_CACHE_SIZE, type CachedMember } from './cache.js';
 import { CHANGE_COLUMNS } from './changes.js';
 
-/**
- * Flush when this many members' states wait: a member set in the ingest cache stays there for
- * at least MEMBER_CACHE_SIZE / 2 further members set, so every member a write waits for is
- * still cached and its stale row never read.
- */
+/** Flush between runs when this many members' states wait: a bound on the memory a pass holds. */
 export const PENDING_MEMBERS_MAX = MEMBER_CACHE_SIZE / 4;
 
 const STATE_COLUMNS = [
@@ -42,9 +38,11 @@ export class PassWrites {
   private readonly states = new Map<string, SqlValue[]>();
   /** balance change rows by member, the latest only */
   private readonly balances = new Map<string, SqlValue[]>();
+  /** the states `states` holds, as folded */
+  private readonly members = new Map<string, CachedMember>();
   readonly counters: Counters;
 
-  constructor(parent?: PassWrites) {
+  constructor(private readonly parent?: PassWrites) {
     this.counters = new Counters(parent?.counters);
   }
 
@@ -53,8 +51,14 @@ export class PassWrites {
     return new PassWrites(this);
   }
 
-  memberState(memberNo: string, row: SqlValue[]): void {
+  memberState(memberNo: string, row: SqlValue[], folded: CachedMember): void {
     this.states.set(memberNo, row);
+    this.members.set(memberNo, folded);
+  }
+
+  /** The member's state this run or its pass folded and has not written yet. */
+  pending(memberNo: string): CachedMember | undefined {
+    return this.members.get(memberNo) ?? this.parent?.pending(memberNo);
   }
 
   balanceChange(memberNo: string, row: SqlValue[]): void {
@@ -63,6 +67,7 @@ export class PassWrites {
 
   absorb(run: PassWrites): void {
     for (const [no, row] of run.states) this.states.set(no, row);
+    for (const [no, m] of run.members) this.members.set(no, m);
     for (const [no, row] of run.balances) this.balances.set(no, row);
     this.counters.absorb(run.counters);
   }
@@ -77,6 +82,7 @@ export class PassWrites {
     const balances = [...this.balances.values()];
     this.states.clear();
     this.balances.clear();
+    this.members.clear();
     yield* insertMany(
       'member_state',
       STATE_COLUMNS,
