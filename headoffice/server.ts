@@ -187,7 +187,7 @@ function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyO
     res.end(text);
     return;
   }
-  const body = JSON.stringify(reply.body);
+  const body = reply.json ?? JSON.stringify(reply.body);
   const sign = reply.sign;
   res.writeHead(reply.status, {
     ...reply.headers,

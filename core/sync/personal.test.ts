@@ -42,6 +42,16 @@ describe('personal fields sealed to a till', () => {
     expect(a.ciphertext).not.toBe(b.ciphertext);
   });
 
+  it('never repeat a nonce across the blocks they are drawn from (4,096 a block)', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 10_000; i++) {
+      const p = sealMember(keyA, member).personal;
+      expect(Buffer.from(p.nonce, 'base64')).toHaveLength(12);
+      seen.add(p.nonce);
+    }
+    expect(seen.size).toBe(10_000);
+  });
+
   it("do not open with another till's key, moved to another member, or altered", () => {
     const sealed = sealMember(keyA, member);
     expect(() => openMember(keyB, sealed)).toThrow(PersonalDataError);

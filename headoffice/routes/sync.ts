@@ -19,7 +19,7 @@ import {
   type SealedMemberLookupAnswer,
   type SealedMemberQrKey,
 } from '../../core/sync/protocol.js';
-import { personalKey, sealChanges, sealLookupAnswer } from '../../core/sync/personal.js';
+import { sealChanges, sealLookupAnswer } from '../../core/sync/personal.js';
 import { sealMemberQrKey } from '../../core/sync/memberqrkey.js';
 import { authenticateTill, identifyTill, verifyTill } from '../auth/till.js';
 import { decodeBody, parseJson } from '../http/body.js';
@@ -29,6 +29,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseTillAuthorization } from '../../core/sync/sign.js';
 import type { AppDeps } from './deps.js';
 import type { SaleNarrowing } from '../store/types.js';
+import { pageJson, tillPersonalKey } from './feed-json.js';
 
 /** A 2xx answer signed back to the till that asked (core/sync/sign.ts signAnswer; server.ts signs). */
 function signed(req: IncomingMessage, reply: Reply): Reply {
@@ -103,8 +104,8 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
     const page = await app.store.changes(till.tillId, after, limit, app.now());
-    const body: SealedChangesResponse = sealChanges(personalKey(till.secret), page);
-    return signed(req, { status: 200, body });
+    const body: SealedChangesResponse = sealChanges(tillPersonalKey(till.secret), page);
+    return signed(req, { status: 200, body, json: pageJson(body) });
   });
 
   // Head office's member-QR key (docs/member-page.md), sealed to the asking till alone: every
@@ -207,7 +208,7 @@ function memberLookupRoute(router: Router, app: AppDeps): void {
     app.log.log('info', 'member_lookup', { tillId: till.tillId, storeId: till.storeId, outcome: out.kind, memberNo });
     switch (out.kind) {
       case 'found': {
-        const body: SealedMemberLookupAnswer = sealLookupAnswer(personalKey(till.secret), out.answer);
+        const body: SealedMemberLookupAnswer = sealLookupAnswer(tillPersonalKey(till.secret), out.answer);
         return signed(req, { status: 200, body });
       }
       case 'unknown':

@@ -19,6 +19,23 @@ import type { ChangeType } from './changes.js';
 import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
 import { memberFeedOf, memberRows, servedMembers, type MemberRow } from './members.js';
 import { all, withJsonList, type Sql } from '../../storage/sql.js';
+import { RecentCache } from './cache.js';
+
+/**
+ * DECISION: balance changes parsed once per process, not once per till that reads them. Every
+ * till reads every balance change (one member across the chain) and a change carries the
+ * member's whole state, so with hundreds of tills polling, parsing the same payloads again was
+ * most of a poll's work. A change row never changes once written; the last 10,000 balance
+ * changes (the ones caught-up tills ask for) are kept, the same objects each time, so the
+ * answer's JSON text of each can be kept too (routes/sync.ts).
+ */
+export const FEED_CACHE_CHANGES = 10_000;
+
+export type BalanceChange = Extract<Change, { type: 'balance' }>;
+
+export function feedCache(): RecentCache<number, BalanceChange> {
+  return new RecentCache(FEED_CACHE_CHANGES);
+}
 
 interface ChangeRow {
   cursor: number;
@@ -80,6 +97,7 @@ function* toChange(
   ruleSets: RuleSetCache,
   firstTier: string,
   page: PageRecords,
+  balances: RecentCache<number, BalanceChange>,
   r: ChangeRow,
 ): Sql<Change | null> {
   switch (r.type) {
@@ -104,8 +122,13 @@ function* toChange(
       return { type: 'card', cursor: r.cursor, code: c.code, kind: c.kind, memberNo: c.member_no, status: c.status };
     }
     case 'balance': {
-      const p = JSON.parse(r.payload) as Omit<Extract<Change, { type: 'balance' }>, 'type' | 'cursor'>;
-      return { type: 'balance', cursor: r.cursor, ...p };
+      const cursor = Number(r.cursor);
+      const hit = balances.get(cursor);
+      if (hit) return hit;
+      const p = JSON.parse(r.payload) as Omit<BalanceChange, 'type' | 'cursor'>;
+      const c: BalanceChange = { type: 'balance', cursor: r.cursor, ...p };
+      balances.set(cursor, c);
+      return c;
     }
     case 'ruleset': {
       const rs = yield* ruleSets.version(Number(r.ref));
@@ -122,6 +145,7 @@ export function* readChanges(
   cipher: HqCipher,
   till: Uploader,
   ruleSets: RuleSetCache,
+  balances: RecentCache<number, BalanceChange>,
   after: number,
   limit: number,
 ): Sql<ChangesResponse> {
@@ -134,7 +158,7 @@ export function* readChanges(
   const page = yield* pageRecords(till, rows);
   const changes: Change[] = [];
   for (const r of rows) {
-    const c = yield* toChange(cipher, till, ruleSets, firstTier, page, r);
+    const c = yield* toChange(cipher, till, ruleSets, firstTier, page, balances, r);
     if (c) changes.push(c);
   }
   const last = rows[rows.length - 1];

@@ -73,7 +73,7 @@ import {
   type StoredTargets,
 } from './overview.js';
 import type { Targets } from '../../core/overview.js';
-import { readChanges } from './feed.js';
+import { feedCache, readChanges } from './feed.js';
 import { feedbackOp } from './feedback.js';
 import type { SurveySale } from '../../core/survey/token.js';
 import type { NpsReport } from '../survey-schemas.js';
@@ -176,6 +176,8 @@ export abstract class StepHqStore implements HqStore {
   abstract readonly kind: 'sqlite' | 'postgres';
   protected readonly cipher: HqCipher;
   protected readonly rules = new RuleSetCache();
+  /** balance changes as the feed sends them, by cursor (feed.ts) */
+  private readonly feedBalances = feedCache();
   protected readonly deps: IngestDeps;
   private applyTimer: NodeJS.Timeout | null = null;
   private waitingSince = 0;
@@ -374,13 +376,13 @@ export abstract class StepHqStore implements HqStore {
 
   async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
     await this.settle();
-    const { cipher, rules } = this;
+    const { cipher, rules, feedBalances } = this;
     const { page, lastFeedAt } = await this.read(function* () {
       const t = (yield* get('SELECT store_id, last_feed_at FROM tills WHERE till_id = ?', tillId)) as {
         store_id: string;
         last_feed_at: string | null;
       };
-      const read = yield* readChanges(cipher, { tillId, storeId: t.store_id }, rules, after, limit);
+      const read = yield* readChanges(cipher, { tillId, storeId: t.store_id }, rules, feedBalances, after, limit);
       // Counted after settle(): every entry acknowledged to the till before it asked is in it.
       const stock = yield* feedStock(rules, now);
       return { page: stock ? { ...read, stock } : read, lastFeedAt: t.last_feed_at };
