@@ -180,6 +180,9 @@ export abstract class StepHqStore implements HqStore {
   private readonly feedBalances = feedCache();
   protected readonly deps: IngestDeps;
   private applyTimer: NodeJS.Timeout | null = null;
+  private applying: Promise<{ applied: number; pass: number }> | null = null;
+  /** apply passes this process started */
+  private passes = 0;
   private waitingSince = 0;
   private lastApplyError: string | null = null;
   private closed = false;
@@ -222,11 +225,28 @@ export abstract class StepHqStore implements HqStore {
     }
     this.applyTimer = setTimeout(() => {
       this.applyTimer = null;
-      void this.applyStep(APPLY_CHUNK_ENTRIES).then((n) => {
-        if (n > 0) this.applySoon();
+      void this.applyOnce().then(({ applied }) => {
+        if (applied > 0) this.applySoon();
       });
     }, APPLY_DELAY_MS);
     this.applyTimer.unref();
+  }
+
+  /**
+   * One apply pass at a time per process: a caller finding one under way shares it rather than
+   * queueing a second behind the writer lock (holding a pooled connection while it waits, which
+   * under hundreds of feed polls a second took every connection uploads need).
+   */
+  private applyOnce(): Promise<{ applied: number; pass: number }> {
+    if (!this.applying) {
+      const pass = ++this.passes;
+      this.applying = this.applyStep(APPLY_CHUNK_ENTRIES)
+        .then((applied) => ({ applied, pass }))
+        .finally(() => {
+          this.applying = null;
+        });
+    }
+    return this.applying;
   }
 
   /** One transaction of waiting batches; 0 when none are waiting or applying failed (logged). */
@@ -253,11 +273,25 @@ export abstract class StepHqStore implements HqStore {
   async settle(): Promise<void> {
     // Most reads find nothing waiting: a look without the writer lock spares them a write
     // transaction (on PostgreSQL the lock every process's writes queue for).
-    const waiting = await this.read(function* () {
-      return (yield* get('SELECT 1 AS w FROM inbox LIMIT 1')) !== undefined;
+    const before = this.passes;
+    const mark = await this.read(function* () {
+      const r = (yield* get('SELECT max(id) AS m FROM inbox')) as { m: number | string | null } | undefined;
+      return r?.m === null || r?.m === undefined ? null : Number(r.m);
     });
-    if (!waiting) return;
-    while ((await this.applyStep(APPLY_CHUNK_ENTRIES)) > 0);
+    if (mark === null) return;
+    // DECISION: a read waits for the batches accepted before it asked, not for the inbox to be
+    // empty: under steady uploads it never is, and a read waiting for that answered late or never.
+    for (;;) {
+      const { applied, pass } = await this.applyOnce();
+      // A pass that began before the mark was read may have looked before those batches came.
+      if (pass <= before) continue;
+      // Nothing applied: another process did, or only stuck batches wait (tried again, failed again).
+      if (applied === 0) return;
+      const waits = await this.read(function* () {
+        return (yield* get('SELECT 1 AS w FROM inbox WHERE id <= ? LIMIT 1', mark)) !== undefined;
+      });
+      if (!waits) return;
+    }
   }
 
   async backlog(): Promise<Omit<InboxBacklog, 'stuck'> & { applyError: string | null; stuckTills: string[] }> {
