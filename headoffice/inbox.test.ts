@@ -575,6 +575,35 @@ describe('accepted batches held back (background apply only when the clock is ad
     );
   });
 
+  it('has reads at once share one apply pass, each answering with every batch accepted before it', async () => {
+    const [a1, a2] = A.batches(4);
+    if (!a1 || !a2) throw new Error('history gives A 14 entries');
+    await ok(A, a1);
+    await ok(A, a2);
+    await ok(B, B.batch(1));
+    const store = t.hq.store as unknown as { applyStep(max: number): Promise<number> };
+    const passes = vi.spyOn(store, 'applyStep');
+    try {
+      const answers = await Promise.all(
+        MEMBERS.flatMap((m) => [1, 2, 3].map(() => operator(t, 'GET', `/v1/members/${m}`))),
+      );
+      const through = new Map([
+        [A, a2.lastSeq],
+        [B, B.headSeq],
+      ]);
+      for (const r of answers) {
+        expect(r.status).toBe(200);
+        expect(r.body.ledgerBalance).toBe(sumThrough(through, r.body.memberNo));
+      }
+      // Nine reads: one pass applies what waits (a second at most, started by a read that
+      // looked before the first ended); each read used to queue a pass of its own.
+      expect(passes.mock.calls.length).toBeLessThanOrEqual(2);
+      expect(passes.mock.calls.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      passes.mockRestore();
+    }
+  });
+
   it('has every read apply what waits first, and answer with it', async () => {
     const reads: [string, (held: number) => Promise<void>][] = [
       [
