@@ -150,7 +150,7 @@ export function* applyBatch(
   yield* announceServed(till, tailByMember.keys(), row.ack_seq, now);
   let folded = { prevMax: new Map<string, number>(), sole: new Map<string, SoleTillMember>() };
   if (tail.length > 0) {
-    const rs = yield* d.rules.latest();
+    const rs = yield* pass.latestRules(d.rules);
     const today = localDate(now, rs.timeZone).date;
     folded = yield* foldTouchedMembers(
       caches,

@@ -13,7 +13,9 @@
  *
  * Each run writes into a child, absorbed by the pass only when its savepoint commits.
  */
+import type { RuleSet } from '../../core/ruleset/schema.js';
 import { insertMany, type Sql, type SqlValue } from '../../storage/sql.js';
+import type { RuleSetCache } from './rulesets.js';
 import { Counters } from './anomalies.js';
 import { MEMBER_CACHE_SIZE, type CachedMember } from './cache.js';
 import { CHANGE_COLUMNS } from './changes.js';
@@ -42,8 +44,18 @@ export class PassWrites {
   private readonly members = new Map<string, CachedMember>();
   readonly counters: Counters;
 
+  /** the rule set in force for the pass: nothing publishes while it holds the writer lock */
+  private latest: RuleSet | null = null;
+
   constructor(private readonly parent?: PassWrites) {
     this.counters = new Counters(parent?.counters);
+  }
+
+  /** The latest rule set, read once per pass. */
+  *latestRules(rules: RuleSetCache): Sql<RuleSet> {
+    if (this.parent) return yield* this.parent.latestRules(rules);
+    this.latest ??= yield* rules.latest();
+    return this.latest;
   }
 
   /** A run's own writes, for `absorb` once its savepoint commits. */

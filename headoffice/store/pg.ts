@@ -142,6 +142,16 @@ export class PgHqStore extends StepHqStore {
     return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (c) => runPg(c, step()), false);
   }
 
+  /** One statement needs no transaction of its own: one round trip instead of three. */
+  protected async peek<T>(step: Step<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await runPg(client, step());
+    } finally {
+      client.release();
+    }
+  }
+
   protected async write<T>(step: Step<T>): Promise<T> {
     // The token is read and set while the writer lock is held, not around the transaction: a
     // second write of this process waiting for the lock must compare with the token the first

@@ -169,6 +169,14 @@ export const APPLY_MAX_WAIT_MS = 1_000;
 /** How stale a till's "last read the feed" (GET /v1/tills lastFeedAt) may be. */
 export const FEED_SEEN_RESOLUTION_MS = 30_000;
 
+/**
+ * DECISION: when tills last read the feed is written for all of them at once, at most this
+ * long after the poll (and before this process lists its tills or closes): one durable write
+ * every few seconds instead of one per till every FEED_SEEN_RESOLUTION_MS, which at a thousand
+ * tills was dozens of fsyncs a second queueing beside the uploads' own.
+ */
+export const FEED_SEEN_FLUSH_MS = 5_000;
+
 /** A step to run; a factory, because a transaction retried runs it again from the start. */
 export type Step<T> = () => Sql<T>;
 
@@ -181,6 +189,9 @@ export abstract class StepHqStore implements HqStore {
   protected readonly deps: IngestDeps;
   private applyTimer: NodeJS.Timeout | null = null;
   private applying: Promise<{ applied: number; pass: number }> | null = null;
+  /** tills' feed reads not written yet: till id -> when */
+  private feedSeen = new Map<string, string>();
+  private feedSeenTimer: NodeJS.Timeout | null = null;
   /** apply passes this process started */
   private passes = 0;
   private waitingSince = 0;
@@ -206,6 +217,11 @@ export abstract class StepHqStore implements HqStore {
   protected abstract read<T>(step: Step<T>): Promise<T>;
   protected abstract write<T>(step: Step<T>): Promise<T>;
   protected abstract tillTransaction<T>(step: Step<T>): Promise<T>;
+
+  /** A read of ONE statement (a look whether anything waits): where the database allows, without a transaction around it. */
+  protected peek<T>(step: Step<T>): Promise<T> {
+    return this.read(step);
+  }
   protected abstract isStorageFull(e: unknown): boolean;
   protected abstract closeDatabase(): Promise<void>;
 
@@ -274,7 +290,7 @@ export abstract class StepHqStore implements HqStore {
     // Most reads find nothing waiting: a look without the writer lock spares them a write
     // transaction (on PostgreSQL the lock every process's writes queue for).
     const before = this.passes;
-    const mark = await this.read(function* () {
+    const mark = await this.peek(function* () {
       const r = (yield* get('SELECT max(id) AS m FROM inbox')) as { m: number | string | null } | undefined;
       return r?.m === null || r?.m === undefined ? null : Number(r.m);
     });
@@ -287,7 +303,7 @@ export abstract class StepHqStore implements HqStore {
       if (pass <= before) continue;
       // Nothing applied: another process did, or only stuck batches wait (tried again, failed again).
       if (applied === 0) return;
-      const waits = await this.read(function* () {
+      const waits = await this.peek(function* () {
         return (yield* get('SELECT 1 AS w FROM inbox WHERE id <= ? LIMIT 1', mark)) !== undefined;
       });
       if (!waits) return;
@@ -423,12 +439,36 @@ export abstract class StepHqStore implements HqStore {
     });
     // DECISION: when a till last read the feed is kept to FEED_SEEN_RESOLUTION_MS, not per poll:
     // thousands of tills polling every few seconds would otherwise each cost a durable write.
-    if (lastFeedAt === null || now.getTime() - Date.parse(lastFeedAt) >= FEED_SEEN_RESOLUTION_MS) {
-      await this.tillTransaction(function* () {
-        yield* run('UPDATE tills SET last_feed_at = ? WHERE till_id = ?', now.toISOString(), tillId);
-      });
+    const seen = this.feedSeen.get(tillId) ?? lastFeedAt;
+    if (seen === null || now.getTime() - Date.parse(seen) >= FEED_SEEN_RESOLUTION_MS) {
+      this.feedSeen.set(tillId, now.toISOString());
+      this.feedSeenTimer ??= setTimeout(() => void this.flushFeedSeen(), FEED_SEEN_FLUSH_MS);
+      this.feedSeenTimer.unref();
     }
     return page;
+  }
+
+  /** Writes the feed reads noted since the last flush, in one transaction; a failure is logged, not thrown. */
+  private async flushFeedSeen(): Promise<void> {
+    if (this.feedSeenTimer) clearTimeout(this.feedSeenTimer);
+    this.feedSeenTimer = null;
+    if (this.feedSeen.size === 0) return;
+    const seen = [...this.feedSeen];
+    this.feedSeen = new Map();
+    try {
+      await this.tillTransaction(function* () {
+        for (const [tillId, at] of seen) {
+          yield* run(
+            'UPDATE tills SET last_feed_at = ? WHERE till_id = ? AND (last_feed_at IS NULL OR last_feed_at < ?)',
+            at,
+            tillId,
+            at,
+          );
+        }
+      });
+    } catch (e) {
+      if (!this.closed) this.log.log('warn', 'feed_seen_not_written', { tills: seen.length, error: String(e) });
+    }
   }
 
   async reserveReward(tillId: string, req: RewardReserveRequest, now: Date): Promise<ReserveOutcome> {
@@ -478,6 +518,7 @@ export abstract class StepHqStore implements HqStore {
 
   async tills(): Promise<TillView[]> {
     await this.settle();
+    await this.flushFeedSeen();
     return this.read(() => tillViews());
   }
 
@@ -694,6 +735,7 @@ export abstract class StepHqStore implements HqStore {
   }
 
   async close(): Promise<void> {
+    await this.flushFeedSeen();
     this.closed = true;
     if (this.applyTimer) clearTimeout(this.applyTimer);
     this.applyTimer = null;
