@@ -261,6 +261,8 @@ async function spawnHq(dataDir: string, databaseUrl: string): Promise<Proc> {
       HQ_PORT: String(port),
       HQ_OPERATOR_TOKEN: 'bench',
       HQ_DATABASE_URL: databaseUrl,
+      // Every bench till uploads from 127.0.0.1, as tills behind a load balancer share its address.
+      HQ_MAX_BODIES_PER_CLIENT: String(TILLS),
     },
     stdio: 'ignore',
   });
@@ -298,7 +300,9 @@ async function overHttp(dir: string, base: string, processes: number): Promise<{
       tills.map(async (till, i) => {
         const hq = { hq: { url: (procs[i % processes] as Proc).url } } as Parameters<typeof upload>[0];
         for (const b of till.batches(BATCH)) {
-          const r = await upload(hq, till, b);
+          const r = await upload(hq, till, b).catch((e: unknown) => {
+            throw new Error(`upload to ${hq.hq.url} failed: ${String((e as { cause?: unknown }).cause ?? e)}`);
+          });
           if (r.status !== 200) throw new Error(`upload answered ${r.status}`);
         }
       }),

@@ -78,6 +78,7 @@ async function serve(cfg: HqConfig): Promise<void> {
     host: cfg.host,
     operatorToken: cfg.operatorToken,
     tls: cfg.tls,
+    ...(cfg.maxBodiesPerClient === null ? {} : { maxBodiesPerClient: cfg.maxBodiesPerClient }),
   });
   if (hq.generatedOperatorToken) {
     process.stdout.write(

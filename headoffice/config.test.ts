@@ -13,6 +13,14 @@ describe('configFromEnv', () => {
     }
   });
 
+  it('takes HQ_MAX_BODIES_PER_CLIENT as a whole number of at least 1', () => {
+    expect(configFromEnv({}).maxBodiesPerClient).toBeNull();
+    expect(configFromEnv({ HQ_MAX_BODIES_PER_CLIENT: '64' }).maxBodiesPerClient).toBe(64);
+    for (const bad of ['0', '-1', '1.5', 'many']) {
+      expect(() => configFromEnv({ HQ_MAX_BODIES_PER_CLIENT: bad }), bad).toThrow(/HQ_MAX_BODIES_PER_CLIENT/);
+    }
+  });
+
   it('refuses a port that is not one', () => {
     expect(() => configFromEnv({ HQ_PORT: '70000' })).toThrow(ConfigError);
     expect(configFromEnv({ HQ_PORT: '0' }).port).toBe(0);

@@ -13,6 +13,8 @@ export interface HqConfig {
   tls: { cert: string; key: string } | null;
   /** HQ_MEMBER_CACHE_SIZE; null: store/cache.ts's default */
   memberCacheSize: number | null;
+  /** HQ_MAX_BODIES_PER_CLIENT; null: http/gate.ts's default */
+  maxBodiesPerClient: number | null;
 }
 
 export class ConfigError extends Error {
@@ -38,7 +40,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HqConfig {
     databaseUrl: env.HQ_DATABASE_URL || null,
     tls: tlsFromEnv(env),
     memberCacheSize: memberCacheSizeFromEnv(env),
+    maxBodiesPerClient: bodiesPerClientFromEnv(env),
   };
+}
+
+/**
+ * HQ_MAX_BODIES_PER_CLIENT (docs/contracts.md): uploads read at once per client address
+ * (http/gate.ts). Behind a load balancer every till shares its address, so there the balancer
+ * limits per till and this is raised to what the balancer may send at once. null: the default.
+ */
+function bodiesPerClientFromEnv(env: NodeJS.ProcessEnv): number | null {
+  const raw = env.HQ_MAX_BODIES_PER_CLIENT;
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`HQ_MAX_BODIES_PER_CLIENT is not a whole number >= 1: ${raw}`);
+  return n;
 }
 
 /**

@@ -142,6 +142,21 @@ export class PgHqStore extends StepHqStore {
     return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (c) => runPg(c, step()), false);
   }
 
+  protected async bookkeeping<T>(step: Step<T>): Promise<T> {
+    return this.transaction(
+      'BEGIN',
+      (c) =>
+        runPg(
+          c,
+          (function* () {
+            yield* run(`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`);
+            return yield* step();
+          })(),
+        ),
+      false,
+    );
+  }
+
   /** One statement needs no transaction of its own: one round trip instead of three. */
   protected async peek<T>(step: Step<T>): Promise<T> {
     const client = await this.pool.connect();

@@ -218,6 +218,16 @@ export abstract class StepHqStore implements HqStore {
   protected abstract write<T>(step: Step<T>): Promise<T>;
   protected abstract tillTransaction<T>(step: Step<T>): Promise<T>;
 
+  /**
+   * A write under the writer lock of what no cache derives from (when tills last read the feed):
+   * in turn with apply passes, which update the same till rows in their own order (two
+   * transactions each holding some of them would deadlock), without making every other process
+   * drop its caches as a write does.
+   */
+  protected bookkeeping<T>(step: Step<T>): Promise<T> {
+    return this.write(step);
+  }
+
   /** A read of ONE statement (a look whether anything waits): where the database allows, without a transaction around it. */
   protected peek<T>(step: Step<T>): Promise<T> {
     return this.read(step);
@@ -456,7 +466,7 @@ export abstract class StepHqStore implements HqStore {
     const seen = [...this.feedSeen];
     this.feedSeen = new Map();
     try {
-      await this.tillTransaction(function* () {
+      await this.bookkeeping(function* () {
         for (const [tillId, at] of seen) {
           yield* run(
             'UPDATE tills SET last_feed_at = ? WHERE till_id = ? AND (last_feed_at IS NULL OR last_feed_at < ?)',
