@@ -178,6 +178,12 @@ export const pgTypes = {
 
 export type PgPool = pg.Pool;
 
-export function openPool(url: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, types: pgTypes as pg.CustomTypesConfig });
+export function openPool(url: string, max = 10, onLost: (e: Error) => void = () => {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes as pg.CustomTypesConfig });
+  // A connection lost while checked out (the server restarted, a failover, a network cut)
+  // emits 'error' on its client, and an 'error' nobody listens to ends the process: the query
+  // in flight fails instead (its transaction is retried or answered as unavailable), and the
+  // pool replaces the connection.
+  pool.on('connect', (client) => client.on('error', onLost));
+  return pool;
 }

@@ -101,7 +101,7 @@ export class PgHqStore extends StepHqStore {
 
   /** Connects, migrates (one process at a time), distributes on Citus where it is installed. */
   static async open(url: string, keys: HqKeys, log: Logger, poolSize = 10): Promise<PgHqStore> {
-    const pool = openPool(url, poolSize);
+    const pool = openPool(url, poolSize, (e) => log.log('warn', 'pg_connection_lost', { error: e.message }));
     // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
     pool.on('error', (e) => log.log('warn', 'pg_idle_client_error', { error: e.message }));
     try {
