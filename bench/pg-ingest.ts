@@ -280,6 +280,22 @@ async function spawnHq(dataDir: string, databaseUrl: string): Promise<Proc> {
   throw new Error('head office did not start');
 }
 
+/**
+ * An upload as a till makes it: a connection that fails is retried (the till's outbox keeps the
+ * batch). Building the chains blocks this process for seconds after provisioning, long past
+ * the server's keep-alive timeout, so the first upload may go out on a socket the server
+ * closed meanwhile ("other side closed").
+ */
+async function uploadRetrying(...args: Parameters<typeof upload>): Promise<Awaited<ReturnType<typeof upload>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await upload(...args);
+    } catch (e) {
+      if (attempt >= 3) throw new Error(`upload failed: ${String((e as { cause?: unknown }).cause ?? e)}`);
+    }
+  }
+}
+
 async function overHttp(dir: string, base: string, processes: number): Promise<{ ack: number; applied: number }> {
   const url = await freshDatabase(base);
   const dataDir = join(dir, `hq-http-${processes}`);
@@ -300,9 +316,7 @@ async function overHttp(dir: string, base: string, processes: number): Promise<{
       tills.map(async (till, i) => {
         const hq = { hq: { url: (procs[i % processes] as Proc).url } } as Parameters<typeof upload>[0];
         for (const b of till.batches(BATCH)) {
-          const r = await upload(hq, till, b).catch((e: unknown) => {
-            throw new Error(`upload to ${hq.hq.url} failed: ${String((e as { cause?: unknown }).cause ?? e)}`);
-          });
+          const r = await uploadRetrying(hq, till, b);
           if (r.status !== 200) throw new Error(`upload answered ${r.status}`);
         }
       }),
