@@ -4,9 +4,17 @@
  * and closes it in their own name only, and each action is kept in operator_actions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../core/ledger/hash.js';
 import type { FeedbackRecord } from '../core/sync/protocol.js';
-import { hqCli, provision, startHq, upload, type Answer, type TestHq, type TillSim } from './test-helpers.js';
+import {
+  hqCli,
+  provision,
+  recordsBatch,
+  startHq,
+  upload,
+  type Answer,
+  type TestHq,
+  type TillSim,
+} from './test-helpers.js';
 
 let t: TestHq;
 let till: TillSim;
@@ -39,15 +47,7 @@ async function call(token: string, method: string, path: string, body?: unknown)
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-const recordsOnly = (feedback: FeedbackRecord[]) => ({
-  tillId: till.tillId,
-  storeId: till.storeId,
-  firstSeq: 1,
-  lastSeq: 0,
-  prevHash: GENESIS_HASH,
-  entries: [],
-  feedback,
-});
+const recordsOnly = (feedback: FeedbackRecord[]) => recordsBatch(till, { feedback });
 
 beforeAll(async () => {
   t = await startHq();

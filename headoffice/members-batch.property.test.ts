@@ -8,10 +8,9 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../core/ledger/hash.js';
 import type { MemberUpsert } from '../core/sync/protocol.js';
 import { CASHIER_ENROLMENTS_PER_HOUR, PREFIX_ENROLMENTS_PER_DAY } from './domain/anomalies.js';
-import { provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
+import { provision, recordsBatch, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
 /** Minutes after the start of an hour two days ago: enrolments inside one UTC hour and day. */
 const HOUR = Math.floor((Date.now() - 2 * 86_400_000) / 3_600_000) * 3_600_000;
@@ -111,21 +110,8 @@ function records(ops: readonly Op[]): MemberUpsert[] {
   return out;
 }
 
-/** A batch of records only (no ledger entries). */
-function recordsBatch(till: TillSim, members: MemberUpsert[]): unknown {
-  return {
-    tillId: till.tillId,
-    storeId: till.storeId,
-    firstSeq: 1,
-    lastSeq: 0,
-    prevHash: GENESIS_HASH,
-    entries: [],
-    members,
-  };
-}
-
 async function send(t: TestHq, till: TillSim, members: MemberUpsert[]): Promise<void> {
-  const r = await upload(t, till, recordsBatch(till, members));
+  const r = await upload(t, till, recordsBatch(till, { members }));
   if (r.status !== 200) throw new Error(`upload failed: ${r.status} ${JSON.stringify(r.body)}`);
   await t.hq.store.settle();
 }

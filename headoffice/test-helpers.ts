@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { signedPoints } from '../core/ledger/entry.js';
+import { GENESIS_HASH } from '../core/ledger/hash.js';
 import type { RuleSet } from '../core/ruleset/schema.js';
 import { SealedChangesResponse, SYNC_PATHS } from '../core/sync/protocol.js';
 import { openChange, personalKey } from '../core/sync/personal.js';
@@ -381,4 +382,17 @@ export async function uploadAll(t: Pick<TestHq, 'hq'>, till: TillSim, size: numb
     const r = await upload(t, till, b);
     if (r.status !== 200) throw new Error(`upload failed: ${r.status} ${JSON.stringify(r.body)}`);
   }
+}
+
+/** A batch of records only (members, feedback: no ledger entries), as a till sends them before its first sale. */
+export function recordsBatch(till: Pick<TillSim, 'tillId' | 'storeId'>, records: Record<string, unknown>): unknown {
+  return {
+    tillId: till.tillId,
+    storeId: till.storeId,
+    firstSeq: 1,
+    lastSeq: 0,
+    prevHash: GENESIS_HASH,
+    entries: [],
+    ...records,
+  };
 }
