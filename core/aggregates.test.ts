@@ -53,6 +53,20 @@ describe('grouping what one apply added', () => {
     expect(sumMeasures(s2)).toMatchObject({ sales: 1, member_sales_total: 8_000, enrolments: 1, referred: 0 });
   });
 
+  it('a delta absorbing another holds the sums of both, as one delta given everything would', () => {
+    const whole = chain();
+    const parts = new AggDelta();
+    const half = chain();
+    parts.absorb(half);
+    parts.absorb(new AggDelta());
+    const twice = chain();
+    twice.absorb(chain());
+    expect(parts.list()).toEqual(whole.list());
+    expect(twice.list()).toEqual(
+      whole.list().map((r) => ({ ...r, m: Object.fromEntries(Object.entries(r.m).map(([k, v]) => [k, v * 2])) })),
+    );
+  });
+
   it('an enrolment taken back (-1) and counted anew moves it, leaving nothing behind', () => {
     const d = new AggDelta();
     const was = { at: '2026-03-01T01:00:00.000Z', storeId: 'S1', staffId: 'c1', referred: true };

@@ -106,6 +106,13 @@ export class AggDelta {
     r.m[measure] += n;
   }
 
+  /** Another delta's sums added to these (an apply pass gathering its runs', pass.ts). */
+  absorb(other: AggDelta): void {
+    for (const r of other.rows.values()) {
+      for (const m of MEASURES) if (r.m[m] !== 0) this.addTo(r, m, r.m[m]);
+    }
+  }
+
   /** Rows with at least one non-zero measure, in key order (a stable write order). */
   list(): AggRow[] {
     return [...this.rows.values()]

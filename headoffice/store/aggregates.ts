@@ -57,6 +57,23 @@ export function* writeDelta(delta: AggDelta): Sql<void> {
 }
 
 /**
+ * A till run's sums (its entries, new sale records and the enrolments its member records
+ * changed) added to its apply pass's delta, written once with the pass (pass.ts).
+ */
+export function addApplied(
+  delta: AggDelta,
+  timeZone: string,
+  storeId: string,
+  entries: readonly AggEntry[],
+  sales: readonly AggSale[],
+  enrolments: readonly AggEnrolment[],
+): void {
+  addEntries(delta, storeId, entries);
+  addSales(delta, storeId, timeZone, sales);
+  addEnrolments(delta, timeZone, enrolments);
+}
+
+/**
  * What one apply added: `entries` of a till of `storeId` (or head office's own), its new sale
  * records and the enrolments its member records changed. Call in the applying transaction.
  */

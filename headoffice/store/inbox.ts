@@ -196,10 +196,7 @@ function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[], 
   const arrivals = batches.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
   const receivedAt = (seq: number): string => arrivals.find((a) => seq <= a.lastSeq)?.at ?? last.received_at;
   yield* applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at), receivedAt, pass);
-  yield* run(
-    withJsonList((list) => `DELETE FROM inbox WHERE id IN ${list}`, 'bigint'),
-    JSON.stringify(batches.map((r) => r.id)),
-  );
+  pass.appliedInbox(batches.map((r) => Number(r.id)));
 }
 
 /**

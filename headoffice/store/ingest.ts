@@ -24,7 +24,7 @@ import { localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
-import { aggregateApplied } from './aggregates.js';
+import { addApplied } from './aggregates.js';
 import { detectEntryAnomalies } from './anomalies.js';
 import { upgradeTouchedMembers } from './decisions.js';
 import { insertLedgerEntries } from './ledger.js';
@@ -184,7 +184,9 @@ export function* applyBatch(
   yield* advanceTillViews(caches, chain);
   const returns = yield* recordReturns(till.tillId, b.returns, now);
   const feedback = yield* recordFeedback(d.cipher, till, b.feedback ?? [], now);
-  yield* aggregateApplied(d.rules, till.storeId, tail, sales.recorded, upserted.enrolments);
+  const timeZone =
+    sales.recorded.length + upserted.enrolments.length > 0 ? (yield* pass.latestRules(d.rules)).timeZone : 'UTC';
+  addApplied(pass.aggregates, timeZone, till.storeId, tail, sales.recorded, upserted.enrolments);
   for (const saleId of [...sales.mismatches, ...rechecked]) {
     d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
   }

@@ -14,7 +14,9 @@
  * Each run writes into a child, absorbed by the pass only when its savepoint commits.
  */
 import type { RuleSet } from '../../core/ruleset/schema.js';
-import { insertMany, type Sql, type SqlValue } from '../../storage/sql.js';
+import { AggDelta } from '../../core/aggregates.js';
+import { insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
+import { writeDelta } from './aggregates.js';
 import type { RuleSetCache } from './rulesets.js';
 import { Counters } from './anomalies.js';
 import { MEMBER_CACHE_SIZE, type CachedMember } from './cache.js';
@@ -43,6 +45,10 @@ export class PassWrites {
   /** the states `states` holds, as folded */
   private readonly members = new Map<string, CachedMember>();
   readonly counters: Counters;
+  /** the read model's sums of the pass's runs (aggregates.ts) */
+  private agg = new AggDelta();
+  /** inbox rows whose runs applied, deleted with the pass's writes */
+  private applied: number[] = [];
 
   /** the rule set in force for the pass: nothing publishes while it holds the writer lock */
   private latest: RuleSet | null = null;
@@ -77,7 +83,18 @@ export class PassWrites {
     this.balances.set(memberNo, row);
   }
 
+  get aggregates(): AggDelta {
+    return this.agg;
+  }
+
+  /** The inbox rows a run applied: deleted with the rest, in the same transaction. */
+  appliedInbox(ids: readonly number[]): void {
+    this.applied.push(...ids);
+  }
+
   absorb(run: PassWrites): void {
+    this.agg.absorb(run.agg);
+    this.applied.push(...run.applied);
     for (const [no, row] of run.states) this.states.set(no, row);
     for (const [no, m] of run.members) this.members.set(no, m);
     for (const [no, row] of run.balances) this.balances.set(no, row);
@@ -88,8 +105,12 @@ export class PassWrites {
     return this.states.size >= PENDING_MEMBERS_MAX || this.counters.pending >= PENDING_MEMBERS_MAX;
   }
 
-  /** Writes what waits (states, then balance changes, then counters) and forgets it. */
+  /** Writes what waits (states, balance changes, counters, sums; applied inbox rows deleted) and forgets it. */
   *flush(): Sql<void> {
+    const agg = this.agg;
+    const applied = this.applied;
+    this.agg = new AggDelta();
+    this.applied = [];
     const states = [...this.states.values()];
     const balances = [...this.balances.values()];
     this.states.clear();
@@ -105,5 +126,12 @@ export class PassWrites {
     );
     yield* insertMany('changes', CHANGE_COLUMNS, balances);
     yield* this.counters.flush();
+    yield* writeDelta(agg);
+    if (applied.length > 0) {
+      yield* run(
+        withJsonList((list) => `DELETE FROM inbox WHERE id IN ${list}`, 'bigint'),
+        JSON.stringify(applied),
+      );
+    }
   }
 }
