@@ -24,7 +24,7 @@
 import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
-import { applyBatch, checkAndApply, tillRow, type IngestDeps } from './ingest.js';
+import { applyBatch, checkAndApply, type IngestDeps, type TillRow } from './ingest.js';
 import { all, dialect, get, run, savepoint, withJsonList, type Sql } from '../../storage/sql.js';
 import { PassWrites } from './pass.js';
 import type { IngestOutcome } from './types.js';
@@ -175,15 +175,18 @@ function* inboxBodies(cipher: HqCipher, ids: readonly number[]): Sql<UploadBatch
 
 /** One till's consecutive waiting batches applied as one batch, and taken out of the inbox. */
 function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[], pass: PassWrites): Sql<void> {
-  const till = yield* tillRow(tillId);
+  const till = (yield* get(
+    'SELECT ack_seq, head_hash, head_sort_ms, store_id FROM tills WHERE till_id = ?',
+    tillId,
+  )) as (TillRow & { store_id: string }) | undefined;
+  if (!till) throw new Error(`inbox rows of till ${tillId}, which has no row`);
   const first = batches[0] as InboxRow;
   const last = batches[batches.length - 1] as InboxRow;
   // Accepted batches continue the applied chain by construction; anything else is a bug to stop on.
   if (first.first_seq !== till.ack_seq + 1) {
     throw new Error(`inbox batch ${first.id} of till ${tillId} starts at ${first.first_seq}, applied ${till.ack_seq}`);
   }
-  const storeId = ((yield* get('SELECT store_id FROM tills WHERE till_id = ?', tillId)) as { store_id: string })
-    .store_id;
+  const storeId = till.store_id;
   const batch = joined(
     tillId,
     storeId,
