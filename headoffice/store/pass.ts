@@ -1,6 +1,8 @@
 /**
  * What an apply pass writes once at its end instead of once per till run: each member's state
- * and balance change, and the entry rules' anomaly counters. Tills uploading at once serve the
+ * and balance change, the entry rules' anomaly counters, the read model's sums, and the
+ * deletion of the inbox rows it applied (all in the pass's one transaction, so a batch's rows
+ * still leave the inbox with its effects or not at all). Tills uploading at once serve the
  * same members, so a pass of eight tills' runs used to write most members' state and balance
  * change eight times over, each time superseding the last; only the last is ever read.
  *
