@@ -172,6 +172,16 @@ function errorReply(e: HttpError): Reply {
   return { status: e.status, body: { error, ...e.extra } };
 }
 
+/**
+ * DECISION: an idle connection is kept 15 s, not Node's 5 s. Tills sync every 5 s
+ * (TILL_SYNC_INTERVAL_MS), so with 5 s every poll found its connection just closed and opened a
+ * new one (a TLS handshake in production); at a thousand tills the reconnects overflowed the
+ * listen queue and made most of the tail of upload times (headoffice/README.md, "Load"). Clients
+ * read the `Keep-Alive: timeout=15` hint and close first. Below headersTimeout, which still
+ * bounds a slow client.
+ */
+export const HQ_KEEP_ALIVE_MS = 15_000;
+
 function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyObject): void {
   if (res.headersSent || res.destroyed) return;
   if (reply.raw) {
@@ -319,6 +329,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     : createServer(onRequest);
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;
+  server.keepAliveTimeout = HQ_KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
