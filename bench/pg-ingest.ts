@@ -23,6 +23,8 @@ import { addTill } from '../headoffice/provision.js';
 import { createHeadOffice } from '../headoffice/server.js';
 import { upload } from '../headoffice/test-helpers.js';
 import { TillSim } from '../loadgen/till-sim.js';
+import { insertMany, type SqlValue } from '../storage/sql.js';
+import { runPg } from '../storage/sql-pg.js';
 import { adminQuery, databaseUrl, findPgBin, randomDatabaseName, startThrowawayCluster } from '../test/pg/cluster.js';
 import { nowMs, type Benchmark } from './lib.js';
 
@@ -107,22 +109,17 @@ async function bareRate(url: string, tills: readonly TillSim[]): Promise<number>
 /** Entries per transaction when re-writing applied rows: an apply pass's size (APPLY_CHUNK_ENTRIES). */
 const FLOOR_CHUNK = 5_000;
 
-async function unnestInsert(client: pg.PoolClient, table: string, rows: Record<string, unknown>[]): Promise<void> {
+/** Rows as read back, written with head office's own multi-row insert (storage/sql-pg.ts). */
+async function writeRows(client: pg.PoolClient, table: string, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
-  const types = new Map(
-    (
-      await client.query<{ name: string; type: string }>(
-        `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
-         WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
-        [table],
-      )
-    ).rows.map((r) => [r.name, r.type]),
-  );
-  const cols = Object.keys(rows[0] as object);
-  const casts = cols.map((c, i) => `$${i + 1}::${types.get(c) ?? 'text'}[]`);
-  await client.query(
-    `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${casts.join(', ')})`,
-    cols.map((c) => rows.map((r) => r[c] ?? null)),
+  const columns = Object.keys(rows[0] as object);
+  await runPg(
+    client,
+    insertMany(
+      table,
+      columns,
+      rows.map((r) => columns.map((c) => (r[c] ?? null) as SqlValue)),
+    ),
   );
 }
 
@@ -130,7 +127,7 @@ async function unnestInsert(client: pg.PoolClient, table: string, rows: Record<s
  * What applying cannot go below on this design: the ledger and sale rows it wrote, read back
  * and written again bare into copies of their tables (same indexes, no triggers) from one
  * connection, as the single applier does, a transaction per FLOOR_CHUNK entries, with the
- * fastest statement we know (unnest). No folding, no checks, no reads. Returns ms.
+ * statement applying uses (insertMany: unnest). No folding, no checks, no reads. Returns ms.
  */
 async function applyFloorMs(url: string): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
@@ -148,8 +145,8 @@ async function applyFloorMs(url: string): Promise<number> {
     const t0 = nowMs();
     for (let i = 0, j = 0; i < ledger.length; i += FLOOR_CHUNK, j += perChunk) {
       await client.query('BEGIN');
-      await unnestInsert(client, 'ledger_floor', ledger.slice(i, i + FLOOR_CHUNK));
-      await unnestInsert(client, 'sales_floor', sales.slice(j, j + perChunk));
+      await writeRows(client, 'ledger_floor', ledger.slice(i, i + FLOOR_CHUNK));
+      await writeRows(client, 'sales_floor', sales.slice(j, j + perChunk));
       await client.query('COMMIT');
     }
     return nowMs() - t0;

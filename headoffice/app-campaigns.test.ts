@@ -8,33 +8,20 @@
  * headoffice-campaign-approve.png, headoffice-campaign-results.png. Runs once, on SQLite (the
  * endpoints run on both stores in saved-segments.test.ts and campaigns.test.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from './provision.js';
 import { hqCli, startHq, testStore, TillSim, uploadAll, type TestHq } from './test-helpers.js';
+import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
 const tokenOf = (out: string): string => (/^OPERATOR_TOKEN=(\S+)$/m.exec(out) as RegExpExecArray)[1] as string;
-
-async function buildApp(): Promise<string> {
-  const { build } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'hq-app-'));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  await build({
-    configFile: join(ROOT, 'headoffice', 'app', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the app build wrote no index.html');
-  return outDir;
-}
 
 async function signIn(page: Page, token: string, id: string): Promise<void> {
   await page.getByTestId('token').fill(token);
@@ -50,7 +37,7 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
   let wang: string;
 
   beforeAll(async () => {
-    process.env.HQ_APP_DIR = await buildApp();
+    process.env.HQ_APP_DIR = await buildHqUi('app');
     t = await startHq();
     const issued = await addTill(t.hq.store, 'S1', 'A', new Date(), { storeName: '南京西路店', tillName: '1号收银台' });
     A = new TillSim(issued.tillId, issued.storeId, issued.secret);

@@ -8,38 +8,25 @@
  * headoffice-stores-staff.png, headoffice-tills-names.png. Runs once, on SQLite (the endpoints
  * run on both stores in members-report.test.ts and names-analytics.test.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from './provision.js';
 import { OPERATOR_TOKEN, operator, startHq, testStore, TillSim, uploadAll, type TestHq } from './test-helpers.js';
+import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
 
-async function buildApp(): Promise<string> {
-  const { build } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'hq-app-'));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  await build({
-    configFile: join(ROOT, 'headoffice', 'app', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the app build wrote no index.html');
-  return outDir;
-}
-
 describe.skipIf(testStore() === 'postgres')('head office web application: Members', () => {
   let t: TestHq;
 
   beforeAll(async () => {
-    process.env.HQ_APP_DIR = await buildApp();
+    process.env.HQ_APP_DIR = await buildHqUi('app');
     t = await startHq();
     const issued = await addTill(t.hq.store, 'S1', 'A', new Date(), { storeName: '南京西路店', tillName: '1号收银台' });
     const A = new TillSim(issued.tillId, issued.storeId, issued.secret);

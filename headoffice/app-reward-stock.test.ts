@@ -4,8 +4,7 @@
  * was gone (an offline till past zero). Screenshot: test-artifacts/screenshots/headoffice-reward-stock.png.
  * Runs once, on SQLite (the endpoint runs on both stores in reward-stock.test.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -24,23 +23,11 @@ import {
   upload,
   type TestHq,
 } from './test-helpers.js';
+import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-
-async function buildApp(): Promise<string> {
-  const { build } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'hq-app-'));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  await build({
-    configFile: join(ROOT, 'headoffice', 'app', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the app build wrote no index.html');
-  return outDir;
-}
 
 describe.skipIf(testStore() === 'postgres' || !existsSync(CHROMIUM))(
   'head office web application: reward stock',
@@ -48,7 +35,7 @@ describe.skipIf(testStore() === 'postgres' || !existsSync(CHROMIUM))(
     let t: TestHq;
 
     beforeAll(async () => {
-      process.env.HQ_APP_DIR = await buildApp();
+      process.env.HQ_APP_DIR = await buildHqUi('app');
       t = await startHq();
       const published = await operator(t, 'POST', '/v1/rulesets', {
         ...DEFAULT_RULE_SET_INPUT,

@@ -5,7 +5,7 @@
  * the silence alert, member lookup, and the attributed actions (close a case, clear a chain
  * flag, export and erase a member). Screenshots of each page go to test-artifacts/screenshots.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,26 +23,13 @@ import {
   uploadAll,
   type TestHq,
 } from './test-helpers.js';
+import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const DAY = 24 * 60 * 60 * 1000;
 const daysAgo = (n: number, hours = 0): string => new Date(Date.now() - n * DAY - hours * 3_600_000).toISOString();
-
-/** Builds the app once into a temp folder (the repo's headoffice/app/dist is left alone). */
-async function buildApp(): Promise<string> {
-  const { build } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'hq-app-'));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  await build({
-    configFile: join(ROOT, 'headoffice', 'app', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the app build wrote no index.html');
-  return outDir;
-}
 
 async function launch(): Promise<Browser> {
   return chromium.launch({
@@ -79,7 +66,7 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
   let t: TestHq;
 
   beforeAll(async () => {
-    process.env.HQ_APP_DIR = await buildApp();
+    process.env.HQ_APP_DIR = await buildHqUi('app');
     t = await startHq(); // createHeadOffice on port 0, temp data dir, operatorToken
     const A = await provision(t, 'S1', 'A');
     const B = await provision(t, 'S2', 'B');

@@ -5,8 +5,7 @@
  * head office's member-QR key verifies as a till would (core/cards/memberqr.ts). Screenshot:
  * test-artifacts/screenshots/member-page.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -15,31 +14,19 @@ import { verifyMemberQr } from '../core/cards/memberqr.js';
 import { MEMBER_QR_KEY_FILE } from './member-qr-key.js';
 import { MESSAGES_FILE } from './messages/channel.js';
 import { at, testStore, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const PHONE = '13900003333';
 
-async function buildMemberApp(): Promise<string> {
-  const { build } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'hq-member-app-'));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  await build({
-    configFile: join(ROOT, 'headoffice', 'member', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the member page build wrote no index.html');
-  return outDir;
-}
-
 // The page is the same whatever head office stores in (the API runs on both stores in member-page.test.ts).
 describe.skipIf(testStore() === 'postgres')('member page in a phone browser', () => {
   let t: TestHq;
   let A: TillSim;
   beforeAll(async () => {
-    process.env.HQ_MEMBER_APP_DIR = await buildMemberApp();
+    process.env.HQ_MEMBER_APP_DIR = await buildHqUi('member');
   }, 120_000);
   useTwoTillHq((x) => ({ t, A } = x));
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectText } from '../helpers/stream.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -72,14 +73,7 @@ describe('npm run scan', () => {
       headers: { authorization: `Bearer ${key}` },
       signal: ac.signal,
     });
-    void (async () => {
-      const reader = res.body!.getReader();
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) break;
-        events.push(Buffer.from(value!).toString('utf8'));
-      }
-    })();
+    collectText(res, events);
   }, 40_000);
 
   afterAll(async () => {

@@ -22,6 +22,8 @@ import { MESSAGES_FILE } from '../../headoffice/messages/channel.js';
 import { hqCli } from '../../headoffice/test-helpers.js';
 import { decodeQrPng } from '../helpers/qr-decode.js';
 import { addTill, freePort, hqEnv, startHq, startTillProc, waitFor, ROOT, type Proc } from '../sync/procs.js';
+import { buildHqUi } from '../helpers/vite-build.js';
+import { collectText } from '../helpers/stream.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const NO_CHROMIUM = !existsSync(CHROMIUM);
@@ -31,19 +33,6 @@ const PHONE = '13900007777';
 const STORE = 'store-qs';
 
 type Json = Record<string, unknown>;
-
-async function buildMemberApp(): Promise<string> {
-  const { build } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'hq-member-build-'));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  await build({
-    configFile: join(ROOT, 'headoffice', 'member', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the member page build wrote no index.html');
-  return outDir;
-}
 
 /** `npm run scan -- <text>` against the till, as a separate process (its exit status and output). */
 function scan(tillPort: number, text: string): Promise<{ code: number | null; out: string; err: string }> {
@@ -102,7 +91,7 @@ describe.skipIf(NO_CHROMIUM)(`member page QR scanned at a real till (needs ${CHR
   }
 
   beforeAll(async () => {
-    process.env.HQ_MEMBER_APP_DIR = await buildMemberApp();
+    process.env.HQ_MEMBER_APP_DIR = await buildHqUi('member');
     root = mkdtempSync(join(tmpdir(), 'member-qr-scan-'));
     hqDir = join(root, 'hq');
     const hqPort = await freePort();
@@ -119,14 +108,7 @@ describe.skipIf(NO_CHROMIUM)(`member page QR scanned at a real till (needs ${CHR
       headers: { authorization: 'Bearer pos-key' },
       signal: ac.signal,
     });
-    void (async () => {
-      const reader = res.body!.getReader();
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) break;
-        events.push(Buffer.from(value!).toString('utf8'));
-      }
-    })();
+    collectText(res, events);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
