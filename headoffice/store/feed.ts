@@ -17,9 +17,10 @@ import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { ChangeType } from './changes.js';
 import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
-import { memberFeedOf, memberRows, servedMembers, type MemberRow } from './members.js';
+import { memberFeedOf, memberRows, servedMembersOfTills, type MemberRow } from './members.js';
 import { all, withJsonList, type Sql } from '../../storage/sql.js';
 import { RecentCache } from './cache.js';
+import { pageOf, pageReads } from '../domain/feed-pages.js';
 
 /**
  * DECISION: balance changes parsed once per process, not once per till that reads them. Every
@@ -51,7 +52,7 @@ interface CardRow {
   status: 'active' | 'blocked';
 }
 
-/** What a page's changes name, read once for the whole page instead of once per change. */
+/** What a page's changes name, read once for every page of a batch instead of once per change. */
 interface PageRecords {
   members: Map<string, MemberRow>;
   states: Map<string, { balance: number; tier: string }>;
@@ -60,7 +61,15 @@ interface PageRecords {
   cards: Map<string, CardRow>;
 }
 
-function* pageRecords(till: Uploader, rows: readonly ChangeRow[]): Sql<PageRecords> {
+/** One till's question of the feed. */
+export interface FeedAsk {
+  till: Uploader;
+  after: number;
+  limit: number;
+}
+
+function* pageRecords(asks: readonly FeedAsk[], pages: readonly ChangeRow[][]): Sql<PageRecords[]> {
+  const rows = pages.flat();
   const refs = (type: ChangeType): string[] => [...new Set(rows.filter((r) => r.type === type).map((r) => r.ref))];
   const memberNos = refs('member');
   const cardCodes = refs('card');
@@ -76,8 +85,18 @@ function* pageRecords(till: Uploader, rows: readonly ChangeRow[]): Sql<PageRecor
           )) as { member_no: string; balance: number; tier: string }[]
         ).map((r) => [r.member_no, { balance: Number(r.balance), tier: r.tier }]),
   );
-  const elsewhere = present.filter((no) => (members.get(no) as MemberRow).enrolled_store !== till.storeId);
-  const served = yield* servedMembers(till.tillId, elsewhere);
+  const elsewhere = asks.map(({ till }, i) => [
+    till.tillId,
+    [
+      ...new Set(
+        (pages[i] as ChangeRow[])
+          .filter((r) => r.type === 'member' && members.has(r.ref))
+          .map((r) => r.ref)
+          .filter((no) => (members.get(no) as MemberRow).enrolled_store !== till.storeId),
+      ),
+    ],
+  ]) as [string, string[]][];
+  const served = yield* servedMembersOfTills(elsewhere);
   const cards = new Map(
     cardCodes.length === 0
       ? []
@@ -88,7 +107,7 @@ function* pageRecords(till: Uploader, rows: readonly ChangeRow[]): Sql<PageRecor
           )) as CardRow[]
         ).map((c) => [c.code, c]),
   );
-  return { members, states, served, cards };
+  return asks.map(({ till }) => ({ members, states, cards, served: served.get(till.tillId) ?? new Set() }));
 }
 
 function* toChange(
@@ -141,26 +160,44 @@ function* toChange(
   }
 }
 
-export function* readChanges(
+function* changeRows(asks: readonly FeedAsk[]): Sql<ChangeRow[][]> {
+  const pages: ChangeRow[][] = asks.map(() => []);
+  for (const read of pageReads(asks)) {
+    const rows = (yield* all(
+      'SELECT cursor, type, ref, payload FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?',
+      read.low,
+      read.need,
+    )) as ChangeRow[];
+    for (const i of read.asks) pages[i] = pageOf(rows, asks[i] as FeedAsk);
+  }
+  return pages;
+}
+
+/**
+ * The feed pages of several tills asking at once, each exactly what it would read alone: the
+ * change rows, the member, state and card records they name and the tills' served members are
+ * read once for all of them (store/batcher.ts).
+ */
+export function* readChangePages(
   cipher: HqCipher,
-  till: Uploader,
   ruleSets: RuleSetCache,
   balances: RecentCache<number, BalanceChange>,
-  after: number,
-  limit: number,
-): Sql<ChangesResponse> {
-  const rows = (yield* all(
-    'SELECT cursor, type, ref, payload FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?',
-    after,
-    limit,
-  )) as ChangeRow[];
+  asks: readonly FeedAsk[],
+): Sql<ChangesResponse[]> {
+  if (asks.length === 0) return [];
+  const pages = yield* changeRows(asks);
   const firstTier = lowestTier(yield* ruleSets.latest()).code;
-  const page = yield* pageRecords(till, rows);
-  const changes: Change[] = [];
-  for (const r of rows) {
-    const c = yield* toChange(cipher, till, ruleSets, firstTier, page, balances, r);
-    if (c) changes.push(c);
+  const records = yield* pageRecords(asks, pages);
+  const out: ChangesResponse[] = [];
+  for (const [i, ask] of asks.entries()) {
+    const rows = pages[i] as ChangeRow[];
+    const changes: Change[] = [];
+    for (const r of rows) {
+      const c = yield* toChange(cipher, ask.till, ruleSets, firstTier, records[i] as PageRecords, balances, r);
+      if (c) changes.push(c);
+    }
+    const last = rows[rows.length - 1];
+    out.push({ changes, cursor: last ? last.cursor : ask.after });
   }
-  const last = rows[rows.length - 1];
-  return { changes, cursor: last ? last.cursor : after };
+  return out;
 }

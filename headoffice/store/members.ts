@@ -33,7 +33,7 @@ import { EnrolmentAnomalies } from './anomalies.js';
 import { CHANGE_COLUMNS, changeRow } from './changes.js';
 import { MemberBatch, type HeldMember } from './memberbatch.js';
 import { recordTillPreferenceChanges } from './preferences.js';
-import { all, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
+import { all, dialectSql, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 
 export interface MemberRow {
   member_no: string;
@@ -397,28 +397,31 @@ export function* memberBirthday(cipher: HqCipher, memberNo: string): Sql<string 
 }
 
 /**
- * Which of `memberNos` the till serves beyond its store: head office holds ledger entries of
- * the till for the member, or the till looked the member up by mobile number (member_lookups).
- * Such a till gets the member's name and phone in the feed (feed.ts).
+ * Which members each till serves beyond its store, of those asked for it: head office holds
+ * ledger entries of the till for the member, or the till looked the member up by mobile number
+ * (member_lookups). Such a till gets the member's name and phone in the feed (feed.ts). One
+ * statement for every till of a feed batch.
  */
-export function* servedMembers(tillId: string, memberNos: readonly string[]): Sql<Set<string>> {
-  if (memberNos.length === 0) return new Set();
-  const list = JSON.stringify(memberNos);
-  const byLedger = (yield* all(
-    withJsonList(
-      (l) => `SELECT l.value AS member_no FROM ${l} AS l WHERE EXISTS (
-         SELECT 1 FROM ledger WHERE ledger.member_no = l.value AND till_id = ?)`,
-      'text',
-    ),
-    list,
-    tillId,
-  )) as { member_no: string }[];
-  const byLookup = (yield* all(
-    withJsonList((l) => `SELECT member_no FROM member_lookups WHERE till_id = ? AND member_no IN ${l}`, 'text'),
-    tillId,
-    list,
-  )) as { member_no: string }[];
-  return new Set([...byLedger, ...byLookup].map((r) => r.member_no));
+export function* servedMembersOfTills(asked: readonly [string, readonly string[]][]): Sql<Map<string, Set<string>>> {
+  const pairs = asked.flatMap(([t, members]) => members.map((m) => ({ t, m })));
+  const served = new Map<string, Set<string>>();
+  if (pairs.length === 0) return served;
+  const where = (p: string): string => `WHERE EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = ${p}.m AND ledger.till_id = ${p}.t)
+       OR EXISTS (SELECT 1 FROM member_lookups k WHERE k.till_id = ${p}.t AND k.member_no = ${p}.m)`;
+  const rows = (yield* all(
+    dialectSql({
+      sqlite: `SELECT p.t, p.m FROM (SELECT json_extract(value, '$.t') AS t, json_extract(value, '$.m') AS m
+        FROM json_each(?)) AS p ${where('p')}`,
+      pg: `SELECT p.t, p.m FROM jsonb_to_recordset(?::jsonb) AS p(t text, m text) ${where('p')}`,
+    }),
+    JSON.stringify(pairs),
+  )) as { t: string; m: string }[];
+  for (const r of rows) {
+    const set = served.get(r.t);
+    if (set) set.add(r.m);
+    else served.set(r.t, new Set([r.m]));
+  }
+  return served;
 }
 
 /**

@@ -25,7 +25,7 @@ import { lowestTier } from '../../core/engine/tiers.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { ChangesResponse, RewardReserveRequest, UploadBatch } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
-import { get, run, type Sql } from '../../storage/sql.js';
+import { all, get, run, withJsonList, type Sql } from '../../storage/sql.js';
 import { HqCipher, type HqKeys } from '../crypto.js';
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import type { Logger } from '../log.js';
@@ -60,7 +60,7 @@ import {
   type CreateOutcome,
   type TransitionOutcome,
 } from './campaigns.js';
-import { dropIngestCaches } from './cache.js';
+import { dropIngestCaches, RecentCache } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay } from './eod.js';
 import { rebuildAggregates, rebuildIfStale } from './aggregates.js';
@@ -73,7 +73,8 @@ import {
   type StoredTargets,
 } from './overview.js';
 import type { Targets } from '../../core/overview.js';
-import { feedCache, readChanges } from './feed.js';
+import { feedCache, readChangePages } from './feed.js';
+import { NaturalBatcher, type BatchAnswer } from './batcher.js';
 import { feedbackOp } from './feedback.js';
 import type { SurveySale } from '../../core/survey/token.js';
 import type { NpsReport } from '../survey-schemas.js';
@@ -177,6 +178,17 @@ export const FEED_SEEN_RESOLUTION_MS = 30_000;
  */
 export const FEED_SEEN_FLUSH_MS = 5_000;
 
+/** Tills whose decrypted secrets a process keeps: a chain's tills, with room. */
+const TILL_SECRETS_CACHED = 20_000;
+
+/** A till's feed poll, waiting for its batch. */
+interface FeedPoll {
+  tillId: string;
+  after: number;
+  limit: number;
+  now: Date;
+}
+
 /** A step to run; a factory, because a transaction retried runs it again from the start. */
 export type Step<T> = () => Sql<T>;
 
@@ -186,6 +198,10 @@ export abstract class StepHqStore implements HqStore {
   protected readonly rules = new RuleSetCache();
   /** balance changes as the feed sends them, by cursor (feed.ts) */
   private readonly feedBalances = feedCache();
+  private readonly tillAuths = new NaturalBatcher<string, TillAuthRecord | null>((ids) => this.tillAuthBatch(ids), 256);
+  /** till secrets by their ciphertext (a rotated secret has another) */
+  private readonly tillSecrets = new RecentCache<string, string>(TILL_SECRETS_CACHED);
+  private readonly feedReads = new NaturalBatcher<FeedPoll, ChangesResponse>((asks) => this.feedPages(asks));
   protected readonly deps: IngestDeps;
   private applyTimer: NodeJS.Timeout | null = null;
   private applying: Promise<{ applied: number; pass: number }> | null = null;
@@ -412,11 +428,36 @@ export abstract class StepHqStore implements HqStore {
   async tillAuth(tillId: string): Promise<TillAuthRecord | null> {
     // Head office's own chain has no secret: nobody can upload as it.
     if (tillId === HQ_TILL_ID) return null;
-    const r = await this.read(function* () {
-      return (yield* get('SELECT store_id, secret_enc FROM tills WHERE till_id = ?', tillId)) as
-        { store_id: string; secret_enc: Buffer } | undefined;
+    return this.tillAuths.submit(tillId);
+  }
+
+  /**
+   * Every request of a till is authenticated by its row, read fresh (a secret rotated or a till
+   * removed takes effect at once in every process); requests arriving together share one read
+   * (batcher.ts), and a secret is decrypted once per process while its ciphertext is unchanged.
+   */
+  private async tillAuthBatch(tillIds: readonly string[]): Promise<BatchAnswer<TillAuthRecord | null>[]> {
+    const rows = await this.peek(function* () {
+      return (yield* all(
+        withJsonList((l) => `SELECT till_id, store_id, secret_enc FROM tills WHERE till_id IN ${l}`, 'text'),
+        JSON.stringify([...new Set(tillIds)]),
+      )) as { till_id: string; store_id: string; secret_enc: Buffer }[];
     });
-    return r ? { tillId, storeId: r.store_id, secret: this.cipher.decrypt(r.secret_enc) } : null;
+    const byId = new Map(rows.map((r) => [r.till_id, r]));
+    return tillIds.map((tillId) => {
+      const r = byId.get(tillId);
+      return r ? { tillId, storeId: r.store_id, secret: this.tillSecret(r.secret_enc) } : null;
+    });
+  }
+
+  private tillSecret(secretEnc: Buffer): string {
+    const key = secretEnc.toString('base64');
+    let secret = this.tillSecrets.get(key);
+    if (secret === undefined) {
+      secret = this.cipher.decrypt(secretEnc);
+      this.tillSecrets.set(key, secret);
+    }
+    return secret;
   }
 
   async recordBadSignature(tillId: string): Promise<void> {
@@ -435,27 +476,62 @@ export abstract class StepHqStore implements HqStore {
   }
 
   async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
+    return this.feedReads.submit({ tillId, after, limit, now });
+  }
+
+  /**
+   * DECISION: feed polls are answered in batches (batcher.ts): what arrived while the last batch
+   * was read is read together, one settle and one transaction, one statement per kind of record
+   * for every till in it. At a thousand tills polling every 5 s each poll had cost a dozen
+   * statements of its own, most of the database's work.
+   */
+  private async feedPages(asks: readonly FeedPoll[]): Promise<BatchAnswer<ChangesResponse>[]> {
+    // After settle(): every entry acknowledged to a till before it asked is in its page.
     await this.settle();
     const { cipher, rules, feedBalances } = this;
-    const { page, lastFeedAt } = await this.read(function* () {
-      const t = (yield* get('SELECT store_id, last_feed_at FROM tills WHERE till_id = ?', tillId)) as {
-        store_id: string;
-        last_feed_at: string | null;
-      };
-      const read = yield* readChanges(cipher, { tillId, storeId: t.store_id }, rules, feedBalances, after, limit);
-      // Counted after settle(): every entry acknowledged to the till before it asked is in it.
+    const now = new Date(Math.max(...asks.map((a) => a.now.getTime())));
+    const { pages, tills } = await this.read(function* () {
+      const tills = (yield* all(
+        withJsonList((l) => `SELECT till_id, store_id, last_feed_at FROM tills WHERE till_id IN ${l}`, 'text'),
+        JSON.stringify([...new Set(asks.map((a) => a.tillId))]),
+      )) as { till_id: string; store_id: string; last_feed_at: string | null }[];
+      const byId = new Map(tills.map((t) => [t.till_id, t]));
+      const known = asks.filter((a) => byId.has(a.tillId));
+      const read = yield* readChangePages(
+        cipher,
+        rules,
+        feedBalances,
+        known.map((a) => ({
+          till: { tillId: a.tillId, storeId: (byId.get(a.tillId) as { store_id: string }).store_id },
+          after: a.after,
+          limit: a.limit,
+        })),
+      );
+      // Counted after settle(), like the pages.
       const stock = yield* feedStock(rules, now);
-      return { page: stock ? { ...read, stock } : read, lastFeedAt: t.last_feed_at };
+      const pages = new Map(known.map((a, i) => [a, read[i] as ChangesResponse]));
+      return { pages: asks.map((a) => (pages.has(a) ? { ...pages.get(a), ...(stock ? { stock } : {}) } : null)), tills: byId };
     });
-    // DECISION: when a till last read the feed is kept to FEED_SEEN_RESOLUTION_MS, not per poll:
-    // thousands of tills polling every few seconds would otherwise each cost a durable write.
-    const seen = this.feedSeen.get(tillId) ?? lastFeedAt;
+    return asks.map((a, i) => {
+      const page = pages[i];
+      const till = tills.get(a.tillId);
+      if (!page || !till) return new Error(`till ${a.tillId} has no row`);
+      this.noteFeedSeen(a.tillId, till.last_feed_at, a.now);
+      return page as ChangesResponse;
+    });
+  }
+
+  /**
+   * DECISION: when a till last read the feed is kept to FEED_SEEN_RESOLUTION_MS, not per poll:
+   * thousands of tills polling every few seconds would otherwise each cost a durable write.
+   */
+  private noteFeedSeen(tillId: string, stored: string | null, now: Date): void {
+    const seen = this.feedSeen.get(tillId) ?? stored;
     if (seen === null || now.getTime() - Date.parse(seen) >= FEED_SEEN_RESOLUTION_MS) {
       this.feedSeen.set(tillId, now.toISOString());
       this.feedSeenTimer ??= setTimeout(() => void this.flushFeedSeen(), FEED_SEEN_FLUSH_MS);
       this.feedSeenTimer.unref();
     }
-    return page;
   }
 
   /** Writes the feed reads noted since the last flush, in one transaction; a failure is logged, not thrown. */
