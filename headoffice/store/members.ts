@@ -406,7 +406,9 @@ export function* servedMembersOfTills(asked: readonly [string, readonly string[]
   const pairs = asked.flatMap(([t, members]) => members.map((m) => ({ t, m })));
   const served = new Map<string, Set<string>>();
   if (pairs.length === 0) return served;
-  const where = (p: string): string => `WHERE EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = ${p}.m AND ledger.till_id = ${p}.t)
+  const where = (
+    p: string,
+  ): string => `WHERE EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = ${p}.m AND ledger.till_id = ${p}.t)
        OR EXISTS (SELECT 1 FROM member_lookups k WHERE k.till_id = ${p}.t AND k.member_no = ${p}.m)`;
   const rows = (yield* all(
     dialectSql({

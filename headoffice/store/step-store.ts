@@ -510,7 +510,10 @@ export abstract class StepHqStore implements HqStore {
       // Counted after settle(), like the pages.
       const stock = yield* feedStock(rules, now);
       const pages = new Map(known.map((a, i) => [a, read[i] as ChangesResponse]));
-      return { pages: asks.map((a) => (pages.has(a) ? { ...pages.get(a), ...(stock ? { stock } : {}) } : null)), tills: byId };
+      return {
+        pages: asks.map((a) => (pages.has(a) ? { ...pages.get(a), ...(stock ? { stock } : {}) } : null)),
+        tills: byId,
+      };
     });
     return asks.map((a, i) => {
       const page = pages[i];
