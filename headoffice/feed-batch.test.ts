@@ -44,8 +44,8 @@ describe('feed polls answered together', () => {
         [1, 3, 1000].map((limit) => ({ till, after, limit })),
       ),
     );
-    // Over HTTP the polls of this test arrive one by one; asked of the store in one go, all but
-    // the first wait for the first and are then read together.
+    // Over HTTP the polls of this test would arrive one by one; asked of the store in one turn
+    // of the event loop they are read together, in batches of at most 64.
     const page = (a: (typeof asks)[number]): Promise<ChangesResponse> =>
       t.hq.store.changes(a.till.tillId, a.after, a.limit, new Date());
     const alone: ChangesResponse[] = [];

@@ -8,8 +8,10 @@ function gate(): { wait: Promise<void>; open(): void } {
   return { wait, open };
 }
 
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 describe('NaturalBatcher', () => {
-  it('answers a lone request at once and those that came meanwhile in one batch', async () => {
+  it('answers a lone request on the next turn and those that came meanwhile in one batch', async () => {
     const batches: number[][] = [];
     const first = gate();
     const b = new NaturalBatcher<number, number>(async (reqs) => {
@@ -18,8 +20,9 @@ describe('NaturalBatcher', () => {
       return reqs.map((r) => r * 10);
     });
     const lone = b.submit(1);
-    const later = [b.submit(2), b.submit(3), b.submit(4)];
+    await nextTurn();
     expect(batches).toEqual([[1]]);
+    const later = [b.submit(2), b.submit(3), b.submit(4)];
     first.open();
     expect(await lone).toBe(10);
     expect(await Promise.all(later)).toEqual([20, 30, 40]);
@@ -40,7 +43,7 @@ describe('NaturalBatcher', () => {
     expect(await b.submit(5)).toBe(5);
   });
 
-  it('takes at most `max` requests in a batch', async () => {
+  it('takes requests made in the same turn together, at most `max` in a batch', async () => {
     const sizes: number[] = [];
     const first = gate();
     const b = new NaturalBatcher<number, number>(async (reqs) => {
@@ -49,8 +52,9 @@ describe('NaturalBatcher', () => {
       return [...reqs];
     }, 3);
     const all = Array.from({ length: 8 }, (_, i) => b.submit(i));
+    await nextTurn();
     first.open();
     expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(sizes).toEqual([1, 3, 3, 1]);
+    expect(sizes).toEqual([3, 3, 2]);
   });
 });

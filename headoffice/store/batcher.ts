@@ -1,7 +1,7 @@
 /**
  * Natural batching: requests that arrive while `lanes` batches are already being answered
  * wait, and the next batch answers all of them at once (at most `max`). An idle store answers
- * a lone request at once, with no timer; under load each batch grows to what arrived during
+ * a lone request on the event loop's next turn, with no timer; under load each batch grows to what arrived during
  * the last one, so the statements per request fall as the requests per second rise.
  *
  * Head office uses it where thousands of tills ask the same question a few seconds apart
@@ -21,6 +21,7 @@ interface Waiting<R, V> {
 export class NaturalBatcher<R, V> {
   private readonly queue: Waiting<R, V>[] = [];
   private running = 0;
+  private scheduled = 0;
 
   constructor(
     /** answers a batch; answering one request with an Error fails that request only */
@@ -32,7 +33,15 @@ export class NaturalBatcher<R, V> {
   submit(req: R): Promise<V> {
     return new Promise<V>((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
-      if (this.running < this.lanes) void this.drain();
+      // The next turn of the event loop, not now: requests read from other connections in the
+      // same turn (an in-process database answers a batch before the next socket is read) join.
+      if (this.running + this.scheduled < this.lanes) {
+        this.scheduled++;
+        setImmediate(() => {
+          this.scheduled--;
+          void this.drain();
+        });
+      }
     });
   }
 
