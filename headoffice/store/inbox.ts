@@ -159,26 +159,48 @@ function* waitingRows(maxEntries: number, stuck: boolean): Sql<InboxRow[]> {
   return rows;
 }
 
-/** Waiting batches' bodies in the order of `ids`; rows accepted before bodies were encrypted (migration 008) are clear. */
-function* inboxBodies(cipher: HqCipher, ids: readonly number[]): Sql<UploadBatch[]> {
+interface BodyRow {
+  id: number | string;
+  body: string;
+  body_enc: Buffer | null;
+}
+
+/** Waiting batches' stored bodies by inbox id, in one read; opened by `openBody` in each till's run. */
+function* inboxBodies(ids: readonly number[]): Sql<Map<number, BodyRow>> {
   const rows = (yield* all(
     withJsonList((list) => `SELECT id, body, body_enc FROM inbox WHERE id IN ${list}`, 'bigint'),
     JSON.stringify(ids),
-  )) as { id: number | string; body: string; body_enc: Buffer | null }[];
-  const byId = new Map(rows.map((r) => [Number(r.id), r]));
-  return ids.map((id) => {
-    const r = byId.get(id);
-    if (!r) throw new Error(`inbox row ${id} is gone`);
-    return JSON.parse(r.body_enc ? cipher.decrypt(r.body_enc) : r.body) as UploadBatch;
-  });
+  )) as BodyRow[];
+  return new Map(rows.map((r) => [Number(r.id), r]));
+}
+
+/** A body as accepted; rows accepted before bodies were encrypted (migration 008) are clear. */
+function openBody(cipher: HqCipher, id: number, r: BodyRow | undefined): UploadBatch {
+  if (!r) throw new Error(`inbox row ${id} is gone`);
+  return JSON.parse(r.body_enc ? cipher.decrypt(r.body_enc) : r.body) as UploadBatch;
+}
+
+/** The tills' rows an apply pass needs, in one read. */
+function* passTills(tillIds: readonly string[]): Sql<Map<string, TillRow & { store_id: string }>> {
+  const rows = (yield* all(
+    withJsonList(
+      (l) => `SELECT till_id, ack_seq, head_hash, head_sort_ms, store_id FROM tills WHERE till_id IN ${l}`,
+      'text',
+    ),
+    JSON.stringify(tillIds),
+  )) as (TillRow & { till_id: string; store_id: string })[];
+  return new Map(rows.map((r) => [r.till_id, r]));
 }
 
 /** One till's consecutive waiting batches applied as one batch, and taken out of the inbox. */
-function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[], pass: PassWrites): Sql<void> {
-  const till = (yield* get(
-    'SELECT ack_seq, head_hash, head_sort_ms, store_id FROM tills WHERE till_id = ?',
-    tillId,
-  )) as (TillRow & { store_id: string }) | undefined;
+function* applyRun(
+  d: IngestDeps,
+  tillId: string,
+  till: (TillRow & { store_id: string }) | undefined,
+  batches: readonly InboxRow[],
+  bodies: ReadonlyMap<number, BodyRow>,
+  pass: PassWrites,
+): Sql<void> {
   if (!till) throw new Error(`inbox rows of till ${tillId}, which has no row`);
   const first = batches[0] as InboxRow;
   const last = batches[batches.length - 1] as InboxRow;
@@ -187,13 +209,11 @@ function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[], 
     throw new Error(`inbox batch ${first.id} of till ${tillId} starts at ${first.first_seq}, applied ${till.ack_seq}`);
   }
   const storeId = till.store_id;
+  // Opened here, inside the run: a body that does not open sets this till aside, not the pass.
   const batch = joined(
     tillId,
     storeId,
-    yield* inboxBodies(
-      d.cipher,
-      batches.map((r) => Number(r.id)),
-    ),
+    batches.map((r) => openBody(d.cipher, Number(r.id), bodies.get(Number(r.id)))),
   );
   // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
   const arrivals = batches.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
@@ -203,17 +223,25 @@ function* applyRun(d: IngestDeps, tillId: string, batches: readonly InboxRow[], 
 }
 
 /**
+ * How a pass keeps one till's failure from the others: `apart` runs each till's batches in a
+ * savepoint of its own; `together` runs them without (two round trips fewer per till), and a
+ * failure fails the pass, which the caller then runs again `apart`.
+ */
+export type PassIsolation = 'apart' | 'together';
+
+/**
  * Applies waiting batches, at least one and then as many as fit in `maxEntries` in the order
  * they were accepted, each till's batches among them as one. Call inside a write
  * transaction. Returns how many batches it applied.
  *
- * Each run has a savepoint of its own: a till whose batches cannot be applied (a defect, a
- * damaged row) is set aside with the error on its waiting rows, logged once per distinct
- * error, and every other till goes on. A stuck till is tried again when nothing else is
+ * `apart`, each run has a savepoint of its own: a till whose batches cannot be applied (a
+ * defect, a damaged row) is set aside with the error on its waiting rows, logged once per
+ * distinct error, and every other till goes on. `together` (the background pass's first try)
+ * runs them without, and any failure fails the pass. A stuck till is tried again when nothing else is
  * waiting, so a read or the next upload retries it; its own uploads are refused meanwhile
  * (ingestBatch).
  */
-export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
+export function* applyInbox(d: IngestDeps, maxEntries: number, isolation: PassIsolation = 'apart'): Sql<number> {
   let rows = yield* waitingRows(maxEntries, false);
   if (rows.length === 0) rows = yield* waitingRows(maxEntries, true);
   let applied = 0;
@@ -227,12 +255,18 @@ export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
     if (run) run.push(row);
     else runs.set(row.till_id, [row]);
   }
+  if (runs.size === 0) return 0;
+  const tills = yield* passTills([...runs.keys()]);
+  const bodies = yield* inboxBodies(rows.map((r) => Number(r.id)));
+  // A till that failed before is retried in a savepoint of its own, whatever was asked.
+  const apart = isolation === 'apart' || rows.some((r) => r.apply_error !== null);
   // Member states, balance changes and anomaly counters are written once for the whole pass (pass.ts).
   const pass = new PassWrites();
   for (const [tillId, batches] of runs) {
     const own = pass.child();
+    const runStep = applyRun(d, tillId, tills.get(tillId), batches, bodies, own);
     try {
-      yield* savepoint(applyRun(d, tillId, batches, own));
+      yield* apart ? savepoint(runStep) : runStep;
       pass.absorb(own);
       if (pass.full) yield* pass.flush();
       applied += batches.length;
@@ -240,6 +274,8 @@ export function* applyInbox(d: IngestDeps, maxEntries: number): Sql<number> {
         yield* run('UPDATE inbox SET apply_error = NULL WHERE till_id = ?', tillId);
       }
     } catch (e) {
+      // Without a savepoint the transaction cannot go on: the caller runs the pass again, apart.
+      if (!apart) throw e;
       // The savepoint rolled back: nothing derived inside it may stay cached. The next run then
       // reads states from the table, so what the pass holds for earlier runs is written now.
       d.dropCaches();
