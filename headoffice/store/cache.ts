@@ -70,9 +70,11 @@ export interface CachedMember {
    * The member's last entries in merge order and the state before the first of them
    * (`state` = foldHq(base, entries)): an entry that sorts inside the window is folded from
    * `base` with the window's entries rather than from the member's whole ledger. Every entry of
-   * the member that sorts after `base` is in `entries`.
+   * the member that sorts after `base` is in `entries`; `baseLast` is the merge key of the last
+   * entry folded into `base` (none: `base` is the empty state, the window holds every entry),
+   * so any new entry sorting after it can be folded from `base`.
    */
-  window?: { base: MemberState; entries: readonly HqEntry[] };
+  window?: { base: MemberState; baseLast?: MergeKey; entries: readonly HqEntry[] };
 }
 
 /** A till's own chain for a member folded through seq `through` (every entry with seq <= through). */

@@ -155,15 +155,32 @@ function withTill(includes: Record<string, number>, till: string, seq: number): 
  */
 export const WINDOW_ENTRIES = 16;
 
+type Window = NonNullable<CachedMember['window']>;
+
+function keyOf(e: MergeKey): MergeKey {
+  return { sortMs: e.sortMs, tillId: e.tillId, seq: e.seq };
+}
+
 /** The window with at most 2 * WINDOW_ENTRIES entries: the oldest folded into its base. */
-function trimmed(w: { base: MemberState; entries: readonly HqEntry[] }): {
-  base: MemberState;
-  entries: readonly HqEntry[];
-} {
+export function trimmed(w: Window): Window {
   if (w.entries.length <= 2 * WINDOW_ENTRIES) return w;
   const cut = w.entries.length - WINDOW_ENTRIES;
   // Folded before (their cases recorded then): no hooks.
-  return { base: foldHq(w.base, w.entries.slice(0, cut)), entries: w.entries.slice(cut) };
+  return {
+    base: foldHq(w.base, w.entries.slice(0, cut)),
+    baseLast: keyOf(w.entries[cut - 1] as HqEntry),
+    entries: w.entries.slice(cut),
+  };
+}
+
+/**
+ * Whether entries from `first` on can be folded from the window's base: they sort after
+ * every entry folded into it. Not only after the window's first entry: tills uploading at
+ * once each bring a member's entries of the same hours, and another till's may sort before
+ * every entry the window holds yet after its base (always so while the base is empty).
+ */
+export function foldsFromBase(w: Window | undefined, first: MergeKey): w is Window {
+  return w !== undefined && (w.baseLast === undefined || compareKeys(first, w.baseLast) > 0);
 }
 
 /** Two lists each in merge order, as one in merge order. */
@@ -285,22 +302,18 @@ function* foldMember(
       includes: withTill(stored.includes, till, lastNew.seq),
       window: trimmed(
         stored.window
-          ? { base: stored.window.base, entries: [...stored.window.entries, ...news] }
-          : { base: stored.state, entries: news },
+          ? { ...stored.window, entries: [...stored.window.entries, ...news] }
+          : { base: stored.state, baseLast: keyOf(stored.last), entries: news },
       ),
     };
-  } else if (
-    stored.window &&
-    stored.window.entries.length > 0 &&
-    compareKeys(first, stored.window.entries[0] as HqEntry) > 0
-  ) {
-    // The new entries land inside the window: fold from its base, merged with what it holds.
+  } else if (foldsFromBase(stored.window, first)) {
+    // The new entries land after the window's base: fold from it, merged with what it holds.
     const merged = mergeInOrder(stored.window.entries, news);
     next = {
       state: foldHq(stored.window.base, merged, onOverdraft),
       last: merged[merged.length - 1] as HqEntry,
       includes: withTill(stored.includes, till, lastNew.seq),
-      window: trimmed({ base: stored.window.base, entries: merged }),
+      window: trimmed({ ...stored.window, entries: merged }),
     };
   } else {
     const entries = (
@@ -313,7 +326,8 @@ function* foldMember(
       state: foldHq(base, tail, onOverdraft),
       last: entries[entries.length - 1] as HqEntry,
       includes: includesOf(entries),
-      window: { base, entries: tail },
+      window:
+        cut === 0 ? { base, entries: tail } : { base, baseLast: keyOf(entries[cut - 1] as HqEntry), entries: tail },
     };
   }
   for (const w of caseWrites) yield* w;
