@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signedPoints, type LedgerEntry } from '../core/ledger/entry.js';
 import { signEntry } from '../core/ledger/hash.js';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
+import { UploadBatch } from '../core/sync/protocol.js';
 import { createLogger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { APPLY_DELAY_MS } from './store/sqlite.js';
@@ -169,6 +170,30 @@ describe('accepted batches held back (background apply only when the clock is ad
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('accepts uploads of several tills arriving together in one transaction, each answered as if alone', async () => {
+    const parse = (till: TillSim): UploadBatch[] => till.batches(3).map((b) => UploadBatch.parse(b));
+    const [a1, a2, a3] = parse(A) as [UploadBatch, UploadBatch, UploadBatch];
+    const [b1, , b3] = parse(B) as [UploadBatch, UploadBatch, UploadBatch];
+    const ingest = (b: UploadBatch) => t.hq.store.ingest({ tillId: b.tillId, storeId: b.storeId }, b, new Date());
+    // Asked in one turn: one batch of accepts. A's second and third continue its first in the
+    // same transaction, and the inbox keeps each till's batches in chain order.
+    const out = await Promise.all([a1, b1, a2, a3].map(ingest));
+    expect(out.map((o) => (o.kind === 'ok' ? o.ackSeq : o.kind))).toEqual([3, 3, 6, 9]);
+    expect(await inbox()).toEqual([
+      { tillId: 'A', firstSeq: 1, lastSeq: 3 },
+      { tillId: 'B', firstSeq: 1, lastSeq: 3 },
+      { tillId: 'A', firstSeq: 4, lastSeq: 6 },
+      { tillId: 'A', firstSeq: 7, lastSeq: 9 },
+    ]);
+    // B's third leaves a gap: the long path, which applies what waits first.
+    expect(await ingest(b3)).toEqual({ kind: 'gap', expectedSeq: 4 });
+    expect(await inbox()).toEqual([]);
+    for (const b of B.batches(3).slice(1)) await ok(B, b);
+    for (const b of A.batches(3).slice(3)) await ok(A, b);
+    await t.hq.store.settle();
+    await expectHolds();
   });
 
   it('survives a restart before they are applied, and applies them once after it', async () => {

@@ -25,7 +25,17 @@ import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import { applyBatch, checkAndApply, type IngestDeps, type TillRow } from './ingest.js';
-import { all, dialect, get, run, savepoint, withJsonList, type Sql } from '../../storage/sql.js';
+import {
+  all,
+  dialect,
+  get,
+  insertMany,
+  run,
+  savepoint,
+  withJsonList,
+  type Sql,
+  type SqlValue,
+} from '../../storage/sql.js';
 import { PassWrites } from './pass.js';
 import type { IngestOutcome } from './types.js';
 
@@ -44,6 +54,21 @@ export function* lockTill(tillId: string): Sql<void> {
   if ((yield* dialect()) === 'pg') yield* run(`SELECT pg_advisory_xact_lock(${ACCEPT_LOCK}, hashtext(?))`, tillId);
 }
 
+/**
+ * PostgreSQL: the locks of several tills in one statement, in the order of their keys, so two
+ * transactions taking overlapping tills (two processes' batches of uploads) never wait for
+ * each other in a cycle, even where two till ids hash alike. The select list's volatile
+ * function is evaluated after the ORDER BY. SQLite: the IMMEDIATE transaction holds the only lock.
+ */
+function* lockTills(tillIds: readonly string[]): Sql<void> {
+  if ((yield* dialect()) !== 'pg') return;
+  yield* run(
+    `SELECT pg_advisory_xact_lock(${ACCEPT_LOCK}, k) FROM
+       (SELECT DISTINCT hashtext(value) AS k FROM jsonb_array_elements_text(?::jsonb)) AS keys ORDER BY k`,
+    JSON.stringify(tillIds),
+  );
+}
+
 interface Head {
   seq: number;
   hash: string;
@@ -51,62 +76,96 @@ interface Head {
   stuck: boolean;
 }
 
-/**
- * The till's chain head counting accepted batches not yet applied, and whether those are
- * stuck, in one read (an upload's wait at the counter is mostly round trips).
- */
-function* acceptedHead(tillId: string): Sql<Head> {
-  const r = (yield* get(
-    `SELECT ack_seq, head_hash,
-       (SELECT last_seq FROM inbox WHERE till_id = @tillId ORDER BY id DESC LIMIT 1) AS waiting_seq,
-       (SELECT last_hash FROM inbox WHERE till_id = @tillId ORDER BY id DESC LIMIT 1) AS waiting_hash,
-       (SELECT 1 FROM inbox WHERE till_id = @tillId AND apply_error IS NOT NULL LIMIT 1) AS stuck
-     FROM tills WHERE till_id = @tillId`,
-    { tillId },
-  )) as
-    | {
-        ack_seq: number;
-        head_hash: string;
-        waiting_seq: number | null;
-        waiting_hash: string | null;
-        stuck: number | null;
-      }
-    | undefined;
-  if (!r) throw new Error(`authenticated till ${tillId} has no row`);
-  const stuck = r.stuck !== null;
-  return r.waiting_seq === null
-    ? { seq: Number(r.ack_seq), hash: r.head_hash, stuck }
-    : { seq: Number(r.waiting_seq), hash: r.waiting_hash as string, stuck };
+interface HeadRow {
+  till_id: string;
+  ack_seq: number;
+  head_hash: string;
+  waiting_seq: number | null;
+  waiting_hash: string | null;
+  stuck: number | null;
 }
 
 /**
- * Accepts `b` into the inbox when it holds entries that continue the till's chain exactly and
- * verify, and the till's earlier batches are not stuck; null otherwise (the caller applies the
- * inbox and takes the full path). Call inside a write transaction.
+ * Each till's chain head counting accepted batches not yet applied, and whether those are
+ * stuck, in one read for all of them (an upload's wait at the counter is mostly round trips).
  */
-export function* acceptBatch(cipher: HqCipher, tillId: string, b: UploadBatch, now: Date): Sql<IngestOutcome | null> {
-  if (b.entries.length === 0) return null;
-  yield* lockTill(tillId);
-  const head = yield* acceptedHead(tillId);
-  if (head.stuck) return null;
-  if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
-  const v = verifyChain(b.entries, head.seq, head.hash);
-  if (!v.ok) return null;
-  const at = now.toISOString();
-  yield* run(
-    `INSERT INTO inbox (till_id, first_seq, last_seq, last_hash, entries, body, body_enc, received_at)
-     VALUES (?, ?, ?, ?, ?, '', ?, ?)`,
-    tillId,
-    b.firstSeq,
-    b.lastSeq,
-    v.head,
-    b.entries.length,
-    cipher.encrypt(JSON.stringify(b)),
-    at,
+function* acceptedHeads(tillIds: readonly string[]): Sql<Map<string, Head>> {
+  const rows = (yield* all(
+    withJsonList(
+      (l) => `SELECT t.till_id, t.ack_seq, t.head_hash,
+       (SELECT last_seq FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_seq,
+       (SELECT last_hash FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_hash,
+       (SELECT 1 FROM inbox i WHERE i.till_id = t.till_id AND apply_error IS NOT NULL LIMIT 1) AS stuck
+     FROM tills t WHERE t.till_id IN ${l}`,
+      'text',
+    ),
+    JSON.stringify(tillIds),
+  )) as HeadRow[];
+  return new Map(
+    rows.map((r) => [
+      r.till_id,
+      r.waiting_seq === null
+        ? { seq: Number(r.ack_seq), hash: r.head_hash, stuck: r.stuck !== null }
+        : { seq: Number(r.waiting_seq), hash: r.waiting_hash as string, stuck: r.stuck !== null },
+    ]),
   );
-  // tills.last_upload_at moves when the batch is applied (the till view reads the inbox for
-  // what waits): writing the till's row here would wait for an apply pass holding it.
-  return { kind: 'ok', status: 'applied', ackSeq: b.lastSeq, headHash: v.head, appliedEntries: b.entries.length };
+}
+
+/** One upload asking to be accepted. */
+export interface AcceptAsk {
+  tillId: string;
+  batch: UploadBatch;
+  now: Date;
+}
+
+const INBOX_COLUMNS = [
+  'till_id',
+  'first_seq',
+  'last_seq',
+  'last_hash',
+  'entries',
+  'body',
+  'body_enc',
+  'received_at',
+] as const;
+
+/**
+ * Accepts each upload into the inbox when it holds entries that continue its till's chain
+ * exactly and verify, and the till's earlier batches are not stuck; null for the others (the
+ * caller applies the inbox and takes the full path). Several tills' uploads are accepted in
+ * one transaction, one durable commit for all; two of one till in the order asked, the second
+ * continuing the first. Call inside a till transaction.
+ */
+export function* acceptBatches(cipher: HqCipher, asks: readonly AcceptAsk[]): Sql<(IngestOutcome | null)[]> {
+  const tillIds = [...new Set(asks.filter((a) => a.batch.entries.length > 0).map((a) => a.tillId))];
+  if (tillIds.length === 0) return asks.map(() => null);
+  yield* lockTills(tillIds);
+  const heads = yield* acceptedHeads(tillIds);
+  const rows: SqlValue[][] = [];
+  const out = asks.map(({ tillId, batch: b, now }): IngestOutcome | null => {
+    const head = heads.get(tillId);
+    if (b.entries.length === 0 || !head || head.stuck) return null;
+    if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
+    const v = verifyChain(b.entries, head.seq, head.hash);
+    if (!v.ok) return null;
+    rows.push([
+      tillId,
+      b.firstSeq,
+      b.lastSeq,
+      v.head,
+      b.entries.length,
+      '',
+      cipher.encrypt(JSON.stringify(b)),
+      now.toISOString(),
+    ]);
+    heads.set(tillId, { seq: b.lastSeq, hash: v.head, stuck: false });
+    // tills.last_upload_at moves when the batch is applied (the till view reads the inbox for
+    // what waits): writing the till's row here would wait for an apply pass holding it.
+    return { kind: 'ok', status: 'applied', ackSeq: b.lastSeq, headHash: v.head, appliedEntries: b.entries.length };
+  });
+  // One statement, rows in the order asked: inbox ids keep a till's batches in chain order.
+  yield* insertMany('inbox', INBOX_COLUMNS, rows);
+  return out;
 }
 
 interface InboxRow {
@@ -314,19 +373,6 @@ export function* inboxBacklog(): Sql<InboxBacklog> {
     oldestReceivedAt: r.oldest,
     stuck: stuck.map((s) => ({ tillId: s.till_id, error: s.error })),
   };
-}
-
-/**
- * The short path of an upload: accepts the batch into the inbox when it continues the chain
- * (a till-locked transaction of its own on PostgreSQL). null when it must take the long path.
- */
-export function* acceptStep(
-  d: IngestDeps,
-  till: { tillId: string },
-  b: UploadBatch,
-  now: Date,
-): Sql<IngestOutcome | null> {
-  return yield* acceptBatch(d.cipher, till.tillId, b, now);
 }
 
 /**

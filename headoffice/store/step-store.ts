@@ -86,7 +86,7 @@ import {
   type SurveyOutcome,
   type SurveyStatus,
 } from './surveys.js';
-import { acceptStep, applyInbox, inboxBacklog, ingestStep, type InboxBacklog } from './inbox.js';
+import { acceptBatches, applyInbox, inboxBacklog, ingestStep, type AcceptAsk, type InboxBacklog } from './inbox.js';
 import type { IngestDeps } from './ingest.js';
 import { lookupMemberByPhone } from './members.js';
 import {
@@ -201,6 +201,16 @@ export abstract class StepHqStore implements HqStore {
   private readonly tillAuths = new NaturalBatcher<string, TillAuthRecord | null>((ids) => this.tillAuthBatch(ids), 256);
   /** till secrets by their ciphertext (a rotated secret has another) */
   private readonly tillSecrets = new RecentCache<string, string>(TILL_SECRETS_CACHED);
+  /**
+   * DECISION: uploads that continue their till's chain are accepted in batches (batcher.ts),
+   * one transaction and one durable commit for the uploads of every till that arrived while the
+   * last batch was written; each till's answer is still its own. Those that do not continue
+   * the chain take the long path one by one.
+   */
+  private readonly accepts = new NaturalBatcher<AcceptAsk, IngestOutcome | null>(
+    (asks) => this.tillTransaction(() => acceptBatches(this.cipher, asks)),
+    256,
+  );
   private readonly feedReads = new NaturalBatcher<FeedPoll, ChangesResponse>((asks) => this.feedPages(asks));
   protected readonly deps: IngestDeps;
   private applyTimer: NodeJS.Timeout | null = null;
@@ -472,7 +482,7 @@ export abstract class StepHqStore implements HqStore {
   }
 
   async ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome> {
-    const accepted = await this.tillTransaction(() => acceptStep(this.deps, till, batch, now));
+    const accepted = await this.accepts.submit({ tillId: till.tillId, batch, now });
     if (accepted) {
       this.applySoon();
       return accepted;
