@@ -25,17 +25,7 @@ import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import { applyBatch, checkAndApply, type IngestDeps, type TillRow } from './ingest.js';
-import {
-  all,
-  dialect,
-  get,
-  insertMany,
-  run,
-  savepoint,
-  withJsonList,
-  type Sql,
-  type SqlValue,
-} from '../../storage/sql.js';
+import { all, dialect, get, run, savepoint, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { PassWrites } from './pass.js';
 import type { IngestOutcome } from './types.js';
 
@@ -111,11 +101,30 @@ function* acceptedHeads(tillIds: readonly string[]): Sql<Map<string, Head>> {
   );
 }
 
-/** One upload asking to be accepted. */
+/** One upload asking to be accepted, its chain checked and its body sealed before any lock is taken. */
 export interface AcceptAsk {
   tillId: string;
   batch: UploadBatch;
   now: Date;
+  /** the chain's head when its entries verify from the batch's own prevHash; null when they do not */
+  verifiedHead: string | null;
+  sealed: Buffer;
+}
+
+/**
+ * The work of accepting that needs no database: the entries checked against the batch's own
+ * prevHash (head office's head must then equal it) and the body sealed, outside the
+ * transaction, so a batch of accepts holds its tills' locks only for its few statements.
+ */
+export function prepareAccept(cipher: HqCipher, tillId: string, batch: UploadBatch, now: Date): AcceptAsk {
+  const v = batch.entries.length > 0 ? verifyChain(batch.entries, batch.firstSeq - 1, batch.prevHash) : null;
+  return {
+    tillId,
+    batch,
+    now,
+    verifiedHead: v?.ok ? v.head : null,
+    sealed: v?.ok ? cipher.encrypt(JSON.stringify(batch)) : Buffer.alloc(0),
+  };
 }
 
 const INBOX_COLUMNS = [
@@ -136,35 +145,38 @@ const INBOX_COLUMNS = [
  * one transaction, one durable commit for all; two of one till in the order asked, the second
  * continuing the first. Call inside a till transaction.
  */
-export function* acceptBatches(cipher: HqCipher, asks: readonly AcceptAsk[]): Sql<(IngestOutcome | null)[]> {
-  const tillIds = [...new Set(asks.filter((a) => a.batch.entries.length > 0).map((a) => a.tillId))];
+export function* acceptBatches(asks: readonly AcceptAsk[]): Sql<(IngestOutcome | null)[]> {
+  const tillIds = [...new Set(asks.filter((a) => a.verifiedHead !== null).map((a) => a.tillId))];
   if (tillIds.length === 0) return asks.map(() => null);
   yield* lockTills(tillIds);
   const heads = yield* acceptedHeads(tillIds);
   const rows: SqlValue[][] = [];
-  const out = asks.map(({ tillId, batch: b, now }): IngestOutcome | null => {
+  const out = asks.map(({ tillId, batch: b, now, verifiedHead, sealed }): IngestOutcome | null => {
     const head = heads.get(tillId);
-    if (b.entries.length === 0 || !head || head.stuck) return null;
+    if (verifiedHead === null || !head || head.stuck) return null;
+    // Verified from its own prevHash: it continues the chain when that is head office's head.
     if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
-    const v = verifyChain(b.entries, head.seq, head.hash);
-    if (!v.ok) return null;
-    rows.push([
-      tillId,
-      b.firstSeq,
-      b.lastSeq,
-      v.head,
-      b.entries.length,
-      '',
-      cipher.encrypt(JSON.stringify(b)),
-      now.toISOString(),
-    ]);
-    heads.set(tillId, { seq: b.lastSeq, hash: v.head, stuck: false });
+    rows.push([tillId, b.firstSeq, b.lastSeq, verifiedHead, b.entries.length, '', sealed, now.toISOString()]);
+    heads.set(tillId, { seq: b.lastSeq, hash: verifiedHead, stuck: false });
     // tills.last_upload_at moves when the batch is applied (the till view reads the inbox for
     // what waits): writing the till's row here would wait for an apply pass holding it.
-    return { kind: 'ok', status: 'applied', ackSeq: b.lastSeq, headHash: v.head, appliedEntries: b.entries.length };
+    return {
+      kind: 'ok',
+      status: 'applied',
+      ackSeq: b.lastSeq,
+      headHash: verifiedHead,
+      appliedEntries: b.entries.length,
+    };
   });
-  // One statement, rows in the order asked: inbox ids keep a till's batches in chain order.
-  yield* insertMany('inbox', INBOX_COLUMNS, rows);
+  // One statement, rows in the order asked: inbox ids keep a till's batches in chain order. A
+  // VALUES list, not insertMany: its arrays would carry the sealed bodies as hex text.
+  if (rows.length > 0) {
+    const tuple = `(${INBOX_COLUMNS.map(() => '?').join(', ')})`;
+    yield* run(
+      `INSERT INTO inbox (${INBOX_COLUMNS.join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`,
+      ...rows.flat(),
+    );
+  }
   return out;
 }
 

@@ -86,7 +86,15 @@ import {
   type SurveyOutcome,
   type SurveyStatus,
 } from './surveys.js';
-import { acceptBatches, applyInbox, inboxBacklog, ingestStep, type AcceptAsk, type InboxBacklog } from './inbox.js';
+import {
+  acceptBatches,
+  applyInbox,
+  prepareAccept,
+  inboxBacklog,
+  ingestStep,
+  type AcceptAsk,
+  type InboxBacklog,
+} from './inbox.js';
 import type { IngestDeps } from './ingest.js';
 import { lookupMemberByPhone } from './members.js';
 import {
@@ -181,6 +189,12 @@ export const FEED_SEEN_FLUSH_MS = 5_000;
 /** Tills whose decrypted secrets a process keeps: a chain's tills, with room. */
 const TILL_SECRETS_CACHED = 20_000;
 
+/**
+ * Batches of accepts written at once: while one batch's commit waits for the disk the next are
+ * written (hq_ingest_pg, 8 tills at once: 2 lanes 64k entries/s, 4 lanes 77k, 8 lanes 68k).
+ */
+const ACCEPT_LANES = 4;
+
 /** A till's feed poll, waiting for its batch. */
 interface FeedPoll {
   tillId: string;
@@ -208,8 +222,9 @@ export abstract class StepHqStore implements HqStore {
    * the chain take the long path one by one.
    */
   private readonly accepts = new NaturalBatcher<AcceptAsk, IngestOutcome | null>(
-    (asks) => this.tillTransaction(() => acceptBatches(this.cipher, asks)),
+    (asks) => this.tillTransaction(() => acceptBatches(asks)),
     256,
+    ACCEPT_LANES,
   );
   private readonly feedReads = new NaturalBatcher<FeedPoll, ChangesResponse>((asks) => this.feedPages(asks));
   protected readonly deps: IngestDeps;
@@ -482,7 +497,7 @@ export abstract class StepHqStore implements HqStore {
   }
 
   async ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome> {
-    const accepted = await this.accepts.submit({ tillId: till.tillId, batch, now });
+    const accepted = await this.accepts.submit(prepareAccept(this.cipher, till.tillId, batch, now));
     if (accepted) {
       this.applySoon();
       return accepted;
