@@ -13,8 +13,8 @@
  *   5. on any error: ROLLBACK, drop the caches (they may describe rows never committed),
  *      retry a serialization failure or deadlock up to RETRIES times, else throw
  *
- * A till transaction (accept a batch into the inbox, a feed poll) takes no writer lock: the
- * step locks the till's own row (inbox.ts lockTill), so uploads of different tills go in
+ * A till transaction (accepting uploads into the inbox) takes no writer lock: the step takes
+ * an advisory lock per till (inbox.ts lockTills), so uploads of different tills go in
  * parallel and one till's batches are accepted one after the other whichever process takes
  * them. A read runs REPEATABLE READ, READ ONLY: every figure of one answer is of one moment.
  *
