@@ -539,18 +539,19 @@ export abstract class StepHqStore implements HqStore {
       );
       // Counted after settle(), like the pages.
       const stock = yield* feedStock(rules, now);
-      const pages = new Map(known.map((a, i) => [a, read[i] as ChangesResponse]));
-      return {
-        pages: asks.map((a) => (pages.has(a) ? { ...pages.get(a), ...(stock ? { stock } : {}) } : null)),
-        tills: byId,
-      };
+      const byAsk = new Map(known.map((a, i) => [a, read[i] as ChangesResponse]));
+      const pages = asks.map((a): ChangesResponse | null => {
+        const page = byAsk.get(a);
+        return page && stock ? { ...page, stock } : (page ?? null);
+      });
+      return { pages, tills: byId };
     });
     return asks.map((a, i) => {
       const page = pages[i];
       const till = tills.get(a.tillId);
       if (!page || !till) return new Error(`till ${a.tillId} has no row`);
       this.noteFeedSeen(a.tillId, till.last_feed_at, a.now);
-      return page as ChangesResponse;
+      return page;
     });
   }
 
