@@ -68,9 +68,18 @@ describe('change feed', () => {
       (await feed(till, 0)).changes.find((c) => c.type === 'member' && c.member.memberNo === 'M1');
     expect(await memberTo(A)).toMatchObject({ member: { name: m.name, phone: m.phone } });
     expect(await memberTo(B)).toMatchObject({ member: { name: '*', phone: '*M1' } });
+    const seen = (await feed(B, 0)).cursor;
     B.sale('M1', 10_000, at(5));
     await uploadAll(t, B, 10);
     expect(await memberTo(B)).toMatchObject({ member: { name: m.name, phone: m.phone } });
+    // B had read past the enrolment: its first sale to the member announces the member again,
+    // now with the name, once (store/members.ts announceServed).
+    const members = (page: Awaited<ReturnType<typeof feed>>) => page.changes.filter((c) => c.type === 'member');
+    const after = await feed(B, seen);
+    expect(members(after)).toMatchObject([{ member: { memberNo: 'M1', name: m.name, phone: m.phone } }]);
+    B.sale('M1', 2_000, at(6));
+    await uploadAll(t, B, 10);
+    expect(members(await feed(B, after.cursor))).toEqual([]);
   });
 
   it('confirms a balance without points whose lots have passed their expiry date', async () => {

@@ -440,51 +440,37 @@ export function* announceServed(
 ): Sql<number> {
   const nos = [...memberNos];
   if (nos.length === 0) return 0;
-  // Three reads for the whole batch instead of up to three per member.
-  const list = JSON.stringify(nos);
-  const records = new Map(
-    (
-      (yield* all(
-        withJsonList((l) => `SELECT member_no, enrolled_store, erased_at FROM members WHERE member_no IN ${l}`, 'text'),
-        list,
-      )) as { member_no: string; enrolled_store: string; erased_at: string | null }[]
-    ).map((r) => [r.member_no, r]),
-  );
+  // One read for the whole batch: each member's record, whether the till had served them
+  // before this batch, and whether it looked them up (all on the member's shard on Citus).
+  const rows = (yield* all(
+    withJsonList(
+      (l) => `SELECT m.member_no, m.enrolled_store, m.erased_at,
+         EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = m.member_no AND ledger.till_id = ? AND ledger.seq <= ?)
+           AS served,
+         EXISTS (SELECT 1 FROM member_lookups k WHERE k.member_no = m.member_no AND k.till_id = ?) AS looked
+       FROM members m WHERE m.member_no IN ${l}`,
+      'text',
+    ),
+    till.tillId,
+    ackBefore,
+    till.tillId,
+    JSON.stringify(nos),
+  )) as {
+    member_no: string;
+    enrolled_store: string;
+    erased_at: string | null;
+    served: boolean | number;
+    looked: boolean | number;
+  }[];
+  const records = new Map(rows.map((r) => [r.member_no, r]));
   const others = nos.filter((no) => {
     const m = records.get(no);
-    return m !== undefined && !m.erased_at && m.enrolled_store !== till.storeId;
+    return m !== undefined && !m.erased_at && m.enrolled_store !== till.storeId && !m.served && !m.looked;
   });
-  if (others.length === 0) return 0;
-  const othersList = JSON.stringify(others);
-  const servedBefore = new Set(
-    (
-      (yield* all(
-        withJsonList(
-          (l) => `SELECT l.value AS member_no FROM ${l} AS l WHERE EXISTS (
-             SELECT 1 FROM ledger WHERE ledger.member_no = l.value AND till_id = ? AND seq <= ?)`,
-          'text',
-        ),
-        othersList,
-        till.tillId,
-        ackBefore,
-      )) as { member_no: string }[]
-    ).map((r) => r.member_no),
-  );
-  const looked = new Set(
-    (
-      (yield* all(
-        withJsonList((l) => `SELECT member_no FROM member_lookups WHERE till_id = ? AND member_no IN ${l}`, 'text'),
-        till.tillId,
-        othersList,
-      )) as { member_no: string }[]
-    ).map((r) => r.member_no),
-  );
   // One multi-row INSERT: the rows take their cursors in this order, as one append after the other.
-  const rows = others
-    .filter((memberNo) => !servedBefore.has(memberNo) && !looked.has(memberNo))
-    .map((memberNo) => changeRow('member', memberNo, { memberNo }, now));
-  yield* insertMany('changes', CHANGE_COLUMNS, rows);
-  return rows.length;
+  const changes = others.map((memberNo) => changeRow('member', memberNo, { memberNo }, now));
+  yield* insertMany('changes', CHANGE_COLUMNS, changes);
+  return changes.length;
 }
 
 export type MemberLookupOutcome =
