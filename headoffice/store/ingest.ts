@@ -125,14 +125,14 @@ export function* applyBatch(
   const head = tail[tail.length - 1];
   const ackSeq = head?.seq ?? row.ack_seq;
   const headHash = head?.hash ?? row.head_hash;
-  yield* run(
-    'UPDATE tills SET ack_seq = ?, head_hash = ?, head_sort_ms = ?, last_upload_at = ? WHERE till_id = ?',
-    ackSeq,
-    headHash,
-    head?.sortMs ?? row.head_sort_ms,
-    at,
-    till.tillId,
-  );
+  // Written with the pass (pass.ts): one statement for every till a pass applies.
+  pass.tillHead({
+    till_id: till.tillId,
+    ack_seq: ackSeq,
+    head_hash: headHash,
+    head_sort_ms: head?.sortMs ?? row.head_sort_ms,
+    last_upload_at: at,
+  });
 
   // Members first: the feed then shows a member before its balance, and recompute finds birthdays.
   const upserted = yield* upsertMembers(d.cipher, till, b.members, now);

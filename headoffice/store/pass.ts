@@ -1,7 +1,7 @@
 /**
  * What an apply pass writes once at its end instead of once per till run: each member's state
- * and balance change, the entry rules' anomaly counters, the read model's sums, and the
- * deletion of the inbox rows it applied (all in the pass's one transaction, so a batch's rows
+ * and balance change, the entry rules' anomaly counters, the read model's sums, each applied
+ * till's new head, and the deletion of the inbox rows it applied (all in the pass's one transaction, so a batch's rows
  * still leave the inbox with its effects or not at all). Tills uploading at once serve the
  * same members, so a pass of eight tills' runs used to write most members' state and balance
  * change eight times over, each time superseding the last; only the last is ever read.
@@ -17,7 +17,7 @@
  */
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { AggDelta } from '../../core/aggregates.js';
-import { insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
+import { dialectSql, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { writeDelta } from './aggregates.js';
 import type { RuleSetCache } from './rulesets.js';
 import { Counters } from './anomalies.js';
@@ -39,6 +39,33 @@ const STATE_COLUMNS = [
   'includes',
 ] as const;
 
+/** A till's row after a run applied its batches. */
+export interface TillHead {
+  till_id: string;
+  ack_seq: number;
+  head_hash: string;
+  head_sort_ms: number;
+  last_upload_at: string;
+}
+
+/** Every applied till's head in one statement. */
+function* writeTillHeads(heads: readonly TillHead[]): Sql<void> {
+  if (heads.length === 0) return;
+  const set = `ack_seq = v.ack_seq, head_hash = v.head_hash, head_sort_ms = v.head_sort_ms,
+    last_upload_at = v.last_upload_at`;
+  const field = (f: keyof TillHead): string => `json_extract(value, '$.${f}') AS ${f}`;
+  yield* run(
+    dialectSql({
+      sqlite: `UPDATE tills SET ${set} FROM (SELECT ${(['till_id', 'ack_seq', 'head_hash', 'head_sort_ms', 'last_upload_at'] as const).map(field).join(', ')}
+        FROM json_each(?)) AS v WHERE tills.till_id = v.till_id`,
+      pg: `UPDATE tills SET ${set} FROM jsonb_to_recordset(?::jsonb)
+        AS v(till_id text, ack_seq bigint, head_hash text, head_sort_ms bigint, last_upload_at text)
+        WHERE tills.till_id = v.till_id`,
+    }),
+    JSON.stringify(heads),
+  );
+}
+
 export class PassWrites {
   /** member_state rows by member, the latest only */
   private readonly states = new Map<string, SqlValue[]>();
@@ -51,6 +78,8 @@ export class PassWrites {
   private agg = new AggDelta();
   /** inbox rows whose runs applied, deleted with the pass's writes */
   private applied: number[] = [];
+  /** each applied till's new head (nothing in a pass reads an uploading till's row back) */
+  private readonly heads = new Map<string, TillHead>();
 
   /** the rule set in force for the pass: nothing publishes while it holds the writer lock */
   private latest: RuleSet | null = null;
@@ -89,6 +118,11 @@ export class PassWrites {
     return this.agg;
   }
 
+  /** The till's head after a run: written with the rest. */
+  tillHead(head: TillHead): void {
+    this.heads.set(head.till_id, head);
+  }
+
   /** The inbox rows a run applied: deleted with the rest, in the same transaction. */
   appliedInbox(ids: readonly number[]): void {
     this.applied.push(...ids);
@@ -100,6 +134,7 @@ export class PassWrites {
     for (const [no, row] of run.states) this.states.set(no, row);
     for (const [no, m] of run.members) this.members.set(no, m);
     for (const [no, row] of run.balances) this.balances.set(no, row);
+    for (const [till, head] of run.heads) this.heads.set(till, head);
     this.counters.absorb(run.counters);
   }
 
@@ -115,6 +150,8 @@ export class PassWrites {
     this.applied = [];
     const states = [...this.states.values()];
     const balances = [...this.balances.values()];
+    const heads = [...this.heads.values()];
+    this.heads.clear();
     this.states.clear();
     this.balances.clear();
     this.members.clear();
@@ -127,6 +164,7 @@ export class PassWrites {
        updated_at = excluded.updated_at, includes = excluded.includes`,
     );
     yield* insertMany('changes', CHANGE_COLUMNS, balances);
+    yield* writeTillHeads(heads);
     yield* this.counters.flush();
     yield* writeDelta(agg);
     if (applied.length > 0) {
