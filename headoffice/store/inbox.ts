@@ -17,9 +17,9 @@
  * `secure_delete` on (sqlite-db.ts) the freed pages are zeroed, not left for a file reader.
  *
  * Any number of head-office processes may accept and apply (store/pg.ts): accepting takes an
- * advisory lock per till (uploads arriving together, several tills' at once); applying runs under the store's writer lock, one pass at a time, and a pass
- * that fails for one till leaves its batches waiting with the error (`inbox.apply_error`),
- * seen by every process.
+ * advisory lock per till (uploads arriving together, several tills' at once); applying runs
+ * under the store's writer lock, one pass at a time, and a pass that fails for one till leaves
+ * its batches waiting with the error (`inbox.apply_error`), seen by every process.
  */
 import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
