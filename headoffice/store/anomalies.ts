@@ -18,6 +18,7 @@ import {
   type AnomalyKind,
 } from '../domain/anomalies.js';
 import type { HqEntry } from '../domain/order.js';
+import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { all, insertMany, run, withJsonList, type Sql } from '../../storage/sql.js';
 
 interface CaseInput {
@@ -187,8 +188,17 @@ export class Counters {
   }
 }
 
-/** The stored counters of `rule` among `keys` (subject, bucket), into `counters`. */
-function* readCounters(counters: Counters, rule: string, pairs: readonly [string, string][]): Sql<void> {
+/**
+ * The stored counters of `rule` among `keys` (subject, bucket), into `counters`; `absentAsZero`:
+ * a counter not stored is held as 0 too (under the writer lock nothing else adds it meanwhile),
+ * so a later run of the pass does not ask again.
+ */
+function* readCounters(
+  counters: Counters,
+  rule: string,
+  pairs: readonly [string, string][],
+  absentAsZero = false,
+): Sql<void> {
   const keys = pairs.filter(([subject, bucket]) => counters.known(Counters.key(rule, subject, bucket)) === undefined);
   if (keys.length === 0) return;
   const list = withJsonList((l) => l, 'text');
@@ -207,18 +217,41 @@ function* readCounters(counters: Counters, rule: string, pairs: readonly [string
     if (counters.known(Counters.key(rule, r.subject, r.bucket)) === undefined)
       counters.hold(rule, r.subject, r.bucket, r.n);
   }
+  if (!absentAsZero) return;
+  for (const [subject, bucket] of keys) {
+    if (counters.known(Counters.key(rule, subject, bucket)) === undefined) counters.hold(rule, subject, bucket, 0);
+  }
 }
 
-/** The entry rules over a batch's new entries (already in `ledger`); counters bumped in `counters`. */
-export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date, counters: Counters): Sql<void> {
+/** The counters the entry rules bump for `entries`, per rule: (subject, bucket) pairs. */
+function entryCounterKeys(entries: readonly LedgerEntry[]): {
+  members: [string, string][];
+  cashiers: [string, string][];
+} {
   const members: [string, string][] = [];
   const cashiers: [string, string][] = [];
-  for (const e of tail) {
+  for (const e of entries) {
     if (e.kind !== 'earn') continue;
     const hour = hourBucket(e.occurredAt);
     members.push([e.memberNo, hour]);
     if (e.data.staffId) cashiers.push([`${e.tillId}/${e.data.staffId}`, hour]);
   }
+  return { members, cashiers };
+}
+
+/**
+ * The entry rules' counters of every run of an apply pass read at once (inbox.ts), held by the
+ * pass: its runs then find them known instead of asking one statement per run.
+ */
+export function* prefetchEntryCounters(counters: Counters, entries: readonly LedgerEntry[]): Sql<void> {
+  const { members, cashiers } = entryCounterKeys(entries);
+  yield* readCounters(counters, 'member_sales', members, true);
+  yield* readCounters(counters, 'cashier_points', cashiers, true);
+}
+
+/** The entry rules over a batch's new entries (already in `ledger`); counters bumped in `counters`. */
+export function* detectEntryAnomalies(tail: readonly HqEntry[], now: Date, counters: Counters): Sql<void> {
+  const { members, cashiers } = entryCounterKeys(tail);
   yield* readCounters(counters, 'member_sales', members);
   yield* readCounters(counters, 'cashier_points', cashiers);
   for (const e of tail) {

@@ -27,6 +27,7 @@ import type { HqCipher } from '../crypto.js';
 import { applyBatch, checkAndApply, type IngestDeps, type TillRow } from './ingest.js';
 import { all, dialect, get, run, savepoint, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { PassWrites } from './pass.js';
+import { prefetchEntryCounters } from './anomalies.js';
 import type { IngestOutcome } from './types.js';
 
 /** pg_advisory_xact_lock's first key for accepting a till's batches (the second: a hash of the till id). */
@@ -236,13 +237,25 @@ interface BodyRow {
   body_enc: Buffer | null;
 }
 
-/** Waiting batches' stored bodies by inbox id, in one read; opened by `openBody` in each till's run. */
-function* inboxBodies(ids: readonly number[]): Sql<Map<number, BodyRow>> {
+/**
+ * Waiting batches' bodies by inbox id, in one read, each opened (or the reason it does not
+ * open, thrown by its till's run, so it sets aside that till alone).
+ */
+function* inboxBodies(cipher: HqCipher, ids: readonly number[]): Sql<Map<number, UploadBatch | Error>> {
   const rows = (yield* all(
     withJsonList((list) => `SELECT id, body, body_enc FROM inbox WHERE id IN ${list}`, 'bigint'),
     JSON.stringify(ids),
   )) as BodyRow[];
-  return new Map(rows.map((r) => [Number(r.id), r]));
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  return new Map(
+    ids.map((id): [number, UploadBatch | Error] => {
+      try {
+        return [id, openBody(cipher, id, byId.get(id))];
+      } catch (e) {
+        return [id, e instanceof Error ? e : new Error(String(e))];
+      }
+    }),
+  );
 }
 
 /** A body as accepted; rows accepted before bodies were encrypted (migration 008) are clear. */
@@ -269,7 +282,7 @@ function* applyRun(
   tillId: string,
   till: (TillRow & { store_id: string }) | undefined,
   batches: readonly InboxRow[],
-  bodies: ReadonlyMap<number, BodyRow>,
+  bodies: ReadonlyMap<number, UploadBatch | Error>,
   pass: PassWrites,
 ): Sql<void> {
   if (!till) throw new Error(`inbox rows of till ${tillId}, which has no row`);
@@ -280,11 +293,16 @@ function* applyRun(
     throw new Error(`inbox batch ${first.id} of till ${tillId} starts at ${first.first_seq}, applied ${till.ack_seq}`);
   }
   const storeId = till.store_id;
-  // Opened here, inside the run: a body that does not open sets this till aside, not the pass.
+  // Thrown here, inside the run: a body that does not open sets this till aside, not the pass.
   const batch = joined(
     tillId,
     storeId,
-    batches.map((r) => openBody(d.cipher, Number(r.id), bodies.get(Number(r.id)))),
+    batches.map((r) => {
+      const b = bodies.get(Number(r.id));
+      if (b === undefined) throw new Error(`inbox row ${r.id} is gone`);
+      if (b instanceof Error) throw b;
+      return b;
+    }),
   );
   // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
   const arrivals = batches.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
@@ -328,11 +346,19 @@ export function* applyInbox(d: IngestDeps, maxEntries: number, isolation: PassIs
   }
   if (runs.size === 0) return 0;
   const tills = yield* passTills([...runs.keys()]);
-  const bodies = yield* inboxBodies(rows.map((r) => Number(r.id)));
+  const bodies = yield* inboxBodies(
+    d.cipher,
+    rows.map((r) => Number(r.id)),
+  );
   // A till that failed before is retried in a savepoint of its own, whatever was asked.
   const apart = isolation === 'apart' || rows.some((r) => r.apply_error !== null);
   // Member states, balance changes and anomaly counters are written once for the whole pass (pass.ts).
   const pass = new PassWrites();
+  // The entry rules' counters of every run in one read per rule, not one per run.
+  yield* prefetchEntryCounters(
+    pass.counters,
+    [...bodies.values()].flatMap((b) => (b instanceof Error ? [] : b.entries)),
+  );
   for (const [tillId, batches] of runs) {
     const own = pass.child();
     const runStep = applyRun(d, tillId, tills.get(tillId), batches, bodies, own);
