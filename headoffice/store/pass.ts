@@ -1,10 +1,11 @@
 /**
  * What an apply pass writes once at its end instead of once per till run: each member's state
  * and balance change, the entry rules' anomaly counters, the read model's sums, each applied
- * till's new head, and the deletion of the inbox rows it applied (all in the pass's one transaction, so a batch's rows
- * still leave the inbox with its effects or not at all). Tills uploading at once serve the
- * same members, so a pass of eight tills' runs used to write most members' state and balance
- * change eight times over, each time superseding the last; only the last is ever read.
+ * till's new head, and the deletion of the inbox rows it applied (all in the pass's one
+ * transaction, so a batch's rows still leave the inbox with its effects or not at all). Tills
+ * uploading at once serve the same members, so a pass of eight tills' runs used to write most
+ * members' state and balance change eight times over, each time superseding the last; only the
+ * last is ever read.
  *
  * Nothing inside the pass reads those rows back from the tables: a member's state is looked
  * up in the ingest cache (cache.ts), then in what the pass holds (`pending`, which a cache of
@@ -48,19 +49,29 @@ export interface TillHead {
   last_upload_at: string;
 }
 
+/** tills columns a pass writes, with their PostgreSQL types (the first one the key). */
+const HEAD_TYPES: Record<keyof TillHead, 'text' | 'bigint'> = {
+  till_id: 'text',
+  ack_seq: 'bigint',
+  head_hash: 'text',
+  head_sort_ms: 'bigint',
+  last_upload_at: 'text',
+};
+
 /** Every applied till's head in one statement. */
 function* writeTillHeads(heads: readonly TillHead[]): Sql<void> {
   if (heads.length === 0) return;
-  const set = `ack_seq = v.ack_seq, head_hash = v.head_hash, head_sort_ms = v.head_sort_ms,
-    last_upload_at = v.last_upload_at`;
-  const field = (f: keyof TillHead): string => `json_extract(value, '$.${f}') AS ${f}`;
+  const columns = Object.keys(HEAD_TYPES) as (keyof TillHead)[];
+  const set = columns
+    .filter((c) => c !== 'till_id')
+    .map((c) => `${c} = v.${c}`)
+    .join(', ');
   yield* run(
     dialectSql({
-      sqlite: `UPDATE tills SET ${set} FROM (SELECT ${(['till_id', 'ack_seq', 'head_hash', 'head_sort_ms', 'last_upload_at'] as const).map(field).join(', ')}
+      sqlite: `UPDATE tills SET ${set} FROM (SELECT ${columns.map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')}
         FROM json_each(?)) AS v WHERE tills.till_id = v.till_id`,
       pg: `UPDATE tills SET ${set} FROM jsonb_to_recordset(?::jsonb)
-        AS v(till_id text, ack_seq bigint, head_hash text, head_sort_ms bigint, last_upload_at text)
-        WHERE tills.till_id = v.till_id`,
+        AS v(${columns.map((c) => `${c} ${HEAD_TYPES[c]}`).join(', ')}) WHERE tills.till_id = v.till_id`,
     }),
     JSON.stringify(heads),
   );

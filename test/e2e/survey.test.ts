@@ -7,7 +7,7 @@
  * answer for the till's store. Screenshots: test-artifacts/screenshots/survey-page.png,
  * survey-done.png, nps-view.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -15,24 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../core/time.js';
 import { MESSAGES_FILE } from '../../headoffice/messages/channel.js';
 import { decodeEscPos } from '../../main/receipts/escpos-decode.js';
+import { buildHqUi } from '../helpers/vite-build.js';
 import { addTill, freePort, startHq, startTillProc, ROOT, type Proc } from '../sync/procs.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const TOKEN = 'operator-token-survey';
-
-async function build(app: 'member' | 'app'): Promise<string> {
-  const { build: vite } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), `hq-${app}-build-`));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  await vite({
-    configFile: join(ROOT, 'headoffice', app, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error(`the ${app} build wrote no index.html`);
-  return outDir;
-}
 
 describe('receipt survey, end to end (issue 15 item 5)', () => {
   let root = '';
@@ -43,8 +31,8 @@ describe('receipt survey, end to end (issue 15 item 5)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    process.env.HQ_MEMBER_APP_DIR = await build('member');
-    process.env.HQ_APP_DIR = await build('app');
+    process.env.HQ_MEMBER_APP_DIR = await buildHqUi('member');
+    process.env.HQ_APP_DIR = await buildHqUi('app');
     root = mkdtempSync(join(tmpdir(), 'survey-e2e-'));
     hqDir = join(root, 'hq');
     const hqPort = await freePort();
