@@ -13,7 +13,8 @@
  * different answer.
  */
 import type { MemberState } from '../../core/ledger/state.js';
-import type { HqEntry, MergeKey } from '../domain/order.js';
+import type { MergeKey } from '../domain/order.js';
+import type { Window } from '../domain/window.js';
 import { dialect, get, type Sql } from '../../storage/sql.js';
 import { memberCacheSizeFromEnv } from '../config.js';
 import type { Tx as Db } from './tx.js';
@@ -66,15 +67,8 @@ export interface CachedMember {
   last: MergeKey;
   /** highest seq per till among the member's entries (the balance change's `includes`) */
   includes: Record<string, number>;
-  /**
-   * The member's last entries in merge order and the state before the first of them
-   * (`state` = foldHq(base, entries)): an entry that sorts inside the window is folded from
-   * `base` with the window's entries rather than from the member's whole ledger. Every entry of
-   * the member that sorts after `base` is in `entries`; `baseLast` is the merge key of the last
-   * entry folded into `base` (none: `base` is the empty state, the window holds every entry),
-   * so any new entry sorting after it can be folded from `base`.
-   */
-  window?: { base: MemberState; baseLast?: MergeKey; entries: readonly HqEntry[] };
+  /** the member's last entries and states among them (domain/window.ts); `state` is its fold */
+  window?: Window;
 }
 
 /** A till's own chain for a member folded through seq `through` (every entry with seq <= through). */

@@ -16,6 +16,7 @@ import { emptyState, visibleBalance, type MemberState } from '../../core/ledger/
 import { addDays } from '../../core/time.js';
 import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
+import { foldIntoWindow, foldsFromBase, keyOf, windowOf, WINDOW_ENTRIES } from '../domain/window.js';
 import type { CachedMember, IngestCaches } from './cache.js';
 import { changeRow } from './changes.js';
 import type { PassWrites } from './pass.js';
@@ -146,57 +147,6 @@ function withTill(includes: Record<string, number>, till: string, seq: number): 
     : sortedIncludes([...Object.entries(includes), [till, seq]]);
 }
 
-/**
- * DECISION: a member's cached window holds its last 16 to 32 entries. Tills uploading at once
- * interleave a member's entries within an apply pass by a few each (a shopper at two stores
- * in one afternoon); a till back after a long time offline lands before the window and the
- * member is folded from the ledger, as before. 32 entries of 20,000 cached members are a few
- * tens of MB.
- */
-export const WINDOW_ENTRIES = 16;
-
-type Window = NonNullable<CachedMember['window']>;
-
-function keyOf(e: MergeKey): MergeKey {
-  return { sortMs: e.sortMs, tillId: e.tillId, seq: e.seq };
-}
-
-/** The window with at most 2 * WINDOW_ENTRIES entries: the oldest folded into its base. */
-export function trimmed(w: Window): Window {
-  if (w.entries.length <= 2 * WINDOW_ENTRIES) return w;
-  const cut = w.entries.length - WINDOW_ENTRIES;
-  // Folded before (their cases recorded then): no hooks.
-  return {
-    base: foldHq(w.base, w.entries.slice(0, cut)),
-    baseLast: keyOf(w.entries[cut - 1] as HqEntry),
-    entries: w.entries.slice(cut),
-  };
-}
-
-/**
- * Whether entries from `first` on can be folded from the window's base: they sort after
- * every entry folded into it. Not only after the window's first entry: tills uploading at
- * once each bring a member's entries of the same hours, and another till's may sort before
- * every entry the window holds yet after its base (always so while the base is empty).
- */
-export function foldsFromBase(w: Window | undefined, first: MergeKey): w is Window {
-  return w !== undefined && (w.baseLast === undefined || compareKeys(first, w.baseLast) > 0);
-}
-
-/** Two lists each in merge order, as one in merge order. */
-function mergeInOrder(a: readonly HqEntry[], b: readonly HqEntry[]): HqEntry[] {
-  const out: HqEntry[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (compareKeys(a[i] as HqEntry, b[j] as HqEntry) <= 0) out.push(a[i++] as HqEntry);
-    else out.push(b[j++] as HqEntry);
-  }
-  while (i < a.length) out.push(a[i++] as HqEntry);
-  while (j < b.length) out.push(b[j++] as HqEntry);
-  return out;
-}
-
 function includesOf(entries: readonly HqEntry[]): Record<string, number> {
   const m = new Map<string, number>();
   for (const e of entries) m.set(e.tillId, Math.max(m.get(e.tillId) ?? 0, e.seq));
@@ -280,40 +230,36 @@ function* foldMember(
   if (!stored) {
     // Nothing held of the member: the fold starts where a view with this first tier does.
     viewTier = firstTier;
-    before = [];
-    const base = emptyState(memberNo, firstTier);
+    const folded = windowOf(emptyState(memberNo, firstTier), undefined, news, onOverdraft);
+    before = folded.before;
     next = {
-      state: foldHq(base, news, onOverdraft, before),
+      state: folded.state,
       last: lastNew,
       // No state yet means no earlier entries; read anyway, it is one short index range.
       includes: yield* includesFromLedger(memberNo),
-      window: trimmed({ base, entries: news }),
+      window: folded.window,
     };
   } else if (compareKeys(first, stored.last) > 0) {
     // Every new entry is the till's and has a higher seq than any of the till's held before.
     // Not for a member with other tills' entries: the merged state holds them, the view does not.
-    if (onlyTill(stored.includes, till)) {
-      viewTier = sharedViewTier(caches, till, memberNo, stored.state);
-      if (viewTier !== null) before = [];
-    }
+    if (onlyTill(stored.includes, till)) viewTier = sharedViewTier(caches, till, memberNo, stored.state);
+    const held = stored.window ?? { base: stored.state, baseLast: keyOf(stored.last), entries: [] };
+    const folded = foldIntoWindow(held, stored.state, news, onOverdraft);
+    if (viewTier !== null) before = folded.before;
     next = {
-      state: foldHq(stored.state, news, onOverdraft, before),
+      state: folded.state,
       last: lastNew,
       includes: withTill(stored.includes, till, lastNew.seq),
-      window: trimmed(
-        stored.window
-          ? { ...stored.window, entries: [...stored.window.entries, ...news] }
-          : { base: stored.state, baseLast: keyOf(stored.last), entries: news },
-      ),
+      window: folded.window,
     };
   } else if (foldsFromBase(stored.window, first)) {
-    // The new entries land after the window's base: fold from it, merged with what it holds.
-    const merged = mergeInOrder(stored.window.entries, news);
+    // The new entries land after the window's base: folded from the last state before them.
+    const folded = foldIntoWindow(stored.window, stored.state, news, onOverdraft);
     next = {
-      state: foldHq(stored.window.base, merged, onOverdraft),
-      last: merged[merged.length - 1] as HqEntry,
+      state: folded.state,
+      last: folded.window.entries[folded.window.entries.length - 1] as HqEntry,
       includes: withTill(stored.includes, till, lastNew.seq),
-      window: trimmed({ ...stored.window, entries: merged }),
+      window: folded.window,
     };
   } else {
     const entries = (
@@ -321,13 +267,17 @@ function* foldMember(
     ).map(rowToEntry);
     const cut = Math.max(0, entries.length - WINDOW_ENTRIES);
     const base = foldHq(emptyState(memberNo, firstTier), entries.slice(0, cut), onOverdraft);
-    const tail = entries.slice(cut);
+    const folded = windowOf(
+      base,
+      cut === 0 ? undefined : keyOf(entries[cut - 1] as HqEntry),
+      entries.slice(cut),
+      onOverdraft,
+    );
     next = {
-      state: foldHq(base, tail, onOverdraft),
+      state: folded.state,
       last: entries[entries.length - 1] as HqEntry,
       includes: includesOf(entries),
-      window:
-        cut === 0 ? { base, entries: tail } : { base, baseLast: keyOf(entries[cut - 1] as HqEntry), entries: tail },
+      window: folded.window,
     };
   }
   for (const w of caseWrites) yield* w;
