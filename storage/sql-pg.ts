@@ -62,7 +62,7 @@ function param(v: SqlValue): unknown {
   return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v;
 }
 
-/** Rows per statement: one array per column, so the message grows with the rows, not the parameter count. */
+/** Rows per statement: one JSON parameter, so the message grows with the rows, not the parameter count. */
 const ROWS_PER_INSERT = 5_000;
 
 /** Column types by database and table, read from the catalog once per process. */
@@ -83,25 +83,46 @@ async function typesOf(client: pg.ClientBase, table: string): Promise<Map<string
   return types;
 }
 
+/** A value as JSON can carry it: bigints as their digits, bytes as hex (decoded in the SQL). */
+function jsonValue(v: SqlValue): string | number | null {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  return v;
+}
+
 /**
- * Many rows as one `INSERT ... SELECT * FROM unnest($1::type[], ...)`: one array parameter per
- * column. The text depends only on the table and columns, so it is prepared once per
- * connection; a multi-row VALUES list with a parameter per value was parsed and planned anew
- * for each batch and wrote the ledger about a third slower (docs/postgres.md).
+ * A lone UTF-16 surrogate in a string: JSON.stringify writes it as a `\udXXX` escape (a paired
+ * one it writes as the character), which PostgreSQL's JSON parser refuses. Written as U+FFFD,
+ * what pg's UTF-8 encoding of a plain text parameter makes of it. The escape's backslash must
+ * not itself be escaped (an even run of backslashes before it).
+ */
+const LONE_SURROGATE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi;
+
+export function rowsJson(rows: readonly (readonly SqlValue[])[]): string {
+  const json = JSON.stringify(rows.map((row) => row.map(jsonValue)));
+  return json.includes('\\ud') ? json.replace(LONE_SURROGATE, '$1\\ufffd') : json;
+}
+
+/**
+ * Many rows as one `INSERT ... SELECT (r->>0)::type, ... FROM jsonb_array_elements($1::jsonb) r`:
+ * the rows as one JSON parameter. The text depends only on the table and columns, so it is
+ * prepared once per connection. A multi-row VALUES list with a parameter per value was parsed
+ * and planned anew for each batch and wrote the ledger about a third slower; one array
+ * parameter per column (unnest) cost Node twice the CPU of JSON.stringify escaping each
+ * element of the arrays' text (docs/postgres.md).
  */
 async function insertMany(client: pg.ClientBase, op: Extract<SqlOp, { kind: 'insertMany' }>): Promise<void> {
   const types = await typesOf(client, op.table);
-  const casts = op.columns.map((c, i) => {
+  const fields = op.columns.map((c, i) => {
     const t = types.get(c);
     if (!t) throw new Error(`insertMany: ${op.table} has no column ${c}`);
-    return `$${i + 1}::${t}[]`;
+    return t === 'bytea' ? `decode(r->>${i}, 'hex')` : `(r->>${i})::${t}`;
   });
   const text =
-    `INSERT INTO ${op.table} (${op.columns.join(', ')}) SELECT * FROM unnest(${casts.join(', ')}) ${op.onConflict}`.trimEnd();
+    `INSERT INTO ${op.table} (${op.columns.join(', ')}) SELECT ${fields.join(', ')} FROM jsonb_array_elements($1::jsonb) r ${op.onConflict}`.trimEnd();
   const name = `hq_many_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
   for (let start = 0; start < op.rows.length; start += ROWS_PER_INSERT) {
-    const chunk = op.rows.slice(start, start + ROWS_PER_INSERT);
-    await client.query({ name, text, values: op.columns.map((_, c) => chunk.map((row) => param(row[c] ?? null))) });
+    await client.query({ name, text, values: [rowsJson(op.rows.slice(start, start + ROWS_PER_INSERT))] });
   }
 }
 
