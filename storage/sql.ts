@@ -119,12 +119,21 @@ export function textFor(sql: SqlText, d: Dialect): string {
 
 /**
  * A statement that takes a list as one JSON array parameter (`JSON.stringify(ids)`): `sqlWith`
- * receives the list's subquery, e.g. `(list) => \`DELETE FROM inbox WHERE id IN ${list}\``.
+ * receives `isIn`, which makes "column is one of the list", e.g.
+ * `(isIn) => \`DELETE FROM inbox WHERE ${isIn('id')}\``.
+ *
+ * On PostgreSQL that is `column = ANY(ARRAY(...))`, which the planner takes as an index
+ * condition: `column IN (SELECT ...)` was planned as a hash join over every row the other
+ * conditions left (all of a till's sales, read again for each batch) whenever the table's
+ * statistics were stale, as they are while a table grows fast.
  */
-export function withJsonList(sqlWith: (list: string) => string, type: 'text' | 'bigint'): DialectSql {
+export function withJsonList(
+  sqlWith: (isIn: (column: string) => string) => string,
+  type: 'text' | 'bigint',
+): DialectSql {
   const value = type === 'bigint' ? 'value::bigint' : 'value';
   return {
-    sqlite: sqlWith('(SELECT value FROM json_each(?))'),
-    pg: sqlWith(`(SELECT ${value} FROM jsonb_array_elements_text(?::jsonb))`),
+    sqlite: sqlWith((column) => `${column} IN (SELECT value FROM json_each(?))`),
+    pg: sqlWith((column) => `${column} = ANY(ARRAY(SELECT ${value} FROM jsonb_array_elements_text(?::jsonb)))`),
   };
 }

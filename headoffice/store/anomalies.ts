@@ -201,12 +201,12 @@ function* readCounters(
 ): Sql<void> {
   const keys = pairs.filter(([subject, bucket]) => counters.known(Counters.key(rule, subject, bucket)) === undefined);
   if (keys.length === 0) return;
-  const list = withJsonList((l) => l, 'text');
   const rows = (yield* all(
-    {
-      sqlite: `SELECT subject, bucket, n FROM anomaly_counters WHERE rule = ? AND subject IN ${list.sqlite} AND bucket IN ${list.sqlite}`,
-      pg: `SELECT subject, bucket, n FROM anomaly_counters WHERE rule = ? AND subject IN ${list.pg} AND bucket IN ${list.pg}`,
-    },
+    withJsonList(
+      (isIn) =>
+        `SELECT subject, bucket, n FROM anomaly_counters WHERE rule = ? AND ${isIn('subject')} AND ${isIn('bucket')}`,
+      'text',
+    ),
     rule,
     JSON.stringify([...new Set(keys.map((k) => k[0]))]),
     JSON.stringify([...new Set(keys.map((k) => k[1]))]),

@@ -80,7 +80,10 @@ function* pageRecords(asks: readonly FeedAsk[], pages: readonly ChangeRow[][]): 
       ? []
       : (
           (yield* all(
-            withJsonList((l) => `SELECT member_no, balance, tier FROM member_state WHERE member_no IN ${l}`, 'text'),
+            withJsonList(
+              (isIn) => `SELECT member_no, balance, tier FROM member_state WHERE ${isIn('member_no')}`,
+              'text',
+            ),
             JSON.stringify(present),
           )) as { member_no: string; balance: number; tier: string }[]
         ).map((r) => [r.member_no, { balance: Number(r.balance), tier: r.tier }]),
@@ -102,7 +105,7 @@ function* pageRecords(asks: readonly FeedAsk[], pages: readonly ChangeRow[][]): 
       ? []
       : (
           (yield* all(
-            withJsonList((l) => `SELECT code, kind, member_no, status FROM cards WHERE code IN ${l}`, 'text'),
+            withJsonList((isIn) => `SELECT code, kind, member_no, status FROM cards WHERE ${isIn('code')}`, 'text'),
             JSON.stringify(cardCodes),
           )) as CardRow[]
         ).map((c) => [c.code, c]),

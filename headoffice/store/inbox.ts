@@ -83,11 +83,11 @@ interface HeadRow {
 function* acceptedHeads(tillIds: readonly string[]): Sql<Map<string, Head>> {
   const rows = (yield* all(
     withJsonList(
-      (l) => `SELECT t.till_id, t.ack_seq, t.head_hash,
+      (isIn) => `SELECT t.till_id, t.ack_seq, t.head_hash,
        (SELECT last_seq FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_seq,
        (SELECT last_hash FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_hash,
        (SELECT 1 FROM inbox i WHERE i.till_id = t.till_id AND apply_error IS NOT NULL LIMIT 1) AS stuck
-     FROM tills t WHERE t.till_id IN ${l}`,
+     FROM tills t WHERE ${isIn('t.till_id')}`,
       'text',
     ),
     JSON.stringify(tillIds),
@@ -243,7 +243,7 @@ interface BodyRow {
  */
 function* inboxBodies(cipher: HqCipher, ids: readonly number[]): Sql<Map<number, UploadBatch | Error>> {
   const rows = (yield* all(
-    withJsonList((list) => `SELECT id, body, body_enc FROM inbox WHERE id IN ${list}`, 'bigint'),
+    withJsonList((isIn) => `SELECT id, body, body_enc FROM inbox WHERE ${isIn('id')}`, 'bigint'),
     JSON.stringify(ids),
   )) as BodyRow[];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
@@ -268,7 +268,7 @@ function openBody(cipher: HqCipher, id: number, r: BodyRow | undefined): UploadB
 function* passTills(tillIds: readonly string[]): Sql<Map<string, TillRow & { store_id: string }>> {
   const rows = (yield* all(
     withJsonList(
-      (l) => `SELECT till_id, ack_seq, head_hash, head_sort_ms, store_id FROM tills WHERE till_id IN ${l}`,
+      (isIn) => `SELECT till_id, ack_seq, head_hash, head_sort_ms, store_id FROM tills WHERE ${isIn('till_id')}`,
       'text',
     ),
     JSON.stringify(tillIds),

@@ -110,14 +110,14 @@ export class MemberBatch {
     for (const code of codes) b.cards.set(code, undefined);
     if (memberNos.length > 0) {
       const rows = (yield* all(
-        withJsonList((l) => `SELECT member_no, ${HELD_MEMBER} FROM members WHERE member_no IN ${l}`, 'text'),
+        withJsonList((isIn) => `SELECT member_no, ${HELD_MEMBER} FROM members WHERE ${isIn('member_no')}`, 'text'),
         JSON.stringify(memberNos),
       )) as (HeldMember & { member_no: string })[];
       for (const { member_no, ...r } of rows) b.members.set(member_no, r);
     }
     if (codes.length > 0) {
       const rows = (yield* all(
-        withJsonList((l) => `SELECT code, member_no, status, changed_at FROM cards WHERE code IN ${l}`, 'text'),
+        withJsonList((isIn) => `SELECT code, member_no, status, changed_at FROM cards WHERE ${isIn('code')}`, 'text'),
         JSON.stringify(codes),
       )) as (HeldCard & { code: string })[];
       for (const { code, ...r } of rows) b.cards.set(code, r);

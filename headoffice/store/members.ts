@@ -382,7 +382,7 @@ export function* readMemberFeed(cipher: HqCipher, memberNo: string): Sql<MemberF
 export function* memberRows(memberNos: readonly string[]): Sql<Map<string, MemberRow>> {
   if (memberNos.length === 0) return new Map();
   const rows = (yield* all(
-    withJsonList((l) => `SELECT * FROM members WHERE member_no IN ${l}`, 'text'),
+    withJsonList((isIn) => `SELECT * FROM members WHERE ${isIn('member_no')}`, 'text'),
     JSON.stringify(memberNos),
   )) as MemberRow[];
   return new Map(rows.map((r) => [r.member_no, r]));
@@ -444,11 +444,11 @@ export function* announceServed(
   // before this batch, and whether it looked them up (all on the member's shard on Citus).
   const rows = (yield* all(
     withJsonList(
-      (l) => `SELECT m.member_no, m.enrolled_store, m.erased_at,
+      (isIn) => `SELECT m.member_no, m.enrolled_store, m.erased_at,
          EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = m.member_no AND ledger.till_id = ? AND ledger.seq <= ?)
            AS served,
          EXISTS (SELECT 1 FROM member_lookups k WHERE k.member_no = m.member_no AND k.till_id = ?) AS looked
-       FROM members m WHERE m.member_no IN ${l}`,
+       FROM members m WHERE ${isIn('m.member_no')}`,
       'text',
     ),
     till.tillId,

@@ -153,26 +153,44 @@ function includesOf(entries: readonly HqEntry[]): Record<string, number> {
   return sortedIncludes(m);
 }
 
+/** What one read holds of the members a batch touches that neither the cache nor the pass does. */
+interface Prefetched {
+  states: ReadonlyMap<string, StateRow>;
+  /** `includes` from the ledger of those with no stored state (new members) */
+  fresh: ReadonlyMap<string, Record<string, number>>;
+}
+
 /**
  * The stored states of those of `memberNos` the cache does not hold, in one read: a chain's
- * members far outnumber the cache, so most members of a batch are read, not found.
+ * members far outnumber the cache, so most members of a batch are read, not found. For those
+ * with no state (members new to head office) their `includes`, in one more.
  */
-function* prefetchStates(
-  caches: IngestCaches,
-  pass: PassWrites,
-  memberNos: Iterable<string>,
-): Sql<Map<string, StateRow>> {
+function* prefetchStates(caches: IngestCaches, pass: PassWrites, memberNos: Iterable<string>): Sql<Prefetched> {
   const missing = [...memberNos].filter((no) => caches.members.get(no) === undefined && !pass.pending(no));
-  if (missing.length === 0) return new Map();
+  if (missing.length === 0) return { states: new Map(), fresh: new Map() };
   const rows = (yield* all(
     withJsonList(
-      (l) =>
-        `SELECT member_no, state, last_sort_ms, last_till, last_seq, includes FROM member_state WHERE member_no IN ${l}`,
+      (isIn) =>
+        `SELECT member_no, state, last_sort_ms, last_till, last_seq, includes FROM member_state WHERE ${isIn('member_no')}`,
       'text',
     ),
     JSON.stringify(missing),
   )) as (StateRow & { member_no: string })[];
-  return new Map(rows.map((r) => [r.member_no, r]));
+  const states = new Map(rows.map((r) => [r.member_no, r]));
+  const unseen = missing.filter((no) => !states.has(no));
+  const fresh = new Map<string, [string, number][]>(unseen.map((no) => [no, []]));
+  if (unseen.length > 0) {
+    const seqs = (yield* all(
+      withJsonList(
+        (isIn) =>
+          `SELECT member_no, till_id, max(seq) AS seq FROM ledger WHERE ${isIn('member_no')} GROUP BY member_no, till_id`,
+        'text',
+      ),
+      JSON.stringify(unseen),
+    )) as { member_no: string; till_id: string; seq: number }[];
+    for (const r of seqs) fresh.get(r.member_no)?.push([r.till_id, Number(r.seq)]);
+  }
+  return { states, fresh: new Map([...fresh].map(([no, pairs]) => [no, sortedIncludes(pairs)])) };
 }
 
 /**
@@ -183,13 +201,13 @@ function* prefetchStates(
 function* storedMember(
   caches: IngestCaches,
   pass: PassWrites,
-  prefetched: ReadonlyMap<string, StateRow>,
+  prefetched: Prefetched,
   memberNo: string,
   batch: { tillId: string; seq: number },
 ): Sql<CachedMember | null> {
   const hit = caches.members.get(memberNo) ?? pass.pending(memberNo);
   if (hit) return hit;
-  const row = prefetched.get(memberNo);
+  const row = prefetched.states.get(memberNo);
   if (!row) return null;
   return {
     state: JSON.parse(row.state) as MemberState,
@@ -215,7 +233,7 @@ function* foldMember(
   firstTier: string,
   now: Date,
   pass: PassWrites,
-  prefetched: ReadonlyMap<string, StateRow>,
+  prefetched: Prefetched,
 ): Sql<{ stored: CachedMember | null; next: CachedMember; sole: SoleTillMember | null }> {
   const first = news[0] as HqEntry;
   const till = first.tillId;
@@ -235,8 +253,8 @@ function* foldMember(
     next = {
       state: folded.state,
       last: lastNew,
-      // No state yet means no earlier entries; read anyway, it is one short index range.
-      includes: yield* includesFromLedger(memberNo),
+      // No state yet means no earlier entries; read anyway (with the states, prefetchStates).
+      includes: prefetched.fresh.get(memberNo) ?? (yield* includesFromLedger(memberNo)),
       window: folded.window,
     };
   } else if (compareKeys(first, stored.last) > 0) {
@@ -291,7 +309,7 @@ function* foldMember(
   };
   pass.memberState(
     memberNo,
-    [
+    () => [
       memberNo,
       next.state.balance,
       next.state.tier,
@@ -339,8 +357,7 @@ export function* foldTouchedMembers(
     const till = (news[0] as HqEntry).tillId;
     // No stored state means no entries before this batch at all (states are written with entries).
     prevMax.set(memberNo, stored && Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
-    pass.balanceChange(
-      memberNo,
+    pass.balanceChange(memberNo, () =>
       changeRow(
         'balance',
         memberNo,

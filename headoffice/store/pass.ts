@@ -78,10 +78,13 @@ function* writeTillHeads(heads: readonly TillHead[]): Sql<void> {
 }
 
 export class PassWrites {
-  /** member_state rows by member, the latest only */
-  private readonly states = new Map<string, SqlValue[]>();
-  /** balance change rows by member, the latest only */
-  private readonly balances = new Map<string, SqlValue[]>();
+  /**
+   * member_state rows by member, the latest only; made when written, as each state's JSON is
+   * written once however many runs of the pass fold the member
+   */
+  private readonly states = new Map<string, () => SqlValue[]>();
+  /** balance change rows by member, the latest only, made when written like `states` */
+  private readonly balances = new Map<string, () => SqlValue[]>();
   /** the states `states` holds, as folded */
   private readonly members = new Map<string, CachedMember>();
   readonly counters: Counters;
@@ -111,7 +114,7 @@ export class PassWrites {
     return new PassWrites(this);
   }
 
-  memberState(memberNo: string, row: SqlValue[], folded: CachedMember): void {
+  memberState(memberNo: string, row: () => SqlValue[], folded: CachedMember): void {
     this.states.set(memberNo, row);
     this.members.set(memberNo, folded);
   }
@@ -121,7 +124,7 @@ export class PassWrites {
     return this.members.get(memberNo) ?? this.parent?.pending(memberNo);
   }
 
-  balanceChange(memberNo: string, row: SqlValue[]): void {
+  balanceChange(memberNo: string, row: () => SqlValue[]): void {
     this.balances.set(memberNo, row);
   }
 
@@ -159,8 +162,8 @@ export class PassWrites {
     const applied = this.applied;
     this.agg = new AggDelta();
     this.applied = [];
-    const states = [...this.states.values()];
-    const balances = [...this.balances.values()];
+    const states = [...this.states.values()].map((row) => row());
+    const balances = [...this.balances.values()].map((row) => row());
     const heads = [...this.heads.values()];
     this.heads.clear();
     this.states.clear();
@@ -180,7 +183,7 @@ export class PassWrites {
     yield* writeDelta(agg);
     if (applied.length > 0) {
       yield* run(
-        withJsonList((list) => `DELETE FROM inbox WHERE id IN ${list}`, 'bigint'),
+        withJsonList((isIn) => `DELETE FROM inbox WHERE ${isIn('id')}`, 'bigint'),
         JSON.stringify(applied),
       );
     }

@@ -85,8 +85,8 @@ export function* saleBatch(
           (
             (yield* all(
               withJsonList(
-                (list) => `SELECT * FROM ledger INDEXED BY ledger_till_sale
-                 WHERE till_id = ? AND sale_id IN ${list} AND seq <= ? ORDER BY seq`,
+                (isIn) => `SELECT * FROM ledger INDEXED BY ledger_till_sale
+                 WHERE till_id = ? AND ${isIn('sale_id')} AND seq <= ? ORDER BY seq`,
                 'text',
               ),
               chain.tillId,
@@ -125,7 +125,7 @@ function* readBirthdays(batch: SaleBatch, memberNos: Iterable<string>): Sql<void
   const nos = [...new Set(memberNos)].filter((no) => !batch.birthdays.has(no) && !batch.birthdayRows.has(no));
   if (nos.length === 0) return;
   const rows = (yield* all(
-    withJsonList((l) => `SELECT member_no, birthday_enc FROM members WHERE member_no IN ${l}`, 'text'),
+    withJsonList((isIn) => `SELECT member_no, birthday_enc FROM members WHERE ${isIn('member_no')}`, 'text'),
     JSON.stringify(nos),
   )) as { member_no: string; birthday_enc: Buffer | null }[];
   for (const no of nos) batch.birthdayRows.set(no, undefined);
@@ -163,7 +163,7 @@ export function* recordSales(
   const known = new Set(
     (
       (yield* all(
-        withJsonList((list) => `SELECT sale_id FROM sales WHERE till_id = ? AND sale_id IN ${list}`, 'text'),
+        withJsonList((isIn) => `SELECT sale_id FROM sales WHERE till_id = ? AND ${isIn('sale_id')}`, 'text'),
         till.tillId,
         JSON.stringify(sales.map((s) => s.saleId)),
       )) as { sale_id: string }[]
@@ -282,7 +282,7 @@ export function* recheckPending(
     (
       (yield* all(
         withJsonList(
-          (l) => `SELECT * FROM sales WHERE till_id = ? AND sale_id IN ${l} AND check_note = 'pending'`,
+          (isIn) => `SELECT * FROM sales WHERE till_id = ? AND ${isIn('sale_id')} AND check_note = 'pending'`,
           'text',
         ),
         tillId,

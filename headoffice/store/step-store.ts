@@ -469,7 +469,7 @@ export abstract class StepHqStore implements HqStore {
   private async tillAuthBatch(tillIds: readonly string[]): Promise<BatchAnswer<TillAuthRecord | null>[]> {
     const rows = await this.peek(function* () {
       return (yield* all(
-        withJsonList((l) => `SELECT till_id, store_id, secret_enc FROM tills WHERE till_id IN ${l}`, 'text'),
+        withJsonList((isIn) => `SELECT till_id, store_id, secret_enc FROM tills WHERE ${isIn('till_id')}`, 'text'),
         JSON.stringify([...new Set(tillIds)]),
       )) as { till_id: string; store_id: string; secret_enc: Buffer }[];
     });
@@ -522,7 +522,7 @@ export abstract class StepHqStore implements HqStore {
     const now = new Date(Math.max(...asks.map((a) => a.now.getTime())));
     const { pages, tills } = await this.read(function* () {
       const tills = (yield* all(
-        withJsonList((l) => `SELECT till_id, store_id, last_feed_at FROM tills WHERE till_id IN ${l}`, 'text'),
+        withJsonList((isIn) => `SELECT till_id, store_id, last_feed_at FROM tills WHERE ${isIn('till_id')}`, 'text'),
         JSON.stringify([...new Set(asks.map((a) => a.tillId))]),
       )) as { till_id: string; store_id: string; last_feed_at: string | null }[];
       const byId = new Map(tills.map((t) => [t.till_id, t]));
