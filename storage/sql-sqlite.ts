@@ -46,6 +46,8 @@ function execute(db: Database.Database, op: SqlOp): unknown {
     }
     case 'dialect':
       return 'sqlite';
+    case 'writesDone':
+      return undefined; // every write above ran when it was yielded
     default: {
       const never: never = op;
       throw new Error(`unknown SQL operation ${JSON.stringify(never)}`);

@@ -46,7 +46,9 @@ export type SqlOp =
       onConflict: string;
     }
   /** Which database runs this step (for the rare decision that depends on it). */
-  | { kind: 'dialect' };
+  | { kind: 'dialect' }
+  /** Waits for writes the runner sent ahead (sql-pg.ts), so their failure is thrown here. */
+  | { kind: 'writesDone' };
 
 /** A store step: yields SQL operations, returns T. */
 export type Sql<T> = Generator<SqlOp, T, unknown>;
@@ -88,6 +90,14 @@ export function* insertMany(
   if (rows.length > 0) yield { kind: 'insertMany', table, columns, rows, onConflict };
 }
 
+/**
+ * Where a step must learn now whether its writes failed: the PostgreSQL runner sends inserts
+ * ahead without waiting (sql-pg.ts), and a failure otherwise surfaces at the next operation.
+ */
+export function* writesDone(): Sql<void> {
+  yield { kind: 'writesDone' };
+}
+
 export function* dialect(): Sql<Dialect> {
   return (yield { kind: 'dialect' }) as Dialect;
 }
@@ -104,6 +114,8 @@ export function* savepoint<T>(body: Sql<T>): Sql<T> {
   let result: T;
   try {
     result = yield* body;
+    // A write of the body that failed is the body's failure: rolled back to here.
+    yield* writesDone();
   } catch (e) {
     yield* run(`ROLLBACK TO SAVEPOINT ${name}`);
     yield* run(`RELEASE SAVEPOINT ${name}`);

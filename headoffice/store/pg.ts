@@ -71,7 +71,7 @@ function* watchWrites<T>(step: Sql<T>, seen: { wrote: boolean }): Sql<T> {
   let next = step.next();
   while (!next.done) {
     const op = next.value;
-    if (op.kind === 'insertMany' || (op.kind !== 'dialect' && WRITES.test(textFor(op.sql, 'pg')))) seen.wrote = true;
+    if (op.kind === 'insertMany' || ('sql' in op && WRITES.test(textFor(op.sql, 'pg')))) seen.wrote = true;
     let result: unknown;
     try {
       result = yield op;

@@ -4,7 +4,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertMany, type SqlValue } from '../../storage/sql.js';
+import { get, insertMany, run, savepoint, type Sql, type SqlValue } from '../../storage/sql.js';
+import { pgSqlState } from '../../storage/pg-errors.js';
 import { rowsJson, runPg } from '../../storage/sql-pg.js';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from './cluster.js';
 
@@ -69,5 +70,105 @@ describe.skipIf(pgSkipReason())('insertMany on PostgreSQL', () => {
     await runPg(client, insertMany('t', ['id', 'big', 'txt'], rows));
     const got = await client.query('SELECT count(*)::int AS n, sum(big)::text AS s FROM t WHERE id >= 100');
     expect(got.rows[0]).toEqual({ n: 12_001, s: String((12_000 * 12_001) / 2) });
+  });
+});
+
+describe.skipIf(pgSkipReason())('inserts sent ahead (storage/sql-pg.ts runPg)', () => {
+  let db: TestDatabase;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('CREATE TABLE w (id integer PRIMARY KEY, v text)');
+  });
+
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+
+  async function inTransaction<T>(step: Sql<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      const out = await runPg(client, step);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK');
+      throw e;
+    }
+  }
+
+  it('a read after an insert sees its rows, the first time a table is written and after', async () => {
+    const counts = await inTransaction(
+      (function* () {
+        const out: number[] = [];
+        for (let round = 0; round < 3; round++) {
+          yield* insertMany(
+            'w',
+            ['id', 'v'],
+            [
+              [round * 2 + 1, 'a'],
+              [round * 2 + 2, 'b'],
+            ],
+          );
+          out.push(((yield* get('SELECT count(*)::int AS n FROM w')) as { n: number }).n);
+        }
+        return out;
+      })(),
+    );
+    expect(counts).toEqual([2, 4, 6]);
+  });
+
+  it("a failed insert is thrown into the step at its next operation as the insert's own error", async () => {
+    const seen = await inTransaction(
+      (function* () {
+        yield* insertMany('w', ['id', 'v'], [[100, 'kept']]);
+        try {
+          yield* savepoint(
+            (function* () {
+              yield* insertMany('w', ['id', 'v'], [[101, 'undone']]);
+              yield* insertMany('w', ['id', 'v'], [[1, 'duplicate']]);
+            })(),
+          );
+        } catch (e) {
+          return pgSqlState(e);
+        }
+        return 'no error';
+      })(),
+    );
+    expect(seen).toBe('23505');
+    const rows = await client.query('SELECT id, v FROM w WHERE id >= 100 ORDER BY id');
+    expect(rows.rows).toEqual([{ id: 100, v: 'kept' }]);
+  });
+
+  it('a failed insert fails the step when it was the last thing the step did', async () => {
+    await expect(
+      inTransaction(
+        (function* () {
+          yield* insertMany('w', ['id', 'v'], [[200, 'x']]);
+          yield* insertMany('w', ['id', 'v'], [[2, 'duplicate']]);
+        })(),
+      ),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect((await client.query('SELECT count(*)::int AS n FROM w WHERE id = 200')).rows[0]).toEqual({ n: 0 });
+  });
+
+  it('a failed insert followed by a read throws the insert error, not "transaction is aborted"', async () => {
+    const seen = await inTransaction(
+      (function* () {
+        yield* insertMany('w', ['id', 'v'], [[3, 'duplicate']]);
+        try {
+          yield* run('UPDATE w SET v = v WHERE id = 1');
+        } catch (e) {
+          return pgSqlState(e);
+        }
+        return 'no error';
+      })(),
+    ).catch((e: unknown) => `commit failed: ${pgSqlState(e)}`);
+    // The step caught it; COMMIT of an aborted transaction rolls back (pg reports no error).
+    expect(seen).toBe('23505');
   });
 });
