@@ -114,11 +114,11 @@ export function rowsJson(rows: readonly (readonly SqlValue[])[]): string {
  * parameter per column (unnest) cost Node twice the CPU of JSON.stringify escaping each
  * element of the arrays' text (docs/postgres.md).
  */
-function sendInsertMany(
+function insertMany(
   client: pg.ClientBase,
   op: Extract<SqlOp, { kind: 'insertMany' }>,
   types: ReadonlyMap<string, string>,
-): Promise<unknown> {
+): Promise<void> {
   const fields = op.columns.map((c, i) => {
     const t = types.get(c);
     if (!t) throw new Error(`insertMany: ${op.table} has no column ${c}`);
@@ -127,12 +127,11 @@ function sendInsertMany(
   const text =
     `INSERT INTO ${op.table} (${op.columns.join(', ')}) SELECT ${fields.join(', ')} FROM jsonb_array_elements($1::jsonb) r ${op.onConflict}`.trimEnd();
   const name = `hq_many_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-  // Every chunk is queued on the client now, in order, before anything the step yields next.
-  const sent: Promise<unknown>[] = [];
-  for (let start = 0; start < op.rows.length; start += ROWS_PER_INSERT) {
-    sent.push(client.query({ name, text, values: [rowsJson(op.rows.slice(start, start + ROWS_PER_INSERT))] }));
-  }
-  return Promise.all(sent);
+  return (async () => {
+    for (let start = 0; start < op.rows.length; start += ROWS_PER_INSERT) {
+      await client.query({ name, text, values: [rowsJson(op.rows.slice(start, start + ROWS_PER_INSERT))] });
+    }
+  })();
 }
 
 async function execute(client: pg.ClientBase, op: SqlOp): Promise<unknown> {
@@ -147,7 +146,7 @@ async function execute(client: pg.ClientBase, op: SqlOp): Promise<unknown> {
       return { changes: res.rowCount ?? 0 };
     }
     case 'insertMany':
-      return sendInsertMany(client, op, await typesOf(client, op.table));
+      return insertMany(client, op, await typesOf(client, op.table));
     case 'dialect':
       return 'pg';
     case 'writesDone':
@@ -183,32 +182,33 @@ function profiled(op: SqlOp, ms: number): void {
 }
 
 /**
- * Writes sent ahead: an `insertMany` is queued on the client and the step goes on at once, so
- * Node folds the next till's entries while PostgreSQL writes the last one's rows (an apply
- * pass waited on its inserts for about a third of its time). The client runs queries in the
- * order they were queued, so every later read sees the rows. A write that failed is thrown
- * into the step at its next operation (any other kind, or `writesDone`), in place of that
- * operation's own result or error (after a failure PostgreSQL refuses everything until a
- * rollback), and from runPg if the step ends first.
+ * Writes sent ahead: an `insertMany` is queued and the step goes on at once, so Node folds the
+ * next till's entries while PostgreSQL writes the last one's rows (an apply pass waited on its
+ * inserts for about a third of its time). Queued writes run one after another, and any other
+ * operation runs only once they are done, so every later read sees their rows (the queue is
+ * ours: pg's own queueing of a query on a busy client is deprecated). A write that failed is
+ * thrown into the step at its next operation (any other kind, or `writesDone`) instead of
+ * running it (after a failure PostgreSQL refuses everything until a rollback), and from runPg
+ * if the step ends first; writes queued after it are not sent.
  */
 class WritesAhead {
-  private sent: Promise<void>[] = [];
+  private queue: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | null = null;
 
-  send(write: Promise<unknown>): void {
-    this.sent.push(
-      write.then(
-        () => undefined,
-        (error: unknown) => {
-          this.failure ??= { error };
-        },
-      ),
-    );
+  send(write: () => Promise<unknown>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.failure) return;
+      try {
+        await write();
+      } catch (error) {
+        this.failure = { error };
+      }
+    });
   }
 
-  /** Waits for every write sent; the first failure since the last call, if any. */
+  /** Waits for every write queued; the first failure since the last call, if any. */
   async settle(): Promise<{ error: unknown } | null> {
-    if (this.sent.length > 0) await Promise.all(this.sent.splice(0));
+    await this.queue;
     const f = this.failure;
     this.failure = null;
     return f;
@@ -223,22 +223,26 @@ export async function runPg<T>(client: pg.ClientBase, step: Sql<T>): Promise<T> 
     const op = next.value;
     const types = op.kind === 'insertMany' ? columnTypes.get(typesKey(client, op.table)) : undefined;
     if (op.kind === 'insertMany' && types) {
-      const t0 = profile ? performance.now() : 0;
-      const write = sendInsertMany(client, op, types);
-      ahead.send(profile ? write.finally(() => profiled(op, performance.now() - t0)) : write);
+      ahead.send(async () => {
+        const t0 = profile ? performance.now() : 0;
+        await insertMany(client, op, types);
+        if (profile) profiled(op, performance.now() - t0);
+      });
       next = step.next(undefined);
       continue;
     }
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
-    try {
-      const t0 = profile ? performance.now() : 0;
-      outcome = { ok: true, value: await execute(client, op) };
-      if (profile) profiled(op, performance.now() - t0);
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
     const failed = await ahead.settle();
     if (failed) outcome = { ok: false, error: failed.error };
+    else {
+      try {
+        const t0 = profile ? performance.now() : 0;
+        outcome = { ok: true, value: await execute(client, op) };
+        if (profile) profiled(op, performance.now() - t0);
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+    }
     next = outcome.ok ? step.next(outcome.value) : step.throw(outcome.error);
   }
   const failed = await ahead.settle();
