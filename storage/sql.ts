@@ -98,6 +98,36 @@ export function* writesDone(): Sql<void> {
   yield { kind: 'writesDone' };
 }
 
+/**
+ * Several rows of `table` updated in one statement: `types` names the columns (the first is
+ * the key that finds each row) with their PostgreSQL types, `rows` their values. `onlyIf`, a
+ * further condition on the row (`t`) and its new values (`v`).
+ */
+export function* updateRows<C extends string>(
+  table: string,
+  types: Readonly<Record<C, 'text' | 'bigint'>>,
+  rows: readonly Readonly<Record<C, string | number | null>>[],
+  onlyIf = '',
+): Sql<RunResult> {
+  if (rows.length === 0) return { changes: 0 };
+  const columns = Object.keys(types) as C[];
+  const key = columns[0] as C;
+  const set = columns
+    .filter((c) => c !== key)
+    .map((c) => `${c} = v.${c}`)
+    .join(', ');
+  const where = `t.${key} = v.${key}${onlyIf ? ` AND (${onlyIf})` : ''}`;
+  return yield* run(
+    {
+      sqlite: `UPDATE ${table} AS t SET ${set} FROM (SELECT ${columns.map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')}
+        FROM json_each(?)) AS v WHERE ${where}`,
+      pg: `UPDATE ${table} AS t SET ${set} FROM jsonb_to_recordset(?::jsonb)
+        AS v(${columns.map((c) => `${c} ${types[c]}`).join(', ')}) WHERE ${where}`,
+    },
+    JSON.stringify(rows),
+  );
+}
+
 export function* dialect(): Sql<Dialect> {
   return (yield { kind: 'dialect' }) as Dialect;
 }

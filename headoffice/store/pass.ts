@@ -18,7 +18,7 @@
  */
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { AggDelta } from '../../core/aggregates.js';
-import { dialectSql, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
+import { insertMany, run, updateRows, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { writeDelta } from './aggregates.js';
 import type { RuleSetCache } from './rulesets.js';
 import { Counters } from './anomalies.js';
@@ -57,25 +57,6 @@ const HEAD_TYPES: Record<keyof TillHead, 'text' | 'bigint'> = {
   head_sort_ms: 'bigint',
   last_upload_at: 'text',
 };
-
-/** Every applied till's head in one statement. */
-function* writeTillHeads(heads: readonly TillHead[]): Sql<void> {
-  if (heads.length === 0) return;
-  const columns = Object.keys(HEAD_TYPES) as (keyof TillHead)[];
-  const set = columns
-    .filter((c) => c !== 'till_id')
-    .map((c) => `${c} = v.${c}`)
-    .join(', ');
-  yield* run(
-    dialectSql({
-      sqlite: `UPDATE tills SET ${set} FROM (SELECT ${columns.map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')}
-        FROM json_each(?)) AS v WHERE tills.till_id = v.till_id`,
-      pg: `UPDATE tills SET ${set} FROM jsonb_to_recordset(?::jsonb)
-        AS v(${columns.map((c) => `${c} ${HEAD_TYPES[c]}`).join(', ')}) WHERE tills.till_id = v.till_id`,
-    }),
-    JSON.stringify(heads),
-  );
-}
 
 export class PassWrites {
   /**
@@ -178,7 +159,8 @@ export class PassWrites {
        updated_at = excluded.updated_at, includes = excluded.includes`,
     );
     yield* insertMany('changes', CHANGE_COLUMNS, balances);
-    yield* writeTillHeads(heads);
+    // Every applied till's head in one statement.
+    yield* updateRows('tills', HEAD_TYPES, heads);
     yield* this.counters.flush();
     yield* writeDelta(agg);
     if (applied.length > 0) {

@@ -25,7 +25,7 @@ import { lowestTier } from '../../core/engine/tiers.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { ChangesResponse, RewardReserveRequest, UploadBatch } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
-import { all, get, run, withJsonList, type Sql } from '../../storage/sql.js';
+import { all, get, run, updateRows, withJsonList, type Sql } from '../../storage/sql.js';
 import { HqCipher, type HqKeys } from '../crypto.js';
 import type { FeedbackOp, FeedbackOutcome } from '../feedback-schemas.js';
 import type { Logger } from '../log.js';
@@ -577,14 +577,13 @@ export abstract class StepHqStore implements HqStore {
     this.feedSeen = new Map();
     try {
       await this.bookkeeping(function* () {
-        for (const [tillId, at] of seen) {
-          yield* run(
-            'UPDATE tills SET last_feed_at = ? WHERE till_id = ? AND (last_feed_at IS NULL OR last_feed_at < ?)',
-            at,
-            tillId,
-            at,
-          );
-        }
+        // One statement for every till, under the writer lock: 2,000 tills polling wrote 400 a second.
+        yield* updateRows(
+          'tills',
+          { till_id: 'text', last_feed_at: 'text' },
+          seen.map(([till_id, last_feed_at]) => ({ till_id, last_feed_at })),
+          't.last_feed_at IS NULL OR t.last_feed_at < v.last_feed_at',
+        );
       });
     } catch (e) {
       if (!this.closed) this.log.log('warn', 'feed_seen_not_written', { tills: seen.length, error: String(e) });

@@ -1,10 +1,22 @@
 /**
- * Many rows in one statement on PostgreSQL (storage/sql-pg.ts insertMany): the rows travel as
- * one JSON parameter, so every kind of value head office writes must come back as it went in.
+ * Many rows in one statement (storage/sql.ts insertMany, updateRows). On PostgreSQL the rows
+ * travel as one JSON parameter, so every kind of value head office writes must come back as it
+ * went in; and inserts are sent ahead of the step (sql-pg.ts runPg).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, insertMany, run, savepoint, type Sql, type SqlValue } from '../../storage/sql.js';
+import Database from 'better-sqlite3';
+import {
+  get,
+  insertMany,
+  run,
+  savepoint,
+  updateRows,
+  type RunResult,
+  type Sql,
+  type SqlValue,
+} from '../../storage/sql.js';
+import { runSqlite } from '../../storage/sql-sqlite.js';
 import { pgSqlState } from '../../storage/pg-errors.js';
 import { rowsJson, runPg } from '../../storage/sql-pg.js';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from './cluster.js';
@@ -170,5 +182,48 @@ describe.skipIf(pgSkipReason())('inserts sent ahead (storage/sql-pg.ts runPg)', 
     ).catch((e: unknown) => `commit failed: ${pgSqlState(e)}`);
     // The step caught it; COMMIT of an aborted transaction rolls back (pg reports no error).
     expect(seen).toBe('23505');
+  });
+});
+
+/** Tills' rows updated at once, only where the new time is later: the feed-read bookkeeping's use. */
+function* updateSeen(rows: { till_id: string; seen: string | null }[]): Sql<RunResult> {
+  return yield* updateRows('tl', { till_id: 'text', seen: 'text' }, rows, 't.seen IS NULL OR t.seen < v.seen');
+}
+
+const SEEN_ROWS = [
+  { till_id: 'A', seen: '2026-01-02' },
+  { till_id: 'B', seen: '2026-01-01' },
+  { till_id: 'C', seen: '2026-01-05' },
+  { till_id: 'nobody', seen: '2026-01-09' },
+];
+const SEEN_AFTER = [
+  { till_id: 'A', seen: '2026-01-02', n: 1 },
+  { till_id: 'B', seen: '2026-01-03', n: 2 },
+  { till_id: 'C', seen: '2026-01-05', n: 3 },
+];
+
+describe('updateRows', () => {
+  it('updates each row by its key on SQLite, only where the condition holds', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE tl (till_id TEXT PRIMARY KEY, seen TEXT, n INTEGER);
+      INSERT INTO tl VALUES ('A', NULL, 1), ('B', '2026-01-03', 2), ('C', '2026-01-04', 3)`);
+    expect(runSqlite(db, updateSeen(SEEN_ROWS)).changes).toBe(2);
+    expect(db.prepare('SELECT * FROM tl ORDER BY till_id').all()).toEqual(SEEN_AFTER);
+    db.close();
+  });
+
+  it.skipIf(pgSkipReason())('does the same on PostgreSQL', async () => {
+    const db = await createTestDatabase({ migrated: false });
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE TABLE tl (till_id text PRIMARY KEY, seen text, n integer);
+        INSERT INTO tl VALUES ('A', NULL, 1), ('B', '2026-01-03', 2), ('C', '2026-01-04', 3)`);
+      expect((await runPg(client, updateSeen(SEEN_ROWS))).changes).toBe(2);
+      expect((await client.query('SELECT * FROM tl ORDER BY till_id')).rows).toEqual(SEEN_AFTER);
+    } finally {
+      await client.end();
+      await db.drop();
+    }
   });
 });
