@@ -15,7 +15,7 @@ import { foldHq } from './domain/fold.js';
 import { compareKeys, withSortKeys, type HqEntry } from './domain/order.js';
 import { HQ_TILL_ID } from './domain/decisions.js';
 import { checkSale } from './domain/recompute.js';
-import { RecentCache, dropIngestCaches } from './store/cache.js';
+import { MemberCache, RecentCache, dropIngestCaches, sameEntries, type CachedMember } from './store/cache.js';
 import { rowToEntry, type LedgerRow } from './store/rows.js';
 import { stateJson } from './store/memberstate.js';
 import type { StepHqStore } from './store/step-store.js';
@@ -104,6 +104,45 @@ describe('RecentCache', () => {
     expect(c.get(9)).toBe(1);
     c.clear();
     expect(c.size).toBe(0);
+  });
+});
+
+describe('MemberCache', () => {
+  const member = (sortMs: number, includes: Record<string, number>): CachedMember => ({
+    state: emptyState('M1', 'silver'),
+    last: { sortMs, tillId: 'T1', seq: includes.T1 ?? 0 },
+    includes,
+  });
+  const row = (sortMs: number, includes: Record<string, number> | null) => ({
+    last_sort_ms: sortMs,
+    last_till: 'T1',
+    last_seq: includes?.T1 ?? 0,
+    includes: includes === null ? null : JSON.stringify(includes),
+  });
+
+  it('after another process wrote, gives a member back only as a suspect until it is set again', () => {
+    const c = new MemberCache(8);
+    const m = member(5, { T1: 3 });
+    c.set('M1', m);
+    expect(c.get('M1')).toBe(m);
+    expect(c.suspect('M1')).toBeUndefined();
+    c.distrust();
+    expect(c.get('M1')).toBeUndefined();
+    expect(c.suspect('M1')).toBe(m);
+    c.set('M1', m);
+    expect(c.get('M1')).toBe(m);
+  });
+
+  it('trusts a suspect only when its stored row names the same entries', () => {
+    const m = member(5, { HQ: 1, T1: 3 });
+    expect(sameEntries(m, row(5, { HQ: 1, T1: 3 }))).toBe(true);
+    expect(sameEntries(m, row(5, { T1: 3, HQ: 1 }))).toBe(true);
+    // Another till's late entry: sorts before the last, so only `includes` tells.
+    expect(sameEntries(m, row(5, { HQ: 1, T1: 3, T2: 1 }))).toBe(false);
+    expect(sameEntries(m, row(5, { HQ: 2, T1: 3 }))).toBe(false);
+    expect(sameEntries(m, row(6, { HQ: 1, T1: 3 }))).toBe(false);
+    expect(sameEntries(m, row(5, { T1: 3 }))).toBe(false);
+    expect(sameEntries(m, row(5, null))).toBe(false);
   });
 });
 

@@ -6,7 +6,10 @@
  *
  * A cached value is trusted only while this connection is the only writer:
  * - another connection (the CLI, a second process) committing to the file changes
- *   `PRAGMA data_version`, and the caches of this connection are dropped at the next batch;
+ *   `PRAGMA data_version` (on PostgreSQL: another process took the writer lock last, pg.ts),
+ *   and the caches of this connection are distrusted at the next batch: till views dropped,
+ *   members kept as suspects, each used again only once its stored row shows the same entries
+ *   (MemberCache);
  * - a batch whose transaction rolls back drops them too (ingest.ts), because values
  *   computed inside it may describe rows that were never committed.
  * A miss only costs the slower path (parse the stored state, fold the till's chain), never a
@@ -85,8 +88,62 @@ export interface CachedTillView {
  */
 export const MEMBER_CACHE_SIZE = 20_000;
 
+/**
+ * Cached members, and those cached before the last time another process wrote. A member's
+ * state is a fold of its entries, and its stored `last` and `includes` (the highest seq of each
+ * till among them; a till's entries are applied in seq order, all of them) name those entries:
+ * a suspect whose stored row shows the same is what is stored, window included. So two head
+ * offices taking turns keep their windows instead of folding every interleaved member from
+ * its ledger after each other's pass.
+ */
+export class MemberCache {
+  private trusted = 0;
+  private readonly held: RecentCache<string, { member: CachedMember; trusted: number }>;
+
+  constructor(capacity: number) {
+    this.held = new RecentCache(capacity);
+  }
+
+  get(memberNo: string): CachedMember | undefined {
+    const h = this.held.get(memberNo);
+    return h && h.trusted === this.trusted ? h.member : undefined;
+  }
+
+  set(memberNo: string, member: CachedMember): void {
+    this.held.set(memberNo, { member, trusted: this.trusted });
+  }
+
+  /** The member as cached before another process wrote, if it is. */
+  suspect(memberNo: string): CachedMember | undefined {
+    const h = this.held.get(memberNo);
+    return h && h.trusted !== this.trusted ? h.member : undefined;
+  }
+
+  /** Another process wrote: every member held becomes a suspect. */
+  distrust(): void {
+    this.trusted++;
+  }
+
+  clear(): void {
+    this.held.clear();
+  }
+}
+
+/** Whether a member's stored row names the entries a cached state was folded from. */
+export function sameEntries(
+  m: CachedMember,
+  row: { last_sort_ms: number; last_till: string; last_seq: number; includes: string | null },
+): boolean {
+  if (row.includes === null) return false;
+  if (Number(row.last_sort_ms) !== m.last.sortMs || row.last_till !== m.last.tillId) return false;
+  if (Number(row.last_seq) !== m.last.seq) return false;
+  const stored = JSON.parse(row.includes) as Record<string, number>;
+  const keys = Object.keys(stored);
+  return keys.length === Object.keys(m.includes).length && keys.every((t) => m.includes[t] === stored[t]);
+}
+
 export interface IngestCaches {
-  members: RecentCache<string, CachedMember>;
+  members: MemberCache;
   /** by till and member, then by the first tier the view was folded from */
   tillViews: RecentCache<string, Map<string, CachedTillView>>;
 }
@@ -114,14 +171,24 @@ export function* ingestCaches(db: Db): Sql<IngestCaches> {
   if (!c) {
     // HQ_MEMBER_CACHE_SIZE: checked at start (config.ts); a test keeps a handful, so members leave mid-pass.
     const size = memberCacheSizeFromEnv() ?? MEMBER_CACHE_SIZE;
-    c = { dataVersion: v, members: new RecentCache(size), tillViews: new RecentCache(size) };
+    c = { dataVersion: v, members: new MemberCache(size), tillViews: new RecentCache(size) };
     byDb.set(db, c);
   } else if (c.dataVersion !== v) {
-    c.members.clear();
-    c.tillViews.clear();
+    distrust(c);
     c.dataVersion = v;
   }
   return c;
+}
+
+function distrust(c: IngestCaches): void {
+  c.members.distrust();
+  c.tillViews.clear();
+}
+
+/** Another process wrote since this one last did (pg.ts): the caches are distrusted. */
+export function distrustIngestCaches(db: Db): void {
+  const c = byDb.get(db);
+  if (c) distrust(c);
 }
 
 /** After a rollback: nothing derived inside the failed transaction may survive it. */

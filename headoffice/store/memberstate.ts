@@ -17,7 +17,7 @@ import { addDays } from '../../core/time.js';
 import { foldHq, type FoldHooks, type Overdraft } from '../domain/fold.js';
 import { compareKeys, type HqEntry, type MergeKey } from '../domain/order.js';
 import { foldIntoWindow, foldsFromBase, keyOf, windowOf, WINDOW_ENTRIES } from '../domain/window.js';
-import type { CachedMember, IngestCaches } from './cache.js';
+import { sameEntries, type CachedMember, type IngestCaches } from './cache.js';
 import { changeRow } from './changes.js';
 import type { PassWrites } from './pass.js';
 import { all, run, withJsonList, type Sql } from '../../storage/sql.js';
@@ -176,8 +176,14 @@ function* prefetchStates(caches: IngestCaches, pass: PassWrites, memberNos: Iter
     ),
     JSON.stringify(missing),
   )) as (StateRow & { member_no: string })[];
-  const states = new Map(rows.map((r) => [r.member_no, r]));
-  const unseen = missing.filter((no) => !states.has(no));
+  const states = new Map<string, StateRow>();
+  for (const { member_no, ...row } of rows) {
+    // Cached before another process wrote, and unchanged there: used, window and all.
+    const held = caches.members.suspect(member_no);
+    if (held && sameEntries(held, row)) caches.members.set(member_no, held);
+    else states.set(member_no, row);
+  }
+  const unseen = missing.filter((no) => !states.has(no) && caches.members.get(no) === undefined);
   const fresh = new Map<string, [string, number][]>(unseen.map((no) => [no, []]));
   if (unseen.length > 0) {
     const seqs = (yield* all(

@@ -32,7 +32,7 @@ import { openPool, runPg } from '../../storage/sql-pg.js';
 import { get, run, textFor, type Sql } from '../../storage/sql.js';
 import type { HqKeys } from '../crypto.js';
 import type { Logger } from '../log.js';
-import { dropIngestCaches } from './cache.js';
+import { distrustIngestCaches, dropIngestCaches } from './cache.js';
 import { StepHqStore, type Step } from './step-store.js';
 
 export const PG_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'pg-migrations');
@@ -189,7 +189,7 @@ export class PgHqStore extends StepHqStore {
             const r = (yield* get('SELECT value FROM meta WHERE key = ?', WRITER_META_KEY)) as
               { value: string } | undefined;
             const found = r?.value ?? '';
-            if (found !== lastToken()) dropIngestCaches(tx);
+            if (found !== lastToken()) distrustIngestCaches(tx);
             setToken(found);
             const seen = { wrote: false };
             const result = yield* watchWrites(step(), seen);
