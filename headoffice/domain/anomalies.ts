@@ -38,14 +38,24 @@ export type AnomalyKind =
   | 'enrolment_burst_cashier'
   | 'redeem_after_earn';
 
+/** An instant written as toISOString writes it (UTC, `Z`): its own prefix is the bucket. */
+const CANONICAL_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{3})?Z$/;
+
+/** The first `length` characters of the instant in toISOString's form, without a Date for the common form. */
+function utcPrefix(iso: string, length: number): string {
+  // Day 29-31 of a short month is not canonical: Date rolls it over, so it takes the long way.
+  if (CANONICAL_UTC.test(iso) && Number(iso.slice(8, 10)) <= 28) return iso.slice(0, length);
+  return new Date(iso).toISOString().slice(0, length);
+}
+
 /** "YYYY-MM-DDTHH" (UTC) of an instant. */
 export function hourBucket(iso: string): string {
-  return new Date(iso).toISOString().slice(0, 13);
+  return utcPrefix(iso, 13);
 }
 
 /** "YYYY-MM-DD" (UTC) of an instant. */
 export function dayBucket(iso: string): string {
-  return new Date(iso).toISOString().slice(0, 10);
+  return utcPrefix(iso, 10);
 }
 
 /** The leading digits counted for enrolment bursts; null for a number too short to tell. */
