@@ -127,7 +127,7 @@ async function writeRows(client: pg.PoolClient, table: string, rows: Record<stri
  * What applying cannot go below on this design: the ledger and sale rows it wrote, read back
  * and written again bare into copies of their tables (same indexes, no triggers) from one
  * connection, as the single applier does, a transaction per FLOOR_CHUNK entries, with the
- * statement applying uses (insertMany: unnest). No folding, no checks, no reads. Returns ms.
+ * statement applying uses (insertMany: one JSON parameter). No folding, no checks, no reads. Returns ms.
  */
 async function applyFloorMs(url: string): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });

@@ -156,7 +156,7 @@ const byDb = new WeakMap<Db, Entry>();
 
 /**
  * SQLite: changes when another connection commits. PostgreSQL: always 0, because every write
- * runs under the store's writer lock, which drops these caches first when another process
+ * runs under the store's writer lock, which distrusts these caches first when another process
  * wrote since this one last did (store/pg.ts).
  */
 function* dataVersion(): Sql<number> {
