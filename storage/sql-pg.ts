@@ -111,14 +111,14 @@ export function rowsJson(rows: readonly (readonly SqlValue[])[]): string {
  * the rows as one JSON parameter. The text depends only on the table and columns, so it is
  * prepared once per connection. A multi-row VALUES list with a parameter per value was parsed
  * and planned anew for each batch and wrote the ledger about a third slower; one array
- * parameter per column (unnest) cost Node twice the CPU of JSON.stringify escaping each
- * element of the arrays' text (docs/postgres.md).
+ * parameter per column (unnest) cost Node twice the CPU that JSON.stringify does, pg escaping
+ * each element into the arrays' text (docs/postgres.md).
  */
 function insertMany(
   client: pg.ClientBase,
   op: Extract<SqlOp, { kind: 'insertMany' }>,
   types: ReadonlyMap<string, string>,
-): Promise<void> {
+): () => Promise<void> {
   const fields = op.columns.map((c, i) => {
     const t = types.get(c);
     if (!t) throw new Error(`insertMany: ${op.table} has no column ${c}`);
@@ -127,11 +127,15 @@ function insertMany(
   const text =
     `INSERT INTO ${op.table} (${op.columns.join(', ')}) SELECT ${fields.join(', ')} FROM jsonb_array_elements($1::jsonb) r ${op.onConflict}`.trimEnd();
   const name = `hq_many_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-  return (async () => {
-    for (let start = 0; start < op.rows.length; start += ROWS_PER_INSERT) {
-      await client.query({ name, text, values: [rowsJson(op.rows.slice(start, start + ROWS_PER_INSERT))] });
-    }
-  })();
+  // The rows are written out now, as the step yields them: sent ahead, they go later, and
+  // nothing the step does meanwhile to its arrays or buffers can change what is written.
+  const chunks: string[] = [];
+  for (let start = 0; start < op.rows.length; start += ROWS_PER_INSERT) {
+    chunks.push(rowsJson(op.rows.slice(start, start + ROWS_PER_INSERT)));
+  }
+  return async () => {
+    for (const json of chunks) await client.query({ name, text, values: [json] });
+  };
 }
 
 async function execute(client: pg.ClientBase, op: SqlOp): Promise<unknown> {
@@ -146,7 +150,7 @@ async function execute(client: pg.ClientBase, op: SqlOp): Promise<unknown> {
       return { changes: res.rowCount ?? 0 };
     }
     case 'insertMany':
-      return insertMany(client, op, await typesOf(client, op.table));
+      return insertMany(client, op, await typesOf(client, op.table))();
     case 'dialect':
       return 'pg';
     case 'writesDone':
@@ -223,9 +227,16 @@ export async function runPg<T>(client: pg.ClientBase, step: Sql<T>): Promise<T> 
     const op = next.value;
     const types = op.kind === 'insertMany' ? columnTypes.get(typesKey(client, op.table)) : undefined;
     if (op.kind === 'insertMany' && types) {
+      let write: () => Promise<void>;
+      try {
+        write = insertMany(client, op, types);
+      } catch (error) {
+        next = step.throw(error); // a column the table lacks: the step's own mistake, at once
+        continue;
+      }
       ahead.send(async () => {
         const t0 = profile ? performance.now() : 0;
-        await insertMany(client, op, types);
+        await write();
         if (profile) profiled(op, performance.now() - t0);
       });
       next = step.next(undefined);

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import {
+  all,
   get,
   insertMany,
   run,
@@ -132,6 +133,42 @@ describe.skipIf(pgSkipReason())('inserts sent ahead (storage/sql-pg.ts runPg)', 
       })(),
     );
     expect(counts).toEqual([2, 4, 6]);
+  });
+
+  it('writes the rows as the step yielded them, whatever it does to its arrays afterwards', async () => {
+    const got = await inTransaction(
+      (function* () {
+        const body = Buffer.from('ab');
+        const rows: SqlValue[][] = [[50, 'first']];
+        // Queued behind this one, the second insert is sent only after the step has moved on.
+        yield* insertMany(
+          'w',
+          ['id', 'v'],
+          Array.from({ length: 3 }, (_, i) => [60 + i, 'x']),
+        );
+        yield* insertMany('w', ['id', 'v'], rows);
+        (rows[0] as SqlValue[])[1] = 'changed';
+        rows.push([51, 'added']);
+        body.write('zz');
+        return (yield* all('SELECT id, v FROM w WHERE id IN (50, 51) ORDER BY id')) as unknown[];
+      })(),
+    );
+    expect(got).toEqual([{ id: 50, v: 'first' }]);
+  });
+
+  it('refuses a column the table lacks at the insert itself', async () => {
+    const seen = await inTransaction(
+      (function* () {
+        yield* insertMany('w', ['id'], [[70]]);
+        try {
+          yield* insertMany('w', ['id', 'nope'], [[71, 'x']]);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return 'no error';
+      })(),
+    );
+    expect(seen).toBe('insertMany: w has no column nope');
   });
 
   it("a failed insert is thrown into the step at its next operation as the insert's own error", async () => {
