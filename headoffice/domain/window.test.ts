@@ -8,7 +8,16 @@ import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import { foldHq } from './fold.js';
 import { compareKeys } from './order.js';
 import type { HqEntry } from './order.js';
-import { foldIntoWindow, foldsFromBase, MARK_EVERY, trimmed, windowOf, WINDOW_ENTRIES, type Window } from './window.js';
+import {
+  foldIntoWindow,
+  foldsFromBase,
+  MARK_EVERY,
+  MARKS_KEPT,
+  trimmed,
+  windowOf,
+  WINDOW_ENTRIES,
+  type Window,
+} from './window.js';
 
 const key = (sortMs: number, tillId = 'T1', seq = sortMs) => ({ sortMs, tillId, seq });
 
@@ -71,11 +80,12 @@ describe('the cached window', () => {
   });
 });
 
-/** Whether the window's marks and state are what folding from its base gives. */
+/** Whether the window's marks (at most MARKS_KEPT) and state are what folding from its base gives. */
 function consistent(w: Window, state: MemberState): boolean {
   const same = (a: MemberState, b: MemberState): boolean => JSON.stringify(a) === JSON.stringify(b);
   return (
     same(foldHq(w.base, w.entries), state) &&
+    (w.marks ?? []).length <= MARKS_KEPT &&
     (w.marks ?? []).every((m) => m.at % MARK_EVERY === 0 && same(foldHq(w.base, w.entries.slice(0, m.at)), m.state))
   );
 }

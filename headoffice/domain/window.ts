@@ -1,8 +1,8 @@
 /**
  * A member's cached window (store/memberstate.ts): the member's last entries in merge order,
- * the state before the first of them, and the states at every MARK_EVERY-th of them, so a
- * till's entries landing among other tills' are folded from the nearest state before them
- * instead of from the window's start.
+ * the state before the first of them, and the states after the last MARKS_KEPT multiples of
+ * MARK_EVERY of them, so a till's entries landing among other tills' near the end are folded
+ * from the nearest state before them instead of from the window's start.
  */
 import type { MemberState } from '../../core/ledger/state.js';
 import { foldHq, type FoldHooks } from './fold.js';
@@ -18,11 +18,19 @@ import { compareKeys, type HqEntry, type MergeKey } from './order.js';
 export const WINDOW_ENTRIES = 16;
 
 /**
- * DECISION: a state is kept after every fourth entry of a window (at most eight per member).
+ * DECISION: a state is kept after every fourth entry of a window, the last two of them only.
  * Tills uploading at once land a member's entries a few before the window's end; folding from
- * the window's start refolded about twelve entries for each new one in `npm run bench`.
+ * the window's start refolded about twelve entries for each new one in `npm run bench`. Two, not
+ * eight: a daily shopper's state holds a year of lots and spend, and the cache holds 20,000
+ * members; an entry landing further back folds from the base, as before.
  */
 export const MARK_EVERY = 4;
+export const MARKS_KEPT = 2;
+
+/** The last MARKS_KEPT of `marks` (ascending `at`). */
+function lastMarks(marks: readonly Mark[]): Mark[] {
+  return marks.slice(Math.max(0, marks.length - MARKS_KEPT));
+}
 
 /** `state` = the fold of the window's base and its first `at` entries. */
 export interface Mark {
@@ -86,7 +94,7 @@ function nearestMark(w: Window, at: number): Mark {
 /** The window with at most 2 * WINDOW_ENTRIES entries: the oldest folded into its base. */
 export function trimmed(w: Window): Window {
   if (w.entries.length <= 2 * WINDOW_ENTRIES) return w;
-  // Cut at a mark, so the new base is a state already held.
+  // Cut at a multiple of MARK_EVERY: the new base is a state already held when a mark is there.
   const cut = Math.floor((w.entries.length - WINDOW_ENTRIES) / MARK_EVERY) * MARK_EVERY;
   return {
     // Folded before (their cases recorded then): no hooks.
@@ -126,7 +134,8 @@ export function windowOf(
   hooks?: FoldHooks,
 ): { state: MemberState; window: Window; before: MemberState[] } {
   const { state, marks, before } = foldMarked({ at: 0, state: base }, entries, hooks);
-  const w: Window = baseLast === undefined ? { base, entries, marks } : { base, baseLast, entries, marks };
+  const kept = lastMarks(marks);
+  const w: Window = baseLast === undefined ? { base, entries, marks: kept } : { base, baseLast, entries, marks: kept };
   return { state, window: trimmed(w), before };
 }
 
@@ -149,5 +158,5 @@ export function foldIntoWindow(
   const start = at === w.entries.length ? { at, state: end } : nearestMark(w, at);
   const { state, marks, before } = foldMarked(start, entries, hooks);
   const kept = (w.marks ?? []).filter((m) => m.at <= start.at);
-  return { state, window: trimmed({ ...w, entries, marks: [...kept, ...marks] }), before };
+  return { state, window: trimmed({ ...w, entries, marks: lastMarks([...kept, ...marks]) }), before };
 }
