@@ -170,7 +170,10 @@ describe.skipIf(pgSkipReason())('head office on PostgreSQL with two processes', 
               till: fc.nat(3),
               member: fc.nat(4),
               kind: fc.constantFrom('sale', 'sale', 'sale', 'bonus', 'redeem'),
-              amount: fc.integer({ min: 100, max: 50_000 }),
+              // Some sales large enough to reach the daily cap: the points a till grants then
+              // depend on its own view of the member, which head office must rebuild exactly
+              // whichever process applied the till's earlier batches (store/tillview.ts).
+              amount: fc.oneof(fc.integer({ min: 100, max: 50_000 }), fc.integer({ min: 200_000, max: 900_000 })),
             }),
             { minLength: 5, maxLength: 40 },
           ),
