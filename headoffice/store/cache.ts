@@ -7,9 +7,9 @@
  * A cached value is trusted only while this connection is the only writer:
  * - another connection (the CLI, a second process) committing to the file changes
  *   `PRAGMA data_version` (on PostgreSQL: another process took the writer lock last, pg.ts),
- *   and the caches of this connection are distrusted at the next batch: till views dropped,
- *   members kept as suspects, each used again only once its stored row shows the same entries
- *   (MemberCache);
+ *   and the caches of this connection are distrusted at the next batch: members are kept as
+ *   suspects, each used again only once its stored row shows the same entries (MemberCache);
+ *   till views are kept (a till's chain through what head office holds never changes);
  * - a batch whose transaction rolls back drops them too (ingest.ts), because values
  *   computed inside it may describe rows that were never committed.
  * A miss only costs the slower path (parse the stored state, fold the till's chain), never a
@@ -180,9 +180,14 @@ export function* ingestCaches(db: Db): Sql<IngestCaches> {
   return c;
 }
 
+/**
+ * Till views are kept: a view is the fold of a till's own entries for a member through a seq,
+ * and a till's chain through what head office holds never changes, whoever applied it. The
+ * entries after it are found through the member's `includes` (tillview.ts `between`), and the
+ * member is checked against its stored row before it is used.
+ */
 function distrust(c: IngestCaches): void {
   c.members.distrust();
-  c.tillViews.clear();
 }
 
 /** Another process wrote since this one last did (pg.ts): the caches are distrusted. */
