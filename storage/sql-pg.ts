@@ -198,8 +198,15 @@ function profiled(op: SqlOp, ms: number): void {
 class WritesAhead {
   private queue: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | null = null;
+  /** whether anything was sent since the last settle (most steps send nothing ahead) */
+  private sent = false;
+
+  get idle(): boolean {
+    return !this.sent;
+  }
 
   send(write: () => Promise<unknown>): void {
+    this.sent = true;
     this.queue = this.queue.then(async () => {
       if (this.failure) return;
       try {
@@ -212,6 +219,7 @@ class WritesAhead {
 
   /** Waits for every write queued; the first failure since the last call, if any. */
   async settle(): Promise<{ error: unknown } | null> {
+    this.sent = false;
     await this.queue;
     const f = this.failure;
     this.failure = null;
@@ -243,7 +251,7 @@ export async function runPg<T>(client: pg.ClientBase, step: Sql<T>): Promise<T> 
       continue;
     }
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
-    const failed = await ahead.settle();
+    const failed = ahead.idle ? null : await ahead.settle();
     if (failed) outcome = { ok: false, error: failed.error };
     else {
       try {

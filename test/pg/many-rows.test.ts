@@ -35,22 +35,26 @@ describe('rowsJson', () => {
   });
 });
 
-describe.skipIf(pgSkipReason())('insertMany on PostgreSQL', () => {
+/** A client on an empty database of the describe block's own, `ddl` run on it first. */
+function useScratchDatabase(ddl: string): () => pg.Client {
   let db: TestDatabase;
   let client: pg.Client;
-
   beforeAll(async () => {
     db = await createTestDatabase({ migrated: false });
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    await client.query(`CREATE TABLE t (
-      id integer PRIMARY KEY, big bigint, txt text COLLATE "C", body bytea, doc jsonb, ratio double precision)`);
+    await client.query(ddl);
   });
-
   afterAll(async () => {
     await client.end();
     await db.drop();
   });
+  return () => client;
+}
+
+describe.skipIf(pgSkipReason())('insertMany on PostgreSQL', () => {
+  const client = useScratchDatabase(`CREATE TABLE t (
+    id integer PRIMARY KEY, big bigint, txt text COLLATE "C", body bytea, doc jsonb, ratio double precision)`);
 
   it('writes every kind of value back as it went in, and keeps ON CONFLICT', async () => {
     const text = 'quote " backslash \\ newline \n tab \t 会员 😀 \\u0041 [1,{"a":2}]';
@@ -59,9 +63,9 @@ describe.skipIf(pgSkipReason())('insertMany on PostgreSQL', () => {
       [2, 12345678901234567n, 'lone \ud800 surrogate', new Uint8Array([7]), null, -0.5],
       [3, null, null, null, null, null],
     ];
-    await runPg(client, insertMany('t', ['id', 'big', 'txt', 'body', 'doc', 'ratio'], rows));
-    await runPg(client, insertMany('t', ['id', 'txt'], [[1, 'not written']], 'ON CONFLICT (id) DO NOTHING'));
-    const got = await client.query(
+    await runPg(client(), insertMany('t', ['id', 'big', 'txt', 'body', 'doc', 'ratio'], rows));
+    await runPg(client(), insertMany('t', ['id', 'txt'], [[1, 'not written']], 'ON CONFLICT (id) DO NOTHING'));
+    const got = await client().query(
       'SELECT id, big::text AS big, txt, body, doc::text AS doc, ratio FROM t ORDER BY id',
     );
     expect(got.rows).toEqual([
@@ -80,36 +84,23 @@ describe.skipIf(pgSkipReason())('insertMany on PostgreSQL', () => {
 
   it('writes more rows than one statement carries', async () => {
     const rows: SqlValue[][] = Array.from({ length: 12_001 }, (_, i) => [100 + i, i, `row ${i}`]);
-    await runPg(client, insertMany('t', ['id', 'big', 'txt'], rows));
-    const got = await client.query('SELECT count(*)::int AS n, sum(big)::text AS s FROM t WHERE id >= 100');
+    await runPg(client(), insertMany('t', ['id', 'big', 'txt'], rows));
+    const got = await client().query('SELECT count(*)::int AS n, sum(big)::text AS s FROM t WHERE id >= 100');
     expect(got.rows[0]).toEqual({ n: 12_001, s: String((12_000 * 12_001) / 2) });
   });
 });
 
 describe.skipIf(pgSkipReason())('inserts sent ahead (storage/sql-pg.ts runPg)', () => {
-  let db: TestDatabase;
-  let client: pg.Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrated: false });
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    await client.query('CREATE TABLE w (id integer PRIMARY KEY, v text)');
-  });
-
-  afterAll(async () => {
-    await client.end();
-    await db.drop();
-  });
+  const client = useScratchDatabase('CREATE TABLE w (id integer PRIMARY KEY, v text)');
 
   async function inTransaction<T>(step: Sql<T>): Promise<T> {
-    await client.query('BEGIN');
+    await client().query('BEGIN');
     try {
-      const out = await runPg(client, step);
-      await client.query('COMMIT');
+      const out = await runPg(client(), step);
+      await client().query('COMMIT');
       return out;
     } catch (e) {
-      await client.query('ROLLBACK');
+      await client().query('ROLLBACK');
       throw e;
     }
   }
@@ -189,7 +180,7 @@ describe.skipIf(pgSkipReason())('inserts sent ahead (storage/sql-pg.ts runPg)', 
       })(),
     );
     expect(seen).toBe('23505');
-    const rows = await client.query('SELECT id, v FROM w WHERE id >= 100 ORDER BY id');
+    const rows = await client().query('SELECT id, v FROM w WHERE id >= 100 ORDER BY id');
     expect(rows.rows).toEqual([{ id: 100, v: 'kept' }]);
   });
 
@@ -202,7 +193,7 @@ describe.skipIf(pgSkipReason())('inserts sent ahead (storage/sql-pg.ts runPg)', 
         })(),
       ),
     ).rejects.toMatchObject({ code: '23505' });
-    expect((await client.query('SELECT count(*)::int AS n FROM w WHERE id = 200')).rows[0]).toEqual({ n: 0 });
+    expect((await client().query('SELECT count(*)::int AS n FROM w WHERE id = 200')).rows[0]).toEqual({ n: 0 });
   });
 
   it('a failed insert followed by a read throws the insert error, not "transaction is aborted"', async () => {
@@ -239,28 +230,25 @@ const SEEN_AFTER = [
   { till_id: 'C', seen: '2026-01-05', n: 3 },
 ];
 
+/** The same table and rows on both databases. */
+const TL_SQL = `CREATE TABLE tl (till_id TEXT PRIMARY KEY, seen TEXT, n INTEGER);
+  INSERT INTO tl VALUES ('A', NULL, 1), ('B', '2026-01-03', 2), ('C', '2026-01-04', 3)`;
+
 describe('updateRows', () => {
   it('updates each row by its key on SQLite, only where the condition holds', () => {
     const db = new Database(':memory:');
-    db.exec(`CREATE TABLE tl (till_id TEXT PRIMARY KEY, seen TEXT, n INTEGER);
-      INSERT INTO tl VALUES ('A', NULL, 1), ('B', '2026-01-03', 2), ('C', '2026-01-04', 3)`);
+    db.exec(TL_SQL);
     expect(runSqlite(db, updateSeen(SEEN_ROWS)).changes).toBe(2);
     expect(db.prepare('SELECT * FROM tl ORDER BY till_id').all()).toEqual(SEEN_AFTER);
     db.close();
   });
 
-  it.skipIf(pgSkipReason())('does the same on PostgreSQL', async () => {
-    const db = await createTestDatabase({ migrated: false });
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await client.query(`CREATE TABLE tl (till_id text PRIMARY KEY, seen text, n integer);
-        INSERT INTO tl VALUES ('A', NULL, 1), ('B', '2026-01-03', 2), ('C', '2026-01-04', 3)`);
-      expect((await runPg(client, updateSeen(SEEN_ROWS))).changes).toBe(2);
-      expect((await client.query('SELECT * FROM tl ORDER BY till_id')).rows).toEqual(SEEN_AFTER);
-    } finally {
-      await client.end();
-      await db.drop();
-    }
+  describe.skipIf(pgSkipReason())('on PostgreSQL', () => {
+    const client = useScratchDatabase(TL_SQL);
+
+    it('does the same', async () => {
+      expect((await runPg(client(), updateSeen(SEEN_ROWS))).changes).toBe(2);
+      expect((await client().query('SELECT * FROM tl ORDER BY till_id')).rows).toEqual(SEEN_AFTER);
+    });
   });
 });
