@@ -29,6 +29,7 @@ import { loadMigrations } from '../../storage/migrate.js';
 import { isPgRetryable, isPgStorageFull } from '../../storage/pg-errors.js';
 import { distributeOnCitus, migratePg } from '../../storage/pg-migrate.js';
 import { openPool, runPg } from '../../storage/sql-pg.js';
+import { refreshStaleStatistics } from '../../storage/pg-statistics.js';
 import { get, run, textFor, type Sql } from '../../storage/sql.js';
 import type { HqKeys } from '../crypto.js';
 import type { Logger } from '../log.js';
@@ -90,6 +91,7 @@ export class PgHqStore extends StepHqStore {
   private writes = 0;
   /** the token this process left at its last committed write */
   private lastToken: string | null = null;
+  private analyzing: Promise<void> | null = null;
 
   constructor(
     readonly pool: pg.Pool,
@@ -219,7 +221,23 @@ export class PgHqStore extends StepHqStore {
     return isPgStorageFull(e);
   }
 
+  /** Statistics of tables that outgrew them (storage/pg-statistics.ts), one refresh at a time, beside the next pass. */
+  protected afterApplying(): void {
+    if (this.analyzing) return;
+    this.analyzing = refreshStaleStatistics(this.pool)
+      .then((tables) => {
+        if (tables.length > 0) this.log.log('info', 'statistics_refreshed', { tables });
+      })
+      .catch((e: unknown) =>
+        this.log.log('warn', 'statistics_refresh_failed', { error: e instanceof Error ? e.message : String(e) }),
+      )
+      .finally(() => {
+        this.analyzing = null;
+      });
+  }
+
   protected async closeDatabase(): Promise<void> {
+    await this.analyzing;
     await this.pool.end();
   }
 }

@@ -78,6 +78,8 @@ export function* saleBatch(
   const bySale = groupBySale(tail);
   // Every sale this batch may check: its records, and pending ones its entries complete.
   const ids = new Set([...records.map((r) => r.saleId), ...bySale.keys()]);
+  // The batch's own entries (seq > ackBefore) are left out here, not in the SQL: with `seq <= ?`
+  // a PostgreSQL planner short of statistics read the till's whole history by the primary key.
   const held =
     ids.size === 0 || chain.ackBefore === 0
       ? new Map<string, HqEntry[]>()
@@ -86,14 +88,15 @@ export function* saleBatch(
             (yield* all(
               withJsonList(
                 (isIn) => `SELECT * FROM ledger INDEXED BY ledger_till_sale
-                 WHERE till_id = ? AND ${isIn('sale_id')} AND seq <= ? ORDER BY seq`,
+                 WHERE till_id = ? AND ${isIn('sale_id')} ORDER BY seq`,
                 'text',
               ),
               chain.tillId,
               JSON.stringify([...ids]),
-              chain.ackBefore,
             )) as LedgerRow[]
-          ).map(rowToEntry),
+          )
+            .filter((r) => r.seq <= chain.ackBefore)
+            .map(rowToEntry),
         );
   return { caches, chain, bySale, held, birthdays: new Map(), birthdayRows: new Map() };
 }

@@ -276,6 +276,9 @@ export abstract class StepHqStore implements HqStore {
   protected abstract isStorageFull(e: unknown): boolean;
   protected abstract closeDatabase(): Promise<void>;
 
+  /** After an apply pass that applied something: upkeep the database wants (PostgreSQL's statistics). */
+  protected afterApplying(): void {}
+
   /** Starts applying what a previous run accepted and did not apply. */
   protected startApplying(): void {
     this.applySoon();
@@ -327,6 +330,7 @@ export abstract class StepHqStore implements HqStore {
         return this.write(() => applyInbox(this.deps, maxEntries, 'apart'));
       });
       this.lastApplyError = null;
+      if (n > 0) this.afterApplying();
       return n;
     } catch (e) {
       if (this.closed) return 0;
