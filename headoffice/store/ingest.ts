@@ -171,6 +171,7 @@ export function* applyBatch(
     tailByMember,
     prevMax: folded.prevMax,
     sole: folded.sole,
+    gaps: new Map(),
   };
   const batch = yield* saleBatch(caches, chain, tail, b.sales);
   const sales = yield* recordSales(d, batch, till, b.sales, now);

@@ -17,7 +17,7 @@ import type { RuleSetCache } from './rulesets.js';
 import { all, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
-import { tillViewAfter, tillViewBefore, type BatchChain } from './tillview.js';
+import { prefetchGaps, tillViewAfter, tillViewBefore, type BatchChain } from './tillview.js';
 import type { MemberState } from '../../core/ledger/state.js';
 import type { OriginalSaleOutcome, SaleNarrowing } from './types.js';
 
@@ -98,6 +98,11 @@ export function* saleBatch(
             .filter((r) => r.seq <= chain.ackBefore)
             .map(rowToEntry),
         );
+  yield* prefetchGaps(
+    caches,
+    chain,
+    records.flatMap((r) => (r.memberNo === null ? [] : [r.memberNo])),
+  );
   return { caches, chain, bySale, held, birthdays: new Map(), birthdayRows: new Map() };
 }
 

@@ -29,7 +29,7 @@ import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import { foldHq } from '../domain/fold.js';
 import type { HqEntry } from '../domain/order.js';
 import type { CachedTillView, IngestCaches } from './cache.js';
-import { all, type Sql } from '../../storage/sql.js';
+import { all, withJsonList, type Sql } from '../../storage/sql.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 
 /** What one batch knows about a till's chain, so the common view needs no ledger read. */
@@ -45,6 +45,14 @@ export interface BatchChain {
   prevMax: ReadonlyMap<string, number>;
   /** members of the tail whose entries at head office are, with this batch, all this till's */
   sole: ReadonlyMap<string, SoleTillMember>;
+  /** the till's entries of members after a seq, read for the whole batch at once (prefetchGaps) */
+  gaps: Map<string, ChainGap>;
+}
+
+/** The till's entries for a member with after < seq <= the batch's ackAfter, in seq order. */
+export interface ChainGap {
+  after: number;
+  entries: readonly HqEntry[];
 }
 
 /** A member of the batch all of whose entries head office holds are the till's. */
@@ -114,7 +122,12 @@ function* chainRows(tillId: string, memberNo: string, afterSeq: number, beforeSe
 /** The till's entries for the member with afterSeq < seq < beforeSeq, in seq order. */
 function* between(c: BatchChain, memberNo: string, afterSeq: number, beforeSeq: number): Sql<readonly HqEntry[]> {
   const prev = c.prevMax.get(memberNo);
-  if (prev === undefined || prev > afterSeq) return yield* chainRows(c.tillId, memberNo, afterSeq, beforeSeq);
+  if (prev === undefined || prev > afterSeq) {
+    const gap = c.gaps.get(memberNo);
+    // beforeSeq is at most ackAfter + 1: every entry in range was held when the gap was read.
+    if (gap && gap.after <= afterSeq) return gap.entries.filter((e) => e.seq > afterSeq && e.seq < beforeSeq);
+    return yield* chainRows(c.tillId, memberNo, afterSeq, beforeSeq);
+  }
   // Nothing of the member's at this till in (afterSeq, ackBefore]: what there is, is in the batch.
   const tail = c.tailByMember.get(memberNo) ?? [];
   return tail.filter((e) => e.seq > afterSeq && e.seq < beforeSeq);
@@ -122,6 +135,50 @@ function* between(c: BatchChain, memberNo: string, afterSeq: number, beforeSeq: 
 
 function viewKey(tillId: string, memberNo: string): string {
   return `${tillId}\n${memberNo}`;
+}
+
+/**
+ * Where a check of the member's sales in this batch will read the till's chain from the
+ * ledger: after the oldest view kept for the till and member (0 without one), unless the
+ * batch itself holds everything after that (the till had nothing newer of the member before
+ * it) or the member's merged states are the view (sole). Null: no read.
+ */
+function gapStart(caches: IngestCaches, c: BatchChain, memberNo: string): number | null {
+  if ((c.sole.get(memberNo)?.firstTier ?? null) !== null) return null;
+  let after = Number.POSITIVE_INFINITY;
+  for (const v of caches.tillViews.get(viewKey(c.tillId, memberNo))?.values() ?? []) after = Math.min(after, v.through);
+  if (after === Number.POSITIVE_INFINITY) after = 0;
+  const prev = c.prevMax.get(memberNo);
+  return prev !== undefined && prev <= after ? null : after;
+}
+
+/**
+ * The ledger reads the batch's sale checks would make one member at a time (between), made
+ * in one statement: a till whose views another head-office process moved past since this
+ * one kept them, or that this process has not kept, has a gap for nearly every member of a
+ * batch. One member's gap is left to between, as before.
+ */
+export function* prefetchGaps(caches: IngestCaches, c: BatchChain, memberNos: Iterable<string>): Sql<void> {
+  const starts = new Map<string, number>();
+  for (const m of memberNos) {
+    const at = starts.has(m) ? null : gapStart(caches, c, m);
+    if (at !== null) starts.set(m, at);
+  }
+  if (starts.size < 2) return;
+  const rows = (yield* all(
+    withJsonList(
+      (isIn) => `SELECT * FROM ledger INDEXED BY ledger_member_order
+       WHERE ${isIn('member_no')} AND till_id = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+      'text',
+    ),
+    JSON.stringify([...starts.keys()]),
+    c.tillId,
+    Math.min(...starts.values()),
+    c.ackAfter,
+  )) as LedgerRow[];
+  const byMember = new Map<string, HqEntry[]>([...starts.keys()].map((m) => [m, []]));
+  for (const r of rows) if (r.seq > (starts.get(r.member_no) as number)) byMember.get(r.member_no)?.push(rowToEntry(r));
+  for (const [m, entries] of byMember) c.gaps.set(m, { after: starts.get(m) as number, entries });
 }
 
 /**
