@@ -141,15 +141,16 @@ function viewKey(tillId: string, memberNo: string): string {
  * Where a check of the member's sales in this batch will read the till's chain from the
  * ledger: after the oldest view kept for the till and member (0 without one), unless the
  * batch itself holds everything after that (the till had nothing newer of the member before
- * it) or the member's merged states are the view (sole). Null: no read.
+ * it) or the member's merged states are the view (sole). Null: no read, or none worth
+ * making ahead: a member with no entry in the batch (a sale record alone) may need none.
  */
 function gapStart(caches: IngestCaches, c: BatchChain, memberNo: string): number | null {
-  if ((c.sole.get(memberNo)?.firstTier ?? null) !== null) return null;
+  const prev = c.prevMax.get(memberNo);
+  if (prev === undefined || (c.sole.get(memberNo)?.firstTier ?? null) !== null) return null;
   let after = Number.POSITIVE_INFINITY;
   for (const v of caches.tillViews.get(viewKey(c.tillId, memberNo))?.values() ?? []) after = Math.min(after, v.through);
   if (after === Number.POSITIVE_INFINITY) after = 0;
-  const prev = c.prevMax.get(memberNo);
-  return prev !== undefined && prev <= after ? null : after;
+  return prev <= after ? null : after;
 }
 
 /**
