@@ -15,6 +15,7 @@
  *                    acknowledged, and until everything is applied.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,6 +37,35 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 interface Server {
   url: string;
   stop(): Promise<void>;
+  dataDir?: string;
+}
+
+/** Linux's clock ticks per second for /proc/<pid>/stat times (USER_HZ: 100 on every Linux port that matters). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU milliseconds used so far by the PostgreSQL cluster this run started: its postmaster and
+ * every process it forked (backends, WAL writer, checkpointer). Null for a server given as
+ * BENCH_PG_URL or off Linux. A backend that exits takes its time with it; head office's pool
+ * keeps its connections through a round.
+ */
+function serverCpuMs(s: Server): number | null {
+  if (!s.dataDir || !existsSync('/proc/self/stat')) return null;
+  const postmaster = Number(readFileSync(join(s.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may hold spaces): state ppid ... utime(12) stime(13).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pid) === postmaster || Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
 async function server(): Promise<Server | string> {
@@ -165,7 +195,15 @@ export const hqIngestPg: Benchmark = {
     const s = await server();
     if (typeof s === 'string') return `hq_ingest_pg: ${s}`;
     try {
-      const rounds: { accept: number; apply: number; bare: number; floor: number }[] = [];
+      const rounds: {
+        accept: number;
+        apply: number;
+        bare: number;
+        floor: number;
+        /** CPU microseconds per entry while applying: this (head office's) process, and PostgreSQL's */
+        nodeUs: number;
+        pgUs: number | null;
+      }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const url = await freshDatabase(s.url);
         const hq = await createHeadOffice({
@@ -193,8 +231,12 @@ export const hqIngestPg: Benchmark = {
           );
           const acceptMs = nowMs() - t0;
           const t1 = nowMs();
+          const node0 = process.cpuUsage();
+          const pg0 = serverCpuMs(s);
           await hq.store.settle();
           const applyMs = nowMs() - t1;
+          const node = process.cpuUsage(node0);
+          const pg1 = serverCpuMs(s);
           const backlog = await hq.store.backlog();
           if (backlog.batches > 0) throw new Error(`apply failed: ${backlog.applyError}`);
           const floorMs = await applyFloorMs(url);
@@ -204,6 +246,8 @@ export const hqIngestPg: Benchmark = {
             apply: (entries / applyMs) * 1000,
             bare,
             floor: (entries / (acceptMs + floorMs) / bare) * 1000,
+            nodeUs: (node.user + node.system) / entries,
+            pgUs: pg0 === null || pg1 === null ? null : ((pg1 - pg0) * 1000) / entries,
           });
         } finally {
           await hq.close();
@@ -216,13 +260,19 @@ export const hqIngestPg: Benchmark = {
       const share = mid(rounds.map((r) => r.accept / r.bare));
       const bothShare = mid(rounds.map((r) => 1 / (1 / r.accept + 1 / r.apply) / r.bare));
       const ceiling = mid(rounds.map((r) => r.floor));
+      // Wall time per entry applying may take for acknowledge + apply to reach a third of bare.
+      const budgetUs = mid(rounds.map((r) => (3 / r.bare - 1 / r.accept) * 1e6));
+      const pgUs = rounds.every((r) => r.pgUs !== null) ? mid(rounds.map((r) => r.pgUs as number)) : null;
+      const cpu =
+        `applying per entry: ${(1e6 / apply).toFixed(0)} us of wall, CPU ${mid(rounds.map((r) => r.nodeUs)).toFixed(0)} us ` +
+        `head office${pgUs === null ? '' : ` + ${pgUs.toFixed(0)} us PostgreSQL`}; the goal leaves it ${budgetUs.toFixed(0)} us`;
       return (
         `hq_ingest_pg: PostgreSQL store acknowledges ${Math.round(accept)} entries/s (${TILLS} tills at once, ` +
         `batches of ${BATCH}) = ${pct(share)} of a bare multi-row INSERT of the same rows ${Math.round(bare)} rows/s ` +
         `(goal >= 50%, ${share >= 0.5 ? 'met' : 'MISSED'}); applies ${Math.round(apply)} entries/s; acknowledge + apply ` +
         `${Math.round(both)} entries/s = ${pct(bothShare)} of bare (goal >= 33%, ${bothShare >= 1 / 3 ? 'met' : 'MISSED'}); ` +
         `ceiling: acknowledge + only re-writing the ledger and sale rows applying wrote = ${pct(ceiling)} of bare; ` +
-        `medians of ${ROUNDS} rounds, fsync on`
+        `${cpu}; medians of ${ROUNDS} rounds, fsync on`
       );
     } finally {
       await s.stop();

@@ -48,6 +48,8 @@ declare module 'vitest' {
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
+  /** the cluster's data folder, when this process started it (postmaster.pid is there) */
+  dataDir?: string;
 }
 
 /** The newest /usr/lib/postgresql/<n>/bin that holds initdb, or null. */
@@ -138,6 +140,7 @@ export async function startThrowawayCluster(
     process.once('exit', stopSync);
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      dataDir: data,
       async stop() {
         process.removeListener('exit', stopSync);
         stopSync();
