@@ -506,7 +506,10 @@ export abstract class StepHqStore implements HqStore {
       this.applySoon();
       return accepted;
     }
-    return this.write(() => ingestStep(this.deps, till, batch, now));
+    // Not a clean continuation (a resend overlapping what is held, a refusal): checked and applied here.
+    const out = await this.write(() => ingestStep(this.deps, till, batch, now));
+    if (out.kind === 'ok' && out.appliedEntries > 0) this.afterApplying();
+    return out;
   }
 
   async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {

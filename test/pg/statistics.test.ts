@@ -3,8 +3,15 @@
  * stale once more rows changed since its last analysis than it held then (and at least
  * STALE_MIN_ROWS), and refreshing analyzes exactly the stale ones.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UploadBatch } from '../../core/sync/protocol.js';
+import { addTill } from '../../headoffice/provision.js';
+import { createHeadOffice } from '../../headoffice/server.js';
+import { TillSim } from '../../loadgen/till-sim.js';
 import { STALE_MIN_ROWS, refreshStaleStatistics, staleTables } from '../../storage/pg-statistics.js';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from './cluster.js';
 
@@ -65,5 +72,60 @@ describe.skipIf(pgSkipReason())('refreshStaleStatistics', () => {
     await client.query('SELECT pg_stat_force_next_flush()');
     expect(await refreshStaleStatistics(client)).toEqual(['small "quiet"']);
     expect(await reltuples('small "quiet"')).toBe(2_000);
+  });
+});
+
+describe.skipIf(pgSkipReason())('head office on PostgreSQL', () => {
+  it('analyzes the ledger itself once applying has outgrown its statistics', async () => {
+    const db = await createTestDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hq-stats-'));
+    const hq = await createHeadOffice({
+      dataDir,
+      databaseUrl: db.url,
+      port: 0,
+      host: '127.0.0.1',
+      operatorToken: 'test',
+      logToStderr: false,
+    });
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const till = new TillSim('T1', 'S1', (await addTill(hq.store, 'S1', 'T1')).secret);
+      for (let m = 0; m < 20; m++) till.enrol(`M${m}`, new Date(Date.UTC(2026, 0, 1, 8, m)).toISOString());
+      let minute = 0;
+      const sell = async (n: number): Promise<void> => {
+        const from = till.headSeq;
+        for (let i = 0; i < n; i++, minute++) {
+          till.sale(`M${minute % 20}`, 1_000, new Date(Date.UTC(2026, 0, 2, 0, minute)).toISOString());
+        }
+        for (const b of till.batches(100).filter((x) => x.lastSeq > from)) {
+          const r = await hq.store.ingest({ tillId: 'T1', storeId: 'S1' }, UploadBatch.parse(b), new Date());
+          expect(r.kind).toBe('ok');
+        }
+        await hq.store.settle();
+      };
+      // A manual ANALYZE sets last_analyze; autovacuum's own sets last_autoanalyze.
+      const analyzed = async (): Promise<boolean> =>
+        (
+          await client.query<{ a: Date | null }>(
+            "SELECT last_analyze AS a FROM pg_stat_user_tables WHERE relname = 'ledger'",
+          )
+        ).rows[0]?.a != null;
+      await sell(STALE_MIN_ROWS + 200);
+      // The apply connection's counts reach the shared statistics within a second or so of a
+      // pass; the check runs after each pass that applied something. The first sale below goes
+      // through the inbox; the later ones resend part of a batch held (batches(100) starts at
+      // seq 1), so they are applied in the upload's own transaction, which checks too.
+      for (let i = 0; i < 40 && !(await analyzed()); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        await sell(1);
+      }
+      expect(await analyzed()).toBe(true);
+    } finally {
+      await client.end();
+      await hq.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      await db.drop();
+    }
   });
 });
