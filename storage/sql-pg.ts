@@ -250,6 +250,13 @@ export async function runPg<T>(client: pg.ClientBase, step: Sql<T>): Promise<T> 
       next = step.next(undefined);
       continue;
     }
+    if (op.kind === 'dialect') {
+      // Asks nothing of the database, so it waits for none of the writes sent ahead. (An apply
+      // pass asks it thousands of times; the wait it had done there now falls on the next read,
+      // so applying is no faster: docs/postgres.md "Seventh session".)
+      next = step.next('pg');
+      continue;
+    }
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     const failed = ahead.idle ? null : await ahead.settle();
     if (failed) outcome = { ok: false, error: failed.error };
