@@ -127,5 +127,5 @@ describe.skipIf(pgSkipReason())('head office on PostgreSQL', () => {
       rmSync(dataDir, { recursive: true, force: true });
       await db.drop();
     }
-  });
+  }, 60_000);
 });
