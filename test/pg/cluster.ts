@@ -21,7 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadMigrations } from '../../storage/migrate.js';
 import { migratePg } from '../../storage/pg-migrate.js';
 
@@ -249,4 +249,24 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
   const strategy = server.fileCopy ? ' STRATEGY FILE_COPY' : '';
   await adminQuery(base, `CREATE DATABASE ${name} TEMPLATE ${template}${strategy}`);
   return { url: databaseUrl(base, name), name, drop: () => dropDatabase(base, name) };
+}
+
+/**
+ * In a describe block: a client on an empty database of the block's own (no migrations),
+ * `ddl` run on it first; the database is dropped after the block.
+ */
+export function useScratchDatabase(ddl: string): () => pg.Client {
+  let db: TestDatabase;
+  let client: pg.Client;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(ddl);
+  });
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+  return () => client;
 }

@@ -3,8 +3,7 @@
  * travel as one JSON parameter, so every kind of value head office writes must come back as it
  * went in; and inserts are sent ahead of the step (sql-pg.ts runPg).
  */
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import {
   all,
@@ -20,7 +19,7 @@ import {
 import { runSqlite } from '../../storage/sql-sqlite.js';
 import { pgSqlState } from '../../storage/pg-errors.js';
 import { rowsJson, runPg } from '../../storage/sql-pg.js';
-import { createTestDatabase, pgSkipReason, type TestDatabase } from './cluster.js';
+import { pgSkipReason, useScratchDatabase } from './cluster.js';
 
 describe('rowsJson', () => {
   it('carries bigints as digits and bytes as hex', () => {
@@ -34,23 +33,6 @@ describe('rowsJson', () => {
     expect(JSON.parse(rowsJson(rows))).toEqual([['x\ufffdy', '\ud83d\ude00', '\\ud800', '\\\ufffd', 'z\ufffd']]);
   });
 });
-
-/** A client on an empty database of the describe block's own, `ddl` run on it first. */
-function useScratchDatabase(ddl: string): () => pg.Client {
-  let db: TestDatabase;
-  let client: pg.Client;
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrated: false });
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    await client.query(ddl);
-  });
-  afterAll(async () => {
-    await client.end();
-    await db.drop();
-  });
-  return () => client;
-}
 
 describe.skipIf(pgSkipReason())('insertMany on PostgreSQL', () => {
   const client = useScratchDatabase(`CREATE TABLE t (

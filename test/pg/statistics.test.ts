@@ -7,70 +7,60 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UploadBatch } from '../../core/sync/protocol.js';
 import { addTill } from '../../headoffice/provision.js';
 import { createHeadOffice } from '../../headoffice/server.js';
 import { TillSim } from '../../loadgen/till-sim.js';
 import { STALE_MIN_ROWS, refreshStaleStatistics, staleTables } from '../../storage/pg-statistics.js';
-import { createTestDatabase, pgSkipReason, type TestDatabase } from './cluster.js';
+import { createTestDatabase, pgSkipReason, useScratchDatabase } from './cluster.js';
 
 describe.skipIf(pgSkipReason())('refreshStaleStatistics', () => {
-  let db: TestDatabase;
-  let client: pg.Client;
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrated: false });
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    // Only this test analyzes: autovacuum would make the counts below a race.
-    await client.query(`CREATE TABLE grows (id integer PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
-      CREATE TABLE "small ""quiet""" (id integer PRIMARY KEY) WITH (autovacuum_enabled = false)`);
-  });
-  afterAll(async () => {
-    await client.end();
-    await db.drop();
-  });
+  // Only this test analyzes: autovacuum would make the counts below a race.
+  const scratch =
+    useScratchDatabase(`CREATE TABLE grows (id integer PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
+    CREATE TABLE "small ""quiet""" (id integer PRIMARY KEY) WITH (autovacuum_enabled = false)`);
 
   /** Inserts rows ids [from, to) and makes this backend's counts visible to every other at once. */
   async function insert(table: string, from: number, to: number): Promise<void> {
-    await client.query(`INSERT INTO ${table} SELECT i, 'x' || i FROM generate_series($1::int, $2::int) i`, [
+    await scratch().query(`INSERT INTO ${table} SELECT i, 'x' || i FROM generate_series($1::int, $2::int) i`, [
       from,
       to - 1,
     ]);
-    await client.query('SELECT pg_stat_force_next_flush()');
+    await scratch().query('SELECT pg_stat_force_next_flush()');
   }
 
   async function reltuples(table: string): Promise<number> {
-    const r = await client.query<{ n: number }>('SELECT reltuples AS n FROM pg_class WHERE relname = $1', [table]);
+    const r = await scratch().query<{ n: number }>('SELECT reltuples AS n FROM pg_class WHERE relname = $1', [table]);
     return Number(r.rows[0]?.n);
   }
 
   it('leaves a table alone below STALE_MIN_ROWS changed rows', async () => {
     await insert('grows', 0, STALE_MIN_ROWS);
-    await client.query(`INSERT INTO "small ""quiet""" SELECT generate_series(1, 10)`);
-    await client.query('SELECT pg_stat_force_next_flush()');
-    expect(await staleTables(client)).toEqual([]);
-    expect(await refreshStaleStatistics(client)).toEqual([]);
+    await scratch().query(`INSERT INTO "small ""quiet""" SELECT generate_series(1, 10)`);
+    await scratch().query('SELECT pg_stat_force_next_flush()');
+    expect(await staleTables(scratch())).toEqual([]);
+    expect(await refreshStaleStatistics(scratch())).toEqual([]);
     expect(await reltuples('grows')).toBe(-1); // never analyzed
   });
 
   it('analyzes a never-analyzed table past STALE_MIN_ROWS, then again only once it has doubled', async () => {
     await insert('grows', STALE_MIN_ROWS, 1_500);
-    expect(await refreshStaleStatistics(client)).toEqual(['grows']);
+    expect(await refreshStaleStatistics(scratch())).toEqual(['grows']);
     expect(await reltuples('grows')).toBe(1_500);
-    expect(await staleTables(client)).toEqual([]);
+    expect(await staleTables(scratch())).toEqual([]);
 
     await insert('grows', 1_500, 3_000); // 1,500 changed: as many as it held, not more
-    expect(await staleTables(client)).toEqual([]);
+    expect(await staleTables(scratch())).toEqual([]);
     await insert('grows', 3_000, 3_001);
-    expect(await refreshStaleStatistics(client)).toEqual(['grows']);
+    expect(await refreshStaleStatistics(scratch())).toEqual(['grows']);
     expect(await reltuples('grows')).toBe(3_001);
   });
 
   it('quotes a table name that needs it', async () => {
-    await client.query(`INSERT INTO "small ""quiet""" SELECT generate_series(11, 2000)`);
-    await client.query('SELECT pg_stat_force_next_flush()');
-    expect(await refreshStaleStatistics(client)).toEqual(['small "quiet"']);
+    await scratch().query(`INSERT INTO "small ""quiet""" SELECT generate_series(11, 2000)`);
+    await scratch().query('SELECT pg_stat_force_next_flush()');
+    expect(await refreshStaleStatistics(scratch())).toEqual(['small "quiet"']);
     expect(await reltuples('small "quiet"')).toBe(2_000);
   });
 });
