@@ -47,7 +47,7 @@ describe('feed polls answered together', () => {
     // Over HTTP the polls of this test would arrive one by one; asked of the store in one turn
     // of the event loop they are read together, in batches of at most 64.
     const page = (a: (typeof asks)[number]): Promise<ChangesResponse> =>
-      t.hq.store.changes(a.till.tillId, a.after, a.limit, new Date());
+      t.hq.store.changes(a.till.tillId, { after: a.after }, a.limit, new Date());
     const alone: ChangesResponse[] = [];
     for (const a of asks) alone.push(await page(a));
     const together = await Promise.all(asks.map(page));

@@ -149,6 +149,13 @@ const OPS: readonly Op[] = [
         schema: { type: 'integer', minimum: 0 },
       },
       {
+        name: 'afterAt',
+        description:
+          'the `cursorAt` of the page that cursor came from. Head office checks it holds that change with that ' +
+          'stamp; when not (restored from a backup) the page starts earlier and says so in `rewound`',
+        schema: { type: 'string', maxLength: 40 },
+      },
+      {
         name: 'limit',
         description: `at most this many changes (default ${CHANGES_DEFAULT_LIMIT})`,
         schema: { type: 'integer', minimum: 1, maximum: CHANGES_MAX_LIMIT },

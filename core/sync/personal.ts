@@ -119,6 +119,8 @@ export function sealChanges(key: Buffer, page: ChangesResponse): SealedChangesRe
   return {
     changes: page.changes.map((c) => sealChange(key, c)),
     cursor: page.cursor,
+    ...(page.cursorAt === undefined ? {} : { cursorAt: page.cursorAt }),
+    ...(page.rewound ? { rewound: page.rewound } : {}),
     ...(page.stock ? { stock: page.stock } : {}),
   };
 }

@@ -540,6 +540,18 @@ export const RewardStock = z.array(
   z.object({ rewardId: z.string().min(1).max(40), remaining: z.number().int().min(0) }),
 );
 
+/**
+ * Where a feed page leaves the till on head office's timeline of changes (headoffice/store/
+ * feed-timeline.ts): `cursorAt` is head office's stamp of the change at `cursor`, which the
+ * till sends back as `afterAt`; `rewound` says head office did not hold the till's last change
+ * (`from`) with that stamp (it was restored from a backup), so the page starts after an
+ * earlier one (`to`) and the till must let it replace what the lost changes told it.
+ */
+export const FeedPosition = z.object({
+  cursorAt: z.string().max(40).optional(),
+  rewound: z.object({ from: z.number().int().min(0), to: z.number().int().min(0) }).optional(),
+});
+
 /** A change as it travels in GET /v1/sync/changes: a member's personal fields sealed to the asking till. */
 export const SealedChange = z.discriminatedUnion('type', [
   MemberChange.extend({ member: SealedMemberFeed }),
@@ -553,6 +565,7 @@ export const SealedChange = z.discriminatedUnion('type', [
 export const SealedChangesResponse = z.object({
   changes: z.array(SealedChange),
   cursor: z.number().int().min(0),
+  ...FeedPosition.shape,
   stock: RewardStock.optional(),
 });
 
@@ -573,6 +586,7 @@ export const SealedMemberQrKey = z.strictObject({
 export const ChangesResponse = z.object({
   changes: z.array(Change),
   cursor: z.number().int().min(0),
+  ...FeedPosition.shape,
   stock: RewardStock.optional(),
 });
 

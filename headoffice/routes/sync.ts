@@ -47,6 +47,16 @@ function intParam(url: URL, name: string, dflt: number, min: number, max: number
   return n;
 }
 
+/** `afterAt`: the stamp of the till's last change as head office sent it (an ISO 8601 instant). */
+function stampParam(url: URL): string | undefined {
+  const raw = url.searchParams.get('afterAt');
+  if (raw === null) return undefined;
+  if (raw.length > 40 || !Number.isFinite(Date.parse(raw))) {
+    throw new HttpError(400, 'bad_query', 'afterAt must be the cursorAt of a feed page', {}, 'afterAt');
+  }
+  return raw;
+}
+
 export function syncRoutes(router: Router, app: AppDeps): void {
   router.add('POST', SYNC_PATHS.batches, async ({ req, target }) => {
     // A known till in time before any byte of the body is read; then the signature over the
@@ -103,7 +113,11 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     const till = await authenticateTill(app, req, target, Buffer.alloc(0));
     const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(url, 'limit', CHANGES_DEFAULT_LIMIT, 1, CHANGES_MAX_LIMIT);
-    const page = await app.store.changes(till.tillId, after, limit, app.now());
+    const page = await app.store.changes(till.tillId, { after, afterAt: stampParam(url) }, limit, app.now());
+    if (page.rewound) {
+      // Head office holds no change of this till's cursor with its stamp: restored from a backup.
+      app.log.log('warn', 'feed_rewound', { tillId: till.tillId, ...page.rewound });
+    }
     const body: SealedChangesResponse = sealChanges(tillPersonalKey(till.secret), page);
     return signed(req, { status: 200, body, json: pageJson(body) });
   });

@@ -21,6 +21,7 @@ import { memberFeedOf, memberRows, servedMembersOfTills, type MemberRow } from '
 import { all, withJsonList, type Sql } from '../../storage/sql.js';
 import { RecentCache } from './cache.js';
 import { pageOf, pageReads } from '../domain/feed-pages.js';
+import { placeOnTimeline, type Placed, type TimelineAsk } from './feed-timeline.js';
 
 /**
  * DECISION: balance changes parsed once per process, not once per till that reads them. Every
@@ -43,6 +44,7 @@ interface ChangeRow {
   type: ChangeType;
   ref: string;
   payload: string;
+  created_at: string;
 }
 
 interface CardRow {
@@ -62,9 +64,8 @@ interface PageRecords {
 }
 
 /** One till's question of the feed. */
-export interface FeedAsk {
+export interface FeedAsk extends TimelineAsk {
   till: Uploader;
-  after: number;
   limit: number;
 }
 
@@ -167,7 +168,7 @@ function* changeRows(asks: readonly FeedAsk[]): Sql<ChangeRow[][]> {
   const pages: ChangeRow[][] = asks.map(() => []);
   for (const read of pageReads(asks)) {
     const rows = (yield* all(
-      'SELECT cursor, type, ref, payload FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?',
+      'SELECT cursor, type, ref, payload, created_at FROM changes WHERE cursor > ? ORDER BY cursor LIMIT ?',
       read.low,
       read.need,
     )) as ChangeRow[];
@@ -188,7 +189,8 @@ export function* readChangePages(
   asks: readonly FeedAsk[],
 ): Sql<ChangesResponse[]> {
   if (asks.length === 0) return [];
-  const pages = yield* changeRows(asks);
+  const placed = yield* placeOnTimeline(asks);
+  const pages = yield* changeRows(asks.map((a, i) => ({ ...a, after: (placed[i] as Placed).after })));
   const firstTier = lowestTier(yield* ruleSets.latest()).code;
   const records = yield* pageRecords(asks, pages);
   const out: ChangesResponse[] = [];
@@ -199,8 +201,22 @@ export function* readChangePages(
       const c = yield* toChange(cipher, ask.till, ruleSets, firstTier, records[i] as PageRecords, balances, r);
       if (c) changes.push(c);
     }
-    const last = rows[rows.length - 1];
-    out.push({ changes, cursor: last ? last.cursor : ask.after });
+    out.push({ changes, ...pageEnd(ask, placed[i] as Placed, rows[rows.length - 1]) });
   }
   return out;
+}
+
+/**
+ * Where a page leaves its till: after its last change; with none, where it was asked from (the
+ * rewind point when rewound, whose stamp the till is then sent only once it reads a change).
+ */
+function pageEnd(
+  ask: FeedAsk,
+  placed: Placed,
+  last: ChangeRow | undefined,
+): Pick<ChangesResponse, 'cursor' | 'cursorAt' | 'rewound'> {
+  const rewound = placed.rewoundFrom === undefined ? {} : { rewound: { from: placed.rewoundFrom, to: placed.after } };
+  if (last) return { cursor: Number(last.cursor), cursorAt: last.created_at, ...rewound };
+  if (placed.rewoundFrom !== undefined) return { cursor: placed.after, ...rewound };
+  return { cursor: ask.after, ...(ask.afterAt === undefined ? {} : { cursorAt: ask.afterAt }) };
 }

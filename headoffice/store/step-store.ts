@@ -74,6 +74,7 @@ import {
 } from './overview.js';
 import type { Targets } from '../../core/overview.js';
 import { feedCache, readChangePages } from './feed.js';
+import type { TimelineAsk } from './feed-timeline.js';
 import { NaturalBatcher, type BatchAnswer } from './batcher.js';
 import { feedbackOp } from './feedback.js';
 import type { SurveySale } from '../../core/survey/token.js';
@@ -199,6 +200,7 @@ const ACCEPT_LANES = 4;
 interface FeedPoll {
   tillId: string;
   after: number;
+  afterAt: string | undefined;
   limit: number;
   now: Date;
 }
@@ -512,8 +514,8 @@ export abstract class StepHqStore implements HqStore {
     return out;
   }
 
-  async changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse> {
-    return this.feedReads.submit({ tillId, after, limit, now });
+  async changes(tillId: string, from: TimelineAsk, limit: number, now: Date): Promise<ChangesResponse> {
+    return this.feedReads.submit({ tillId, after: from.after, afterAt: from.afterAt, limit, now });
   }
 
   /**
@@ -541,6 +543,7 @@ export abstract class StepHqStore implements HqStore {
         known.map((a) => ({
           till: { tillId: a.tillId, storeId: (byId.get(a.tillId) as { store_id: string }).store_id },
           after: a.after,
+          afterAt: a.afterAt,
           limit: a.limit,
         })),
       );

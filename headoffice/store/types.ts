@@ -51,6 +51,7 @@ import type { SurveySale } from '../../core/survey/token.js';
 import type { NpsReport } from '../survey-schemas.js';
 import type { SurveyAnswerInput, SurveyOutcome, SurveyStatus } from './surveys.js';
 import type { MembersReportFull, RfmMember } from './members-report.js';
+import type { TimelineAsk } from './feed-timeline.js';
 
 export type { MemberLookupOutcome, DailyQuery, DailyReport };
 
@@ -149,7 +150,8 @@ export interface HqStore {
    * every read after it sees it applied (the SQLite store may apply it just after answering).
    */
   ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome>;
-  changes(tillId: string, after: number, limit: number, now: Date): Promise<ChangesResponse>;
+  /** The feed page after `from` (its `afterAt` checked against this timeline: store/feed-timeline.ts). */
+  changes(tillId: string, from: TimelineAsk, limit: number, now: Date): Promise<ChangesResponse>;
   /** Holds one unit of a limited-stock reward for the till (store/stock.ts); idempotent by reservation id. */
   reserveReward(tillId: string, req: RewardReserveRequest, now: Date): Promise<ReserveOutcome>;
   /** Every limited reward's count and the oversold issues for review (store/stock.ts). */

@@ -30,6 +30,10 @@ export function setMeta(db: Db, key: string, value: string): void {
   );
 }
 
+export function deleteMeta(db: Db, key: string): void {
+  db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+}
+
 export function getMeta(db: Db, key: string): string | null {
   return meta(db, key);
 }
@@ -67,7 +71,9 @@ function checkTillId(db: Db, config: TillConfig): void {
     );
   }
   // Head office knows the new till from nothing: upload every record again and read the feed from its start.
-  db.prepare("DELETE FROM meta WHERE key IN ('hq_ack_seq', 'hq_ack_outbox', 'hq_change_cursor', 'last_sync_at')").run();
+  db.prepare(
+    "DELETE FROM meta WHERE key IN ('hq_ack_seq', 'hq_ack_outbox', 'hq_change_cursor', 'hq_change_cursor_at', 'last_sync_at')",
+  ).run();
 }
 
 export function resolveIdentity(db: Db, config: TillConfig): TillIdentity {

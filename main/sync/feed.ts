@@ -7,12 +7,18 @@
  * is asked for again on the next cycle, and nothing committed is lost.
  */
 import { PersonalDataError, openChange } from '../../core/sync/personal.js';
-import { isWithheld, type Change, type MemberFeed, type SealedChange } from '../../core/sync/protocol.js';
+import {
+  isWithheld,
+  type Change,
+  type ChangesResponse,
+  type MemberFeed,
+  type SealedChange,
+} from '../../core/sync/protocol.js';
 import { eraseFeedbackOf } from '../db/feedback.js';
 import { erasePreferenceChanges } from '../db/preferences.js';
 import { applyHqPreferences } from '../service/preferences.js';
 import type { TillContext } from '../service/context.js';
-import { setMeta } from '../service/identity.js';
+import { deleteMeta, setMeta } from '../service/identity.js';
 
 /**
  * Head office's record of a member, inside the caller's transaction: inserted when the till
@@ -64,10 +70,16 @@ export function openPage(ctx: TillContext, key: Buffer, changes: readonly Sealed
   }
 }
 
-export function applyChanges(ctx: TillContext, changes: readonly Change[], cursor: number): { applied: number } {
+export function applyChanges(
+  ctx: TillContext,
+  changes: readonly Change[],
+  page: number | Pick<ChangesResponse, 'cursor' | 'cursorAt' | 'rewound'>,
+): { applied: number } {
   const now = ctx.now().toISOString();
+  const end = typeof page === 'number' ? { cursor: page } : page;
   return ctx.db
     .transaction(() => {
+      if (end.rewound) rewindHqStates(ctx, end.rewound.to);
       let applied = 0;
       for (const c of changes) {
         switch (c.type) {
@@ -131,8 +143,22 @@ export function applyChanges(ctx: TillContext, changes: readonly Change[], curso
           }
         }
       }
-      setMeta(ctx.db, 'hq_change_cursor', String(cursor));
+      setMeta(ctx.db, 'hq_change_cursor', String(end.cursor));
+      if (end.cursorAt === undefined) deleteMeta(ctx.db, 'hq_change_cursor_at');
+      else setMeta(ctx.db, 'hq_change_cursor_at', end.cursorAt);
       return { applied };
     })
     .immediate();
+}
+
+/**
+ * Head office was restored from a backup and reads the feed to this till again from `to`
+ * (headoffice/store/feed-timeline.ts). What the lost changes after it told this till stays
+ * until head office says otherwise, but may no longer stand in the way: a member's confirmed
+ * state keeps a change only when its cursor is not older, and the restored head office numbers
+ * its new changes from `to` on again.
+ */
+function rewindHqStates(ctx: TillContext, to: number): void {
+  const moved = ctx.db.prepare('UPDATE hq_member_state SET cursor = ? WHERE cursor > ?').run(to, to).changes;
+  ctx.log.log('warn', 'feed_rewound', { to, memberStates: moved });
 }

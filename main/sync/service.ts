@@ -367,17 +367,19 @@ export class SyncService {
   private async pullAll(): Promise<void> {
     for (let page = 0; page < 1_000; page++) {
       const after = Number(getMeta(this.ctx.db, 'hq_change_cursor') ?? '0');
+      const at = getMeta(this.ctx.db, 'hq_change_cursor_at');
       // Read before asking: head office counts stock after applying what it acknowledged.
       const basis = this.ackSeq();
-      const res = await this.client.get(`${SYNC_PATHS.changes}?after=${after}&limit=500`);
+      const stamp = at === null ? '' : `&afterAt=${encodeURIComponent(at)}`;
+      const res = await this.client.get(`${SYNC_PATHS.changes}?after=${after}${stamp}&limit=500`);
       if (res.status === 401) throw new SyncRefused('unauthorized', "head office refused this till's credential");
       if (res.status !== 200)
         throw new SyncRefused('hq_error', `head office answered ${res.status} to the change feed`);
       const feed = SealedChangesResponse.parse(res.body);
       if (feed.stock) this.keepStock(feed.stock, basis);
-      if (feed.changes.length === 0) return;
-      applyChanges(this.ctx, openPage(this.ctx, this.personalKey, feed.changes), feed.cursor);
-      if (feed.cursor <= after) return;
+      if (feed.changes.length === 0 && !feed.rewound) return;
+      applyChanges(this.ctx, openPage(this.ctx, this.personalKey, feed.changes), feed);
+      if (feed.changes.length === 0 || (feed.cursor <= after && !feed.rewound)) return;
     }
   }
 }
