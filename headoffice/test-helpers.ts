@@ -300,8 +300,10 @@ export async function rawChanges(
   signer: TillCredentials,
   after: number,
   limit = 1000,
+  afterAt?: string,
 ): Promise<Response> {
-  const path = `${SYNC_PATHS.changes}?after=${after}&limit=${limit}`;
+  const stamp = afterAt === undefined ? '' : `&afterAt=${encodeURIComponent(afterAt)}`;
+  const path = `${SYNC_PATHS.changes}?after=${after}${stamp}&limit=${limit}`;
   return fetch(`${t.hq.url}${path}`, { headers: signRequest(signer, 'GET', path, '', Date.now()) });
 }
 
@@ -311,8 +313,9 @@ export async function changes(
   signer: TillCredentials,
   after: number,
   limit = 1000,
+  afterAt?: string,
 ): Promise<Answer> {
-  const a = await answer(await rawChanges(t, signer, after, limit));
+  const a = await answer(await rawChanges(t, signer, after, limit, afterAt));
   if (a.status !== 200) return a;
   const key = personalKey(signer.secret);
   const page = SealedChangesResponse.parse(a.body);
