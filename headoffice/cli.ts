@@ -24,6 +24,8 @@
  *                                         a named operator; prints their token once
  *   rotate-operator --id <id>             a new token for an operator (printed once); the old one stops
  *   revoke-operator --id <id>             the operator's token stops working (rotate-operator issues a new one)
+ *   backup --to <file>                    a checked copy of the SQLite database while head office serves
+ *                                         (on PostgreSQL: pg_dump / pg_basebackup, headoffice/README.md)
  * Data lives in HQ_DATA_DIR. Exit codes: 0 ok, 1 refused or failed, 2 usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +38,7 @@ import { DatabaseUnavailableError } from './store/pg.js';
 import { hqPublicKeyText } from '../core/sync/sign.js';
 import { ProvisionError, addTill, envLines, publicKeyLine } from './provision.js';
 import { createHeadOffice } from './server.js';
+import { BackupError, backupSqlite } from './backup.js';
 import { previewRuleChange, previewText } from './domain/preview.js';
 import { OPERATOR_ROLES, digest, newOperatorToken, type OperatorRole } from './auth/operator.js';
 import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } from './api-schemas.js';
@@ -52,7 +55,8 @@ const USAGE =
   '       | adjust-points --member <no> --points <n> --direction credit|debit --operator <id> --reason <text>\n' +
   '       | grant-win-back --member <no> --operator <id> --reason <text> [--days <n>]\n' +
   '       | add-operator --id <id> --role viewer|analyst|admin\n' +
-  '       | rotate-operator --id <id> | revoke-operator --id <id>]\n';
+  '       | rotate-operator --id <id> | revoke-operator --id <id>\n' +
+  '       | backup --to <file>]\n';
 
 class UsageError extends Error {}
 /** A refusal worth one line (an unknown member), not a stack. */
@@ -277,6 +281,22 @@ async function rebuildAggregatesCommand(cfg: HqConfig): Promise<void> {
   process.stdout.write(`read model rebuilt from the ledger: ${rows} row(s) of daily sums\n`);
 }
 
+async function backupCommand(cfg: HqConfig, args: string[]): Promise<void> {
+  const to = flag(args, '--to');
+  if (cfg.databaseUrl) {
+    throw new BackupError(
+      'on_postgres',
+      'head office runs on PostgreSQL: back it up with pg_dump or pg_basebackup (headoffice/README.md, "Backups")',
+    );
+  }
+  const r = await backupSqlite(cfg.dataDir, to);
+  process.stdout.write(
+    `backed up to ${r.file}: ${r.bytes} bytes, ${r.ledgerEntries} ledger entries, ${r.members} members, ` +
+      `${r.tills} till(s) (checked)\n` +
+      `keys.json and answer-key.pem in ${cfg.dataDir} are not in it: keep a copy of them apart\n`,
+  );
+}
+
 async function adjustPointsCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const memberNo = flag(args, '--member');
   const parsed = AdjustmentRequest.safeParse({
@@ -335,6 +355,8 @@ async function main(argv: string[]): Promise<void> {
       return replaceOperatorToken(cfg, args, true);
     case 'add-operator':
       return addOperatorCommand(cfg, args);
+    case 'backup':
+      return backupCommand(cfg, args);
     case '--help':
     case 'help':
       process.stdout.write(USAGE);
@@ -355,6 +377,7 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     e instanceof ProvisionError ||
     e instanceof ConfigError ||
     e instanceof CliError ||
+    e instanceof BackupError ||
     e instanceof FutureDateError ||
     e instanceof DatabaseUnavailableError;
   const message = e instanceof InvalidRuleSetError || known || e instanceof SyntaxError ? e.message : String(e);

@@ -132,6 +132,9 @@ describe(`a till's cursor from before a restore (${testStore()})`, () => {
     A.sale('M1', 10_000, at(1));
     await uploadAll(t, A, 10);
     const backup = (await page(0)).cursor;
+    // Each page also says how much of the asking till head office holds (B has sent nothing).
+    expect((await page(0)).ackSeq).toBe(0);
+    expect(ChangesResponse.parse((await changes(t, A, 0)).body).ackSeq).toBe(A.headSeq);
     A.sale('M1', 20_000, at(2));
     A.sale('M1', 30_000, at(3));
     await uploadAll(t, A, 10);

@@ -121,6 +121,7 @@ export function sealChanges(key: Buffer, page: ChangesResponse): SealedChangesRe
     cursor: page.cursor,
     ...(page.cursorAt === undefined ? {} : { cursorAt: page.cursorAt }),
     ...(page.rewound ? { rewound: page.rewound } : {}),
+    ...(page.ackSeq === undefined ? {} : { ackSeq: page.ackSeq }),
     ...(page.stock ? { stock: page.stock } : {}),
   };
 }

@@ -550,6 +550,8 @@ export const RewardStock = z.array(
 export const FeedPosition = z.object({
   cursorAt: z.string().max(40).optional(),
   rewound: z.object({ from: z.number().int().min(0), to: z.number().int().min(0) }).optional(),
+  /** the last seq of the asking till head office holds: below the till's own acknowledged seq after a restore */
+  ackSeq: z.number().int().min(0).optional(),
 });
 
 /** A change as it travels in GET /v1/sync/changes: a member's personal fields sealed to the asking till. */

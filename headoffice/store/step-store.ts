@@ -531,9 +531,21 @@ export abstract class StepHqStore implements HqStore {
     const now = new Date(Math.max(...asks.map((a) => a.now.getTime())));
     const { pages, tills } = await this.read(function* () {
       const tills = (yield* all(
-        withJsonList((isIn) => `SELECT till_id, store_id, last_feed_at FROM tills WHERE ${isIn('till_id')}`, 'text'),
+        withJsonList(
+          // Acknowledged: applied, or held in the inbox (another process may be applying it now).
+          (isIn) => `SELECT t.till_id, t.store_id, t.last_feed_at, t.ack_seq,
+             (SELECT last_seq FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_seq
+           FROM tills t WHERE ${isIn('t.till_id')}`,
+          'text',
+        ),
         JSON.stringify([...new Set(asks.map((a) => a.tillId))]),
-      )) as { till_id: string; store_id: string; last_feed_at: string | null }[];
+      )) as {
+        till_id: string;
+        store_id: string;
+        last_feed_at: string | null;
+        ack_seq: number | string;
+        waiting_seq: number | string | null;
+      }[];
       const byId = new Map(tills.map((t) => [t.till_id, t]));
       const known = asks.filter((a) => byId.has(a.tillId));
       const read = yield* readChangePages(
@@ -561,7 +573,7 @@ export abstract class StepHqStore implements HqStore {
       const till = tills.get(a.tillId);
       if (!page || !till) return new Error(`till ${a.tillId} has no row`);
       this.noteFeedSeen(a.tillId, till.last_feed_at, a.now);
-      return page;
+      return { ...page, ackSeq: Math.max(Number(till.ack_seq), Number(till.waiting_seq ?? 0)) };
     });
   }
 

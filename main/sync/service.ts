@@ -343,15 +343,7 @@ export class SyncService {
       if (res.status === 409) {
         const gap = SequenceGap.safeParse(res.body);
         if (gap.success) {
-          // Head office holds less than we thought (restored from backup?): resend from where it is.
-          const from = gap.data.expectedSeq;
-          this.ctx.log.log('warn', 'sync_resend', { from, ackSeq: ack.seq });
-          this.ctx.db
-            .transaction(() => {
-              setMeta(this.ctx.db, 'hq_ack_seq', String(from - 1));
-              setMeta(this.ctx.db, 'hq_ack_outbox', String(this.ctx.outbox.lastIdBefore(from)));
-            })
-            .immediate();
+          this.resendFrom(gap.data.expectedSeq, 'sequence_gap');
           continue;
         }
       }
@@ -362,6 +354,20 @@ export class SyncService {
       }
       throw new SyncRefused('hq_error', `head office answered ${res.status}`);
     }
+  }
+
+  /**
+   * Head office holds less of this till than it acknowledged (restored from a backup): the next
+   * upload starts again at `from`. Nothing here is deleted, so everything can be sent again.
+   */
+  private resendFrom(from: number, why: 'sequence_gap' | 'feed'): void {
+    this.ctx.log.log('warn', 'sync_resend', { from, ackSeq: this.ackSeq(), why });
+    this.ctx.db
+      .transaction(() => {
+        setMeta(this.ctx.db, 'hq_ack_seq', String(from - 1));
+        setMeta(this.ctx.db, 'hq_ack_outbox', String(this.ctx.outbox.lastIdBefore(from)));
+      })
+      .immediate();
   }
 
   private async pullAll(): Promise<void> {
@@ -377,6 +383,8 @@ export class SyncService {
         throw new SyncRefused('hq_error', `head office answered ${res.status} to the change feed`);
       const feed = SealedChangesResponse.parse(res.body);
       if (feed.stock) this.keepStock(feed.stock, basis);
+      // A till with nothing new to upload learns here that head office lost what it had sent.
+      if (feed.ackSeq !== undefined && feed.ackSeq < basis) this.resendFrom(feed.ackSeq + 1, 'feed');
       if (feed.changes.length === 0 && !feed.rewound) return;
       applyChanges(this.ctx, openPage(this.ctx, this.personalKey, feed.changes), feed);
       if (feed.changes.length === 0 || (feed.cursor <= after && !feed.rewound)) return;

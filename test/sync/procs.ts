@@ -85,6 +85,18 @@ afterAll(async () => {
   databases.clear();
 });
 
+/**
+ * On PostgreSQL, the head office in `dataDir` moves to a new, empty database that `fill` fills
+ * (a restore from a backup, say); the one it leaves is dropped with the others at the end.
+ */
+export async function moveHqDatabase(dataDir: string, fill: (url: string) => void | Promise<void>): Promise<void> {
+  const left = databases.get(dataDir);
+  const moved = await createTestDatabase({ migrated: false });
+  databases.set(dataDir, moved);
+  if (left) databases.set(`${dataDir}#${left.name}`, left);
+  await fill(moved.url);
+}
+
 /** HQ_DATA_DIR and, on PostgreSQL, HQ_DATABASE_URL of the head office in `dataDir` (startHq made its database). */
 export function hqEnv(dataDir: string): Record<string, string> {
   if (process.env.HQ_TEST_STORE !== 'postgres') return { HQ_DATA_DIR: dataDir, HQ_DATABASE_URL: '' };
