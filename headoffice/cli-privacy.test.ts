@@ -69,6 +69,9 @@ describe('export-member and erase-member', () => {
     const erased = run(['erase-member', '--member', 'M1', ...WHO]);
     expect(erased.code).toBe(0);
     expect(erased.stdout).toMatch(/member M1 erased at \S+; 1 card\(s\) blocked/);
+    // Logged as the endpoint logs it: the erasures to run again after a restore from a backup.
+    const log = readFileSync(join(dir, 'data', 'headoffice.log'), 'utf8');
+    expect(log).toMatch(/"event":"member_erased".*"memberNo":"M1".*"operatorId":"ops-zhao"/);
     expect(run(['erase-member', '--member', 'M1', ...WHO]).stdout).toContain('already erased');
 
     const after = run(['export-member', '--member', 'M1', ...WHO]);

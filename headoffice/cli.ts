@@ -233,11 +233,14 @@ async function exportMemberCommand(cfg: HqConfig, args: string[]): Promise<void>
 async function eraseMemberCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const memberNo = flag(args, '--member');
   const who = operatorRequest(args);
-  const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
+  const log = fileLogger(cfg);
+  const store = await openHeadOfficeStore(cfg, log);
   try {
     const out = await store.eraseMember(memberNo, who, new Date());
     switch (out.kind) {
       case 'erased':
+        // As the operator endpoint logs it: after a restore from a backup, the erasures to run again.
+        log.log('info', 'member_erased', { memberNo, operatorId: who.operatorId, cards: out.cardsBlocked });
         process.stdout.write(`member ${memberNo} erased at ${out.erasedAt}; ${out.cardsBlocked} card(s) blocked\n`);
         return;
       case 'already_erased':
