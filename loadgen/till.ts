@@ -94,6 +94,8 @@ export class SimTill {
   readonly sim: TillSim;
   ack = 0;
   cursor = 0;
+  /** the page's `cursorAt`, sent back as `afterAt` as a till does (head office checks its timeline) */
+  cursorAt: string | null = null;
   nextOpAt = 0;
   nextPollAt = 0;
   private uploading = false;
@@ -264,7 +266,8 @@ export class SimTill {
     this.polling = true;
     let changes = 0;
     try {
-      const path = `${SYNC_PATHS.changes}?after=${this.cursor}&limit=${FEED_PAGE}`;
+      const stamp = this.cursorAt === null ? '' : `&afterAt=${encodeURIComponent(this.cursorAt)}`;
+      const path = `${SYNC_PATHS.changes}?after=${this.cursor}${stamp}&limit=${FEED_PAGE}`;
       const a = await this.send('GET', path);
       const at = performance.now();
       if (a.status === 200 && Array.isArray(a.body?.changes)) {
@@ -273,7 +276,9 @@ export class SimTill {
           if (c.type === 'balance' && c.memberNo && c.includes) this.sink.feed.seen(c.memberNo, c.includes, at);
         }
         changes = list.length;
-        this.cursor = Math.max(this.cursor, Number(a.body.cursor) || 0);
+        const cursor = Number(a.body.cursor) || 0;
+        if (cursor > this.cursor && typeof a.body.cursorAt === 'string') this.cursorAt = a.body.cursorAt;
+        this.cursor = Math.max(this.cursor, cursor);
         this.nextPollAt = Date.now() + (list.length >= FEED_PAGE ? 0 : pollMs);
       } else {
         this.sink.errors.add(`feed ${a.status} ${a.body?.error?.code ?? 'no_code'}`);
