@@ -54,6 +54,18 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/**
+ * A read replica (a hot standby, where the reports and BI tools read: README, "Replicas for
+ * reports") takes reads only, and head office writes from its first statement: said as that,
+ * not as the first write's "read-only transaction".
+ */
+async function refuseStandby(pool: pg.Pool): Promise<void> {
+  const r = await pool.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+  if (r.rows[0]?.standby) {
+    throw new Error('it is a read-only standby (a replica); point HQ_DATABASE_URL at the primary');
+  }
+}
+
 /** The URL without its password, fit for a log line. */
 export function redactedUrl(url: string): string {
   try {
@@ -107,6 +119,7 @@ export class PgHqStore extends StepHqStore {
     // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
     pool.on('error', (e) => log.log('warn', 'pg_idle_client_error', { error: e.message }));
     try {
+      await refuseStandby(pool);
       await migratePg(pool, loadMigrations(PG_MIGRATIONS_DIR));
       if (await distributeOnCitus(pool)) log.log('info', 'citus_distributed', {});
     } catch (e) {

@@ -88,8 +88,12 @@ function postgresIds(): { uid: number; gid: number } | null {
  */
 export async function startThrowawayCluster(
   bin: string,
-  /** durable: PostgreSQL's own defaults (fsync, synchronous commit), as the benchmarks need */
-  cluster: { durable?: boolean } = {},
+  /**
+   * durable: PostgreSQL's own defaults (fsync, synchronous commit), as the benchmarks need;
+   * standbyOf: a streaming replica (hot standby) of the throwaway cluster at that URL, copied
+   * from it by pg_basebackup instead of made by initdb
+   */
+  cluster: { durable?: boolean; standbyOf?: string } = {},
 ): Promise<RunningServer | { skip: string }> {
   const root = process.getuid?.() === 0;
   const ids = root ? postgresIds() : null;
@@ -114,19 +118,38 @@ export async function startThrowawayCluster(
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    run('initdb', [
-      '-D',
-      data,
-      '-A',
-      'trust',
-      '-U',
-      'postgres',
-      '--no-sync',
-      '--no-locale',
-      '-E',
-      'UTF8',
-      '--no-instructions',
-    ]);
+    if (cluster.standbyOf) {
+      const primary = new URL(cluster.standbyOf);
+      // -R: standby.signal and primary_conninfo written, so it starts as a replica following the primary.
+      run('pg_basebackup', [
+        '-h',
+        primary.hostname,
+        '-p',
+        primary.port,
+        '-U',
+        'postgres',
+        '-D',
+        data,
+        '-R',
+        '-N',
+        '-c',
+        'fast',
+      ]);
+    } else {
+      run('initdb', [
+        '-D',
+        data,
+        '-A',
+        'trust',
+        '-U',
+        'postgres',
+        '--no-sync',
+        '--no-locale',
+        '-E',
+        'UTF8',
+        '--no-instructions',
+      ]);
+    }
     const port = await freePort();
     const opts = [
       `-p ${port}`,
@@ -269,4 +292,26 @@ export function useScratchDatabase(ddl: string): () => pg.Client {
     await db.drop();
   });
   return () => client;
+}
+
+/**
+ * Every row of every table of the database at `url` as text (one line a row, `table: (…)`,
+ * bytea as hex): what a search of its files, a dump or a replica of it would find.
+ */
+export async function databaseText(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = await c.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    );
+    const lines: string[] = [];
+    for (const { name } of tables.rows) {
+      const r = await c.query<{ row: string }>(`SELECT x::text AS row FROM "${name}" x`);
+      for (const { row } of r.rows) lines.push(`${name}: ${row}`);
+    }
+    return lines.join('\n');
+  } finally {
+    await c.end();
+  }
 }

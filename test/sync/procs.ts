@@ -3,8 +3,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../pg/cluster.js';
+import { createTestDatabase, databaseText, type TestDatabase } from '../pg/cluster.js';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,22 +119,7 @@ export async function hqDatabase(dataDir: string): Promise<Record<string, string
  */
 export async function hqDatabaseText(dataDir: string): Promise<string | null> {
   const url = hqEnv(dataDir).HQ_DATABASE_URL;
-  if (!url) return null;
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const tables = await c.query<{ name: string }>(
-      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-    );
-    const lines: string[] = [];
-    for (const { name } of tables.rows) {
-      const r = await c.query<{ row: string }>(`SELECT x::text AS row FROM "${name}" x`);
-      for (const { row } of r.rows) lines.push(`${name}: ${row}`);
-    }
-    return lines.join('\n');
-  } finally {
-    await c.end();
-  }
+  return url ? databaseText(url) : null;
 }
 
 export async function startHq(dataDir: string, port: number, token: string): Promise<Proc> {
