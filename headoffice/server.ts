@@ -15,8 +15,8 @@ import { ReplayCache } from './auth/replay.js';
 import { BodyGate } from './http/gate.js';
 import { DEFAULT_APP_DIR, serveApp } from './http/app.js';
 import { headOfficeOpenApi } from './openapi.js';
-import { isPgStorageFull } from '../storage/pg-errors.js';
-import { isStorageFull } from '../storage/sqlite-errors.js';
+import { isPgReadOnly, isPgStorageFull } from '../storage/pg-errors.js';
+import { isSqliteReadOnly, isStorageFull } from '../storage/sqlite-errors.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';
@@ -279,6 +279,18 @@ async function handle(
         status: 507,
         body: {
           error: { code: 'storage_full', message: 'head office cannot write: disk full. Nothing was recorded; retry.' },
+        },
+      };
+    } else if (isSqliteReadOnly(e) || isPgReadOnly(e)) {
+      // Nothing was committed; the till keeps its batch and retries. The operator's fix is the URL or the failover.
+      log.log('error', 'database_read_only', { method: req.method, path: target.split('?')[0], error: String(e) });
+      reply = {
+        status: 503,
+        body: {
+          error: {
+            code: 'database_read_only',
+            message: "head office's database takes no writes (a replica, or after a failover). Nothing was recorded; retry.",
+          },
         },
       };
     } else {

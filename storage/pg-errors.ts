@@ -9,6 +9,8 @@
  *   40001     serialization_failure  retry the whole transaction
  *   40P01     deadlock_detected      retry the whole transaction
  *   23505     unique_violation       the caller's key exists (expected cases use ON CONFLICT)
+ *   25006     read_only_sql_transaction  the server takes no writes: a replica, or the old
+ *                                    primary after a failover (503 database_read_only)
  *
  * 53200 out_of_memory and 53300 too_many_connections are the server's resources, not the
  * disk's: they are not storage_full (a 507 tells the till to stop uploading until an operator
@@ -44,4 +46,9 @@ export function isPgRetryable(e: unknown): boolean {
 
 export function isPgUniqueViolation(e: unknown): boolean {
   return pgSqlState(e) === '23505';
+}
+
+/** The server takes no writes: HQ_DATABASE_URL leads to a replica (a failover moved the primary). */
+export function isPgReadOnly(e: unknown): boolean {
+  return pgSqlState(e) === '25006';
 }

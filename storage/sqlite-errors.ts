@@ -7,3 +7,8 @@ export function isSqliteError(e: unknown): e is Error & { code: string } {
 export function isStorageFull(e: unknown): boolean {
   return isSqliteError(e) && (e.code === 'SQLITE_FULL' || e.code === 'SQLITE_IOERR_WRITE' || e.code === 'SQLITE_IOERR');
 }
+
+/** The database file takes no writes (a read-only file or mount): 503, the till retries. */
+export function isSqliteReadOnly(e: unknown): boolean {
+  return isSqliteError(e) && e.code.startsWith('SQLITE_READONLY');
+}
