@@ -4,7 +4,7 @@
  * anywhere; on PostgreSQL a refusal that names the tools to use instead.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,7 +51,11 @@ if (testStore() === 'sqlite') {
       expect(r.stdout).toContain('keys.json and answer-key.pem');
       // One file: no -wal or -shm beside it, nothing partial.
       expect(readdirSync(dir)).toEqual(['hq.sqlite']);
-      const copy = new Database(to, { readonly: true });
+      // Personal data stays as the database holds it: encrypted (TillSim enrols 张三丰, 138...).
+    const bytes = readFileSync(to);
+    expect(bytes.includes(Buffer.from('张三丰'))).toBe(false);
+    expect(bytes.includes(Buffer.from(`138${'M1'.padStart(8, '0')}`))).toBe(false);
+    const copy = new Database(to, { readonly: true });
       expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
       expect((copy.prepare('SELECT count(*) AS n FROM ledger').get() as { n: number }).n).toBe(31);
       copy.close();

@@ -127,6 +127,14 @@ describe(`a till's cursor from before a restore (${testStore()})`, () => {
     });
   }
 
+  it('refuses a stamp that is not one, saying which parameter', async () => {
+    for (const bad of ['yesterday', `2026-11-01T08:00:00.000Z${'0'.repeat(40)}`]) {
+      const r = await changes(t, B, 1, 10, bad);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'bad_query', field: 'afterAt' });
+    }
+  });
+
   it('reads the new changes again from before the lost ones, whether their numbers are past it or taken again', async () => {
     A.enrol('M1', at(0));
     A.sale('M1', 10_000, at(1));
