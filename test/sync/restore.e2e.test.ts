@@ -95,6 +95,16 @@ describe.skipIf(skip !== null)(
         await syncAll(a, b);
       }
       await sell(b, 'RB-1', 8_800);
+      // A member enrolled at B after the backup: head office learns it again from B's resend.
+      const late = await tillPost(b, '/v1/members', {
+        name: '吴志明',
+        phone: '13712345671',
+        consent: { marketing: true, text: 'v1' },
+        cardCode: '04:AA:BB:CC:DD:EE:02',
+      });
+      expect(late.status).toBe(201);
+      const lateNo = late.json.memberNo as string;
+      const lateSale = await tillPost(b, '/v1/sales', { saleId: 'RB-2', memberNo: lateNo, lines: basket(5_000) });
       await syncAll(b, a);
       expect(b.ctx.hqState.get(memberNo)?.balance).toBe(earned);
 
@@ -102,6 +112,7 @@ describe.skipIf(skip !== null)(
       const member = async () => (await operator(f.hq.url, TOKEN, `/v1/members/${memberNo}`)).json;
       // The restored head office holds the backup's: the first sale only.
       expect((await member()).balance).toBe(earnedAtBackup);
+      expect((await operator(f.hq.url, TOKEN, `/v1/members/${lateNo}`)).status).toBe(404);
 
       await syncAll(a, b);
       await sell(a, 'RA-6', 66_600);
@@ -113,6 +124,8 @@ describe.skipIf(skip !== null)(
       expect(m.ledgerBalance).toBe(earned);
       expect(b.ctx.hqState.get(memberNo)).toMatchObject({ balance: earned });
       expect(a.ctx.hqState.get(memberNo)).toMatchObject({ balance: earned });
+      const lateAtHq = (await operator(f.hq.url, TOKEN, `/v1/members/${lateNo}`)).json;
+      expect(lateAtHq).toMatchObject({ balance: lateSale.json.pointsEarned, enrolledStore: 'store-rb' });
       const log = readFileSync(join(f.hqDir, LOG_FILE), 'utf8');
       expect(log).toMatch(/"event":"feed_rewound".*"tillId":"till-rb"/);
       expect(log).toMatch(/"event":"feed_rewound".*"tillId":"till-ra"/);
