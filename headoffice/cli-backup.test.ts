@@ -52,10 +52,10 @@ if (testStore() === 'sqlite') {
       // One file: no -wal or -shm beside it, nothing partial.
       expect(readdirSync(dir)).toEqual(['hq.sqlite']);
       // Personal data stays as the database holds it: encrypted (TillSim enrols 张三丰, 138...).
-    const bytes = readFileSync(to);
-    expect(bytes.includes(Buffer.from('张三丰'))).toBe(false);
-    expect(bytes.includes(Buffer.from(`138${'M1'.padStart(8, '0')}`))).toBe(false);
-    const copy = new Database(to, { readonly: true });
+      const bytes = readFileSync(to);
+      expect(bytes.includes(Buffer.from('张三丰'))).toBe(false);
+      expect(bytes.includes(Buffer.from(`138${'M1'.padStart(8, '0')}`))).toBe(false);
+      const copy = new Database(to, { readonly: true });
       expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
       expect((copy.prepare('SELECT count(*) AS n FROM ledger').get() as { n: number }).n).toBe(31);
       copy.close();

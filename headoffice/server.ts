@@ -289,7 +289,8 @@ async function handle(
         body: {
           error: {
             code: 'database_read_only',
-            message: "head office's database takes no writes (a replica, or after a failover). Nothing was recorded; retry.",
+            message:
+              "head office's database takes no writes (a replica, or after a failover). Nothing was recorded; retry.",
           },
         },
       };
