@@ -35,7 +35,14 @@ export const FEED_CACHE_CHANGES = 10_000;
 
 export type BalanceChange = Extract<Change, { type: 'balance' }>;
 
-export function feedCache(): RecentCache<number, BalanceChange> {
+/**
+ * Balance changes by cursor, each with its row's stamp: a cursor number names one change only
+ * on one timeline (a database restored under a running process hands the numbers out again,
+ * store/feed-timeline.ts), so a kept change is used only for the row it was made from.
+ */
+export type FeedBalances = RecentCache<number, { at: string; change: BalanceChange }>;
+
+export function feedCache(): FeedBalances {
   return new RecentCache(FEED_CACHE_CHANGES);
 }
 
@@ -120,7 +127,7 @@ function* toChange(
   ruleSets: RuleSetCache,
   firstTier: string,
   page: PageRecords,
-  balances: RecentCache<number, BalanceChange>,
+  balances: FeedBalances,
   r: ChangeRow,
 ): Sql<Change | null> {
   switch (r.type) {
@@ -147,10 +154,10 @@ function* toChange(
     case 'balance': {
       const cursor = Number(r.cursor);
       const hit = balances.get(cursor);
-      if (hit) return hit;
+      if (hit?.at === r.created_at) return hit.change;
       const p = JSON.parse(r.payload) as Omit<BalanceChange, 'type' | 'cursor'>;
       const c: BalanceChange = { type: 'balance', cursor: r.cursor, ...p };
-      balances.set(cursor, c);
+      balances.set(cursor, { at: r.created_at, change: c });
       return c;
     }
     case 'ruleset': {
@@ -185,7 +192,7 @@ function* changeRows(asks: readonly FeedAsk[]): Sql<ChangeRow[][]> {
 export function* readChangePages(
   cipher: HqCipher,
   ruleSets: RuleSetCache,
-  balances: RecentCache<number, BalanceChange>,
+  balances: FeedBalances,
   asks: readonly FeedAsk[],
 ): Sql<ChangesResponse[]> {
   if (asks.length === 0) return [];
