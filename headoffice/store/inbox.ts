@@ -76,6 +76,9 @@ interface HeadRow {
   stuck: number | null;
 }
 
+/** For a `tills t` row: the last seq of its batches accepted into the inbox and not yet applied (null: none). */
+export const WAITING_SEQ = '(SELECT last_seq FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1)';
+
 /**
  * Each till's chain head counting accepted batches not yet applied, and whether those are
  * stuck, in one read for all of them (an upload's wait at the counter is mostly round trips).
@@ -84,7 +87,7 @@ function* acceptedHeads(tillIds: readonly string[]): Sql<Map<string, Head>> {
   const rows = (yield* all(
     withJsonList(
       (isIn) => `SELECT t.till_id, t.ack_seq, t.head_hash,
-       (SELECT last_seq FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_seq,
+       ${WAITING_SEQ} AS waiting_seq,
        (SELECT last_hash FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_hash,
        (SELECT 1 FROM inbox i WHERE i.till_id = t.till_id AND apply_error IS NOT NULL LIMIT 1) AS stuck
      FROM tills t WHERE ${isIn('t.till_id')}`,

@@ -93,6 +93,7 @@ import {
   prepareAccept,
   inboxBacklog,
   ingestStep,
+  WAITING_SEQ,
   type AcceptAsk,
   type InboxBacklog,
 } from './inbox.js';
@@ -534,7 +535,7 @@ export abstract class StepHqStore implements HqStore {
         withJsonList(
           // Acknowledged: applied, or held in the inbox (another process may be applying it now).
           (isIn) => `SELECT t.till_id, t.store_id, t.last_feed_at, t.ack_seq,
-             (SELECT last_seq FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_seq
+             ${WAITING_SEQ} AS waiting_seq
            FROM tills t WHERE ${isIn('t.till_id')}`,
           'text',
         ),

@@ -7,8 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Till } from '../../main/service/till.js';
-import { hqDatabaseText, syncTills, tillPost, useHqProcess } from './procs.js';
+import { hqDatabaseText, syncTillsCleanly, tillPost, useHqProcess } from './procs.js';
 
 const TOKEN = 'operator-token-at-rest';
 const f = useHqProcess('sync-at-rest', TOKEN);
@@ -33,11 +32,6 @@ function filesHolding(dir: string, needles: string[]): string[] {
   });
 }
 
-async function syncAll(...ts: Till[]): Promise<void> {
-  await syncTills(...ts);
-  for (const t of ts) expect((await t.sync?.syncNow())?.problem ?? null).toBeNull();
-}
-
 describe('personal data at rest at head office (finding 2)', () => {
   it('after an end-to-end run no file of any data folder holds the name or phone in clear', async () => {
     const a = await f.tillAt('store-ra', 'till-ra');
@@ -56,7 +50,7 @@ describe('personal data at rest at head office (finding 2)', () => {
         201,
       );
     }
-    await syncAll(a, b);
+    await syncTillsCleanly(a, b);
     // Store B has not served the member: it holds neither name nor phone.
     expect(b.ctx.members.get(memberNo)).toMatchObject({ name: '*', phone: `*${memberNo}` });
     // Store B serves the member by card: from then on its feed brings the name and phone.
@@ -64,7 +58,7 @@ describe('personal data at rest at head office (finding 2)', () => {
       (await tillPost(b, '/v1/sales', { saleId: 'RB-1', memberCode: '04:A1:B2:C3:D4:E5:F6', lines: basket(5_000) }))
         .status,
     ).toBe(201);
-    await syncAll(a, b);
+    await syncTillsCleanly(a, b);
 
     // The member asks the member page for a sign-in code: the simulated channel writes a file.
     const otp = await fetch(`${f.hq.url}/v1/me/otp`, {

@@ -264,6 +264,15 @@ export async function syncTills(...ts: Till[]): Promise<void> {
   for (let i = 0; i < 2; i++) for (const t of ts) await t.sync?.syncNow();
 }
 
+/** syncTills, then one more round in which every till must report no sync problem. */
+export async function syncTillsCleanly(...ts: Till[]): Promise<void> {
+  await syncTills(...ts);
+  for (const t of ts) {
+    const problem = (await t.sync?.syncNow())?.problem ?? null;
+    if (problem) throw new Error(`till ${t.ctx.identity.tillId} could not sync: ${JSON.stringify(problem)}`);
+  }
+}
+
 /**
  * A real head-office process for one suite (started before its tests, killed after) and the
  * in-process tills the suite provisions at it, closed with it. `hq` may be replaced by a

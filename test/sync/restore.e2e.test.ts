@@ -13,8 +13,9 @@ import { describe, expect, it } from 'vitest';
 import type { Till } from '../../main/service/till.js';
 import { LOG_FILE } from '../../headoffice/open.js';
 import { DB_FILE } from '../../headoffice/store/sqlite.js';
+import { hqCli } from '../../headoffice/test-helpers.js';
 import { findPgBin } from '../pg/cluster.js';
-import { ROOT, hqEnv, moveHqDatabase, operator, startHq, syncTills, tillPost, useHqProcess } from './procs.js';
+import { hqEnv, moveHqDatabase, operator, startHq, syncTillsCleanly, tillPost, useHqProcess } from './procs.js';
 
 const TOKEN = 'operator-token-restore';
 const onPostgres = process.env.HQ_TEST_STORE === 'postgres';
@@ -24,27 +25,21 @@ const skip = onPostgres && !pgBin ? 'skip: no pg_dump and pg_restore under /usr/
 const f = useHqProcess('sync-restore', TOKEN);
 const basket = (price: number) => [{ sku: 'goods', category: 'grocery', quantity: 1, unitPrice: price }];
 
-async function syncAll(...ts: Till[]): Promise<void> {
-  await syncTills(...ts);
-  for (const t of ts) expect((await t.sync?.syncNow())?.problem ?? null).toBeNull();
-}
-
 /** Head office's database copied aside while it serves, as its operators would. */
-function backUp(file: string): void {
-  const env = { ...process.env, ...hqEnv(f.hqDir) };
+async function backUp(file: string): Promise<void> {
+  const env = hqEnv(f.hqDir);
   if (onPostgres) {
     execFileSync(join(pgBin as string, 'pg_dump'), ['-Fc', '-f', file, env.HQ_DATABASE_URL as string]);
   } else {
-    const out = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'backup', '--to', file],
-      {
-        cwd: ROOT,
-        env,
-      },
-    ).toString();
-    expect(out).toMatch(/^backed up to .*\(checked\)$/m);
+    expect(await hqCli({ env }, ['backup', '--to', file])).toMatch(/^backed up to .*\(checked\)$/m);
   }
+}
+
+/** A member enrolled at till `t` with a card; its member number. */
+async function enrol(t: Till, name: string, phone: string, cardCode: string, marketing: boolean): Promise<string> {
+  const r = await tillPost(t, '/v1/members', { name, phone, consent: { marketing, text: 'v1' }, cardCode });
+  expect(r.status).toBe(201);
+  return r.json.memberNo as string;
 }
 
 /** Head office killed, its database replaced by the backup, started again. */
@@ -68,14 +63,7 @@ describe.skipIf(skip !== null)(
     it('the tills resend what it lost and read the feed again from before the lost changes', async () => {
       const a = await f.tillAt('store-ra', 'till-ra');
       const b = await f.tillAt('store-rb', 'till-rb');
-      const enrolled = await tillPost(a, '/v1/members', {
-        name: '周晓芸',
-        phone: '13712345670',
-        consent: { marketing: false, text: 'v1' },
-        cardCode: '04:AA:BB:CC:DD:EE:01',
-      });
-      expect(enrolled.status).toBe(201);
-      const memberNo = enrolled.json.memberNo as string;
+      const memberNo = await enrol(a, '周晓芸', '13712345670', '04:AA:BB:CC:DD:EE:01', false);
       let earned = 0;
       const sell = async (t: Till, id: string, price: number): Promise<void> => {
         const r = await tillPost(t, '/v1/sales', { saleId: id, memberNo, lines: basket(price) });
@@ -83,29 +71,22 @@ describe.skipIf(skip !== null)(
         earned += r.json.pointsEarned as number;
       };
       await sell(a, 'RA-1', 12_000);
-      await syncAll(a, b);
+      await syncTillsCleanly(a, b);
       const earnedAtBackup = earned;
       const backup = join(f.root, onPostgres ? 'hq.dump' : 'hq-backup.sqlite');
-      backUp(backup);
+      await backUp(backup);
 
       // Past the backup: each sale uploaded and read on its own, so the lost timeline has more
       // changes than the resends will make again, and the other till's cursor is beyond them.
       for (let i = 2; i <= 5; i++) {
         await sell(a, `RA-${i}`, 10_000 * i);
-        await syncAll(a, b);
+        await syncTillsCleanly(a, b);
       }
       await sell(b, 'RB-1', 8_800);
       // A member enrolled at B after the backup: head office learns it again from B's resend.
-      const late = await tillPost(b, '/v1/members', {
-        name: '吴志明',
-        phone: '13712345671',
-        consent: { marketing: true, text: 'v1' },
-        cardCode: '04:AA:BB:CC:DD:EE:02',
-      });
-      expect(late.status).toBe(201);
-      const lateNo = late.json.memberNo as string;
+      const lateNo = await enrol(b, '吴志明', '13712345671', '04:AA:BB:CC:DD:EE:02', true);
       const lateSale = await tillPost(b, '/v1/sales', { saleId: 'RB-2', memberNo: lateNo, lines: basket(5_000) });
-      await syncAll(b, a);
+      await syncTillsCleanly(b, a);
       expect(b.ctx.hqState.get(memberNo)?.balance).toBe(earned);
 
       await restore(backup);
@@ -114,10 +95,10 @@ describe.skipIf(skip !== null)(
       expect((await member()).balance).toBe(earnedAtBackup);
       expect((await operator(f.hq.url, TOKEN, `/v1/members/${lateNo}`)).status).toBe(404);
 
-      await syncAll(a, b);
+      await syncTillsCleanly(a, b);
       await sell(a, 'RA-6', 66_600);
-      await syncAll(a, b);
-      await syncAll(b);
+      await syncTillsCleanly(a, b);
+      await syncTillsCleanly(b);
 
       const m = await member();
       expect(m.balance).toBe(earned);
