@@ -162,10 +162,30 @@ export async function signIn(page: Page, who: { staffId: string; pin: string }):
   await page.getByTestId('statusbar').waitFor();
 }
 
-/** Types a code as a keyboard-wedge scanner does: 5 ms a key, then Enter. */
+/**
+ * Types a code as a keyboard-wedge scanner does: the keys back to back, then Enter. The key
+ * events go to Chromium in one pipelined burst over the DevTools protocol. Typing them one
+ * awaited round trip at a time (`keyboard.type`) let a loaded test machine (CI, two cores, a
+ * dozen processes) space them past the detector's 30 ms, so the burst was judged a person's
+ * typing and the member never identified: that is the test's timing, not a scanner's.
+ */
 export async function wedgeScan(page: Page, code: string): Promise<void> {
-  await page.keyboard.type(code, { delay: 5 });
-  await page.keyboard.press('Enter');
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const keys = [...code].map((c) => ({ key: c, text: c })).concat({ key: 'Enter', text: '\r' });
+    const sent = keys.flatMap((k) => [
+      cdp.send('Input.dispatchKeyEvent', {
+        type: 'keyDown',
+        key: k.key,
+        text: k.text,
+        ...(k.key === 'Enter' ? { code: 'Enter', windowsVirtualKeyCode: 13 } : {}),
+      }),
+      cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key }),
+    ]);
+    await Promise.all(sent);
+  } finally {
+    await cdp.detach();
+  }
 }
 
 /**
