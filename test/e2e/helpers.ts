@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import type { RuleSetInput } from '../../core/ruleset/schema.js';
 import { StaffDirectory } from '../../main/api/staff.js';
@@ -189,6 +189,21 @@ export async function wedgeScan(page: Page, code: string): Promise<void> {
 }
 
 /**
+ * What the screen showed when a test failed, where CI's log keeps it: the visible text (the
+ * log is often all there is of a CI run) and a screenshot in test-artifacts.
+ */
+export async function reportScreen(page: Page, testName: string): Promise<void> {
+  try {
+    const slug = testName.replace(/[^\w]+/g, '-').slice(0, 60);
+    const path = await screenshot(page, `failed-${slug}`);
+    const text = (await page.locator('body').innerText({ timeout: 2_000 })).replace(/\s+/g, ' ').slice(0, 1_500);
+    console.error(`[${testName}] the screen when it failed (${path}): ${text}`);
+  } catch (e) {
+    console.error(`[${testName}] the screen could not be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
  * A suite's till with one enrolled member and Chromium on its cashier screen, signed in as the
  * cashier (vitest hooks); `use` receives them before the suite's tests.
  */
@@ -198,6 +213,7 @@ export function useSignedInCounter(
 ): void {
   let t: UiTill | null = null;
   let browser: Browser | null = null;
+  let shown: Page | null = null;
   beforeAll(async () => {
     t = await startUiTill();
     const m = await t.pos('/v1/members', {
@@ -209,7 +225,11 @@ export function useSignedInCounter(
     const page = await counterPage(browser, t.url);
     await signIn(page, STAFF.cashier);
     use({ t, browser, page, memberNo: m.body.memberNo as string });
+    shown = page;
   }, 120_000);
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && shown) await reportScreen(shown, ctx.task.name);
+  });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
