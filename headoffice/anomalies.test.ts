@@ -2,19 +2,15 @@
  * Anomaly rules (issue 11, item 10; domain/anomalies.ts): each raises one case with its
  * evidence, listed in GET /v1/reports/summary beside double spends; spread-out activity raises none.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CASHIER_ENROLMENTS_PER_HOUR, MEMBER_SALES_PER_HOUR, PREFIX_ENROLMENTS_PER_DAY } from './domain/anomalies.js';
-import { operator, provision, startHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
+import { operator, useOneTillHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let till: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  till = await provision(t, 'S1', 'T1');
-});
-afterEach(async () => {
-  await t.close();
+useOneTillHq('T1', (x) => {
+  ({ t, till } = x);
 });
 
 /** Minutes after the start of an hour two days ago: a burst inside one UTC hour. */

@@ -1,17 +1,12 @@
 /** Batches applied together keep each its own arrival time in the ledger. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { at, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { at, useOneTillHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-});
-
-afterEach(async () => {
-  await t.close();
+useOneTillHq('A', (x) => {
+  ({ t, till: A } = x);
 });
 
 describe('arrival times', () => {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '../core/ledger/hash.js';
 import { rowToEntry, type LedgerRow } from '../core/ledger/row.js';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
@@ -23,9 +23,8 @@ import {
   at,
   changes,
   operator,
-  provision,
   rowCounts,
-  startHq,
+  useOneTillHq,
   uploadAll,
   type TestHq,
 } from './test-helpers.js';
@@ -37,13 +36,8 @@ const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toI
 let t: TestHq;
 let A: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-});
-
-afterEach(async () => {
-  await t.close();
+useOneTillHq('A', (x) => {
+  ({ t, till: A } = x);
 });
 
 async function hqChain() {

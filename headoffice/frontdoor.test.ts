@@ -5,21 +5,17 @@
  */
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SYNC_PATHS } from '../core/sync/protocol.js';
 import { signRequest } from '../core/sync/sign.js';
 import { DEFAULT_BODIES_PER_CLIENT } from './http/gate.js';
-import { at, operator, provision, startHq, type TestHq, type TillSim } from './test-helpers.js';
+import { at, operator, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let till: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  till = await provision(t, 'S1', 'T1');
-});
-afterEach(async () => {
-  await t.close();
+useOneTillHq('T1', (x) => {
+  ({ t, till } = x);
 });
 
 const BIG = 20 * 1024 * 1024;

@@ -3,18 +3,14 @@
  * office received it, or recorded (by the till's word) after head office received it, is flagged
  * in the sale check; a sale a few days late is not.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { operator, provision, startHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { operator, useOneTillHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let till: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  till = await provision(t, 'S1', 'T1');
-});
-afterEach(async () => {
-  await t.close();
+useOneTillHq('T1', (x) => {
+  ({ t, till } = x);
 });
 
 const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();

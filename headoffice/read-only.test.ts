@@ -9,20 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOG_FILE } from './open.js';
 import type { SqliteHqStore } from './store/sqlite.js';
-import { at, provision, rowCounts, startHq, testStore, upload, type TestHq, type TillSim } from './test-helpers.js';
+import { at, rowCounts, useOneTillHq, testStore, upload, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-});
-afterEach(async () => {
-  await t?.close();
+useOneTillHq('A', (x) => {
+  ({ t, till: A } = x);
 });
 
 /** As an administrator of the server would, on a connection of its own. */

@@ -5,15 +5,14 @@
  * growing (max_page_count); on PostgreSQL every table but meta refuses writes with SQLSTATE
  * 53100 disk_full (a statement trigger), as the server does when its disk is full.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SqliteHqStore } from './store/sqlite.js';
 import {
   at,
   ledgerSum,
   operator,
-  provision,
   rowCounts,
-  startHq,
+  useOneTillHq,
   testStore,
   upload,
   type TestHq,
@@ -23,13 +22,8 @@ import {
 let t: TestHq;
 let A: TillSim;
 
-beforeEach(async () => {
-  t = await startHq();
-  A = await provision(t, 'S1', 'A');
-});
-
-afterEach(async () => {
-  await t.close();
+useOneTillHq('A', (x) => {
+  ({ t, till: A } = x);
 });
 
 /** The database stops taking writes, as on a full disk; `free` makes room again. */

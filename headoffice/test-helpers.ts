@@ -204,19 +204,26 @@ function pgAccess(url: string): DirectAccess {
   };
 }
 
-/**
- * A fresh head office for each test with till A of store S1 and till B of store S2 (vitest
- * hooks); `use` receives them before each test.
- */
-export function useTwoTillHq(use: (x: { t: TestHq; A: TillSim; B: TillSim }) => void): void {
+/** A fresh head office for each test and what `setup` makes in it; `use` receives both before each test (vitest hooks). */
+function useFreshHq<T>(setup: (t: TestHq) => Promise<T>, use: (x: T & { t: TestHq }) => void): void {
   let t: TestHq | null = null;
   beforeEach(async () => {
     t = await startHq();
-    use({ t, A: await provision(t, 'S1', 'A'), B: await provision(t, 'S2', 'B') });
+    use({ ...(await setup(t)), t });
   });
   afterEach(async () => {
     await t?.close();
   });
+}
+
+/** A fresh head office for each test with till A of store S1 and till B of store S2. */
+export function useTwoTillHq(use: (x: { t: TestHq; A: TillSim; B: TillSim }) => void): void {
+  useFreshHq(async (t) => ({ A: await provision(t, 'S1', 'A'), B: await provision(t, 'S2', 'B') }), use);
+}
+
+/** A fresh head office for each test with one till, `tillId`, of store S1. */
+export function useOneTillHq(tillId: string, use: (x: { t: TestHq; till: TillSim }) => void): void {
+  useFreshHq(async (t) => ({ till: await provision(t, 'S1', tillId) }), use);
 }
 
 export async function provision(t: TestHq, storeId: string, tillId: string, rs?: RuleSet): Promise<TillSim> {
