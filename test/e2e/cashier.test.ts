@@ -249,7 +249,21 @@ describe.skipIf(NO_CHROMIUM)('cashier UI in Chromium', { timeout: 60_000 }, () =
   });
 
   it("shows the member when a card is tapped on the till's own reader (event stream)", async () => {
+    // The screen's own identification answered slowly (a loaded till): its `member` event comes
+    // first. That must not hide the next tap of the same member's card.
     await page.getByTestId('member-clear').click();
+    await page.route('**/v1/members/identify', async (route) => {
+      const answer = await route.fetch();
+      await new Promise((r) => setTimeout(r, 600));
+      await route.fulfill({ response: answer });
+    });
+    const answered = page.waitForResponse('**/v1/members/identify');
+    await wedgeScan(page, '04A22B1C5D8000');
+    await answered;
+    await expect.poll(() => page.getByTestId('member-name').textContent()).toBe('李*');
+    await page.unroute('**/v1/members/identify');
+    await page.getByTestId('member-clear').click();
+    await page.getByTestId('member-name').waitFor({ state: 'detached' });
     const tap = await t.pos('/v1/devices/simulate', { kind: 'tap', code: '04:A2:2B:1C:5D:80:00' });
     expect(tap.body.outcome).toBe('identified');
     await expect.poll(() => page.getByTestId('member-name').textContent()).toBe('李*');

@@ -19,6 +19,7 @@ import {
   type SessionInfo,
 } from '../lib/api.js';
 import { EventStream, type QuoteEvent, type TillEvent } from '../lib/events.js';
+import { OwnIdentifications } from '../lib/own-identifications.js';
 import type { PrinterHealth } from '../lib/types.js';
 import { DEFAULT_WEDGE_OPTIONS, type WedgeOptions } from '../wedge/detector.js';
 import { startWedge, type WedgeAdapter } from '../wedge/adapter.js';
@@ -79,23 +80,6 @@ function savedWedge(): Pick<WedgeOptions, 'maxGapMs' | 'minLength'> {
 }
 
 /** Identifications this screen made itself, so their `member` events are not shown twice. */
-class OwnMarks {
-  private readonly marks = new Map<string, number[]>();
-
-  add(memberNo: string): void {
-    this.marks.set(memberNo, [...(this.marks.get(memberNo) ?? []), Date.now()]);
-  }
-
-  /** Consumes one recent mark for this member; false when there is none. */
-  take(memberNo: string): boolean {
-    const fresh = (this.marks.get(memberNo) ?? []).filter((t) => Date.now() - t < 3000);
-    const hit = fresh.shift() !== undefined;
-    if (fresh.length) this.marks.set(memberNo, fresh);
-    else this.marks.delete(memberNo);
-    return hit;
-  }
-}
-
 export function App() {
   const api = useMemo(() => new Api(), []);
   const [lang, setLangState] = useState<Lang>(savedLang);
@@ -184,7 +168,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
   const viewRef = useRef(view);
   viewRef.current = view;
   const ownQuotes = useRef(new Set<string>());
-  const ownIdentified = useRef(new OwnMarks());
+  const ownIdentified = useRef(new OwnIdentifications());
   const identifySeq = useRef(0);
   const wedgeRef = useRef<WedgeAdapter | null>(null);
 
@@ -201,8 +185,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
       const seq = ++identifySeq.current;
       setMemberState((s) => ({ ...s, busy: true, error: null }));
       try {
-        const m = await api.identify(req);
-        ownIdentified.current.add(m.memberNo);
+        const m = await ownIdentified.current.track(api.identify(req));
         if (seq === identifySeq.current) showMember(m);
       } catch (e) {
         if (seq === identifySeq.current) setMemberState({ member: null, error: e, busy: false, tried: req });
@@ -274,13 +257,11 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           break;
         }
         case 'member': {
-          // Identified by the POS or a reader of the till's (or by this screen: each of its own
-          // identifications publishes one event, which is skipped; it may arrive before the answer).
-          if (ownIdentified.current.take(e.memberNo)) break;
-          setTimeout(() => {
-            if (ownIdentified.current.take(e.memberNo) || e.memberNo === memberNoRef.current) return;
-            void api.member(e.memberNo).then(showMember, () => {});
-          }, 150);
+          // Identified by the POS or a reader of the till's; this screen's own are skipped.
+          const memberNo = e.memberNo;
+          ownIdentified.current.event(memberNo, () => {
+            if (memberNo !== memberNoRef.current) void api.member(memberNo).then(showMember, () => {});
+          });
           break;
         }
         case 'quote':
@@ -495,7 +476,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           {view === 'lookup' ? (
             <Lookup
               scanned={scanFor?.view === 'lookup' ? scanFor : null}
-              onIdentified={(no) => ownIdentified.current.add(no)}
+              identify={(req) => ownIdentified.current.track(api.identify(req))}
               onUseAtCheckout={(m) => {
                 showMember(m);
                 setView('checkout');

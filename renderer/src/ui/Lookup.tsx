@@ -16,7 +16,8 @@ export function Lookup(props: {
   /** a scan routed here while this screen is open */
   scanned: { code: string; source?: 'barcode' | 'nfc' | 'qr'; n: number } | null;
   onUseAtCheckout(m: MemberSummary): void;
-  onIdentified(memberNo: string): void;
+  /** identifies through the app, which then knows the `member` event that follows is this screen's */
+  identify(req: IdentifyRequest): Promise<MemberSummary>;
   /** "not found": enrol the mobile number or card that was looked up */
   onEnrol(prefill: EnrolPrefill): void;
 }) {
@@ -35,8 +36,7 @@ export function Lookup(props: {
     setNote(null);
     setTried(req);
     try {
-      const m = await api.identify(req);
-      props.onIdentified(m.memberNo);
+      const m = await props.identify(req);
       setMember(m);
       setCards(await api.cards(m.memberNo));
     } catch (e) {
