@@ -198,6 +198,26 @@ describe.skipIf(NO_CHROMIUM)('cashier UI in Chromium', { timeout: 60_000 }, () =
     expect(postsTo('/v1/sales')).toBe(before);
     await page.fill('input[name="redeem"]', '');
     await page.getByTestId('keyed-quote').waitFor();
+    // The preview shows the latest basket's answer, even when an older one's comes after it.
+    let slow = true;
+    let slowAnswered!: () => void;
+    const slowDone = new Promise<void>((r) => (slowAnswered = r));
+    await page.route('**/v1/baskets/quote', async (route) => {
+      if (!slow) return route.continue();
+      slow = false;
+      const answer = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1_200));
+      await route.fulfill({ response: answer });
+      slowAnswered();
+    });
+    await page.fill('input[name="amount-0"]', '50.00');
+    await expect.poll(() => slow).toBe(false);
+    await page.fill('input[name="amount-0"]', '88.50');
+    await expect.poll(() => page.getByTestId('keyed-total').textContent()).toContain('88.50');
+    await slowDone;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await page.getByTestId('keyed-total').textContent()).toContain('88.50');
+    await page.unroute('**/v1/baskets/quote');
     await page.getByTestId('keyed-submit').click();
     await page.getByTestId('sale-result').waitFor();
     expect(await page.getByTestId('result-earned').textContent()).toBe('88');

@@ -79,7 +79,6 @@ function savedWedge(): Pick<WedgeOptions, 'maxGapMs' | 'minLength'> {
   return { maxGapMs: DEFAULT_WEDGE_OPTIONS.maxGapMs, minLength: DEFAULT_WEDGE_OPTIONS.minLength };
 }
 
-/** Identifications this screen made itself, so their `member` events are not shown twice. */
 export function App() {
   const api = useMemo(() => new Api(), []);
   const [lang, setLangState] = useState<Lang>(savedLang);

@@ -410,14 +410,18 @@ export function KeyedSale(props: {
   const previewPoints = preview.ok && memberNo ? preview.value : 0;
   const key = JSON.stringify([lines, memberNo, previewPoints]);
 
-  // A live preview of the points as the cashier types (a quote changes nothing).
+  // A live preview of the points as the cashier types (a quote changes nothing). Only the answer
+  // to the latest question is shown: a slow answer to an older basket must not replace it.
+  const quoteSeq = useRef(0);
   useEffect(() => {
+    const seq = ++quoteSeq.current;
     if (!allValid) {
       setQuote(null);
       return;
     }
     const timer = setTimeout(() => {
       props.ownQuote(draft.current);
+      const latest = (): boolean => seq === quoteSeq.current;
       api
         .quote({
           saleId: draft.current,
@@ -425,8 +429,8 @@ export function KeyedSale(props: {
           lines: saleLines(),
           ...(previewPoints > 0 ? { redeemPoints: previewPoints } : {}),
         })
-        .then(setQuote)
-        .catch(() => setQuote(null));
+        .then((q) => latest() && setQuote(q))
+        .catch(() => latest() && setQuote(null));
     }, 250);
     return () => clearTimeout(timer);
   }, [key]);
