@@ -168,6 +168,8 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
   viewRef.current = view;
   const ownQuotes = useRef(new Set<string>());
   const ownIdentified = useRef(new OwnIdentifications());
+  /** a reader's card went to a screen other than checkout: skip the `member` event that follows */
+  const readerCardElsewhere = useRef(false);
   const identifySeq = useRef(0);
   const wedgeRef = useRef<WedgeAdapter | null>(null);
 
@@ -193,12 +195,27 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     [api, showMember],
   );
 
+  /** A member identified elsewhere (the POS, a reader of the till's): shown unless something newer was. */
+  const showIdentifiedElsewhere = useCallback(
+    (memberNo: string) => {
+      if (memberNo === memberNoRef.current) return;
+      const seq = ++identifySeq.current;
+      void api.member(memberNo).then(
+        (m) => seq === identifySeq.current && showMember(m),
+        () => {},
+      );
+    },
+    [api, showMember],
+  );
+
   const refreshMember = useCallback(
     async (memberNo: string | null = memberNoRef.current) => {
       if (!memberNo) return;
       try {
+        const seq = identifySeq.current;
         const m = await api.member(memberNo);
-        if (memberNoRef.current === null || memberNoRef.current === memberNo) showMember(m);
+        // Not after the cashier cleared the member or identified another meanwhile.
+        if (seq === identifySeq.current && memberNoRef.current === memberNo) showMember(m);
       } catch {
         // keep what is shown
       }
@@ -240,6 +257,9 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
 
   const onEvent = useCallback(
     (e: TillEvent) => {
+      // The till publishes a reader's `card` event and its `member` event back to back.
+      const readerMemberNext = readerCardElsewhere.current;
+      readerCardElsewhere.current = false;
       switch (e.type) {
         case 'card': {
           // A reader of the till's own (main/devices). At checkout the till identifies the
@@ -248,6 +268,8 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           if (v === 'enrol' || v === 'returns' || v === 'lookup' || v === 'supervisor') {
             if (!e.error || e.error === 'unknown_card' || e.error === 'unknown_member' || e.error === 'card_blocked')
               onScanRef.current(e.code, e.kind);
+            // The till identified the card too; its `member` event must not change checkout's member.
+            if (!e.error) readerCardElsewhere.current = true;
           } else if (e.error) {
             setView('checkout');
             const tried = { code: e.code, ...(e.kind ? { source: e.kind } : {}) };
@@ -258,15 +280,15 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
         case 'member': {
           // Identified by the POS or a reader of the till's; this screen's own are skipped.
           const memberNo = e.memberNo;
-          ownIdentified.current.event(memberNo, () => {
-            if (memberNo !== memberNoRef.current) void api.member(memberNo).then(showMember, () => {});
-          });
+          // A reader's card routed to another screen: that screen identifies it itself.
+          if (readerMemberNext && e.via === 'code') break;
+          ownIdentified.current.event(memberNo, () => showIdentifiedElsewhere(memberNo));
           break;
         }
         case 'quote':
           if (e.saleId !== null && ownQuotes.current.has(e.saleId)) break;
           setPosQuote(e);
-          if (e.memberNo && e.memberNo !== memberNoRef.current) void api.member(e.memberNo).then(showMember, () => {});
+          if (e.memberNo) showIdentifiedElsewhere(e.memberNo);
           break;
         case 'sale':
           if (e.memberNo && e.memberNo === memberNoRef.current) void refreshMember(e.memberNo);
@@ -281,6 +303,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           void pollRef.current();
           break;
         case 'device':
+          healthSeq.current++; // a health answer asked before this event is older than it
           // 'redemption' (the lock) and 'printer' are not readers: health and `printer` cover them.
           if (e.device === 'redemption') void pollRef.current();
           else if (e.device !== 'printer') {
@@ -292,13 +315,14 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           }
           break;
         case 'printer':
+          healthSeq.current++;
           setPrinter({ state: e.state, paperLow: e.paperLow, queuedJobs: e.queuedJobs, lastError: e.lastError });
           break;
         default:
           break;
       }
     },
-    [api, refreshMember, showMember],
+    [refreshMember, showIdentifiedElsewhere],
   );
   const onEventRef = useRef(onEvent);
   onEventRef.current = onEvent;
@@ -311,12 +335,16 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
 
   // Status: health now, every 10 s, and when a sync or the lock changes.
   const pollRef = useRef<() => Promise<void>>(() => Promise.resolve());
+  const healthSeq = useRef(0);
   useEffect(() => {
     let stop = false;
-    const poll = () =>
-      api.health().then(
+    // Polls overlap (the timer, sync events, the lock): an older answer must not undo a newer
+    // one, nor a device or printer event pushed since it was asked.
+    const poll = () => {
+      const mine = ++healthSeq.current;
+      return api.health().then(
         (h) => {
-          if (stop) return;
+          if (stop || mine !== healthSeq.current) return;
           setHealth(h);
           if (h.printer) setPrinter(h.printer);
           if (h.devices)
@@ -332,6 +360,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
         },
         () => {},
       );
+    };
     pollRef.current = poll;
     void poll();
     const timer = setInterval(poll, 10_000);
@@ -376,17 +405,22 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     <R,>(why: string, run: (staffId: string, pin: string) => Promise<R>) =>
       new Promise<R | null>((resolve, reject) => {
         let result: R | null = null;
-        setPinAsk({
+        let settled = false;
+        const ask: PinAsk = {
           why,
           run: async (id, pin) => {
             result = await run(id, pin);
           },
           done: (ok, failure) => {
-            setPinAsk(null);
+            // Once: a late second call must not close a dialog opened since.
+            if (settled) return;
+            settled = true;
+            setPinAsk((open) => (open === ask ? null : open));
             if (failure !== undefined) reject(failure instanceof Error ? failure : new Error(String(failure)));
             else resolve(ok ? result : null);
           },
-        });
+        };
+        setPinAsk(ask);
       }),
     [],
   );
@@ -415,6 +449,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     setLang: props.setLang,
     staff: props.session.staff,
     programme,
+    identify: (req) => ownIdentified.current.track(api.identify(req)),
     requestApproval,
     withSupervisor,
     categoryName: categoryNamer(categories, t, lang),
@@ -475,7 +510,6 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           {view === 'lookup' ? (
             <Lookup
               scanned={scanFor?.view === 'lookup' ? scanFor : null}
-              identify={(req) => ownIdentified.current.track(api.identify(req))}
               onUseAtCheckout={(m) => {
                 showMember(m);
                 setView('checkout');

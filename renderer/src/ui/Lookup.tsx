@@ -2,7 +2,7 @@
  * Member lookup: find a member, see their cards, block a lost card, unblock (supervisor), link a
  * new card, change their marketing consent, channel and interests.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, type Card, type MemberSummary } from '../lib/api.js';
 import { points as fmtPoints } from '../lib/format.js';
 import { classifyLookup } from '../lib/validate.js';
@@ -16,12 +16,10 @@ export function Lookup(props: {
   /** a scan routed here while this screen is open */
   scanned: { code: string; source?: 'barcode' | 'nfc' | 'qr'; n: number } | null;
   onUseAtCheckout(m: MemberSummary): void;
-  /** identifies through the app, which then knows the `member` event that follows is this screen's */
-  identify(req: IdentifyRequest): Promise<MemberSummary>;
   /** "not found": enrol the mobile number or card that was looked up */
   onEnrol(prefill: EnrolPrefill): void;
 }) {
-  const { api, t, lang, staff, requestApproval } = useApp();
+  const { api, t, lang, staff, requestApproval, identify } = useApp();
   const [query, setQuery] = useState('');
   const [error, setError] = useState<FieldError | null>(null);
   const [member, setMember] = useState<MemberSummary | null>(null);
@@ -31,22 +29,35 @@ export function Lookup(props: {
   const [note, setNote] = useState<string | null>(null);
   const [tried, setTried] = useState<IdentifyRequest | null>(null);
 
+  // Only the latest lookup's answers are shown: a slower earlier one must not put one member's
+  // cards (which block and unblock act on) under another member's name.
+  const loadSeq = useRef(0);
   const load = async (req: IdentifyRequest) => {
+    const mine = ++loadSeq.current;
+    const current = (): boolean => mine === loadSeq.current;
     setFailure(null);
     setNote(null);
     setTried(req);
     try {
-      const m = await props.identify(req);
+      const m = await identify(req);
+      if (!current()) return;
       setMember(m);
-      setCards(await api.cards(m.memberNo));
+      setCards([]);
+      const cards = await api.cards(m.memberNo);
+      if (current()) setCards(cards);
     } catch (e) {
+      if (!current()) return;
       setMember(null);
       setCards([]);
       setFailure(e);
     }
   };
 
-  const refreshCards = async (memberNo: string) => setCards(await api.cards(memberNo));
+  const refreshCards = async (memberNo: string) => {
+    const mine = loadSeq.current;
+    const cards = await api.cards(memberNo);
+    if (mine === loadSeq.current) setCards(cards);
+  };
 
   useEffect(() => {
     if (!props.scanned) return;
@@ -199,7 +210,7 @@ export function Lookup(props: {
             </button>
           </div>
           {linking ? <Banner kind="info">{t('lookup.linkHint')}</Banner> : null}
-          <MemberPreferencesPanel memberNo={member.memberNo} />
+          <MemberPreferencesPanel key={member.memberNo} memberNo={member.memberNo} />
         </div>
       ) : null}
     </section>

@@ -5,7 +5,7 @@
  * server checks it: an approval for a card unblock, the PIN in the adjustment itself, and the
  * supervisor's own one-request session for the lock, which only a supervisor's session may clear.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Lang } from '../i18n/index.js';
 import {
   ApiError,
@@ -68,7 +68,9 @@ export function SupervisorPinDialog(props: {
   };
   const edit = (f: (v: string) => string) => (focus === 'staffId' ? setStaffId((v) => f(v)) : setPin((v) => f(v)));
   return (
-    <Dialog title={t('supervisor.title')} onClose={() => props.onDone(false)} testId="supervisor-dialog">
+    // Not closed while the approved action runs: it may already have been recorded, and a
+    // cashier who saw "cancelled" would do it again.
+    <Dialog title={t('supervisor.title')} onClose={() => !busy && props.onDone(false)} testId="supervisor-dialog">
       <p>{props.why}</p>
       <form onSubmit={(e) => void submit(e)} noValidate>
         <div onFocus={() => setFocus('staffId')}>
@@ -109,7 +111,7 @@ export function SupervisorPinDialog(props: {
           <button type="submit" className="primary" disabled={busy} data-testid="supervisor-approve">
             {t('supervisor.approve')}
           </button>
-          <button type="button" onClick={() => props.onDone(false)}>
+          <button type="button" onClick={() => props.onDone(false)} disabled={busy}>
             {t('app.cancel')}
           </button>
         </div>
@@ -237,9 +239,10 @@ function checkAdjustPoints(raw: string): FieldError | null {
 }
 
 function AdjustPanel(props: { member: MemberSummary | null; onAdjusted(memberNo: string): void }) {
-  const { api, t, lang, staff, withSupervisor } = useApp();
+  const { api, t, lang, staff, withSupervisor, identify } = useApp();
   const [query, setQuery] = useState('');
   const [member, setMember] = useState<MemberSummary | null>(props.member);
+  const findSeq = useRef(0);
   const [points, setPoints] = useState('');
   const [direction, setDirection] = useState<'credit' | 'debit'>('credit');
   const [reason, setReason] = useState('');
@@ -252,10 +255,15 @@ function AdjustPanel(props: { member: MemberSummary | null; onAdjusted(memberNo:
     const c = classifyLookup(query);
     setErrors((x) => ({ ...x, member: fieldError(c) }));
     if (!c.ok) return;
+    // Only the latest search's answer: the points are adjusted on the member shown.
+    const mine = ++findSeq.current;
     try {
-      setMember(await api.identify(c.value));
+      const m = await identify(c.value);
+      if (mine !== findSeq.current) return;
+      setMember(m);
       setFailure(null);
     } catch (err) {
+      if (mine !== findSeq.current) return;
       setMember(null);
       setFailure(err);
     }

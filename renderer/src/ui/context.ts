@@ -1,7 +1,16 @@
 /** What every screen needs: the API, the language, the signed-in staff member and the programme. */
 import { createContext, useContext } from 'react';
 import { translate, type Lang, type MessageKey, type Params } from '../i18n/index.js';
-import { ApiError, type Api, type Approval, type ApprovalAction, type Programme, type StaffInfo } from '../lib/api.js';
+import {
+  ApiError,
+  type Api,
+  type Approval,
+  type ApprovalAction,
+  type MemberSummary,
+  type Programme,
+  type StaffInfo,
+} from '../lib/api.js';
+import type { IdentifyRequest } from './Checkout.js';
 
 export type T = (key: MessageKey, params?: Params) => string;
 
@@ -12,6 +21,12 @@ export interface AppContextValue {
   setLang(lang: Lang): void;
   staff: StaffInfo;
   programme: Programme;
+  /**
+   * Identifies a member for a screen. Use this, not `api.identify`: the till publishes a `member`
+   * event for every identification, and only this way does checkout know the event is the
+   * screen's own and keep the member it shows.
+   */
+  identify(req: IdentifyRequest): Promise<MemberSummary>;
   /** asks a supervisor for their PIN for one action; null when cancelled */
   requestApproval(action: ApprovalAction): Promise<Approval | null>;
   /** a category's name in the screen's language: the rule set's, else the built-in, else the code */
