@@ -303,8 +303,10 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
         const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1400 } });
         const page = await context.newPage();
         const dialogs: string[] = [];
+        const confirms: string[] = [];
         page.on('dialog', (d) => {
           dialogs.push(d.type());
+          if (d.type() === 'confirm') confirms.push(d.message());
           void (d.type() === 'prompt' ? d.accept('已与会员核实 / checked with the member') : d.accept());
         });
         await signIn(page, t.hq.url);
@@ -328,8 +330,24 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
         await page.locator('[data-testid=tills] tr[data-till=B]:not(.broken)').waitFor();
 
         await page.getByTestId('nav-member').click();
+        // A slow answer to an earlier lookup must not replace the member shown (erase acts on it).
+        let slowAnswered!: () => void;
+        const slowDone = new Promise<void>((r) => (slowAnswered = r));
+        await page.route('**/v1/members/NOPE', async (route) => {
+          const answer = await route.fetch();
+          await new Promise((r) => setTimeout(r, 800));
+          await route.fulfill({ response: answer });
+          slowAnswered();
+        });
+        await page.getByTestId('memberNo').fill('NOPE');
+        await page.getByTestId('memberNo').press('Enter');
         await page.getByTestId('memberNo').fill('M9');
         await page.getByTestId('memberNo').press('Enter');
+        await page.getByTestId('export-member').waitFor();
+        await slowDone;
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await page.getByTestId('member').innerText()).toContain('M9');
+        await page.unroute('**/v1/members/NOPE');
         const [download] = await Promise.all([
           page.waitForEvent('download'),
           page.getByTestId('export-member').click(),
@@ -341,6 +359,7 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
         await page.getByTestId('member').getByText('已注销', { exact: false }).waitFor();
         expect(await page.getByTestId('erase-member').count()).toBe(0);
         expect(dialogs).toEqual(['prompt', 'prompt', 'prompt', 'confirm', 'prompt']);
+        expect(confirms[0]).toContain('M9'); // the confirmation names whom it erases
       } finally {
         await browser.close();
       }

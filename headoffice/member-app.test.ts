@@ -55,6 +55,8 @@ describe.skipIf(testStore() === 'postgres')('member page in a phone browser', ()
         // 401 before sign-in and a missing favicon are expected; a CSP refusal is not.
         if (m.type() === 'error' && /Content Security Policy|Refused/.test(m.text())) cspErrors.push(m.text());
       });
+      // The page's clock, so the QR code's refresh can be run forward (time still flows).
+      await page.clock.install();
       await page.goto(`${t.hq.url}/m/`);
       await page.getByTestId('phone').fill(PHONE);
       await page.getByTestId('send-code').click();
@@ -79,6 +81,21 @@ describe.skipIf(testStore() === 'postgres')('member page in a phone browser', ()
       expect(cspErrors).toEqual([]);
       mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: join(SHOTS, 'member-page.png'), fullPage: true });
+
+      // Offline for longer than the code's window: the page says the code may have expired and
+      // keeps asking; back online, the new code replaces it.
+      await page.route('**/v1/me/qr', (r) => r.abort());
+      for (const ms of [31_000, 31_000]) {
+        const failed = page.waitForEvent('requestfailed', (r) => r.url().includes('/v1/me/qr'));
+        await page.clock.fastForward(ms);
+        await failed;
+      }
+      await page.getByTestId('qr-stale').waitFor();
+      await page.unroute('**/v1/me/qr');
+      await page.clock.fastForward(6_000);
+      await page.getByTestId('qr-stale').waitFor({ state: 'detached' });
+      const renewed = (await qr.getAttribute('data-qr')) ?? '';
+      expect(verifyMemberQr(key, renewed, Date.now())).toMatchObject({ ok: true, memberNo: 'M7' });
 
       await page.getByTestId('sign-out').click();
       await page.getByTestId('phone').waitFor();

@@ -11,6 +11,7 @@ import { verifyMemberQr } from '../core/cards/memberqr.js';
 import { MARKETING_CAP } from './domain/messages.js';
 import { OTP_MAX_TRIES } from './domain/otp.js';
 import { MEMBER_QR_KEY_FILE } from './member-qr-key.js';
+import { qrRefreshSeconds } from './routes/me.js';
 import { maskPhone } from '../core/members.js';
 import { MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
 import { at, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
@@ -95,6 +96,8 @@ describe('member page: sign-in and /v1/me', () => {
     expect(qr.status).toBe(200);
     const q = (await qr.json()) as { text: string; windowSeconds: number; refreshSeconds: number };
     expect(q.refreshSeconds).toBe(30);
+    // A shorter window is refreshed at least twice a window, so the phone never shows an expired code.
+    expect([15, 16, 60, 61, 3600].map(qrRefreshSeconds)).toEqual([7, 8, 30, 30, 30]);
     const key = Buffer.from(readFileSync(join(t.dataDir, MEMBER_QR_KEY_FILE), 'utf8').trim(), 'base64');
     expect(verifyMemberQr(key, q.text, Date.now(), { windowSeconds: q.windowSeconds })).toMatchObject({
       ok: true,

@@ -35,6 +35,16 @@ export const SESSION_COOKIE = 'lm_session';
 /** DECISION: the page asks for a new QR code this often; the code itself lives 2-3 windows (memberqr.ts). */
 export const QR_REFRESH_SECONDS = 30;
 
+/**
+ * How often the page asks for a new code under a rule set's window: every 30 s, but at least
+ * twice a window. A code is accepted for at least one window after it is made (memberqr.ts,
+ * skew 1), so the code on the phone stays valid with half a window to spare for a slow network;
+ * a 15 s window refreshed every 30 s would show an expired code part of the time.
+ */
+export function qrRefreshSeconds(windowSeconds: number): number {
+  return Math.min(QR_REFRESH_SECONDS, Math.max(5, Math.floor(windowSeconds / 2)));
+}
+
 function cookie(app: AppDeps, value: string, maxAgeSeconds: number): string {
   return [
     `${SESSION_COOKIE}=${value}`,
@@ -143,7 +153,10 @@ export function meRoutes(router: Router, app: AppDeps): void {
     const rs = await app.store.ruleSetInForce(now);
     const windowSeconds = rs.cards.qrWindowSeconds;
     const text = signMemberQr(app.memberQrKey, memberNo, now.getTime(), windowSeconds);
-    return { status: 200, body: QrAnswer.parse({ text, windowSeconds, refreshSeconds: QR_REFRESH_SECONDS }) };
+    return {
+      status: 200,
+      body: QrAnswer.parse({ text, windowSeconds, refreshSeconds: qrRefreshSeconds(windowSeconds) }),
+    };
   });
 
   router.add('GET', '/v1/me/preferences', async (ctx) => {

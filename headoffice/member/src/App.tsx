@@ -19,33 +19,58 @@ function daysLeft(today: string, until: string): number {
 }
 
 function MemberCode() {
-  const [qr, setQr] = useState<Qr | null>(null);
+  const [qr, setQr] = useState<{ code: Qr; fetchedAt: number } | null>(null);
+  const [stale, setStale] = useState(false);
   useEffect(() => {
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let shown: { code: Qr; fetchedAt: number } | null = null;
     const load = async (): Promise<void> => {
+      clearTimeout(timer);
       let next = 30;
       try {
-        const q = await api.qr();
+        const code = await api.qr();
         if (stop) return;
-        setQr(q);
-        next = q.refreshSeconds;
+        shown = { code, fetchedAt: Date.now() };
+        setQr(shown);
+        setStale(false);
+        next = code.refreshSeconds;
       } catch {
+        // Offline or head office away: try again soon, and once the code shown can no longer
+        // be accepted (a window after it was made), say so rather than let the cashier's scan fail.
         next = 5;
+        if (shown && Date.now() - shown.fetchedAt >= shown.code.windowSeconds * 1000) setStale(true);
       }
       if (!stop) timer = setTimeout(() => void load(), next * 1000);
     };
+    // A phone back from sleep or another app: its timers were held, so the code may be old.
+    const onVisible = (): void => {
+      if (document.visibilityState === 'visible') void load();
+    };
+    document.addEventListener('visibilitychange', onVisible);
     void load();
     return () => {
       stop = true;
       clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, []);
   return (
     <section className="card qr">
       <h2>会员码</h2>
-      {qr ? <QrCode text={qr.text} size={220} /> : <p className="hint">正在生成…</p>}
-      <p className="hint">结账时出示给收银员扫描，每 30 秒自动刷新，截图无效</p>
+      {qr ? (
+        <div className={stale ? 'stale' : undefined}>
+          <QrCode text={qr.code.text} size={220} />
+        </div>
+      ) : (
+        <p className="hint">正在生成…</p>
+      )}
+      {stale ? (
+        <p className="error" data-testid="qr-stale">
+          会员码可能已过期，正在重新获取，请检查网络
+        </p>
+      ) : null}
+      <p className="hint">结账时出示给收银员扫描，每 {qr?.code.refreshSeconds ?? 30} 秒自动刷新，截图无效</p>
     </section>
   );
 }

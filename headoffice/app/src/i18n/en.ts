@@ -264,7 +264,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'member.export': 'Export member data',
   'member.erase': 'Erase personal data',
   'member.askReason': 'Reason (it is kept)',
-  'member.confirmErase': 'Erase all personal data of this member? This cannot be undone; the ledger stays.',
+  'member.confirmErase': 'Erase all personal data of member {memberNo}? This cannot be undone; the ledger stays.',
 
   'members.asOf': 'as of {date}, {n} members',
   'members.funnel': 'Lifecycle funnel (new → active → at risk → dormant)',

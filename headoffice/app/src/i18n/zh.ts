@@ -263,7 +263,7 @@ export const zh = {
   'member.export': '导出会员数据',
   'member.erase': '删除个人信息',
   'member.askReason': '请填写原因（将被记录）',
-  'member.confirmErase': '确定删除该会员的全部个人信息？此操作不可撤销，积分流水将保留。',
+  'member.confirmErase': '确定删除会员 {memberNo} 的全部个人信息？此操作不可撤销，积分流水将保留。',
 
   'members.asOf': '截至 {date}，共 {n} 名会员',
   'members.funnel': '生命周期漏斗（新会员 → 活跃期 → 流失风险 → 沉睡）',

@@ -3,7 +3,7 @@
  * never in the URL), then Overview, Stores, Tills, double-spend cases and member lookup. The
  * chosen date range is shared by Overview and Stores; every page reads the operator endpoints.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { addDays, daysBetween } from '../../../../core/time.js';
 import { isDate, MAX_REPORT_DAYS, previousPeriod } from '../../../../core/analytics.js';
 import { translate, type Lang, type MessageKey, type Params } from '../i18n/index.js';
@@ -87,19 +87,28 @@ export function App(): React.JSX.Element {
       ? { key: 'status.unauthorized', err: true }
       : { key: 'status.failed', params: { code: e instanceof ApiError ? e.code : String(e) }, err: true };
 
+  // Loads overlap (the minute timer, signing in, Forget): only the latest one's answer counts,
+  // so a load begun before Forget or before a new token cannot bring old figures back.
+  const loadSeq = useRef(0);
   const load = useCallback(async (): Promise<void> => {
+    const mine = ++loadSeq.current;
     if (!session.token()) {
+      setData(null);
       setStatus({ key: 'status.needToken', err: true });
       return;
     }
     setStatus({ key: 'status.loading', err: false });
     try {
       const [summary, tills, health] = await Promise.all([api.summary(), api.tills(), api.health().catch(() => null)]);
+      if (mine !== loadSeq.current) return;
       const loadedAt = new Date();
       setData({ summary, tills, health, loadedAt });
       setStatus({ key: 'status.loaded', params: { time: when(loadedAt.toISOString(), zone) }, err: false });
     } catch (e) {
-      setData(null);
+      if (mine !== loadSeq.current) return;
+      // A refused token signs the page out; a failed refresh keeps what is shown (and an
+      // operator's unsaved campaign draft) and says so in the status line.
+      if (e instanceof ApiError && e.status === 401) setData(null);
       setStatus(explain(e));
     }
   }, [zone]);
@@ -253,6 +262,7 @@ export function App(): React.JSX.Element {
           type="button"
           className="secondary"
           onClick={() => {
+            loadSeq.current++;
             session.forget();
             setToken('');
             setOperatorId('');

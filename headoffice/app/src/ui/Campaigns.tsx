@@ -6,7 +6,7 @@
  * before the draft is saved; approve (by a second operator: the page says why the author
  * cannot), start, end; and a campaign's results (CampaignResult.tsx).
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../lib/api.js';
 import {
   approveRefusal,
@@ -159,8 +159,12 @@ export function Campaigns({
   useEffect(() => {
     if (form.segmentId === '' && segments[0]) setForm((f) => ({ ...f, segmentId: segments[0]?.id ?? '' }));
   }, [segments, form.segmentId]);
-  // A changed form needs a new count.
-  useEffect(() => setPreview(null), [form]);
+  // A changed form needs a new count, and a count asked for the old form is not shown for it.
+  const previewSeq = useRef(0);
+  useEffect(() => {
+    previewSeq.current++;
+    setPreview(null);
+  }, [form]);
 
   const set = (patch: Partial<Form>): void => setForm({ ...form, ...patch });
   const segmentName = (id: string | undefined): string | null =>
@@ -567,7 +571,11 @@ export function Campaigns({
             disabled={!canPreview}
             onClick={() => {
               setMessage(null);
-              campaignsApi.preview(targetOf(form), Number(form.holdout)).then(setPreview, fail);
+              const mine = ++previewSeq.current;
+              campaignsApi.preview(targetOf(form), Number(form.holdout)).then(
+                (p) => mine === previewSeq.current && setPreview(p),
+                (e: unknown) => mine === previewSeq.current && fail(e),
+              );
             }}
           >
             {t('campaigns.preview')}

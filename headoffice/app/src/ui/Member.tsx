@@ -3,7 +3,7 @@
  * glossary names; export (a file the operator saves, never shown in the page) and erasure,
  * each attributed and with a reason.
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ApiError, api } from '../lib/api.js';
 import type { MemberView } from '../lib/types.js';
 import { num, when, yuan } from '../lib/format.js';
@@ -30,12 +30,19 @@ export function Member({ act, onChanged }: { act: Act; onChanged: () => void }):
   const [no, setNo] = useState('');
   const [view, setView] = useState<MemberView | null>(null);
   const [missing, setMissing] = useState(false);
+  // Only the latest lookup is shown: export and erase act on the member shown, and an earlier,
+  // slower answer must not put another member there.
+  const seq = useRef(0);
   const lookup = async (memberNo: string): Promise<void> => {
     if (!memberNo) return;
+    const mine = ++seq.current;
     try {
-      setView(await api.member(memberNo));
+      const found = await api.member(memberNo);
+      if (mine !== seq.current) return;
+      setView(found);
       setMissing(false);
     } catch (e) {
+      if (mine !== seq.current) return;
       setView(null);
       setMissing(e instanceof ApiError && e.status === 404);
     }
@@ -105,16 +112,21 @@ export function Member({ act, onChanged }: { act: Act; onChanged: () => void }):
                   type="button"
                   className="danger"
                   data-testid="erase-member"
-                  onClick={() =>
-                    void act((who) => api.eraseMember(v.memberNo, who), t('member.confirmErase')).then(
+                  onClick={() => {
+                    const shownSeq = seq.current;
+                    void act(
+                      (who) => api.eraseMember(v.memberNo, who),
+                      t('member.confirmErase', { memberNo: v.memberNo }),
+                    ).then(
                       (r) => {
                         if (r === null) return;
                         onChanged();
-                        return lookup(v.memberNo);
+                        // Shown again as erased, unless the operator has looked someone else up since.
+                        return seq.current === shownSeq ? lookup(v.memberNo) : undefined;
                       },
                       () => undefined,
-                    )
-                  }
+                    );
+                  }}
                 >
                   {t('member.erase')}
                 </button>
