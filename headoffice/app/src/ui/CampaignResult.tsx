@@ -31,6 +31,8 @@ export function CampaignResultView({
   useEffect(() => {
     let live = true;
     setError(null);
+    // Another campaign's result is not shown under this one's name while its own loads.
+    setResult((r) => (r && r.campaign.id === id ? r : null));
     campaignsApi.result(id).then(
       (r) => live && setResult(r),
       (e: unknown) => live && setError(e instanceof ApiError ? e.code : String(e)),

@@ -147,9 +147,13 @@ export function Campaigns({
       err: true,
     });
   };
+  // Reloads overlap (after each action): an older list must not replace a newer one.
+  const reloadSeq = useRef(0);
   const reload = useCallback(() => {
-    campaignsApi.list().then(setCampaigns, fail);
-    segmentsApi.list().then(setSegments, fail);
+    const mine = ++reloadSeq.current;
+    const latest = (): boolean => mine === reloadSeq.current;
+    campaignsApi.list().then((c) => latest() && setCampaigns(c), fail);
+    segmentsApi.list().then((s) => latest() && setSegments(s), fail);
     setVersion((v) => v + 1);
   }, []);
   useEffect(() => {
