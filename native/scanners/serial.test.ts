@@ -1,4 +1,7 @@
 /** The serial driver over serialport's mock binding (the pty tests in test/devices use real ports). */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialReaderDriver } from './serial.js';
 import { MockSerialPorts } from './serial-mock.js';
@@ -86,6 +89,53 @@ describe('SerialReaderDriver (mock binding)', () => {
     await s.driver.open(s.sink);
     s.ports.emit(s.path, '2000001000014\r');
     await until(() => s.reads.length === 1);
+  });
+
+  it('reports an unplug the port itself does not notice: its path is gone, or names another device', async () => {
+    // The port stays open (a hung-up line that reads as "no data"); only its path tells.
+    const dir = mkdtempSync(join(tmpdir(), 'serial-watch-'));
+    try {
+      const file = join(dir, 'ttyUSB0');
+      writeFileSync(file, '');
+      const gone = setup({ watchMs: 10 });
+      const watched = new SerialReaderDriver({
+        id: 'serial:watched',
+        path: file,
+        baudRate: 9600,
+        kind: 'barcode',
+        opener: (o) => gone.ports.opener({ ...o, path: gone.path }),
+        watchMs: 10,
+      });
+      drivers.push(watched);
+      await watched.open(gone.sink);
+      await tick(40);
+      expect(gone.lost).toEqual([]);
+      rmSync(file);
+      await until(() => gone.lost.length === 1);
+      expect(gone.lost[0]?.message).toMatch(/is gone/);
+      expect(gone.ports.isOpen(gone.path)).toBe(false);
+
+      // Back, but another device at the same path (a different adapter plugged in quickly).
+      writeFileSync(file, '');
+      const other = setup();
+      let name = 'first';
+      const swapped = new SerialReaderDriver({
+        id: 'serial:swapped',
+        path: file,
+        baudRate: 9600,
+        kind: 'barcode',
+        opener: (o) => other.ports.opener({ ...o, path: other.path }),
+        watchMs: 10,
+        identify: () => Promise.resolve(name),
+      });
+      drivers.push(swapped);
+      await swapped.open(other.sink);
+      name = 'second';
+      await until(() => other.lost.length === 1);
+      expect(other.lost[0]?.message).toMatch(/another device/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('close() is quiet: no lost() for a port the till closed itself', async () => {

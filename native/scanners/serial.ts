@@ -3,6 +3,7 @@
  * serialport. The port is reached through a `SerialOpener`, so tests and simulators can put
  * serialport's own mock binding (SerialPortMock) or anything port-shaped behind it.
  */
+import { stat } from 'node:fs/promises';
 import type * as SerialPortModule from 'serialport';
 import type { Affixes } from '../../core/cards/symbology.js';
 import type { UidProfile } from '../../core/cards/uid.js';
@@ -73,7 +74,30 @@ export interface SerialReaderOptions {
   uidProfile?: UidProfile;
   opener?: SerialOpener;
   clock?: () => number;
+  /** how often the port's path is checked while open (0: never); see `watchPath` */
+  watchMs?: number;
+  /** what the path names now, or null when nothing (tests put their own here) */
+  identify?: (path: string) => Promise<string | null>;
 }
+
+/** The device a path names: its device number and inode, following symlinks; null when gone. */
+export async function pathIdentity(path: string): Promise<string | null> {
+  try {
+    const st = await stat(path);
+    return `${st.dev}:${st.ino}:${st.rdev}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * DECISION: an open port's path is checked every second. A pulled USB adapter or a relay that
+ * went away (socat) removes its device node or link, but serialport does not always notice: a
+ * hung-up line can read as "no data" rather than as an error, and a loaded till once missed an
+ * unplug for more than 5 s (test/devices/serial-pty.test.ts). A path that is gone, or names
+ * another device now, counts as unplugged, and the till's retries open it again once it is back.
+ */
+const WATCH_MS = 1_000;
 
 export class SerialReaderDriver implements ReaderDriver {
   readonly id: string;
@@ -85,6 +109,7 @@ export class SerialReaderDriver implements ReaderDriver {
   private readonly framer: Framer;
   private port: SerialPortLike | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private watch: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: SerialReaderOptions) {
     this.opts = opts;
@@ -126,17 +151,51 @@ export class SerialReaderDriver implements ReaderDriver {
     port.on('error', () => {
       // Errors after open end in 'close' (serialport closes a port whose reads fail).
     });
-    port.on('close', (err: Error | null) => {
-      if (this.port !== port) return; // closed by us
-      this.port = null;
-      this.clearTimer();
-      this.framer.reset();
-      sink.lost(err ?? new Error(`${this.opts.path} closed`));
-    });
+    port.on('close', (err: Error | null) => this.gone(port, sink, err ?? new Error(`${this.opts.path} closed`)));
+    await this.watchPath(port, sink);
+  }
+
+  /** The line went away (closed by the other end, or its path is gone): report it once. */
+  private gone(port: SerialPortLike, sink: ReaderSink, err: Error): void {
+    if (this.port !== port) return; // closed by us, or already reported
+    this.port = null;
+    this.clearTimer();
+    this.stopWatch();
+    this.framer.reset();
+    if (port.isOpen) port.close(() => port.removeAllListeners());
+    sink.lost(err);
+  }
+
+  /** Watches the open port's path (only a path that exists on disk: mock ports have none). */
+  private async watchPath(port: SerialPortLike, sink: ReaderSink): Promise<void> {
+    this.stopWatch();
+    const every = this.opts.watchMs ?? WATCH_MS;
+    const identify = this.opts.identify ?? pathIdentity;
+    const path = this.opts.path;
+    const opened = every > 0 ? await identify(path) : null;
+    if (opened === null || this.port !== port) return;
+    let checking = false;
+    this.watch = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void identify(path)
+        .then((now) => {
+          if (now === opened) return;
+          this.gone(port, sink, new Error(now === null ? `${path} is gone` : `${path} names another device now`));
+        })
+        .finally(() => (checking = false));
+    }, every);
+    this.watch.unref?.();
+  }
+
+  private stopWatch(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
   }
 
   async close(): Promise<void> {
     this.clearTimer();
+    this.stopWatch();
     const port = this.port;
     this.port = null;
     this.framer.reset();
