@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from './provision.js';
 import { hqCli, startHq, testStore, TillSim, uploadAll, type TestHq } from './test-helpers.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
+import { slowNextAnswer } from '../test/helpers/slow-answer.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,20 +108,13 @@ describe.skipIf(testStore() === 'postgres')('head office web application: segmen
       await page.getByTestId('campaign-start-on').fill(today);
       await page.getByTestId('campaign-end-on').fill(lastDay);
       // A count asked for the form as it was is not shown once the form has changed.
-      let slowAnswered!: () => void;
-      const slowDone = new Promise<void>((r) => (slowAnswered = r));
-      await page.route('**/v1/campaigns/preview', async (route) => {
-        const answer = await route.fetch();
-        await new Promise((r) => setTimeout(r, 800));
-        await route.fulfill({ response: answer });
-        slowAnswered();
-      });
+      const slow = await slowNextAnswer(page, '**/v1/campaigns/preview', 800);
       await page.getByTestId('campaign-preview').click();
       await page.getByTestId('campaign-holdout').fill('20');
-      await slowDone;
+      await slow.answered;
       await new Promise((r) => setTimeout(r, 100));
       expect(await page.getByTestId('campaign-preview-out').innerText()).not.toContain('当前符合');
-      await page.unroute('**/v1/campaigns/preview');
+      await slow.done();
       await page.getByTestId('campaign-holdout').fill('10');
       await page.getByTestId('campaign-preview').click();
       await page.getByTestId('campaign-preview-out').getByText('当前符合 2 人').waitFor();

@@ -24,6 +24,7 @@ import {
   type TestHq,
 } from './test-helpers.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
+import { slowNextAnswer } from '../test/helpers/slow-answer.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -331,23 +332,16 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
 
         await page.getByTestId('nav-member').click();
         // A slow answer to an earlier lookup must not replace the member shown (erase acts on it).
-        let slowAnswered!: () => void;
-        const slowDone = new Promise<void>((r) => (slowAnswered = r));
-        await page.route('**/v1/members/NOPE', async (route) => {
-          const answer = await route.fetch();
-          await new Promise((r) => setTimeout(r, 800));
-          await route.fulfill({ response: answer });
-          slowAnswered();
-        });
+        const slow = await slowNextAnswer(page, '**/v1/members/NOPE', 800);
         await page.getByTestId('memberNo').fill('NOPE');
         await page.getByTestId('memberNo').press('Enter');
         await page.getByTestId('memberNo').fill('M9');
         await page.getByTestId('memberNo').press('Enter');
         await page.getByTestId('export-member').waitFor();
-        await slowDone;
+        await slow.answered;
         await new Promise((r) => setTimeout(r, 100));
         expect(await page.getByTestId('member').innerText()).toContain('M9');
-        await page.unroute('**/v1/members/NOPE');
+        await slow.done();
         const [download] = await Promise.all([
           page.waitForEvent('download'),
           page.getByTestId('export-member').click(),

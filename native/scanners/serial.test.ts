@@ -13,16 +13,17 @@ afterEach(async () => {
   await Promise.all(drivers.splice(0).map((d) => d.close()));
 });
 
-function setup(opts: Partial<ConstructorParameters<typeof SerialReaderDriver>[0]> = {}) {
+/** `onDisk`: the driver's path is that real file (so it is watched); the mock port stays at its own. */
+function setup(opts: Partial<ConstructorParameters<typeof SerialReaderDriver>[0]> = {}, onDisk?: string) {
   const ports = new MockSerialPorts();
   const path = `/dev/ROBOT-serial-${process.pid}-${n++}`;
   ports.create(path);
   const driver = new SerialReaderDriver({
-    id: `serial:${path}`,
-    path,
+    id: `serial:${onDisk ?? path}`,
+    path: onDisk ?? path,
     baudRate: 9600,
     kind: 'barcode',
-    opener: ports.opener,
+    opener: onDisk ? (o) => ports.opener({ ...o, path }) : ports.opener,
     ...opts,
   });
   drivers.push(driver);
@@ -97,17 +98,8 @@ describe('SerialReaderDriver (mock binding)', () => {
     try {
       const file = join(dir, 'ttyUSB0');
       writeFileSync(file, '');
-      const gone = setup({ watchMs: 10 });
-      const watched = new SerialReaderDriver({
-        id: 'serial:watched',
-        path: file,
-        baudRate: 9600,
-        kind: 'barcode',
-        opener: (o) => gone.ports.opener({ ...o, path: gone.path }),
-        watchMs: 10,
-      });
-      drivers.push(watched);
-      await watched.open(gone.sink);
+      const gone = setup({ watchMs: 10 }, file);
+      await gone.driver.open(gone.sink);
       await tick(40);
       expect(gone.lost).toEqual([]);
       rmSync(file);
@@ -117,19 +109,9 @@ describe('SerialReaderDriver (mock binding)', () => {
 
       // Back, but another device at the same path (a different adapter plugged in quickly).
       writeFileSync(file, '');
-      const other = setup();
       let name = 'first';
-      const swapped = new SerialReaderDriver({
-        id: 'serial:swapped',
-        path: file,
-        baudRate: 9600,
-        kind: 'barcode',
-        opener: (o) => other.ports.opener({ ...o, path: other.path }),
-        watchMs: 10,
-        identify: () => Promise.resolve(name),
-      });
-      drivers.push(swapped);
-      await swapped.open(other.sink);
+      const other = setup({ watchMs: 10, identify: () => Promise.resolve(name) }, file);
+      await other.driver.open(other.sink);
       name = 'second';
       await until(() => other.lost.length === 1);
       expect(other.lost[0]?.message).toMatch(/another device/);

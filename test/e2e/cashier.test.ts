@@ -16,6 +16,7 @@ import {
   wedgeScan,
   type UiTill,
 } from './helpers.js';
+import { slowNextAnswer } from '../helpers/slow-answer.js';
 
 const NO_CHROMIUM = !chromiumAvailable();
 
@@ -199,25 +200,15 @@ describe.skipIf(NO_CHROMIUM)('cashier UI in Chromium', { timeout: 60_000 }, () =
     await page.fill('input[name="redeem"]', '');
     await page.getByTestId('keyed-quote').waitFor();
     // The preview shows the latest basket's answer, even when an older one's comes after it.
-    let slow = true;
-    let slowAnswered!: () => void;
-    const slowDone = new Promise<void>((r) => (slowAnswered = r));
-    await page.route('**/v1/baskets/quote', async (route) => {
-      if (!slow) return route.continue();
-      slow = false;
-      const answer = await route.fetch();
-      await new Promise((r) => setTimeout(r, 1_200));
-      await route.fulfill({ response: answer });
-      slowAnswered();
-    });
+    const slow = await slowNextAnswer(page, '**/v1/baskets/quote', 1_200);
     await page.fill('input[name="amount-0"]', '50.00');
-    await expect.poll(() => slow).toBe(false);
+    await slow.asked;
     await page.fill('input[name="amount-0"]', '88.50');
     await expect.poll(() => page.getByTestId('keyed-total').textContent()).toContain('88.50');
-    await slowDone;
+    await slow.answered;
     await new Promise((r) => setTimeout(r, 100));
     expect(await page.getByTestId('keyed-total').textContent()).toContain('88.50');
-    await page.unroute('**/v1/baskets/quote');
+    await slow.done();
     await page.getByTestId('keyed-submit').click();
     await page.getByTestId('sale-result').waitFor();
     expect(await page.getByTestId('result-earned').textContent()).toBe('88');
@@ -272,16 +263,12 @@ describe.skipIf(NO_CHROMIUM)('cashier UI in Chromium', { timeout: 60_000 }, () =
     // The screen's own identification answered slowly (a loaded till): its `member` event comes
     // first. That must not hide the next tap of the same member's card.
     await page.getByTestId('member-clear').click();
-    await page.route('**/v1/members/identify', async (route) => {
-      const answer = await route.fetch();
-      await new Promise((r) => setTimeout(r, 600));
-      await route.fulfill({ response: answer });
-    });
+    const slow = await slowNextAnswer(page, '**/v1/members/identify', 600);
     const answered = page.waitForResponse('**/v1/members/identify');
     await wedgeScan(page, '04A22B1C5D8000');
     await answered;
     await expect.poll(() => page.getByTestId('member-name').textContent()).toBe('李*');
-    await page.unroute('**/v1/members/identify');
+    await slow.done();
     await page.getByTestId('member-clear').click();
     await page.getByTestId('member-name').waitFor({ state: 'detached' });
     const tap = await t.pos('/v1/devices/simulate', { kind: 'tap', code: '04:A2:2B:1C:5D:80:00' });
