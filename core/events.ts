@@ -27,7 +27,13 @@ export type TillEvent =
       /** set when the read was refused (misread_check_digit, unknown_card, misread_noise, ...) */
       error?: string;
     }
-  | { type: 'member'; memberNo: string; via: 'code' | 'phone' }
+  | {
+      type: 'member';
+      memberNo: string;
+      via: 'code' | 'phone';
+      /** the identify request's `requestId` when the asker gave one: a screen tells its own events by it */
+      requestId?: string;
+    }
   | { type: 'sale'; saleId: string; memberNo: string | null; pointsEarned: number }
   | { type: 'return'; returnId: string; saleId: string }
   | {

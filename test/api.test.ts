@@ -124,6 +124,32 @@ describe('members: enrol and identify', () => {
     expect(r.body.memberNo).toBe(memberNo);
   });
 
+  it("names the asker's requestId in the member event, and refuses a malformed one", async () => {
+    const memberNo = await enrolMember({ phone: '13712340099' });
+    const seen: unknown[] = [];
+    const off = t.ctx.events.subscribe(({ event }) => event.type === 'member' && seen.push(event));
+    try {
+      expect((await t.post('/v1/members/identify', { code: memberNo, requestId: 'a1B2_c3-d4' })).status).toBe(200);
+      expect((await t.post('/v1/members/identify', { phone: '13712340099', requestId: 'f'.repeat(64) })).status).toBe(
+        200,
+      );
+      expect((await t.post('/v1/members/identify', { code: memberNo })).status).toBe(200);
+      const before = snapshot();
+      for (const requestId of ['', 'x'.repeat(65), 'has space', '<script>', 7]) {
+        const r = await t.post('/v1/members/identify', { code: memberNo, requestId });
+        expect(r.status, String(requestId)).toBe(400);
+      }
+      expect(snapshot()).toEqual(before);
+    } finally {
+      off();
+    }
+    expect(seen).toEqual([
+      { type: 'member', memberNo, via: 'code', requestId: 'a1B2_c3-d4' },
+      { type: 'member', memberNo, via: 'phone', requestId: 'f'.repeat(64) },
+      { type: 'member', memberNo, via: 'code' },
+    ]);
+  });
+
   it('identifies by a linked NFC card however the reader prints the UID', async () => {
     const memberNo = await enrolMember({ cardCode: '04:A2:2B:1C:3D:4E:80' });
     for (const code of ['04a22b1c3d4e80', '04 A2 2B 1C 3D 4E 80', '04-a2-2b-1c-3d-4e-80']) {

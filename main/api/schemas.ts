@@ -81,10 +81,20 @@ export const ReturnRequest = z
   })
   .meta({ id: 'ReturnRequest' });
 
+/** The asker's own id for one identification, echoed in the `member` event it causes. */
+const IdentifyRequestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/)
+  .optional();
+
 export const IdentifyRequest = z
   .union([
-    z.object({ code: z.string().min(1).max(256), source: z.enum(['barcode', 'nfc', 'qr']).optional() }),
-    z.object({ phone: z.string().min(1).max(32) }),
+    z.object({
+      code: z.string().min(1).max(256),
+      source: z.enum(['barcode', 'nfc', 'qr']).optional(),
+      requestId: IdentifyRequestId,
+    }),
+    z.object({ phone: z.string().min(1).max(32), requestId: IdentifyRequestId }),
   ])
   .meta({ id: 'IdentifyRequest' });
 

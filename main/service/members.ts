@@ -147,7 +147,12 @@ export function identify(ctx: TillContext, req: IdentifyRequest): MemberSummary 
   const state = ctx.db
     .transaction(() => settleMember(ctx, rs, member.memberNo, { occurredAt: now, localDate: today }))
     .immediate();
-  ctx.events.publish({ type: 'member', memberNo: member.memberNo, via: 'code' in req ? 'code' : 'phone' });
+  ctx.events.publish({
+    type: 'member',
+    memberNo: member.memberNo,
+    via: 'code' in req ? 'code' : 'phone',
+    ...(req.requestId ? { requestId: req.requestId } : {}),
+  });
   return summarise(ctx, rs, member, state, today);
 }
 

@@ -289,7 +289,10 @@ export class Api {
     return this.call('GET', '/v1/health');
   }
 
-  identify(req: { code: string; source?: 'barcode' | 'nfc' | 'qr' } | { phone: string }): Promise<MemberSummary> {
+  /** `requestId`: the caller's own id for this identification, named again in the `member` event it causes. */
+  identify(
+    req: ({ code: string; source?: 'barcode' | 'nfc' | 'qr' } | { phone: string }) & { requestId?: string },
+  ): Promise<MemberSummary> {
     return this.call('POST', '/v1/members/identify', req);
   }
 

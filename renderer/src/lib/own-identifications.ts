@@ -1,75 +1,40 @@
 /**
  * Which `member` events the screen caused itself. Every identification publishes one `member`
  * event on the till's event stream, and the screen that asked already shows the member from the
- * answer. The event and the answer come over two connections, in either order, so:
+ * answer. Each of the screen's identifications carries an id of its own (`requestId`), and the
+ * till names it in the event, so the event is recognised whenever it comes: before the answer,
+ * after it, or replayed after the stream reconnected.
  *
- * - an answer leaves a mark for its member, which the event consumes when it comes later;
- * - an event that comes while one of the screen's identifications is still unanswered waits
- *   for the answer, and is then matched against its mark.
- *
- * Marking only on the answer, and handling an earlier event after a fixed pause, left a mark
- * nobody consumed whenever the answer was slower than the pause; the next genuine event for
- * that member (the same member's card tapped on the till's reader) was then taken for the
- * screen's own and dropped.
+ * This replaced matching events to answers by member number and time: an answer slower than
+ * the pause left a mark that swallowed the next genuine event for that member, and an own
+ * event replayed late after a reconnect was taken for another's (docs/decisions.md).
  */
 export class OwnIdentifications {
-  private pending = 0;
-  private readonly marks = new Map<string, number[]>();
-  private waiting: { memberNo: string; at: number; handle: () => void }[] = [];
+  /** newest last; a failed identification publishes no event, so its id only ages out */
+  private readonly ids: string[] = [];
 
   constructor(
-    /** how long a mark or a waiting event is kept: an answer or event later than this is treated as unrelated */
-    private readonly keepMs = 3_000,
-    private readonly now: () => number = Date.now,
-    private readonly schedule: (run: () => void, ms: number) => void = (run, ms) => void setTimeout(run, ms),
+    /** ids remembered: far more than a screen has in flight, so no event outlives its id */
+    private readonly keep = 64,
+    private readonly newId: () => string = randomId,
   ) {}
 
-  /** Wraps one of the screen's identifications; the answer passes through unchanged. */
-  track<T extends { memberNo: string }>(answer: Promise<T>): Promise<T> {
-    this.pending += 1;
-    let done = false;
-    const settle = (memberNo: string | null): void => {
-      if (done) return;
-      done = true;
-      this.pending -= 1;
-      if (memberNo !== null) this.marks.set(memberNo, [...this.fresh(memberNo), this.now()]);
-      if (this.pending === 0) this.flush(false);
-    };
-    answer.then(
-      (m) => settle(m.memberNo),
-      () => settle(null),
-    );
-    return answer;
+  /** A fresh id for one identification: send it as the request's `requestId`. */
+  next(): string {
+    const id = this.newId();
+    this.ids.push(id);
+    if (this.ids.length > this.keep) this.ids.shift();
+    return id;
   }
 
-  /** A `member` event: `handle` runs unless the event is the screen's own. */
-  event(memberNo: string, handle: () => void): void {
-    if (this.pending === 0) {
-      if (!this.take(memberNo)) handle();
-      return;
-    }
-    this.waiting.push({ memberNo, at: this.now(), handle });
-    // An answer that never comes must not hold the event for good.
-    this.schedule(() => this.flush(true), this.keepMs);
+  /** Whether a `member` event with this `requestId` is the screen's own. */
+  isOwn(requestId: string | undefined): boolean {
+    return requestId !== undefined && this.ids.includes(requestId);
   }
+}
 
-  private flush(onlyOverdue: boolean): void {
-    const due = onlyOverdue ? this.waiting.filter((w) => this.now() - w.at >= this.keepMs) : this.waiting;
-    if (due.length === 0) return;
-    this.waiting = this.waiting.filter((w) => !due.includes(w));
-    for (const w of due) if (!this.take(w.memberNo)) w.handle();
-  }
-
-  private fresh(memberNo: string): number[] {
-    return (this.marks.get(memberNo) ?? []).filter((t) => this.now() - t < this.keepMs);
-  }
-
-  /** Consumes one recent mark for this member; false when there is none. */
-  private take(memberNo: string): boolean {
-    const fresh = this.fresh(memberNo);
-    const hit = fresh.shift() !== undefined;
-    if (fresh.length) this.marks.set(memberNo, fresh);
-    else this.marks.delete(memberNo);
-    return hit;
-  }
+/** 128 random bits as hex (crypto.randomUUID needs a secure context; this works anywhere). */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

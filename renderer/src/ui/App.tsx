@@ -186,7 +186,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
       const seq = ++identifySeq.current;
       setMemberState((s) => ({ ...s, busy: true, error: null }));
       try {
-        const m = await ownIdentified.current.track(api.identify(req));
+        const m = await api.identify({ ...req, requestId: ownIdentified.current.next() });
         if (seq === identifySeq.current) showMember(m);
       } catch (e) {
         if (seq === identifySeq.current) setMemberState({ member: null, error: e, busy: false, tried: req });
@@ -282,7 +282,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
           const memberNo = e.memberNo;
           // A reader's card routed to another screen: that screen identifies it itself.
           if (readerMemberNext && e.via === 'code') break;
-          ownIdentified.current.event(memberNo, () => showIdentifiedElsewhere(memberNo));
+          if (!ownIdentified.current.isOwn(e.requestId)) showIdentifiedElsewhere(memberNo);
           break;
         }
         case 'quote':
@@ -449,7 +449,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     setLang: props.setLang,
     staff: props.session.staff,
     programme,
-    identify: (req) => ownIdentified.current.track(api.identify(req)),
+    identify: (req) => api.identify({ ...req, requestId: ownIdentified.current.next() }),
     requestApproval,
     withSupervisor,
     categoryName: categoryNamer(categories, t, lang),
