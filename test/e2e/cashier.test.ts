@@ -213,6 +213,26 @@ describe.skipIf(NO_CHROMIUM)('cashier UI in Chromium', { timeout: 60_000 }, () =
     await page.getByTestId('sale-result').waitFor();
     expect(await page.getByTestId('result-earned').textContent()).toBe('88');
     expect(postsTo('/v1/sales')).toBe(before + 1);
+
+    // While a newer basket is asked, the earlier answer stays on screen greyed; submitted before
+    // the preview caught up, a redemption is judged against the basket typed, not the earlier
+    // one (whose share of ¥0.50 allows none).
+    await page.fill('input[name="amount-0"]', '0.50');
+    await expect.poll(() => page.getByTestId('keyed-total').textContent()).toContain('0.50');
+    expect(await page.getByTestId('keyed-quote').getAttribute('data-stale')).toBe('false');
+    const held = await slowNextAnswer(page, '**/v1/baskets/quote', 1_000);
+    await page.fill('input[name="amount-0"]', '88.50');
+    await page.fill('input[name="redeem"]', '100');
+    expect(await page.getByTestId('keyed-quote').getAttribute('data-stale')).toBe('true');
+    await page.getByTestId('keyed-submit').click();
+    // The reward redeemed above counts towards the last hour's redemptions: a supervisor approves.
+    await page.getByTestId('supervisor-dialog').waitFor();
+    await page.fill('input[name="supervisorId"]', STAFF.supervisor.staffId);
+    await page.fill('input[name="supervisorPin"]', STAFF.supervisor.pin);
+    await page.getByTestId('supervisor-approve').click();
+    await expect.poll(() => page.getByTestId('result-redeemed').textContent()).toBe('100');
+    expect(postsTo('/v1/sales')).toBe(before + 3); // refused asking for a supervisor, then approved
+    await held.done();
     await page.getByTestId('mode-pos').click();
   });
 

@@ -333,7 +333,7 @@ export function SaleResult(props: { result: SaleResponse; printer: boolean; onCl
       {r.pointsRedeemed > 0 ? (
         <span>
           {' '}
-          · {t('result.redeemed')} <b>{fmtPoints(r.pointsRedeemed, lang)}</b>
+          · {t('result.redeemed')} <b data-testid="result-redeemed">{fmtPoints(r.pointsRedeemed, lang)}</b>
         </span>
       ) : null}
       {r.balance !== null ? (
@@ -389,7 +389,8 @@ export function KeyedSale(props: {
   const [lines, setLines] = useState<KeyedLine[]>([{ category: categories[0] ?? 'general', amount: '' }]);
   const [redeem, setRedeem] = useState('');
   const [errors, setErrors] = useState<Record<string, FieldError | null>>({});
-  const [quote, setQuote] = useState<QuoteResponse | null>(null);
+  /** the latest answer and the basket it answers (`key`): while a newer basket waits, it is shown greyed */
+  const [quote, setQuote] = useState<{ key: string; q: QuoteResponse } | null>(null);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
   const draft = useRef(newSaleId(programme.tillId));
@@ -409,6 +410,15 @@ export function KeyedSale(props: {
   const preview = checkRedeemPoints(redeem, redeemRule);
   const previewPoints = preview.ok && memberNo ? preview.value : 0;
   const key = JSON.stringify([lines, memberNo, previewPoints]);
+  const askQuote = (): Promise<QuoteResponse> => {
+    props.ownQuote(draft.current);
+    return api.quote({
+      saleId: draft.current,
+      ...(memberNo ? { memberNo } : {}),
+      lines: saleLines(),
+      ...(previewPoints > 0 ? { redeemPoints: previewPoints } : {}),
+    });
+  };
 
   // A live preview of the points as the cashier types (a quote changes nothing). Only the answer
   // to the latest question is shown: a slow answer to an older basket must not replace it.
@@ -420,32 +430,47 @@ export function KeyedSale(props: {
       return;
     }
     const timer = setTimeout(() => {
-      props.ownQuote(draft.current);
       const latest = (): boolean => seq === quoteSeq.current;
-      api
-        .quote({
-          saleId: draft.current,
-          ...(memberNo ? { memberNo } : {}),
-          lines: saleLines(),
-          ...(previewPoints > 0 ? { redeemPoints: previewPoints } : {}),
-        })
-        .then((q) => latest() && setQuote(q))
+      askQuote()
+        .then((q) => latest() && setQuote({ key, q }))
         .catch(() => latest() && setQuote(null));
     }, 250);
     return () => clearTimeout(timer);
   }, [key]);
 
-  const maxRedeem = quote && props.member ? Math.min(quote.maxRedeemablePoints, props.member.spendable) : 0;
+  const current = quote?.key === key ? quote.q : null;
+  const shown = quote?.q ?? null;
+  const maxRedeemOf = (q: QuoteResponse | null): number =>
+    q && props.member ? Math.min(q.maxRedeemablePoints, props.member.spendable) : 0;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setFailure(null);
     const next: Record<string, FieldError | null> = {};
     parsedLines.forEach(({ c }, i) => (next[`amount-${i}`] = fieldError(c)));
-    const r = checkRedeemPoints(redeem, { ...redeemRule, max: props.member ? maxRedeem : 0 });
+    if (!allValid) {
+      setErrors({ ...next, redeem: fieldError(checkRedeemPoints(redeem, redeemRule)) });
+      return;
+    }
+    // The most a member may redeem depends on the basket: judged against this basket's quote,
+    // asked now if the preview still shows an earlier basket's.
+    let q = current;
+    if (!q) {
+      setBusy(true);
+      try {
+        q = await askQuote();
+        setQuote({ key, q });
+      } catch (err) {
+        setFailure(err);
+        return;
+      } finally {
+        setBusy(false);
+      }
+    }
+    const r = checkRedeemPoints(redeem, { ...redeemRule, max: props.member ? maxRedeemOf(q) : 0 });
     next.redeem = fieldError(r);
     setErrors(next);
-    if (!allValid || !r.ok) return;
+    if (!r.ok) return;
     const pts = r.value;
     const action: ApprovalAction = { kind: 'redeem_points', memberNo: props.member?.memberNo ?? '', points: pts };
     let approval: Approval | null = null;
@@ -479,7 +504,7 @@ export function KeyedSale(props: {
     }
   };
 
-  const cash = quote ? Math.max(0, quote.total - quote.redemptionValue) : 0;
+  const cash = shown ? Math.max(0, shown.total - shown.redemptionValue) : 0;
   return (
     <form className="keyed" onSubmit={(e) => void submit(e)} noValidate data-testid="keyed-form">
       {!props.member ? <p className="muted">{t('keyed.noMember')}</p> : null}
@@ -540,27 +565,32 @@ export function KeyedSale(props: {
             setRedeem(v);
             setErrors((x) => ({ ...x, redeem: null }));
           }}
-          error={errors.redeem ?? problemError(t, quote?.redemptionProblem ?? null)}
-          hint={redeemHint(t, lang, programme, quote ? maxRedeem : null)}
+          error={errors.redeem ?? problemError(t, current?.redemptionProblem ?? null)}
+          hint={redeemHint(t, lang, programme, current ? maxRedeemOf(current) : null)}
         />
       ) : null}
-      {quote ? (
-        <dl className="totals" data-testid="keyed-quote">
+      {shown ? (
+        <dl
+          className={current ? 'totals' : 'totals stale'}
+          aria-busy={!current}
+          data-stale={!current}
+          data-testid="keyed-quote"
+        >
           <dt>{t('basket.total')}</dt>
-          <dd data-testid="keyed-total">{money(quote.total)}</dd>
-          {quote.pointsRedeemed > 0 ? (
+          <dd data-testid="keyed-total">{money(shown.total)}</dd>
+          {shown.pointsRedeemed > 0 ? (
             <>
               <dt>{t('basket.redeemed')}</dt>
               <dd>
-                {fmtPoints(quote.pointsRedeemed, lang)} ·{' '}
-                {t('basket.redeemedValue', { amount: money(quote.redemptionValue) })}
+                {fmtPoints(shown.pointsRedeemed, lang)} ·{' '}
+                {t('basket.redeemedValue', { amount: money(shown.redemptionValue) })}
               </dd>
             </>
           ) : null}
           <dt>{t('keyed.quote')}</dt>
           <dd>{t('keyed.cash', { amount: money(cash) })}</dd>
           <dt>{t('basket.earn')}</dt>
-          <dd data-testid="keyed-points">{fmtPoints(quote.pointsEarned + quote.bonusPoints, lang)}</dd>
+          <dd data-testid="keyed-points">{fmtPoints(shown.pointsEarned + shown.bonusPoints, lang)}</dd>
         </dl>
       ) : null}
       {failure ? (
