@@ -200,6 +200,7 @@ class WritesAhead {
   private failure: { error: unknown } | null = null;
   /** whether anything was sent since the last settle (most steps send nothing ahead) */
   private sent = false;
+  private abandoned = false;
 
   get idle(): boolean {
     return !this.sent;
@@ -208,7 +209,7 @@ class WritesAhead {
   send(write: () => Promise<unknown>): void {
     this.sent = true;
     this.queue = this.queue.then(async () => {
-      if (this.failure) return;
+      if (this.failure || this.abandoned) return;
       try {
         await write();
       } catch (error) {
@@ -225,11 +226,32 @@ class WritesAhead {
     this.failure = null;
     return f;
   }
+
+  /**
+   * The step failed: writes not yet sent are dropped, and the one in flight is waited for, so
+   * nothing reaches the connection after the caller's ROLLBACK (a write sent then would run
+   * outside any transaction, and commit).
+   */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    await this.queue;
+  }
 }
 
 /** Drives `step` to its end on `client`; an operation's error is thrown into the step. */
 export async function runPg<T>(client: pg.ClientBase, step: Sql<T>): Promise<T> {
   const ahead = new WritesAhead();
+  try {
+    return await drive(client, step, ahead);
+  } catch (e) {
+    // The step threw, or a write failed: the caller rolls back next, and no write still queued
+    // may reach the connection after that.
+    await ahead.abandon();
+    throw e;
+  }
+}
+
+async function drive<T>(client: pg.ClientBase, step: Sql<T>, ahead: WritesAhead): Promise<T> {
   let next = step.next();
   while (!next.done) {
     const op = next.value;

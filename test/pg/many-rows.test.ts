@@ -193,6 +193,22 @@ describe.skipIf(pgSkipReason())('inserts sent ahead (storage/sql-pg.ts runPg)', 
     // The step caught it; COMMIT of an aborted transaction rolls back (pg reports no error).
     expect(seen).toBe('23505');
   });
+
+  it('sends no queued write after the step fails: the rollback leaves nothing of them', async () => {
+    await expect(
+      inTransaction(
+        (function* () {
+          // Queued one behind the other (the first insert into a table waits for its column
+          // types): sent after the caller's ROLLBACK, they would run outside any transaction.
+          yield* insertMany('w', ['id', 'v'], [[300, 'x']]);
+          yield* insertMany('w', ['id', 'v'], [[301, 'x']]);
+          yield* insertMany('w', ['id', 'v'], [[302, 'x']]);
+          throw new Error('the step failed');
+        })(),
+      ),
+    ).rejects.toThrow('the step failed');
+    expect((await client().query('SELECT count(*)::int AS n FROM w WHERE id >= 300')).rows[0]).toEqual({ n: 0 });
+  });
 });
 
 /** Tills' rows updated at once, only where the new time is later: the feed-read bookkeeping's use. */
