@@ -707,6 +707,32 @@ describe('accepted batches held back (background apply only when the clock is ad
       ]),
     );
   });
+
+  /** How many member changes `memberNo` has: its enrolment, and one per till it was announced to. */
+  async function memberChanges(memberNo: string): Promise<number> {
+    const rows = await t.sql<{ n: number }>(
+      "SELECT count(*) AS n FROM changes WHERE type = 'member' AND ref = ?",
+      memberNo,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  it("announces a member to another store's till that served them in the pass that enrolled them", async () => {
+    // C's run comes first and enrols N1; when D's run asks who N1 is, N1's row exists only in
+    // the pass's transaction, not yet committed (a read of committed rows would miss it).
+    const C = await provision(t, 'S3', 'C');
+    const D = await provision(t, 'S4', 'D');
+    C.enrol('N1', at(40));
+    C.sale('N1', 10_000, at(41));
+    D.sale('N1', 20_000, at(42));
+    await ok(C, C.batch(1));
+    await ok(D, D.batch(1));
+    expect((await inbox()).map((r) => r.tillId)).toEqual(['C', 'D']);
+    await tick();
+    // The enrolment, and D's first service of a member of another store.
+    expect(await memberChanges('N1')).toBe(2);
+    expect((await memberStates(t)).find((r) => r.member_no === 'N1')?.balance).toBe(ledgerSum([C, D], 'N1'));
+  });
 });
 
 describe('accepted batches with the real clock', () => {
