@@ -328,9 +328,10 @@ export abstract class StepHqStore implements HqStore {
     try {
       // Each till's run in a savepoint only when one has failed: a pass of hundreds of tills'
       // one-entry batches then spends two round trips fewer per till.
-      const n = await this.write(() => applyInbox(this.deps, maxEntries, 'together')).catch((e: unknown) => {
+      // The pass is all its transaction writes (the writer token aside), so it is the first.
+      const n = await this.write(() => applyInbox(this.deps, maxEntries, 'together', true)).catch((e: unknown) => {
         if (this.closed || this.isStorageFull(e)) throw e;
-        return this.write(() => applyInbox(this.deps, maxEntries, 'apart'));
+        return this.write(() => applyInbox(this.deps, maxEntries, 'apart', true));
       });
       this.lastApplyError = null;
       if (n > 0) this.afterApplying();
