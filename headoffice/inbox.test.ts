@@ -20,9 +20,6 @@ import { UploadBatch } from '../core/sync/protocol.js';
 import { createLogger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { APPLY_DELAY_MS } from './store/sqlite.js';
-import { applyWaiting } from './store/inbox.js';
-import type { IngestDeps } from './store/ingest.js';
-import type { Sql } from '../storage/sql.js';
 import {
   at,
   changes,
@@ -735,34 +732,6 @@ describe('accepted batches held back (background apply only when the clock is ad
     // The enrolment, and D's first service of a member of another store.
     expect(await memberChanges('N1')).toBe(2);
     expect((await memberStates(t)).find((r) => r.member_no === 'N1')?.balance).toBe(ledgerSum([C, D], 'N1'));
-  });
-
-  it('reads in the transaction what an earlier pass of it applied of the same till (applyWaiting)', async () => {
-    const C = await provision(t, 'S3', 'C');
-    const D = await provision(t, 'S4', 'D');
-    C.enrol('N2', at(40));
-    await ok(C, C.batch(1));
-    await tick();
-    D.sale('N2', 10_000, at(41));
-    const first = D.headSeq;
-    D.sale('N2', 20_000, at(42));
-    await ok(D, D.batch(1, first));
-    await ok(D, D.batch(first + 1));
-    // Two passes of one transaction, a batch each, as the long path makes when batches arrive
-    // while it applies. The second pass's "had D served N2 before?" must see the first pass's
-    // rows, which nothing outside the transaction sees yet: with a read of committed rows
-    // there, D would be announced N2 twice.
-    const store = t.hq.store as unknown as { write<T>(step: () => Sql<T>): Promise<T>; deps: IngestDeps };
-    await store.write(() => applyWaiting(store.deps, first));
-    expect(await inbox()).toEqual([]);
-    expect(await memberChanges('N2')).toBe(2);
-    const sales = await t.sql<{ check_note: string; mismatch: number }>(
-      "SELECT check_note, mismatch FROM sales WHERE till_id = 'D'",
-    );
-    expect(sales.map((r) => [r.check_note, Number(r.mismatch)])).toEqual([
-      ['ok', 0],
-      ['ok', 0],
-    ]);
   });
 });
 

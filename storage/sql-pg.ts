@@ -142,12 +142,11 @@ async function execute(client: pg.ClientBase, op: SqlOp): Promise<unknown> {
   switch (op.kind) {
     case 'get':
     case 'all':
-    case 'allCommitted':
     case 'run': {
       const st = statement(textFor(op.sql, 'pg'));
       const res = await client.query({ name: st.name, text: st.text, values: values(op.params, st.names) });
       if (op.kind === 'get') return res.rows[0];
-      if (op.kind === 'all' || op.kind === 'allCommitted') return res.rows;
+      if (op.kind === 'all') return res.rows;
       return { changes: res.rowCount ?? 0 };
     }
     case 'insertMany':
@@ -176,9 +175,9 @@ if (profile) {
   });
 }
 
-function profiled(op: SqlOp, ms: number, aside = false): void {
+function profiled(op: SqlOp, ms: number): void {
   if (!profile) return;
-  const text = `${aside ? '(aside) ' : ''}${op.kind === 'insertMany' ? `INSERT MANY ${op.table}` : 'sql' in op ? textFor(op.sql, 'pg') : op.kind}`;
+  const text = op.kind === 'insertMany' ? `INSERT MANY ${op.table}` : 'sql' in op ? textFor(op.sql, 'pg') : op.kind;
   const k = text.replace(/\s+/g, ' ').slice(0, 110);
   const p = profile.get(k) ?? { n: 0, ms: 0 };
   p.n++;
@@ -239,36 +238,11 @@ class WritesAhead {
   }
 }
 
-/**
- * A second connection a write transaction lends its step for `allCommitted` reads
- * (storage/sql.ts): autocommit, READ COMMITTED, so it answers from what was committed, never
- * from the transaction's own writes, and without waiting for the writes sent ahead on the
- * transaction's connection. `client` resolves to null when none can be had at once; the read
- * then runs in the transaction, after those writes, as `all`.
- */
-export interface SideConnection {
-  client(): Promise<pg.ClientBase | null>;
-}
-
-/** What an operation gives the step: its value, or the error to throw into it. */
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-async function attempt(client: pg.ClientBase, op: SqlOp, aside = false): Promise<Outcome> {
-  try {
-    const t0 = profile ? performance.now() : 0;
-    const value = await execute(client, op);
-    if (profile) profiled(op, performance.now() - t0, aside);
-    return { ok: true, value };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
 /** Drives `step` to its end on `client`; an operation's error is thrown into the step. */
-export async function runPg<T>(client: pg.ClientBase, step: Sql<T>, side?: SideConnection): Promise<T> {
+export async function runPg<T>(client: pg.ClientBase, step: Sql<T>): Promise<T> {
   const ahead = new WritesAhead();
   try {
-    return await drive(client, step, ahead, side);
+    return await drive(client, step, ahead);
   } catch (e) {
     // The step threw, or a write failed: the caller rolls back next, and no write still queued
     // may reach the connection after that.
@@ -277,7 +251,7 @@ export async function runPg<T>(client: pg.ClientBase, step: Sql<T>, side?: SideC
   }
 }
 
-async function drive<T>(client: pg.ClientBase, step: Sql<T>, ahead: WritesAhead, side?: SideConnection): Promise<T> {
+async function drive<T>(client: pg.ClientBase, step: Sql<T>, ahead: WritesAhead): Promise<T> {
   let next = step.next();
   while (!next.done) {
     const op = next.value;
@@ -305,15 +279,17 @@ async function drive<T>(client: pg.ClientBase, step: Sql<T>, ahead: WritesAhead,
       next = step.next('pg');
       continue;
     }
-    const aside = op.kind === 'allCommitted' && side ? await side.client() : null;
-    let outcome: Outcome;
-    if (aside) {
-      // Beside the writes sent ahead, which go on meanwhile: the step has shown that they
-      // cannot change this answer (allCommitted). A failure of theirs surfaces later, as ever.
-      outcome = await attempt(aside, op, true);
-    } else {
-      const failed = ahead.idle ? null : await ahead.settle();
-      outcome = failed ? { ok: false, error: failed.error } : await attempt(client, op);
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+    const failed = ahead.idle ? null : await ahead.settle();
+    if (failed) outcome = { ok: false, error: failed.error };
+    else {
+      try {
+        const t0 = profile ? performance.now() : 0;
+        outcome = { ok: true, value: await execute(client, op) };
+        if (profile) profiled(op, performance.now() - t0);
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
     }
     next = outcome.ok ? step.next(outcome.value) : step.throw(outcome.error);
   }

@@ -28,7 +28,6 @@ function execute(db: Database.Database, op: SqlOp): unknown {
     case 'get':
       return prepared(db, textFor(op.sql, 'sqlite')).get(...op.params);
     case 'all':
-    case 'allCommitted': // in the transaction: the caller has shown its own writes change nothing here
       return prepared(db, textFor(op.sql, 'sqlite')).all(...op.params);
     case 'run': {
       const st = prepared(db, textFor(op.sql, 'sqlite'));

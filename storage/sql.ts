@@ -45,8 +45,6 @@ export type SqlOp =
       rows: readonly (readonly SqlValue[])[];
       onConflict: string;
     }
-  /** Every row, of rows this transaction has not written (allCommitted). */
-  | { kind: 'allCommitted'; sql: SqlText; params: SqlParams }
   /** Which database runs this step (for the rare decision that depends on it). */
   | { kind: 'dialect' }
   /** Waits for writes the runner sent ahead (sql-pg.ts), so their failure is thrown here. */
@@ -71,20 +69,6 @@ export function* get<T>(sql: SqlText, ...params: SqlParams): Sql<T | undefined> 
 /** Every row. */
 export function* all<T>(sql: SqlText, ...params: SqlParams): Sql<T[]> {
   return (yield { kind: 'all', sql, params }) as T[];
-}
-
-/**
- * Every row, for a step that has shown, where it asks, that what it makes of them is the same
- * whether or not this transaction's own writes are visible (the rows it keeps were committed
- * before the transaction and nothing in it has written them; rows it wrote are dropped or read
- * again in the transaction). SQLite runs it as `all`, in the transaction. PostgreSQL may run
- * it on a second connection, outside the transaction, without waiting for the writes sent
- * ahead (sql-pg.ts runPg), so Node goes on while PostgreSQL writes; only a write transaction,
- * whose writer lock keeps every other process from writing meanwhile, lends one (store/pg.ts).
- * Its error is thrown into the step like any other.
- */
-export function* allCommitted<T>(sql: SqlText, ...params: SqlParams): Sql<T[]> {
-  return (yield { kind: 'allCommitted', sql, params }) as T[];
 }
 
 /** A statement without rows (or whose rows are not needed); how many rows it changed. */

@@ -333,13 +333,7 @@ export type PassIsolation = 'apart' | 'together';
  * waiting, so a read or the next upload retries it; its own uploads are refused meanwhile
  * (ingestBatch).
  */
-export function* applyInbox(
-  d: IngestDeps,
-  maxEntries: number,
-  isolation: PassIsolation = 'apart',
-  /** nothing in the transaction wrote before this pass (PassWrites.firstInTransaction) */
-  firstInTransaction = false,
-): Sql<number> {
+export function* applyInbox(d: IngestDeps, maxEntries: number, isolation: PassIsolation = 'apart'): Sql<number> {
   let rows = yield* waitingRows(maxEntries, false);
   if (rows.length === 0) rows = yield* waitingRows(maxEntries, true);
   let applied = 0;
@@ -362,7 +356,7 @@ export function* applyInbox(
   // A till that failed before is retried in a savepoint of its own, whatever was asked.
   const apart = isolation === 'apart' || rows.some((r) => r.apply_error !== null);
   // Member states, balance changes and anomaly counters are written once for the whole pass (pass.ts).
-  const pass = new PassWrites(undefined, firstInTransaction);
+  const pass = new PassWrites();
   // The entry rules' counters of every run in one read per rule, not one per run.
   yield* prefetchEntryCounters(
     pass.counters,
@@ -423,16 +417,6 @@ export function* inboxBacklog(): Sql<InboxBacklog> {
 }
 
 /**
- * Applies what waits, pass after pass of at most `maxEntries`, until a pass finds nothing.
- * Call at the start of a write transaction: its first pass is then the transaction's first.
- */
-export function* applyWaiting(d: IngestDeps, maxEntries = Number.POSITIVE_INFINITY): Sql<void> {
-  // A later pass (batches accepted meanwhile) may apply a till the first one applied, whose
-  // rows only this transaction sees: its runs read in the transaction.
-  for (let first = true; (yield* applyInbox(d, maxEntries, 'apart', first)) > 0; first = false);
-}
-
-/**
  * The long path (a write transaction): everything waiting is applied, then the batch is
  * checked and applied against the ledger; refused as unavailable while the till's own earlier
  * batches cannot be applied. The till keeps its outbox and retries with backoff.
@@ -443,7 +427,7 @@ export function* ingestStep(
   b: UploadBatch,
   now: Date,
 ): Sql<IngestOutcome> {
-  yield* applyWaiting(d);
+  while ((yield* applyInbox(d, Number.POSITIVE_INFINITY)) > 0);
   // An upload of the same till accepted meanwhile (another process) is then seen below.
   yield* lockTill(till.tillId);
   if (yield* get('SELECT 1 FROM inbox WHERE till_id = ? LIMIT 1', till.tillId)) {

@@ -135,7 +135,6 @@ export function* applyBatch(
   });
 
   // Members first: the feed then shows a member before its balance, and recompute finds birthdays.
-  pass.recordsOf(b.members.map((m) => m.memberNo));
   const upserted = yield* upsertMembers(d.cipher, till, b.members, now);
   for (const c of upserted.conflicts) d.log.log('warn', 'card_conflict', { tillId: till.tillId, ...c });
   if (upserted.refused > 0)
@@ -148,7 +147,7 @@ export function* applyBatch(
     else tailByMember.set(e.memberNo, [e]);
   }
   // A till serving another store's member for the first time now needs the name and phone.
-  yield* announceServed(till, tailByMember.keys(), row.ack_seq, now, pass.firstInTransaction);
+  yield* announceServed(till, tailByMember.keys(), row.ack_seq, now);
   let folded = { prevMax: new Map<string, number>(), sole: new Map<string, SoleTillMember>() };
   if (tail.length > 0) {
     const rs = yield* pass.latestRules(d.rules);
@@ -173,9 +172,8 @@ export function* applyBatch(
     prevMax: folded.prevMax,
     sole: folded.sole,
     gaps: new Map(),
-    ownRowsCommitted: pass.firstInTransaction,
   };
-  const batch = yield* saleBatch(caches, chain, tail, b.sales, pass.membersWritten);
+  const batch = yield* saleBatch(caches, chain, tail, b.sales);
   const sales = yield* recordSales(d, batch, till, b.sales, now);
   const rechecked = yield* recheckPending(
     d,

@@ -33,17 +33,7 @@ import { EnrolmentAnomalies } from './anomalies.js';
 import { CHANGE_COLUMNS, changeRow } from './changes.js';
 import { MemberBatch, type HeldMember } from './memberbatch.js';
 import { recordTillPreferenceChanges } from './preferences.js';
-import {
-  all,
-  allCommitted,
-  dialectSql,
-  get,
-  insertMany,
-  run,
-  withJsonList,
-  type Sql,
-  type SqlValue,
-} from '../../storage/sql.js';
+import { all, dialectSql, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 
 export interface MemberRow {
   member_no: string;
@@ -436,20 +426,23 @@ export function* servedMembersOfTills(asked: readonly [string, readonly string[]
   return served;
 }
 
-interface ServedRow {
-  member_no: string;
-  enrolled_store: string;
-  erased_at: string | null;
-  served: boolean | number;
-  looked: boolean | number;
-}
-
 /**
- * Each member's record, whether the till had served them before this batch, and whether it
- * looked them up, in one read (all on the member's shard on Citus).
+ * A batch brought the till's first entries of members of another store: each such member the
+ * till had not looked up gets a new member change, so the feed now carries the name and phone
+ * to the till that served them (it holds them with the feed's placeholder until then).
+ * `ackBefore`: the till's last seq head office held before this batch.
  */
-function* servedRows(read: typeof all, till: Uploader, nos: readonly string[], ackBefore: number): Sql<ServedRow[]> {
-  return (yield* read(
+export function* announceServed(
+  till: Uploader,
+  memberNos: Iterable<string>,
+  ackBefore: number,
+  now: Date,
+): Sql<number> {
+  const nos = [...memberNos];
+  if (nos.length === 0) return 0;
+  // One read for the whole batch: each member's record, whether the till had served them
+  // before this batch, and whether it looked them up (all on the member's shard on Citus).
+  const rows = (yield* all(
     withJsonList(
       (isIn) => `SELECT m.member_no, m.enrolled_store, m.erased_at,
          EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = m.member_no AND ledger.till_id = ? AND ledger.seq <= ?)
@@ -462,49 +455,14 @@ function* servedRows(read: typeof all, till: Uploader, nos: readonly string[], a
     ackBefore,
     till.tillId,
     JSON.stringify(nos),
-  )) as ServedRow[];
-}
-
-/**
- * servedRows, read outside the transaction where that gives the same answer
- * (`ownRowsCommitted`, tillview.ts BatchChain). Of a member whose row was committed before,
- * nothing read here changes while head office holds the writer lock: the enrolment store
- * stays as first written (memberbatch.ts MEMBER_UPSERT), erasing and lookups are writes of
- * their own, and the till's ledger through ackBefore is committed. A member without a
- * committed row was enrolled in this transaction (by this run or an earlier one of the
- * pass): only the transaction sees it, so it is read there.
- */
-function* servedRecords(
-  till: Uploader,
-  nos: readonly string[],
-  ackBefore: number,
-  ownRowsCommitted: boolean,
-): Sql<Map<string, ServedRow>> {
-  if (!ownRowsCommitted) return new Map((yield* servedRows(all, till, nos, ackBefore)).map((r) => [r.member_no, r]));
-  const records = new Map((yield* servedRows(allCommitted, till, nos, ackBefore)).map((r) => [r.member_no, r]));
-  const enrolledHere = nos.filter((no) => !records.has(no));
-  if (enrolledHere.length > 0) {
-    for (const r of yield* servedRows(all, till, enrolledHere, ackBefore)) records.set(r.member_no, r);
-  }
-  return records;
-}
-
-/**
- * A batch brought the till's first entries of members of another store: each such member the
- * till had not looked up gets a new member change, so the feed now carries the name and phone
- * to the till that served them (it holds them with the feed's placeholder until then).
- * `ackBefore`: the till's last seq head office held before this batch.
- */
-export function* announceServed(
-  till: Uploader,
-  memberNos: Iterable<string>,
-  ackBefore: number,
-  now: Date,
-  ownRowsCommitted = false,
-): Sql<number> {
-  const nos = [...memberNos];
-  if (nos.length === 0) return 0;
-  const records = yield* servedRecords(till, nos, ackBefore, ownRowsCommitted);
+  )) as {
+    member_no: string;
+    enrolled_store: string;
+    erased_at: string | null;
+    served: boolean | number;
+    looked: boolean | number;
+  }[];
+  const records = new Map(rows.map((r) => [r.member_no, r]));
   const others = nos.filter((no) => {
     const m = records.get(no);
     return m !== undefined && !m.erased_at && m.enrolled_store !== till.storeId && !m.served && !m.looked;

@@ -79,44 +79,8 @@ export class PassWrites {
   /** the rule set in force for the pass: nothing publishes while it holds the writer lock */
   private latest: RuleSet | null = null;
 
-  /**
-   * Nothing in the pass's transaction wrote before it, so each run's own till rows (its ledger
-   * through what head office held before the run, its sales) are all committed and unwritten
-   * by the transaction when the run reads them (a pass has one run per till; other runs write
-   * only their own tills' rows): such reads may go outside the transaction (storage/sql.ts
-   * allCommitted). False where that is not shown: a later pass of the same transaction
-   * (inbox.ts applyWaiting), or a batch applied on the long path.
-   */
-  readonly firstInTransaction: boolean;
-
-  constructor(
-    private readonly parent?: PassWrites,
-    firstInTransaction = false,
-  ) {
+  constructor(private readonly parent?: PassWrites) {
     this.counters = new Counters(parent?.counters);
-    this.firstInTransaction = parent?.firstInTransaction ?? firstInTransaction;
-  }
-
-  /** members named by the upload records of the pass's runs so far (recordsOf) */
-  private readonly named = new Set<string>();
-
-  /**
-   * A run's upload records: the only member rows a pass writes are theirs (members.ts
-   * upsertMembers, preference changes). Kept by the pass itself, not the run: a run that
-   * fails is rolled back, and naming its members too only costs reads in the transaction.
-   */
-  recordsOf(memberNos: Iterable<string>): void {
-    if (this.parent) return this.parent.recordsOf(memberNos);
-    for (const no of memberNos) this.named.add(no);
-  }
-
-  /**
-   * Members whose rows this transaction may have written, when that is known
-   * (firstInTransaction): the others' rows are as committed before it. Null: any may be.
-   */
-  get membersWritten(): ReadonlySet<string> | null {
-    if (this.parent) return this.parent.membersWritten;
-    return this.firstInTransaction ? this.named : null;
   }
 
   /** The latest rule set, read once per pass. */

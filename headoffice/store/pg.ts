@@ -13,10 +13,6 @@
  *   5. on any error: ROLLBACK, drop the caches (they may describe rows never committed),
  *      retry a serialization failure or deadlock up to RETRIES times, else throw
  *
- * An apply pass's reads of rows the transaction has not written (storage/sql.ts allCommitted)
- * go to a second connection, `aside`, while the pass's inserts are still being written on the
- * first: see docs/postgres.md, "Eleventh session".
- *
  * A till transaction (accepting uploads into the inbox) takes no writer lock: the step takes
  * an advisory lock per till (inbox.ts lockTills), so uploads of different tills go in
  * parallel and one till's batches are accepted one after the other whichever process takes
@@ -32,7 +28,7 @@ import type pg from 'pg';
 import { loadMigrations } from '../../storage/migrate.js';
 import { isPgRetryable, isPgStorageFull } from '../../storage/pg-errors.js';
 import { distributeOnCitus, migratePg } from '../../storage/pg-migrate.js';
-import { openPool, runPg, type SideConnection } from '../../storage/sql-pg.js';
+import { openPool, runPg } from '../../storage/sql-pg.js';
 import { refreshStaleStatistics } from '../../storage/pg-statistics.js';
 import { get, run, textFor, type Sql } from '../../storage/sql.js';
 import type { HqKeys } from '../crypto.js';
@@ -101,28 +97,6 @@ function* watchWrites<T>(step: Sql<T>, seen: { wrote: boolean }): Sql<T> {
   return next.value;
 }
 
-/**
- * The side connection lent to one write's step, taken at its first allCommitted read (most
- * writes make none) and only when it is free or not yet open: a write never waits for it, so
- * it cannot wait on a connection held by a transaction queued behind this one's writer lock.
- * Null when it cannot be had (the read then runs in the transaction, after its writes).
- */
-function lend(pool: pg.Pool, log: Logger): SideConnection & { release(): void } {
-  let taken: Promise<pg.PoolClient | null> | null = null;
-  return {
-    client: () =>
-      (taken ??=
-        pool.idleCount > 0 || pool.totalCount === 0
-          ? pool.connect().catch((e: unknown) => {
-              log.log('warn', 'pg_side_connection_failed', { error: e instanceof Error ? e.message : String(e) });
-              return null;
-            })
-          : Promise.resolve(null)),
-    // runPg has awaited every read it sent there, so the connection is idle here.
-    release: () => void taken?.then((c) => c?.release()),
-  };
-}
-
 export class PgHqStore extends StepHqStore {
   readonly kind = 'postgres' as const;
   private readonly processId = randomUUID();
@@ -135,8 +109,6 @@ export class PgHqStore extends StepHqStore {
     readonly pool: pg.Pool,
     keys: HqKeys,
     log: Logger,
-    /** one connection beside the pool for the writer's reads of committed rows (lend) */
-    private readonly aside: pg.Pool,
   ) {
     super({ dialect: 'pg' }, keys, log);
   }
@@ -156,9 +128,7 @@ export class PgHqStore extends StepHqStore {
       if (e instanceof Error && 'code' in e && e.code === 'database_from_future') throw e;
       throw new DatabaseUnavailableError(url, e);
     }
-    const aside = openPool(url, 1, (e) => log.log('warn', 'pg_connection_lost', { error: e.message }));
-    aside.on('error', (e) => log.log('warn', 'pg_idle_client_error', { error: e.message }));
-    const store = new PgHqStore(pool, keys, log, aside);
+    const store = new PgHqStore(pool, keys, log);
     await store.rebuildStaleAggregates();
     store.startApplying();
     return store;
@@ -227,7 +197,7 @@ export class PgHqStore extends StepHqStore {
           this.lastToken = t;
         };
         const lastToken = (): string => this.lastToken ?? '';
-        return this.runWriter(
+        return runPg(
           c,
           (function* () {
             yield* run(`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`);
@@ -256,16 +226,6 @@ export class PgHqStore extends StepHqStore {
     );
   }
 
-  /** A write's step on its connection, lent the side connection for its reads of committed rows. */
-  private async runWriter<T>(c: pg.PoolClient, step: Sql<T>): Promise<T> {
-    const side = lend(this.aside, this.log);
-    try {
-      return await runPg(c, step, side);
-    } finally {
-      side.release();
-    }
-  }
-
   protected async tillTransaction<T>(step: Step<T>): Promise<T> {
     return this.transaction('BEGIN', (c) => runPg(c, step()), false);
   }
@@ -291,7 +251,6 @@ export class PgHqStore extends StepHqStore {
 
   protected async closeDatabase(): Promise<void> {
     await this.analyzing;
-    await this.aside.end();
     await this.pool.end();
   }
 }

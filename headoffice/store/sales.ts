@@ -14,7 +14,7 @@ import type { HqEntry } from '../domain/order.js';
 import type { IngestCaches } from './cache.js';
 import { memberBirthday } from './members.js';
 import type { RuleSetCache } from './rulesets.js';
-import { all, allCommitted, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
+import { all, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import type { Tx as Db } from './tx.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 import { prefetchGaps, tillViewAfter, tillViewBefore, type BatchChain } from './tillview.js';
@@ -56,8 +56,6 @@ export interface SaleBatch {
   birthdays: Map<string, string | null | undefined>;
   /** members' encrypted birthdays read for the batch at once (absent: no member record), decrypted when used */
   birthdayRows: Map<string, Buffer | null | undefined>;
-  /** members whose rows this transaction may have written (PassWrites.membersWritten); null: any may be */
-  membersWritten: ReadonlySet<string> | null;
 }
 
 function groupBySale(entries: Iterable<HqEntry>): Map<string, HqEntry[]> {
@@ -76,21 +74,18 @@ export function* saleBatch(
   chain: BatchChain,
   tail: readonly HqEntry[],
   records: readonly SaleRecord[],
-  membersWritten: ReadonlySet<string> | null = null,
 ): Sql<SaleBatch> {
   const bySale = groupBySale(tail);
   // Every sale this batch may check: its records, and pending ones its entries complete.
   const ids = new Set([...records.map((r) => r.saleId), ...bySale.keys()]);
   // The batch's own entries (seq > ackBefore) are left out here, not in the SQL: with `seq <= ?`
   // a PostgreSQL planner short of statistics read the till's whole history by the primary key.
-  // Every row kept was committed before the transaction when ownRowsCommitted says so; the
-  // batch's own, which only the transaction sees, are dropped either way.
   const held =
     ids.size === 0 || chain.ackBefore === 0
       ? new Map<string, HqEntry[]>()
       : groupBySale(
           (
-            (yield* (chain.ownRowsCommitted ? allCommitted : all)(
+            (yield* all(
               withJsonList(
                 (isIn) => `SELECT * FROM ledger INDEXED BY ledger_till_sale
                  WHERE till_id = ? AND ${isIn('sale_id')} ORDER BY seq`,
@@ -108,7 +103,7 @@ export function* saleBatch(
     chain,
     records.flatMap((r) => (r.memberNo === null ? [] : [r.memberNo])),
   );
-  return { caches, chain, bySale, held, birthdays: new Map(), birthdayRows: new Map(), membersWritten };
+  return { caches, chain, bySale, held, birthdays: new Map(), birthdayRows: new Map() };
 }
 
 function* birthdayOf(d: SalesDeps, batch: SaleBatch, memberNo: string): Sql<string | null | undefined> {
@@ -137,27 +132,12 @@ function saleEntries(batch: SaleBatch, saleId: string, memberNo: string): HqEntr
 function* readBirthdays(batch: SaleBatch, memberNos: Iterable<string>): Sql<void> {
   const nos = [...new Set(memberNos)].filter((no) => !batch.birthdays.has(no) && !batch.birthdayRows.has(no));
   if (nos.length === 0) return;
-  // A member's birthday changes only with its row, which a pass writes only for the members
-  // its upload records name; erasing is a write of its own. The others' rows are as committed.
-  const written = batch.membersWritten;
-  const inside = written === null ? nos : nos.filter((no) => written.has(no));
-  const aside = written === null ? [] : nos.filter((no) => !written.has(no));
-  const rows = [
-    ...(aside.length > 0 ? yield* birthdayRows(allCommitted, aside) : []),
-    ...(inside.length > 0 ? yield* birthdayRows(all, inside) : []),
-  ];
-  for (const no of nos) batch.birthdayRows.set(no, undefined);
-  for (const r of rows) batch.birthdayRows.set(r.member_no, r.birthday_enc);
-}
-
-function* birthdayRows(
-  read: typeof all,
-  nos: readonly string[],
-): Sql<{ member_no: string; birthday_enc: Buffer | null }[]> {
-  return (yield* read(
+  const rows = (yield* all(
     withJsonList((isIn) => `SELECT member_no, birthday_enc FROM members WHERE ${isIn('member_no')}`, 'text'),
     JSON.stringify(nos),
   )) as { member_no: string; birthday_enc: Buffer | null }[];
+  for (const no of nos) batch.birthdayRows.set(no, undefined);
+  for (const r of rows) batch.birthdayRows.set(r.member_no, r.birthday_enc);
 }
 
 function* check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord, receivedAt: string): Sql<SaleCheck> {
@@ -188,11 +168,9 @@ export function* recordSales(
   if (sales.length === 0) return out;
   const at = now.toISOString();
   // Sales head office holds already (a resent record is ignored), read for the whole batch at once.
-  // A till's sales are written only by its own batches, each pass holding one run of them and
-  // this read coming before the run writes any: with ownRowsCommitted, all are committed.
   const known = new Set(
     (
-      (yield* (batch.chain.ownRowsCommitted ? allCommitted : all)(
+      (yield* all(
         withJsonList((isIn) => `SELECT sale_id FROM sales WHERE till_id = ? AND ${isIn('sale_id')}`, 'text'),
         till.tillId,
         JSON.stringify(sales.map((s) => s.saleId)),

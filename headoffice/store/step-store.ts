@@ -328,10 +328,9 @@ export abstract class StepHqStore implements HqStore {
     try {
       // Each till's run in a savepoint only when one has failed: a pass of hundreds of tills'
       // one-entry batches then spends two round trips fewer per till.
-      // The pass is all its transaction writes (the writer token aside), so it is the first.
-      const n = await this.write(() => applyInbox(this.deps, maxEntries, 'together', true)).catch((e: unknown) => {
+      const n = await this.write(() => applyInbox(this.deps, maxEntries, 'together')).catch((e: unknown) => {
         if (this.closed || this.isStorageFull(e)) throw e;
-        return this.write(() => applyInbox(this.deps, maxEntries, 'apart', true));
+        return this.write(() => applyInbox(this.deps, maxEntries, 'apart'));
       });
       this.lastApplyError = null;
       if (n > 0) this.afterApplying();

@@ -47,12 +47,6 @@ export interface BatchChain {
   sole: ReadonlyMap<string, SoleTillMember>;
   /** the till's entries of members after a seq, read for the whole batch at once (prefetchGaps) */
   gaps: Map<string, ChainGap>;
-  /**
-   * The till's ledger rows through ackBefore and its sales rows as this batch finds them are
-   * all committed and unwritten by this transaction (PassWrites.firstInTransaction): reads of
-   * them only may go outside it (storage/sql.ts allCommitted).
-   */
-  ownRowsCommitted: boolean;
 }
 
 /** The till's entries for a member with after < seq <= the batch's ackAfter, in seq order. */
