@@ -12,6 +12,7 @@ import {
   screenshot,
   signIn,
   STAFF,
+  approveAs,
   startUiTill,
   wedgeScan,
   type UiTill,
@@ -165,9 +166,7 @@ describe.skipIf(NO_CHROMIUM)('cashier UI in Chromium', { timeout: 60_000 }, () =
     await page.getByTestId('redeem-coupon-10').click();
     await page.getByTestId('supervisor-dialog').waitFor();
     // A cashier cannot approve.
-    await page.fill('input[name="supervisorId"]', STAFF.cashier.staffId);
-    await page.fill('input[name="supervisorPin"]', STAFF.cashier.pin);
-    await page.getByTestId('supervisor-approve').click();
+    await approveAs(page, STAFF.cashier);
     await expect.poll(() => page.getByTestId('supervisor-dialog').textContent()).toContain('没有权限');
     await page.fill('input[name="supervisorId"]', STAFF.supervisor.staffId);
     await page.fill('input[name="supervisorPin"]', STAFF.supervisor.pin);
@@ -227,9 +226,7 @@ describe.skipIf(NO_CHROMIUM)('cashier UI in Chromium', { timeout: 60_000 }, () =
     await page.getByTestId('keyed-submit').click();
     // The reward redeemed above counts towards the last hour's redemptions: a supervisor approves.
     await page.getByTestId('supervisor-dialog').waitFor();
-    await page.fill('input[name="supervisorId"]', STAFF.supervisor.staffId);
-    await page.fill('input[name="supervisorPin"]', STAFF.supervisor.pin);
-    await page.getByTestId('supervisor-approve').click();
+    await approveAs(page, STAFF.supervisor);
     await expect.poll(() => page.getByTestId('result-redeemed').textContent()).toBe('100');
     expect(postsTo('/v1/sales')).toBe(before + 3); // refused asking for a supervisor, then approved
     await held.done();

@@ -162,6 +162,13 @@ export async function signIn(page: Page, who: { staffId: string; pin: string }):
   await page.getByTestId('statusbar').waitFor();
 }
 
+/** Enters a staff number and PIN in the open supervisor dialog and presses approve. */
+export async function approveAs(page: Page, who: { staffId: string; pin: string }): Promise<void> {
+  await page.fill('input[name="supervisorId"]', who.staffId);
+  await page.fill('input[name="supervisorPin"]', who.pin);
+  await page.getByTestId('supervisor-approve').click();
+}
+
 /**
  * Types a code as a keyboard-wedge scanner does: the keys back to back, then Enter. The key
  * events go to Chromium in one pipelined burst over the DevTools protocol. Typing them one

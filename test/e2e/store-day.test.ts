@@ -19,6 +19,7 @@ import {
   screenshot,
   signIn,
   STAFF,
+  approveAs,
   startUiTill,
   wedgeScan,
   type UiTill,
@@ -184,9 +185,7 @@ describe.skipIf(NO_CHROMIUM)("the store's day in Chromium", { timeout: 90_000 },
 
     await page.getByTestId('alert-clear-lock').click();
     await page.getByTestId('supervisor-dialog').waitFor();
-    await page.fill('input[name="supervisorId"]', STAFF.cashier.staffId);
-    await page.fill('input[name="supervisorPin"]', STAFF.cashier.pin);
-    await page.getByTestId('supervisor-approve').click();
+    await approveAs(page, STAFF.cashier);
     await expect.poll(() => text(page, 'supervisor-dialog')).toContain('没有权限');
     expect(t.till.ctx.redemptions.lock()).not.toBeNull();
     await page.fill('input[name="supervisorId"]', STAFF.supervisor.staffId);
@@ -214,9 +213,7 @@ describe.skipIf(NO_CHROMIUM)("the store's day in Chromium", { timeout: 90_000 },
     await page.getByTestId('sup-adjust-submit').click();
     await page.getByTestId('supervisor-dialog').waitFor();
     expect(await text(page, 'supervisor-dialog')).toContain('为会员增加 200 积分需要主管授权');
-    await page.fill('input[name="supervisorId"]', STAFF.supervisor.staffId);
-    await page.fill('input[name="supervisorPin"]', STAFF.supervisor.pin);
-    await page.getByTestId('supervisor-approve').click();
+    await approveAs(page, STAFF.supervisor);
     await expect.poll(() => text(page, 'sup-adjust-done')).toContain('已增加 200 积分');
     await screenshot(page, 'supervisor-adjust-zh');
     const row = t.till.ctx.db
@@ -237,9 +234,7 @@ describe.skipIf(NO_CHROMIUM)("the store's day in Chromium", { timeout: 90_000 },
     await page.fill('input[name="unblockCode"]', code);
     await page.getByTestId('sup-unblock-submit').click();
     await page.getByTestId('supervisor-dialog').waitFor();
-    await page.fill('input[name="supervisorId"]', STAFF.supervisor.staffId);
-    await page.fill('input[name="supervisorPin"]', STAFF.supervisor.pin);
-    await page.getByTestId('supervisor-approve').click();
+    await approveAs(page, STAFF.supervisor);
     await expect.poll(() => text(page, 'sup-unblock-done')).toContain('已解冻');
     expect(t.till.ctx.members.card(code)?.status).toBe('active');
   });

@@ -181,18 +181,24 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
 
   const showMember = useCallback((m: MemberSummary) => setMemberState({ member: m, error: null, busy: false }), []);
 
+  /** Every identification the screen makes names itself, so its `member` event is known as its own. */
+  const identifyOwn = useCallback(
+    (req: IdentifyRequest) => api.identify({ ...req, requestId: ownIdentified.current.next() }),
+    [api],
+  );
+
   const identify = useCallback(
     async (req: IdentifyRequest) => {
       const seq = ++identifySeq.current;
       setMemberState((s) => ({ ...s, busy: true, error: null }));
       try {
-        const m = await api.identify({ ...req, requestId: ownIdentified.current.next() });
+        const m = await identifyOwn(req);
         if (seq === identifySeq.current) showMember(m);
       } catch (e) {
         if (seq === identifySeq.current) setMemberState({ member: null, error: e, busy: false, tried: req });
       }
     },
-    [api, showMember],
+    [identifyOwn, showMember],
   );
 
   /** A member identified elsewhere (the POS, a reader of the till's): shown unless something newer was. */
@@ -449,7 +455,7 @@ function Till(props: { api: Api; lang: Lang; setLang(l: Lang): void; session: Se
     setLang: props.setLang,
     staff: props.session.staff,
     programme,
-    identify: (req) => api.identify({ ...req, requestId: ownIdentified.current.next() }),
+    identify: identifyOwn,
     requestApproval,
     withSupervisor,
     categoryName: categoryNamer(categories, t, lang),
