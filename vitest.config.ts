@@ -10,6 +10,16 @@ const shared = {
   // The UI and sync suites poll real processes: on a busy 2-core CI runner a second is too short.
   expect: { poll: { timeout: 5_000 } },
   pool: 'forks' as const,
+  /**
+   * Test files run one after another in their worker's process rather than each in a fresh
+   * one. A fresh process per file spent more time importing than many of the 276 files spend
+   * testing (the unit suites took 2-3 times longer), and built the browser apps again for each
+   * UI file (test/helpers/vite-build.ts now builds each once per process). So a file that
+   * changes process-wide state puts it back when it ends: fake timers (`vi.useRealTimers`),
+   * stubbed variables (`vi.unstubAllEnvs`); HQ_APP_DIR and HQ_MEMBER_APP_DIR may stay pointing
+   * at the process's builds. Modules' caches are keyed by database or store, never global.
+   */
+  isolate: false,
 };
 
 /**

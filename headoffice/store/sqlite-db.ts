@@ -24,20 +24,3 @@ export function openDb(file: string): Db {
   migrate(db, loadMigrations(MIGRATIONS_DIR));
   return db;
 }
-
-const caches = new WeakMap<Db, Map<string, Database.Statement>>();
-
-/** Prepared once per connection and SQL text. */
-export function q(db: Db, sql: string): Database.Statement {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new Map();
-    caches.set(db, cache);
-  }
-  let st = cache.get(sql);
-  if (!st) {
-    st = db.prepare(sql);
-    cache.set(sql, st);
-  }
-  return st;
-}

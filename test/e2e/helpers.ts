@@ -15,6 +15,7 @@ import { StaffDirectory } from '../../main/api/staff.js';
 import { configFromEnv, type TillConfig } from '../../main/service/config.js';
 import { createTill, type Till, type TillOptions } from '../../main/service/till.js';
 import { TEST_HQ_PUBLIC_KEY } from '../helpers/till.js';
+import { builtApp } from '../helpers/vite-build.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -26,26 +27,9 @@ export const STAFF = {
   admin: { staffId: '9001', name: '张店长', role: 'admin', pin: '246810' },
 } as const;
 
-let built: Promise<string> | null = null;
-
-/**
- * Builds the renderer once per process into a temp folder (the repo's renderer/dist is left
- * alone) and returns the folder.
- */
+/** The renderer's build, once per process (test/helpers/vite-build.ts). */
 export function buildRenderer(): Promise<string> {
-  built ??= (async () => {
-    const { build } = await import('vite');
-    const outDir = mkdtempSync(join(tmpdir(), 'till-ui-'));
-    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-    await build({
-      configFile: join(ROOT, 'renderer', 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
-    if (!existsSync(join(outDir, 'index.html'))) throw new Error('the renderer build wrote no index.html');
-    return outDir;
-  })();
-  return built;
+  return builtApp('renderer');
 }
 
 export interface UiTill {

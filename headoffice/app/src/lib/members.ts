@@ -5,31 +5,22 @@
  */
 import { ApiError, api, session, type Attribution } from './api.js';
 
-import type { MembersReport as MemberAggregates, RfmMember } from '../../../../core/rfm.js';
+import type {
+  CltvReport,
+  CohortRow,
+  MembersReport as MemberAggregates,
+  RfmMember,
+  TierMovement,
+} from '../../../../core/rfm.js';
 import type { MemberClass } from '../../../../core/segments.js';
 
 export type { MemberClass, RfmMember };
 
 /** The aggregates core/rfm.ts computes, with what the store adds to the answer. */
 export interface MembersReport extends MemberAggregates {
-  tierMovement: {
-    months: { month: string; upgrades: number; downgrades: number }[];
-    flows: { from: string; to: string; direction: 'up' | 'down'; members: number }[];
-    upgrades: number;
-    downgrades: number;
-  };
-  cohorts: { cohort: string; members: number; buyers: number[]; share: number[] }[];
-  cltv: {
-    members: number;
-    averageOrderValue: number | null;
-    purchaseFrequency: number | null;
-    churn: { base: number; retained: number; churned: number; rate: number | null };
-    lifetimeYears: number;
-    lifetimeBasis: 'churn' | 'cap' | 'unmeasured';
-    mean: number | null;
-    median: number | null;
-    buckets: { min: number; max: number | null; members: number }[];
-  };
+  tierMovement: TierMovement;
+  cohorts: CohortRow[];
+  cltv: CltvReport;
   cell: string | null;
   cellMembers: RfmMember[] | null;
 }
