@@ -26,7 +26,7 @@ import {
 } from '../lib/campaigns.js';
 import { num, when, yuan } from '../lib/format.js';
 import { CampaignResultView } from './CampaignResult.js';
-import { Table } from './common.js';
+import { NumberField, Table } from './common.js';
 import { useUi } from './context.js';
 import { RuleFields, ruleText } from './RuleFields.js';
 
@@ -417,42 +417,33 @@ export function Campaigns({
             </select>
           </label>
           {form.kind === 'multiplier' ? (
-            <label className="inline">
-              {t('campaigns.multiplier')}
-              <input
-                type="number"
-                min={1.01}
-                max={10}
-                step="any"
-                data-testid="campaign-multiplier"
-                value={form.multiplier}
-                onChange={(e) => set({ multiplier: e.target.value })}
-              />
-            </label>
+            <NumberField
+              label={t('campaigns.multiplier')}
+              testId="campaign-multiplier"
+              min={1.01}
+              max={10}
+              step="any"
+              value={form.multiplier}
+              onChange={(multiplier) => set({ multiplier })}
+            />
           ) : null}
           {form.kind === 'bonus' ? (
             <>
-              <label className="inline">
-                {t('campaigns.minSpend')}
-                <input
-                  type="number"
-                  min={0}
-                  step="0.01"
-                  data-testid="campaign-min-spend"
-                  value={form.minSpend}
-                  onChange={(e) => set({ minSpend: e.target.value })}
-                />
-              </label>
-              <label className="inline">
-                {t('campaigns.bonusPoints')}
-                <input
-                  type="number"
-                  min={1}
-                  data-testid="campaign-bonus-points"
-                  value={form.bonusPoints}
-                  onChange={(e) => set({ bonusPoints: e.target.value })}
-                />
-              </label>
+              <NumberField
+                label={t('campaigns.minSpend')}
+                testId="campaign-min-spend"
+                min={0}
+                step="0.01"
+                value={form.minSpend}
+                onChange={(minSpend) => set({ minSpend })}
+              />
+              <NumberField
+                label={t('campaigns.bonusPoints')}
+                testId="campaign-bonus-points"
+                min={1}
+                value={form.bonusPoints}
+                onChange={(bonusPoints) => set({ bonusPoints })}
+              />
             </>
           ) : null}
           {form.kind === 'service' ? (
@@ -468,29 +459,23 @@ export function Campaigns({
             </label>
           ) : null}
           {form.kind === 'coupon' || form.kind === 'service' ? (
-            <label className="inline">
-              {t(form.kind === 'coupon' ? 'campaigns.couponValue' : 'campaigns.serviceValue')}
-              <input
-                type="number"
-                min={0}
-                step="0.01"
-                data-testid="campaign-value"
-                value={form.value}
-                onChange={(e) => set({ value: e.target.value })}
-              />
-            </label>
-          ) : null}
-          <label className="inline">
-            {t('campaigns.days')}
-            <input
-              type="number"
-              min={1}
-              max={366}
-              data-testid="campaign-days"
-              value={form.days}
-              onChange={(e) => set({ days: e.target.value })}
+            <NumberField
+              label={t(form.kind === 'coupon' ? 'campaigns.couponValue' : 'campaigns.serviceValue')}
+              testId="campaign-value"
+              min={0}
+              step="0.01"
+              value={form.value}
+              onChange={(value) => set({ value })}
             />
-          </label>
+          ) : null}
+          <NumberField
+            label={t('campaigns.days')}
+            testId="campaign-days"
+            min={1}
+            max={366}
+            value={form.days}
+            onChange={(days) => set({ days })}
+          />
           <label className="inline">
             {t('campaigns.offerZh')}
             <input
@@ -535,37 +520,28 @@ export function Campaigns({
         </fieldset>
         <fieldset className="budget">
           <legend>{t('campaigns.budget')}</legend>
-          <label className="inline">
-            {t(budgetUnitOf(form.kind) === 'fen' ? 'campaigns.budgetMoney' : 'campaigns.budgetPoints')}
-            <input
-              type="number"
-              min={1}
-              data-testid="campaign-budget"
-              value={form.budget}
-              onChange={(e) => set({ budget: e.target.value })}
-            />
-          </label>
-          <label className="inline">
-            {t(budgetUnitOf(form.kind) === 'fen' ? 'campaigns.costPerGrantMoney' : 'campaigns.costPerGrant')}
-            <input
-              type="number"
-              min={1}
-              data-testid="campaign-cost"
-              value={form.costPerGrant}
-              onChange={(e) => set({ costPerGrant: e.target.value })}
-            />
-          </label>
-          <label className="inline">
-            {t('campaigns.holdoutPercent')}
-            <input
-              type="number"
-              min={0}
-              max={50}
-              data-testid="campaign-holdout"
-              value={form.holdout}
-              onChange={(e) => set({ holdout: e.target.value })}
-            />
-          </label>
+          <NumberField
+            label={t(budgetUnitOf(form.kind) === 'fen' ? 'campaigns.budgetMoney' : 'campaigns.budgetPoints')}
+            testId="campaign-budget"
+            min={1}
+            value={form.budget}
+            onChange={(budget) => set({ budget })}
+          />
+          <NumberField
+            label={t(budgetUnitOf(form.kind) === 'fen' ? 'campaigns.costPerGrantMoney' : 'campaigns.costPerGrant')}
+            testId="campaign-cost"
+            min={1}
+            value={form.costPerGrant}
+            onChange={(costPerGrant) => set({ costPerGrant })}
+          />
+          <NumberField
+            label={t('campaigns.holdoutPercent')}
+            testId="campaign-holdout"
+            min={0}
+            max={50}
+            value={form.holdout}
+            onChange={(holdout) => set({ holdout })}
+          />
           <p className="muted">{t('campaigns.budgetRule')}</p>
         </fieldset>
         <div className="toolbar">

@@ -100,3 +100,37 @@ export function Place({ name, id }: { name: string | null | undefined; id: strin
 
 /** The same as text, for alerts and chart labels: "南京西路店 (S1)". */
 export const placeText = (name: string | null | undefined, id: string): string => (name ? `${name} (${id})` : id);
+
+/** A labelled number input whose value stays the text typed (the form checks it when submitted). */
+export function NumberField({
+  label,
+  testId,
+  value,
+  onChange,
+  min,
+  max,
+  step,
+}: {
+  label: string;
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+  min?: number;
+  max?: number;
+  step?: string;
+}): React.JSX.Element {
+  return (
+    <label className="inline">
+      {label}
+      <input
+        type="number"
+        min={min}
+        max={max}
+        step={step}
+        data-testid={testId}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
+  );
+}
