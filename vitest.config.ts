@@ -17,7 +17,8 @@ const shared = {
    * UI file (test/helpers/vite-build.ts now builds each once per process). So a file that
    * changes process-wide state puts it back when it ends: fake timers (`vi.useRealTimers`),
    * stubbed variables (`vi.unstubAllEnvs`); HQ_APP_DIR and HQ_MEMBER_APP_DIR may stay pointing
-   * at the process's builds. Modules' caches are keyed by database or store, never global.
+   * at the process's builds. A module's cache is keyed by database or store, or holds only
+   * what is the same for every one (SQL text translated for PostgreSQL).
    */
   isolate: false,
 };
