@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { buildRenderer, ROOT } from './helpers.js';
+import { builtApp } from '../helpers/vite-build.js';
+import { ROOT } from './helpers.js';
 
 function electronBinary(): { path: string | null; why: string } {
   try {
@@ -40,7 +41,7 @@ describe('Electron shell', () => {
         encoding: 'utf8',
       });
       expect(build.status, build.stderr).toBe(0);
-      const uiDir = await buildRenderer();
+      const uiDir = await builtApp('renderer');
       const dataDir = mkdtempSync(join(tmpdir(), 'till-electron-'));
       const app = await _electron.launch({
         executablePath: electron.path ?? '',

@@ -27,11 +27,6 @@ export const STAFF = {
   admin: { staffId: '9001', name: '张店长', role: 'admin', pin: '246810' },
 } as const;
 
-/** The renderer's build, once per process (test/helpers/vite-build.ts). */
-export function buildRenderer(): Promise<string> {
-  return builtApp('renderer');
-}
-
 export interface UiTill {
   till: Till;
   url: string;
@@ -49,7 +44,7 @@ export async function startUiTill(
     options?: TillOptions;
   } = {},
 ): Promise<UiTill> {
-  const uiDir = await buildRenderer();
+  const uiDir = await builtApp('renderer');
   const dir = mkdtempSync(join(tmpdir(), 'till-e2e-'));
   const till = await createTill(
     {
