@@ -82,6 +82,7 @@ export function memberContextFor(
     ...(view.offers?.length ? { offers: liveOffers(view, args.saleDay) } : {}),
     earnedToday: capUsed(view, args.saleDay, args.recordedOn),
     stamps: view.stamps,
+    ...(view.stampsHigh !== undefined ? { stampsHigh: view.stampsHigh } : {}),
     birthdayGiftYear: view.birthdayGiftYear,
   };
 }

@@ -390,6 +390,19 @@ describe('computeEarn: fixed bonuses', () => {
       expect([below.stampEarned, below.bonuses.length]).toEqual([0, 0]);
     });
 
+    it('grants no reward again for a stamp re-earned after a return took one back', () => {
+      // 10 stamps (reward granted), a return took one back: the card holds 9, its high mark 10.
+      const again = computeEarn(
+        rs,
+        sale({ lines: [line('a', 'x', 5000)], member: member({ stamps: 9, stampsHigh: 10 }) }),
+      );
+      expect([again.stampEarned, again.bonuses]).toEqual([1, []]);
+      expect(again.breakdown.at(-1)).toEqual({ kind: 'stamp', stamps: 10, of: 10 });
+      // Past the high mark the next card's reward comes as usual.
+      const next = computeEarn(rs, sale({ lines: [line('a', 'x', 5000)], member: member({ stamps: 19 }) }));
+      expect(next.bonuses).toEqual([{ bonus: 'stamp', points: 50 }]);
+    });
+
     it('gives an anonymous basket neither stamps nor bonuses', () => {
       const r = computeEarn(rs, sale({ lines: [line('a', 'x', 5000)], member: null }));
       expect([r.stampEarned, r.bonuses.length]).toEqual([0, 0]);

@@ -148,7 +148,8 @@ export function computeEarn(ruleSet: RuleSet, input: EarnInput): EarnResult {
     if (card && eligibleSpend >= card.threshold) {
       stampEarned = 1;
       const after = member.stamps + 1;
-      if (after % card.stampsForReward === 0) bonuses.push({ bonus: 'stamp', points: card.rewardPoints });
+      const rewarded = after <= (member.stampsHigh ?? member.stamps);
+      if (!rewarded && after % card.stampsForReward === 0) bonuses.push({ bonus: 'stamp', points: card.rewardPoints });
       // Position on the current card, so the 10th stamp shows 10/10 rather than 0/10.
       stamp = { stamps: ((after - 1) % card.stampsForReward) + 1, of: card.stampsForReward };
     }

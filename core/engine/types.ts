@@ -30,6 +30,8 @@ export interface MemberContext {
   earnedToday: number;
   /** stamps on the stamp card before this sale */
   stamps: number;
+  /** MemberState.stampsHigh: stamps re-earned up to it after returns grant no reward again */
+  stampsHigh?: number;
   /** the local year in which the birthday gift was last granted, or null */
   birthdayGiftYear: number | null;
 }

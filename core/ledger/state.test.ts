@@ -124,6 +124,18 @@ describe('member state reducer', () => {
     expect(rollingSpend(s, '2026-03-01')).toBe(1500);
   });
 
+  it('keeps the stamps high mark only while returns hold the card below it', () => {
+    const stamp = (on: string) => ({ kind: 'earn' as const, points: 0, on, data: { stamp: 1 } });
+    const back = (on: string) => ({ kind: 'stamp_return' as const, points: 0, on, data: { stamp: 1 } });
+    const fold = (specs: Parameters<typeof chain>[0]) => foldEntries('M1', 'ordinary', chain(specs));
+    const plain = fold([stamp('2025-03-01'), stamp('2025-03-02')]);
+    expect([plain.stamps, plain.stampsHigh]).toEqual([2, undefined]);
+    const returned = fold([stamp('2025-03-01'), stamp('2025-03-02'), back('2025-03-03'), back('2025-03-04')]);
+    expect([returned.stamps, returned.stampsHigh]).toEqual([0, 2]);
+    const caughtUp = fold([stamp('2025-03-01'), back('2025-03-02'), stamp('2025-03-03'), stamp('2025-03-04')]);
+    expect([caughtUp.stamps, caughtUp.stampsHigh]).toEqual([2, undefined]);
+  });
+
   it('property: balance equals the signed sum of the entries, and lots minus debt equal the balance', () => {
     const kind = fc.constantFrom<EntryKind>('earn', 'bonus', 'redeem', 'reverse', 'restore', 'reward');
     fc.assert(

@@ -25,6 +25,12 @@ export interface MemberState {
   /** qualifying spend by local date, kept for the rolling 12-month window */
   spend: { on: string; amount: number }[];
   stamps: number;
+  /**
+   * The most stamps the card has held, kept only while returns have taken stamps back below it
+   * (absent otherwise): a stamp re-earned up to it grants no reward, since the reward for that
+   * position was granted and is not reversed (DOMAIN.md 4: a buy-and-return loop mints nothing).
+   */
+  stampsHigh?: number;
   birthdayGiftYear: number | null;
   /** sale points granted per local day over the last EARNED_DAYS_KEPT days (for the daily cap) */
   earnedDays: { on: string; points: number }[];
@@ -463,6 +469,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       if (s.lastSaleOn === null || e.localDate > s.lastSaleOn) s.lastSaleOn = e.localDate;
       if (e.saleId !== null && (s.firstSaleOn == null || e.localDate < s.firstSaleOn)) s.firstSaleOn = e.localDate;
       s.stamps += e.data.stamp ?? 0;
+      if (s.stampsHigh !== undefined && s.stamps >= s.stampsHigh) delete s.stampsHigh;
       s.earnedDays = addEarned(s.earnedDays, e.localDate, e.points);
       if (e.data.recordedOn !== undefined && e.data.recordedOn > e.localDate) {
         s.lateDays = addEarned(s.lateDays ?? [], e.data.recordedOn, e.points);
@@ -477,6 +484,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       }
       break;
     case 'stamp_return':
+      if ((e.data.stamp ?? 0) > 0) s.stampsHigh = Math.max(s.stampsHigh ?? s.stamps, s.stamps);
       s.stamps -= e.data.stamp ?? 0;
       break;
     case 'tier': {

@@ -363,6 +363,7 @@ export const MemberStateSchema = z.object({
   debt: z.number().int(),
   spend: z.array(z.object({ on: LocalDateStr, amount: z.number().int() })),
   stamps: z.number().int(),
+  stampsHigh: z.number().int().optional(),
   birthdayGiftYear: z.number().int().nullable(),
   earnedDays: DayPoints,
   winBackUntil: LocalDateStr.nullable(),
