@@ -124,6 +124,37 @@ describe('member state reducer', () => {
     expect(rollingSpend(s, '2026-03-01')).toBe(1500);
   });
 
+  it('an upgrade to the tier held, decided below it (a due review applied in memory), holds it anew', () => {
+    const tier = (on: string, data: object) => ({ kind: 'tier' as const, points: 0, on, data });
+    const gold = { toTier: 'gold', reason: 'threshold', rank: 2 };
+    const held = foldEntries('M1', 'ordinary', chain([tier('2024-03-20', { fromTier: 'silver', ...gold })]));
+    const regained = foldEntries(
+      'M1',
+      'ordinary',
+      chain([tier('2024-03-20', { fromTier: 'silver', ...gold }), tier('2025-04-02', { fromTier: 'silver', ...gold })]),
+    );
+    expect([held.tier, held.tierSince]).toEqual(['gold', '2024-03-20']);
+    expect([regained.tier, regained.tierSince]).toEqual(['gold', '2025-04-02']);
+    // The review of 2025-03-31, folded after, judges the tier held on its date: Gold stays.
+    const reviewed = foldEntries(
+      'M1',
+      'ordinary',
+      chain([
+        tier('2024-03-20', { fromTier: 'silver', ...gold }),
+        tier('2025-04-02', { fromTier: 'silver', ...gold }),
+        tier('2025-04-03', { fromTier: 'gold', toTier: 'silver', reason: 'review', before: '2025-03-31', rank: 1 }),
+      ]),
+    );
+    expect([reviewed.tier, reviewed.reviewedThrough]).toEqual(['gold', '2025-03-31']);
+    // A lower tier's upgrade, or one decided on the same tier, changes nothing.
+    const same = foldEntries(
+      'M1',
+      'ordinary',
+      chain([tier('2024-03-20', { fromTier: 'silver', ...gold }), tier('2025-04-02', { fromTier: 'gold', ...gold })]),
+    );
+    expect(same.tierSince).toBe('2024-03-20');
+  });
+
   it('keeps the stamps high mark only while returns hold the card below it', () => {
     const stamp = (on: string) => ({ kind: 'earn' as const, points: 0, on, data: { stamp: 1 } });
     const back = (on: string) => ({ kind: 'stamp_return' as const, points: 0, on, data: { stamp: 1 } });

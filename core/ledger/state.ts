@@ -498,7 +498,15 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       }
       // An upgrade decided on a smaller view than this state's never lowers a tier reached elsewhere.
       const rank = e.data.rank;
-      if (!review && rank !== undefined && s.tierRank !== undefined && rank <= s.tierRank) break;
+      if (!review && rank !== undefined && s.tierRank !== undefined && rank <= s.tierRank) {
+        // Re-reaching the tier held, decided below it: a linked till applies due reviews in
+        // memory, so it saw the review's lower tier. The tier is held anew from this date, and
+        // that review, which judges the tier held on its own date, no longer lowers it.
+        if (rank === s.tierRank && e.data.fromTier !== undefined && e.data.fromTier !== s.tier) {
+          if (s.tierSince === null || e.localDate > s.tierSince) s.tierSince = e.localDate;
+        }
+        break;
+      }
       // A review's tier begins on the review date, however late the member was next seen.
       if (e.data.toTier !== s.tier) s.tierSince = review ? (e.data.before ?? e.localDate) : e.localDate;
       s.tier = e.data.toTier;

@@ -392,10 +392,12 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           entries = written.entries.map((e) => e.seq);
           view = advanceView(ctx, rs, view, own, written.entries, today, locked);
           // DOMAIN.md 5: the crossing sale earned at the old tier; the new tier applies from the next
-          // sale. Judged on the merged view: spend at every store counts (DOMAIN.md 12).
+          // sale. Judged on the merged view: spend at every store counts (DOMAIN.md 12). A late
+          // sale is judged on the day it is recorded too: spend on the days since its own date
+          // counts toward the member's rolling spend now.
           const t = tierAfterSale(rs, {
             tier: mctx.tier,
-            rollingSpendAfter: rollingSpend(view.state, today),
+            rollingSpendAfter: Math.max(rollingSpend(view.state, today), rollingSpend(view.state, recordedOn)),
             saleQualifying: computation.qualifyingSpend,
           });
           if (t.changed && t.reason) {
