@@ -569,6 +569,23 @@ describe('bad input: 4xx with a stable code, never 5xx, nothing changes', () => 
     expect((await t.get('/v1/health')).status).toBe(200);
   });
 
+  it('refuses a NUL character or a lone surrogate anywhere in the body, naming the field (core/json-text.ts)', async () => {
+    const before = snapshot();
+    for (const [body, field] of [
+      [JSON.stringify(sale({ saleId: 'NUL\u0000ID' })), 'saleId'],
+      [JSON.stringify(sale({})).replace('"sku":"A"', '"sku":"A\\ud800"'), 'lines.0.sku'],
+    ] as const) {
+      const r = await t.raw('/v1/sales', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      });
+      expectError(r, 400, 'malformed_json');
+      expect(r.body.error.field).toBe(field);
+    }
+    expect(snapshot()).toEqual(before);
+  });
+
   it('refuses deeply nested and oddly shaped JSON', async () => {
     const before = snapshot();
     const deep = '['.repeat(400_000) + ']'.repeat(400_000);

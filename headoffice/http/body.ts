@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { jsonTextProblem } from '../../core/json-text.js';
 import { MAX_BODY_BYTES } from '../../core/sync/protocol.js';
 import { HttpError } from './errors.js';
 
@@ -19,6 +20,17 @@ const DRAIN_CAP = 3 * MAX_BODY_BYTES;
 export class BodyTooLargeError extends HttpError {
   constructor(readonly closeConnection: boolean) {
     super(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  }
+}
+
+/**
+ * The client closed the connection before its body was all read (a store's network dropping
+ * mid-upload). Its own mistake or its network's, not head office's defect: a typed 400 that
+ * no one receives, logged with the request like any refusal; nothing of it was committed.
+ */
+export class RequestAbortedError extends HttpError {
+  constructor() {
+    super(400, 'request_aborted', 'the client closed the connection before its body was read');
   }
 }
 
@@ -44,7 +56,7 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
       chunks.push(chunk);
     });
     req.on('end', () => (over ? reject(new BodyTooLargeError(false)) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
+    req.on('error', () => reject(new RequestAbortedError()));
   });
 }
 
@@ -67,11 +79,15 @@ export async function decodeBody(raw: Buffer, encoding: string | undefined): Pro
 
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new HttpError(400, 'malformed_json', 'the request needs a JSON body');
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    value = JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new HttpError(400, 'malformed_json', 'the body is not valid JSON');
   }
+  const problem = jsonTextProblem(value);
+  if (problem) throw new HttpError(400, 'malformed_json', problem.message, {}, problem.field);
+  return value;
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError } from 'zod';
 import { RuleViolation } from '../../core/engine/types.js';
+import { jsonTextProblem } from '../../core/json-text.js';
 import { TillError } from '../service/errors.js';
 import type { Logger } from '../service/log.js';
 import { isSqliteError, isStorageFull } from '../../storage/sqlite-errors.js';
@@ -37,11 +38,15 @@ export function parseJsonBody(req: IncomingMessage, raw: Buffer): unknown {
   if (!/^application\/json\b/i.test(type)) {
     throw new TillError('unsupported_media_type', 'send Content-Type: application/json');
   }
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    value = JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
     throw new TillError('malformed_json', 'the request body is not valid JSON');
   }
+  const problem = jsonTextProblem(value);
+  if (problem) throw new TillError('malformed_json', problem.message, problem.field);
+  return value;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
