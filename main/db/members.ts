@@ -52,10 +52,16 @@ interface MemberRow {
   name_enc: Buffer;
   phone_enc: Buffer;
   birthday_enc: Buffer | null;
+  /** plain only in a row written before migration 012, until reseal seals it */
   gender: string | null;
   age_band: string | null;
+  gender_enc: Buffer | null;
+  age_band_enc: Buffer | null;
   preferred_channel: MemberChannel;
+  /** '[]' but in a row written before migration 012, until reseal */
   interests: string;
+  /** the JSON list, sealed; null after erasure and before reseal */
+  interests_enc: Buffer | null;
   consent_marketing: number;
   consent_text: string;
   consent_at: string;
@@ -77,9 +83,17 @@ export class MemberStore {
     private readonly cipher: FieldCipher,
   ) {
     this.q = {
+      unsealed: db.prepare(
+        `SELECT member_no, gender, age_band, interests FROM members
+         WHERE gender IS NOT NULL OR age_band IS NOT NULL OR interests <> '[]'`,
+      ),
+      seal: db.prepare(
+        `UPDATE members SET gender = NULL, age_band = NULL, interests = '[]', gender_enc = ?, age_band_enc = ?,
+           interests_enc = ? WHERE member_no = ?`,
+      ),
       insert: db.prepare(
-        `INSERT INTO members (member_no, phone_hash, name_enc, phone_enc, birthday_enc, gender, age_band,
-           preferred_channel, interests, consent_marketing, consent_text, consent_at, referrer_member_no,
+        `INSERT INTO members (member_no, phone_hash, name_enc, phone_enc, birthday_enc, gender_enc, age_band_enc,
+           preferred_channel, interests_enc, consent_marketing, consent_text, consent_at, referrer_member_no,
            enrolled_store, enrolled_till, enrolled_by, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -105,20 +119,23 @@ export class MemberStore {
       memberStatus: db.prepare('UPDATE members SET status = ?, updated_at = ? WHERE member_no = ?'),
       erase: db.prepare(
         `UPDATE members SET phone_hash = ?, name_enc = ?, phone_enc = ?, birthday_enc = NULL, gender = NULL,
-           age_band = NULL, preferred_channel = 'none', interests = '[]', consent_marketing = 0, status = 'blocked',
+           age_band = NULL, gender_enc = NULL, age_band_enc = NULL, preferred_channel = 'none', interests = '[]',
+           interests_enc = NULL, consent_marketing = 0, status = 'blocked',
            erased_at = ?, updated_at = ? WHERE member_no = ? AND erased_at IS NULL`,
       ),
       refresh: db.prepare(
-        `UPDATE members SET phone_hash = ?, name_enc = ?, phone_enc = ?, birthday_enc = ?, gender = ?, age_band = ?,
-           preferred_channel = ?, interests = ?, consent_marketing = ?, consent_text = ?, consent_at = ?,
+        `UPDATE members SET phone_hash = ?, name_enc = ?, phone_enc = ?, birthday_enc = ?, gender_enc = ?,
+           age_band_enc = ?, preferred_channel = ?, interests_enc = ?, gender = NULL, age_band = NULL,
+           interests = '[]', consent_marketing = ?, consent_text = ?, consent_at = ?,
            referrer_member_no = ?, enrolled_by = ?, updated_at = ?
          WHERE member_no = ? AND erased_at IS NULL`,
       ),
       prefsOf: db.prepare(
-        'SELECT consent_marketing, preferred_channel, interests FROM members WHERE member_no = ? AND erased_at IS NULL',
+        `SELECT consent_marketing, preferred_channel, interests, interests_enc FROM members
+         WHERE member_no = ? AND erased_at IS NULL`,
       ),
       prefs: db.prepare(
-        `UPDATE members SET consent_marketing = ?, preferred_channel = ?, interests = ?, updated_at = ?
+        `UPDATE members SET consent_marketing = ?, preferred_channel = ?, interests_enc = ?, interests = '[]', updated_at = ?
          WHERE member_no = ? AND erased_at IS NULL`,
       ),
       blockCardsOf: db.prepare(
@@ -137,10 +154,10 @@ export class MemberStore {
       c.encrypt(m.name),
       c.encrypt(m.phone),
       m.birthday === null ? null : c.encrypt(m.birthday),
-      m.gender,
-      m.ageBand,
+      this.sealed(m.gender),
+      this.sealed(m.ageBand),
       m.preferredChannel,
-      JSON.stringify(m.interests),
+      c.encrypt(JSON.stringify(m.interests)),
       m.consentMarketing ? 1 : 0,
       m.consentText,
       m.consentAt,
@@ -254,23 +271,28 @@ export class MemberStore {
     return done.changes === 1 ? 'refreshed' : 'erased';
   }
 
-  /** Consent, channel and interests without decrypting anything; null when not held or erased. */
+  /** Consent, channel and interests (the interests decrypted alone); null when not held or erased. */
   preferencesOf(memberNo: string): Preferences | null {
     const r = this.q.prefsOf.get(memberNo) as
-      { consent_marketing: number; preferred_channel: MemberChannel; interests: string } | undefined;
+      Pick<MemberRow, 'consent_marketing' | 'preferred_channel' | 'interests' | 'interests_enc'> | undefined;
     if (!r) return null;
     return {
       consentMarketing: r.consent_marketing === 1,
       preferredChannel: r.preferred_channel,
-      interests: JSON.parse(r.interests) as string[],
+      interests: this.interestsOf(r),
     };
   }
 
   /** Consent, channel and interests (core/preferences.ts); false when not held or erased. */
   setPreferences(memberNo: string, p: Preferences, at: string): boolean {
     return (
-      this.q.prefs.run(p.consentMarketing ? 1 : 0, p.preferredChannel, JSON.stringify(p.interests), at, memberNo)
-        .changes === 1
+      this.q.prefs.run(
+        p.consentMarketing ? 1 : 0,
+        p.preferredChannel,
+        this.cipher.encrypt(JSON.stringify(p.interests)),
+        at,
+        memberNo,
+      ).changes === 1
     );
   }
 
@@ -294,6 +316,37 @@ export class MemberStore {
     return (this.q.count.get() as { n: number }).n;
   }
 
+  /**
+   * Gender, age band and interests written before migration 012 (plain text) move into their
+   * sealed columns, once, when the till opens: DOMAIN.md 10 wants every personal field encrypted
+   * at rest, and an interest tag is free text. Returns how many members it sealed. Freed space
+   * is zeroed (secure_delete, main/db/open.ts) and the WAL truncated, so no plain copy stays.
+   */
+  reseal(db: Db): number {
+    const rows = this.q.unsealed.all() as Pick<MemberRow, 'member_no' | 'gender' | 'age_band' | 'interests'>[];
+    if (rows.length === 0) return 0;
+    db.transaction(() => {
+      for (const r of rows) {
+        this.q.seal.run(this.sealed(r.gender), this.sealed(r.age_band), this.cipher.encrypt(r.interests), r.member_no);
+      }
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    return rows.length;
+  }
+
+  private sealed(v: string | null): Buffer | null {
+    return v === null ? null : this.cipher.encrypt(v);
+  }
+
+  /** The sealed value, or the plain one of a row reseal has not reached (it runs when the till opens). */
+  private opened(sealed: Buffer | null, plain: string | null): string | null {
+    return sealed === null ? plain : this.cipher.decrypt(sealed);
+  }
+
+  private interestsOf(r: Pick<MemberRow, 'interests' | 'interests_enc'>): string[] {
+    return JSON.parse(this.opened(r.interests_enc, r.interests) as string) as string[];
+  }
+
   private toRecord(r: MemberRow): MemberRecord {
     const c = this.cipher;
     return {
@@ -301,10 +354,10 @@ export class MemberStore {
       name: c.decrypt(r.name_enc),
       phone: c.decrypt(r.phone_enc),
       birthday: r.birthday_enc ? c.decrypt(r.birthday_enc) : null,
-      gender: r.gender,
-      ageBand: r.age_band,
+      gender: this.opened(r.gender_enc, r.gender),
+      ageBand: this.opened(r.age_band_enc, r.age_band),
       preferredChannel: r.preferred_channel,
-      interests: JSON.parse(r.interests) as string[],
+      interests: this.interestsOf(r),
       consentMarketing: r.consent_marketing === 1,
       consentText: r.consent_text,
       consentAt: r.consent_at,

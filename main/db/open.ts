@@ -17,6 +17,8 @@ export function openDatabase(file: string): Db {
   db.pragma('journal_mode = WAL');
   narrowSidecars(file);
   db.pragma('synchronous = FULL');
+  // A member's erased or re-sealed fields leave no readable copy in freed pages (DOMAIN.md 10).
+  db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   // With recursive triggers the rows a REPLACE conflict deletes fire DELETE triggers, so

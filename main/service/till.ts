@@ -129,12 +129,15 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
   const rules = new RuleSetStore(db);
   if (rules.isEmpty()) rules.put(DEFAULT_RULE_SET_INPUT, new Date().toISOString());
   const pos = resolvePosApiKey(config.dataDir, config.posApiKey);
+  const members = new MemberStore(db, cipher);
+  const resealed = members.reseal(db);
+  if (resealed > 0) log.log('info', 'member_fields_sealed', { members: resealed });
   const events = new EventBus();
   const ctx: TillContext = {
     db,
     identity,
     ledger: new LedgerStore(db, identity.tillId),
-    members: new MemberStore(db, cipher),
+    members,
     rules,
     sales: new SaleStore(db),
     coupons: new CouponStore(db),

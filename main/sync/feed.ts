@@ -77,7 +77,8 @@ export function applyChanges(
 ): { applied: number } {
   const now = ctx.now().toISOString();
   const end = typeof page === 'number' ? { cursor: page } : page;
-  return ctx.db
+  let erased = 0;
+  const out = ctx.db
     .transaction(() => {
       if (end.rewound) rewindHqStates(ctx, end.rewound.to);
       let applied = 0;
@@ -135,6 +136,7 @@ export function applyChanges(
               erasePreferenceChanges(ctx.db, c.memberNo);
               ctx.log.log('info', 'member_erased', { memberNo: c.memberNo });
               applied++;
+              erased++;
             }
             break;
           default: {
@@ -149,6 +151,11 @@ export function applyChanges(
       return { applied };
     })
     .immediate();
+  // The erased fields' old pages stay in the WAL's frames until a checkpoint writes them back
+  // (secure_delete zeroes them in the database file, not there): truncating the WAL leaves no
+  // readable copy. Best effort: a reader on an older snapshot keeps the WAL until it ends.
+  if (erased > 0) ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+  return out;
 }
 
 /**
