@@ -414,7 +414,12 @@ export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: tru
     /** the member page's sign-ins, times only (never the token) */
     sessions: z.array(z.object({ createdAt: Instant, expiresAt: Instant })),
     operatorActions: z.array(
-      z.object({ at: Instant, action: z.enum(['export', 'erase']), operatorId: z.string(), reason: z.string() }),
+      z.object({
+        at: Instant,
+        action: z.enum(['export', 'erase', 'adjust', 'win_back']),
+        operatorId: z.string(),
+        reason: z.string(),
+      }),
     ),
   })
   .meta({ id: 'MemberExport' });

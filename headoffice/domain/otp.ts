@@ -7,6 +7,9 @@
  *   nobody can flood a number with texts or our SMS bill; 5 codes x 5 tries an hour in 10^6 is a
  *   2.5e-5 chance an hour for a guesser.
  * - Only a hash of phone and code is stored; a code is single use.
+ * - A number no member holds gets a decoy code (kept, never sent, never matching), judged by the
+ *   same rules: a wrong code, an expired one and spent tries read alike whoever holds the number,
+ *   so the sign-in cannot tell a stranger who is a member (docs/member-page.md).
  */
 import { randomInt } from 'node:crypto';
 
@@ -56,7 +59,10 @@ export type OtpAttempt =
   /** no code outstanding (never sent, used, or tries spent) */
   | { kind: 'none' };
 
-/** A typed code against the outstanding one. `matches`: the hashes are equal. */
+/**
+ * A typed code against the outstanding one (a member's code or a decoy: `hasCode` either way).
+ * `matches`: the hashes are equal and the code is a member's.
+ */
 export function judgeOtpAttempt(
   held: { expiresAt: string | null; tries: number; hasCode: boolean },
   matches: boolean,

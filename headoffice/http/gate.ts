@@ -17,6 +17,14 @@ export class BodyGate {
   constructor(private readonly perClient = DEFAULT_BODIES_PER_CLIENT) {}
 
   async read(req: IncomingMessage): Promise<Buffer> {
+    return this.hold(req, () => readRawBody(req));
+  }
+
+  /**
+   * Runs `read` (a reader of `req`'s body) within the client's allowance: the public endpoints'
+   * small bodies (small-body.ts) count against the same few per address as uploads.
+   */
+  async hold<T>(req: IncomingMessage, read: () => Promise<T>): Promise<T> {
     const client = req.socket.remoteAddress ?? 'unknown';
     const n = this.inFlight.get(client) ?? 0;
     if (n >= this.perClient) {
@@ -24,7 +32,7 @@ export class BodyGate {
     }
     this.inFlight.set(client, n + 1);
     try {
-      return await readRawBody(req);
+      return await read();
     } finally {
       const left = (this.inFlight.get(client) ?? 1) - 1;
       if (left <= 0) this.inFlight.delete(client);

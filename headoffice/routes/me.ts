@@ -9,6 +9,9 @@
  *   GET  /v1/me/preferences              consent, channel, interests, the choices and the history
  *   POST /v1/me/preferences  {...}       changes them (store/preferences.ts; origin "member page")
  *   POST /v1/me/leave        {confirm}   leaves the programme: the operators' erasure, then signs out
+ *
+ * Anyone may call the first two, so every body here is read small and through the per-address
+ * gate (http/small-body.ts), never with the tills' 20 MB allowance.
  */
 import { signMemberQr } from '../../core/cards/memberqr.js';
 import { normalisePhone } from '../../core/members.js';
@@ -25,8 +28,8 @@ import {
   preferenceChoices,
 } from '../member-schemas.js';
 import type { MemberPreferences } from '../store/preferences.js';
-import { readJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
+import { readPublicJson } from '../http/small-body.js';
 import type { RequestContext, Router } from '../http/router.js';
 import { MEMBER_SESSION_MS } from '../store/memberpage.js';
 import type { AppDeps } from './deps.js';
@@ -92,7 +95,7 @@ function preferencesBody(p: MemberPreferences): unknown {
 
 export function meRoutes(router: Router, app: AppDeps): void {
   router.add('POST', '/v1/me/otp', async (ctx) => {
-    const parsed = OtpRequest.safeParse(await readJson(ctx.req));
+    const parsed = OtpRequest.safeParse(await readPublicJson(ctx.req, app.bodies));
     if (!parsed.success) throw invalid('invalid_request', parsed.error);
     const phone = phoneOf(parsed.data.phone);
     const now = app.now();
@@ -113,7 +116,7 @@ export function meRoutes(router: Router, app: AppDeps): void {
   });
 
   router.add('POST', '/v1/me/session', async (ctx) => {
-    const parsed = SessionRequest.safeParse(await readJson(ctx.req));
+    const parsed = SessionRequest.safeParse(await readPublicJson(ctx.req, app.bodies));
     if (!parsed.success) throw invalid('invalid_request', parsed.error);
     const phone = phoneOf(parsed.data.phone);
     const out = await app.store.verifyOtp(phone, parsed.data.code, app.now());
@@ -168,7 +171,7 @@ export function meRoutes(router: Router, app: AppDeps): void {
 
   router.add('POST', '/v1/me/preferences', async (ctx) => {
     const memberNo = await signedIn(app, ctx);
-    const parsed = PreferencesRequest.safeParse(await readJson(ctx.req));
+    const parsed = PreferencesRequest.safeParse(await readPublicJson(ctx.req, app.bodies));
     if (!parsed.success) throw invalid('invalid_request', parsed.error);
     const { consentMarketing, preferredChannel, interests } = parsed.data;
     const out = await app.store.changeMemberPreferences(
@@ -213,7 +216,7 @@ export function meRoutes(router: Router, app: AppDeps): void {
 
   router.add('POST', '/v1/me/leave', async (ctx) => {
     const memberNo = await signedIn(app, ctx);
-    const parsed = LeaveRequest.safeParse(await readJson(ctx.req));
+    const parsed = LeaveRequest.safeParse(await readPublicJson(ctx.req, app.bodies));
     if (!parsed.success) throw invalid('confirm_required', parsed.error);
     // The very erasure an operator runs (store/privacy.ts): here, then every till through the feed.
     const out = await app.store.eraseMember(

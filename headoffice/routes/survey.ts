@@ -20,7 +20,7 @@ import {
   type SurveyTokenResult,
 } from '../../core/survey/token.js';
 import { localDate } from '../../core/time.js';
-import { readJson } from '../http/body.js';
+import { readPublicJson } from '../http/small-body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import { SurveyAnswered, SurveyAnswerRequest, SurveyInfo } from '../survey-schemas.js';
@@ -81,7 +81,8 @@ export function surveyRoutes(router: Router, app: AppDeps): void {
   });
 
   router.add('POST', '/v1/me/survey', async (ctx) => {
-    const parsed = SurveyAnswerRequest.safeParse(await readJson(ctx.req));
+    // No sign-in needed: a stranger's body, so a small one through the per-address gate.
+    const parsed = SurveyAnswerRequest.safeParse(await readPublicJson(ctx.req, app.bodies));
     if (!parsed.success) throw invalid('invalid_request', parsed.error);
     const sale = await saleOf(app, parsed.data.token);
     const memberNo = await memberOf(app, ctx);

@@ -30,7 +30,7 @@ export const ME_EXPIRING_DAYS = 30;
 
 export type OtpRequestOutcome =
   | { kind: 'sent'; memberNo: string; messageId: string; text: string }
-  /** no member holds the number: nothing is sent, and the caller answers as if it were */
+  /** no member holds the number: a decoy code is kept but nothing is sent; the caller answers as if it were */
   | { kind: 'no_member' }
   | { kind: 'rate_limited'; retryAfterSeconds: number };
 
@@ -54,6 +54,9 @@ export function* requestOtp(cipher: HqCipher, phone: string, now: Date): Sql<Otp
     phoneHash,
   )) as { member_no: string }[];
   const memberNo = rows.length === 1 ? (rows[0]?.member_no ?? null) : null;
+  // A number no member holds gets a decoy: a code made and kept like a real one but never sent,
+  // so a wrong guess there is answered (and counted) exactly as at a member's number. The row
+  // names no one: the phone only as its keyed hash, no member number.
   const code = newOtpCode();
   const n = judged.next;
   yield* run(
@@ -64,8 +67,8 @@ export function* requestOtp(cipher: HqCipher, phone: string, now: Date): Sql<Otp
        window_start = excluded.window_start, sent_in_window = excluded.sent_in_window`,
     phoneHash,
     memberNo,
-    memberNo ? codeHash(cipher, phone, code) : null,
-    memberNo ? new Date(now.getTime() + OTP_TTL_MS).toISOString() : null,
+    codeHash(cipher, phone, code),
+    new Date(now.getTime() + OTP_TTL_MS).toISOString(),
     n.lastSentAt,
     n.windowStart,
     n.sentInWindow,
@@ -86,9 +89,12 @@ export function* verifyOtp(cipher: HqCipher, phone: string, code: string, now: D
   if (!held) return { kind: 'none' };
   const given = codeHash(cipher, phone, code);
   const stored = held.code_hash ? Buffer.from(held.code_hash) : null;
-  const matches = stored !== null && stored.length === given.length && timingSafeEqual(stored, given);
+  const equal = stored !== null && stored.length === given.length && timingSafeEqual(stored, given);
+  // A decoy (no member holds the number) is judged like a code but never matches: guessing it
+  // signs nobody in and reads as one more wrong try.
+  const matches = equal && held.member_no !== null;
   const verdict = judgeOtpAttempt(
-    { expiresAt: held.expires_at, tries: held.tries, hasCode: stored !== null && held.member_no !== null },
+    { expiresAt: held.expires_at, tries: held.tries, hasCode: stored !== null },
     matches,
     now,
   );

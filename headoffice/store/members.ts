@@ -254,14 +254,32 @@ function* upsertMemberFields(
   out.enrolments.push(...enrolmentChange(ex, m));
 }
 
+/**
+ * A ledger entry (alias `l`) that shows its till had the member in front of it: a sale's earn, a
+ * return (with its id), points redeemed (at a sale or for a coupon), a coupon or free service
+ * used. Not what a till writes about a member without them there, nor what names a member
+ * without moving anything of theirs: expiry, tier steps, offers, bonuses (a referral's goes to
+ * a referrer who is elsewhere), adjustments. Otherwise any till could upload one such entry
+ * for a member number and be sent that member's name and phone (SECURITY.md, the change feed).
+ */
+function servingEntry(l: string): string {
+  return `((${l}.kind = 'earn' AND ${l}.sale_id IS NOT NULL)
+    OR (${l}.kind IN ('reverse', 'restore', 'stamp_return') AND ${l}.return_id IS NOT NULL)
+    OR (${l}.kind IN ('redeem', 'reward') AND ${l}.points > 0)
+    OR ${l}.kind IN ('coupon_use', 'service_use'))`;
+}
+
 /** The till may change the member's cards: a member of its store, or one it served. */
 function* holdsMember(till: Uploader, b: MemberBatch, memberNo: string): Sql<boolean> {
   const m = yield* b.member(memberNo);
   if (!m) return false;
   if (m.enrolled_store === till.storeId) return true;
   return (
-    (yield* get('SELECT 1 FROM ledger WHERE member_no = ? AND till_id = ? LIMIT 1', memberNo, till.tillId)) !==
-    undefined
+    (yield* get(
+      `SELECT 1 FROM ledger l WHERE l.member_no = ? AND l.till_id = ? AND ${servingEntry('l')} LIMIT 1`,
+      memberNo,
+      till.tillId,
+    )) !== undefined
   );
 }
 
@@ -398,9 +416,9 @@ export function* memberBirthday(cipher: HqCipher, memberNo: string): Sql<string 
 
 /**
  * Which members each till serves beyond its store, of those asked for it: head office holds
- * ledger entries of the till for the member, or the till looked the member up by mobile number
- * (member_lookups). Such a till gets the member's name and phone in the feed (feed.ts). One
- * statement for every till of a feed batch.
+ * an entry of the till showing it served the member (servingEntry), or the till looked the
+ * member up by mobile number (member_lookups). Such a till gets the member's name and phone in
+ * the feed (feed.ts). One statement for every till of a feed batch.
  */
 export function* servedMembersOfTills(asked: readonly [string, readonly string[]][]): Sql<Map<string, Set<string>>> {
   const pairs = asked.flatMap(([t, members]) => members.map((m) => ({ t, m })));
@@ -408,7 +426,7 @@ export function* servedMembersOfTills(asked: readonly [string, readonly string[]
   if (pairs.length === 0) return served;
   const where = (
     p: string,
-  ): string => `WHERE EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = ${p}.m AND ledger.till_id = ${p}.t)
+  ): string => `WHERE EXISTS (SELECT 1 FROM ledger l WHERE l.member_no = ${p}.m AND l.till_id = ${p}.t AND ${servingEntry('l')})
        OR EXISTS (SELECT 1 FROM member_lookups k WHERE k.till_id = ${p}.t AND k.member_no = ${p}.m)`;
   const rows = (yield* all(
     dialectSql({
@@ -427,10 +445,11 @@ export function* servedMembersOfTills(asked: readonly [string, readonly string[]
 }
 
 /**
- * A batch brought the till's first entries of members of another store: each such member the
- * till had not looked up gets a new member change, so the feed now carries the name and phone
- * to the till that served them (it holds them with the feed's placeholder until then).
- * `ackBefore`: the till's last seq head office held before this batch.
+ * A batch brought the till's first entries showing it served members of another store
+ * (servingEntry): each such member the till had not looked up gets a new member change, so the
+ * feed now carries the name and phone to the till that served them (it holds them with the
+ * feed's placeholder until then). `memberNos`: the members the batch has entries for, written
+ * already; `ackBefore`: the till's last seq head office held before this batch.
  */
 export function* announceServed(
   till: Uploader,
@@ -441,16 +460,21 @@ export function* announceServed(
   const nos = [...memberNos];
   if (nos.length === 0) return 0;
   // One read for the whole batch: each member's record, whether the till had served them
-  // before this batch, and whether it looked them up (all on the member's shard on Citus).
+  // before this batch, whether this batch serves them, and whether the till looked them up
+  // (all on the member's shard on Citus).
   const rows = (yield* all(
     withJsonList(
       (isIn) => `SELECT m.member_no, m.enrolled_store, m.erased_at,
-         EXISTS (SELECT 1 FROM ledger WHERE ledger.member_no = m.member_no AND ledger.till_id = ? AND ledger.seq <= ?)
-           AS served,
+         EXISTS (SELECT 1 FROM ledger l WHERE l.member_no = m.member_no AND l.till_id = ? AND l.seq <= ?
+           AND ${servingEntry('l')}) AS served,
+         EXISTS (SELECT 1 FROM ledger l WHERE l.member_no = m.member_no AND l.till_id = ? AND l.seq > ?
+           AND ${servingEntry('l')}) AS serves,
          EXISTS (SELECT 1 FROM member_lookups k WHERE k.member_no = m.member_no AND k.till_id = ?) AS looked
        FROM members m WHERE ${isIn('m.member_no')}`,
       'text',
     ),
+    till.tillId,
+    ackBefore,
     till.tillId,
     ackBefore,
     till.tillId,
@@ -460,12 +484,13 @@ export function* announceServed(
     enrolled_store: string;
     erased_at: string | null;
     served: boolean | number;
+    serves: boolean | number;
     looked: boolean | number;
   }[];
   const records = new Map(rows.map((r) => [r.member_no, r]));
   const others = nos.filter((no) => {
     const m = records.get(no);
-    return m !== undefined && !m.erased_at && m.enrolled_store !== till.storeId && !m.served && !m.looked;
+    return m !== undefined && !m.erased_at && m.enrolled_store !== till.storeId && m.serves && !m.served && !m.looked;
   });
   // One multi-row INSERT: the rows take their cursors in this order, as one append after the other.
   const changes = others.map((memberNo) => changeRow('member', memberNo, { memberNo }, now));

@@ -14,7 +14,7 @@
  */
 import type { HqCipher } from '../crypto.js';
 import type { RuleSetCache } from './rulesets.js';
-import { recordAction } from './actions.js';
+import { recordAction, type OperatorAction } from './actions.js';
 import { eraseFeedbackOf, feedbackOf } from './feedback.js';
 import { eraseSurveyAnswersOf, surveyAnswersOf } from './surveys.js';
 import { appendChange } from './changes.js';
@@ -24,6 +24,13 @@ import type { RecordedSaleRow } from './sales.js';
 import { memberView } from './memberview.js';
 import { erasePreferenceInterests, memberPreferences, preferenceHistory } from './preferences.js';
 import type { EraseOutcome, MemberExport, OperatorRequest } from './types.js';
+
+/**
+ * The operator actions whose subject is a member number (actions.ts): every one is the member's
+ * data and in their export. The others name a case, a till, a feedback item or a segment cell,
+ * whose ids could coincide with a member number, so the export asks by kind as well as subject.
+ */
+const MEMBER_ACTIONS = ['export', 'erase', 'adjust', 'win_back'] as const satisfies readonly OperatorAction[];
 
 function* held(memberNo: string): Sql<{ erasedAt: string | null } | null> {
   const m = (yield* get('SELECT erased_at FROM members WHERE member_no = ?', memberNo)) as
@@ -191,7 +198,7 @@ export function* exportMember(
   yield* recordAction('export', memberNo, who, at);
   const actions = (yield* all(
     `SELECT at, action, operator_id AS operatorId, reason FROM operator_actions
-     WHERE subject = ? AND action IN ('export', 'erase') ORDER BY id`,
+     WHERE subject = ? AND action IN (${MEMBER_ACTIONS.map((a) => `'${a}'`).join(', ')}) ORDER BY id`,
     memberNo,
   )) as MemberExport['operatorActions'];
   const { name: _masked, phone: _maskedPhone, ...summary } = view;
