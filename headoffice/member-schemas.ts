@@ -41,7 +41,9 @@ export const MeAnswer = z
       .nullable()
       .describe('null at the top tier'),
     rollingSpend: z.number().int().describe('fen over the last 12 months'),
-    expiring: z.array(z.object({ on: z.string(), points: z.number().int() })).describe('within the next 30 days'),
+    expiring: z
+      .array(z.object({ on: z.string(), points: z.number().int() }))
+      .describe('within the next 60 days (DOMAIN.md 7)'),
     offers: z.array(
       z.object({
         campaignId: z.string(),

@@ -682,7 +682,7 @@ function meOps(): Op[] {
       method: 'GET',
       path: '/v1/me',
       operationId: 'getMe',
-      summary: 'The signed-in member: balance, tier and progress, points expiring in 30 days, live offers, coupons',
+      summary: 'The signed-in member: balance, tier and progress, points expiring in 60 days, live offers, coupons',
       auth: 'member',
       response: MeAnswer,
     },

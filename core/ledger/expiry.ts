@@ -2,6 +2,13 @@
 import type { RuleSet } from '../ruleset/schema.js';
 import { addMonthsClamped } from '../time.js';
 
+/**
+ * Days ahead a member is shown the points about to expire (DOMAIN.md 7: "the receipt and the
+ * member screen show the points expiring in the next 60 days"): the till's member screen and
+ * receipt, head office's member view and the member's own page.
+ */
+export const EXPIRING_SOON_DAYS = 60;
+
 /** The last local date on which points earned on `earnedOn` can be used. */
 export function expiryDate(ruleSet: RuleSet, earnedOn: string): string | null {
   const p = ruleSet.expiry;

@@ -16,6 +16,7 @@ import {
 } from '../../core/ledger/state.js';
 import { offerTerms } from '../../core/campaigns.js';
 import { maskName, maskPhone } from '../../core/members.js';
+import { EXPIRING_SOON_DAYS } from '../../core/ledger/expiry.js';
 import { addDays, localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { OTP_TTL_MS, judgeOtpAttempt, judgeOtpRequest, newOtpCode, type OtpAttempt } from '../domain/otp.js';
@@ -25,8 +26,6 @@ import type { RuleSetCache } from './rulesets.js';
 
 /** DECISION: a member's session lasts 7 days from sign-in, then the phone asks for a code again. */
 export const MEMBER_SESSION_MS = 7 * 86_400_000;
-/** The page lists points expiring within this many days. */
-export const ME_EXPIRING_DAYS = 30;
 
 export type OtpRequestOutcome =
   | { kind: 'sent'; memberNo: string; messageId: string; text: string }
@@ -196,7 +195,7 @@ export function* memberHome(
       ? { code: progress.next, name: tierDef(rs, progress.next).name, remaining: progress.remaining }
       : null,
     rollingSpend: spend,
-    expiring: expiringBetween(state, today, addDays(today, ME_EXPIRING_DAYS)),
+    expiring: expiringBetween(state, today, addDays(today, EXPIRING_SOON_DAYS)),
     // Open offers (a used bonus or service is gone); a campaign's coupon is listed among the coupons.
     offers: (state.offers ?? [])
       .filter((o) => o.until >= today && offerKind(o) !== 'coupon' && (o.from > today || isOfferOpen(state, o)))

@@ -8,6 +8,7 @@ import {
   type MemberState,
 } from '../../core/ledger/state.js';
 import { maskName, maskPhone } from '../../core/members.js';
+import { EXPIRING_SOON_DAYS } from '../../core/ledger/expiry.js';
 import { addDays, localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { lifecycle, type MemberClass } from '../../core/segments.js';
@@ -15,9 +16,6 @@ import type { RuleSetCache } from './rulesets.js';
 import { all, get, type Sql } from '../../storage/sql.js';
 import { plainEntry, rowToEntry, type LedgerRow } from './rows.js';
 import type { MemberView } from './types.js';
-
-/** Days ahead the member view lists expiring points (as the till's member screen, DOMAIN.md 7). */
-export const EXPIRING_SOON_DAYS = 60;
 
 interface Row {
   name_enc: Buffer;

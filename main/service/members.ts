@@ -4,7 +4,7 @@ import { ean13CheckDigit, ean13Valid } from '../../core/cards/checkdigit.js';
 import { verifyMemberQrWithAny } from '../../core/cards/memberqr.js';
 import { servicesAvailable } from '../../core/engine/free-services.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
-import { expiryDate } from '../../core/ledger/expiry.js';
+import { EXPIRING_SOON_DAYS, expiryDate } from '../../core/ledger/expiry.js';
 import { expiringBetween, offerKind, openOffers, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import { daysLeft, offersLine } from '../../core/campaigns.js';
 import { maskName, maskPhone, normaliseBirthday, normalisePhone } from '../../core/members.js';
@@ -19,8 +19,6 @@ import { settleMember } from './settle.js';
 import { memberView } from './view.js';
 import { memberFromHqByPhone } from './members-elsewhere.js';
 
-/** Days ahead the member screen and receipt warn about expiring points (DOMAIN.md 7). */
-export const EXPIRING_SOON_DAYS = 60;
 
 export function lockedAfter(rs: RuleSet, today: string): string | null {
   return rs.redemption.pointsLockDays > 0 ? addDays(today, -rs.redemption.pointsLockDays) : null;

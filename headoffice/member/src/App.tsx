@@ -1,6 +1,6 @@
 /**
  * The member's own page (zh-CN first, 360 px wide phones): sign in with phone and a one-time
- * code, then balance, tier and progress, points expiring in 30 days, live offers, coupons, and
+ * code, then balance, tier and progress, points expiring in 60 days, live offers, coupons, and
  * the dynamic member QR code a till scans instead of a card, refreshed every 30 s. With `?s=`
  * (the receipt's QR code) it is the survey instead (Survey.tsx), no sign-in needed.
  */
