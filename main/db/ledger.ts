@@ -37,6 +37,7 @@ export class LedgerStore {
   private readonly byMember;
   private readonly range;
   private readonly bySaleKind;
+  private readonly offlineSpent;
   /** parsed member states while their stored text is unchanged (a long history parses once) */
   private readonly texts = new StateTexts();
 
@@ -70,6 +71,20 @@ export class LedgerStore {
     this.byMember = db.prepare('SELECT * FROM ledger WHERE member_no = ? ORDER BY seq');
     this.range = db.prepare('SELECT * FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?');
     this.bySaleKind = db.prepare('SELECT * FROM ledger WHERE sale_id = ? AND kind = ? ORDER BY seq LIMIT 1');
+    this.offlineSpent = db.prepare(
+      `SELECT COALESCE(SUM(points), 0) AS n FROM ledger
+       WHERE member_no = ? AND local_date = ? AND kind IN ('redeem', 'reward') AND json_extract(data, '$.offline') = 1`,
+    );
+  }
+
+  /**
+   * Points this till redeemed offline for the member on a local date, whether head office has
+   * confirmed them since or not: DOMAIN.md 4's offline daily limit counts every offline
+   * redemption of the day, and a till back online for a moment and offline again would
+   * otherwise start the day's count afresh.
+   */
+  offlineRedeemedOn(memberNo: string, localDate: string): number {
+    return (this.offlineSpent.get(memberNo, localDate) as { n: number }).n;
   }
 
   headOf(): { seq: number; hash: string } {

@@ -216,16 +216,13 @@ interface OfflineLimits {
 export function offlineLimits(ctx: TillContext, rs: RuleSet, view: MemberView, today: string): OfflineLimits | null {
   if (!ctx.connected || ctx.isOnline()) return null;
   let spent = 0;
-  let today_ = 0;
   for (const e of view.unconfirmed()) {
-    if (e.kind !== 'redeem' && e.kind !== 'reward') continue;
-    spent += e.points;
-    if (e.localDate === today && e.data.offline === true) today_ += e.points;
+    if (e.kind === 'redeem' || e.kind === 'reward') spent += e.points;
   }
   const args = {
     confirmedBalance: view.confirmed?.available ?? 0,
     spentSinceConfirmed: spent,
-    redeemedTodayOffline: today_,
+    redeemedTodayOffline: ctx.ledger.offlineRedeemedOn(view.state.memberNo, today),
   };
   return { ...args, allowance: offlineAllowance(rs, args) };
 }

@@ -82,6 +82,45 @@ describe('offline redemption and double spending (DOMAIN.md 4)', () => {
     expect([...(c?.tills ?? [])].sort()).toEqual(['till-oa', 'till-ob']);
   }, 120_000);
 
+  it("counts a till's offline redemptions head office has since confirmed toward the day's offline limit", async () => {
+    const clock = new Clock();
+    const a = await tillAt('store-c', 'till-oc', clock);
+    const m = await post(a, '/v1/members', {
+      name: '孙八',
+      phone: '13900000012',
+      consent: { marketing: true, text: 'v1' },
+    });
+    const memberNo = m.json.memberNo as string;
+    expect((await post(a, '/v1/sales', { saleId: 'OC-1', memberNo, lines: basket(500_000) })).json.balance).toBe(5000);
+    await a.sync?.syncNow();
+    const spend = (saleId: string, points: number) => ({
+      saleId,
+      memberNo,
+      lines: basket(10_000),
+      tenders: [
+        { type: 'points', points },
+        { type: 'cash', amount: 10_000 - points },
+      ],
+    });
+    await fx.hq.kill('SIGKILL');
+    clock.advanceMinutes(20);
+    expect((await post(a, '/v1/sales', spend('OC-2', 1500))).status).toBe(201);
+    // Back online for a moment: head office takes the redemption and confirms the balance.
+    await fx.restart();
+    await a.sync?.syncNow();
+    await a.sync?.syncNow();
+    const confirmed = await post(a, '/v1/members/identify', { code: memberNo });
+    expect(confirmed.json.balanceAsOf).toBeNull();
+    // Offline again the same day: 1,500 of the 2,000 are used already.
+    await fx.hq.kill('SIGKILL');
+    clock.advanceMinutes(20);
+    const over = await post(a, '/v1/sales', spend('OC-3', 600));
+    expect(over.status).toBe(422);
+    expect((over.json.error as { code: string }).code).toBe('offline_redemption_limit');
+    expect((await post(a, '/v1/sales', spend('OC-4', 500))).status).toBe(201);
+    await fx.restart();
+  }, 120_000);
+
   it('a rule set published at head office reaches the tills and applies from its effective time', async () => {
     const clock = new Clock();
     const a = await tillAt('store-r', 'till-r1', clock);
