@@ -39,8 +39,11 @@ export function churn(from: string, to: string, snapshots: readonly LapseSnapsho
   const start = byDate.get(addDays(from, -1)) ?? null;
   let lapsed = 0;
   let missing = 0;
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    const s = byDate.get(d);
+  // Counted by index, not by comparing date strings: past 9999-12-31 addDays gives
+  // "10000-01-01", which sorts before it, and a string-compared loop would never end.
+  const days = daysBetween(from, to);
+  for (let i = 0; i <= days; i++) {
+    const s = byDate.get(addDays(from, i));
     if (s) lapsed += s.lapsed;
     else missing += 1;
   }

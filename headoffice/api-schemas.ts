@@ -32,9 +32,29 @@ export const WinBackRequest = OperatorRequestBody.extend({
   days: z.number().int().min(1).max(366).optional(),
 }).meta({ id: 'WinBackRequest' });
 
+/**
+ * The dates reports and the end-of-day run take. Nothing of the programme predates 2000, and
+ * the upper bound leaves a year of room below 9999-12-31: a report steps a day before `from` and
+ * a previous period of up to a year, and YYYY-MM-DD strings stop comparing as dates once a year
+ * has five digits ("10000-01-01" < "9999-12-31").
+ */
+export const EARLIEST_DATE = '2000-01-01';
+export const LATEST_DATE = '9998-12-31';
+
+/** Whether a YYYY-MM-DD string lies within [EARLIEST_DATE, LATEST_DATE]; four-digit years compare as text. */
+export const inDateRange = (d: string): boolean => d >= EARLIEST_DATE && d <= LATEST_DATE;
+
+const DATE_RANGE_MESSAGE = `must be from ${EARLIEST_DATE} to ${LATEST_DATE}`;
+
 /** The end-of-day run; `date` (a local date, not after today) runs it for an earlier day. */
 export const EodRequest = z
-  .strictObject({ date: z.iso.date().optional().describe('local date (YYYY-MM-DD); default: today') })
+  .strictObject({
+    date: z.iso
+      .date()
+      .refine(inDateRange, DATE_RANGE_MESSAGE)
+      .optional()
+      .describe(`local date (YYYY-MM-DD, ${EARLIEST_DATE} to ${LATEST_DATE}); default: today`),
+  })
   .meta({ id: 'EodRequest' });
 
 export const MemberViewSchema = z
@@ -214,8 +234,8 @@ const StoreId = z.string().min(1).max(64);
 /** GET /v1/reports/daily's query: a local date range of at most MAX_REPORT_DAYS, optionally some stores. */
 export const DailyReportQuery = z
   .object({
-    from: LocalDate.describe('first local date (programme time zone), inclusive'),
-    to: LocalDate.describe('last local date, inclusive; at most 366 days after from'),
+    from: LocalDate.describe(`first local date (programme time zone), inclusive; ${EARLIEST_DATE} to ${LATEST_DATE}`),
+    to: LocalDate.describe(`last local date, inclusive; at most 365 days after from, at latest ${LATEST_DATE}`),
     store: z.array(StoreId).max(200).describe('only these stores (repeat the parameter); all when absent'),
   })
   .meta({ id: 'DailyReportQuery' });

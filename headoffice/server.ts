@@ -250,6 +250,19 @@ export function buildRouter(app: AppDeps): Router {
   return router;
 }
 
+/**
+ * The request target as a URL. Node's parser passes targets WHATWG URL refuses (`//[`, `//a:b@`,
+ * `//:99999/x`: an origin-form path starting with `//` reads as an authority), and that is the
+ * caller's mistake, so it is a typed 400, not a TypeError reaching the 500 branch as a defect.
+ */
+function requestUrl(target: string): URL {
+  try {
+    return new URL(target, 'http://headoffice.invalid');
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'the request target is no valid URL');
+  }
+}
+
 async function handle(
   appDir: string,
   memberAppDir: string,
@@ -263,7 +276,7 @@ async function handle(
   let reply: Reply;
   let close = false;
   try {
-    const url = new URL(target, 'http://headoffice.invalid');
+    const url = requestUrl(target);
     if (await serveApp(req, res, url.pathname, appDir)) return;
     if (await serveMemberApp(req, res, url.pathname, memberAppDir)) return;
     const { handler, params } = router.match(req.method ?? 'GET', url.pathname);

@@ -93,11 +93,19 @@ export const Expiry = z.discriminatedUnion('policy', [
   z.object({ policy: z.literal('never') }),
 ]);
 
+/** The highest rule-set version: PostgreSQL's INTEGER (int4) maximum. */
+export const MAX_RULE_SET_VERSION = 2_147_483_647;
+
 export const RuleSet = z
   .object({
     programme: z.string().min(1).default('default'),
-    /** monotonically increasing per programme; every sale records the one it used */
-    version: z.number().int().positive(),
+    /**
+     * monotonically increasing per programme; every sale records the one it used. At most
+     * 2^31 - 1: head office's PostgreSQL keeps rule_sets.version and sales.rule_version as
+     * INTEGER, so a larger version would publish on SQLite and fail there; refused alike on
+     * both stores and on the till, which parses with this schema too.
+     */
+    version: z.number().int().positive().max(MAX_RULE_SET_VERSION),
     effectiveFrom: z.iso.datetime({ offset: true }),
     currency: z
       .string()

@@ -11,7 +11,10 @@ import { daysBetween } from '../../core/time.js';
 import {
   AdjustmentRequest,
   DailyReportQuery,
+  EARLIEST_DATE,
   EodRequest,
+  LATEST_DATE,
+  inDateRange,
   OperatorRequestBody,
   TargetsRequest,
   WinBackRequest,
@@ -76,6 +79,11 @@ export function dailyQuery(url: URL): { from: string; to: string; stores: string
     ['to', to],
   ] as const) {
     if (!isDate(d)) throw new HttpError(400, 'bad_query', `${field}: ${d} is no calendar date`, {}, field);
+    // Bounded so every date the report steps through (the day before, the previous period) is
+    // a four-digit year, which date strings and the stores compare correctly.
+    if (!inDateRange(d)) {
+      throw new HttpError(400, 'bad_query', `${field}: must be from ${EARLIEST_DATE} to ${LATEST_DATE}`, {}, field);
+    }
   }
   const days = daysBetween(from, to) + 1;
   if (days < 1 || days > MAX_REPORT_DAYS) {

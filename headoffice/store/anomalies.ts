@@ -91,9 +91,12 @@ function* redeemRule(e: HqEntry, now: Date): Sql<void> {
   const at = Date.parse(e.occurredAt);
   const from = at - REDEEM_AFTER_EARN_MINUTES * 60_000;
   // sort_ms is never before an entry's occurredAt, so this narrows by index, then by date exactly.
+  // Ordered as the member's ledger (the index's own order), so the evidence lists the entries
+  // alike on both stores.
   const rows = (yield* all(
     `SELECT till_id, seq, points, occurred_at FROM ledger
-     WHERE member_no = ? AND sort_ms >= ? AND kind IN ('earn', 'bonus')`,
+     WHERE member_no = ? AND sort_ms >= ? AND kind IN ('earn', 'bonus')
+     ORDER BY sort_ms, till_id, seq`,
     e.memberNo,
     from,
   )) as { till_id: string; seq: number; points: number; occurred_at: string }[];

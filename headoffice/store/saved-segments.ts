@@ -125,8 +125,12 @@ export type DeleteOutcome =
 /** Deletes a segment no campaign that has not ended targets. */
 export function* deleteSegment(id: string, by: string, now: Date): Sql<DeleteOutcome> {
   if (!(yield* liveSegment(id))) return { kind: 'unknown' };
-  // target is JSON: the few campaigns are read and parsed, not searched as text in SQL.
-  const campaigns = (yield* all("SELECT campaign_id, target FROM campaigns WHERE status <> 'ended'")) as {
+  // target is JSON: the few campaigns are read and parsed, not searched as text in SQL. In the
+  // order GET /v1/campaigns lists them (store/campaigns.ts): without ORDER BY, PostgreSQL answers
+  // in heap order, where an updated row (approved, started) moves to the end.
+  const campaigns = (yield* all(
+    "SELECT campaign_id, target FROM campaigns WHERE status <> 'ended' ORDER BY created_at, campaign_id",
+  )) as {
     campaign_id: string;
     target: string;
   }[];

@@ -40,6 +40,22 @@ function count(keys: Iterable<string>, start: Record<string, number> = {}): Reco
   return out;
 }
 
+/** The class order the report lists: DOMAIN.md 8's A to D, then members not yet classified. */
+const CLASS_ORDER: readonly string[] = ['A', 'B', 'C', 'D', 'unclassified'];
+
+/**
+ * `counts` with its keys in `order`, then any others by code. The counts are built in the order
+ * rows come back, which differs between the stores (PostgreSQL answers in heap order, where an
+ * updated row moves to the end), and the dashboard lists the keys as they come. (An integer-like
+ * key, e.g. a tier coded "1", still comes first: JavaScript enumerates those before the rest.)
+ */
+function ordered(counts: Record<string, number>, order: readonly string[]): Record<string, number> {
+  const rank = new Map(order.map((k, i) => [k, i]));
+  const at = (k: string): number => rank.get(k) ?? order.length;
+  const keys = Object.keys(counts).sort((a, b) => at(a) - at(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(keys.map((k) => [k, counts[k] as number]));
+}
+
 function ratio(a: number, b: number): number | null {
   return b === 0 ? null : Math.round((a / b) * 10_000) / 10_000;
 }
@@ -83,9 +99,16 @@ function* memberMeasures(rules: RuleSetCache, today: string): Sql<MemberMeasures
   const outstanding = shown.reduce((a, b) => (b > 0 ? a + b : a), 0);
   const negative = states.filter((s) => s.balance < 0);
   const firstTier = lowestTier(rs).code;
-  const tiers = count([...everyone].map((no) => byNo.get(no)?.tier ?? firstTier));
-  const classes = count(
-    ((yield* all('SELECT class FROM members')) as { class: string | null }[]).map((r) => r.class ?? 'unclassified'),
+  // Tiers by the rule set's rank, lowest first; a code it no longer has after them.
+  const tiers = ordered(
+    count([...everyone].map((no) => byNo.get(no)?.tier ?? firstTier)),
+    rs.tiers.map((t) => t.code),
+  );
+  const classes = ordered(
+    count(
+      ((yield* all('SELECT class FROM members')) as { class: string | null }[]).map((r) => r.class ?? 'unclassified'),
+    ),
+    CLASS_ORDER,
   );
   return {
     members: {
