@@ -134,6 +134,20 @@ export function createApiServer(
   const hosts = new HostAllowList(opts.allowedHosts ?? []);
   const screenSecret = opts.screenSecret ? tokenDigest(opts.screenSecret) : null;
 
+  /**
+   * The request target as a URL. Some targets are none (`//[`, `//a:b@`, `//:99999/x`: a path
+   * starting with `//` reads as an authority): the caller's mistake, answered 400 like a path
+   * that does not decode, not a TypeError escaping the handler (which left the connection
+   * without an answer and the rejection unhandled).
+   */
+  function requestUrl(target: string): URL {
+    try {
+      return new URL(target, 'http://till.local');
+    } catch {
+      throw new TillError('malformed_path', 'the request target is no valid URL');
+    }
+  }
+
   /** Before anything else: a Host that is not the till's own (DNS rebinding), then a path that does not decode. */
   function frontDoor(req: IncomingMessage, url: URL): void {
     if (!hosts.allows(req.headers.host)) {
@@ -146,9 +160,10 @@ export function createApiServer(
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://till.local');
-    const routeName = `${req.method} ${url.pathname}`;
+    let routeName = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     try {
+      const url = requestUrl(req.url ?? '/');
+      routeName = `${req.method} ${url.pathname}`;
       frontDoor(req, url);
       if (req.method === 'GET' && url.pathname === '/v1/openapi.json') {
         openapi ??= JSON.stringify(openApiDocument(table));

@@ -178,6 +178,27 @@ describe('malformed %-escapes', () => {
   });
 });
 
+describe('request targets that are no URL', () => {
+  it('answer 400 malformed_path, and the till goes on answering', async () => {
+    lines.length = 0;
+    for (const target of ['//[', '//a:b@', '//:99999/x', '//%zz/']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () =>
+          s.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`),
+        );
+        let text = '';
+        s.on('data', (c) => (text += c.toString()));
+        s.on('end', () => resolve(text));
+        s.on('error', reject);
+      });
+      expect(answer, target).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('"malformed_path"');
+    }
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect((await raw('/v1/health', { token: posKey })).status).toBe(200);
+  });
+});
+
 describe('sign-in delay', () => {
   it("wrong PINs from anyone else never keep a cashier out of the till's own screen", async () => {
     // An attacker on this machine (or on the LAN) guesses 1003's PIN until the till makes them wait.
