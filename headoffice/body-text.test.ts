@@ -60,6 +60,13 @@ describe('a till batch', () => {
     expect(r.status).toBe(400);
     expect(r.body.error?.code).toBe('malformed_json');
     expect(r.body.error?.field).toMatch(/cards\.0\.code$/);
+    // Logged as a refusal, naming the field and not the text.
+    const refused = log()
+      .split('\n')
+      .filter((l) => l.includes('"event":"request_refused"'));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toContain('"code":"malformed_json"');
+    expect(refused[0]).not.toContain('NFC');
     await honestBatchApplies();
     expect((await operator(t, 'GET', '/v1/members/M1')).status).toBe(200);
   });

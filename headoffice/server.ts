@@ -285,6 +285,14 @@ async function handle(
     if (e instanceof HttpError) {
       reply = errorReply(e);
       close = e instanceof BodyTooLargeError && e.closeConnection;
+      // Every refusal is logged (the path without its query, which may carry a survey token).
+      log.log('warn', 'request_refused', {
+        method: req.method,
+        path: target.split('?')[0],
+        status: e.status,
+        code: e.code,
+        ...(e.field ? { field: e.field } : {}),
+      });
     } else if (isStorageFull(e) || isPgStorageFull(e)) {
       // Nothing of the request was committed (one transaction); the till keeps its batch and retries.
       log.log('error', 'storage_full', { method: req.method, path: target.split('?')[0], error: String(e) });
