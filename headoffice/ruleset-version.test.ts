@@ -52,6 +52,17 @@ describe('POST /v1/rulesets', () => {
     expect((await operator(t, 'GET', '/v1/members/M1')).body.balance).toBeGreaterThan(0);
   });
 
+  it("refuses a till's batch naming a rule version past it (invalid_batch), not failing to apply it", async () => {
+    const A = await provision(t, 'S1', 'A');
+    A.enrol('M1', at(0));
+    A.sale('M1', 10_000, at(1));
+    const text = JSON.stringify(A.batch(1)).replaceAll('"ruleVersion":1', `"ruleVersion":${MAX_RULE_SET_VERSION + 1}`);
+    expect(text).toContain(String(MAX_RULE_SET_VERSION + 1));
+    const r = await upload(t, A, JSON.parse(text) as ReturnType<typeof A.batch>);
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('invalid_batch');
+  });
+
   it('refuses version 2147483648 with 400 invalid_rule_set naming version, on both stores', async () => {
     for (const version of [MAX_RULE_SET_VERSION + 1, 20_261_206_010]) {
       const r = await operator(t, 'POST', '/v1/rulesets', { ...DEFAULT_RULE_SET_INPUT, version });

@@ -12,7 +12,10 @@ import { INTEREST_CATEGORIES, MEMBER_CHANNELS } from '../preferences.js';
 import { CREDIT_KINDS, DEBIT_KINDS, MARKER_KINDS, type LedgerEntry } from '../ledger/entry.js';
 import type { MemberState } from '../ledger/state.js';
 import type { LineResult } from '../engine/types.js';
-import { RuleSet } from '../ruleset/schema.js';
+import { MAX_RULE_SET_VERSION, RuleSet } from '../ruleset/schema.js';
+
+/** A rule set's version as entries and sales carry it: within what rule sets may be (core/ruleset/schema.ts). */
+const RuleVersion = z.number().int().positive().max(MAX_RULE_SET_VERSION);
 
 export const SYNC_PATHS = {
   batches: '/v1/sync/batches',
@@ -62,7 +65,7 @@ export const EntryKind = z.enum([...CREDIT_KINDS, ...DEBIT_KINDS, ...MARKER_KIND
 export const EntryData = z.looseObject({
   stamp: z.number().int().optional(),
   bonus: z.enum(['birthday', 'stamp', 'enrolment', 'referral', 'campaign']).optional(),
-  ruleVersion: z.number().int().positive().optional(),
+  ruleVersion: RuleVersion.optional(),
   lotId: z.string().optional(),
   before: LocalDateStr.optional(),
   fromTier: z.string().optional(),
@@ -185,7 +188,7 @@ export const SaleBasis = z.object({
 export const SaleRecord = z.object({
   saleId: RecordId,
   memberNo: MemberNo.nullable(),
-  ruleVersion: z.number().int().positive(),
+  ruleVersion: RuleVersion,
   /** the till's validated sale request (CONTRACTS.md sale body); head office recomputes from it */
   request: z.record(z.string(), z.unknown()),
   pointsEarned: Points,
@@ -304,7 +307,7 @@ export const OriginalSale = z.object({
   storeId: TillId,
   saleId: RecordId,
   memberNo: MemberNo.nullable(),
-  ruleVersion: z.number().int().positive(),
+  ruleVersion: RuleVersion,
   occurredAt: Instant,
   request: z.record(z.string(), z.unknown()),
   computation: SaleComputation,

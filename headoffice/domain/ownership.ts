@@ -17,8 +17,9 @@
  * | any other card change without a staff id              | refuses `no_staff_id`                     |
  * | any card change of a member T does not hold            | refuses `member_not_held`                 |
  *
- * T holds a member when the member is of T's store or head office holds ledger entries of T
- * for the member (T served them). The till's `updatedAt` is never trusted: a date from 2099
+ * T holds a member when the member is of T's store or head office holds an entry of T showing
+ * T served them (store/members.ts `servingEntry`: a sale, a return, a redemption, a coupon or
+ * service used; not bookkeeping such as expiry or tier steps). The till's `updatedAt` is never trusted: a date from 2099
  * would otherwise freeze the record against every later honest change.
  *
  * Card changes (judgeCardChange): the till uploads each card with `changedAt` (when it linked,
