@@ -41,7 +41,14 @@ import { createHeadOffice } from './server.js';
 import { BackupError, backupSqlite } from './backup.js';
 import { previewRuleChange, previewText } from './domain/preview.js';
 import { OPERATOR_ROLES, digest, newOperatorToken, type OperatorRole } from './auth/operator.js';
-import { AdjustmentRequest, EodRequest, OperatorRequestBody, WinBackRequest } from './api-schemas.js';
+import {
+  AdjustmentRequest,
+  EARLIEST_DATE,
+  EodRequest,
+  LATEST_DATE,
+  OperatorRequestBody,
+  WinBackRequest,
+} from './api-schemas.js';
 import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } from './store/types.js';
 
 const USAGE =
@@ -270,7 +277,9 @@ async function withStore<T>(cfg: HqConfig, fn: (store: HqStore) => Promise<T>): 
 
 async function runEodCommand(cfg: HqConfig, args: string[]): Promise<void> {
   const date = args.includes('--date') ? flag(args, '--date') : undefined;
-  if (date !== undefined && !EodRequest.safeParse({ date }).success) throw new UsageError('--date needs YYYY-MM-DD');
+  if (date !== undefined && !EodRequest.safeParse({ date }).success) {
+    throw new UsageError(`--date needs a date YYYY-MM-DD from ${EARLIEST_DATE} to ${LATEST_DATE}`);
+  }
   const r = await withStore(cfg, (store) => store.runEndOfDay(new Date(), date));
   process.stdout.write(
     `end of day ${r.date}: ${r.members} member(s), ${r.entries} entr(ies): ${r.expired.points} point(s) expired ` +
