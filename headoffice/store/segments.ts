@@ -14,7 +14,8 @@ import { memberStates } from './summary.js';
 export function* refreshSegments(rules: RuleSetCache, now: Date): Sql<number> {
   const today = localDate(now, (yield* rules.latest()).timeZone).date;
   const spend = new Map((yield* memberStates()).map((s) => [s.memberNo, rollingSpend(s, today)]));
-  const members = (yield* all('SELECT member_no, class FROM members')) as {
+  // In member order, so the feed's class changes come in one order on both stores.
+  const members = (yield* all('SELECT member_no, class FROM members ORDER BY member_no')) as {
     member_no: string;
     class: string | null;
   }[];
