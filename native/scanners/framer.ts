@@ -80,6 +80,8 @@ export class Framer {
   private readonly staleMs: number;
   private readonly buf: Uint8Array;
   private len = 0;
+  /** an STX opened a frame that has no data byte yet: noise now is inside it */
+  private open = false;
   private damage: Frame['error'] | null = null;
   private lastByteAt = 0;
   readonly stats: FramerStats = { frames: 0, damaged: 0, noiseBytes: 0, discarded: 0 };
@@ -104,7 +106,8 @@ export class Framer {
         this.end(now, out);
       } else if (b === STX) {
         if (this.len > 0) this.discard();
-      } else if (this.len > 0) {
+        this.open = true;
+      } else if (this.len > 0 || this.open) {
         this.damage = 'misread_noise';
       } else {
         this.stats.noiseBytes++;
@@ -123,18 +126,19 @@ export class Framer {
 
   /** When tick() has something to do, or null while no frame is in progress. */
   deadline(): number | null {
-    if (this.len === 0) return null;
+    if (this.len === 0 && !this.open) return null;
     return this.lastByteAt + (this.mode === 'idle' ? this.idleMs : this.staleMs);
   }
 
   /** Forgets a partial frame (the port was closed). */
   reset(): void {
     this.len = 0;
+    this.open = false;
     this.damage = null;
   }
 
   private tickInto(now: number, out: Frame[]): void {
-    if (this.len === 0) return;
+    if (this.len === 0 && !this.open) return;
     if (this.mode === 'idle') {
       if (now - this.lastByteAt >= this.idleMs) this.end(this.lastByteAt, out);
     } else if (now - this.lastByteAt >= this.staleMs) {
@@ -143,12 +147,16 @@ export class Framer {
   }
 
   private discard(): void {
-    this.stats.discarded++;
+    if (this.len > 0) this.stats.discarded++;
     this.reset();
   }
 
   private end(at: number, out: Frame[]): void {
-    if (this.len === 0) return;
+    if (this.len === 0) {
+      // An STX and nothing but noise (or nothing) before the end: no code to report.
+      this.reset();
+      return;
+    }
     const text = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.len).toString('latin1');
     if (this.damage) {
       this.stats.damaged++;
