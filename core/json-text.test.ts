@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonTextProblem, MAX_JSON_DEPTH } from './json-text.js';
+import { jsonTextProblem, MAX_JSON_DEPTH, utf8Text } from './json-text.js';
 
 describe('jsonTextProblem', () => {
   it('passes Chinese, emoji (surrogate pairs) and control characters other than NUL', () => {
@@ -38,5 +38,12 @@ describe('jsonTextProblem', () => {
         expect(jsonTextProblem({ v, text }) !== null).toBe(anyBad(v) || bad(text));
       }),
     );
+  });
+
+  it('utf8Text: UTF-8 as text (a BOM kept), anything else null', () => {
+    expect(utf8Text(Buffer.from('{"name":"张三"}'))).toBe('{"name":"张三"}');
+    expect(utf8Text(Buffer.from([0xef, 0xbb, 0xbf, 0x31]))).toBe('\ufeff1');
+    expect(utf8Text(Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]))).toBeNull(); // 张三 in GBK
+    expect(utf8Text(Buffer.from([0x22, 0xff, 0xfe, 0x80, 0x22]))).toBeNull();
   });
 });

@@ -13,6 +13,19 @@
  * Pure: no I/O.
  */
 
+/**
+ * A body's bytes as text when they are UTF-8, else null: decoding with replacement would turn
+ * GBK text from a POS (or garbage bytes) into U+FFFD silently, so a name would be kept as
+ * "\ufffd\ufffd" rather than refused. A BOM is kept, so JSON.parse refuses it as before.
+ */
+export function utf8Text(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 /** Deeper than any body the APIs take (a sale's lines, a rule set, a batch's entries). */
 export const MAX_JSON_DEPTH = 64;
 

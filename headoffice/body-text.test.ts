@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYNC_PATHS } from '../core/sync/protocol.js';
 import { signRequest } from '../core/sync/sign.js';
-import { at, operator, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
+import { at, operator, OPERATOR_TOKEN, provision, startHq, upload, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
@@ -109,4 +109,19 @@ it('a store name holding a lone surrogate is refused rather than kept as other t
   const r = await operator(t, 'POST', '/v1/stores/S1/name', '{"operatorId":"ops","name":"x\\ud800"}');
   expect(r.status).toBe(400);
   expect(r.body.error).toMatchObject({ code: 'malformed_json', field: 'name' });
+});
+
+it('a body that is not UTF-8 (GBK from a POS, garbage) is refused rather than kept as U+FFFD', async () => {
+  const gbk = Buffer.concat([
+    Buffer.from('{"operatorId":"ops","name":"'),
+    Buffer.from([0xd5, 0xc5]),
+    Buffer.from('"}'),
+  ]);
+  const r = await fetch(`${t.hq.url}/v1/stores/S1/name`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+    body: new Uint8Array(gbk),
+  });
+  expect(r.status).toBe(400);
+  expect(((await r.json()) as { error: { code: string } }).error.code).toBe('malformed_json');
 });

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { jsonTextProblem } from '../../core/json-text.js';
+import { jsonTextProblem, utf8Text } from '../../core/json-text.js';
 import { MAX_BODY_BYTES } from '../../core/sync/protocol.js';
 import { HttpError } from './errors.js';
 
@@ -79,9 +79,11 @@ export async function decodeBody(raw: Buffer, encoding: string | undefined): Pro
 
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new HttpError(400, 'malformed_json', 'the request needs a JSON body');
+  const text = utf8Text(body);
+  if (text === null) throw new HttpError(400, 'malformed_json', 'the body is not UTF-8');
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8')) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, 'malformed_json', 'the body is not valid JSON');
   }

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError } from 'zod';
 import { RuleViolation } from '../../core/engine/types.js';
-import { jsonTextProblem } from '../../core/json-text.js';
+import { jsonTextProblem, utf8Text } from '../../core/json-text.js';
 import { TillError } from '../service/errors.js';
 import type { Logger } from '../service/log.js';
 import { isSqliteError, isStorageFull } from '../../storage/sqlite-errors.js';
@@ -38,9 +38,15 @@ export function parseJsonBody(req: IncomingMessage, raw: Buffer): unknown {
   if (!/^application\/json\b/i.test(type)) {
     throw new TillError('unsupported_media_type', 'send Content-Type: application/json');
   }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new TillError('unsupported_media_type', `send the body as UTF-8, not ${charset}`);
+  }
+  const text = utf8Text(raw);
+  if (text === null) throw new TillError('malformed_json', 'the request body is not UTF-8');
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString('utf8')) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new TillError('malformed_json', 'the request body is not valid JSON');
   }
