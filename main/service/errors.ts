@@ -42,6 +42,7 @@ export type TillErrorCode =
   | 'unknown_tier'
   | 'occurred_in_future'
   | 'occurred_too_long_ago'
+  | 'return_before_sale'
   | 'original_sale_elsewhere'
   | 'unknown_reward'
   | 'reward_sold_out'
@@ -110,6 +111,7 @@ const STATUS: Record<TillErrorCode, number> = {
   unknown_tier: 422,
   occurred_in_future: 422,
   occurred_too_long_ago: 422,
+  return_before_sale: 422,
   original_sale_elsewhere: 409,
   unknown_reward: 404,
   // Rewards that create urgency (core/rewards/availability.ts): none left, or outside their days.

@@ -16,7 +16,7 @@ import type { StoredSale } from '../db/sales.js';
 import type { ReturnRequest, ReturnResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
-import { refuseFutureInstant, requestHash } from './sales.js';
+import { refuseFutureInstant, refuseTooLate, requestHash } from './sales.js';
 import { settleMember } from './settle.js';
 import { lockedAfter } from './members.js';
 import { originalFromHq } from './returns-elsewhere.js';
@@ -78,6 +78,9 @@ export function recordReturn(
       const replay = replayOf(ctx, req, hash);
       if (replay) return { result: replay, replayed: true };
       refuseFutureInstant(ctx, at);
+      // A return dated back is held to a late sale's limit (DOMAIN.md 12): days long settled stay so.
+      const tz = ctx.rules.at(at).timeZone;
+      refuseTooLate(ctx.rules.at(at), localDate(at, tz).date, localDate(recordedAt, tz).date);
       return { result: writeReturn(ctx, req, hq, { hash, at, recordedAt }), replayed: false };
     })
     .immediate();
@@ -101,6 +104,13 @@ function writeReturn(
   w: { hash: string; at: string; recordedAt: string },
 ): ReturnResult {
   const target = returnTarget(ctx, req.originalSaleId, hq);
+  if (Date.parse(w.at) < Date.parse(target.occurredAt)) {
+    throw new TillError(
+      'return_before_sale',
+      `the return is dated ${w.at}, before the sale it returns (${target.occurredAt})`,
+      'occurredAt',
+    );
+  }
   const r = computeReturn({
     lines: target.comp.lines,
     earned: target.comp.earned,

@@ -461,6 +461,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
     'The sale is from another store and head office cannot be asked now: retry later or return it at that store.',
   'error.occurred_in_future': "The sale's time is later than the till's clock: check the POS clock.",
   'error.occurred_too_long_ago': 'The sale is too old to record now.',
+  'error.return_before_sale': 'The return is dated before the sale it returns.',
   'error.invalid_basket': 'The basket is not valid.',
   'error.unknown_sku': 'The original sale has no such item.',
   'error.service_not_offered': "The member's tier does not include this service.",

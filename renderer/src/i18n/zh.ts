@@ -450,6 +450,7 @@ export const zh = {
   'error.original_sale_elsewhere': '原销售单属于其他门店，目前无法从总部取得，请稍后再试或到原门店办理。',
   'error.occurred_in_future': '销售时间晚于收银机时间，请检查 POS 时钟。',
   'error.occurred_too_long_ago': '销售时间过早，超出补录期限。',
+  'error.return_before_sale': '退货时间早于原销售时间。',
   'error.invalid_basket': '购物篮有误。',
   'error.unknown_sku': '原销售单中没有该商品。',
   'error.service_not_offered': '该会员等级不含此项服务。',
