@@ -16,6 +16,7 @@ import { maskPhone } from '../core/members.js';
 import type { Logger } from './log.js';
 import { FileChannel, MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
 import { sendOutbox } from './server.js';
+import { cipherOf } from './at-rest-scan.js';
 import { at, changes, operator, upload, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -83,8 +84,15 @@ async function tillChanges(till: TillSim, m: MemberUpsert, prefs: PreferenceChan
 }
 
 type Prefs = { consent_marketing: number; preferred_channel: string; interests: string };
-const held = async (): Promise<Prefs | undefined> =>
-  (await t.sql<Prefs>("SELECT consent_marketing, preferred_channel, interests FROM members WHERE member_no = 'M1'"))[0];
+/** The member's columns; the interests sealed at rest (store/member-fields.ts), opened with head office's key. */
+const held = async (): Promise<Prefs | undefined> => {
+  const [r] = await t.sql<Omit<Prefs, 'interests'> & { interests_enc: Buffer }>(
+    "SELECT consent_marketing, preferred_channel, interests_enc FROM members WHERE member_no = 'M1'",
+  );
+  if (!r) return undefined;
+  const { interests_enc, ...columns } = r;
+  return { ...columns, interests: cipherOf(t).decrypt(interests_enc) };
+};
 
 /** B's view of the member through the feed (another store: name and phone withheld). */
 async function feedForB(): Promise<Record<string, unknown> | undefined> {

@@ -28,7 +28,10 @@ export interface HeldMember {
   enrolled_store: string;
   enrolled_till: string;
   preferred_channel: MemberChannel;
+  /** '[]' but in a row not sealed yet (member-fields.ts) */
   interests: string;
+  /** the JSON list, sealed; NULL once erased */
+  interests_enc: Buffer | null;
   consent_marketing: number;
   consent_at: string;
   enrolled_by: string | null;
@@ -42,7 +45,7 @@ export interface HeldCard {
 }
 
 const HELD_MEMBER = `status, fields_mac, erased_at, enrolled_store, enrolled_till, preferred_channel, interests,
-  consent_marketing, consent_at, enrolled_by, referrer_member_no`;
+  interests_enc, consent_marketing, consent_at, enrolled_by, referrer_member_no`;
 
 export const MEMBER_COLUMNS = [
   'member_no',
@@ -50,10 +53,15 @@ export const MEMBER_COLUMNS = [
   'name_enc',
   'phone_enc',
   'birthday_enc',
+  // gender, age_band and interests are written NULL, NULL and '[]': sealed in the _enc columns
+  // (member-fields.ts), and an older row's plain values are cleared by the upsert.
   'gender',
   'age_band',
+  'gender_enc',
+  'age_band_enc',
   'preferred_channel',
   'interests',
+  'interests_enc',
   'consent_marketing',
   'consent_text',
   'consent_at',
@@ -72,8 +80,9 @@ export const MEMBER_COLUMNS = [
 // The enrolment (store, till) and created_at stay as first written.
 const MEMBER_UPSERT = `ON CONFLICT (member_no) DO UPDATE SET phone_hash = excluded.phone_hash,
   name_enc = excluded.name_enc, phone_enc = excluded.phone_enc, birthday_enc = excluded.birthday_enc,
-  gender = excluded.gender, age_band = excluded.age_band, preferred_channel = excluded.preferred_channel,
-  interests = excluded.interests, consent_marketing = excluded.consent_marketing,
+  gender = excluded.gender, age_band = excluded.age_band, gender_enc = excluded.gender_enc,
+  age_band_enc = excluded.age_band_enc, preferred_channel = excluded.preferred_channel,
+  interests = excluded.interests, interests_enc = excluded.interests_enc, consent_marketing = excluded.consent_marketing,
   consent_text = excluded.consent_text, consent_at = excluded.consent_at, enrolled_by = excluded.enrolled_by,
   referrer_member_no = excluded.referrer_member_no, status = excluded.status, fields_mac = excluded.fields_mac,
   source_till = excluded.source_till, till_updated_at = excluded.till_updated_at, updated_at = excluded.updated_at`;

@@ -32,18 +32,16 @@ import {
 import { EnrolmentAnomalies } from './anomalies.js';
 import { CHANGE_COLUMNS, changeRow } from './changes.js';
 import { MemberBatch, type HeldMember } from './memberbatch.js';
+import { openAgeBand, openGender, openInterests, sealMemberFields, type MemberFieldColumns } from './member-fields.js';
 import { recordTillPreferenceChanges } from './preferences.js';
 import { all, dialectSql, get, insertMany, run, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 
-export interface MemberRow {
+export interface MemberRow extends MemberFieldColumns {
   member_no: string;
   name_enc: Buffer;
   phone_enc: Buffer;
   birthday_enc: Buffer | null;
-  gender: string | null;
-  age_band: string | null;
   preferred_channel: MemberChannel;
-  interests: string;
   consent_marketing: number;
   consent_text: string;
   consent_at: string;
@@ -115,7 +113,8 @@ function writeMember(
 ): void {
   // Head office's clock, never the till's updatedAt (a till could date itself into 2099).
   const at = now.toISOString();
-  const interests = JSON.stringify(m.interests);
+  // Sealed like name and phone (member-fields.ts); the plain columns written NULL and '[]'.
+  const sealed = sealMemberFields(cipher, { gender: m.gender, ageBand: m.ageBand ?? null, interests: m.interests });
   const consentMarketing = m.consentMarketing ? 1 : 0;
   const referrer = m.referrerMemberNo ?? null;
   // MEMBER_COLUMNS order (memberbatch.ts).
@@ -125,10 +124,13 @@ function writeMember(
     cipher.encrypt(m.name),
     cipher.encrypt(m.phone),
     m.birthday === null ? null : cipher.encrypt(m.birthday),
-    m.gender,
-    m.ageBand ?? null,
+    null,
+    null,
+    sealed.gender_enc,
+    sealed.age_band_enc,
     m.preferredChannel,
-    interests,
+    '[]',
+    sealed.interests_enc,
     consentMarketing,
     m.consentText,
     m.consentAt,
@@ -151,7 +153,8 @@ function writeMember(
     enrolled_store: ex?.enrolled_store ?? m.enrolledStore,
     enrolled_till: ex?.enrolled_till ?? m.enrolledTill,
     preferred_channel: m.preferredChannel,
-    interests,
+    interests: '[]',
+    interests_enc: sealed.interests_enc,
     consent_marketing: consentMarketing,
     consent_at: m.consentAt,
     enrolled_by: m.enrolledBy,
@@ -214,18 +217,18 @@ function* upsertMemberFields(
   out: UpsertResult,
 ): Sql<void> {
   const ex = yield* s.held.member(upload.memberNo);
+  // Erased: a till that had not heard yet must not bring the personal data back.
+  if (ex?.erased_at) return;
   // Consent, channel and interests of a member head office holds change only through preference
   // changes (preferences.ts): the record's copy may be older than a change made elsewhere since.
   const m: MemberUpsert = ex
     ? {
         ...upload,
         preferredChannel: ex.preferred_channel,
-        interests: JSON.parse(ex.interests) as string[],
+        interests: openInterests(cipher, ex),
         consentMarketing: Number(ex.consent_marketing) === 1,
       }
     : upload;
-  // Erased: a till that had not heard yet must not bring the personal data back.
-  if (ex?.erased_at) return;
   // A record the feed gave this till without name and phone: it holds nothing to change.
   if (ex && isWithheld(m)) return;
   const { cards: _cards, updatedAt: _updatedAt, preferenceChanges: _prefs, ...fields } = m;
@@ -370,10 +373,10 @@ export function memberFeedOf(
     name: withheld ? withheld.name : cipher.decrypt(r.name_enc),
     phone: withheld ? withheld.phone : cipher.decrypt(r.phone_enc),
     birthday: r.birthday_enc ? cipher.decrypt(r.birthday_enc) : null,
-    gender: r.gender,
-    ageBand: r.age_band,
+    gender: openGender(cipher, r),
+    ageBand: openAgeBand(cipher, r),
     preferredChannel: r.preferred_channel,
-    interests: JSON.parse(r.interests) as string[],
+    interests: openInterests(cipher, r),
     consentMarketing: Number(r.consent_marketing) === 1,
     consentText: r.consent_text,
     consentAt: r.consent_at,

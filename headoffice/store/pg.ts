@@ -129,6 +129,8 @@ export class PgHqStore extends StepHqStore {
       throw new DatabaseUnavailableError(url, e);
     }
     const store = new PgHqStore(pool, keys, log);
+    // Under the writer lock: processes opening together take turns, and the later find nothing to seal.
+    await store.sealMemberFields();
     await store.rebuildStaleAggregates();
     store.startApplying();
     return store;

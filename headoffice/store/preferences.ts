@@ -33,6 +33,7 @@ import type { PreferenceChangeItem } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import { appendChange } from './changes.js';
 import { readMemberFeed } from './members.js';
+import { openInterests } from './member-fields.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 
 interface ChangeRow {
@@ -94,23 +95,25 @@ function* historyRows(memberNo: string): Sql<ChangeRow[]> {
 
 interface HeldPrefs {
   preferred_channel: MemberChannel;
+  /** '[]' but in a row not sealed yet (member-fields.ts) */
   interests: string;
+  interests_enc: Buffer | null;
   consent_marketing: number | string;
   erased_at: string | null;
 }
 
 function* heldPrefs(memberNo: string): Sql<HeldPrefs | undefined> {
   return (yield* get(
-    'SELECT preferred_channel, interests, consent_marketing, erased_at FROM members WHERE member_no = ?',
+    'SELECT preferred_channel, interests, interests_enc, consent_marketing, erased_at FROM members WHERE member_no = ?',
     memberNo,
   )) as HeldPrefs | undefined;
 }
 
-function prefsOf(h: HeldPrefs): Preferences {
+function prefsOf(cipher: HqCipher, h: HeldPrefs): Preferences {
   return {
     consentMarketing: Number(h.consent_marketing) === 1,
     preferredChannel: h.preferred_channel,
-    interests: JSON.parse(h.interests) as string[],
+    interests: openInterests(cipher, h),
   };
 }
 
@@ -148,18 +151,19 @@ export function* recordPreferenceChange(
     change.set.interests === undefined ? null : cipher.encrypt(JSON.stringify(change.set.interests)),
   );
   if (ins.changes === 0) return 'duplicate';
-  const before = prefsOf(held);
+  const before = prefsOf(cipher, held);
   const after = foldPreferences(
     before,
     (yield* historyRows(memberNo)).map((r) => toChange(cipher, r)),
   );
   if (canonicalJson(after) === canonicalJson(before)) return 'applied';
   yield* run(
-    `UPDATE members SET consent_marketing = ?, preferred_channel = ?, interests = ?, updated_at = ?
+    // Interests sealed (member-fields.ts); the plain column of an older row cleared.
+    `UPDATE members SET consent_marketing = ?, preferred_channel = ?, interests = '[]', interests_enc = ?, updated_at = ?
      WHERE member_no = ? AND erased_at IS NULL`,
     after.consentMarketing ? 1 : 0,
     after.preferredChannel,
-    JSON.stringify(after.interests),
+    cipher.encrypt(JSON.stringify(after.interests)),
     receivedAt,
     memberNo,
   );
@@ -212,7 +216,7 @@ export function* recordTillPreferenceChanges(
 export function* memberPreferences(cipher: HqCipher, memberNo: string): Sql<MemberPreferences | null> {
   const held = yield* heldPrefs(memberNo);
   if (!held || held.erased_at) return null;
-  return { current: prefsOf(held), history: yield* preferenceHistory(cipher, memberNo) };
+  return { current: prefsOf(cipher, held), history: yield* preferenceHistory(cipher, memberNo) };
 }
 
 /** Every change of the member's preferences, oldest first (also after erasure: interests gone). */

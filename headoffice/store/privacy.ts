@@ -72,8 +72,9 @@ export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRe
      VALUES (@memberNo, @phoneHash, @blank, @blank, 'none', '[]', 0, 'erased', @at, '', '', 'blocked', @phoneHash,
        'headoffice', @at, @at, @at)
      ON CONFLICT (member_no) DO UPDATE SET phone_hash = excluded.phone_hash, name_enc = excluded.name_enc,
-       phone_enc = excluded.phone_enc, birthday_enc = NULL, gender = NULL, age_band = NULL,
-       preferred_channel = 'none', interests = '[]', consent_marketing = 0, status = 'blocked',
+       phone_enc = excluded.phone_enc, birthday_enc = NULL, gender = NULL, age_band = NULL, gender_enc = NULL,
+       age_band_enc = NULL, preferred_channel = 'none', interests = '[]', interests_enc = NULL, consent_marketing = 0,
+       status = 'blocked',
        fields_mac = excluded.fields_mac, updated_at = excluded.updated_at, erased_at = excluded.erased_at`,
     tombstone,
   );

@@ -26,7 +26,10 @@ export class SqliteHqStore extends StepHqStore {
     log: Logger,
   ) {
     super({ dialect: 'sqlite' }, keys, log);
-    // Synchronous on SQLite: done before the constructor returns.
+    // Synchronous on SQLite: both done before the constructor returns.
+    this.sealMemberFields().catch((e: unknown) =>
+      log.log('error', 'member_fields_seal_failed', { error: e instanceof Error ? e.message : String(e) }),
+    );
     this.rebuildStaleAggregates().catch((e: unknown) =>
       log.log('error', 'aggregates_rebuild_failed', { error: e instanceof Error ? e.message : String(e) }),
     );
@@ -58,6 +61,24 @@ export class SqliteHqStore extends StepHqStore {
 
   protected isStorageFull(e: unknown): boolean {
     return isStorageFull(e);
+  }
+
+  /**
+   * Until a checkpoint the main file still holds the pages as they were before the write that
+   * removed personal data, and the WAL keeps the earlier frames that carried it: secure_delete
+   * (sqlite-db.ts) zeroes freed space in the pages written, not those copies. TRUNCATE copies
+   * every frame back into the main file and cuts the WAL to nothing, so an erased member's old
+   * values stay in no file. Outside the transaction, best effort: a reader holding an old
+   * snapshot (the backup command) makes it give up; the next erasure tries again, and closing the
+   * database checkpoints and removes the WAL all the same.
+   */
+  protected afterPersonalDataRemoved(): void {
+    try {
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      if (r && r.busy !== 0) this.log.log('warn', 'wal_checkpoint_busy', { log: r.log, checkpointed: r.checkpointed });
+    } catch (e) {
+      this.log.log('warn', 'wal_checkpoint_failed', { error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   protected async closeDatabase(): Promise<void> {

@@ -122,6 +122,7 @@ import type { SendResult } from '../messages/channel.js';
 import { memberView } from './memberview.js';
 import { addOperator, hasAdmin, operatorByDigest, setOperatorToken } from './operators.js';
 import { eraseMember, exportMember } from './privacy.js';
+import { sealPlainMemberFields } from './member-fields.js';
 import {
   changePreferencesFromPage,
   memberPreferences,
@@ -281,6 +282,26 @@ export abstract class StepHqStore implements HqStore {
 
   /** After an apply pass that applied something: upkeep the database wants (PostgreSQL's statistics). */
   protected afterApplying(): void {}
+
+  /**
+   * After a committed write that removed personal data (an erasure, the sealing of plain
+   * fields): where the database keeps copies of the old pages outside its main file, let them
+   * go (SQLite: the WAL). Best effort; never throws.
+   */
+  protected afterPersonalDataRemoved(): void {}
+
+  /**
+   * Gender, age band and interests rows written before migration 025 / pg 014 hold in clear,
+   * sealed once when the store opens (member-fields.ts); how many members it sealed.
+   */
+  protected async sealMemberFields(): Promise<number> {
+    const n = await this.write(() => sealPlainMemberFields(this.cipher));
+    if (n > 0) {
+      this.log.log('info', 'member_fields_sealed', { members: n });
+      this.afterPersonalDataRemoved();
+    }
+    return n;
+  }
 
   /** Starts applying what a previous run accepted and did not apply. */
   protected startApplying(): void {
@@ -695,7 +716,9 @@ export abstract class StepHqStore implements HqStore {
   async eraseMember(memberNo: string, who: OperatorRequest, now: Date): Promise<EraseOutcome> {
     // Applied first, so a record waiting in the inbox cannot bring the data back after.
     await this.settle();
-    return this.write(() => eraseMember(this.cipher, memberNo, who, now));
+    const out = await this.write(() => eraseMember(this.cipher, memberNo, who, now));
+    if (out.kind === 'erased') this.afterPersonalDataRemoved();
+    return out;
   }
 
   async exportMember(memberNo: string, who: OperatorRequest, now: Date): Promise<MemberExport | null> {
