@@ -1,5 +1,13 @@
 /** Money is integer fen (DOMAIN.md 1). Quantities are thousandths (weighed goods). */
 
+/**
+ * The largest amount any one sale, line or entry may carry: ¥10,000,000,000 in fen. The sync
+ * protocol carries amounts up to it (core/sync/protocol.ts), so the till refuses a basket past
+ * it rather than record a sale head office would refuse to take, which would stop the till's
+ * uploads for good.
+ */
+export const MAX_FEN = 1e12;
+
 /** 1.5 -> 1500. Rejects more than three decimals (the POS contract allows three). */
 export function quantityToMilli(quantity: number): number {
   const milli = Math.round(quantity * 1000);

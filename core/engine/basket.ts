@@ -3,7 +3,7 @@
  * discount and its share of the basket discount. Bad input is refused with the line and
  * field named, because the POS developer reading the error has only the request to go on.
  */
-import { allocateLargestRemainder, lineGross, quantityToMilli } from '../money.js';
+import { allocateLargestRemainder, lineGross, MAX_FEN, quantityToMilli } from '../money.js';
 import { RuleViolation, type BasketLineInput } from './types.js';
 
 export interface PricedLine {
@@ -55,7 +55,9 @@ export function priceLines(lines: readonly BasketLineInput[], basketDiscount: nu
     }
     sumGross += gross;
     // Every later sum is bounded by Σ gross, so checking it once keeps all Number sums exact.
-    if (!Number.isSafeInteger(sumGross)) invalid('basket total is too large');
+    if (!Number.isSafeInteger(sumGross) || sumGross > MAX_FEN) {
+      invalid(`basket total is too large: at most ${MAX_FEN} fen`);
+    }
     return { line, quantityMilli, gross };
   });
   const weights = priced.map((p) => p.gross - p.line.discount);

@@ -12,6 +12,7 @@ import { INTEREST_CATEGORIES, MEMBER_CHANNELS } from '../preferences.js';
 import { CREDIT_KINDS, DEBIT_KINDS, MARKER_KINDS, type LedgerEntry } from '../ledger/entry.js';
 import type { MemberState } from '../ledger/state.js';
 import type { LineResult } from '../engine/types.js';
+import { MAX_FEN } from '../money.js';
 import { MAX_RULE_SET_VERSION, RuleSet } from '../ruleset/schema.js';
 
 /** A rule set's version as entries and sales carry it: within what rule sets may be (core/ruleset/schema.ts). */
@@ -50,8 +51,8 @@ export const TillId = z
 const MemberNo = z.string().min(1).max(32);
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
 const Seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const Points = z.number().int().min(0).max(1e12);
-const Fen = z.number().int().min(0).max(1e12);
+const Points = z.number().int().min(0).max(MAX_FEN);
+const Fen = z.number().int().min(0).max(MAX_FEN);
 const Instant = z.iso.datetime({ offset: true });
 const LocalDateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const RecordId = z.string().min(1).max(128);
@@ -98,7 +99,7 @@ export const LedgerEntrySchema = z
     memberNo: MemberNo,
     kind: EntryKind,
     points: Points,
-    spend: z.number().int().min(-1e12).max(1e12),
+    spend: z.number().int().min(-MAX_FEN).max(MAX_FEN),
     occurredAt: Instant,
     localDate: LocalDateStr,
     expiresOn: LocalDateStr.nullable(),

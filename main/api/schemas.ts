@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import { PRINTER_STATES } from '../../native/printers/status.js';
 import { MEMBER_CHANNELS } from '../../core/preferences.js';
+import { MAX_FEN } from '../../core/money.js';
 
-const Fen = z.number().int().nonnegative().max(1e12).describe('money in fen (integer minor units)');
-const Points = z.number().int().nonnegative().max(1e12);
+const Fen = z.number().int().nonnegative().max(MAX_FEN).describe('money in fen (integer minor units)');
+const Points = z.number().int().nonnegative().max(MAX_FEN);
 const Id = z
   .string()
   .min(1)
