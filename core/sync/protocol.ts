@@ -173,10 +173,14 @@ export const PreferenceChangeItem = z.strictObject({
  * Once head office holds the member, the record's consent, channel and interests are ignored:
  * they change only through `preferenceChanges`, so a stale record cannot undo a later choice.
  */
+/** What one member record may carry (a till sends the cards changed last, and the rest of the changes next batch). */
+export const MAX_CARDS_PER_RECORD = 20;
+export const MAX_PREFERENCE_CHANGES_PER_RECORD = 100;
+
 export const MemberUpsert = z.object({
   ...memberFields,
-  cards: z.array(CardItem).max(20),
-  preferenceChanges: z.array(PreferenceChangeItem).max(100).optional(),
+  cards: z.array(CardItem).max(MAX_CARDS_PER_RECORD),
+  preferenceChanges: z.array(PreferenceChangeItem).max(MAX_PREFERENCE_CHANGES_PER_RECORD).optional(),
 });
 
 /** The confirmed state a sale was computed against (DOMAIN.md 12): the till's feed cursor then. */

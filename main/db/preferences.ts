@@ -54,17 +54,50 @@ export function insertPreferenceChange(
   );
 }
 
-/** The member's changes queued after outbox row `afterOutboxId` (head office has not confirmed them), oldest first. */
+/**
+ * The member's changes queued after outbox row `afterOutboxId` (head office has not confirmed
+ * them) up to `throughOutboxId` (the batch's last row), oldest first.
+ */
 export function pendingPreferenceChanges(
   db: Db,
   cipher: FieldCipher,
   memberNo: string,
   afterOutboxId: number,
+  throughOutboxId = Number.MAX_SAFE_INTEGER,
 ): PreferenceChangeItem[] {
   const rows = db
-    .prepare('SELECT * FROM preference_changes WHERE member_no = ? AND outbox_id > ? ORDER BY at, change_id')
-    .all(memberNo, afterOutboxId) as Row[];
+    .prepare(
+      `SELECT * FROM preference_changes WHERE member_no = ? AND outbox_id > ? AND outbox_id <= ?
+       ORDER BY at, change_id`,
+    )
+    .all(memberNo, afterOutboxId, throughOutboxId) as Row[];
   return rows.map((r) => toItem(cipher, r));
+}
+
+/**
+ * The outbox row at which some member's preference changes after `afterOutboxId` would pass
+ * `max` (the protocol's limit per member record), or null: a batch ends before it, and the rest
+ * go in the next one.
+ */
+export function preferenceChangesCut(
+  db: Db,
+  afterOutboxId: number,
+  throughOutboxId: number,
+  max: number,
+): number | null {
+  const rows = db
+    .prepare(
+      `SELECT member_no, outbox_id FROM preference_changes WHERE outbox_id > ? AND outbox_id <= ?
+       ORDER BY outbox_id`,
+    )
+    .all(afterOutboxId, throughOutboxId) as { member_no: string; outbox_id: number }[];
+  const counts = new Map<string, number>();
+  for (const r of rows) {
+    const n = (counts.get(r.member_no) ?? 0) + 1;
+    if (n > max) return r.outbox_id;
+    counts.set(r.member_no, n);
+  }
+  return null;
 }
 
 /** Every change this till recorded for the member, newest first (the cashier screen's list). */

@@ -4,16 +4,19 @@
  */
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { GENESIS_HASH } from '../../core/ledger/hash.js';
-import type {
-  FeedbackRecord,
-  MemberUpsert,
-  ReturnRecord,
-  SaleRecord,
-  UploadBatchInput,
+import {
+  MAX_CARDS_PER_RECORD,
+  MAX_PREFERENCE_CHANGES_PER_RECORD,
+  type FeedbackRecord,
+  type MemberUpsert,
+  type ReturnRecord,
+  type SaleRecord,
+  type UploadBatchInput,
 } from '../../core/sync/protocol.js';
 import { feedbackById } from '../db/feedback.js';
 import { foreignSales } from '../db/foreign-sales.js';
-import { pendingPreferenceChanges } from '../db/preferences.js';
+import type { CardChangeRecord } from '../db/members.js';
+import { pendingPreferenceChanges, preferenceChangesCut } from '../db/preferences.js';
 import type { TillContext } from '../service/context.js';
 import type { SaleResult } from '../service/sales.js';
 import type { ReturnResult } from '../service/returns.js';
@@ -40,12 +43,17 @@ function prevHashOf(ctx: TillContext, seq: number): string {
   return e.hash;
 }
 
-function memberRecord(ctx: TillContext, memberNo: string, ackOutbox: number): MemberUpsert | null {
+function memberRecord(
+  ctx: TillContext,
+  memberNo: string,
+  outbox: { after: number; through: number },
+): MemberUpsert | null {
   const m = ctx.members.get(memberNo);
   // Erased at head office: nothing personal goes back up.
   if (!m || m.erasedAt) return null;
-  // Preference changes head office has not confirmed: it records each once (by change id).
-  const preferenceChanges = pendingPreferenceChanges(ctx.db, ctx.cipher, memberNo, ackOutbox);
+  // Preference changes head office has not confirmed, of this batch's rows (prepareBatch keeps
+  // them within the protocol's limit): it records each once (by change id).
+  const preferenceChanges = pendingPreferenceChanges(ctx.db, ctx.cipher, memberNo, outbox.after, outbox.through);
   return {
     memberNo: m.memberNo,
     name: m.name,
@@ -65,7 +73,7 @@ function memberRecord(ctx: TillContext, memberNo: string, ackOutbox: number): Me
     status: m.status,
     // When and by whom this till changed each card: head office applies a card change only with
     // the staff id (headoffice/domain/ownership.ts judgeCardChange).
-    cards: ctx.members.cardChangesOf(memberNo).map((c) => ({
+    cards: recentCards(ctx.members.cardChangesOf(memberNo)).map((c) => ({
       code: c.code,
       kind: c.kind,
       status: c.status,
@@ -74,6 +82,19 @@ function memberRecord(ctx: TillContext, memberNo: string, ackOutbox: number): Me
     })),
     ...(preferenceChanges.length ? { preferenceChanges } : {}),
   };
+}
+
+/**
+ * The cards a member record carries: the MAX_CARDS_PER_RECORD changed last. A member who lost
+ * and replaced a card many times holds more (blocked ones stay), and a record past the protocol's
+ * limit would be refused, stopping the till's uploads; head office already holds the older
+ * changes, each uploaded with the batch of its own outbox row.
+ */
+function recentCards(cards: CardChangeRecord[]): CardChangeRecord[] {
+  if (cards.length <= MAX_CARDS_PER_RECORD) return cards;
+  return [...cards]
+    .sort((a, b) => (b.changedAt ?? '').localeCompare(a.changedAt ?? '') || a.code.localeCompare(b.code))
+    .slice(0, MAX_CARDS_PER_RECORD);
 }
 
 function saleRecord(ctx: TillContext, saleId: string): SaleRecord | null {
@@ -129,7 +150,12 @@ export function prepareBatch(
   }
   const through = entries.length ? (entries[entries.length - 1] as LedgerEntry).seq : ack.seq;
   // Records written with these entries (or, with no entries pending, all that are left).
-  const rows = ctx.outbox.after(ack.outboxId, entries.length ? through : head, limits.maxEntries);
+  const all = ctx.outbox.after(ack.outboxId, entries.length ? through : head, limits.maxEntries);
+  // A member's preference changes past the protocol's limit wait for the next batch.
+  const last = all.length ? (all[all.length - 1]?.id ?? ack.outboxId) : ack.outboxId;
+  const cut = preferenceChangesCut(ctx.db, ack.outboxId, last, MAX_PREFERENCE_CHANGES_PER_RECORD);
+  const rows = cut === null ? all : all.filter((r) => r.id < cut);
+  const lastRowId = rows.length ? (rows[rows.length - 1]?.id ?? ack.outboxId) : ack.outboxId;
   const members: MemberUpsert[] = [];
   const sales: SaleRecord[] = [];
   const returns: ReturnRecord[] = [];
@@ -141,7 +167,7 @@ export function prepareBatch(
       case 'card': {
         if (seenMembers.has(row.ref)) break;
         seenMembers.add(row.ref);
-        const m = memberRecord(ctx, row.ref, ack.outboxId);
+        const m = memberRecord(ctx, row.ref, { after: ack.outboxId, through: lastRowId });
         if (m) members.push(m);
         break;
       }
@@ -166,7 +192,7 @@ export function prepareBatch(
       }
     }
   }
-  const lastOutboxId = rows.length ? (rows[rows.length - 1]?.id ?? ack.outboxId) : ack.outboxId;
+  const lastOutboxId = lastRowId;
   return {
     batch: {
       tillId: ctx.identity.tillId,
