@@ -62,8 +62,9 @@ const series = dailySeries({
 });
 
 describe('points issued, redeemed and expired (the summary report’s definitions)', () => {
-  it('issued = earned + bonus + credited by hand − taken back by returns; redeemed = redeemed + rewards − given back', () => {
+  it('issued = earned + bonus + credited by hand − debited by hand − taken back by returns; redeemed = redeemed + rewards − given back', () => {
     expect(pointsIssued({ earn: 300, bonus: 50, adjust_credit: 10, reverse: 40 })).toBe(320);
+    expect(pointsIssued({ earn: 300, bonus: 50, adjust_credit: 10, adjust_debit: 30, reverse: 40 })).toBe(290);
     expect(pointsRedeemed({ redeem: 100, reward: 5, restore: 20 })).toBe(85);
   });
 });

@@ -10,10 +10,16 @@
  *   salesTotal         their totals, fen
  *   memberSales(Total) the same for sales with a member
  *   memberShare        memberSalesTotal / salesTotal (the guides want 50-60 %), null without sales
- *   pointsIssued       earn + bonus + adjust_credit − reverse (points a return took back),
- *                      by the ledger entry's local date; a day of returns may be negative
+ *   pointsIssued       earn + bonus + adjust_credit − adjust_debit − reverse (points an
+ *                      operator's correction or a return took back), by the ledger entry's
+ *                      local date; a day of returns or corrections may be negative
  *   pointsRedeemed     redeem + reward − restore (points a return gave back)
  *   pointsExpired      expire
+ *
+ *   Every points-moving kind is in exactly one of the three, so over any set of entries
+ *   issued − redeemed − expired = Σ signed points (what the programme still owes, DOMAIN.md 9).
+ *   A debit adjustment takes back points that should not have been credited (or were credited
+ *   twice), so it nets issued, as a return's reversal does; it was never spent or lapsed.
  *   redemptionRate     pointsRedeemed / pointsIssued over a period, null when nothing was issued
  *   enrolments         members whose consent (the moment they enrolled) falls on that date
  *   referred           those of them another member referred (referral rate = referred / enrolments)
@@ -88,7 +94,7 @@ export function ratio(a: number, b: number): number | null {
 
 export function pointsIssued(byKind: Readonly<Record<string, number>>): number {
   const k = (kind: string): number => byKind[kind] ?? 0;
-  return k('earn') + k('bonus') + k('adjust_credit') - k('reverse');
+  return k('earn') + k('bonus') + k('adjust_credit') - k('adjust_debit') - k('reverse');
 }
 
 export function pointsRedeemed(byKind: Readonly<Record<string, number>>): number {

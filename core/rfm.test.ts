@@ -71,7 +71,7 @@ describe('RFM by quintile', () => {
       { tier: 'gold', members: 1 },
       { tier: 'diamond', members: 0 },
     ]);
-    // five with spend: A = top ceil(20 %) = 1, B up to ceil(50 %) = 3, C up to ceil(80 %) = 4, D the rest and no spend
+    // five active: A = top ceil(20 %) = 1, B up to ceil(50 %) = 3, C up to ceil(80 %) = 4, D the rest and the inactive
     expect(r.classes).toEqual([
       { class: 'A', members: 1, minSpend: 60_000, maxSpend: 60_000 },
       { class: 'B', members: 2, minSpend: 20_000, maxSpend: 30_000 },

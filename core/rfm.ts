@@ -18,8 +18,9 @@
  *   more spend for M). Ties therefore share a score, the best their group reaches; with five
  *   distinct values the scores are 5, 4, 3, 2, 1; a lone member scores 5 5 5.
  * - The cell is written R<r>F<f>M<m>, e.g. R5F4M3.
- * - Class boundaries: the lowest and highest rolling spend inside each class (D includes
- *   members with no spend, so its lower bound is 0 when it has any).
+ * - Class boundaries: the lowest and highest rolling spend inside each class (D includes the
+ *   members who are not active, and active ones may have no qualifying spend, so a class's
+ *   lower bound may be 0).
  */
 import { assignClasses, lifecycle, type Lifecycle, type MemberClass } from './segments.js';
 import { addMonthsClamped, daysBetween } from './time.js';
@@ -92,8 +93,12 @@ export function parseCell(s: string): { r: number; f: number; m: number } | null
 
 /** Every member with class, lifecycle and (when active) RFM scores, in member number order. */
 export function scoreMembers(today: string, input: readonly RfmInput[]): RfmMember[] {
-  const classes = assignClasses(input.map((m) => ({ memberNo: m.memberNo, rollingSpend: m.spend12 })));
-  const scored = input.filter((m) => m.sales12 > 0 && m.lastSaleOn !== null);
+  // One population for both: the active members are the ones scored and the ones the class ranks.
+  const isScored = (m: RfmInput): boolean => m.sales12 > 0 && m.lastSaleOn !== null;
+  const classes = assignClasses(
+    input.map((m) => ({ memberNo: m.memberNo, rollingSpend: m.spend12, active: isScored(m) })),
+  );
+  const scored = input.filter(isScored);
   const recency = scored.map((m) => daysBetween(m.lastSaleOn as string, today));
   const rs = quintileScores(recency, false);
   const fs = quintileScores(

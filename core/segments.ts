@@ -4,13 +4,16 @@
  *
  * Decisions where DOMAIN.md is silent:
  * - "active member" = at least one sale in the rolling 12 months (the same window the class
- *   ranking uses); classes rank members with positive rolling spend, everyone else is D.
+ *   ranking uses). Classes rank the active members (DOMAIN.md 8 "rank among active members"),
+ *   an active member with no qualifying spend included (only excluded goods, or everything
+ *   returned): it ranks last but counts in the population the 20/30/30 shares are taken of.
+ *   Every member who is not active is D.
  * - class boundaries use ceil(20/50/80 % of the ranked count), so a lone member is A;
  *   equal spend is ordered by member number to stay deterministic.
  * - "new" = first sale within the last 90 days; a member with no sale yet is 'new' for 90 days
  *   after enrolment, then at risk, then dormant (idle time counts from enrolment).
  */
-import { daysBetween } from './time.js';
+import { addMonthsClamped, daysBetween } from './time.js';
 
 export type MemberClass = 'A' | 'B' | 'C' | 'D';
 export type Lifecycle = 'new' | 'active' | 'at_risk' | 'dormant';
@@ -31,11 +34,16 @@ export function lifecycle(
   return 'active';
 }
 
+/** Active as of `today`: a sale after the day 12 months back (rollingSpend's window). */
+export function isActive(today: string, lastSaleOn: string | null): boolean {
+  return lastSaleOn !== null && lastSaleOn > addMonthsClamped(today, -12);
+}
+
 export function assignClasses(
-  members: readonly { memberNo: string; rollingSpend: number }[],
+  members: readonly { memberNo: string; rollingSpend: number; active: boolean }[],
 ): Map<string, MemberClass> {
   const ranked = members
-    .filter((m) => m.rollingSpend > 0)
+    .filter((m) => m.active)
     .sort((a, b) => b.rollingSpend - a.rollingSpend || (a.memberNo < b.memberNo ? -1 : 1));
   const n = ranked.length;
   const a = Math.ceil(n * 0.2);

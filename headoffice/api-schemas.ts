@@ -218,7 +218,9 @@ export const SummaryReportSchema = z
         memberSalesTotal: z.number().int(),
       }),
     ),
-    staff: z.array(z.object({ staffId: z.string(), enrolments: z.number().int() })),
+    staff: z
+      .array(z.object({ storeId: z.string(), staffId: z.string(), enrolments: z.number().int() }))
+      .describe('enrolments per (store, staff id): a staff id is its store’s own'),
     tills: z.object({ total: z.number().int(), broken: z.number().int() }),
     doubleSpendCases: z.array(DoubleSpendCaseSchema),
     /** complaints and suggestions recorded at the tills (DOMAIN.md 9) */
@@ -247,7 +249,7 @@ const DayMeasures = z
     salesTotal: z.number().int().describe('fen'),
     memberSales: z.number().int(),
     memberSalesTotal: z.number().int().describe('fen'),
-    pointsIssued: z.number().int().describe('earn + bonus + adjust_credit − reverse'),
+    pointsIssued: z.number().int().describe('earn + bonus + adjust_credit − adjust_debit − reverse'),
     pointsRedeemed: z.number().int().describe('redeem + reward − restore'),
     pointsExpired: z.number().int(),
     enrolments: z.number().int(),

@@ -178,6 +178,9 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
         expect(await page.getByTestId('tiers').innerText()).toContain('普通会员');
         const classes = await page.getByTestId('classes').innerText();
         expect(classes).not.toContain('unclassified');
+        // enrolments by staff name the store: a staff id is only its store's own
+        const staff = await page.locator('[data-testid=staff] tbody tr').first().innerText();
+        for (const cell of ['S1', 'staff-1', '2']) expect(staff).toContain(cell);
         for (const id of ['chart-sales', 'chart-share', 'chart-points', 'chart-enrolments'])
           await page.locator(`[data-testid=${id}] canvas`).first().waitFor();
 

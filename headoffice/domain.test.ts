@@ -50,8 +50,12 @@ describe('fold', () => {
 
 describe('segments', () => {
   it('classes the top 20 % A, next 30 % B, next 30 % C, the rest and non-buyers D', () => {
-    const members = Array.from({ length: 10 }, (_, i) => ({ memberNo: `M${i}`, rollingSpend: (10 - i) * 100 }));
-    members.push({ memberNo: 'Z', rollingSpend: 0 });
+    const members = Array.from({ length: 10 }, (_, i) => ({
+      memberNo: `M${i}`,
+      rollingSpend: (10 - i) * 100,
+      active: true,
+    }));
+    members.push({ memberNo: 'Z', rollingSpend: 0, active: false });
     const c = assignClasses(members);
     expect(members.map((m) => c.get(m.memberNo)).join('')).toBe('AABBBCCCDDD');
   });

@@ -183,7 +183,11 @@ describe('operator views', () => {
         memberSalesTotal: 5_000,
       },
     ]);
-    expect(s.staff).toEqual([{ staffId: 'staff-1', enrolments: 2 }]);
+    // one staff id at two stores: two people (a staff id is its store's own)
+    expect(s.staff).toEqual([
+      { storeId: 'S1', staffId: 'staff-1', enrolments: 1 },
+      { storeId: 'S2', staffId: 'staff-1', enrolments: 1 },
+    ]);
     expect(s.tills).toEqual({ total: 2, broken: 0 });
     expect(s.doubleSpendCases).toEqual([]);
   });

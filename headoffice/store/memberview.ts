@@ -27,6 +27,19 @@ interface Row {
   erased_at: string | null;
 }
 
+/**
+ * The member's first sale: the earliest local date of an earn on a sale, as the summary and the
+ * Members report read it (min(local_date)), not the first in merge order: a late sale dated
+ * earlier can arrive after later ones (DOMAIN.md 12), and lifecycle has one definition.
+ */
+function earliestSaleOn(ledger: readonly { kind: string; saleId: string | null; localDate: string }[]): string | null {
+  let first: string | null = null;
+  for (const e of ledger) {
+    if (e.kind === 'earn' && e.saleId !== null && (first === null || e.localDate < first)) first = e.localDate;
+  }
+  return first;
+}
+
 export function* memberView(
   cipher: HqCipher,
   rules: RuleSetCache,
@@ -46,7 +59,7 @@ export function* memberView(
   const ledger = (
     (yield* all('SELECT * FROM ledger WHERE member_no = ? ORDER BY sort_ms, till_id, seq', memberNo)) as LedgerRow[]
   ).map((r) => plainEntry(rowToEntry(r)));
-  const firstSale = ledger.find((e) => e.kind === 'earn' && e.saleId !== null);
+  const firstSaleOn = earliestSaleOn(ledger);
   const enrolledOn = m ? localDate(m.consent_at, rs.timeZone).date : (ledger[0]?.localDate ?? null);
   const cards = (yield* all('SELECT code, kind, status FROM cards WHERE member_no = ? ORDER BY code', memberNo)) as {
     code: string;
@@ -65,7 +78,7 @@ export function* memberView(
     tier: state.tier,
     class: m?.class ?? null,
     lifecycle: lifecycle(today, {
-      firstSaleOn: firstSale?.localDate ?? null,
+      firstSaleOn,
       lastSaleOn: state.lastSaleOn,
       enrolledOn,
     }),

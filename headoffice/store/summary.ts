@@ -3,12 +3,19 @@
  * tables; member states are folded already, so this is one pass over members.
  *
  * Definitions (DOMAIN.md is silent on them):
- * - issued = earn + bonus + adjust_credit - reverse (points taken back by returns);
- *   redeemed = redeem + reward - restore (points given back by returns); expired = expire.
- * - liability = the positive shown balances (expired points excluded) valued at the latest
- *   rule set's pointsPerCurrencyUnit, floor to the fen; a negative balance (a double spend)
- *   is a receivable, not negative liability, so it is reported apart.
- * - sales figures are over every sale head office holds.
+ * - issued, redeemed and expired as core/analytics.ts defines them (issued net of returns'
+ *   reversals and operators' debit adjustments, redeemed net of returns' restores), so
+ *   issued - redeemed - expired is the sum of every entry's signed points.
+ * - liability = the positive shown balances (expired points excluded), summed per tier and each
+ *   sum valued at that tier's redemption ratio in the latest rule set (core/engine/redeem.ts
+ *   redemptionValue, what the till pays out: Diamond's 100 points = ¥1.20), floor to the fen;
+ *   a tier the rule set no longer has at the lowest tier's ratio. A negative balance (a double
+ *   spend) is a receivable, not negative liability, so it is reported apart.
+ * - sales figures are over every sale head office holds, except the average spend per active
+ *   member: the member sales of the rolling 12 months (the read model's days after the day a
+ *   year ago, up to today) over the members active in those 12 months, one population and one
+ *   window (a member with a sale in the window is active; a lapsed member's old spend is not
+ *   divided among today's active members).
  *
  * Points by kind, sales and per-store / per-staff figures come from the read model
  * (store/aggregates.ts); the member measures (lifecycle, liability, tiers) are still one pass
@@ -16,10 +23,13 @@
  */
 import { HQ_STORE_ID, HQ_TILL_ID } from '../domain/decisions.js';
 import { lowestTier } from '../../core/engine/tiers.js';
+import { redemptionValue } from '../../core/engine/redeem.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
 import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
 import { byKind as kindsOf, type Measures } from '../../core/aggregates.js';
+import { pointsExpired, pointsIssued, pointsRedeemed } from '../../core/analytics.js';
 import { measuresOf, sums as sumsOf } from './aggregates.js';
 import { feedbackCounts } from './feedback.js';
 import { npsAllTime } from './surveys.js';
@@ -95,8 +105,8 @@ function* memberMeasures(rules: RuleSetCache, today: string): Sql<MemberMeasures
       lifecycle(today, { firstSaleOn: firstSale.get(no) ?? null, lastSaleOn, enrolledOn: enrolledOn.get(no) ?? null }),
     );
   }
-  const shown = states.map((s) => visibleBalance(s, today));
-  const outstanding = shown.reduce((a, b) => (b > 0 ? a + b : a), 0);
+  const owed = outstandingByTier(states, today);
+  const outstanding = [...owed.values()].reduce((a, b) => a + b, 0);
   const negative = states.filter((s) => s.balance < 0);
   const firstTier = lowestTier(rs).code;
   // Tiers by the rule set's rank, lowest first; a code it no longer has after them.
@@ -121,11 +131,43 @@ function* memberMeasures(rules: RuleSetCache, today: string): Sql<MemberMeasures
     },
     outstanding,
     negativeBalances: { members: negative.length, points: negative.reduce((a, s) => a - s.balance, 0) },
-    liabilityFen: Math.floor((outstanding * 100) / rs.redemption.pointsPerCurrencyUnit),
+    liabilityFen: liabilityFen(rs, owed),
   };
 }
 
-function* salesMeasures(sums: Measures, activeMembers: number): Sql<SummaryReport['sales']> {
+/** The positive shown balances (expired points excluded) summed per tier code. */
+function outstandingByTier(states: readonly MemberState[], today: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of states) {
+    const shown = visibleBalance(s, today);
+    if (shown > 0) out.set(s.tier, (out.get(s.tier) ?? 0) + shown);
+  }
+  return out;
+}
+
+/** Each tier's points at its own redemption ratio (the till's redemptionValue), summed. */
+function liabilityFen(rs: RuleSet, owed: ReadonlyMap<string, number>): number {
+  const known = new Set(rs.tiers.map((t) => t.code));
+  let fen = 0;
+  for (const [tier, points] of owed) {
+    // a tier the latest rule set dropped has no ratio of its own left: value it at the base one
+    fen += redemptionValue(rs, known.has(tier) ? tier : lowestTier(rs).code, points);
+  }
+  return fen;
+}
+
+/** Member sales total (fen) of the rolling 12 months: local dates after the day a year ago, to today. */
+function* memberSpend12(today: string): Sql<number> {
+  const r = (yield* get(
+    `SELECT coalesce(sum(member_sales_total), 0) AS t FROM agg_daily
+     WHERE staff_id = '' AND local_date > ? AND local_date <= ?`,
+    addMonthsClamped(today, -12),
+    today,
+  )) as { t: number | string };
+  return Number(r.t);
+}
+
+function* salesMeasures(sums: Measures, activeMembers: number, today: string): Sql<SummaryReport['sales']> {
   // Counts and totals from the read model; mismatches change after the fact (a pending sale's
   // entries arrive), so they are counted on the sales through their partial index.
   const t = {
@@ -139,13 +181,14 @@ function* salesMeasures(sums: Measures, activeMembers: number): Sql<SummaryRepor
     `SELECT count(*) AS buyers, coalesce(sum(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) AS repeaters
      FROM (SELECT count(*) AS n FROM sales WHERE member_no IS NOT NULL GROUP BY member_no) AS per_member`,
   )) as { buyers: number; repeaters: number };
+  const spend12 = yield* memberSpend12(today);
   return {
     count: t.n,
     total: t.total,
     memberCount: t.mn,
     memberTotal: t.mtotal,
     memberShare: ratio(t.mtotal, t.total),
-    averageSpendPerActiveMember: activeMembers === 0 ? null : Math.floor(t.mtotal / activeMembers),
+    averageSpendPerActiveMember: activeMembers === 0 ? null : Math.floor(spend12 / activeMembers),
     purchaseFrequency: ratio(t.mn, buyers.buyers),
     repurchaseRate: ratio(buyers.repeaters, buyers.buyers),
     mismatches: t.mismatches,
@@ -175,6 +218,18 @@ function* storeMeasures(): Sql<SummaryReport['stores']> {
     memberSalesTotal: Number(r.memberSalesTotal),
     storeName: names.get(String(r.storeId)) ?? null,
   }));
+}
+
+/**
+ * Enrolments per (store, staff id): a staff id is its store's own (core/analytics.ts
+ * staffMeasures), so two stores' "staff-1" are two people and two rows.
+ */
+function* staffEnrolments(): Sql<SummaryReport['staff']> {
+  const rows = (yield* all(
+    `SELECT store_id AS "storeId", staff_id AS "staffId", sum(enrolments) AS "enrolments" FROM agg_daily
+     WHERE staff_id <> '' GROUP BY store_id, staff_id HAVING sum(enrolments) > 0 ORDER BY store_id, staff_id`,
+  )) as { storeId: string; staffId: string; enrolments: number }[];
+  return rows.map((r) => ({ storeId: r.storeId, staffId: r.staffId, enrolments: Number(r.enrolments) }));
 }
 
 interface CaseRow {
@@ -221,10 +276,9 @@ export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
       (yield* get(`SELECT ${sumsOf()} FROM agg_daily WHERE staff_id = ''`)) as Record<string, unknown>,
     );
     const byKind = kindsOf(sums);
-    const k = (kind: string): number => byKind[kind] ?? 0;
-    const issued = k('earn') + k('bonus') + k('adjust_credit') - k('reverse');
-    const redeemed = k('redeem') + k('reward') - k('restore');
-    const expired = k('expire');
+    const issued = pointsIssued(byKind);
+    const redeemed = pointsRedeemed(byKind);
+    const expired = pointsExpired(byKind);
     const m = yield* memberMeasures(rules, today);
     const tills = (yield* get(
       "SELECT count(*) AS total, coalesce(sum(CASE WHEN chain_status = 'broken' THEN 1 ELSE 0 END), 0) AS broken FROM tills WHERE till_id <> ?",
@@ -248,14 +302,9 @@ export function* summary(rules: RuleSetCache, now: Date): Sql<SummaryReport> {
         redemptionRate: ratio(redeemed, issued),
         breakageRate: ratio(expired, issued),
       },
-      sales: yield* salesMeasures(sums, m.members.active),
+      sales: yield* salesMeasures(sums, m.members.active, today),
       stores: yield* storeMeasures(),
-      staff: (
-        (yield* all(
-          `SELECT staff_id AS "staffId", sum(enrolments) AS "enrolments" FROM agg_daily WHERE staff_id <> ''
-           GROUP BY staff_id HAVING sum(enrolments) > 0 ORDER BY staff_id`,
-        )) as { staffId: string; enrolments: number }[]
-      ).map((r) => ({ staffId: r.staffId, enrolments: Number(r.enrolments) })),
+      staff: yield* staffEnrolments(),
       tills,
       doubleSpendCases: yield* cases(),
       feedback: yield* feedbackCounts(),

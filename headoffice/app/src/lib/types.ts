@@ -72,7 +72,8 @@ export interface SummaryReport {
     memberSales: number;
     memberSalesTotal: number;
   }[];
-  staff: { staffId: string; enrolments: number }[];
+  /** per (store, staff id): a staff id is its store's own */
+  staff: { storeId: string; staffId: string; enrolments: number }[];
   tills: { total: number; broken: number };
   doubleSpendCases: DoubleSpendCase[];
   feedback: { complaints: { open: number; closed: number }; suggestions: { open: number; closed: number } };

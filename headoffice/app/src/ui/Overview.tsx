@@ -11,7 +11,7 @@ import type { Act } from './Member.js';
 import { Programme } from './Programme.js';
 import { num, pct, signedPct, yuan, when } from '../lib/format.js';
 import { Chart, type ChartOption } from './Chart.js';
-import { Card, Table } from './common.js';
+import { Card, Place, Table } from './common.js';
 import { label, useUi, type T } from './context.js';
 
 const PREVIOUS = { type: 'dashed' as const, opacity: 0.6 };
@@ -247,6 +247,27 @@ function Trend({ days }: { days: DailyReport['days'] }): React.JSX.Element {
   );
 }
 
+/** Enrolments per (store, staff id), the store shown: a staff id is only unique within its store. */
+function StaffEnrolments({ s }: { s: SummaryReport }): React.JSX.Element {
+  const { t, lang } = useUi();
+  const names = new Map(s.stores.map((x) => [x.storeId, x.storeName]));
+  return (
+    <div>
+      <h3>{t('overview.staff')}</h3>
+      <Table
+        testId="staff"
+        columns={[
+          { title: t('col.store'), cell: (r) => <Place name={names.get(r.storeId)} id={r.storeId} /> },
+          { title: t('overview.staffId'), cell: (r) => r.staffId },
+          { title: t('col.count'), cell: (r) => num(lang, r.enrolments), numeric: true },
+        ]}
+        rows={s.staff}
+        rowKey={(r) => `${r.storeId} ${r.staffId}`}
+      />
+    </div>
+  );
+}
+
 function Distribution({
   title,
   rows,
@@ -373,11 +394,7 @@ export function Overview({
           testId="lifecycle"
           rows={Object.entries(m.lifecycle).map(([k, v]) => [label(t, 'lifecycle', k), v])}
         />
-        <Distribution
-          title={t('overview.staff')}
-          testId="staff"
-          rows={summary.staff.map((s) => [s.staffId, s.enrolments])}
-        />
+        <StaffEnrolments s={summary} />
       </div>
     </section>
   );
