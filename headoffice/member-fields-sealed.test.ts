@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadOrCreateKeys } from './crypto.js';
 import type { Logger } from './log.js';
+import type { MemberFieldColumns } from './store/member-fields.js';
 import { PgHqStore } from './store/pg.js';
 import { cipherOf, scan } from './at-rest-scan.js';
 import {
@@ -36,14 +37,7 @@ const AGE_BAND = '孕期35-39';
 const TAG = '孕妇专享-欧阳';
 const WHO = { operatorId: 'ops', reason: 'asked' };
 
-interface Stored {
-  gender: string | null;
-  age_band: string | null;
-  interests: string;
-  gender_enc: Buffer | null;
-  age_band_enc: Buffer | null;
-  interests_enc: Buffer | null;
-}
+type Stored = MemberFieldColumns;
 
 async function stored(memberNo = 'M3'): Promise<Stored | undefined> {
   await t.hq.store.settle();

@@ -12,7 +12,7 @@
  *  - 2025-04-11: sale C 100 yuan earns at Gold: floor(10,000 x 1.5 / 100) = 150 points.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { enrolRequest, shanghaiAt, startTill, type TestTill } from './helpers/till.js';
+import { enrolRequest, shanghaiAt, startTill, type TestTill, foodLine } from './helpers/till.js';
 
 let t: TestTill | null = null;
 afterEach(async () => {
@@ -20,20 +20,12 @@ afterEach(async () => {
   t = null;
 });
 
-const food = (sku: string, unitPrice: number): Record<string, unknown> => ({
-  sku,
-  category: 'food',
-  quantity: 1,
-  unitPrice,
-  discount: 0,
-});
-
 describe('a late sale that takes the rolling spend over a threshold', () => {
   it('puts the member on the new tier from the next sale', async () => {
     t = await startTill({ now: shanghaiAt('2025-04-10', '10:00') });
     const m = (await t.post('/v1/members', enrolRequest())).body.memberNo as string;
 
-    const a = await t.post('/v1/sales', { saleId: 'A', memberNo: m, lines: [food('A', 900_000)] });
+    const a = await t.post('/v1/sales', { saleId: 'A', memberNo: m, lines: [foodLine('A', 900_000)] });
     expect(a.status, JSON.stringify(a.body)).toBe(201);
     expect(a.body).toMatchObject({ tier: 'silver', tierChanged: true });
 
@@ -42,14 +34,14 @@ describe('a late sale that takes the rolling spend over a threshold', () => {
       saleId: 'B',
       memberNo: m,
       occurredAt: shanghaiAt('2025-04-08', '10:00'),
-      lines: [food('B', 200_000)],
+      lines: [foodLine('B', 200_000)],
     });
     expect(b.status, JSON.stringify(b.body)).toBe(201);
     // Rolling spend is 1,100,000 fen now: the member has reached Gold.
     expect(b.body.tier).toBe('gold');
 
     t.clock.set(shanghaiAt('2025-04-11', '10:00'));
-    const c = await t.post('/v1/sales', { saleId: 'C', memberNo: m, lines: [food('C', 10_000)] });
+    const c = await t.post('/v1/sales', { saleId: 'C', memberNo: m, lines: [foodLine('C', 10_000)] });
     expect(c.status, JSON.stringify(c.body)).toBe(201);
     // Earned at Gold ×1.5 (Silver would give 120).
     expect(c.body.pointsEarned).toBe(150);

@@ -15,8 +15,8 @@ import { addTill } from '../headoffice/provision.js';
 import { prepareBatch } from '../main/sync/batch.js';
 import { startHq, type TestHq } from '../headoffice/test-helpers.js';
 import { StaffDirectory } from '../main/api/staff.js';
-import { createTill, type Till } from '../main/service/till.js';
-import { POS_KEY, testConfig } from './helpers/till.js';
+import type { Till } from '../main/service/till.js';
+import { linkedTill, POS_KEY } from './helpers/till.js';
 
 const root = mkdtempSync(join(tmpdir(), 'member-record-limits-'));
 /** The parts of the till's answers these tests read. */
@@ -45,20 +45,9 @@ async function call(t: Till, path: string, body: unknown, key: string): Promise<
   return { status: res.status, body: await res.json() };
 }
 
-async function linkedTill(name: string): Promise<{ t: Till; token: string; memberNo: string }> {
+async function memberAtLinkedTill(name: string): Promise<{ t: Till; token: string; memberNo: string }> {
   const issued = await addTill(hq.hq.store, `store-${name}`, `till-${name}`);
-  const t = await createTill(
-    testConfig(mkdtempSync(join(root, `${name}-`)), {
-      hqUrl: hq.hq.url,
-      hqPublicKey: hq.hq.publicKey,
-      tillId: issued.tillId,
-      storeId: issued.storeId,
-      tillSecret: issued.secret,
-      syncIntervalMs: 3_600_000,
-    }),
-    { quiet: true },
-  );
-  await t.sync?.stop();
+  const t = await linkedTill(mkdtempSync(join(root, `${name}-`)), hq.hq, issued);
   new StaffDirectory(t.ctx.db).add({ staffId: '9001', name: '王主管', role: 'supervisor', pin: '4321' });
   const s = await call(t, '/v1/staff/sessions', { staffId: '9001', pin: '4321' }, '');
   expect(s.status).toBe(201);
@@ -92,7 +81,7 @@ async function saleAfterwards(t: Till, saleId: string, memberNo: string): Promis
 
 describe('a member record the till keeps must stay one head office can take', () => {
   it('a member who replaced a lost NFC card 20 times: the till still uploads', async () => {
-    const { t, token, memberNo } = await linkedTill('cards');
+    const { t, token, memberNo } = await memberAtLinkedTill('cards');
     try {
       let refused: { status: number; body: Body } | null = null;
       for (let i = 0; i < 20 && !refused; i++) {
@@ -118,7 +107,7 @@ describe('a member record the till keeps must stay one head office can take', ()
   });
 
   it('101 preference changes of one member while head office is away: the till still uploads', async () => {
-    const { t, token, memberNo } = await linkedTill('prefs');
+    const { t, token, memberNo } = await memberAtLinkedTill('prefs');
     try {
       let refused: { status: number; body: Body } | null = null;
       for (let i = 0; i < 101 && !refused; i++) {

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTill, type Till } from '../main/service/till.js';
-import { POS_KEY, TestClock, enrolRequest, shanghaiAt, testConfig } from './helpers/till.js';
+import { POS_KEY, TestClock, enrolRequest, shanghaiAt, testConfig, foodLine } from './helpers/till.js';
 
 let till: Till | null = null;
 let dir = '';
@@ -26,14 +26,6 @@ afterEach(async () => {
   await till?.close();
   till = null;
   if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-const food = (sku: string, unitPrice: number): Record<string, unknown> => ({
-  sku,
-  category: 'food',
-  quantity: 1,
-  unitPrice,
-  discount: 0,
 });
 
 describe('re-qualifying for the tier a pending review takes away', () => {
@@ -51,7 +43,7 @@ describe('re-qualifying for the tier a pending review takes away', () => {
       { now: clock.now, quiet: true },
     );
     const t = till;
-    const post = async (path: string, body: unknown): Promise<{ status: number; body: any }> => {
+    const post = async (path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
       const res = await fetch(`${t.url}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${POS_KEY}`, 'content-type': 'application/json' },
@@ -61,12 +53,12 @@ describe('re-qualifying for the tier a pending review takes away', () => {
     };
     const m = (await post('/v1/members', enrolRequest())).body.memberNo as string;
 
-    const first = await post('/v1/sales', { saleId: 'S1', memberNo: m, lines: [food('A', 1_000_000)] });
+    const first = await post('/v1/sales', { saleId: 'S1', memberNo: m, lines: [foodLine('A', 1_000_000)] });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     expect(first.body).toMatchObject({ tier: 'gold', tierChanged: true });
 
     clock.set(shanghaiAt('2025-04-02', '10:00'));
-    const crossing = await post('/v1/sales', { saleId: 'S2', memberNo: m, lines: [food('B', 1_000_000)] });
+    const crossing = await post('/v1/sales', { saleId: 'S2', memberNo: m, lines: [foodLine('B', 1_000_000)] });
     expect(crossing.status, JSON.stringify(crossing.body)).toBe(201);
     // Earned at Silver (the 2025-03-31 review is due): correct.
     expect(crossing.body.previousTier).toBe('silver');
@@ -74,7 +66,7 @@ describe('re-qualifying for the tier a pending review takes away', () => {
     expect(crossing.body.tier).toBe('gold');
 
     clock.set(shanghaiAt('2025-04-03', '10:00'));
-    const next = await post('/v1/sales', { saleId: 'S3', memberNo: m, lines: [food('C', 10_000)] });
+    const next = await post('/v1/sales', { saleId: 'S3', memberNo: m, lines: [foodLine('C', 10_000)] });
     expect(next.status, JSON.stringify(next.body)).toBe(201);
     // Gold ×1.5: floor(10000 × 1.5 / 100) = 150 (Silver would be 120).
     expect(next.body.pointsEarned).toBe(150);

@@ -12,8 +12,8 @@ import { UploadBatch } from '../core/sync/protocol.js';
 import { addTill, type IssuedTill } from '../headoffice/provision.js';
 import { startHq, type TestHq } from '../headoffice/test-helpers.js';
 import { prepareBatch } from '../main/sync/batch.js';
-import { createTill, type Till } from '../main/service/till.js';
-import { POS_KEY, startTill, testConfig } from './helpers/till.js';
+import type { Till } from '../main/service/till.js';
+import { linkedTill, POS_KEY, startTill } from './helpers/till.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sale-total-limit-'));
 let hq: TestHq;
@@ -72,18 +72,7 @@ describe('a sale the till records must be one head office can take', () => {
   });
 
   it('end to end: after a huge sale, later ordinary sales still reach head office', async () => {
-    const t = await createTill(
-      testConfig(mkdtempSync(join(root, 'till-')), {
-        hqUrl: hq.hq.url,
-        hqPublicKey: hq.hq.publicKey,
-        tillId: issued.tillId,
-        storeId: issued.storeId,
-        tillSecret: issued.secret,
-        syncIntervalMs: 3_600_000,
-      }),
-      { quiet: true },
-    );
-    await t.sync?.stop();
+    const t = await linkedTill(mkdtempSync(join(root, 'till-')), hq.hq, issued);
     try {
       const big = await post(t, '/v1/sales', bigSale);
       const small = await post(t, '/v1/sales', {

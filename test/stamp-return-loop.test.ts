@@ -6,20 +6,12 @@
  * buying and returning one article minted a reward per cycle.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { enrolRequest, shanghaiAt, startTill, type TestTill } from './helpers/till.js';
+import { enrolRequest, shanghaiAt, startTill, type TestTill, foodLine } from './helpers/till.js';
 
 let t: TestTill | null = null;
 afterEach(async () => {
   await t?.close();
   t = null;
-});
-
-const food = (sku: string, unitPrice: number): Record<string, unknown> => ({
-  sku,
-  category: 'food',
-  quantity: 1,
-  unitPrice,
-  discount: 0,
 });
 
 describe('stamp card: a buy-return loop', () => {
@@ -30,11 +22,11 @@ describe('stamp card: a buy-return loop', () => {
     });
     const m = (await t.post('/v1/members', enrolRequest())).body.memberNo as string;
     // Kept sale: ¥50 = one stamp.
-    const s0 = await t.post('/v1/sales', { saleId: 'KEEP', memberNo: m, lines: [food('A', 5000)] });
+    const s0 = await t.post('/v1/sales', { saleId: 'KEEP', memberNo: m, lines: [foodLine('A', 5000)] });
     expect(s0.status, JSON.stringify(s0.body)).toBe(201);
     let rewards = 0;
     for (let i = 1; i <= 5; i++) {
-      const s = await t.post('/v1/sales', { saleId: `LOOP${i}`, memberNo: m, lines: [food('A', 5000)] });
+      const s = await t.post('/v1/sales', { saleId: `LOOP${i}`, memberNo: m, lines: [foodLine('A', 5000)] });
       expect(s.status, JSON.stringify(s.body)).toBe(201);
       rewards += (s.body.bonusPoints as number) > 0 ? 1 : 0;
       const r = await t.post('/v1/returns', {
@@ -50,7 +42,7 @@ describe('stamp card: a buy-return loop', () => {
     expect(rewards).toBe(1);
     // The card's second reward comes with the fourth kept stamp, as without the returns.
     for (const id of ['NEXT1', 'NEXT2', 'NEXT3']) {
-      expect((await t.post('/v1/sales', { saleId: id, memberNo: m, lines: [food('A', 5000)] })).status).toBe(201);
+      expect((await t.post('/v1/sales', { saleId: id, memberNo: m, lines: [foodLine('A', 5000)] })).status).toBe(201);
     }
     expect(t.ctx.ledger.entriesOf(m).filter((e) => e.kind === 'bonus' && e.data.bonus === 'stamp')).toHaveLength(2);
   });

@@ -209,3 +209,33 @@ export { addDays };
 export function count(ctx: Till['ctx'], table: 'ledger' | 'sales' | 'returns' | 'members' | 'lots'): number {
   return (ctx.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
+
+/** One article of category food at a unit price (fen), no discount: a POS sale line. */
+export function foodLine(sku: string, unitPrice: number): Record<string, unknown> {
+  return { sku, category: 'food', quantity: 1, unitPrice, discount: 0 };
+}
+
+/**
+ * A till linked to an in-process head office (headoffice/test-helpers.ts startHq) under the
+ * credential head office issued it, its data in `dataDir`. Background sync is stopped: the test
+ * syncs when it chooses (`till.sync?.syncNow()`).
+ */
+export async function linkedTill(
+  dataDir: string,
+  hq: { url: string; publicKey: string },
+  issued: { tillId: string; storeId: string; secret: string },
+): Promise<Till> {
+  const till = await createTill(
+    testConfig(dataDir, {
+      hqUrl: hq.url,
+      hqPublicKey: hq.publicKey,
+      tillId: issued.tillId,
+      storeId: issued.storeId,
+      tillSecret: issued.secret,
+      syncIntervalMs: 3_600_000,
+    }),
+    { quiet: true },
+  );
+  await till.sync?.stop();
+  return till;
+}

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from '../../headoffice/provision.js';
 import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
-import { createTill, type Till } from '../../main/service/till.js';
+import type { Till } from '../../main/service/till.js';
 import { prepareBatch, DEFAULT_LIMITS } from '../../main/sync/batch.js';
 import { getMeta } from '../../main/service/identity.js';
-import { POS_KEY, testConfig } from '../helpers/till.js';
+import { linkedTill, POS_KEY } from '../helpers/till.js';
 
 let hq: TestHq;
 let till: Till;
@@ -22,18 +22,7 @@ const root = mkdtempSync(join(tmpdir(), 'card-staff-'));
 beforeAll(async () => {
   hq = await startHq();
   const issued = await addTill(hq.hq.store, 'store-c', 'till-c');
-  till = await createTill(
-    testConfig(join(root, 'till'), {
-      hqUrl: hq.hq.url,
-      hqPublicKey: hq.hq.publicKey,
-      tillId: issued.tillId,
-      storeId: issued.storeId,
-      tillSecret: issued.secret,
-      syncIntervalMs: 3_600_000,
-    }),
-    { quiet: true },
-  );
-  await till.sync?.stop();
+  till = await linkedTill(join(root, 'till'), hq.hq, issued);
 });
 afterAll(async () => {
   await till.close();

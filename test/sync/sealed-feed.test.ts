@@ -12,9 +12,9 @@ import { PersonalDataError, personalKey, sealChange } from '../../core/sync/pers
 import { addTill } from '../../headoffice/provision.js';
 import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
 import { getMeta } from '../../main/service/identity.js';
-import { createTill, type Till } from '../../main/service/till.js';
+import type { Till } from '../../main/service/till.js';
 import { openPage } from '../../main/sync/feed.js';
-import { POS_KEY, testConfig } from '../helpers/till.js';
+import { linkedTill, POS_KEY } from '../helpers/till.js';
 
 let hq: TestHq;
 const root = mkdtempSync(join(tmpdir(), 'sealed-feed-'));
@@ -32,18 +32,7 @@ afterAll(async () => {
 async function tillAt(store: string, id: string): Promise<{ till: Till; secret: string }> {
   const issued = await addTill(hq.hq.store, store, id);
   const dataDir = mkdtempSync(join(root, `${id}-`));
-  const till = await createTill(
-    testConfig(dataDir, {
-      hqUrl: hq.hq.url,
-      hqPublicKey: hq.hq.publicKey,
-      tillId: issued.tillId,
-      storeId: issued.storeId,
-      tillSecret: issued.secret,
-      syncIntervalMs: 3_600_000,
-    }),
-    { quiet: true },
-  );
-  await till.sync?.stop();
+  const till = await linkedTill(dataDir, hq.hq, issued);
   tills.push(till);
   return { till, secret: issued.secret };
 }
