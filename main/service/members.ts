@@ -19,7 +19,6 @@ import { settleMember } from './settle.js';
 import { memberView } from './view.js';
 import { memberFromHqByPhone } from './members-elsewhere.js';
 
-
 export function lockedAfter(rs: RuleSet, today: string): string | null {
   return rs.redemption.pointsLockDays > 0 ? addDays(today, -rs.redemption.pointsLockDays) : null;
 }
