@@ -28,6 +28,7 @@ import { hashPin, verifyPin } from '../db/crypto.js';
 import type { Db } from '../db/open.js';
 import type { TillContext } from '../service/context.js';
 import { TillError } from '../service/errors.js';
+import { memberByCode } from '../service/members.js';
 import { SignInThrottle, type DelayPolicy } from './signin-delay.js';
 
 export const ROLES = ['cashier', 'supervisor', 'admin'] as const;
@@ -381,8 +382,11 @@ export class StaffAuth {
   /**
    * What a staff member's request needs a supervisor for, or null. A redemption counts with the
    * member's redemptions at this till over the last hour (RedemptionGuard.recentPoints), so a
-   * large one split into small ones still needs a supervisor. Bodies that do not validate pass:
-   * the route refuses them.
+   * large one split into small ones still needs a supervisor; the member is found as the sale
+   * finds it (memberByCode: a card's code in any spelling a reader gives, a member QR), so the
+   * hour's total is the member's however they are named. Judged on the body the route will see
+   * (admit stamps its staffId first); a body that does not validate then passes: the route
+   * refuses it too.
    */
   overrideNeeded(method: string, path: string, body: unknown): ApprovalAction | null {
     if (method !== 'POST') return null;
@@ -395,7 +399,7 @@ export class StaffAuth {
       if (!r.success) return null;
       const points = r.data.tenders.reduce((a, t) => (t.type === 'points' ? a + t.points : a), 0);
       const memberNo = r.data.memberNo ?? r.data.memberCode ?? '';
-      const known = r.data.memberNo ?? this.ctx.members.card(memberNo)?.memberNo ?? memberNo;
+      const known = r.data.memberNo ?? this.memberOfCode(memberNo);
       if (points === 0 || !above(known, points)) return null;
       return { kind: 'redeem_points', memberNo, points };
     }
@@ -413,6 +417,15 @@ export class StaffAuth {
     return null;
   }
 
+  /** The member a scanned code names, as a sale resolves it; the code itself when none (the sale then refuses it). */
+  private memberOfCode(code: string): string {
+    try {
+      return memberByCode(this.ctx, this.ctx.rules.at(this.ctx.now().toISOString()), code).member.memberNo;
+    } catch {
+      return code;
+    }
+  }
+
   /**
    * The gate every staff request passes before its route: the body's `staffId` becomes the
    * signed-in staff member (a cashier cannot act under another number), and an operation that
@@ -424,7 +437,12 @@ export class StaffAuth {
     const none: Admission = { body, done: () => {} };
     if (p.kind === 'pos') return none;
     const s = p.session;
-    const need = this.overrideNeeded(method, path, body);
+    const stamp = (staffId: string): unknown =>
+      body !== null && typeof body === 'object' && !Array.isArray(body) && STAMPED.has(path)
+        ? { ...(body as Record<string, unknown>), staffId }
+        : body;
+    // Judged as the route will see it: a client's own (even invalid) staffId never reaches the route.
+    const need = this.overrideNeeded(method, path, stamp(s.staffId));
     let staffId = s.staffId;
     let approvalKey: string | null = null;
     if (need && s.role === 'cashier') {
@@ -450,12 +468,8 @@ export class StaffAuth {
         action: need.kind,
       });
     }
-    const stamped =
-      body !== null && typeof body === 'object' && !Array.isArray(body) && STAMPED.has(path)
-        ? { ...(body as Record<string, unknown>), staffId }
-        : body;
     return {
-      body: stamped,
+      body: stamp(staffId),
       done: (ok) => {
         if (approvalKey === null) return;
         const a = this.approvals.get(approvalKey);
