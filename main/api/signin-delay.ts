@@ -32,7 +32,7 @@ export interface DelayPolicy {
 export const PAIR_POLICY: DelayPolicy = { free: 3, baseMs: 1_000, capMs: 5 * 60_000, windowMs: 60 * 60_000 };
 export const STAFF_POLICY: DelayPolicy = { free: 10, baseMs: 1_000, capMs: 60 * 60_000, windowMs: 24 * 60 * 60_000 };
 
-/** Entries kept per counter; past it the oldest are dropped (memory stays bounded under a flood). */
+/** Entries kept per counter; past it the harmless, then the oldest, are dropped (memory stays bounded under a flood). */
 const MAX_ENTRIES = 100_000;
 
 /** How long the next attempt waits after `failures` failures. */
@@ -77,7 +77,13 @@ export class FailureDelay {
 
   private prune(now: number): void {
     for (const [k, e] of this.entries) if (now - e.last > this.policy.windowMs) this.entries.delete(k);
-    // Still full: drop the least recently failed (Map keeps insertion order; failed() re-inserts).
+    // Still full: first drop the counters that delay nothing yet (a flood of made-up staff numbers,
+    // one wrong PIN each), so a flood cannot push out a counter that is slowing someone down; then
+    // the least recently failed (Map keeps insertion order; failed() re-inserts).
+    for (const [k, e] of this.entries) {
+      if (this.entries.size <= MAX_ENTRIES) return;
+      if (e.failures <= this.policy.free) this.entries.delete(k);
+    }
     for (const k of this.entries.keys()) {
       if (this.entries.size <= MAX_ENTRIES) break;
       this.entries.delete(k);
