@@ -93,14 +93,21 @@ describe('budget and window', () => {
 });
 
 describe('states', () => {
-  const c = { status: 'draft', createdBy: 'alice' } as Campaign;
+  const c = { status: 'draft', createdBy: 'alice', endOn: null } as Campaign;
+  const today = '2026-12-05';
   it('needs a second operator to approve', () => {
-    expect(transitionRefusal(c, 'approve', 'alice')).toMatch(/second operator/);
-    expect(transitionRefusal(c, 'approve', 'bob')).toBeNull();
-    expect(transitionRefusal(c, 'start', 'bob')).toMatch(/approved/);
-    expect(transitionRefusal({ ...c, status: 'approved' }, 'start', 'alice')).toBeNull();
-    expect(transitionRefusal({ ...c, status: 'running' }, 'end', 'alice')).toBeNull();
-    expect(transitionRefusal({ ...c, status: 'ended' }, 'end', 'alice')).toMatch(/ended/);
+    expect(transitionRefusal(c, 'approve', 'alice', today)).toMatch(/second operator/);
+    expect(transitionRefusal(c, 'approve', 'bob', today)).toBeNull();
+    expect(transitionRefusal(c, 'start', 'bob', today)).toMatch(/approved/);
+    expect(transitionRefusal({ ...c, status: 'approved' }, 'start', 'alice', today)).toBeNull();
+    expect(transitionRefusal({ ...c, status: 'running' }, 'end', 'alice', today)).toBeNull();
+    expect(transitionRefusal({ ...c, status: 'ended' }, 'end', 'alice', today)).toMatch(/ended/);
+  });
+
+  it('does not start after its last day to grant on (endOn), whether ended by the schedule yet or not', () => {
+    const approved = { ...c, status: 'approved' } as Campaign;
+    expect(transitionRefusal({ ...approved, endOn: today }, 'start', 'bob', today)).toBeNull();
+    expect(transitionRefusal({ ...approved, endOn: '2026-12-04' }, 'start', 'bob', today)).toMatch(/last day/);
   });
 });
 

@@ -169,15 +169,21 @@ export function offerWindow(offer: Pick<CampaignOffer, 'days'>, today: string): 
 
 export type Transition = 'approve' | 'start' | 'end';
 
-/** Why a transition is refused, or null when it may go ahead. */
-export function transitionRefusal(c: Campaign, t: Transition, operatorId: string): string | null {
+/**
+ * Why a transition is refused, or null when it may go ahead. `today`: the programme's local date;
+ * a campaign past its `endOn` (its last day to grant on) does not start, whether the end-of-day
+ * run has ended it yet or not.
+ */
+export function transitionRefusal(c: Campaign, t: Transition, operatorId: string, today: string): string | null {
   switch (t) {
     case 'approve':
       if (c.status !== 'draft') return `only a draft can be approved; this campaign is ${c.status}`;
       if (operatorId === c.createdBy) return 'a campaign is approved by a second operator, not its author';
       return null;
     case 'start':
-      return c.status === 'approved' ? null : `only an approved campaign can start; this one is ${c.status}`;
+      if (c.status !== 'approved') return `only an approved campaign can start; this one is ${c.status}`;
+      if (c.endOn !== null && c.endOn < today) return `this campaign's last day to grant on was ${c.endOn}`;
+      return null;
     case 'end':
       return c.status === 'running' || c.status === 'approved'
         ? null

@@ -284,7 +284,8 @@ export function* transitionCampaign(
 ): Sql<TransitionOutcome> {
   const c = yield* campaignById(id);
   if (!c) return { kind: 'unknown' };
-  const refusal = transitionRefusal(c, t, operatorId);
+  const today = localDate(now, (yield* rules.latest()).timeZone).date;
+  const refusal = transitionRefusal(c, t, operatorId, today);
   if (refusal) return { kind: 'refused', message: refusal };
   const at = now.toISOString();
   let grantRun: GrantRun | null = null;

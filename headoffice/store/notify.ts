@@ -42,6 +42,8 @@ export function decisionMessage(rs: RuleSet, d: Decision): (MessageRequest & { d
       memberNo: d.memberNo,
       purpose: 'offer',
       text: `您获得「${n?.zh ?? ''}」¥${yuan} 优惠券，${String(data.validFrom)} 至 ${String(data.validTo)} 在任一门店可用一次。`,
+      // as an offer's: one message per member and campaign, and how the result counts "reached"
+      dedupe: `campaign:${data.campaignId}`,
     };
   }
   if (d.kind === 'tier' && data.reason === 'threshold' && typeof data.toTier === 'string') {
