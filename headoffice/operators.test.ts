@@ -69,7 +69,11 @@ describe('named operators (item 7)', () => {
     const ok = await call(admin, 'POST', '/v1/members/M1/adjustments', adjust('ad.sun'));
     expect(ok.body.entry.data).toMatchObject({ operator: 'ad.sun' });
     const exp = await call(admin, 'POST', '/v1/members/M1/export', { operatorId: 'ad.sun', reason: 'asked' });
-    expect(exp.body.operatorActions).toEqual([expect.objectContaining({ action: 'export', operatorId: 'ad.sun' })]);
+    // The export lists every operator action on the member: the adjustment, then this export.
+    expect(exp.body.operatorActions).toEqual([
+      expect.objectContaining({ action: 'adjust', operatorId: 'ad.sun' }),
+      expect.objectContaining({ action: 'export', operatorId: 'ad.sun' }),
+    ]);
   });
 
   it('the shared token works until the first named admin exists, then never again', async () => {
