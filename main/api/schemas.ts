@@ -230,6 +230,13 @@ export const SaleResponse = z
     pointsRedeemed: Points,
     redemptionValue: Fen,
     balance: z.number().int().nullable(),
+    balanceAsOf: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'null when the till is sure of the balance at the sale; else the last sync time (\'never\' before the first): a receipt then prints "balance as of" it (DOMAIN.md 4)',
+      ),
     tier: z.string().nullable(),
     tierChanged: z.boolean(),
     previousTier: z.string().nullable(),

@@ -47,7 +47,12 @@ export function sampleModel(over: Partial<ReceiptModel> = {}): ReceiptModel {
         used: false,
       },
     ],
-    programme: { expiry: { policy: 'rollingMonths', months: 12 }, pointsPerCurrencyUnit: 100, baseRate: '1' },
+    programme: {
+      expiry: { policy: 'rollingMonths', months: 12 },
+      pointsPerCurrencyUnit: 100,
+      pointsValue: 100,
+      baseRate: '1',
+    },
     ...over,
   };
 }

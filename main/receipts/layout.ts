@@ -134,9 +134,9 @@ class Doc {
     this.lines.push(align === 'left' ? `|${body} |` : align === 'right' ? `| ${body}|` : body);
   }
 
-  /** A paragraph, word-wrapped here (receiptline would break inside "×1.5"). */
-  para(s: string, indent = 0): void {
-    for (const line of wrap(printable(s, this.o.encoding), this.cols - indent)) this.text(line, 'left', '', indent);
+  /** A paragraph, word-wrapped here (receiptline would break inside "×1.5" or "60 days"). */
+  para(s: string, indent = 0, align: 'left' | 'center' | 'right' = 'left'): void {
+    for (const line of wrap(printable(s, this.o.encoding), this.cols - indent)) this.text(line, align, '', indent);
   }
 
   rule(): void {
@@ -199,7 +199,7 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
 
   if (!m.member) {
     d.text(p(L.noMember), 'center');
-    d.text(p(L.join), 'center');
+    d.para(p(L.join), 0, 'center');
   } else {
     if (m.member.name) d.row(p(L.member), m.member.name);
     d.row(p(L.memberNo), m.member.memberNoMasked);
@@ -222,7 +222,7 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
       d.row(p(L.balance), groupDigits(m.balance.points), fancy ? '"' : '');
       if (m.balance.asOf) {
         d.text(m.balance.asOf === 'never' ? p(L.neverSynced) : `${p(L.asOf)} ${m.balance.asOf}`, 'right');
-        d.text(p(L.asOfNote), 'right');
+        d.para(p(L.asOfNote), 0, 'right');
       }
     }
 
@@ -239,7 +239,7 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
     }
 
     d.text(p(L.expiring), 'left', fancy ? '"' : '');
-    if (m.expiring.length === 0) d.text(p(L.expiringNone), 'left', '', 2);
+    if (m.expiring.length === 0) d.para(p(L.expiringNone), 2);
     for (const e of m.expiring) d.row(e.on, groupDigits(e.points), '', 2);
     if (m.offers) {
       d.text(p(L.offers), 'left', fancy ? '"' : '');
@@ -279,8 +279,8 @@ export function receiptDocument(m: ReceiptModel, o: LayoutOptions): string {
     d.para(expiryRule(m, lang));
     d.para(
       lang === 'en'
-        ? `${m.programme.baseRate} point per ￥1; ${groupDigits(m.programme.pointsPerCurrencyUnit)} points = ￥1.00 off`
-        : `每消费 ￥1 积 ${m.programme.baseRate} 分，${groupDigits(m.programme.pointsPerCurrencyUnit)} 积分抵 ￥1.00`,
+        ? `${m.programme.baseRate} point per ￥1; ${groupDigits(m.programme.pointsPerCurrencyUnit)} points = ${money(m.programme.pointsValue)} off`
+        : `每消费 ￥1 积 ${m.programme.baseRate} 分，${groupDigits(m.programme.pointsPerCurrencyUnit)} 积分抵 ${money(m.programme.pointsValue)}`,
     );
   }
   if (m.survey) {

@@ -4,6 +4,7 @@
  * at print time (tier, progress, expiring points, stamps) and the rule set. Language-neutral:
  * the layout picks zh-CN or English.
  */
+import { redemptionValue } from '../../core/engine/redeem.js';
 import { lowestTier, tierDef } from '../../core/engine/tiers.js';
 import { storeName } from '../../core/ruleset/names.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
@@ -59,6 +60,8 @@ export interface ReceiptModel {
   programme: {
     expiry: RuleSet['expiry'];
     pointsPerCurrencyUnit: number;
+    /** what pointsPerCurrencyUnit points pay at the member's tier, fen (Diamond: 120, DOMAIN.md 4) */
+    pointsValue: number;
     baseRate: string;
   };
   /** the survey link (member page URL with the sale's signed token, core/survey/token.ts); null: not configured */
@@ -154,6 +157,12 @@ function couponsOfSale(
   return out;
 }
 
+/** What a unit of points pays at a tier (its redemption ratio); the base ratio for no or an unknown tier. */
+function pointsValueAt(rs: RuleSet, tier: string | null): number {
+  const known = tier !== null && rs.tiers.some((t) => t.code === tier);
+  return redemptionValue(rs, known ? tier : lowestTier(rs).code, rs.redemption.pointsPerCurrencyUnit);
+}
+
 export function buildReceiptModel(ctx: TillContext, saleId: string, opts: ReceiptOptions): ReceiptModel {
   const stored = ctx.sales.sale(saleId);
   if (!stored) throw new TillError('unknown_sale', `no sale ${saleId} was recorded at this till`, 'saleId');
@@ -184,8 +193,9 @@ export function buildReceiptModel(ctx: TillContext, saleId: string, opts: Receip
   const next = summary?.nextTier.tier
     ? { name: tierName(rs, summary.nextTier.tier), remaining: summary.nextTier.remaining }
     : null;
-  // MemberSummary.balanceAsOf: null when the till is sure, else the last sync ('never' before the first).
-  const asOf = summary ? summary.balanceAsOf : balanceAsOf(ctx);
+  // null when the till was sure of the printed balance, else the last sync ('never' before the
+  // first): as the sale found it (a sale recorded before balanceAsOf was kept: as now).
+  const asOf = result.balanceAsOf !== undefined ? result.balanceAsOf : summary ? summary.balanceAsOf : balanceAsOf(ctx);
   const card = rs.stampCard;
   const computation = (stored.computation ?? {}) as StoredComputation;
 
@@ -239,6 +249,7 @@ export function buildReceiptModel(ctx: TillContext, saleId: string, opts: Receip
     programme: {
       expiry: rs.expiry,
       pointsPerCurrencyUnit: rs.redemption.pointsPerCurrencyUnit,
+      pointsValue: pointsValueAt(rs, summary?.tier ?? result.tier),
       baseRate: rs.earn.baseRate,
     },
     // The sale's own local day in the programme's time zone: head office dates the answer by it.

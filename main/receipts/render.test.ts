@@ -221,17 +221,24 @@ describe('receipts of real sales', () => {
     expect(decodeEscPos((await t.get('/v1/sales/OLD-1/receipt?format=escpos')).raw).qr).toEqual([]);
   });
 
-  it('prints "as of <last sync>" when a connected till has not heard from head office lately', async () => {
+  it('prints "as of <last sync>" for a sale made while a connected till had not heard from head office lately', async () => {
     t = await startReceiptTill({ printer: 'none' });
     const memberNo = await t.enrol('陈一', '13811112222');
-    await t.sale('S-off', memberNo, 99);
     const ctx = t.till.ctx;
     ctx.connected = true;
     ctx.isOnline = () => false;
     ctx.lastSyncAt = () => '2026-03-10T02:30:00.000Z';
-    const text = (await t.get('/v1/sales/S-off/receipt?format=text')).raw.toString('utf8');
-    expect(text).toMatch(/积分余额 +99\n +截至 2026-03-10 10:30/);
+    await t.sale('S-off', memberNo, 99);
+    const till = t;
+    const receipt = async (saleId: string): Promise<string> =>
+      (await till.get(`/v1/sales/${saleId}/receipt?format=text`)).raw.toString('utf8');
+    expect(await receipt('S-off')).toMatch(/积分余额 +99\n +截至 2026-03-10 10:30/);
+    // Printed (or reprinted) after the till is back online: the balance is still the offline one.
     ctx.isOnline = () => true;
-    expect((await t.get('/v1/sales/S-off/receipt?format=text')).raw.toString('utf8')).not.toContain('截至');
+    expect(await receipt('S-off')).toMatch(/积分余额 +99\n +截至 2026-03-10 10:30/);
+    // A sale made online prints no note, even when its receipt prints while the till is offline.
+    await t.sale('S-on', memberNo, 50);
+    ctx.isOnline = () => false;
+    expect(await receipt('S-on')).not.toContain('截至');
   });
 });

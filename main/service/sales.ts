@@ -26,7 +26,7 @@ import type { QuoteRequest, QuoteResponse, SaleRequest, SaleResponse } from '../
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { QUOTE_EVENT_LINES } from './events.js';
-import { lockedAfter, memberByCode } from './members.js';
+import { balanceAsOf, lockedAfter, memberByCode } from './members.js';
 import { settleMember } from './settle.js';
 import { advanceView, memberView, type MemberView } from './view.js';
 import { getMeta } from './identity.js';
@@ -428,6 +428,9 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           pointsRedeemed: redeem,
           redemptionValue: computation.redemptionValue,
           balance: finalView?.balance ?? null,
+          // Whether the till was sure of that balance when it sold: the receipt says so however
+          // late it prints (a queued receipt printed after the till is back online).
+          balanceAsOf: member ? balanceAsOf(ctx) : null,
           tier: finalView?.tier ?? null,
           tierChanged: tierChange !== null,
           previousTier: tierChange?.from ?? null,
