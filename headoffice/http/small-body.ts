@@ -65,12 +65,40 @@ function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Refuses what a browser sends for another site or origin to an endpoint a cookie or a stranger
+ * may call (the member page's, the survey's). An HTML form can post `text/plain` anywhere without
+ * asking, and a SameSite=Strict cookie it receives is still stored (a sign-in into the attacker's
+ * account), while SameSite does not tell one origin of a site from another (another port of the
+ * host): so the body must be `application/json` (which no form sends, and which a script of
+ * another origin may send only after a preflight head office never answers), and an `Origin`
+ * header, when a browser sends one, must name head office's own host.
+ */
+export function refuseCrossOrigin(req: IncomingMessage): void {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', 'send Content-Type: application/json');
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = null; // "null" (a sandboxed frame, a file) or garbage: no origin of ours
+  }
+  if (host === null || host !== req.headers.host) {
+    throw new HttpError(403, 'cross_origin', "this endpoint answers only head office's own pages");
+  }
+}
+
 /** A public endpoint's JSON body, read within the per-address gate and `limit` bytes. */
 export async function readPublicJson(
   req: IncomingMessage,
   gate: BodyGate,
   limit = PUBLIC_BODY_BYTES,
 ): Promise<unknown> {
+  refuseCrossOrigin(req);
   const enc = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (enc !== 'identity' && enc !== '') {
     throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${enc} is not taken here; send plain JSON`);

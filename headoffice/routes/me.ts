@@ -29,7 +29,7 @@ import {
 } from '../member-schemas.js';
 import type { MemberPreferences } from '../store/preferences.js';
 import { HttpError, invalid } from '../http/errors.js';
-import { readPublicJson } from '../http/small-body.js';
+import { readPublicJson, refuseCrossOrigin } from '../http/small-body.js';
 import type { RequestContext, Router } from '../http/router.js';
 import { MEMBER_SESSION_MS } from '../store/memberpage.js';
 import type { AppDeps } from './deps.js';
@@ -138,6 +138,7 @@ export function meRoutes(router: Router, app: AppDeps): void {
   });
 
   router.add('POST', '/v1/me/signout', async (ctx) => {
+    refuseCrossOrigin(ctx.req);
     const token = tokenOf(ctx);
     if (token) await app.store.endMemberSession(token);
     return { status: 200, body: { signedOut: true }, headers: { 'set-cookie': cookie(app, '', 0) } };
