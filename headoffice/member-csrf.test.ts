@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MESSAGES_FILE, type SimulatedMessage } from '../messages/channel.js';
+import { MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
 import { at, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
