@@ -20,6 +20,19 @@ import {
   type TillCredentials,
 } from '../../core/sync/sign.js';
 
+/**
+ * A request's signing time: strictly increasing, since two identical requests in one millisecond
+ * would carry one signature and head office refuses a signature it has seen (409 replayed); but
+ * back to the clock when the clock was put back by more than CLOCK_BACK_MS. Otherwise a clock
+ * that was a day ahead for a moment would keep every later request a day ahead (401 clock_skew)
+ * until real time caught up. The requests signed ahead all carried later times, so none repeats.
+ */
+export const CLOCK_BACK_MS = 60_000;
+
+export function nextTimestamp(now: number, last: number): number {
+  return now < last - CLOCK_BACK_MS ? now : Math.max(now, last + 1);
+}
+
 export class HqUnreachableError extends Error {
   readonly code = 'hq_unreachable';
 }
@@ -75,9 +88,7 @@ export class HqClient {
   private async send(method: string, path: string, body: Buffer, headers: Record<string, string>): Promise<HqAnswer> {
     const hqKey = this.creds.hqPublicKey;
     if (!hqKey) throw new HqKeyMissingError();
-    // Strictly increasing timestamps: two identical requests in one millisecond would carry one
-    // signature, and head office refuses a signature it has seen (409 replayed).
-    this.lastTs = Math.max(Math.floor(this.now()), this.lastTs + 1);
+    this.lastTs = nextTimestamp(Math.floor(this.now()), this.lastTs);
     const signed = signRequest(this.creds, method, path, body, this.lastTs);
     let res: Awaited<ReturnType<typeof fetch>>;
     try {
