@@ -1,6 +1,7 @@
 /**
  * Builds the next upload batch: the ledger entries after what head office acknowledged,
- * bounded by count and size, with the outbox records written alongside them.
+ * bounded by count and size, with the outbox records written alongside them and the reasons
+ * of the batch's adjustment entries (by seq: no outbox rows).
  */
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { GENESIS_HASH } from '../../core/ledger/hash.js';
@@ -13,7 +14,9 @@ import {
   type SaleRecord,
   type UploadBatchInput,
 } from '../../core/sync/protocol.js';
+import { adjustmentNotesBetween } from '../db/adjustment-notes.js';
 import { feedbackById } from '../db/feedback.js';
+import type { OutboxRow } from '../db/outbox.js';
 import { foreignSales } from '../db/foreign-sales.js';
 import type { CardChangeRecord } from '../db/members.js';
 import { pendingPreferenceChanges, preferenceChangesCut } from '../db/preferences.js';
@@ -23,7 +26,7 @@ import type { ReturnResult } from '../service/returns.js';
 
 export interface BatchLimits {
   maxEntries: number;
-  /** rough bound on the uncompressed JSON size */
+  /** rough bound on the uncompressed JSON size of the entries, and again of the records */
   maxBytes: number;
 }
 
@@ -134,6 +137,45 @@ function returnRecord(ctx: TillContext, returnId: string): ReturnRecord | null {
   };
 }
 
+type OutboxRecord =
+  | { kind: 'member'; value: MemberUpsert }
+  | { kind: 'sale'; value: SaleRecord }
+  | { kind: 'return'; value: ReturnRecord }
+  | { kind: 'feedback'; value: FeedbackRecord };
+
+/** The record an outbox row uploads, or null (gone, erased, or a member already in this batch). */
+function recordOf(
+  ctx: TillContext,
+  row: OutboxRow,
+  seenMembers: ReadonlySet<string>,
+  outbox: { after: number; through: number },
+): OutboxRecord | null {
+  switch (row.kind) {
+    case 'member':
+    case 'card': {
+      if (seenMembers.has(row.ref)) return null;
+      const m = memberRecord(ctx, row.ref, outbox);
+      return m ? { kind: 'member', value: m } : null;
+    }
+    case 'sale': {
+      const s = saleRecord(ctx, row.ref);
+      return s ? { kind: 'sale', value: s } : null;
+    }
+    case 'return': {
+      const r = returnRecord(ctx, row.ref);
+      return r ? { kind: 'return', value: r } : null;
+    }
+    case 'feedback': {
+      const f = feedbackById(ctx.db, ctx.cipher, row.ref);
+      return f ? { kind: 'feedback', value: f } : null;
+    }
+    default: {
+      const never: never = row.kind;
+      throw new Error(`unknown outbox kind ${String(never)}`);
+    }
+  }
+}
+
 export function prepareBatch(
   ctx: TillContext,
   ack: { seq: number; outboxId: number },
@@ -161,38 +203,41 @@ export function prepareBatch(
   const returns: ReturnRecord[] = [];
   const feedback: FeedbackRecord[] = [];
   const seenMembers = new Set<string>();
+  // Records have a byte budget of their own (a sale of a thousand lines is near 1 MB): past it the
+  // batch ends at the last row taken and the rest follow in the next one. At least one row goes,
+  // so a large record still travels (head office takes 20 MB).
+  let recordBytes = 0;
+  let taken = 0;
+  let lastOutboxId = ack.outboxId;
   for (const row of rows) {
-    switch (row.kind) {
-      case 'member':
-      case 'card': {
-        if (seenMembers.has(row.ref)) break;
-        seenMembers.add(row.ref);
-        const m = memberRecord(ctx, row.ref, { after: ack.outboxId, through: lastRowId });
-        if (m) members.push(m);
-        break;
-      }
-      case 'sale': {
-        const s = saleRecord(ctx, row.ref);
-        if (s) sales.push(s);
-        break;
-      }
-      case 'return': {
-        const r = returnRecord(ctx, row.ref);
-        if (r) returns.push(r);
-        break;
-      }
-      case 'feedback': {
-        const f = feedbackById(ctx.db, ctx.cipher, row.ref);
-        if (f) feedback.push(f);
-        break;
-      }
-      default: {
-        const never: never = row.kind;
-        throw new Error(`unknown outbox kind ${String(never)}`);
+    const rec = recordOf(ctx, row, seenMembers, { after: ack.outboxId, through: lastRowId });
+    if (rec) {
+      const size = JSON.stringify(rec.value).length;
+      if (taken > 0 && recordBytes + size > limits.maxBytes) break;
+      recordBytes += size;
+      switch (rec.kind) {
+        case 'member':
+          seenMembers.add(rec.value.memberNo);
+          members.push(rec.value);
+          break;
+        case 'sale':
+          sales.push(rec.value);
+          break;
+        case 'return':
+          returns.push(rec.value);
+          break;
+        case 'feedback':
+          feedback.push(rec.value);
+          break;
+        default: {
+          const never: never = rec;
+          throw new Error(`unknown record ${JSON.stringify(never)}`);
+        }
       }
     }
+    taken++;
+    lastOutboxId = row.id;
   }
-  const lastOutboxId = lastRowId;
   return {
     batch: {
       tillId: ctx.identity.tillId,
@@ -206,6 +251,8 @@ export function prepareBatch(
       sales,
       returns,
       feedback,
+      // The reasons of this batch's adjustment entries, kept beside the chain (main/service/adjust.ts).
+      adjustmentNotes: adjustmentNotesBetween(ctx.db, ctx.cipher, ack.seq + 1, through),
     },
     lastOutboxId,
     empty: entries.length === 0 && rows.length === 0,
