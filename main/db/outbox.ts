@@ -25,6 +25,7 @@ export class OutboxStore {
       ),
       lastBefore: db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox WHERE ledger_seq < ?'),
       pending: db.prepare('SELECT count(*) AS n FROM outbox WHERE id > ?'),
+      memberPending: db.prepare("SELECT 1 FROM outbox WHERE id > ? AND kind IN ('member', 'card') AND ref = ? LIMIT 1"),
     };
   }
 
@@ -41,6 +42,11 @@ export class OutboxStore {
   /** The outbox position to resume from when head office asks for entries from `seq` again. */
   lastIdBefore(seq: number): number {
     return (this.q.lastBefore.get(seq) as { id: number }).id;
+  }
+
+  /** Whether a member or card record of the member waits after outbox row `id` (not yet taken by head office). */
+  memberPendingAfter(id: number, memberNo: string): boolean {
+    return this.q.memberPending.get(id, memberNo) !== undefined;
   }
 
   pendingAfter(id: number): number {

@@ -18,7 +18,7 @@ import { eraseFeedbackOf } from '../db/feedback.js';
 import { erasePreferenceChanges } from '../db/preferences.js';
 import { applyHqPreferences } from '../service/preferences.js';
 import type { TillContext } from '../service/context.js';
-import { deleteMeta, setMeta } from '../service/identity.js';
+import { deleteMeta, getMeta, setMeta } from '../service/identity.js';
 
 /**
  * Head office's record of a member, inside the caller's transaction: inserted when the till
@@ -70,6 +70,13 @@ export function openPage(ctx: TillContext, key: Buffer, changes: readonly Sealed
   }
 }
 
+/** Whether staff changed this card here after head office's last acknowledged upload. */
+function localCardChangePending(ctx: TillContext, code: string, memberNo: string): boolean {
+  const local = ctx.members.cardChangesOf(memberNo).find((x) => x.code === code);
+  if (!local || local.changedBy === null) return false;
+  return ctx.outbox.memberPendingAfter(Number(getMeta(ctx.db, 'hq_ack_outbox') ?? '0'), memberNo);
+}
+
 export function applyChanges(
   ctx: TillContext,
   changes: readonly Change[],
@@ -105,7 +112,11 @@ export function applyChanges(
             break;
           }
           case 'card':
-            if (ctx.members.get(c.memberNo)) {
+            // A change staff made here that head office has not taken yet wins over head office's
+            // older word: the upload carries it (with the staff id) and head office's answer comes
+            // back in a later page. Otherwise a block made while a page was on its way was undone
+            // here, and the next upload sent the card as active without a staff id.
+            if (ctx.members.get(c.memberNo) && !localCardChangePending(ctx, c.code, c.memberNo)) {
               ctx.members.upsertCard(c.code, c.kind, c.memberNo, c.status, now);
               applied++;
             }
