@@ -94,6 +94,11 @@ export const MemberViewSchema = z
     stamps: z.number().int(),
     tierSince: z.string().nullable(),
     ledger: z.array(LedgerEntrySchema).describe("in head office's merge order"),
+    adjustmentNotes: z
+      .array(z.object({ tillId: z.string(), seq: z.number().int(), note: z.string() }))
+      .describe(
+        "the reasons of the ledger's till adjustments, by entry (tillId, seq): kept beside the chain, sealed, and deleted at erasure; entries uploaded before keep theirs in data.note",
+      ),
   })
   .meta({ id: 'MemberView' });
 

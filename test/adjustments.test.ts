@@ -3,9 +3,13 @@
  * manual action is attributed to a staff id and kept), against the real service: HTTP on
  * 127.0.0.1, a real SQLite file, staff signed in with their PINs.
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rowToEntry } from '../core/ledger/row.js';
 import { StaffDirectory } from '../main/api/staff.js';
+import { adjustmentNote, adjustmentNotesBetween } from '../main/db/adjustment-notes.js';
+import { prepareBatch } from '../main/sync/batch.js';
 import { verifyCache, verifyTillChain } from '../main/db/rebuild.js';
 import { count, enrolDirect, startTill, type ApiAnswer, type TestTill } from './helpers/till.js';
 
@@ -134,7 +138,7 @@ describe('an adjustment needs a supervisor and a reason', () => {
 });
 
 describe('an approved adjustment is recorded and attributed in the ledger', () => {
-  it("records a cashier's credit with the supervisor's PIN: approver, cashier and reason on the entry", async () => {
+  it("records a cashier's credit with the supervisor's PIN: approver and cashier on the entry, the reason beside it", async () => {
     const m = await memberWithPoints(100);
     const spy = vi.spyOn(t.ctx.log, 'log');
     const reason = '顾客投诉补偿 goodwill for a missed delivery, 13812345678';
@@ -152,10 +156,20 @@ describe('an approved adjustment is recorded and attributed in the ledger', () =
       spendable: 350,
       staffId: '2001',
       cashierId: '1001',
+      reason,
     });
     const e = lastEntry(m);
     expect(e).toMatchObject({ seq: r.body.entry, kind: 'adjust_credit', points: 250 });
-    expect(e.data).toEqual({ staffId: '2001', cashierId: '1001', note: reason });
+    // The reason is not in the hash-chained entry (erasure could not remove it there): it is
+    // kept sealed beside it, by seq.
+    expect(e.data).toEqual({ staffId: '2001', cashierId: '1001' });
+    expect(adjustmentNote(t.ctx.db, t.ctx.cipher, e.seq)).toBe(reason);
+    const sealed = t.ctx.db.prepare('SELECT member_no, note_enc FROM adjustment_notes WHERE seq = ?').get(e.seq) as {
+      member_no: string;
+      note_enc: Buffer;
+    };
+    expect(sealed.member_no).toBe(m);
+    expect(sealed.note_enc.includes(Buffer.from('13812345678'))).toBe(false);
     // Credited points are a lot that expires like points earned today (12 rolling months).
     expect(e.expiresOn).toBe('2026-03-05');
     expect(await balanceOf(m)).toBe(350);
@@ -186,8 +200,42 @@ describe('an approved adjustment is recorded and attributed in the ledger', () =
     expect(r.body).toMatchObject({ balance: 60, staffId: '2001', cashierId: null });
     const e = lastEntry(m);
     expect(e).toMatchObject({ kind: 'adjust_debit', points: 40, expiresOn: null });
-    expect(e.data).toEqual({ staffId: '2001', note: 'duplicate bonus reversed' });
+    expect(e.data).toEqual({ staffId: '2001' });
+    expect(adjustmentNote(t.ctx.db, t.ctx.cipher, e.seq)).toBe('duplicate bonus reversed');
     expect(await balanceOf(m)).toBe(60);
+  });
+
+  it("uploads each reason with its entry's batch, by seq, and no till file holds it in clear", async () => {
+    const m = await memberWithPoints(100);
+    const reason = 'called back 王小明 13900001111';
+    const r = await t.post(
+      '/v1/staff/adjustments',
+      { memberNo: m, points: 5, direction: 'credit', reason },
+      { key: supervisor },
+    );
+    expect(r.status).toBe(201);
+    const seq = r.body.entry as number;
+    // A batch holding the entry carries its note; one ending before it does not.
+    const withIt = prepareBatch(t.ctx, { seq: seq - 1, outboxId: 0 }, { maxEntries: 1, maxBytes: 1e6 }).batch;
+    expect(withIt.entries.map((x) => x.seq)).toEqual([seq]);
+    expect(withIt.adjustmentNotes).toEqual([{ seq, memberNo: m, note: reason }]);
+    expect(withIt.entries[0]?.data).not.toHaveProperty('note');
+    const before = prepareBatch(t.ctx, { seq: seq - 2, outboxId: 0 }, { maxEntries: 1, maxBytes: 1e6 }).batch;
+    expect(before.adjustmentNotes).toEqual([]);
+    expect(adjustmentNotesBetween(t.ctx.db, t.ctx.cipher, 1, seq).some((n) => n.note === reason)).toBe(true);
+
+    t.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+    const needles = ['13900001111', '王小明'].flatMap((n) => [Buffer.from(n, 'utf8'), Buffer.from(n, 'utf16le')]);
+    const holding: string[] = [];
+    const walk = (d: string): void => {
+      for (const name of readdirSync(d)) {
+        const f = join(d, name);
+        if (statSync(f).isDirectory()) walk(f);
+        else if (needles.some((n) => readFileSync(f).includes(n))) holding.push(f);
+      }
+    };
+    walk(t.dir);
+    expect(holding).toEqual([]);
   });
 
   it('keeps the hash chain whole and the cached state equal to a rebuild from the ledger', () => {

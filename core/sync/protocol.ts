@@ -236,6 +236,20 @@ export const FeedbackRecord = z.object({
 });
 
 /**
+ * A manual adjustment's reason (main/service/adjust.ts): kept out of the hash-chained entry,
+ * which nothing can erase, and sent beside it. `seq` is the adjust_credit / adjust_debit entry's
+ * in the same batch; head office keeps the note sealed under (till, seq) and deletes it when
+ * the member is erased. Entries written before keep theirs in `data.note`.
+ */
+export const MAX_ADJUSTMENT_NOTE = 200;
+export const AdjustmentNoteRecord = z.strictObject({
+  seq: Seq,
+  memberNo: MemberNo,
+  note: z.string().min(1).max(MAX_ADJUSTMENT_NOTE),
+});
+export type AdjustmentNoteRecord = z.output<typeof AdjustmentNoteRecord>;
+
+/**
  * POST /v1/sync/batches. `entries` are exactly seq firstSeq..lastSeq of the till's chain
  * (empty when lastSeq = firstSeq - 1: a batch of records only). `prevHash` is the hash of
  * entry firstSeq - 1 (GENESIS_HASH for firstSeq 1).
@@ -252,6 +266,12 @@ export const UploadBatch = z
     sales: z.array(SaleRecord).max(MAX_BATCH_ITEMS).default([]),
     returns: z.array(ReturnRecord).max(MAX_BATCH_ITEMS).default([]),
     feedback: z.array(FeedbackRecord).max(MAX_BATCH_ITEMS).default([]),
+    /**
+     * Optional, so an older till's batch still parses. An older head office strips the unknown
+     * key (z.object) and accepts the batch without the notes: upgrade head office first
+     * (docs/sync.md "Adjustment reasons").
+     */
+    adjustmentNotes: z.array(AdjustmentNoteRecord).max(MAX_BATCH_ITEMS).default([]),
   })
   .superRefine((b, ctx) => {
     if (b.lastSeq < b.firstSeq - 1) {
@@ -267,6 +287,20 @@ export const UploadBatch = z
         ctx.addIssue({ code: 'custom', path: ['entries', i, 'seq'], message: `expected seq ${b.firstSeq + i}` });
       if (e.tillId !== b.tillId)
         ctx.addIssue({ code: 'custom', path: ['entries', i, 'tillId'], message: 'must equal the batch tillId' });
+    });
+    b.adjustmentNotes.forEach((n, i) => {
+      const e = b.entries[n.seq - b.firstSeq];
+      if (
+        !e ||
+        e.seq !== n.seq ||
+        (e.kind !== 'adjust_credit' && e.kind !== 'adjust_debit') ||
+        e.memberNo !== n.memberNo
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['adjustmentNotes', i, 'seq'],
+          message: "must be an adjustment entry of this batch, of the note's member",
+        });
     });
   });
 

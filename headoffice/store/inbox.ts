@@ -208,6 +208,8 @@ function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]
     returns: batches.flatMap((b) => b.returns),
     // bodies accepted before feedback existed have none
     feedback: batches.flatMap((b) => b.feedback ?? []),
+    // bodies accepted before adjustment notes existed have none
+    adjustmentNotes: batches.flatMap((b) => b.adjustmentNotes ?? []),
   };
 }
 

@@ -24,6 +24,7 @@ import { localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
+import { recordAdjustmentNotes } from './adjustment-notes.js';
 import { addApplied } from './aggregates.js';
 import { detectEntryAnomalies } from './anomalies.js';
 import { upgradeTouchedMembers } from './decisions.js';
@@ -185,6 +186,8 @@ export function* applyBatch(
   yield* advanceTillViews(caches, chain);
   const returns = yield* recordReturns(till.tillId, b.returns, now);
   const feedback = yield* recordFeedback(d.cipher, till, b.feedback ?? [], now);
+  // Adjustment reasons beside their entries, sealed (never in the ledger: adjustment-notes.ts).
+  yield* recordAdjustmentNotes(d.cipher, till.tillId, b.adjustmentNotes ?? [], now);
   const timeZone =
     sales.recorded.length + upserted.enrolments.length > 0 ? (yield* pass.latestRules(d.rules)).timeZone : 'UTC';
   addApplied(pass.aggregates, timeZone, till.storeId, tail, sales.recorded, upserted.enrolments);

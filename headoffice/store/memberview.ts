@@ -14,6 +14,7 @@ import type { HqCipher } from '../crypto.js';
 import { lifecycle, type MemberClass } from '../../core/segments.js';
 import type { RuleSetCache } from './rulesets.js';
 import { all, get, type Sql } from '../../storage/sql.js';
+import { adjustmentNotesOf } from './adjustment-notes.js';
 import { plainEntry, rowToEntry, type LedgerRow } from './rows.js';
 import type { MemberView } from './types.js';
 
@@ -101,5 +102,7 @@ export function* memberView(
     stamps: state.stamps,
     tierSince: state.tierSince,
     ledger,
+    // Till adjustment reasons, kept beside the chain (adjustment-notes.ts); older entries hold theirs in data.note.
+    adjustmentNotes: yield* adjustmentNotesOf(cipher, memberNo),
   };
 }

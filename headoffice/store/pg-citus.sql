@@ -68,6 +68,9 @@ SELECT create_distributed_table('member_sessions', 'member_no', colocate_with =>
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_sessions'::regclass);
 SELECT create_distributed_table('member_preference_changes', 'member_no', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_preference_changes'::regclass);
+-- A till's adjustment reasons, beside the member's ledger entries (shown and erased with them).
+SELECT create_distributed_table('adjustment_notes', 'member_no', colocate_with => 'members')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'adjustment_notes'::regclass);
 -- subject is a member number, a cashier id or a phone-prefix hash: hashed like a member number.
 SELECT create_distributed_table('anomaly_counters', 'subject', colocate_with => 'members')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'anomaly_counters'::regclass);

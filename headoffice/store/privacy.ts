@@ -15,6 +15,7 @@
 import type { HqCipher } from '../crypto.js';
 import type { RuleSetCache } from './rulesets.js';
 import { recordAction, type OperatorAction } from './actions.js';
+import { eraseAdjustmentNotesOf } from './adjustment-notes.js';
 import { eraseFeedbackOf, feedbackOf } from './feedback.js';
 import { eraseSurveyAnswersOf, surveyAnswersOf } from './surveys.js';
 import { appendChange } from './changes.js';
@@ -91,6 +92,8 @@ export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRe
   }
   yield* appendChange('member', memberNo, { memberNo }, now);
   yield* eraseFeedbackOf(cipher, memberNo);
+  // Till adjustment reasons may name the member; the entries stay (staff ids only).
+  yield* eraseAdjustmentNotesOf(memberNo);
   yield* eraseSurveyAnswersOf(memberNo);
   yield* erasePreferenceInterests(memberNo);
   yield* recordAction('erase', memberNo, who, at);

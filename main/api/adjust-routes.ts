@@ -22,7 +22,12 @@ export const AdjustmentRequest = z
     memberNo: z.string().min(1).max(32),
     points: z.number().int().positive().max(1e9),
     direction: z.enum(['credit', 'debit']),
-    reason: z.string().trim().min(1, 'a reason is required').max(200).describe('kept in the ledger (data.note)'),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'a reason is required')
+      .max(200)
+      .describe('kept sealed beside the ledger entry, not in it; erased with the member'),
     supervisorStaffId: z
       .string()
       .regex(STAFF_ID_PATTERN, '1-32 letters or digits')
@@ -40,6 +45,7 @@ export const AdjustmentResponse = z
     balance: z.number().int().describe('after the adjustment, on the merged view'),
     spendable: z.number().int(),
     entry: z.number().int().describe('ledger sequence number written'),
+    reason: z.string().describe('the reason as kept (sealed beside the entry, not in it)'),
     staffId: z.string().describe('the approving supervisor or admin'),
     cashierId: z.string().nullable().describe('who keyed it, when not the approver'),
     occurredAt: z.string(),

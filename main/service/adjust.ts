@@ -7,14 +7,19 @@
  * 2. In one synchronous IMMEDIATE transaction: settle the member, read the merged view
  *    (DOMAIN.md 12), refuse a debit above the member's spendable points on that view
  *    (`insufficient_points`: an adjustment never takes a balance below zero, DOMAIN.md 4),
- *    append one `adjust_credit` / `adjust_debit` entry with the approver (`staffId`), the
- *    cashier who keyed it (`cashierId`, when someone else) and the reason (`note`).
- * 3. The entry travels to head office with the till's chain like every entry: no outbox row.
- * 4. After the commit, log `adjustment_recorded` with ids and numbers only: the reason is free
- *    text a cashier may have put a name or phone number in, so it stays in the ledger.
+ *    append one `adjust_credit` / `adjust_debit` entry with the approver (`staffId`) and the
+ *    cashier who keyed it (`cashierId`, when someone else), and keep the reason sealed beside
+ *    it (main/db/adjustment-notes.ts), keyed by the entry's seq. The reason is free text a
+ *    cashier may have put a name or phone number in: in the hash-chained entry, which is
+ *    append-only here and at head office, erasure could not remove it (DOMAIN.md 10).
+ *    Entries written before keep theirs in `data.note`.
+ * 3. The entry travels to head office with the till's chain like every entry, and the reason
+ *    with the same batch (UploadBatch.adjustmentNotes): no outbox row.
+ * 4. After the commit, log `adjustment_recorded` with ids and numbers only, never the reason.
  */
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { localDate } from '../../core/time.js';
+import { adjustmentNote, putAdjustmentNote } from '../db/adjustment-notes.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
 import { activeMemberView, advanceView } from './view.js';
@@ -37,6 +42,8 @@ export interface AdjustmentResult {
   balance: number;
   spendable: number;
   entry: number;
+  /** the reason, as kept sealed beside the entry */
+  reason: string;
   staffId: string;
   cashierId: string | null;
   occurredAt: string;
@@ -70,11 +77,19 @@ export function adjustPoints(ctx: TillContext, req: AdjustmentInput): Adjustment
           localDate: today,
           // Credited points expire like any points earned today (docs/decisions.md).
           ...(req.direction === 'credit' ? { expiresOn: expiryDate(rs, today) } : {}),
-          data: { staffId: req.approvedBy, ...(cashierId ? { cashierId } : {}), note: req.reason },
+          // The reason is not in the chain: it is kept sealed beside the entry.
+          data: { staffId: req.approvedBy, ...(cashierId ? { cashierId } : {}) },
         },
       ]);
+      const seq = w.entries[0]?.seq ?? 0;
+      putAdjustmentNote(ctx.db, ctx.cipher, seq, member.memberNo, req.reason);
       const after = advanceView(ctx, rs, view, w.state, w.entries, today, locked);
-      return { balance: after.balance, spendable: after.spendable, entry: w.entries[0]?.seq ?? 0 };
+      return {
+        balance: after.balance,
+        spendable: after.spendable,
+        entry: seq,
+        reason: adjustmentNote(ctx.db, ctx.cipher, seq) ?? req.reason,
+      };
     })
     .immediate();
   ctx.log.log('info', 'adjustment_recorded', {

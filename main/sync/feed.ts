@@ -14,6 +14,7 @@ import {
   type MemberFeed,
   type SealedChange,
 } from '../../core/sync/protocol.js';
+import { eraseAdjustmentNotesOf } from '../db/adjustment-notes.js';
 import { eraseFeedbackOf } from '../db/feedback.js';
 import { erasePreferenceChanges } from '../db/preferences.js';
 import { applyHqPreferences } from '../service/preferences.js';
@@ -142,6 +143,8 @@ export function applyChanges(
             applied++;
             break;
           case 'erasure':
+            // Adjustment reasons may name the member: they go even where the member row is not held.
+            eraseAdjustmentNotesOf(ctx.db, c.memberNo);
             if (ctx.members.erase(c.memberNo, c.erasedAt, now)) {
               eraseFeedbackOf(ctx.db, ctx.cipher, c.memberNo);
               erasePreferenceChanges(ctx.db, c.memberNo);

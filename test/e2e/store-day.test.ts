@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpPrinter, type TcpPrinter } from '../../native/printers/simulator.js';
 import { decodeEscPos } from '../../main/receipts/escpos-decode.js';
+import { adjustmentNote } from '../../main/db/adjustment-notes.js';
 import { setMeta } from '../../main/service/identity.js';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { parsePrinterUrl } from '../../native/printers/config.js';
@@ -217,14 +218,15 @@ describe.skipIf(NO_CHROMIUM)("the store's day in Chromium", { timeout: 90_000 },
     await expect.poll(() => text(page, 'sup-adjust-done')).toContain('已增加 200 积分');
     await screenshot(page, 'supervisor-adjust-zh');
     const row = t.till.ctx.db
-      .prepare("SELECT points, data FROM ledger WHERE kind = 'adjust_credit' ORDER BY seq DESC LIMIT 1")
-      .get() as { points: number; data: string };
+      .prepare("SELECT seq, points, data FROM ledger WHERE kind = 'adjust_credit' ORDER BY seq DESC LIMIT 1")
+      .get() as { seq: number; points: number; data: string };
     expect(row.points).toBe(200);
-    expect(JSON.parse(row.data)).toMatchObject({
+    // The reason is kept sealed beside the entry, not in it (SECURITY.md "adjustment reasons").
+    expect(JSON.parse(row.data)).toEqual({
       staffId: STAFF.supervisor.staffId,
       cashierId: STAFF.cashier.staffId,
-      note: '收银错误补录积分',
     });
+    expect(adjustmentNote(t.till.ctx.db, t.till.ctx.cipher, row.seq)).toBe('收银错误补录积分');
     expect(t.till.ctx.ledger.state(memberNo, 'ordinary').balance).toBe(before + 200);
   });
 
