@@ -153,15 +153,10 @@ export class SyncService {
    * cursor order); a failure only leaves the till's view as it was, so it is logged, not thrown.
    */
   async refreshFeed(): Promise<void> {
-    if (this.inFlight) await this.inFlight.catch(() => undefined);
-    const pull = this.pullAll();
-    this.inFlight = pull;
     try {
-      await pull;
+      await this.exclusive(() => this.pullAll());
     } catch (e) {
       this.ctx.log.log('warn', 'feed_refresh_failed', { message: e instanceof Error ? e.message : String(e) });
-    } finally {
-      if (this.inFlight === pull) this.inFlight = null;
     }
   }
 
@@ -241,14 +236,25 @@ export class SyncService {
 
   /** One full cycle now (tests and the settings screen's "sync now"). */
   async syncNow(): Promise<SyncStatus> {
-    if (this.inFlight) await this.inFlight.catch(() => undefined);
-    this.inFlight = this.cycle();
-    try {
-      await this.inFlight;
-    } finally {
-      this.inFlight = null;
-    }
+    await this.exclusive(() => this.cycle());
     return this.status();
+  }
+
+  /**
+   * Runs `job` once nothing else is in flight. Several callers may wait on one cycle: the first
+   * to resume starts its job before yielding (no await between the check and taking the slot),
+   * and the others see it and wait again, so one pull runs at a time and feed pages are applied
+   * in cursor order.
+   */
+  private async exclusive(job: () => Promise<void>): Promise<void> {
+    while (this.inFlight) await this.inFlight.catch(() => undefined);
+    const run = job();
+    this.inFlight = run;
+    try {
+      await run;
+    } finally {
+      if (this.inFlight === run) this.inFlight = null;
+    }
   }
 
   private schedule(ms: number): void {
@@ -264,10 +270,11 @@ export class SyncService {
         this.schedule(ms + 50);
         return;
       }
-      this.inFlight = this.cycle().finally(() => {
-        this.inFlight = null;
+      const run: Promise<void> = this.cycle().finally(() => {
+        if (this.inFlight === run) this.inFlight = null;
         this.schedule(this.failures === 0 ? (this.opts.intervalMs ?? 5_000) : this.backoffMs());
       });
+      this.inFlight = run;
     }, ms);
     this.timer.unref?.();
   }

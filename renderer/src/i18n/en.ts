@@ -431,7 +431,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'sup.adjust.direction': 'Direction',
   'sup.adjust.credit': 'Add points',
   'sup.adjust.debit': 'Deduct points',
-  'sup.adjust.reason': 'Reason (required, kept in the ledger for good: no customer name or phone)',
+  'sup.adjust.reason': 'Reason (required; kept with the adjustment, erased with the member)',
   'sup.adjust.submit': 'Adjust',
   'sup.adjust.done.credit': 'Added {points} points, balance {balance} (approved by {staffId}).',
   'sup.adjust.done.debit': 'Deducted {points} points, balance {balance} (approved by {staffId}).',

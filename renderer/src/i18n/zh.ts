@@ -423,7 +423,7 @@ export const zh = {
   'sup.adjust.direction': '调整方向',
   'sup.adjust.credit': '增加积分',
   'sup.adjust.debit': '扣减积分',
-  'sup.adjust.reason': '原因（必填，永久记入账本，请勿填写顾客姓名或电话）',
+  'sup.adjust.reason': '原因（必填，随调整记录保存，会员注销时删除）',
   'sup.adjust.submit': '确认调整',
   'sup.adjust.done.credit': '已增加 {points} 积分，积分余额 {balance}（授权主管 {staffId}）。',
   'sup.adjust.done.debit': '已扣减 {points} 积分，积分余额 {balance}（授权主管 {staffId}）。',
