@@ -110,10 +110,18 @@ describe.runIf(testStore() === 'postgres')('an erased member in head office Post
     expect(live[0]).toMatchObject({ birthday_enc: null, gender_enc: null, age_band_enc: null, interests_enc: null });
     // The known limit (the old row version stays in the pages until a vacuum, its bytes until the
     // table is rewritten) and the operator's remedy SECURITY.md names.
-    await t.sql('VACUUM FULL members');
+    // VACUUM FULL keeps a dead version any open transaction may still see (head office's own
+    // background passes hold snapshots for a moment, often under a loaded test run): in a quiet
+    // moment it is gone, so the test asks again a few times, as an operator would run it quietly.
     const relations = ['members', 'members_pkey', 'members_phone', 'members_store'];
-    const copies: string[] = [];
-    for (const rel of relations) copies.push(...(await pageCopies(rel, held)));
+    let copies: string[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await t.sql('VACUUM FULL members');
+      copies = [];
+      for (const rel of relations) copies.push(...(await pageCopies(rel, held)));
+      if (copies.length === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     expect(copies).toEqual([]);
   });
 });
