@@ -7,67 +7,18 @@
  * strings stop sorting as dates, and the churn loop that compared them (core/overview.ts) ran
  * through ~33 million days on head office's event loop for `to=9999-12-31`. churn itself now
  * counts days by index (below), whatever dates it is given.
- *
- * The last test starts head office as a child process, so this process (the client) keeps its
- * own clock if head office's event loop ever blocks again; the child is killed by its pid.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { churn } from '../core/overview.js';
-import { operator, startHq, testStore, type TestHq } from './test-helpers.js';
+import { operator, startHq, type TestHq } from './test-helpers.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'headoffice', 'cli.ts');
-const TOKEN = 'report-dates-viewer-token';
-
-let dir: string | undefined;
-let child: ChildProcess | null = null;
-let url: string;
 let t: TestHq;
-
-// The child runs on SQLite whatever the project: the postgres project leaves it to the sqlite one.
-const childRuns = testStore() === 'sqlite';
 
 beforeAll(async () => {
   t = await startHq();
-  if (!childRuns) return;
-  dir = mkdtempSync(join(tmpdir(), 'report-dates-hq-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HQ_DATA_DIR: join(dir, 'data'),
-    HQ_PORT: '0',
-    HQ_OPERATOR_TOKEN: TOKEN,
-  };
-  delete env.HQ_DATABASE_URL;
-  // node itself with tsx's loader (not the tsx wrapper): the pid killed below is head office's own.
-  const c = spawn(process.execPath, ['--import', 'tsx', CLI], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child = c;
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`head office did not start: ${out}`)), 25_000);
-    c.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    });
-    c.once('exit', (code) => reject(new Error(`head office exited ${code}: ${out}`)));
-  });
-}, 40_000);
+});
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.pid !== undefined) {
-    const exited = new Promise((resolve) => child?.once('exit', resolve));
-    // SIGKILL: a blocked event loop would never run the SIGTERM handler.
-    process.kill(child.pid, 'SIGKILL');
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
   await t?.close();
 });
 
@@ -120,37 +71,3 @@ describe('report dates', () => {
     }
   });
 });
-
-it.runIf(childRuns)(
-  'answers an overview of year 9999 at once, without stalling head office',
-  async () => {
-    const auth = { authorization: `Bearer ${TOKEN}` };
-    const started = Date.now();
-    const overview = fetch(`${url}/v1/reports/overview?from=9999-12-31&to=9999-12-31`, {
-      headers: auth,
-      signal: AbortSignal.timeout(15_000),
-    }).then(
-      async (r) => ({
-        status: r.status,
-        body: (await r.json()) as { churn?: { daysWithoutSnapshot: number }; error?: unknown },
-        ms: Date.now() - started,
-      }),
-      (e: unknown) => ({
-        status: -1,
-        body: { error: String(e) } as { churn?: { daysWithoutSnapshot: number } },
-        ms: Date.now() - started,
-      }),
-    );
-    // Meanwhile head office must still answer others (a till's poll, the health check).
-    await new Promise((r) => setTimeout(r, 1_000));
-    const health = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5_000) }).then(
-      (r) => r.status,
-      () => -1,
-    );
-    const o = await overview;
-    expect(health, 'head office answered /v1/health within 5 s while the overview ran').toBe(200);
-    expect(o.ms, 'the overview answered within 15 s').toBeLessThan(15_000);
-    expect(o.status).toBe(400);
-  },
-  60_000,
-);
