@@ -67,6 +67,15 @@ const RESEAL_CHUNK = 1000;
  * left: the rows are chosen by their plain values). Returns how many members it sealed.
  * Idempotent. Chunks of RESEAL_CHUNK rows: on PostgreSQL one UPDATE per chunk.
  */
+/** Whether any row still holds one of the three fields plain (a read: no writer lock needed). */
+export function* plainMemberFieldsLeft(): Sql<boolean> {
+  return (
+    (yield* all(
+      `SELECT 1 AS x FROM members WHERE gender IS NOT NULL OR age_band IS NOT NULL OR interests <> '[]' LIMIT 1`,
+    )).length > 0
+  );
+}
+
 export function* sealPlainMemberFields(cipher: HqCipher): Sql<number> {
   const pg = (yield* dialect()) === 'pg';
   let after = '';

@@ -122,7 +122,7 @@ import type { SendResult } from '../messages/channel.js';
 import { memberView } from './memberview.js';
 import { addOperator, hasAdmin, operatorByDigest, setOperatorToken } from './operators.js';
 import { eraseMember, exportMember } from './privacy.js';
-import { sealPlainMemberFields } from './member-fields.js';
+import { plainMemberFieldsLeft, sealPlainMemberFields } from './member-fields.js';
 import {
   changePreferencesFromPage,
   memberPreferences,
@@ -295,6 +295,8 @@ export abstract class StepHqStore implements HqStore {
    * sealed once when the store opens (member-fields.ts); how many members it sealed.
    */
   protected async sealMemberFields(): Promise<number> {
+    // Looked for first without the writer lock: once sealed, opening takes no write transaction.
+    if (!(await this.read(() => plainMemberFieldsLeft()))) return 0;
     const n = await this.write(() => sealPlainMemberFields(this.cipher));
     if (n > 0) {
       this.log.log('info', 'member_fields_sealed', { members: n });
