@@ -5,30 +5,24 @@
  * entries were measured: 40 sales of 1,000 lines rung up offline made one 41 MB batch, head
  * office answered 413, and the till sent the same batch again for ever.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTill } from '../../headoffice/provision.js';
-import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
+import type { TestHq } from '../../headoffice/test-helpers.js';
 import type { Till } from '../../main/service/till.js';
+import { startLinkedTill, type LinkedTillRig } from './hold-proxy.js';
 import { prepareBatch, DEFAULT_LIMITS } from '../../main/sync/batch.js';
 import { getMeta } from '../../main/service/identity.js';
-import { linkedTill, POS_KEY } from '../helpers/till.js';
+import { POS_KEY } from '../helpers/till.js';
 
 let hq: TestHq;
 let till: Till;
-const root = mkdtempSync(join(tmpdir(), 'batch-bytes-'));
+let rig: LinkedTillRig;
 
 beforeAll(async () => {
-  hq = await startHq();
-  const issued = await addTill(hq.hq.store, 'store-bb', 'till-bb');
-  till = await linkedTill(join(root, 'till'), hq.hq, issued);
+  rig = await startLinkedTill('bb', { direct: true });
+  ({ hq, till } = rig);
 });
 afterAll(async () => {
-  await till.close();
-  await hq.close();
-  rmSync(root, { recursive: true, force: true });
+  await rig?.close();
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -5,32 +5,24 @@
  * undone at the till, and the next upload sent the card as active without a staff id: the block
  * was lost at the till and at head office, and the lost card worked again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTill } from '../../headoffice/provision.js';
-import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
+import type { TestHq } from '../../headoffice/test-helpers.js';
 import type { Till } from '../../main/service/till.js';
-import { linkedTill, POS_KEY } from '../helpers/till.js';
-import { gate, startProxy, until, type Proxy } from './hold-proxy.js';
+import { POS_KEY } from '../helpers/till.js';
+import { gate, until, type Proxy, startLinkedTill, type LinkedTillRig } from './hold-proxy.js';
 
 let hq: TestHq;
 let proxy: Proxy;
 let till: Till;
-const root = mkdtempSync(join(tmpdir(), 'card-block-feed-'));
+let rig: LinkedTillRig;
 
 beforeAll(async () => {
-  hq = await startHq();
-  proxy = await startProxy(hq.hq.url);
-  const issued = await addTill(hq.hq.store, 'store-cf', 'till-cf');
-  till = await linkedTill(join(root, 'till'), { url: proxy.url, publicKey: hq.hq.publicKey }, issued);
+  rig = await startLinkedTill('cf');
+  ({ hq, till } = rig);
+  proxy = rig.proxy as Proxy;
 });
 afterAll(async () => {
-  await till.close();
-  await proxy.close();
-  await hq.close();
-  rmSync(root, { recursive: true, force: true });
+  await rig?.close();
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -2,6 +2,13 @@
  * Test helper: a byte-for-byte HTTP proxy between a till and head office, so a test can hold a
  * request or its answer, or drop the connection after head office answered (committed).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addTill } from '../../headoffice/provision.js';
+import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
+import type { Till } from '../../main/service/till.js';
+import { linkedTill } from '../helpers/till.js';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -115,4 +122,35 @@ export async function until(what: string, check: () => boolean, ms = 10_000): Pr
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A head office in process and a till linked to it, through a hold proxy unless `direct`. */
+export interface LinkedTillRig {
+  hq: TestHq;
+  proxy: Proxy | null;
+  till: Till;
+  close(): Promise<void>;
+}
+
+export async function startLinkedTill(name: string, opts: { direct?: boolean } = {}): Promise<LinkedTillRig> {
+  const root = mkdtempSync(join(tmpdir(), `${name}-`));
+  const hq = await startHq();
+  const proxy = opts.direct ? null : await startProxy(hq.hq.url);
+  const issued = await addTill(hq.hq.store, `store-${name}`, `till-${name}`);
+  const till = await linkedTill(
+    join(root, 'till'),
+    proxy ? { url: proxy.url, publicKey: hq.hq.publicKey } : hq.hq,
+    issued,
+  );
+  return {
+    hq,
+    proxy,
+    till,
+    async close() {
+      await till.close();
+      await proxy?.close();
+      await hq.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }

@@ -4,32 +4,21 @@
  * pages are applied in cursor order. Before, each waiter started its own pull when the first
  * ended, and two readers ran side by side, each writing `hq_change_cursor`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTill } from '../../headoffice/provision.js';
-import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
 import type { Till } from '../../main/service/till.js';
-import { linkedTill } from '../helpers/till.js';
-import { gate, startProxy, until, type Proxy } from './hold-proxy.js';
+import { gate, until, type Proxy, startLinkedTill, type LinkedTillRig } from './hold-proxy.js';
 
-let hq: TestHq;
 let proxy: Proxy;
 let till: Till;
-const root = mkdtempSync(join(tmpdir(), 'two-pulls-'));
+let rig: LinkedTillRig;
 
 beforeAll(async () => {
-  hq = await startHq();
-  proxy = await startProxy(hq.hq.url);
-  const issued = await addTill(hq.hq.store, 'store-tp', 'till-tp');
-  till = await linkedTill(join(root, 'till'), { url: proxy.url, publicKey: hq.hq.publicKey }, issued);
+  rig = await startLinkedTill('tp');
+  till = rig.till;
+  proxy = rig.proxy as Proxy;
 });
 afterAll(async () => {
-  await till.close();
-  await proxy.close();
-  await hq.close();
-  rmSync(root, { recursive: true, force: true });
+  await rig?.close();
 });
 
 describe('one feed reader at a time', () => {
