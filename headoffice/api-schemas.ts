@@ -115,7 +115,12 @@ export const TillViewSchema = z
     chainStatus: z.enum(['ok', 'broken']),
     chainError: z.string().nullable(),
     badSignatures: z.number().int(),
-    mismatches: z.number().int(),
+    mismatches: z
+      .number()
+      .int()
+      .describe(
+        "this till's sales and returns head office's recomputation disagrees with (domain/recompute.ts, return-check.ts)",
+      ),
     sales: z.number().int(),
     /** member records and card changes head office refused from this till (domain/ownership.ts) */
     refusedChanges: z.number().int(),
@@ -210,7 +215,7 @@ export const SummaryReportSchema = z
       averageSpendPerActiveMember: nullableRate,
       purchaseFrequency: nullableRate,
       repurchaseRate: nullableRate,
-      mismatches: z.number().int(),
+      mismatches: z.number().int().describe("sales and returns head office's recomputation disagrees with"),
     }),
     stores: z.array(
       z.object({
@@ -498,6 +503,25 @@ export const HealthAnswer = z
   .meta({ id: 'HeadOfficeHealth' });
 
 export const TillsAnswer = z.object({ tills: z.array(TillViewSchema) });
+
+/** One sale or return of a till that head office's recomputation disagrees with. */
+export const TillMismatchSchema = z
+  .object({
+    kind: z.enum(['sale', 'return']),
+    id: z.string().describe('the sale id, or the return id'),
+    saleId: z.string().describe('the sale, or the sale the return took back'),
+    originalTillId: z.string().nullable().describe("a return's sale's till (null for a sale)"),
+    occurredAt: Instant,
+    receivedAt: Instant,
+    note: z.string().describe('what differed (till=… hq=…), or why it could not be recomputed'),
+  })
+  .meta({ id: 'TillMismatch' });
+
+export const TillMismatchesAnswer = z.object({
+  tillId: z.string(),
+  mismatches: z.array(TillMismatchSchema).describe('newest received first'),
+  truncated: z.boolean().describe('more than the 200 listed'),
+});
 export const SegmentsAnswer = z.object({ changed: z.number().int() });
 export const PublishAnswer = z.object({
   status: z.enum(['published', 'unchanged']),

@@ -297,6 +297,8 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
       const D = await provision(t, 'S4', 'D');
       C.enrol('M9', at(10), { name: '吴十' });
       C.sale('M9', 100_000, at(11));
+      // A return that takes back 50 points fewer than the rules: flagged on C's row.
+      C.returnSale(C.sale('M9', 20_000, at(12)).saleId, at(13), { shortBy: 50 });
       C.redeem('M9', 800, at(20));
       D.redeem('M9', 800, at(21));
       await uploadAll(t, C, 100);
@@ -332,6 +334,14 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
         await page.getByTestId('nav-tills').click();
         await page.getByTestId('clear-chain-B').click();
         await page.locator('[data-testid=tills] tr[data-till=B]:not(.broken)').waitFor();
+        // C's mismatch count opens what head office's recomputation found.
+        await page.getByTestId('show-mismatches-C').click();
+        await page.locator('[data-testid=mismatch-list] tbody tr').first().waitFor();
+        const flagged = await page.getByTestId('till-mismatches').innerText();
+        expect(flagged).toContain('退货');
+        expect(flagged).toContain('C-S2-R');
+        expect(flagged).toContain('pointsReversed till=150 hq=200');
+        await page.getByTestId('close-mismatches').click();
 
         await page.getByTestId('nav-member').click();
         // A slow answer to an earlier lookup must not replace the member shown (erase acts on it).

@@ -45,6 +45,7 @@ import {
   MembersReportSchema,
   RewardStockSchema,
   TillsAnswer,
+  TillMismatchesAnswer,
   WinBackAnswer,
   WinBackRequest,
 } from './api-schemas.js';
@@ -316,6 +317,15 @@ const OPS: readonly Op[] = [
     summary: 'Per till: last upload and feed, acknowledged sequence, chain status, bad signatures, mismatches',
     auth: 'operator',
     response: TillsAnswer,
+  },
+  {
+    method: 'GET',
+    path: '/v1/tills/{tillId}/mismatches',
+    operationId: 'listTillMismatches',
+    summary: "A till's sales and returns head office's recomputation disagrees with, newest first, with what differed",
+    auth: 'operator',
+    response: TillMismatchesAnswer,
+    errors: { '404': ErrorBody },
   },
   {
     method: 'POST',

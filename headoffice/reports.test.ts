@@ -70,6 +70,11 @@ describe('recompute', () => {
       ['B', 0],
     ]);
     expect((await summary()).sales.mismatches).toBe(1);
+    const listed = (await operator(t, 'GET', '/v1/tills/A/mismatches')).body;
+    expect(listed.mismatches).toEqual([
+      expect.objectContaining({ kind: 'sale', id: 'A-S2', saleId: 'A-S2', originalTillId: null, occurredAt: at(2) }),
+    ]);
+    expect(listed.mismatches[0].note).toMatch(/^pointsEarned till=\d+ hq=\d+; earnEntry/);
   });
 
   it('checks a sale whose record arrived before its entries once they arrive', async () => {

@@ -49,6 +49,8 @@ describe('npm run loadgen', () => {
     expect(r.steps.map((s) => s.tills)).toEqual([10, 20]);
     expect(r.knee).toMatchObject({ p99Ms: 1000 });
     expect(r.errors).toEqual(expect.any(Object));
+    // The simulated tills compute as real ones: head office's recomputation of every sale and return agrees.
+    expect(r.saleMismatches).toBe(0);
     expect(r.generator.cpuMean).toEqual(expect.any(Number));
     expect(lines.some((l) => /^\[\s*\d+ s\] tills \d+ {2}entries\/s/.test(l))).toBe(true);
     expect(formatReport(r)).toMatch(/PASS$/);

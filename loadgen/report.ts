@@ -31,7 +31,7 @@ export function formatReport(r: LoadReport): string {
     `generator: cpu mean ${Math.round(r.generator.cpuMean * 100)}% of a core (max ${Math.round(r.generator.cpuMax * 100)}%), ` +
       `event-loop delay p99 ${r.generator.loopDelayP99Ms} ms${r.generator.warning ? `; WARNING ${r.generator.warning}` : ''}`,
     ...(r.hqCpuCores !== null ? [`head office cpu: ${r.hqCpuCores} cores`] : []),
-    `sales head office recomputed differently (informational): ${r.saleMismatches}`,
+    `sales and returns head office recomputed differently (informational): ${r.saleMismatches}`,
     `check: ${r.check.membersChecked} of ${r.check.members} members, ${r.check.tillsChecked} tills: ` +
       `${r.check.memberMismatchCount} member(s) differ from what head office acknowledged, ` +
       `${r.check.tillsShortCount} till(s) hold less than acknowledged; ` +

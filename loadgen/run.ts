@@ -112,7 +112,7 @@ export interface LoadReport {
   knee: { p99Ms: number; reached: boolean; atTills: number | null; sustainedTills: number | null };
   generator: { cpuMean: number; cpuMax: number; loopDelayP99Ms: number; warning: string | null };
   hqCpuCores: number | null;
-  /** sales head office recomputed to other points than the till (GET /v1/tills mismatches), for information */
+  /** sales and returns head office recomputed to other points than the till (GET /v1/tills mismatches), for information */
   saleMismatches: number;
   check: CheckReport;
 }
@@ -451,7 +451,7 @@ class LoadRun {
     while (this.tills.some((t) => t.busy)) await sleep(20);
   }
 
-  /** Sales head office recomputed to other points than this run's tills did (informational). */
+  /** Sales and returns head office recomputed to other points than this run's tills did (informational). */
   async saleMismatches(): Promise<number> {
     const view = await operatorCall<{ tills: { tillId: string; mismatches: number }[] }>(
       this.hq,

@@ -195,6 +195,8 @@ export class TillSim implements TillCredentials {
       pointsRedeemed: redeem,
       total: r.total,
       occurredAt: when,
+      // As a till keeps it: what a return takes back is computed from it (head office checks returns with it).
+      computation: { lines: r.lines, earned: points, pointsRedeemed: redeem, stampEarned: r.stampEarned },
     };
     this.attach(earn.seq).sales.push(rec);
     this.sold.set(saleId, { rec, result: r, earnSeq: earn.seq, returned: false });
@@ -205,7 +207,7 @@ export class TillSim implements TillCredentials {
    * The whole of this till's sale `saleId` returned (once): the engine's figures, entries as in
    * the table above. Null for a sale this till did not ring up or already took back.
    */
-  returnSale(saleId: string, when: string): ReturnRecord | null {
+  returnSale(saleId: string, when: string, opts: { shortBy?: number } = {}): ReturnRecord | null {
     const s = this.sold.get(saleId);
     if (!s || s.returned || !s.rec.memberNo) return null;
     s.returned = true;
@@ -218,6 +220,8 @@ export class TillSim implements TillCredentials {
       previouslyReturned: {},
       returning: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
     });
+    // `shortBy`: a dishonest till that takes back fewer points than the rules do.
+    const reversed = r.pointsReversed - (opts.shortBy ?? 0);
     const returnId = `${saleId}-R`;
     const saleDay = localDate(s.rec.occurredAt, this.rs.timeZone).date;
     const common = { saleId, returnId };
@@ -228,8 +232,8 @@ export class TillSim implements TillCredentials {
         expiresOn: expiryDate(this.rs, saleDay),
       });
     }
-    if (r.pointsReversed > 0 || r.returnedQualifying > 0) {
-      last = this.append(memberNo, 'reverse', r.pointsReversed, when, {
+    if (reversed > 0 || r.returnedQualifying > 0) {
+      last = this.append(memberNo, 'reverse', reversed, when, {
         ...common,
         spend: -r.returnedQualifying,
         data: { lotId: `${this.tillId}:${s.earnSeq}`, spendOn: saleDay },
@@ -242,9 +246,10 @@ export class TillSim implements TillCredentials {
       returnId,
       originalSaleId: saleId,
       request: { returnId, originalSaleId: saleId, lines },
-      pointsReversed: r.pointsReversed,
+      pointsReversed: reversed,
       pointsRestored: r.pointsRestored,
       occurredAt: when,
+      previouslyReturned: {},
     };
     // Nothing to take back (a sale that earned nothing): the record rides the next entry's batch.
     this.attach(last?.seq ?? this.headSeq + 1).returns.push(rec);

@@ -208,6 +208,9 @@ export const SaleRecord = z.object({
   computation: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Quantity in thousandths per sku. */
+const ReturnedQuantities = z.record(z.string(), z.number().int().min(0));
+
 export const ReturnRecord = z.object({
   returnId: RecordId,
   originalSaleId: RecordId,
@@ -217,6 +220,11 @@ export const ReturnRecord = z.object({
   pointsReversed: Points,
   pointsRestored: Points,
   occurredAt: Instant,
+  /**
+   * Thousandths per sku the till counted as taken back by earlier returns of the sale when it
+   * computed this one (head office recomputes with it); absent from tills before this field.
+   */
+  previouslyReturned: ReturnedQuantities.optional(),
 });
 
 /** What a member told staff at the till (DOMAIN.md 9: complaints and feedback recorded at the till). */
@@ -334,8 +342,6 @@ export const SaleComputation = z.object({
   stampEarned: z.number().int().min(0),
 });
 
-/** Quantity in thousandths per sku. */
-const ReturnedQuantities = z.record(z.string(), z.number().int().min(0));
 
 /**
  * GET /v1/sync/sales/{saleId}[?till=<tillId>][&store=<storeId>]: a sale as head office holds

@@ -256,6 +256,17 @@ export function operatorRoutes(router: Router, app: AppDeps): void {
 
   router.add(
     'GET',
+    '/v1/tills/{tillId}/mismatches',
+    guarded('viewer', async ({ params }) => {
+      const tillId = params.tillId ?? '';
+      const out = await app.store.tillMismatches(tillId);
+      if (!out) throw new HttpError(404, 'unknown_till', `no till ${tillId}`);
+      return { status: 200, body: { tillId, ...out } };
+    }),
+  );
+
+  router.add(
+    'GET',
     '/v1/rewards/stock',
     guarded('viewer', async () => ({ status: 200, body: await app.store.rewardStock(app.now()) })),
   );

@@ -33,7 +33,8 @@ import { recordFeedback } from './feedback.js';
 import { foldTouchedMembers } from './memberstate.js';
 import { announceServed, upsertMembers } from './members.js';
 import type { RuleSetCache } from './rulesets.js';
-import { recheckPending, recordReturns, recordSales, saleBatch } from './sales.js';
+import { recheckPending, recordSales, saleBatch } from './sales.js';
+import { recordReturns } from './returns.js';
 import { recordRewardIssues } from './stock.js';
 import { advanceTillViews, type BatchChain, type SoleTillMember } from './tillview.js';
 import { ingestCaches } from './cache.js';
@@ -184,7 +185,7 @@ export function* applyBatch(
     sales.settled,
   );
   yield* advanceTillViews(caches, chain);
-  const returns = yield* recordReturns(till.tillId, b.returns, now);
+  const returns = yield* recordReturns(d, batch, till.tillId, b.returns, now);
   const feedback = yield* recordFeedback(d.cipher, till, b.feedback ?? [], now);
   // Adjustment reasons beside their entries, sealed (never in the ledger: adjustment-notes.ts).
   yield* recordAdjustmentNotes(d.cipher, till.tillId, b.adjustmentNotes ?? [], now);
@@ -194,12 +195,13 @@ export function* applyBatch(
   for (const saleId of [...sales.mismatches, ...rechecked]) {
     d.log.log('warn', 'sale_mismatch', { tillId: till.tillId, saleId });
   }
+  for (const returnId of returns.mismatches) d.log.log('warn', 'return_mismatch', { tillId: till.tillId, returnId });
 
   if (!passWrites) yield* pass.flush();
 
   const changed =
     tail.length > 0 ||
-    upserted.members + upserted.preferences + upserted.cards + sales.inserted + returns + feedback > 0;
+    upserted.members + upserted.preferences + upserted.cards + sales.inserted + returns.inserted + feedback > 0;
   const status = (b.entries.length > 0 ? tail.length > 0 : changed) ? 'applied' : 'duplicate';
   return { kind: 'ok', status, ackSeq, headHash, appliedEntries: tail.length };
 }

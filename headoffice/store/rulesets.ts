@@ -9,6 +9,16 @@ import type { PublishOutcome } from './types.js';
 import { appendChange } from './changes.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 
+interface PublishedVersion {
+  version: number;
+  effective_from: string;
+}
+
+/** Every published version, highest first. */
+function* publishedVersions(): Sql<PublishedVersion[]> {
+  return (yield* all('SELECT version, effective_from FROM rule_sets ORDER BY version DESC')) as PublishedVersion[];
+}
+
 export class RuleSetCache {
   // A version's body never changes once published, so a parsed one stays true in every process.
   private readonly parsed = new Map<number, RuleSet>();
@@ -25,10 +35,16 @@ export class RuleSetCache {
 
   /** The rule set tills use at `now`: the highest version whose effectiveFrom has passed. */
   *inForce(now: Date): Sql<RuleSet> {
-    const rows = (yield* all('SELECT version, effective_from FROM rule_sets ORDER BY version DESC')) as {
-      version: number;
-      effective_from: string;
-    }[];
+    return yield* this.pick(yield* publishedVersions(), now);
+  }
+
+  /** `inForce` for many instants (a batch's returns) with one read of the versions. */
+  *inForceAt(): Sql<(when: Date) => Sql<RuleSet>> {
+    const rows = yield* publishedVersions();
+    return (when) => this.pick(rows, when);
+  }
+
+  private *pick(rows: readonly PublishedVersion[], now: Date): Sql<RuleSet> {
     const at = now.getTime();
     const row = rows.find((r) => Date.parse(r.effective_from) <= at) ?? rows[rows.length - 1];
     const rs = row ? yield* this.version(row.version) : null;

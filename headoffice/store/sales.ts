@@ -7,7 +7,7 @@ import type { AggSale } from '../../core/aggregates.js';
 import { parseQuantity } from '../../core/engine/basket.js';
 import { lowestTier } from '../../core/engine/tiers.js';
 import { lotIdOf } from '../../core/ledger/entry.js';
-import { SaleComputation, type OriginalSale, type ReturnRecord, type SaleRecord } from '../../core/sync/protocol.js';
+import { SaleComputation, type OriginalSale, type SaleRecord } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import { checkSale, type SaleCheck } from '../domain/recompute.js';
 import type { HqEntry } from '../domain/order.js';
@@ -334,27 +334,6 @@ export function* recheckPending(
   return mismatches;
 }
 
-export function* recordReturns(tillId: string, returns: readonly ReturnRecord[], now: Date): Sql<number> {
-  let inserted = 0;
-  for (const r of returns) {
-    const res = yield* run(
-      `INSERT INTO returns (till_id, return_id, original_sale_id, original_till_id, request, points_reversed,
-         points_restored, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      tillId,
-      r.returnId,
-      r.originalSaleId,
-      r.originalTillId ?? tillId,
-      JSON.stringify(r.request),
-      r.pointsReversed,
-      r.pointsRestored,
-      r.occurredAt,
-      now.toISOString(),
-    );
-    inserted += res.changes;
-  }
-  return inserted;
-}
-
 interface OriginalSaleRow {
   till_id: string;
   store_id: string;
@@ -373,9 +352,9 @@ interface OriginalSaleRow {
  * a line that does not read as one (a damaged or hostile record) counts nothing rather than
  * making the sale impossible to look up.
  */
-function returnedBy(request: string): Record<string, number> {
+export function returnedBy(request: Readonly<Record<string, unknown>>): Record<string, number> {
   const out: Record<string, number> = Object.create(null) as Record<string, number>;
-  const lines = (JSON.parse(request) as { lines?: unknown }).lines;
+  const lines = request.lines;
   if (!Array.isArray(lines)) return out;
   lines.forEach((l: { sku?: unknown; quantity?: unknown }, i) => {
     if (typeof l?.sku !== 'string') return;
@@ -403,7 +382,7 @@ function* returnsOfSale(
   let stampReturned = false;
   const returns = [];
   for (const r of rows) {
-    const q1 = returnedBy(r.request);
+    const q1 = returnedBy(JSON.parse(r.request) as Record<string, unknown>);
     for (const [sku, milli] of Object.entries(q1)) returned[sku] = (returned[sku] ?? 0) + milli;
     stampReturned ||=
       (yield* get(

@@ -138,6 +138,7 @@ import { feedStock, reserveStep, stockReport, type ReserveOutcome, type RewardSt
 import { dailyReport, type DailyQuery, type DailyReport } from './daily.js';
 import { exportSegment, membersReportStep, type MembersReportFull, type RfmMember } from './members-report.js';
 import { addTillStep, renameStep, tillViews } from './tills.js';
+import { tillMismatches } from './mismatches.js';
 import type { Tx } from './tx.js';
 import {
   FutureDateError,
@@ -161,6 +162,7 @@ import {
   type SaleNarrowing,
   type SummaryReport,
   type TillAuthRecord,
+  type TillMismatch,
   type TillView,
   type WinBackOutcome,
   type WinBackRequest,
@@ -685,6 +687,11 @@ export abstract class StepHqStore implements HqStore {
     await this.settle();
     await this.flushFeedSeen();
     return this.read(() => tillViews());
+  }
+
+  async tillMismatches(tillId: string): Promise<{ mismatches: TillMismatch[]; truncated: boolean } | null> {
+    await this.settle();
+    return this.read(() => tillMismatches(tillId));
   }
 
   async summary(now: Date): Promise<SummaryReport> {

@@ -169,13 +169,19 @@ function* memberSpend12(today: string): Sql<number> {
 
 function* salesMeasures(sums: Measures, activeMembers: number, today: string): Sql<SummaryReport['sales']> {
   // Counts and totals from the read model; mismatches change after the fact (a pending sale's
-  // entries arrive), so they are counted on the sales through their partial index.
+  // entries arrive), so they are counted on the sales and returns through their partial indexes.
   const t = {
     n: sums.sales,
     total: sums.sales_total,
     mn: sums.member_sales,
     mtotal: sums.member_sales_total,
-    mismatches: Number(((yield* get('SELECT count(*) AS n FROM sales WHERE mismatch = 1')) as { n: number }).n),
+    mismatches: Number(
+      (
+        (yield* get(
+          `SELECT (SELECT count(*) FROM sales WHERE mismatch = 1) + (SELECT count(*) FROM returns WHERE mismatch = 1) AS n`,
+        )) as { n: number }
+      ).n,
+    ),
   };
   const buyers = (yield* get(
     `SELECT count(*) AS buyers, coalesce(sum(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) AS repeaters

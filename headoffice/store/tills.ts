@@ -117,7 +117,8 @@ export function* tillViews(): Sql<TillView[]> {
   const rows = (yield* all(
     `SELECT t.*, (SELECT s.name FROM stores s WHERE s.store_id = t.store_id) AS store_name,
        (SELECT max(i.received_at) FROM inbox i WHERE i.till_id = t.till_id) AS last_waiting_at,
-       (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id AND s.mismatch = 1) AS mismatches,
+       (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id AND s.mismatch = 1)
+         + (SELECT count(*) FROM returns r WHERE r.till_id = t.till_id AND r.mismatch = 1) AS mismatches,
        (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id) AS sales
      FROM tills t WHERE t.till_id <> ? ORDER BY t.till_id`,
     HQ_TILL_ID,

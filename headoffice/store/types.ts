@@ -20,6 +20,7 @@ import type {
   MemberViewSchema,
   OperatorRequestBody,
   SummaryReportSchema,
+  TillMismatchSchema,
   TillViewSchema,
   WinBackRequest as WinBackRequestSchema,
 } from '../api-schemas.js';
@@ -58,6 +59,7 @@ export type { MemberLookupOutcome, DailyQuery, DailyReport };
 // The ledger as the core type (the schema's loose `data` reads wider than EntryData).
 export type MemberView = Omit<z.output<typeof MemberViewSchema>, 'ledger'> & { ledger: LedgerEntry[] };
 export type TillView = z.output<typeof TillViewSchema>;
+export type TillMismatch = z.output<typeof TillMismatchSchema>;
 export type DoubleSpendCase = z.output<typeof DoubleSpendCaseSchema>;
 export type SummaryReport = z.output<typeof SummaryReportSchema>;
 /** Everything head office holds about one member (DOMAIN.md 10), personal fields in clear. */
@@ -163,6 +165,8 @@ export interface HqStore {
   ruleSetInForce(now: Date): Promise<RuleSet>;
   member(memberNo: string, now: Date): Promise<MemberView | null>;
   tills(): Promise<TillView[]>;
+  /** A till's sales and returns head office's recomputation flagged, newest first; null: no such till. */
+  tillMismatches(tillId: string): Promise<{ mismatches: TillMismatch[]; truncated: boolean } | null>;
   summary(now: Date): Promise<SummaryReport>;
   /** The programme measures day by day over a local date range (store/daily.ts, core/analytics.ts). */
   daily(q: DailyQuery): Promise<DailyReport>;

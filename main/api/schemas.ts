@@ -267,6 +267,10 @@ export const ReturnResponse = z
     balance: z.number().int().nullable(),
     tier: z.string().nullable(),
     returned: z.record(z.string(), z.number().int()).describe('quantity in thousandths per sku'),
+    previouslyReturned: z
+      .record(z.string(), z.number().int())
+      .describe('quantity in thousandths per sku taken back by earlier returns of the sale, at any till known')
+      .optional(),
     fullyReturned: z.boolean(),
     entries: z.array(z.number().int()),
     occurredAt: z.string(),

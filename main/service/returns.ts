@@ -338,6 +338,7 @@ function returnResult(
     balance: m.balance,
     tier: m.tier,
     returned: r.returned,
+    previouslyReturned: target.previouslyReturned,
     fullyReturned: r.fullyReturned,
     entries: m.entries,
     occurredAt: at,

@@ -134,6 +134,8 @@ function returnRecord(ctx: TillContext, returnId: string): ReturnRecord | null {
     pointsReversed: res.pointsReversed,
     pointsRestored: res.pointsRestored,
     occurredAt: r.occurredAt,
+    // What the till computed with, so head office recomputes the same (absent on returns of older versions).
+    ...(res.previouslyReturned === undefined ? {} : { previouslyReturned: res.previouslyReturned }),
   };
 }
 

@@ -151,6 +151,16 @@ describe('a return at any store (DOMAIN.md 12)', () => {
     expect(await balanceAt(a, memberNo)).toBe(funded);
     expect(await balanceAt(b, memberNo)).toBe(funded);
     expect(b.sync?.status().problem).toBeNull();
+    // Head office recomputed every return, at either store, and agrees with the tills.
+    const tills = (await operator(fx.hq.url, TOKEN, '/v1/tills')).json.tills as {
+      tillId: string;
+      mismatches: number;
+    }[];
+    expect(tills.map((x) => [x.tillId, x.mismatches])).toEqual([
+      ['till-a1', 0],
+      ['till-b1', 0],
+    ]);
+    expect(fx.hq.output()).not.toContain('return_mismatch');
   }, 120_000);
 
   it('a replay of the same returnId answers the first answer without head office; another body conflicts', async () => {

@@ -13,6 +13,7 @@ import type {
   OverviewReport,
   StoredTargets,
   SummaryReport,
+  TillMismatches,
   TillView,
 } from './types.js';
 
@@ -82,6 +83,7 @@ export const api = {
   },
   setTargets: (t: Targets, who: Attribution) => call<StoredTargets>('/v1/targets', { ...t, ...who }),
   tills: async () => (await call<{ tills: TillView[] }>('/v1/tills')).tills,
+  tillMismatches: (tillId: string) => call<TillMismatches>(`/v1/tills/${encodeURIComponent(tillId)}/mismatches`),
   rewardStock: () => call<RewardStockReport>('/v1/rewards/stock'),
   health: () => call<Health>('/v1/health'),
   member: (memberNo: string) => call<MemberView>(`/v1/members/${encodeURIComponent(memberNo)}`),

@@ -117,6 +117,22 @@ export interface TillView {
   lastRefusal: { reason: string } | null;
 }
 
+export interface TillMismatch {
+  kind: 'sale' | 'return';
+  id: string;
+  saleId: string;
+  originalTillId: string | null;
+  occurredAt: string;
+  receivedAt: string;
+  note: string;
+}
+
+export interface TillMismatches {
+  tillId: string;
+  mismatches: TillMismatch[];
+  truncated: boolean;
+}
+
 export interface Health {
   ok: boolean;
   version: string;

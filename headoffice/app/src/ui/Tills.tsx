@@ -2,11 +2,13 @@
  * Tills: each till's last upload, how long it has been silent (an alert past the threshold the
  * operator sets), chain state, mismatches and refusals, from GET /v1/tills; head office's
  * backlog of acknowledged batches not applied yet (and tills stuck in it) from GET /v1/health.
+ * A till's mismatch count opens the list of what was flagged (TillMismatches).
  */
 import { useState } from 'react';
 import type { Health, TillView } from '../lib/types.js';
 import { num, when } from '../lib/format.js';
 import { Place, placeText, Table } from './common.js';
+import { TillMismatches } from './TillMismatches.js';
 import { useUi, type T } from './context.js';
 
 const THRESHOLD_KEY = 'hqSilenceHours';
@@ -31,6 +33,7 @@ export function Tills({
   onClear: (tillId: string) => void;
 }): React.JSX.Element {
   const { t, lang, zone } = useUi();
+  const [open, setOpen] = useState<string | null>(null);
   const [hours, setHours] = useState(() => Number(sessionStorage.getItem(THRESHOLD_KEY) ?? '24') || 24);
   const silentMs = (r: TillView): number | null =>
     r.lastUploadAt ? now.getTime() - new Date(r.lastUploadAt).getTime() : null;
@@ -126,7 +129,19 @@ export function Tills({
           },
           {
             title: t('m.mismatches'),
-            cell: (r) => num(lang, r.mismatches),
+            cell: (r) =>
+              r.mismatches > 0 ? (
+                <button
+                  type="button"
+                  className="link"
+                  data-testid={`show-mismatches-${r.tillId}`}
+                  onClick={() => setOpen(r.tillId)}
+                >
+                  {num(lang, r.mismatches)}
+                </button>
+              ) : (
+                num(lang, r.mismatches)
+              ),
             numeric: true,
             bad: (r) => r.mismatches > 0,
           },
@@ -148,6 +163,7 @@ export function Tills({
           },
         ]}
       />
+      {open ? <TillMismatches tillId={open} onClose={() => setOpen(null)} /> : null}
     </section>
   );
 }

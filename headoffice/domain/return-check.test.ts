@@ -1,0 +1,230 @@
+/**
+ * Head office's recomputation of a till's return (return-check.ts): what a till computes with
+ * core/engine/returns.ts passes, whatever series of partial returns; every way of taking back
+ * too little, giving back too much or claiming a history that cannot be is flagged.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { computeEarn } from '../../core/engine/earn.js';
+import { computeReturn } from '../../core/engine/returns.js';
+import { DEFAULT_RULE_SET } from '../../core/ruleset/default.js';
+import type { SaleComputation } from '../../core/sync/protocol.js';
+import { checkReturn, type Quantities, type ReturnCheckInput } from './return-check.js';
+
+const LINES = [
+  { sku: 'TEA', name: 'Tea', category: 'grocery', quantity: 3, unitPrice: 5_000, discount: 0 },
+  { sku: 'RICE', name: 'Rice', category: 'grocery', quantity: 2, unitPrice: 3_333, discount: 0 },
+];
+
+function sale(redeem = 0): SaleComputation {
+  const r = computeEarn(DEFAULT_RULE_SET, {
+    lines: LINES,
+    basketDiscount: 0,
+    pointsRedeemed: redeem,
+    occurredAt: '2026-03-01T02:00:00.000Z',
+    member: {
+      memberNo: 'M1',
+      tier: 'ordinary',
+      birthday: null,
+      winBackUntil: null,
+      earnedToday: 0,
+      stamps: 0,
+      birthdayGiftYear: null,
+    },
+  });
+  return { lines: r.lines, earned: r.points, pointsRedeemed: redeem, stampEarned: r.stampEarned };
+}
+
+const COMP = sale(400);
+
+type Returning = { sku: string; quantity: number }[];
+
+/** A return as an honest till records it: the engine's figures, its entries, its claim. */
+function honest(comp: SaleComputation, previously: Quantities, returning: Returning): ReturnCheckInput {
+  const r = computeReturn({
+    lines: comp.lines,
+    earned: comp.earned,
+    pointsRedeemed: comp.pointsRedeemed,
+    previouslyReturned: previously,
+    returning,
+  });
+  return {
+    ret: {
+      request: { lines: returning },
+      pointsReversed: r.pointsReversed,
+      pointsRestored: r.pointsRestored,
+      previouslyReturned: previously,
+    },
+    original: { memberNo: 'M1', computation: comp },
+    ownEarlier: previously,
+    others: {},
+    othersBefore: {},
+    entries: [
+      ...(r.pointsRestored > 0 ? [{ kind: 'restore', points: r.pointsRestored, spend: 0 }] : []),
+      { kind: 'reverse', points: r.pointsReversed, spend: -r.returnedQualifying },
+    ],
+    policy: 'allowNegative',
+  };
+}
+
+const ALL: Returning = [
+  { sku: 'TEA', quantity: 3 },
+  { sku: 'RICE', quantity: 2 },
+];
+
+describe('checkReturn', () => {
+  it("passes an honest till's full return with the figures it recomputed", () => {
+    const c = checkReturn(honest(COMP, {}, ALL));
+    expect(c).toEqual({ recomputedReversed: COMP.earned, recomputedRestored: 400, mismatch: false, note: 'ok' });
+  });
+
+  it('flags a till that reverses fewer points, in its record and its entry', () => {
+    const input = honest(COMP, {}, ALL);
+    const c = checkReturn({
+      ...input,
+      ret: { ...input.ret, pointsReversed: input.ret.pointsReversed - 10 },
+      entries: input.entries.map((e) => (e.kind === 'reverse' ? { ...e, points: e.points - 10 } : e)),
+    });
+    expect(c.mismatch).toBe(true);
+    expect(c.note).toBe(`pointsReversed till=${COMP.earned - 10} hq=${COMP.earned}`);
+  });
+
+  it('flags an entry that reverses less than the record says', () => {
+    const input = honest(COMP, {}, ALL);
+    const c = checkReturn({
+      ...input,
+      entries: input.entries.map((e) => (e.kind === 'reverse' ? { ...e, points: 1 } : e)),
+    });
+    expect(c.note).toBe(`reverseEntry till=1 hq=${COMP.earned}`);
+  });
+
+  it('flags points given back beyond what paid for the goods, and spend not taken back', () => {
+    const input = honest(COMP, {}, [{ sku: 'TEA', quantity: 1 }]);
+    const c = checkReturn({
+      ...input,
+      ret: { ...input.ret, pointsRestored: input.ret.pointsRestored + 50 },
+      entries: input.entries.map((e) =>
+        e.kind === 'restore' ? { ...e, points: e.points + 50 } : { ...e, spend: e.spend + 100 },
+      ),
+    });
+    expect(c.mismatch).toBe(true);
+    expect(c.note).toContain('restoreEntry');
+    expect(c.note).toContain('reverseSpend');
+    expect(c.note).toContain('pointsRestored');
+  });
+
+  it('notes a shortfall under deductFromRefund and flags it under allowNegative', () => {
+    const input = honest(COMP, {}, ALL);
+    const shorted = {
+      ...input,
+      ret: { ...input.ret, pointsReversed: 5 },
+      entries: input.entries.map((e) => (e.kind === 'reverse' ? { ...e, points: 5 } : e)),
+    };
+    expect(checkReturn({ ...shorted, policy: 'deductFromRefund' })).toMatchObject({
+      mismatch: false,
+      note: `short ${COMP.earned - 5}`,
+    });
+    expect(checkReturn(shorted).mismatch).toBe(true);
+  });
+
+  it('passes a series of partial returns, each with what came before', () => {
+    const first = honest(COMP, {}, [{ sku: 'TEA', quantity: 1 }]);
+    expect(checkReturn(first).note).toBe('ok');
+    const second = honest(COMP, { TEA: 1000 }, [
+      { sku: 'TEA', quantity: 2 },
+      { sku: 'RICE', quantity: 1 },
+    ]);
+    expect(checkReturn(second).note).toBe('ok');
+  });
+
+  it("flags a claim below the till's own earlier returns or above every return held", () => {
+    const under = honest(COMP, {}, [{ sku: 'TEA', quantity: 1 }]);
+    expect(checkReturn({ ...under, ownEarlier: { TEA: 1000 } }).note).toContain(
+      'previouslyReturned TEA till=0 hq=1000..1000',
+    );
+    const over = honest(COMP, { TEA: 2000 }, [{ sku: 'TEA', quantity: 1 }]);
+    const c = checkReturn({ ...over, ownEarlier: { TEA: 1000 }, others: {} });
+    expect(c.mismatch).toBe(true);
+    expect(c.note).toContain('previouslyReturned TEA till=2000 hq=1000..1000');
+    // Another till's return head office holds makes the claim possible.
+    expect(checkReturn({ ...over, ownEarlier: { TEA: 1000 }, others: { TEA: 1000 } }).note).toBe('ok');
+  });
+
+  it("recomputes an older till's return (no claim) with what head office held when it happened", () => {
+    const input = honest(COMP, { TEA: 1000 }, [{ sku: 'TEA', quantity: 1 }]);
+    const { previouslyReturned: _claim, ...ret } = input.ret;
+    void _claim;
+    const older = { ...input, ret, ownEarlier: {}, others: { TEA: 2000 }, othersBefore: { TEA: 1000 } };
+    expect(checkReturn(older).note).toBe('ok');
+  });
+
+  it('flags goods taken back twice across tills', () => {
+    // This till returned two teas having heard of none; another till had returned two already.
+    const input = honest(COMP, {}, [{ sku: 'TEA', quantity: 2 }]);
+    const c = checkReturn({ ...input, others: { TEA: 2000 } });
+    expect(c.mismatch).toBe(true);
+    expect(c.note).toBe('returned_more_than_sold');
+  });
+
+  it('flags what it cannot recompute, and leaves a sale kept without its computation unchecked', () => {
+    const input = honest(COMP, {}, ALL);
+    expect(checkReturn({ ...input, original: null }).note).toBe('unknown_original_sale');
+    expect(checkReturn({ ...input, ret: { ...input.ret, request: { lines: 'x' } } }).note).toBe('unparseable_request');
+    expect(
+      checkReturn({ ...input, ret: { ...input.ret, request: { lines: [{ sku: 'GOLD', quantity: 1 }] } } }).note,
+    ).toBe('engine_refused:unknown_sku');
+    expect(
+      checkReturn({ ...input, ret: { ...input.ret, request: { lines: [{ sku: 'TEA', quantity: 4 }] } } }).note,
+    ).toBe('engine_refused:return_exceeds_sale');
+    expect(checkReturn({ ...input, original: { memberNo: 'M1', computation: null } })).toMatchObject({
+      mismatch: false,
+      note: 'not_checked: no computation',
+    });
+  });
+
+  it('passes an anonymous sale returned, with no entries', () => {
+    const anon = { ...sale(0), earned: 0 };
+    const input = honest(anon, {}, ALL);
+    expect(checkReturn({ ...input, original: { memberNo: null, computation: anon }, entries: [] }).note).toBe('ok');
+  });
+});
+
+describe('checkReturn, property', () => {
+  it('passes every return of any series an honest till records, at one till or two', () => {
+    const qty = { TEA: 3000, RICE: 2000 };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 600 }),
+        fc.array(fc.record({ tea: fc.nat(3), rice: fc.nat(2), atOther: fc.boolean() }), { minLength: 1, maxLength: 6 }),
+        (redeem, steps) => {
+          const comp = sale(redeem);
+          const mine: Record<string, number> = { TEA: 0, RICE: 0 };
+          const theirs: Record<string, number> = { TEA: 0, RICE: 0 };
+          for (const s of steps) {
+            const left = { TEA: qty.TEA - mine.TEA! - theirs.TEA!, RICE: qty.RICE - mine.RICE! - theirs.RICE! };
+            const returning: Returning = [
+              ...(Math.min(s.tea * 1000, left.TEA) > 0
+                ? [{ sku: 'TEA', quantity: Math.min(s.tea * 1000, left.TEA) / 1000 }]
+                : []),
+              ...(Math.min(s.rice * 1000, left.RICE) > 0
+                ? [{ sku: 'RICE', quantity: Math.min(s.rice * 1000, left.RICE) / 1000 }]
+                : []),
+            ];
+            if (returning.length === 0) continue;
+            const previously = { TEA: mine.TEA! + theirs.TEA!, RICE: mine.RICE! + theirs.RICE! };
+            // The returning till is "this" one: its own earlier returns and the other's as head office holds them.
+            const own = s.atOther ? theirs : mine;
+            const other = s.atOther ? mine : theirs;
+            const c = checkReturn({
+              ...honest(comp, previously, returning),
+              ownEarlier: { ...own },
+              others: { ...other },
+            });
+            expect(c.note).toBe('ok');
+            for (const l of returning) own[l.sku] = (own[l.sku] ?? 0) + Math.round(l.quantity * 1000);
+          }
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Head office recomputes every uploaded return (domain/return-check.ts) against a real head
+ * office on either store: an honest till's returns check out, at its own store or another's;
+ * one that takes back fewer points than the rules is flagged on its row and in the summary,
+ * logged, and its balance still follows its ledger (a flag, never a refusal).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ReturnRecord } from '../core/sync/protocol.js';
+import { at, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
+
+let t: TestHq;
+let A: TillSim;
+let B: TillSim;
+
+useTwoTillHq((x) => ({ t, A, B } = x));
+
+interface ReturnRow {
+  return_id: string;
+  points_reversed: number;
+  recomputed_reversed: number | null;
+  recomputed_restored: number | null;
+  mismatch: number;
+  check_note: string | null;
+}
+
+async function returnRows(): Promise<ReturnRow[]> {
+  await t.hq.store.settle();
+  return t.sql<ReturnRow>(
+    `SELECT return_id, points_reversed, recomputed_reversed, recomputed_restored, mismatch, check_note
+     FROM returns ORDER BY return_id`,
+  );
+}
+
+async function mismatches(): Promise<{ tills: [string, number][]; summary: number }> {
+  const tills = (await operator(t, 'GET', '/v1/tills')).body.tills as { tillId: string; mismatches: number }[];
+  const summary = (await operator(t, 'GET', '/v1/reports/summary')).body.sales.mismatches as number;
+  return { tills: tills.map((x) => [x.tillId, x.mismatches]), summary };
+}
+
+describe('returns recomputed at head office', () => {
+  it("checks out an honest till's return, points tendered given back, in the batch of its sale or a later one", async () => {
+    A.enrol('M1', at(0));
+    A.sale('M1', 100_000, at(1)); // 1,000 points
+    const s2 = A.sale('M1', 20_000, at(2), { redeem: 300 });
+    await uploadAll(t, A, 100);
+    const from = A.headSeq + 1;
+    const r = A.returnSale(s2.saleId, at(3)) as ReturnRecord;
+    const s3 = A.sale('M1', 30_000, at(4));
+    A.returnSale(s3.saleId, at(5));
+    expect((await upload(t, A, A.batch(from))).status).toBe(200);
+    const rows = await returnRows();
+    expect(rows).toEqual([
+      {
+        return_id: r.returnId,
+        points_reversed: r.pointsReversed,
+        recomputed_reversed: r.pointsReversed,
+        recomputed_restored: 300,
+        mismatch: 0,
+        check_note: 'ok',
+      },
+      expect.objectContaining({ return_id: `${s3.saleId}-R`, mismatch: 0, check_note: 'ok' }),
+    ]);
+    expect(await mismatches()).toEqual({
+      tills: [
+        ['A', 0],
+        ['B', 0],
+      ],
+      summary: 0,
+    });
+  });
+
+  it('flags a till that takes back fewer points than the rules, and keeps its ledger as sent', async () => {
+    A.enrol('M1', at(0));
+    const s = A.sale('M1', 100_000, at(1));
+    A.returnSale(s.saleId, at(2), { shortBy: 400 });
+    await uploadAll(t, A, 100);
+    const [row] = await returnRows();
+    expect(row).toMatchObject({
+      points_reversed: s.pointsEarned - 400,
+      recomputed_reversed: s.pointsEarned,
+      mismatch: 1,
+      check_note: `pointsReversed till=${s.pointsEarned - 400} hq=${s.pointsEarned}`,
+    });
+    expect(await mismatches()).toEqual({
+      tills: [
+        ['A', 1],
+        ['B', 0],
+      ],
+      summary: 1,
+    });
+    // The operator sees which, and what differed.
+    const listed = await operator(t, 'GET', '/v1/tills/A/mismatches');
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({
+      tillId: 'A',
+      truncated: false,
+      mismatches: [
+        {
+          kind: 'return',
+          id: `${s.saleId}-R`,
+          saleId: s.saleId,
+          originalTillId: 'A',
+          occurredAt: at(2),
+          receivedAt: expect.any(String),
+          note: `pointsReversed till=${s.pointsEarned - 400} hq=${s.pointsEarned}`,
+        },
+      ],
+    });
+    expect((await operator(t, 'GET', '/v1/tills/B/mismatches')).body.mismatches).toEqual([]);
+    expect((await operator(t, 'GET', '/v1/tills/Z/mismatches')).status).toBe(404);
+    // A flag for review, not a correction: the member's balance is the ledger's.
+    expect((await operator(t, 'GET', '/v1/members/M1')).body.ledgerBalance).toBe(400);
+  });
+
+  it("checks another store's return of the sale against every return head office holds of it", async () => {
+    A.enrol('M1', at(0));
+    const s = A.sale('M1', 100_000, at(1));
+    await uploadAll(t, A, 100);
+    // Till B takes the whole sale back, having asked head office (nothing returned yet).
+    const comp = s.computation as { lines: { eligible: number }[]; earned: number };
+    const returnId = 'B-RET-1';
+    const common = { saleId: s.saleId, returnId };
+    B.append('M1', 'reverse', comp.earned, at(5), {
+      ...common,
+      spend: -comp.lines.reduce((a, l) => a + l.eligible, 0),
+      data: { lotId: `A:2`, spendOn: at(1).slice(0, 10) },
+    });
+    const ret: ReturnRecord = {
+      returnId,
+      originalSaleId: s.saleId,
+      originalTillId: 'A',
+      request: { returnId, originalSaleId: s.saleId, lines: [{ sku: 'SKU-1', quantity: 1 }] },
+      pointsReversed: comp.earned,
+      pointsRestored: 0,
+      occurredAt: at(5),
+      previouslyReturned: {},
+    };
+    expect((await upload(t, B, { ...B.batch(1), returns: [ret] })).status).toBe(200);
+    expect((await returnRows())[0]).toMatchObject({ return_id: returnId, mismatch: 0, check_note: 'ok' });
+    // Till A, offline meanwhile, takes the same article back: goods returned twice.
+    const from = A.headSeq + 1;
+    A.returnSale(s.saleId, at(6));
+    expect((await upload(t, A, A.batch(from))).status).toBe(200);
+    const rows = await returnRows();
+    expect(rows.find((r) => r.return_id === `${s.saleId}-R`)).toMatchObject({
+      mismatch: 1,
+      check_note: 'returned_more_than_sold',
+    });
+    expect((await mismatches()).tills).toEqual([
+      ['A', 1],
+      ['B', 0],
+    ]);
+  });
+
+  it('ignores a resent return', async () => {
+    A.enrol('M1', at(0));
+    const s = A.sale('M1', 100_000, at(1));
+    A.returnSale(s.saleId, at(2), { shortBy: 1 });
+    await uploadAll(t, A, 100);
+    expect((await upload(t, A, A.batch(1))).status).toBe(200);
+    expect(await returnRows()).toHaveLength(1);
+    expect((await mismatches()).summary).toBe(1);
+  });
+});
