@@ -97,7 +97,7 @@ export const MemberViewSchema = z
     adjustmentNotes: z
       .array(z.object({ tillId: z.string(), seq: z.number().int(), note: z.string() }))
       .describe(
-        "the reasons of the ledger's till adjustments, by entry (tillId, seq): kept beside the chain, sealed, and deleted at erasure; entries uploaded before keep theirs in data.note",
+        "the reasons of the ledger's adjustments, tills' and head office's own (tillId hq), by entry (tillId, seq): kept beside the chain, sealed, and deleted at erasure; entries written before keep theirs in data.note",
       ),
   })
   .meta({ id: 'MemberView' });
@@ -450,7 +450,11 @@ export const MemberExportSchema = MemberViewSchema.omit({ name: true, phone: tru
         at: Instant,
         action: z.enum(['export', 'erase', 'adjust', 'win_back']),
         operatorId: z.string(),
-        reason: z.string(),
+        reason: z
+          .string()
+          .describe(
+            "an adjustment's or a win-back's: its entry's sealed note while held (after erasure: 'points adjusted' / 'win-back offered')",
+          ),
       }),
     ),
   })

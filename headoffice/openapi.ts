@@ -263,8 +263,8 @@ const OPS: readonly Op[] = [
     path: '/v1/members/{memberNo}/adjustments',
     operationId: 'adjustPoints',
     summary:
-      "Credit or debit a member's points by hand: a head-office ledger entry naming the operator and reason; " +
-      'a debit never takes the shown balance below zero (422 insufficient_points)',
+      "Credit or debit a member's points by hand: a head-office ledger entry naming the operator, the reason " +
+      'kept sealed beside it (adjustmentNotes); a debit never takes the shown balance below zero (422 insufficient_points)',
     auth: 'operator',
     request: AdjustmentRequest,
     response: AdjustmentAnswer,

@@ -4,8 +4,10 @@ import {
   checkRedemption,
   couponValidity,
   isCouponUsable,
+  ratioTier,
   redemptionLimits,
   redemptionValue,
+  refundDeduction,
   rewardFor,
 } from './redeem.js';
 import { ruleSet, violation } from './test-fixtures.js';
@@ -29,6 +31,38 @@ describe('redemptionValue', () => {
 
   it('refuses an unknown tier', () => {
     expect(violation(() => redemptionValue(rs, 'platinum', 100)).code).toBe('unknown_tier');
+  });
+});
+
+describe('refundDeduction (DOMAIN.md 6, deductFromRefund)', () => {
+  it("values the short points at the member's tier ratio, as a redemption would", () => {
+    expect(refundDeduction(rs, 'ordinary', 889)).toBe(889);
+    expect(refundDeduction(rs, 'gold', 250)).toBe(250);
+    // Diamond: 100 points buy ¥1.20, so keeping 862 points is worth 1,034.4 fen.
+    expect(refundDeduction(rs, 'diamond', 862)).toBe(1035);
+    expect(refundDeduction(rs, 'diamond', 0)).toBe(0);
+  });
+
+  it('rounds up: never less than what the kept points are worth, at most a fen over', () => {
+    expect(refundDeduction(rs, 'diamond', 1)).toBe(2); // 1.2
+    expect(refundDeduction(rs, 'diamond', 101)).toBe(122); // 121.2
+    for (const tier of ['ordinary', 'diamond']) {
+      for (let points = 0; points <= 1_000; points += 7) {
+        const exactTimes1000 = points * (tier === 'diamond' ? 1200 : 1000); // fen × 1000
+        const d = refundDeduction(rs, tier, points);
+        expect(d * 1000).toBeGreaterThanOrEqual(exactTimes1000);
+        expect((d - 1) * 1000).toBeLessThan(exactTimes1000);
+        // Whole fen (a redemption's whole steps included): exactly what redeeming them pays.
+        if (exactTimes1000 % 1000 === 0) expect(d).toBe(redemptionValue(rs, tier, points));
+      }
+    }
+  });
+
+  it('refuses an unknown tier; ratioTier gives the lowest tier for one the rule set no longer knows', () => {
+    expect(violation(() => refundDeduction(rs, 'platinum', 100)).code).toBe('unknown_tier');
+    expect(ratioTier(rs, 'platinum')).toBe('ordinary');
+    expect(ratioTier(rs, null)).toBe('ordinary');
+    expect(ratioTier(rs, 'diamond')).toBe('diamond');
   });
 });
 

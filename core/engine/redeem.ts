@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { MILLI, parseMilli, toSafeNumber } from '../decimal.js';
 import type { RuleSet, Reward } from '../ruleset/schema.js';
 import { addDays, localDate } from '../time.js';
-import { tierDef } from './tiers.js';
+import { lowestTier, tierDef } from './tiers.js';
 import { RuleViolation } from './types.js';
 
 function checkPoints(points: number, field: string): void {
@@ -16,16 +16,46 @@ function checkPoints(points: number, field: string): void {
 }
 
 /**
- * Money value in fen of `points` at a tier:
- * floor(points × 100 × (1000 + redemptionBonusMilli) / (pointsPerCurrencyUnit × 1000)).
- * Rounded down so a better tier ratio never pays out a fraction of a fen.
+ * What `points` are worth in fen at a tier, exactly, as num / den:
+ * points × 100 × (1000 + redemptionBonusMilli) / (pointsPerCurrencyUnit × 1000).
  */
-export function redemptionValue(ruleSet: RuleSet, tierCode: string, points: number): number {
+function exactValue(ruleSet: RuleSet, tierCode: string, points: number): { num: bigint; den: bigint } {
   checkPoints(points, 'points');
   const bonus = parseMilli(tierDef(ruleSet, tierCode).redemptionBonus);
-  const num = BigInt(points) * 100n * (MILLI + bonus);
-  const den = BigInt(ruleSet.redemption.pointsPerCurrencyUnit) * MILLI;
+  return {
+    num: BigInt(points) * 100n * (MILLI + bonus),
+    den: BigInt(ruleSet.redemption.pointsPerCurrencyUnit) * MILLI,
+  };
+}
+
+/**
+ * Money value in fen of `points` at a tier: the exact value rounded down, so a better tier
+ * ratio never pays out a fraction of a fen.
+ */
+export function redemptionValue(ruleSet: RuleSet, tierCode: string, points: number): number {
+  const { num, den } = exactValue(ruleSet, tierCode, points);
   return toSafeNumber(num / den);
+}
+
+/**
+ * The money a refund keeps back for `points` a return could not take from the balance
+ * (DOMAIN.md 6, `deductFromRefund`): the same exact value a redemption pays for them at the
+ * member's tier, rounded up. Both roundings leave the fraction of a fen with the programme: a
+ * redemption never pays out more than the points are worth, and the deduction is never less
+ * than what the points the member keeps are worth (docs/decisions.md "Returns").
+ */
+export function refundDeduction(ruleSet: RuleSet, tierCode: string, points: number): number {
+  const { num, den } = exactValue(ruleSet, tierCode, points);
+  return toSafeNumber((num + den - 1n) / den);
+}
+
+/**
+ * The tier whose redemption ratio values a member's points: theirs, or the lowest tier's for no
+ * tier or a code the rule set no longer knows (a retired tier).
+ */
+export function ratioTier(ruleSet: RuleSet, tierCode: string | null): string {
+  const known = tierCode !== null && ruleSet.tiers.some((t) => t.code === tierCode);
+  return known ? tierCode : lowestTier(ruleSet).code;
 }
 
 /** The most money points may pay of a basket: floor(basketTotal × maxShareOfBasket). */

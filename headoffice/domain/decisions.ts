@@ -92,8 +92,18 @@ export function winBackUntil(today: string, days: number): string {
   return addDays(today, days - 1);
 }
 
-export function offerDecision(memberNo: string, until: string, operator: string, note: string): Decision {
-  return { memberNo, kind: 'offer', points: 0, expiresOn: null, data: { winBackUntil: until, operator, note } };
+/**
+ * A win-back offer. `note`: the end-of-day run's fixed why ('dormant'); an operator's own reason
+ * is free text that may name a person, so it is never in the chained entry (store/adjust.ts).
+ */
+export function offerDecision(memberNo: string, until: string, operator: string, note?: string): Decision {
+  return {
+    memberNo,
+    kind: 'offer',
+    points: 0,
+    expiresOn: null,
+    data: { winBackUntil: until, operator, ...(note === undefined ? {} : { note }) },
+  };
 }
 
 /** What the win-back rule needs besides the state: the member's record. */
@@ -132,13 +142,15 @@ export function endOfDayDecisions(rs: RuleSet, s: MemberState, today: string, m:
 
 /**
  * An operator's adjustment (DOMAIN.md 10). DECISION: a credit is a lot like points earned
- * today (it expires by the programme's policy) and adds no qualifying spend.
+ * today (it expires by the programme's policy) and adds no qualifying spend. The entry names
+ * the operator only: the reason is free text that may name a person, and a chained entry can
+ * never be erased, so the store keeps it sealed beside the entry (store/adjustment-notes.ts).
  */
 export function adjustment(
   rs: RuleSet,
   memberNo: string,
   today: string,
-  a: { points: number; direction: 'credit' | 'debit'; operatorId: string; reason: string },
+  a: { points: number; direction: 'credit' | 'debit'; operatorId: string },
 ): Decision {
   const credit = a.direction === 'credit';
   return {
@@ -146,6 +158,6 @@ export function adjustment(
     kind: credit ? 'adjust_credit' : 'adjust_debit',
     points: a.points,
     expiresOn: credit ? expiryDate(rs, today) : null,
-    data: { operator: a.operatorId, note: a.reason },
+    data: { operator: a.operatorId },
   };
 }

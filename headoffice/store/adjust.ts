@@ -1,8 +1,10 @@
 /**
  * Operators' decisions on one member (DOMAIN.md 10: attributed and kept): a points adjustment
  * and a win-back offer granted by hand. Each is an entry of head office's chain
- * (decisions.ts) naming the operator and the reason in its data, and an
- * `operator_actions` row pointing at that entry, written in the same transaction.
+ * (decisions.ts) naming the operator in its data, and an `operator_actions` row pointing at
+ * that entry, written in the same transaction. The operator's reason, free text that may name a
+ * person, is in neither: it is sealed beside the entry as a till's adjustment reason is
+ * (adjustment-notes.ts), where erasure reaches it.
  */
 import type { LedgerEntry } from '../../core/ledger/entry.js';
 import { visibleBalance } from '../../core/ledger/state.js';
@@ -10,8 +12,10 @@ import { localDate } from '../../core/time.js';
 import { adjustment, offerDecision, winBackUntil, type Decision } from '../domain/decisions.js';
 import type { HqEntry } from '../domain/order.js';
 import { get, type Sql } from '../../storage/sql.js';
+import type { HqCipher } from '../crypto.js';
 import type { Tx as Db } from './tx.js';
 import { plainEntry } from './rows.js';
+import { SEALED_ACTION_REASONS, recordAdjustmentNotes, type SealedReasonAction } from './adjustment-notes.js';
 import { HQ_TILL_ID, appendDecisions, storedState } from './decisions.js';
 import { recordAction, type OperatorAction } from './actions.js';
 import type { RuleSetCache } from './rulesets.js';
@@ -35,7 +39,7 @@ function* decide(
 ): Sql<LedgerEntry> {
   const [written] = yield* appendDecisions(db, [d], { now, rs: yield* rules.latest() });
   const entry = plainEntry(written as HqEntry);
-  // Points to the entry, which holds the rest (the reason is the action's own column).
+  // Points to the entry, which holds the rest; the operator's reason is sealed beside it (reasoned).
   const detail = {
     entry: `${HQ_TILL_ID}:${entry.seq}`,
     kind: entry.kind,
@@ -46,9 +50,26 @@ function* decide(
   return entry;
 }
 
+/** `decide` with the operator's reason sealed beside the entry, the action keeping only that it was made. */
+function* reasoned(
+  db: Db,
+  cipher: HqCipher,
+  rules: RuleSetCache,
+  d: Decision,
+  kind: SealedReasonAction,
+  req: { operatorId: string; reason: string },
+  now: Date,
+): Sql<LedgerEntry> {
+  const action = { kind, operatorId: req.operatorId, reason: SEALED_ACTION_REASONS[kind] };
+  const entry = yield* decide(db, rules, d, action, now);
+  yield* recordAdjustmentNotes(cipher, HQ_TILL_ID, [{ seq: entry.seq, memberNo: d.memberNo, note: req.reason }], now);
+  return entry;
+}
+
 /** A credit, or a debit that leaves the shown balance at zero or above (else `insufficient`). */
 export function* adjustPoints(
   db: Db,
+  cipher: HqCipher,
   rules: RuleSetCache,
   memberNo: string,
   req: AdjustmentRequest,
@@ -60,7 +81,7 @@ export function* adjustPoints(
   const before = yield* storedState(db, memberNo);
   const available = before ? visibleBalance(before, today) : 0;
   if (req.direction === 'debit' && req.points > available) return { kind: 'insufficient', available };
-  const entry = yield* decide(db, rules, adjustment(rs, memberNo, today, req), { kind: 'adjust', ...req }, now);
+  const entry = yield* reasoned(db, cipher, rules, adjustment(rs, memberNo, today, req), 'adjust', req, now);
   const after = yield* storedState(db, memberNo);
   return {
     kind: 'adjusted',
@@ -73,6 +94,7 @@ export function* adjustPoints(
 /** An offer from today for `days` days (the rule set's winBack.days unless given). */
 export function* grantWinBack(
   db: Db,
+  cipher: HqCipher,
   rules: RuleSetCache,
   memberNo: string,
   req: WinBackRequest,
@@ -81,7 +103,14 @@ export function* grantWinBack(
   if (!(yield* known(memberNo))) return { kind: 'unknown' };
   const rs = yield* rules.latest();
   const until = winBackUntil(localDate(now, rs.timeZone).date, req.days ?? rs.winBack.days);
-  const d = offerDecision(memberNo, until, req.operatorId, req.reason);
-  const entry = yield* decide(db, rules, d, { kind: 'win_back', ...req }, now);
+  const entry = yield* reasoned(
+    db,
+    cipher,
+    rules,
+    offerDecision(memberNo, until, req.operatorId),
+    'win_back',
+    req,
+    now,
+  );
   return { kind: 'granted', entry, winBackUntil: until };
 }

@@ -102,7 +102,8 @@ export function* memberView(
     stamps: state.stamps,
     tierSince: state.tierSince,
     ledger,
-    // Till adjustment reasons, kept beside the chain (adjustment-notes.ts); older entries hold theirs in data.note.
+    // Adjustment reasons (tills' and head office's own), kept beside the chain (adjustment-notes.ts); older
+    // entries hold theirs in data.note.
     adjustmentNotes: yield* adjustmentNotesOf(cipher, memberNo),
   };
 }

@@ -15,7 +15,7 @@
 import type { HqCipher } from '../crypto.js';
 import type { RuleSetCache } from './rulesets.js';
 import { recordAction, type OperatorAction } from './actions.js';
-import { eraseAdjustmentNotesOf } from './adjustment-notes.js';
+import { eraseAdjustmentNotesOf, isSealedReasonAction, type AdjustmentNote } from './adjustment-notes.js';
 import { eraseFeedbackOf, feedbackOf } from './feedback.js';
 import { eraseSurveyAnswersOf, surveyAnswersOf } from './surveys.js';
 import { appendChange } from './changes.js';
@@ -92,7 +92,7 @@ export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRe
   }
   yield* appendChange('member', memberNo, { memberNo }, now);
   yield* eraseFeedbackOf(cipher, memberNo);
-  // Till adjustment reasons may name the member; the entries stay (staff ids only).
+  // Adjustment reasons (tills' and head office's own) may name the member; the entries stay.
   yield* eraseAdjustmentNotesOf(memberNo);
   yield* eraseSurveyAnswersOf(memberNo);
   yield* erasePreferenceInterests(memberNo);
@@ -101,6 +101,25 @@ export function* eraseMember(cipher: HqCipher, memberNo: string, who: OperatorRe
 }
 
 type SaleRow = Omit<RecordedSaleRow, 'member_no'>;
+
+type ActionRow = MemberExport['operatorActions'][number] & { detail: string | null };
+
+/**
+ * The actions with the reason each operator gave: an adjustment's or a win-back's action keeps
+ * none (adjust.ts), its reason is its entry's sealed note (`detail.entry`), shown while held.
+ */
+function withAdjustmentReasons(
+  rows: readonly ActionRow[],
+  notes: readonly AdjustmentNote[],
+): MemberExport['operatorActions'] {
+  const noteOf = new Map(notes.map((n) => [`${n.tillId}:${n.seq}`, n.note]));
+  return rows.map(({ detail, ...a }) => {
+    const entry =
+      isSealedReasonAction(a.action) && detail ? (JSON.parse(detail) as { entry?: string }).entry : undefined;
+    const note = entry === undefined ? undefined : noteOf.get(entry);
+    return note === undefined ? a : { ...a, reason: note };
+  });
+}
 
 interface ReturnRow {
   till_id: string;
@@ -201,10 +220,10 @@ export function* exportMember(
   sales.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
   yield* recordAction('export', memberNo, who, at);
   const actions = (yield* all(
-    `SELECT at, action, operator_id AS operatorId, reason FROM operator_actions
+    `SELECT at, action, operator_id AS operatorId, reason, detail FROM operator_actions
      WHERE subject = ? AND action IN (${MEMBER_ACTIONS.map((a) => `'${a}'`).join(', ')}) ORDER BY id`,
     memberNo,
-  )) as MemberExport['operatorActions'];
+  )) as ActionRow[];
   const { name: _masked, phone: _maskedPhone, ...summary } = view;
   return {
     exportedAt: at,
@@ -230,6 +249,6 @@ export function* exportMember(
         memberNo,
       )) as { created_at: string; expires_at: string }[]
     ).map((r) => ({ createdAt: r.created_at, expiresAt: r.expires_at })),
-    operatorActions: actions,
+    operatorActions: withAdjustmentReasons(actions, view.adjustmentNotes),
   };
 }

@@ -785,12 +785,12 @@ export abstract class StepHqStore implements HqStore {
   async adjustPoints(memberNo: string, req: AdjustmentRequest, now: Date): Promise<AdjustOutcome> {
     // Applied first: a debit is judged on every entry head office has acknowledged.
     await this.settle();
-    return this.write(() => adjustPoints(this.tx, this.rules, memberNo, req, now));
+    return this.write(() => adjustPoints(this.tx, this.cipher, this.rules, memberNo, req, now));
   }
 
   async grantWinBack(memberNo: string, req: WinBackRequest, now: Date): Promise<WinBackOutcome> {
     await this.settle();
-    return this.write(() => grantWinBack(this.tx, this.rules, memberNo, req, now));
+    return this.write(() => grantWinBack(this.tx, this.cipher, this.rules, memberNo, req, now));
   }
 
   async createCampaign(req: CampaignCreateRequest, author: string, now: Date): Promise<CreateOutcome> {

@@ -262,7 +262,9 @@ export const ReturnResponse = z
     pointsReversed: Points,
     pointsRestored: Points,
     pointsShort: Points.describe('points the balance could not cover (deductFromRefund policy)'),
-    refundDeduction: Fen.describe('money to keep from the refund for pointsShort'),
+    refundDeduction: Fen.describe(
+      "money to keep from the refund for pointsShort: their value at the member's tier ratio, rounded up to the fen",
+    ),
     returnedAmount: Fen,
     balance: z.number().int().nullable(),
     tier: z.string().nullable(),

@@ -4,7 +4,7 @@
  * at print time (tier, progress, expiring points, stamps) and the rule set. Language-neutral:
  * the layout picks zh-CN or English.
  */
-import { redemptionValue } from '../../core/engine/redeem.js';
+import { ratioTier, redemptionValue } from '../../core/engine/redeem.js';
 import { lowestTier, tierDef } from '../../core/engine/tiers.js';
 import { storeName } from '../../core/ruleset/names.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
@@ -159,8 +159,7 @@ function couponsOfSale(
 
 /** What a unit of points pays at a tier (its redemption ratio); the base ratio for no or an unknown tier. */
 function pointsValueAt(rs: RuleSet, tier: string | null): number {
-  const known = tier !== null && rs.tiers.some((t) => t.code === tier);
-  return redemptionValue(rs, known ? tier : lowestTier(rs).code, rs.redemption.pointsPerCurrencyUnit);
+  return redemptionValue(rs, ratioTier(rs, tier), rs.redemption.pointsPerCurrencyUnit);
 }
 
 export function buildReceiptModel(ctx: TillContext, saleId: string, opts: ReceiptOptions): ReceiptModel {

@@ -3,6 +3,7 @@
  * (DOMAIN.md 12). The keep-floor arithmetic is the engine's; this file decides which entries
  * carry it and commits them with the return record.
  */
+import { ratioTier, refundDeduction } from '../../core/engine/redeem.js';
 import { computeReturn } from '../../core/engine/returns.js';
 import type { ReturnResult as ReturnFigures } from '../../core/engine/returns.js';
 import { lotIdOf } from '../../core/ledger/entry.js';
@@ -47,6 +48,8 @@ interface MemberOutcome {
   tier: string | null;
   reversed: number;
   pointsShort: number;
+  /** fen the refund keeps for pointsShort */
+  refundDeduction: number;
 }
 
 /**
@@ -120,7 +123,7 @@ function writeReturn(
   });
   const rs = ctx.rules.at(w.at);
   const m = target.memberNo ? memberEntries(ctx, req, target, r, rs, w.at) : noMember(r);
-  const result = returnResult(req, target, r, m, rs, w.at);
+  const result = returnResult(req, target, r, m, w.at);
   const stored = { returnId: req.returnId, originalSaleId: target.saleId, requestHash: w.hash, request: req };
   ctx.sales.putReturn({ ...stored, result, occurredAt: w.at }, w.recordedAt);
   if (target.tillId !== null && hq) {
@@ -217,7 +220,7 @@ function sumReturned(
 }
 
 function noMember(r: ReturnFigures): MemberOutcome {
-  return { entries: [], balance: null, tier: null, reversed: r.pointsReversed, pointsShort: 0 };
+  return { entries: [], balance: null, tier: null, reversed: r.pointsReversed, pointsShort: 0, refundDeduction: 0 };
 }
 
 /** The member's entries for the return, decided on their merged view (DOMAIN.md 12). */
@@ -237,10 +240,13 @@ function memberEntries(
   let view = memberView(ctx, rs, state, today, locked);
   let reversed = r.pointsReversed;
   let pointsShort = 0;
+  let deduction = 0;
   if (rs.returns.insufficientBalance === 'deductFromRefund') {
     const coverable = Math.max(0, view.balance + r.pointsRestored);
     pointsShort = Math.max(0, reversed - coverable);
     reversed -= pointsShort;
+    // Worth what the member would get for them redeeming now: their tier's ratio as this view has it.
+    deduction = refundDeduction(rs, ratioTier(rs, view.tier), pointsShort);
   }
   const batch = returnEntries(ctx, req, target, r, reversed, at, today);
   let entries: number[] = [];
@@ -250,7 +256,7 @@ function memberEntries(
     entries = w.entries.map((e) => e.seq);
     view = advanceView(ctx, rs, view, state, w.entries, today, locked);
   }
-  return { entries, balance: view.balance, tier: view.tier, reversed, pointsShort };
+  return { entries, balance: view.balance, tier: view.tier, reversed, pointsShort, refundDeduction: deduction };
 }
 
 /** Restore, reverse and stamp-return entries, in that order. */
@@ -323,7 +329,6 @@ function returnResult(
   target: ReturnTarget,
   r: ReturnFigures,
   m: MemberOutcome,
-  rs: RuleSet,
   at: string,
 ): ReturnResult {
   return {
@@ -333,7 +338,7 @@ function returnResult(
     pointsReversed: m.reversed,
     pointsRestored: r.pointsRestored,
     pointsShort: m.pointsShort,
-    refundDeduction: Math.ceil((m.pointsShort * 100) / rs.redemption.pointsPerCurrencyUnit),
+    refundDeduction: m.refundDeduction,
     returnedAmount: r.returnedAmount,
     balance: m.balance,
     tier: m.tier,
