@@ -122,6 +122,7 @@ export function sealChanges(key: Buffer, page: ChangesResponse): SealedChangesRe
     ...(page.cursorAt === undefined ? {} : { cursorAt: page.cursorAt }),
     ...(page.rewound ? { rewound: page.rewound } : {}),
     ...(page.ackSeq === undefined ? {} : { ackSeq: page.ackSeq }),
+    ...(page.ackOutbox === undefined ? {} : { ackOutbox: page.ackOutbox }),
     ...(page.stock ? { stock: page.stock } : {}),
   };
 }

@@ -257,6 +257,14 @@ export const AdjustmentNoteRecord = z.strictObject({
 });
 export type AdjustmentNoteRecord = z.output<typeof AdjustmentNoteRecord>;
 
+/** An outbox row id of a till (1 on; 0: before the first row). */
+const OutboxId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** UploadBatch.outbox: the till's outbox rows `after` < id <= `last` (the records it carries are of these rows). */
+export const BatchOutbox = z
+  .strictObject({ after: OutboxId, last: OutboxId })
+  .refine((o) => o.last >= o.after, { message: 'last must be at least after', path: ['last'] });
+
 /**
  * POST /v1/sync/batches. `entries` are exactly seq firstSeq..lastSeq of the till's chain
  * (empty when lastSeq = firstSeq - 1: a batch of records only). `prevHash` is the hash of
@@ -280,6 +288,14 @@ export const UploadBatch = z
      * (docs/sync.md "Adjustment reasons").
      */
     adjustmentNotes: z.array(AdjustmentNoteRecord).max(MAX_BATCH_ITEMS).default([]),
+    /**
+     * The till's outbox rows this batch covers, `after` < id <= `last` (main/db/outbox.ts): the
+     * records of a card change, feedback, a preference change or a member record ride no
+     * entry of their own, so head office keeps `last` as the till's acknowledged outbox row
+     * (`ackOutbox` on the feed) when the batch continues from a row it holds (`after` <= it).
+     * Optional: an older till sends none, and an older head office strips it.
+     */
+    outbox: BatchOutbox.optional(),
   })
   .superRefine((b, ctx) => {
     if (b.lastSeq < b.firstSeq - 1) {
@@ -601,6 +617,12 @@ export const FeedPosition = z.object({
   rewound: z.object({ from: z.number().int().min(0), to: z.number().int().min(0) }).optional(),
   /** the last seq of the asking till head office holds: below the till's own acknowledged seq after a restore */
   ackSeq: z.number().int().min(0).optional(),
+  /**
+   * the last outbox row of the asking till head office holds with every row before it (UploadBatch
+   * `outbox`): below the till's own after a restore; absent while head office does not know it
+   * (a till that never named one, or an older head office)
+   */
+  ackOutbox: OutboxId.optional(),
 });
 
 /** A change as it travels in GET /v1/sync/changes: a member's personal fields sealed to the asking till. */

@@ -24,7 +24,7 @@
 import { verifyChain } from '../../core/ledger/hash.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
-import { applyBatch, checkAndApply, type IngestDeps, type TillRow } from './ingest.js';
+import { applyBatch, checkAndApply, nextAckOutbox, type IngestDeps, type TillRow } from './ingest.js';
 import { all, dialect, get, run, savepoint, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { PassWrites } from './pass.js';
 import { prefetchEntryCounters } from './anomalies.js';
@@ -63,6 +63,8 @@ function* lockTills(tillIds: readonly string[]): Sql<void> {
 interface Head {
   seq: number;
   hash: string;
+  /** the till's acknowledged outbox row (ingest.ts nextAckOutbox) */
+  outbox: number | null;
   /** the till's earlier batches wait because applying them failed */
   stuck: boolean;
 }
@@ -71,13 +73,28 @@ interface HeadRow {
   till_id: string;
   ack_seq: number;
   head_hash: string;
+  ack_outbox: number | null;
   waiting_seq: number | null;
   waiting_hash: string | null;
+  waiting_outbox: number | null;
   stuck: number | null;
 }
 
 /** For a `tills t` row: the last seq of its batches accepted into the inbox and not yet applied (null: none). */
 export const WAITING_SEQ = '(SELECT last_seq FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1)';
+
+/** For a `tills t` row: its acknowledged outbox row after the last of those batches (read it only when WAITING_SEQ is not null). */
+export const WAITING_OUTBOX = '(SELECT ack_outbox FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1)';
+
+/** A till's acknowledged outbox row counting what waits in the inbox, from a row read with WAITING_SEQ and WAITING_OUTBOX. */
+export function acknowledgedOutbox(r: {
+  ack_outbox: number | string | null;
+  waiting_seq: number | string | null;
+  waiting_outbox: number | string | null;
+}): number | null {
+  const v = r.waiting_seq === null ? r.ack_outbox : r.waiting_outbox;
+  return v === null ? null : Number(v);
+}
 
 /**
  * Each till's chain head counting accepted batches not yet applied, and whether those are
@@ -86,9 +103,10 @@ export const WAITING_SEQ = '(SELECT last_seq FROM inbox i WHERE i.till_id = t.ti
 function* acceptedHeads(tillIds: readonly string[]): Sql<Map<string, Head>> {
   const rows = (yield* all(
     withJsonList(
-      (isIn) => `SELECT t.till_id, t.ack_seq, t.head_hash,
+      (isIn) => `SELECT t.till_id, t.ack_seq, t.head_hash, t.ack_outbox,
        ${WAITING_SEQ} AS waiting_seq,
        (SELECT last_hash FROM inbox i WHERE i.till_id = t.till_id ORDER BY id DESC LIMIT 1) AS waiting_hash,
+       ${WAITING_OUTBOX} AS waiting_outbox,
        (SELECT 1 FROM inbox i WHERE i.till_id = t.till_id AND apply_error IS NOT NULL LIMIT 1) AS stuck
      FROM tills t WHERE ${isIn('t.till_id')}`,
       'text',
@@ -98,9 +116,13 @@ function* acceptedHeads(tillIds: readonly string[]): Sql<Map<string, Head>> {
   return new Map(
     rows.map((r) => [
       r.till_id,
-      r.waiting_seq === null
-        ? { seq: Number(r.ack_seq), hash: r.head_hash, stuck: r.stuck !== null }
-        : { seq: Number(r.waiting_seq), hash: r.waiting_hash as string, stuck: r.stuck !== null },
+      {
+        ...(r.waiting_seq === null
+          ? { seq: Number(r.ack_seq), hash: r.head_hash }
+          : { seq: Number(r.waiting_seq), hash: r.waiting_hash as string }),
+        outbox: acknowledgedOutbox(r),
+        stuck: r.stuck !== null,
+      },
     ]),
   );
 }
@@ -140,6 +162,7 @@ const INBOX_COLUMNS = [
   'body',
   'body_enc',
   'received_at',
+  'ack_outbox',
 ] as const;
 
 /**
@@ -160,8 +183,10 @@ export function* acceptBatches(asks: readonly AcceptAsk[]): Sql<(IngestOutcome |
     if (verifiedHead === null || !head || head.stuck) return null;
     // Verified from its own prevHash: it continues the chain when that is head office's head.
     if (b.firstSeq !== head.seq + 1 || b.prevHash !== head.hash) return null;
-    rows.push([tillId, b.firstSeq, b.lastSeq, verifiedHead, b.entries.length, '', sealed, now.toISOString()]);
-    heads.set(tillId, { seq: b.lastSeq, hash: verifiedHead, stuck: false });
+    // Acknowledged with the batch, in the same transaction: what the feed answers as ackOutbox.
+    const outbox = nextAckOutbox(head.outbox, b);
+    rows.push([tillId, b.firstSeq, b.lastSeq, verifiedHead, b.entries.length, '', sealed, now.toISOString(), outbox]);
+    heads.set(tillId, { seq: b.lastSeq, hash: verifiedHead, outbox, stuck: false });
     // tills.last_upload_at moves when the batch is applied (the till view reads the inbox for
     // what waits): writing the till's row here would wait for an apply pass holding it.
     return {
@@ -191,6 +216,8 @@ interface InboxRow {
   entries: number;
   received_at: string;
   apply_error: string | null;
+  /** the till's acknowledged outbox row after this batch, as accepted (null: not known) */
+  ack_outbox: number | null;
 }
 
 /** One till's consecutive batches as the single batch they add up to. */
@@ -220,7 +247,7 @@ function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]
  */
 function* waitingRows(maxEntries: number, stuck: boolean): Sql<InboxRow[]> {
   const candidates = (yield* all(
-    `SELECT id, till_id, first_seq, entries, received_at, apply_error FROM inbox
+    `SELECT id, till_id, first_seq, entries, received_at, apply_error, ack_outbox FROM inbox
      WHERE till_id NOT IN (SELECT till_id FROM inbox WHERE apply_error IS ${stuck ? 'NULL' : 'NOT NULL'})
      ORDER BY id LIMIT ?`,
     // A batch holds at least one entry: more rows than maxEntries are never needed.
@@ -273,7 +300,8 @@ function openBody(cipher: HqCipher, id: number, r: BodyRow | undefined): UploadB
 function* passTills(tillIds: readonly string[]): Sql<Map<string, TillRow & { store_id: string }>> {
   const rows = (yield* all(
     withJsonList(
-      (isIn) => `SELECT till_id, ack_seq, head_hash, head_sort_ms, store_id FROM tills WHERE ${isIn('till_id')}`,
+      (isIn) =>
+        `SELECT till_id, ack_seq, head_hash, head_sort_ms, ack_outbox, store_id FROM tills WHERE ${isIn('till_id')}`,
       'text',
     ),
     JSON.stringify(tillIds),
@@ -312,7 +340,8 @@ function* applyRun(
   // Each entry keeps its own batch's arrival time; what the run derives is dated by the last one.
   const arrivals = batches.map((r) => ({ lastSeq: r.first_seq + r.entries - 1, at: r.received_at }));
   const receivedAt = (seq: number): string => arrivals.find((a) => seq <= a.lastSeq)?.at ?? last.received_at;
-  yield* applyBatch(d, { tillId, storeId }, till, batch, new Date(last.received_at), receivedAt, pass);
+  const ackOutbox = last.ack_outbox === null ? null : Number(last.ack_outbox);
+  yield* applyBatch(d, { tillId, storeId }, till, batch, ackOutbox, new Date(last.received_at), receivedAt, pass);
   pass.appliedInbox(batches.map((r) => Number(r.id)));
 }
 

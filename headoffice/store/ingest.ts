@@ -58,6 +58,25 @@ export interface TillRow {
   ack_seq: number;
   head_hash: string;
   head_sort_ms: number;
+  /** the till's last outbox row head office holds with every row before it; null: not known (nextAckOutbox) */
+  ack_outbox: number | null;
+}
+
+/**
+ * The till's acknowledged outbox row after head office takes batch `b` (which the caller
+ * acknowledges), given the one it held (`held`). A batch names the outbox rows it covers,
+ * `after` < id <= `last` (protocol.ts UploadBatch `outbox`); it moves the value to `last` when
+ * it continues from a row head office holds (`after <= held`). One that starts past it follows
+ * rows head office does not hold (restored from a backup; or a batch lost in between): the value
+ * stays, the feed answers it (`ackOutbox`), and the till sends its outbox again from there,
+ * whose first batch then continues it. A lower `last` is taken as well: the till's numbering
+ * (a till restored from its own backup, or a till resending from further back) is what the
+ * feed compares with. Not known yet (null, a till row from before migration 028): the first
+ * batch that names its rows sets it. A batch that names none (an older till) leaves it.
+ */
+export function nextAckOutbox(held: number | null, b: Pick<UploadBatch, 'outbox'>): number | null {
+  if (!b.outbox) return held;
+  return held === null || b.outbox.after <= held ? b.outbox.last : held;
 }
 
 function* storedHash(tillId: string, seq: number): Sql<string | null> {
@@ -93,21 +112,25 @@ function* checkChain(tillId: string, till: TillRow, b: UploadBatch): Sql<Refusal
 }
 
 export function* tillRow(tillId: string): Sql<TillRow> {
-  const row = (yield* get('SELECT ack_seq, head_hash, head_sort_ms FROM tills WHERE till_id = ?', tillId)) as
-    TillRow | undefined;
+  const row = (yield* get(
+    'SELECT ack_seq, head_hash, head_sort_ms, ack_outbox FROM tills WHERE till_id = ?',
+    tillId,
+  )) as TillRow | undefined;
   if (!row) throw new Error(`authenticated till ${tillId} has no row`);
   return row;
 }
 
 /**
  * Applies the entries of `b` above what head office holds of the till (`row`), with the
- * batch's records. Its chain must have been checked.
+ * batch's records. Its chain must have been checked. `ackOutbox`: the till's acknowledged
+ * outbox row after it (nextAckOutbox; for an inbox run, the last batch's as accepted).
  */
 export function* applyBatch(
   d: IngestDeps,
   till: { tillId: string; storeId: string },
   row: TillRow,
   b: UploadBatch,
+  ackOutbox: number | null,
   now: Date,
   /** when head office received the entry with this seq, when that differs from `now` (inbox runs) */
   receivedAt?: (seq: number) => string,
@@ -134,6 +157,7 @@ export function* applyBatch(
     head_hash: headHash,
     head_sort_ms: head?.sortMs ?? row.head_sort_ms,
     last_upload_at: at,
+    ack_outbox: ackOutbox,
   });
 
   // Members first: the feed then shows a member before its balance, and recompute finds birthdays.
@@ -223,5 +247,5 @@ export function* checkAndApply(
     );
   }
   if (refusal) return refusal;
-  return yield* applyBatch(d, till, row, b, now);
+  return yield* applyBatch(d, till, row, b, nextAckOutbox(row.ack_outbox, b), now);
 }

@@ -47,6 +47,8 @@ export interface TillHead {
   head_hash: string;
   head_sort_ms: number;
   last_upload_at: string;
+  /** ingest.ts nextAckOutbox */
+  ack_outbox: number | null;
 }
 
 /** tills columns a pass writes, with their PostgreSQL types (the first one the key). */
@@ -56,6 +58,7 @@ const HEAD_TYPES: Record<keyof TillHead, 'text' | 'bigint'> = {
   head_hash: 'text',
   head_sort_ms: 'bigint',
   last_upload_at: 'text',
+  ack_outbox: 'bigint',
 };
 
 export class PassWrites {

@@ -89,10 +89,12 @@ import {
 } from './surveys.js';
 import {
   acceptBatches,
+  acknowledgedOutbox,
   applyInbox,
   prepareAccept,
   inboxBacklog,
   ingestStep,
+  WAITING_OUTBOX,
   WAITING_SEQ,
   type AcceptAsk,
   type InboxBacklog,
@@ -559,8 +561,8 @@ export abstract class StepHqStore implements HqStore {
       const tills = (yield* all(
         withJsonList(
           // Acknowledged: applied, or held in the inbox (another process may be applying it now).
-          (isIn) => `SELECT t.till_id, t.store_id, t.last_feed_at, t.ack_seq,
-             ${WAITING_SEQ} AS waiting_seq
+          (isIn) => `SELECT t.till_id, t.store_id, t.last_feed_at, t.ack_seq, t.ack_outbox,
+             ${WAITING_SEQ} AS waiting_seq, ${WAITING_OUTBOX} AS waiting_outbox
            FROM tills t WHERE ${isIn('t.till_id')}`,
           'text',
         ),
@@ -570,7 +572,9 @@ export abstract class StepHqStore implements HqStore {
         store_id: string;
         last_feed_at: string | null;
         ack_seq: number | string;
+        ack_outbox: number | string | null;
         waiting_seq: number | string | null;
+        waiting_outbox: number | string | null;
       }[];
       const byId = new Map(tills.map((t) => [t.till_id, t]));
       const known = asks.filter((a) => byId.has(a.tillId));
@@ -599,7 +603,13 @@ export abstract class StepHqStore implements HqStore {
       const till = tills.get(a.tillId);
       if (!page || !till) return new Error(`till ${a.tillId} has no row`);
       this.noteFeedSeen(a.tillId, till.last_feed_at, a.now);
-      return { ...page, ackSeq: Math.max(Number(till.ack_seq), Number(till.waiting_seq ?? 0)) };
+      // Read in the same statement as ackSeq: one consistent view of what was acknowledged.
+      const ackOutbox = acknowledgedOutbox(till);
+      return {
+        ...page,
+        ackSeq: Math.max(Number(till.ack_seq), Number(till.waiting_seq ?? 0)),
+        ...(ackOutbox === null ? {} : { ackOutbox }),
+      };
     });
   }
 

@@ -30,9 +30,10 @@ export function* addTillStep(
     );
   }
   const tillName = names.tillName ?? null;
+  // A new till's outbox starts from nothing (ack_outbox 0): its first batch continues it.
   yield* run(
-    `INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at, name, name_set_at, name_set_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO tills (till_id, store_id, secret_enc, head_hash, created_at, name, name_set_at, name_set_by, ack_outbox)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     tillId,
     storeId,
     secretEnc,

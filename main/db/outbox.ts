@@ -25,7 +25,9 @@ export class OutboxStore {
       ),
       lastBefore: db.prepare('SELECT coalesce(max(id), 0) AS id FROM outbox WHERE ledger_seq < ?'),
       pending: db.prepare('SELECT count(*) AS n FROM outbox WHERE id > ?'),
-      memberPending: db.prepare("SELECT 1 FROM outbox WHERE id > ? AND kind IN ('member', 'card') AND ref = ? LIMIT 1"),
+      changePending: db.prepare(
+        "SELECT 1 FROM outbox WHERE id > ? AND kind IN ('member', 'card') AND ref = ? AND created_at = ? LIMIT 1",
+      ),
     };
   }
 
@@ -44,9 +46,15 @@ export class OutboxStore {
     return (this.q.lastBefore.get(seq) as { id: number }).id;
   }
 
-  /** Whether a member or card record of the member waits after outbox row `id` (not yet taken by head office). */
-  memberPendingAfter(id: number, memberNo: string): boolean {
-    return this.q.memberPending.get(id, memberNo) !== undefined;
+  /**
+   * Whether the member's card change made at `at` waits after outbox row `id` (not yet taken by
+   * head office): the staff routes and enrolment write a card and its outbox row with one time.
+   * Only that change's own row counts, not any later row of the member (a preference change):
+   * head office's word on the card is otherwise kept waiting for an upload that does not carry
+   * the change, and the till's older state would go up in its place.
+   */
+  cardChangePendingAfter(id: number, memberNo: string, at: string): boolean {
+    return this.q.changePending.get(id, memberNo, at) !== undefined;
   }
 
   pendingAfter(id: number): number {

@@ -255,6 +255,9 @@ export function prepareBatch(
       feedback,
       // The reasons of this batch's adjustment entries, kept beside the chain (main/service/adjust.ts).
       adjustmentNotes: adjustmentNotesBetween(ctx.db, ctx.cipher, ack.seq + 1, through),
+      // The outbox rows this batch covers: head office keeps `last` as this till's acknowledged
+      // row when it holds `after`, and answers it on the feed (ackOutbox; service.ts resend).
+      outbox: { after: ack.outboxId, last: lastOutboxId },
     },
     lastOutboxId,
     empty: entries.length === 0 && rows.length === 0,

@@ -71,11 +71,20 @@ export function openPage(ctx: TillContext, key: Buffer, changes: readonly Sealed
   }
 }
 
-/** Whether staff changed this card here after head office's last acknowledged upload. */
-function localCardChangePending(ctx: TillContext, code: string, memberNo: string): boolean {
-  const local = ctx.members.cardChangesOf(memberNo).find((x) => x.code === code);
-  if (!local || local.changedBy === null) return false;
-  return ctx.outbox.memberPendingAfter(Number(getMeta(ctx.db, 'hq_ack_outbox') ?? '0'), memberNo);
+/**
+ * What a feed page does to a card this till holds. `keep`: the till's card already has that
+ * status, and who changed it here and when stay with it (head office holds it as that person's
+ * change; the upload after a head-office restore sends it again so). `wait`: staff changed it
+ * here in a change head office has not taken yet (after `hq_ack_outbox`, also once a restored
+ * head office lowered it): the upload carries it, and head office's answer comes in a later page.
+ */
+function cardVerdict(ctx: TillContext, c: Extract<Change, { type: 'card' }>): 'apply' | 'keep' | 'wait' {
+  const local = ctx.members.cardChangesOf(c.memberNo).find((x) => x.code === c.code);
+  if (!local) return 'apply';
+  if (local.status === c.status) return 'keep';
+  if (local.changedBy === null || local.changedAt === null) return 'apply';
+  const acked = Number(getMeta(ctx.db, 'hq_ack_outbox') ?? '0');
+  return ctx.outbox.cardChangePendingAfter(acked, c.memberNo, local.changedAt) ? 'wait' : 'apply';
 }
 
 export function applyChanges(
@@ -114,10 +123,11 @@ export function applyChanges(
           }
           case 'card':
             // A change staff made here that head office has not taken yet wins over head office's
-            // older word: the upload carries it (with the staff id) and head office's answer comes
-            // back in a later page. Otherwise a block made while a page was on its way was undone
-            // here, and the next upload sent the card as active without a staff id.
-            if (ctx.members.get(c.memberNo) && !localCardChangePending(ctx, c.code, c.memberNo)) {
+            // older word (cardVerdict): otherwise a block made while a page was on its way was
+            // undone here, and the next upload sent the card as active without a staff id. And
+            // head office's echo of the till's own change keeps its staff id: after a restore of
+            // head office from a backup the till sends the change again, which needs it.
+            if (ctx.members.get(c.memberNo) && cardVerdict(ctx, c) === 'apply') {
               ctx.members.upsertCard(c.code, c.kind, c.memberNo, c.status, now);
               applied++;
             }

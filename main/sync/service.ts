@@ -350,7 +350,7 @@ export class SyncService {
       if (res.status === 409) {
         const gap = SequenceGap.safeParse(res.body);
         if (gap.success) {
-          this.resendFrom(gap.data.expectedSeq, 'sequence_gap');
+          this.resend({ from: gap.data.expectedSeq }, 'sequence_gap');
           continue;
         }
       }
@@ -365,14 +365,25 @@ export class SyncService {
 
   /**
    * Head office holds less of this till than it acknowledged (restored from a backup): the next
-   * upload starts again at `from`. Nothing here is deleted, so everything can be sent again.
+   * upload starts again at entry `from` (409 sequence_gap, or the feed's ackSeq), and after outbox
+   * row `outbox` (the feed's ackOutbox), so the records that ride no entry of their own (card
+   * changes, feedback, preference changes, member records) are sent again too. The outbox
+   * position only moves down: to the last row stamped before `from`, to `outbox`, whichever is
+   * lower, and never above where it was (rows may wait behind their entries, a batch's records
+   * having a byte budget of their own). Nothing here is deleted, so everything can be sent
+   * again, and head office takes what it holds already as a duplicate.
    */
-  private resendFrom(from: number, why: 'sequence_gap' | 'feed'): void {
-    this.ctx.log.log('warn', 'sync_resend', { from, ackSeq: this.ackSeq(), why });
+  private resend(to: { from?: number; outbox?: number }, why: 'sequence_gap' | 'feed' | 'feed_outbox'): void {
+    const ackSeq = this.ackSeq();
+    const ackOutbox = this.ackOutbox();
+    let outbox = ackOutbox;
+    if (to.from !== undefined) outbox = Math.min(outbox, this.ctx.outbox.lastIdBefore(to.from));
+    if (to.outbox !== undefined) outbox = Math.min(outbox, to.outbox);
+    this.ctx.log.log('warn', 'sync_resend', { from: to.from ?? ackSeq + 1, ackSeq, outbox, ackOutbox, why });
     this.ctx.db
       .transaction(() => {
-        setMeta(this.ctx.db, 'hq_ack_seq', String(from - 1));
-        setMeta(this.ctx.db, 'hq_ack_outbox', String(this.ctx.outbox.lastIdBefore(from)));
+        if (to.from !== undefined) setMeta(this.ctx.db, 'hq_ack_seq', String(to.from - 1));
+        setMeta(this.ctx.db, 'hq_ack_outbox', String(outbox));
       })
       .immediate();
   }
@@ -383,6 +394,7 @@ export class SyncService {
       const at = getMeta(this.ctx.db, 'hq_change_cursor_at');
       // Read before asking: head office counts stock after applying what it acknowledged.
       const basis = this.ackSeq();
+      const outboxBasis = this.ackOutbox();
       const stamp = at === null ? '' : `&afterAt=${encodeURIComponent(at)}`;
       const res = await this.client.get(`${SYNC_PATHS.changes}?after=${after}${stamp}&limit=500`);
       if (res.status === 401) throw new SyncRefused('unauthorized', "head office refused this till's credential");
@@ -390,8 +402,22 @@ export class SyncService {
         throw new SyncRefused('hq_error', `head office answered ${res.status} to the change feed`);
       const feed = SealedChangesResponse.parse(res.body);
       if (feed.stock) this.keepStock(feed.stock, basis);
-      // A till with nothing new to upload learns here that head office lost what it had sent.
-      if (feed.ackSeq !== undefined && feed.ackSeq < basis) this.resendFrom(feed.ackSeq + 1, 'feed');
+      // A till with nothing new to upload learns here that head office lost what it had sent:
+      // entries (ackSeq), or records after the outbox row head office holds (ackOutbox), which
+      // an upload of new records does not show (head office does not move its ackOutbox past a
+      // row it lacks, headoffice/store/ingest.ts nextAckOutbox). A higher value than this till's
+      // (a till restored from its own backup) asks for nothing: the till sends what it holds.
+      const seqLost = feed.ackSeq !== undefined && feed.ackSeq < basis;
+      const outboxLost = feed.ackOutbox !== undefined && feed.ackOutbox < outboxBasis;
+      if (seqLost || outboxLost) {
+        this.resend(
+          {
+            ...(seqLost ? { from: (feed.ackSeq as number) + 1 } : {}),
+            ...(outboxLost ? { outbox: feed.ackOutbox } : {}),
+          },
+          seqLost ? 'feed' : 'feed_outbox',
+        );
+      }
       if (feed.changes.length === 0 && !feed.rewound) return;
       applyChanges(this.ctx, openPage(this.ctx, this.personalKey, feed.changes), feed);
       if (feed.changes.length === 0 || (feed.cursor <= after && !feed.rewound)) return;

@@ -5,12 +5,16 @@
  * feed past the backup; head office dies and is restored; the tills then resend what it lost
  * (409 sequence_gap) and read the feed again from before the lost changes (rewound). Nothing is
  * lost, and the other store's till holds head office's balance, not the lost timeline's.
+ * Records without a ledger entry of their own (a card block, feedback, a preference change)
+ * made after the backup are sent again too: the feed's `ackOutbox` is below the till's own.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Till } from '../../main/service/till.js';
+import { insertFeedback } from '../../main/db/feedback.js';
+import { changePreferences } from '../../main/service/preferences.js';
 import { LOG_FILE } from '../../headoffice/open.js';
 import { DB_FILE } from '../../headoffice/store/sqlite.js';
 import { hqCli } from '../../headoffice/test-helpers.js';
@@ -110,6 +114,76 @@ describe.skipIf(skip !== null)(
       const log = readFileSync(join(f.hqDir, LOG_FILE), 'utf8');
       expect(log).toMatch(/"event":"feed_rewound".*"tillId":"till-rb"/);
       expect(log).toMatch(/"event":"feed_rewound".*"tillId":"till-ra"/);
+    });
+
+    it('a card block, feedback and a preference change made after the backup are held again', async () => {
+      const c = await f.tillAt('store-rc', 'till-rc');
+      const d = await f.tillAt('store-rc', 'till-rd');
+      const memberNo = await enrol(c, '郑海燕', '13712345672', '04:AA:BB:CC:DD:EE:03', false);
+      const sale = await tillPost(c, '/v1/sales', { saleId: 'RC-1', memberNo, lines: basket(9_900) });
+      expect(sale.status).toBe(201);
+      await syncTillsCleanly(c, d);
+      const backup = join(f.root, onPostgres ? 'hq-records.dump' : 'hq-records-backup.sqlite');
+      await backUp(backup);
+
+      // After the backup, at till C: records only, no ledger entry of their own.
+      const nfc = c.ctx.members.cardsOf(memberNo).find((x) => x.kind === 'nfc');
+      if (!nfc) throw new Error('the enrolment linked the NFC card');
+      const feedback = (feedbackId: string): void => {
+        const at = c.ctx.now().toISOString();
+        c.ctx.db
+          .transaction(() => {
+            insertFeedback(c.ctx.db, c.ctx.cipher, {
+              ...{ feedbackId, kind: 'complaint', category: 'service', text: '卡丢了', memberNo },
+              ...{ followUp: true, staffId: '0002', recordedAt: at },
+            });
+            c.ctx.outbox.add('feedback', feedbackId, at);
+          })
+          .immediate();
+      };
+      // What the staff routes do: a lost card blocked (supervisor 0002), the member's complaint,
+      // and the member's consent to marketing.
+      const at = c.ctx.now().toISOString();
+      c.ctx.db
+        .transaction(() => {
+          if (c.ctx.members.blockCard(nfc.code, at, '0002')) c.ctx.outbox.add('card', memberNo, at);
+        })
+        .immediate();
+      feedback('fb-rc-1');
+      changePreferences(c.ctx, memberNo, { consentMarketing: true }, '0002');
+      await syncTillsCleanly(c, d);
+      const held = async () => ({
+        card: ((await operator(f.hq.url, TOKEN, `/v1/members/${memberNo}`)).json.cards as { code: string }[]).find(
+          (x) => x.code === nfc.code,
+        ),
+        feedback: ((await operator(f.hq.url, TOKEN, '/v1/feedback')).json.feedback as { feedbackId: string }[])
+          .map((x) => x.feedbackId)
+          .filter((id) => id.startsWith('fb-rc-'))
+          .sort(),
+      });
+      expect(await held()).toEqual({ card: expect.objectContaining({ status: 'blocked' }), feedback: ['fb-rc-1'] });
+      expect(d.ctx.members.get(memberNo)?.consentMarketing).toBe(true);
+
+      await restore(backup);
+      // The restored head office holds the backup's: the card active, no feedback, no consent.
+      expect(await held()).toEqual({ card: expect.objectContaining({ status: 'active' }), feedback: [] });
+      // A record made after the restore goes up first, continuing from a row head office lost.
+      feedback('fb-rc-2');
+
+      await syncTillsCleanly(c, d);
+      await syncTillsCleanly(c, d);
+      expect(await held()).toEqual({
+        card: expect.objectContaining({ status: 'blocked' }),
+        feedback: ['fb-rc-1', 'fb-rc-2'],
+      });
+      // Every till holds the block and the consent again, the one that made them too.
+      for (const t of [c, d]) {
+        expect(t.ctx.members.cardsOf(memberNo).find((x) => x.code === nfc.code)?.status).toBe('blocked');
+        expect(t.ctx.members.get(memberNo)?.consentMarketing).toBe(true);
+      }
+      expect((await operator(f.hq.url, TOKEN, `/v1/members/${memberNo}`)).json.balance).toBe(sale.json.pointsEarned);
+      const tillLog = readFileSync(join(dirname(c.posApiKeyFile), 'till.log'), 'utf8');
+      expect(tillLog).toMatch(/"event":"sync_resend".*"why":"feed_outbox"/);
     });
   },
 );
