@@ -358,7 +358,6 @@ export const SaleComputation = z.object({
   stampEarned: z.number().int().min(0),
 });
 
-
 /**
  * GET /v1/sync/sales/{saleId}[?till=<tillId>][&store=<storeId>]: a sale as head office holds
  * it, so a till of another store can take a return against it (DOMAIN.md 12).
