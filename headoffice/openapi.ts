@@ -662,7 +662,9 @@ function meOps(): Op[] {
       operationId: 'requestMemberCode',
       summary:
         "A 6-digit one-time code to the member's phone through the message channel (5 minutes, 5 tries). Always " +
-        '202 sent, member or not; 429 otp_rate_limited (one a minute, five an hour per phone)',
+        '202 sent, member or not; the code works only from the asking address. 429 otp_rate_limited (per number and ' +
+        'address one a minute and five a day; per number 30 a day), 429 too_many_code_requests (ten an hour per ' +
+        'address, any numbers); both with retryAfterSeconds',
       auth: 'none',
       request: OtpRequest,
       response: OtpAnswer,
@@ -675,7 +677,7 @@ function meOps(): Op[] {
       operationId: 'signInMember',
       summary:
         'Sign in with phone and code: sets the lm_session cookie (HttpOnly, SameSite=Strict, Secure over TLS, 7 days). ' +
-        '401 wrong_code (with triesLeft), code_expired, no_code',
+        '401 wrong_code (with triesLeft), code_expired, no_code (none asked for from this address, used, or tries spent)',
       auth: 'none',
       request: SessionRequest,
       response: SessionAnswer,

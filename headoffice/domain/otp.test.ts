@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { OTP_MAX_TRIES, OTP_PER_HOUR, isOtpShape, judgeOtpAttempt, judgeOtpRequest, newOtpCode } from './otp.js';
+import {
+  OTP_CLIENT_LIMIT,
+  OTP_MAX_TRIES,
+  OTP_PAIR_LIMIT,
+  isOtpShape,
+  judgeOtpAttempt,
+  judgeSend,
+  newOtpCode,
+} from './otp.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const at = (ms: number): Date => new Date(T0 + ms);
@@ -12,20 +20,39 @@ describe('one-time sign-in codes', () => {
     expect(isOtpShape('12345')).toBe(false);
   });
 
-  it('are sent at most once a minute and five times an hour per phone', () => {
-    let state = null as Parameters<typeof judgeOtpRequest>[0];
-    const first = judgeOtpRequest(state, at(0));
+  it('are sent at most once a minute and five times a day per number and address', () => {
+    const limit = OTP_PAIR_LIMIT;
+    let state = null as Parameters<typeof judgeSend>[0];
+    const first = judgeSend(state, at(0), limit);
     expect(first.ok).toBe(true);
     if (first.ok) state = first.next;
-    expect(judgeOtpRequest(state, at(30_000))).toEqual({ ok: false, retryAfterSeconds: 30 });
-    for (let i = 1; i < OTP_PER_HOUR; i++) {
-      const r = judgeOtpRequest(state, at(i * 60_000));
+    expect(judgeSend(state, at(30_000), limit)).toEqual({ ok: false, retryAfterSeconds: 30 });
+    for (let i = 1; i < limit.perWindow; i++) {
+      const r = judgeSend(state, at(i * 60_000), limit);
       expect(r.ok).toBe(true);
       if (r.ok) state = r.next;
     }
-    expect(judgeOtpRequest(state, at(10 * 60_000))).toEqual({ ok: false, retryAfterSeconds: 50 * 60 });
-    // A new hour, a new allowance.
-    expect(judgeOtpRequest(state, at(60 * 60_000)).ok).toBe(true);
+    expect(judgeSend(state, at(10 * 60_000), limit)).toEqual({ ok: false, retryAfterSeconds: 24 * 3600 - 10 * 60 });
+    // A new day, a new allowance.
+    expect(judgeSend(state, at(24 * 3_600_000), limit).ok).toBe(true);
+  });
+
+  it('allow an address ten an hour, with no gap between them', () => {
+    let state = null as Parameters<typeof judgeSend>[0];
+    for (let i = 0; i < OTP_CLIENT_LIMIT.perWindow; i++) {
+      const r = judgeSend(state, at(i), OTP_CLIENT_LIMIT);
+      expect(r.ok).toBe(true);
+      if (r.ok) state = r.next;
+    }
+    expect(judgeSend(state, at(1_000), OTP_CLIENT_LIMIT)).toEqual({ ok: false, retryAfterSeconds: 3599 });
+    expect(judgeSend(state, at(3_600_000), OTP_CLIENT_LIMIT).ok).toBe(true);
+    // Judged after a later request (each read its clock before waiting for the writer): no gap asked, no refusal.
+    const later = judgeSend(
+      { lastSentAt: at(5).toISOString(), windowStart: at(0).toISOString(), sentInWindow: 1 },
+      at(4),
+      OTP_CLIENT_LIMIT,
+    );
+    expect(later).toMatchObject({ ok: true, next: { sentInWindow: 2 } });
   });
 
   it('expire after 5 minutes and allow 5 tries', () => {

@@ -11,11 +11,12 @@
  *   POST /v1/me/leave        {confirm}   leaves the programme: the operators' erasure, then signs out
  *
  * Anyone may call the first two, so every body here is read small and through the per-address
- * gate (http/small-body.ts), never with the tills' 20 MB allowance.
+ * gate (http/small-body.ts), never with the tills' 20 MB allowance. A code belongs to the number
+ * and the client address that asked for it (http/client-address.ts, domain/otp.ts's limits).
  */
 import { signMemberQr } from '../../core/cards/memberqr.js';
 import { normalisePhone } from '../../core/members.js';
-import { OTP_TTL_MS } from '../domain/otp.js';
+import { OTP_CLIENT_LIMIT, OTP_TTL_MS } from '../domain/otp.js';
 import {
   LeaveAnswer,
   LeaveRequest,
@@ -28,6 +29,7 @@ import {
   preferenceChoices,
 } from '../member-schemas.js';
 import type { MemberPreferences } from '../store/preferences.js';
+import { clientOf } from '../http/client-address.js';
 import { HttpError, invalid } from '../http/errors.js';
 import { readPublicJson, refuseCrossOrigin } from '../http/small-body.js';
 import type { RequestContext, Router } from '../http/router.js';
@@ -99,11 +101,22 @@ export function meRoutes(router: Router, app: AppDeps): void {
     if (!parsed.success) throw invalid('invalid_request', parsed.error);
     const phone = phoneOf(parsed.data.phone);
     const now = app.now();
-    const out = await app.store.requestOtp(phone, now);
+    const out = await app.store.requestOtp(phone, clientOf(ctx.req), now);
     if (out.kind === 'rate_limited') {
       throw new HttpError(429, 'otp_rate_limited', `wait ${out.retryAfterSeconds} s before asking for another code`, {
         retryAfterSeconds: out.retryAfterSeconds,
       });
+    }
+    if (out.kind === 'client_limited') {
+      // Counted over every number, member or not: says nothing of this one. The address (not the
+      // number) is logged, for an operator who would block it at the firewall.
+      app.log.log('warn', 'member_otp_client_limited', { remote: ctx.req.socket.remoteAddress ?? null });
+      throw new HttpError(
+        429,
+        'too_many_code_requests',
+        `at most ${OTP_CLIENT_LIMIT.perWindow} codes an hour from one address; wait ${out.retryAfterSeconds} s`,
+        { retryAfterSeconds: out.retryAfterSeconds },
+      );
     }
     if (out.kind === 'sent') {
       // Transactional: no consent or quiet-hours rule applies (domain/messages.ts).
@@ -119,7 +132,7 @@ export function meRoutes(router: Router, app: AppDeps): void {
     const parsed = SessionRequest.safeParse(await readPublicJson(ctx.req, app.bodies));
     if (!parsed.success) throw invalid('invalid_request', parsed.error);
     const phone = phoneOf(parsed.data.phone);
-    const out = await app.store.verifyOtp(phone, parsed.data.code, app.now());
+    const out = await app.store.verifyOtp(phone, parsed.data.code, clientOf(ctx.req), app.now());
     switch (out.kind) {
       case 'ok':
         app.log.log('info', 'member_signed_in', { memberNo: out.memberNo });

@@ -19,7 +19,18 @@ import { maskName, maskPhone } from '../../core/members.js';
 import { EXPIRING_SOON_DAYS } from '../../core/ledger/expiry.js';
 import { addDays, localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
-import { OTP_TTL_MS, judgeOtpAttempt, judgeOtpRequest, newOtpCode, type OtpAttempt } from '../domain/otp.js';
+import {
+  OTP_CLIENT_LIMIT,
+  OTP_LIMITS_KEPT_MS,
+  OTP_NUMBER_LIMIT,
+  OTP_PAIR_LIMIT,
+  OTP_TTL_MS,
+  judgeOtpAttempt,
+  judgeSend,
+  newOtpCode,
+  type OtpAttempt,
+  type OtpSendState,
+} from '../domain/otp.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import { insertOutbox } from './messages.js';
 import type { RuleSetCache } from './rulesets.js';
@@ -31,23 +42,110 @@ export type OtpRequestOutcome =
   | { kind: 'sent'; memberNo: string; messageId: string; text: string }
   /** no member holds the number: a decoy code is kept but nothing is sent; the caller answers as if it were */
   | { kind: 'no_member' }
-  | { kind: 'rate_limited'; retryAfterSeconds: number };
+  /** the number (from this address, or from every address together) has had its codes for now */
+  | { kind: 'rate_limited'; retryAfterSeconds: number }
+  /** this client address has asked for its codes for now, whatever the numbers */
+  | { kind: 'client_limited'; retryAfterSeconds: number };
 
 export type OtpVerifyOutcome = Exclude<OtpAttempt, { kind: 'ok' }> | { kind: 'ok'; memberNo: string; token: string };
 
 const codeHash = (cipher: HqCipher, phone: string, code: string): Buffer => cipher.mac('otp', `${phone}:${code}`);
 
-export function* requestOtp(cipher: HqCipher, phone: string, now: Date): Sql<OtpRequestOutcome> {
-  const phoneHash = cipher.mac('phone', phone);
-  const prev = (yield* get(
-    'SELECT last_sent_at, window_start, sent_in_window FROM member_otps WHERE phone_hash = ?',
+/**
+ * The client address as `member_otps` and `member_otp_clients` keep it: keyed, so the table
+ * holds no address. `client` is http/client-address.ts's key (an IPv4 address or an IPv6 /64).
+ */
+const clientHash = (cipher: HqCipher, client: string): Buffer => cipher.mac('otp-client', client);
+
+/** `member_otps`' row counting a number's codes from every address together (no code in it). */
+const EVERY_CLIENT = Buffer.alloc(0);
+
+type SendRow = { last_sent_at: string; window_start: string; sent_in_window: number } | undefined;
+
+const sendState = (r: SendRow): OtpSendState | null =>
+  r ? { lastSentAt: r.last_sent_at, windowStart: r.window_start, sentInWindow: r.sent_in_window } : null;
+
+function* otpRow(phoneHash: Buffer, client: Buffer): Sql<SendRow> {
+  return (yield* get(
+    'SELECT last_sent_at, window_start, sent_in_window FROM member_otps WHERE phone_hash = ? AND client_hash = ?',
     phoneHash,
-  )) as { last_sent_at: string; window_start: string; sent_in_window: number } | undefined;
-  const judged = judgeOtpRequest(
-    prev ? { lastSentAt: prev.last_sent_at, windowStart: prev.window_start, sentInWindow: prev.sent_in_window } : null,
-    now,
+    client,
+  )) as SendRow;
+}
+
+/** Counters whose windows are over hold nothing a limit reads, and codes of a day ago are long dead. */
+function* forgetOldCounters(now: Date): Sql<void> {
+  const before = new Date(now.getTime() - OTP_LIMITS_KEPT_MS).toISOString();
+  yield* run('DELETE FROM member_otps WHERE window_start < ?', before);
+  yield* run('DELETE FROM member_otp_clients WHERE window_start < ?', before);
+}
+
+function* keepNumberCount(phoneHash: Buffer, n: OtpSendState): Sql<void> {
+  yield* run(
+    `INSERT INTO member_otps (phone_hash, client_hash, member_no, code_hash, expires_at, tries, last_sent_at, window_start, sent_in_window)
+     VALUES (?, ?, NULL, NULL, NULL, 0, ?, ?, ?)
+     ON CONFLICT (phone_hash, client_hash) DO UPDATE SET last_sent_at = excluded.last_sent_at,
+       window_start = excluded.window_start, sent_in_window = excluded.sent_in_window`,
+    phoneHash,
+    EVERY_CLIENT,
+    n.lastSentAt,
+    n.windowStart,
+    n.sentInWindow,
   );
-  if (!judged.ok) return { kind: 'rate_limited', retryAfterSeconds: judged.retryAfterSeconds };
+}
+
+function* keepClientCount(client: Buffer, n: OtpSendState): Sql<void> {
+  yield* run(
+    `INSERT INTO member_otp_clients (client_hash, last_sent_at, window_start, sent_in_window) VALUES (?, ?, ?, ?)
+     ON CONFLICT (client_hash) DO UPDATE SET last_sent_at = excluded.last_sent_at,
+       window_start = excluded.window_start, sent_in_window = excluded.sent_in_window`,
+    client,
+    n.lastSentAt,
+    n.windowStart,
+    n.sentInWindow,
+  );
+}
+
+/**
+ * The three limits of domain/otp.ts, judged before anything is looked up about the number, so
+ * they answer members' numbers and others alike. A refused request counts against none of them.
+ * In the write transaction: several head-office processes on one database count together.
+ */
+function* judgeLimits(
+  phoneHash: Buffer,
+  client: Buffer,
+  now: Date,
+): Sql<
+  | { ok: true; pair: OtpSendState; number: OtpSendState; client: OtpSendState }
+  | Extract<OtpRequestOutcome, { kind: 'rate_limited' | 'client_limited' }>
+> {
+  const byClient = judgeSend(
+    sendState(
+      (yield* get(
+        'SELECT last_sent_at, window_start, sent_in_window FROM member_otp_clients WHERE client_hash = ?',
+        client,
+      )) as SendRow,
+    ),
+    now,
+    OTP_CLIENT_LIMIT,
+  );
+  if (!byClient.ok) return { kind: 'client_limited', retryAfterSeconds: byClient.retryAfterSeconds };
+  const pair = judgeSend(sendState(yield* otpRow(phoneHash, client)), now, OTP_PAIR_LIMIT);
+  const number = judgeSend(sendState(yield* otpRow(phoneHash, EVERY_CLIENT)), now, OTP_NUMBER_LIMIT);
+  if (!pair.ok || !number.ok) {
+    const wait = Math.max(pair.ok ? 0 : pair.retryAfterSeconds, number.ok ? 0 : number.retryAfterSeconds);
+    return { kind: 'rate_limited', retryAfterSeconds: wait };
+  }
+  return { ok: true, pair: pair.next, number: number.next, client: byClient.next };
+}
+
+/** `client`: the asking client's key (http/client-address.ts); the code is theirs alone. */
+export function* requestOtp(cipher: HqCipher, phone: string, client: string, now: Date): Sql<OtpRequestOutcome> {
+  const phoneHash = cipher.mac('phone', phone);
+  const clientKey = clientHash(cipher, client);
+  yield* forgetOldCounters(now);
+  const judged = yield* judgeLimits(phoneHash, clientKey, now);
+  if (!('ok' in judged)) return judged;
   const rows = (yield* all(
     "SELECT member_no FROM members WHERE phone_hash = ? AND erased_at IS NULL AND status = 'active' LIMIT 2",
     phoneHash,
@@ -57,14 +155,16 @@ export function* requestOtp(cipher: HqCipher, phone: string, now: Date): Sql<Otp
   // so a wrong guess there is answered (and counted) exactly as at a member's number. The row
   // names no one: the phone only as its keyed hash, no member number.
   const code = newOtpCode();
-  const n = judged.next;
+  const n = judged.pair;
+  // One code per number and address: asking again from elsewhere leaves this one alone.
   yield* run(
-    `INSERT INTO member_otps (phone_hash, member_no, code_hash, expires_at, tries, last_sent_at, window_start, sent_in_window)
-     VALUES (?, ?, ?, ?, 0, ?, ?, ?)
-     ON CONFLICT (phone_hash) DO UPDATE SET member_no = excluded.member_no, code_hash = excluded.code_hash,
+    `INSERT INTO member_otps (phone_hash, client_hash, member_no, code_hash, expires_at, tries, last_sent_at, window_start, sent_in_window)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)
+     ON CONFLICT (phone_hash, client_hash) DO UPDATE SET member_no = excluded.member_no, code_hash = excluded.code_hash,
        expires_at = excluded.expires_at, tries = 0, last_sent_at = excluded.last_sent_at,
        window_start = excluded.window_start, sent_in_window = excluded.sent_in_window`,
     phoneHash,
+    clientKey,
     memberNo,
     codeHash(cipher, phone, code),
     new Date(now.getTime() + OTP_TTL_MS).toISOString(),
@@ -72,6 +172,8 @@ export function* requestOtp(cipher: HqCipher, phone: string, now: Date): Sql<Otp
     n.windowStart,
     n.sentInWindow,
   );
+  yield* keepNumberCount(phoneHash, judged.number);
+  yield* keepClientCount(clientKey, judged.client);
   if (!memberNo) return { kind: 'no_member' };
   const text = `【会员计划】您的登录验证码是 ${code}，5分钟内有效。请勿告诉他人。`;
   // The outbox keeps the message without its code: only the hash above can check one.
@@ -79,11 +181,23 @@ export function* requestOtp(cipher: HqCipher, phone: string, now: Date): Sql<Otp
   return { kind: 'sent', memberNo, messageId, text };
 }
 
-export function* verifyOtp(cipher: HqCipher, phone: string, code: string, now: Date): Sql<OtpVerifyOutcome> {
+/**
+ * The code `client` was sent for `phone`: only that address's code is tried and only its tries
+ * are spent, so a stranger elsewhere who knows the number cannot use up the member's.
+ */
+export function* verifyOtp(
+  cipher: HqCipher,
+  phone: string,
+  code: string,
+  client: string,
+  now: Date,
+): Sql<OtpVerifyOutcome> {
   const phoneHash = cipher.mac('phone', phone);
+  const clientKey = clientHash(cipher, client);
   const held = (yield* get(
-    'SELECT member_no, code_hash, expires_at, tries FROM member_otps WHERE phone_hash = ?',
+    'SELECT member_no, code_hash, expires_at, tries FROM member_otps WHERE phone_hash = ? AND client_hash = ?',
     phoneHash,
+    clientKey,
   )) as { member_no: string | null; code_hash: Buffer | null; expires_at: string | null; tries: number } | undefined;
   if (!held) return { kind: 'none' };
   const given = codeHash(cipher, phone, code);
@@ -98,12 +212,20 @@ export function* verifyOtp(cipher: HqCipher, phone: string, code: string, now: D
     now,
   );
   if (verdict.kind === 'wrong') {
-    yield* run('UPDATE member_otps SET tries = tries + 1 WHERE phone_hash = ?', phoneHash);
+    yield* run(
+      'UPDATE member_otps SET tries = tries + 1 WHERE phone_hash = ? AND client_hash = ?',
+      phoneHash,
+      clientKey,
+    );
     return verdict;
   }
   if (verdict.kind !== 'ok' || held.member_no === null) return verdict.kind === 'ok' ? { kind: 'none' } : verdict;
   // Single use: the code is gone once it signed the member in.
-  yield* run('UPDATE member_otps SET code_hash = NULL, expires_at = NULL WHERE phone_hash = ?', phoneHash);
+  yield* run(
+    'UPDATE member_otps SET code_hash = NULL, expires_at = NULL WHERE phone_hash = ? AND client_hash = ?',
+    phoneHash,
+    clientKey,
+  );
   const secret = randomBytes(24).toString('base64url');
   yield* run(
     'INSERT INTO member_sessions (member_no, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',

@@ -79,9 +79,13 @@ SELECT create_distributed_table('anomaly_counters', 'subject', colocate_with => 
 SELECT create_distributed_table('cards', 'code', colocate_with => 'none')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'cards'::regclass);
 
--- Group "otp": one-time sign-in codes by keyed phone hash, member or not (PRIMARY KEY (phone_hash) kept).
+-- Group "otp": one-time sign-in codes by keyed phone hash, member or not (PRIMARY KEY
+-- (phone_hash, client_hash): a code per number and asking address, pg 018).
 SELECT create_distributed_table('member_otps', 'phone_hash', colocate_with => 'none')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_otps'::regclass);
+-- Codes asked for per client address (pg 018): keyed by the address's hash alone.
+SELECT create_distributed_table('member_otp_clients', 'client_hash', colocate_with => 'none')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_otp_clients'::regclass);
 
 -- The change feed stays whole on the coordinator: one identity sequence, cursor order, and
 -- it may still be written in the same transaction as the distributed tables.

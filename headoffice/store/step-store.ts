@@ -879,14 +879,14 @@ export abstract class StepHqStore implements HqStore {
     return this.write(() => settleMessage(msg, channel, result, now));
   }
 
-  async requestOtp(phone: string, now: Date): Promise<OtpRequestOutcome> {
+  async requestOtp(phone: string, client: string, now: Date): Promise<OtpRequestOutcome> {
     // Applied first: a member enrolled a moment ago at a till can sign in.
     await this.settle();
-    return this.write(() => requestOtp(this.cipher, phone, now));
+    return this.write(() => requestOtp(this.cipher, phone, client, now));
   }
 
-  async verifyOtp(phone: string, code: string, now: Date): Promise<OtpVerifyOutcome> {
-    return this.write(() => verifyOtp(this.cipher, phone, code, now));
+  async verifyOtp(phone: string, code: string, client: string, now: Date): Promise<OtpVerifyOutcome> {
+    return this.write(() => verifyOtp(this.cipher, phone, code, client, now));
   }
 
   async memberSession(token: string, now: Date): Promise<string | null> {

@@ -230,10 +230,13 @@ export interface HqStore {
   claimOutbox(now: Date, limit: number): Promise<ClaimedMessage[]>;
   /** What the channel answered for a claimed message: sent, retried later or failed. */
   settleMessage(msg: ClaimedMessage, channel: string, result: SendResult, now: Date): Promise<void>;
-  /** A one-time sign-in code for the member's page (store/memberpage.ts), queued to the member's phone. */
-  requestOtp(phone: string, now: Date): Promise<OtpRequestOutcome>;
-  /** A typed code; a session token when it matches. */
-  verifyOtp(phone: string, code: string, now: Date): Promise<OtpVerifyOutcome>;
+  /**
+   * A one-time sign-in code for the member's page (store/memberpage.ts), queued to the member's
+   * phone; `client` is the asking address's key (http/client-address.ts), whose code it is.
+   */
+  requestOtp(phone: string, client: string, now: Date): Promise<OtpRequestOutcome>;
+  /** A code typed at `client`, against the code sent for that client; a session token when it matches. */
+  verifyOtp(phone: string, code: string, client: string, now: Date): Promise<OtpVerifyOutcome>;
   /** The member a session token signs in, or null. */
   memberSession(token: string, now: Date): Promise<string | null>;
   endMemberSession(token: string): Promise<void>;
