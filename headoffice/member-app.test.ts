@@ -2,13 +2,15 @@
  * The member's own page in Chromium on a 360 x 740 phone screen (docs/member-page.md): built
  * with Vite, served by head office at /m/, signed into with the code read from the simulated
  * channel's file; it shows the balance, the tier's progress and the member QR code, whose text
- * head office's member-QR key verifies as a till would (core/cards/memberqr.ts). Screenshot:
- * test-artifacts/screenshots/member-page.png.
+ * head office's member-QR key verifies as a till would (core/cards/memberqr.ts). Its languages:
+ * zh-CN unless the browser puts English first, the 中文 / English button switching at once and
+ * remembered across a reload, head office's refusals in the language shown. Screenshots:
+ * test-artifacts/screenshots/member-page.png, member-page-en.png.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyMemberQr } from '../core/cards/memberqr.js';
 import { MEMBER_QR_KEY_FILE } from './member-qr-key.js';
@@ -20,6 +22,18 @@ const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const PHONE = '13900003333';
+
+const launch = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+
+/** The code in the last message the simulated channel wrote. */
+function lastCode(dataDir: string): string {
+  const line = readFileSync(join(dataDir, MESSAGES_FILE), 'utf8').trim().split('\n').at(-1) ?? '';
+  return /(\d{6})/.exec((JSON.parse(line) as { text: string }).text)?.[1] ?? '';
+}
 
 // The page is the same whatever head office stores in (the API runs on both stores in member-page.test.ts).
 describe.skipIf(testStore() === 'postgres')('member page in a phone browser', () => {
@@ -44,10 +58,7 @@ describe.skipIf(testStore() === 'postgres')('member page in a phone browser', ()
     A.sale('M7', 35_000, at(1));
     await uploadAll(t, A, 10);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
       const cspErrors: string[] = [];
@@ -61,9 +72,7 @@ describe.skipIf(testStore() === 'postgres')('member page in a phone browser', ()
       await page.getByTestId('phone').fill(PHONE);
       await page.getByTestId('send-code').click();
       await page.getByTestId('code').waitFor();
-      const line = readFileSync(join(t.dataDir, MESSAGES_FILE), 'utf8').trim().split('\n').at(-1) ?? '';
-      const code = /(\d{6})/.exec((JSON.parse(line) as { text: string }).text)?.[1] ?? '';
-      await page.getByTestId('code').fill(code);
+      await page.getByTestId('code').fill(lastCode(t.dataDir));
       await page.getByTestId('sign-in').click();
 
       const balance = page.getByTestId('balance');
@@ -99,6 +108,80 @@ describe.skipIf(testStore() === 'postgres')('member page in a phone browser', ()
 
       await page.getByTestId('sign-out').click();
       await page.getByTestId('phone').waitFor();
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('speaks zh-CN by default and English to a browser that puts English first, and the button switches and stays', async () => {
+    A.enrol('M9', at(0), { name: '王小明', phone: PHONE });
+    A.sale('M9', 35_000, at(1));
+    await uploadAll(t, A, 10);
+    const phoneScreen = { viewport: { width: 360, height: 740 } };
+    const htmlLang = (page: Page): Promise<string> => page.evaluate(() => document.documentElement.lang);
+
+    const browser = await launch();
+    try {
+      // Chinese for a Chinese browser, and for one that lists neither language.
+      for (const locale of ['zh-CN', 'fr-FR']) {
+        const zh = await browser.newPage({ ...phoneScreen, locale });
+        await zh.goto(`${t.hq.url}/m/`);
+        await zh.getByRole('heading', { name: '会员登录' }).waitFor();
+        expect(await htmlLang(zh), locale).toBe('zh-CN');
+        expect(await zh.title()).toBe('我的会员');
+        expect(await zh.getByTestId('lang').innerText()).toBe('English');
+        await zh.close();
+      }
+
+      const context = await browser.newContext({ ...phoneScreen, locale: 'en-US' });
+      const page = await context.newPage();
+      await page.goto(`${t.hq.url}/m/`);
+      await page.getByRole('heading', { name: 'Member sign-in' }).waitFor();
+      expect(await htmlLang(page)).toBe('en');
+      expect(await page.title()).toBe('My membership');
+      expect(await page.getByTestId('lang').innerText()).toBe('中文');
+
+      // Head office's refusals in English: a second code within the minute (429), a wrong code.
+      await page.getByTestId('phone').fill(PHONE);
+      await page.getByTestId('send-code').click();
+      await page.getByTestId('code').waitFor();
+      const code = lastCode(t.dataDir);
+      await page.getByTestId('send-code').click();
+      const error = page.getByTestId('error');
+      await error.waitFor();
+      expect(await error.innerText()).toMatch(/^Too many requests\. Please try again in \d+ seconds?\.$/);
+      const wrong = `${code.slice(0, 5)}${(Number(code.slice(5)) + 1) % 10}`;
+      await page.getByTestId('code').fill(wrong);
+      await page.getByTestId('sign-in').click();
+      await expect.poll(() => error.innerText()).toBe('That code is not right. You can try 4 more times.');
+      // A message already shown follows the button at once, and back.
+      await page.getByTestId('lang').click();
+      await expect.poll(() => error.innerText()).toBe('验证码不正确，还可以再试 4 次');
+      await page.getByTestId('lang').click();
+      await expect.poll(() => error.innerText()).toBe('That code is not right. You can try 4 more times.');
+
+      await page.getByTestId('code').fill(code);
+      await page.getByTestId('sign-in').click();
+      await page.getByTestId('balance').waitFor();
+      await page.getByRole('heading', { name: 'Member code' }).waitFor();
+      expect(await page.getByTestId('balance').innerText()).toMatch(/^[\d,]+$/);
+      expect(await page.locator('.balance small').innerText()).toBe('points');
+      expect(await page.getByTestId('progress').innerText()).toMatch(/^Spend ¥[\d,.]+ more to become \S/);
+      expect(await page.getByTestId('sign-out').innerText()).toBe('Sign out');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, 'member-page-en.png'), fullPage: true });
+
+      // The button overrides the browser's languages, at once and after a reload.
+      await page.getByTestId('lang').click();
+      await page.getByRole('heading', { name: '会员码' }).waitFor();
+      expect(await htmlLang(page)).toBe('zh-CN');
+      expect(await page.getByTestId('sign-out').innerText()).toBe('退出登录');
+      await page.reload();
+      await page.getByRole('heading', { name: '会员码' }).waitFor();
+      expect(await htmlLang(page)).toBe('zh-CN');
+      expect(await page.getByTestId('lang').innerText()).toBe('English');
+      await context.close();
     } finally {
       await browser.close();
     }

@@ -1,24 +1,31 @@
 /**
- * The member's own page (zh-CN first, 360 px wide phones): sign in with phone and a one-time
- * code, then balance, tier and progress, points expiring in 60 days, live offers, coupons, and
- * the dynamic member QR code a till scans instead of a card, refreshed every 30 s. With `?s=`
- * (the receipt's QR code) it is the survey instead (Survey.tsx), no sign-in needed.
+ * The member's own page (zh-CN first, English too: lang.tsx; 360 px wide phones): sign in with
+ * phone and a one-time code, then balance, tier and progress, points expiring in 60 days, live
+ * offers, coupons, and the dynamic member QR code a till scans instead of a card, refreshed
+ * every 30 s. With `?s=` (the receipt's QR code) it is the survey instead (Survey.tsx), no
+ * sign-in needed.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { EXPIRING_SOON_DAYS } from '../../../core/ledger/expiry.js';
 import { api, type Me, type Qr } from './api.js';
+import { day, money, num } from './i18n/format.js';
+import { named } from './i18n/index.js';
+import { LangProvider, LangToggle, useLang, type LangUi } from './lang.js';
 import { Preferences } from './Preferences.js';
 import { QrCode } from './QrCode.js';
 import { SignIn } from './SignIn.js';
 import { Survey } from './Survey.js';
 
-const yuan = (fen: number): string => `¥${(fen / 100).toFixed(fen % 100 === 0 ? 0 : 2)}`;
-const multiplier = (milli: number): string => (milli === 2000 ? '双倍积分' : `${milli / 1000} 倍积分`);
+function multiplier({ t, lang }: LangUi, milli: number): string {
+  return milli === 2000 ? t('offers.double') : t('offers.times', { times: num(lang, milli / 1000) });
+}
 
 function daysLeft(today: string, until: string): number {
   return Math.round((Date.parse(until) - Date.parse(today)) / 86_400_000) + 1;
 }
 
 function MemberCode() {
+  const { t, lang } = useLang();
   const [qr, setQr] = useState<{ code: Qr; fetchedAt: number } | null>(null);
   const [stale, setStale] = useState(false);
   useEffect(() => {
@@ -57,25 +64,27 @@ function MemberCode() {
   }, []);
   return (
     <section className="card qr">
-      <h2>会员码</h2>
+      <h2>{t('qr.title')}</h2>
       {qr ? (
         <div className={stale ? 'stale' : undefined}>
-          <QrCode text={qr.code.text} size={220} />
+          <QrCode text={qr.code.text} size={220} label={t('qr.title')} />
         </div>
       ) : (
-        <p className="hint">正在生成…</p>
+        <p className="hint">{t('qr.making')}</p>
       )}
       {stale ? (
         <p className="error" data-testid="qr-stale">
-          会员码可能已过期，正在重新获取，请检查网络
+          {t('qr.stale')}
         </p>
       ) : null}
-      <p className="hint">结账时出示给收银员扫描，每 {qr?.code.refreshSeconds ?? 30} 秒自动刷新，截图无效</p>
+      <p className="hint">{t('qr.hint', { seconds: num(lang, qr?.code.refreshSeconds ?? 30) })}</p>
     </section>
   );
 }
 
 function Home({ me, onSignOut, onPreferences }: { me: Me; onSignOut: () => void; onPreferences: () => void }) {
+  const ui = useLang();
+  const { t, tn, lang } = ui;
   return (
     <main>
       <header className="card head">
@@ -84,57 +93,56 @@ function Home({ me, onSignOut, onPreferences }: { me: Me; onSignOut: () => void;
             {me.name} · {me.phone}
           </p>
           <p className="tier" data-testid="tier">
-            {me.tier.name.zh}
+            {named(me.tier.name, lang)}
           </p>
         </div>
         <div className="balance">
-          <span data-testid="balance">{me.balance.toLocaleString('zh-CN')}</span>
-          <small>积分</small>
+          <span data-testid="balance">{num(lang, me.balance)}</span>
+          <small>{tn('home.points', me.balance)}</small>
         </div>
       </header>
       {me.nextTier ? (
         <p className="card progress" data-testid="progress">
-          再消费 {yuan(me.nextTier.remaining)} 升级为{me.nextTier.name.zh}
+          {t('home.progress', { amount: money(lang, me.nextTier.remaining), tier: named(me.nextTier.name, lang) })}
         </p>
       ) : (
-        <p className="card progress">您已是最高等级</p>
+        <p className="card progress">{t('home.topTier')}</p>
       )}
       <MemberCode />
       <section className="card">
-        <h2>我的优惠</h2>
-        {me.offers.length === 0 && me.coupons.length === 0 && <p className="hint">暂无优惠</p>}
+        <h2>{t('offers.title')}</h2>
+        {me.offers.length === 0 && me.coupons.length === 0 && <p className="hint">{t('offers.none')}</p>}
         <ul data-testid="offers">
           {me.offers.map((o) => (
             <li key={o.campaignId}>
-              {o.name.zh}：{o.terms?.zh ?? multiplier(o.multiplierMilli)}，还剩 {daysLeft(me.today, o.until)} 天
+              {tn('offers.offer', daysLeft(me.today, o.until), {
+                name: named(o.name, lang),
+                terms: o.terms ? named(o.terms, lang) : multiplier(ui, o.multiplierMilli),
+              })}
             </li>
           ))}
           {me.coupons.map((c) => (
-            <li key={c.code}>
-              优惠券 {yuan(c.value)}（{c.validTo} 前有效）
-            </li>
+            <li key={c.code}>{t('offers.coupon', { amount: money(lang, c.value), date: day(lang, c.validTo) })}</li>
           ))}
         </ul>
       </section>
       <section className="card">
-        <h2>即将过期积分</h2>
+        <h2>{t('expiring.title')}</h2>
         {me.expiring.length === 0 ? (
-          <p className="hint">30 天内没有积分过期</p>
+          <p className="hint">{t('expiring.none', { days: num(lang, EXPIRING_SOON_DAYS) })}</p>
         ) : (
           <ul data-testid="expiring">
             {me.expiring.map((x) => (
-              <li key={x.on}>
-                {x.on}：{x.points} 积分
-              </li>
+              <li key={x.on}>{tn('expiring.item', x.points, { date: day(lang, x.on) })}</li>
             ))}
           </ul>
         )}
       </section>
       <button className="link" data-testid="open-preferences" onClick={onPreferences}>
-        偏好设置与隐私
+        {t('home.preferences')}
       </button>
       <button className="link" data-testid="sign-out" onClick={onSignOut}>
-        退出登录
+        {t('home.signOut')}
       </button>
     </main>
   );
@@ -144,11 +152,16 @@ function Home({ me, onSignOut, onPreferences }: { me: Me; onSignOut: () => void;
 const surveyToken = new URLSearchParams(window.location.search).get('s');
 
 export function App() {
-  if (surveyToken) return <Survey token={surveyToken} />;
-  return <Account />;
+  return (
+    <LangProvider>
+      <LangToggle />
+      {surveyToken ? <Survey token={surveyToken} /> : <Account />}
+    </LangProvider>
+  );
 }
 
 function Account() {
+  const { t } = useLang();
   const [me, setMe] = useState<Me | null>(null);
   const [checked, setChecked] = useState(false);
   const [screen, setScreen] = useState<'home' | 'preferences' | 'left'>('home');
@@ -169,8 +182,8 @@ function Account() {
   if (screen === 'left') {
     return (
       <main className="card" data-testid="left">
-        <h1>您已退出会员计划</h1>
-        <p className="hint">您的个人信息已删除。感谢您一直以来的支持。</p>
+        <h1>{t('left.title')}</h1>
+        <p className="hint">{t('left.body')}</p>
       </main>
     );
   }

@@ -5,33 +5,41 @@
  */
 import { useEffect, useState } from 'react';
 import { api, type MyPreferences, type PreferenceChange, type PreferenceValues } from './api.js';
+import { dateTime } from './i18n/format.js';
+import { named, type MessageKey } from './i18n/index.js';
+import { useLang, type LangUi } from './lang.js';
 
-function when(iso: string): string {
-  return new Date(iso).toLocaleString('zh-CN', { hour12: false });
+/** Where a change was made: this page, or a till and the cashier who keyed it. */
+function where({ t }: LangUi, c: PreferenceChange): string {
+  return c.origin === 'page' ? t('prefs.byPage') : t('prefs.byTill', { till: c.tillId ?? '', staff: c.staffId ?? '' });
 }
 
-function where(c: PreferenceChange): string {
-  return c.origin === 'page' ? '会员页面' : `门店收银台 ${c.tillId ?? ''}（员工 ${c.staffId ?? ''}）`;
-}
-
-function what(c: PreferenceChange, p: MyPreferences): string {
+/** What a change set: only the fields it names. */
+function what({ t, lang }: LangUi, c: PreferenceChange, p: MyPreferences): string {
   const parts: string[] = [];
-  if (c.consentMarketing !== undefined) parts.push(c.consentMarketing ? '同意接收营销信息' : '不再接收营销信息');
+  if (c.consentMarketing !== undefined) parts.push(t(c.consentMarketing ? 'prefs.consentOn' : 'prefs.consentOff'));
   if (c.preferredChannel !== undefined) {
-    const name = p.choices.channels.find((x) => x.code === c.preferredChannel)?.name.zh ?? c.preferredChannel;
-    parts.push(`接收方式：${name}`);
+    const channel = p.choices.channels.find((x) => x.code === c.preferredChannel);
+    parts.push(t('prefs.channelSet', { name: channel ? named(channel.name, lang) : c.preferredChannel }));
   }
   if (c.interests !== undefined) {
-    const names = c.interests.map((i) => p.choices.interests.find((x) => x.code === i)?.name.zh ?? i);
-    parts.push(`兴趣：${names.length ? names.join('、') : '无'}`);
+    const names = c.interests.map((i) => {
+      const interest = p.choices.interests.find((x) => x.code === i);
+      return interest ? named(interest.name, lang) : i;
+    });
+    parts.push(
+      t('prefs.interestsSet', { names: names.length ? names.join(t('prefs.listSeparator')) : t('prefs.noInterests') }),
+    );
   }
-  return parts.join('；');
+  return parts.join(t('prefs.partSeparator'));
 }
 
 export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: () => void }) {
   const [prefs, setPrefs] = useState<MyPreferences | null>(null);
   const [draft, setDraft] = useState<PreferenceValues | null>(null);
-  const [note, setNote] = useState<string | null>(null);
+  const ui = useLang();
+  const { t, lang } = ui;
+  const [note, setNote] = useState<MessageKey | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
 
@@ -42,7 +50,7 @@ export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: ()
     });
   }, []);
 
-  if (!prefs || !draft) return <main className="card">正在加载…</main>;
+  if (!prefs || !draft) return <main className="card">{t('app.loading')}</main>;
 
   const changed = JSON.stringify(draft) !== JSON.stringify(prefs.current);
   const toggleInterest = (code: string): void => {
@@ -58,9 +66,9 @@ export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: ()
       const p = await api.changePreferences(draft);
       setPrefs(p);
       setDraft(p.current);
-      setNote('已保存，各门店将在下次同步后生效');
+      setNote('prefs.saved');
     } catch {
-      setNote('保存失败，请稍后再试');
+      setNote('prefs.saveFailed');
     } finally {
       setBusy(false);
     }
@@ -71,7 +79,7 @@ export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: ()
       await api.leave();
       onLeft();
     } catch {
-      setNote('操作失败，请稍后再试');
+      setNote('prefs.leaveFailed');
       setBusy(false);
     }
   };
@@ -79,7 +87,7 @@ export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: ()
   return (
     <main data-testid="preferences">
       <section className="card">
-        <h1>偏好设置</h1>
+        <h1>{t('prefs.title')}</h1>
         <label className="check">
           <input
             type="checkbox"
@@ -87,9 +95,9 @@ export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: ()
             checked={draft.consentMarketing}
             onChange={(e) => setDraft({ ...draft, consentMarketing: e.target.checked })}
           />
-          接收优惠和活动信息（营销信息）
+          {t('prefs.consent')}
         </label>
-        <h2>接收方式</h2>
+        <h2>{t('prefs.channel')}</h2>
         <div className="chips" role="radiogroup">
           {prefs.choices.channels.map((c) => (
             <label key={c.code} className={draft.preferredChannel === c.code ? 'chip on' : 'chip'}>
@@ -100,11 +108,11 @@ export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: ()
                 checked={draft.preferredChannel === c.code}
                 onChange={() => setDraft({ ...draft, preferredChannel: c.code })}
               />
-              {c.name.zh}
+              {named(c.name, lang)}
             </label>
           ))}
         </div>
-        <h2>感兴趣的品类</h2>
+        <h2>{t('prefs.interests')}</h2>
         <div className="chips">
           {prefs.choices.interests.map((i) => (
             <label key={i.code} className={draft.interests.includes(i.code) ? 'chip on' : 'chip'}>
@@ -114,54 +122,54 @@ export function Preferences({ onBack, onLeft }: { onBack: () => void; onLeft: ()
                 checked={draft.interests.includes(i.code)}
                 onChange={() => toggleInterest(i.code)}
               />
-              {i.name.zh}
+              {named(i.name, lang)}
             </label>
           ))}
         </div>
         <button data-testid="save" disabled={busy || !changed} onClick={() => void save()}>
-          保存
+          {t('prefs.save')}
         </button>
         {note && (
           <p className="hint" role="status" data-testid="note">
-            {note}
+            {t(note)}
           </p>
         )}
       </section>
       <section className="card">
-        <h2>修改记录</h2>
+        <h2>{t('prefs.history')}</h2>
         {prefs.history.length === 0 ? (
-          <p className="hint">暂无修改</p>
+          <p className="hint">{t('prefs.noHistory')}</p>
         ) : (
           <ul data-testid="history">
             {[...prefs.history].reverse().map((c) => (
               <li key={c.changeId}>
-                {when(c.at)} · {where(c)}：{what(c, prefs)}
+                {t('prefs.change', { when: dateTime(lang, c.at), where: where(ui, c), what: what(ui, c, prefs) })}
               </li>
             ))}
           </ul>
         )}
       </section>
       <section className="card">
-        <h2>退出会员计划</h2>
-        <p className="hint">退出后，您的姓名、手机号等个人信息将从总部和所有门店删除，剩余积分作废，且无法恢复。</p>
+        <h2>{t('prefs.leave')}</h2>
+        <p className="hint">{t('prefs.leaveWarning')}</p>
         {confirming ? (
-          <div role="alertdialog" aria-label="确认退出" data-testid="confirm-leave">
-            <p className="error">确定要退出会员计划吗？此操作无法撤销。</p>
+          <div role="alertdialog" aria-label={t('prefs.leaveDialog')} data-testid="confirm-leave">
+            <p className="error">{t('prefs.leaveQuestion')}</p>
             <button data-testid="leave-confirm" disabled={busy} onClick={() => void leave()}>
-              确定退出
+              {t('prefs.leaveConfirm')}
             </button>
             <button className="link" data-testid="leave-cancel" onClick={() => setConfirming(false)}>
-              取消
+              {t('prefs.leaveCancel')}
             </button>
           </div>
         ) : (
           <button className="danger" data-testid="leave" onClick={() => setConfirming(true)}>
-            退出会员计划
+            {t('prefs.leave')}
           </button>
         )}
       </section>
       <button className="link" data-testid="back" onClick={onBack}>
-        返回
+        {t('app.back')}
       </button>
     </main>
   );

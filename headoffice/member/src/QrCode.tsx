@@ -1,7 +1,7 @@
 /** A QR code as one SVG path (uqr encodes; no canvas, no data: URL, so the strict CSP holds). */
 import { encode } from 'uqr';
 
-export function QrCode({ text, size }: { text: string; size: number }) {
+export function QrCode({ text, size, label }: { text: string; size: number; label: string }) {
   const { data } = encode(text, { ecc: 'M', border: 2 });
   const n = data.length;
   let d = '';
@@ -15,7 +15,7 @@ export function QrCode({ text, size }: { text: string; size: number }) {
       data-testid="qr"
       data-qr={text}
       role="img"
-      aria-label="会员码"
+      aria-label={label}
       width={size}
       height={size}
       viewBox={`0 0 ${n} ${n}`}

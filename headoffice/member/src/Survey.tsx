@@ -2,34 +2,22 @@
  * The receipt survey (issue 15 item 5, docs/member-page.md "Survey"): reached from the QR code
  * on a receipt (`/m/?s=<token>`) without signing in. "How likely are you to recommend us" 0-10
  * and an optional comment, once per purchase; a member signed in on this phone has the answer
- * kept with their account. zh-CN first, laid out for a 360 px wide phone.
+ * kept with their account. zh-CN first, English too (lang.tsx), laid out for a 360 px wide phone.
  */
 import { useEffect, useState } from 'react';
-import { ApiError, api, type SurveyInfo } from './api.js';
+import { api, type SurveyInfo } from './api.js';
+import { errorText } from './errors.js';
+import { day } from './i18n/format.js';
+import { useLang } from './lang.js';
 import { SignIn } from './SignIn.js';
 
 const MAX_COMMENT = 500;
 
-function refusal(e: unknown): string {
-  if (!(e instanceof ApiError)) return '网络错误，请稍后再试';
-  switch (e.code) {
-    case 'survey_already_answered':
-      return '这次购物已经评价过了，每张小票只能评价一次。感谢您的反馈！';
-    case 'survey_token_expired':
-      return '评价链接已过期（小票开具 30 天内有效）。';
-    case 'survey_token_malformed':
-    case 'survey_token_forged':
-    case 'survey_wrong_store':
-      return '无法识别此评价链接，请重新扫描小票上的二维码。';
-    default:
-      return e.message;
-  }
-}
-
 function Scores({ score, onPick }: { score: number | null; onPick: (n: number) => void }) {
+  const { t } = useLang();
   return (
     <>
-      <div className="scores" role="radiogroup" aria-label="推荐意愿 0 到 10 分">
+      <div className="scores" role="radiogroup" aria-label={t('survey.scale')}>
         {Array.from({ length: 11 }, (_, n) => (
           <button
             key={n}
@@ -44,8 +32,8 @@ function Scores({ score, onPick }: { score: number | null; onPick: (n: number) =
         ))}
       </div>
       <p className="scale">
-        <span>0 完全不可能</span>
-        <span>10 非常愿意</span>
+        <span>{t('survey.low')}</span>
+        <span>{t('survey.high')}</span>
       </p>
     </>
   );
@@ -55,14 +43,16 @@ export function Survey({ token }: { token: string }) {
   const [info, setInfo] = useState<SurveyInfo | null>(null);
   const [score, setScore] = useState<number | null>(null);
   const [comment, setComment] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { t, lang } = useLang();
+  // The refusal itself, not its words: they follow the language button.
+  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<{ linked: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const [signingIn, setSigningIn] = useState(false);
   const [loads, setLoads] = useState(0);
 
   useEffect(() => {
-    api.survey(token).then(setInfo, (e: unknown) => setError(refusal(e)));
+    api.survey(token).then(setInfo, (e: unknown) => setError(e));
   }, [token, loads]);
 
   const send = async (): Promise<void> => {
@@ -73,7 +63,7 @@ export function Survey({ token }: { token: string }) {
       const r = await api.answerSurvey(token, score, comment);
       setDone({ linked: r.memberLinked });
     } catch (e) {
-      setError(refusal(e));
+      setError(e);
     } finally {
       setBusy(false);
     }
@@ -83,10 +73,9 @@ export function Survey({ token }: { token: string }) {
     return (
       <main>
         <section className="card done" data-testid="survey-done">
-          <h1>感谢您的评价！</h1>
-          <p>您的意见会帮助门店做得更好。</p>
-          {done.linked && <p className="hint">评价已记入您的会员账户。</p>}
-          <p className="hint">Thank you for your feedback.</p>
+          <h1>{t('survey.thanks')}</h1>
+          <p>{t('survey.helps')}</p>
+          {done.linked && <p className="hint">{t('survey.linked')}</p>}
         </section>
       </main>
     );
@@ -102,53 +91,52 @@ export function Survey({ token }: { token: string }) {
       />
     );
   }
-  const place = info ? (info.storeName ?? `门店 ${info.storeId}`) : '';
+  const place = info ? (info.storeName ?? t('survey.store', { id: info.storeId })) : '';
   return (
     <main>
       <section className="card" data-testid="survey">
-        <h1>购物评价</h1>
+        <h1>{t('survey.title')}</h1>
         {info && (
           <p className="hint" data-testid="survey-sale">
-            {place} · {info.saleDay}
+            {place} · {day(lang, info.saleDay)}
           </p>
         )}
         {info?.answered ? (
           <p className="error" role="alert" data-testid="survey-answered">
-            这次购物已经评价过了，每张小票只能评价一次。感谢您的反馈！
+            {t('error.survey_already_answered')}
           </p>
         ) : info ? (
           <>
-            <h2 id="q">您有多大可能向亲友推荐我们？</h2>
-            <p className="hint">How likely are you to recommend us to a friend? (0–10)</p>
+            <h2 id="q">{t('survey.question')}</h2>
             <Scores score={score} onPick={setScore} />
             <label>
-              还有什么想告诉我们的？（选填）
+              {t('survey.comment')}
               <textarea
                 data-testid="comment"
                 rows={4}
                 maxLength={MAX_COMMENT}
                 value={comment}
                 onChange={(e) => setComment(e.target.value)}
-                placeholder="请勿填写身份证号、银行卡号等敏感信息"
+                placeholder={t('survey.commentPlaceholder')}
               />
             </label>
             <p className="hint">
-              {info.signedIn ? '评价将记入您的会员账户。' : '无需登录即可评价。'}
+              {info.signedIn ? t('survey.toAccount') : t('survey.noSignIn')}
               {comment.length > 0 ? ` ${comment.length}/${MAX_COMMENT}` : ''}
             </p>
             <button data-testid="survey-send" disabled={busy || score === null} onClick={() => void send()}>
-              提交评价
+              {t('survey.send')}
             </button>
             {!info.signedIn && (
               <button className="link" data-testid="survey-sign-in" onClick={() => setSigningIn(true)}>
-                会员登录后评价（记入会员账户）
+                {t('survey.signIn')}
               </button>
             )}
           </>
         ) : null}
-        {error && (
+        {error !== null && (
           <p className="error" role="alert" data-testid="survey-error">
-            {error}
+            {errorText(lang, error)}
           </p>
         )}
       </section>
