@@ -155,6 +155,7 @@ export const DoubleSpendCaseSchema = z
         'enrolment_burst_prefix',
         'enrolment_burst_cashier',
         'redeem_after_earn',
+        'personal_data_unlocks',
       ])
       .describe(
         'double_spend: two stores spent the same points offline; coupon_reuse: one coupon used twice offline; ' +

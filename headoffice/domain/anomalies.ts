@@ -15,8 +15,13 @@
  * | redeem_after_earn           | a redemption of at least REDEEM_AFTER_EARN_POINTS comes within  |
  * |                             | REDEEM_AFTER_EARN_MINUTES after the member earned at least as   |
  * |                             | many points (the fake-sale-then-spend pattern)                   |
+ * | personal_data_unlocks       | a till is first sent the names and phones of TILL_UNLOCKS_PER_  |
+ * |                             | HOUR other stores' members in one hour (a first sale to them,   |
+ * |                             | or a lookup by number): a stolen till credential harvesting     |
+ * |                             | members (SECURITY.md, change feed)                              |
  *
- * DECISION: hours and days are fixed UTC buckets of the till's own dates (occurredAt, consentAt),
+ * DECISION: hours and days are fixed UTC buckets of the till's own dates (occurredAt, consentAt);
+ * personal_data_unlocks counts by head office's clock, which no till sets,
  * counted as entries are applied, so a rule costs one counter write per entry; a burst across a
  * bucket boundary can split in two below the threshold. Each counter raises one case per bucket,
  * when it reaches its threshold. A phone prefix is counted by a keyed hash, never the digits.
@@ -30,13 +35,19 @@ export const PREFIX_ENROLMENTS_PER_DAY = 10;
 export const CASHIER_ENROLMENTS_PER_HOUR = 20;
 export const REDEEM_AFTER_EARN_MINUTES = 15;
 export const REDEEM_AFTER_EARN_POINTS = 1_000;
+/**
+ * DECISION: 30 an hour. A till serves at most a few dozen customers an hour, and few of them are
+ * another store's members it never served; a till past this is being made to reveal members.
+ */
+export const TILL_UNLOCKS_PER_HOUR = 30;
 
 export type AnomalyKind =
   | 'earning_velocity_member'
   | 'earning_velocity_cashier'
   | 'enrolment_burst_prefix'
   | 'enrolment_burst_cashier'
-  | 'redeem_after_earn';
+  | 'redeem_after_earn'
+  | 'personal_data_unlocks';
 
 /** An instant written as toISOString writes it (UTC, `Z`): its own prefix is the bucket. */
 const CANONICAL_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{3})?Z$/;

@@ -11,6 +11,7 @@ import {
   PREFIX_ENROLMENTS_PER_DAY,
   REDEEM_AFTER_EARN_MINUTES,
   REDEEM_AFTER_EARN_POINTS,
+  TILL_UNLOCKS_PER_HOUR,
   crossed,
   dayBucket,
   hourBucket,
@@ -19,7 +20,7 @@ import {
 } from '../domain/anomalies.js';
 import type { HqEntry } from '../domain/order.js';
 import type { LedgerEntry } from '../../core/ledger/entry.js';
-import { all, insertMany, run, withJsonList, type Sql } from '../../storage/sql.js';
+import { all, get, insertMany, run, withJsonList, type Sql } from '../../storage/sql.js';
 
 interface CaseInput {
   kind: AnomalyKind;
@@ -45,6 +46,37 @@ function* raise(c: CaseInput, now: Date): Sql<void> {
     c.kind,
     JSON.stringify(c.detail),
     c.dedupe,
+  );
+}
+
+/**
+ * personal_data_unlocks: `memberNos`, other stores' members whose name and phone `tillId` was
+ * just sent for the first time (`via` a first sale to them, or a lookup by number), counted per
+ * hour of head office's clock; one case when the count reaches the threshold. Its own counter,
+ * upserted at once (first unlocks are rare; the entry rules' pass counters never hold it).
+ */
+export function* countUnlocks(
+  tillId: string,
+  memberNos: readonly string[],
+  via: 'served' | 'lookup',
+  now: Date,
+): Sql<void> {
+  const last = memberNos[memberNos.length - 1];
+  if (last === undefined) return;
+  const hour = hourBucket(now.toISOString());
+  const row = (yield* get(
+    `INSERT INTO anomaly_counters (rule, subject, bucket, n) VALUES ('till_unlocks', ?, ?, ?)
+     ON CONFLICT (rule, subject, bucket) DO UPDATE SET n = anomaly_counters.n + excluded.n RETURNING n`,
+    tillId,
+    hour,
+    memberNos.length,
+  )) as { n: number | string };
+  const after = Number(row.n);
+  if (!crossed(after - memberNos.length, after, TILL_UNLOCKS_PER_HOUR)) return;
+  const detail = { hour, unlocked: after, threshold: TILL_UNLOCKS_PER_HOUR, via };
+  yield* raise(
+    { kind: 'personal_data_unlocks', memberNo: last, tillId, seq: 0, points: 0, detail, dedupe: `unlocks:${hour}` },
+    now,
   );
 }
 

@@ -29,7 +29,7 @@ import {
   type RefusalReason,
   type Uploader,
 } from '../domain/ownership.js';
-import { EnrolmentAnomalies } from './anomalies.js';
+import { EnrolmentAnomalies, countUnlocks } from './anomalies.js';
 import { CHANGE_COLUMNS, changeRow } from './changes.js';
 import { MemberBatch, type HeldMember } from './memberbatch.js';
 import { openAgeBand, openGender, openInterests, sealMemberFields, type MemberFieldColumns } from './member-fields.js';
@@ -272,18 +272,23 @@ function servingEntry(l: string): string {
     OR ${l}.kind IN ('coupon_use', 'service_use'))`;
 }
 
+/** Whether an entry of the till shows it served the member (servingEntry). */
+function* servedBy(tillId: string, memberNo: string): Sql<boolean> {
+  return (
+    (yield* get(
+      `SELECT 1 FROM ledger l WHERE l.member_no = ? AND l.till_id = ? AND ${servingEntry('l')} LIMIT 1`,
+      memberNo,
+      tillId,
+    )) !== undefined
+  );
+}
+
 /** The till may change the member's cards: a member of its store, or one it served. */
 function* holdsMember(till: Uploader, b: MemberBatch, memberNo: string): Sql<boolean> {
   const m = yield* b.member(memberNo);
   if (!m) return false;
   if (m.enrolled_store === till.storeId) return true;
-  return (
-    (yield* get(
-      `SELECT 1 FROM ledger l WHERE l.member_no = ? AND l.till_id = ? AND ${servingEntry('l')} LIMIT 1`,
-      memberNo,
-      till.tillId,
-    )) !== undefined
-  );
+  return yield* servedBy(till.tillId, memberNo);
 }
 
 type CardItem = MemberUpsert['cards'][number];
@@ -498,6 +503,7 @@ export function* announceServed(
   // One multi-row INSERT: the rows take their cursors in this order, as one append after the other.
   const changes = others.map((memberNo) => changeRow('member', memberNo, { memberNo }, now));
   yield* insertMany('changes', CHANGE_COLUMNS, changes);
+  yield* countUnlocks(till.tillId, others, 'served', now);
   return changes.length;
 }
 
@@ -528,12 +534,16 @@ export function* lookupMemberByPhone(
   if (rows.length > 1) return { kind: 'ambiguous' };
   const m = yield* readMemberFeed(cipher, row.member_no);
   if (!m || 'erasedAt' in m) return { kind: 'unknown' };
-  yield* run(
+  const first = yield* run(
     'INSERT INTO member_lookups (till_id, member_no, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     till.tillId,
     row.member_no,
     now.toISOString(),
   );
+  // Another store's member this till had not served: the lookup reveals their name and phone to it.
+  if (first.changes > 0 && m.feed.enrolledStore !== till.storeId && !(yield* servedBy(till.tillId, row.member_no))) {
+    yield* countUnlocks(till.tillId, [row.member_no], 'lookup', now);
+  }
   const st = (yield* get('SELECT balance, tier FROM member_state WHERE member_no = ?', row.member_no)) as
     { balance: number; tier: string } | undefined;
   const cards = (yield* all(

@@ -212,6 +212,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'cases.kind.enrolment_burst_prefix': 'Burst of enrolments (one number range)',
   'cases.kind.enrolment_burst_cashier': 'Burst of enrolments (one cashier)',
   'cases.kind.redeem_after_earn': 'Redeemed right after earning',
+  'cases.kind.personal_data_unlocks': "Many other stores' members revealed to one till",
   'cases.member': 'Member no.',
   'cases.tills': 'Tills',
   'cases.points': 'Points',

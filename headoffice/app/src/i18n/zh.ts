@@ -212,6 +212,7 @@ export const zh = {
   'cases.kind.enrolment_burst_prefix': '同号段集中入会',
   'cases.kind.enrolment_burst_cashier': '收银员集中入会',
   'cases.kind.redeem_after_earn': '获得积分后立即兑换',
+  'cases.kind.personal_data_unlocks': '单台收银机大量获取他店会员资料',
   'cases.member': '会员号',
   'cases.tills': '涉及收银机',
   'cases.points': '积分',

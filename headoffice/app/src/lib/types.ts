@@ -19,7 +19,8 @@ export interface DoubleSpendCase {
     | 'earning_velocity_cashier'
     | 'enrolment_burst_prefix'
     | 'enrolment_burst_cashier'
-    | 'redeem_after_earn';
+    | 'redeem_after_earn'
+    | 'personal_data_unlocks';
   memberNo: string;
   tills: string[];
   points: number;
