@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeEarn } from '../../core/engine/earn.js';
 import { computeReturn } from '../../core/engine/returns.js';
+import { member, sale as earnInput } from '../../core/engine/test-fixtures.js';
 import { DEFAULT_RULE_SET } from '../../core/ruleset/default.js';
 import type { SaleComputation } from '../../core/sync/protocol.js';
 import { checkReturn, type Quantities, type ReturnCheckInput } from './return-check.js';
@@ -17,21 +18,10 @@ const LINES = [
 ];
 
 function sale(redeem = 0): SaleComputation {
-  const r = computeEarn(DEFAULT_RULE_SET, {
-    lines: LINES,
-    basketDiscount: 0,
-    pointsRedeemed: redeem,
-    occurredAt: '2026-03-01T02:00:00.000Z',
-    member: {
-      memberNo: 'M1',
-      tier: 'ordinary',
-      birthday: null,
-      winBackUntil: null,
-      earnedToday: 0,
-      stamps: 0,
-      birthdayGiftYear: null,
-    },
-  });
+  const r = computeEarn(
+    DEFAULT_RULE_SET,
+    earnInput({ lines: LINES, pointsRedeemed: redeem, member: member({ memberNo: 'M1' }) }),
+  );
   return { lines: r.lines, earned: r.points, pointsRedeemed: redeem, stampEarned: r.stampEarned };
 }
 
