@@ -7,14 +7,14 @@
  * - DOMAIN.md 10 "erasure removes personal fields everywhere": after erasure no table holds
  *   them, in clear or in a value head office's own key still opens.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYNC_PATHS } from '../core/sync/protocol.js';
 import { signSurveyToken, surveyKey } from '../core/survey/token.js';
 import { localDate } from '../core/time.js';
 import { LOG_FILE } from './open.js';
-import { MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
+import { codeSentTo, messagesIn } from '../test/helpers/sign-in-code.js';
 import {
   at,
   changes,
@@ -53,12 +53,9 @@ async function call(method: string, path: string, body?: unknown, cookie?: strin
 }
 
 async function signIn(phone: string): Promise<string> {
+  const after = messagesIn(t.dataDir).length;
   expect((await call('POST', '/v1/me/otp', { phone })).status).toBe(202);
-  const lines = existsSync(join(t.dataDir, MESSAGES_FILE))
-    ? readFileSync(join(t.dataDir, MESSAGES_FILE), 'utf8').split('\n').filter(Boolean)
-    : [];
-  const last = JSON.parse(lines.at(-1) ?? '{}') as SimulatedMessage;
-  const code = /(\d{6})/.exec(last.text ?? '')?.[1] ?? '';
+  const code = await codeSentTo(t.dataDir, phone, { after });
   const r = await call('POST', '/v1/me/session', { phone, code });
   expect(r.status).toBe(200);
   return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

@@ -4,11 +4,11 @@
  * counts `outbox` rows with that key sent). A coupon's grant is a `reward` entry; its message had
  * no key, so a coupon campaign always reported reached 0.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from './log.js';
-import { FileChannel, MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
+import { FileChannel, MESSAGES_FILE } from './messages/channel.js';
+import { messagesIn } from '../test/helpers/sign-in-code.js';
 import { sendOutbox } from './server.js';
 import { at, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
@@ -18,15 +18,6 @@ useTwoTillHq((x) => ({ t, A } = x));
 
 const quiet: Logger = { log: () => undefined } as unknown as Logger;
 const noon = new Date('2026-03-02T04:00:00Z'); // 12:00 in Shanghai
-
-function messages(): SimulatedMessage[] {
-  const file = join(t.dataDir, MESSAGES_FILE);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as SimulatedMessage);
-}
 
 describe('reached for a coupon campaign', () => {
   it('counts the coupon messages the channel delivered, as for every offer kind', async () => {
@@ -55,7 +46,7 @@ describe('reached for a coupon campaign', () => {
     expect(started.kind === 'done' && started.run?.granted).toBe(2);
     const sent = await sendOutbox(s, new FileChannel(join(t.dataDir, MESSAGES_FILE)), quiet, () => noon);
     expect(sent).toBe(2);
-    expect(messages().every((m) => m.text.includes('优惠券'))).toBe(true);
+    expect(messagesIn(t.dataDir).every((m) => m.text.includes('优惠券'))).toBe(true);
     // Two granted members, both with consent, both messages delivered: both reached.
     expect(await s.campaignResult('thanks')).toMatchObject({ granted: 2, reached: 2 });
   });

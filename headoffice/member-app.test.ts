@@ -14,8 +14,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyMemberQr } from '../core/cards/memberqr.js';
 import { MEMBER_QR_KEY_FILE } from './member-qr-key.js';
-import { MESSAGES_FILE } from './messages/channel.js';
 import { at, testStore, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { codeSentTo } from '../test/helpers/sign-in-code.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,12 +28,6 @@ const launch = (): Promise<Browser> =>
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
-
-/** The code in the last message the simulated channel wrote. */
-function lastCode(dataDir: string): string {
-  const line = readFileSync(join(dataDir, MESSAGES_FILE), 'utf8').trim().split('\n').at(-1) ?? '';
-  return /(\d{6})/.exec((JSON.parse(line) as { text: string }).text)?.[1] ?? '';
-}
 
 // The page is the same whatever head office stores in (the API runs on both stores in member-page.test.ts).
 describe.skipIf(testStore() === 'postgres')('member page in a phone browser', () => {
@@ -72,7 +66,7 @@ describe.skipIf(testStore() === 'postgres')('member page in a phone browser', ()
       await page.getByTestId('phone').fill(PHONE);
       await page.getByTestId('send-code').click();
       await page.getByTestId('code').waitFor();
-      await page.getByTestId('code').fill(lastCode(t.dataDir));
+      await page.getByTestId('code').fill(await codeSentTo(t.dataDir, PHONE));
       await page.getByTestId('sign-in').click();
 
       const balance = page.getByTestId('balance');
@@ -145,7 +139,7 @@ describe.skipIf(testStore() === 'postgres')('member page in a phone browser', ()
       await page.getByTestId('phone').fill(PHONE);
       await page.getByTestId('send-code').click();
       await page.getByTestId('code').waitFor();
-      const code = lastCode(t.dataDir);
+      const code = await codeSentTo(t.dataDir, PHONE);
       await page.getByTestId('send-code').click();
       const error = page.getByTestId('error');
       await error.waitFor();

@@ -8,10 +8,8 @@
  * site post), and from another origin of the same site (SameSite is per site) made a signed-in
  * member leave the programme or withdraw their consent.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
+import { codeSentTo } from '../test/helpers/sign-in-code.js';
 import { at, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -19,19 +17,6 @@ let till: TillSim;
 useOneTillHq('A', (x) => ({ t, till } = x));
 
 const PHONE = '13900004444';
-
-function lastCode(): string {
-  const file = join(t.dataDir, MESSAGES_FILE);
-  const msgs = existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as SimulatedMessage)
-    : [];
-  const code = /(\d{6})/.exec(msgs.at(-1)?.text ?? '')?.[1];
-  if (!code) throw new Error('no code in the simulated channel');
-  return code;
-}
 
 async function enrol(): Promise<void> {
   till.enrol('M1', at(0), { name: '王小明', phone: PHONE, consentMarketing: true });
@@ -63,7 +48,7 @@ async function signInProperly(): Promise<string> {
   const r = await fetch(`${t.hq.url}/v1/me/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ phone: PHONE, code: lastCode() }),
+    body: JSON.stringify({ phone: PHONE, code: await codeSentTo(t.dataDir, PHONE) }),
   });
   expect(r.status).toBe(200);
   return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
@@ -79,7 +64,7 @@ describe('member page POSTs and cross-site forms', () => {
       body: JSON.stringify({ phone: PHONE }),
     });
     expect(otp.status).toBe(202);
-    const code = lastCode();
+    const code = await codeSentTo(t.dataDir, PHONE);
     const r = await formPost(
       '/v1/me/session',
       '{"phone":"',

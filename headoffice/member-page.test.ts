@@ -4,7 +4,7 @@
  * file, the session cookie, /v1/me and the QR code a till's key verifies; the code's rules
  * (wrong tries, single use, per-phone rate limit); and the outbox's consent, quiet hours and cap.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyMemberQr } from '../core/cards/memberqr.js';
@@ -13,7 +13,7 @@ import { OTP_MAX_TRIES } from './domain/otp.js';
 import { MEMBER_QR_KEY_FILE } from './member-qr-key.js';
 import { qrRefreshSeconds } from './routes/me.js';
 import { maskPhone } from '../core/members.js';
-import { MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
+import { codeIn, codeSentTo, messagesIn } from '../test/helpers/sign-in-code.js';
 import { at, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -21,22 +21,6 @@ let A: TillSim;
 useTwoTillHq((x) => ({ t, A } = x));
 
 const PHONE = '13900002222';
-
-function messages(): SimulatedMessage[] {
-  const file = join(t.dataDir, MESSAGES_FILE);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as SimulatedMessage);
-}
-
-function lastCode(): string {
-  const m = messages().at(-1);
-  const code = /(\d{6})/.exec(m?.text ?? '')?.[1];
-  if (!code) throw new Error('no code in the simulated channel');
-  return code;
-}
 
 async function post(path: string, body: unknown, cookie?: string): Promise<Response> {
   return fetch(`${t.hq.url}${path}`, {
@@ -54,7 +38,7 @@ async function enrolMember(consentMarketing = true): Promise<void> {
 
 async function signIn(): Promise<string> {
   expect((await post('/v1/me/otp', { phone: '+86 139-0000-2222' })).status).toBe(202);
-  const r = await post('/v1/me/session', { phone: PHONE, code: lastCode() });
+  const r = await post('/v1/me/session', { phone: PHONE, code: await codeSentTo(t.dataDir, PHONE) });
   expect(r.status).toBe(200);
   const setCookie = r.headers.get('set-cookie') ?? '';
   expect(setCookie).toMatch(
@@ -67,12 +51,13 @@ describe('member page: sign-in and /v1/me', () => {
   it('signs in with the code sent through the channel and shows balance, tier, progress and a QR a till verifies', async () => {
     await enrolMember();
     const cookie = await signIn();
-    const sent = messages();
+    await t.hq.idle(); // the text's outcome is recorded just after the code reaches the file
+    const sent = messagesIn(t.dataDir);
     expect(sent).toHaveLength(1);
     // The simulated channel's file keeps the number masked.
     expect(sent[0]?.to).toBe(maskPhone(PHONE));
     // Stored hashed: the code is nowhere in the database.
-    const code = /(\d{6})/.exec(sent[0]?.text ?? '')?.[1] ?? '';
+    const code = codeIn(sent[0]?.text ?? '') ?? '';
     // The member's code (the number's count from every address keeps no member and no code).
     const otps = await t.sql<{ code_hash: unknown }>("SELECT code_hash FROM member_otps WHERE member_no = 'M1'");
     expect(otps).toHaveLength(1);
@@ -126,7 +111,8 @@ describe('member page: sign-in and /v1/me', () => {
     const r = await post('/v1/me/otp', { phone: '13700001111' });
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ sent: true, expiresInSeconds: 300 });
-    expect(messages()).toHaveLength(0);
+    await t.hq.idle();
+    expect(messagesIn(t.dataDir)).toHaveLength(0);
     expect((await post('/v1/me/session', { phone: '13700001111', code: '123456' })).status).toBe(401);
     expect((await post('/v1/me/otp', { phone: '12345' })).status).toBe(400);
   });
@@ -134,7 +120,7 @@ describe('member page: sign-in and /v1/me', () => {
   it('allows 5 wrong tries, then not even the right code; a second code within a minute is refused', async () => {
     await enrolMember();
     expect((await post('/v1/me/otp', { phone: PHONE })).status).toBe(202);
-    const code = lastCode();
+    const code = await codeSentTo(t.dataDir, PHONE);
     const wrong = code === '000000' ? '000001' : '000000';
     for (let i = OTP_MAX_TRIES - 1; i >= 0; i--) {
       const r = await post('/v1/me/session', { phone: PHONE, code: wrong });
@@ -147,7 +133,8 @@ describe('member page: sign-in and /v1/me', () => {
     const again = await post('/v1/me/otp', { phone: PHONE });
     expect(again.status).toBe(429);
     expect(await again.json()).toMatchObject({ error: { code: 'otp_rate_limited' } });
-    expect(messages()).toHaveLength(1);
+    await t.hq.idle();
+    expect(messagesIn(t.dataDir)).toHaveLength(1);
   });
 });
 
@@ -167,7 +154,8 @@ describe('outbox: consent, quiet hours, frequency cap', () => {
     });
     expect(await outboxRows()).toBe(0);
     expect((await post('/v1/me/otp', { phone: PHONE })).status).toBe(202);
-    expect(messages()).toHaveLength(1);
+    await codeSentTo(t.dataDir, PHONE);
+    expect(messagesIn(t.dataDir)).toHaveLength(1);
   });
 
   it('holds marketing in quiet hours and caps it per member', async () => {

@@ -5,13 +5,13 @@
  * programme, which asks once more (cancel keeps everything) and then erases the membership.
  * Screenshots: test-artifacts/screenshots/member-preferences.png, member-leave-confirm.png.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MESSAGES_FILE } from './messages/channel.js';
 import { at, operator, testStore, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { codeSentTo } from '../test/helpers/sign-in-code.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -43,8 +43,7 @@ describe.skipIf(testStore() === 'postgres')('member page: preferences and leavin
       await page.getByTestId('phone').fill(PHONE);
       await page.getByTestId('send-code').click();
       await page.getByTestId('code').waitFor();
-      const line = readFileSync(join(t.dataDir, MESSAGES_FILE), 'utf8').trim().split('\n').at(-1) ?? '';
-      await page.getByTestId('code').fill(/(\d{6})/.exec((JSON.parse(line) as { text: string }).text)?.[1] ?? '');
+      await page.getByTestId('code').fill(await codeSentTo(t.dataDir, PHONE));
       await page.getByTestId('sign-in').click();
       await page.getByTestId('open-preferences').click();
       await page.getByTestId('preferences').waitFor();

@@ -662,9 +662,9 @@ function meOps(): Op[] {
       operationId: 'requestMemberCode',
       summary:
         "A 6-digit one-time code to the member's phone through the message channel (5 minutes, 5 tries). Always " +
-        '202 sent, member or not; the code works only from the asking address. 429 otp_rate_limited (per number and ' +
-        'address one a minute and five a day; per number 30 a day), 429 too_many_code_requests (ten an hour per ' +
-        'address, any numbers); both with retryAfterSeconds',
+        '202 sent, member or not, answered before the text goes; the code works only from the asking address. ' +
+        '429 otp_rate_limited (per number and address one a minute and five a day; per number 30 a day), ' +
+        '429 too_many_code_requests (ten an hour per address, any numbers); both with retryAfterSeconds',
       auth: 'none',
       request: OtpRequest,
       response: OtpAnswer,

@@ -6,11 +6,9 @@
  * an expired code are answered exactly as at a member's number. The decoy names no one: its
  * row holds the phone's keyed hash only, and no message is queued or sent for it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OTP_MAX_TRIES } from './domain/otp.js';
-import { MESSAGES_FILE } from './messages/channel.js';
+import { messagesIn } from '../test/helpers/sign-in-code.js';
 import { at, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -91,8 +89,8 @@ describe('the member page does not tell who is a member', () => {
     const decoy = rows.filter((r) => r.code_hash !== null);
     expect(decoy).toHaveLength(1);
     expect(decoy[0]?.expires_at).not.toBeNull();
-    const file = join(t.dataDir, MESSAGES_FILE);
-    expect(existsSync(file) ? readFileSync(file, 'utf8') : '').toBe('');
+    await t.hq.idle();
+    expect(messagesIn(t.dataDir)).toEqual([]);
     expect(await t.sql('SELECT 1 FROM outbox')).toHaveLength(0);
   });
 });

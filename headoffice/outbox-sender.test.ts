@@ -5,13 +5,13 @@
  * 08:00; the sender writes each to the simulated channel's file once, even with two senders
  * racing; `unavailable` is retried later; erasure and export cover the outbox and sessions.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addDays, localDate } from '../core/time.js';
 import { MARKETING_CAP } from './domain/messages.js';
 import type { Logger } from './log.js';
-import { FileChannel, MESSAGES_FILE, type MessageChannel, type SimulatedMessage } from './messages/channel.js';
+import { FileChannel, MESSAGES_FILE, type MessageChannel } from './messages/channel.js';
+import { messagesIn } from '../test/helpers/sign-in-code.js';
 import { sendOutbox } from './server.js';
 import { SEND_BACKOFF_MS } from './store/messages.js';
 import { at, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
@@ -27,15 +27,6 @@ const noon = new Date('2026-03-02T04:00:00Z');
 const night = new Date('2026-03-02T15:00:00Z');
 const beforeEight = new Date('2026-03-02T23:59:00Z');
 const eight = new Date('2026-03-03T00:00:00Z');
-
-function messages(): SimulatedMessage[] {
-  const file = join(t.dataDir, MESSAGES_FILE);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as SimulatedMessage);
-}
 
 const channel = (): MessageChannel => new FileChannel(join(t.dataDir, MESSAGES_FILE));
 
@@ -91,7 +82,7 @@ describe('outbox: messages queued by a campaign start and sent after the commit'
     ]);
     expect(sent[0] + sent[1]).toBe(2);
     expect(
-      messages()
+      messagesIn(t.dataDir)
         .map((m) => m.to)
         .sort(),
     ).toEqual(['139****0001', '139****0003']);
@@ -100,7 +91,7 @@ describe('outbox: messages queued by a campaign start and sent after the commit'
     expect(await t.hq.store.campaignResult('spring')).toMatchObject({ granted: 3, reached: 2 });
     // Nothing left to send: a later pass writes nothing more.
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => noon)).toBe(0);
-    expect(messages()).toHaveLength(2);
+    expect(messagesIn(t.dataDir)).toHaveLength(2);
   });
 
   it('holds messages decided in quiet hours until 08:00', async () => {
@@ -111,9 +102,9 @@ describe('outbox: messages queued by a campaign start and sent after the commit'
     for (const r of rows) expect(r.send_after).toBe(eight.toISOString());
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => night)).toBe(0);
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => beforeEight)).toBe(0);
-    expect(messages()).toHaveLength(0);
+    expect(messagesIn(t.dataDir)).toHaveLength(0);
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => eight)).toBe(2);
-    expect(messages()).toHaveLength(2);
+    expect(messagesIn(t.dataDir)).toHaveLength(2);
   });
 
   it('keeps to the cap, and retries an unavailable channel later', async () => {
@@ -141,7 +132,7 @@ describe('outbox: messages queued by a campaign start and sent after the commit'
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => new Date(noon.getTime() + 1000))).toBe(0);
     const later = new Date(noon.getTime() + SEND_BACKOFF_MS + 1000);
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => later)).toBe(MARKETING_CAP + 1);
-    expect(messages()).toHaveLength(MARKETING_CAP + 1);
+    expect(messagesIn(t.dataDir)).toHaveLength(MARKETING_CAP + 1);
   });
 });
 
@@ -223,6 +214,6 @@ describe('privacy: the outbox and sessions in export and erasure', () => {
     expect(await t.sql("SELECT * FROM member_otps WHERE member_no = 'M1'")).toEqual([]);
     // Nothing is sent to an erased member; the others' messages still go.
     expect(await sendOutbox(t.hq.store, channel(), quiet, () => noon)).toBe(1);
-    expect(messages().map((m) => m.to)).toEqual(['139****0003']);
+    expect(messagesIn(t.dataDir).map((m) => m.to)).toEqual(['139****0003']);
   });
 });

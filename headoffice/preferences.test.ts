@@ -7,14 +7,14 @@
  * export holds the history, and "leave" runs the operators' erasure.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MemberUpsert, PreferenceChangeItem } from '../core/sync/protocol.js';
 import { withheldPhone, WITHHELD_NAME } from '../core/sync/protocol.js';
 import { maskPhone } from '../core/members.js';
 import type { Logger } from './log.js';
-import { FileChannel, MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
+import { FileChannel, MESSAGES_FILE } from './messages/channel.js';
+import { codeSentTo, messagesIn } from '../test/helpers/sign-in-code.js';
 import { sendOutbox } from './server.js';
 import { cipherOf } from './at-rest-scan.js';
 import { at, changes, operator, upload, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
@@ -26,15 +26,6 @@ useTwoTillHq((x) => ({ t, A, B } = x));
 
 const PHONE = '13900003333';
 const quiet: Logger = { log: () => undefined } as unknown as Logger;
-
-function messages(): SimulatedMessage[] {
-  const file = join(t.dataDir, MESSAGES_FILE);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as SimulatedMessage);
-}
 
 async function post(path: string, body: unknown, cookie?: string): Promise<Response> {
   return fetch(`${t.hq.url}${path}`, {
@@ -60,8 +51,9 @@ async function enrol(): Promise<void> {
 }
 
 async function signIn(): Promise<string> {
+  const after = messagesIn(t.dataDir).length;
   expect((await post('/v1/me/otp', { phone: PHONE })).status).toBe(202);
-  const code = /(\d{6})/.exec(messages().at(-1)?.text ?? '')?.[1] ?? '';
+  const code = await codeSentTo(t.dataDir, PHONE, { after });
   const r = await post('/v1/me/session', { phone: PHONE, code });
   expect(r.status).toBe(200);
   return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
@@ -243,14 +235,16 @@ describe('the outbox respects consent and channel at send time', () => {
   it('sends by the channel the member chose, and nothing once they chose none or withdrew', async () => {
     await enrol();
     const cookie = await signIn();
-    const sentBefore = messages().length;
+    const sentBefore = messagesIn(t.dataDir).length;
     const q = () => t.hq.store.queueMessage({ memberNo: 'M1', purpose: 'offer', text: '双倍积分' }, noon);
     // Queued while the member wants SMS; by send time they want WeChat: it goes by WeChat.
     expect(await q()).toMatchObject({ kind: 'queued' });
     expect((await post('/v1/me/preferences', { preferredChannel: 'wechat' }, cookie)).status).toBe(200);
     const channel = new FileChannel(join(t.dataDir, MESSAGES_FILE));
     expect(await sendOutbox(t.hq.store, channel, quiet, () => noon)).toBe(1);
-    expect(messages().slice(sentBefore)).toMatchObject([{ to: maskPhone(PHONE), text: '双倍积分', via: 'wechat' }]);
+    expect(messagesIn(t.dataDir).slice(sentBefore)).toMatchObject([
+      { to: maskPhone(PHONE), text: '双倍积分', via: 'wechat' },
+    ]);
 
     // Queued, then the member chose no channel: it fails at send time, nothing is written.
     const later = new Date(noon.getTime() + 60_000);

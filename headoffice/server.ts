@@ -28,7 +28,7 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { segmentRoutes } from './routes/segments.js';
 import { meRoutes } from './routes/me.js';
 import { surveyRoutes } from './routes/survey.js';
-import { FileChannel, MESSAGES_FILE, type MessageChannel, type SendResult } from './messages/channel.js';
+import { FileChannel, MESSAGES_FILE, sendThrough, type MessageChannel } from './messages/channel.js';
 import { loadOrCreateMemberQrKey } from './member-qr-key.js';
 import { serveMemberApp, DEFAULT_MEMBER_APP_DIR } from './http/member-app.js';
 import { operatorRoutes } from './routes/operator.js';
@@ -70,6 +70,9 @@ export interface HeadOffice {
   /** head office's answer-signing public key as TILL_HQ_PUBLIC_KEY spells it (core/sync/sign.ts) */
   publicKey: string;
   store: HqStore;
+  /** Resolves once the work begun after replies so far has ended (AppDeps.afterReply): a sign-in code sent and recorded. */
+  idle(): Promise<void>;
+  /** Stops answering, waits for the work begun after replies, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -128,12 +131,7 @@ export async function sendOutbox(
   for (;;) {
     const claimed = await store.claimOutbox(now(), OUTBOX_BATCH);
     for (const msg of claimed) {
-      let result: SendResult;
-      try {
-        result = await channel.send(msg.to, msg.text, msg.via);
-      } catch (e) {
-        result = { ok: false, code: 'unavailable', message: String(e) };
-      }
+      const result = await sendThrough(channel, msg.to, msg.text, msg.via);
       await store.settleMessage(msg, channel.name, result, now());
       if (result.ok) sent += 1;
       else log.log('warn', 'outbox_send_failed', { memberNo: msg.memberNo, code: result.code, attempts: msg.attempts });
@@ -164,6 +162,28 @@ function startOutboxSender(
   return async () => {
     clearInterval(timer);
     await running;
+  };
+}
+
+/**
+ * AppDeps.afterReply and what waits for it. A task is deferred with setImmediate: the handler's
+ * reply is written (router, then `send`) in the microtasks after it returns, before any check
+ * phase. The tasks under way are kept so that `idle` (close, tests) never misses one.
+ */
+function afterReplies(log: Logger): { afterReply: AppDeps['afterReply']; idle(): Promise<void> } {
+  const running = new Set<Promise<void>>();
+  return {
+    afterReply(name, task) {
+      const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(task)
+        .catch((e: unknown) => log.log('error', 'after_reply_failed', { task: name, error: String(e) }))
+        .finally(() => running.delete(done));
+      running.add(done);
+    },
+    async idle() {
+      // A task may start another; wait until none is left.
+      while (running.size > 0) await Promise.all(running);
+    },
   };
 }
 
@@ -331,6 +351,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const store = await openHeadOfficeStore(opts, log, now());
   const answerKey = openAnswerKey(opts.dataDir);
   const { auth, generated } = await OperatorAuth.setup(store, opts.operatorToken);
+  const later = afterReplies(log);
   const app: AppDeps = {
     store,
     log,
@@ -343,6 +364,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     channel: opts.channel ?? new FileChannel(join(opts.dataDir, MESSAGES_FILE), now),
     memberQrKey: loadOrCreateMemberQrKey(opts.dataDir),
     tls: !!opts.tls,
+    afterReply: later.afterReply,
   };
   const router = buildRouter(app);
   const appDir = opts.appDir ?? process.env.HQ_APP_DIR ?? DEFAULT_APP_DIR;
@@ -380,6 +402,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     generatedOperatorToken: generated,
     publicKey: hqPublicKeyText(answerKey),
     store,
+    idle: later.idle,
     async close() {
       clearInterval(timer);
       stopEod();
@@ -388,6 +411,8 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // Nothing new is answered now; a code being sent is still recorded, never lost unrecorded.
+      await later.idle();
       await store.close();
     },
   };

@@ -5,13 +5,11 @@
  * comment is kept encrypted, exported and deleted at erasure; GET /v1/reports/nps counts NPS per
  * store and week beside the complaints recorded at the tills.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../core/ledger/hash.js';
 import { signSurveyToken, surveyKey, type SurveySale } from '../core/survey/token.js';
 import { addDays, localDate } from '../core/time.js';
-import { MESSAGES_FILE, type SimulatedMessage } from './messages/channel.js';
+import { codeSentTo, messagesIn } from '../test/helpers/sign-in-code.js';
 import { at, operator, upload, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -46,12 +44,9 @@ const answer = (token: string, score: number, comment?: string, cookie?: string)
   call('POST', '/v1/me/survey', { token, score, ...(comment === undefined ? {} : { comment }) }, cookie);
 
 async function signIn(phone: string): Promise<string> {
+  const after = messagesIn(t.dataDir).length;
   expect((await call('POST', '/v1/me/otp', { phone })).status).toBe(202);
-  const lines = existsSync(join(t.dataDir, MESSAGES_FILE))
-    ? readFileSync(join(t.dataDir, MESSAGES_FILE), 'utf8').split('\n').filter(Boolean)
-    : [];
-  const last = JSON.parse(lines.at(-1) ?? '{}') as SimulatedMessage;
-  const code = /(\d{6})/.exec(last.text ?? '')?.[1] ?? '';
+  const code = await codeSentTo(t.dataDir, phone, { after });
   const res = await fetch(`${t.hq.url}/v1/me/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -80,7 +80,8 @@ export function testStore(): 'sqlite' | 'postgres' {
   return process.env.HQ_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-export async function startHq(): Promise<TestHq> {
+/** `channel`: how messages reach members instead of the simulated channel's file (HQ_DATA_DIR/messages.jsonl). */
+export async function startHq(extra: Pick<HeadOfficeOptions, 'channel'> = {}): Promise<TestHq> {
   const dir = mkdtempSync(join(tmpdir(), 'hq-test-'));
   const dataDir = join(dir, 'data');
   const database = testStore() === 'postgres' ? await createTestDatabase() : null;
@@ -94,6 +95,7 @@ export async function startHq(): Promise<TestHq> {
     host: '127.0.0.1',
     operatorToken: OPERATOR_TOKEN,
     logToStderr: false,
+    ...extra,
   };
   // null while none runs: between a restart's close and start, or when starting again failed
   let running: HeadOffice | null = await createHeadOffice(opts);

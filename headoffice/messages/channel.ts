@@ -27,6 +27,23 @@ export interface MessageChannel {
   send(to: string, text: string, via?: DeliveryChannel): Promise<SendResult>;
 }
 
+/**
+ * Sends through `channel`, turning a throw (an adapter's defect, a dropped connection) into a
+ * failed result to retry: whoever sends records the outcome either way, never loses it.
+ */
+export async function sendThrough(
+  channel: MessageChannel,
+  to: string,
+  text: string,
+  via?: DeliveryChannel,
+): Promise<SendResult> {
+  try {
+    return await channel.send(to, text, via);
+  } catch (e) {
+    return { ok: false, code: 'unavailable', message: String(e) };
+  }
+}
+
 /** One JSON line a simulated message is written as. */
 export interface SimulatedMessage {
   at: string;

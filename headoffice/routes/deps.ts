@@ -24,4 +24,10 @@ export interface AppDeps {
   memberQrKey: Buffer;
   /** served over TLS: session cookies are Secure */
   tls: boolean;
+  /**
+   * Runs `task` once the reply being made is written, never before: work the answer must not
+   * wait on, lest its duration tell something (a sign-in code's text, routes/me.ts). A failure
+   * is logged under `name`; closing head office waits for the tasks under way.
+   */
+  afterReply(name: string, task: () => Promise<void>): void;
 }

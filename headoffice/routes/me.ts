@@ -30,10 +30,11 @@ import {
 } from '../member-schemas.js';
 import type { MemberPreferences } from '../store/preferences.js';
 import { clientOf } from '../http/client-address.js';
+import { sendThrough } from '../messages/channel.js';
 import { HttpError, invalid } from '../http/errors.js';
 import { readPublicJson, refuseCrossOrigin } from '../http/small-body.js';
 import type { RequestContext, Router } from '../http/router.js';
-import { MEMBER_SESSION_MS } from '../store/memberpage.js';
+import { MEMBER_SESSION_MS, type OtpRequestOutcome } from '../store/memberpage.js';
 import type { AppDeps } from './deps.js';
 
 export const SESSION_COOKIE = 'lm_session';
@@ -95,6 +96,18 @@ function preferencesBody(p: MemberPreferences): unknown {
   return PreferencesAnswer.parse({ ...p, choices: preferenceChoices() });
 }
 
+/** Texts a sign-in code and records the outcome. Transactional: no consent or quiet-hours rule applies (domain/messages.ts). */
+async function sendCode(app: AppDeps, phone: string, otp: Extract<OtpRequestOutcome, { kind: 'sent' }>): Promise<void> {
+  const result = await sendThrough(app.channel, phone, otp.text);
+  await app.store.markMessage(otp.memberNo, otp.messageId, app.channel.name, result, app.now());
+  // Neither the phone nor the code is logged.
+  app.log.log(result.ok ? 'info' : 'warn', 'member_otp_sent', {
+    memberNo: otp.memberNo,
+    ok: result.ok,
+    ...(result.ok ? {} : { code: result.code }),
+  });
+}
+
 export function meRoutes(router: Router, app: AppDeps): void {
   router.add('POST', '/v1/me/otp', async (ctx) => {
     const parsed = OtpRequest.safeParse(await readPublicJson(ctx.req, app.bodies));
@@ -118,13 +131,9 @@ export function meRoutes(router: Router, app: AppDeps): void {
         { retryAfterSeconds: out.retryAfterSeconds },
       );
     }
-    if (out.kind === 'sent') {
-      // Transactional: no consent or quiet-hours rule applies (domain/messages.ts).
-      const result = await app.channel.send(phone, out.text);
-      await app.store.markMessage(out.memberNo, out.messageId, app.channel.name, result, app.now());
-      // Neither the phone nor the code is logged.
-      app.log.log(result.ok ? 'info' : 'warn', 'member_otp_sent', { memberNo: out.memberNo, ok: result.ok });
-    }
+    // Answered before any text goes (a member's after the answer, a decoy's never): how long the
+    // answer takes tells no one whether a member holds the number.
+    if (out.kind === 'sent') app.afterReply('member_otp_send', () => sendCode(app, phone, out));
     return { status: 202, body: { sent: true, expiresInSeconds: OTP_TTL_MS / 1000 } };
   });
 

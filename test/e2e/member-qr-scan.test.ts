@@ -11,16 +11,16 @@
  * once two windows have passed. Screenshot: test-artifacts/screenshots/member-page-qr-scan.png.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qrWindowAt } from '../../core/cards/memberqr.js';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
-import { MESSAGES_FILE } from '../../headoffice/messages/channel.js';
 import { hqCli } from '../../headoffice/test-helpers.js';
 import { decodeQrPng } from '../helpers/qr-decode.js';
+import { codeSentTo, messagesIn } from '../helpers/sign-in-code.js';
 import { addTill, freePort, hqEnv, startHq, startTillProc, waitFor, ROOT, type Proc } from '../sync/procs.js';
 import { buildHqUi } from '../helpers/vite-build.js';
 import { collectText } from '../helpers/stream.js';
@@ -169,10 +169,8 @@ describe.skipIf(NO_CHROMIUM)(`member page QR scanned at a real till (needs ${CHR
     await page.getByTestId('phone').fill(PHONE);
     await page.getByTestId('send-code').click();
     await page.getByTestId('code').waitFor();
-    const line = readFileSync(join(hqDir, MESSAGES_FILE), 'utf8').trim().split('\n').at(-1) ?? '';
-    const sent = JSON.parse(line) as { to: string; text: string };
-    expect(sent.to).toBe('139****7777'); // masked in the file; the text carries the code
-    const code = /(\d{6})/.exec(sent.text)?.[1] ?? '';
+    const code = await codeSentTo(hqDir, PHONE);
+    expect(messagesIn(hqDir).at(-1)?.to).toBe('139****7777'); // masked in the file; the text carries the code
     await page.getByTestId('code').fill(code);
     await page.getByTestId('sign-in').click();
 

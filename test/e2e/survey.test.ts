@@ -7,14 +7,14 @@
  * answer for the till's store. Screenshots: test-artifacts/screenshots/survey-page.png,
  * survey-done.png, nps-view.png.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../core/time.js';
-import { MESSAGES_FILE } from '../../headoffice/messages/channel.js';
 import { decodeEscPos } from '../../main/receipts/escpos-decode.js';
+import { codeSentTo } from '../helpers/sign-in-code.js';
 import { buildHqUi } from '../helpers/vite-build.js';
 import { addTill, freePort, startHq, startTillProc, ROOT, type Proc } from '../sync/procs.js';
 
@@ -174,8 +174,7 @@ describe('receipt survey, end to end (issue 15 item 5)', () => {
     await phone.getByTestId('phone').fill(phoneNo);
     await phone.getByTestId('send-code').click();
     await phone.getByTestId('code').waitFor();
-    const line = readFileSync(join(hqDir, MESSAGES_FILE), 'utf8').trim().split('\n').at(-1) ?? '';
-    const code = /(\d{6})/.exec((JSON.parse(line) as { text: string }).text)?.[1] ?? '';
+    const code = await codeSentTo(hqDir, phoneNo);
     await phone.getByTestId('code').fill(code);
     await phone.getByTestId('sign-in').click();
     // Back on the survey, signed in, with the score chosen before.

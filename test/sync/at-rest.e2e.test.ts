@@ -7,6 +7,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MESSAGES_FILE } from '../../headoffice/messages/channel.js';
+import { codeSentTo } from '../helpers/sign-in-code.js';
 import { hqDatabaseText, syncTillsCleanly, tillPost, useHqProcess } from './procs.js';
 
 const TOKEN = 'operator-token-at-rest';
@@ -67,7 +69,8 @@ describe('personal data at rest at head office (finding 2)', () => {
       body: JSON.stringify({ phone: PHONE }),
     });
     expect(otp.status).toBe(202);
-    expect(filesUnder(f.hqDir).some((p) => p.endsWith('messages.jsonl'))).toBe(true);
+    await codeSentTo(f.hqDir, PHONE);
+    expect(filesUnder(f.hqDir).some((p) => p.endsWith(MESSAGES_FILE))).toBe(true);
 
     const held = filesHolding(f.root, [NAME, PHONE]);
     expect(held.map((p) => p.slice(f.root.length + 1))).toEqual([]);

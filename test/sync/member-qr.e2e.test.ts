@@ -8,28 +8,19 @@
  * and the key serves offline, across a restart, once fetched.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signMemberQr } from '../../core/cards/memberqr.js';
 import { memberQrKeyId } from '../../core/sync/memberqrkey.js';
 import { MEMBER_QR_KEY_FILE } from '../../headoffice/member-qr-key.js';
-import { MESSAGES_FILE, type SimulatedMessage } from '../../headoffice/messages/channel.js';
 import { HQ_QR_KEYS_FILE } from '../../main/db/hq-qr-keys.js';
 import { configFromEnv } from '../../main/service/config.js';
 import { createTill, type Till } from '../../main/service/till.js';
+import { codeSentTo, messagesIn } from '../helpers/sign-in-code.js';
 import { addTill, Clock, syncTills, tillPost, useHqProcess } from './procs.js';
 
 const fx = useHqProcess('sync-member-qr', 'operator-token-member-qr');
-
-function lastCode(): string {
-  const file = join(fx.hqDir, MESSAGES_FILE);
-  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-  const m = lines.length ? (JSON.parse(lines[lines.length - 1] as string) as SimulatedMessage) : null;
-  const code = /(\d{6})/.exec(m?.text ?? '')?.[1];
-  if (!code) throw new Error('no code in the simulated channel');
-  return code;
-}
 
 async function hqPost(path: string, body: unknown, cookie?: string): Promise<Response> {
   return fetch(`${fx.hq.url}${path}`, {
@@ -41,8 +32,9 @@ async function hqPost(path: string, body: unknown, cookie?: string): Promise<Res
 
 /** The member signs in on their own page; the session cookie. */
 async function signIn(phone: string): Promise<string> {
+  const after = messagesIn(fx.hqDir).length;
   expect((await hqPost('/v1/me/otp', { phone })).status).toBe(202);
-  const r = await hqPost('/v1/me/session', { phone, code: lastCode() });
+  const r = await hqPost('/v1/me/session', { phone, code: await codeSentTo(fx.hqDir, phone, { after }) });
   expect(r.status, await r.clone().text()).toBe(200);
   return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }

@@ -14,22 +14,11 @@ import { describe, expect, it } from 'vitest';
 import { StaffDirectory } from '../../main/api/staff.js';
 import type { Till } from '../../main/service/till.js';
 import { hqCli } from '../../headoffice/test-helpers.js';
-import { MESSAGES_FILE, type SimulatedMessage } from '../../headoffice/messages/channel.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { codeSentTo, messagesIn } from '../helpers/sign-in-code.js';
 import { Clock, hqEnv, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
 
 const TOKEN = 'operator-token-preferences';
 const f = useHqProcess('sync-preferences', TOKEN);
-
-function lastCode(): string {
-  const file = join(f.hqDir, MESSAGES_FILE);
-  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-  const m = lines.length ? (JSON.parse(lines[lines.length - 1] as string) as SimulatedMessage) : null;
-  const code = /(\d{6})/.exec(m?.text ?? '')?.[1];
-  if (!code) throw new Error('no code in the simulated channel');
-  return code;
-}
 
 async function hq(method: string, path: string, body?: unknown, auth?: { cookie?: string; token?: string }) {
   const r = await fetch(`${f.hq.url}${path}`, {
@@ -45,11 +34,13 @@ async function hq(method: string, path: string, body?: unknown, auth?: { cookie?
 }
 
 async function signIn(phone: string): Promise<string> {
+  const after = messagesIn(f.hqDir).length;
   expect((await hq('POST', '/v1/me/otp', { phone })).status).toBe(202);
+  const code = await codeSentTo(f.hqDir, phone, { after });
   const r = await fetch(`${f.hq.url}/v1/me/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ phone, code: lastCode() }),
+    body: JSON.stringify({ phone, code }),
   });
   expect(r.status).toBe(200);
   return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
