@@ -71,11 +71,16 @@ describe('bonus above a minimum spend', () => {
     const r = earnOn(rs, granted, 20_000);
     expect(r.points).toBe(200);
     expect(r.bonuses).toEqual([
-      { bonus: 'campaign', points: 300, campaignId: 'spend-200', name: bonusOffer.offerName },
+      { bonus: 'campaign', points: 300, campaignId: 'spend-200', name: bonusOffer.offerName, minSpend: 20_000 },
     ]);
     expect(r.breakdownText.zh).toContain('满200送300 +300');
     expect(r.breakdownText.en).toContain('spend 200 get 300 +300');
-    expect(bonusEntryData(r.bonuses[0] as never)).toEqual({ bonus: 'campaign', campaignId: 'spend-200' });
+    // The entry keeps the threshold, so a return can tell when the sale falls below it.
+    expect(bonusEntryData(r.bonuses[0] as never)).toEqual({
+      bonus: 'campaign',
+      campaignId: 'spend-200',
+      minSpend: 20_000,
+    });
   });
 
   it('does not apply a fen below it, nor outside its dates', () => {

@@ -5,7 +5,8 @@
  * logged, and its balance still follows its ledger (a flag, never a refusal).
  */
 import { describe, expect, it } from 'vitest';
-import type { ReturnRecord } from '../core/sync/protocol.js';
+import { computeReturn } from '../core/engine/returns.js';
+import type { ReturnRecord, SaleComputation, SaleRecord } from '../core/sync/protocol.js';
 import { at, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 let t: TestHq;
@@ -152,6 +153,44 @@ describe('returns recomputed at head office', () => {
     ]);
   });
 
+  it('recomputes a campaign bonus taken back: passed once below the minimum, flagged when missing or taken twice', async () => {
+    A.enrol('M1', at(0));
+    // ¥250 of one article with 满200送300: the till gave the bonus and kept its minimum in the computation.
+    const s = A.sale('M1', 25_000, at(1));
+    const bonus = A.append('M1', 'bonus', 300, at(1), {
+      saleId: s.saleId,
+      data: { bonus: 'campaign', campaignId: 'spend-200', minSpend: 20_000 },
+    });
+    withBonus(s);
+    const missed = A.sale('M1', 25_000, at(2));
+    withBonus(missed);
+    await uploadAll(t, A, 100);
+    let from = A.headSeq + 1;
+    // A tenth back keeps ¥225: no bonus back. Half more keeps ¥100: the bonus goes back, once.
+    const returns = [
+      takeBack(A, s, 'A-1', 0.1, {}, 0, at(3)),
+      takeBack(A, s, 'A-2', 0.5, { 'SKU-1': 100 }, 300, at(4), `A:${bonus.seq}`),
+      // The second sale's return drops below without taking the bonus back.
+      takeBack(A, missed, 'A-3', 1, {}, 0, at(5)),
+    ];
+    expect((await upload(t, A, { ...A.batch(from), returns })).status).toBe(200);
+    // Till B, having heard only of A-1, keeps ¥175 and takes the bonus back a second time.
+    from = B.headSeq + 1;
+    const twice = takeBack(B, s, 'B-1', 0.2, { 'SKU-1': 100 }, 300, at(6), `A:${bonus.seq}`);
+    expect((await upload(t, B, { ...B.batch(from), returns: [{ ...twice, originalTillId: 'A' }] })).status).toBe(200);
+    const notes = Object.fromEntries((await returnRows()).map((r) => [r.return_id, [r.mismatch, r.check_note]]));
+    expect(notes).toEqual({
+      'A-1': [0, 'ok'],
+      'A-2': [0, 'ok'],
+      'A-3': [1, 'bonusReverse spend-200 till=none hq=300'],
+      'B-1': [1, 'bonusReverse spend-200 till=300 hq=none'],
+    });
+    expect((await mismatches()).tills).toEqual([
+      ['A', 1],
+      ['B', 1],
+    ]);
+  });
+
   it('ignores a resent return', async () => {
     A.enrol('M1', at(0));
     const s = A.sale('M1', 100_000, at(1));
@@ -162,3 +201,51 @@ describe('returns recomputed at head office', () => {
     expect((await mismatches()).summary).toBe(1);
   });
 });
+
+/** The sale as a till that gave it 满200送300 keeps it (its record travels with the batch). */
+function withBonus(s: SaleRecord): void {
+  const comp = s.computation as SaleComputation;
+  comp.campaignBonuses = [{ campaignId: 'spend-200', points: 300, minSpend: 20_000 }];
+}
+
+/**
+ * A return of `quantity` of the sale's one article at `till`, as a till records it: the engine's
+ * sale points reversed and, when `bonusBack`, a bonus reversal naming the bonus entry.
+ */
+function takeBack(
+  till: TillSim,
+  s: SaleRecord,
+  returnId: string,
+  quantity: number,
+  previously: Record<string, number>,
+  bonusBack: number,
+  when: string,
+  lotId = '',
+): ReturnRecord {
+  const comp = s.computation as SaleComputation;
+  const lines = [{ sku: 'SKU-1', quantity }];
+  const r = computeReturn({ ...comp, previouslyReturned: previously, returning: lines });
+  const common = { saleId: s.saleId, returnId };
+  const spendOn = s.occurredAt.slice(0, 10);
+  till.append('M1', 'reverse', r.pointsReversed, when, {
+    ...common,
+    spend: -r.returnedQualifying,
+    data: { spendOn },
+  });
+  if (bonusBack > 0) {
+    till.append('M1', 'reverse', bonusBack, when, {
+      ...common,
+      data: { lotId, campaignId: 'spend-200', bonusReturn: true, spendOn },
+    });
+  }
+  const rec: ReturnRecord = {
+    returnId,
+    originalSaleId: s.saleId,
+    request: { returnId, originalSaleId: s.saleId, lines },
+    pointsReversed: r.pointsReversed,
+    pointsRestored: 0,
+    occurredAt: when,
+    previouslyReturned: previously,
+  };
+  return rec;
+}

@@ -16,8 +16,11 @@
  * A return here takes the whole sale back at the till that rang it up, with the engine's figures
  * (core/engine/returns.ts, as main/service/returns.ts): the sale points are reversed, bonuses
  * kept, tendered points given back, the stamp taken back; the rule set's default lets the
- * balance go negative, so nothing is capped.
+ * balance go negative, so nothing is capped. A till takes a campaign bonus back too
+ * (core/engine/bonus-return.ts); the simulated members hold no campaign offers, so their sales
+ * give none to take back.
  */
+import { keptComputation } from '../core/engine/bonus-return.js';
 import { computeEarn } from '../core/engine/earn.js';
 import { computeReturn } from '../core/engine/returns.js';
 import { lowestTier } from '../core/engine/tiers.js';
@@ -196,7 +199,7 @@ export class TillSim implements TillCredentials {
       total: r.total,
       occurredAt: when,
       // As a till keeps it: what a return takes back is computed from it (head office checks returns with it).
-      computation: { lines: r.lines, earned: points, pointsRedeemed: redeem, stampEarned: r.stampEarned },
+      computation: keptComputation(r, points, redeem),
     };
     this.attach(earn.seq).sales.push(rec);
     this.sold.set(saleId, { rec, result: r, earnSeq: earn.seq, returned: false });

@@ -120,7 +120,13 @@ export function campaignBonuses(member: MemberContext | null, day: LocalDate, el
     if (offerKind(o) !== 'bonus' || (o.usedBy ?? null) !== null) continue;
     if (day.date < o.from || day.date > o.until) continue;
     if (eligibleSpend < (o.minSpend ?? 0) || (o.bonusPoints ?? 0) <= 0) continue;
-    out.push({ bonus: 'campaign', points: o.bonusPoints ?? 0, campaignId: o.campaignId, name: o.name });
+    out.push({
+      bonus: 'campaign',
+      points: o.bonusPoints ?? 0,
+      campaignId: o.campaignId,
+      name: o.name,
+      minSpend: o.minSpend ?? 0,
+    });
   }
   return out;
 }

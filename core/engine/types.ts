@@ -94,11 +94,18 @@ export interface FixedBonus {
   /** bonus "campaign": the campaign's offer (docs/campaigns.md "Offer kinds") and its name for the breakdown */
   campaignId?: string;
   name?: { zh: string; en: string };
+  /** bonus "campaign": the offer's minimum eligible spend (fen); a return below it takes the bonus back */
+  minSpend?: number;
 }
 
-/** The `data` of the bonus ledger entry a fixed bonus is written as (till and load generator alike). */
-export function bonusEntryData(b: FixedBonus): { bonus: FixedBonus['bonus']; campaignId?: string } {
-  return b.campaignId === undefined ? { bonus: b.bonus } : { bonus: b.bonus, campaignId: b.campaignId };
+/**
+ * The `data` of the bonus ledger entry a fixed bonus is written as (till and load generator
+ * alike). A campaign bonus keeps its offer's `minSpend`: the offer may be gone from the member's
+ * state by the time a return asks what the sale had to stay above.
+ */
+export function bonusEntryData(b: FixedBonus): { bonus: FixedBonus['bonus']; campaignId?: string; minSpend?: number } {
+  if (b.campaignId === undefined) return { bonus: b.bonus };
+  return { bonus: b.bonus, campaignId: b.campaignId, ...(b.minSpend === undefined ? {} : { minSpend: b.minSpend }) };
 }
 
 export interface EarnResult {

@@ -19,8 +19,13 @@ export interface EntryData {
   bonus?: 'birthday' | 'stamp' | 'enrolment' | 'referral' | 'campaign';
   /** earn: the rule-set version the points were computed with */
   ruleVersion?: number;
-  /** reverse: the earn entry whose lot is reversed first */
+  /** reverse: the earn entry whose lot is reversed first (a campaign bonus's reversal: the bonus entry) */
   lotId?: string;
+  /**
+   * reverse: this reversal takes back a campaign bonus (`campaignId`), not sale points: a return
+   * left the sale's kept eligible spend below the offer's `minSpend` (docs/campaigns.md "Returns")
+   */
+  bonusReturn?: boolean;
   /**
    * reverse: the local date of the original sale. Its spend reduction belongs to that date's
    * window (DOMAIN.md 12), never to the return's own date.
@@ -59,7 +64,8 @@ export interface EntryData {
    * offer: what the campaign's offer gives (absent: the earn multiplier). bonus: `bonusPoints`
    * once, on a sale whose eligible spend is at least `minSpend` fen; service: one free `service`.
    * A campaign's coupon is a `reward` entry with campaignId and offerName, 0 points. A `bonus`
-   * entry with bonus "campaign" and a `service_use` entry with campaignId use the offer.
+   * entry with bonus "campaign" and a `service_use` entry with campaignId use the offer; the bonus
+   * entry carries the offer's `minSpend` too, so a return can tell when the sale falls below it.
    */
   offerKind?: 'multiplier' | 'bonus' | 'coupon' | 'service';
   minSpend?: number;

@@ -68,6 +68,7 @@ export const EntryData = z.looseObject({
   bonus: z.enum(['birthday', 'stamp', 'enrolment', 'referral', 'campaign']).optional(),
   ruleVersion: RuleVersion.optional(),
   lotId: z.string().optional(),
+  bonusReturn: z.boolean().optional(),
   before: LocalDateStr.optional(),
   fromTier: z.string().optional(),
   toTier: z.string().optional(),
@@ -356,6 +357,12 @@ export const SaleComputation = z.object({
   earned: Points,
   pointsRedeemed: Points,
   stampEarned: z.number().int().min(0),
+  /**
+   * the campaign bonuses the sale gave, each with the offer's minimum spend: a return that leaves
+   * the kept eligible spend below it takes the bonus back (docs/campaigns.md "Returns"). Absent on
+   * sales of tills before this field: their bonus is never taken back.
+   */
+  campaignBonuses: z.array(z.object({ campaignId: z.string().max(64), points: Points, minSpend: Fen })).optional(),
 });
 
 /**
@@ -381,6 +388,10 @@ export const OriginalSale = z.object({
   returns: z.array(z.object({ tillId: TillId, returnId: RecordId, returned: ReturnedQuantities })),
   /** a return of this sale already took its stamp back */
   stampReturned: z.boolean(),
+  /** the ledger ids (`till:seq`) of the sale's campaign bonus entries by campaign: the lots a bonus reversal names */
+  bonusEntryIds: z.record(z.string(), z.string()).default({}),
+  /** campaigns whose bonus a return of this sale already took back (default: an older head office) */
+  bonusesReturned: z.array(z.string()).default([]),
 });
 
 /** The target of a sale lookup; `narrow` picks one till's or one store's sale of that number. */

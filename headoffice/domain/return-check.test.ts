@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bonusesTakenBack, keptEligible } from '../../core/engine/bonus-return.js';
 import { computeEarn } from '../../core/engine/earn.js';
 import { computeReturn } from '../../core/engine/returns.js';
 import { member, sale as earnInput } from '../../core/engine/test-fixtures.js';
@@ -30,7 +31,17 @@ const COMP = sale(400);
 type Returning = { sku: string; quantity: number }[];
 
 /** A return as an honest till records it: the engine's figures, its entries, its claim. */
-function honest(comp: SaleComputation, previously: Quantities, returning: Returning): ReturnCheckInput {
+function honest(
+  comp: SaleComputation,
+  previously: Quantities,
+  returning: Returning,
+  bonusesTaken: string[] = [],
+): ReturnCheckInput {
+  const back = bonusesTakenBack(
+    comp.campaignBonuses,
+    keptEligible(comp.lines, previously, returning),
+    new Set(bonusesTaken),
+  );
   const r = computeReturn({
     lines: comp.lines,
     earned: comp.earned,
@@ -52,10 +63,30 @@ function honest(comp: SaleComputation, previously: Quantities, returning: Return
     entries: [
       ...(r.pointsRestored > 0 ? [{ kind: 'restore', points: r.pointsRestored, spend: 0 }] : []),
       { kind: 'reverse', points: r.pointsReversed, spend: -r.returnedQualifying },
+      ...back.map((b) => ({
+        kind: 'reverse',
+        points: b.points,
+        spend: 0,
+        data: { lotId: 'A:2', campaignId: b.campaignId, bonusReturn: true, spendOn: '2024-05-08' },
+      })),
     ],
+    bonusesTaken,
     policy: 'allowNegative',
   };
 }
+
+/**
+ * COMP with 满150送300: eligible ¥216.66 less the ¥4 of points = 21,266 fen (teas 14,723, rice
+ * 6,543). One tea back keeps floor(14,723 × 2/3 + 6,543) = 16,358 (≥ ¥150); a rice after it
+ * keeps floor(14,723 × 2/3 + 6,543 / 2) = 13,086 (below).
+ */
+const BONUS_COMP: SaleComputation = {
+  ...COMP,
+  campaignBonuses: [{ campaignId: 'spend-150', points: 300, minSpend: 15_000 }],
+};
+const TEA_1: Returning = [{ sku: 'TEA', quantity: 1 }];
+const RICE_1: Returning = [{ sku: 'RICE', quantity: 1 }];
+const bonusEntries = (i: ReturnCheckInput): ReturnCheckInput['entries'] => i.entries.filter((e) => e.data?.bonusReturn);
 
 const ALL: Returning = [
   { sku: 'TEA', quantity: 3 },
@@ -179,6 +210,65 @@ describe('checkReturn', () => {
   });
 });
 
+describe('checkReturn: a campaign bonus taken back (docs/campaigns.md "Returns")', () => {
+  it('passes a return that keeps the minimum without one, and the return that drops below it with one', () => {
+    const keeps = honest(BONUS_COMP, {}, TEA_1);
+    expect(bonusEntries(keeps)).toEqual([]);
+    expect(checkReturn(keeps).note).toBe('ok');
+    const drops = honest(BONUS_COMP, { TEA: 1000 }, RICE_1);
+    expect(bonusEntries(drops).map((e) => e.points)).toEqual([300]);
+    // The sale points' reverse entry is compared apart: the bonus's 300 do not make it differ.
+    expect(checkReturn(drops)).toMatchObject({ mismatch: false, note: 'ok' });
+  });
+
+  it('flags a missing bonus reversal, and one where none is due', () => {
+    const drops = honest(BONUS_COMP, { TEA: 1000 }, RICE_1);
+    const missing = checkReturn({ ...drops, entries: drops.entries.filter((e) => !e.data?.bonusReturn) });
+    expect(missing).toMatchObject({ mismatch: true, note: 'bonusReverse spend-150 till=none hq=300' });
+    const keeps = honest(BONUS_COMP, {}, TEA_1);
+    const early = checkReturn({ ...keeps, entries: [...keeps.entries, ...bonusEntries(drops)] });
+    expect(early).toMatchObject({ mismatch: true, note: 'bonusReverse spend-150 till=300 hq=none' });
+    const wrong = checkReturn({
+      ...drops,
+      entries: drops.entries.map((e) => (e.data?.bonusReturn ? { ...e, points: 30 } : e)),
+    });
+    expect(wrong.note).toBe('bonusReverse spend-150 till=30 hq=300');
+  });
+
+  it('flags a second reversal after an earlier return head office holds took it back', () => {
+    const after = honest(BONUS_COMP, { TEA: 1000, RICE: 1000 }, TEA_1, ['spend-150']);
+    expect(bonusEntries(after)).toEqual([]);
+    expect(checkReturn(after).note).toBe('ok');
+    const again = honest(BONUS_COMP, { TEA: 1000, RICE: 1000 }, TEA_1);
+    expect(checkReturn({ ...again, bonusesTaken: ['spend-150'] })).toMatchObject({
+      mismatch: true,
+      note: 'bonusReverse spend-150 till=300 hq=none',
+    });
+  });
+
+  it('adds a bonus reversed short to the shortfall noted under deductFromRefund; flags it under allowNegative', () => {
+    const drops = honest(BONUS_COMP, { TEA: 1000 }, RICE_1);
+    const shorted = {
+      ...drops,
+      entries: drops.entries.map((e) => (e.data?.bonusReturn ? { ...e, points: 100 } : e)),
+    };
+    expect(checkReturn({ ...shorted, policy: 'deductFromRefund' })).toMatchObject({
+      mismatch: false,
+      note: 'short 200',
+    });
+    expect(checkReturn(shorted).mismatch).toBe(true);
+  });
+
+  it('has no bonus to take back from a sale of an older till (no campaignBonuses)', () => {
+    const old = honest(COMP, { TEA: 1000 }, RICE_1);
+    expect(checkReturn(old).note).toBe('ok');
+    const drops = honest(BONUS_COMP, { TEA: 1000 }, RICE_1);
+    expect(checkReturn({ ...old, entries: [...old.entries, ...bonusEntries(drops)] }).note).toBe(
+      'bonusReverse spend-150 till=300 hq=none',
+    );
+  });
+});
+
 describe('checkReturn, property', () => {
   it('passes every return of any series an honest till records, at one till or two', () => {
     const qty = { TEA: 3000, RICE: 2000 };
@@ -187,7 +277,8 @@ describe('checkReturn, property', () => {
         fc.integer({ min: 0, max: 600 }),
         fc.array(fc.record({ tea: fc.nat(3), rice: fc.nat(2), atOther: fc.boolean() }), { minLength: 1, maxLength: 6 }),
         (redeem, steps) => {
-          const comp = sale(redeem);
+          const comp = { ...sale(redeem), campaignBonuses: BONUS_COMP.campaignBonuses };
+          const taken: string[] = [];
           const mine: Record<string, number> = { TEA: 0, RICE: 0 };
           const theirs: Record<string, number> = { TEA: 0, RICE: 0 };
           for (const s of steps) {
@@ -205,12 +296,12 @@ describe('checkReturn, property', () => {
             // The returning till is "this" one: its own earlier returns and the other's as head office holds them.
             const own = s.atOther ? theirs : mine;
             const other = s.atOther ? mine : theirs;
-            const c = checkReturn({
-              ...honest(comp, previously, returning),
-              ownEarlier: { ...own },
-              others: { ...other },
-            });
+            const input = honest(comp, previously, returning, [...taken]);
+            const c = checkReturn({ ...input, ownEarlier: { ...own }, others: { ...other } });
             expect(c.note).toBe('ok');
+            // Taken back once over the whole series, whichever till's return got there first.
+            for (const e of bonusEntries(input)) taken.push(e.data?.campaignId as string);
+            expect(taken.length).toBeLessThanOrEqual(1);
             for (const l of returning) own[l.sku] = (own[l.sku] ?? 0) + Math.round(l.quantity * 1000);
           }
         },

@@ -17,12 +17,22 @@
  * `deductFromRefund` policy lets a till reverse less when the member's balance cannot cover it;
  * a shortfall is noted (`short N`), not flagged, under that policy, and flagged under the default
  * `allowNegative`. A stamp taken back (`stamp_return`) is not compared.
+
+A campaign bonus taken back (docs/campaigns.md "Returns") is recomputed too, from the sale's
+computation (`campaignBonuses`, each with its offer's minSpend), the eligible spend the sale keeps
+after the return (on the same earlier returns as the points) and the campaigns an earlier return
+head office holds already took back (core/engine/bonus-return.ts). The till's bonus reversals
+(`reverse` with `data.bonusReturn`) are compared per campaign, apart from the sale points'
+reversal: a missing one, one of other points, or one where none is due (a second one, when two
+tills each took it back without hearing of the other) is flagged; less under `deductFromRefund`
+adds to the shortfall noted. A sale of a till before `campaignBonuses` has no bonus to take back.
  *
  * Goods taken back twice (two tills each returning the same article, one of them offline) show
  * as `returned_more_than_sold`: every return head office holds of the sale adds up to more than
  * was sold.
  */
 import { z } from 'zod';
+import { bonusReturnOf, bonusesTakenBack, keptEligible } from '../../core/engine/bonus-return.js';
 import { computeReturn, type ReturnResult } from '../../core/engine/returns.js';
 import { RuleViolation } from '../../core/engine/types.js';
 import type { SaleComputation } from '../../core/sync/protocol.js';
@@ -46,9 +56,18 @@ export interface ReturnCheckInput {
   others: Quantities;
   /** of those, the ones head office had received when the return happened (older tills) */
   othersBefore: Quantities;
+  /** campaigns whose bonus an earlier return of the sale head office holds took back (absent: none) */
+  bonusesTaken?: readonly string[];
   /** the till's ledger entries for this return */
-  entries: readonly { kind: string; points: number; spend: number }[];
+  entries: readonly ReturnEntry[];
   policy: 'allowNegative' | 'deductFromRefund';
+}
+
+export interface ReturnEntry {
+  kind: string;
+  points: number;
+  spend: number;
+  data?: { bonusReturn?: boolean | undefined; campaignId?: string | undefined };
 }
 
 export interface ReturnCheck {
@@ -114,12 +133,46 @@ function entrySums(entries: ReturnCheckInput['entries']): { restored: number; re
   let spend = 0;
   for (const e of entries) {
     if (e.kind === 'restore') restored += e.points;
-    if (e.kind === 'reverse') {
+    // A campaign bonus's reversal is compared on its own (bonusDiffs).
+    if (e.kind === 'reverse' && bonusReturnOf(e) === null) {
       reversed += e.points;
       spend += e.spend;
     }
   }
   return { restored, reversed, spend };
+}
+
+/**
+ * The till's bonus reversals against the recomputed ones, per campaign: the differences, and the
+ * points it reversed short (allowed under `deductFromRefund` only).
+ */
+function bonusDiffs(
+  input: ReturnCheckInput,
+  comp: SaleComputation,
+  previously: Quantities,
+  returning: ReturnLines,
+): { diffs: string[]; short: number } {
+  const kept = keptEligible(comp.lines, previously, returning.lines);
+  const due = new Map(
+    bonusesTakenBack(comp.campaignBonuses, kept, new Set(input.bonusesTaken)).map((b) => [b.campaignId, b.points]),
+  );
+  const got = new Map<string, number>();
+  for (const e of input.entries) {
+    const id = bonusReturnOf(e);
+    if (id !== null) got.set(id, (got.get(id) ?? 0) + e.points);
+  }
+  const diffs: string[] = [];
+  let short = 0;
+  for (const id of [...new Set([...due.keys(), ...got.keys()])].sort()) {
+    const want = due.get(id);
+    const till = got.get(id);
+    if (want !== undefined && till !== undefined && till < want && input.policy === 'deductFromRefund') {
+      short += want - till;
+    } else if (till !== want) {
+      diffs.push(`bonusReverse ${id} till=${till ?? 'none'} hq=${want ?? 'none'}`);
+    }
+  }
+  return { diffs, short };
 }
 
 export function checkReturn(input: ReturnCheckInput): ReturnCheck {
@@ -151,9 +204,12 @@ export function checkReturn(input: ReturnCheckInput): ReturnCheck {
     differ('restoreEntry', got.restored, r.pointsRestored);
     differ('reverseEntry', got.reversed, ret.pointsReversed);
     differ('reverseSpend', -got.spend, r.returnedQualifying);
+    const bonus = bonusDiffs(input, comp, previously, parsed.data);
+    diffs.push(...bonus.diffs);
     const short = r.pointsReversed - ret.pointsReversed;
-    if (short > 0 && input.policy === 'deductFromRefund') note = `short ${short}`;
-    else differ('pointsReversed', ret.pointsReversed, r.pointsReversed);
+    if (short >= 0 && short + bonus.short > 0 && input.policy === 'deductFromRefund') {
+      note = `short ${short + bonus.short}`;
+    } else differ('pointsReversed', ret.pointsReversed, r.pointsReversed);
   } else {
     differ('pointsReversed', ret.pointsReversed, r.pointsReversed);
   }

@@ -26,9 +26,10 @@ import {
   type Campaign,
   type Transition,
 } from '../../core/campaigns.js';
+import { bonusReturnOf } from '../../core/engine/bonus-return.js';
 import { newCouponCode } from '../../core/engine/redeem.js';
 import { CAMPAIGN_PREFIX } from '../../core/engine/promotions.js';
-import type { LedgerEntry } from '../../core/ledger/entry.js';
+import type { EntryData, LedgerEntry } from '../../core/ledger/entry.js';
 import { addDays, localDate } from '../../core/time.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import type {
@@ -353,7 +354,8 @@ interface EntryRow {
  * The actual use of a bonus, coupon or service offer since the start's local day (docs/campaigns.md
  * "Budget"): members who used it, points (bonus) and fen (coupon, service) it cost. Read from the
  * ledger: bonus entries and service_use entries naming the campaign, and the first coupon_use of
- * each coupon the campaign's reward entries issued.
+ * each coupon the campaign's reward entries issued. A bonus a return took back (a `reverse` entry
+ * with `bonusReturn`) costs nothing: its points come off; the member still counts as having used it.
  */
 function* offerUse(
   c: Campaign,
@@ -367,8 +369,9 @@ function* offerUse(
   // The campaign id is [a-z0-9-]: no LIKE wildcard in it; the parse below decides.
   const named = `%${c.id}%`;
   const rows = (yield* all(
-    'SELECT member_no, kind, points, data FROM ledger WHERE kind IN (?, ?, ?) AND local_date >= ? AND data LIKE ?',
+    'SELECT member_no, kind, points, data FROM ledger WHERE kind IN (?, ?, ?, ?) AND local_date >= ? AND data LIKE ?',
     'bonus',
+    'reverse',
     'service_use',
     'reward',
     since,
@@ -377,9 +380,11 @@ function* offerUse(
   const codes = new Set<string>();
   for (const r of rows) {
     if (!members.has(r.member_no)) continue;
-    const d = JSON.parse(r.data) as { campaignId?: string; bonus?: string; couponCode?: string };
+    const d = JSON.parse(r.data) as EntryData;
     if (d.campaignId !== c.id) continue;
-    if (r.kind === 'bonus' && d.bonus === 'campaign') {
+    if (bonusReturnOf({ kind: r.kind, data: d }) !== null) {
+      points -= Number(r.points);
+    } else if (r.kind === 'bonus' && d.bonus === 'campaign') {
       used.add(r.member_no);
       points += Number(r.points);
     } else if (r.kind === 'service_use' && o.kind === 'service') {

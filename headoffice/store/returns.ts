@@ -5,7 +5,9 @@
  * before, and the till's earlier ledger entries for them; a batch's own entries come from memory.
  */
 import { SaleComputation, type ReturnRecord } from '../../core/sync/protocol.js';
-import { checkReturn, type Quantities } from '../domain/return-check.js';
+import { bonusReturnOf } from '../../core/engine/bonus-return.js';
+import type { EntryData } from '../../core/ledger/entry.js';
+import { checkReturn, type Quantities, type ReturnEntry } from '../domain/return-check.js';
 import { all, insertMany, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 import { returnedBy, type SaleBatch, type SalesDeps } from './sales.js';
@@ -14,6 +16,8 @@ interface HeldReturn {
   tillId: string;
   returned: Quantities;
   receivedMs: number;
+  /** campaigns whose bonus it took back */
+  bonusesTaken: readonly string[];
 }
 
 interface OriginalRow {
@@ -73,19 +77,24 @@ function* originals(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, Orig
   return out;
 }
 
+type HeldRow = { till_id: string; return_id: string; original_sale_id: string; request: string; received_at: string };
+
 /** Every till's returns of the sales, as held before this batch. */
 function* heldReturns(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, HeldReturn[]>> {
   const out = new Map<string, HeldReturn[]>();
   for (const [tillId, saleIds] of byTill) {
     const rows = (yield* all(
       withJsonList(
-        (isIn) => `SELECT till_id, original_sale_id, request, received_at FROM returns INDEXED BY returns_original
+        (
+          isIn,
+        ) => `SELECT till_id, return_id, original_sale_id, request, received_at FROM returns INDEXED BY returns_original
          WHERE original_till_id = ? AND ${isIn('original_sale_id')} ORDER BY till_id, return_id`,
         'text',
       ),
       tillId,
       JSON.stringify(saleIds),
-    )) as { till_id: string; original_sale_id: string; request: string; received_at: string }[];
+    )) as HeldRow[];
+    const taken = yield* bonusesTakenBy(rows);
     for (const r of rows) {
       const key = keyOf(tillId, r.original_sale_id);
       const list = out.get(key) ?? [];
@@ -93,6 +102,7 @@ function* heldReturns(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, He
         tillId: r.till_id,
         returned: returnedBy(JSON.parse(r.request) as Record<string, unknown>),
         receivedMs: Date.parse(r.received_at),
+        bonusesTaken: taken.get(keyOf(r.till_id, r.return_id)) ?? [],
       });
       out.set(key, list);
     }
@@ -100,7 +110,32 @@ function* heldReturns(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, He
   return out;
 }
 
-type EntrySums = { kind: string; points: number; spend: number };
+/** The campaign bonuses each held return took back (its bonus reversals), keyed by (its till, returnId). */
+function* bonusesTakenBy(held: readonly HeldRow[]): Sql<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const salesOf = new Map<string, Set<string>>();
+  for (const h of held) salesOf.set(h.till_id, (salesOf.get(h.till_id) ?? new Set()).add(h.original_sale_id));
+  for (const [tillId, saleIds] of salesOf) {
+    const rows = (yield* all(
+      withJsonList(
+        (isIn) => `SELECT return_id, kind, data FROM ledger INDEXED BY ledger_till_sale
+         WHERE till_id = ? AND ${isIn('sale_id')} AND kind = 'reverse' AND return_id IS NOT NULL`,
+        'text',
+      ),
+      tillId,
+      JSON.stringify([...saleIds]),
+    )) as { return_id: string; kind: string; data: string }[];
+    for (const r of rows) {
+      const campaignId = bonusReturnOf({ kind: r.kind, data: JSON.parse(r.data) as EntryData });
+      if (campaignId === null) continue;
+      const key = keyOf(tillId, r.return_id);
+      out.set(key, [...(out.get(key) ?? []), campaignId]);
+    }
+  }
+  return out;
+}
+
+type EntrySums = ReturnEntry;
 
 /** The till's ledger entries for each return: earlier batches' from the ledger, this one's from memory. */
 function* entriesOfReturns(
@@ -182,13 +217,15 @@ export function* recordReturns(
     const key = keyOf(originTill(tillId, r), r.originalSaleId);
     const before = held.get(key) ?? [];
     const occurredMs = Date.parse(r.occurredAt);
+    const mine = entries.get(r.returnId) ?? [];
     const c = checkReturn({
       ret: r,
       original: sales.get(key) ?? null,
       ownEarlier: sumOf(before, (h) => h.tillId === tillId),
       others: sumOf(before, (h) => h.tillId !== tillId),
       othersBefore: sumOf(before, (h) => h.tillId !== tillId && h.receivedMs <= occurredMs),
-      entries: entries.get(r.returnId) ?? [],
+      bonusesTaken: before.flatMap((h) => h.bonusesTaken),
+      entries: mine,
       policy: (yield* rulesAt(new Date(r.occurredAt))).returns.insufficientBalance,
     });
     rows.push([
@@ -207,7 +244,15 @@ export function* recordReturns(
       c.note,
     ]);
     // A later return of the same sale in this batch counts this one as earlier.
-    held.set(key, [...before, { tillId, returned: returnedBy(r.request), receivedMs: now.getTime() }]);
+    held.set(key, [
+      ...before,
+      {
+        tillId,
+        returned: returnedBy(r.request),
+        receivedMs: now.getTime(),
+        bonusesTaken: mine.flatMap((e) => bonusReturnOf(e) ?? []),
+      },
+    ]);
     known.add(r.returnId);
     out.inserted += 1;
     if (c.mismatch) out.mismatches.push(r.returnId);

@@ -6,7 +6,8 @@
 import type { AggSale } from '../../core/aggregates.js';
 import { parseQuantity } from '../../core/engine/basket.js';
 import { lowestTier } from '../../core/engine/tiers.js';
-import { lotIdOf } from '../../core/ledger/entry.js';
+import { bonusReturnOf } from '../../core/engine/bonus-return.js';
+import { lotIdOf, type EntryData } from '../../core/ledger/entry.js';
 import { SaleComputation, type OriginalSale, type SaleRecord } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import { checkSale, type SaleCheck } from '../domain/recompute.js';
@@ -367,11 +368,15 @@ export function returnedBy(request: Readonly<Record<string, unknown>>): Record<s
   return out;
 }
 
-/** Every till's returns of one till's sale, and whether one of them took the sale's stamp back. */
+/**
+ * Every till's returns of one till's sale, and what of the sale's once-only extras they took
+ * back: its stamp (a `stamp_return` entry), its campaign bonuses (a bonus reversal, `reverse`
+ * with `data.bonusReturn`).
+ */
 function* returnsOfSale(
   tillId: string,
   saleId: string,
-): Sql<Pick<OriginalSale, 'returned' | 'returns' | 'stampReturned'>> {
+): Sql<Pick<OriginalSale, 'returned' | 'returns' | 'stampReturned' | 'bonusesReturned'>> {
   const rows = (yield* all(
     `SELECT till_id, return_id, request FROM returns INDEXED BY returns_original
      WHERE original_till_id = ? AND original_sale_id = ? ORDER BY till_id, return_id`,
@@ -380,21 +385,42 @@ function* returnsOfSale(
   )) as { till_id: string; return_id: string; request: string }[];
   const returned: Record<string, number> = Object.create(null) as Record<string, number>;
   let stampReturned = false;
+  const bonusesReturned = new Set<string>();
   const returns = [];
   for (const r of rows) {
     const q1 = returnedBy(JSON.parse(r.request) as Record<string, unknown>);
     for (const [sku, milli] of Object.entries(q1)) returned[sku] = (returned[sku] ?? 0) + milli;
-    stampReturned ||=
-      (yield* get(
-        `SELECT 1 FROM ledger INDEXED BY ledger_till_sale
-         WHERE till_id = ? AND sale_id = ? AND return_id = ? AND kind = 'stamp_return' LIMIT 1`,
-        r.till_id,
-        saleId,
-        r.return_id,
-      )) !== undefined;
+    const taken = (yield* all(
+      `SELECT kind, data FROM ledger INDEXED BY ledger_till_sale
+       WHERE till_id = ? AND sale_id = ? AND return_id = ? AND kind IN ('stamp_return', 'reverse')`,
+      r.till_id,
+      saleId,
+      r.return_id,
+    )) as { kind: string; data: string }[];
+    for (const e of taken) {
+      if (e.kind === 'stamp_return') stampReturned = true;
+      const campaignId = bonusReturnOf({ kind: e.kind, data: JSON.parse(e.data) as EntryData });
+      if (campaignId !== null) bonusesReturned.add(campaignId);
+    }
     returns.push({ tillId: r.till_id, returnId: r.return_id, returned: q1 });
   }
-  return { returned, returns, stampReturned };
+  return { returned, returns, stampReturned, bonusesReturned: [...bonusesReturned].sort() };
+}
+
+/** The ledger ids of the sale's campaign bonus entries, by campaign: what a bonus reversal names. */
+function* bonusEntryIds(tillId: string, saleId: string): Sql<Record<string, string>> {
+  const rows = (yield* all(
+    `SELECT seq, data FROM ledger INDEXED BY ledger_till_sale
+     WHERE till_id = ? AND sale_id = ? AND kind = 'bonus' AND return_id IS NULL ORDER BY seq`,
+    tillId,
+    saleId,
+  )) as { seq: number; data: string }[];
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const r of rows) {
+    const d = JSON.parse(r.data) as EntryData;
+    if (d.bonus === 'campaign' && d.campaignId !== undefined) out[d.campaignId] = lotIdOf({ tillId, seq: r.seq });
+  }
+  return out;
 }
 
 function* earnEntryId(tillId: string, saleId: string): Sql<string | null> {
@@ -443,6 +469,7 @@ export function* originalSale(saleId: string, narrow: SaleNarrowing): Sql<Origin
       pointsEarned: r.points_earned,
       pointsRedeemed: r.points_redeemed,
       earnEntryId: yield* earnEntryId(r.till_id, r.sale_id),
+      bonusEntryIds: comp.data.campaignBonuses ? yield* bonusEntryIds(r.till_id, r.sale_id) : {},
       ...(yield* returnsOfSale(r.till_id, r.sale_id)),
     },
   };

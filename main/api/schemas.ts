@@ -260,6 +260,9 @@ export const ReturnResponse = z
     originalSaleId: z.string(),
     memberNo: z.string().nullable(),
     pointsReversed: Points,
+    bonusReversed: Points.describe(
+      "campaign bonus points taken back: the return left the sale's eligible spend below the offer's minimum",
+    ),
     pointsRestored: Points,
     pointsShort: Points.describe('points the balance could not cover (deductFromRefund policy)'),
     refundDeduction: Fen.describe(

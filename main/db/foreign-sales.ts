@@ -4,6 +4,8 @@
  * only, so this till's returns of its own sale X and its returns of another till's sale X are
  * told apart by `returns.original_till_id` (NULL = this till's own sale).
  */
+import { bonusReturnOf } from '../../core/engine/bonus-return.js';
+import type { EntryData } from '../../core/ledger/entry.js';
 import type { OriginalSale } from '../../core/sync/protocol.js';
 import type { Db } from './open.js';
 
@@ -32,6 +34,10 @@ export class ForeignSaleStore {
       stamp: db.prepare(
         `SELECT 1 FROM ledger WHERE sale_id = ? AND kind = 'stamp_return'
          AND return_id IN (SELECT value FROM json_each(?)) LIMIT 1`,
+      ),
+      bonuses: db.prepare(
+        `SELECT data FROM ledger WHERE sale_id = ? AND kind = 'reverse'
+         AND return_id IN (SELECT value FROM json_each(?))`,
       ),
     };
   }
@@ -63,6 +69,13 @@ export class ForeignSaleStore {
   /** Whether one of these returns (of sale `saleId`) took the sale's stamp back here. */
   stampTaken(saleId: string, returnIds: readonly string[]): boolean {
     return returnIds.length > 0 && this.q.stamp.get(saleId, JSON.stringify(returnIds)) !== undefined;
+  }
+
+  /** The campaigns whose bonus one of these returns (of sale `saleId`) took back here. */
+  bonusesTaken(saleId: string, returnIds: readonly string[]): string[] {
+    if (returnIds.length === 0) return [];
+    const rows = this.q.bonuses.all(saleId, JSON.stringify(returnIds)) as { data: string }[];
+    return rows.flatMap((r) => bonusReturnOf({ kind: 'reverse', data: JSON.parse(r.data) as EntryData }) ?? []);
   }
 }
 

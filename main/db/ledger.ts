@@ -3,7 +3,7 @@
  * chain, and folds each into the member's cached state in the same transaction, so the cache
  * can never be ahead of or behind the ledger. Callers must already be inside db.transaction.
  */
-import type { EntryData, EntryKind, LedgerEntry } from '../../core/ledger/entry.js';
+import { lotIdOf, type EntryData, type EntryKind, type LedgerEntry } from '../../core/ledger/entry.js';
 import { rowToEntry, type LedgerRow } from '../../core/ledger/row.js';
 import { GENESIS_HASH, signEntry } from '../../core/ledger/hash.js';
 import { StateTexts } from '../../core/ledger/json.js';
@@ -37,6 +37,7 @@ export class LedgerStore {
   private readonly byMember;
   private readonly range;
   private readonly bySaleKind;
+  private readonly saleBonuses;
   private readonly offlineSpent;
   /** parsed member states while their stored text is unchanged (a long history parses once) */
   private readonly texts = new StateTexts();
@@ -71,6 +72,9 @@ export class LedgerStore {
     this.byMember = db.prepare('SELECT * FROM ledger WHERE member_no = ? ORDER BY seq');
     this.range = db.prepare('SELECT * FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?');
     this.bySaleKind = db.prepare('SELECT * FROM ledger WHERE sale_id = ? AND kind = ? ORDER BY seq LIMIT 1');
+    this.saleBonuses = db.prepare(
+      "SELECT seq, data FROM ledger WHERE sale_id = ? AND kind = 'bonus' AND return_id IS NULL ORDER BY seq",
+    );
     this.offlineSpent = db.prepare(
       `SELECT COALESCE(SUM(points), 0) AS n FROM ledger
        WHERE member_no = ? AND local_date = ? AND kind IN ('redeem', 'reward') AND json_extract(data, '$.offline') = 1`,
@@ -166,6 +170,17 @@ export class LedgerStore {
   saleEntry(saleId: string, kind: LedgerEntry['kind']): LedgerEntry | null {
     const r = this.bySaleKind.get(saleId, kind) as LedgerRow | undefined;
     return r ? rowToEntry(r) : null;
+  }
+
+  /** The ledger ids (`till:seq`) of this till's sale's campaign bonus entries, by campaign. */
+  campaignBonusIds(saleId: string): Record<string, string> {
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const r of this.saleBonuses.all(saleId) as { seq: number; data: string }[]) {
+      const d = JSON.parse(r.data) as { bonus?: string; campaignId?: string };
+      if (d.bonus === 'campaign' && d.campaignId !== undefined)
+        out[d.campaignId] = lotIdOf({ tillId: this.tillId, seq: r.seq });
+    }
+    return out;
   }
 
   entriesOf(memberNo: string): LedgerEntry[] {

@@ -3,6 +3,7 @@
  * (DOMAIN.md 12). The keep-floor arithmetic is the engine's; this file decides which entries
  * carry it and commits them with the return record.
  */
+import { bonusesTakenBack, keptEligible, type CampaignBonus } from '../../core/engine/bonus-return.js';
 import { ratioTier, refundDeduction } from '../../core/engine/redeem.js';
 import { computeReturn } from '../../core/engine/returns.js';
 import type { ReturnResult as ReturnFigures } from '../../core/engine/returns.js';
@@ -40,6 +41,21 @@ interface ReturnTarget {
   previouslyReturned: Record<string, number>;
   /** an earlier return took the sale's stamp back */
   stampTaken: boolean;
+  /** the sale's campaign bonuses (docs/campaigns.md "Returns") */
+  bonuses: SaleBonuses;
+}
+
+interface SaleBonuses {
+  list: readonly CampaignBonus[];
+  /** the ledger id (`till:seq`) of each bonus entry, by campaign: the lot its reversal names */
+  entryIds: Readonly<Record<string, string>>;
+  /** campaigns whose bonus an earlier return took back, at this till or any other known */
+  taken: ReadonlySet<string>;
+}
+
+/** A campaign bonus this return takes back, with the points actually taken (less under deductFromRefund). */
+interface BonusBack extends CampaignBonus {
+  lotId: string | undefined;
 }
 
 interface MemberOutcome {
@@ -47,6 +63,8 @@ interface MemberOutcome {
   balance: number | null;
   tier: string | null;
   reversed: number;
+  /** campaign bonus points taken back */
+  bonusReversed: number;
   pointsShort: number;
   /** fen the refund keeps for pointsShort */
   refundDeduction: number;
@@ -93,6 +111,7 @@ export function recordReturn(
       saleId: req.originalSaleId,
       originalTillId: foreignSales(ctx.db).originOf(req.returnId),
       reversed: out.result.pointsReversed,
+      bonusReversed: out.result.bonusReversed,
     });
     ctx.events.publish({ type: 'return', returnId: req.returnId, saleId: req.originalSaleId });
   }
@@ -145,7 +164,9 @@ function replayOf(ctx: TillContext, req: ReturnRequest, hash: string): ReturnRes
       'returnId',
     );
   }
-  return existing.result as ReturnResult;
+  // A return recorded before bonus reversals existed took no bonus back.
+  const first = existing.result as Omit<ReturnResult, 'bonusReversed'> & { bonusReversed?: number };
+  return { ...first, bonusReversed: first.bonusReversed ?? 0 };
 }
 
 /** This till's sale of that number first (receipt numbers are per till), else head office's copy. */
@@ -159,21 +180,29 @@ function returnTarget(ctx: TillContext, saleId: string, hq: OriginalSale | null)
 function ownTarget(ctx: TillContext, sale: StoredSale, hq: OriginalSale | null): ReturnTarget {
   const mine = foreignSales(ctx.db).returnsOf(sale.saleId, null);
   const earnSeq = ctx.ledger.saleEntry(sale.saleId, 'earn')?.seq;
+  const comp = sale.computation as SaleComputation;
+  const taken = takenBefore(ctx, sale.saleId, mine, hq);
   return {
     saleId: sale.saleId,
     memberNo: sale.memberNo,
     ruleVersion: sale.ruleVersion,
     occurredAt: sale.occurredAt,
-    comp: sale.computation as SaleComputation,
+    comp,
     tillId: null,
     earnLotId: earnSeq ? lotIdOf({ tillId: ctx.identity.tillId, seq: earnSeq }) : null,
     previouslyReturned: sumReturned(ctx, mine, hq),
-    stampTaken: stampTaken(ctx, sale.saleId, mine, hq),
+    stampTaken: taken.stamp,
+    bonuses: {
+      list: comp.campaignBonuses ?? [],
+      entryIds: comp.campaignBonuses ? ctx.ledger.campaignBonusIds(sale.saleId) : {},
+      taken: taken.bonuses,
+    },
   };
 }
 
 function foreignTarget(ctx: TillContext, hq: OriginalSale): ReturnTarget {
   const mine = foreignSales(ctx.db).returnsOf(hq.saleId, hq.tillId);
+  const taken = takenBefore(ctx, hq.saleId, mine, hq);
   return {
     saleId: hq.saleId,
     memberNo: hq.memberNo,
@@ -183,22 +212,28 @@ function foreignTarget(ctx: TillContext, hq: OriginalSale): ReturnTarget {
     tillId: hq.tillId,
     earnLotId: hq.earnEntryId,
     previouslyReturned: sumReturned(ctx, mine, hq),
-    stampTaken: stampTaken(ctx, hq.saleId, mine, hq),
+    stampTaken: taken.stamp,
+    bonuses: { list: hq.computation.campaignBonuses ?? [], entryIds: hq.bonusEntryIds, taken: taken.bonuses },
   };
 }
 
-/** A stamp is taken back once per sale, by whichever till's return gets there first. */
-function stampTaken(
+/**
+ * A stamp and each campaign bonus are taken back once per sale, by whichever till's return gets
+ * there first: this till's returns from its own ledger (head office may not have them yet), every
+ * other till's from head office's answer.
+ */
+function takenBefore(
   ctx: TillContext,
   saleId: string,
   mine: readonly { returnId: string }[],
   hq: OriginalSale | null,
-): boolean {
-  if (hq?.stampReturned) return true;
-  return foreignSales(ctx.db).stampTaken(
-    saleId,
-    mine.map((r) => r.returnId),
-  );
+): { stamp: boolean; bonuses: Set<string> } {
+  const ids = mine.map((r) => r.returnId);
+  const here = foreignSales(ctx.db);
+  return {
+    stamp: hq?.stampReturned === true || here.stampTaken(saleId, ids),
+    bonuses: new Set([...(hq?.bonusesReturned ?? []), ...here.bonusesTaken(saleId, ids)]),
+  };
 }
 
 /**
@@ -220,7 +255,15 @@ function sumReturned(
 }
 
 function noMember(r: ReturnFigures): MemberOutcome {
-  return { entries: [], balance: null, tier: null, reversed: r.pointsReversed, pointsShort: 0, refundDeduction: 0 };
+  return {
+    entries: [],
+    balance: null,
+    tier: null,
+    reversed: r.pointsReversed,
+    bonusReversed: 0,
+    pointsShort: 0,
+    refundDeduction: 0,
+  };
 }
 
 /** The member's entries for the return, decided on their merged view (DOMAIN.md 12). */
@@ -238,17 +281,21 @@ function memberEntries(
   let state = settleMember(ctx, rs, memberNo, { occurredAt: at, localDate: today });
   // The member's points at every store cover a reversal (DOMAIN.md 12), not this till's alone.
   let view = memberView(ctx, rs, state, today, locked);
+  const kept = keptEligible(target.comp.lines, target.previouslyReturned, req.lines);
+  let bonuses = bonusesBack(target, kept);
   let reversed = r.pointsReversed;
   let pointsShort = 0;
   let deduction = 0;
   if (rs.returns.insufficientBalance === 'deductFromRefund') {
     const coverable = Math.max(0, view.balance + r.pointsRestored);
-    pointsShort = Math.max(0, reversed - coverable);
-    reversed -= pointsShort;
+    pointsShort = Math.max(0, reversed + sumPoints(bonuses) - coverable);
+    const [sale = 0, ...rest] = lessShort([reversed, ...bonuses.map((b) => b.points)], pointsShort);
+    reversed = sale;
+    bonuses = bonuses.map((b, i) => ({ ...b, points: rest[i] ?? 0 }));
     // Worth what the member would get for them redeeming now: their tier's ratio as this view has it.
     deduction = refundDeduction(rs, ratioTier(rs, view.tier), pointsShort);
   }
-  const batch = returnEntries(ctx, req, target, r, reversed, at, today);
+  const batch = returnEntries(ctx, req, target, r, { reversed, bonuses, kept }, at, today);
   let entries: number[] = [];
   if (batch.length) {
     const w = ctx.ledger.append(state, batch);
@@ -256,19 +303,54 @@ function memberEntries(
     entries = w.entries.map((e) => e.seq);
     view = advanceView(ctx, rs, view, state, w.entries, today, locked);
   }
-  return { entries, balance: view.balance, tier: view.tier, reversed, pointsShort, refundDeduction: deduction };
+  return {
+    entries,
+    balance: view.balance,
+    tier: view.tier,
+    reversed,
+    bonusReversed: sumPoints(bonuses),
+    pointsShort,
+    refundDeduction: deduction,
+  };
 }
 
-/** Restore, reverse and stamp-return entries, in that order. */
+/** The campaign bonuses this return takes back (core/engine/bonus-return.ts), with the lots they name. */
+function bonusesBack(target: ReturnTarget, kept: number): BonusBack[] {
+  const { list, entryIds, taken } = target.bonuses;
+  return bonusesTakenBack(list, kept, taken).map((b) => ({ ...b, lotId: entryIds[b.campaignId] }));
+}
+
+function sumPoints(list: readonly { points: number }[]): number {
+  return list.reduce((a, b) => a + b.points, 0);
+}
+
+/**
+ * `amounts` less a shortfall the balance cannot cover, taken from the last ones first: the
+ * balance covers the sale points' reversal (DOMAIN.md 6) before a campaign bonus's.
+ */
+function lessShort(amounts: readonly number[], short: number): number[] {
+  let left = short;
+  return amounts
+    .toReversed()
+    .map((a) => {
+      const take = Math.min(a, left);
+      left -= take;
+      return a - take;
+    })
+    .toReversed();
+}
+
+/** Restore, reverse, campaign-bonus reverse and stamp-return entries, in that order. */
 function returnEntries(
   ctx: TillContext,
   req: ReturnRequest,
   target: ReturnTarget,
   r: ReturnFigures,
-  reversed: number,
+  back: { reversed: number; bonuses: readonly BonusBack[]; kept: number },
   at: string,
   today: string,
 ): NewEntry[] {
+  const { reversed } = back;
   // The rule set of the original sale governs its reversal; today's governs dates.
   const saleRs = ctx.rules.version(target.ruleVersion) ?? ctx.rules.at(target.occurredAt);
   const saleDay = localDate(target.occurredAt, saleRs.timeZone).date;
@@ -302,26 +384,35 @@ function returnEntries(
       data: { ...(target.earnLotId ? { lotId: target.earnLotId } : {}), spendOn: saleDay, ...staff },
     });
   }
-  if (takesStampBack(target, req, saleRs.stampCard?.threshold)) {
+  for (const b of back.bonuses) {
+    batch.push({
+      ...common,
+      kind: 'reverse',
+      // Written even at 0 points (all short under deductFromRefund): it marks the bonus taken back.
+      points: b.points,
+      // spendOn with no spend: the points leave the sale's day's lot, where the bonus went.
+      data: {
+        ...(b.lotId ? { lotId: b.lotId } : {}),
+        campaignId: b.campaignId,
+        bonusReturn: true,
+        spendOn: saleDay,
+        ...staff,
+      },
+    });
+  }
+  if (takesStampBack(target, back.kept, saleRs.stampCard?.threshold)) {
     batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
   }
   return batch;
 }
 
-/** A stamp was earned for spend the customer no longer keeps above the threshold: take it back once. */
-function takesStampBack(target: ReturnTarget, req: ReturnRequest, threshold: number | undefined): boolean {
-  const comp = target.comp;
-  if (comp.stampEarned <= 0 || threshold === undefined || target.stampTaken) return false;
-  // The eligible spend the customer keeps after this and every earlier return:
-  // floor(Σ eligible_i × remaining_i / qty_i), the engine's keep-share with "earned" = Σ eligible.
-  const remainingEligible = computeReturn({
-    lines: comp.lines,
-    earned: comp.lines.reduce((a, l) => a + l.eligible, 0),
-    pointsRedeemed: 0,
-    previouslyReturned: target.previouslyReturned,
-    returning: req.lines,
-  }).pointsKept;
-  return remainingEligible < threshold;
+/**
+ * A stamp was earned for spend the customer no longer keeps above the threshold (`kept`: the
+ * eligible spend kept after this and every earlier return, core/engine/bonus-return.ts): take it back once.
+ */
+function takesStampBack(target: ReturnTarget, kept: number, threshold: number | undefined): boolean {
+  if (target.comp.stampEarned <= 0 || threshold === undefined || target.stampTaken) return false;
+  return kept < threshold;
 }
 
 function returnResult(
@@ -336,6 +427,7 @@ function returnResult(
     originalSaleId: target.saleId,
     memberNo: target.memberNo,
     pointsReversed: m.reversed,
+    bonusReversed: m.bonusReversed,
     pointsRestored: r.pointsRestored,
     pointsShort: m.pointsShort,
     refundDeduction: m.refundDeduction,

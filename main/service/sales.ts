@@ -13,6 +13,7 @@ import {
 import { memberContextFor } from '../../core/engine/decide.js';
 import { memberDiscountFor, NO_MEMBER_DISCOUNT, tierDiscountPercent } from '../../core/engine/discount.js';
 import { lowestTier, tierAfterSale, tierIndex } from '../../core/engine/tiers.js';
+import { keptComputation } from '../../core/engine/bonus-return.js';
 import { RuleViolation, bonusEntryData, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
@@ -450,12 +451,7 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
             requestHash: hash,
             request: req,
             result,
-            computation: {
-              lines: computation.lines,
-              earned: result.pointsEarned,
-              pointsRedeemed: redeem,
-              stampEarned: computation.stampEarned,
-            },
+            computation: keptComputation(computation, result.pointsEarned, redeem),
             ruleVersion: rs.version,
             total: computation.total,
             occurredAt: at,

@@ -236,6 +236,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'returns.reversed': 'Points reversed',
   'returns.restored': 'Points given back',
   'returns.refundDeduction': 'Balance too low: keep {amount} from the refund',
+  'returns.bonusReversed': "Below the campaign's minimum spend now: {points} bonus points taken back",
   'returns.nothing': 'Enter at least one item to return',
 
   'settings.title': 'Settings',

@@ -235,6 +235,7 @@ export const zh = {
   'returns.reversed': '扣回积分',
   'returns.restored': '返还积分',
   'returns.refundDeduction': '积分不足，需从退款中扣除 {amount}',
+  'returns.bonusReversed': '退货后未满活动门槛，扣回活动赠送积分 {points}',
   'returns.nothing': '请至少填写一件退货商品',
 
   'settings.title': '设置',

@@ -56,6 +56,8 @@ export interface ReturnResponse {
   originalSaleId: string;
   memberNo: string | null;
   pointsReversed: number;
+  /** campaign bonus points taken back (the sale fell below the offer's minimum spend) */
+  bonusReversed: number;
   pointsRestored: number;
   refundDeduction: number;
   balance: number | null;

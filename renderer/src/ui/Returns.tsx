@@ -119,6 +119,11 @@ export function Returns(props: {
               · {t('member.balance')} <b>{fmtPoints(done.balance, lang)}</b>
             </>
           ) : null}
+          {done.bonusReversed > 0 ? (
+            <div data-testid="returns-bonus-reversed">
+              {t('returns.bonusReversed', { points: fmtPoints(done.bonusReversed, lang) })}
+            </div>
+          ) : null}
           {done.refundDeduction > 0 ? (
             <div>{t('returns.refundDeduction', { amount: money(done.refundDeduction) })}</div>
           ) : null}
