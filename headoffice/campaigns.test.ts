@@ -1,6 +1,7 @@
 /** Campaign operator API (docs/campaigns.md): validation, roles, states; delivery is test/sync/campaigns.e2e.test.ts. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, hqCli, startHq, type TestHq } from './test-helpers.js';
+import { operatorCall } from '../test/helpers/operator-call.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers read field by field
 type Json = Record<string, any>;
@@ -15,18 +16,8 @@ afterEach(async () => {
   await t.close();
 });
 
-async function call(
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`${t.hq.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: r.status, json: (await r.json()) as Json };
+function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  return operatorCall<Json>(t.hq.url, token, method, path, body);
 }
 
 const draft = {

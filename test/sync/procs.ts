@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '../../main/service/config.js';
 import { createTill, type Till } from '../../main/service/till.js';
+import { operatorCall } from '../helpers/operator-call.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -190,13 +191,8 @@ export async function pos(
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 
-export async function operator(
-  url: string,
-  token: string,
-  path: string,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+export function operator(url: string, token: string, path: string): Promise<{ status: number; json: Json }> {
+  return operatorCall(url, token, 'GET', path);
 }
 
 /**
