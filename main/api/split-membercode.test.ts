@@ -6,9 +6,7 @@
  * under the raw `memberCode`, so any other spelling started the hour at zero.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
-import { startTill, type TestTill } from '../../test/helpers/till.js';
-import { StaffDirectory } from './staff.js';
+import { fundedMember, gatedTill, type TestTill } from '../../test/helpers/till.js';
 
 let t: TestTill;
 let memberNo: string;
@@ -23,22 +21,14 @@ const sale = (member: { memberNo?: string; memberCode?: string }, points: number
 });
 
 beforeAll(async () => {
-  t = await startTill({
-    now: '2026-03-10T04:00:00Z',
-    ruleSet: { redemption: { ...DEFAULT_RULE_SET_INPUT.redemption, supervisorThreshold: 300 } },
-  });
-  const m = await t.post('/v1/members', {
+  ({ t, cashier } = await gatedTill());
+  memberNo = await fundedMember(t, {
     name: '孙',
     phone: '13500002225',
-    consent: { marketing: false, text: 'v1' },
+    fen: 900_000,
+    saleId: 'EARN-1',
     cardCode: '04:A2:2B:1C:5D:80:00',
   });
-  expect(m.status).toBe(201);
-  memberNo = m.body.memberNo as string;
-  const earn = { memberNo, lines: [{ sku: 'a', category: 'x', quantity: 1, unitPrice: 900_000 }] };
-  expect((await t.post('/v1/sales', { saleId: 'EARN-1', ...earn })).status).toBe(201);
-  new StaffDirectory(t.ctx.db).add({ staffId: '1001', name: '李收银', role: 'cashier', pin: '1234' });
-  cashier = (await t.post('/v1/staff/sessions', { staffId: '1001', pin: '1234' }, { key: null })).body.token as string;
 });
 
 afterAll(async () => {

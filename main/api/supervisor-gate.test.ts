@@ -7,9 +7,7 @@
  * valid by the stamp, so any redemption went through without a supervisor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
-import { startTill, type TestTill } from '../../test/helpers/till.js';
-import { StaffDirectory } from './staff.js';
+import { fundedMember, gatedTill, type TestTill } from '../../test/helpers/till.js';
 
 let t: TestTill;
 let memberNo: string;
@@ -20,29 +18,9 @@ let n = 0;
 const line = [{ sku: 'tv', category: 'electronics', quantity: 1, unitPrice: 100_000 }];
 
 beforeAll(async () => {
-  t = await startTill({
-    now: '2026-03-10T04:00:00Z',
-    ruleSet: { redemption: { ...DEFAULT_RULE_SET_INPUT.redemption, supervisorThreshold: 300 } },
-  });
-  const m = await t.post('/v1/members', {
-    name: '赵',
-    phone: '13500002223',
-    consent: { marketing: false, text: 'v1' },
-  });
-  memberNo = m.body.memberNo as string;
-  const earn = { memberNo, lines: [{ sku: 'a', category: 'x', quantity: 1, unitPrice: 900_000 }] };
-  expect((await t.post('/v1/sales', { saleId: 'EARN-1', ...earn })).status).toBe(201);
-  const m2 = await t.post('/v1/members', {
-    name: '钱',
-    phone: '13500002224',
-    consent: { marketing: false, text: 'v1' },
-  });
-  member2 = m2.body.memberNo as string;
-  const earn2 = { memberNo: member2, lines: [{ sku: 'a', category: 'x', quantity: 1, unitPrice: 900_000 }] };
-  expect((await t.post('/v1/sales', { saleId: 'EARN-2', ...earn2 })).status).toBe(201);
-  const staff = new StaffDirectory(t.ctx.db);
-  staff.add({ staffId: '1001', name: '李收银', role: 'cashier', pin: '1234' });
-  cashier = (await t.post('/v1/staff/sessions', { staffId: '1001', pin: '1234' }, { key: null })).body.token as string;
+  ({ t, cashier } = await gatedTill());
+  memberNo = await fundedMember(t, { name: '赵', phone: '13500002223', fen: 900_000, saleId: 'EARN-1' });
+  member2 = await fundedMember(t, { name: '钱', phone: '13500002224', fen: 900_000, saleId: 'EARN-2' });
 });
 
 afterAll(async () => {

@@ -4,8 +4,7 @@
  * `supervisorThreshold` with the one asked for. A real till over HTTP, a cashier's session.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
-import { startTill, type TestTill } from '../../test/helpers/till.js';
+import { fundedMember, gatedTill, type TestTill } from '../../test/helpers/till.js';
 import { StaffDirectory } from '../api/staff.js';
 
 let t: TestTill;
@@ -21,22 +20,9 @@ const pointsSale = (points: number) => ({
 });
 
 beforeAll(async () => {
-  t = await startTill({
-    now: '2026-03-10T04:00:00Z',
-    ruleSet: { redemption: { ...DEFAULT_RULE_SET_INPUT.redemption, supervisorThreshold: 300 } },
-  });
-  const m = await t.post('/v1/members', {
-    name: '赵',
-    phone: '13500002222',
-    consent: { marketing: false, text: 'v1' },
-  });
-  memberNo = m.body.memberNo as string;
-  const earn = { memberNo, lines: [{ sku: 'a', category: 'x', quantity: 1, unitPrice: 500_000 }] };
-  expect((await t.post('/v1/sales', { saleId: 'EARN-1', ...earn })).status).toBe(201);
-  const staff = new StaffDirectory(t.ctx.db);
-  staff.add({ staffId: '1001', name: '李收银', role: 'cashier', pin: '1234' });
-  staff.add({ staffId: '2001', name: '王主管', role: 'supervisor', pin: '5678' });
-  cashier = (await t.post('/v1/staff/sessions', { staffId: '1001', pin: '1234' }, { key: null })).body.token as string;
+  ({ t, cashier } = await gatedTill());
+  memberNo = await fundedMember(t, { name: '赵', phone: '13500002222', fen: 500_000, saleId: 'EARN-1' });
+  new StaffDirectory(t.ctx.db).add({ staffId: '2001', name: '王主管', role: 'supervisor', pin: '5678' });
 });
 
 afterAll(async () => {

@@ -15,6 +15,7 @@ import type { EnrolRequest } from '../../main/api/schemas.js';
 import { configFromEnv, type TillConfig } from '../../main/service/config.js';
 import { enrol } from '../../main/service/members.js';
 import { createTill, type Till } from '../../main/service/till.js';
+import { StaffDirectory } from '../../main/api/staff.js';
 
 export const POS_KEY = 'test-pos-key-0123456789';
 
@@ -238,4 +239,37 @@ export async function linkedTill(
   );
   await till.sync?.stop();
   return till;
+}
+
+/**
+ * A till whose redemptions above 300 points need a supervisor (DOMAIN.md 4), at a fixed time,
+ * with cashier 1001 (PIN 1234) signed in: the supervisor-gate tests' common start.
+ */
+export async function gatedTill(): Promise<{ t: TestTill; cashier: string }> {
+  const t = await startTill({
+    now: '2026-03-10T04:00:00Z',
+    ruleSet: { redemption: { ...DEFAULT_RULE_SET_INPUT.redemption, supervisorThreshold: 300 } },
+  });
+  new StaffDirectory(t.ctx.db).add({ staffId: '1001', name: '李收银', role: 'cashier', pin: '1234' });
+  const session = await t.post('/v1/staff/sessions', { staffId: '1001', pin: '1234' }, { key: null });
+  return { t, cashier: session.body.token as string };
+}
+
+/** A member enrolled over the POS API and funded by one earning sale of `fen`; their number. */
+export async function fundedMember(
+  t: TestTill,
+  o: { name: string; phone: string; fen: number; saleId: string; cardCode?: string },
+): Promise<string> {
+  const m = await t.post('/v1/members', {
+    name: o.name,
+    phone: o.phone,
+    consent: { marketing: false, text: 'v1' },
+    ...(o.cardCode === undefined ? {} : { cardCode: o.cardCode }),
+  });
+  if (m.status !== 201) throw new Error(`enrolment refused: ${m.status} ${JSON.stringify(m.body)}`);
+  const memberNo = m.body.memberNo as string;
+  const lines = [{ sku: 'a', category: 'x', quantity: 1, unitPrice: o.fen }];
+  const sale = await t.post('/v1/sales', { saleId: o.saleId, memberNo, lines });
+  if (sale.status !== 201) throw new Error(`funding sale refused: ${sale.status} ${JSON.stringify(sale.body)}`);
+  return memberNo;
 }
