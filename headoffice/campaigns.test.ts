@@ -1,7 +1,7 @@
 /** Campaign operator API (docs/campaigns.md): validation, roles, states; delivery is test/sync/campaigns.e2e.test.ts. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, hqCli, startHq, type TestHq } from './test-helpers.js';
-import { operatorCall } from '../test/helpers/operator-call.js';
+import { bearerCall } from '../test/helpers/bearer-call.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers read field by field
 type Json = Record<string, any>;
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  return operatorCall<Json>(t.hq.url, token, method, path, body);
+  return bearerCall<Json>(t.hq.url, token, method, path, body);
 }
 
 const draft = {

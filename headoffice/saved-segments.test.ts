@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from './provision.js';
 import { OPERATOR_TOKEN, hqCli, startHq, TillSim, uploadAll, type TestHq } from './test-helpers.js';
-import { operatorCall } from '../test/helpers/operator-call.js';
+import { bearerCall } from '../test/helpers/bearer-call.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers read field by field
 type Json = Record<string, any>;
@@ -17,7 +17,7 @@ const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toI
 let t: TestHq;
 
 function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  return operatorCall<Json>(t.hq.url, token, method, path, body);
+  return bearerCall<Json>(t.hq.url, token, method, path, body);
 }
 
 const tokenOf = (out: string): string => (/^OPERATOR_TOKEN=(\S+)$/m.exec(out) as RegExpExecArray)[1] as string;

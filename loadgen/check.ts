@@ -17,7 +17,7 @@
  */
 import { signedPoints } from '../core/ledger/entry.js';
 import type { ChainModel } from './model.js';
-import { operatorCall } from './operator.js';
+import { bearerCall } from './operator.js';
 import type { SimTill } from './till.js';
 
 export interface CheckReport {
@@ -56,7 +56,7 @@ export async function checkAgainstHq(
   limit: number,
   rng: () => number,
 ): Promise<CheckReport> {
-  const view = await operatorCall<{ tills: { tillId: string; ackSeq: number; chainStatus: string }[] }>(
+  const view = await bearerCall<{ tills: { tillId: string; ackSeq: number; chainStatus: string }[] }>(
     hq,
     token,
     'GET',

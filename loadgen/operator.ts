@@ -2,7 +2,7 @@
  * The operator API calls the generator makes with an admin token: issuing its tills in bulk
  * (POST /v1/tills, 1000 a request; every secret arrives once) and the reads of the check.
  */
-export async function operatorCall<T>(
+export async function bearerCall<T>(
   hq: string,
   token: string,
   method: string,
@@ -34,7 +34,7 @@ export async function provision(hq: string, token: string, tag: string, n: numbe
   }));
   const out: Issued[] = [];
   for (let i = 0; i < all.length; i += 1000) {
-    const r = await operatorCall<{ tills: Issued[] }>(hq, token, 'POST', '/v1/tills', {
+    const r = await bearerCall<{ tills: Issued[] }>(hq, token, 'POST', '/v1/tills', {
       tills: all.slice(i, i + 1000),
     });
     for (const t of r.tills) {

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'undici';
 import { checkAgainstHq, type CheckReport } from './check.js';
 import { startOwnHq, type HqHandle } from './hq.js';
-import { operatorCall, provision } from './operator.js';
+import { bearerCall, provision } from './operator.js';
 import { ChainModel } from './model.js';
 import { Counter, SelfLoad, Samples, processCpuSeconds, type Percentiles } from './stats.js';
 import { FEED_PAGE, FeedLag, SimTill, type Sink } from './till.js';
@@ -453,7 +453,7 @@ class LoadRun {
 
   /** Sales and returns head office recomputed to other points than this run's tills did (informational). */
   async saleMismatches(): Promise<number> {
-    const view = await operatorCall<{ tills: { tillId: string; mismatches: number }[] }>(
+    const view = await bearerCall<{ tills: { tillId: string; mismatches: number }[] }>(
       this.hq,
       this.token,
       'GET',

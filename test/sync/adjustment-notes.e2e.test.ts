@@ -5,42 +5,25 @@
  * export; erasure deletes it at head office and, through the feed, at the till. No file of either
  * holds it in clear.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StaffDirectory } from '../../main/api/staff.js';
 import { adjustmentNote } from '../../main/db/adjustment-notes.js';
 import type { Till } from '../../main/service/till.js';
-import { operator, tillPost, useHqProcess, type Json } from './procs.js';
+import { operator, tillPost, useHqProcess, type Json, filesUnder } from './procs.js';
+import { bearerCall } from '../helpers/bearer-call.js';
 
 const TOKEN = 'operator-token-adjust-notes';
 const f = useHqProcess('sync-adjust-notes', TOKEN);
 const REASON = '补偿 客户欧阳调 13911112222';
 const SECRETS = ['欧阳调', '13911112222'];
 
-async function staffPost(t: Till, token: string, path: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`${t.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: (await r.json()) as Json };
+function staffPost(t: Till, token: string, path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  return bearerCall(t.url, token, 'POST', path, body);
 }
 
-async function hqPost(path: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`http://127.0.0.1:${f.hqPort}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: (await r.json()) as Json };
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
+function hqPost(path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  return bearerCall(`http://127.0.0.1:${f.hqPort}`, TOKEN, 'POST', path, body);
 }
 
 describe('an adjustment reason from the till to head office', () => {

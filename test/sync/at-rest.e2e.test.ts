@@ -4,12 +4,11 @@
  * -wal and -shm, keys, log, the simulated channel's messages.jsonl; the tills' folders) holds a test member's name or phone in clear,
  * and the till of the other store was sent them only once it served the member (need to know).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES_FILE } from '../../headoffice/messages/channel.js';
 import { codeSentTo } from '../helpers/sign-in-code.js';
-import { hqDatabaseText, syncTillsCleanly, tillPost, useHqProcess } from './procs.js';
+import { hqDatabaseText, syncTillsCleanly, tillPost, useHqProcess, filesUnder } from './procs.js';
 
 const TOKEN = 'operator-token-at-rest';
 const f = useHqProcess('sync-at-rest', TOKEN);
@@ -17,13 +16,6 @@ const f = useHqProcess('sync-at-rest', TOKEN);
 const NAME = '欧阳晓岚';
 const PHONE = '13712340987';
 const basket = (price: number) => [{ sku: 'goods', category: 'grocery', quantity: 1, unitPrice: price }];
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 /** Every file holding one of `needles` as bytes: UTF-8, and UTF-16 for the name. */
 function filesHolding(dir: string, needles: string[]): string[] {

@@ -9,13 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { hqCli } from '../../headoffice/test-helpers.js';
 import type { Till } from '../../main/service/till.js';
 import { hqEnv, operator, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
-import { operatorCall } from '../helpers/operator-call.js';
+import { bearerCall } from '../helpers/bearer-call.js';
 
 const TOKEN = 'operator-token-bonus-return';
 const f = useHqProcess('bonus-return', TOKEN);
 
 function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  return operatorCall<Json>(f.hq.url, token, method, path, body);
+  return bearerCall<Json>(f.hq.url, token, method, path, body);
 }
 
 async function adminToken(id: string): Promise<string> {

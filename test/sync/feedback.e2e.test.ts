@@ -4,26 +4,21 @@
  * where an operator lists, assigns and closes them (attributed), the summary counts them, and
  * neither the member's words nor the closing note sit in clear in head office's files.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StaffDirectory } from '../../main/api/staff.js';
 import { feedbackById } from '../../main/db/feedback.js';
 import type { Till } from '../../main/service/till.js';
-import { operator, tillPost, useHqProcess, type Json } from './procs.js';
+import { operator, tillPost, useHqProcess, type Json, filesUnder } from './procs.js';
+import { bearerCall } from '../helpers/bearer-call.js';
 
 const TOKEN = 'operator-token-feedback';
 const f = useHqProcess('sync-feedback', TOKEN);
 const WORDS = '收银员态度很好，但是积分到账太慢了';
 const NOTE = '已电话回访，积分已补登';
 
-async function staffPost(t: Till, token: string, path: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`${t.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: (await r.json()) as Json };
+function staffPost(t: Till, token: string, path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  return bearerCall(t.url, token, 'POST', path, body);
 }
 
 async function cashierOf(t: Till): Promise<string> {
@@ -33,20 +28,8 @@ async function cashierOf(t: Till): Promise<string> {
   return r.json.token as string;
 }
 
-async function hqPost(path: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`http://127.0.0.1:${f.hqPort}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: (await r.json()) as Json };
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
+function hqPost(path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  return bearerCall(`http://127.0.0.1:${f.hqPort}`, TOKEN, 'POST', path, body);
 }
 
 describe('feedback from the till to head office', () => {

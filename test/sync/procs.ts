@@ -1,6 +1,6 @@
 /** Real processes for the sync suites: a head office and tills, each a `node --import tsx` child on 127.0.0.1. */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase, databaseText, type TestDatabase } from '../pg/cluster.js';
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '../../main/service/config.js';
 import { createTill, type Till } from '../../main/service/till.js';
-import { operatorCall } from '../helpers/operator-call.js';
+import { bearerCall } from '../helpers/bearer-call.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -192,7 +192,7 @@ export async function pos(
 }
 
 export function operator(url: string, token: string, path: string): Promise<{ status: number; json: Json }> {
-  return operatorCall(url, token, 'GET', path);
+  return bearerCall(url, token, 'GET', path);
 }
 
 /**
@@ -246,13 +246,16 @@ export class Clock {
 export type Json = Record<string, unknown>;
 
 /** A POS request to an in-process till, with the test's POS key. */
-export async function tillPost(t: Till, path: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`${t.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer pos-key', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+export function tillPost(t: Till, path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  return bearerCall(t.url, 'pos-key', 'POST', path, body);
+}
+
+/** Every file under `dir`, its subfolders' included (the at-rest scans of a data folder). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
   });
-  return { status: r.status, json: (await r.json()) as Json };
 }
 
 /** Every till uploads, then every till pulls: each till's uploads reach the others' feeds. */

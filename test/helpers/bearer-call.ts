@@ -1,8 +1,8 @@
 /**
- * One operator request to a head office at `baseUrl` with a bearer token, its answer read as
- * JSON: for tests that drive the operator API by method and path (campaigns, segments).
+ * One JSON request to `baseUrl` with a bearer token (an operator's at head office, a staff
+ * session's or the POS key at a till), its answer read as JSON.
  */
-export async function operatorCall<J = Record<string, unknown>>(
+export async function bearerCall<J = Record<string, unknown>>(
   baseUrl: string,
   token: string,
   method: string,
