@@ -4,8 +4,7 @@
  * ends it after its last day; the dates are validated.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addTill } from './provision.js';
-import { operator, startHq, TillSim, uploadAll, type TestHq } from './test-helpers.js';
+import { operator, startHq, threeBuyers, type TestHq } from './test-helpers.js';
 
 let t: TestHq;
 const DAY = 86_400_000;
@@ -20,13 +19,7 @@ afterEach(async () => {
 
 describe('campaign schedule', () => {
   it('starts on its day at the end-of-day run, ends after its last day', async () => {
-    const issued = await addTill(t.hq.store, 'S1', 'A', new Date());
-    const A = new TillSim(issued.tillId, issued.storeId, issued.secret);
-    for (const no of ['M1', 'M2', 'M3']) {
-      A.enrol(no, new Date(Date.now() - 30 * DAY).toISOString());
-      A.sale(no, 10_000, new Date(Date.now() - 2 * DAY).toISOString());
-    }
-    await uploadAll(t, A, 50);
+    await threeBuyers(t);
     const today = await t.hq.store.today(new Date());
     const tomorrow = await t.hq.store.today(new Date(Date.now() + DAY));
     const draft = {

@@ -4,8 +4,7 @@
  * or not. Before, the start granted offers on a day after `endOn`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addTill } from './provision.js';
-import { startHq, TillSim, uploadAll, type TestHq } from './test-helpers.js';
+import { startHq, threeBuyers, type TestHq } from './test-helpers.js';
 
 let t: TestHq;
 const DAY = 86_400_000;
@@ -20,13 +19,7 @@ afterEach(async () => {
 
 describe('start after the last day', () => {
   it('grants nothing on a day after endOn', async () => {
-    const issued = await addTill(t.hq.store, 'S1', 'A', new Date());
-    const A = new TillSim(issued.tillId, issued.storeId, issued.secret);
-    for (const no of ['M1', 'M2', 'M3']) {
-      A.enrol(no, new Date(Date.now() - 30 * DAY).toISOString());
-      A.sale(no, 10_000, new Date(Date.now() - 2 * DAY).toISOString());
-    }
-    await uploadAll(t, A, 50);
+    await threeBuyers(t);
     const now = new Date();
     const today = await t.hq.store.today(now);
     const made = await t.hq.store.createCampaign(

@@ -408,3 +408,15 @@ export function recordsBatch(till: Pick<TillSim, 'tillId' | 'storeId'>, records:
     ...records,
   };
 }
+
+/** Till A of store S1 with members M1-M3, enrolled 30 days ago and buying 2 days ago, uploaded: a campaign's audience. */
+export async function threeBuyers(t: TestHq): Promise<TillSim> {
+  const A = await provision(t, 'S1', 'A');
+  const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
+  for (const no of ['M1', 'M2', 'M3']) {
+    A.enrol(no, daysAgo(30));
+    A.sale(no, 10_000, daysAgo(2));
+  }
+  await uploadAll(t, A, 50);
+  return A;
+}
