@@ -56,3 +56,18 @@ export function sampleModel(over: Partial<ReceiptModel> = {}): ReceiptModel {
     ...over,
   };
 }
+
+/** The sample sale rung up without a member: no member section at all. */
+export function anonymousModel(): ReceiptModel {
+  return sampleModel({
+    member: null,
+    earn: null,
+    redeem: null,
+    balance: null,
+    tierChange: null,
+    nextTier: null,
+    expiring: [],
+    stamps: null,
+    coupons: [],
+  });
+}

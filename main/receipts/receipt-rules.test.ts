@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEscPos } from './escpos-decode.js';
-import { sampleModel } from './fixtures.js';
+import { anonymousModel, sampleModel } from './fixtures.js';
 import type { ReceiptLang, ReceiptModel } from './model.js';
 import { renderEscPos } from './render.js';
 import { startReceiptTill, type ReceiptTill } from './test-till.js';
@@ -16,18 +16,7 @@ function readAloud(m: ReceiptModel, width: 58 | 80, lang: ReceiptLang): string {
   return decodeEscPos(renderEscPos(m, { width, lang })).lines.join(' ').replace(/\s+/g, ' ');
 }
 
-const anonymous = (): ReceiptModel =>
-  sampleModel({
-    member: null,
-    earn: null,
-    redeem: null,
-    balance: null,
-    tierChange: null,
-    nextTier: null,
-    expiring: [],
-    stamps: null,
-    coupons: [],
-  });
+const anonymous = anonymousModel;
 
 describe('English lines are wrapped between words, never inside a word or number', () => {
   it('58 mm, no points expiring: "60" is not split into "6" / "0 days"', () => {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PAPER } from '../../native/printers/config.js';
 import { decodeEscPos } from './escpos-decode.js';
-import { sampleModel } from './fixtures.js';
+import { anonymousModel, sampleModel } from './fixtures.js';
 import type { ReceiptLang, ReceiptModel } from './model.js';
 import { renderEscPos, renderPng, renderSvg, renderText } from './render.js';
 import { startReceiptTill, type ReceiptTill } from './test-till.js';
@@ -107,17 +107,7 @@ describe('receipt variants', () => {
   });
 
   it('a sale without a member prints the header and an invitation, no points', () => {
-    const m = sampleModel({
-      member: null,
-      earn: null,
-      redeem: null,
-      balance: null,
-      tierChange: null,
-      nextTier: null,
-      expiring: [],
-      stamps: null,
-      coupons: [],
-    });
+    const m = anonymousModel();
     const t = printed(m, 58, 'zh-CN').text;
     expect(t).toContain('本单未使用会员');
     expect(t).not.toContain('积分余额');

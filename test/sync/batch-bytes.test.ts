@@ -12,6 +12,7 @@ import { startLinkedTill, type LinkedTillRig } from './hold-proxy.js';
 import { prepareBatch, DEFAULT_LIMITS } from '../../main/sync/batch.js';
 import { getMeta } from '../../main/service/identity.js';
 import { POS_KEY } from '../helpers/till.js';
+import { bearerCall } from '../helpers/bearer-call.js';
 
 let hq: TestHq;
 let till: Till;
@@ -26,12 +27,8 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const r = await fetch(`${till.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${POS_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  const r = await bearerCall(till.url, POS_KEY, 'POST', path, body);
+  return { status: r.status, body: r.json };
 }
 
 /** A valid basket at the API's limits: 1000 lines, long sku and name. */

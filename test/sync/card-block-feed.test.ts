@@ -10,6 +10,7 @@ import type { TestHq } from '../../headoffice/test-helpers.js';
 import type { Till } from '../../main/service/till.js';
 import { POS_KEY } from '../helpers/till.js';
 import { gate, until, type Proxy, startLinkedTill, type LinkedTillRig } from './hold-proxy.js';
+import { bearerCall } from '../helpers/bearer-call.js';
 
 let hq: TestHq;
 let proxy: Proxy;
@@ -26,12 +27,8 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const r = await fetch(`${till.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${POS_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  const r = await bearerCall(till.url, POS_KEY, 'POST', path, body);
+  return { status: r.status, body: r.json };
 }
 
 describe('a local card block head office has not acknowledged survives a feed page', () => {
