@@ -29,6 +29,13 @@ function toMismatch(kind: TillMismatch['kind'], r: Row): TillMismatch {
   };
 }
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Newest received first; at one time, sales before returns ('sale' > 'return'), then by id. */
+function newestFirst(a: TillMismatch, b: TillMismatch): number {
+  return cmp(b.receivedAt, a.receivedAt) || cmp(b.kind, a.kind) || cmp(a.id, b.id);
+}
+
 export function* tillMismatches(tillId: string): Sql<{ mismatches: TillMismatch[]; truncated: boolean } | null> {
   if (!(yield* get('SELECT 1 AS x FROM tills WHERE till_id = ?', tillId))) return null;
   const n = MISMATCHES_LISTED + 1;
@@ -45,20 +52,7 @@ export function* tillMismatches(tillId: string): Sql<{ mismatches: TillMismatch[
     n,
   )) as Row[];
   const merged = [...sales.map((r) => toMismatch('sale', r)), ...returns.map((r) => toMismatch('return', r))].sort(
-    (a, b) =>
-      a.receivedAt === b.receivedAt
-        ? a.kind === b.kind
-          ? a.id < b.id
-            ? -1
-            : a.id > b.id
-              ? 1
-              : 0
-          : a.kind === 'sale'
-            ? -1
-            : 1
-        : a.receivedAt < b.receivedAt
-          ? 1
-          : -1,
+    newestFirst,
   );
   return { mismatches: merged.slice(0, MISMATCHES_LISTED), truncated: merged.length > MISMATCHES_LISTED };
 }
