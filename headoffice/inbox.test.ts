@@ -20,6 +20,7 @@ import { UploadBatch } from '../core/sync/protocol.js';
 import { createLogger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { APPLY_DELAY_MS } from './store/sqlite.js';
+import type { StepHqStore } from './store/step-store.js';
 import {
   at,
   changes,
@@ -430,6 +431,8 @@ describe('accepted batches held back (background apply only when the clock is ad
     const [original] = await t.sql<{ id: number; body_enc: Buffer }>('SELECT id, body_enc FROM inbox');
     if (!original) throw new Error('one row waits');
     await t.exec('UPDATE inbox SET body_enc = ? WHERE id = ?', Buffer.from([0]), original.id);
+    // ...and this process no longer holds the body it accepted (accepted-bodies.ts).
+    (t.hq.store as StepHqStore).accepted.clear();
     expect((await health()).inbox).toMatchObject({ batches: 1, entries: a2.entries.length, failing: false });
 
     await tick();
@@ -494,6 +497,7 @@ describe('accepted batches held back (background apply only when the clock is ad
     const [row] = await t.sql<{ id: number; body_enc: Buffer }>("SELECT id, body_enc FROM inbox WHERE till_id = 'A'");
     if (!row) throw new Error('A waits');
     await t.exec('UPDATE inbox SET body_enc = ? WHERE id = ?', Buffer.from([0]), row.id);
+    (t.hq.store as StepHqStore).accepted.clear();
     for (const [i, m] of MEMBERS.entries()) C.sale(m, 10_000 + i, at(30 + i));
     await ok(C, C.batch(1));
     await tick();

@@ -27,6 +27,7 @@ import type { HqCipher } from '../crypto.js';
 import { applyBatch, checkAndApply, nextAckOutbox, type IngestDeps, type TillRow } from './ingest.js';
 import { all, dialect, get, run, savepoint, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { PassWrites } from './pass.js';
+import type { InboxBatchKey } from './accepted-bodies.js';
 import { prefetchEntryCounters } from './anomalies.js';
 import type { IngestOutcome } from './types.js';
 
@@ -172,12 +173,13 @@ const INBOX_COLUMNS = [
  * one transaction, one durable commit for all; two of one till in the order asked, the second
  * continuing the first. Call inside a till transaction.
  */
-export function* acceptBatches(asks: readonly AcceptAsk[]): Sql<(IngestOutcome | null)[]> {
+export function* acceptBatches(asks: readonly AcceptAsk[]): Sql<Accepted> {
   const tillIds = [...new Set(asks.filter((a) => a.verifiedHead !== null).map((a) => a.tillId))];
-  if (tillIds.length === 0) return asks.map(() => null);
+  if (tillIds.length === 0) return { outcomes: asks.map(() => null), rows: [] };
   yield* lockTills(tillIds);
   const heads = yield* acceptedHeads(tillIds);
   const rows: SqlValue[][] = [];
+  const batches: { key: Omit<InboxBatchKey, 'id'>; batch: UploadBatch }[] = [];
   const out = asks.map(({ tillId, batch: b, now, verifiedHead, sealed }): IngestOutcome | null => {
     const head = heads.get(tillId);
     if (verifiedHead === null || !head || head.stuck) return null;
@@ -186,6 +188,7 @@ export function* acceptBatches(asks: readonly AcceptAsk[]): Sql<(IngestOutcome |
     // Acknowledged with the batch, in the same transaction: what the feed answers as ackOutbox.
     const outbox = nextAckOutbox(head.outbox, b);
     rows.push([tillId, b.firstSeq, b.lastSeq, verifiedHead, b.entries.length, '', sealed, now.toISOString(), outbox]);
+    batches.push({ key: { tillId, firstSeq: b.firstSeq, lastHash: verifiedHead }, batch: b });
     heads.set(tillId, { seq: b.lastSeq, hash: verifiedHead, outbox, stuck: false });
     // tills.last_upload_at moves when the batch is applied (the till view reads the inbox for
     // what waits): writing the till's row here would wait for an apply pass holding it.
@@ -199,20 +202,35 @@ export function* acceptBatches(asks: readonly AcceptAsk[]): Sql<(IngestOutcome |
   });
   // One statement, rows in the order asked: inbox ids keep a till's batches in chain order. A
   // VALUES list, not insertMany: its arrays would carry the sealed bodies as hex text.
-  if (rows.length > 0) {
-    const tuple = `(${INBOX_COLUMNS.map(() => '?').join(', ')})`;
-    yield* run(
-      `INSERT INTO inbox (${INBOX_COLUMNS.join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`,
-      ...rows.flat(),
-    );
-  }
-  return out;
+  if (rows.length === 0) return { outcomes: out, rows: [] };
+  const tuple = `(${INBOX_COLUMNS.map(() => '?').join(', ')})`;
+  const ids = (yield* all(
+    `INSERT INTO inbox (${INBOX_COLUMNS.join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}
+     RETURNING id, till_id, first_seq`,
+    ...rows.flat(),
+  )) as { id: number | string; till_id: string; first_seq: number | string }[];
+  // Matched by till and first seq, not by the order RETURNING happens to give.
+  const idOf = new Map(ids.map((r) => [`${r.till_id}\u0000${Number(r.first_seq)}`, Number(r.id)]));
+  return {
+    outcomes: out,
+    rows: batches.flatMap(({ key, batch }) => {
+      const id = idOf.get(`${key.tillId}\u0000${key.firstSeq}`);
+      return id === undefined ? [] : [{ key: { ...key, id }, batch }];
+    }),
+  };
+}
+
+/** What accepting answers each ask, and the inbox rows it wrote with the batch each holds. */
+export interface Accepted {
+  outcomes: (IngestOutcome | null)[];
+  rows: { key: InboxBatchKey; batch: UploadBatch }[];
 }
 
 interface InboxRow {
   id: number;
   till_id: string;
   first_seq: number;
+  last_hash: string;
   entries: number;
   received_at: string;
   apply_error: string | null;
@@ -247,7 +265,7 @@ function joined(tillId: string, storeId: string, batches: readonly UploadBatch[]
  */
 function* waitingRows(maxEntries: number, stuck: boolean): Sql<InboxRow[]> {
   const candidates = (yield* all(
-    `SELECT id, till_id, first_seq, entries, received_at, apply_error, ack_outbox FROM inbox
+    `SELECT id, till_id, first_seq, last_hash, entries, received_at, apply_error, ack_outbox FROM inbox
      WHERE till_id NOT IN (SELECT till_id FROM inbox WHERE apply_error IS ${stuck ? 'NULL' : 'NOT NULL'})
      ORDER BY id LIMIT ?`,
     // A batch holds at least one entry: more rows than maxEntries are never needed.
@@ -273,21 +291,28 @@ interface BodyRow {
  * Waiting batches' bodies by inbox id, in one read, each opened (or the reason it does not
  * open, thrown by its till's run, so it sets aside that till alone).
  */
-function* inboxBodies(cipher: HqCipher, ids: readonly number[]): Sql<Map<number, UploadBatch | Error>> {
+function* inboxBodies(d: IngestDeps, inbox: readonly InboxRow[]): Sql<Map<number, UploadBatch | Error>> {
+  const out = new Map<number, UploadBatch | Error>();
+  for (const r of inbox) {
+    const id = Number(r.id);
+    const kept = d.accepted.take({ id, tillId: r.till_id, firstSeq: Number(r.first_seq), lastHash: r.last_hash });
+    if (kept) out.set(id, kept);
+  }
+  const ids = inbox.map((r) => Number(r.id)).filter((id) => !out.has(id));
+  if (ids.length === 0) return out;
   const rows = (yield* all(
     withJsonList((isIn) => `SELECT id, body, body_enc FROM inbox WHERE ${isIn('id')}`, 'bigint'),
     JSON.stringify(ids),
   )) as BodyRow[];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
-  return new Map(
-    ids.map((id): [number, UploadBatch | Error] => {
-      try {
-        return [id, openBody(cipher, id, byId.get(id))];
-      } catch (e) {
-        return [id, e instanceof Error ? e : new Error(String(e))];
-      }
-    }),
-  );
+  for (const id of ids) {
+    try {
+      out.set(id, openBody(d.cipher, id, byId.get(id)));
+    } catch (e) {
+      out.set(id, e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  return out;
 }
 
 /** A body as accepted; rows accepted before bodies were encrypted (migration 008) are clear. */
@@ -380,10 +405,7 @@ export function* applyInbox(d: IngestDeps, maxEntries: number, isolation: PassIs
   }
   if (runs.size === 0) return 0;
   const tills = yield* passTills([...runs.keys()]);
-  const bodies = yield* inboxBodies(
-    d.cipher,
-    rows.map((r) => Number(r.id)),
-  );
+  const bodies = yield* inboxBodies(d, rows);
   // A till that failed before is retried in a savepoint of its own, whatever was asked.
   const apart = isolation === 'apart' || rows.some((r) => r.apply_error !== null);
   // Member states, balance changes and anomaly counters are written once for the whole pass (pass.ts).

@@ -22,6 +22,7 @@ import { lowestTier } from '../../core/engine/tiers.js';
 import type { UploadBatch } from '../../core/sync/protocol.js';
 import { localDate } from '../../core/time.js';
 import type { HqCipher } from '../crypto.js';
+import type { AcceptedBodies } from './accepted-bodies.js';
 import { withSortKeys, type HqEntry } from '../domain/order.js';
 import type { Logger } from '../log.js';
 import { recordAdjustmentNotes } from './adjustment-notes.js';
@@ -52,6 +53,8 @@ export interface IngestDeps {
   dropCaches(): void;
   /** the database's own "disk full": stops a whole apply pass instead of one till */
   isStorageFull(e: unknown): boolean;
+  /** batches this process accepted, kept parsed for applying */
+  accepted: AcceptedBodies;
 }
 
 export interface TillRow {

@@ -60,6 +60,7 @@ import {
   type CreateOutcome,
   type TransitionOutcome,
 } from './campaigns.js';
+import { AcceptedBodies } from './accepted-bodies.js';
 import { dropIngestCaches, RecentCache } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay } from './eod.js';
@@ -230,12 +231,19 @@ export abstract class StepHqStore implements HqStore {
    * the chain take the long path one by one.
    */
   private readonly accepts = new NaturalBatcher<AcceptAsk, IngestOutcome | null>(
-    (asks) => this.tillTransaction(() => acceptBatches(asks)),
+    async (asks) => {
+      const { outcomes, rows } = await this.tillTransaction(() => acceptBatches(asks));
+      // Committed: applying takes these bodies from memory rather than from their rows.
+      for (const r of rows) this.deps.accepted.keep(r.key, r.batch);
+      return outcomes;
+    },
     256,
     ACCEPT_LANES,
   );
   private readonly feedReads = new NaturalBatcher<FeedPoll, ChangesResponse>((asks) => this.feedPages(asks));
   protected readonly deps: IngestDeps;
+  /** batches this process accepted, kept parsed until applied (accepted-bodies.ts) */
+  readonly accepted = new AcceptedBodies();
   private applyTimer: NodeJS.Timeout | null = null;
   private applying: Promise<{ applied: number; pass: number }> | null = null;
   /** tills' feed reads not written yet: till id -> when */
@@ -260,6 +268,7 @@ export abstract class StepHqStore implements HqStore {
       log,
       dropCaches: () => dropIngestCaches(tx),
       isStorageFull: (e) => this.isStorageFull(e),
+      accepted: this.accepted,
     };
   }
 
