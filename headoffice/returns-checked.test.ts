@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { computeReturn } from '../core/engine/returns.js';
 import type { ReturnRecord, SaleComputation, SaleRecord } from '../core/sync/protocol.js';
-import { at, operator, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
+import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
+import { parseRuleSet } from '../core/ruleset/schema.js';
+import { at, operator, provision, upload, uploadAll, type TestHq, type TillSim, useTwoTillHq } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
@@ -189,6 +191,29 @@ describe('returns recomputed at head office', () => {
       ['A', 1],
       ['B', 1],
     ]);
+  });
+
+  it("recomputes the stamp a return takes back under the sale's own stamp card, and flags a till that keeps it", async () => {
+    const card = {
+      ...DEFAULT_RULE_SET_INPUT,
+      version: 2,
+      stampCard: { threshold: 5_000, stampsForReward: 10, rewardPoints: 100 },
+    };
+    expect((await operator(t, 'POST', '/v1/rulesets', card)).status).toBe(201);
+    const C = await provision(t, 'S1', 'C', parseRuleSet(card));
+    C.enrol('M1', at(0));
+    const kept = C.sale('M1', 10_000, at(1));
+    const stamped = C.sale('M1', 10_000, at(2));
+    expect((kept.computation as SaleComputation).stampEarned).toBe(1);
+    C.returnSale(stamped.saleId, at(3));
+    C.returnSale(kept.saleId, at(4), { keepStamp: true });
+    await uploadAll(t, C, 100);
+    const notes = Object.fromEntries((await returnRows()).map((r) => [r.return_id, [r.mismatch, r.check_note]]));
+    expect(notes).toEqual({
+      [`${stamped.saleId}-R`]: [0, 'ok'],
+      [`${kept.saleId}-R`]: [1, 'stampReturn till=0 hq=1'],
+    });
+    expect((await mismatches()).tills).toContainEqual(['C', 1]);
   });
 
   it('ignores a resent return', async () => {

@@ -210,7 +210,7 @@ export class TillSim implements TillCredentials {
    * The whole of this till's sale `saleId` returned (once): the engine's figures, entries as in
    * the table above. Null for a sale this till did not ring up or already took back.
    */
-  returnSale(saleId: string, when: string, opts: { shortBy?: number } = {}): ReturnRecord | null {
+  returnSale(saleId: string, when: string, opts: { shortBy?: number; keepStamp?: boolean } = {}): ReturnRecord | null {
     const s = this.sold.get(saleId);
     if (!s || s.returned || !s.rec.memberNo) return null;
     s.returned = true;
@@ -242,7 +242,8 @@ export class TillSim implements TillCredentials {
         data: { lotId: `${this.tillId}:${s.earnSeq}`, spendOn: saleDay },
       });
     }
-    if (s.result.stampEarned > 0) {
+    // `keepStamp`: a dishonest till that leaves the member the sale's stamp.
+    if (s.result.stampEarned > 0 && opts.keepStamp !== true) {
       last = this.append(memberNo, 'stamp_return', 0, when, { ...common, data: { stamp: 1 } });
     }
     const rec: ReturnRecord = {

@@ -9,6 +9,9 @@
  * a stamp's threshold is held to). Each campaign bonus of the sale not taken back yet is taken
  * back, whole and once, by the return that leaves keptEligible below its offer's `minSpend`:
  * a bonus is all or nothing at the sale, so it is all or nothing at the return.
+ *
+ * A stamp earned by the sale (its stamp card's threshold met) is taken back the same way: once,
+ * by the return that leaves keptEligible below the threshold of the sale's own rule set.
  */
 import { computeReturn, type ReturnInput } from './returns.js';
 import type { FixedBonus, LineResult } from './types.js';
@@ -77,6 +80,17 @@ export function bonusesTakenBack(
   takenBefore: ReadonlySet<string>,
 ): CampaignBonus[] {
   return (bonuses ?? []).filter((b) => b.points > 0 && !takenBefore.has(b.campaignId) && kept < b.minSpend);
+}
+
+/** Whether this return takes back the stamp the sale earned: not taken back before, and the sale now keeps less than the threshold. */
+export function stampTakenBack(
+  stampEarned: number,
+  threshold: number | undefined,
+  kept: number,
+  takenBefore: boolean,
+): boolean {
+  if (stampEarned <= 0 || threshold === undefined || takenBefore) return false;
+  return kept < threshold;
 }
 
 /** The campaign whose bonus a ledger entry takes back, or null (a sale-points reversal or anything else). */

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bonusesTakenBack, keptEligible } from '../../core/engine/bonus-return.js';
+import { bonusesTakenBack, keptEligible, stampTakenBack } from '../../core/engine/bonus-return.js';
 import { computeEarn } from '../../core/engine/earn.js';
 import { computeReturn } from '../../core/engine/returns.js';
 import { member, sale as earnInput } from '../../core/engine/test-fixtures.js';
@@ -36,12 +36,11 @@ function honest(
   previously: Quantities,
   returning: Returning,
   bonusesTaken: string[] = [],
+  stamp?: ReturnCheckInput['stamp'],
 ): ReturnCheckInput {
-  const back = bonusesTakenBack(
-    comp.campaignBonuses,
-    keptEligible(comp.lines, previously, returning),
-    new Set(bonusesTaken),
-  );
+  const kept = keptEligible(comp.lines, previously, returning);
+  const back = bonusesTakenBack(comp.campaignBonuses, kept, new Set(bonusesTaken));
+  const stampBack = stamp !== undefined && stampTakenBack(comp.stampEarned, stamp.threshold, kept, stamp.takenBefore);
   const r = computeReturn({
     lines: comp.lines,
     earned: comp.earned,
@@ -69,8 +68,10 @@ function honest(
         spend: 0,
         data: { lotId: 'A:2', campaignId: b.campaignId, bonusReturn: true, spendOn: '2024-05-08' },
       })),
+      ...(stampBack ? [{ kind: 'stamp_return', points: 0, spend: 0 }] : []),
     ],
     bonusesTaken,
+    ...(stamp ? { stamp } : {}),
     policy: 'allowNegative',
   };
 }
@@ -269,6 +270,58 @@ describe('checkReturn: a campaign bonus taken back (docs/campaigns.md "Returns")
   });
 });
 
+/** COMP with a stamp earned at a ¥150 threshold: one tea back keeps 16,358 fen, a rice after it 13,086 (as for BONUS_COMP). */
+const STAMP_COMP: SaleComputation = { ...COMP, stampEarned: 1 };
+const CARD = { threshold: 15_000, takenBefore: false };
+const stampEntries = (i: ReturnCheckInput): ReturnCheckInput['entries'] =>
+  i.entries.filter((e) => e.kind === 'stamp_return');
+
+describe('checkReturn: a stamp taken back', () => {
+  it('passes a return that keeps the threshold without one, and the return that drops below it with one', () => {
+    const keeps = honest(STAMP_COMP, {}, TEA_1, [], CARD);
+    expect(stampEntries(keeps)).toEqual([]);
+    expect(checkReturn(keeps).note).toBe('ok');
+    const drops = honest(STAMP_COMP, { TEA: 1000 }, RICE_1, [], CARD);
+    expect(stampEntries(drops)).toHaveLength(1);
+    expect(checkReturn(drops)).toMatchObject({ mismatch: false, note: 'ok' });
+  });
+
+  it('flags a till that keeps the stamp, and one that takes it back where none is due', () => {
+    const drops = honest(STAMP_COMP, { TEA: 1000 }, RICE_1, [], CARD);
+    const kept = checkReturn({ ...drops, entries: drops.entries.filter((e) => e.kind !== 'stamp_return') });
+    expect(kept).toMatchObject({ mismatch: true, note: 'stampReturn till=0 hq=1' });
+    const keeps = honest(STAMP_COMP, {}, TEA_1, [], CARD);
+    const early = checkReturn({ ...keeps, entries: [...keeps.entries, ...stampEntries(drops)] });
+    expect(early).toMatchObject({ mismatch: true, note: 'stampReturn till=1 hq=0' });
+    const twice = checkReturn({ ...drops, entries: [...drops.entries, ...stampEntries(drops)] });
+    expect(twice.note).toBe('stampReturn till=2 hq=1');
+  });
+
+  it('flags a second one after an earlier return head office holds took the stamp back', () => {
+    const after = honest(STAMP_COMP, { TEA: 1000, RICE: 1000 }, TEA_1, [], { ...CARD, takenBefore: true });
+    expect(stampEntries(after)).toEqual([]);
+    expect(checkReturn(after).note).toBe('ok');
+    const again = honest(STAMP_COMP, { TEA: 1000, RICE: 1000 }, TEA_1, [], CARD);
+    expect(checkReturn({ ...again, stamp: { ...CARD, takenBefore: true } })).toMatchObject({
+      mismatch: true,
+      note: 'stampReturn till=1 hq=0',
+    });
+  });
+
+  it('has no stamp to take back from a sale that earned none or a rule set without a card, and compares none without the rule set', () => {
+    const drops = honest(STAMP_COMP, { TEA: 1000 }, RICE_1, [], CARD);
+    const none = honest(COMP, { TEA: 1000 }, RICE_1, [], CARD);
+    expect(stampEntries(none)).toEqual([]);
+    expect(checkReturn({ ...none, entries: [...none.entries, ...stampEntries(drops)] }).note).toBe(
+      'stampReturn till=1 hq=0',
+    );
+    const noCard = { ...drops, stamp: { threshold: undefined, takenBefore: false } };
+    expect(checkReturn(noCard).note).toBe('stampReturn till=1 hq=0');
+    const { stamp: _unknownRules, ...unheld } = drops;
+    expect(checkReturn({ ...unheld, entries: [] }).note).not.toContain('stampReturn');
+  });
+});
+
 describe('checkReturn, property', () => {
   it('passes every return of any series an honest till records, at one till or two', () => {
     const qty = { TEA: 3000, RICE: 2000 };
@@ -277,8 +330,9 @@ describe('checkReturn, property', () => {
         fc.integer({ min: 0, max: 600 }),
         fc.array(fc.record({ tea: fc.nat(3), rice: fc.nat(2), atOther: fc.boolean() }), { minLength: 1, maxLength: 6 }),
         (redeem, steps) => {
-          const comp = { ...sale(redeem), campaignBonuses: BONUS_COMP.campaignBonuses };
+          const comp = { ...sale(redeem), campaignBonuses: BONUS_COMP.campaignBonuses, stampEarned: 1 };
           const taken: string[] = [];
+          let stamps = 0;
           const mine: Record<string, number> = { TEA: 0, RICE: 0 };
           const theirs: Record<string, number> = { TEA: 0, RICE: 0 };
           for (const s of steps) {
@@ -296,12 +350,14 @@ describe('checkReturn, property', () => {
             // The returning till is "this" one: its own earlier returns and the other's as head office holds them.
             const own = s.atOther ? theirs : mine;
             const other = s.atOther ? mine : theirs;
-            const input = honest(comp, previously, returning, [...taken]);
+            const input = honest(comp, previously, returning, [...taken], { ...CARD, takenBefore: stamps > 0 });
             const c = checkReturn({ ...input, ownEarlier: { ...own }, others: { ...other } });
             expect(c.note).toBe('ok');
             // Taken back once over the whole series, whichever till's return got there first.
             for (const e of bonusEntries(input)) taken.push(e.data?.campaignId as string);
             expect(taken.length).toBeLessThanOrEqual(1);
+            stamps += stampEntries(input).length;
+            expect(stamps).toBeLessThanOrEqual(1);
             for (const l of returning) own[l.sku] = (own[l.sku] ?? 0) + Math.round(l.quantity * 1000);
           }
         },

@@ -16,23 +16,30 @@
  * and the reversal's qualifying spend) with the recomputation. The programme's
  * `deductFromRefund` policy lets a till reverse less when the member's balance cannot cover it;
  * a shortfall is noted (`short N`), not flagged, under that policy, and flagged under the default
- * `allowNegative`. A stamp taken back (`stamp_return`) is not compared.
-
-A campaign bonus taken back (docs/campaigns.md "Returns") is recomputed too, from the sale's
-computation (`campaignBonuses`, each with its offer's minSpend), the eligible spend the sale keeps
-after the return (on the same earlier returns as the points) and the campaigns an earlier return
-head office holds already took back (core/engine/bonus-return.ts). The till's bonus reversals
-(`reverse` with `data.bonusReturn`) are compared per campaign, apart from the sale points'
-reversal: a missing one, one of other points, or one where none is due (a second one, when two
-tills each took it back without hearing of the other) is flagged; less under `deductFromRefund`
-adds to the shortfall noted. A sale of a till before `campaignBonuses` has no bonus to take back.
+ * `allowNegative`.
+ *
+ * A campaign bonus taken back (docs/campaigns.md "Returns") is recomputed too, from the sale's
+ * computation (`campaignBonuses`, each with its offer's minSpend), the eligible spend the sale keeps
+ * after the return (on the same earlier returns as the points) and the campaigns an earlier return
+ * head office holds already took back (core/engine/bonus-return.ts). The till's bonus reversals
+ * (`reverse` with `data.bonusReturn`) are compared per campaign, apart from the sale points'
+ * reversal: a missing one, one of other points, or one where none is due (a second one, when two
+ * tills each took it back without hearing of the other) is flagged; less under `deductFromRefund`
+ * adds to the shortfall noted. A sale of a till before `campaignBonuses` has no bonus to take back.
+ *
+ * A stamp taken back (`stamp_return`) is recomputed the same way: due, once, when the
+ * return leaves the sale's kept eligible spend below the stamp card's threshold in the sale's own
+ * rule set (core/engine/bonus-return.ts `stampTakenBack`), unless an earlier return head office
+ * holds took it back. A missing one (the member keeps a stamp towards a free item), one where none
+ * is due, or a second one is flagged (`stampReturn till=… hq=…`). A sale whose rule set head office
+ * does not hold is not compared for its stamp.
  *
  * Goods taken back twice (two tills each returning the same article, one of them offline) show
  * as `returned_more_than_sold`: every return head office holds of the sale adds up to more than
  * was sold.
  */
 import { z } from 'zod';
-import { bonusReturnOf, bonusesTakenBack, keptEligible } from '../../core/engine/bonus-return.js';
+import { bonusReturnOf, bonusesTakenBack, keptEligible, stampTakenBack } from '../../core/engine/bonus-return.js';
 import { computeReturn, type ReturnResult } from '../../core/engine/returns.js';
 import { RuleViolation } from '../../core/engine/types.js';
 import type { SaleComputation } from '../../core/sync/protocol.js';
@@ -58,6 +65,8 @@ export interface ReturnCheckInput {
   othersBefore: Quantities;
   /** campaigns whose bonus an earlier return of the sale head office holds took back (absent: none) */
   bonusesTaken?: readonly string[];
+  /** the stamp card's threshold in the sale's rule set, and whether an earlier return head office holds took the stamp back (absent: not compared) */
+  stamp?: { threshold: number | undefined; takenBefore: boolean };
   /** the till's ledger entries for this return */
   entries: readonly ReturnEntry[];
   policy: 'allowNegative' | 'deductFromRefund';
@@ -175,6 +184,20 @@ function bonusDiffs(
   return { diffs, short };
 }
 
+/** The till's stamp taken back against the recomputed one (none, or one). */
+function stampDiffs(
+  input: ReturnCheckInput,
+  comp: SaleComputation,
+  previously: Quantities,
+  returning: ReturnLines,
+): string[] {
+  if (!input.stamp) return [];
+  const kept = keptEligible(comp.lines, previously, returning.lines);
+  const want = stampTakenBack(comp.stampEarned, input.stamp.threshold, kept, input.stamp.takenBefore) ? 1 : 0;
+  const till = input.entries.filter((e) => e.kind === 'stamp_return').length;
+  return till === want ? [] : [`stampReturn till=${till} hq=${want}`];
+}
+
 export function checkReturn(input: ReturnCheckInput): ReturnCheck {
   const { ret, original } = input;
   if (!original) return flagged('unknown_original_sale');
@@ -206,6 +229,7 @@ export function checkReturn(input: ReturnCheckInput): ReturnCheck {
     differ('reverseSpend', -got.spend, r.returnedQualifying);
     const bonus = bonusDiffs(input, comp, previously, parsed.data);
     diffs.push(...bonus.diffs);
+    diffs.push(...stampDiffs(input, comp, previously, parsed.data));
     const short = r.pointsReversed - ret.pointsReversed;
     if (short >= 0 && short + bonus.short > 0 && input.policy === 'deductFromRefund') {
       note = `short ${short + bonus.short}`;

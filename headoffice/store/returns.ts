@@ -18,6 +18,8 @@ interface HeldReturn {
   receivedMs: number;
   /** campaigns whose bonus it took back */
   bonusesTaken: readonly string[];
+  /** it took back the sale's stamp */
+  stampTaken: boolean;
 }
 
 interface OriginalRow {
@@ -25,9 +27,10 @@ interface OriginalRow {
   sale_id: string;
   member_no: string | null;
   computation: string | null;
+  rule_version: number;
 }
 
-type Original = { memberNo: string | null; computation: SaleComputation | null };
+type Original = { memberNo: string | null; computation: SaleComputation | null; ruleVersion: number };
 
 const keyOf = (tillId: string, saleId: string): string => `${tillId}\n${saleId}`;
 
@@ -60,7 +63,8 @@ function* originals(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, Orig
   for (const [tillId, saleIds] of byTill) {
     const rows = (yield* all(
       withJsonList(
-        (isIn) => `SELECT till_id, sale_id, member_no, computation FROM sales WHERE till_id = ? AND ${isIn('sale_id')}`,
+        (isIn) =>
+          `SELECT till_id, sale_id, member_no, computation, rule_version FROM sales WHERE till_id = ? AND ${isIn('sale_id')}`,
         'text',
       ),
       tillId,
@@ -71,6 +75,7 @@ function* originals(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, Orig
       out.set(keyOf(r.till_id, r.sale_id), {
         memberNo: r.member_no,
         computation: comp?.success ? comp.data : null,
+        ruleVersion: Number(r.rule_version),
       });
     }
   }
@@ -94,7 +99,7 @@ function* heldReturns(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, He
       tillId,
       JSON.stringify(saleIds),
     )) as HeldRow[];
-    const taken = yield* bonusesTakenBy(rows);
+    const taken = yield* takenBackBy(rows);
     for (const r of rows) {
       const key = keyOf(tillId, r.original_sale_id);
       const list = out.get(key) ?? [];
@@ -102,7 +107,8 @@ function* heldReturns(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, He
         tillId: r.till_id,
         returned: returnedBy(JSON.parse(r.request) as Record<string, unknown>),
         receivedMs: Date.parse(r.received_at),
-        bonusesTaken: taken.get(keyOf(r.till_id, r.return_id)) ?? [],
+        bonusesTaken: taken.bonuses.get(keyOf(r.till_id, r.return_id)) ?? [],
+        stampTaken: taken.stamps.has(keyOf(r.till_id, r.return_id)),
       });
       out.set(key, list);
     }
@@ -110,29 +116,36 @@ function* heldReturns(byTill: ReadonlyMap<string, string[]>): Sql<Map<string, He
   return out;
 }
 
-/** The campaign bonuses each held return took back (its bonus reversals), keyed by (its till, returnId). */
-function* bonusesTakenBy(held: readonly HeldRow[]): Sql<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+/**
+ * What each held return took back besides the sale's points, keyed by (its till, returnId): the
+ * campaign bonuses (its bonus reversals) and the stamp (a `stamp_return`).
+ */
+function* takenBackBy(held: readonly HeldRow[]): Sql<{ bonuses: Map<string, string[]>; stamps: Set<string> }> {
+  const bonuses = new Map<string, string[]>();
+  const stamps = new Set<string>();
   const salesOf = new Map<string, Set<string>>();
   for (const h of held) salesOf.set(h.till_id, (salesOf.get(h.till_id) ?? new Set()).add(h.original_sale_id));
   for (const [tillId, saleIds] of salesOf) {
     const rows = (yield* all(
       withJsonList(
         (isIn) => `SELECT return_id, kind, data FROM ledger INDEXED BY ledger_till_sale
-         WHERE till_id = ? AND ${isIn('sale_id')} AND kind = 'reverse' AND return_id IS NOT NULL`,
+         WHERE till_id = ? AND ${isIn('sale_id')} AND kind IN ('reverse', 'stamp_return') AND return_id IS NOT NULL`,
         'text',
       ),
       tillId,
       JSON.stringify([...saleIds]),
     )) as { return_id: string; kind: string; data: string }[];
     for (const r of rows) {
-      const campaignId = bonusReturnOf({ kind: r.kind, data: JSON.parse(r.data) as EntryData });
-      if (campaignId === null) continue;
       const key = keyOf(tillId, r.return_id);
-      out.set(key, [...(out.get(key) ?? []), campaignId]);
+      if (r.kind === 'stamp_return') {
+        stamps.add(key);
+        continue;
+      }
+      const campaignId = bonusReturnOf({ kind: r.kind, data: JSON.parse(r.data) as EntryData });
+      if (campaignId !== null) bonuses.set(key, [...(bonuses.get(key) ?? []), campaignId]);
     }
   }
-  return out;
+  return { bonuses, stamps };
 }
 
 type EntrySums = ReturnEntry;
@@ -218,13 +231,19 @@ export function* recordReturns(
     const before = held.get(key) ?? [];
     const occurredMs = Date.parse(r.occurredAt);
     const mine = entries.get(r.returnId) ?? [];
+    const original = sales.get(key) ?? null;
+    // The stamp card of the rule set the sale was rung up under, as the till takes it (main/service/returns.ts).
+    const saleRules = original ? yield* d.rules.version(original.ruleVersion) : null;
     const c = checkReturn({
       ret: r,
-      original: sales.get(key) ?? null,
+      original,
       ownEarlier: sumOf(before, (h) => h.tillId === tillId),
       others: sumOf(before, (h) => h.tillId !== tillId),
       othersBefore: sumOf(before, (h) => h.tillId !== tillId && h.receivedMs <= occurredMs),
       bonusesTaken: before.flatMap((h) => h.bonusesTaken),
+      ...(saleRules
+        ? { stamp: { threshold: saleRules.stampCard?.threshold, takenBefore: before.some((h) => h.stampTaken) } }
+        : {}),
       entries: mine,
       policy: (yield* rulesAt(new Date(r.occurredAt))).returns.insufficientBalance,
     });
@@ -251,6 +270,7 @@ export function* recordReturns(
         returned: returnedBy(r.request),
         receivedMs: now.getTime(),
         bonusesTaken: mine.flatMap((e) => bonusReturnOf(e) ?? []),
+        stampTaken: mine.some((e) => e.kind === 'stamp_return'),
       },
     ]);
     known.add(r.returnId);

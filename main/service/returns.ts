@@ -3,7 +3,7 @@
  * (DOMAIN.md 12). The keep-floor arithmetic is the engine's; this file decides which entries
  * carry it and commits them with the return record.
  */
-import { bonusesTakenBack, keptEligible, type CampaignBonus } from '../../core/engine/bonus-return.js';
+import { bonusesTakenBack, keptEligible, stampTakenBack, type CampaignBonus } from '../../core/engine/bonus-return.js';
 import { ratioTier, refundDeduction } from '../../core/engine/redeem.js';
 import { computeReturn } from '../../core/engine/returns.js';
 import type { ReturnResult as ReturnFigures } from '../../core/engine/returns.js';
@@ -400,19 +400,10 @@ function returnEntries(
       },
     });
   }
-  if (takesStampBack(target, back.kept, saleRs.stampCard?.threshold)) {
+  if (stampTakenBack(target.comp.stampEarned, saleRs.stampCard?.threshold, back.kept, target.stampTaken)) {
     batch.push({ ...common, kind: 'stamp_return', points: 0, data: { stamp: 1, ...staff } });
   }
   return batch;
-}
-
-/**
- * A stamp was earned for spend the customer no longer keeps above the threshold (`kept`: the
- * eligible spend kept after this and every earlier return, core/engine/bonus-return.ts): take it back once.
- */
-function takesStampBack(target: ReturnTarget, kept: number, threshold: number | undefined): boolean {
-  if (target.comp.stampEarned <= 0 || threshold === undefined || target.stampTaken) return false;
-  return kept < threshold;
 }
 
 function returnResult(

@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lotIdOf } from '../../core/ledger/entry.js';
+import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
+import { bearerCall } from '../helpers/bearer-call.js';
 import type { Till } from '../../main/service/till.js';
 import { Clock, operator, syncTills, tillPost, useHqProcess, type Json } from './procs.js';
 
@@ -75,6 +77,15 @@ describe('a return at any store (DOMAIN.md 12)', () => {
   it('a sale of store A returned at store B takes back what a return at A would, and the tills agree after sync', async () => {
     const a = await tillAt('store-a', 'till-a1');
     const b = await tillAt('store-b', 'till-b1');
+    // A stamp card (a reward far off): each sale earns a stamp, which the return that empties it takes back.
+    const card = await bearerCall(fx.hq.url, TOKEN, 'POST', '/v1/rulesets', {
+      ...DEFAULT_RULE_SET_INPUT,
+      version: 2,
+      effectiveFrom: '2020-01-01T00:00:00Z',
+      stampCard: { threshold: 5_000, stampsForReward: 99, rewardPoints: 100 },
+    });
+    expect(card.status).toBe(201);
+    await syncAll(a, b);
     const { memberNo, funded } = await enrolAndFund(a, '13900000101');
     // S-1 is returned at B (and once at A); its twin S-2 only ever at A, as the reference.
     const s1 = await post(a, '/v1/sales', saleBody('S-1', memberNo));
@@ -136,6 +147,17 @@ describe('a return at any store (DOMAIN.md 12)', () => {
     expect(lastB.status, JSON.stringify(lastB.json)).toBe(201);
     expect(figures(lastB.json)).toEqual(figures(lastA.json));
     expect(lastB.json.fullyReturned).toBe(true);
+    // Each sale's stamp went back once, with the return that left it below the card's threshold:
+    // the second, whichever store took the first (one A and the B kept: ¥43.34 less the points' share).
+    const stampBack = (t: Till, saleId: string): unknown =>
+      t.ctx.db
+        .prepare("SELECT group_concat(return_id) AS r FROM ledger WHERE kind = 'stamp_return' AND sale_id = ?")
+        .get(saleId);
+    expect([stampBack(a, 'S-1'), stampBack(b, 'S-1'), stampBack(a, 'S-2')]).toEqual([
+      { r: 'A-R2' },
+      { r: null },
+      { r: 'A-R3' },
+    ]);
     const sum = (k: string, ...rs: { json: Json }[]): number => rs.reduce((x, r) => x + (r.json[k] as number), 0);
     expect(sum('pointsReversed', atB, secondA1, lastB)).toBe(earned);
     expect(sum('pointsRestored', atB, secondA1, lastB)).toBe(500);
