@@ -124,6 +124,13 @@ export const TillViewSchema = z
     sales: z.number().int(),
     /** member records and card changes head office refused from this till (domain/ownership.ts) */
     refusedChanges: z.number().int(),
+    lookupsRefused: z
+      .number()
+      .int()
+      .describe(
+        'member lookups by number head office refused this till past the limit a minute (429 too_many_lookups)',
+      ),
+    lastLookupRefusedAt: Instant.nullable().describe('when the last of them was refused; null when none'),
     lastRefusal: z
       .object({
         memberNo: z.string(),

@@ -248,11 +248,13 @@ describe.skipIf(testStore() === 'postgres')('head office web application', () =>
         expect(stores).not.toContain('hq');
         await page.screenshot({ path: join(SHOTS, 'headoffice-stores.png'), fullPage: true });
 
-        // Tills: the broken chain in red, the silent till named, times in Shanghai.
+        // Tills: the broken chain in red, the silent till named, times in Shanghai, lookups past the limit.
+        expect(await t.hq.store.admitLookup('A', new Date(), 0)).toBe(false);
         await page.getByTestId('nav-tills').click();
         await page.locator('[data-testid=tills] tr[data-till=B].broken').waitFor();
         const tills = await page.getByTestId('tills').innerText();
         expect(tills).toContain('断裂');
+        expect(tills).toContain('超限查询');
         const red = await page
           .locator('[data-testid=tills] tr[data-till=B] td.bad')
           .first()

@@ -19,7 +19,9 @@ import {
 import { openLookupAnswer, personalKey } from '../core/sync/personal.js';
 import { HQ_SIGNATURE_HEADER, signRequest, type TillCredentials } from '../core/sync/sign.js';
 import { LOG_FILE } from './open.js';
+import { createHeadOffice } from './server.js';
 import {
+  OPERATOR_TOKEN,
   at,
   changes,
   operator,
@@ -27,6 +29,7 @@ import {
   type Answer,
   type TestHq,
   type TillSim,
+  testStore,
   useTwoTillHq,
 } from './test-helpers.js';
 
@@ -120,7 +123,56 @@ describe('member lookup by mobile number', () => {
     expect(over.status).toBe(429);
     expect(over.body.error.code).toBe('too_many_lookups');
     expect((await lookup(A, { phone: '13700000000' })).status).toBe(404);
+    // The till's row says so, for the operator watching for a harvesting credential.
+    const rows = (await operator(t, 'GET', '/v1/tills')).body.tills as Record<string, unknown>[];
+    expect(rows.map((r) => [r.tillId, r.lookupsRefused, typeof r.lastLookupRefusedAt])).toEqual([
+      ['A', 0, 'object'],
+      ['B', 1, 'string'],
+    ]);
   });
+
+  it('counts in the database: a window from the first lookup, refusals counted, a new window after a minute', async () => {
+    const t0 = new Date('2026-03-01T10:00:00.000Z');
+    const after = (ms: number): Date => new Date(t0.getTime() + ms);
+    const admit = (ms: number): Promise<boolean> => t.hq.store.admitLookup('B', after(ms), 3);
+    expect([await admit(0), await admit(10), await admit(20), await admit(30)]).toEqual([true, true, true, false]);
+    expect(await admit(59_999)).toBe(false);
+    expect(await admit(60_000)).toBe(true);
+    const rows = (await operator(t, 'GET', '/v1/tills')).body.tills as Record<string, unknown>[];
+    expect(rows.find((r) => r.tillId === 'B')).toMatchObject({
+      lookupsRefused: 2,
+      lastLookupRefusedAt: after(59_999).toISOString(),
+    });
+    // At once: exactly the limit is admitted, however the lookups interleave.
+    const many = await Promise.all(Array.from({ length: 12 }, () => t.hq.store.admitLookup('A', t0, 5)));
+    expect(many.filter(Boolean)).toHaveLength(5);
+  });
+
+  it.runIf(testStore() === 'postgres')(
+    'holds a till to one limit across two head-office processes on one PostgreSQL database',
+    async () => {
+      const second = await createHeadOffice({
+        dataDir: t.dataDir,
+        databaseUrl: t.env.HQ_DATABASE_URL ?? null,
+        port: 0,
+        host: '127.0.0.1',
+        operatorToken: OPERATOR_TOKEN,
+        logToStderr: false,
+        outboxCheckMs: 0,
+      });
+      try {
+        const now = new Date();
+        const answers = await Promise.all(
+          Array.from({ length: 2 * MEMBER_LOOKUPS_PER_MINUTE }, (_, i) =>
+            (i % 2 === 0 ? t.hq.store : second.store).admitLookup('B', now, MEMBER_LOOKUPS_PER_MINUTE),
+          ),
+        );
+        expect(answers.filter(Boolean)).toHaveLength(MEMBER_LOOKUPS_PER_MINUTE);
+      } finally {
+        await second.close();
+      }
+    },
+  );
 
   it('logs the lookup with the till and member, never the phone', async () => {
     A.enrol('M1', at(0), { phone: PHONE });

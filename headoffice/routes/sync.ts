@@ -177,24 +177,6 @@ function rewardReserveRoute(router: Router, app: AppDeps): void {
   });
 }
 
-/** At most `limit` lookups per till in any minute (in memory, per process, like the replay cache). */
-export class LookupLimiter {
-  private readonly seen = new Map<string, number[]>();
-
-  constructor(
-    private readonly limit = MEMBER_LOOKUPS_PER_MINUTE,
-    private readonly windowMs = 60_000,
-  ) {}
-
-  admit(tillId: string, nowMs: number): boolean {
-    const recent = (this.seen.get(tillId) ?? []).filter((t) => nowMs - t < this.windowMs);
-    const ok = recent.length < this.limit;
-    if (ok) recent.push(nowMs);
-    this.seen.set(tillId, recent);
-    return ok;
-  }
-}
-
 /**
  * POST /v1/sync/members/lookup: a member by mobile number for a till of any store, whose
  * cashier has the member in front of them (DOMAIN.md 2 and 12). The phone is in the signed
@@ -202,12 +184,12 @@ export class LookupLimiter {
  * and the till now serves the member (the feed sends it the personal data from then on).
  */
 function memberLookupRoute(router: Router, app: AppDeps): void {
-  const limiter = new LookupLimiter();
   router.add('POST', SYNC_PATHS.memberLookup, async ({ req, target }) => {
     const claim = await identifyTill(app, req);
     const raw = await app.bodies.read(req);
     const till = await verifyTill(app, req, target, claim, raw);
-    if (!limiter.admit(till.tillId, app.now().getTime())) {
+    // Counted in the database (store/lookups.ts): every head-office process holds the till to one limit.
+    if (!(await app.store.admitLookup(till.tillId, app.now(), MEMBER_LOOKUPS_PER_MINUTE))) {
       app.log.log('warn', 'member_lookup_limited', { tillId: till.tillId });
       throw new HttpError(
         429,

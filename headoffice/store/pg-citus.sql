@@ -44,6 +44,8 @@ SELECT create_distributed_table('reward_units', 'till_id', colocate_with => 'til
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'reward_units'::regclass);
 SELECT create_distributed_table('member_refusals', 'till_id', colocate_with => 'tills')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'member_refusals'::regclass);
+SELECT create_distributed_table('till_lookups', 'till_id', colocate_with => 'tills')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'till_lookups'::regclass);
 -- Survey answers are keyed by (till, sale) like the sales they answer; a member's export and
 -- erasure find theirs by member_no across shards (rare, operator-driven).
 SELECT create_distributed_table('survey_answers', 'till_id', colocate_with => 'tills')

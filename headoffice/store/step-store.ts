@@ -61,6 +61,7 @@ import {
   type TransitionOutcome,
 } from './campaigns.js';
 import { AcceptedBodies } from './accepted-bodies.js';
+import { admitLookup } from './lookups.js';
 import { dropIngestCaches, RecentCache } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay } from './eod.js';
@@ -537,6 +538,11 @@ export abstract class StepHqStore implements HqStore {
     await this.tillTransaction(function* () {
       yield* run('UPDATE tills SET bad_signatures = bad_signatures + 1 WHERE till_id = ?', tillId);
     });
+  }
+
+  async admitLookup(tillId: string, now: Date, limit: number): Promise<boolean> {
+    // A till transaction: the counter's row is the till's alone, and apply passes do not hold it.
+    return this.tillTransaction(() => admitLookup(tillId, now, limit));
   }
 
   async ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome> {

@@ -2,6 +2,7 @@
  * GET /v1/tills: each till's chain position, health and recompute findings, with the store's
  * and the till's names. Registering a till and naming stores and tills (issue 13 item 8).
  */
+import { TILL_LOOKUPS_REFUSED, TILL_LOOKUP_LAST_REFUSED } from './lookups.js';
 import { HQ_STORE_ID, HQ_TILL_ID } from '../domain/decisions.js';
 import { all, get, run, type Sql } from '../../storage/sql.js';
 import type { PlaceNames, RenameOutcome, TillView } from './types.js';
@@ -93,6 +94,8 @@ interface TillRow {
   mismatches: number;
   sales: number;
   refused_changes: number;
+  lookups_refused: number | null;
+  last_lookup_refused_at: string | null;
 }
 
 type LastRefusal = TillView['lastRefusal'];
@@ -120,7 +123,8 @@ export function* tillViews(): Sql<TillView[]> {
        (SELECT max(i.received_at) FROM inbox i WHERE i.till_id = t.till_id) AS last_waiting_at,
        (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id AND s.mismatch = 1)
          + (SELECT count(*) FROM returns r WHERE r.till_id = t.till_id AND r.mismatch = 1) AS mismatches,
-       (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id) AS sales
+       (SELECT count(*) FROM sales s WHERE s.till_id = t.till_id) AS sales,
+       ${TILL_LOOKUPS_REFUSED} AS lookups_refused, ${TILL_LOOKUP_LAST_REFUSED} AS last_lookup_refused_at
      FROM tills t WHERE t.till_id <> ? ORDER BY t.till_id`,
     HQ_TILL_ID,
   )) as TillRow[];
@@ -142,6 +146,8 @@ export function* tillViews(): Sql<TillView[]> {
       mismatches: r.mismatches,
       sales: r.sales,
       refusedChanges: r.refused_changes,
+      lookupsRefused: Number(r.lookups_refused ?? 0),
+      lastLookupRefusedAt: r.last_lookup_refused_at,
       lastRefusal: r.refused_changes > 0 ? yield* lastRefusal(r.till_id) : null,
     });
   }

@@ -147,6 +147,8 @@ export interface HqStore {
   rename(what: 'store' | 'till', id: string, name: string, operatorId: string, now: Date): Promise<RenameOutcome>;
   tillAuth(tillId: string): Promise<TillAuthRecord | null>;
   recordBadSignature(tillId: string): Promise<void>;
+  /** Counts a member lookup by number of this till; false (counted as refused) past `limit` in the window (store/lookups.ts). */
+  admitLookup(tillId: string, now: Date, limit: number): Promise<boolean>;
   /**
    * Takes an authenticated, schema-valid batch atomically: durable once this resolves, and
    * every read after it sees it applied (the SQLite store may apply it just after answering).

@@ -172,6 +172,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'tills.ok': 'ok',
   'tills.broken': 'BROKEN',
   'tills.badSignatures': 'Bad signatures',
+  'tills.lookupsRefused': 'Lookups over the limit',
   'tills.refused': 'Refused member changes',
   'tills.sales': 'Sales',
   'mismatches.title': "Flagged by head office's recomputation: till {till}",

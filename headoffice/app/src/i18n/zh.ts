@@ -172,6 +172,7 @@ export const zh = {
   'tills.ok': '正常',
   'tills.broken': '断裂',
   'tills.badSignatures': '签名错误',
+  'tills.lookupsRefused': '超限查询',
   'tills.refused': '被拒会员变更',
   'tills.sales': '销售笔数',
   'mismatches.title': '总部复算不符：收银台 {till}',

@@ -116,6 +116,8 @@ export interface TillView {
   sales: number;
   refusedChanges: number;
   lastRefusal: { reason: string } | null;
+  lookupsRefused: number;
+  lastLookupRefusedAt: string | null;
 }
 
 export interface TillMismatch {

@@ -128,6 +128,13 @@ export function Tills({
             bad: (r) => r.badSignatures > 0,
           },
           {
+            // Lookups by number past the limit: what a credential harvesting members looks like.
+            title: t('tills.lookupsRefused'),
+            cell: (r) => num(lang, r.lookupsRefused),
+            numeric: true,
+            bad: (r) => r.lookupsRefused > 0,
+          },
+          {
             title: t('m.mismatches'),
             cell: (r) =>
               r.mismatches > 0 ? (
