@@ -6,7 +6,12 @@
  *                                         names, shown instead of ids); prints TILL_ID/TILL_STORE_ID/TILL_SECRET,
  *                                         TILL_HQ_URL (HQ_PUBLIC_URL, else this head office's address) and
  *                                         TILL_HQ_PUBLIC_KEY (head office's answer-signing key, base64)
- *   public-key                            prints TILL_HQ_PUBLIC_KEY=... again (creates the key if none yet)
+ *   public-key                            prints TILL_HQ_PUBLIC_KEY=... again (creates the key if none yet;
+ *                                         while a next key is staged, the current and the next)
+ *   new-answer-key                        stages head office's next answer-signing key (answer-key.next.pem)
+ *                                         and prints TILL_HQ_PUBLIC_KEY=<current>,<next> for every till
+ *   promote-answer-key                    the staged key replaces answer-key.pem; prints TILL_HQ_PUBLIC_KEY=<new>
+ *                                         (restart every head-office process after it: answer-key.ts)
  *   show-rules                            the rule set in force, as JSON ready to edit and publish
  *   publish-rules <file.json>             validate and publish a rule set version; prints what sample
  *                                         baskets earn per tier before and after
@@ -33,9 +38,10 @@ import { join } from 'node:path';
 import { InvalidRuleSetError, parseRuleSet } from '../core/ruleset/schema.js';
 import { ConfigError, configFromEnv, type HqConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
+import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { DatabaseUnavailableError } from './store/pg.js';
 import { hqPublicKeyText } from '../core/sync/sign.js';
+import { NoStagedAnswerKeyError, promoteNextAnswerKey, stageNextAnswerKey, tillHqPublicKeys } from './answer-key.js';
 import { ProvisionError, addTill, envLines, publicKeyLine } from './provision.js';
 import { createHeadOffice } from './server.js';
 import { BackupError, backupSqlite } from './backup.js';
@@ -53,7 +59,7 @@ import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } 
 
 const USAGE =
   'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> [--store-name <name>] [--till-name <name>]\n' +
-  '       | public-key | show-rules\n' +
+  '       | public-key | new-answer-key | promote-answer-key | show-rules\n' +
   '       | publish-rules <file.json>\n' +
   '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
   '       | erase-member --member <no> --operator <id> --reason <text>\n' +
@@ -116,7 +122,7 @@ async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
   try {
     process.stdout.write(envLines(await addTill(store, storeId, tillId, new Date(), names)));
     process.stdout.write(`TILL_HQ_URL=${publicUrl(cfg)}\n`);
-    process.stdout.write(publicKeyLine(hqPublicKeyText(openAnswerKey(cfg.dataDir))));
+    process.stdout.write(publicKeyLine(tillHqPublicKeys(cfg.dataDir)));
     // The member page members' phones reach (often another address than the tills'): receipts' survey QR.
     const memberPage = process.env.HQ_MEMBER_PAGE_URL?.trim();
     if (memberPage) process.stdout.write(`TILL_MEMBER_PAGE_URL=${memberPage}\n`);
@@ -125,9 +131,34 @@ async function addTillCommand(cfg: HqConfig, args: string[]): Promise<void> {
   }
 }
 
-/** Head office's answer-signing public key, for a till provisioned before it was printed (or to check one). */
+/**
+ * Head office's answer-signing public key, for a till provisioned before it was printed (or to
+ * check one); during a rotation the current and the next, as every till should hold them.
+ */
 function publicKeyCommand(cfg: HqConfig): void {
-  process.stdout.write(publicKeyLine(hqPublicKeyText(openAnswerKey(cfg.dataDir))));
+  process.stdout.write(publicKeyLine(tillHqPublicKeys(cfg.dataDir)));
+}
+
+/** Rotation, step 1 (answer-key.ts): the next key staged, and the pair every till is given now. */
+function newAnswerKeyCommand(cfg: HqConfig): void {
+  const staged = stageNextAnswerKey(cfg.dataDir);
+  process.stdout.write(publicKeyLine(`${hqPublicKeyText(staged.current)},${hqPublicKeyText(staged.next)}`));
+  process.stderr.write(
+    staged.created
+      ? 'Staged the next answer key (answer-key.next.pem). Give every till the line above, then run promote-answer-key.\n'
+      : 'A next answer key was already staged and is kept: the line above is unchanged. ' +
+          'Give every till the line above, then run promote-answer-key.\n',
+  );
+}
+
+/** Rotation, step 2 (answer-key.ts): the staged key signs from each head-office process's next start; the line tills hold after. */
+function promoteAnswerKeyCommand(cfg: HqConfig): void {
+  const key = promoteNextAnswerKey(cfg.dataDir);
+  process.stdout.write(publicKeyLine(hqPublicKeyText(key)));
+  process.stderr.write(
+    'The staged key is now answer-key.pem; the old one is deleted. Restart every head-office process ' +
+      '(back up answer-key.pem again), then give every till the line above.\n',
+  );
 }
 
 /**
@@ -345,6 +376,10 @@ async function main(argv: string[]): Promise<void> {
       return addTillCommand(cfg, args);
     case 'public-key':
       return publicKeyCommand(cfg);
+    case 'new-answer-key':
+      return newAnswerKeyCommand(cfg);
+    case 'promote-answer-key':
+      return promoteAnswerKeyCommand(cfg);
     case 'show-rules':
       return showRules(cfg);
     case 'publish-rules':
@@ -390,6 +425,7 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     e instanceof ConfigError ||
     e instanceof CliError ||
     e instanceof BackupError ||
+    e instanceof NoStagedAnswerKeyError ||
     e instanceof FutureDateError ||
     e instanceof DatabaseUnavailableError;
   const message = e instanceof InvalidRuleSetError || known || e instanceof SyntaxError ? e.message : String(e);

@@ -6,7 +6,8 @@
  *
  * Beside it, HQ_DATA_DIR/answer-key.pem (owner-only, PKCS#8 PEM): the Ed25519 key head office
  * signs its answers to tills with (core/sync/sign.ts signAnswer). Its public half is what
- * `add-till` prints as TILL_HQ_PUBLIC_KEY; the private key is never printed or logged.
+ * `add-till` prints as TILL_HQ_PUBLIC_KEY; the private key is never printed or logged. While
+ * a rotation is under way the next key waits beside it in answer-key.next.pem (answer-key.ts).
  */
 import {
   createCipheriv,
@@ -17,7 +18,7 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface HqKeys {
   dataKey: Buffer;
@@ -58,13 +59,34 @@ export function loadOrCreateKeys(file: string): HqKeys {
  * it means every till needs the new TILL_HQ_PUBLIC_KEY, so it is backed up with keys.json.
  */
 export function loadOrCreateAnswerKey(file: string): KeyObject {
+  return createAnswerKeyFile(file) ?? readAnswerKeyFile(file);
+}
+
+/**
+ * A new Ed25519 key written to `file` (0600, 'wx') and flushed to disk, or null when the file
+ * exists. Flushed because a staged key is later renamed over answer-key.pem
+ * (answer-key.ts): a crash must not leave head office with an empty key file there.
+ */
+export function createAnswerKeyFile(file: string): KeyObject | null {
   const { privateKey } = generateKeyPairSync('ed25519');
+  let fd: number;
   try {
-    writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
-    return privateKey;
+    fd = openSync(file, 'wx', 0o600);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    throw e;
   }
+  try {
+    writeFileSync(fd, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return privateKey;
+}
+
+/** The Ed25519 private key in `file`, narrowed to 0600 first (a restore or a copy may have widened it). */
+export function readAnswerKeyFile(file: string): KeyObject {
   if (process.platform !== 'win32') chmodSync(file, 0o600);
   const key = createPrivateKey(readFileSync(file, 'utf8'));
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file} does not hold an Ed25519 private key`);

@@ -59,7 +59,10 @@ export const ProvisionTillsAnswer = z
     tills: z.array(z.discriminatedUnion('status', [Issued, Refused])).describe('in request order'),
     hqPublicKey: z
       .string()
-      .describe("every issued till's TILL_HQ_PUBLIC_KEY: the key it verifies head office's answers with"),
+      .describe(
+        "every issued till's TILL_HQ_PUBLIC_KEY: the key it verifies head office's answers with " +
+          '(while head office rotates that key, the current and the next, comma-separated)',
+      ),
   })
   .meta({ id: 'ProvisionTillsAnswer' });
 

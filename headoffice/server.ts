@@ -22,6 +22,7 @@ import { HttpError } from './http/errors.js';
 import { Router, type Reply } from './http/router.js';
 import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
+import { tillHqPublicKeys } from './answer-key.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -360,7 +361,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     version: VERSION,
     replays: new ReplayCache(),
     bodies: new BodyGate(opts.maxBodiesPerClient),
-    hqPublicKey: hqPublicKeyText(answerKey),
+    hqPublicKey: () => tillHqPublicKeys(opts.dataDir),
     channel: opts.channel ?? new FileChannel(join(opts.dataDir, MESSAGES_FILE), now),
     memberQrKey: loadOrCreateMemberQrKey(opts.dataDir),
     tls: !!opts.tls,
@@ -395,7 +396,14 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  log.log('info', 'headoffice_started', { host: addr.address, port: addr.port, tls: !!opts.tls, version: VERSION });
+  // The public half of the key it signs with: after a promotion, which processes were restarted onto the new key.
+  log.log('info', 'headoffice_started', {
+    host: addr.address,
+    port: addr.port,
+    tls: !!opts.tls,
+    version: VERSION,
+    answerKey: hqPublicKeyText(answerKey),
+  });
   return {
     url: `${opts.tls ? 'https' : 'http'}://${host}:${addr.port}`,
     port: addr.port,

@@ -92,7 +92,9 @@ export function verifySignature(
  * joined by `\n`, no trailing newline, signed as UTF-8 bytes (`sign(null, data, key)`).
  * Binding the request's signature (unique per request: it covers the timestamp) means a
  * recorded answer cannot be served to a later request. TILL_HQ_PUBLIC_KEY is the raw 32-byte
- * Ed25519 public key in standard base64 (44 characters, RFC 8032 encoding).
+ * Ed25519 public key in standard base64 (44 characters, RFC 8032 encoding); while head office
+ * rotates its key, the current and the next, comma-separated (parseHqPublicKeys): an answer
+ * verifying with any one of them is head office's.
  */
 export const HQ_SIGNATURE_HEADER = 'x-hq-signature';
 
@@ -129,15 +131,33 @@ export class HqPublicKeyError extends Error {
 
 /** TILL_HQ_PUBLIC_KEY (base64 of the raw 32-byte key) -> a public KeyObject; throws HqPublicKeyError. */
 export function parseHqPublicKey(text: string): KeyObject {
-  const t = text.trim();
+  return parseOneHqPublicKey(text.trim(), 'TILL_HQ_PUBLIC_KEY');
+}
+
+/**
+ * TILL_HQ_PUBLIC_KEY as a list: one key, or while head office rotates its answer key the
+ * current and the next, separated by commas (headoffice/README.md, "Rotating the answer key").
+ * Every item must be a key: an empty one is refused too, since `$OLD,$NEXT` with one of them
+ * unset would otherwise start a till that stops syncing only at the promotion.
+ */
+export function parseHqPublicKeys(text: string): KeyObject[] {
+  const items = text.split(',').map((item) => item.trim());
+  return items.map((item, i) => {
+    const name = items.length === 1 ? 'TILL_HQ_PUBLIC_KEY' : `TILL_HQ_PUBLIC_KEY (key ${i + 1} of ${items.length})`;
+    if (item === '') throw new HqPublicKeyError(`${name} is empty: give the keys separated by single commas`);
+    return parseOneHqPublicKey(item, name);
+  });
+}
+
+function parseOneHqPublicKey(t: string, name: string): KeyObject {
   const raw = /^[A-Za-z0-9+/]{43}=$/.test(t) ? Buffer.from(t, 'base64') : null;
   if (!raw || raw.length !== 32) {
-    throw new HqPublicKeyError('TILL_HQ_PUBLIC_KEY must be the 44-character base64 key `add-till` prints');
+    throw new HqPublicKeyError(`${name} must be the 44-character base64 key \`add-till\` prints`);
   }
   try {
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
   } catch {
-    throw new HqPublicKeyError('TILL_HQ_PUBLIC_KEY is not an Ed25519 public key');
+    throw new HqPublicKeyError(`${name} is not an Ed25519 public key`);
   }
 }
 

@@ -16,8 +16,12 @@ export interface AppDeps {
   replays: ReplayCache;
   /** request bodies in flight per client address (http/gate.ts) */
   bodies: BodyGate;
-  /** TILL_HQ_PUBLIC_KEY: the key tills verify head office's answers with (crypto.ts) */
-  hqPublicKey: string;
+  /**
+   * TILL_HQ_PUBLIC_KEY as tills should hold it now: the key they verify head office's answers
+   * with and, while a rotation is under way, the next one (answer-key.ts); read when asked, so
+   * a key staged while head office serves is included
+   */
+  hqPublicKey: () => string;
   /** how messages reach members (messages/channel.ts); the simulated file channel by default */
   channel: MessageChannel;
   /** signs the member page's QR codes (member-qr-key.ts) */

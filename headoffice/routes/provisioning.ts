@@ -48,7 +48,12 @@ export function provisioningRoutes(router: Router, app: AppDeps): void {
       refused: tills.length - issued,
       operator: by,
     });
-    const body: ProvisionTillsAnswer = { issued, refused: tills.length - issued, tills, hqPublicKey: app.hqPublicKey };
+    const body: ProvisionTillsAnswer = {
+      issued,
+      refused: tills.length - issued,
+      tills,
+      hqPublicKey: app.hqPublicKey(),
+    };
     return { status: 200, body };
   });
 

@@ -1,6 +1,8 @@
 /** Configuration from the environment: the trust settings of issue 11 (head office URL, Host allow-list). */
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkHqUrl, ConfigError, configFromEnv } from './config.js';
+import { hqPublicKeyText } from '../../core/sync/sign.js';
+import { checkHqUrl, ConfigError, configFromEnv, readHqPublicKeys } from './config.js';
 
 describe('TILL_HQ_URL', () => {
   it('must be https:// unless head office is on this machine', () => {
@@ -33,5 +35,46 @@ describe('TILL_ALLOWED_HOSTS', () => {
     for (const bad of ['*', '*.store.lan', 'http://till', 'till/x']) {
       expect(() => configFromEnv({ TILL_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
     }
+  });
+});
+
+describe('TILL_HQ_PUBLIC_KEY', () => {
+  const current = hqPublicKeyText(generateKeyPairSync('ed25519').publicKey);
+  const next = hqPublicKeyText(generateKeyPairSync('ed25519').publicKey);
+  const texts = (value: string): string[] => readHqPublicKeys(value).map(hqPublicKeyText);
+
+  it('takes one key, as before, or the keys of a rotation separated by commas, spaces around them ignored', () => {
+    expect(texts(current)).toEqual([current]);
+    expect(texts(`${current},${next}`)).toEqual([current, next]);
+    expect(texts(`  ${current} ,\t${next}  `)).toEqual([current, next]);
+    expect(configFromEnv({ TILL_HQ_PUBLIC_KEY: ` ${current}, ${next} ` }).hqPublicKey).toBe(`${current}, ${next}`);
+  });
+
+  it('unset or blank is no key (the till does not sync)', () => {
+    expect(readHqPublicKeys(null)).toEqual([]);
+    expect(readHqPublicKeys('  ')).toEqual([]);
+    expect(configFromEnv({ TILL_HQ_PUBLIC_KEY: ' ' }).hqPublicKey).toBeNull();
+  });
+
+  it('refuses an empty item and a malformed one, naming which, as it refuses a malformed single key', () => {
+    const refusal = (value: string): ConfigError => {
+      try {
+        readHqPublicKeys(value);
+      } catch (e) {
+        if (e instanceof ConfigError) return e;
+        throw e;
+      }
+      throw new Error(`accepted ${value}`);
+    };
+    expect(refusal('not-a-key').message).toBe(
+      'TILL_HQ_PUBLIC_KEY must be the 44-character base64 key `add-till` prints',
+    );
+    expect(refusal('not-a-key').code).toBe('config_error');
+    expect(refusal(`${current},`).message).toMatch(/^TILL_HQ_PUBLIC_KEY \(key 2 of 2\) is empty/);
+    expect(refusal(`${current},,${next}`).message).toMatch(/^TILL_HQ_PUBLIC_KEY \(key 2 of 3\) is empty/);
+    expect(refusal(`${current}, ${next.slice(1)}`).message).toBe(
+      'TILL_HQ_PUBLIC_KEY (key 2 of 2) must be the 44-character base64 key `add-till` prints',
+    );
+    expect(refusal(`${current};${next}`).message).toMatch(/^TILL_HQ_PUBLIC_KEY must be the 44-character/);
   });
 });

@@ -1,9 +1,11 @@
 /** Till configuration from the environment (CONTRACTS.md, "Starting things"). */
+import type { KeyObject } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parsePrinterUrl, PrinterConfigError, type PrinterConfig } from '../../native/printers/config.js';
 import { fileURLToPath } from 'node:url';
 import { parseScanners, ScannerSpecError, type ScannerSpec } from '../devices/spec.js';
+import { HqPublicKeyError, parseHqPublicKeys } from '../../core/sync/sign.js';
 
 export interface TillConfig {
   dataDir: string;
@@ -18,7 +20,11 @@ export interface TillConfig {
   allowedHosts?: string[];
   /** the till's credential issued by head office (`add-till`) */
   tillSecret: string | null;
-  /** TILL_HQ_PUBLIC_KEY: head office's answer-signing Ed25519 public key, base64 (`add-till`, `public-key`) */
+  /**
+   * TILL_HQ_PUBLIC_KEY: head office's answer-signing Ed25519 public key, base64 (`add-till`,
+   * `public-key`); while head office rotates it, the current and the next key, comma-separated
+   * (readHqPublicKeys)
+   */
   hqPublicKey?: string | null;
   /** TILL_REPROVISION=1: this data folder may take a TILL_ID other than the one it was created under (main/service/identity.ts) */
   reprovision?: boolean;
@@ -105,6 +111,23 @@ export function checkMemberPageUrl(value: string): string {
   }
   if (u.search !== '' || u.hash !== '') throw new ConfigError('TILL_MEMBER_PAGE_URL must have no query or fragment');
   return u.toString();
+}
+
+/**
+ * TILL_HQ_PUBLIC_KEY, parsed once at start: one key, or several separated by commas (an answer
+ * verifying with any one is head office's: the overlap of a rotation of head office's answer
+ * key). A malformed or empty item stops the till at start rather than being skipped: a till
+ * running on part of its list would fail only later, at the promotion. Absent: no key, and the
+ * till does not sync (createTill).
+ */
+export function readHqPublicKeys(text: string | null | undefined): KeyObject[] {
+  if (!text?.trim()) return [];
+  try {
+    return parseHqPublicKeys(text);
+  } catch (e) {
+    if (e instanceof HqPublicKeyError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /** TILL_ALLOWED_HOSTS: comma-separated `name` or `name:port`, no schemes, no wildcards. */

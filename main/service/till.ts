@@ -2,9 +2,7 @@
  * The composition root (ARCHITECTURE.md): createTill wires the database, the ledger, the
  * stores and the API server. Everything the till does is reachable from here.
  */
-import type { KeyObject } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { HqPublicKeyError, parseHqPublicKey } from '../../core/sync/sign.js';
 import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
@@ -28,7 +26,7 @@ import { openDatabase, type Db } from '../db/open.js';
 import { RuleSetStore } from '../db/rulesets.js';
 import { SaleStore } from '../db/sales.js';
 import { surveyKey } from '../../core/survey/token.js';
-import { checkHqUrl, ConfigError, type TillConfig } from './config.js';
+import { checkHqUrl, ConfigError, readHqPublicKeys, type TillConfig } from './config.js';
 import type { TillContext, TillIdentity } from './context.js';
 import { EventBus } from './events.js';
 import { forgetLegacyQrKey, getMeta, legacyQrKey, resolveIdentity, resolvePosApiKey } from './identity.js';
@@ -96,21 +94,10 @@ function readCa(file: string | null | undefined): string | null {
   }
 }
 
-/** TILL_HQ_PUBLIC_KEY, parsed once at start: a malformed key is a configuration error (absent: see createTill). */
-function readHqPublicKey(text: string | null | undefined): KeyObject | null {
-  if (!text) return null;
-  try {
-    return parseHqPublicKey(text);
-  } catch (e) {
-    if (e instanceof HqPublicKeyError) throw new ConfigError(e.message);
-    throw e;
-  }
-}
-
 export async function createTill(config: TillConfig, opts: TillOptions = {}): Promise<Till> {
   if (config.hqUrl) checkHqUrl(config.hqUrl);
   const hqCa = readCa(config.hqCaFile);
-  const hqPublicKey = readHqPublicKey(config.hqPublicKey);
+  const hqPublicKeys = readHqPublicKeys(config.hqPublicKey);
   prepareDataDir(config.dataDir);
   createOwnerOnly(join(config.dataDir, 'till.log'));
   const log =
@@ -168,7 +155,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
     if (!config.tillId || !config.tillSecret) {
       throw new ConfigError('TILL_HQ_URL needs TILL_ID and TILL_SECRET (from `npm run headoffice -- add-till`)');
     }
-    if (!hqPublicKey) {
+    if (hqPublicKeys.length === 0) {
       // Security first: no unverifiable sync. The till runs offline and its status says why.
       log.log('error', 'hq_public_key_missing', {
         message: 'TILL_HQ_URL is set without TILL_HQ_PUBLIC_KEY: not syncing',
@@ -178,7 +165,7 @@ export async function createTill(config: TillConfig, opts: TillOptions = {}): Pr
       hqUrl: config.hqUrl,
       tillId: config.tillId,
       secret: config.tillSecret,
-      hqPublicKey,
+      hqPublicKeys,
       hqCa,
       intervalMs: config.syncIntervalMs,
       maxBackoffMs: config.syncMaxBackoffMs,

@@ -4,7 +4,9 @@
  * signature (`X-HQ-Signature`), verified with TILL_HQ_PUBLIC_KEY, or it is taken for no answer
  * at all (HqUnverifiedError, an HqUnreachableError): a page, rule set or card block from anyone
  * without head office's private key (a till's secret is not enough) is never applied, and a
- * recorded answer cannot be replayed to a later request. Without TILL_HQ_PUBLIC_KEY no request
+ * recorded answer cannot be replayed to a later request. While head office rotates its key the
+ * till holds two (the current and the next): an answer verifying with either is head office's,
+ * so head-office processes may switch keys one by one. Without TILL_HQ_PUBLIC_KEY no request
  * is sent at all (HqKeyMissingError): a till that cannot verify does not talk.
  * TLS: the system's certificate authorities, or only those of TILL_HQ_CA_FILE when it is set
  * (a chain with its own CA): undici's Agent with `connect: { ca }` for every request.
@@ -50,9 +52,9 @@ export class HqKeyMissingError extends HqUnreachableError {
   }
 }
 
-/** The till's credential and head office's answer-signing public key (null: not configured). */
+/** The till's credential and head office's answer-signing public keys (none: not configured). */
 export interface HqCredentials extends TillCredentials {
-  hqPublicKey: KeyObject | null;
+  hqPublicKeys: readonly KeyObject[];
 }
 
 export interface HqAnswer {
@@ -86,8 +88,8 @@ export class HqClient {
   }
 
   private async send(method: string, path: string, body: Buffer, headers: Record<string, string>): Promise<HqAnswer> {
-    const hqKey = this.creds.hqPublicKey;
-    if (!hqKey) throw new HqKeyMissingError();
+    const hqKeys = this.creds.hqPublicKeys;
+    if (hqKeys.length === 0) throw new HqKeyMissingError();
     this.lastTs = nextTimestamp(Math.floor(this.now()), this.lastTs);
     const signed = signRequest(this.creds, method, path, body, this.lastTs);
     let res: Awaited<ReturnType<typeof fetch>>;
@@ -105,7 +107,8 @@ export class HqClient {
     const bytes = Buffer.from(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
     const requestSig = parseTillAuthorization(signed.authorization)?.signature ?? '';
     const ok = res.status >= 200 && res.status < 300;
-    if (ok && !verifyAnswer(hqKey, res.status, requestSig, bytes, res.headers.get(HQ_SIGNATURE_HEADER))) {
+    const signature = res.headers.get(HQ_SIGNATURE_HEADER);
+    if (ok && !hqKeys.some((key) => verifyAnswer(key, res.status, requestSig, bytes, signature))) {
       throw new HqUnverifiedError(
         `head office's answer to ${method} ${path.split('?')[0]} is not signed by head office`,
       );

@@ -32,7 +32,7 @@ describe('request timestamps follow the corrected clock', () => {
     let now = real + 86_400_000; // the clock is a day ahead for a moment
     const client = new HqClient(
       url,
-      { tillId: 't', secret: 's', hqPublicKey: generateKeyPairSync('ed25519').publicKey },
+      { tillId: 't', secret: 's', hqPublicKeys: [generateKeyPairSync('ed25519').publicKey] },
       () => now,
     );
     await client.get('/v1/sync/changes?after=0');

@@ -35,8 +35,8 @@ export interface SyncOptions {
   hqUrl: string;
   tillId: string;
   secret: string;
-  /** head office's answer-signing public key (TILL_HQ_PUBLIC_KEY); null: the till refuses to sync */
-  hqPublicKey: KeyObject | null;
+  /** head office's answer-signing public keys (TILL_HQ_PUBLIC_KEY; two during a rotation); none: the till refuses to sync */
+  hqPublicKeys: readonly KeyObject[];
   /** PEM of the certificate authorities trusted for head office (TILL_HQ_CA_FILE); absent = the system's */
   hqCa?: string | null;
   /** idle poll for changes */
@@ -91,7 +91,7 @@ export class SyncService {
   ) {
     // Request signatures use the wall clock: head office checks them against its own.
     const tls = hqDispatcher(opts.hqCa);
-    const creds = { tillId: opts.tillId, secret: opts.secret, hqPublicKey: opts.hqPublicKey };
+    const creds = { tillId: opts.tillId, secret: opts.secret, hqPublicKeys: opts.hqPublicKeys };
     this.personalKey = personalKey(opts.secret);
     this.client = new HqClient(opts.hqUrl, creds, () => Date.now(), undefined, tls);
     this.lookupClient = new HqClient(opts.hqUrl, creds, () => Date.now(), LOOKUP_TIMEOUT_MS, tls);

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HQ_SIGNATURE_HEADER, parseTillAuthorization, sha256Hex, signAnswer } from '../../core/sync/sign.js';
 import { addTill, type IssuedTill } from '../../headoffice/provision.js';
 import { startHq, type TestHq } from '../../headoffice/test-helpers.js';
+import { ConfigError } from '../../main/service/config.js';
 import { getMeta } from '../../main/service/identity.js';
 import { createTill, type Till } from '../../main/service/till.js';
 import { POS_KEY, testConfig } from '../helpers/till.js';
@@ -142,5 +143,11 @@ describe("head office's answers are signed with its own Ed25519 key", () => {
 
   it('a malformed TILL_HQ_PUBLIC_KEY stops the till at start with a configuration error', async () => {
     await expect(till('c', 'not-a-key')).rejects.toThrow(/TILL_HQ_PUBLIC_KEY/);
+    // A list (a rotation's overlap) is refused whole when any one item is not a key.
+    for (const list of [`${hq.hq.publicKey},not-a-key`, `${hq.hq.publicKey},`]) {
+      const start = till('d', list);
+      await expect(start, list).rejects.toBeInstanceOf(ConfigError);
+      await expect(start, list).rejects.toThrow(/^TILL_HQ_PUBLIC_KEY \(key 2 of 2\)/);
+    }
   });
 });

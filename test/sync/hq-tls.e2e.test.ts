@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SYNC_PATHS } from '../../core/sync/protocol.js';
-import { parseHqPublicKey } from '../../core/sync/sign.js';
+import { parseHqPublicKeys } from '../../core/sync/sign.js';
 import { HqClient, hqDispatcher } from '../../main/sync/client.js';
 import { ROOT, addTill, freePort, hqDatabase, waitFor } from './procs.js';
 
@@ -58,7 +58,7 @@ describe.skipIf(NO_OPENSSL)('head office over TLS (item 6)', () => {
       {
         tillId: 'till-tls',
         secret: env.TILL_SECRET ?? '',
-        hqPublicKey: parseHqPublicKey(env.TILL_HQ_PUBLIC_KEY ?? ''),
+        hqPublicKeys: parseHqPublicKeys(env.TILL_HQ_PUBLIC_KEY ?? ''),
       },
       Date.now,
       5_000,
