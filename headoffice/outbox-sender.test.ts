@@ -170,6 +170,29 @@ describe('outbox: a tier reached by head office', () => {
   });
 });
 
+describe('outbox: a tier a till reached at the sale', () => {
+  const upgrade = { fromTier: 'ordinary', toTier: 'silver', reason: 'instant', rank: 1 } as const;
+
+  it("queues the member's message once: not again for another till's upgrade to the same tier", async () => {
+    A.enrol('M1', at(0), { name: '甲', phone: '13900000001', consentMarketing: true });
+    A.enrol('M2', at(1), { name: '乙', phone: '13900000002', consentMarketing: false });
+    // Below any threshold head office would upgrade on: the message can only be the till's.
+    for (const m of ['M1', 'M2']) {
+      const s = A.sale(m, 10_000, at(2));
+      A.append(m, 'tier', 0, at(2), { saleId: s.saleId, data: upgrade });
+    }
+    await uploadAll(t, A, 100);
+    // Till B, offline meanwhile, upgraded M1 too.
+    const s = B.sale('M1', 10_000, at(3));
+    B.append('M1', 'tier', 0, at(3), { saleId: s.saleId, data: upgrade });
+    await uploadAll(t, B, 100);
+    await t.hq.store.settle();
+    const rows = (await outbox()).filter((r) => r.purpose === 'tier');
+    // M2 gave no marketing consent.
+    expect(rows.map((r) => [r.member_no, r.body])).toEqual([['M1', '恭喜您升级为银卡会员。']]);
+  });
+});
+
 describe('privacy: the outbox and sessions in export and erasure', () => {
   const who = { operatorId: 'op', reason: 'member request' };
 

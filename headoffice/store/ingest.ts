@@ -31,7 +31,8 @@ import { detectEntryAnomalies } from './anomalies.js';
 import { upgradeTouchedMembers } from './decisions.js';
 import { insertLedgerEntries } from './ledger.js';
 import { recordFeedback } from './feedback.js';
-import { foldTouchedMembers } from './memberstate.js';
+import { foldTouchedMembers, type TierMove } from './memberstate.js';
+import { queueTillUpgradeMessages } from './notify.js';
 import { announceServed, upsertMembers } from './members.js';
 import type { RuleSetCache } from './rulesets.js';
 import { recheckPending, recordSales, saleBatch } from './sales.js';
@@ -177,7 +178,11 @@ export function* applyBatch(
   }
   // A till serving another store's member for the first time now needs the name and phone.
   yield* announceServed(till, tailByMember.keys(), row.ack_seq, now);
-  let folded = { prevMax: new Map<string, number>(), sole: new Map<string, SoleTillMember>() };
+  let folded = {
+    prevMax: new Map<string, number>(),
+    sole: new Map<string, SoleTillMember>(),
+    tiers: new Map<string, TierMove>(),
+  };
   if (tail.length > 0) {
     const rs = yield* pass.latestRules(d.rules);
     const today = localDate(now, rs.timeZone).date;
@@ -189,6 +194,8 @@ export function* applyBatch(
       now,
       pass,
     );
+    // A till's own upgrade at the sale is told to the member as head office's are (notify.ts).
+    yield* queueTillUpgradeMessages(rs, tailByMember, folded.tiers, now);
     // Spend that only adds up across stores: head office upgrades on the merged state (DOMAIN.md 12).
     yield* upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today, pass);
     yield* detectEntryAnomalies(tail, now, pass.counters);

@@ -348,9 +348,10 @@ export function* foldTouchedMembers(
   programme: { firstTier: string; today: string },
   now: Date,
   pass: PassWrites,
-): Sql<{ prevMax: Map<string, number>; sole: Map<string, SoleTillMember> }> {
+): Sql<{ prevMax: Map<string, number>; sole: Map<string, SoleTillMember>; tiers: Map<string, TierMove> }> {
   const prevMax = new Map<string, number>();
   const soles = new Map<string, SoleTillMember>();
+  const tiers = new Map<string, TierMove>();
   const confirmedAt = now.toISOString();
   const prefetched = yield* prefetchStates(caches, pass, byMember.keys());
   for (const [memberNo, news] of byMember) {
@@ -360,6 +361,7 @@ export function* foldTouchedMembers(
       sole,
     } = yield* foldMember(caches, memberNo, news, ackBefore, programme.firstTier, now, pass, prefetched);
     if (sole) soles.set(memberNo, sole);
+    tiers.set(memberNo, { before: stored?.state.tier ?? null, after: m.state.tier });
     const till = (news[0] as HqEntry).tillId;
     // No stored state means no entries before this batch at all (states are written with entries).
     prevMax.set(memberNo, stored && Object.hasOwn(stored.includes, till) ? (stored.includes[till] as number) : 0);
@@ -380,5 +382,11 @@ export function* foldTouchedMembers(
       ),
     );
   }
-  return { prevMax, sole: soles };
+  return { prevMax, sole: soles, tiers };
+}
+
+/** A member's merged tier before a batch's entries were folded (null: no state yet) and after. */
+export interface TierMove {
+  before: string | null;
+  after: string;
 }

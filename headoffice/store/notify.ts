@@ -1,11 +1,14 @@
 /**
  * Marketing messages queued by what head office decides (docs/member-page.md "Messages"), inside
  * the decision's own write transaction: an offer granted (a campaign's start or the end-of-day
- * run, a win-back), a tier reached by head office's upgrade, points expiring within 30 days (the
+ * run, a win-back), a tier reached by head office's upgrade or a till's at the sale, points expiring within 30 days (the
  * end-of-day run, once per member and lot date). Consent, the cap and quiet hours apply
  * (store/messages.ts queueMarketing); the sender (server.ts) sends them after the commit.
  */
+import { lowestTier } from '../../core/engine/tiers.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
+import type { HqEntry } from '../domain/order.js';
+import type { TierMove } from './memberstate.js';
 import type { Sql } from '../../storage/sql.js';
 import type { Decision } from '../domain/decisions.js';
 import type { MessageRequest } from './messages.js';
@@ -47,10 +50,51 @@ export function decisionMessage(rs: RuleSet, d: Decision): (MessageRequest & { d
     };
   }
   if (d.kind === 'tier' && data.reason === 'threshold' && typeof data.toTier === 'string') {
-    const name = rs.tiers.find((t) => t.code === data.toTier)?.name.zh ?? data.toTier;
-    return { memberNo: d.memberNo, purpose: 'tier', text: `恭喜您升级为${name}会员。` };
+    return tierMessage(rs, d.memberNo, data.toTier);
   }
   return null;
+}
+
+function tierMessage(rs: RuleSet, memberNo: string, toTier: string): MessageRequest {
+  const name = rs.tiers.find((t) => t.code === toTier)?.name.zh ?? toTier;
+  return { memberNo, purpose: 'tier', text: `恭喜您升级为${name}会员。` };
+}
+
+/** A till's own upgrade at the sale (or an instant one): a `tier` entry to a tier other than the one it left. */
+function isTillUpgrade(e: HqEntry): boolean {
+  return (
+    e.kind === 'tier' &&
+    (e.data.reason === 'threshold' || e.data.reason === 'instant') &&
+    e.data.toTier !== undefined &&
+    e.data.toTier !== e.data.fromTier
+  );
+}
+
+/**
+ * The tier message for members a till upgraded at the sale (docs/member-page.md "Messages"), as
+ * for head office's own upgrades: when the batch brings such an entry and the member's merged
+ * tier rose with it. Judged on the merged tier, so a second till's upgrade to the tier the member
+ * already holds (an offline till that had not heard), or head office's own before it, queues
+ * nothing more. Head office's own upgrades are not till runs: queueDecisionMessages has them.
+ */
+export function* queueTillUpgradeMessages(
+  rs: RuleSet,
+  byMember: ReadonlyMap<string, readonly HqEntry[]>,
+  tiers: ReadonlyMap<string, TierMove>,
+  now: Date,
+): Sql<number> {
+  let queued = 0;
+  for (const [memberNo, news] of byMember) {
+    const move = tiers.get(memberNo);
+    if (!move || !news.some(isTillUpgrade)) continue;
+    // Positions in the rule set in force; a tier it no longer lists (-1) is no upgrade to announce.
+    const rank = (code: string): number => rs.tiers.findIndex((t) => t.code === code);
+    const after = rank(move.after);
+    if (after < 0 || after <= rank(move.before ?? lowestTier(rs).code)) continue;
+    const out = yield* queueMarketing(tierMessage(rs, memberNo, move.after), now, rs.timeZone);
+    if (out.kind === 'queued') queued += 1;
+  }
+  return queued;
 }
 
 /** Queues the messages of decisions just written (appendDecisions); refusals are only counted. */
