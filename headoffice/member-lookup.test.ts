@@ -19,9 +19,7 @@ import {
 import { openLookupAnswer, personalKey } from '../core/sync/personal.js';
 import { HQ_SIGNATURE_HEADER, signRequest, type TillCredentials } from '../core/sync/sign.js';
 import { LOG_FILE } from './open.js';
-import { createHeadOffice } from './server.js';
 import {
-  OPERATOR_TOKEN,
   at,
   changes,
   operator,
@@ -151,15 +149,7 @@ describe('member lookup by mobile number', () => {
   it.runIf(testStore() === 'postgres')(
     'holds a till to one limit across two head-office processes on one PostgreSQL database',
     async () => {
-      const second = await createHeadOffice({
-        dataDir: t.dataDir,
-        databaseUrl: t.env.HQ_DATABASE_URL ?? null,
-        port: 0,
-        host: '127.0.0.1',
-        operatorToken: OPERATOR_TOKEN,
-        logToStderr: false,
-        outboxCheckMs: 0,
-      });
+      const second = await t.another();
       try {
         const now = new Date();
         const answers = await Promise.all(

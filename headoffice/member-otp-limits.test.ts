@@ -16,8 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { OTP_CLIENT_LIMIT, OTP_MAX_TRIES, OTP_NUMBER_LIMIT, OTP_PAIR_LIMIT } from './domain/otp.js';
 import type { SimulatedMessage } from './messages/channel.js';
 import { codeSentTo, messagesIn } from '../test/helpers/sign-in-code.js';
-import { createHeadOffice } from './server.js';
-import { OPERATOR_TOKEN, at, testStore, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { at, testStore, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let till: TillSim;
@@ -153,15 +152,7 @@ describe('one number gets a few codes a day from every address together', () => 
     'counts a number together in two head-office processes on one PostgreSQL database',
     async () => {
       await enrol([MEMBER_PHONE]);
-      const second = await createHeadOffice({
-        dataDir: t.dataDir,
-        databaseUrl: t.env.HQ_DATABASE_URL ?? null,
-        port: 0,
-        host: '127.0.0.1',
-        operatorToken: OPERATOR_TOKEN,
-        logToStderr: false,
-        outboxCheckMs: 0,
-      });
+      const second = await t.another();
       try {
         const n = OTP_NUMBER_LIMIT.perWindow;
         const answers = await Promise.all(

@@ -62,6 +62,8 @@ export interface TestHq {
    * running store drops its caches as SQLite's `PRAGMA data_version` makes it do there.
    */
   exec(text: string, ...params: unknown[]): Promise<number>;
+  /** Another head-office process on the same data folder and database, as the first was started; the test closes it. */
+  another(): Promise<HeadOffice>;
   /**
    * Closes the running head office without deleting its data dir, runs `between` (if given)
    * while none runs, e.g. to edit the database file, and starts a new one with the same options.
@@ -116,6 +118,7 @@ export async function startHq(extra: Pick<HeadOfficeOptions, 'channel'> = {}): P
       running = await createHeadOffice(opts);
       t.hq = running;
     },
+    another: () => createHeadOffice(opts),
     async close() {
       try {
         if (running) {
