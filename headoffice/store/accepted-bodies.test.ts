@@ -54,6 +54,22 @@ describe('AcceptedBodies', () => {
     expect(kept.take(key(3, 4))).toBeDefined();
   });
 
+  it('forgets the batches below the oldest row waiting (applied by another process)', () => {
+    const kept = new AcceptedBodies();
+    kept.keep(key(1, 1), batch(1, 3));
+    kept.keep(key(2, 4), batch(4, 3));
+    kept.keep(key(5, 7), batch(7, 3));
+    kept.forgetBelow(5);
+    expect(kept.size).toBe(1);
+    expect(kept.take(key(5, 7))).toBeDefined();
+    // The entries it counted went with them: the bound holds as many again.
+    const small = new AcceptedBodies(6);
+    small.keep(key(1, 1), batch(1, 6));
+    small.forgetBelow(2);
+    small.keep(key(2, 7), batch(7, 6));
+    expect(small.size).toBe(1);
+  });
+
   it('freezes what it keeps, so applying cannot change it', () => {
     const kept = new AcceptedBodies();
     const b = batch(1, 1);

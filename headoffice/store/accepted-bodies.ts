@@ -62,6 +62,20 @@ export class AcceptedBodies {
     return same ? k.batch : undefined;
   }
 
+  /**
+   * Drops the batches kept for rows below `id`, the oldest row an apply pass found waiting:
+   * rows are applied oldest first, so those were applied (by another process, when this one
+   * still holds them) or belong to a till set aside, whose retry reads its rows. Without it a
+   * process whose accepted batches another process applies would fill its bound with them.
+   */
+  forgetBelow(id: number): void {
+    for (const [k, v] of this.byId) {
+      if (k >= id) continue;
+      this.byId.delete(k);
+      this.entries -= v.batch.entries.length;
+    }
+  }
+
   clear(): void {
     this.byId.clear();
     this.entries = 0;

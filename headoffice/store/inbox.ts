@@ -392,6 +392,8 @@ export type PassIsolation = 'apart' | 'together';
 export function* applyInbox(d: IngestDeps, maxEntries: number, isolation: PassIsolation = 'apart'): Sql<number> {
   let rows = yield* waitingRows(maxEntries, false);
   if (rows.length === 0) rows = yield* waitingRows(maxEntries, true);
+  // Nothing older waits: what this process still keeps of it was applied elsewhere.
+  if (rows.length > 0) d.accepted.forgetBelow(Number((rows[0] as InboxRow).id));
   let applied = 0;
   // One run per till of everything of it in this pass (a till's rows are consecutive batches of
   // its chain in id order): tills uploading at once interleave in the inbox, and a member
