@@ -3,7 +3,7 @@
  * that every head-office process on the database holds a till to the one limit: kept in each
  * process's memory, two processes behind a load balancer let a till look up twice as many.
  *
- * DECISION: a window of WINDOW_MS starts at a till's first lookup after its last window ended
+ * DECISION: a window of LOOKUP_WINDOW_MS starts at a till's first lookup after its last window ended
  * (as the member page's code limits do); a lookup is admitted while the window holds at most
  * `limit`, the one that passes it is refused and counted (`refused`, `last_refused_at`). One
  * statement reads and moves the counter, so two processes admitting at once count both.

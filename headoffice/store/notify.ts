@@ -1,9 +1,10 @@
 /**
  * Marketing messages queued by what head office decides (docs/member-page.md "Messages"), inside
  * the decision's own write transaction: an offer granted (a campaign's start or the end-of-day
- * run, a win-back), a tier reached by head office's upgrade or a till's at the sale, points expiring within 30 days (the
- * end-of-day run, once per member and lot date). Consent, the cap and quiet hours apply
- * (store/messages.ts queueMarketing); the sender (server.ts) sends them after the commit.
+ * run, a win-back), a tier reached by head office's upgrade or by a till's at the sale, points
+ * expiring within 30 days (the end-of-day run, once per member and lot date). Consent, the cap
+ * and quiet hours apply (store/messages.ts queueMarketing); the sender (server.ts) sends them
+ * after the commit.
  */
 import { lowestTier } from '../../core/engine/tiers.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
@@ -60,7 +61,7 @@ function tierMessage(rs: RuleSet, memberNo: string, toTier: string): MessageRequ
   return { memberNo, purpose: 'tier', text: `恭喜您升级为${name}会员。` };
 }
 
-/** A till's own upgrade at the sale (or an instant one): a `tier` entry to a tier other than the one it left. */
+/** A till's own upgrade at the sale (or an instant one): a `tier` entry to another tier than it left. */
 function isTillUpgrade(e: HqEntry): boolean {
   return (
     e.kind === 'tier' &&
