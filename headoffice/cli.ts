@@ -96,6 +96,7 @@ async function serve(cfg: HqConfig): Promise<void> {
     operatorToken: cfg.operatorToken,
     tls: cfg.tls,
     ...(cfg.maxBodiesPerClient === null ? {} : { maxBodiesPerClient: cfg.maxBodiesPerClient }),
+    trustedProxies: cfg.trustedProxies,
   });
   if (hq.generatedOperatorToken) {
     process.stdout.write(

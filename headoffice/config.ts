@@ -1,7 +1,9 @@
 /** Head office configuration from the environment (CONTRACTS.md, "Starting things"). */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import type { BlockList } from 'node:net';
 import { join } from 'node:path';
+import { parseTrustedProxies, TrustedProxiesError } from './http/proxies.js';
 
 export interface HqConfig {
   dataDir: string;
@@ -15,6 +17,8 @@ export interface HqConfig {
   memberCacheSize: number | null;
   /** HQ_MAX_BODIES_PER_CLIENT; null: http/gate.ts's default */
   maxBodiesPerClient: number | null;
+  /** HQ_TRUSTED_PROXIES: load balancers whose X-Forwarded-For names the client; null: none */
+  trustedProxies: BlockList | null;
 }
 
 export class ConfigError extends Error {
@@ -41,7 +45,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HqConfig {
     tls: tlsFromEnv(env),
     memberCacheSize: memberCacheSizeFromEnv(env),
     maxBodiesPerClient: bodiesPerClientFromEnv(env),
+    trustedProxies: trustedProxiesFromEnv(env),
   };
+}
+
+/** HQ_TRUSTED_PROXIES (docs/contracts.md): addresses and ranges, comma-separated (http/proxies.ts). */
+function trustedProxiesFromEnv(env: NodeJS.ProcessEnv): BlockList | null {
+  const raw = env.HQ_TRUSTED_PROXIES?.trim();
+  if (!raw) return null;
+  try {
+    return parseTrustedProxies(raw);
+  } catch (e) {
+    if (e instanceof TrustedProxiesError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /**

@@ -16,7 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { OTP_CLIENT_LIMIT, OTP_MAX_TRIES, OTP_NUMBER_LIMIT, OTP_PAIR_LIMIT } from './domain/otp.js';
 import type { SimulatedMessage } from './messages/channel.js';
 import { codeSentTo, messagesIn } from '../test/helpers/sign-in-code.js';
-import { at, testStore, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { parseTrustedProxies } from './http/proxies.js';
+import { at, startHq, testStore, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let till: TillSim;
@@ -34,7 +35,13 @@ interface Answer {
 }
 
 /** A POST to `base` (head office's URL) from the local address `from`. */
-function postFrom(from: string, path: string, body: unknown, base = t.hq.url): Promise<Answer> {
+function postFrom(
+  from: string,
+  path: string,
+  body: unknown,
+  base = t.hq.url,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const u = new URL(base);
   const data = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
@@ -45,7 +52,7 @@ function postFrom(from: string, path: string, body: unknown, base = t.hq.url): P
         localAddress: from,
         method: 'POST',
         path,
-        headers: { 'content-type': 'application/json', 'content-length': String(data.length) },
+        headers: { 'content-type': 'application/json', 'content-length': String(data.length), ...headers },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -216,5 +223,36 @@ describe('a stranger who knows the number cannot lock the member out', () => {
     expect(await askCode(MEMBER_AT, MEMBER_PHONE)).toMatchObject({ status: 202 });
     const again = await codeSentTo(t.dataDir, MEMBER_PHONE, { after });
     expect(await signIn(MEMBER_AT, MEMBER_PHONE, again)).toMatchObject({ status: 200 });
+  });
+});
+
+describe("behind the chain's load balancer (HQ_TRUSTED_PROXIES, http/proxies.ts)", () => {
+  const PROXY = '127.0.0.2';
+  const DIRECT = '127.0.0.3';
+  const n = OTP_CLIENT_LIMIT.perWindow;
+
+  it('counts each client the balancer forwarded for, and no one can pick an address of their own', async () => {
+    const behind = await startHq({ trustedProxies: parseTrustedProxies(`${PROXY}, 10.9.0.0/16`) });
+    try {
+      const ask = (from: string, i: number, forwardedFor: string): Promise<Answer> =>
+        postFrom(from, '/v1/me/otp', { phone: phoneNo(7000 + i) }, behind.hq.url, { 'x-forwarded-for': forwardedFor });
+      // Through the balancer: one client per forwarded address, more than one address's limit in all.
+      for (let i = 0; i <= n; i++) {
+        expect(await ask(PROXY, i, `198.51.100.${i + 1}`), `client ${i + 1}`).toMatchObject({ status: 202 });
+      }
+      // One forwarded client is held to its own limit, whatever it wrote further left, through
+      // a second balancer in the listed range.
+      for (let i = 0; i < n; i++) {
+        expect(await ask(PROXY, 100 + i, `203.0.113.${i}, 192.0.2.7, 10.9.0.1`)).toMatchObject({ status: 202 });
+      }
+      expect(await ask(PROXY, 200, '203.0.113.250, 192.0.2.7')).toMatchObject(limited('too_many_code_requests'));
+      // A connection that is not a listed balancer is its own address, X-Forwarded-For or not.
+      for (let i = 0; i < n; i++) {
+        expect(await ask(DIRECT, 300 + i, `198.18.0.${i + 1}`)).toMatchObject({ status: 202 });
+      }
+      expect(await ask(DIRECT, 400, '198.18.1.1')).toMatchObject(limited('too_many_code_requests'));
+    } finally {
+      await behind.close();
+    }
   });
 });

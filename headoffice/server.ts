@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
+import { noteClientAddress } from './http/proxies.js';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -51,6 +53,8 @@ export interface HeadOfficeOptions {
   logToStderr?: boolean;
   /** request bodies read at once per client address (http/gate.ts); default 4 */
   maxBodiesPerClient?: number;
+  /** HQ_TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client (http/proxies.ts) */
+  trustedProxies?: BlockList | null;
   /** PEM certificate chain and key (HQ_TLS_CERT, HQ_TLS_KEY): serve https:// instead of http:// */
   tls?: { cert: string; key: string } | null;
   /** the built web application served at `/` (HQ_APP_DIR); default headoffice/app/dist */
@@ -378,7 +382,9 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const stopEod = await startEodTimer(store, log, now);
   const stopOutbox = startOutboxSender(store, app.channel, log, now, opts.outboxCheckMs ?? OUTBOX_CHECK_MS);
 
+  const proxies = opts.trustedProxies ?? null;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    noteClientAddress(req, proxies);
     void handle(appDir, memberAppDir, router, log, answerKey, req, res);
   };
   const server = opts.tls

@@ -16,6 +16,7 @@ import { HttpError, unauthorized } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import type { HqStore, TillAuthRecord } from '../store/types.js';
 import type { ReplayCache } from './replay.js';
+import { requestClient } from '../http/proxies.js';
 
 export interface TillAuthDeps {
   store: HqStore;
@@ -39,7 +40,7 @@ export async function identifyTill(deps: TillAuthDeps, req: IncomingMessage): Pr
   if (!Number.isSafeInteger(ts)) throw unauthorized(`sync requests need ${TIMESTAMP_HEADER} in milliseconds`);
   const till = await deps.store.tillAuth(auth.tillId);
   if (!till) {
-    deps.log.log('warn', 'unknown_till', { tillId: auth.tillId, remote: req.socket.remoteAddress ?? null });
+    deps.log.log('warn', 'unknown_till', { tillId: auth.tillId, remote: requestClient(req) ?? null });
     throw unauthorized('unknown till or bad signature');
   }
   const now = deps.now().getTime();
@@ -62,7 +63,7 @@ export async function verifyTill(
   const { till, signature, ts } = claim;
   if (!verifySignature(till.secret, req.method ?? '', target, ts, sha256Hex(rawBody), signature)) {
     await deps.store.recordBadSignature(till.tillId);
-    const remote = req.socket.remoteAddress ?? null;
+    const remote = requestClient(req) ?? null;
     deps.log.log('warn', 'bad_signature', { tillId: till.tillId, method: req.method, path: target, remote });
     throw unauthorized('unknown till or bad signature');
   }

@@ -3,10 +3,12 @@
  * address, or the /64 prefix of its IPv6 address. One IPv6 subscriber (a phone, a home, a
  * rented server) is handed a whole /64, so counting full IPv6 addresses would give a stranger
  * 2^64 fresh "addresses" for nothing. An IPv4-mapped IPv6 address counts as its IPv4 address.
- * Behind a reverse proxy every client is the proxy (SECURITY.md "Not yet (head office)").
+ * Behind the chain's own load balancers, listed in HQ_TRUSTED_PROXIES, the client is the address
+ * they forwarded for (proxies.ts); behind any other proxy every client is the proxy.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { requestClient } from './proxies.js';
 
 /** The 8 groups of an IPv6 address, or null when it is not one (or embeds IPv4 outside ::ffff:). */
 function ipv6Groups(addr: string): number[] | null {
@@ -35,6 +37,7 @@ export function clientAddressKey(remote: string | undefined): string {
     .join(':')}::/64`;
 }
 
+/** The request's client as the limits count it: through HQ_TRUSTED_PROXIES, the address they forwarded for. */
 export function clientOf(req: IncomingMessage): string {
-  return clientAddressKey(req.socket.remoteAddress);
+  return clientAddressKey(requestClient(req));
 }

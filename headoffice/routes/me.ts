@@ -30,6 +30,7 @@ import {
 } from '../member-schemas.js';
 import type { MemberPreferences } from '../store/preferences.js';
 import { clientOf } from '../http/client-address.js';
+import { requestClient } from '../http/proxies.js';
 import { sendThrough } from '../messages/channel.js';
 import { HttpError, invalid } from '../http/errors.js';
 import { readPublicJson, refuseCrossOrigin } from '../http/small-body.js';
@@ -123,7 +124,7 @@ export function meRoutes(router: Router, app: AppDeps): void {
     if (out.kind === 'client_limited') {
       // Counted over every number, member or not: says nothing of this one. The address (not the
       // number) is logged, for an operator who would block it at the firewall.
-      app.log.log('warn', 'member_otp_client_limited', { remote: ctx.req.socket.remoteAddress ?? null });
+      app.log.log('warn', 'member_otp_client_limited', { remote: requestClient(ctx.req) ?? null });
       throw new HttpError(
         429,
         'too_many_code_requests',
