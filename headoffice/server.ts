@@ -4,10 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { BlockList } from 'node:net';
-import { noteClientAddress } from './http/proxies.js';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, BlockList } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyObject } from 'node:crypto';
@@ -21,6 +19,7 @@ import { isPgReadOnly, isPgStorageFull } from '../storage/pg-errors.js';
 import { isSqliteReadOnly, isStorageFull } from '../storage/sqlite-errors.js';
 import { BodyTooLargeError } from './http/body.js';
 import { HttpError } from './http/errors.js';
+import { noteClientAddress } from './http/proxies.js';
 import { Router, type Reply } from './http/router.js';
 import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';

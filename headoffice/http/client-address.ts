@@ -8,7 +8,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { IncomingMessage } from 'node:http';
-import { requestClient } from './proxies.js';
+import { plainAddress, requestClient } from './proxies.js';
 
 /** The 8 groups of an IPv6 address, or null when it is not one (or embeds IPv4 outside ::ffff:). */
 function ipv6Groups(addr: string): number[] | null {
@@ -25,9 +25,7 @@ function ipv6Groups(addr: string): number[] | null {
 
 export function clientAddressKey(remote: string | undefined): string {
   if (remote === undefined) return 'unknown';
-  const addr = remote.replace(/%.*$/, '').toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(addr)?.[1];
-  if (mapped && isIPv4(mapped)) return mapped;
+  const addr = plainAddress(remote).toLowerCase();
   if (isIPv4(addr) || !isIPv6(addr)) return addr;
   const groups = ipv6Groups(addr);
   if (!groups) return addr;

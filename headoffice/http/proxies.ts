@@ -43,8 +43,8 @@ export function parseTrustedProxies(text: string): BlockList {
   return list;
 }
 
-/** An address as BlockList takes it: an IPv4-mapped IPv6 address as its IPv4 address, no zone. */
-function plain(addr: string): string {
+/** An address as BlockList takes it, and the limits count it: an IPv4-mapped IPv6 address as its IPv4 address, no zone. */
+export function plainAddress(addr: string): string {
   const a = addr.trim().replace(/%.*$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a)?.[1];
   return mapped ?? a;
@@ -58,10 +58,10 @@ function listed(proxies: BlockList, addr: string): boolean {
 /** The client's address: the peer's, or through listed proxies the one they forwarded for. */
 export function clientAddress(req: IncomingMessage, proxies: BlockList | null): string | undefined {
   const peer = req.socket.remoteAddress;
-  if (!proxies || peer === undefined || !listed(proxies, plain(peer))) return peer;
+  if (!proxies || peer === undefined || !listed(proxies, plainAddress(peer))) return peer;
   const header = req.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map(plain);
-  let client = plain(peer);
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map(plainAddress);
+  let client = plainAddress(peer);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;
     if (isIP(hop) === 0) break;

@@ -85,11 +85,11 @@ export function* queueTillUpgradeMessages(
   now: Date,
 ): Sql<number> {
   let queued = 0;
+  // Positions in the rule set in force; a tier it no longer lists (-1) is no upgrade to announce.
+  const rank = (code: string): number => rs.tiers.findIndex((t) => t.code === code);
   for (const [memberNo, news] of byMember) {
     const move = tiers.get(memberNo);
     if (!move || !news.some(isTillUpgrade)) continue;
-    // Positions in the rule set in force; a tier it no longer lists (-1) is no upgrade to announce.
-    const rank = (code: string): number => rs.tiers.findIndex((t) => t.code === code);
     const after = rank(move.after);
     if (after < 0 || after <= rank(move.before ?? lowestTier(rs).code)) continue;
     const out = yield* queueMarketing(tierMessage(rs, memberNo, move.after), now, rs.timeZone);
