@@ -97,6 +97,7 @@ async function serve(cfg: HqConfig): Promise<void> {
     tls: cfg.tls,
     ...(cfg.maxBodiesPerClient === null ? {} : { maxBodiesPerClient: cfg.maxBodiesPerClient }),
     trustedProxies: cfg.trustedProxies,
+    metricsToken: cfg.metricsToken,
   });
   if (hq.generatedOperatorToken) {
     process.stdout.write(

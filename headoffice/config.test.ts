@@ -21,6 +21,16 @@ describe('configFromEnv', () => {
     }
   });
 
+  it('takes HQ_METRICS_TOKEN of at least 16 characters, other than the operator token', () => {
+    expect(configFromEnv({}).metricsToken).toBeNull();
+    expect(configFromEnv({ HQ_METRICS_TOKEN: 'scrape-9f2c41d7e8a0' }).metricsToken).toBe('scrape-9f2c41d7e8a0');
+    for (const bad of ['short', 'has a space in it!!', '\tscrape-9f2c41d7e8a0']) {
+      expect(() => configFromEnv({ HQ_METRICS_TOKEN: bad }), bad).toThrow(/HQ_METRICS_TOKEN/);
+    }
+    const same = 'the-same-token-for-both';
+    expect(() => configFromEnv({ HQ_METRICS_TOKEN: same, HQ_OPERATOR_TOKEN: same })).toThrow(/differ/);
+  });
+
   it('refuses a port that is not one', () => {
     expect(() => configFromEnv({ HQ_PORT: '70000' })).toThrow(ConfigError);
     expect(configFromEnv({ HQ_PORT: '0' }).port).toBe(0);

@@ -19,6 +19,8 @@ export interface HqConfig {
   maxBodiesPerClient: number | null;
   /** HQ_TRUSTED_PROXIES: load balancers whose X-Forwarded-For names the client; null: none */
   trustedProxies: BlockList | null;
+  /** HQ_METRICS_TOKEN: the bearer token of GET /metrics; null: metrics are off */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -46,7 +48,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HqConfig {
     memberCacheSize: memberCacheSizeFromEnv(env),
     maxBodiesPerClient: bodiesPerClientFromEnv(env),
     trustedProxies: trustedProxiesFromEnv(env),
+    metricsToken: metricsTokenFromEnv(env),
   };
+}
+
+/** Long enough not to be guessed at a scrape's pace; not a new name for an operator's token. */
+export const METRICS_TOKEN_MIN_LENGTH = 16;
+
+/** HQ_METRICS_TOKEN (docs/contracts.md): the one credential GET /metrics takes. */
+function metricsTokenFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const token = env.HQ_METRICS_TOKEN;
+  if (!token) return null;
+  if (token.length < METRICS_TOKEN_MIN_LENGTH || /\s/.test(token))
+    throw new ConfigError(`HQ_METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces`);
+  if (token === env.HQ_OPERATOR_TOKEN)
+    throw new ConfigError('HQ_METRICS_TOKEN must differ from HQ_OPERATOR_TOKEN: a scraper holds it');
+  return token;
 }
 
 /** HQ_TRUSTED_PROXIES (docs/contracts.md): addresses and ranges, comma-separated (http/proxies.ts). */

@@ -87,7 +87,7 @@ import {
   SignOutAnswer,
 } from './member-schemas.js';
 
-type Auth = 'till' | 'operator' | 'member' | 'none';
+type Auth = 'till' | 'operator' | 'member' | 'metrics' | 'none';
 
 interface Op {
   method: 'GET' | 'POST';
@@ -114,6 +114,18 @@ const OPS: readonly Op[] = [
     summary: 'Liveness, version, storage, and batches accepted but not applied yet',
     auth: 'none',
     response: HealthAnswer,
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary:
+      "This process's figures in Prometheus' text format: requests, uploads by outcome, entries accepted and " +
+      'applied, apply passes, the inbox, the process (404 metrics_off while HQ_METRICS_TOKEN is unset)',
+    auth: 'metrics',
+    response: z.string(),
+    mediaType: 'text/plain; version=0.0.4',
+    errors: { '404': ErrorBody },
   },
   {
     method: 'POST',
@@ -748,6 +760,7 @@ const SECURITY: Record<Auth, unknown[]> = {
   till: [{ tillSignature: [], tillTimestamp: [] }],
   operator: [{ operatorToken: [] }],
   member: [{ memberSession: [] }],
+  metrics: [{ metricsToken: [] }],
   none: [],
 };
 
@@ -829,6 +842,7 @@ export function headOfficeOpenApi(version: string): Json {
       schemas,
       securitySchemes: {
         operatorToken: { type: 'http', scheme: 'bearer', description: 'HQ_OPERATOR_TOKEN' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'HQ_METRICS_TOKEN (GET /metrics only)' },
         tillSignature: {
           type: 'apiKey',
           in: 'header',

@@ -24,6 +24,7 @@ import { Router, type Reply } from './http/router.js';
 import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openAnswerKey, openHeadOfficeStore } from './open.js';
 import { tillHqPublicKeys } from './answer-key.js';
+import { HqMetrics } from './metrics.js';
 import type { AppDeps } from './routes/deps.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -52,6 +53,8 @@ export interface HeadOfficeOptions {
   logToStderr?: boolean;
   /** request bodies read at once per client address (http/gate.ts); default 4 */
   maxBodiesPerClient?: number;
+  /** HQ_METRICS_TOKEN: the bearer token of `GET /metrics`; null: metrics are off */
+  metricsToken?: string | null;
   /** HQ_TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client (http/proxies.ts) */
   trustedProxies?: BlockList | null;
   /** PEM certificate chain and key (HQ_TLS_CERT, HQ_TLS_KEY): serve https:// instead of http:// */
@@ -250,6 +253,18 @@ async function inboxHealth(app: AppDeps): Promise<{
   return { ...rest, failing: applyError !== null };
 }
 
+/**
+ * DECISION: metrics need their own token (HQ_METRICS_TOKEN), not an operator's: a scraper's
+ * configuration is read by more people than the programme's operators, and this token opens
+ * nothing else. Unset, the endpoint answers 404 as if absent.
+ */
+async function metricsReply(metrics: HqMetrics, req: IncomingMessage): Promise<Reply> {
+  if (!metrics.enabled) throw new HttpError(404, 'metrics_off', 'metrics are off: set HQ_METRICS_TOKEN to serve them');
+  if (!metrics.admits(req.headers.authorization))
+    throw new HttpError(401, 'unauthorized', 'metrics need HQ_METRICS_TOKEN as a bearer token');
+  return { status: 200, body: await metrics.text(), raw: { contentType: metrics.contentType } };
+}
+
 /** Exported for the OpenAPI completeness test; registering routes touches nothing of `app`. */
 export function buildRouter(app: AppDeps): Router {
   const router = new Router();
@@ -262,6 +277,7 @@ export function buildRouter(app: AppDeps): Router {
     status: 200,
     body: { ok: true, version: app.version, storage: app.store.kind, inbox: await inboxHealth(app) },
   }));
+  router.add('GET', '/metrics', async ({ req }) => metricsReply(app.metrics, req));
   syncRoutes(router, app);
   operatorRoutes(router, app);
   membersReportRoutes(router, app);
@@ -287,23 +303,57 @@ function requestUrl(target: string): URL {
   }
 }
 
-async function handle(
-  appDir: string,
-  memberAppDir: string,
-  router: Router,
-  log: Logger,
-  answerKey: KeyObject,
+interface Serving {
+  appDir: string;
+  memberAppDir: string;
+  router: Router;
+  log: Logger;
+  answerKey: KeyObject;
+  metrics: HqMetrics;
+}
+
+async function handle(s: Serving, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const t0 = performance.now();
+  // Requests to no route (a scanner's probes) share one label.
+  let route = 'unmatched';
+  const out = await answer(s, req, res, (r) => (route = r));
+  // Refused before its body was read (unauthenticated, too many at once): close rather than
+  // drain, so a stranger's body costs nothing.
+  if (out) send(res, out.reply, out.close || (out.reply.status >= 400 && !req.complete), s.answerKey);
+  const status = out?.reply.status ?? res.statusCode;
+  const code = out ? errorCodeOf(out.reply) : '';
+  s.metrics.request(req.method ?? 'GET', route, status, code, (performance.now() - t0) / 1000);
+}
+
+/** The error code of a refusal's JSON body ("" for a success or a body without one). */
+function errorCodeOf(reply: Reply): string {
+  if (reply.status < 400) return '';
+  const error = (reply.body as { error?: { code?: unknown } } | null)?.error;
+  return typeof error?.code === 'string' ? error.code : '';
+}
+
+/** The reply to send, or null when the app's files were served already. */
+async function answer(
+  { appDir, memberAppDir, router, log }: Serving,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<void> {
+  matched: (route: string) => void,
+): Promise<{ reply: Reply; close: boolean } | null> {
   const target = req.url ?? '/';
   let reply: Reply;
   let close = false;
   try {
     const url = requestUrl(target);
-    if (await serveApp(req, res, url.pathname, appDir)) return;
-    if (await serveMemberApp(req, res, url.pathname, memberAppDir)) return;
-    const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
+    if (await serveApp(req, res, url.pathname, appDir)) {
+      matched('app');
+      return null;
+    }
+    if (await serveMemberApp(req, res, url.pathname, memberAppDir)) {
+      matched('member_app');
+      return null;
+    }
+    const { handler, params, route } = router.match(req.method ?? 'GET', url.pathname);
+    matched(route);
     reply = await handler({ req, url, target, params });
   } catch (e) {
     if (e instanceof HttpError) {
@@ -344,9 +394,7 @@ async function handle(
       reply = { status: 500, body: { error: { code: 'internal_error', message: 'head office failed; see its log' } } };
     }
   }
-  // Refused before its body was read (unauthenticated, too many at once): close rather than
-  // drain, so a stranger's body costs nothing.
-  send(res, reply, close || (reply.status >= 400 && !req.complete), answerKey);
+  return { reply, close };
 }
 
 export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOffice> {
@@ -356,8 +404,10 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const answerKey = openAnswerKey(opts.dataDir);
   const { auth, generated } = await OperatorAuth.setup(store, opts.operatorToken);
   const later = afterReplies(log);
+  const metrics = new HqMetrics(store, { version: VERSION }, opts.metricsToken ?? null);
   const app: AppDeps = {
     store,
+    metrics,
     log,
     now,
     operator: auth,
@@ -382,9 +432,10 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const stopOutbox = startOutboxSender(store, app.channel, log, now, opts.outboxCheckMs ?? OUTBOX_CHECK_MS);
 
   const proxies = opts.trustedProxies ?? null;
+  const serving: Serving = { appDir, memberAppDir, router, log, answerKey, metrics };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     noteClientAddress(req, proxies);
-    void handle(appDir, memberAppDir, router, log, answerKey, req, res);
+    void handle(serving, req, res);
   };
   const server = opts.tls
     ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)

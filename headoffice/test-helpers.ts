@@ -83,7 +83,9 @@ export function testStore(): 'sqlite' | 'postgres' {
 }
 
 /** `channel`: how messages reach members instead of the simulated channel's file (HQ_DATA_DIR/messages.jsonl). */
-export async function startHq(extra: Pick<HeadOfficeOptions, 'channel' | 'trustedProxies'> = {}): Promise<TestHq> {
+export async function startHq(
+  extra: Pick<HeadOfficeOptions, 'channel' | 'trustedProxies' | 'metricsToken'> = {},
+): Promise<TestHq> {
   const dir = mkdtempSync(join(tmpdir(), 'hq-test-'));
   const dataDir = join(dir, 'data');
   const database = testStore() === 'postgres' ? await createTestDatabase() : null;

@@ -44,8 +44,9 @@ export class Router {
     return this.routes.map((r) => [r.method, r.parts.join('/')]);
   }
 
-  /** The handler and path parameters; 404 for an unknown path, 405 for a known path with another method. */
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } {
+  /** 404 for an unknown path, 405 for a known path with another method. */
+  /** The handler, path parameters and the route's pattern (a metrics label: bounded, unlike paths). */
+  match(method: string, path: string): { handler: Handler; params: Record<string, string>; route: string } {
     const segs = path.split('/');
     let pathKnown = false;
     for (const r of this.routes) {
@@ -66,7 +67,7 @@ export class Router {
       });
       if (!ok) continue;
       pathKnown = true;
-      if (r.method === method) return { handler: r.handler, params };
+      if (r.method === method) return { handler: r.handler, params, route: r.parts.join('/') };
     }
     if (pathKnown) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
     throw new HttpError(404, 'not_found', `no such endpoint: ${path}`);

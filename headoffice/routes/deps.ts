@@ -1,4 +1,5 @@
 /** What every route needs, wired once by createHeadOffice. */
+import type { HqMetrics } from '../metrics.js';
 import type { OperatorAuth } from '../auth/operator.js';
 import type { ReplayCache } from '../auth/replay.js';
 import type { BodyGate } from '../http/gate.js';
@@ -8,6 +9,8 @@ import type { HqStore } from '../store/types.js';
 
 export interface AppDeps {
   store: HqStore;
+  /** this process's figures for `GET /metrics` (metrics.ts) */
+  metrics: HqMetrics;
   log: Logger;
   now: () => Date;
   operator: OperatorAuth;

@@ -380,7 +380,7 @@ export type PassIsolation = 'apart' | 'together';
 /**
  * Applies waiting batches, at least one and then as many as fit in `maxEntries` in the order
  * they were accepted, each till's batches among them as one. Call inside a write
- * transaction. Returns how many batches it applied.
+ * transaction. Returns how many entries it applied (0: none, or every till it tried failed).
  *
  * `apart`, each run has a savepoint of its own: a till whose batches cannot be applied (a
  * defect, a damaged row) is set aside with the error on its waiting rows, logged once per
@@ -424,7 +424,7 @@ export function* applyInbox(d: IngestDeps, maxEntries: number, isolation: PassIs
       yield* apart ? savepoint(runStep) : runStep;
       pass.absorb(own);
       if (pass.full) yield* pass.flush();
-      applied += batches.length;
+      for (const b of batches) applied += b.entries;
       if ((batches[0] as InboxRow).apply_error !== null) {
         yield* run('UPDATE inbox SET apply_error = NULL WHERE till_id = ?', tillId);
       }
@@ -474,19 +474,30 @@ export function* inboxBacklog(): Sql<InboxBacklog> {
 /**
  * The long path (a write transaction): everything waiting is applied, then the batch is
  * checked and applied against the ledger; refused as unavailable while the till's own earlier
- * batches cannot be applied. The till keeps its outbox and retries with backoff.
+ * batches cannot be applied. The till keeps its outbox and retries with backoff. `drained`:
+ * the entries of waiting batches it applied first.
  */
 export function* ingestStep(
   d: IngestDeps,
   till: { tillId: string; storeId: string },
   b: UploadBatch,
   now: Date,
-): Sql<IngestOutcome> {
-  while ((yield* applyInbox(d, Number.POSITIVE_INFINITY)) > 0);
+): Sql<{ outcome: IngestOutcome; drained: number }> {
+  let drained = 0;
+  for (
+    let n = yield* applyInbox(d, Number.POSITIVE_INFINITY);
+    n > 0;
+    n = yield* applyInbox(d, Number.POSITIVE_INFINITY)
+  ) {
+    drained += n;
+  }
   // An upload of the same till accepted meanwhile (another process) is then seen below.
   yield* lockTill(till.tillId);
   if (yield* get('SELECT 1 FROM inbox WHERE till_id = ? LIMIT 1', till.tillId)) {
-    return { kind: 'unavailable', reason: 'batches this till sent earlier are waiting to be applied' };
+    return {
+      outcome: { kind: 'unavailable', reason: 'batches this till sent earlier are waiting to be applied' },
+      drained,
+    };
   }
-  return yield* checkAndApply(d, till, b, now);
+  return { outcome: yield* checkAndApply(d, till, b, now), drained };
 }

@@ -155,6 +155,7 @@ import {
   type EraseOutcome,
   type HqStore,
   type IngestOutcome,
+  type StoreObserver,
   type MemberExport,
   type MemberLookupOutcome,
   type MemberView,
@@ -255,6 +256,7 @@ export abstract class StepHqStore implements HqStore {
   private waitingSince = 0;
   private lastApplyError: string | null = null;
   private closed = false;
+  private observer: StoreObserver | null = null;
 
   constructor(
     readonly tx: Tx,
@@ -362,6 +364,7 @@ export abstract class StepHqStore implements HqStore {
   /** One transaction of waiting batches; 0 when none are waiting or applying failed (logged). */
   private async applyStep(maxEntries: number): Promise<number> {
     if (this.closed) return 0;
+    const t0 = performance.now();
     try {
       // Each till's run in a savepoint only when one has failed: a pass of hundreds of tills'
       // one-entry batches then spends two round trips fewer per till.
@@ -370,10 +373,14 @@ export abstract class StepHqStore implements HqStore {
         return this.write(() => applyInbox(this.deps, maxEntries, 'apart'));
       });
       this.lastApplyError = null;
-      if (n > 0) this.afterApplying();
+      if (n > 0) {
+        this.afterApplying();
+        this.observer?.applyPass({ entries: n, seconds: (performance.now() - t0) / 1000, failed: false });
+      }
       return n;
     } catch (e) {
       if (this.closed) return 0;
+      this.observer?.applyPass({ entries: 0, seconds: (performance.now() - t0) / 1000, failed: true });
       const error = e instanceof Error ? e.message : String(e);
       // Logged once per distinct failure: each ingest and read retries it.
       if (error !== this.lastApplyError) this.log.log('error', 'inbox_apply_failed', { error });
@@ -549,12 +556,19 @@ export abstract class StepHqStore implements HqStore {
     const accepted = await this.accepts.submit(prepareAccept(this.cipher, till.tillId, batch, now));
     if (accepted) {
       this.applySoon();
+      this.observer?.ingested(accepted, 0);
       return accepted;
     }
     // Not a clean continuation (a resend overlapping what is held, a refusal): checked and applied here.
-    const out = await this.write(() => ingestStep(this.deps, till, batch, now));
-    if (out.kind === 'ok' && out.appliedEntries > 0) this.afterApplying();
+    const { outcome: out, drained } = await this.write(() => ingestStep(this.deps, till, batch, now));
+    const applied = drained + (out.kind === 'ok' ? out.appliedEntries : 0);
+    if (applied > 0) this.afterApplying();
+    this.observer?.ingested(out, applied);
     return out;
+  }
+
+  observe(o: StoreObserver): void {
+    this.observer = o;
   }
 
   async changes(tillId: string, from: TimelineAsk, limit: number, now: Date): Promise<ChangesResponse> {

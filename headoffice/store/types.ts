@@ -94,6 +94,18 @@ export type IngestOutcome =
   /** the till's earlier batches are accepted but cannot be applied yet; try again later */
   | { kind: 'unavailable'; reason: string };
 
+/** What a store reports as it works, for the process's metrics (metrics.ts). */
+export interface StoreObserver {
+  /**
+   * an upload's outcome, as answered to the till; `appliedNow`: entries applied in its own
+   * transaction (a batch that was no clean continuation is checked and applied there, after
+   * every batch waiting)
+   */
+  ingested(outcome: IngestOutcome, appliedNow: number): void;
+  /** an apply pass that applied something or failed (passes that found nothing are not reported) */
+  applyPass(pass: { entries: number; seconds: number; failed: boolean }): void;
+}
+
 export type PublishOutcome =
   | { kind: 'published'; version: number; cursor: number }
   | { kind: 'unchanged'; version: number }
@@ -274,6 +286,8 @@ export interface HqStore {
   /** Applies every batch accepted and not applied yet (reads do so themselves). */
   settle(): Promise<void>;
   /** Accepted batches waiting to be applied, and why applying them last failed. */
+  /** `o` hears of every upload and apply pass from now on (one observer; a second replaces it). */
+  observe(o: StoreObserver): void;
   backlog(): Promise<{
     batches: number;
     entries: number;
