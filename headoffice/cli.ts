@@ -11,7 +11,10 @@
  *   new-answer-key                        stages head office's next answer-signing key (answer-key.next.pem)
  *                                         and prints TILL_HQ_PUBLIC_KEY=<current>,<next> for every till
  *   promote-answer-key                    the staged key replaces answer-key.pem; prints TILL_HQ_PUBLIC_KEY=<new>
- *                                         (restart every head-office process after it: answer-key.ts)
+ *                                         (restart every head-office process after it: answer-key.ts); the
+ *                                         database records it as the chain's (key-check.ts)
+ *   record-keys                           the database records this folder's answer-key.pem and member-qr.key
+ *                                         as the chain's, after a deliberate rotation (never keys.json)
  *   show-rules                            the rule set in force, as JSON ready to edit and publish
  *   publish-rules <file.json>             validate and publish a rule set version; prints what sample
  *                                         baskets earn per tier before and after
@@ -37,6 +40,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidRuleSetError, parseRuleSet } from '../core/ruleset/schema.js';
 import { ConfigError, configFromEnv, type HqConfig } from './config.js';
+import { KeysDifferError, type RotatableKey } from './key-check.js';
 import { createLogger, type Logger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { DatabaseUnavailableError } from './store/pg.js';
@@ -59,7 +63,7 @@ import { FutureDateError, TillExistsError, type HqStore, type OperatorRequest } 
 
 const USAGE =
   'usage: npm run headoffice [-- serve | add-till --store <storeId> --till <tillId> [--store-name <name>] [--till-name <name>]\n' +
-  '       | public-key | new-answer-key | promote-answer-key | show-rules\n' +
+  '       | public-key | new-answer-key | promote-answer-key | record-keys | show-rules\n' +
   '       | publish-rules <file.json>\n' +
   '       | export-member --member <no> --operator <id> --reason <text> [--out <file>]\n' +
   '       | erase-member --member <no> --operator <id> --reason <text>\n' +
@@ -153,9 +157,14 @@ function newAnswerKeyCommand(cfg: HqConfig): void {
   );
 }
 
-/** Rotation, step 2 (answer-key.ts): the staged key signs from each head-office process's next start; the line tills hold after. */
-function promoteAnswerKeyCommand(cfg: HqConfig): void {
+/**
+ * Rotation, step 2 (answer-key.ts): the staged key signs from each head-office process's next
+ * start, and the database records it as the chain's (a process started with the old one is then
+ * refused: key-check.ts); the line tills hold after.
+ */
+async function promoteAnswerKeyCommand(cfg: HqConfig): Promise<void> {
   const key = promoteNextAnswerKey(cfg.dataDir);
+  await recordKeys(cfg, ['answer']);
   process.stdout.write(publicKeyLine(hqPublicKeyText(key)));
   process.stderr.write(
     'The staged key is now answer-key.pem; the old one is deleted. Restart every head-office process ' +
@@ -299,6 +308,20 @@ async function eraseMemberCommand(cfg: HqConfig, args: string[]): Promise<void> 
 }
 
 /** Opens the store for one command and closes it whatever happens. */
+/** The database records this folder's `keys` as the chain's (key-check.ts); keys.json is never re-recorded. */
+async function recordKeys(cfg: HqConfig, keys: readonly RotatableKey[]): Promise<void> {
+  const store = await openHeadOfficeStore(cfg, fileLogger(cfg), new Date(), keys);
+  await store.close();
+}
+
+async function recordKeysCommand(cfg: HqConfig): Promise<void> {
+  await recordKeys(cfg, ['answer', 'memberQr']);
+  process.stdout.write(
+    "Recorded this data folder's answer-key.pem and member-qr.key as the chain's. Copy them to every " +
+      "head-office process's data folder and restart those processes.\n",
+  );
+}
+
 async function withStore<T>(cfg: HqConfig, fn: (store: HqStore) => Promise<T>): Promise<T> {
   const store = await openHeadOfficeStore(cfg, fileLogger(cfg));
   try {
@@ -382,6 +405,8 @@ async function main(argv: string[]): Promise<void> {
       return newAnswerKeyCommand(cfg);
     case 'promote-answer-key':
       return promoteAnswerKeyCommand(cfg);
+    case 'record-keys':
+      return recordKeysCommand(cfg);
     case 'show-rules':
       return showRules(cfg);
     case 'publish-rules':
@@ -428,6 +453,7 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     e instanceof CliError ||
     e instanceof BackupError ||
     e instanceof NoStagedAnswerKeyError ||
+    e instanceof KeysDifferError ||
     e instanceof FutureDateError ||
     e instanceof DatabaseUnavailableError;
   const message = e instanceof InvalidRuleSetError || known || e instanceof SyntaxError ? e.message : String(e);

@@ -477,6 +477,13 @@ export abstract class StepHqStore implements HqStore {
     });
   }
 
+  async claimMeta(key: string, value: string): Promise<string> {
+    return this.write(function* () {
+      yield* run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', key, value);
+      return ((yield* get('SELECT value FROM meta WHERE key = ?', key)) as { value: string }).value;
+    });
+  }
+
   async setMeta(key: string, value: string): Promise<void> {
     await this.write(function* () {
       yield* run(

@@ -150,6 +150,8 @@ export interface HqStore {
   seedRuleSet(rs: RuleSet, now: Date): Promise<boolean>;
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+  /** Sets `key` to `value` unless it holds one already; what it holds after (two processes at once: the first's). */
+  claimMeta(key: string, value: string): Promise<string>;
   /**
    * Creates the store if new; throws TillExistsError when the till exists. `names`: the store's
    * and the till's names (a store name given replaces the store's current one).
