@@ -32,19 +32,34 @@ const shared = {
 const maxWorkers = Math.max(2, availableParallelism() - 1);
 
 /**
- * Whether test/pg/global-setup.ts can have a PostgreSQL server: the same tests as
- * test/pg/cluster.ts startTestServer (HQ_TEST_DATABASE_URL, or initdb under
+ * Why test/pg/global-setup.ts can have no PostgreSQL server, or null when it can: the same tests
+ * as test/pg/cluster.ts startTestServer (HQ_TEST_DATABASE_URL, or initdb under
  * /usr/lib/postgresql and, as root, a postgres user to run it as). Without one the postgres
  * project runs only test/pg/no-postgres.check.ts, which skips saying why (pgSkipReason).
+ * HQ_TEST_NO_PG=1 answers as if there were none (to check the HQ_REQUIRE_PG guard below, or to
+ * leave PostgreSQL out of a run on purpose; global-setup.ts then starts no server either).
  */
-function postgresAvailable(): boolean {
-  if (process.env.HQ_TEST_DATABASE_URL) return true;
+function whyNoPostgres(): string | null {
+  if (process.env.HQ_TEST_NO_PG === '1') return 'HQ_TEST_NO_PG=1';
+  if (process.env.HQ_TEST_DATABASE_URL) return null;
   const root = '/usr/lib/postgresql';
-  if (!existsSync(root) || !readdirSync(root).some((v) => existsSync(join(root, v, 'bin', 'initdb')))) return false;
-  if (process.getuid?.() !== 0) return true;
-  return readFileSync('/etc/passwd', 'utf8')
+  if (!existsSync(root) || !readdirSync(root).some((v) => existsSync(join(root, v, 'bin', 'initdb'))))
+    return `no ${root}/<n>/bin/initdb and no HQ_TEST_DATABASE_URL`;
+  if (process.getuid?.() !== 0) return null;
+  const postgresUser = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
     .some((l) => l.startsWith('postgres:'));
+  return postgresUser ? null : 'running as root and there is no postgres user to run initdb as';
+}
+
+const noPostgres = whyNoPostgres();
+// HQ_REQUIRE_PG=1 (.ci/run): a run without PostgreSQL fails here rather than passing with the
+// postgres project reduced to one skipped placeholder.
+if (noPostgres && process.env.HQ_REQUIRE_PG === '1') {
+  throw new Error(
+    `HQ_REQUIRE_PG=1 but there is no PostgreSQL server for the tests (${noPostgres}): install PostgreSQL ` +
+      "(Debian's postgresql package, as .ci/run does) or set HQ_TEST_DATABASE_URL, or unset HQ_REQUIRE_PG",
+  );
 }
 
 export default defineConfig({
@@ -73,13 +88,21 @@ export default defineConfig({
       {
         test: {
           ...shared,
-          // Head office's suites and the end-to-end sync suites again, head office on a fresh
-          // database of the run's PostgreSQL server (headoffice/test-helpers.ts startHq,
-          // test/sync/procs.ts startHq).
+          // Head office's suites, the end-to-end sync suites and the other suites that start a
+          // head office, again, head office on a fresh database of the run's PostgreSQL server
+          // (headoffice/test-helpers.ts startHq, test/sync/procs.ts startHq).
           name: 'postgres',
-          include: postgresAvailable()
-            ? ['headoffice/**/*.test.ts', 'test/sync/**/*.test.ts']
-            : ['test/pg/no-postgres.check.ts'],
+          include: noPostgres
+            ? ['test/pg/no-postgres.check.ts']
+            : [
+                'headoffice/**/*.test.ts',
+                'test/sync/**/*.test.ts',
+                // Outside those folders, but each starts a head office (startHq).
+                'test/member-record-limits.test.ts',
+                'test/sale-total-limit.test.ts',
+                'test/e2e/survey.test.ts',
+                'test/e2e/member-qr-scan.test.ts',
+              ],
           // PostgreSQL only already (two head-office processes on one database): run once, in sqlite.
           exclude: [...configDefaults.exclude, 'test/sync/pg-processes.e2e.test.ts'],
           env: { HQ_TEST_STORE: 'postgres' },

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from './provision.js';
-import { hqCli, startHq, testStore, TillSim, uploadAll, type TestHq } from './test-helpers.js';
+import { hqCli, startHq, TillSim, uploadAll, type TestHq } from './test-helpers.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
 import { slowNextAnswer } from '../test/helpers/slow-answer.js';
 
@@ -31,7 +31,7 @@ async function signIn(page: Page, token: string, id: string): Promise<void> {
   await page.getByTestId('nav-members').waitFor();
 }
 
-describe.skipIf(testStore() === 'postgres')('head office web application: segments and campaigns', () => {
+describe('head office web application: segments and campaigns', () => {
   let t: TestHq;
   let A: TillSim;
   let li: string;

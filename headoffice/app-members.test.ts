@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from './provision.js';
-import { OPERATOR_TOKEN, operator, startHq, testStore, TillSim, uploadAll, type TestHq } from './test-helpers.js';
+import { OPERATOR_TOKEN, operator, startHq, TillSim, uploadAll, type TestHq } from './test-helpers.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,7 +22,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
 
-describe.skipIf(testStore() === 'postgres')('head office web application: Members', () => {
+describe('head office web application: Members', () => {
   let t: TestHq;
 
   beforeAll(async () => {

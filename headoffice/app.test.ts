@@ -12,17 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totals } from '../core/analytics.js';
-import {
-  at,
-  OPERATOR_TOKEN,
-  operator,
-  provision,
-  startHq,
-  testStore,
-  upload,
-  uploadAll,
-  type TestHq,
-} from './test-helpers.js';
+import { at, OPERATOR_TOKEN, operator, provision, startHq, upload, uploadAll, type TestHq } from './test-helpers.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
 import { slowNextAnswer } from '../test/helpers/slow-answer.js';
 
@@ -61,9 +51,7 @@ function shanghai(iso: string): string {
   return `${g('year')}-${g('month')}-${g('day')} ${g('hour')}:${g('minute')}`;
 }
 
-// The app is the same whatever head office stores in: it runs once, on the default SQLite
-// store (the daily endpoint it reads runs on both stores in daily-report.test.ts).
-describe.skipIf(testStore() === 'postgres')('head office web application', () => {
+describe('head office web application', () => {
   let t: TestHq;
 
   beforeAll(async () => {

@@ -14,7 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyMemberQr } from '../core/cards/memberqr.js';
 import { MEMBER_QR_KEY_FILE } from './member-qr-key.js';
-import { at, testStore, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { at, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 import { codeSentTo } from '../test/helpers/sign-in-code.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
 
@@ -29,8 +29,7 @@ const launch = (): Promise<Browser> =>
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
 
-// The page is the same whatever head office stores in (the API runs on both stores in member-page.test.ts).
-describe.skipIf(testStore() === 'postgres')('member page in a phone browser', () => {
+describe('member page in a phone browser', () => {
   let t: TestHq;
   let A: TillSim;
   beforeAll(async () => {

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { at, operator, testStore, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { at, operator, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 import { codeSentTo } from '../test/helpers/sign-in-code.js';
 import { buildHqUi } from '../test/helpers/vite-build.js';
 
@@ -19,8 +19,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const PHONE = '13900004444';
 
-// The page is the same whatever head office stores in (the API runs on both stores in preferences.test.ts).
-describe.skipIf(testStore() === 'postgres')('member page: preferences and leaving, in a phone browser', () => {
+describe('member page: preferences and leaving, in a phone browser', () => {
   let t: TestHq;
   let A: TillSim;
   beforeAll(async () => {

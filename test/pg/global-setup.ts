@@ -7,7 +7,11 @@ import type { TestProject } from 'vitest/node';
 import { createTemplate, dropDatabase, serverHasStrategy, startTestServer, type PgTestServer } from './cluster.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const started = await startTestServer();
+  // HQ_TEST_NO_PG=1: as if this machine had no PostgreSQL (vitest.config.ts whyNoPostgres).
+  const started =
+    process.env.HQ_TEST_NO_PG === '1'
+      ? { skip: 'skip: HQ_TEST_NO_PG=1 (as if there were no PostgreSQL)' }
+      : await startTestServer();
   if ('skip' in started) {
     project.provide('hqPg', { url: null, template: null, skip: started.skip } satisfies PgTestServer);
     return async () => {};
