@@ -37,7 +37,11 @@ function run(args: string[], extra: NodeJS.ProcessEnv = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('add-till', () => {
+// Each test starts the CLI (tsx) several times, one after another: on a loaded 2-core runner that
+// has passed the default 30 s.
+const CLI_TESTS = { timeout: 90_000 };
+
+describe('add-till', CLI_TESTS, () => {
   it('prints the lines a till needs, and the secret and the public key work', async () => {
     const r = run(['add-till', '--store', 'S1', '--till', 'T1']);
     expect(r.code).toBe(0);
@@ -93,7 +97,7 @@ describe('add-till', () => {
   });
 });
 
-describe('configuration', () => {
+describe('configuration', CLI_TESTS, () => {
   it('says in one line, without the password, that a PostgreSQL database cannot be reached', () => {
     const r = run(['add-till', '--store', 'S1', '--till', 'T1'], {
       HQ_DATABASE_URL: 'postgres://hq:s3cret-pw@127.0.0.1:1/hq',

@@ -210,3 +210,31 @@ describe('the daily timer', () => {
     }
   });
 });
+
+describe('the daily run with several head-office processes', () => {
+  it('is run by one of them: the others find its date recorded', async () => {
+    const other = await t.another();
+    try {
+      A.enrol('M-EOD', at(0));
+      A.append('M-EOD', 'earn', 300, at(1), { expiresOn: '2020-01-31' });
+      await uploadAll(t, A, 100);
+      await t.hq.store.setMeta(EOD_META_KEY, addDays(today(), -1));
+      const now = new Date();
+      const reports = await Promise.all([
+        t.hq.store.runEndOfDayIfDue(now),
+        other.store.runEndOfDayIfDue(now),
+        t.hq.store.runEndOfDayIfDue(now),
+      ]);
+      expect(reports.filter((r) => r !== null)).toHaveLength(1);
+      expect(await t.hq.store.getMeta(EOD_META_KEY)).toBe(today());
+      const expiries = async (): Promise<number> =>
+        (await hqChain()).filter((e) => e.memberNo === 'M-EOD' && e.kind === 'expire').length;
+      expect(await expiries()).toBe(1);
+      // Asked again of any of them, nothing more is decided.
+      expect(await other.store.runEndOfDayIfDue(now)).toBeNull();
+      expect(await expiries()).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -89,7 +89,6 @@ const VERSION = (
   }
 ).version;
 
-const SEGMENT_REFRESH_MS = 24 * 60 * 60 * 1000;
 
 /**
  * DECISION: the end-of-day run's timer looks this often whether the programme's local date has
@@ -100,16 +99,18 @@ const SEGMENT_REFRESH_MS = 24 * 60 * 60 * 1000;
  */
 export const EOD_CHECK_MS = 5 * 60 * 1000;
 
-/** Starts the daily end-of-day timer (unref'd: it never keeps a process alive); returns its stop. */
+/**
+ * Starts the daily end-of-day timer (unref'd: it never keeps a process alive); returns its stop.
+ * Every process has one; the run is recorded in the database, so of several processes one runs
+ * it each day (store runEndOfDayIfDue).
+ */
 async function startEodTimer(store: HqStore, log: Logger, now: () => Date): Promise<() => void> {
   // Nothing recorded yet (a new head office): the first run is at the next midnight.
-  let last = (await store.getMeta(EOD_META_KEY)) ?? (await store.today(now()));
+  const started = (await store.getMeta(EOD_META_KEY)) === null ? await store.today(now()) : null;
   const tick = async (): Promise<void> => {
-    const today = await store.today(now());
-    if (today <= last) return;
-    const report = await store.runEndOfDay(now());
-    last = report.date;
-    log.log('info', 'eod_run', { ...report, trigger: 'timer' });
+    if (started !== null && (await store.today(now())) <= started) return;
+    const report = await store.runEndOfDayIfDue(now());
+    if (report) log.log('info', 'eod_run', { ...report, trigger: 'timer' });
   };
   const timer = setInterval(() => {
     // A failed run is logged and tried again at the next look.
@@ -423,11 +424,10 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const router = buildRouter(app);
   const appDir = opts.appDir ?? process.env.HQ_APP_DIR ?? DEFAULT_APP_DIR;
   const memberAppDir = opts.memberAppDir ?? process.env.HQ_MEMBER_APP_DIR ?? DEFAULT_MEMBER_APP_DIR;
-  await store.refreshSegments(now());
-  const timer = setInterval(() => {
-    store.refreshSegments(now()).catch((e: unknown) => log.log('error', 'segments_failed', { error: String(e) }));
-  }, SEGMENT_REFRESH_MS);
-  timer.unref();
+  // Classes are refreshed by each day's end-of-day run (of several processes, one runs it); at
+  // start only when today's has not run, so a rolling restart does not scan every member once
+  // per process under the writer lock.
+  if ((await store.getMeta(EOD_META_KEY)) !== (await store.today(now()))) await store.refreshSegments(now());
   const stopEod = await startEodTimer(store, log, now);
   const stopOutbox = startOutboxSender(store, app.channel, log, now, opts.outboxCheckMs ?? OUTBOX_CHECK_MS);
 
@@ -468,7 +468,6 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
     store,
     idle: later.idle,
     async close() {
-      clearInterval(timer);
       stopEod();
       await stopOutbox();
       await new Promise<void>((resolve) => {

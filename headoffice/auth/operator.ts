@@ -52,8 +52,11 @@ export class OperatorAuth {
     const stored = await store.getMeta(META_KEY);
     if (stored) return { auth: new OperatorAuth(store, Buffer.from(stored, 'hex')), generated: null };
     const token = newOperatorToken();
-    await store.setMeta(META_KEY, digest(token).toString('hex'));
-    return { auth: new OperatorAuth(store, digest(token)), generated: token };
+    // Two processes starting at once on a new database: the first's digest stands, and only it
+    // prints its token (the other's would open nothing).
+    const held = await store.claimMeta(META_KEY, digest(token).toString('hex'));
+    const mine = held === digest(token).toString('hex');
+    return { auth: new OperatorAuth(store, Buffer.from(held, 'hex')), generated: mine ? token : null };
   }
 
   /** The caller, when their role reaches `need`; 401 without a valid token, 403 below the role. */

@@ -5,8 +5,11 @@
  * again is refused (409 `replayed`). A till signs every attempt afresh (a new timestamp), so an
  * honest retry never collides.
  *
- * Per process: with several head-office processes on one database (the PostgreSQL design) the
- * cache moves into the database (a table keyed by signature, rows older than the window deleted).
+ * Per process, on purpose (docs/postgres.md, "What stays per process"): with several head-office
+ * processes on one database a copy sent to another process is answered there, and changes
+ * nothing a till's own retry would not (a batch held is a duplicate, a feed page and a lookup
+ * are sealed to the till, a reservation is idempotent by its id); a table of signatures would
+ * cost a database write for every feed poll.
  */
 import { MAX_CLOCK_SKEW_MS } from '../../core/sync/protocol.js';
 

@@ -64,7 +64,7 @@ import { AcceptedBodies } from './accepted-bodies.js';
 import { admitLookup } from './lookups.js';
 import { dropIngestCaches, RecentCache } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
-import { runEndOfDay } from './eod.js';
+import { runEndOfDay, runEndOfDayIfDue } from './eod.js';
 import { rebuildAggregates, rebuildIfStale } from './aggregates.js';
 import {
   overviewReport,
@@ -145,6 +145,7 @@ import { addTillStep, renameStep, tillViews } from './tills.js';
 import { tillMismatches } from './mismatches.js';
 import type { Tx } from './tx.js';
 import {
+  EOD_META_KEY,
   FutureDateError,
   TillExistsError,
   type AdjustOutcome,
@@ -803,6 +804,14 @@ export abstract class StepHqStore implements HqStore {
     // Decided on every entry acknowledged to a till: what waits in the inbox is applied first.
     await this.settle();
     return this.write(() => runEndOfDay(this.tx, this.rules, day, now, this.cipher));
+  }
+
+  async runEndOfDayIfDue(now: Date): Promise<EodReport | null> {
+    const today = await this.today(now);
+    // Most looks find it done: a read spares them the writer lock (and the settle before a run).
+    if (((await this.getMeta(EOD_META_KEY)) ?? '') >= today) return null;
+    await this.settle();
+    return this.write(() => runEndOfDayIfDue(this.tx, this.rules, today, now, this.cipher));
   }
 
   async overview(q: OverviewQuery): Promise<OverviewReport> {

@@ -211,6 +211,8 @@ export interface HqStore {
    * again writes nothing new.
    */
   runEndOfDay(now: Date, date?: string): Promise<EodReport>;
+  /** The timer's run for today, unless one is recorded for today already (by any process); null then. */
+  runEndOfDayIfDue(now: Date): Promise<EodReport | null>;
   /** Rebuilds the read model (store/aggregates.ts) from the ledger, sales and members; returns its rows. */
   rebuildAggregates(): Promise<number>;
   /** GET /v1/reports/overview (store/overview.ts) */

@@ -48,9 +48,9 @@ CREATE TABLE tills (
 );
 
 -- The ledger, append-only (triggers below refuse UPDATE and DELETE). Distributed by member_no:
--- a member's entries fold on one shard. A (till_id, seq) is unique because ingest appends a
--- till's entries only while holding that till's row lock (SELECT ... FROM tills FOR UPDATE) and
--- only at ack_seq + 1 onwards; the key below includes member_no so Citus can keep it, and its
+-- a member's entries fold on one shard. A (till_id, seq) is unique because head office appends a
+-- till's entries only under the writer lock (an advisory lock, docs/postgres.md) and only at
+-- ack_seq + 1 onwards; the key below includes member_no so Citus can keep it, and its
 -- leading (till_id, seq) serves the chain checks of a resent batch.
 CREATE TABLE ledger (
   till_id     TEXT COLLATE "C" NOT NULL,
