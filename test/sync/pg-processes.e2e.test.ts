@@ -231,32 +231,41 @@ describe.skipIf(pgSkipReason())('head office on PostgreSQL with two processes', 
 
   it('loses and doubles nothing when a process is killed with SIGKILL while it applies', async () => {
     const prefix = 'KILL';
-    const [a, b] = await issueTills(p1.url, [
+    const [a, b, c] = await issueTills(p1.url, [
       { storeId: `${prefix}S1`, tillId: `${prefix}A` },
       { storeId: `${prefix}S2`, tillId: `${prefix}B` },
+      { storeId: `${prefix}S3`, tillId: `${prefix}C` },
     ]);
     const A = a as TillSim;
     const B = b as TillSim;
+    const C = c as TillSim;
     const members = Array.from({ length: 40 }, (_, i) => `${prefix}M${i}`);
     members.forEach((m, i) => (i % 2 ? A : B).enrol(m, at(i)));
     for (let i = 0; i < 1_500; i++) {
       const m = members[i % members.length] as string;
       (i % 3 ? A : B).sale(m, 1_000 + i, at(60 + Math.floor(i / 10)));
     }
+    // A third till sells to the same members all along, uploading to the second process only.
+    for (let i = 0; i < 300; i++) C.sale(members[(i * 7) % members.length] as string, 2_000 + i, at(60 + i / 2));
     // Accepted by the first process (acknowledged: durable), applied in its background passes...
     for (const t of [A, B]) for (const batch of t.batches(50)) expect((await send(p1.url, t, batch)).status).toBe(200);
-    // ...which it is in the middle of when it dies: its transaction holds the writer lock.
+    // ...which it is in the middle of when it dies: its transaction holds the writer lock. The
+    // second process is taking the third till's batches meanwhile, before and after the kill.
     await waitForWriterLock(db.url);
+    const third = (async () => {
+      for (const batch of C.batches(10)) expect((await send(p2.url, C, batch)).status).toBe(200);
+    })();
     await p1.kill('SIGKILL');
     const left = (await (await fetch(`${p2.url}/v1/health`)).json()) as { inbox: { batches: number } };
     expect(left.inbox.batches).toBeGreaterThan(0);
     // The other process carries on: takes the tills' resends and applies what was left.
     for (const t of [A, B]) for (const batch of t.batches(200)) expect((await send(p2.url, t, batch)).status).toBe(200);
-    await expectConverged([p2.url], [A, B], members);
+    await third;
+    await expectConverged([p2.url], [A, B, C], members);
     const health = (await (await fetch(`${p2.url}/v1/health`)).json()) as { inbox: { batches: number } };
     expect(health.inbox.batches).toBe(0);
     // A new process on the same database sees the same.
     p1 = await spawnHq(join(dir, 'data'), db.url);
-    await expectConverged([p1.url], [A, B], members);
+    await expectConverged([p1.url], [A, B, C], members);
   }, 120_000);
 });
