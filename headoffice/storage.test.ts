@@ -36,7 +36,8 @@ async function fillDisk(t: TestHq): Promise<{ free(): Promise<void> }> {
     await t.exec(
       `DO $d$ DECLARE r record; BEGIN
          FOR r IN SELECT table_name FROM information_schema.tables
-                  WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'meta' LOOP
+                  WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                    AND table_name NOT IN ('meta', 'writer_token') LOOP
            EXECUTE format('CREATE TRIGGER hq_test_disk_full BEFORE INSERT OR UPDATE ON %I
                            FOR EACH STATEMENT EXECUTE FUNCTION hq_test_disk_full()', r.table_name);
          END LOOP; END $d$`,

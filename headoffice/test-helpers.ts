@@ -192,7 +192,7 @@ function pgAccess(url: string): DirectAccess {
         await c.query(`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`);
         const r = await c.query(toPgText(text).text, params.map(bytes));
         await c.query(
-          "INSERT INTO meta (key, value) VALUES ('writer', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          'INSERT INTO writer_token (id, token) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET token = excluded.token',
           [`test:${Date.now()}:${Math.random()}`],
         );
         await c.query('COMMIT');

@@ -101,4 +101,9 @@ SELECT citus_add_local_table_to_metadata('agg_daily')
 SELECT citus_add_local_table_to_metadata('agg_snapshot')
   WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'agg_snapshot'::regclass);
 
+-- The cache token every write transaction sets (store/pg.ts): on the coordinator, so a write
+-- whose rows sit on one shard does not become a commit on every node (as in reference `meta`).
+SELECT citus_add_local_table_to_metadata('writer_token')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'writer_token'::regclass);
+
 RESET citus.enable_unsafe_triggers;

@@ -7,7 +7,7 @@
  *   1. BEGIN (READ COMMITTED) on a pooled client
  *   2. pg_advisory_xact_lock(WRITER_LOCK): one writer at a time across every process, as
  *      SQLite's single write lock; held until COMMIT or ROLLBACK
- *   3. read meta.writer: the token the last writer left. Not the one this process left after
+ *   3. read writer_token: the token the last writer left. Not the one this process left after
  *      its last write: another process wrote since, so the ingest caches (cache.ts) are dropped
  *   4. run the step; then write a fresh token (this process's id and a counter) and COMMIT
  *   5. on any error: ROLLBACK, drop the caches (they may describe rows never committed),
@@ -40,7 +40,6 @@ export const PG_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '
 
 /** The advisory lock every writing transaction holds (`hq\0\2`); migrations hold `hq\0\1`. */
 export const WRITER_LOCK = 0x68710002;
-const WRITER_META_KEY = 'writer';
 const RETRIES = 3;
 
 /** The database at HQ_DATABASE_URL could not be reached or migrated; the message never holds the password. */
@@ -203,9 +202,8 @@ export class PgHqStore extends StepHqStore {
           c,
           (function* () {
             yield* run(`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`);
-            const r = (yield* get('SELECT value FROM meta WHERE key = ?', WRITER_META_KEY)) as
-              { value: string } | undefined;
-            const found = r?.value ?? '';
+            const r = (yield* get('SELECT token FROM writer_token WHERE id = 1')) as { token: string } | undefined;
+            const found = r?.token ?? '';
             if (found !== lastToken()) distrustIngestCaches(tx);
             setToken(found);
             const seen = { wrote: false };
@@ -215,8 +213,7 @@ export class PgHqStore extends StepHqStore {
             if (!seen.wrote) return result;
             const token = `${processId}:${n}`;
             yield* run(
-              'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-              WRITER_META_KEY,
+              'INSERT INTO writer_token (id, token) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token',
               token,
             );
             setToken(token);
