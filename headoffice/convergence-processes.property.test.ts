@@ -13,12 +13,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
-import { parseRuleSet } from '../core/ruleset/schema.js';
 import type { TillCredentials } from '../core/sync/sign.js';
 import type { HeadOffice } from './server.js';
 import {
-  at,
   changes,
   ledgerSum,
   memberStates,
@@ -32,66 +29,14 @@ import {
   type TestHq,
   type TillSim,
 } from './test-helpers.js';
+import { MEMBERS, NO_UPGRADES, play, tillHistory } from './test-histories.js';
 
-const MEMBERS = ['M0', 'M1', 'M2'];
 /** Three tills of two stores, every member served by any of them. */
 const TILLS = [
   ['A', 'S1'],
   ['B', 'S2'],
   ['C', 'S1'],
 ] as const;
-
-type Op =
-  | { kind: 'enrol'; m: number }
-  | { kind: 'expire'; m: number }
-  | { kind: 'sale'; m: number; price: number; redeem: number }
-  | { kind: 'bonus'; m: number; points: number }
-  | { kind: 'redeem'; m: number; points: number }
-  | { kind: 'oldEarn'; m: number; points: number }
-  | { kind: 'return'; k: number };
-
-const m = fc.nat(MEMBERS.length - 1);
-const points = fc.integer({ min: 1, max: 300 });
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('enrol' as const, 'expire' as const), m }),
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('sale' as const),
-      m,
-      price: fc.nat(300_000),
-      redeem: fc.constantFrom(0, 100, 200),
-    }),
-  },
-  fc.record({ kind: fc.constantFrom('bonus' as const, 'redeem' as const, 'oldEarn' as const), m, points }),
-  fc.record({ kind: fc.constant('return' as const), k: fc.nat() }),
-);
-
-/** One till's history, its clock advancing 0-40 minutes per operation (as the one-process property). */
-const program = fc.array(fc.tuple(op, fc.nat(40)), { minLength: 1, maxLength: 14 });
-
-function play(till: TillSim, ops: [Op, number][]): void {
-  let minute = 0;
-  const sold: string[] = [];
-  for (const [o, step] of ops) {
-    const when = at((minute += step));
-    if (o.kind === 'return') {
-      // One of this till's own sales, taken back whole (nothing when it has none or it was taken back).
-      if (sold.length > 0) till.returnSale(sold[o.k % sold.length] as string, when);
-      continue;
-    }
-    const no = MEMBERS[o.m] as string;
-    if (o.kind === 'sale') {
-      // A till never redeems more than its own view holds, nor more than half the basket.
-      const redeem = o.redeem <= till.state(no).balance && o.redeem * 2 <= o.price ? o.redeem : 0;
-      sold.push(till.sale(no, o.price, when, { redeem }).saleId);
-    } else if (o.kind === 'enrol') till.enrol(no, when);
-    else if (o.kind === 'expire') till.expire(no, '2020-02-01', when);
-    else if (o.kind === 'bonus') till.bonus(no, o.points, when);
-    else if (o.kind === 'redeem') till.redeem(no, o.points, when);
-    else till.append(no, 'earn', o.points, when, { expiresOn: '2020-01-31', spend: o.points * 100 });
-  }
-}
 
 /**
  * A till's sends: `next` from where head office last said it stands, `from` an arbitrary seq
@@ -123,16 +68,7 @@ const sends: fc.Arbitrary<Send[]> = fc.array(
 );
 /** How a till sends what head office still lacks at the end: batch size, and a bit per batch choosing the process. */
 const finish = fc.record({ len: fc.integer({ min: 1, max: 6 }), route: fc.nat() });
-const tillPlan = fc.record({ program, sends, finish });
-
-/** As convergence.property.test.ts: no member reaches an upgrade, so head office dates no entry of its own. */
-const NO_UPGRADES = parseRuleSet({
-  ...DEFAULT_RULE_SET_INPUT,
-  version: 2,
-  tiers: DEFAULT_RULE_SET_INPUT.tiers.map((tier, i) =>
-    i === 0 ? tier : { ...tier, threshold: tier.threshold * 1000 },
-  ),
-});
+const tillPlan = fc.record({ program: tillHistory(14), sends, finish });
 
 async function hqWith(): Promise<{ t: TestHq; tills: TillSim[] }> {
   const t = await startHq();

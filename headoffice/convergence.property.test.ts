@@ -11,14 +11,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
-import { parseRuleSet } from '../core/ruleset/schema.js';
 import type { TillCredentials } from '../core/sync/sign.js';
 import { addTill } from './provision.js';
 import { APPLY_DELAY_MS } from './store/sqlite.js';
 import {
   TillSim,
-  at,
   ledgerSum,
   memberStates,
   rowCounts,
@@ -27,67 +24,10 @@ import {
   upload,
   type TestHq,
 } from './test-helpers.js';
+import { NO_UPGRADES, play, tillHistory } from './test-histories.js';
 
-const MEMBERS = ['M0', 'M1', 'M2'];
-
-type Op =
-  | { kind: 'enrol'; m: number }
-  | { kind: 'sale'; m: number; price: number; redeem: number }
-  | { kind: 'bonus'; m: number; points: number }
-  | { kind: 'redeem'; m: number; points: number }
-  | { kind: 'oldEarn'; m: number; points: number }
-  | { kind: 'expire'; m: number };
-
-const member = fc.integer({ min: 0, max: MEMBERS.length - 1 });
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('enrol' as const), m: member }),
-  fc.record({
-    kind: fc.constant('sale' as const),
-    m: member,
-    price: fc.integer({ min: 0, max: 300_000 }),
-    redeem: fc.constantFrom(0, 0, 100, 200),
-  }),
-  fc.record({ kind: fc.constant('bonus' as const), m: member, points: fc.integer({ min: 1, max: 300 }) }),
-  fc.record({ kind: fc.constant('redeem' as const), m: member, points: fc.integer({ min: 1, max: 400 }) }),
-  fc.record({ kind: fc.constant('oldEarn' as const), m: member, points: fc.integer({ min: 1, max: 300 }) }),
-  fc.record({ kind: fc.constant('expire' as const), m: member }),
-);
-
-/** One till's history, with its own clock advancing 0-40 minutes per operation. */
-const program = fc.array(fc.tuple(op, fc.integer({ min: 0, max: 40 })), { minLength: 1, maxLength: 12 });
-
-function play(till: TillSim, ops: [Op, number][]): void {
-  let minute = 0;
-  for (const [o, step] of ops) {
-    minute += step;
-    const when = at(minute);
-    const m = MEMBERS[o.m] as string;
-    switch (o.kind) {
-      case 'enrol':
-        till.enrol(m, when);
-        break;
-      case 'sale': {
-        // A till never redeems more than its own view holds, nor more than half the basket.
-        const spendable = till.state(m).balance;
-        const redeem = o.redeem <= spendable && o.redeem * 2 <= o.price ? o.redeem : 0;
-        till.sale(m, o.price, when, { redeem });
-        break;
-      }
-      case 'bonus':
-        till.bonus(m, o.points, when);
-        break;
-      case 'redeem':
-        till.redeem(m, o.points, when);
-        break;
-      case 'oldEarn':
-        till.append(m, 'earn', o.points, when, { expiresOn: '2020-01-31', spend: o.points * 100 });
-        break;
-      case 'expire':
-        till.expire(m, '2020-02-01', when);
-        break;
-    }
-  }
-}
+/** One till's history (test-histories.ts). */
+const program = tillHistory(12);
 
 type Action =
   | { kind: 'upload'; till: number; start: number; len: number }
@@ -112,20 +52,6 @@ const actions: fc.Arbitrary<Action[]> = fc.array(
   ),
   { maxLength: 25, size: '+1' },
 );
-
-/**
- * Tier thresholds no member here reaches: head office then decides nothing of its own
- * (store/decisions.ts). Its entries are dated when it decides, so two head offices can
- * never hold the same ones; this property is about the tills' entries. Sales are still
- * recomputed with the version they were made with (1).
- */
-const NO_UPGRADES = parseRuleSet({
-  ...DEFAULT_RULE_SET_INPUT,
-  version: 2,
-  tiers: DEFAULT_RULE_SET_INPUT.tiers.map((tier, i) =>
-    i === 0 ? tier : { ...tier, threshold: tier.threshold * 1000 },
-  ),
-});
 
 async function hqWith(tills: TillSim[]): Promise<{ t: TestHq; signers: TillCredentials[] }> {
   const t = await startHq();
