@@ -89,7 +89,6 @@ const VERSION = (
   }
 ).version;
 
-
 /**
  * DECISION: the end-of-day run's timer looks this often whether the programme's local date has
  * moved past the last run's, so the run starts within minutes after local midnight whatever
