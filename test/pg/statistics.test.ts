@@ -80,6 +80,9 @@ describe.skipIf(pgSkipReason())('head office on PostgreSQL', () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
+      // Autovacuum's own analysis (it looks once a minute) would leave head office nothing to do:
+      // on a loaded run it has come first, and the check below waited for an ANALYZE in vain.
+      await client.query('ALTER TABLE ledger SET (autovacuum_enabled = off)');
       const till = new TillSim('T1', 'S1', (await addTill(hq.store, 'S1', 'T1')).secret);
       for (let m = 0; m < 20; m++) till.enrol(`M${m}`, new Date(Date.UTC(2026, 0, 1, 8, m)).toISOString());
       let minute = 0;
