@@ -46,7 +46,7 @@ describe('a data folder whose keys differ from the database', () => {
     const refused = await restartWith(KEYS_FILE, newKeysJson());
     expect(refused).toBeInstanceOf(KeysDifferError);
     expect((refused as KeysDifferError).keys).toEqual(['fields']);
-    expect((refused as Error).message).toMatch(/keys\.json differ from the keys this database was written with/);
+    expect((refused as Error).message).toMatch(/keys\.json differs from the keys this database was written with/);
     expect(await restartWith(KEYS_FILE, right)).toBeNull();
     // Masked for operators, which takes opening the sealed name.
     expect((await t.hq.store.member('M0000001', new Date()))?.name).toBe('张*');
@@ -62,7 +62,7 @@ describe('a data folder whose keys differ from the database', () => {
   it('never records a keys.json of its own, not even through record-keys', async () => {
     const right = readFileSync(file(KEYS_FILE), 'utf8');
     await t.restart(async () => writeFileSync(file(KEYS_FILE), newKeysJson(), { mode: 0o600 })).catch(() => {});
-    await expect(hqCli(t, ['record-keys'])).rejects.toThrow(/keys\.json differ/);
+    await expect(hqCli(t, ['record-keys'])).rejects.toThrow(/keys\.json differs/);
     expect(await restartWith(KEYS_FILE, right)).toBeNull();
   });
 

@@ -59,8 +59,8 @@ export class KeysDifferError extends Error {
   readonly code = 'keys_differ';
   constructor(readonly keys: (keyof KeyFingerprints)[]) {
     super(
-      `this data folder's ${keys.map((k) => FILES[k]).join(' and ')} differ from the keys this database was ` +
-        `written with: ${keys.map((k) => REMEDY[k]).join('; ')}`,
+      `this data folder's ${keys.map((k) => FILES[k]).join(' and ')} ${keys.length === 1 ? 'differs' : 'differ'} ` +
+        `from the keys this database was written with: ${keys.map((k) => REMEDY[k]).join('; ')}`,
     );
   }
 }
