@@ -103,9 +103,14 @@ export const EOD_CHECK_MS = 5 * 60 * 1000;
  * Every process has one; the run is recorded in the database, so of several processes one runs
  * it each day (store runEndOfDayIfDue).
  */
-async function startEodTimer(store: HqStore, log: Logger, now: () => Date): Promise<() => void> {
+function startEodTimer(
+  store: HqStore,
+  log: Logger,
+  now: () => Date,
+  at: { lastRun: string | null; today: string },
+): () => void {
   // Nothing recorded yet (a new head office): the first run is at the next midnight.
-  const started = (await store.getMeta(EOD_META_KEY)) === null ? await store.today(now()) : null;
+  const started = at.lastRun === null ? at.today : null;
   const tick = async (): Promise<void> => {
     if (started !== null && (await store.today(now())) <= started) return;
     const report = await store.runEndOfDayIfDue(now());
@@ -426,8 +431,9 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   // Classes are refreshed by each day's end-of-day run (of several processes, one runs it); at
   // start only when today's has not run, so a rolling restart does not scan every member once
   // per process under the writer lock.
-  if ((await store.getMeta(EOD_META_KEY)) !== (await store.today(now()))) await store.refreshSegments(now());
-  const stopEod = await startEodTimer(store, log, now);
+  const eod = { lastRun: await store.getMeta(EOD_META_KEY), today: await store.today(now()) };
+  if (eod.lastRun !== eod.today) await store.refreshSegments(now());
+  const stopEod = startEodTimer(store, log, now, eod);
   const stopOutbox = startOutboxSender(store, app.channel, log, now, opts.outboxCheckMs ?? OUTBOX_CHECK_MS);
 
   const proxies = opts.trustedProxies ?? null;

@@ -484,11 +484,9 @@ export function* ingestStep(
   now: Date,
 ): Sql<{ outcome: IngestOutcome; drained: number }> {
   let drained = 0;
-  for (
-    let n = yield* applyInbox(d, Number.POSITIVE_INFINITY);
-    n > 0;
-    n = yield* applyInbox(d, Number.POSITIVE_INFINITY)
-  ) {
+  for (;;) {
+    const n = yield* applyInbox(d, Number.POSITIVE_INFINITY);
+    if (n === 0) break;
     drained += n;
   }
   // An upload of the same till accepted meanwhile (another process) is then seen below.
