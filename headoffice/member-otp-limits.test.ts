@@ -17,6 +17,7 @@ import { OTP_CLIENT_LIMIT, OTP_MAX_TRIES, OTP_NUMBER_LIMIT, OTP_PAIR_LIMIT } fro
 import type { SimulatedMessage } from './messages/channel.js';
 import { codeSentTo, messagesIn } from '../test/helpers/sign-in-code.js';
 import { parseTrustedProxies } from './http/proxies.js';
+import { OTP_FORGET_EVERY_MS } from './store/memberpage.js';
 import { at, startHq, testStore, uploadAll, useOneTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
@@ -254,5 +255,31 @@ describe("behind the chain's load balancer (HQ_TRUSTED_PROXIES, http/proxies.ts)
     } finally {
       await behind.close();
     }
+  });
+});
+
+describe('counters whose windows are over', () => {
+  it('are deleted by a code request at most every OTP_FORGET_EVERY_MS, and their going changes no answer', async () => {
+    const stale = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const staleRow = (n: number): Promise<number> =>
+      t.exec(
+        'INSERT INTO member_otp_clients (client_hash, last_sent_at, window_start, sent_in_window) VALUES (?, ?, ?, ?)',
+        Buffer.from([n]),
+        stale,
+        stale,
+        OTP_CLIENT_LIMIT.perWindow,
+      );
+    const staleLeft = async (): Promise<number> =>
+      (await t.sql('SELECT client_hash FROM member_otp_clients WHERE window_start = ?', stale)).length;
+    const ask = (at: Date, i: number): Promise<unknown> => t.hq.store.requestOtp(phoneNo(7000 + i), 'client', at);
+    const now = new Date();
+    await staleRow(1);
+    expect(await ask(now, 1)).toMatchObject({ kind: 'no_member' });
+    expect(await staleLeft(), 'the process’s first request deletes them').toBe(0);
+    await staleRow(2);
+    expect(await ask(new Date(now.getTime() + OTP_FORGET_EVERY_MS - 1_000), 2)).toMatchObject({ kind: 'no_member' });
+    expect(await staleLeft(), 'kept until OTP_FORGET_EVERY_MS has passed').toBe(1);
+    expect(await ask(new Date(now.getTime() + OTP_FORGET_EVERY_MS), 3)).toMatchObject({ kind: 'no_member' });
+    expect(await staleLeft()).toBe(0);
   });
 });

@@ -73,6 +73,14 @@ function* otpRow(phoneHash: Buffer, client: Buffer): Sql<SendRow> {
   )) as SendRow;
 }
 
+/**
+ * DECISION: a process deletes the counters whose windows are over at most this often, not on
+ * every code request: they hold nothing a limit reads (judgeSend starts a new window past the
+ * old one), so when they go changes no answer, and on Citus each deletion goes to every shard
+ * of both tables (docs/citus.md). A counter is so kept at most this much past its day.
+ */
+export const OTP_FORGET_EVERY_MS = 10 * 60_000;
+
 /** Counters whose windows are over hold nothing a limit reads, and codes of a day ago are long dead. */
 function* forgetOldCounters(now: Date): Sql<void> {
   const before = new Date(now.getTime() - OTP_LIMITS_KEPT_MS).toISOString();
@@ -139,11 +147,20 @@ function* judgeLimits(
   return { ok: true, pair: pair.next, number: number.next, client: byClient.next };
 }
 
-/** `client`: the asking client's key (http/client-address.ts); the code is theirs alone. */
-export function* requestOtp(cipher: HqCipher, phone: string, client: string, now: Date): Sql<OtpRequestOutcome> {
+/**
+ * `client`: the asking client's key (http/client-address.ts); the code is theirs alone.
+ * `forget`: delete the counters whose windows are over first (OTP_FORGET_EVERY_MS).
+ */
+export function* requestOtp(
+  cipher: HqCipher,
+  phone: string,
+  client: string,
+  now: Date,
+  forget = true,
+): Sql<OtpRequestOutcome> {
   const phoneHash = cipher.mac('phone', phone);
   const clientKey = clientHash(cipher, client);
-  yield* forgetOldCounters(now);
+  if (forget) yield* forgetOldCounters(now);
   const judged = yield* judgeLimits(phoneHash, clientKey, now);
   if (!('ok' in judged)) return judged;
   const rows = (yield* all(

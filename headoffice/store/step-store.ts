@@ -117,6 +117,7 @@ import {
   memberHome,
   memberSession,
   requestOtp,
+  OTP_FORGET_EVERY_MS,
   verifyOtp,
   type MemberHome,
   type OtpRequestOutcome,
@@ -258,6 +259,8 @@ export abstract class StepHqStore implements HqStore {
   private lastApplyError: string | null = null;
   private closed = false;
   private observer: StoreObserver | null = null;
+  /** when this process last deleted the sign-in counters whose windows were over (memberpage.ts) */
+  private otpCountersForgotAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly tx: Tx,
@@ -927,7 +930,10 @@ export abstract class StepHqStore implements HqStore {
   async requestOtp(phone: string, client: string, now: Date): Promise<OtpRequestOutcome> {
     // Applied first: a member enrolled a moment ago at a till can sign in.
     await this.settle();
-    return this.write(() => requestOtp(this.cipher, phone, client, now));
+    const forget = now.getTime() - this.otpCountersForgotAt >= OTP_FORGET_EVERY_MS;
+    const outcome = await this.write(() => requestOtp(this.cipher, phone, client, now, forget));
+    if (forget) this.otpCountersForgotAt = now.getTime();
+    return outcome;
   }
 
   async verifyOtp(phone: string, code: string, client: string, now: Date): Promise<OtpVerifyOutcome> {
