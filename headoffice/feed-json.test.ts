@@ -1,8 +1,8 @@
-/** routes/feed-json.ts: a feed page's text from kept pieces is exactly the page as JSON. */
+/** routes/feed-json.ts: a feed page's bytes from kept pieces are exactly the page as JSON, encoded. */
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../core/ledger/state.js';
 import type { SealedChangesResponse } from '../core/sync/protocol.js';
-import { pageJson, tillPersonalKey } from './routes/feed-json.js';
+import { pageBytes, tillPersonalKey } from './routes/feed-json.js';
 import { personalKey } from '../core/sync/personal.js';
 
 const balance = {
@@ -17,14 +17,14 @@ const balance = {
   state: emptyState('M1', 'silver'),
 };
 
-describe('pageJson', () => {
+describe('pageBytes', () => {
   it('equals JSON.stringify of the page, with and without stock, read once or many times', () => {
     const pages: SealedChangesResponse[] = [
       { changes: [], cursor: 0 },
       { changes: [balance], cursor: 7 },
       {
         changes: [
-          { type: 'card', cursor: 5, code: 'C"1\\', kind: 'barcode', memberNo: 'M1', status: 'active' },
+          { type: 'card', cursor: 5, code: 'C"1\\会员', kind: 'barcode', memberNo: 'M1', status: 'active' },
           balance,
           { type: 'erasure', cursor: 8, memberNo: 'M2', erasedAt: '2026-12-06T01:02:03.000Z' },
         ],
@@ -33,9 +33,10 @@ describe('pageJson', () => {
       } as unknown as SealedChangesResponse,
     ];
     for (const p of pages) {
-      expect(pageJson(p)).toBe(JSON.stringify(p));
-      expect(pageJson(p)).toBe(JSON.stringify(p));
-      expect(JSON.parse(pageJson(p))).toEqual(JSON.parse(JSON.stringify(p)));
+      const json = Buffer.from(JSON.stringify(p), 'utf8');
+      expect(pageBytes(p).equals(json)).toBe(true);
+      expect(pageBytes(p).equals(json)).toBe(true);
+      expect(JSON.parse(pageBytes(p).toString('utf8'))).toEqual(JSON.parse(JSON.stringify(p)));
     }
   });
 

@@ -229,13 +229,15 @@ function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyO
     res.end(text);
     return;
   }
-  const body = reply.json ?? JSON.stringify(reply.body);
+  // Encoded once: the length, the signature's hash and the socket all take these bytes.
+  const json = reply.json ?? JSON.stringify(reply.body);
+  const body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
   const sign = reply.sign;
   res.writeHead(reply.status, {
     ...reply.headers,
     ...(sign ? { [HQ_SIGNATURE_HEADER]: signAnswer(answerKey, reply.status, sign.requestSignature, body) } : {}),
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
+    'content-length': body.length,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     ...(close ? { connection: 'close' } : {}),

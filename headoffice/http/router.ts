@@ -7,8 +7,8 @@ export interface Reply {
   body: unknown;
   /** a till's sync answer: signed with head office's Ed25519 key over its request's signature (core/sync/sign.ts) */
   sign?: { requestSignature: string };
-  /** `body` already as JSON text (a feed page assembled from kept pieces); sent, and signed, as is */
-  json?: string;
+  /** `body` already as JSON, text or its UTF-8 bytes (a feed page assembled from kept pieces); sent, and signed, as is */
+  json?: string | Buffer;
   /** an answer that is no JSON (a CSV export): `body` is its text, sent as is with these headers */
   raw?: { contentType: string; filename?: string };
   /** extra headers (a member session's Set-Cookie) */

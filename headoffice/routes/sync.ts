@@ -29,7 +29,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseTillAuthorization } from '../../core/sync/sign.js';
 import type { AppDeps } from './deps.js';
 import type { SaleNarrowing } from '../store/types.js';
-import { pageJson, tillPersonalKey } from './feed-json.js';
+import { pageBytes, tillPersonalKey } from './feed-json.js';
 
 /** A 2xx answer signed back to the till that asked (core/sync/sign.ts signAnswer; server.ts signs). */
 function signed(req: IncomingMessage, reply: Reply): Reply {
@@ -119,7 +119,7 @@ export function syncRoutes(router: Router, app: AppDeps): void {
       app.log.log('warn', 'feed_rewound', { tillId: till.tillId, ...page.rewound });
     }
     const body: SealedChangesResponse = sealChanges(tillPersonalKey(till.secret), page);
-    return signed(req, { status: 200, body, json: pageJson(body) });
+    return signed(req, { status: 200, body, json: pageBytes(body) });
   });
 
   // Head office's member-QR key (docs/member-page.md), sealed to the asking till alone: every
