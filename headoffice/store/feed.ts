@@ -17,7 +17,7 @@ import type { Change, ChangesResponse } from '../../core/sync/protocol.js';
 import type { HqCipher } from '../crypto.js';
 import type { ChangeType } from './changes.js';
 import { WITHHELD_NAME, withheldPhone, type Uploader } from '../domain/ownership.js';
-import { memberFeedOf, memberRows, servedMembersOfTills, type MemberRow } from './members.js';
+import { memberFeedOf, memberRows, servedMembersOfTills, type MemberFeedRecord, type MemberRow } from './members.js';
 import { all, withJsonList, type Sql } from '../../storage/sql.js';
 import { RecentCache } from './cache.js';
 import { pageOf, pageReads } from '../domain/feed-pages.js';
@@ -68,6 +68,12 @@ interface PageRecords {
   /** members of another store the till serves (their name and phone go to it) */
   served: Set<string>;
   cards: Map<string, CardRow>;
+  /**
+   * Member records as the feed sends them, opened once per batch rather than once per till:
+   * every till of a batch reading a member's change gets one of two records, with or without
+   * the name and phone. Shared by the batch's pages and gone with them.
+   */
+  opened: Map<string, MemberFeedRecord>;
 }
 
 /** One till's question of the feed. */
@@ -118,7 +124,8 @@ function* pageRecords(asks: readonly FeedAsk[], pages: readonly ChangeRow[][]): 
           )) as CardRow[]
         ).map((c) => [c.code, c]),
   );
-  return asks.map(({ till }) => ({ members, states, cards, served: served.get(till.tillId) ?? new Set() }));
+  const opened = new Map<string, MemberFeedRecord>();
+  return asks.map(({ till }) => ({ members, states, cards, opened, served: served.get(till.tillId) ?? new Set() }));
 }
 
 function* toChange(
@@ -135,7 +142,12 @@ function* toChange(
       const row = page.members.get(r.ref);
       if (!row) return null;
       const personal = row.enrolled_store === till.storeId || page.served.has(r.ref);
-      const m = memberFeedOf(cipher, row, personal ? undefined : { name: WITHHELD_NAME, phone: withheldPhone(r.ref) });
+      const key = `${personal ? 'personal' : 'withheld'}:${r.ref}`;
+      let m = page.opened.get(key);
+      if (!m) {
+        m = memberFeedOf(cipher, row, personal ? undefined : { name: WITHHELD_NAME, phone: withheldPhone(r.ref) });
+        page.opened.set(key, m);
+      }
       // Every change of an erased member, older ones included, now says only that.
       if ('erasedAt' in m) return { type: 'erasure', cursor: r.cursor, memberNo: r.ref, erasedAt: m.erasedAt };
       const st = page.states.get(r.ref);
