@@ -29,7 +29,7 @@ import { placeOnTimeline, type Placed, type TimelineAsk } from './feed-timeline.
  * member's whole state, so with hundreds of tills polling, parsing the same payloads again was
  * most of a poll's work. A change row never changes once written; the last 10,000 balance
  * changes (the ones caught-up tills ask for) are kept, the same objects each time, so the
- * answer's JSON text of each can be kept too (routes/sync.ts).
+ * answer's JSON bytes of each can be kept too (routes/feed-json.ts).
  */
 export const FEED_CACHE_CHANGES = 10_000;
 
