@@ -18,7 +18,8 @@ import { EXPIRING_NOTICE_DAYS, queueExpiringMessage } from './notify.js';
 import { endOfDayDecisions, type Decision, type MemberRecord } from '../domain/decisions.js';
 import { appendDecisions, storedState } from './decisions.js';
 import type { RuleSetCache } from './rulesets.js';
-import { all, dialectSql, get, run, type Sql } from '../../storage/sql.js';
+import { all, dialectSql, run, type Sql } from '../../storage/sql.js';
+import { metaValue } from './meta.js';
 import type { Tx as Db } from './tx.js';
 import { refreshSegments } from './segments.js';
 import { snapshotDistributions } from './aggregates.js';
@@ -69,7 +70,6 @@ function* rememberRun(date: string): Sql<void> {
   );
 }
 
-/** The run for local date `date` (not after today: the caller checks). */
 /**
  * The timer's run of `date`, unless a run of it or a later day is recorded: every head-office
  * process has the timer, and the writer lock makes the first to look the one that runs (the
@@ -82,11 +82,12 @@ export function* runEndOfDayIfDue(
   now: Date,
   cipher: HqCipher,
 ): Sql<EodReport | null> {
-  const last = (yield* get('SELECT value FROM meta WHERE key = ?', EOD_META_KEY)) as { value: string } | undefined;
-  if (last && last.value >= date) return null;
+  const last = yield* metaValue(EOD_META_KEY);
+  if (last !== null && last >= date) return null;
   return yield* runEndOfDay(db, rules, date, now, cipher);
 }
 
+/** The run for local date `date` (not after today: the caller checks). */
 export function* runEndOfDay(db: Db, rules: RuleSetCache, date: string, now: Date, cipher: HqCipher): Sql<EodReport> {
   const rs = yield* rules.latest();
   // Member numbers and records first (small rows); each state is read as it is decided on.

@@ -23,7 +23,8 @@ import {
   type Targets,
 } from '../../core/overview.js';
 import { addDays, localDate } from '../../core/time.js';
-import { all, get, run, type Sql } from '../../storage/sql.js';
+import { all, run, type Sql } from '../../storage/sql.js';
+import { metaValue } from './meta.js';
 import { storeFilter } from './aggregates.js';
 import type { RuleSetCache } from './rulesets.js';
 import type { OperatorRequest } from './types.js';
@@ -38,9 +39,9 @@ export interface StoredTargets extends Targets {
 }
 
 export function* targets(): Sql<StoredTargets> {
-  const r = (yield* get('SELECT value FROM meta WHERE key = ?', TARGETS_META_KEY)) as { value: string } | undefined;
-  if (!r) return { ...DEFAULT_TARGETS, updatedAt: null, updatedBy: null, reason: null };
-  return { ...DEFAULT_TARGETS, ...(JSON.parse(r.value) as Partial<StoredTargets>) } as StoredTargets;
+  const stored = yield* metaValue(TARGETS_META_KEY);
+  if (stored === null) return { ...DEFAULT_TARGETS, updatedAt: null, updatedBy: null, reason: null };
+  return { ...DEFAULT_TARGETS, ...(JSON.parse(stored) as Partial<StoredTargets>) } as StoredTargets;
 }
 
 export function* setTargets(t: Targets, who: OperatorRequest, now: Date): Sql<StoredTargets> {

@@ -65,6 +65,7 @@ import { admitLookup } from './lookups.js';
 import { dropIngestCaches, RecentCache } from './cache.js';
 import { HQ_TILL_ID } from './decisions.js';
 import { runEndOfDay, runEndOfDayIfDue } from './eod.js';
+import { metaValue } from './meta.js';
 import { rebuildAggregates, rebuildIfStale } from './aggregates.js';
 import {
   overviewReport,
@@ -475,16 +476,13 @@ export abstract class StepHqStore implements HqStore {
   }
 
   async getMeta(key: string): Promise<string | null> {
-    return this.read(function* () {
-      const r = (yield* get('SELECT value FROM meta WHERE key = ?', key)) as { value: string } | undefined;
-      return r?.value ?? null;
-    });
+    return this.read(() => metaValue(key));
   }
 
   async claimMeta(key: string, value: string): Promise<string> {
     return this.write(function* () {
       yield* run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', key, value);
-      return ((yield* get('SELECT value FROM meta WHERE key = ?', key)) as { value: string }).value;
+      return (yield* metaValue(key)) as string;
     });
   }
 
