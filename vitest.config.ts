@@ -66,7 +66,8 @@ export default defineConfig({
   test: {
     // One PostgreSQL server per run, started by the root project and shared by both projects
     // (they inherit its inject('hqPg')); not repeated in the projects, which would start one each.
-    globalSetup: ['test/pg/global-setup.ts'],
+    // And one transpiled copy of the scripts the suites start as child processes (test/helpers/child-scripts.ts).
+    globalSetup: ['test/pg/global-setup.ts', 'test/child-scripts.global-setup.ts'],
     maxWorkers,
     projects: [
       {

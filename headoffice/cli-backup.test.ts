@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { at, provision, startHq, testStore, uploadAll, type TestHq } from './test-helpers.js';
+import { nodeScript } from '../test/helpers/child-scripts.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'headoffice', 'cli.ts');
 
 let t: TestHq;
 beforeEach(async () => {
@@ -25,7 +23,7 @@ afterEach(async () => {
 function backup(to: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, ...t.env };
   if (!t.env.HQ_DATABASE_URL) delete env.HQ_DATABASE_URL;
-  const r = spawnSync(TSX, [CLI, 'backup', '--to', to], { env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', 'backup', '--to', to), { env, encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

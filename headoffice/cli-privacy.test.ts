@@ -8,10 +8,8 @@ import { createHeadOffice } from './server.js';
 import { createTestDatabase, type TestDatabase } from '../test/pg/cluster.js';
 import { addTill } from './provision.js';
 import { TillSim, at, testStore, uploadAll, type TestHq } from './test-helpers.js';
+import { nodeScript } from '../test/helpers/child-scripts.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'headoffice', 'cli.ts');
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -50,7 +48,7 @@ afterEach(async () => {
 });
 
 function run(args: string[]) {
-  const r = spawnSync(TSX, [CLI, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', ...args), { env, encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -8,10 +8,8 @@ import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { createHeadOffice } from './server.js';
 import { createTestDatabase, type TestDatabase } from '../test/pg/cluster.js';
 import { TillSim, at, testStore, upload } from './test-helpers.js';
+import { nodeScript } from '../test/helpers/child-scripts.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'headoffice', 'cli.ts');
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -33,11 +31,11 @@ afterEach(async () => {
 });
 
 function run(args: string[], extra: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(TSX, [CLI, ...args], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', ...args), { env: { ...env, ...extra }, encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// Each test starts the CLI (tsx) several times, one after another: on a loaded 2-core runner that
+// Each test starts the CLI several times, one after another: on a loaded 2-core runner that
 // has passed the default 30 s.
 const CLI_TESTS = { timeout: 90_000 };
 
@@ -139,7 +137,7 @@ describe('configuration', CLI_TESTS, () => {
 
 describe('serve', () => {
   async function serveOnce(): Promise<{ stdout: string; url: string }> {
-    const child = spawn(TSX, [CLI], { env: { ...env, HQ_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeScript('headoffice/cli.ts'), { env: { ...env, HQ_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     try {
       const url = await new Promise<string>((resolve, reject) => {

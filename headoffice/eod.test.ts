@@ -28,6 +28,7 @@ import {
   uploadAll,
   type TestHq,
 } from './test-helpers.js';
+import { nodeScript } from '../test/helpers/child-scripts.js';
 
 const TZ = 'Asia/Shanghai';
 const today = (): string => localDate(new Date(), TZ).date;
@@ -163,11 +164,10 @@ describe('end-of-day from the command line', () => {
     let out = '';
     await t.restart(() => {
       // The server is down meanwhile, as an operator's script would find it or not: both work.
-      const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
       const env: NodeJS.ProcessEnv = { ...process.env };
       delete env.HQ_DATABASE_URL;
       Object.assign(env, hqEnv);
-      const r = spawnSync(tsx, [join(import.meta.dirname, 'cli.ts'), 'run-eod'], { env, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', 'run-eod'), { env, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       out = r.stdout;
     });

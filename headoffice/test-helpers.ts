@@ -33,6 +33,7 @@ import { WRITER_LOCK } from './store/pg.js';
 import { DB_FILE } from './store/sqlite.js';
 import { pgTypes, toPgText } from '../storage/sql-pg.js';
 import { createTestDatabase } from '../test/pg/cluster.js';
+import { nodeScript } from '../test/helpers/child-scripts.js';
 
 /** The till simulator moved to loadgen/till-sim.ts (the load generator drives it too). */
 export { TillSim };
@@ -384,7 +385,7 @@ export async function hqCli(t: Pick<TestHq, 'env'>, args: string[]): Promise<str
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', join(root, 'headoffice/cli.ts'), ...args],
+    nodeScript('headoffice/cli.ts', ...args),
     { cwd: root, env },
   );
   return stdout;

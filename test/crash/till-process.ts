@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -78,7 +79,7 @@ export class TillProcess {
     };
     delete env.TILL_HQ_URL;
     delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/service/cli.ts'], {
+    const child = spawn(process.execPath, nodeScript('main/service/cli.ts'), {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectText } from '../helpers/stream.js';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -35,7 +36,7 @@ function env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 function run(args: string[], e: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'scripts/scan.ts', ...args], { cwd: REPO, env: e });
+    const p = spawn(process.execPath, nodeScript('scripts/scan.ts', ...args), { cwd: REPO, env: e });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
@@ -56,7 +57,7 @@ describe('npm run scan', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'till-scan-cli-'));
     port = await freePort();
-    till = spawn(process.execPath, ['--import', 'tsx', 'main/service/cli.ts'], {
+    till = spawn(process.execPath, nodeScript('main/service/cli.ts'), {
       cwd: REPO,
       env: env({ TILL_DATA_DIR: dir, TILL_PORT: String(port), TILL_DEVICES: 'simulated', TILL_LOG_LEVEL: 'warn' }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 /** Drives test/devices/fixtures/scanner.ts, a scanner in its own process writing to a pty. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scanner.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,7 +18,7 @@ export class ScannerProcess {
   constructor(path: string, baud: number) {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
-    this.proc = spawn(process.execPath, ['--import', 'tsx', SCRIPT, path, String(baud)], {
+    this.proc = spawn(process.execPath, nodeScript(SCRIPT, path, String(baud)), {
       cwd: REPO,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

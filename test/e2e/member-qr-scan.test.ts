@@ -24,6 +24,7 @@ import { codeSentTo, messagesIn } from '../helpers/sign-in-code.js';
 import { addTill, freePort, hqEnv, startHq, startTillProc, waitFor, ROOT, type Proc } from '../sync/procs.js';
 import { buildHqUi } from '../helpers/vite-build.js';
 import { collectText } from '../helpers/stream.js';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const NO_CHROMIUM = !existsSync(CHROMIUM);
@@ -40,7 +41,7 @@ function scan(tillPort: number, text: string): Promise<{ code: number | null; ou
   delete env.NODE_OPTIONS;
   delete env.TILL_HQ_URL;
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'scripts/scan.ts', text], { cwd: ROOT, env });
+    const p = spawn(process.execPath, nodeScript('scripts/scan.ts', text), { cwd: ROOT, env });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));

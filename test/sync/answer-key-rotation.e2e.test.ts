@@ -17,6 +17,7 @@ import { getMeta } from '../../main/service/identity.js';
 import { createTill, type Till } from '../../main/service/till.js';
 import { bearerCall } from '../helpers/bearer-call.js';
 import { addTill, hqEnv, ROOT, syncTillsCleanly, tillPost, useHqProcess } from './procs.js';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 const TOKEN = 'operator-token-answer-key';
 const fx = useHqProcess('answer-key-rotation', TOKEN);
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), ...args], {
+  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', ...args), {
     cwd: ROOT,
     env: { ...process.env, ...hqEnv(fx.hqDir) },
     encoding: 'utf8',

@@ -13,6 +13,7 @@ import { SYNC_PATHS } from '../../core/sync/protocol.js';
 import { parseHqPublicKeys } from '../../core/sync/sign.js';
 import { HqClient, hqDispatcher } from '../../main/sync/client.js';
 import { ROOT, addTill, freePort, hqDatabase, waitFor } from './procs.js';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 const NO_OPENSSL = !['/usr/bin/openssl', '/bin/openssl', '/usr/local/bin/openssl'].some((p) => existsSync(p));
 const dir = mkdtempSync(join(tmpdir(), 'hq-tls-'));
@@ -34,7 +35,7 @@ describe.skipIf(NO_OPENSSL)('head office over TLS (item 6)', () => {
     ], { stdio: 'ignore' }); // prettier-ignore
     const dataDir = join(dir, 'hq');
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'serve'], {
+    const child = spawn(process.execPath, nodeScript('headoffice/cli.ts', 'serve'), {
       cwd: ROOT,
       env: {
         ...process.env,

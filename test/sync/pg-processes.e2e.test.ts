@@ -20,6 +20,7 @@ import { at, ledgerSum, upload, type Answer } from '../../headoffice/test-helper
 import { WRITER_LOCK } from '../../headoffice/store/pg.js';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from '../pg/cluster.js';
 import { freePort } from './procs.js';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const TOKEN = 'pg-processes-operator-token';
@@ -35,7 +36,7 @@ async function spawnHq(dataDir: string, databaseUrl: string): Promise<HqProc> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'serve'], {
+  const child = spawn(process.execPath, nodeScript('headoffice/cli.ts', 'serve'), {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '../../main/service/config.js';
 import { createTill, type Till } from '../../main/service/till.js';
 import { bearerCall } from '../helpers/bearer-call.js';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -53,7 +54,7 @@ export interface Proc {
 
 function start(script: string, env: Record<string, string>, url: string, args: string[] = []): Proc {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+  const child = spawn(process.execPath, nodeScript(script, ...args), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,7 +144,7 @@ export async function startHq(dataDir: string, port: number, token: string): Pro
 export function addTill(dataDir: string, store: string, till: string): Record<string, string> {
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'headoffice/cli.ts'), 'add-till', '--store', store, '--till', till],
+    nodeScript('headoffice/cli.ts', 'add-till', '--store', store, '--till', till),
     {
       cwd: ROOT,
       env: { ...process.env, ...hqEnv(dataDir) },

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, freePort, hqEnv, operator, pos, startHq, startTillProc, waitFor, type Proc } from './procs.js';
+import { nodeScript } from '../helpers/child-scripts.js';
 
 const TOKEN = 'walkthrough-operator-token';
 const procs: Proc[] = [];
@@ -31,7 +32,7 @@ function pasted(out: string): Record<string, string> {
 }
 
 function cli(script: string, args: string[], env: Record<string, string>): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+  return execFileSync(process.execPath, nodeScript(script, ...args), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',
