@@ -11,7 +11,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { at, provision, startHq, testStore, uploadAll, type TestHq } from './test-helpers.js';
 import { nodeScript } from '../test/helpers/child-scripts.js';
 
-
 let t: TestHq;
 beforeEach(async () => {
   t = await startHq();
@@ -23,7 +22,11 @@ afterEach(async () => {
 function backup(to: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, ...t.env };
   if (!t.env.HQ_DATABASE_URL) delete env.HQ_DATABASE_URL;
-  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', 'backup', '--to', to), { env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', 'backup', '--to', to), {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

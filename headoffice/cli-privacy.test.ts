@@ -10,7 +10,6 @@ import { addTill } from './provision.js';
 import { TillSim, at, testStore, uploadAll, type TestHq } from './test-helpers.js';
 import { nodeScript } from '../test/helpers/child-scripts.js';
 
-
 let dir: string;
 let env: NodeJS.ProcessEnv;
 /** On PostgreSQL (HQ_TEST_STORE=postgres) the commands' database, fresh for each test. */
@@ -48,7 +47,11 @@ afterEach(async () => {
 });
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', ...args), { env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', ...args), {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

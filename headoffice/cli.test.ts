@@ -10,7 +10,6 @@ import { createTestDatabase, type TestDatabase } from '../test/pg/cluster.js';
 import { TillSim, at, testStore, upload } from './test-helpers.js';
 import { nodeScript } from '../test/helpers/child-scripts.js';
 
-
 let dir: string;
 let env: NodeJS.ProcessEnv;
 /** On PostgreSQL (HQ_TEST_STORE=postgres) the commands' database, fresh for each test. */
@@ -31,7 +30,11 @@ afterEach(async () => {
 });
 
 function run(args: string[], extra: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', ...args), { env: { ...env, ...extra }, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, nodeScript('headoffice/cli.ts', ...args), {
+    env: { ...env, ...extra },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -137,7 +140,10 @@ describe('configuration', CLI_TESTS, () => {
 
 describe('serve', () => {
   async function serveOnce(): Promise<{ stdout: string; url: string }> {
-    const child = spawn(process.execPath, nodeScript('headoffice/cli.ts'), { env: { ...env, HQ_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeScript('headoffice/cli.ts'), {
+      env: { ...env, HQ_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -383,11 +383,10 @@ export async function hqCli(t: Pick<TestHq, 'env'>, args: string[]): Promise<str
   delete env.HQ_DATABASE_URL;
   Object.assign(env, t.env);
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    nodeScript('headoffice/cli.ts', ...args),
-    { cwd: root, env },
-  );
+  const { stdout } = await promisify(execFile)(process.execPath, nodeScript('headoffice/cli.ts', ...args), {
+    cwd: root,
+    env,
+  });
   return stdout;
 }
 
