@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
-import { Clock, operator, tillPost, useHqProcess } from './procs.js';
+import { clearOfMidnight, Clock, operator, tillPost, useHqProcess } from './procs.js';
 
 const TOKEN = 'operator-token-offline';
 const fx = useHqProcess('sync-offline', TOKEN);
@@ -17,7 +17,8 @@ const basket = (price: number) => [{ sku: 'goods', category: 'grocery', quantity
 
 describe('offline redemption and double spending (DOMAIN.md 4)', () => {
   it('two offline tills may each spend the confirmed balance; head office goes negative and lists the case', async () => {
-    const clock = new Clock();
+    // One business day throughout: the day's offline redemption limit is checked.
+    const clock = new Clock(clearOfMidnight(Date.now()));
     const a = await tillAt('store-a', 'till-oa', clock);
     const b = await tillAt('store-b', 'till-ob', clock);
     const m = await post(a, '/v1/members', {
@@ -83,7 +84,7 @@ describe('offline redemption and double spending (DOMAIN.md 4)', () => {
   }, 120_000);
 
   it("counts a till's offline redemptions head office has since confirmed toward the day's offline limit", async () => {
-    const clock = new Clock();
+    const clock = new Clock(clearOfMidnight(Date.now()));
     const a = await tillAt('store-c', 'till-oc', clock);
     const m = await post(a, '/v1/members', {
       name: '孙八',

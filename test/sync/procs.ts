@@ -7,6 +7,7 @@ import { createTestDatabase, databaseText, type TestDatabase } from '../pg/clust
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { configFromEnv } from '../../main/service/config.js';
 import { createTill, type Till } from '../../main/service/till.js';
 import { bearerCall } from '../helpers/bearer-call.js';
@@ -229,9 +230,34 @@ export async function inProcessTill(o: {
   return t;
 }
 
+/** Hours before local midnight a same-day clock keeps clear of when it starts. */
+const CLEAR_OF_MIDNIGHT_HOURS = 3;
+
+/**
+ * `now`, or CLEAR_OF_MIDNIGHT_HOURS earlier when local midnight (the programme's time zone) is
+ * closer than that: the same business day either way. For a test that moves its clock by
+ * minutes and expects one business day throughout (the day's offline redemption limit):
+ * started at 23:38 in Shanghai, offline.e2e's clock crossed midnight and the new day's limit
+ * let a redemption through. Not the default: tests whose till checks codes signed by head
+ * office's wall clock (member QR codes) need the till's clock at the wall's.
+ */
+export function clearOfMidnight(now: number): number {
+  const hour = Number(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: DEFAULT_RULE_SET_INPUT.timeZone,
+      hour: 'numeric',
+      hourCycle: 'h23',
+    }).format(now),
+  );
+  return hour >= 24 - CLEAR_OF_MIDNIGHT_HOURS ? now - CLEAR_OF_MIDNIGHT_HOURS * 3_600_000 : now;
+}
+
 /** A business clock a test moves (request signatures keep the wall clock). */
 export class Clock {
-  t = Date.now();
+  t: number;
+  constructor(start = Date.now()) {
+    this.t = start;
+  }
   now = (): Date => new Date(this.t);
   set(iso: string): void {
     this.t = Date.parse(iso);
