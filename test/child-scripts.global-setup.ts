@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
 import { build } from 'esbuild';
+import type { TestProject } from 'vitest/node';
 import { CHILD_SCRIPTS_ENV, REPO_ROOT } from './helpers/child-scripts.js';
 
 /** The folders whose files children load; the browser apps (renderer/, headoffice/app, headoffice/member) are built by Vite. */
@@ -53,12 +54,8 @@ function removeAbandoned(parent: string): void {
   }
 }
 
-export default async function setup(): Promise<() => void> {
-  const parent = join(REPO_ROOT, 'node_modules', '.cache', 'till-child-scripts');
-  mkdirSync(parent, { recursive: true });
-  removeAbandoned(parent);
-  // Inside the repository's node_modules, so the copy resolves packages as the sources do.
-  const out = join(parent, String(process.pid));
+/** Transpiles the sources into `out`, afresh, with their other files linked beside them. */
+async function buildCopy(out: string): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   const files = { scripts: [] as string[], assets: [] as string[] };
   for (const s of SOURCES) walk(join(REPO_ROOT, s), files);
@@ -74,6 +71,17 @@ export default async function setup(): Promise<() => void> {
   for (const a of files.assets) link(a, join(out, relative(REPO_ROOT, a)));
   for (const ui of BUILT_UIS) link(join(REPO_ROOT, ui), join(out, ui));
   link(join(REPO_ROOT, 'package.json'), join(out, 'package.json'));
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const parent = join(REPO_ROOT, 'node_modules', '.cache', 'till-child-scripts');
+  mkdirSync(parent, { recursive: true });
+  removeAbandoned(parent);
+  // Inside the repository's node_modules, so the copy resolves packages as the sources do.
+  const out = join(parent, String(process.pid));
+  await buildCopy(out);
+  // Watch mode: a rerun follows an edit, which the children must run too.
+  project.onTestsRerun(() => buildCopy(out));
   process.env[CHILD_SCRIPTS_ENV] = out;
   return () => rmSync(out, { recursive: true, force: true });
 }
