@@ -11,9 +11,7 @@ import { CHILD_SCRIPTS_ENV, REPO_ROOT } from './helpers/child-scripts.js';
 
 /** The folders whose files children load; the browser apps (renderer/, headoffice/app, headoffice/member) are built by Vite. */
 const SOURCES = ['core', 'main', 'native', 'headoffice', 'storage', 'loadgen', 'scripts', 'test/devices/fixtures'];
-const SKIP_DIRS = new Set(
-  ['node_modules', 'dist', 'headoffice/app', 'headoffice/member'].map((d) => join(REPO_ROOT, d)),
-);
+const BROWSER_APPS = new Set(['headoffice/app', 'headoffice/member'].map((d) => join(REPO_ROOT, d)));
 /** Built by Vite, linked so head office and the till find their UIs where they would. */
 const BUILT_UIS = ['renderer/dist', 'headoffice/app/dist', 'headoffice/member/dist'];
 /** Not for a child: the Electron preload (CommonJS, Electron's own) and type declarations. */
@@ -23,7 +21,7 @@ function walk(dir: string, out: { scripts: string[]; assets: string[] }): void {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) {
-      if (!SKIP_DIRS.has(path) && name !== 'node_modules' && name !== 'dist') walk(path, out);
+      if (!BROWSER_APPS.has(path) && name !== 'node_modules' && name !== 'dist') walk(path, out);
     } else if (NOT_FOR_CHILDREN.some((x) => name.endsWith(x))) {
       continue;
     } else if (extname(name) === '.ts') {
