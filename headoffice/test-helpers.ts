@@ -7,8 +7,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -33,7 +32,7 @@ import { WRITER_LOCK } from './store/pg.js';
 import { DB_FILE } from './store/sqlite.js';
 import { pgTypes, toPgText } from '../storage/sql-pg.js';
 import { createTestDatabase } from '../test/pg/cluster.js';
-import { nodeScript } from '../test/helpers/child-scripts.js';
+import { nodeScript, REPO_ROOT } from '../test/helpers/child-scripts.js';
 
 /** The till simulator moved to loadgen/till-sim.ts (the load generator drives it too). */
 export { TillSim };
@@ -382,9 +381,8 @@ export async function hqCli(t: Pick<TestHq, 'env'>, args: string[]): Promise<str
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.HQ_DATABASE_URL;
   Object.assign(env, t.env);
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const { stdout } = await promisify(execFile)(process.execPath, nodeScript('headoffice/cli.ts', ...args), {
-    cwd: root,
+    cwd: REPO_ROOT,
     env,
   });
   return stdout;

@@ -5,11 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { nodeScript } from '../helpers/child-scripts.js';
+import { nodeScript, REPO_ROOT } from '../helpers/child-scripts.js';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT };
 
 /** A port the OS just handed out and released; good enough for a loopback test. */
 export function freePort(): Promise<number> {

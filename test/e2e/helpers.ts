@@ -5,8 +5,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
@@ -16,8 +15,9 @@ import { configFromEnv, type TillConfig } from '../../main/service/config.js';
 import { createTill, type Till, type TillOptions } from '../../main/service/till.js';
 import { TEST_HQ_PUBLIC_KEY } from '../helpers/till.js';
 import { builtApp } from '../helpers/vite-build.js';
+import { REPO_ROOT } from '../helpers/child-scripts.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT = REPO_ROOT;
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 export const POS_KEY = 'e2e-pos-key-0123456789abcdef';
 

@@ -17,10 +17,11 @@
  * keep starting them as a user does (test/setup.test.ts, test/processes.test.ts).
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository's folder: the test helpers' one place for it. */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where the run's copy is: set by the global setup, inherited by the test workers. */
 export const CHILD_SCRIPTS_ENV = 'TILL_TEST_CHILD_SCRIPTS';

@@ -5,15 +5,14 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase, databaseText, type TestDatabase } from '../pg/cluster.js';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DEFAULT_RULE_SET_INPUT } from '../../core/ruleset/default.js';
 import { configFromEnv } from '../../main/service/config.js';
 import { createTill, type Till } from '../../main/service/till.js';
 import { bearerCall } from '../helpers/bearer-call.js';
-import { nodeScript } from '../helpers/child-scripts.js';
+import { nodeScript, REPO_ROOT } from '../helpers/child-scripts.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT = REPO_ROOT;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
