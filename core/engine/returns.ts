@@ -162,3 +162,29 @@ export function computeReturn(input: ReturnInput): ReturnResult {
     fullyReturned: !anyAfter,
   };
 }
+
+/**
+ * Under `deductFromRefund` (DOMAIN.md 6) the points a return takes back that the member's
+ * balance cannot cover: the sale points' reversal and each campaign bonus's (`due`, sale points
+ * first), less what the balance in the till's view plus the points the return gives back covers.
+ */
+export function pointsShortOf(due: readonly number[], balance: number, restored: number): number {
+  const coverable = Math.max(0, balance + restored);
+  return Math.max(0, due.reduce((a, b) => a + b, 0) - coverable);
+}
+
+/**
+ * `due` less a shortfall, taken from the last amounts first: the balance covers the sale
+ * points' reversal before a campaign bonus's (docs/decisions.md).
+ */
+export function lessShort(due: readonly number[], short: number): number[] {
+  let left = short;
+  return due
+    .toReversed()
+    .map((a) => {
+      const take = Math.min(a, left);
+      left -= take;
+      return a - take;
+    })
+    .toReversed();
+}

@@ -226,6 +226,12 @@ export const ReturnRecord = z.object({
    * computed this one (head office recomputes with it); absent from tills before this field.
    */
   previouslyReturned: ReturnedQuantities.optional(),
+  /**
+   * The confirmed state the member's figures were decided on (as a sale's `basis`): head office
+   * rebuilds the till's view from it to check a shortfall under `deductFromRefund`. Absent from
+   * tills before this field and on returns without a member.
+   */
+  basis: SaleBasis.optional(),
 });
 
 /** What a member told staff at the till (DOMAIN.md 9: complaints and feedback recorded at the till). */

@@ -142,9 +142,10 @@ describe('checkReturn', () => {
       ret: { ...input.ret, pointsReversed: 5 },
       entries: input.entries.map((e) => (e.kind === 'reverse' ? { ...e, points: 5 } : e)),
     };
+    // A till before `basis`: head office cannot rebuild its view, so the shortfall is its word.
     expect(checkReturn({ ...shorted, policy: 'deductFromRefund' })).toMatchObject({
       mismatch: false,
-      note: `short ${COMP.earned - 5}`,
+      note: `short ${COMP.earned - 5} unchecked`,
     });
     expect(checkReturn(shorted).mismatch).toBe(true);
   });
@@ -255,7 +256,7 @@ describe('checkReturn: a campaign bonus taken back (docs/campaigns.md "Returns")
     };
     expect(checkReturn({ ...shorted, policy: 'deductFromRefund' })).toMatchObject({
       mismatch: false,
-      note: 'short 200',
+      note: 'short 200 unchecked',
     });
     expect(checkReturn(shorted).mismatch).toBe(true);
   });
@@ -362,6 +363,101 @@ describe('checkReturn, property', () => {
           }
         },
       ),
+    );
+  });
+});
+
+/** `input` with the sale points' reversal and each bonus's as a till took them (`[sale, ...bonuses]`). */
+function reversing(input: ReturnCheckInput, [salePoints, ...bonuses]: number[]): ReturnCheckInput {
+  let i = 0;
+  return {
+    ...input,
+    ret: { ...input.ret, pointsReversed: salePoints as number },
+    entries: input.entries.map((e) =>
+      e.kind !== 'reverse'
+        ? e
+        : e.data?.bonusReturn
+          ? { ...e, points: bonuses[i++] as number }
+          : { ...e, points: salePoints as number },
+    ),
+    policy: 'deductFromRefund',
+  };
+}
+
+describe("checkReturn: a shortfall under deductFromRefund against the till's view (its basis)", () => {
+  const full = honest(COMP, {}, ALL);
+  const restored = full.ret.pointsRestored;
+  const earned = full.ret.pointsReversed;
+
+  it("passes the shortfall the balance in the till's view leaves, and notes it", () => {
+    // The balance plus the points the return gives back covers 5 of the reversal.
+    const ok = checkReturn({ ...reversing(full, [5]), viewBalance: 5 - restored });
+    expect(ok).toMatchObject({ mismatch: false, note: `short ${earned - 5}` });
+    // Nothing at all covered: a negative balance in the view counts as none.
+    expect(checkReturn({ ...reversing(full, [0]), viewBalance: -50 - restored })).toMatchObject({
+      mismatch: false,
+      note: `short ${earned}`,
+    });
+  });
+
+  it('flags a shortfall the balance would have covered', () => {
+    const c = checkReturn({ ...reversing(full, [5]), viewBalance: 10_000 });
+    expect(c.mismatch).toBe(true);
+    expect(c.note).toContain(`pointsReversed till=5 hq=${earned}`);
+    expect(c.note).toContain(`pointsShort till=${earned - 5} hq=0 balance=10000`);
+  });
+
+  it('flags a shortfall larger or smaller than the balance leaves', () => {
+    const more = checkReturn({ ...reversing(full, [3]), viewBalance: 5 - restored });
+    expect(more.note).toBe(
+      `pointsReversed till=3 hq=5; pointsShort till=${earned - 3} hq=${earned - 5} balance=${5 - restored}`,
+    );
+    const less = checkReturn({ ...reversing(full, [8]), viewBalance: 5 - restored });
+    expect(less.mismatch).toBe(true);
+  });
+
+  it('flags a full reversal the balance could not cover (the member was owed a shortfall)', () => {
+    const c = checkReturn({ ...reversing(full, [earned]), viewBalance: 5 - restored });
+    expect(c.note).toContain(`pointsShort till=0 hq=${earned - 5}`);
+  });
+
+  it('passes a full reversal the balance covers, with no shortfall noted', () => {
+    expect(checkReturn({ ...reversing(full, [earned]), viewBalance: earned - restored })).toMatchObject({
+      mismatch: false,
+      note: 'ok',
+    });
+  });
+
+  it('takes the shortfall from the campaign bonus before the sale points, as the till does', () => {
+    const drops = honest(BONUS_COMP, { TEA: 1000 }, RICE_1);
+    const sale = drops.ret.pointsReversed;
+    const back = drops.ret.pointsRestored;
+    // The balance covers the sale points and 100 of the bonus's 300.
+    const view = sale + 100 - back;
+    expect(checkReturn({ ...reversing(drops, [sale, 100]), viewBalance: view })).toMatchObject({
+      mismatch: false,
+      note: 'short 200',
+    });
+    // The same 200 short taken from the sale points instead is flagged.
+    const wrong = checkReturn({ ...reversing(drops, [sale - 200, 300]), viewBalance: view });
+    expect(wrong.mismatch).toBe(true);
+    expect(wrong.note).toContain('bonusReverse spend-150 till=300 hq=100');
+  });
+
+  it('is the same exact comparison as before under allowNegative, whatever the view', () => {
+    expect(checkReturn({ ...full, viewBalance: -1_000 }).note).toBe('ok');
+    expect(checkReturn({ ...reversing(full, [5]), policy: 'allowNegative', viewBalance: 0 }).mismatch).toBe(true);
+  });
+
+  it("any balance: the honest till's reversal passes and any other amount is flagged (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -5_000, max: 5_000 }), fc.integer({ min: 0, max: earned }), (balance, taken) => {
+        const coverable = Math.max(0, balance + restored);
+        const honestTaken = Math.min(earned, coverable);
+        const c = checkReturn({ ...reversing(full, [taken]), viewBalance: balance });
+        expect(c.mismatch).toBe(taken !== honestTaken);
+        if (taken === honestTaken) expect(c.note).toBe(earned > taken ? `short ${earned - taken}` : 'ok');
+      }),
     );
   });
 });

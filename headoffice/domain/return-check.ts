@@ -40,7 +40,7 @@
  */
 import { z } from 'zod';
 import { bonusReturnOf, bonusesTakenBack, keptEligible, stampTakenBack } from '../../core/engine/bonus-return.js';
-import { computeReturn, type ReturnResult } from '../../core/engine/returns.js';
+import { computeReturn, lessShort, pointsShortOf, type ReturnResult } from '../../core/engine/returns.js';
 import { RuleViolation } from '../../core/engine/types.js';
 import type { SaleComputation } from '../../core/sync/protocol.js';
 
@@ -70,6 +70,12 @@ export interface ReturnCheckInput {
   /** the till's ledger entries for this return */
   entries: readonly ReturnEntry[];
   policy: 'allowNegative' | 'deductFromRefund';
+  /**
+   * The member's visible balance in the till's view just before the return, rebuilt from the
+   * return's basis (DOMAIN.md 12); absent when head office cannot rebuild it (a till before
+   * `basis`): a shortfall under `deductFromRefund` is then noted unchecked.
+   */
+  viewBalance?: number | undefined;
 }
 
 export interface ReturnEntry {
@@ -152,19 +158,15 @@ function entrySums(entries: ReturnCheckInput['entries']): { restored: number; re
 }
 
 /**
- * The till's bonus reversals against the recomputed ones, per campaign: the differences, and the
- * points it reversed short (allowed under `deductFromRefund` only).
+ * The till's bonus reversals against what it should have taken back per campaign (`want`, in the
+ * order the till takes them): the differences, and the points it reversed short where `want` is
+ * not exact (a till before `basis`: less is allowed under `deductFromRefund`, unchecked).
  */
 function bonusDiffs(
   input: ReturnCheckInput,
-  comp: SaleComputation,
-  previously: Quantities,
-  returning: ReturnLines,
+  want: ReadonlyMap<string, number>,
+  exact: boolean,
 ): { diffs: string[]; short: number } {
-  const kept = keptEligible(comp.lines, previously, returning.lines);
-  const due = new Map(
-    bonusesTakenBack(comp.campaignBonuses, kept, new Set(input.bonusesTaken)).map((b) => [b.campaignId, b.points]),
-  );
   const got = new Map<string, number>();
   for (const e of input.entries) {
     const id = bonusReturnOf(e);
@@ -172,16 +174,41 @@ function bonusDiffs(
   }
   const diffs: string[] = [];
   let short = 0;
-  for (const id of [...new Set([...due.keys(), ...got.keys()])].sort()) {
-    const want = due.get(id);
+  for (const id of [...new Set([...want.keys(), ...got.keys()])].sort()) {
+    const w = want.get(id);
     const till = got.get(id);
-    if (want !== undefined && till !== undefined && till < want && input.policy === 'deductFromRefund') {
-      short += want - till;
-    } else if (till !== want) {
-      diffs.push(`bonusReverse ${id} till=${till ?? 'none'} hq=${want ?? 'none'}`);
+    if (!exact && w !== undefined && till !== undefined && till < w && input.policy === 'deductFromRefund') {
+      short += w - till;
+    } else if (till !== w) {
+      diffs.push(`bonusReverse ${id} till=${till ?? 'none'} hq=${w ?? 'none'}`);
     }
   }
   return { diffs, short };
+}
+
+/**
+ * What the till should have taken back: the sale points' reversal and each campaign bonus's,
+ * less, under `deductFromRefund` with the till's view rebuilt, what its balance could not cover
+ * (core/engine/returns.ts, the till's own arithmetic). `exact`: false when the view is unknown.
+ */
+function dueReversals(
+  input: ReturnCheckInput,
+  r: ReturnResult,
+  comp: SaleComputation,
+  previously: Quantities,
+  returning: ReturnLines,
+): { sale: number; bonuses: Map<string, number>; total: number; short: number; exact: boolean } {
+  const kept = keptEligible(comp.lines, previously, returning.lines);
+  const bonuses = bonusesTakenBack(comp.campaignBonuses, kept, new Set(input.bonusesTaken));
+  const due = [r.pointsReversed, ...bonuses.map((b) => b.points)];
+  const exact = input.policy === 'allowNegative' || input.viewBalance !== undefined;
+  const short =
+    input.policy === 'deductFromRefund' && input.viewBalance !== undefined
+      ? pointsShortOf(due, input.viewBalance, r.pointsRestored)
+      : 0;
+  const [sale = 0, ...rest] = lessShort(due, short);
+  const total = due.reduce((a, b) => a + b, 0);
+  return { sale, bonuses: new Map(bonuses.map((b, i) => [b.campaignId, rest[i] ?? 0])), total, short, exact };
 }
 
 /** The till's stamp taken back against the recomputed one (none, or one). */
@@ -196,6 +223,10 @@ function stampDiffs(
   const want = stampTakenBack(comp.stampEarned, input.stamp.threshold, kept, input.stamp.takenBefore) ? 1 : 0;
   const till = input.entries.filter((e) => e.kind === 'stamp_return').length;
   return till === want ? [] : [`stampReturn till=${till} hq=${want}`];
+}
+
+function bonusEntryPoints(entries: readonly ReturnEntry[]): number {
+  return entries.reduce((a, e) => a + (bonusReturnOf(e) === null ? 0 : e.points), 0);
 }
 
 export function checkReturn(input: ReturnCheckInput): ReturnCheck {
@@ -227,12 +258,23 @@ export function checkReturn(input: ReturnCheckInput): ReturnCheck {
     differ('restoreEntry', got.restored, r.pointsRestored);
     differ('reverseEntry', got.reversed, ret.pointsReversed);
     differ('reverseSpend', -got.spend, r.returnedQualifying);
-    const bonus = bonusDiffs(input, comp, previously, parsed.data);
+    const want = dueReversals(input, r, comp, previously, parsed.data);
+    const bonus = bonusDiffs(input, want.bonuses, want.exact);
     diffs.push(...bonus.diffs);
     diffs.push(...stampDiffs(input, comp, previously, parsed.data));
     const short = r.pointsReversed - ret.pointsReversed;
-    if (short >= 0 && short + bonus.short > 0 && input.policy === 'deductFromRefund') {
-      note = `short ${short + bonus.short}`;
+    if (want.exact) {
+      differ('pointsReversed', ret.pointsReversed, want.sale);
+      if (input.policy === 'deductFromRefund') {
+        const tillShort = want.total - ret.pointsReversed - bonusEntryPoints(input.entries);
+        if (tillShort !== want.short) {
+          diffs.push(`pointsShort till=${tillShort} hq=${want.short} balance=${input.viewBalance ?? 'unknown'}`);
+        }
+        if (want.short > 0) note = `short ${want.short}`;
+      }
+    } else if (short >= 0 && short + bonus.short > 0) {
+      // A till before `basis`: its view cannot be rebuilt, so the shortfall is its word.
+      note = `short ${short + bonus.short} unchecked`;
     } else differ('pointsReversed', ret.pointsReversed, r.pointsReversed);
   } else {
     differ('pointsReversed', ret.pointsReversed, r.pointsReversed);

@@ -10,7 +10,11 @@ import type { EntryData } from '../../core/ledger/entry.js';
 import { checkReturn, type Quantities, type ReturnEntry } from '../domain/return-check.js';
 import { all, insertMany, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
-import { returnedBy, type SaleBatch, type SalesDeps } from './sales.js';
+import { returnedBy, tillViewAt, type SaleBatch, type SalesDeps } from './sales.js';
+import { lowestTier } from '../../core/engine/tiers.js';
+import { visibleBalance } from '../../core/ledger/state.js';
+import type { RuleSet } from '../../core/ruleset/schema.js';
+import { localDate } from '../../core/time.js';
 
 interface HeldReturn {
   tillId: string;
@@ -148,7 +152,7 @@ function* takenBackBy(held: readonly HeldRow[]): Sql<{ bonuses: Map<string, stri
   return { bonuses, stamps };
 }
 
-type EntrySums = ReturnEntry;
+type EntrySums = ReturnEntry & { seq: number };
 
 /** The till's ledger entries for each return: earlier batches' from the ledger, this one's from memory. */
 function* entriesOfReturns(
@@ -206,6 +210,28 @@ const RETURN_COLUMNS = [
   'check_note',
 ] as const;
 
+/**
+ * The member's visible balance in the till's view just before the return's first entry, rebuilt
+ * from the return's basis as a sale's view is (sales.ts tillViewAt), when a shortfall under
+ * `deductFromRefund` is to be checked against it; undefined when it cannot be rebuilt (a till
+ * before `basis`, or a return that wrote no entry to anchor it).
+ */
+function* viewBalanceOf(
+  batch: SaleBatch,
+  r: ReturnRecord,
+  memberNo: string | null,
+  entries: readonly EntrySums[],
+  rs: RuleSet,
+): Sql<number | undefined> {
+  if (rs.returns.insufficientBalance !== 'deductFromRefund' || r.basis === undefined || memberNo === null) {
+    return undefined;
+  }
+  if (entries.length === 0) return undefined;
+  const first = Math.min(...entries.map((e) => e.seq));
+  const view = yield* tillViewAt(batch, memberNo, r.basis, lowestTier(rs).code, first);
+  return visibleBalance(view, localDate(r.occurredAt, rs.timeZone).date);
+}
+
 export function* recordReturns(
   d: SalesDeps,
   batch: SaleBatch,
@@ -234,6 +260,7 @@ export function* recordReturns(
     const original = sales.get(key) ?? null;
     // The stamp card of the rule set the sale was rung up under, as the till takes it (main/service/returns.ts).
     const saleRules = original ? yield* d.rules.version(original.ruleVersion) : null;
+    const rs = yield* rulesAt(new Date(r.occurredAt));
     const c = checkReturn({
       ret: r,
       original,
@@ -245,7 +272,8 @@ export function* recordReturns(
         ? { stamp: { threshold: saleRules.stampCard?.threshold, takenBefore: before.some((h) => h.stampTaken) } }
         : {}),
       entries: mine,
-      policy: (yield* rulesAt(new Date(r.occurredAt))).returns.insufficientBalance,
+      policy: rs.returns.insufficientBalance,
+      viewBalance: yield* viewBalanceOf(batch, r, original?.memberNo ?? null, mine, rs),
     });
     rows.push([
       tillId,

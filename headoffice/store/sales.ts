@@ -141,18 +141,31 @@ function* readBirthdays(batch: SaleBatch, memberNos: Iterable<string>): Sql<void
   for (const r of rows) batch.birthdayRows.set(r.member_no, r.birthday_enc);
 }
 
+/**
+ * What the till decided a sale or return on, just before its entry `seq`: the confirmed state
+ * its basis names (DOMAIN.md 12), plus its own chain for the member after that; without one, its
+ * own chain alone (from a view starting at `firstTier`).
+ */
+export function* tillViewAt(
+  batch: SaleBatch,
+  memberNo: string,
+  basis: { cursor: number } | null | undefined,
+  firstTier: string,
+  seq: number,
+): Sql<MemberState> {
+  const snap = basis && basis.cursor > 0 ? yield* confirmedAt(memberNo, basis.cursor) : null;
+  return snap
+    ? yield* tillViewAfter(batch.chain, memberNo, snap.state, snap.includes[batch.chain.tillId] ?? 0, seq)
+    : yield* tillViewBefore(batch.caches, batch.chain, memberNo, firstTier, seq);
+}
+
 function* check(d: SalesDeps, batch: SaleBatch, sale: SaleRecord, receivedAt: string): Sql<SaleCheck> {
   const rs = yield* d.rules.version(sale.ruleVersion);
   const entries = sale.memberNo === null ? [] : saleEntries(batch, sale.saleId, sale.memberNo);
   const first = entries[0];
   let tillView = null;
   if (sale.memberNo !== null && first && rs) {
-    // What the till computed with: the confirmed state it had received (DOMAIN.md 12), plus its
-    // own chain for the member after that, up to the sale; without one, its own chain alone.
-    const snap = sale.basis && sale.basis.cursor > 0 ? yield* confirmedAt(sale.memberNo, sale.basis.cursor) : null;
-    tillView = snap
-      ? yield* tillViewAfter(batch.chain, sale.memberNo, snap.state, snap.includes[batch.chain.tillId] ?? 0, first.seq)
-      : yield* tillViewBefore(batch.caches, batch.chain, sale.memberNo, lowestTier(rs).code, first.seq);
+    tillView = yield* tillViewAt(batch, sale.memberNo, sale.basis, lowestTier(rs).code, first.seq);
   }
   const birthday = sale.memberNo === null ? null : yield* birthdayOf(d, batch, sale.memberNo);
   return checkSale({ sale, ruleSet: rs, saleEntries: entries, tillView, birthday, receivedAt });

@@ -20,7 +20,11 @@ export interface StoredReturn {
   request: unknown;
   result: unknown;
   occurredAt: string;
+  /** the confirmed state the member's figures were decided on (null: no member, or recorded before migration 014) */
+  basis: ReturnBasis | null;
 }
+
+type ReturnBasis = { cursor: number; confirmedThrough: number };
 
 export interface SaleBasis {
   recordedAt: string;
@@ -46,6 +50,7 @@ interface ReturnRow {
   request: string;
   result: string;
   occurred_at: string;
+  basis: string | null;
 }
 
 export class SaleStore {
@@ -65,8 +70,8 @@ export class SaleStore {
       ret: db.prepare('SELECT * FROM returns WHERE return_id = ?'),
       retsOf: db.prepare('SELECT * FROM returns WHERE original_sale_id = ? ORDER BY rowid'),
       putRet: db.prepare(
-        `INSERT INTO returns (return_id, original_sale_id, request_hash, request, result, occurred_at, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO returns (return_id, original_sale_id, request_hash, request, result, occurred_at, recorded_at, basis)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       count: db.prepare('SELECT count(*) AS n FROM sales'),
     };
@@ -150,6 +155,7 @@ export class SaleStore {
       JSON.stringify(r.result),
       r.occurredAt,
       recordedAt,
+      r.basis === null ? null : JSON.stringify(r.basis),
     );
   }
 
@@ -166,5 +172,6 @@ function toReturn(r: ReturnRow): StoredReturn {
     request: JSON.parse(r.request),
     result: JSON.parse(r.result),
     occurredAt: r.occurred_at,
+    basis: r.basis === null ? null : (JSON.parse(r.basis) as ReturnBasis),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { bonusesTakenBack, keptEligible, stampTakenBack, type CampaignBonus } from '../../core/engine/bonus-return.js';
 import { ratioTier, refundDeduction } from '../../core/engine/redeem.js';
-import { computeReturn } from '../../core/engine/returns.js';
+import { computeReturn, lessShort, pointsShortOf } from '../../core/engine/returns.js';
 import type { ReturnResult as ReturnFigures } from '../../core/engine/returns.js';
 import { lotIdOf } from '../../core/ledger/entry.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
@@ -18,7 +18,7 @@ import type { StoredSale } from '../db/sales.js';
 import type { ReturnRequest, ReturnResponse } from '../api/schemas.js';
 import type { TillContext } from './context.js';
 import { TillError } from './errors.js';
-import { refuseFutureInstant, refuseTooLate, requestHash } from './sales.js';
+import { basisOf, refuseFutureInstant, refuseTooLate, requestHash } from './sales.js';
 import { settleMember } from './settle.js';
 import { lockedAfter } from './members.js';
 import { originalFromHq } from './returns-elsewhere.js';
@@ -68,6 +68,8 @@ interface MemberOutcome {
   pointsShort: number;
   /** fen the refund keeps for pointsShort */
   refundDeduction: number;
+  /** the confirmed state the member's figures were decided on (DOMAIN.md 12); null without a member */
+  basis: { cursor: number; confirmedThrough: number } | null;
 }
 
 /**
@@ -144,7 +146,7 @@ function writeReturn(
   const m = target.memberNo ? memberEntries(ctx, req, target, r, rs, w.at) : noMember(r);
   const result = returnResult(req, target, r, m, w.at);
   const stored = { returnId: req.returnId, originalSaleId: target.saleId, requestHash: w.hash, request: req };
-  ctx.sales.putReturn({ ...stored, result, occurredAt: w.at }, w.recordedAt);
+  ctx.sales.putReturn({ ...stored, result, occurredAt: w.at, basis: m.basis }, w.recordedAt);
   if (target.tillId !== null && hq) {
     foreignSales(ctx.db).markReturn(req.returnId, target.tillId);
     foreignSales(ctx.db).put(hq, w.recordedAt);
@@ -263,6 +265,7 @@ function noMember(r: ReturnFigures): MemberOutcome {
     bonusReversed: 0,
     pointsShort: 0,
     refundDeduction: 0,
+    basis: null,
   };
 }
 
@@ -281,15 +284,17 @@ function memberEntries(
   let state = settleMember(ctx, rs, memberNo, { occurredAt: at, localDate: today });
   // The member's points at every store cover a reversal (DOMAIN.md 12), not this till's alone.
   let view = memberView(ctx, rs, state, today, locked);
+  // Uploaded with the return, so head office rebuilds this view to check a shortfall.
+  const basis = basisOf(ctx, view);
   const kept = keptEligible(target.comp.lines, target.previouslyReturned, req.lines);
   let bonuses = bonusesBack(target, kept);
   let reversed = r.pointsReversed;
   let pointsShort = 0;
   let deduction = 0;
   if (rs.returns.insufficientBalance === 'deductFromRefund') {
-    const coverable = Math.max(0, view.balance + r.pointsRestored);
-    pointsShort = Math.max(0, reversed + sumPoints(bonuses) - coverable);
-    const [sale = 0, ...rest] = lessShort([reversed, ...bonuses.map((b) => b.points)], pointsShort);
+    const due = [reversed, ...bonuses.map((b) => b.points)];
+    pointsShort = pointsShortOf(due, view.balance, r.pointsRestored);
+    const [sale = 0, ...rest] = lessShort(due, pointsShort);
     reversed = sale;
     bonuses = bonuses.map((b, i) => ({ ...b, points: rest[i] ?? 0 }));
     // Worth what the member would get for them redeeming now: their tier's ratio as this view has it.
@@ -311,6 +316,7 @@ function memberEntries(
     bonusReversed: sumPoints(bonuses),
     pointsShort,
     refundDeduction: deduction,
+    basis,
   };
 }
 
@@ -324,21 +330,6 @@ function sumPoints(list: readonly { points: number }[]): number {
   return list.reduce((a, b) => a + b.points, 0);
 }
 
-/**
- * `amounts` less a shortfall the balance cannot cover, taken from the last ones first: the
- * balance covers the sale points' reversal (DOMAIN.md 6) before a campaign bonus's.
- */
-function lessShort(amounts: readonly number[], short: number): number[] {
-  let left = short;
-  return amounts
-    .toReversed()
-    .map((a) => {
-      const take = Math.min(a, left);
-      left -= take;
-      return a - take;
-    })
-    .toReversed();
-}
 
 /** Restore, reverse, campaign-bonus reverse and stamp-return entries, in that order. */
 function returnEntries(

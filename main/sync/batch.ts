@@ -136,6 +136,8 @@ function returnRecord(ctx: TillContext, returnId: string): ReturnRecord | null {
     occurredAt: r.occurredAt,
     // What the till computed with, so head office recomputes the same (absent on returns of older versions).
     ...(res.previouslyReturned === undefined ? {} : { previouslyReturned: res.previouslyReturned }),
+    // The view its member's figures were decided on, so head office checks a shortfall against it.
+    ...(r.basis === null ? {} : { basis: r.basis }),
   };
 }
 
