@@ -216,6 +216,50 @@ describe('returns recomputed at head office', () => {
     expect((await mismatches()).tills).toContainEqual(['C', 1]);
   });
 
+  it("checks a shortfall under deductFromRefund against the till's view rebuilt from the return's basis", async () => {
+    const policy = { ...DEFAULT_RULE_SET_INPUT, version: 2, returns: { insufficientBalance: 'deductFromRefund' } };
+    expect((await operator(t, 'POST', '/v1/rulesets', policy)).status).toBe(201);
+    const C = await provision(t, 'S1', 'C', parseRuleSet(policy));
+    // No confirmed state yet (cursor 0): the till's view is its own chain, 3 x 1,000 earned, 2,900 spent.
+    const basis = { cursor: 0, confirmedThrough: 0 };
+    C.enrol('M1', at(0));
+    const [s1, s2, s3] = [C.sale('M1', 100_000, at(1)), C.sale('M1', 100_000, at(2)), C.sale('M1', 100_000, at(3))];
+    C.redeem('M1', 2_900, at(4));
+    // The 100 left covers 100 of the first return's 1,000 (short 900); nothing covers the next two.
+    const honest = C.returnSale(s1.saleId, at(5), { shortBy: 900, basis }) as ReturnRecord;
+    const greedy = C.returnSale(s2.saleId, at(6), { shortBy: 1_000, basis }) as ReturnRecord;
+    const older = C.returnSale(s3.saleId, at(7), { shortBy: 1_000 }) as ReturnRecord;
+    await uploadAll(t, C, 100);
+    const notes = Object.fromEntries((await returnRows()).map((r) => [r.return_id, [r.mismatch, r.check_note]]));
+    expect(notes).toEqual({
+      [honest.returnId]: [0, 'short 900'],
+      [greedy.returnId]: [0, 'short 1000'],
+      [older.returnId]: [0, 'short 1000 unchecked'],
+    });
+  });
+
+  it("flags a shortfall under deductFromRefund that the balance in the till's view would have covered", async () => {
+    const policy = { ...DEFAULT_RULE_SET_INPUT, version: 2, returns: { insufficientBalance: 'deductFromRefund' } };
+    expect((await operator(t, 'POST', '/v1/rulesets', policy)).status).toBe(201);
+    const C = await provision(t, 'S1', 'C', parseRuleSet(policy));
+    C.enrol('M1', at(0));
+    const s = C.sale('M1', 100_000, at(1));
+    C.sale('M1', 50_000, at(2));
+    // 500 left after it covers the reversal in full; the till keeps 400 of it back all the same.
+    const r = C.returnSale(s.saleId, at(3), {
+      shortBy: 400,
+      basis: { cursor: 0, confirmedThrough: 0 },
+    }) as ReturnRecord;
+    await uploadAll(t, C, 100);
+    const [row] = await returnRows();
+    expect(row).toMatchObject({
+      return_id: r.returnId,
+      mismatch: 1,
+      check_note: 'pointsReversed till=600 hq=1000; pointsShort till=400 hq=0 balance=1500',
+    });
+    expect((await mismatches()).tills).toContainEqual(['C', 1]);
+  });
+
   it('ignores a resent return', async () => {
     A.enrol('M1', at(0));
     const s = A.sale('M1', 100_000, at(1));

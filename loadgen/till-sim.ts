@@ -210,7 +210,11 @@ export class TillSim implements TillCredentials {
    * The whole of this till's sale `saleId` returned (once): the engine's figures, entries as in
    * the table above. Null for a sale this till did not ring up or already took back.
    */
-  returnSale(saleId: string, when: string, opts: { shortBy?: number; keepStamp?: boolean } = {}): ReturnRecord | null {
+  returnSale(
+    saleId: string,
+    when: string,
+    opts: { shortBy?: number; keepStamp?: boolean; basis?: ReturnRecord['basis'] } = {},
+  ): ReturnRecord | null {
     const s = this.sold.get(saleId);
     if (!s || s.returned || !s.rec.memberNo) return null;
     s.returned = true;
@@ -223,7 +227,7 @@ export class TillSim implements TillCredentials {
       previouslyReturned: {},
       returning: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
     });
-    // `shortBy`: a dishonest till that takes back fewer points than the rules do.
+    // `shortBy`: fewer points than the rules take back (dishonest, or short under deductFromRefund).
     const reversed = r.pointsReversed - (opts.shortBy ?? 0);
     const returnId = `${saleId}-R`;
     const saleDay = localDate(s.rec.occurredAt, this.rs.timeZone).date;
@@ -254,6 +258,8 @@ export class TillSim implements TillCredentials {
       pointsRestored: r.pointsRestored,
       occurredAt: when,
       previouslyReturned: {},
+      // `basis`: the view it decided on, as a till since migration 014 sends it (absent: an older till).
+      ...(opts.basis ? { basis: opts.basis } : {}),
     };
     // Nothing to take back (a sale that earned nothing): the record rides the next entry's batch.
     this.attach(last?.seq ?? this.headSeq + 1).returns.push(rec);

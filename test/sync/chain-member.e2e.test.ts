@@ -182,6 +182,39 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
     expect(r.json).toMatchObject({ pointsReversed: 1000, pointsShort: 0, refundDeduction: 0 });
   }, 60_000);
 
+  it('a return short of points at one store is what its balance across the chain left: head office rebuilds that view and agrees', async () => {
+    const clock = new Clock();
+    const [a, b] = await pair('short', clock);
+    await publish({
+      version: 2,
+      effectiveFrom: '2020-01-01T00:00:00+08:00',
+      returns: { insufficientBalance: 'deductFromRefund' },
+    });
+    await syncAll(a, b);
+    const m = await enrol(a);
+    await sale(a, m, 100_000); // +1000 at A
+    const saleA = `S-${saleSeq}`;
+    await syncAll(a, b);
+    await sale(b, m, 50_000, { tenders: [{ type: 'points', points: 900 }] }); // B spends 900 of them
+    await syncAll(a, b);
+    // A's own entry after what head office confirmed: its view is the confirmed balance plus it.
+    const before = (await sale(a, m, 10_000)).json.balance as number;
+    expect(before).toBeLessThan(1000);
+    const r = await post(a, '/v1/returns', {
+      returnId: 'SHORT-1',
+      originalSaleId: saleA,
+      lines: [{ sku: 'goods', quantity: 1 }],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    expect(r.json).toMatchObject({ pointsReversed: before, pointsShort: 1000 - before, balance: 0 });
+    expect(r.json.refundDeduction as number).toBeGreaterThan(0);
+    await syncAll(a, b);
+    // Head office rebuilt A's view from the return's basis: the shortfall checks out, nothing flagged.
+    const tills = (await operator(f.hq.url, TOKEN, '/v1/tills')).json.tills as { tillId: string; mismatches: number }[];
+    expect(tills.filter((t) => t.tillId.startsWith('short-')).map((t) => t.mismatches)).toEqual([0, 0]);
+    expect((await operator(f.hq.url, TOKEN, `/v1/members/${m}`)).json).toMatchObject({ balance: 0 });
+  }, 60_000);
+
   it('the birthday gift is granted once a year across stores', async () => {
     const clock = new Clock();
     clock.set('2026-03-09T10:00:00+08:00');
