@@ -14,9 +14,11 @@
  *
  * Compared: the record's figures and the till's ledger entries for the return (restore, reverse
  * and the reversal's qualifying spend) with the recomputation. The programme's
- * `deductFromRefund` policy lets a till reverse less when the member's balance cannot cover it;
- * a shortfall is noted (`short N`), not flagged, under that policy, and flagged under the default
- * `allowNegative`.
+ * `deductFromRefund` policy lets a till reverse less when the member's balance cannot cover it:
+ * head office rebuilds the till's view from the return's basis (store/returns.ts) and the
+ * shortfall must be exactly what that balance left, split as the till splits it (noted `short N`;
+ * anything else flagged). A till before `basis` sends none: its shortfall is noted
+ * `short N unchecked`. Under the default `allowNegative` any shortfall is flagged.
  *
  * A campaign bonus taken back (docs/campaigns.md "Returns") is recomputed too, from the sale's
  * computation (`campaignBonuses`, each with its offer's minSpend), the eligible spend the sale keeps
@@ -25,7 +27,7 @@
  * (`reverse` with `data.bonusReturn`) are compared per campaign, apart from the sale points'
  * reversal: a missing one, one of other points, or one where none is due (a second one, when two
  * tills each took it back without hearing of the other) is flagged; less under `deductFromRefund`
- * adds to the shortfall noted. A sale of a till before `campaignBonuses` has no bonus to take back.
+ * is part of the shortfall. A sale of a till before `campaignBonuses` has no bonus to take back.
  *
  * A stamp taken back (`stamp_return`) is recomputed the same way: due, once, when the
  * return leaves the sale's kept eligible spend below the stamp card's threshold in the sale's own
