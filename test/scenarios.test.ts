@@ -6,6 +6,7 @@
  * Dates: 2025-03-03 is a Monday. Asia/Shanghai is UTC+8 all year (no DST), so local 10:00
  * is 02:00Z, and local 00:30 on day D+1 is 16:30Z on day D.
  */
+import { prepareBatch } from '../main/sync/batch.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyCache, verifyTillChain } from '../main/db/rebuild.js';
 import { count, enrolRequest, installRuleSet, shanghaiAt, startTill, type TestTill } from './helpers/till.js';
@@ -713,6 +714,11 @@ describe('returns when the balance is too low to reverse', () => {
     expect(t.ctx.ledger.entriesOf(m).at(-1)).toMatchObject({ kind: 'reverse', points: 111, spend: -100_000 });
     expect(lots(t, m)).toEqual([]);
     expect(await identifyAt(t, shanghaiAt('2025-03-06', '10:01'), m)).toMatchObject({ balance: 0, spendable: 0 });
+    // Uploaded with the view it was decided on (no confirmation yet: cursor 0), for head office to check the 889.
+    const { batch } = prepareBatch(t.ctx, { seq: 0, outboxId: 0 }, { maxEntries: 1_000, maxBytes: 1e6 });
+    expect(batch?.returns).toEqual([
+      expect.objectContaining({ returnId: 'XR', basis: { cursor: 0, confirmedThrough: 0 } }),
+    ]);
   });
 
   it('allowNegative (default): the balance goes negative and later earnings pay the debt first', async () => {
