@@ -6,9 +6,9 @@
  * Dates: 2025-03-03 is a Monday. Asia/Shanghai is UTC+8 all year (no DST), so local 10:00
  * is 02:00Z, and local 00:30 on day D+1 is 16:30Z on day D.
  */
-import { prepareBatch } from '../main/sync/batch.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyCache, verifyTillChain } from '../main/db/rebuild.js';
+import { prepareBatch } from '../main/sync/batch.js';
 import { count, enrolRequest, installRuleSet, shanghaiAt, startTill, type TestTill } from './helpers/till.js';
 
 const MEMBER_DAY = {
