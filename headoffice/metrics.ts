@@ -71,6 +71,13 @@ export class HqMetrics {
     registers: [this.registry],
   });
 
+  private readonly feedBytes = new Counter({
+    name: 'hq_feed_page_bytes_total',
+    help: 'Feed pages answered to tills: their JSON (json) and what went on the wire (sent: gzipped where the page was large enough)',
+    labelNames: ['form'] as const,
+    registers: [this.registry],
+  });
+
   /** Observes `store` for the figures it reports, and reads its inbox at each scrape. */
   constructor(
     store: HqStore,
@@ -112,6 +119,11 @@ export class HqMetrics {
   request(method: string, route: string, status: number, code: string, seconds: number): void {
     this.requests.inc({ method, route, status: String(status), code });
     this.requestSeconds.observe({ route }, seconds);
+  }
+
+  feedPage(jsonBytes: number, sentBytes: number): void {
+    this.feedBytes.inc({ form: 'json' }, jsonBytes);
+    this.feedBytes.inc({ form: 'sent' }, sentBytes);
   }
 
   readonly contentType = this.registry.contentType;

@@ -18,6 +18,7 @@ import { headOfficeOpenApi } from './openapi.js';
 import { isPgReadOnly, isPgStorageFull } from '../storage/pg-errors.js';
 import { isSqliteReadOnly, isStorageFull } from '../storage/sqlite-errors.js';
 import { BodyTooLargeError } from './http/body.js';
+import { acceptsGzip, FEED_GZIP_MIN_BYTES, gzipped } from './http/compress.js';
 import { HttpError } from './http/errors.js';
 import { noteClientAddress } from './http/proxies.js';
 import { Router, type Reply } from './http/router.js';
@@ -214,7 +215,14 @@ function errorReply(e: HttpError): Reply {
  */
 export const HQ_KEEP_ALIVE_MS = 15_000;
 
-function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyObject): void {
+async function send(
+  res: ServerResponse,
+  reply: Reply,
+  close: boolean,
+  answerKey: KeyObject,
+  acceptsGzip: boolean,
+  metrics: HqMetrics,
+): Promise<void> {
   if (res.headersSent || res.destroyed) return;
   if (reply.raw) {
     const text = Buffer.from(String(reply.body), 'utf8');
@@ -233,16 +241,23 @@ function send(res: ServerResponse, reply: Reply, close: boolean, answerKey: KeyO
   const json = reply.json ?? JSON.stringify(reply.body);
   const body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
   const sign = reply.sign;
+  // Signed as JSON, sent gzipped where it pays (http/compress.ts): the till verifies what it inflated.
+  const signature = sign ? signAnswer(answerKey, reply.status, sign.requestSignature, body) : null;
+  const zipped = reply.compressible && acceptsGzip && body.length >= FEED_GZIP_MIN_BYTES ? await gzipped(body) : null;
+  if (reply.compressible) metrics.feedPage(body.length, zipped?.length ?? body.length);
+  if (res.headersSent || res.destroyed) return;
   res.writeHead(reply.status, {
     ...reply.headers,
-    ...(sign ? { [HQ_SIGNATURE_HEADER]: signAnswer(answerKey, reply.status, sign.requestSignature, body) } : {}),
+    ...(signature ? { [HQ_SIGNATURE_HEADER]: signature } : {}),
     'content-type': 'application/json; charset=utf-8',
-    'content-length': body.length,
+    'content-length': (zipped ?? body).length,
+    ...(zipped ? { 'content-encoding': 'gzip' } : {}),
+    ...(reply.compressible ? { vary: 'accept-encoding' } : {}),
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     ...(close ? { connection: 'close' } : {}),
   });
-  res.end(body);
+  res.end(zipped ?? body);
 }
 
 /**
@@ -326,7 +341,10 @@ async function handle(s: Serving, req: IncomingMessage, res: ServerResponse): Pr
   const out = await answer(s, req, res, (r) => (route = r));
   // Refused before its body was read (unauthenticated, too many at once): close rather than
   // drain, so a stranger's body costs nothing.
-  if (out) send(res, out.reply, out.close || (out.reply.status >= 400 && !req.complete), s.answerKey);
+  if (out) {
+    const close = out.close || (out.reply.status >= 400 && !req.complete);
+    await send(res, out.reply, close, s.answerKey, acceptsGzip(req.headers['accept-encoding']), s.metrics);
+  }
   const status = out?.reply.status ?? res.statusCode;
   const code = out ? errorCodeOf(out.reply) : '';
   s.metrics.request(req.method ?? 'GET', route, status, code, (performance.now() - t0) / 1000);

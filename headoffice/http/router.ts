@@ -13,6 +13,8 @@ export interface Reply {
   raw?: { contentType: string; filename?: string };
   /** extra headers (a member session's Set-Cookie) */
   headers?: Record<string, string>;
+  /** gzip it for a client that accepts it, when large enough (http/compress.ts): the feed's pages only */
+  compressible?: true;
 }
 
 export interface RequestContext {

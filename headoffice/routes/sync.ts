@@ -119,7 +119,7 @@ export function syncRoutes(router: Router, app: AppDeps): void {
       app.log.log('warn', 'feed_rewound', { tillId: till.tillId, ...page.rewound });
     }
     const body: SealedChangesResponse = sealChanges(tillPersonalKey(till.secret), page);
-    return signed(req, { status: 200, body, json: pageBytes(body) });
+    return signed(req, { status: 200, body, json: pageBytes(body), compressible: true });
   });
 
   // Head office's member-QR key (docs/member-page.md), sealed to the asking till alone: every
