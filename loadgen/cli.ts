@@ -19,6 +19,7 @@ const USAGE = `usage: npm run loadgen -- --tills <n> --seconds <s> [options]
   --seed <n>              seed for the event mix (default ${DEFAULTS.seed})
   --steps <n>             ramp steps, an even climb to --tills (default ${DEFAULTS.steps})
   --no-ramp               every till from the start (one step)
+  --no-gzip               tills do not ask for feed pages gzipped (a real till's fetch does)
   --poll <s>              feed poll interval per till, seconds (default ${DEFAULTS.pollMs / 1000})
   --progress <s>          seconds between progress lines (default ${DEFAULTS.progressMs / 1000})
   --check-members <n>     members checked at the end at most, a random sample beyond (default ${DEFAULTS.checkMembers})
@@ -34,7 +35,7 @@ function parse(argv: string[]): { opts: LoadOptions; json: string | null } {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!a.startsWith('--')) throw new UsageError(`unexpected ${a}`);
-    if (a === '--no-ramp' || a === '--help') flags.add(a);
+    if (a === '--no-ramp' || a === '--no-gzip' || a === '--help') flags.add(a);
     else {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
@@ -86,6 +87,7 @@ function parse(argv: string[]): { opts: LoadOptions; json: string | null } {
       progressMs: num('--progress', DEFAULTS.progressMs / 1000, 0.5) * 1000,
       checkMembers: Math.floor(num('--check-members', DEFAULTS.checkMembers, 0)),
       hqEnv: dbUrl ? { HQ_DATABASE_URL: dbUrl } : {},
+      gzip: !flags.has('--no-gzip'),
       log: (line) => process.stdout.write(`${line}\n`),
     },
     json: vals.get('--json') ?? null,

@@ -46,6 +46,10 @@ describe('npm run loadgen', () => {
     }
     expect(r.ack.count).toBeGreaterThan(0);
     expect(r.feedLag.count).toBeGreaterThan(0);
+    // Pages were read, as JSON and off the wire (gzipped, where a page was large enough).
+    expect(r.feedBytesPerSec.json).toBeGreaterThan(0);
+    expect(r.feedBytesPerSec.wire).toBeGreaterThan(0);
+    expect(r.feedBytesPerSec.wire).toBeLessThanOrEqual(r.feedBytesPerSec.json);
     expect(r.steps.map((s) => s.tills)).toEqual([10, 20]);
     expect(r.knee).toMatchObject({ p99Ms: 1000 });
     expect(r.errors).toEqual(expect.any(Object));

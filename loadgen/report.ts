@@ -4,6 +4,8 @@ import { KNEE_P99_MS, type LoadReport } from './run.js';
 const ms = (p: { p50: number; p95: number; p99: number; max: number }): string =>
   `p50 ${p.p50} / p95 ${p.p95} / p99 ${p.p99} / max ${p.max} ms`;
 
+const mb = (bytesPerSec: number): string => (bytesPerSec / 1e6).toFixed(2);
+
 export function formatReport(r: LoadReport): string {
   const lines = [
     '',
@@ -17,6 +19,8 @@ export function formatReport(r: LoadReport): string {
     `upload ack: ${ms(r.ack)}`,
     `apply lag (oldest waiting batch, sampled each second): ${ms(r.applyLag)}; backlog at most ${r.applyLag.maxBacklogEntries} entries`,
     `feed lag (ack to a feed page with the balance): ${ms(r.feedLag)}; ${r.feedLag.unseen} not seen; ${r.feedPolls} polls`,
+    `feed pages: ${mb(r.feedBytesPerSec.wire)} MB/s on the wire, ${mb(r.feedBytesPerSec.json)} MB/s as JSON` +
+      (r.options.gzip ? ' (tills accept gzip)' : ' (--no-gzip)'),
     `errors: ${Object.keys(r.errors).length ? JSON.stringify(r.errors) : 'none'}`,
     'steps:',
     ...r.steps.map(

@@ -56,6 +56,8 @@ export interface LoadOptions {
   checkMembers: number;
   /** environment for the head office this run starts (HQ_DATABASE_URL ...) */
   hqEnv: Record<string, string>;
+  /** tills ask for feed pages gzipped, as a real till's fetch does */
+  gzip: boolean;
   log: (line: string) => void;
 }
 
@@ -71,6 +73,7 @@ export const DEFAULTS: Omit<LoadOptions, 'tills' | 'seconds' | 'log'> = {
   progressMs: 5_000,
   checkMembers: 5_000,
   hqEnv: {},
+  gzip: true,
 };
 
 export const KNEE_P99_MS = 1_000;
@@ -94,6 +97,7 @@ export interface LoadReport {
     seed: number;
     steps: number;
     pollMs: number;
+    gzip: boolean;
   };
   tag: string;
   provisionSeconds: number;
@@ -107,6 +111,8 @@ export interface LoadReport {
   applyLag: Percentiles & { maxBacklogEntries: number };
   feedLag: Percentiles & { unseen: number };
   feedPolls: number;
+  /** feed pages during the load: bytes per second off the wire, and as JSON */
+  feedBytesPerSec: { wire: number; json: number };
   errors: Record<string, number>;
   steps: StepReport[];
   knee: { p99Ms: number; reached: boolean; atTills: number | null; sustainedTills: number | null };
@@ -227,6 +233,8 @@ class LoadRun {
       ops: new Counter(),
       feed: new FeedLag(this.feedSamples),
       maxBackoffMs: 60_000,
+      gzip: opts.gzip,
+      feedBytes: { wire: 0, json: 0 },
     };
   }
 
@@ -323,6 +331,7 @@ class LoadRun {
     this.sink.accepted.n = 0;
     this.uploads = 0;
     this.feedPolls = 0;
+    this.sink.feedBytes = { wire: 0, json: 0 };
     this.active = 0;
     return errors;
   }
@@ -494,6 +503,7 @@ async function drive(
         seed: opts.seed,
         steps: load.steps.length,
         pollMs: opts.pollMs,
+        gzip: opts.gzip,
       },
       tag: run.tag,
       provisionSeconds: Math.round(provisionSeconds * 10) / 10,
@@ -507,6 +517,10 @@ async function drive(
       applyLag: { ...run.applySamples.summary(), maxBacklogEntries: run.maxBacklog },
       feedLag: { ...run.feedSamples.summary(), unseen: run.sink.feed.unseen },
       feedPolls: run.feedPolls,
+      feedBytesPerSec: {
+        wire: Math.round(run.sink.feedBytes.wire / load.seconds),
+        json: Math.round(run.sink.feedBytes.json / load.seconds),
+      },
       errors,
       steps: load.steps,
       knee: {

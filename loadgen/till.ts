@@ -16,7 +16,8 @@
  * Answers are not verified against head office's signature (the signing scheme is changing
  * to an Ed25519 key, TILL_HQ_PUBLIC_KEY); the generator measures, it does not guard.
  */
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzipSync } from 'node:zlib';
 import type { Client } from 'undici';
 import type { LedgerEntry } from '../core/ledger/entry.js';
 import { SYNC_PATHS } from '../core/sync/protocol.js';
@@ -27,6 +28,8 @@ import { TillSim } from './till-sim.js';
 
 export const MAX_BATCH_ENTRIES = 500;
 export const FEED_PAGE = 500;
+
+const gunzipAsync = promisify(gunzip);
 
 /** What every till reports into; the run swaps `ack` per ramp step. */
 export interface Sink {
@@ -41,6 +44,10 @@ export interface Sink {
   feed: FeedLag;
   /** the retry back-off's ceiling: 60 s as a real till, shorter while the run drains */
   maxBackoffMs: number;
+  /** ask for feed pages gzipped, as a real till's fetch does (`--no-gzip`: not) */
+  gzip: boolean;
+  /** feed pages' bytes as they came off the wire and as JSON */
+  feedBytes: { wire: number; json: number };
 }
 
 /**
@@ -193,6 +200,7 @@ export class SimTill {
     const bytes = body ?? Buffer.alloc(0);
     const headers: Record<string, string> = this.headers(method, path, bytes);
     if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    else if (this.sink.gzip) headers['accept-encoding'] = 'gzip, deflate';
     const res = await this.client.request({
       method,
       path,
@@ -201,7 +209,14 @@ export class SimTill {
       headersTimeout: 60_000,
       bodyTimeout: 60_000,
     });
-    const text = await res.body.text();
+    const wire = Buffer.from(await res.body.arrayBuffer());
+    // undici's request, unlike fetch, hands back the bytes as sent.
+    const json = res.headers['content-encoding'] === 'gzip' ? await gunzipAsync(wire) : wire;
+    if (method === 'GET') {
+      this.sink.feedBytes.wire += wire.length;
+      this.sink.feedBytes.json += json.length;
+    }
+    const text = json.toString('utf8');
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
