@@ -102,6 +102,7 @@ async function serve(cfg: HqConfig): Promise<void> {
     ...(cfg.maxBodiesPerClient === null ? {} : { maxBodiesPerClient: cfg.maxBodiesPerClient }),
     trustedProxies: cfg.trustedProxies,
     metricsToken: cfg.metricsToken,
+    feedGzip: cfg.feedGzip,
   });
   if (hq.generatedOperatorToken) {
     process.stdout.write(

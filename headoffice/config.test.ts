@@ -31,6 +31,15 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ HQ_METRICS_TOKEN: same, HQ_OPERATOR_TOKEN: same })).toThrow(/differ/);
   });
 
+  it('takes HQ_FEED_GZIP as on (the default) or off, and refuses anything else', () => {
+    expect(configFromEnv({}).feedGzip).toBe(true);
+    expect(configFromEnv({ HQ_FEED_GZIP: 'on' }).feedGzip).toBe(true);
+    expect(configFromEnv({ HQ_FEED_GZIP: ' OFF ' }).feedGzip).toBe(false);
+    for (const bad of ['0', 'false', 'gzip']) {
+      expect(() => configFromEnv({ HQ_FEED_GZIP: bad }), bad).toThrow(/HQ_FEED_GZIP/);
+    }
+  });
+
   it('refuses a port that is not one', () => {
     expect(() => configFromEnv({ HQ_PORT: '70000' })).toThrow(ConfigError);
     expect(configFromEnv({ HQ_PORT: '0' }).port).toBe(0);

@@ -21,6 +21,8 @@ export interface HqConfig {
   trustedProxies: BlockList | null;
   /** HQ_METRICS_TOKEN: the bearer token of GET /metrics; null: metrics are off */
   metricsToken: string | null;
+  /** HQ_FEED_GZIP: feed pages gzipped for tills that accept it (http/compress.ts); default on */
+  feedGzip: boolean;
 }
 
 export class ConfigError extends Error {
@@ -49,7 +51,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HqConfig {
     maxBodiesPerClient: bodiesPerClientFromEnv(env),
     trustedProxies: trustedProxiesFromEnv(env),
     metricsToken: metricsTokenFromEnv(env),
+    feedGzip: feedGzipFromEnv(env),
   };
+}
+
+/** HQ_FEED_GZIP (docs/contracts.md): `off` sends feed pages as they are, to spend CPU rather than bandwidth. */
+function feedGzipFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.HQ_FEED_GZIP?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`HQ_FEED_GZIP is on or off, not ${env.HQ_FEED_GZIP}`);
 }
 
 /** Long enough not to be guessed at a scrape's pace; not a new name for an operator's token. */

@@ -148,6 +148,18 @@ describe('feed pages gzipped on the wire', () => {
     expect((JSON.parse(bytes.toString('utf8')) as { changes: unknown[] }).changes.length).toBeGreaterThan(200);
   });
 
+  it('sends every page as it is with HQ_FEED_GZIP=off', async () => {
+    const off = await t.another({ feedGzip: false });
+    try {
+      const path = `${SYNC_PATHS.changes}?after=0&limit=1000`;
+      const res = await fetch(`${off.url}${path}`, { headers: signRequest(A, 'GET', path, '', Date.now()) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-encoding')).toBeNull();
+    } finally {
+      await off.close();
+    }
+  });
+
   it('counts the pages as JSON and as sent', async () => {
     const before = await feedBytesMetric();
     const plain = await feedPage(0);

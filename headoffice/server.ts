@@ -56,6 +56,8 @@ export interface HeadOfficeOptions {
   maxBodiesPerClient?: number;
   /** HQ_METRICS_TOKEN: the bearer token of `GET /metrics`; null: metrics are off */
   metricsToken?: string | null;
+  /** HQ_FEED_GZIP: feed pages gzipped for a till that accepts it (http/compress.ts); default true */
+  feedGzip?: boolean;
   /** HQ_TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client (http/proxies.ts) */
   trustedProxies?: BlockList | null;
   /** PEM certificate chain and key (HQ_TLS_CERT, HQ_TLS_KEY): serve https:// instead of http:// */
@@ -332,6 +334,8 @@ interface Serving {
   log: Logger;
   answerKey: KeyObject;
   metrics: HqMetrics;
+  /** HQ_FEED_GZIP */
+  feedGzip: boolean;
 }
 
 async function handle(s: Serving, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -343,7 +347,8 @@ async function handle(s: Serving, req: IncomingMessage, res: ServerResponse): Pr
   // drain, so a stranger's body costs nothing.
   if (out) {
     const close = out.close || (out.reply.status >= 400 && !req.complete);
-    await send(res, out.reply, close, s.answerKey, acceptsGzip(req.headers['accept-encoding']), s.metrics);
+    const gzip = s.feedGzip && acceptsGzip(req.headers['accept-encoding']);
+    await send(res, out.reply, close, s.answerKey, gzip, s.metrics);
   }
   const status = out?.reply.status ?? res.statusCode;
   const code = out ? errorCodeOf(out.reply) : '';
@@ -457,7 +462,7 @@ export async function createHeadOffice(opts: HeadOfficeOptions): Promise<HeadOff
   const stopOutbox = startOutboxSender(store, app.channel, log, now, opts.outboxCheckMs ?? OUTBOX_CHECK_MS);
 
   const proxies = opts.trustedProxies ?? null;
-  const serving: Serving = { appDir, memberAppDir, router, log, answerKey, metrics };
+  const serving: Serving = { appDir, memberAppDir, router, log, answerKey, metrics, feedGzip: opts.feedGzip ?? true };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     noteClientAddress(req, proxies);
     void handle(serving, req, res);

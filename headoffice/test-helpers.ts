@@ -63,7 +63,7 @@ export interface TestHq {
    */
   exec(text: string, ...params: unknown[]): Promise<number>;
   /** Another head-office process on the same data folder and database, as the first was started; the test closes it. */
-  another(): Promise<HeadOffice>;
+  another(overrides?: Pick<HeadOfficeOptions, 'feedGzip'>): Promise<HeadOffice>;
   /**
    * Closes the running head office without deleting its data dir, runs `between` (if given)
    * while none runs, e.g. to edit the database file, and starts a new one with the same options.
@@ -120,7 +120,7 @@ export async function startHq(
       running = await createHeadOffice(opts);
       t.hq = running;
     },
-    another: () => createHeadOffice(opts),
+    another: (overrides = {}) => createHeadOffice({ ...opts, ...overrides }),
     async close() {
       try {
         if (running) {
