@@ -15,7 +15,7 @@ import {
   verifyAnswer,
 } from '../core/sync/sign.js';
 import { FEED_GZIP_MIN_BYTES } from './http/compress.js';
-import { at, provision, startHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
+import { at, feedPageBytes, provision, startHq, uploadAll, type TestHq, type TillSim } from './test-helpers.js';
 
 const METRICS = 'metrics-token-feed-gzip';
 let t: TestHq;
@@ -72,13 +72,6 @@ function signed(w: Wire, json: Buffer): boolean {
     json,
     w.headers[HQ_SIGNATURE_HEADER] as string,
   );
-}
-
-async function feedBytesMetric(): Promise<{ json: number; sent: number }> {
-  const text = await (await fetch(`${t.hq.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text();
-  const read = (form: string): number =>
-    Number(new RegExp(`^hq_feed_page_bytes_total\\{form="${form}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { json: read('json'), sent: read('sent') };
 }
 
 beforeAll(async () => {
@@ -161,10 +154,10 @@ describe('feed pages gzipped on the wire', () => {
   });
 
   it('counts the pages as JSON and as sent', async () => {
-    const before = await feedBytesMetric();
+    const before = await feedPageBytes(t, METRICS);
     const plain = await feedPage(0);
     const zipped = await feedPage(0, 'gzip');
-    const after = await feedBytesMetric();
+    const after = await feedPageBytes(t, METRICS);
     expect(after.json - before.json).toBe(2 * plain.bytes.length);
     expect(after.sent - before.sent).toBe(plain.bytes.length + zipped.bytes.length);
   });

@@ -336,6 +336,18 @@ export async function changes(
   return { status: a.status, body: { ...page, changes: page.changes.map((c) => openChange(key, c)) } };
 }
 
+/** hq_feed_page_bytes_total from head office's /metrics (started with `metricsToken`): pages as JSON and as sent. */
+export async function feedPageBytes(
+  t: Pick<TestHq, 'hq'>,
+  metricsToken: string,
+): Promise<{ json: number; sent: number }> {
+  const res = await fetch(`${t.hq.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  const text = await res.text();
+  const read = (form: string): number =>
+    Number(new RegExp(`^hq_feed_page_bytes_total\\{form="${form}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { json: read('json'), sent: read('sent') };
+}
+
 export async function operator(t: Pick<TestHq, 'hq'>, method: string, path: string, body?: unknown): Promise<Answer> {
   return answer(
     await fetch(`${t.hq.url}${path}`, {

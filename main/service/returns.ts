@@ -330,7 +330,6 @@ function sumPoints(list: readonly { points: number }[]): number {
   return list.reduce((a, b) => a + b.points, 0);
 }
 
-
 /** Restore, reverse, campaign-bonus reverse and stamp-return entries, in that order. */
 function returnEntries(
   ctx: TillContext,

@@ -54,6 +54,13 @@ async function operatorPost(path: string, body: unknown): Promise<Res> {
   return { status: r.status, json: (await r.json()) as Json };
 }
 
+/** Rule set 2: a return the balance cannot cover deducts the rest from the refund (DOMAIN.md 6). */
+const DEDUCT_FROM_REFUND = {
+  version: 2,
+  effectiveFrom: '2020-01-01T00:00:00+08:00',
+  returns: { insufficientBalance: 'deductFromRefund' },
+};
+
 async function publish(rules: Record<string, unknown>): Promise<void> {
   const r = await fetch(`${f.hq.url}/v1/rulesets`, {
     method: 'POST',
@@ -160,11 +167,7 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
   it('a return at one store reverses from the member’s whole balance, not from what that store holds', async () => {
     const clock = new Clock();
     const [a, b] = await pair('ret', clock);
-    await publish({
-      version: 2,
-      effectiveFrom: '2020-01-01T00:00:00+08:00',
-      returns: { insufficientBalance: 'deductFromRefund' },
-    });
+    await publish(DEDUCT_FROM_REFUND);
     await syncAll(a, b);
     const m = await enrol(a);
     await sale(a, m, 100_000); // +1000 at A
@@ -185,11 +188,7 @@ describe('one member across the chain (DOMAIN.md 12)', () => {
   it('a return short of points at one store is what its balance across the chain left: head office rebuilds that view and agrees', async () => {
     const clock = new Clock();
     const [a, b] = await pair('short', clock);
-    await publish({
-      version: 2,
-      effectiveFrom: '2020-01-01T00:00:00+08:00',
-      returns: { insufficientBalance: 'deductFromRefund' },
-    });
+    await publish(DEDUCT_FROM_REFUND);
     await syncAll(a, b);
     const m = await enrol(a);
     await sale(a, m, 100_000); // +1000 at A

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTill } from '../../headoffice/provision.js';
-import { at, provision, startHq, uploadAll, type TestHq } from '../../headoffice/test-helpers.js';
+import { at, feedPageBytes, provision, startHq, uploadAll, type TestHq } from '../../headoffice/test-helpers.js';
 import type { Till } from '../../main/service/till.js';
 import { linkedTill } from '../helpers/till.js';
 
@@ -18,13 +18,6 @@ const MEMBERS = 150;
 let hq: TestHq;
 let till: Till;
 const root = mkdtempSync(join(tmpdir(), 'feed-gzip-'));
-
-async function feedBytes(): Promise<{ json: number; sent: number }> {
-  const text = await (await fetch(`${hq.hq.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text();
-  const read = (form: string): number =>
-    Number(new RegExp(`^hq_feed_page_bytes_total\\{form="${form}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { json: read('json'), sent: read('sent') };
-}
 
 beforeAll(async () => {
   hq = await startHq({ metricsToken: METRICS });
@@ -49,10 +42,10 @@ afterAll(async () => {
 
 describe('feed pages gzipped, at a real till', () => {
   it("applies the chain's members from gzipped pages it verified, and head office sent less than their JSON", async () => {
-    const before = await feedBytes();
+    const before = await feedPageBytes(hq, METRICS);
     const r = await till.sync?.syncNow();
     expect(r?.problem ?? null).toBeNull();
-    const after = await feedBytes();
+    const after = await feedPageBytes(hq, METRICS);
     const json = after.json - before.json;
     const sent = after.sent - before.sent;
     expect(json).toBeGreaterThan(0);
