@@ -5,7 +5,9 @@
  * logged, and its balance still follows its ledger (a flag, never a refusal).
  */
 import { describe, expect, it } from 'vitest';
+import { refundDeduction } from '../core/engine/redeem.js';
 import { computeReturn } from '../core/engine/returns.js';
+import { lowestTier } from '../core/engine/tiers.js';
 import type { ReturnRecord, SaleComputation, SaleRecord } from '../core/sync/protocol.js';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { parseRuleSet } from '../core/ruleset/schema.js';
@@ -258,6 +260,31 @@ describe('returns recomputed at head office', () => {
       check_note: 'pointsReversed till=600 hq=1000; pointsShort till=400 hq=0 balance=1500',
     });
     expect((await mismatches()).tills).toContainEqual(['C', 1]);
+  });
+
+  it("checks the money a refund kept for the points short, at the tier in the till's view", async () => {
+    const policy = { ...DEFAULT_RULE_SET_INPUT, version: 2, returns: { insufficientBalance: 'deductFromRefund' } };
+    expect((await operator(t, 'POST', '/v1/rulesets', policy)).status).toBe(201);
+    const rs = parseRuleSet(policy);
+    const C = await provision(t, 'S1', 'C', rs);
+    const basis = { cursor: 0, confirmedThrough: 0 };
+    C.enrol('M1', at(0));
+    const [s1, s2] = [C.sale('M1', 100_000, at(1)), C.sale('M1', 100_000, at(2))];
+    C.redeem('M1', 1_900, at(3));
+    // 100 left: the first return is 900 short, the second 1,000, both at the lowest tier's value.
+    const due = (short: number): number => refundDeduction(rs, lowestTier(rs).code, short);
+    const right = C.returnSale(s1.saleId, at(4), { shortBy: 900, basis, refundDeduction: due(900) }) as ReturnRecord;
+    const more = C.returnSale(s2.saleId, at(5), {
+      shortBy: 1_000,
+      basis,
+      refundDeduction: due(1_000) + 500,
+    }) as ReturnRecord;
+    await uploadAll(t, C, 100);
+    const notes = Object.fromEntries((await returnRows()).map((r) => [r.return_id, [r.mismatch, r.check_note]]));
+    expect(notes).toEqual({
+      [right.returnId]: [0, 'short 900'],
+      [more.returnId]: [1, `refundDeduction till=${due(1_000) + 500} hq=${due(1_000)}`],
+    });
   });
 
   it('ignores a resent return', async () => {

@@ -213,7 +213,12 @@ export class TillSim implements TillCredentials {
   returnSale(
     saleId: string,
     when: string,
-    opts: { shortBy?: number; keepStamp?: boolean; basis?: ReturnRecord['basis'] } = {},
+    opts: {
+      shortBy?: number;
+      keepStamp?: boolean;
+      basis?: ReturnRecord['basis'];
+      refundDeduction?: number;
+    } = {},
   ): ReturnRecord | null {
     const s = this.sold.get(saleId);
     if (!s || s.returned || !s.rec.memberNo) return null;
@@ -260,6 +265,7 @@ export class TillSim implements TillCredentials {
       previouslyReturned: {},
       // `basis`: the view it decided on, as a till since migration 014 sends it (absent: an older till).
       ...(opts.basis ? { basis: opts.basis } : {}),
+      ...(opts.refundDeduction === undefined ? {} : { refundDeduction: opts.refundDeduction }),
     };
     // Nothing to take back (a sale that earned nothing): the record rides the next entry's batch.
     this.attach(last?.seq ?? this.headSeq + 1).returns.push(rec);

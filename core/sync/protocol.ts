@@ -232,6 +232,11 @@ export const ReturnRecord = z.object({
    * tills before this field and on returns without a member.
    */
   basis: SaleBasis.optional(),
+  /**
+   * Fen the refund kept back for the points short under `deductFromRefund` (0 otherwise): head
+   * office checks it against the member's tier in the same view. Absent from tills before it.
+   */
+  refundDeduction: Fen.optional(),
 });
 
 /** What a member told staff at the till (DOMAIN.md 9: complaints and feedback recorded at the till). */

@@ -444,6 +444,35 @@ describe("checkReturn: a shortfall under deductFromRefund against the till's vie
     expect(wrong.note).toContain('bonusReverse spend-150 till=300 hq=100');
   });
 
+  it("checks the fen the refund kept for the points short, at the tier in the till's view", () => {
+    // 2 fen a point, say: what the till's tier makes of them (core/engine/redeem.ts refundDeduction).
+    const deductionFor = (short: number): number => short * 2;
+    const short = earned - 5;
+    const input = { ...reversing(full, [5]), viewBalance: 5 - restored, deductionFor };
+    expect(checkReturn({ ...input, ret: { ...input.ret, refundDeduction: short * 2 } })).toMatchObject({
+      mismatch: false,
+      note: `short ${short}`,
+    });
+    expect(checkReturn({ ...input, ret: { ...input.ret, refundDeduction: short * 3 } })).toMatchObject({
+      mismatch: true,
+      note: `refundDeduction till=${short * 3} hq=${short * 2}`,
+    });
+    // A till before the field: not compared.
+    expect(checkReturn(input).mismatch).toBe(false);
+  });
+
+  it('flags money kept from a refund where no points were short, or under allowNegative', () => {
+    const covered = { ...reversing(full, [earned]), viewBalance: earned, deductionFor: (n: number) => n * 2 };
+    expect(checkReturn({ ...covered, ret: { ...covered.ret, refundDeduction: 0 } }).note).toBe('ok');
+    expect(checkReturn({ ...covered, ret: { ...covered.ret, refundDeduction: 10 } }).note).toBe(
+      'refundDeduction till=10 hq=0',
+    );
+    expect(checkReturn({ ...full, ret: { ...full.ret, refundDeduction: 10 } }).note).toBe(
+      'refundDeduction till=10 hq=0',
+    );
+    expect(checkReturn({ ...full, ret: { ...full.ret, refundDeduction: 0 } }).note).toBe('ok');
+  });
+
   it('is the same exact comparison as before under allowNegative, whatever the view', () => {
     expect(checkReturn({ ...full, viewBalance: -1_000 }).note).toBe('ok');
     expect(checkReturn({ ...reversing(full, [5]), policy: 'allowNegative', viewBalance: 0 }).mismatch).toBe(true);

@@ -56,6 +56,8 @@ export interface ReturnCheckInput {
     pointsReversed: number;
     pointsRestored: number;
     previouslyReturned?: Quantities | undefined;
+    /** fen the till kept back from the refund (absent from older tills) */
+    refundDeduction?: number | undefined;
   };
   /** the original sale as head office holds it; null when it holds none */
   original: { memberNo: string | null; computation: SaleComputation | null } | null;
@@ -78,6 +80,11 @@ export interface ReturnCheckInput {
    * `basis`): a shortfall under `deductFromRefund` is then noted unchecked.
    */
   viewBalance?: number | undefined;
+  /**
+   * The fen a refund keeps for points short, at the member's tier in that same view
+   * (core/engine/redeem.ts refundDeduction); absent with `viewBalance`.
+   */
+  deductionFor?: ((pointsShort: number) => number) | undefined;
 }
 
 export interface ReturnEntry {
@@ -273,13 +280,17 @@ export function checkReturn(input: ReturnCheckInput): ReturnCheck {
           diffs.push(`pointsShort till=${tillShort} hq=${want.short} balance=${input.viewBalance ?? 'unknown'}`);
         }
         if (want.short > 0) note = `short ${want.short}`;
-      }
+        if (ret.refundDeduction !== undefined && input.deductionFor) {
+          differ('refundDeduction', ret.refundDeduction, input.deductionFor(want.short));
+        }
+      } else if (ret.refundDeduction !== undefined) differ('refundDeduction', ret.refundDeduction, 0);
     } else if (short >= 0 && short + bonus.short > 0) {
       // A till before `basis`: its view cannot be rebuilt, so the shortfall is its word.
       note = `short ${short + bonus.short} unchecked`;
     } else differ('pointsReversed', ret.pointsReversed, r.pointsReversed);
   } else {
     differ('pointsReversed', ret.pointsReversed, r.pointsReversed);
+    if (ret.refundDeduction !== undefined) differ('refundDeduction', ret.refundDeduction, 0);
   }
   return {
     recomputedReversed: r.pointsReversed,

@@ -7,7 +7,9 @@
 import { SaleComputation, type ReturnRecord } from '../../core/sync/protocol.js';
 import { bonusReturnOf } from '../../core/engine/bonus-return.js';
 import type { EntryData } from '../../core/ledger/entry.js';
-import { checkReturn, type Quantities, type ReturnEntry } from '../domain/return-check.js';
+import { checkReturn, type Quantities, type ReturnCheckInput, type ReturnEntry } from '../domain/return-check.js';
+import { reviewedTier } from '../../core/engine/decide.js';
+import { ratioTier, refundDeduction } from '../../core/engine/redeem.js';
 import { all, insertMany, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { rowToEntry, type LedgerRow } from './rows.js';
 import { returnedBy, tillViewAt, type SaleBatch, type SalesDeps } from './sales.js';
@@ -211,25 +213,28 @@ const RETURN_COLUMNS = [
 ] as const;
 
 /**
- * The member's visible balance in the till's view just before the return's first entry, rebuilt
- * from the return's basis as a sale's view is (sales.ts tillViewAt), when a shortfall under
- * `deductFromRefund` is to be checked against it; undefined when it cannot be rebuilt (a till
- * before `basis`, or a return that wrote no entry to anchor it).
+ * The member in the till's view just before the return's first entry, rebuilt from the return's
+ * basis as a sale's view is (sales.ts tillViewAt), when a shortfall under `deductFromRefund` is to
+ * be checked against it: the visible balance, and what the refund keeps for points short at the
+ * tier the till saw (main/service/view.ts). Nothing when it cannot be rebuilt (a till before
+ * `basis`, or a return that wrote no entry to anchor it).
  */
-function* viewBalanceOf(
+function* tillSawOf(
   batch: SaleBatch,
   r: ReturnRecord,
   memberNo: string | null,
   entries: readonly EntrySums[],
   rs: RuleSet,
-): Sql<number | undefined> {
+): Sql<Pick<ReturnCheckInput, 'viewBalance' | 'deductionFor'>> {
   if (rs.returns.insufficientBalance !== 'deductFromRefund' || r.basis === undefined || memberNo === null) {
-    return undefined;
+    return {};
   }
-  if (entries.length === 0) return undefined;
+  if (entries.length === 0) return {};
   const first = Math.min(...entries.map((e) => e.seq));
   const view = yield* tillViewAt(batch, memberNo, r.basis, lowestTier(rs).code, first);
-  return visibleBalance(view, localDate(r.occurredAt, rs.timeZone).date);
+  const today = localDate(r.occurredAt, rs.timeZone).date;
+  const tier = ratioTier(rs, reviewedTier(rs, view, today));
+  return { viewBalance: visibleBalance(view, today), deductionFor: (short) => refundDeduction(rs, tier, short) };
 }
 
 export function* recordReturns(
@@ -273,7 +278,7 @@ export function* recordReturns(
         : {}),
       entries: mine,
       policy: rs.returns.insufficientBalance,
-      viewBalance: yield* viewBalanceOf(batch, r, original?.memberNo ?? null, mine, rs),
+      ...(yield* tillSawOf(batch, r, original?.memberNo ?? null, mine, rs)),
     });
     rows.push([
       tillId,

@@ -138,6 +138,7 @@ function returnRecord(ctx: TillContext, returnId: string): ReturnRecord | null {
     ...(res.previouslyReturned === undefined ? {} : { previouslyReturned: res.previouslyReturned }),
     // The view its member's figures were decided on, so head office checks a shortfall against it.
     ...(r.basis === null ? {} : { basis: r.basis }),
+    refundDeduction: res.refundDeduction,
   };
 }
 
