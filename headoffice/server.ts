@@ -222,7 +222,8 @@ async function send(
   reply: Reply,
   close: boolean,
   answerKey: KeyObject,
-  acceptsGzip: boolean,
+  /** a marked page to a client that accepts gzip, with HQ_FEED_GZIP on */
+  gzip: boolean,
   metrics: HqMetrics,
 ): Promise<void> {
   if (res.headersSent || res.destroyed) return;
@@ -245,7 +246,7 @@ async function send(
   const sign = reply.sign;
   // Signed as JSON, sent gzipped where it pays (http/compress.ts): the till verifies what it inflated.
   const signature = sign ? signAnswer(answerKey, reply.status, sign.requestSignature, body) : null;
-  const zipped = reply.compressible && acceptsGzip && body.length >= FEED_GZIP_MIN_BYTES ? await gzipped(body) : null;
+  const zipped = gzip && body.length >= FEED_GZIP_MIN_BYTES ? await gzipped(body) : null;
   if (reply.compressible) metrics.feedPage(body.length, zipped?.length ?? body.length);
   if (res.headersSent || res.destroyed) return;
   res.writeHead(reply.status, {
@@ -347,7 +348,8 @@ async function handle(s: Serving, req: IncomingMessage, res: ServerResponse): Pr
   // drain, so a stranger's body costs nothing.
   if (out) {
     const close = out.close || (out.reply.status >= 400 && !req.complete);
-    const gzip = s.feedGzip && acceptsGzip(req.headers['accept-encoding']);
+    // Only a page a route marks is compressed: the header is read for those alone, not every upload.
+    const gzip = out.reply.compressible === true && s.feedGzip && acceptsGzip(req.headers['accept-encoding']);
     await send(res, out.reply, close, s.answerKey, gzip, s.metrics);
   }
   const status = out?.reply.status ?? res.statusCode;

@@ -200,7 +200,8 @@ export class SimTill {
     const bytes = body ?? Buffer.alloc(0);
     const headers: Record<string, string> = this.headers(method, path, bytes);
     if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
-    else if (this.sink.gzip) headers['accept-encoding'] = 'gzip, deflate';
+    // gzip alone: head office sends no other coding, and this client inflates only gzip.
+    else if (this.sink.gzip) headers['accept-encoding'] = 'gzip';
     const res = await this.client.request({
       method,
       path,

@@ -24,11 +24,12 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
   const text = Array.isArray(header) ? header.join(',') : (header ?? '');
   let star: boolean | null = null;
   for (const item of text.split(',')) {
-    const [name = '', ...params] = item.trim().toLowerCase().split(';');
+    const [name = '', ...params] = item.toLowerCase().split(';');
+    const coding = name.trim();
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     const refused = q !== undefined && Number(q.slice(2)) === 0;
-    if (name.trim() === 'gzip' || name.trim() === 'x-gzip') return !refused;
-    if (name.trim() === '*') star = !refused;
+    if (coding === 'gzip' || coding === 'x-gzip') return !refused;
+    if (coding === '*') star = !refused;
   }
   return star ?? false;
 }
