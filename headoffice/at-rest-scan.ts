@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HqCipher } from './crypto.js';
+import { sealedText } from './store/inbox-body.js';
 import { testStore, type TestHq } from './test-helpers.js';
 
 export function cipherOf(t: TestHq): HqCipher {
@@ -44,7 +45,7 @@ function texts(v: unknown, cipher: HqCipher | null): { text: string; how: 'plain
     ];
     if (cipher && b.length >= 29) {
       try {
-        out.push({ text: cipher.decrypt(b), how: 'decrypted' });
+        out.push({ text: sealedText(cipher, b).text, how: 'decrypted' });
       } catch {
         // not one of head office's envelopes
       }

@@ -97,17 +97,25 @@ export class HqCipher {
   constructor(private readonly keys: HqKeys) {}
 
   encrypt(plain: string): Buffer {
-    const iv = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', this.keys.dataKey, iv);
-    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-    return Buffer.concat([Buffer.from([ENVELOPE_VERSION]), iv, c.getAuthTag(), body]);
+    return this.encryptBytes(Buffer.from(plain, 'utf8'));
   }
 
   decrypt(blob: Buffer): string {
+    return this.decryptBytes(blob).toString('utf8');
+  }
+
+  encryptBytes(plain: Uint8Array): Buffer {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.keys.dataKey, iv);
+    const body = Buffer.concat([c.update(plain), c.final()]);
+    return Buffer.concat([Buffer.from([ENVELOPE_VERSION]), iv, c.getAuthTag(), body]);
+  }
+
+  decryptBytes(blob: Buffer): Buffer {
     if (blob[0] !== ENVELOPE_VERSION) throw new Error('unknown envelope version');
     const d = createDecipheriv('aes-256-gcm', this.keys.dataKey, blob.subarray(1, 13));
     d.setAuthTag(blob.subarray(13, 29));
-    return Buffer.concat([d.update(blob.subarray(29)), d.final()]).toString('utf8');
+    return Buffer.concat([d.update(blob.subarray(29)), d.final()]);
   }
 
   /** Keyed hash: equal inputs match, but the hash reveals nothing without the key. */

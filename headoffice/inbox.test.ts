@@ -11,12 +11,14 @@
  * clock applies them. Date is not faked (requests are signed with the real time).
  */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signedPoints, type LedgerEntry } from '../core/ledger/entry.js';
 import { signEntry } from '../core/ledger/hash.js';
 import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { UploadBatch } from '../core/sync/protocol.js';
+import { cipherOf } from './at-rest-scan.js';
 import { createLogger } from './log.js';
 import { LOG_FILE, openHeadOfficeStore } from './open.js';
 import { APPLY_DELAY_MS } from './store/sqlite.js';
@@ -236,6 +238,38 @@ describe('accepted batches held back (background apply only when the clock is ad
     expect(await ok(A, A.batch(A.headSeq))).toMatchObject({ status: 'applied', ackSeq: A.headSeq });
     await t.restart();
     await expectHolds();
+  });
+
+  it('keeps each body as the till sent it (gzip or not) and applies it from its row after a restart', async () => {
+    const [a1, a2] = A.batches(7);
+    const [b1] = B.batches(9);
+    if (!a1 || !a2 || !b1) throw new Error('history gives A 14 entries and B 9');
+    await ok(A, a1);
+    expect((await upload(t, B, b1, { gzip: false })).status).toBe(200);
+    await ok(A, a2);
+    await t.restart(async () => {
+      const cipher = cipherOf(t);
+      const rows = await t.sql<{ id: number; till_id: string; body_enc: Buffer }>(
+        'SELECT id, till_id, body_enc FROM inbox ORDER BY id',
+      );
+      expect(rows.map((r) => r.till_id)).toEqual(['A', 'B', 'A']);
+      const plain = rows.map((r) => cipher.decryptBytes(Buffer.from(r.body_enc)));
+      // The wire form (inbox-body.ts): a NUL, the coding, and the bytes as they came.
+      expect(plain[0]?.subarray(0, 2)).toEqual(Buffer.from([0, 0x67]));
+      expect(plain[0]?.subarray(2)).toEqual(gzipSync(Buffer.from(JSON.stringify(a1))));
+      expect(plain[1]?.subarray(0, 2)).toEqual(Buffer.from([0, 0x6a]));
+      expect(plain[1]?.subarray(2).toString('utf8')).toBe(JSON.stringify(b1));
+      // A row accepted before the wire form holds the parsed batch's JSON: it applies as well.
+      const legacy = cipher.encrypt(JSON.stringify(UploadBatch.parse(a2)));
+      await t.exec('UPDATE inbox SET body_enc = ? WHERE id = ?', legacy, (rows[2] as { id: number }).id);
+    });
+    expect((await health()).inbox).toEqual(EMPTY_INBOX);
+    await expectHolds(
+      new Map([
+        [A, a2.lastSeq],
+        [B, b1.lastSeq],
+      ]),
+    );
   });
 
   it('has a store opened on a left-over inbox apply it without any read', async () => {

@@ -61,12 +61,15 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
 }
 
 /** Content-Encoding gzip is what tills send; identity is accepted; anything else is 415. */
-export async function decodeBody(raw: Buffer, encoding: string | undefined): Promise<Buffer> {
+export function bodyCoding(encoding: string | undefined): 'gzip' | 'identity' {
   const enc = (encoding ?? 'identity').trim().toLowerCase();
-  if (enc === 'identity' || enc === '') return raw;
-  if (enc !== 'gzip' && enc !== 'x-gzip') {
-    throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${enc} is not supported; use gzip or none`);
-  }
+  if (enc === 'identity' || enc === '') return 'identity';
+  if (enc === 'gzip' || enc === 'x-gzip') return 'gzip';
+  throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${enc} is not supported; use gzip or none`);
+}
+
+export async function decodeBody(raw: Buffer, encoding: string | undefined): Promise<Buffer> {
+  if (bodyCoding(encoding) === 'identity') return raw;
   try {
     return await gunzipAsync(raw, { maxOutputLength: MAX_BODY_BYTES });
   } catch (e) {

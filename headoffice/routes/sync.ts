@@ -22,7 +22,7 @@ import {
 import { sealChanges, sealLookupAnswer } from '../../core/sync/personal.js';
 import { sealMemberQrKey } from '../../core/sync/memberqrkey.js';
 import { authenticateTill, identifyTill, verifyTill } from '../auth/till.js';
-import { decodeBody, parseJson } from '../http/body.js';
+import { bodyCoding, decodeBody, parseJson } from '../http/body.js';
 import { HttpError, invalid } from '../http/errors.js';
 import type { Reply, Router } from '../http/router.js';
 import type { IncomingMessage } from 'node:http';
@@ -79,7 +79,8 @@ export function syncRoutes(router: Router, app: AppDeps): void {
     if (b.storeId !== till.storeId) {
       throw new HttpError(403, 'store_mismatch', `till ${till.tillId} belongs to store ${till.storeId}`, {}, 'storeId');
     }
-    const out = await app.store.ingest(till, b, app.now());
+    const wire = { bytes: raw, coding: bodyCoding(req.headers['content-encoding']) };
+    const out = await app.store.ingest(till, b, app.now(), wire);
     switch (out.kind) {
       case 'ok': {
         if (out.status === 'applied') {

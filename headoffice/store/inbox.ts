@@ -13,7 +13,7 @@
  * restart applies the rows left in the inbox.
  *
  * A body holds the members' names and phones, so it is kept encrypted with head office's field
- * key (`body_enc`, crypto.ts) and deleted in the transaction that applies it; with
+ * key (`body_enc`, crypto.ts; as the till sent it, inbox-body.ts) and deleted in the transaction that applies it; with
  * `secure_delete` on (sqlite-db.ts) the freed pages are zeroed, not left for a file reader.
  *
  * Any number of head-office processes may accept and apply (store/pg.ts): accepting takes an
@@ -28,6 +28,7 @@ import { applyBatch, checkAndApply, nextAckOutbox, type IngestDeps, type TillRow
 import { all, dialect, get, run, savepoint, withJsonList, type Sql, type SqlValue } from '../../storage/sql.js';
 import { PassWrites } from './pass.js';
 import type { InboxBatchKey } from './accepted-bodies.js';
+import { openInboxBody, sealInboxBody, type WireBody } from './inbox-body.js';
 import { prefetchEntryCounters } from './anomalies.js';
 import type { IngestOutcome } from './types.js';
 
@@ -143,14 +144,20 @@ export interface AcceptAsk {
  * prevHash (head office's head must then equal it) and the body sealed, outside the
  * transaction, so a batch of accepts holds its tills' locks only for its few statements.
  */
-export function prepareAccept(cipher: HqCipher, tillId: string, batch: UploadBatch, now: Date): AcceptAsk {
+export function prepareAccept(
+  cipher: HqCipher,
+  tillId: string,
+  batch: UploadBatch,
+  now: Date,
+  wire?: WireBody,
+): AcceptAsk {
   const v = batch.entries.length > 0 ? verifyChain(batch.entries, batch.firstSeq - 1, batch.prevHash) : null;
   return {
     tillId,
     batch,
     now,
     verifiedHead: v?.ok ? v.head : null,
-    sealed: v?.ok ? cipher.encrypt(JSON.stringify(batch)) : Buffer.alloc(0),
+    sealed: v?.ok ? sealInboxBody(cipher, batch, wire) : Buffer.alloc(0),
   };
 }
 
@@ -318,7 +325,7 @@ function* inboxBodies(d: IngestDeps, inbox: readonly InboxRow[]): Sql<Map<number
 /** A body as accepted; rows accepted before bodies were encrypted (migration 008) are clear. */
 function openBody(cipher: HqCipher, id: number, r: BodyRow | undefined): UploadBatch {
   if (!r) throw new Error(`inbox row ${id} is gone`);
-  return JSON.parse(r.body_enc ? cipher.decrypt(r.body_enc) : r.body) as UploadBatch;
+  return r.body_enc ? openInboxBody(cipher, r.body_enc) : (JSON.parse(r.body) as UploadBatch);
 }
 
 /** The tills' rows an apply pass needs, in one read. */

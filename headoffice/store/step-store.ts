@@ -102,6 +102,7 @@ import {
   type AcceptAsk,
   type InboxBacklog,
 } from './inbox.js';
+import type { WireBody } from './inbox-body.js';
 import type { IngestDeps } from './ingest.js';
 import { lookupMemberByPhone } from './members.js';
 import {
@@ -561,8 +562,13 @@ export abstract class StepHqStore implements HqStore {
     return this.tillTransaction(() => admitLookup(tillId, now, limit));
   }
 
-  async ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome> {
-    const accepted = await this.accepts.submit(prepareAccept(this.cipher, till.tillId, batch, now));
+  async ingest(
+    till: { tillId: string; storeId: string },
+    batch: UploadBatch,
+    now: Date,
+    wire?: WireBody,
+  ): Promise<IngestOutcome> {
+    const accepted = await this.accepts.submit(prepareAccept(this.cipher, till.tillId, batch, now, wire));
     if (accepted) {
       this.applySoon();
       this.observer?.ingested(accepted, 0);

@@ -42,6 +42,7 @@ import type {
   SaveOutcome as SegmentSaveOutcome,
 } from './saved-segments.js';
 import type { MemberLookupOutcome } from './members.js';
+import type { WireBody } from './inbox-body.js';
 import type { ClaimedMessage, MessageRequest, QueueOutcome } from './messages.js';
 import type { MemberHome, OtpRequestOutcome, OtpVerifyOutcome } from './memberpage.js';
 import type { MemberPreferences, PagePreferenceOutcome } from './preferences.js';
@@ -166,8 +167,15 @@ export interface HqStore {
   /**
    * Takes an authenticated, schema-valid batch atomically: durable once this resolves, and
    * every read after it sees it applied (the SQLite store may apply it just after answering).
+   * `wire`: the body as the till sent it, kept in the inbox instead of the batch re-serialised
+   * (store/inbox-body.ts); it must be the bytes `batch` was parsed from.
    */
-  ingest(till: { tillId: string; storeId: string }, batch: UploadBatch, now: Date): Promise<IngestOutcome>;
+  ingest(
+    till: { tillId: string; storeId: string },
+    batch: UploadBatch,
+    now: Date,
+    wire?: WireBody,
+  ): Promise<IngestOutcome>;
   /** The feed page after `from` (its `afterAt` checked against this timeline: store/feed-timeline.ts). */
   changes(tillId: string, from: TimelineAsk, limit: number, now: Date): Promise<ChangesResponse>;
   /** Holds one unit of a limited-stock reward for the till (store/stock.ts); idempotent by reservation id. */

@@ -67,6 +67,11 @@ export function hqDispatcher(ca: string | null | undefined): Dispatcher | undefi
   return ca ? new Agent({ connect: { ca } }) : undefined;
 }
 
+/** A request's body as tills send it: JSON, gzipped. */
+export function requestBody(payload: unknown): Buffer {
+  return gzipSync(Buffer.from(JSON.stringify(payload)));
+}
+
 export class HqClient {
   private lastTs = 0;
 
@@ -79,7 +84,7 @@ export class HqClient {
   ) {}
 
   async post(path: string, payload: unknown): Promise<HqAnswer> {
-    const body = gzipSync(Buffer.from(JSON.stringify(payload)));
+    const body = requestBody(payload);
     return this.send('POST', path, body, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
   }
 
