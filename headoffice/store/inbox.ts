@@ -13,8 +13,9 @@
  * restart applies the rows left in the inbox.
  *
  * A body holds the members' names and phones, so it is kept encrypted with head office's field
- * key (`body_enc`, crypto.ts; as the till sent it, inbox-body.ts) and deleted in the transaction that applies it; with
- * `secure_delete` on (sqlite-db.ts) the freed pages are zeroed, not left for a file reader.
+ * key (`body_enc`, crypto.ts; as the till sent it, inbox-body.ts) and deleted in the transaction
+ * that applies it; with `secure_delete` on (sqlite-db.ts) the freed pages are zeroed, not left
+ * for a file reader.
  *
  * Any number of head-office processes may accept and apply (store/pg.ts): accepting takes an
  * advisory lock per till (uploads arriving together, several tills' at once); applying runs
