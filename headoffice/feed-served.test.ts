@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ChangesResponse } from '../core/sync/protocol.js';
-import { at, changes, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+import { at, changes, provision, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
 
 let t: TestHq;
 let A: TillSim;
@@ -90,5 +90,53 @@ describe('need to know in the feed', () => {
     B.redeem('M1', 50, at(10));
     await uploadAll(t, B, 100);
     expect(await memberAtB()).toMatchObject({ name: NAME, phone: PHONE });
+  });
+
+  it("announces the member to the till that served them alone: every other till's feed skips it", async () => {
+    const C = await provision(t, 'S3', 'C');
+    await enrolAtA();
+    const before = await cursorAtB();
+    B.sale('M1', 5_000, at(10));
+    await uploadAll(t, B, 100);
+    expect(await memberAtB(before)).toMatchObject({ name: NAME, phone: PHONE });
+    const rows = await t.sql<{ payload: string }>(
+      "SELECT payload FROM changes WHERE type = 'member' AND cursor > ? ORDER BY cursor",
+      before,
+    );
+    expect(rows.map((r) => JSON.parse(r.payload))).toEqual([{ memberNo: 'M1', forTill: 'B' }]);
+    // Another store's till and the member's own store's till: the balance change, no member record again.
+    for (const other of [C, A]) {
+      const page = ChangesResponse.parse((await changes(t, other, before)).body);
+      expect(page.changes.map((c) => c.type)).toEqual(['balance']);
+      expect(page.cursor).toBe(await cursorAtB());
+    }
+  });
+
+  it('reads on past a page of rows all for other tills, so no till is held at an empty page', async () => {
+    const C = await provision(t, 'S3', 'C');
+    await enrolAtA();
+    const from = await cursorAtB();
+    for (let i = 0; i < 7; i++) {
+      await t.exec(
+        'INSERT INTO changes (type, ref, payload, created_at) VALUES (?, ?, ?, ?)',
+        'member',
+        'M1',
+        JSON.stringify({ memberNo: 'M1', forTill: 'B' }),
+        new Date().toISOString(),
+      );
+    }
+    // Nothing after them for C: an empty page, as at the feed's head.
+    const empty = ChangesResponse.parse((await changes(t, C, from, 3)).body);
+    expect(empty.changes).toEqual([]);
+    A.sale('M1', 2_000, at(20));
+    await uploadAll(t, A, 100);
+    const head = await cursorAtB();
+    // Pages of 3 from before the seven rows: the first page C gets holds A's balance change.
+    const page = ChangesResponse.parse((await changes(t, C, from, 3)).body);
+    expect(page.changes.map((c) => c.type)).toEqual(['balance']);
+    expect(page.cursor).toBe(head);
+    // B, whom they name, reads them (its page of 3 is three of them).
+    const atB = ChangesResponse.parse((await changes(t, B, from, 3)).body);
+    expect(atB.changes.map((c) => c.type)).toEqual(['member', 'member', 'member']);
   });
 });

@@ -183,6 +183,26 @@ function* toChange(
   }
 }
 
+/**
+ * DECISION: a member change written for one till (announceServed: the till's first sale to
+ * another store's member, which unlocks the name and phone for it alone) goes to that till
+ * only. To every other till it was the same record again, sealed to it: at the load
+ * generator's knee most member changes were these, and sealing member records was the
+ * largest share of head office's work (headoffice/README.md). The row's payload names the till
+ * (`forTill`); rows written before it name none and go to all.
+ */
+const targets = new WeakMap<ChangeRow, string | null>();
+
+function visibleTo(tillId: string, r: ChangeRow): boolean {
+  if (r.type !== 'member') return true;
+  let target = targets.get(r);
+  if (target === undefined) {
+    target = (JSON.parse(r.payload) as { forTill?: string }).forTill ?? null;
+    targets.set(r, target);
+  }
+  return target === null || target === tillId;
+}
+
 function* changeRows(asks: readonly FeedAsk[]): Sql<ChangeRow[][]> {
   const pages: ChangeRow[][] = asks.map(() => []);
   for (const read of pageReads(asks)) {
@@ -209,20 +229,49 @@ export function* readChangePages(
 ): Sql<ChangesResponse[]> {
   if (asks.length === 0) return [];
   const placed = yield* placeOnTimeline(asks);
-  const pages = yield* changeRows(asks.map((a, i) => ({ ...a, after: (placed[i] as Placed).after })));
+  const { read, shown } = yield* visibleRows(asks.map((a, i) => ({ ...a, after: (placed[i] as Placed).after })));
   const firstTier = lowestTier(yield* ruleSets.latest()).code;
-  const records = yield* pageRecords(asks, pages);
+  const records = yield* pageRecords(asks, shown);
   const out: ChangesResponse[] = [];
   for (const [i, ask] of asks.entries()) {
-    const rows = pages[i] as ChangeRow[];
     const changes: Change[] = [];
-    for (const r of rows) {
+    for (const r of shown[i] as ChangeRow[]) {
       const c = yield* toChange(cipher, ask.till, ruleSets, firstTier, records[i] as PageRecords, balances, r);
       if (c) changes.push(c);
     }
+    const rows = read[i] as ChangeRow[];
     out.push({ changes, ...pageEnd(ask, placed[i] as Placed, rows[rows.length - 1]) });
   }
   return out;
+}
+
+/**
+ * Each ask's page: the rows read (its cursor moves past the last) and those its till is shown.
+ * A page whose rows were all for other tills is read on from its last row while more follow: a
+ * till stops reading at an empty page without moving its cursor (main/sync/service.ts), so an
+ * empty page with more behind it would hold the till there for good.
+ */
+function* visibleRows(asks: readonly FeedAsk[]): Sql<{ read: ChangeRow[][]; shown: ChangeRow[][] }> {
+  const read = yield* changeRows(asks);
+  const shown = read.map((rows, i) => rows.filter((r) => visibleTo((asks[i] as FeedAsk).till.tillId, r)));
+  const onward = (): number[] =>
+    asks.flatMap((a, i) =>
+      (shown[i] as ChangeRow[]).length === 0 && (read[i] as ChangeRow[]).length === a.limit ? [i] : [],
+    );
+  for (let more = onward(); more.length > 0; more = onward()) {
+    const next = yield* changeRows(
+      more.map((i) => {
+        const rows = read[i] as ChangeRow[];
+        return { ...(asks[i] as FeedAsk), after: Number((rows[rows.length - 1] as ChangeRow).cursor) };
+      }),
+    );
+    more.forEach((i, k) => {
+      const rows = next[k] as ChangeRow[];
+      read[i] = rows;
+      shown[i] = rows.filter((r) => visibleTo((asks[i] as FeedAsk).till.tillId, r));
+    });
+  }
+  return { read, shown };
 }
 
 /**

@@ -454,9 +454,9 @@ export function* servedMembersOfTills(asked: readonly [string, readonly string[]
 
 /**
  * A batch brought the till's first entries showing it served members of another store
- * (servingEntry): each such member the till had not looked up gets a new member change, so the
- * feed now carries the name and phone to the till that served them (it holds them with the
- * feed's placeholder until then). `memberNos`: the members the batch has entries for, written
+ * (servingEntry): each such member the till had not looked up gets a new member change for that
+ * till alone, so the feed now carries the name and phone to the till that served them (it holds
+ * them with the feed's placeholder until then). `memberNos`: the members the batch has entries for, written
  * already; `ackBefore`: the till's last seq head office held before this batch.
  */
 export function* announceServed(
@@ -501,7 +501,8 @@ export function* announceServed(
     return m !== undefined && !m.erased_at && m.enrolled_store !== till.storeId && m.serves && !m.served && !m.looked;
   });
   // One multi-row INSERT: the rows take their cursors in this order, as one append after the other.
-  const changes = others.map((memberNo) => changeRow('member', memberNo, { memberNo }, now));
+  // For this till alone (store/feed.ts visibleTo): every other till has the record as it was.
+  const changes = others.map((memberNo) => changeRow('member', memberNo, { memberNo, forTill: till.tillId }, now));
   yield* insertMany('changes', CHANGE_COLUMNS, changes);
   yield* countUnlocks(till.tillId, others, 'served', now);
   return changes.length;
