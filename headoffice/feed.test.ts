@@ -17,6 +17,22 @@ async function feed(till: TillSim, after: number, limit?: number): Promise<{ cha
 }
 
 describe('change feed', () => {
+  it('says whether more follows: a page of `limit` rows may have more behind it; one that reached the head has not', async () => {
+    const start = (await feed(B, 0)).cursor;
+    A.enrol('M1', at(0));
+    A.sale('M1', 30_000, at(1));
+    await uploadAll(t, A, 10);
+    // member, card, balance: three rows after `start`.
+    const full = ChangesResponse.parse((await changes(t, B, start, 2)).body);
+    expect(full.changes).toHaveLength(2);
+    expect(full.more).toBe(true);
+    const last = ChangesResponse.parse((await changes(t, B, full.cursor, 2)).body);
+    expect(last.changes).toHaveLength(1);
+    expect(last.more).toBe(false);
+    const head = ChangesResponse.parse((await changes(t, B, last.cursor, 2)).body);
+    expect(head).toMatchObject({ changes: [], cursor: last.cursor, more: false });
+  });
+
   it('starts with the seeded default rule set', async () => {
     const f = await feed(B, 0);
     expect(f.changes[0]).toMatchObject({ type: 'ruleset', cursor: 1, ruleSet: { version: 1 } });

@@ -9,8 +9,9 @@
  *    to `ackSeq`; 409 sequence_gap: resend from `expectedSeq`; anything else: back off
  *    exponentially (1 s to 60 s, full jitter) as the real uploader does, and count the code
  *    (while the run drains, to 2 s, so the check does not wait a minute for a till);
- * 3. feed: every `pollMs`, GET /v1/sync/changes after its cursor, page after page while pages
- *    come back full. One request at a time per till: an upload waits for a poll and the other
+ * 3. feed: every `pollMs`, GET /v1/sync/changes after its cursor, page after page while head
+ *    office says more follows (`more`; an older one: while pages come back full), as the till's
+ *    sync does. One request at a time per till: an upload waits for a poll and the other
  *    way round, so an ack's latency is head office's alone.
  *
  * Answers are not verified against head office's signature (the signing scheme is changing
@@ -295,7 +296,9 @@ export class SimTill {
         const cursor = Number(a.body.cursor) || 0;
         if (cursor > this.cursor && typeof a.body.cursorAt === 'string') this.cursorAt = a.body.cursorAt;
         this.cursor = Math.max(this.cursor, cursor);
-        this.nextPollAt = Date.now() + (list.length >= FEED_PAGE ? 0 : pollMs);
+        // Head office says whether more follows (rows it skips for this till make a page short).
+        const more = typeof a.body.more === 'boolean' ? a.body.more : list.length >= FEED_PAGE;
+        this.nextPollAt = Date.now() + (more ? 0 : pollMs);
       } else {
         this.sink.errors.add(`feed ${a.status} ${a.body?.error?.code ?? 'no_code'}`);
         this.nextPollAt = Date.now() + pollMs;

@@ -123,6 +123,7 @@ export function sealChanges(key: Buffer, page: ChangesResponse): SealedChangesRe
     ...(page.rewound ? { rewound: page.rewound } : {}),
     ...(page.ackSeq === undefined ? {} : { ackSeq: page.ackSeq }),
     ...(page.ackOutbox === undefined ? {} : { ackOutbox: page.ackOutbox }),
+    ...(page.more === undefined ? {} : { more: page.more }),
     ...(page.stock ? { stock: page.stock } : {}),
   };
 }

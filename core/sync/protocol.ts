@@ -644,6 +644,13 @@ export const FeedPosition = z.object({
    * (a till that never named one, or an older head office)
    */
   ackOutbox: OutboxId.optional(),
+  /**
+   * true: the page read a full `limit` of the feed's rows, so more may follow (ask again from
+   * `cursor`); false: it reached the feed's head, so the till is caught up and need not ask
+   * again until its next cycle. Absent from an older head office (the till asks until a page is
+   * empty, as before).
+   */
+  more: z.boolean().optional(),
 });
 
 /** A change as it travels in GET /v1/sync/changes: a member's personal fields sealed to the asking till. */

@@ -240,7 +240,7 @@ export function* readChangePages(
       if (c) changes.push(c);
     }
     const rows = read[i] as ChangeRow[];
-    out.push({ changes, ...pageEnd(ask, placed[i] as Placed, rows[rows.length - 1]) });
+    out.push({ changes, ...pageEnd(ask, placed[i] as Placed, rows[rows.length - 1]), more: rows.length === ask.limit });
   }
   return out;
 }

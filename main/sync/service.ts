@@ -420,6 +420,8 @@ export class SyncService {
       }
       if (feed.changes.length === 0 && !feed.rewound) return;
       applyChanges(this.ctx, openPage(this.ctx, this.personalKey, feed.changes), feed);
+      // Caught up: head office read to the feed's head (an older one does not say; ask until empty).
+      if (feed.more === false) return;
       if (feed.changes.length === 0 || (feed.cursor <= after && !feed.rewound)) return;
     }
   }
