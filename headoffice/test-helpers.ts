@@ -336,13 +336,18 @@ export async function changes(
   return { status: a.status, body: { ...page, changes: page.changes.map((c) => openChange(key, c)) } };
 }
 
+/** Head office's /metrics text (started with `metricsToken`). */
+export async function metricsText(t: Pick<TestHq, 'hq'>, metricsToken: string): Promise<string> {
+  const res = await fetch(`${t.hq.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  return res.text();
+}
+
 /** hq_feed_page_bytes_total from head office's /metrics (started with `metricsToken`): pages as JSON and as sent. */
 export async function feedPageBytes(
   t: Pick<TestHq, 'hq'>,
   metricsToken: string,
 ): Promise<{ json: number; sent: number }> {
-  const res = await fetch(`${t.hq.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
-  const text = await res.text();
+  const text = await metricsText(t, metricsToken);
   const read = (form: string): number =>
     Number(new RegExp(`^hq_feed_page_bytes_total\\{form="${form}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { json: read('json'), sent: read('sent') };

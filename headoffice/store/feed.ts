@@ -252,8 +252,10 @@ export function* readChangePages(
  * empty page with more behind it would hold the till there for good.
  */
 function* visibleRows(asks: readonly FeedAsk[]): Sql<{ read: ChangeRow[][]; shown: ChangeRow[][] }> {
+  const shownOf = (i: number, rows: ChangeRow[]): ChangeRow[] =>
+    rows.filter((r) => visibleTo((asks[i] as FeedAsk).till.tillId, r));
   const read = yield* changeRows(asks);
-  const shown = read.map((rows, i) => rows.filter((r) => visibleTo((asks[i] as FeedAsk).till.tillId, r)));
+  const shown = read.map((rows, i) => shownOf(i, rows));
   const onward = (): number[] =>
     asks.flatMap((a, i) =>
       (shown[i] as ChangeRow[]).length === 0 && (read[i] as ChangeRow[]).length === a.limit ? [i] : [],
@@ -268,7 +270,7 @@ function* visibleRows(asks: readonly FeedAsk[]): Sql<{ read: ChangeRow[][]; show
     more.forEach((i, k) => {
       const rows = next[k] as ChangeRow[];
       read[i] = rows;
-      shown[i] = rows.filter((r) => visibleTo((asks[i] as FeedAsk).till.tillId, r));
+      shown[i] = shownOf(i, rows);
     });
   }
   return { read, shown };

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_PATHS } from '../../core/sync/protocol.js';
 import { addTill } from '../../headoffice/provision.js';
-import { at, provision, startHq, uploadAll, type TestHq, type TillSim } from '../../headoffice/test-helpers.js';
+import {
+  at,
+  metricsText,
+  provision,
+  startHq,
+  uploadAll,
+  type TestHq,
+  type TillSim,
+} from '../../headoffice/test-helpers.js';
 import type { Till } from '../../main/service/till.js';
 import { linkedTill } from '../helpers/till.js';
 
@@ -23,8 +31,7 @@ const root = mkdtempSync(join(tmpdir(), 'feed-more-'));
 
 /** Feed requests head office answered 200, from its metrics. */
 async function feedRequests(): Promise<number> {
-  const res = await fetch(`${hq.hq.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } });
-  const text = await res.text();
+  const text = await metricsText(hq, METRICS);
   let n = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('hq_http_requests_total{') && line.includes(`route="${SYNC_PATHS.changes}"`)) {
