@@ -104,7 +104,7 @@ describe('member page in a phone browser', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 90_000);
 
   it('speaks zh-CN by default and English to a browser that puts English first, and the button switches and stays', async () => {
     A.enrol('M9', at(0), { name: '王小明', phone: PHONE });
@@ -178,5 +178,5 @@ describe('member page in a phone browser', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 90_000);
 });

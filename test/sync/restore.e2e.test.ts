@@ -114,7 +114,7 @@ describe.skipIf(skip !== null)(
       const log = readFileSync(join(f.hqDir, LOG_FILE), 'utf8');
       expect(log).toMatch(/"event":"feed_rewound".*"tillId":"till-rb"/);
       expect(log).toMatch(/"event":"feed_rewound".*"tillId":"till-ra"/);
-    });
+    }, 90_000);
 
     it('a card block, feedback and a preference change made after the backup are held again', async () => {
       const c = await f.tillAt('store-rc', 'till-rc');
@@ -184,6 +184,6 @@ describe.skipIf(skip !== null)(
       expect((await operator(f.hq.url, TOKEN, `/v1/members/${memberNo}`)).json.balance).toBe(sale.json.pointsEarned);
       const tillLog = readFileSync(join(dirname(c.posApiKeyFile), 'till.log'), 'utf8');
       expect(tillLog).toMatch(/"event":"sync_resend".*"why":"feed_outbox"/);
-    });
+    }, 90_000);
   },
 );
