@@ -491,6 +491,11 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       if (!e.data.toTier) throw new LedgerStateError(`tier entry ${lotIdOf(e)} has no target tier`);
       const review = e.data.reason === 'review';
       if (review) {
+        // A review judged the tier it names. Folded onto another (an upgrade dated before it was
+        // uploaded after it was written: an offline till's), it judged a state the member is no
+        // longer in, and is void: the tier stays and the review stays due, to be judged again on
+        // the state as it now is (in memory at the tills, by head office's next end-of-day run).
+        if (e.data.fromTier !== undefined && e.data.fromTier !== s.tier) break;
         const on = e.data.before ?? e.localDate;
         if (s.reviewedThrough === null || on > s.reviewedThrough) s.reviewedThrough = on;
         // A review judges the tier held on its date: a tier reached after that date stays.

@@ -1,0 +1,68 @@
+/**
+ * DOMAIN.md 5 and 12: a tier review head office wrote before an offline till uploaded an upgrade
+ * dated before it. The review judged the tier it names; folded onto the upgraded member it is
+ * void, and the review is judged again on the state as it now is. Before (found by an audit in
+ * the twenty-first session), it set its tier regardless: a Silver member who reached Gold at an
+ * offline till on 20 June was put back to Silver by the 30 June review that had kept Silver,
+ * and a later review could take them two tiers down.
+ *
+ * Default programme: Silver 5,000 yuan, Gold 10,000 yuan of rolling 12-month spend.
+ */
+import { describe, expect, it } from 'vitest';
+import { HQ_TILL_ID } from './domain/decisions.js';
+import { rowToEntry, type LedgerRow } from '../core/ledger/row.js';
+import { operator, uploadAll, useTwoTillHq, type TestHq, type TillSim } from './test-helpers.js';
+
+let t: TestHq;
+let A: TillSim;
+let B: TillSim;
+
+useTwoTillHq((x) => ({ t, A, B } = x));
+
+async function reviews(): Promise<{ before?: string; fromTier?: string; toTier?: string }[]> {
+  const rows = await t.sql<LedgerRow>(
+    "SELECT * FROM ledger WHERE till_id = ? AND kind = 'tier' ORDER BY seq",
+    HQ_TILL_ID,
+  );
+  return rows.map((r) => rowToEntry(r).data);
+}
+
+async function tier(memberNo: string): Promise<string> {
+  return (await operator(t, 'GET', `/v1/members/${memberNo}`)).body.tier as string;
+}
+
+describe('a review written before an offline till uploaded an earlier upgrade', () => {
+  it('leaves the tier the upgrade reached, and is judged again on that tier', async () => {
+    // Silver in January with 6,000 yuan: the 30 June review keeps Silver.
+    A.enrol('M1', '2025-01-10T02:00:00.000Z');
+    A.append('M1', 'earn', 6_000, '2025-01-10T02:01:00.000Z', { spend: 600_000, expiresOn: '2026-01-10' });
+    A.append('M1', 'tier', 0, '2025-01-10T02:01:00.000Z', {
+      data: { fromTier: 'ordinary', toTier: 'silver', reason: 'threshold', rank: 1 },
+    });
+    await uploadAll(t, A, 100);
+    // Till B, offline, sold 3,000 yuan on 20 June and moved the member up: Silver -> Gold (9,000
+    // yuan would not reach Gold, so an instant upgrade, as a programme may set one).
+    B.append('M1', 'earn', 3_600, '2025-06-20T03:00:00.000Z', { spend: 300_000, expiresOn: '2026-06-20' });
+    B.append('M1', 'tier', 0, '2025-06-20T03:00:00.000Z', {
+      data: { fromTier: 'silver', toTier: 'gold', reason: 'instant', rank: 2 },
+    });
+
+    // Head office's end of day on 5 July, before B comes back: the 30 June review keeps Silver.
+    const july = await operator(t, 'POST', '/v1/eod', { date: '2025-07-05' });
+    expect(july.body.reviews).toEqual({ held: 1, downgrades: 0 });
+    expect(await reviews()).toEqual([
+      expect.objectContaining({ before: '2025-06-30', fromTier: 'silver', toTier: 'silver' }),
+    ]);
+
+    // B uploads. Gold was reached on 20 June: the quarter it was reached in is not judged.
+    await uploadAll(t, B, 100);
+    expect(await tier('M1')).toBe('gold');
+    expect((await operator(t, 'POST', '/v1/eod', { date: '2025-07-06' })).body.entries).toBe(0);
+
+    // The 30 September review judges Gold: 9,000 yuan is below it, one tier down, to Silver.
+    const october = await operator(t, 'POST', '/v1/eod', { date: '2025-10-05' });
+    expect(october.body.reviews).toEqual({ held: 1, downgrades: 1 });
+    expect((await reviews())[1]).toMatchObject({ before: '2025-09-30', fromTier: 'gold', toTier: 'silver' });
+    expect(await tier('M1')).toBe('silver');
+  });
+});
