@@ -6,6 +6,10 @@
  * offline till on 20 June was put back to Silver by the 30 June review that had kept Silver,
  * and a later review could take them two tiers down.
  *
+ * The same for spend: a downgrade judged before an offline till uploaded sales dated before the
+ * review is kept from taking the tier when the spend now known meets what the review judged
+ * against (the review entry's `threshold`).
+ *
  * Default programme: Silver 5,000 yuan, Gold 10,000 yuan of rolling 12-month spend.
  */
 import { describe, expect, it } from 'vitest';
@@ -64,5 +68,34 @@ describe('a review written before an offline till uploaded an earlier upgrade', 
     expect(october.body.reviews).toEqual({ held: 1, downgrades: 1 });
     expect((await reviews())[1]).toMatchObject({ before: '2025-09-30', fromTier: 'gold', toTier: 'silver' });
     expect(await tier('M1')).toBe('silver');
+  });
+
+  it('a downgrade judged without an offline till’s spend dated before it: the member keeps the tier', async () => {
+    // Silver in January (instant) on 3,000 yuan: the 30 June review, on 3,000 yuan, takes it away.
+    A.enrol('M2', '2025-01-10T02:00:00.000Z');
+    A.append('M2', 'earn', 3_000, '2025-01-10T02:01:00.000Z', { spend: 300_000, expiresOn: '2026-01-10' });
+    A.append('M2', 'tier', 0, '2025-01-10T02:01:00.000Z', {
+      data: { fromTier: 'ordinary', toTier: 'silver', reason: 'instant', rank: 1 },
+    });
+    await uploadAll(t, A, 100);
+    // Till B, offline, sold 2,500 yuan on 20 June: 5,500 yuan in the review's window.
+    B.append('M2', 'earn', 3_000, '2025-06-20T03:00:00.000Z', { spend: 250_000, expiresOn: '2026-06-20' });
+
+    const july = await operator(t, 'POST', '/v1/eod', { date: '2025-07-05' });
+    expect(july.body.reviews).toEqual({ held: 1, downgrades: 1 });
+    expect(await reviews()).toEqual([
+      expect.objectContaining({ before: '2025-06-30', fromTier: 'silver', toTier: 'ordinary', threshold: 500_000 }),
+    ]);
+    expect(await tier('M2')).toBe('ordinary');
+
+    // B uploads: on the spend now known the member met Silver on 30 June.
+    await uploadAll(t, B, 100);
+    expect(await tier('M2')).toBe('silver');
+    // That review is done; the next one (30 September, 5,500 yuan in its window) keeps Silver.
+    expect((await operator(t, 'POST', '/v1/eod', { date: '2025-07-06' })).body.entries).toBe(0);
+    const october = await operator(t, 'POST', '/v1/eod', { date: '2025-10-05' });
+    expect(october.body.reviews).toEqual({ held: 1, downgrades: 0 });
+    expect((await reviews())[1]).toMatchObject({ before: '2025-09-30', fromTier: 'silver', toTier: 'silver' });
+    expect(await tier('M2')).toBe('silver');
   });
 });

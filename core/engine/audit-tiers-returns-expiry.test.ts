@@ -883,10 +883,10 @@ describe('DOMAIN.md 5: upgrades immediate, downgrades only at reviews, one tier 
     ]);
     // Q1 (reached in it) skipped; 2024-06-30 .. 2024-12-31 hold (window holds 10 Jan); 2025-03-31 drops
     expect(reviewSteps(rs, s, '2025-04-01')).toEqual([
-      { review: '2024-06-30', from: 'diamond', to: 'diamond' },
-      { review: '2024-09-30', from: 'diamond', to: 'diamond' },
-      { review: '2024-12-31', from: 'diamond', to: 'diamond' },
-      { review: '2025-03-31', from: 'diamond', to: 'gold' },
+      { review: '2024-06-30', from: 'diamond', to: 'diamond', threshold: 5_000_000 },
+      { review: '2024-09-30', from: 'diamond', to: 'diamond', threshold: 5_000_000 },
+      { review: '2024-12-31', from: 'diamond', to: 'diamond', threshold: 5_000_000 },
+      { review: '2025-03-31', from: 'diamond', to: 'gold', threshold: 5_000_000 },
     ]);
     // between reviews nothing moves; on the review day itself the tier still holds
     expect(reviewedTier(rs, s, '2025-03-31')).toBe('diamond');

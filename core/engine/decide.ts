@@ -5,7 +5,7 @@
  * checked at head office is judged on exactly the context the till used.
  */
 import { capUsed, liveOffers, rollingSpend, type MemberState } from '../ledger/state.js';
-import type { RuleSet } from '../ruleset/schema.js';
+import type { RuleSet, TierDef } from '../ruleset/schema.js';
 import { addDays } from '../time.js';
 import { lowestTier, nextReviewOnOrAfter, tierAtReview, tierIndex } from './tiers.js';
 import type { MemberContext } from './types.js';
@@ -34,6 +34,8 @@ export interface ReviewStep {
   review: string;
   from: string;
   to: string;
+  /** the rolling spend `from` needs (fen): what the review judged the member's spend against */
+  threshold: number;
 }
 
 /** The reviews due before `today` and the tier each leaves (stops once at the lowest tier). */
@@ -44,7 +46,7 @@ export function reviewSteps(rs: RuleSet, s: MemberState, today: string): ReviewS
   if (tier === first || !rs.tiers.some((t) => t.code === tier)) return out;
   for (const review of dueReviews(rs, s, today)) {
     const to = tierAtReview(rs, { tier, rollingSpend: rollingSpend(s, review) }).tier;
-    out.push({ review, from: tier, to });
+    out.push({ review, from: tier, to, threshold: (rs.tiers[tierIndex(rs, tier)] as TierDef).threshold });
     tier = to;
     if (tier === first) break;
   }

@@ -48,6 +48,12 @@ export interface EntryData {
    * office may have upgraded on the merged spend first).
    */
   rank?: number;
+  /**
+   * tier, a review: the rolling spend (fen) the tier it judged needs. A downgrade folded onto spend
+   * that meets it (a till's sales dated before the review, uploaded after head office wrote it)
+   * keeps the tier (core/ledger/state.ts). Reviews written before it have none.
+   */
+  threshold?: number;
   /** offer: win-back until (local date, inclusive) */
   winBackUntil?: string;
   /**

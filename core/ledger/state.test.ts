@@ -370,3 +370,70 @@ describe('coupons folded in either order (DOMAIN.md 12)', () => {
     expect(Object.keys(s.couponUsesAhead ?? {})).toEqual(['C2']);
   });
 });
+
+describe('a tier review folded onto a state it did not judge (DOMAIN.md 5, 12)', () => {
+  const silver = { kind: 'tier' as const, points: 0, on: '2025-01-10' };
+  const up = (from: string, to: string, rank: number) => ({ fromTier: from, toTier: to, reason: 'threshold', rank });
+  const review = (from: string, to: string, rank: number, threshold?: number) => ({
+    kind: 'tier' as const,
+    points: 0,
+    on: '2025-07-01',
+    data: { fromTier: from, toTier: to, reason: 'review', before: '2025-06-30', rank, threshold },
+  });
+  const earn = (on: string, spend: number) => ({ kind: 'earn' as const, points: 0, on, spend });
+
+  it('a downgrade applies on the spend it judged', () => {
+    const s = foldEntries(
+      'M1',
+      'ordinary',
+      chain([
+        earn('2025-01-10', 300_000),
+        { ...silver, data: up('ordinary', 'silver', 1) },
+        review('silver', 'ordinary', 0, 500_000),
+      ]),
+    );
+    expect(s).toMatchObject({ tier: 'ordinary', reviewedThrough: '2025-06-30', tierSince: '2025-06-30' });
+  });
+
+  it('a downgrade folded onto spend that meets the threshold it judged keeps the tier, the review done', () => {
+    const s = foldEntries(
+      'M1',
+      'ordinary',
+      chain([
+        earn('2025-01-10', 300_000),
+        { ...silver, data: up('ordinary', 'silver', 1) },
+        earn('2025-06-20', 200_000), // an offline till's sale, uploaded after the review was written
+        review('silver', 'ordinary', 0, 500_000),
+      ]),
+    );
+    expect(s).toMatchObject({ tier: 'silver', reviewedThrough: '2025-06-30', tierSince: '2025-01-10' });
+  });
+
+  it('a review written before reviews carried a threshold applies as it says', () => {
+    const s = foldEntries(
+      'M1',
+      'ordinary',
+      chain([
+        earn('2025-01-10', 300_000),
+        { ...silver, data: up('ordinary', 'silver', 1) },
+        earn('2025-06-20', 200_000),
+        review('silver', 'ordinary', 0),
+      ]),
+    );
+    expect(s.tier).toBe('ordinary');
+  });
+
+  it('a review naming a tier the member no longer holds is void, and stays due', () => {
+    const s = foldEntries(
+      'M1',
+      'ordinary',
+      chain([
+        earn('2025-01-10', 600_000),
+        { ...silver, data: up('ordinary', 'silver', 1) },
+        { kind: 'tier', points: 0, on: '2025-06-20', data: { ...up('silver', 'gold', 2), reason: 'instant' } },
+        review('silver', 'silver', 1, 500_000),
+      ]),
+    );
+    expect(s).toMatchObject({ tier: 'gold', tierSince: '2025-06-20', reviewedThrough: null });
+  });
+});

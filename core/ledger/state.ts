@@ -500,6 +500,10 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
         if (s.reviewedThrough === null || on > s.reviewedThrough) s.reviewedThrough = on;
         // A review judges the tier held on its date: a tier reached after that date stays.
         if (s.tierSince !== null && s.tierSince > on) break;
+        // A downgrade judged without spend dated before it that reached head office later (an
+        // offline till's sales): on the spend now known the member met the tier, so it is kept.
+        if (e.data.toTier !== s.tier && e.data.threshold !== undefined && rollingSpend(s, on) >= e.data.threshold)
+          break;
       }
       // An upgrade decided on a smaller view than this state's never lowers a tier reached elsewhere.
       const rank = e.data.rank;

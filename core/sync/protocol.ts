@@ -74,6 +74,7 @@ export const EntryData = z.looseObject({
   toTier: z.string().optional(),
   reason: z.enum(['threshold', 'instant', 'review', 'hq']).optional(),
   rank: z.number().int().min(0).optional(),
+  threshold: z.number().int().min(0).optional(),
   spendOn: LocalDateStr.optional(),
   recordedOn: LocalDateStr.optional(),
   winBackUntil: LocalDateStr.optional(),

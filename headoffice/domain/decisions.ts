@@ -81,6 +81,7 @@ export function reviewsDue(rs: RuleSet, s: MemberState, today: string): Decision
       toTier: step.to,
       reason: 'review' as const,
       before: step.review,
+      threshold: step.threshold,
       rank: tierIndex(rs, step.to),
       operator: EOD_OPERATOR,
     },

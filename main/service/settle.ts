@@ -50,6 +50,7 @@ export function settleMember(
         toTier: step.to,
         reason: 'review',
         before: step.review,
+        threshold: step.threshold,
         rank: tierIndex(rs, step.to),
       },
     });
