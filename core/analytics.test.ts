@@ -12,6 +12,7 @@ import {
   pointsIssued,
   pointsRedeemed,
   previousPeriod,
+  ratio,
   totals,
   type LedgerDayRow,
 } from './analytics.js';
@@ -142,5 +143,14 @@ describe('a period and the one before it', () => {
     expect(isDate('2028-02-29')).toBe(true);
     expect(isDate('2026-02-29')).toBe(false);
     expect(isDate('2026-3-1')).toBe(false);
+  });
+});
+
+describe('ratio', () => {
+  it('rounds to four decimals half up, exactly at the half', () => {
+    expect(ratio(3, 20_000)).toBe(0.0002);
+    expect(ratio(1, 3)).toBe(0.3333);
+    expect(ratio(2, 3)).toBe(0.6667);
+    expect(ratio(5, 0)).toBeNull();
   });
 });

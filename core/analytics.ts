@@ -87,9 +87,12 @@ export const PROGRAMME_TARGETS = {
 /** Longest range one daily report covers (a year, leap day included). */
 export const MAX_REPORT_DAYS = 366;
 
-/** a / b to four decimals, null when b is 0 (as the summary report rounds). */
+/**
+ * a / b to four decimals, half up, null when b is 0. Scaled before dividing: (a / b) * 10,000
+ * rounded 3 / 20,000 down to 0.0001, the quotient 1.4999... in binary.
+ */
 export function ratio(a: number, b: number): number | null {
-  return b === 0 ? null : Math.round((a / b) * 10_000) / 10_000;
+  return b === 0 ? null : Math.round((a * 10_000) / b) / 10_000;
 }
 
 export function pointsIssued(byKind: Readonly<Record<string, number>>): number {

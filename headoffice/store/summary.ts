@@ -29,7 +29,7 @@ import { visibleBalance, type MemberState } from '../../core/ledger/state.js';
 import { addMonthsClamped, localDate } from '../../core/time.js';
 import { lifecycle, type Lifecycle } from '../../core/segments.js';
 import { byKind as kindsOf, type Measures } from '../../core/aggregates.js';
-import { pointsExpired, pointsIssued, pointsRedeemed } from '../../core/analytics.js';
+import { pointsExpired, pointsIssued, pointsRedeemed, ratio } from '../../core/analytics.js';
 import { measuresOf, sums as sumsOf } from './aggregates.js';
 import { feedbackCounts } from './feedback.js';
 import { npsAllTime } from './surveys.js';
@@ -64,10 +64,6 @@ function ordered(counts: Record<string, number>, order: readonly string[]): Reco
   const at = (k: string): number => rank.get(k) ?? order.length;
   const keys = Object.keys(counts).sort((a, b) => at(a) - at(b) || (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(keys.map((k) => [k, counts[k] as number]));
-}
-
-function ratio(a: number, b: number): number | null {
-  return b === 0 ? null : Math.round((a / b) * 10_000) / 10_000;
 }
 
 interface MemberMeasures {
