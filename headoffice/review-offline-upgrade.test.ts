@@ -98,4 +98,31 @@ describe('a review written before an offline till uploaded an earlier upgrade', 
     expect((await reviews())[1]).toMatchObject({ before: '2025-09-30', fromTier: 'silver', toTier: 'silver' });
     expect(await tier('M2')).toBe('silver');
   });
+
+  it('a void review still due is written again by the next end of day, judging the tier now held', async () => {
+    A.enrol('M3', '2025-01-10T02:00:00.000Z');
+    A.append('M3', 'earn', 6_000, '2025-01-10T02:01:00.000Z', { spend: 600_000, expiresOn: '2026-01-10' });
+    A.append('M3', 'tier', 0, '2025-01-10T02:01:00.000Z', {
+      data: { fromTier: 'ordinary', toTier: 'silver', reason: 'threshold', rank: 1 },
+    });
+    await uploadAll(t, A, 100);
+    // Till B, offline since March: Gold on 15 March (instant), 3,000 yuan.
+    B.append('M3', 'earn', 3_600, '2025-03-15T03:00:00.000Z', { spend: 300_000, expiresOn: '2026-03-15' });
+    B.append('M3', 'tier', 0, '2025-03-15T03:00:00.000Z', {
+      data: { fromTier: 'silver', toTier: 'gold', reason: 'instant', rank: 2 },
+    });
+    // 30 June, without B: Silver on 6,000 yuan, kept.
+    expect((await operator(t, 'POST', '/v1/eod', { date: '2025-07-05' })).body.reviews).toEqual({
+      held: 1,
+      downgrades: 0,
+    });
+
+    // B uploads: Gold since 15 March, so 30 June judges Gold, which that review did not.
+    await uploadAll(t, B, 100);
+    expect(await tier('M3')).toBe('gold');
+    const next = await operator(t, 'POST', '/v1/eod', { date: '2025-07-06' });
+    expect(next.body.reviews).toEqual({ held: 1, downgrades: 1 });
+    expect((await reviews())[1]).toMatchObject({ before: '2025-06-30', fromTier: 'gold', toTier: 'silver' });
+    expect(await tier('M3')).toBe('silver');
+  });
 });
