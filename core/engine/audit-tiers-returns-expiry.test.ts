@@ -11,6 +11,7 @@
  * requires; the code does otherwise). Each carries a comment naming the discrepancy.
  */
 import fc from 'fast-check';
+import { dateOfDayNumber as fromSerial, dayNumber as toSerial } from '../../test/helpers/ref-calendar.js';
 import { describe, expect, it } from 'vitest';
 import { reviewSteps, reviewedTier, memberContextFor } from './decide.js';
 import { computeEarn } from './earn.js';
@@ -46,29 +47,6 @@ const refDim = (y: number, m: number): number => (m === 2 && isLeap(y) ? 29 : (M
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 const ymd = (y: number, m: number, d: number): string => `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
 const parse = (s: string): [number, number, number] => s.split('-').map(Number) as [number, number, number];
-
-/** Howard Hinnant's days_from_civil. */
-function toSerial(date: string): number {
-  const [y0, m, d] = parse(date);
-  const y = y0 - (m <= 2 ? 1 : 0);
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function fromSerial(z0: number): string {
-  const z = z0 + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp + (mp < 10 ? 3 : -9);
-  return ymd(era * 400 + yoe + (m <= 2 ? 1 : 0), m, d);
-}
 
 const refAddDays = (date: string, n: number): string => fromSerial(toSerial(date) + n);
 

@@ -22,6 +22,7 @@
  *   (breakage = expired / issued, purchase frequency = member sales / buying members).
  */
 import fc from 'fast-check';
+import { dateOfDayNumber as dateOf, dayNumber as dayNo } from '../../test/helpers/ref-calendar.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dailySeries,
@@ -51,31 +52,6 @@ import { winBackDue, winBackUntil } from './decisions.js';
 
 const DAY_MS = 86_400_000;
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-
-/** Days since 1970-01-01 of a proleptic Gregorian YYYY-MM-DD. */
-function dayNo(date: string): number {
-  const [y0, m, d] = date.split('-').map(Number) as [number, number, number];
-  const y = m <= 2 ? y0 - 1 : y0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (m + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function dateOf(n: number): string {
-  const z = n + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
-}
 
 const plus = (date: string, days: number): string => dateOf(dayNo(date) + days);
 const between = (a: string, b: string): number => dayNo(b) - dayNo(a);
