@@ -977,13 +977,13 @@ describe('DOMAIN.md 5: upgrades immediate, downgrades only at reviews, one tier 
     expect(reviewedTier(rs, s, '2024-10-02')).not.toBe('ordinary');
   });
 
-  // DISCREPANCY C: a return dated after a review date, taken before that review is recorded
-  // (connected till applying reviews in memory), reaches back into the review's window (spendOn is
-  // the sale's date) and turns a kept tier into a downgrade. The same events with the review
-  // recorded first (head office's end-of-day run, or a standalone till settling on first
-  // activity) keep the tier. DOMAIN.md 5/6: "a return never triggers a downgrade by itself (only a
-  // review does)"; DOMAIN.md 12: tills decide as one till that saw everything in time order.
-  it.fails('a return after the review date changes that review (Silver -> Ordinary)', () => {
+  // Was DISCREPANCY C (fixed in the twenty-first session): a return dated after a review date,
+  // taken before that review is recorded (connected till applying reviews in memory), reached back
+  // into the review's window (spendOn is the sale's date) and turned a kept tier into a
+  // downgrade, where the same events with the review recorded first keep it. DOMAIN.md 5/6: "a
+  // return never triggers a downgrade by itself (only a review does)". A review now judges the
+  // spend known on its date (core/ledger/state.ts rollingSpendKnownOn, spendBookedBack).
+  it('a return after the review date leaves that review as it was on its date (Silver kept)', () => {
     const rs = DEFAULT_RULE_SET;
     const sale1 = [entry('earn', '2024-02-10', { spend: 500_000 }), upgrade('2024-02-10', 'ordinary', 'silver')];
     const ret = entry('reverse', '2024-07-05', { spend: -100, data: { spendOn: '2024-02-10' } });

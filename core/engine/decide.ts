@@ -4,7 +4,7 @@
  * birthday gift and win-back. The till and head office's recompute both call this, so a sale
  * checked at head office is judged on exactly the context the till used.
  */
-import { capUsed, liveOffers, rollingSpend, type MemberState } from '../ledger/state.js';
+import { capUsed, liveOffers, rollingSpendKnownOn, type MemberState } from '../ledger/state.js';
 import type { RuleSet, TierDef } from '../ruleset/schema.js';
 import { addDays } from '../time.js';
 import { lowestTier, nextReviewOnOrAfter, tierAtReview, tierIndex } from './tiers.js';
@@ -45,7 +45,7 @@ export function reviewSteps(rs: RuleSet, s: MemberState, today: string): ReviewS
   const out: ReviewStep[] = [];
   if (tier === first || !rs.tiers.some((t) => t.code === tier)) return out;
   for (const review of dueReviews(rs, s, today)) {
-    const to = tierAtReview(rs, { tier, rollingSpend: rollingSpend(s, review) }).tier;
+    const to = tierAtReview(rs, { tier, rollingSpend: rollingSpendKnownOn(s, review) }).tier;
     out.push({ review, from: tier, to, threshold: (rs.tiers[tierIndex(rs, tier)] as TierDef).threshold });
     tier = to;
     if (tier === first) break;

@@ -24,6 +24,13 @@ export interface MemberState {
   debt: number;
   /** qualifying spend by local date, kept for the rolling 12-month window */
   spend: { on: string; amount: number }[];
+  /**
+   * Spend booked on an earlier date than its entry's (a return's reduction belongs to its sale's
+   * date), with the entry's date `at`, kept while a review not yet recorded may fall between the
+   * two: a review judges the spend known on its date (DOMAIN.md 5), so a return made after it is
+   * not in its window. Absent when there is none.
+   */
+  spendBookedBack?: { on: string; amount: number; at: string }[];
   stamps: number;
   /**
    * The most stamps the card has held, kept only while returns have taken stamps back below it
@@ -410,6 +417,21 @@ export function rollingSpend(state: MemberState, asOf: string): number {
   return state.spend.reduce((s, e) => (e.on > from && e.on <= asOf ? s + e.amount : s), 0);
 }
 
+/**
+ * The rolling spend as it stood on `asOf`: what a review on that date judges (DOMAIN.md 5). Spend
+ * booked back into the window by entries dated after `asOf` (a later return of an earlier sale)
+ * is left out, so a review judged late, in memory or at head office, sees what a review recorded
+ * on the day would have seen.
+ */
+export function rollingSpendKnownOn(state: MemberState, asOf: string): number {
+  const from = addMonthsClamped(asOf, -12);
+  const later = (state.spendBookedBack ?? []).reduce(
+    (t, x) => (x.at > asOf && x.on > from && x.on <= asOf ? t + x.amount : t),
+    0,
+  );
+  return rollingSpend(state, asOf) - later;
+}
+
 export class LedgerStateError extends Error {
   readonly code = 'ledger_state';
   constructor(message: string) {
@@ -424,7 +446,11 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
   const id = lotIdOf(e);
   const s: MemberState = { ...state, lastSeq: id };
 
-  if (e.spend !== 0) s.spend = addSpend(s.spend, e.data.spendOn ?? e.localDate, e.spend, e.localDate);
+  if (e.spend !== 0) {
+    const on = e.data.spendOn ?? e.localDate;
+    s.spend = addSpend(s.spend, on, e.spend, e.localDate);
+    if (on < e.localDate) s.spendBookedBack = [...(s.spendBookedBack ?? []), { on, amount: e.spend, at: e.localDate }];
+  }
 
   if (isCredit(e.kind)) {
     s.balance += e.points;
@@ -502,7 +528,11 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
         if (s.tierSince !== null && s.tierSince > on) break;
         // A downgrade judged without spend dated before it that reached head office later (an
         // offline till's sales): on the spend now known the member met the tier, so it is kept.
-        if (e.data.toTier !== s.tier && e.data.threshold !== undefined && rollingSpend(s, on) >= e.data.threshold)
+        if (
+          e.data.toTier !== s.tier &&
+          e.data.threshold !== undefined &&
+          rollingSpendKnownOn(s, on) >= e.data.threshold
+        )
           break;
       }
       // An upgrade decided on a smaller view than this state's never lowers a tier reached elsewhere.
@@ -604,7 +634,20 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       throw new LedgerStateError(`unknown entry kind ${String(never)}`);
     }
   }
+  if (s.spendBookedBack !== undefined) pruneBookedBack(s, e.localDate);
   return s;
+}
+
+/**
+ * Drops what no review can still ask about: spend booked back before the last review recorded
+ * (every review between its two dates is recorded), or out of the spend history's own window.
+ */
+function pruneBookedBack(s: MemberState, entryDate: string): void {
+  const keepAfter = spendKeepAfterOf(entryDate);
+  const reviewed = s.reviewedThrough ?? '';
+  const kept = (s.spendBookedBack ?? []).filter((x) => x.at > reviewed && x.on > keepAfter);
+  if (kept.length) s.spendBookedBack = kept;
+  else delete s.spendBookedBack;
 }
 
 /** The offer an `offer` entry grants: kind-specific fields only for its kind (docs/campaigns.md). */

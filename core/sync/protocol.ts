@@ -448,6 +448,7 @@ export const MemberStateSchema = z.object({
   ),
   debt: z.number().int(),
   spend: z.array(z.object({ on: LocalDateStr, amount: z.number().int() })),
+  spendBookedBack: z.array(z.object({ on: LocalDateStr, amount: z.number().int(), at: LocalDateStr })).optional(),
   stamps: z.number().int(),
   stampsHigh: z.number().int().optional(),
   birthdayGiftYear: z.number().int().nullable(),
