@@ -81,6 +81,8 @@ export interface StartOptions {
   /** installed as version 2 (effective from 2020) on top of the default rule set */
   ruleSet?: Partial<RuleSetInput>;
   tillId?: string;
+  /** more of the till's configuration (e.g. a head office that never answers) */
+  config?: Partial<TillConfig>;
 }
 
 async function answer(res: Response): Promise<ApiAnswer> {
@@ -100,6 +102,17 @@ async function answer(res: Response): Promise<ApiAnswer> {
  * TILL_HQ_PUBLIC_KEY (a till with TILL_HQ_URL needs one) whose private half no test holds.
  */
 export const TEST_HQ_PUBLIC_KEY = hqPublicKeyText(generateKeyPairSync('ed25519').publicKey);
+
+/**
+ * A head office configured but never answering: the till leaves tier reviews to it and applies
+ * the due ones in memory (DOMAIN.md 5, 12), as a till does while offline.
+ */
+export const UNANSWERING_HQ: Partial<TillConfig> = {
+  hqUrl: 'http://127.0.0.1:9',
+  tillId: 'till-offline-1',
+  tillSecret: 'secret-for-tests-0123456789',
+  syncIntervalMs: 3_600_000,
+};
 
 export function testConfig(dataDir: string, overrides: Partial<TillConfig> = {}): TillConfig {
   return {
@@ -121,7 +134,7 @@ export function testConfig(dataDir: string, overrides: Partial<TillConfig> = {})
 export async function startTill(opts: StartOptions = {}): Promise<TestTill> {
   const dir = mkdtempSync(join(tmpdir(), 'till-test-'));
   const clock = new TestClock(opts.now ?? '2025-03-05T02:00:00Z');
-  const config = testConfig(dir, { tillId: opts.tillId ?? 'till-test-1' });
+  const config = testConfig(dir, { tillId: opts.tillId ?? 'till-test-1', ...opts.config });
   const till = await createTill(config, { now: clock.now, quiet: true });
   if (opts.ruleSet) installRuleSet(till.ctx, { version: 2, ...opts.ruleSet });
   const headers = (o?: RequestOptions): Record<string, string> => {
