@@ -14,6 +14,7 @@
  *  - 2025-04-03: a 100 yuan sale earns at Gold: floor(10,000 x 1.5 / 100) = 150 points.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_SET_INPUT } from '../core/ruleset/default.js';
 import { UNANSWERING_HQ, enrolRequest, foodLine, shanghaiAt, startTill, type TestTill } from './helpers/till.js';
 
 let t: TestTill | null = null;
@@ -45,5 +46,32 @@ describe('re-qualifying for the tier a pending review takes away', () => {
     expect(next.status, JSON.stringify(next.body)).toBe(201);
     // Gold ×1.5: floor(10000 × 1.5 / 100) = 150 (Silver would be 120).
     expect(next.body.pointsEarned).toBe(150);
+  });
+});
+
+describe('an upgrade below the stored tier, after reviews applied in memory', () => {
+  it('puts the member on the tier reached from the next sale (connected till, two reviews pending)', async () => {
+    // Diamond at once on a 3,000 yuan sale (a programme's instant upgrade): little rolling spend.
+    const tiers = DEFAULT_RULE_SET_INPUT.tiers.map((x) =>
+      x.code === 'diamond' ? { ...x, instantUpgradeSale: 300_000 } : x,
+    );
+    t = await startTill({ now: shanghaiAt('2024-01-10', '10:00'), config: UNANSWERING_HQ, ruleSet: { tiers } });
+    const m = (await t.post('/v1/members', enrolRequest())).body.memberNo as string;
+    const first = await t.post('/v1/sales', { saleId: 'D1', memberNo: m, lines: [foodLine('A', 300_000)] });
+    expect(first.body).toMatchObject({ tier: 'diamond', tierChanged: true });
+
+    // 30 June (Diamond -> Gold) and 30 September (Gold -> Silver) are due and unrecorded: the
+    // third 2,500 yuan sale earns at Silver and crosses Gold (10,500 yuan in 12 months).
+    for (const [i, day] of ['2024-10-13', '2024-10-14', '2024-10-15'].entries()) {
+      t.clock.set(shanghaiAt(day, '10:00'));
+      const r = await t.post('/v1/sales', { saleId: `D${i + 2}`, memberNo: m, lines: [foodLine('B', 250_000)] });
+      expect(r.body, JSON.stringify(r.body)).toMatchObject({ previousTier: i === 2 ? 'silver' : null });
+      if (i === 2) expect(r.body).toMatchObject({ tier: 'gold', tierChanged: true });
+    }
+
+    t.clock.set(shanghaiAt('2024-10-16', '10:00'));
+    const next = await t.post('/v1/sales', { saleId: 'D5', memberNo: m, lines: [foodLine('C', 10_000)] });
+    // Gold x1.5: floor(10,000 x 1.5 / 100) = 150 (Silver would be 120).
+    expect(next.body).toMatchObject({ tier: 'gold', pointsEarned: 150 });
   });
 });

@@ -54,6 +54,13 @@ export interface EntryData {
    * keeps the tier (core/ledger/state.ts). Reviews written before it have none.
    */
   threshold?: number;
+  /**
+   * tier, an upgrade a linked till decided on a tier its due reviews gave in memory (head
+   * office's not arrived yet): those reviews, in order, each with the spend its tier needed. The
+   * fold lets such an upgrade below the stored, unreviewed tier stand when every one of them
+   * judges the same on the spend it knows (core/ledger/state.ts).
+   */
+  reviewedInMemory?: { before: string; from: string; to: string; threshold: number }[];
   /** offer: win-back until (local date, inclusive) */
   winBackUntil?: string;
   /**

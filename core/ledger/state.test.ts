@@ -437,3 +437,36 @@ describe('a tier review folded onto a state it did not judge (DOMAIN.md 5, 12)',
     expect(s).toMatchObject({ tier: 'gold', tierSince: '2025-06-20', reviewedThrough: null });
   });
 });
+
+describe('an upgrade decided below the stored tier (DOMAIN.md 5, 12)', () => {
+  const earn = (on: string, spend: number) => ({ kind: 'earn' as const, points: 0, on, spend });
+  const tier = (on: string, data: object) => ({ kind: 'tier' as const, points: 0, on, data });
+  // Diamond on 10 Jan (instant); the till's reviews in memory: 30 June Diamond -> Gold, 30 September Gold -> Silver.
+  const diamond = tier('2024-01-10', { fromTier: 'ordinary', toTier: 'diamond', reason: 'instant', rank: 3 });
+  const inMemory = [
+    { before: '2024-06-30', from: 'diamond', to: 'gold', threshold: 5_000_000 },
+    { before: '2024-09-30', from: 'gold', to: 'silver', threshold: 1_000_000 },
+  ];
+  const toGold = (reviewedInMemory?: object[]) =>
+    tier('2024-10-15', { fromTier: 'silver', toTier: 'gold', reason: 'threshold', rank: 2, reviewedInMemory });
+
+  it('stands when the reviews it was decided after judge the same on the spend known', () => {
+    const s = foldEntries('M1', 'ordinary', chain([earn('2024-01-10', 300_000), diamond, toGold(inMemory)]));
+    expect(s).toMatchObject({ tier: 'gold', tierRank: 2, tierSince: '2024-10-15' });
+  });
+
+  it('does not lower a tier that spend the till did not know keeps (a smaller view)', () => {
+    // Another store's 9,000 yuan in June: on the spend known, 30 September keeps Gold.
+    const s = foldEntries(
+      'M1',
+      'ordinary',
+      chain([earn('2024-01-10', 300_000), diamond, earn('2024-06-01', 900_000), toGold(inMemory)]),
+    );
+    expect(s).toMatchObject({ tier: 'diamond', tierRank: 3 });
+  });
+
+  it('without the reviews it was decided after, the rank rule keeps the stored tier', () => {
+    const s = foldEntries('M1', 'ordinary', chain([earn('2024-01-10', 300_000), diamond, toGold()]));
+    expect(s).toMatchObject({ tier: 'diamond', tierRank: 3 });
+  });
+});

@@ -537,6 +537,14 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       }
       // An upgrade decided on a smaller view than this state's never lowers a tier reached elsewhere.
       const rank = e.data.rank;
+      if (!review && rank !== undefined && s.tierRank !== undefined && rank < s.tierRank && reviewedAsStated(s, e)) {
+        // Decided below the stored tier on reviews this state has not recorded, each judged as
+        // the till judged it: the upgrade stands, from its date.
+        s.tier = e.data.toTier;
+        s.tierRank = rank;
+        s.tierSince = e.localDate;
+        break;
+      }
       if (!review && rank !== undefined && s.tierRank !== undefined && rank <= s.tierRank) {
         // Re-reaching the tier held, decided below it: a linked till applies due reviews in
         // memory, so it saw the review's lower tier. The tier is held anew from this date, and
@@ -636,6 +644,28 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
   }
   if (s.spendBookedBack !== undefined) pruneBookedBack(s, e.localDate);
   return s;
+}
+
+/**
+ * Whether an upgrade's in-memory reviews (EntryData.reviewedInMemory) are this state's own
+ * pending reviews, judged as the till judged them: they start from the tier held, all fall after
+ * the last review recorded and after the tier was reached, chain from one tier to the next down to
+ * the tier the upgrade started from, and each keeps or lowers the tier as the spend known on its
+ * date says. Otherwise the upgrade was decided on a smaller view and the rank rule applies.
+ */
+function reviewedAsStated(s: MemberState, e: LedgerEntry): boolean {
+  const steps = e.data.reviewedInMemory;
+  if (steps === undefined || steps.length === 0) return false;
+  let tier = s.tier;
+  for (const step of steps) {
+    if (step.from !== tier) return false;
+    if (s.reviewedThrough !== null && step.before <= s.reviewedThrough) return false;
+    if (s.tierSince !== null && step.before < s.tierSince) return false;
+    const met = rollingSpendKnownOn(s, step.before) >= step.threshold;
+    if (met !== (step.to === step.from)) return false;
+    tier = step.to;
+  }
+  return tier === e.data.fromTier;
 }
 
 /**

@@ -10,14 +10,15 @@ import {
   offlineAllowance,
   redemptionLimits,
 } from '../../core/engine/redeem.js';
-import { memberContextFor } from '../../core/engine/decide.js';
+import { memberContextFor, reviewSteps } from '../../core/engine/decide.js';
 import { memberDiscountFor, NO_MEMBER_DISCOUNT, tierDiscountPercent } from '../../core/engine/discount.js';
 import { lowestTier, tierAfterSale, tierIndex } from '../../core/engine/tiers.js';
 import { keptComputation } from '../../core/engine/bonus-return.js';
 import { RuleViolation, bonusEntryData, type EarnResult, type MemberContext } from '../../core/engine/types.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
 import { canonicalJson } from '../../core/ledger/hash.js';
-import { emptyState, rollingSpend } from '../../core/ledger/state.js';
+import type { EntryData } from '../../core/ledger/entry.js';
+import { emptyState, rollingSpend, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { daysBetween, localDate } from '../../core/time.js';
 import { createHash } from 'node:crypto';
@@ -64,6 +65,23 @@ function memberContext(
   recordedOn: string,
 ): MemberContext {
   return memberContextFor(rs, view.state, { birthday: m.birthday, saleDay, recordedOn });
+}
+
+/**
+ * The due reviews that gave the tier a sale was decided at, when they lowered the stored one
+ * (head office's not arrived yet): the upgrade carries them so head office's fold can tell it
+ * from one decided on a smaller view (core/ledger/state.ts).
+ */
+function reviewedInMemory(
+  rs: RuleSet,
+  state: MemberState,
+  saleDay: string,
+  decidedAt: string,
+): NonNullable<EntryData['reviewedInMemory']> | null {
+  if (decidedAt === state.tier) return null;
+  const steps = reviewSteps(rs, state, saleDay);
+  if (steps[steps.length - 1]?.to !== decidedAt) return null;
+  return steps.map((x) => ({ before: x.review, from: x.from, to: x.to, threshold: x.threshold }));
 }
 
 function pointsTendered(tenders: SaleRequest['tenders']): number {
@@ -400,12 +418,19 @@ export function recordSale(ctx: TillContext, req: SaleRequest): { result: SaleRe
           });
           if (t.changed && t.reason) {
             tierChange = { from: mctx.tier, to: t.tier };
+            const reviewed = reviewedInMemory(rs, view.state, today, mctx.tier);
             const w = ctx.ledger.append(own, [
               {
                 ...common,
                 kind: 'tier',
                 points: 0,
-                data: { fromTier: mctx.tier, toTier: t.tier, reason: t.reason, rank: tierIndex(rs, t.tier) },
+                data: {
+                  fromTier: mctx.tier,
+                  toTier: t.tier,
+                  reason: t.reason,
+                  rank: tierIndex(rs, t.tier),
+                  ...(reviewed ? { reviewedInMemory: reviewed } : {}),
+                },
               },
             ]);
             own = w.state;
