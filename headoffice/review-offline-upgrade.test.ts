@@ -125,4 +125,35 @@ describe('a review written before an offline till uploaded an earlier upgrade', 
     expect((await reviews())[1]).toMatchObject({ before: '2025-06-30', fromTier: 'gold', toTier: 'silver' });
     expect(await tier('M3')).toBe('silver');
   });
+
+  it('an upgrade a till decided after reviews it applied in memory stands, when head office has not recorded them', async () => {
+    // Diamond on 10 January (instant) on 3,000 yuan.
+    A.enrol('M4', '2024-01-10T02:00:00.000Z');
+    A.append('M4', 'earn', 6_000, '2024-01-10T02:01:00.000Z', { spend: 300_000, expiresOn: '2025-01-10' });
+    A.append('M4', 'tier', 0, '2024-01-10T02:01:00.000Z', {
+      data: { fromTier: 'ordinary', toTier: 'diamond', reason: 'instant', rank: 3 },
+    });
+    // Offline since: 30 June and 30 September applied in memory (Diamond -> Gold -> Silver), then
+    // 7,500 yuan in October crosses Gold: Silver -> Gold, with the reviews it was decided after.
+    A.append('M4', 'earn', 9_000, '2024-10-15T02:00:00.000Z', { spend: 750_000, expiresOn: '2025-10-15' });
+    A.append('M4', 'tier', 0, '2024-10-15T02:00:00.000Z', {
+      data: {
+        fromTier: 'silver',
+        toTier: 'gold',
+        reason: 'threshold',
+        rank: 2,
+        reviewedInMemory: [
+          { before: '2024-06-30', from: 'diamond', to: 'gold', threshold: 5_000_000 },
+          { before: '2024-09-30', from: 'gold', to: 'silver', threshold: 1_000_000 },
+        ],
+      },
+    });
+    await uploadAll(t, A, 100);
+    expect(await tier('M4')).toBe('gold');
+    // Gold from 15 October: the quarter it was reached in is not judged, so nothing is due yet.
+    expect((await operator(t, 'POST', '/v1/eod', { date: '2024-10-20' })).body.reviews).toEqual({
+      held: 0,
+      downgrades: 0,
+    });
+  });
 });
