@@ -371,6 +371,9 @@ describe('coupons folded in either order (DOMAIN.md 12)', () => {
   });
 });
 
+/** The state folded from `specs` as one chain of member M1, enrolled on the lowest tier. */
+const fold = (specs: Parameters<typeof chain>[0]) => foldEntries('M1', 'ordinary', chain(specs));
+
 describe('a tier review folded onto a state it did not judge (DOMAIN.md 5, 12)', () => {
   const silver = { kind: 'tier' as const, points: 0, on: '2025-01-10' };
   const up = (from: string, to: string, rank: number) => ({ fromTier: from, toTier: to, reason: 'threshold', rank });
@@ -383,57 +386,41 @@ describe('a tier review folded onto a state it did not judge (DOMAIN.md 5, 12)',
   const earn = (on: string, spend: number) => ({ kind: 'earn' as const, points: 0, on, spend });
 
   it('a downgrade applies on the spend it judged', () => {
-    const s = foldEntries(
-      'M1',
-      'ordinary',
-      chain([
-        earn('2025-01-10', 300_000),
-        { ...silver, data: up('ordinary', 'silver', 1) },
-        review('silver', 'ordinary', 0, 500_000),
-      ]),
-    );
+    const s = fold([
+      earn('2025-01-10', 300_000),
+      { ...silver, data: up('ordinary', 'silver', 1) },
+      review('silver', 'ordinary', 0, 500_000),
+    ]);
     expect(s).toMatchObject({ tier: 'ordinary', reviewedThrough: '2025-06-30', tierSince: '2025-06-30' });
   });
 
   it('a downgrade folded onto spend that meets the threshold it judged keeps the tier, the review done', () => {
-    const s = foldEntries(
-      'M1',
-      'ordinary',
-      chain([
-        earn('2025-01-10', 300_000),
-        { ...silver, data: up('ordinary', 'silver', 1) },
-        earn('2025-06-20', 200_000), // an offline till's sale, uploaded after the review was written
-        review('silver', 'ordinary', 0, 500_000),
-      ]),
-    );
+    const s = fold([
+      earn('2025-01-10', 300_000),
+      { ...silver, data: up('ordinary', 'silver', 1) },
+      earn('2025-06-20', 200_000), // an offline till's sale, uploaded after the review was written
+      review('silver', 'ordinary', 0, 500_000),
+    ]);
     expect(s).toMatchObject({ tier: 'silver', reviewedThrough: '2025-06-30', tierSince: '2025-01-10' });
   });
 
   it('a review written before reviews carried a threshold applies as it says', () => {
-    const s = foldEntries(
-      'M1',
-      'ordinary',
-      chain([
-        earn('2025-01-10', 300_000),
-        { ...silver, data: up('ordinary', 'silver', 1) },
-        earn('2025-06-20', 200_000),
-        review('silver', 'ordinary', 0),
-      ]),
-    );
+    const s = fold([
+      earn('2025-01-10', 300_000),
+      { ...silver, data: up('ordinary', 'silver', 1) },
+      earn('2025-06-20', 200_000),
+      review('silver', 'ordinary', 0),
+    ]);
     expect(s.tier).toBe('ordinary');
   });
 
   it('a review naming a tier the member no longer holds is void, and stays due', () => {
-    const s = foldEntries(
-      'M1',
-      'ordinary',
-      chain([
-        earn('2025-01-10', 600_000),
-        { ...silver, data: up('ordinary', 'silver', 1) },
-        { kind: 'tier', points: 0, on: '2025-06-20', data: { ...up('silver', 'gold', 2), reason: 'instant' } },
-        review('silver', 'silver', 1, 500_000),
-      ]),
-    );
+    const s = fold([
+      earn('2025-01-10', 600_000),
+      { ...silver, data: up('ordinary', 'silver', 1) },
+      { kind: 'tier', points: 0, on: '2025-06-20', data: { ...up('silver', 'gold', 2), reason: 'instant' } },
+      review('silver', 'silver', 1, 500_000),
+    ]);
     expect(s).toMatchObject({ tier: 'gold', tierSince: '2025-06-20', reviewedThrough: null });
   });
 });
@@ -451,22 +438,18 @@ describe('an upgrade decided below the stored tier (DOMAIN.md 5, 12)', () => {
     tier('2024-10-15', { fromTier: 'silver', toTier: 'gold', reason: 'threshold', rank: 2, reviewedInMemory });
 
   it('stands when the reviews it was decided after judge the same on the spend known', () => {
-    const s = foldEntries('M1', 'ordinary', chain([earn('2024-01-10', 300_000), diamond, toGold(inMemory)]));
+    const s = fold([earn('2024-01-10', 300_000), diamond, toGold(inMemory)]);
     expect(s).toMatchObject({ tier: 'gold', tierRank: 2, tierSince: '2024-10-15' });
   });
 
   it('does not lower a tier that spend the till did not know keeps (a smaller view)', () => {
     // Another store's 9,000 yuan in June: on the spend known, 30 September keeps Gold.
-    const s = foldEntries(
-      'M1',
-      'ordinary',
-      chain([earn('2024-01-10', 300_000), diamond, earn('2024-06-01', 900_000), toGold(inMemory)]),
-    );
+    const s = fold([earn('2024-01-10', 300_000), diamond, earn('2024-06-01', 900_000), toGold(inMemory)]);
     expect(s).toMatchObject({ tier: 'diamond', tierRank: 3 });
   });
 
   it('without the reviews it was decided after, the rank rule keeps the stored tier', () => {
-    const s = foldEntries('M1', 'ordinary', chain([earn('2024-01-10', 300_000), diamond, toGold()]));
+    const s = fold([earn('2024-01-10', 300_000), diamond, toGold()]);
     expect(s).toMatchObject({ tier: 'diamond', tierRank: 3 });
   });
 });

@@ -535,17 +535,12 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
         )
           break;
       }
-      // An upgrade decided on a smaller view than this state's never lowers a tier reached elsewhere.
+      // An upgrade decided on a smaller view than this state's never lowers a tier reached elsewhere,
+      // unless it was decided below the stored tier on reviews this state has not recorded, each
+      // judged as the till judged it: then it stands, from its date, as any upgrade.
       const rank = e.data.rank;
-      if (!review && rank !== undefined && s.tierRank !== undefined && rank < s.tierRank && reviewedAsStated(s, e)) {
-        // Decided below the stored tier on reviews this state has not recorded, each judged as
-        // the till judged it: the upgrade stands, from its date.
-        s.tier = e.data.toTier;
-        s.tierRank = rank;
-        s.tierSince = e.localDate;
-        break;
-      }
-      if (!review && rank !== undefined && s.tierRank !== undefined && rank <= s.tierRank) {
+      const belowOnOwnReviews = !review && rank !== undefined && rank < (s.tierRank ?? 0) && reviewedAsStated(s, e);
+      if (!review && rank !== undefined && s.tierRank !== undefined && rank <= s.tierRank && !belowOnOwnReviews) {
         // Re-reaching the tier held, decided below it: a linked till applies due reviews in
         // memory, so it saw the review's lower tier. The tier is held anew from this date, and
         // that review, which judges the tier held on its own date, no longer lowers it.
