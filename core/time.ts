@@ -31,11 +31,16 @@ export interface LocalDate {
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
-// Offsets change on minute boundaries at most, so a date computed for one minute holds for all of it.
+// Since 1972 every zone's offset is whole minutes and changes on a minute boundary, so a date
+// computed for one minute holds for all of it. Before, some were not (Africa/Monrovia -0:44:30
+// until January 1972, local mean times before about 1900): local midnight could fall inside a
+// UTC minute, and those instants are computed one by one.
 const dateCache = new Map<string, LocalDate>();
+const WHOLE_MINUTE_OFFSETS_FROM = Date.UTC(1973, 0, 1);
 
 export function localDate(instant: Date | string, timeZone: string): LocalDate {
   const d = typeof instant === 'string' ? new Date(instant) : instant;
+  if (!(d.getTime() >= WHOLE_MINUTE_OFFSETS_FROM)) return computeLocalDate(d, timeZone);
   const key = `${timeZone}|${Math.floor(d.getTime() / 60_000)}`;
   const hit = dateCache.get(key);
   if (hit) return hit;

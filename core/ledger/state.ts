@@ -318,6 +318,27 @@ function spendKeepAfterOf(localDate: string): string {
   return spendKeepAfter;
 }
 
+/**
+ * Spend dated after this is kept: 13 months before the entry's date, and further back while a
+ * review may still be due that asks about it. Reviews not yet recorded fall after the date the
+ * tier was reached or last reviewed, and each looks back 12 months from its own date: a linked
+ * till that has not heard from head office for months judges them in memory (DOMAIN.md 5, 12).
+ * Only a tier above the lowest is reviewed (a ranked tier entry tells; states folded from
+ * entries without ranks keep the 13 months); once its reviews are recorded, the next spend trims
+ * the rest.
+ */
+function spendKeepAfterFor(s: MemberState, entryDate: string): string {
+  const recent = spendKeepAfterOf(entryDate);
+  if (s.tierRank === undefined || s.tierRank === 0) return recent;
+  const since =
+    s.reviewedThrough !== null && (s.tierSince === null || s.reviewedThrough > s.tierSince)
+      ? s.reviewedThrough
+      : s.tierSince;
+  if (since === null) return recent;
+  const pending = addMonthsClamped(since, -13);
+  return pending < recent ? pending : recent;
+}
+
 let earnedKeptFor = '';
 let earnedKeepAfter = '';
 
@@ -363,16 +384,14 @@ function addEarned(
 /**
  * One item per local date, in date order: a busy member's state stays small. `on` may be an
  * earlier date than the entry's own (a return's reduction belongs to its sale's date), so the
- * item is found or inserted in place; 13 months before the entry's date are kept, enough for
- * any rolling-window question about the recent past.
+ * item is found or inserted in place; what is dated after `keepAfter` is kept (spendKeepAfterFor).
  */
 function addSpend(
   prev: readonly { on: string; amount: number }[],
   on: string,
   amount: number,
-  entryDate: string,
+  keepAfter: string,
 ): { on: string; amount: number }[] {
-  const keepAfter = spendKeepAfterOf(entryDate);
   const out: { on: string; amount: number }[] = [];
   let placed = false;
   for (let i = 0; i < prev.length; i++) {
@@ -448,7 +467,7 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
 
   if (e.spend !== 0) {
     const on = e.data.spendOn ?? e.localDate;
-    s.spend = addSpend(s.spend, on, e.spend, e.localDate);
+    s.spend = addSpend(s.spend, on, e.spend, spendKeepAfterFor(s, e.localDate));
     if (on < e.localDate) s.spendBookedBack = [...(s.spendBookedBack ?? []), { on, amount: e.spend, at: e.localDate }];
   }
 
@@ -668,7 +687,7 @@ function reviewedAsStated(s: MemberState, e: LedgerEntry): boolean {
  * (every review between its two dates is recorded), or out of the spend history's own window.
  */
 function pruneBookedBack(s: MemberState, entryDate: string): void {
-  const keepAfter = spendKeepAfterOf(entryDate);
+  const keepAfter = spendKeepAfterFor(s, entryDate);
   const reviewed = s.reviewedThrough ?? '';
   const kept = (s.spendBookedBack ?? []).filter((x) => x.at > reviewed && x.on > keepAfter);
   if (kept.length) s.spendBookedBack = kept;
