@@ -13,10 +13,15 @@ export function normalisePhone(raw: string): string | null {
   return CN_MOBILE.test(digits) ? digits : null;
 }
 
-/** "13812345678" -> "138****5678" */
+/**
+ * "13812345678" -> "138****5678". A shorter number (none reaches a till, but head office masks
+ * what its message channels were given) keeps 2 + 2, and one under 7 nothing: at least three
+ * characters are always hidden.
+ */
 export function maskPhone(phone: string): string {
   if (phone.length < 7) return '*'.repeat(phone.length);
-  return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
+  const [head, tail] = phone.length >= 11 ? [3, 4] : [2, 2];
+  return `${phone.slice(0, head)}${'*'.repeat(phone.length - head - tail)}${phone.slice(-tail)}`;
 }
 
 /** "张三丰" -> "张**", "Li Wei" -> "L*****": keeps the first character only. */

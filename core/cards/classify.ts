@@ -190,3 +190,20 @@ export function classifyCode(raw: string, opts: ClassifyOptions): ClassifyResult
   }
   return unrecognised();
 }
+
+/** Member numbers: EAN-13 starting with 2 (main/service/members.ts nextMemberNo). */
+const MEMBER_NUMBER = /^2[0-9]{12}$/;
+
+/**
+ * The member number a scan or a typed code spells, or null. Member numbers are EAN-13 whatever
+ * check scheme the chain's own cards use, and arrive in every spelling a barcode does (a
+ * symbology identifier, affixes, full-width digits, digit groups), so they are read the way
+ * `classifyCode` reads a barcode, then checked as EAN-13.
+ */
+export function memberNumberIn(raw: string, affixes?: Affixes): string | null {
+  if (typeof raw !== 'string' || raw.length > MAX_CODE_LENGTH) return null;
+  const s = trimSpaces(preprocessScan(foldFullWidth(raw), { affixes }).payload);
+  if (!DIGIT_GROUPS.test(s)) return null;
+  const code = s.replace(/[ -]/g, '');
+  return MEMBER_NUMBER.test(code) && checkDigitValid('ean13', code) ? code : null;
+}

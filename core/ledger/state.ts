@@ -297,8 +297,10 @@ function withLot(lots: readonly Lot[], lot: Lot): Lot[] {
 }
 
 /**
- * Days of earnings kept for the daily cap. A POS may deliver a sale late (dated an earlier day);
- * within this window it still counts against that day's cap. Older days are dropped.
+ * Days of earnings kept for the daily cap: the latest day and the EARNED_DAYS_KEPT before it. A
+ * POS may deliver a sale late (dated an earlier day, at most lateSaleMaxDays <= 35 before the
+ * till's date, which is on or after the latest day held); its day is still held, so it counts
+ * against that day's cap. Older days are dropped.
  */
 export const EARNED_DAYS_KEPT = 35;
 
@@ -344,7 +346,7 @@ let earnedKeepAfter = '';
 
 function earnedKeepAfterOf(latest: string): string {
   if (latest !== earnedKeptFor) {
-    earnedKeepAfter = addDays(latest, -EARNED_DAYS_KEPT);
+    earnedKeepAfter = addDays(latest, -EARNED_DAYS_KEPT - 1);
     earnedKeptFor = latest;
   }
   return earnedKeepAfter;

@@ -15,7 +15,8 @@
  *
  * Timing (issue 11, finding 3; DOMAIN.md 12 "Late sales"): the till's own dates are checked
  * against head office's receipt time, which no till controls. A sale that occurred more than the
- * rule set's `lateSaleMaxDays` before head office received it is flagged `late_sale` (a till
+ * rule set's `lateSaleMaxDays` local days before the day head office received it is flagged
+ * `late_sale`, counted as the till counts (a till
  * refuses those itself, so one arriving means a till that does not), and one the till says it
  * recorded after head office received it is flagged `recorded_in_future` (a till whose clock
  * was moved to widen its late budget), beyond the clock skew a signature is allowed anyway.
@@ -30,7 +31,7 @@ import { emptyState, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import type { SaleRecord } from '../../core/sync/protocol.js';
 import { MAX_CLOCK_SKEW_MS } from '../../core/sync/protocol.js';
-import { localDate } from '../../core/time.js';
+import { daysBetween, localDate } from '../../core/time.js';
 
 /** Only what the engine needs from the till's sale request; extra fields a newer till sends are ignored. */
 const SaleInputs = z.object({
@@ -63,14 +64,17 @@ export interface SaleCheckInput {
   receivedAt?: string;
 }
 
-const DAY_MS = 86_400_000;
-
 /** `late_sale` / `recorded_in_future` against head office's receipt time (see the header). */
 export function timingFlags(sale: SaleRecord, rs: RuleSet, receivedAt: string | undefined): string[] {
   if (receivedAt === undefined) return [];
   const received = Date.parse(receivedAt);
   const flags: string[] = [];
-  if (received - Date.parse(sale.occurredAt) > rs.lateSaleMaxDays * DAY_MS) flags.push('late_sale');
+  // Counted in the programme's local days, as the till counts (main/service/sales.ts
+  // refuseTooLate); the receipt's day is taken a clock skew earlier, for a till whose clock runs
+  // behind head office's across midnight.
+  const saleDay = localDate(sale.occurredAt, rs.timeZone).date;
+  const receivedDay = localDate(new Date(received - MAX_CLOCK_SKEW_MS), rs.timeZone).date;
+  if (daysBetween(saleDay, receivedDay) > rs.lateSaleMaxDays) flags.push('late_sale');
   if (sale.recordedAt !== undefined && Date.parse(sale.recordedAt) - received > MAX_CLOCK_SKEW_MS) {
     flags.push('recorded_in_future');
   }

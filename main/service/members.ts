@@ -1,6 +1,6 @@
 /** Identify, enrol and summarise members (CONTRACTS.md /v1/members*). */
-import { classifyCode } from '../../core/cards/classify.js';
-import { ean13CheckDigit, ean13Valid } from '../../core/cards/checkdigit.js';
+import { classifyCode, memberNumberIn } from '../../core/cards/classify.js';
+import { ean13CheckDigit } from '../../core/cards/checkdigit.js';
 import { verifyMemberQrWithAny } from '../../core/cards/memberqr.js';
 import { servicesAvailable } from '../../core/engine/free-services.js';
 import { lowestTier, progressToNextTier, tierDef } from '../../core/engine/tiers.js';
@@ -87,11 +87,11 @@ export function memberByCode(
   raw: string,
   source?: 'barcode' | 'nfc' | 'qr',
 ): { member: MemberRecord; card: CardRecord | null } {
-  // Member numbers are always EAN-13 (see nextMemberNo), whatever scheme the chain's own cards use.
-  const trimmed = raw.trim();
-  const ownNumber = /^2\d{12}$/.test(trimmed) && ean13Valid(trimmed) && source !== 'nfc';
+  // Member numbers are always EAN-13 (see nextMemberNo), whatever scheme the chain's own cards
+  // use, in any spelling a barcode may come in.
+  const ownNumber = source === 'nfc' ? null : memberNumberIn(raw);
   const c = ownNumber
-    ? ({ ok: true, kind: 'barcode', code: trimmed } as const)
+    ? ({ ok: true, kind: 'barcode', code: ownNumber } as const)
     : classifyCode(raw, { barcodeCheck: rs.cards.barcodeCheck, ...(source ? { source } : {}) });
   if (!c.ok) throw new TillError(c.code, c.message, 'code');
   let memberNo: string;
