@@ -617,6 +617,14 @@ describe('rule-set versions', () => {
     });
     expect(old.status).toBe(422);
     expect(old.body.error.code).toBe('occurred_too_long_ago');
+    // A quote refuses what the sale would (it must not promise points the sale then refuses).
+    const basket = { memberNo: m, lines: [food('A', 10_000)] };
+    const oldQuote = await t.post('/v1/baskets/quote', { ...basket, occurredAt: shanghaiAt('2019-06-05', '10:00') });
+    expect([oldQuote.status, oldQuote.body.error?.code]).toEqual([422, 'occurred_too_long_ago']);
+    const ahead = await t.post('/v1/baskets/quote', { ...basket, occurredAt: shanghaiAt('2025-06-04', '12:00') });
+    expect([ahead.status, ahead.body.error?.code]).toEqual([422, 'occurred_in_future']);
+    const lateQuote = await t.post('/v1/baskets/quote', { ...basket, occurredAt: shanghaiAt('2025-06-03', '10:00') });
+    expect(lateQuote.status).toBe(200);
     // The member-day sale comes back under v4: v2 computed it, so exactly its 200 are reversed.
     const r = await t.post('/v1/returns', {
       returnId: 'V2R',

@@ -650,6 +650,9 @@ describe('audit: identification at a real till (DOMAIN.md 2)', () => {
     for (const req of [
       { code: '04A2B3C4D5E680', source: 'nfc' },
       { code: '04 a2 b3 c4 d5 e6 80', source: 'nfc' },
+      // a reader's own text, as its serial driver takes it (core/cards/uid-line.ts)
+      { code: 'UID: 04 A2 B3 C4 D5 E6 80', source: 'nfc' },
+      { code: '0x04 0xA2 0xB3 0xC4 0xD5 0xE6 0x80', source: 'nfc' },
       { code: '04:A2:B3:C4:D5:E6:80' },
       { code: '04a2b3c4d5e680' },
       { phone: '138 1234 5678' },

@@ -44,6 +44,7 @@ import { cardError, type CardError } from './errors.js';
 import { MEMBER_QR_PREFIX } from './memberqr.js';
 import { preprocessScan, stripAffixes, trimTerminators, type Affixes } from './symbology.js';
 import { DEFAULT_UID_PROFILE, normaliseUid, type UidProfile } from './uid.js';
+import { parseUidLine } from './uid-line.js';
 import { foldFullWidth } from '../text.js';
 
 export type CodeSource = 'barcode' | 'nfc' | 'qr';
@@ -141,10 +142,12 @@ export function classifyCode(raw: string, opts: ClassifyOptions): ClassifyResult
   const text = foldFullWidth(raw);
 
   if (source === 'nfc') {
-    // A reader's UID: no symbology identifier, only framing and configured affixes.
+    // A reader's UID: no symbology identifier, only framing and configured affixes, and the
+    // reader's own spellings (a label, 0x byte literals) as the serial driver takes them.
     const s = trimSpaces(trimTerminators(o.affixes ? stripAffixes(trimTerminators(text), o.affixes) : text));
     if (s.length === 0) return cardError('empty_code', 'no code was read');
-    return uid(s, nfcProfile);
+    const r = parseUidLine(s, nfcProfile);
+    return r.ok ? { ok: true, kind: 'nfc', uid: r.uid } : r;
   }
 
   const s = trimSpaces(preprocessScan(text, { affixes: o.affixes }).payload);

@@ -151,14 +151,17 @@ function earn(
 
 export function quote(ctx: TillContext, req: QuoteRequest): QuoteResult {
   const at = req.occurredAt ?? ctx.now().toISOString();
+  // A quote refuses what the sale would: it must never promise points the sale then refuses.
+  refuseFutureInstant(ctx, at);
   const rs = ctx.rules.at(at);
   const today = localDate(at, rs.timeZone).date;
+  const recordedOn = localDate(ctx.now(), rs.timeZone).date;
+  refuseTooLate(rs, today, recordedOn);
   const member = resolveMember(ctx, rs, req);
   const redeem = (req.redeemPoints ?? 0) + pointsTendered(req.tenders);
   if (redeem > 0 && !member) throw new TillError('member_required', 'redeeming points needs a member', 'redeemPoints');
   // A quote changes nothing: it reads the view as the sale will (expiry judged by date, due
   // reviews applied in memory) without recording anything.
-  const recordedOn = localDate(ctx.now(), rs.timeZone).date;
   const own = member ? ctx.ledger.state(member.memberNo, lowestTier(rs).code) : emptyState('', lowestTier(rs).code);
   const view = member ? memberView(ctx, rs, own, today, lockedAfter(rs, today)) : null;
   const mctx = member && view ? memberContext(rs, member, view, today, recordedOn) : null;
