@@ -320,6 +320,10 @@ function spendKeepAfterOf(localDate: string): string {
   return spendKeepAfter;
 }
 
+/** spendKeepAfterFor's last answer for a review or tier date (the same few dates, entry after entry) */
+let pendingKeptFor = '';
+let pendingKeepAfter = '';
+
 /**
  * Spend dated after this is kept: 13 months before the entry's date, and further back while a
  * review may still be due that asks about it. Reviews not yet recorded fall after the date the
@@ -336,9 +340,12 @@ function spendKeepAfterFor(s: MemberState, entryDate: string): string {
     s.reviewedThrough !== null && (s.tierSince === null || s.reviewedThrough > s.tierSince)
       ? s.reviewedThrough
       : s.tierSince;
-  if (since === null) return recent;
-  const pending = addMonthsClamped(since, -13);
-  return pending < recent ? pending : recent;
+  if (since === null || since >= entryDate) return recent;
+  if (since !== pendingKeptFor) {
+    pendingKeepAfter = addMonthsClamped(since, -13);
+    pendingKeptFor = since;
+  }
+  return pendingKeepAfter < recent ? pendingKeepAfter : recent;
 }
 
 let earnedKeptFor = '';
