@@ -148,26 +148,40 @@ export async function approveAs(page: Page, who: { staffId: string; pin: string 
   await page.getByTestId('supervisor-approve').click();
 }
 
+/** How far apart `wedgeScan` stamps its keys: a USB scanner's pace. */
+const WEDGE_KEY_MS = 4;
+
 /**
- * Types a code as a keyboard-wedge scanner does: the keys back to back, then Enter. The key
- * events go to Chromium in one pipelined burst over the DevTools protocol. Typing them one
- * awaited round trip at a time (`keyboard.type`) let a loaded test machine (CI, two cores, a
- * dozen processes) space them past the detector's 30 ms, so the burst was judged a person's
- * typing and the member never identified: that is the test's timing, not a scanner's.
+ * Types a code as a keyboard-wedge scanner does: the keys back to back, then Enter, through
+ * the DevTools protocol as real key events. Each key carries its own timestamp, WEDGE_KEY_MS
+ * apart (`Input.dispatchKeyEvent`'s `timestamp`, which Chromium passes on as the DOM event's
+ * `timeStamp`), so the burst's timing is a scanner's, not the test machine's. Typing them one
+ * awaited round trip at a time (`keyboard.type`) let a loaded machine space them past the
+ * detector's 30 ms. Pipelined but unstamped, each key is stamped when Chromium's browser
+ * process reads its command, and beside three busy loops on two cores that left gaps of
+ * 105-135 ms inside about one burst in a hundred: past the detector's 100 ms stall, two codes,
+ * the member never identified. Stamped, a key the browser passes on late only arrives late,
+ * which the detector allows for (renderer/src/wedge/adapter.ts).
  */
 export async function wedgeScan(page: Page, code: string): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   try {
     const keys = [...code].map((c) => ({ key: c, text: c })).concat({ key: 'Enter', text: '\r' });
-    const sent = keys.flatMap((k) => [
-      cdp.send('Input.dispatchKeyEvent', {
-        type: 'keyDown',
-        key: k.key,
-        text: k.text,
-        ...(k.key === 'Enter' ? { code: 'Enter', windowsVirtualKeyCode: 13 } : {}),
-      }),
-      cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key }),
-    ]);
+    const start = Date.now();
+    const sent = keys.flatMap((k, i) => {
+      // Seconds since the epoch, as the protocol takes it.
+      const timestamp = (start + i * WEDGE_KEY_MS) / 1000;
+      return [
+        cdp.send('Input.dispatchKeyEvent', {
+          type: 'keyDown',
+          key: k.key,
+          text: k.text,
+          timestamp,
+          ...(k.key === 'Enter' ? { code: 'Enter', windowsVirtualKeyCode: 13 } : {}),
+        }),
+        cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, timestamp: timestamp + 0.001 }),
+      ];
+    });
     await Promise.all(sent);
   } finally {
     await cdp.detach();

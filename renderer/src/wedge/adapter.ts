@@ -3,6 +3,16 @@
  * (before any field or handler sees the key), swallows keys the detector holds, hands scans
  * to `onScan` wherever the focus is, and replays a person's held keys into the field that
  * had the focus when they were typed.
+ *
+ * A busy till (a heavy render, other programs on few cores) delivers keys late and runs timers
+ * late. The detector works on the keys' timestamps (when the browser received them), and the
+ * timer that ends a burst must not cut off keys that are stamped in time but still queued: it
+ * counts from when the last key reached the page (the detector's `nextDeadline`), and when it
+ * fires late it does not judge at once. Keys already queued on the page's thread go before an
+ * overdue timer, but one can run before keys still on their way to it (measured in Chromium:
+ * a 0 ms timer ran between two keys of one burst that arrived 2 ms apart, 130 ms after their
+ * timestamps), so a late timer waits for one that comes on time (`LATE_MS`), giving queued
+ * keys their turn, for up to the detector's `stallMs`.
  */
 import { WedgeDetector, type Terminator, type Verdict, type WedgeOptions } from './detector.js';
 
@@ -21,7 +31,13 @@ export interface WedgeAdapter {
 
 type Editable = HTMLInputElement | HTMLTextAreaElement;
 
+/** A timer this much later than planned means the page or the machine was busy. */
+export const LATE_MS = 10;
+/** How long a late timer waits again before judging, so keys queued behind it come first. */
+export const GRACE_MS = 10;
+
 function editable(el: Element | null): Editable | null {
+  if (!el) return null;
   if (el instanceof HTMLTextAreaElement && !el.readOnly && !el.disabled) return el;
   if (
     el instanceof HTMLInputElement &&
@@ -76,7 +92,8 @@ export function startWedge(
   win: Window = window,
 ): WedgeAdapter {
   let detector = new WedgeDetector(options);
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: number | null = null;
+  const now = (): number => win.performance.now();
   /** where a person's held keys go: the field focused when the first of them was pressed */
   let target: Editable | null = null;
   /** what the last replay typed, in case it turns out to be the head of a stalled burst */
@@ -88,38 +105,53 @@ export function startWedge(
         target = null;
         if (v.retract > 0 && lastTyped) retractText(lastTyped.into, lastTyped.text.slice(-v.retract));
         lastTyped = null;
-        onScan(v.code, { terminator: v.terminator, durationMs: v.durationMs, at: performance.now() });
+        onScan(v.code, { terminator: v.terminator, durationMs: v.durationMs, at: now() });
       } else if (v.kind === 'type') {
         const into = target && target.isConnected ? target : editable(win.document.activeElement);
         target = null;
-        if (into) insertText(into, v.keys.join(''));
-        lastTyped = into ? { into, text: v.keys.join('') } : null;
+        const text = v.keys.join('');
+        if (into) insertText(into, text);
+        // A scan may take back more than this replay (its head was handed back in parts).
+        const before = lastTyped && lastTyped.into === into ? lastTyped.text : '';
+        lastTyped = into ? { into, text: (before + text).slice(-detector.options.maxLength) } : null;
       }
     }
   };
 
-  const arm = (): void => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    const due = detector.nextDeadline();
-    if (due === null) return;
-    timer = setTimeout(
+  /** A timer for `planned`, to judge the held burst, whose deadline was `due`. */
+  const schedule = (planned: number, due: number): void => {
+    timer = win.setTimeout(
       () => {
         timer = null;
-        apply(detector.flush(performance.now()));
+        const firedAt = now();
+        // Late: keys stamped in time may be queued behind this timer. Let them come first.
+        if (firedAt - planned > LATE_MS && firedAt - due < detector.options.stallMs) {
+          schedule(firedAt + GRACE_MS, due);
+          return;
+        }
+        apply(detector.flush(firedAt));
         arm();
       },
-      Math.max(0, due - performance.now()),
+      Math.max(0, planned - now()),
     );
+  };
+
+  const arm = (): void => {
+    if (timer !== null) win.clearTimeout(timer);
+    timer = null;
+    const due = detector.nextDeadline();
+    if (due !== null) schedule(due, due);
   };
 
   const onKeyDown = (e: KeyboardEvent): void => {
     const wasHolding = detector.holding;
+    const at = now();
     const verdicts = detector.key({
       key: e.key,
       // When the browser received the key, not when this handler ran: a busy page delays
       // handlers, which must not split a scanner's burst.
-      t: e.timeStamp > 0 ? e.timeStamp : performance.now(),
+      t: e.timeStamp > 0 ? e.timeStamp : at,
+      at,
       repeat: e.repeat,
       composing: e.isComposing,
       ctrl: e.ctrlKey,
@@ -144,7 +176,8 @@ export function startWedge(
   return {
     stop() {
       win.removeEventListener('keydown', onKeyDown, { capture: true });
-      if (timer !== null) clearTimeout(timer);
+      if (timer !== null) win.clearTimeout(timer);
+      timer = null;
       detector.reset();
     },
     configure(next) {

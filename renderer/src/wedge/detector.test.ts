@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { WedgeDetector, type Verdict, type WedgeKey } from './detector.js';
 
+/** A key, its timestamp, and `at` in `extra` when it reached the page later (a busy machine). */
 type Rec = [key: string, t: number, extra?: Partial<WedgeKey>];
 
 /** Keys at a fixed pace from `start`. */
@@ -16,7 +17,7 @@ function burst(text: string, start: number, every: number, terminator?: string):
 
 /**
  * Plays a recording the way the DOM adapter does (a timer calls flush at the detector's
- * deadline) and reports what happened: scans, text that reached the focused field, and keys
+ * deadline, on the page's clock: before a key that reaches the page later) and reports what happened: scans, text that reached the focused field, and keys
  * let through.
  */
 function play(
@@ -41,7 +42,7 @@ function play(
   };
   for (const [key, t, extra] of recording) {
     const due = d.nextDeadline();
-    if (due !== null && due <= t) apply(d.flush(due));
+    if (due !== null && due <= (extra?.at ?? t)) apply(d.flush(due));
     const vs = d.key({ key, t, ...extra });
     const last = vs[vs.length - 1];
     expect(last?.kind === 'hold' || last?.kind === 'pass').toBe(true);
@@ -238,5 +239,73 @@ describe('options', () => {
     const d = new WedgeDetector({ maxGapMs: 60, minLength: 8 });
     expect(play(burst('2183490000014', 0, 45, 'Enter'), d).scans).toEqual(['2183490000014|Enter']);
     expect(play(burst('1234567', 0, 10, 'Enter'), new WedgeDetector({ minLength: 8 })).typed).toBe('1234567');
+  });
+});
+
+/** Keys stamped at `text`'s pace from `start`, reaching the page from `at` on, 0.5 ms apart. */
+function late(text: string, start: number, every: number, at: number, terminator?: string): Rec[] {
+  return burst(text, start, every, terminator).map(([k, t], i) => [k, t, { at: at + i * 0.5 }]);
+}
+
+describe('a busy machine delivering keys late', () => {
+  it('the timer counts from when the last key reached the page, not from its timestamp', () => {
+    const d = new WedgeDetector();
+    expect(d.key({ key: '2', t: 0, at: 60 })).toEqual([{ kind: 'hold' }]);
+    expect(d.nextDeadline()).toBe(91);
+    // 45 ms after its timestamp, but only just delivered: keys stamped after it may still come.
+    expect(d.flush(45)).toEqual([]);
+    expect(d.key({ key: '0', t: 4, at: 80 })).toEqual([{ kind: 'hold' }]);
+    expect(d.flush(111)).toEqual([{ kind: 'type', keys: ['2', '0'] }]);
+  });
+
+  it('a burst delivered in one batch 130 ms after its timestamps is one scan', () => {
+    expect(play(late('2183490000014', 0, 4, 130, 'Enter'))).toEqual({
+      scans: ['2183490000014|Enter'],
+      typed: '',
+      passed: [],
+    });
+  });
+
+  it('keys stamped in time but delivered after the timer judged the head: the head is taken back into the scan', () => {
+    // "2" comes at once; the timer hands it back at 31; the rest, stamped 4 ms a key, arrives at 130.
+    const keys: Rec[] = [['2', 0], ...late('183490000014', 4, 4, 130, 'Enter')];
+    const d = new WedgeDetector();
+    const vs: string[] = [];
+    for (const [key, t, extra] of keys) {
+      const due = d.nextDeadline();
+      if (due !== null && due <= (extra?.at ?? t)) for (const v of d.flush(due)) vs.push(v.kind);
+      for (const v of d.key({ key, t, ...extra }))
+        if (v.kind === 'scan' || v.kind === 'type') vs.push(`${v.kind}${v.kind === 'scan' ? v.retract : ''}`);
+    }
+    expect(vs).toEqual(['type', 'scan1']);
+    expect(play(keys)).toEqual({ scans: ['2183490000014|Enter'], typed: '', passed: [] });
+  });
+
+  it('a short code split so that neither part reaches minLength is still one scan (an 8-digit hex UID, 3 + 5)', () => {
+    const keys: Rec[] = [...burst('04A', 0, 9), ...late('22B1C', 27, 9, 120, 'Enter')];
+    expect(play(keys)).toEqual({ scans: ['04A22B1C|Enter'], typed: '', passed: [] });
+    // Before: the tail alone was too short for a code, and both parts were typed.
+  });
+
+  it('a burst judged early twice is taken back whole', () => {
+    // "20" on time, "000" 45 ms late, the rest 130 ms late: two hand-backs, then the scan.
+    const keys: Rec[] = [...burst('20', 0, 4), ...late('000', 8, 4, 60), ...late('00000147', 20, 4, 150, 'Enter')];
+    expect(play(keys)).toEqual({ scans: ['2000000000147|Enter'], typed: '', passed: [] });
+  });
+
+  it("a short burst continued late is still a person's: typed once, in order", () => {
+    const keys: Rec[] = [...burst('ab', 0, 10), ['c', 20, { at: 70 }]];
+    expect(play(keys)).toEqual({ scans: [], typed: 'abc', passed: [] });
+  });
+
+  it('keys a person ended with Enter are not continued by a key stamped just after', () => {
+    const keys: Rec[] = [...burst('abcd', 0, 5, 'Enter'), ...late('ef', 25, 5, 100)];
+    expect(play(keys)).toEqual({ scans: [], typed: 'abcdef', passed: ['Enter'] });
+  });
+
+  it("a key stamped more than maxGapMs after keys handed back is a person's, however late it arrives", () => {
+    // Together six fast keys, a code's length; apart by 50 ms, as they were stamped, two short bursts.
+    const keys: Rec[] = [...burst('abcd', 0, 10), ...late('ef', 80, 10, 200)];
+    expect(play(keys)).toEqual({ scans: [], typed: 'abcdef', passed: [] });
   });
 });

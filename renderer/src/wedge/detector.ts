@@ -19,6 +19,14 @@
  * - If keys handed back that way came fast and a scan starts within `stallMs` of them, they
  *   were the head of a stalled burst: the scan includes them and says how many characters
  *   the adapter must take back out of the field (`retract`).
+ * - Time is the keys' own timestamps (when the browser received them), not when they reach
+ *   the page: a busy page or machine delivers keys late, and that must not split a burst.
+ *   So the timer that ends a burst (`nextDeadline`, `flush`) counts its pause from when the
+ *   last key *reached the page* (`at`) if that was later than its timestamp: keys stamped in
+ *   time behind it are still on their way. And if a timer judged anyway before such a key
+ *   arrived, the key's timestamp decides: a key stamped within `maxGapMs` of keys just handed
+ *   back continues their burst, they count toward `minLength`, and a scan takes them back
+ *   (`retract`), as if the key had come in time.
  * - A key no scanner sends (Backspace, arrows, Escape, a Ctrl/Alt/Meta chord, an IME
  *   composition key, an auto-repeat) is a person's: it passes at once and does not break a
  *   burst in progress, which is judged as if the key had not come. (A person's printable key
@@ -33,6 +41,11 @@ export interface WedgeKey {
   key: string;
   /** ms, a monotonic clock (KeyboardEvent.timeStamp / performance.now()) */
   t: number;
+  /**
+   * ms, the same clock: when the page received the key (performance.now() in its handler),
+   * when a busy page or machine delivered it later than `t`; `t` when not given
+   */
+  at?: number;
   repeat?: boolean;
   composing?: boolean;
   ctrl?: boolean;
@@ -84,13 +97,23 @@ const MODIFIERS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'CapsLock', 'AltGr
 interface Held {
   key: string;
   t: number;
+  /** when it reached the page (not before `t`) */
+  seen: number;
 }
 
 export class WedgeDetector {
   private held: Held[] = [];
   private lastScanEnd = -Infinity;
-  /** keys last handed back as typing, when they came as fast as a scanner's */
-  private handedBack: { keys: Held[]; at: number } | null = null;
+  /**
+   * keys last handed back as typing, when they came as fast as a scanner's; `open` when no
+   * terminator ended them (a timer, or the next key, found the pause)
+   */
+  private handedBack: { keys: Held[]; at: number; open: boolean } | null = null;
+  /**
+   * keys handed back just before the held burst that it continues (stamped within `maxGapMs`
+   * of them: a timer judged them before the burst's next key, stamped in time, arrived)
+   */
+  private carried: Held[] = [];
   readonly options: WedgeOptions;
 
   constructor(options: Partial<WedgeOptions> = {}) {
@@ -102,21 +125,29 @@ export class WedgeDetector {
     return this.held.length > 0;
   }
 
+  /** The held burst's length so far, with the keys handed back that it continues. */
+  private count(): number {
+    return this.carried.length + this.held.length;
+  }
+
   /** How long after its last key the held burst may still grow. */
   private window(): number {
-    return this.held.length >= this.options.minLength ? this.options.stallMs : this.options.maxGapMs;
+    return this.count() >= this.options.minLength ? this.options.stallMs : this.options.maxGapMs;
   }
 
-  /** When `flush` should be called if no key comes first; null when nothing is held. */
+  /**
+   * When `flush` should be called if no key comes first; null when nothing is held. Counted
+   * from when the last key reached the page: keys stamped after it may be as late as it was.
+   */
   nextDeadline(): number | null {
     const last = this.held[this.held.length - 1];
-    return last ? last.t + this.window() + 1 : null;
+    return last ? last.seen + this.window() + 1 : null;
   }
 
-  /** Judges what is held if its burst is over by `now` (timer). */
+  /** Judges what is held if its burst is over by `now` (timer; `now` on the keys' clock). */
   flush(now: number): Verdict[] {
     const last = this.held[this.held.length - 1];
-    if (!last || now - last.t <= this.window()) return [];
+    if (!last || now - last.seen <= this.window()) return [];
     return this.judge('none', now);
   }
 
@@ -162,17 +193,26 @@ export class WedgeDetector {
     }
 
     // A printable character.
-    if (!this.held.length && k.key === ' ') {
-      this.handedBack = null;
-      return [...out, { kind: 'pass' }];
+    if (!this.held.length) {
+      // Stamped in time for the keys just handed back: a timer judged them before this key
+      // arrived (a busy machine). It continues their burst, as it would have had it come in time.
+      const head = this.handedBack;
+      if (head?.open && k.t - head.at <= o.maxGapMs) {
+        this.carried = head.keys;
+        this.handedBack = null;
+      } else if (k.key === ' ') {
+        this.handedBack = null;
+        return [...out, { kind: 'pass' }];
+      }
     }
-    this.held.push({ key: k.key, t: k.t });
-    if (this.held.length >= o.maxLength) out.push(...this.judge('none', k.t));
+    this.held.push({ key: k.key, t: k.t, seen: Math.max(k.t, k.at ?? k.t) });
+    if (this.count() >= o.maxLength) out.push(...this.judge('none', k.t));
     return [...out, { kind: 'hold' }];
   }
 
   reset(): void {
     this.held = [];
+    this.carried = [];
     this.lastScanEnd = -Infinity;
     this.handedBack = null;
   }
@@ -187,16 +227,19 @@ export class WedgeDetector {
   /** `judgedAt`: when the burst was found to be over (a late terminator counts from then). */
   private judge(terminator: Terminator, judgedAt: number): Verdict[] {
     const held = this.held;
+    const carried = this.carried;
     this.held = [];
+    this.carried = [];
     if (!held.length) return [];
     const first = held[0] as Held;
     const last = held[held.length - 1] as Held;
-    if (held.length >= this.options.minLength) {
+    if (carried.length + held.length >= this.options.minLength) {
       if (terminator === 'none') this.lastScanEnd = judgedAt;
-      // The head of this burst may have been handed back as typing during a stall.
-      const head = this.handedBack;
+      // The head of this burst may have been handed back as typing during a stall, or judged
+      // by a timer before this burst's keys, stamped in time, arrived.
+      const head = carried.length ? { keys: carried, at: (carried[carried.length - 1] as Held).t } : this.handedBack;
       this.handedBack = null;
-      const joined = head !== null && first.t - head.at <= this.options.stallMs;
+      const joined = head !== null && (carried.length > 0 || first.t - head.at <= this.options.stallMs);
       const keys = joined ? [...head.keys, ...held] : held;
       return [
         {
@@ -208,7 +251,9 @@ export class WedgeDetector {
         },
       ];
     }
-    this.handedBack = this.fast(held) ? { keys: held, at: last.t } : null;
+    // What the field received of this burst so far, in case a later key shows it was a scan's.
+    const typed = [...carried, ...held];
+    this.handedBack = this.fast(typed) ? { keys: typed, at: last.t, open: terminator === 'none' } : null;
     return [{ kind: 'type', keys: held.map((h) => h.key) }];
   }
 }
