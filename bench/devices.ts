@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseGetUidResponse } from '../native/nfc/pcsc.js';
-import { parseUidLine, UID_PROFILES } from '../native/nfc/uidline.js';
+import { parseUidLine, UID_PROFILES } from '../core/cards/uid-line.js';
 import { Framer } from '../native/scanners/framer.js';
 import { MockHidBackend } from '../native/scanners/hid-sim.js';
 import { KeyboardReportDecoder, keyboardReports } from '../native/scanners/hidkeyboard.js';

@@ -33,6 +33,7 @@ import {
 } from './checkdigit.js';
 import { classifyCode } from './classify.js';
 import { normaliseUid, type UidProfile } from './uid.js';
+import { UID_PROFILES } from './uid-line.js';
 import { maskName, maskPhone, normalisePhone } from '../members.js';
 import { enrolRequest, startTill, type TestTill } from '../../test/helpers/till.js';
 
@@ -324,14 +325,7 @@ function refBigEndian(bytes: readonly number[]): bigint {
 }
 
 type ProfileName = 'hex-msb' | 'hex-lsb' | 'decimal10-msb' | 'decimal10-lsb' | 'decimal-msb' | 'decimal-lsb';
-const PROFILES: Record<ProfileName, UidProfile> = {
-  'hex-msb': { format: 'hex', byteOrder: 'msb' },
-  'hex-lsb': { format: 'hex', byteOrder: 'lsb' },
-  'decimal10-msb': { format: 'decimal10', byteOrder: 'msb' },
-  'decimal10-lsb': { format: 'decimal10', byteOrder: 'lsb' },
-  'decimal-msb': { format: 'decimal', byteOrder: 'msb' },
-  'decimal-lsb': { format: 'decimal', byteOrder: 'lsb' },
-};
+const PROFILES = UID_PROFILES as Record<ProfileName, UidProfile>;
 
 /** What a reader with the profile prints for the card, per docs/devices.md's table; `style` varies the spelling. */
 function refReaderText(bytes: readonly number[], profile: ProfileName, style: number): string {

@@ -1,6 +1,6 @@
 /**
  * What NFC readers write for a card, -> the canonical UID (normaliseUid). Pure, never throws.
- * Shared by the serial reader driver (native/nfc/uidline.ts) and a POS that sends the reader's
+ * Shared by the serial reader driver (native/scanners) and a POS that sends the reader's
  * text to POST /v1/members/identify with `source: "nfc"` (core/cards/classify.ts), so both take
  * the same spellings.
  *
@@ -15,6 +15,20 @@
  * because no profile covers them.
  */
 import { normaliseUid, type UidProfile, type UidResult } from './uid.js';
+
+/** The reader profiles by name (TILL_SCANNERS `profile=`, docs/devices.md). */
+export const UID_PROFILES: Readonly<Record<string, UidProfile>> = Object.freeze({
+  'hex-msb': { format: 'hex', byteOrder: 'msb' },
+  'hex-lsb': { format: 'hex', byteOrder: 'lsb' },
+  'decimal10-msb': { format: 'decimal10', byteOrder: 'msb' },
+  'decimal10-lsb': { format: 'decimal10', byteOrder: 'lsb' },
+  'decimal-msb': { format: 'decimal', byteOrder: 'msb' },
+  'decimal-lsb': { format: 'decimal', byteOrder: 'lsb' },
+});
+
+export function profileName(p: UidProfile): string {
+  return `${p.format}-${p.byteOrder}`;
+}
 
 const MAX_LABEL = 24;
 

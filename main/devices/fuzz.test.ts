@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UidProfile } from '../../core/cards/uid.js';
 import { parseGetUidResponse } from '../../native/nfc/pcsc.js';
-import { UID_PROFILES } from '../../native/nfc/uidline.js';
+import { UID_PROFILES } from '../../core/cards/uid-line.js';
 import { Framer, type Frame } from '../../native/scanners/framer.js';
 import { KeyboardReportDecoder } from '../../native/scanners/hidkeyboard.js';
 import { HidPosAssembler } from '../../native/scanners/hidpos.js';

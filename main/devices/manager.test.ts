@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatUidForReader, type UidProfile } from '../../core/cards/uid.js';
 import { SimulatedPcsc } from '../../native/nfc/pcsc-sim.js';
-import { UID_PROFILES } from '../../native/nfc/uidline.js';
+import { UID_PROFILES } from '../../core/cards/uid-line.js';
 import { MockHidBackend } from '../../native/scanners/hid-sim.js';
 import { hidPosReports } from '../../native/scanners/hidpos.js';
 import { keyboardReports } from '../../native/scanners/hidkeyboard.js';

@@ -20,7 +20,7 @@
  */
 import type { Affixes } from '../../core/cards/symbology.js';
 import type { UidProfile } from '../../core/cards/uid.js';
-import { UID_PROFILES } from '../../native/nfc/uidline.js';
+import { UID_PROFILES } from '../../core/cards/uid-line.js';
 import { hex4, type HidMode } from '../../native/scanners/hid.js';
 
 export interface SerialSpec {

@@ -18,7 +18,7 @@
 import type * as NodeHid from 'node-hid';
 import type { Affixes } from '../../core/cards/symbology.js';
 import type { UidProfile } from '../../core/cards/uid.js';
-import { profileName } from '../nfc/uidline.js';
+import { profileName } from '../../core/cards/uid-line.js';
 import type { Frame } from './framer.js';
 import { KEYBOARD_USAGE, KEYBOARD_USAGE_PAGE, KeyboardReportDecoder } from './hidkeyboard.js';
 import { HID_POS_USAGE_PAGE, HidPosAssembler } from './hidpos.js';

@@ -1,7 +1,7 @@
 /** Frames (framer, HID decoders) -> the reads the device manager gets. */
 import { stripAffixes, type Affixes } from '../../core/cards/symbology.js';
 import type { UidProfile } from '../../core/cards/uid.js';
-import { parseUidLine } from '../nfc/uidline.js';
+import { parseUidLine } from '../../core/cards/uid-line.js';
 import type { Frame } from './framer.js';
 import type { CardKind, CardRead } from './types.js';
 

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import type * as SerialPortModule from 'serialport';
 import type { Affixes } from '../../core/cards/symbology.js';
 import type { UidProfile } from '../../core/cards/uid.js';
-import { profileName } from '../nfc/uidline.js';
+import { profileName } from '../../core/cards/uid-line.js';
 import { Framer, type Frame, type FramerOptions } from './framer.js';
 import { frameToRead } from './reads.js';
 import {

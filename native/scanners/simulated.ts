@@ -5,7 +5,7 @@
  * with profile hex-lsb gives the same canonical UID a real one would.
  */
 import type { UidProfile } from '../../core/cards/uid.js';
-import { profileName } from '../nfc/uidline.js';
+import { profileName } from '../../core/cards/uid-line.js';
 import { frameToRead } from './reads.js';
 import {
   DeviceUnavailableError,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatUidForReader } from '../../core/cards/uid.js';
-import { parseUidLine, stripUidLabel, UID_PROFILES } from './uidline.js';
+import { formatUidForReader } from './uid.js';
+import { parseUidLine, stripUidLabel, UID_PROFILES } from './uid-line.js';
 
 const HEX_MSB = UID_PROFILES['hex-msb']!;
 
