@@ -82,9 +82,12 @@ export function testStore(): 'sqlite' | 'postgres' {
   return process.env.HQ_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-/** `channel`: how messages reach members instead of the simulated channel's file (HQ_DATA_DIR/messages.jsonl). */
+/**
+ * `channel`: how messages reach members instead of the simulated channel's file (HQ_DATA_DIR/messages.jsonl);
+ * `now`: head office's clock (a test that steps through simulated days).
+ */
 export async function startHq(
-  extra: Pick<HeadOfficeOptions, 'channel' | 'trustedProxies' | 'metricsToken'> = {},
+  extra: Pick<HeadOfficeOptions, 'channel' | 'trustedProxies' | 'metricsToken' | 'now'> = {},
 ): Promise<TestHq> {
   const dir = mkdtempSync(join(tmpdir(), 'hq-test-'));
   const dataDir = join(dir, 'data');

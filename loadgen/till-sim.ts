@@ -141,12 +141,16 @@ export class TillSim implements TillCredentials {
     return m;
   }
 
-  /** A sale as the till records it; `inflate` makes a dishonest till that grants extra points. */
+  /**
+   * A sale as the till records it; `inflate` makes a dishonest till that grants extra points.
+   * `tier`: the tier the sale is priced at (a linked till's own fold after the reviews it applies
+   * in memory, core/engine/decide.ts reviewedTier); default the tier of its own fold.
+   */
   sale(
     memberNo: string,
     unitPrice: number,
     when: string,
-    opts: { redeem?: number; inflate?: number } = {},
+    opts: { redeem?: number; inflate?: number; tier?: string } = {},
   ): SaleRecord {
     const redeem = opts.redeem ?? 0;
     const saleId = `${this.tillId}-S${++this.saleCounter}`;
@@ -160,7 +164,7 @@ export class TillSim implements TillCredentials {
       occurredAt: when,
       member: {
         memberNo,
-        tier: s.tier,
+        tier: opts.tier ?? s.tier,
         birthday: this.birthdays.get(memberNo) ?? null,
         winBackUntil: s.winBackUntil,
         earnedToday: earnedOn(s, day),
