@@ -127,21 +127,36 @@ describe('member state reducer', () => {
   it('an upgrade to the tier held, decided below it (a due review applied in memory), holds it anew', () => {
     const tier = (on: string, data: object) => ({ kind: 'tier' as const, points: 0, on, data });
     const gold = { toTier: 'gold', reason: 'threshold', rank: 2 };
+    // The till applied the 2025-03-31 review in memory (Gold -> Silver), then a sale crossed Gold.
+    const inMemory = {
+      reviewedInMemory: [{ before: '2025-03-31', from: 'gold', to: 'silver', threshold: 1_000_000 }],
+    };
     const held = foldEntries('M1', 'ordinary', chain([tier('2024-03-20', { fromTier: 'silver', ...gold })]));
     const regained = foldEntries(
       'M1',
       'ordinary',
-      chain([tier('2024-03-20', { fromTier: 'silver', ...gold }), tier('2025-04-02', { fromTier: 'silver', ...gold })]),
+      chain([
+        tier('2024-03-20', { fromTier: 'silver', ...gold }),
+        tier('2025-04-02', { fromTier: 'silver', ...gold, ...inMemory }),
+      ]),
     );
     expect([held.tier, held.tierSince]).toEqual(['gold', '2024-03-20']);
     expect([regained.tier, regained.tierSince]).toEqual(['gold', '2025-04-02']);
+    // Decided below it without such reviews, the till had not heard of the tier (head office's
+    // upgrade on merged spend): it is held from when it was reached, and its reviews stay due.
+    const unheard = foldEntries(
+      'M1',
+      'ordinary',
+      chain([tier('2024-03-20', { fromTier: 'silver', ...gold }), tier('2025-04-02', { fromTier: 'silver', ...gold })]),
+    );
+    expect([unheard.tier, unheard.tierSince]).toEqual(['gold', '2024-03-20']);
     // The review of 2025-03-31, folded after, judges the tier held on its date: Gold stays.
     const reviewed = foldEntries(
       'M1',
       'ordinary',
       chain([
         tier('2024-03-20', { fromTier: 'silver', ...gold }),
-        tier('2025-04-02', { fromTier: 'silver', ...gold }),
+        tier('2025-04-02', { fromTier: 'silver', ...gold, ...inMemory }),
         tier('2025-04-03', { fromTier: 'gold', toTier: 'silver', reason: 'review', before: '2025-03-31', rank: 1 }),
       ]),
     );

@@ -569,10 +569,17 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
       const rank = e.data.rank;
       const belowOnOwnReviews = !review && rank !== undefined && rank < (s.tierRank ?? 0) && reviewedAsStated(s, e);
       if (!review && rank !== undefined && s.tierRank !== undefined && rank <= s.tierRank && !belowOnOwnReviews) {
-        // Re-reaching the tier held, decided below it: a linked till applies due reviews in
-        // memory, so it saw the review's lower tier. The tier is held anew from this date, and
-        // that review, which judges the tier held on its own date, no longer lowers it.
-        if (rank === s.tierRank && e.data.fromTier !== undefined && e.data.fromTier !== s.tier) {
+        // Re-reaching the tier held, decided below it after the state's own pending reviews,
+        // applied in memory by a linked till: it saw a review's lower tier. The tier is held
+        // anew from this date, and that review, which judges the tier held on its own date, no
+        // longer lowers it. Decided below it without such reviews, the till had not heard of the
+        // tier (head office's upgrade on merged spend): the tier is held from when it was reached.
+        if (
+          rank === s.tierRank &&
+          e.data.fromTier !== undefined &&
+          e.data.fromTier !== s.tier &&
+          reviewedAsStated(s, e)
+        ) {
           if (s.tierSince === null || e.localDate > s.tierSince) s.tierSince = e.localDate;
         }
         break;
