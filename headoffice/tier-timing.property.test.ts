@@ -34,12 +34,14 @@
  * the member keeps the tier until the next review judges it"). Where that would happen, the
  * offline schedule has the till upload by the review's date.
  *
- * Left out until mended (fc.pre, upgradesAreTheTills): worlds in which an upgrade is not the
- * selling till's own at the sale DOMAIN.md 5 upgrades at, i.e. where head office upgrades on the
- * merged spend of several tills (judged once per batch on the day it is applied: the `it.fails`
- * cases (a) to (c) below; the property's first counterexamples were of this kind) or a till
- * re-reaches a tier head office gave on merged spend (case (d)). About half the generated worlds;
- * every world whose members shop at one till stays in.
+ * Left out (fc.pre, upgradesAreTheTills): worlds in which an upgrade is not the selling till's
+ * own at the sale DOMAIN.md 5 upgrades at, i.e. where head office upgrades on the merged spend of
+ * several tills or a till re-reaches a tier head office gave. About half the generated worlds;
+ * every world whose members shop at one till stays in. The defects this exclusion was written
+ * for are fixed (twenty-second session: cases (a) to (d) below), but without it the property
+ * still finds worlds where the online schedule ends below DOMAIN.md 5's tier (a Gold that should
+ * be Diamond, three tills, one member at all three); not yet analysed, written down in
+ * docs/decisions.md "Tiers".
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -735,12 +737,14 @@ const REREACHED_ELSEWHERE = handWorld('2024-06-20', '2025-07-05', [
 
 /**
  * Head office's upgrade on merged spend (headoffice/store/decisions.ts upgradeTouchedMembers,
- * domain/decisions.ts upgradeOnSpend) is judged once per batch, on the rolling spend of the day it
- * applies the batch, and dated that day. DOMAIN.md 5: "Upgrade is immediate: the sale that crosses
+ * domain/decisions.ts upgradeOnSpend) was judged once per batch, on the rolling spend of the day it
+ * applied the batch, and dated that day. DOMAIN.md 5: "Upgrade is immediate: the sale that crosses
  * the threshold ... the member is on the new tier from the next sale"; DOMAIN.md 12: head office
  * decides the upgrades on the merged spend. So the tier must not depend on when the batch arrives,
- * and it does: online (each batch the day of its sale) head office ends on DOMAIN.md's tier in
- * (a)-(c), offline not.
+ * and it did: online (each batch the day of its sale) head office ended on DOMAIN.md's tier in
+ * (a)-(c), offline not. Since the twenty-second session it judges each date the batch's spend
+ * changed, on the spend known that day, and the upgrade says when the tier was reached
+ * (`reachedOn`).
  */
 describe('head office’s upgrade on the merged spend of several tills', () => {
   it('online, each batch uploaded on the day of its sales: DOMAIN.md 5’s tier in (a), (b), (c)', async () => {
@@ -749,38 +753,26 @@ describe('head office’s upgrade on the merged spend of several tills', () => {
     }
   }, 60_000);
 
-  // Expected Gold (DOMAIN.md 5, as online); actual Silver: on 10 July head office judges the
-  // window of 10 July, 5,000 yuan, and never upgrades.
-  it.fails(
-    '(a) a batch arriving after the older spend left the window still upgrades (Gold)',
-    async () => {
-      expect(reference(LOST_TO_THE_WINDOW, 0).tier).toBe('gold');
-      expect(await finalTier(LOST_TO_THE_WINDOW, 'offline')).toBe('gold');
-    },
-    60_000,
-  );
+  // Gold (DOMAIN.md 5, as online). Was Silver before the twenty-second session: on 10 July head
+  // office judged the window of 10 July, 5,000 yuan, and never upgraded.
+  it('(a) a batch arriving after the older spend left the window still upgrades (Gold)', async () => {
+    expect(reference(LOST_TO_THE_WINDOW, 0).tier).toBe('gold');
+    expect(await finalTier(LOST_TO_THE_WINDOW, 'offline')).toBe('gold');
+  }, 60_000);
 
-  // Expected Silver (DOMAIN.md 5, as online); actual Gold: head office's Gold is dated 10 July,
-  // reached in the third quarter, so the 30 September review skips it and Gold stays to 31 December.
-  it.fails(
-    '(b) a batch arriving after its quarter’s end: the upgrade is judged at the next review (Silver)',
-    async () => {
-      expect(reference(DATED_ON_ARRIVAL, 0).tier).toBe('silver');
-      expect(await finalTier(DATED_ON_ARRIVAL, 'offline')).toBe('silver');
-    },
-    60_000,
-  );
+  // Silver (DOMAIN.md 5, as online). Was Gold: head office's Gold was dated 10 July, reached in
+  // the third quarter, so the 30 September review skipped it and Gold stayed to 31 December.
+  it('(b) a batch arriving after its quarter’s end: the upgrade is judged at the next review (Silver)', async () => {
+    expect(reference(DATED_ON_ARRIVAL, 0).tier).toBe('silver');
+    expect(await finalTier(DATED_ON_ARRIVAL, 'offline')).toBe('silver');
+  }, 60_000);
 
-  // Expected Gold (DOMAIN.md 5: reached on 20 February; a return never lowers a tier); actual
-  // Silver: by 1 March the sale is taken back and the merged spend is 4,000 yuan.
-  it.fails(
-    '(c) a crossing sale taken back before its batch arrives still upgrades (Gold)',
-    async () => {
-      expect(reference(RETURNED_BEFORE_ARRIVAL, 0).tier).toBe('gold');
-      expect(await finalTier(RETURNED_BEFORE_ARRIVAL, 'offline')).toBe('gold');
-    },
-    60_000,
-  );
+  // Gold (DOMAIN.md 5: reached on 20 February; a return never lowers a tier). Was Silver: by
+  // 1 March the sale is taken back and the merged spend was judged at 4,000 yuan.
+  it('(c) a crossing sale taken back before its batch arrives still upgrades (Gold)', async () => {
+    expect(reference(RETURNED_BEFORE_ARRIVAL, 0).tier).toBe('gold');
+    expect(await finalTier(RETURNED_BEFORE_ARRIVAL, 'offline')).toBe('gold');
+  }, 60_000);
 });
 
 /**
@@ -794,12 +786,8 @@ describe('head office’s upgrade on the merged spend of several tills', () => {
 describe('a till’s upgrade to the tier head office gave on merged spend', () => {
   // Silver (30 June: 9,500 yuan below Gold); was Gold before the twenty-second session (the fold
   // moved the date the tier was reached, so the review was not due).
-  it(
-    '(d) does not move the date the tier was reached (30 June judges Gold: Silver)',
-    async () => {
-      expect(reference(REREACHED_ELSEWHERE, 0).tier).toBe('silver');
-      expect(await finalTier(REREACHED_ELSEWHERE, 'online')).toBe('silver');
-    },
-    60_000,
-  );
+  it('(d) does not move the date the tier was reached (30 June judges Gold: Silver)', async () => {
+    expect(reference(REREACHED_ELSEWHERE, 0).tier).toBe('silver');
+    expect(await finalTier(REREACHED_ELSEWHERE, 'online')).toBe('silver');
+  }, 60_000);
 });

@@ -61,6 +61,12 @@ export interface EntryData {
    * judges the same on the spend it knows (core/ledger/state.ts).
    */
   reviewedInMemory?: { before: string; from: string; to: string; threshold: number }[];
+  /**
+   * tier, head office's upgrade on the merged spend: the local date the spend reached the tier,
+   * when that was before the upgrade was written (a till's batch that arrived late). The tier is
+   * held from then, as it would have been had the batch arrived on its day (DOMAIN.md 5).
+   */
+  reachedOn?: string;
   /** offer: win-back until (local date, inclusive) */
   winBackUntil?: string;
   /**

@@ -585,7 +585,10 @@ export function applyEntry(state: MemberState, e: LedgerEntry): MemberState {
         break;
       }
       // A review's tier begins on the review date, however late the member was next seen.
-      if (e.data.toTier !== s.tier) s.tierSince = review ? (e.data.before ?? e.localDate) : e.localDate;
+      // Head office's upgrade on spend that reached the tier before it was written: from then.
+      if (e.data.toTier !== s.tier) {
+        s.tierSince = review ? (e.data.before ?? e.localDate) : (e.data.reachedOn ?? e.localDate);
+      }
       s.tier = e.data.toTier;
       if (rank !== undefined) s.tierRank = rank;
       else delete s.tierRank;

@@ -75,6 +75,7 @@ export const EntryData = z.looseObject({
   reason: z.enum(['threshold', 'instant', 'review', 'hq']).optional(),
   rank: z.number().int().min(0).optional(),
   threshold: z.number().int().min(0).optional(),
+  reachedOn: LocalDateStr.optional(),
   reviewedInMemory: z
     .array(z.object({ before: LocalDateStr, from: z.string(), to: z.string(), threshold: z.number().int().min(0) }))
     .max(400)

@@ -9,7 +9,7 @@ import { reviewSteps, tierRankOf } from '../../core/engine/decide.js';
 import { tierAfterSale, tierIndex } from '../../core/engine/tiers.js';
 import type { EntryData, EntryKind } from '../../core/ledger/entry.js';
 import { expiryDate } from '../../core/ledger/expiry.js';
-import { expiredDue, rollingSpend, type MemberState } from '../../core/ledger/state.js';
+import { expiredDue, rollingSpend, rollingSpendKnownOn, type MemberState } from '../../core/ledger/state.js';
 import type { RuleSet } from '../../core/ruleset/schema.js';
 import { DORMANT_DAYS, lifecycle } from '../../core/segments.js';
 import { addDays } from '../../core/time.js';
@@ -35,21 +35,52 @@ export interface Decision {
 export const EOD_OPERATOR = 'eod';
 
 /**
- * The upgrade the merged rolling spend calls for, if the member is below it (DOMAIN.md 5). Only
- * by threshold: an instant upgrade is about one sale, which its till judges. A member on a tier
- * the rule set no longer knows is left to the tills (nothing to compare the rank with).
+ * The upgrades the merged rolling spend calls for, if the member is below it (DOMAIN.md 5): at
+ * the first date, since the tier held was reached and from the earliest date new entries changed
+ * the spend of, on which the spend known that day reaches a higher tier, then the next, and so on
+ * to today. A till's batch may arrive days after its sales:
+ * judged only on the day it arrives, older spend may have left the window meanwhile, or the
+ * crossing sale been taken back, and the tier would be dated that day, so a review would judge it
+ * later than DOMAIN.md 5 says. An upgrade reached before today says when (`reachedOn`). Only by
+ * threshold: an instant upgrade is about one sale, which its till judges. A member on a tier the
+ * rule set no longer knows is left to the tills (nothing to compare the rank with).
  */
-export function upgradeOnSpend(rs: RuleSet, s: MemberState, today: string): Decision | null {
-  if (tierRankOf(rs, s.tier) < 0) return null;
-  const next = tierAfterSale(rs, { tier: s.tier, rollingSpendAfter: rollingSpend(s, today), saleQualifying: 0 });
-  if (!next.changed) return null;
-  return {
-    memberNo: s.memberNo,
-    kind: 'tier',
-    points: 0,
-    expiresOn: null,
-    data: { fromTier: s.tier, toTier: next.tier, reason: 'threshold', rank: tierIndex(rs, next.tier) },
-  };
+export function upgradeOnSpend(rs: RuleSet, s: MemberState, today: string, newSpendFrom?: string): Decision[] {
+  if (tierRankOf(rs, s.tier) < 0) return [];
+  const out: Decision[] = [];
+  let tier = s.tier;
+  for (const on of spendDatesSince(s, today, newSpendFrom)) {
+    const spend = on === today ? rollingSpend(s, today) : rollingSpendKnownOn(s, on);
+    const next = tierAfterSale(rs, { tier, rollingSpendAfter: spend, saleQualifying: 0 });
+    if (!next.changed) continue;
+    out.push({
+      memberNo: s.memberNo,
+      kind: 'tier',
+      points: 0,
+      expiresOn: null,
+      data: {
+        fromTier: tier,
+        toTier: next.tier,
+        reason: 'threshold',
+        rank: tierIndex(rs, next.tier),
+        ...(on < today ? { reachedOn: on } : {}),
+      },
+    });
+    tier = next.tier;
+  }
+  return out;
+}
+
+/**
+ * The dates to judge, in order: those of the member's spend from the earliest the new entries
+ * changed (`newSpendFrom`; earlier dates were judged when their spend arrived) and since the tier
+ * held was reached, before today; then today.
+ */
+function spendDatesSince(s: MemberState, today: string, newSpendFrom: string | undefined): string[] {
+  if (newSpendFrom === undefined || newSpendFrom >= today) return [today];
+  const since = s.tierSince !== null && s.tierSince > newSpendFrom ? s.tierSince : newSpendFrom;
+  const dates = s.spend.filter((x) => x.on >= since && x.on < today).map((x) => x.on);
+  return [...dates, today];
 }
 
 /** Lots past their expiry on `today` leave the books (DOMAIN.md 7). */

@@ -157,6 +157,17 @@ function soldByManyTills(s: Stored): boolean {
   return Object.keys(s.includes).filter((t) => t !== HQ_TILL_ID).length > 1;
 }
 
+/** The earliest local date whose spend the entries change (a return's is its sale's). */
+function earliestSpendDate(entries: readonly LedgerEntry[]): string | undefined {
+  let out: string | undefined;
+  for (const e of entries) {
+    if (e.spend === 0) continue;
+    const on = e.data.spendOn ?? e.localDate;
+    if (out === undefined || on < out) out = on;
+  }
+  return out;
+}
+
 /**
  * After a till's batch is folded: each member it touched, sold to by several tills, whose
  * merged rolling spend now reaches a higher tier than they hold is upgraded by head office
@@ -166,17 +177,17 @@ function soldByManyTills(s: Stored): boolean {
 export function* upgradeTouchedMembers(
   db: Db,
   rs: RuleSet,
-  memberNos: Iterable<string>,
+  entriesByMember: ReadonlyMap<string, readonly LedgerEntry[]>,
   now: Date,
   today: string,
   pass: PassWrites,
 ): Sql<HqEntry[]> {
   const decisions: Decision[] = [];
   // In member-number order: the same batch numbers its upgrades the same however it was cut.
-  for (const memberNo of [...memberNos].sort()) {
+  for (const memberNo of [...entriesByMember.keys()].sort()) {
     const s = yield* stored(db, memberNo, pass);
-    const d = s && soldByManyTills(s) ? upgradeOnSpend(rs, s.state, today) : null;
-    if (d) decisions.push(d);
+    const from = earliestSpendDate(entriesByMember.get(memberNo) ?? []);
+    if (s && soldByManyTills(s)) decisions.push(...upgradeOnSpend(rs, s.state, today, from));
   }
   return yield* appendDecisions(db, decisions, { now, rs, today, pass });
 }

@@ -197,7 +197,7 @@ export function* applyBatch(
     // A till's own upgrade at the sale is told to the member as head office's are (notify.ts).
     yield* queueTillUpgradeMessages(rs, tailByMember, folded.tiers, now);
     // Spend that only adds up across stores: head office upgrades on the merged state (DOMAIN.md 12).
-    yield* upgradeTouchedMembers(db, rs, tailByMember.keys(), now, today, pass);
+    yield* upgradeTouchedMembers(db, rs, tailByMember, now, today, pass);
     yield* detectEntryAnomalies(tail, now, pass.counters);
   }
   const chain: BatchChain = {
