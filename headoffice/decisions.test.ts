@@ -95,9 +95,12 @@ describe('tier upgrade on the merged spend', () => {
     B.sale('M1', 800_000, at(2));
     await uploadAll(t, B, 100);
     await t.hq.store.settle();
+    // Reached on the day of the sale that crossed, two days before head office wrote it.
+    const reachedOn = localDate(at(2), DEFAULT_RULE_SET.timeZone).date;
     expect((await hqChain()).map((e) => e.data)).toEqual([
-      { fromTier: 'ordinary', toTier: 'gold', reason: 'threshold', rank: 2 },
+      { fromTier: 'ordinary', toTier: 'gold', reason: 'threshold', rank: 2, reachedOn },
     ]);
+    expect(await lastBalance('M1')).toMatchObject({ tier: 'gold' });
   });
 });
 
