@@ -131,6 +131,11 @@ function asBarcode(scheme: CheckDigitScheme, fixed: number | undefined, code: st
   return null;
 }
 
+/** What a scanned barcode or typed code says, without its symbology identifier, affixes and framing. */
+function scanPayload(text: string, affixes: Affixes | undefined): string {
+  return trimSpaces(preprocessScan(text, { affixes }).payload);
+}
+
 export function classifyCode(raw: string, opts: ClassifyOptions): ClassifyResult {
   if (typeof raw !== 'string') return unrecognised('code must be text');
   if (raw.length > MAX_CODE_LENGTH) return unrecognised(`longer than ${MAX_CODE_LENGTH} characters`);
@@ -150,7 +155,7 @@ export function classifyCode(raw: string, opts: ClassifyOptions): ClassifyResult
     return r.ok ? { ok: true, kind: 'nfc', uid: r.uid } : r;
   }
 
-  const s = trimSpaces(preprocessScan(text, { affixes: o.affixes }).payload);
+  const s = scanPayload(text, o.affixes);
   if (s.length === 0) return cardError('empty_code', 'no code was read');
 
   if (s.startsWith(MEMBER_QR_PREFIX)) return { ok: true, kind: 'qr', text: s };
@@ -205,7 +210,7 @@ const MEMBER_NUMBER = /^2[0-9]{12}$/;
  */
 export function memberNumberIn(raw: string, affixes?: Affixes): string | null {
   if (typeof raw !== 'string' || raw.length > MAX_CODE_LENGTH) return null;
-  const s = trimSpaces(preprocessScan(foldFullWidth(raw), { affixes }).payload);
+  const s = scanPayload(foldFullWidth(raw), affixes);
   if (!DIGIT_GROUPS.test(s)) return null;
   const code = s.replace(/[ -]/g, '');
   return MEMBER_NUMBER.test(code) && checkDigitValid('ean13', code) ? code : null;

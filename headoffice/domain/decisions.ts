@@ -38,10 +38,9 @@ export const EOD_OPERATOR = 'eod';
  * The upgrades the merged rolling spend calls for, if the member is below it (DOMAIN.md 5): at
  * the first date, since the tier held was reached and from the earliest date new entries changed
  * the spend of, on which the spend known that day reaches a higher tier, then the next, and so on
- * to today. A till's batch may arrive days after its sales:
- * judged only on the day it arrives, older spend may have left the window meanwhile, or the
- * crossing sale been taken back, and the tier would be dated that day, so a review would judge it
- * later than DOMAIN.md 5 says. An upgrade reached before today says when (`reachedOn`). Only by
+ * to today. A till's batch may arrive days after its sales: judged only on the day it arrives,
+ * older spend may have left the window meanwhile, or the crossing sale been taken back, and the
+ * tier would be dated that day, so a review would judge it later than DOMAIN.md 5 says. An upgrade reached before today says when (`reachedOn`). Only by
  * threshold: an instant upgrade is about one sale, which its till judges. A member on a tier the
  * rule set no longer knows is left to the tills (nothing to compare the rank with).
  */
